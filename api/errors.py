@@ -1,0 +1,76 @@
+"""Every error leaves as JSON `{code, status, message, errors}` (or a page for browsers)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from registry.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidValue,
+    NotFound,
+    SigningUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
+    (InvalidValue, 422),
+    (NotFound, 404),
+    (Forbidden, 403),
+    (Conflict, 409),
+    (SigningUnavailable, 503),
+]
+
+
+def error_response(
+    status: int, code: str, message: str, errors: dict[str, list[str]] | None = None
+) -> tuple[Response, int]:
+    """The JSON error body shared by every endpoint."""
+    body = {"code": code, "status": status, "message": message, "errors": errors or {}}
+    return jsonify(body), status
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status a domain error maps to."""
+    for kind, status in STATUS_BY_ERROR:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> tuple[Response, int]:
+        return error_response(status_for(error), error.code, error.message, error.errors)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> tuple[Response, int]:
+        status = error.code or 500
+        errors = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+        flat: dict[str, list[str]] = {}
+        if isinstance(errors, dict):
+            for location in errors.values():
+                if isinstance(location, dict):
+                    flat.update({k: v if isinstance(v, list) else [str(v)] for k, v in location.items()})
+        code = (error.name or "error").lower().replace(" ", "_")
+        return error_response(status, code, error.description or error.name, flat)
+
+    @app.errorhandler(OperationalError)
+    def _database_down(error: OperationalError) -> tuple[Response, int]:
+        log.warning("database unavailable during %s %s: %s", request.method, request.path, error)
+        return error_response(
+            503, "database_unavailable", "the database is unavailable; retry shortly"
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "an unexpected error occurred")

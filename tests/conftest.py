@@ -1,0 +1,120 @@
+"""Shared fixtures: app, client, runner and session, on a fresh database per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from api.extensions import db
+from registry.models import Base
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+TESTVECTORS = SHARED / "testvectors"
+PG_URL = os.environ.get("REGISTRY_TEST_PG_URL", "")
+REQUIRE_PG = os.environ.get("REGISTRY_REQUIRE_PG") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PostgreSQL tests skip with a reason when no server is configured, unless required."""
+    if PG_URL:
+        return
+    reason = "REGISTRY_TEST_PG_URL is not set: PostgreSQL tests skipped"
+    for item in items:
+        if "pg" in item.keywords:
+            if REQUIRE_PG:
+                raise pytest.UsageError("REGISTRY_REQUIRE_PG=1 but REGISTRY_TEST_PG_URL is not set")
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def make_app(tmp_path: Path, database_url: str, **overrides: object) -> Flask:
+    """An app bound to `database_url`, with its files under `tmp_path`."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "KEYS_DIR": str(tmp_path / "keys"),
+        "FEED_DIR": str(tmp_path / "feed"),
+        "WTF_CSRF_ENABLED": True,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """An app on a fresh SQLite file, schema created from the models."""
+    application = make_app(tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    with application.app_context():
+        Base.metadata.create_all(db.engine)
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for `app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner for `app`."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask) -> Session:
+    """The app's database session."""
+    return db.session
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """The PostgreSQL server URL tests create their databases in."""
+    if not PG_URL:
+        pytest.skip("REGISTRY_TEST_PG_URL is not set: PostgreSQL tests skipped")
+    return PG_URL
+
+
+@pytest.fixture
+def pg_database(pg_server_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards; yields its URL."""
+    name = f"registry_test_{uuid.uuid4().hex[:12]}"
+    server = make_url(pg_server_url).set(drivername="postgresql+psycopg")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path, pg_database: str) -> Iterator[Flask]:
+    """An app on a fresh PostgreSQL database, schema created from the models."""
+    application = make_app(tmp_path, pg_database)
+    with application.app_context():
+        Base.metadata.create_all(db.engine)
+        yield application
+        db.session.remove()
+        db.engine.dispose()

@@ -10,9 +10,9 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from api import cli, errors, health, security
+from api import cli, errors, health, security, signing_setup
 from api.config import load_config
-from api.extensions import db, migrate
+from api.extensions import db, limiter, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -27,12 +27,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    limiter.init_app(app)
     with app.app_context():
         _configure_sqlite(db.engine)
 
     errors.init_app(app)
     security.init_app(app)
     health.init_app(app)
+    signing_setup.init_app(app)
     cli.init_app(app)
     return app
 

@@ -7,9 +7,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from api.extensions import db
+from api.signing_setup import key_store
 from registry import accounts, audit
 from registry.errors import DomainError
 from registry.models import ROLES
+from registry.policy import Policy
 
 
 def _create_app() -> Flask:
@@ -24,6 +26,11 @@ def main() -> None:
 
 
 commands = AppGroup("registry")
+
+
+def policy() -> Policy:
+    """The policy configured for the running app."""
+    return Policy.from_settings(current_app.config["REGISTRY"])
 
 
 def fail(error: DomainError) -> None:
@@ -76,10 +83,13 @@ def audit_verify() -> None:
 @with_appcontext
 def demo() -> None:
     """Load the demo dataset (idempotent: running it again changes nothing)."""
-    from registry.demo import load_demo
+    from registry.demo import DEMO_STEPS, load_demo
 
-    with click.progressbar(length=100, label="loading demo data") as bar:
-        summary = load_demo(db.session, current_app.config["REGISTRY"], progress=bar.update)
+    try:
+        with click.progressbar(length=DEMO_STEPS, label="loading demo data") as bar:
+            summary = load_demo(db.session, policy(), key_store(), progress=bar.update)
+    except DomainError as error:
+        fail(error)
     click.echo(summary)
 
 

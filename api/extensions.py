@@ -1,5 +1,7 @@
 """Flask extensions, created once and bound to the app in `create_app`."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
@@ -7,3 +9,5 @@ from registry.models import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+# Per-client-address limits by default; API routes key by API key instead.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

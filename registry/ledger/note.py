@@ -1,0 +1,181 @@
+"""Signed notes (c2sp.org/signed-note) with Ed25519 keys.
+
+A note is text ending in a newline, a blank line, then signature lines
+`— <key name> <base64(4-byte key ID || signature)>`. A verifier trusts one key, given
+as a verifier key string `<name>+<hex key ID>+<base64(0x01 || public key)>`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from registry.errors import DomainError, InvalidValue
+
+ED25519_TYPE = b"\x01"  # the signed-note signature type byte for Ed25519
+SIGNATURE_PREFIX = "\u2014 "  # em dash, space
+MAX_SIGNATURES = 100  # the spec asks verifiers for a limit of at least 16
+
+
+class InvalidNote(DomainError):
+    """A signed note is malformed or not signed by the trusted key; `reason` says why."""
+
+    code = "invalid_note"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"signed note rejected: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class NoteVerifier:
+    """A trusted note key: name, 4-byte key ID and 32-byte Ed25519 public key."""
+
+    name: str
+    key_id: bytes
+    public_key: bytes
+
+
+def strict_b64decode(text: str, field: str) -> bytes:
+    """Decode standard base64, refusing anything but its one canonical spelling."""
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidValue(field, f"{text!r} is not valid base64") from None
+    if base64.b64encode(data).decode("ascii") != text:
+        raise InvalidValue(field, f"{text!r} is not canonical base64")
+    return data
+
+
+def check_key_name(name: str, field: str = "note_name") -> str:
+    """Return `name` if it is a valid note key name (non-empty, no spaces, no '+')."""
+    if not name:
+        raise InvalidValue(field, "a note key name must not be empty")
+    if any(ch.isspace() or ch == "+" or ord(ch) < 0x20 for ch in name):
+        raise InvalidValue(field, f"{name!r} must not contain spaces, '+' or control characters")
+    return name
+
+
+def key_id(name: str, public_key: bytes) -> bytes:
+    """Return SHA-256(name || 0x0A || 0x01 || public key)[:4], the note key ID."""
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + ED25519_TYPE + public_key).digest()[:4]
+
+
+def verifier_key(name: str, public_key: bytes) -> str:
+    """Return the verifier key string `<name>+<hex key ID>+<base64(0x01 || key)>`."""
+    check_key_name(name)
+    if len(public_key) != 32:
+        raise InvalidValue(
+            "public_key", f"an Ed25519 public key is 32 bytes, got {len(public_key)}"
+        )
+    encoded = base64.b64encode(ED25519_TYPE + public_key).decode("ascii")
+    return f"{name}+{key_id(name, public_key).hex()}+{encoded}"
+
+
+def parse_verifier_key(vkey: str) -> NoteVerifier:
+    """Parse and check a verifier key string."""
+    parts = vkey.split("+", 2)  # base64 may itself contain '+', names may not
+    if len(parts) != 3:
+        raise InvalidValue("vkey", "expected <name>+<hex key ID>+<base64 key>")
+    name, hex_id, encoded = parts
+    check_key_name(name, "vkey")
+    if (
+        len(hex_id) != 8
+        or hex_id != hex_id.lower()
+        or not all(c in "0123456789abcdef" for c in hex_id)
+    ):
+        raise InvalidValue("vkey", f"key ID {hex_id!r} must be 8 lowercase hex digits")
+    key = strict_b64decode(encoded, "vkey")
+    if len(key) != 33 or key[:1] != ED25519_TYPE:
+        raise InvalidValue("vkey", "the key must be 0x01 followed by a 32-byte Ed25519 public key")
+    public_key = key[1:]
+    if key_id(name, public_key).hex() != hex_id:
+        raise InvalidValue("vkey", f"key ID {hex_id} does not match the name and key")
+    return NoteVerifier(name, bytes.fromhex(hex_id), public_key)
+
+
+def check_note_text(text: str) -> None:
+    """Refuse note text that is empty, lacks a final newline or holds control characters."""
+    if not text.endswith("\n") or text == "\n":
+        raise InvalidNote("the text must be non-empty and end with a newline")
+    for position, ch in enumerate(text):
+        if ch < " " and ch != "\n":
+            raise InvalidNote(f"control character U+{ord(ch):04X} at position {position}")
+
+
+def sign_note(text: str, private_key: Ed25519PrivateKey, name: str) -> str:
+    """Return `text` signed by `private_key` under key name `name`."""
+    check_key_name(name)
+    check_note_text(text)
+    public_key = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    signature = private_key.sign(text.encode("utf-8"))
+    encoded = base64.b64encode(key_id(name, public_key) + signature).decode("ascii")
+    return f"{text}\n{SIGNATURE_PREFIX}{name} {encoded}\n"
+
+
+def _signature_lines(block: str) -> list[tuple[str, bytes]]:
+    if not block.endswith("\n"):
+        raise InvalidNote("the last signature line must end with a newline")
+    lines = block[:-1].split("\n")
+    if len(lines) > MAX_SIGNATURES:
+        raise InvalidNote(f"more than {MAX_SIGNATURES} signature lines")
+    parsed = []
+    for number, line in enumerate(lines, start=1):
+        if not line.startswith(SIGNATURE_PREFIX):
+            raise InvalidNote(f"signature line {number} does not start with an em dash and a space")
+        fields = line[len(SIGNATURE_PREFIX) :].split(" ")
+        if len(fields) != 2 or not fields[0]:
+            raise InvalidNote(f"signature line {number} is not '— <key name> <signature>'")
+        try:
+            signature = strict_b64decode(fields[1], "signature")
+        except InvalidValue:
+            raise InvalidNote(f"signature line {number} is not valid base64") from None
+        if len(signature) < 5:
+            raise InvalidNote(
+                f"signature line {number} is too short to hold a key ID and signature"
+            )
+        parsed.append((fields[0], signature))
+    return parsed
+
+
+def open_note(note: str | bytes, verifier: NoteVerifier) -> str:
+    """Verify a signed note against the trusted key and return its text."""
+    if isinstance(note, bytes):
+        try:
+            note = note.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidNote(f"not UTF-8: bad byte at offset {error.start}") from None
+    split = note.rfind("\n\n")
+    if split < 0:
+        raise InvalidNote("no blank line separates the text from signature lines")
+    text, block = note[: split + 1], note[split + 2 :]
+    if not block:
+        raise InvalidNote("there is no signature line after the blank line")
+    check_note_text(text)
+    check_note_text(block)
+    verified = False
+    for name, signature in _signature_lines(block):
+        # Signatures by other keys (witnesses, a rotated key) are ignored, as the spec says.
+        if name != verifier.name or signature[:4] != verifier.key_id:
+            continue
+        try:
+            Ed25519PublicKey.from_public_bytes(verifier.public_key).verify(
+                signature[4:], text.encode("utf-8")
+            )
+        except InvalidSignature:
+            raise InvalidNote(f"the signature by {name} does not verify") from None
+        verified = True
+    if not verified:
+        raise InvalidNote(
+            f"no signature by the trusted key {verifier.name} ({verifier.key_id.hex()})"
+        )
+    return text

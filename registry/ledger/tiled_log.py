@@ -1,0 +1,193 @@
+"""An append-only Merkle log kept as c2sp.org/tlog-tiles in a TileStore.
+
+Only the tile hashes are kept (256 leaf hashes per level-0 tile, one hash per full tile
+at each level above); the levels in between are recomputed from one tile when needed.
+Appending touches the rightmost tile of each level only, so it costs amortised O(1)
+hashes, and any root or proof reads O(log n) tiles instead of rehashing the leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from registry.errors import InvalidValue
+from registry.ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
+from registry.ledger.proofs import consistency_proof, inclusion_proof, root_of
+from registry.ledger.tiles import (
+    MAX_ENTRY_SIZE,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileRef,
+    TileStore,
+    TileUnavailable,
+    decode_bundle,
+    encode_bundle,
+)
+
+
+class TiledLog:
+    """The log at its current size; `flush()` writes the partial tiles for that size."""
+
+    def __init__(self, store: TileStore, size: int = 0) -> None:
+        if size < 0:
+            raise InvalidValue("size", f"must not be negative, got {size}")
+        self._store = store
+        self._size = size
+        # _edge[L] holds the hashes of the rightmost, not yet full, tile at level L.
+        self._edge: list[list[bytes]] = []
+        self._pending_entries: list[bytes] = []
+        self._resume()
+
+    @property
+    def size(self) -> int:
+        """The number of leaves in the log."""
+        return self._size
+
+    def _resume(self) -> None:
+        """Load the rightmost partial tiles of every level, as flushed at this size."""
+        level = 0
+        while self._size >> (TILE_HEIGHT * level):
+            width = (self._size >> (TILE_HEIGHT * level)) % TILE_WIDTH
+            index = self._size >> (TILE_HEIGHT * (level + 1))
+            hashes: list[bytes] = []
+            if width:
+                data = self._read(TileRef(level, index, width), width * HASH_SIZE)
+                hashes = [data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)]
+            self._edge.append(hashes)
+            level += 1
+        width = self._size % TILE_WIDTH
+        if width:
+            ref = TileRef(None, self._size // TILE_WIDTH, width)
+            self._pending_entries = self._read_bundle(ref, width)
+
+    def _read(self, ref: TileRef, length: int) -> bytes:
+        data = self._store.read(ref.path)
+        if data is None:
+            raise TileUnavailable(f"{ref.path} is missing from the tile store")
+        if len(data) != length:
+            raise TileUnavailable(f"{ref.path} holds {len(data)} bytes, expected {length}")
+        return data
+
+    def _read_bundle(self, ref: TileRef, count: int) -> list[bytes]:
+        data = self._store.read(ref.path)
+        if data is None:
+            raise TileUnavailable(f"{ref.path} is missing from the tile store")
+        entries = decode_bundle(data)
+        if len(entries) != count:
+            raise TileUnavailable(f"{ref.path} holds {len(entries)} entries, expected {count}")
+        return entries
+
+    def append(self, entry: bytes) -> int:
+        """Append one entry (the leaf bytes) and return its index."""
+        if len(entry) > MAX_ENTRY_SIZE:
+            raise InvalidValue("entry", f"is {len(entry)} bytes; the limit is {MAX_ENTRY_SIZE}")
+        index = self._size
+        self._size += 1
+        self._pending_entries.append(entry)
+        if len(self._pending_entries) == TILE_WIDTH:
+            bundle = encode_bundle(self._pending_entries)
+            self._store.write(TileRef(None, index // TILE_WIDTH).path, bundle)
+            self._pending_entries = []
+        self._push(0, leaf_hash(entry))
+        return index
+
+    def extend(self, entries: Iterable[bytes]) -> int:
+        """Append entries in order and return the new size."""
+        for entry in entries:
+            self.append(entry)
+        return self._size
+
+    def _push(self, level: int, hash_: bytes) -> None:
+        while True:
+            if level == len(self._edge):
+                self._edge.append([])
+            edge = self._edge[level]
+            edge.append(hash_)
+            if len(edge) < TILE_WIDTH:
+                return
+            index = (self._size >> (TILE_HEIGHT * (level + 1))) - 1
+            self._store.write(TileRef(level, index).path, b"".join(edge))
+            hash_ = root_of(edge)
+            self._edge[level] = []
+            level += 1
+
+    def flush(self) -> None:
+        """Write the partial tiles and entry bundle that describe the log at its current size."""
+        for level, edge in enumerate(self._edge):
+            if edge:
+                index = self._size >> (TILE_HEIGHT * (level + 1))
+                self._store.write(TileRef(level, index, len(edge)).path, b"".join(edge))
+        if self._pending_entries:
+            ref = TileRef(None, self._size // TILE_WIDTH, len(self._pending_entries))
+            self._store.write(ref.path, encode_bundle(self._pending_entries))
+
+    def _level_hashes(self, level: int, first: int, count: int) -> list[bytes]:
+        """Return `count` hashes at tile level `level` from position `first` (one tile)."""
+        tile_index, offset = divmod(first, TILE_WIDTH)
+        if tile_index < self._size >> (TILE_HEIGHT * (level + 1)):
+            data = self._read(TileRef(level, tile_index), TILE_WIDTH * HASH_SIZE)
+            return [
+                data[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(offset, offset + count)
+            ]
+        return self._edge[level][offset : offset + count]
+
+    def _aligned_hash(self, start: int, height: int) -> bytes:
+        """Return the hash of the complete subtree of 2**height leaves starting at `start`."""
+        level, rest = divmod(height, TILE_HEIGHT)
+        return root_of(self._level_hashes(level, start >> (TILE_HEIGHT * level), 1 << rest))
+
+    def subtree_hash(self, start: int, end: int) -> bytes:
+        """Return MTH(D[start:end]) for the ranges RFC 9162 proofs use (start aligned)."""
+        if not 0 <= start < end <= self._size:
+            raise InvalidValue(
+                "range", f"[{start}, {end}) is not inside a log of size {self._size}"
+            )
+        pieces = []
+        while start < end:
+            height = (end - start).bit_length() - 1
+            if start:
+                height = min(height, (start & -start).bit_length() - 1)
+            pieces.append(self._aligned_hash(start, height))
+            start += 1 << height
+        result = pieces.pop()
+        while pieces:
+            result = node_hash(pieces.pop(), result)
+        return result
+
+    def _checked_size(self, size: int | None, field: str = "tree_size") -> int:
+        if size is None:
+            return self._size
+        if not 0 <= size <= self._size:
+            raise InvalidValue(
+                field, f"must be between 0 and the log size {self._size}, got {size}"
+            )
+        return size
+
+    def root(self, size: int | None = None) -> bytes:
+        """Return the root hash of the log at `size` leaves (default: now)."""
+        size = self._checked_size(size)
+        return self.subtree_hash(0, size) if size else EMPTY_ROOT
+
+    def leaf_hash(self, index: int) -> bytes:
+        """Return the leaf hash at `index`."""
+        if not 0 <= index < self._size:
+            raise InvalidValue("index", f"must be between 0 and {self._size - 1}, got {index}")
+        return self._aligned_hash(index, 0)
+
+    def entry(self, index: int) -> bytes:
+        """Return the entry (leaf bytes) at `index`."""
+        if not 0 <= index < self._size:
+            raise InvalidValue("index", f"must be between 0 and {self._size - 1}, got {index}")
+        tile_index, offset = divmod(index, TILE_WIDTH)
+        if tile_index < self._size // TILE_WIDTH:
+            return self._read_bundle(TileRef(None, tile_index), TILE_WIDTH)[offset]
+        return self._pending_entries[offset]
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """Return the inclusion proof of leaf `index` in the log at `size` leaves."""
+        return inclusion_proof(index, self._checked_size(size), self.subtree_hash)
+
+    def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
+        """Return the proof that the log at size1 is a prefix of the log at size2."""
+        size2 = self._checked_size(size2, "size2")
+        return consistency_proof(size1, size2, self.subtree_hash)

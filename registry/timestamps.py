@@ -1,0 +1,29 @@
+"""RFC 3339 UTC timestamps as the public formats write them: `2026-01-31T08:00:00Z`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from registry.errors import InvalidValue
+
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
+
+
+def format_timestamp(moment: dt.datetime, field: str = "now") -> str:
+    """Return an aware datetime as RFC 3339 UTC with `Z`, to the second."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidValue(field, "must be timezone-aware")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_timestamp(value: str, field: str) -> str:
+    """Return `value` if it is a real RFC 3339 UTC time written `YYYY-MM-DDTHH:MM:SSZ`."""
+    if not _TIMESTAMP.match(value):
+        reason = f"{value!r} must be an RFC 3339 UTC time like 2026-01-31T08:00:00Z"
+        raise InvalidValue(field, reason)
+    try:
+        dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise InvalidValue(field, f"{value!r} is not a real date and time") from None
+    return value

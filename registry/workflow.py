@@ -1,0 +1,493 @@
+"""The due-process lifecycle of a listing; every transition is audited in its transaction.
+
+```
+draft --notify--> notified --(defence period ends | objection lodged)--> under_review
+under_review --approve (reviewer other than proposer)--> approved --publish--> published
+under_review --reject--> rejected            draft|notified --withdraw--> withdrawn
+published --(period ends)--> expired
+published --remove (two distinct reviewers)--> removed
+published --amend (correction)--> published (new revision)
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry import audit, publication
+from registry.actors import Actor
+from registry.calendar import add_days
+from registry.cases import evaluate_subject
+from registry.errors import InvalidTransition, InvalidValue, NotFound
+from registry.keys import KeyStore
+from registry.models import SECTORS, EnforcementCase, Listing, ListingRequest, utcnow
+from registry.periods import (
+    defence_deadline,
+    objection_decision_due,
+    period_end,
+    restoration_allowed_from,
+)
+from registry.policy import Policy
+from registry.rules import check_proposal_grounds
+from registry.subjects import clean_text, get_subject
+from registry.transaction import atomic
+
+REMOVAL_REASONS = ("credit_restored", "basis_revoked", "error")
+REQUEST_KINDS = ("objection", "defence", "correction", "restoration")
+DEFAULT_MEASURES = [
+    "restricted access to government procurement",
+    "stricter review of credit applications",
+    "suspension of fiscal subsidies and honours",
+]
+DEFAULT_REMEDY = (
+    "An objection or a correction request may be lodged with the deciding authority at any "
+    "time; it is decided within 15 days. Credit restoration may be applied for one year after "
+    "listing, once the decision has been performed."
+)
+
+
+def snapshot(listing: Listing) -> dict[str, Any]:
+    """The audited view of a listing's state."""
+    return {
+        "state": listing.state,
+        "revision": listing.revision,
+        "entry_id": listing.entry_id,
+        "review_flag": listing.review_flag,
+    }
+
+
+def _load(session: Session, listing_id: int) -> Listing:
+    # Row lock on PostgreSQL: concurrent transitions of one listing run one after another.
+    listing = session.get(Listing, listing_id, with_for_update=True, populate_existing=True)
+    if listing is None:
+        raise NotFound(f"listing {listing_id} does not exist")
+    return listing
+
+
+def _require_state(listing: Listing, transition: str, allowed: Sequence[str]) -> None:
+    if listing.state not in allowed:
+        raise InvalidTransition(
+            transition, listing.state, f"only possible from {' or '.join(allowed)}"
+        )
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    listing: Listing,
+    before: dict[str, Any],
+    reason: str | None,
+    **extra: Any,
+) -> None:
+    after = snapshot(listing) | extra
+    audit.record(
+        session,
+        actor=actor.name,
+        action=action,
+        object_type="listing",
+        object_id=listing.id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def propose(
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    subject_id: int,
+    grounds: Sequence[str],
+    today: dt.date,
+    case_ids: Sequence[int] = (),
+    sectors: Sequence[str] | None = None,
+    measures: Sequence[str] | None = None,
+    remedy: str | None = None,
+    decision_authority: str = "",
+) -> Listing:
+    """Draft a proposal citing only grounds that hold today, with their explanations."""
+    actor.require("listing.propose")
+    requested = list(dict.fromkeys(grounds))
+    if not requested:
+        raise InvalidValue("grounds", "cite at least one ground")
+    with atomic(session):
+        subject = get_subject(session, subject_id)
+        evaluation = evaluate_subject(session, subject_id, today, policy)
+        check_proposal_grounds(set(requested), evaluation)
+        cited = {cid for code in requested for cid in evaluation.grounds[code].case_ids}
+        basis_ids = list(dict.fromkeys(case_ids)) or sorted(cited)
+        own = {case.id: case for case in subject.cases}
+        foreign = [cid for cid in basis_ids if cid not in own]
+        if foreign:
+            raise InvalidValue("case_ids", f"cases {foreign} are not cases against this subject")
+        missing = sorted(cited - set(basis_ids))
+        if missing:
+            raise InvalidValue("case_ids", f"the cited grounds rest on cases {missing}; include them")
+        basis: list[EnforcementCase] = [own[cid] for cid in basis_ids]
+        chosen_sectors = sorted(set(sectors)) if sectors is not None else sorted(
+            {s for case in basis for s in case.sectors}
+        )
+        unknown = sorted(set(chosen_sectors) - set(SECTORS))
+        if unknown:
+            raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}")
+        listing = Listing(
+            subject_id=subject.id,
+            state="draft",
+            grounds=[
+                {"code": code, "explanation": evaluation.grounds[code].explanation}
+                for code in requested
+            ],
+            sectors=chosen_sectors,
+            measures=list(measures) if measures else list(DEFAULT_MEASURES),
+            remedy=clean_text(remedy, "remedy", 2000) or DEFAULT_REMEDY,
+            decision_authority=clean_text(decision_authority, "decision_authority", 200)
+            or basis[-1].authority,
+            proposed_by=actor.user_id,
+            proposed_on=today,
+            cases=basis,
+        )
+        session.add(listing)
+        session.flush()
+        _audit(session, actor, "listing.propose", listing, {}, None, grounds=requested)
+    return listing
+
+
+def notify(
+    session: Session, actor: Actor, policy: Policy, listing_id: int, served_on: dt.date
+) -> Listing:
+    """Record service of the notice; the defence period runs in working days from it."""
+    actor.require("listing.notify")
+    with atomic(session):
+        listing = _load(session, listing_id)
+        _require_state(listing, "notify", ["draft"])
+        if served_on < listing.proposed_on:
+            raise InvalidValue("served_on", "is before the proposal was made")
+        before = snapshot(listing)
+        listing.state = "notified"
+        listing.notice_served_on = served_on
+        listing.defence_deadline = defence_deadline(served_on, policy.calendar, policy.periods)
+        _audit(session, actor, "listing.notify", listing, before, None,
+               defence_deadline=listing.defence_deadline.isoformat())
+    return listing
+
+
+def lodge_request(
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    listing_id: int,
+    kind: str,
+    lodged_on: dt.date,
+    text: str,
+) -> ListingRequest:
+    """Record an objection, defence, correction or restoration request from the subject.
+
+    An objection or defence during the defence period moves the listing to review at once.
+    """
+    if kind not in REQUEST_KINDS:
+        raise InvalidValue("kind", f"unknown request {kind!r}; expected {', '.join(REQUEST_KINDS)}")
+    actor.require("listing.objection" if kind in ("objection", "defence") else "listing.request")
+    body = clean_text(text, "text", 10_000, required=True)
+    with atomic(session):
+        listing = _load(session, listing_id)
+        if kind in ("objection", "defence"):
+            _require_state(listing, f"lodge an {kind} against", ["notified", "under_review"])
+        elif kind == "correction":
+            _require_state(listing, "request a correction of", ["published"])
+        else:
+            _require_state(listing, "apply for credit restoration of", ["published"])
+            assert listing.listed_on is not None
+            earliest = restoration_allowed_from(listing.listed_on, policy.periods)
+            if lodged_on < earliest:
+                raise InvalidTransition(
+                    "apply for credit restoration of",
+                    listing.state,
+                    f"restoration may be applied for from {earliest.isoformat()}",
+                )
+        request = ListingRequest(
+            listing=listing,
+            kind=kind,
+            lodged_on=lodged_on,
+            decision_due=objection_decision_due(lodged_on, policy.periods),
+            text=body,
+            recorded_by=actor.user_id,
+        )
+        session.add(request)
+        before = snapshot(listing)
+        if listing.state == "notified":
+            listing.state = "under_review"
+        session.flush()
+        _audit(session, actor, f"listing.{kind}", listing, before, None, request_id=request.id)
+    return request
+
+
+def start_review(session: Session, actor: Actor, listing_id: int, today: dt.date) -> Listing:
+    """Move a notified listing to review once its defence period has ended."""
+    actor.require("listing.review")
+    with atomic(session):
+        listing = _load(session, listing_id)
+        _require_state(listing, "start review of", ["notified"])
+        assert listing.defence_deadline is not None
+        if today <= listing.defence_deadline:
+            raise InvalidTransition(
+                "start review of",
+                listing.state,
+                f"the defence period runs until {listing.defence_deadline.isoformat()}",
+            )
+        before = snapshot(listing)
+        listing.state = "under_review"
+        _audit(session, actor, "listing.review", listing, before, "defence period ended")
+    return listing
+
+
+def _check_four_eyes(listing: Listing, actor: Actor, transition: str) -> None:
+    if actor.user_id is not None and actor.user_id == listing.proposed_by:
+        raise InvalidTransition(transition, listing.state, "a reviewer cannot decide their own proposal")
+
+
+def approve(
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    listing_id: int,
+    today: dt.date,
+    reason: str,
+    document_number: str | None = None,
+) -> Listing:
+    """Approve a proposal under review; the grounds must still hold today."""
+    actor.require("listing.approve")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        listing = _load(session, listing_id)
+        _require_state(listing, "approve", ["under_review"])
+        _check_four_eyes(listing, actor, "approve")
+        undecided = [r for r in listing.requests if r.kind in ("objection", "defence") and r.decision is None]
+        if undecided:
+            raise InvalidTransition(
+                "approve", listing.state, f"{undecided[0].kind} #{undecided[0].id} is not decided yet"
+            )
+        evaluation = evaluate_subject(session, listing.subject_id, today, policy)
+        check_proposal_grounds({g["code"] for g in listing.grounds}, evaluation)
+        before = snapshot(listing)
+        listing.state = "approved"
+        listing.reviewed_by = actor.user_id
+        listing.approved_on = today
+        listing.review_flag = None
+        listing.decision_decided_on = today
+        listing.decision_document_number = clean_text(
+            document_number, "document_number", 100
+        ) or f"DEC-{today.year}-{listing.id:06d}"
+        _audit(session, actor, "listing.approve", listing, before, reason)
+    return listing
+
+
+def reject(session: Session, actor: Actor, listing_id: int, reason: str) -> Listing:
+    """Reject a proposal under review."""
+    actor.require("listing.reject")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        listing = _load(session, listing_id)
+        _require_state(listing, "reject", ["under_review"])
+        _check_four_eyes(listing, actor, "reject")
+        before = snapshot(listing)
+        listing.state = "rejected"
+        listing.reviewed_by = actor.user_id
+        _audit(session, actor, "listing.reject", listing, before, reason)
+    return listing
+
+
+def withdraw(session: Session, actor: Actor, listing_id: int, reason: str) -> Listing:
+    """Withdraw a proposal before review."""
+    actor.require("listing.withdraw")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        listing = _load(session, listing_id)
+        _require_state(listing, "withdraw", ["draft", "notified"])
+        before = snapshot(listing)
+        listing.state = "withdrawn"
+        _audit(session, actor, "listing.withdraw", listing, before, reason)
+    return listing
+
+
+def decide_request(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    accepted: bool,
+    today: dt.date,
+    reason: str,
+) -> ListingRequest:
+    """Decide an objection, defence, correction or restoration request."""
+    actor.require("listing.decide")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        request = session.get(ListingRequest, request_id, with_for_update=True)
+        if request is None:
+            raise NotFound(f"request {request_id} does not exist")
+        if request.decision is not None:
+            raise InvalidTransition("decide", request.decision, f"request {request_id} is already decided")
+        if request.kind == "restoration" and accepted:
+            if request.recorded_by is not None and request.recorded_by == actor.user_id:
+                raise InvalidTransition("decide", "pending", "a reviewer cannot decide a request they recorded")
+        request.decision = "accepted" if accepted else "refused"
+        request.decided_on = today
+        request.decided_by = actor.user_id
+        request.decision_reason = reason
+        before = snapshot(request.listing)
+        _audit(session, actor, f"request.decide.{request.kind}", request.listing, before, reason,
+               request_id=request.id, decision=request.decision)
+    return request
+
+
+def _pending_removal(listing: Listing) -> ListingRequest | None:
+    return next((r for r in listing.requests if r.kind == "removal" and r.decision is None), None)
+
+
+def remove(
+    session: Session,
+    actor: Actor,
+    keys: KeyStore,
+    listing_id: int,
+    reason_code: str,
+    today: dt.date,
+    reason: str,
+) -> Listing:
+    """Remove a published listing early: the first reviewer proposes, a second confirms."""
+    actor.require("listing.remove")
+    if reason_code not in REMOVAL_REASONS:
+        raise InvalidValue("reason_code", f"expected one of {', '.join(REMOVAL_REASONS)}")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        listing = _load(session, listing_id)
+        _require_state(listing, "remove", ["published"])
+        if reason_code == "credit_restored" and not any(
+            r.kind == "restoration" and r.decision == "accepted" for r in listing.requests
+        ):
+            raise InvalidTransition("remove", listing.state, "no accepted credit-restoration application")
+        before = snapshot(listing)
+        pending = _pending_removal(listing)
+        if pending is None:
+            session.add(ListingRequest(
+                listing=listing, kind="removal", lodged_on=today, text=f"{reason_code}: {reason}",
+                recorded_by=actor.user_id,
+            ))
+            session.flush()
+            _audit(session, actor, "listing.remove.propose", listing, before, reason, reason_code=reason_code)
+            return listing
+        if pending.recorded_by == actor.user_id:
+            raise InvalidTransition("remove", listing.state, "a second, different reviewer must confirm")
+        first_code = pending.text.split(":", 1)[0]
+        if first_code != reason_code:
+            raise InvalidTransition(
+                "remove", listing.state, f"the first reviewer proposed removal for {first_code}"
+            )
+        pending.decision = "accepted"
+        pending.decided_on = today
+        pending.decided_by = actor.user_id
+        pending.decision_reason = reason
+        listing.state = "removed"
+        listing.ended_on = today
+        listing.end_reason = reason_code
+        listing.review_flag = None
+        publication.record_removal(session, listing, reason_code, utcnow())
+        _audit(session, actor, "listing.remove", listing, before, reason, reason_code=reason_code)
+    return listing
+
+
+def amend(
+    session: Session,
+    actor: Actor,
+    keys: KeyStore,
+    listing_id: int,
+    reason: str,
+    measures: Sequence[str] | None = None,
+    remedy: str | None = None,
+    sectors: Sequence[str] | None = None,
+) -> Listing:
+    """Correct a published listing: a new signed revision and an `amended` log event."""
+    actor.require("listing.amend")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        listing = _load(session, listing_id)
+        _require_state(listing, "amend", ["published"])
+        before = snapshot(listing)
+        if measures is not None:
+            listing.measures = [clean_text(m, f"measures[{i}]", 300, True) for i, m in enumerate(measures)]
+        if remedy is not None:
+            listing.remedy = clean_text(remedy, "remedy", 2000, required=True)
+        if sectors is not None:
+            unknown = sorted(set(sectors) - set(SECTORS))
+            if unknown:
+                raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}")
+            listing.sectors = sorted(set(sectors))
+        listing.revision += 1
+        publication.record_revision(session, keys, listing, "amended", utcnow(), "correction")
+        _audit(session, actor, "listing.amend", listing, before, reason)
+    return listing
+
+
+def publish_approved(
+    session: Session, actor: Actor, keys: KeyStore, policy: Policy, listing_id: int, today: dt.date
+) -> Listing:
+    """Publish an approved listing: entry id, period, signed entry, `listed` log event."""
+    with atomic(session):
+        listing = _load(session, listing_id)
+        _require_state(listing, "publish", ["approved"])
+        before = snapshot(listing)
+        listing.state = "published"
+        listing.listed_on = today
+        listing.period_end = period_end(today, policy.periods)
+        listing.revision = 1
+        listing.entry_id = publication.next_entry_id(session, today.year)
+        publication.record_revision(session, keys, listing, "listed", utcnow(), None)
+        _audit(session, actor, "listing.publish", listing, before, None)
+    return listing
+
+
+def expire(session: Session, actor: Actor, listing_id: int, today: dt.date) -> Listing:
+    """End a published listing whose period is over (`removed` event, reason `expired`)."""
+    with atomic(session):
+        listing = _load(session, listing_id)
+        _require_state(listing, "expire", ["published"])
+        assert listing.period_end is not None
+        if today < listing.period_end:
+            raise InvalidTransition("expire", listing.state, f"the period runs until {listing.period_end}")
+        before = snapshot(listing)
+        listing.state = "expired"
+        listing.ended_on = listing.period_end
+        listing.end_reason = "expired"
+        publication.record_removal(session, listing, "expired", utcnow())
+        _audit(session, actor, "listing.expire", listing, before, "listing period ended")
+    return listing
+
+
+def due_for_review(session: Session, today: dt.date) -> list[int]:
+    """Notified listings whose defence period is over."""
+    return list(session.scalars(
+        select(Listing.id).where(Listing.state == "notified", Listing.defence_deadline < today)
+    ))
+
+
+def due_for_expiry(session: Session, today: dt.date) -> list[int]:
+    """Published listings whose period has ended."""
+    return list(session.scalars(
+        select(Listing.id).where(Listing.state == "published", Listing.period_end <= today)
+    ))
+
+
+def approved_waiting(session: Session) -> list[int]:
+    """Approved listings waiting for the next publication run, oldest first."""
+    return list(session.scalars(
+        select(Listing.id).where(Listing.state == "approved").order_by(Listing.approved_on, Listing.id)
+    ))
+
+
+def retention_over(listing: Listing, policy: Policy, today: dt.date) -> bool:
+    """Whether a removed or expired listing's content may be purged."""
+    return listing.ended_on is not None and add_days(listing.ended_on, policy.retention_days) <= today

@@ -139,7 +139,8 @@ def record_removal(session: Session, listing: Listing, reason: str, now: dt.date
 
 
 def next_entry_id(session: Session, year: int) -> str:
-    """The next `IPL-<year>-<nnnnnn>` entry id."""
+    """The next `IPL-<year>-<nnnnnn>` entry id (takes the log lock, so ids never collide)."""
+    _lock_log(session)
     prefix = f"IPL-{year}-"
     last = session.scalar(
         select(func.max(Listing.entry_id)).where(Listing.entry_id.like(f"{prefix}%"))

@@ -1,0 +1,62 @@
+"""Builders shared by the workflow tests: people, a subject and the cases against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+from stdnum.cn import uscc
+
+from registry import accounts, cases, subjects
+from registry.actors import Actor
+
+BODY = "91440300MA5F00001"
+CREDIT_CODE = BODY + uscc.calc_check_digit(BODY)
+PATENT = "ZL201710601862.3"
+
+
+def people(session: Session) -> dict[str, Actor]:
+    """A clerk, two reviewers and an auditor."""
+    actors = {}
+    for name, role in [("clerk", "clerk"), ("rev1", "reviewer"), ("rev2", "reviewer"),
+                       ("aud", "auditor")]:
+        user = accounts.create_user(session, name, role, "a long enough secret")
+        actors[name] = Actor(name=name, role=role, user_id=user.id)
+    return actors
+
+
+def deliberate_subject(
+    session: Session, clerk: Actor, decided_on: dt.date, suffix: int = 0
+) -> int:
+    """A company with one effective finding of deliberate infringement; returns its id."""
+    body = f"{BODY[:-2]}{suffix:02d}"
+    code = body + uscc.calc_check_digit(body)
+    subject = subjects.record_subject(
+        session,
+        clerk,
+        subjects.SubjectInput(
+            kind="legal_person",
+            name=f"深圳市华兴科技有限公司{suffix or ''}",
+            identifiers=[{"scheme": "cn_uscc", "value": code}],
+            legal_representative="王伟",
+            region="440300",
+        ),
+    )
+    cases.record_case(
+        session,
+        clerk,
+        cases.CaseInput(
+            subject_id=subject.id,
+            kind="court_judgment",
+            authority="深圳市中级人民法院",
+            document_number=f"(2025)粤03民初{suffix + 1}号",
+            decided_on=decided_on,
+            effective_on=decided_on + dt.timedelta(days=30),
+            act_start=decided_on - dt.timedelta(days=200),
+            patents=[PATENT],
+            deliberate=True,
+            punitive_damages=True,
+            sectors=["internet"],
+        ),
+    )
+    return subject.id

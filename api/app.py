@@ -10,9 +10,10 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from api import cli, errors, health, security, signing_setup
+from api import admin, auth, cli, errors, health, rest, security, signing_setup
 from api.config import load_config
 from api.extensions import db, limiter, migrate
+from publisher import jobs
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -36,6 +37,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     health.init_app(app)
     signing_setup.init_app(app)
     cli.init_app(app)
+    auth.init_app(app)
+    rest.init_app(app)
+    admin.init_app(app)
+    jobs.init_app(app)
     return app
 
 

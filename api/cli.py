@@ -93,6 +93,18 @@ def demo() -> None:
     click.echo(summary)
 
 
+@commands.command("publish")
+@with_appcontext
+def publish() -> None:
+    """Run one publication now: due transitions, checkpoint, tiles, feed files, index."""
+    from publisher.jobs import run_publication
+
+    report = run_publication(current_app._get_current_object(), progress=click.echo)  # type: ignore[attr-defined]
+    if report is None:
+        raise click.ClickException("another publisher is running; try again when it finishes")
+    click.echo(report)
+
+
 def init_app(app: Flask) -> None:
     """Attach the registry's commands to the app's CLI."""
     for command in commands.commands.values():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import rfc8785
@@ -22,57 +21,95 @@ MAX_SAFE_INTEGER = 2**53 - 1
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
-
-def _child_path(path: str, key: str) -> str:
-    if _IDENTIFIER.match(key):
-        return f"{path}.{key}"
-    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+Problem = tuple[list[str | int], str]
+"""Where a value is not acceptable (path segments, innermost first) and why."""
 
 
-def _check(value: Any, path: str) -> None:
-    """Raise InvalidValue at the first value JCS must not see; the path says where."""
-    if value is None or isinstance(value, bool):
-        return
-    if isinstance(value, int):
-        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            raise InvalidValue(path, f"integer {value} is outside the JSON safe range ±(2**53-1)")
-        return
-    if isinstance(value, float):
-        raise InvalidValue(
-            path, f"floats are not allowed (got {value!r}); use an integer or a string"
-        )
-    if isinstance(value, str):
-        _check_text(value, path)
-        return
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _check(item, f"{path}[{index}]")
-        return
-    if isinstance(value, Mapping):
+def _problem(value: Any) -> Problem | None:
+    """Return the first value JCS must not see, or None; paths are built only on failure."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return None
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return None
+        return [], f"integer {value} is outside the JSON safe range ±(2**53-1)"
+    if isinstance(value, dict):
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidValue(
-                    path, f"object keys must be strings, got {type(key).__name__} {key!r}"
-                )
-            _check_text(key, path)
-            _check(item, _child_path(path, key))
-        return
-    raise InvalidValue(path, f"{type(value).__name__} is not a JSON value")
+            if type(key) is not str:
+                return [], f"object keys must be strings, got {type(key).__name__} {key!r}"
+            found = _problem(item)
+            if found:
+                found[0].append(key)
+                return found
+        return None
+    if kind is list or kind is tuple:
+        for index, item in enumerate(value):
+            found = _problem(item)
+            if found:
+                found[0].append(index)
+                return found
+        return None
+    if isinstance(value, float):
+        return [], f"floats are not allowed (got {value!r}); use an integer or a string"
+    if isinstance(value, str | int):  # subclasses such as StrEnum serialise as their value
+        return _problem(str(value) if isinstance(value, str) else int(value))
+    return [], f"{kind.__name__} is not a JSON value"
 
 
-def _check_text(text: str, path: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise InvalidValue(
-            path, f"text contains a lone surrogate at position {error.start}"
-        ) from None
+def _unencodable(value: Any) -> Problem | None:
+    """Find a string (value or key) holding a lone surrogate, which UTF-8 cannot encode."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            return [], f"text contains a lone surrogate at position {error.start}"
+        return None
+    if isinstance(value, dict):
+        for key in value:
+            if _unencodable(key):
+                return [], f"object key {key!r} contains a lone surrogate"
+        items: Any = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _unencodable(item)
+        if found:
+            found[0].append(key)
+            return found
+    return None
+
+
+def json_path(segments: list[str | int]) -> str:
+    """Write path segments (outermost first) as `$.a[0]["b c"]`."""
+    path = "$"
+    for segment in segments:
+        if isinstance(segment, int):
+            path += f"[{segment}]"
+        elif _IDENTIFIER.match(segment):
+            path += f".{segment}"
+        else:
+            path += f"[{json.dumps(segment, ensure_ascii=False)}]"
+    return path
+
+
+def _invalid(problem: Problem) -> InvalidValue:
+    segments, reason = problem
+    return InvalidValue(json_path(segments[::-1]), reason)
 
 
 def canonical_bytes(obj: Any) -> bytes:
     """Return the RFC 8785 canonical bytes of a float-free JSON value."""
-    _check(obj, "$")
-    return rfc8785.dumps(obj)
+    problem = _problem(obj)
+    if problem:
+        raise _invalid(problem)
+    try:
+        return rfc8785.dumps(obj)
+    except (rfc8785.CanonicalizationError, UnicodeError) as error:
+        problem = _unencodable(obj)
+        raise _invalid(problem or ([], str(error))) from None
 
 
 def sha256_hex(obj: Any) -> str:

@@ -69,18 +69,20 @@ def _encode(signature: bytes) -> str:
 
 def sign_entry(entry: Mapping[str, Any], key: SigningKey) -> dict[str, Any]:
     """Return `{"entry", "signature": {"alg", "kid", "sig"}}` for a published entry."""
-    message = _check_signable(ENTRY_TYPE, entry, key, "entry")
+    body = dict(entry)
+    message = _check_signable(ENTRY_TYPE, body, key, "entry")
     signature = {"alg": ALGORITHM, "kid": key.kid, "sig": _encode(key.sign(message))}
-    return {"entry": dict(entry), "signature": signature}
+    return {"entry": body, "signature": signature}
 
 
 def sign_envelope(type_: str, signed: Mapping[str, Any], key: SigningKey) -> dict[str, Any]:
     """Return `{"signed", "signatures": [{"kid", "sig"}]}` for a feed index or a receipt."""
     if type_ == ENTRY_TYPE:
         raise InvalidValue("type", "entries are signed with sign_entry, not in an envelope")
-    message = _check_signable(type_, signed, key, "signed")
+    body = dict(signed)
+    message = _check_signable(type_, body, key, "signed")
     signature = {"kid": key.kid, "sig": _encode(key.sign(message))}
-    return {"signed": dict(signed), "signatures": [signature]}
+    return {"signed": body, "signatures": [signature]}
 
 
 def _keys_by_kid(public_keys: PublicKeys) -> dict[str, VerificationKey]:
@@ -117,7 +119,7 @@ def _check_key(
 def verify_entry(bundle: Mapping[str, Any], public_keys: PublicKeys) -> None:
     """Check a signed entry bundle against the published keys; raise SignatureInvalid."""
     entry, signature = bundle.get("entry"), bundle.get("signature")
-    if not isinstance(entry, Mapping) or not isinstance(signature, Mapping):
+    if not isinstance(entry, dict) or not isinstance(signature, Mapping):
         raise SignatureInvalid("expected an object with 'entry' and 'signature'")
     if entry.get("type") != ENTRY_TYPE:
         raise SignatureInvalid(f"entry.type must be {ENTRY_TYPE!r}")
@@ -133,7 +135,7 @@ def verify_envelope(type_: str, envelope: Mapping[str, Any], public_keys: Public
     """Check a signed envelope: every known key's signature must verify, and at least one."""
     use = _use_for(type_)
     signed, signatures = envelope.get("signed"), envelope.get("signatures")
-    if not isinstance(signed, Mapping) or not isinstance(signatures, list):
+    if not isinstance(signed, dict) or not isinstance(signatures, list):
         raise SignatureInvalid("expected an object with 'signed' and a 'signatures' list")
     if signed.get("type") != type_:
         raise SignatureInvalid(f"signed.type must be {type_!r}, got {signed.get('type')!r}")

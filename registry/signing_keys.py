@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from registry.canonical import canonical_bytes
 from registry.errors import InvalidValue
-from registry.ledger.note import strict_b64decode, verifier_key
+from registry.ledger.note import parse_verifier_key, strict_b64decode, verifier_key
 from registry.timestamps import format_timestamp
 
 KEY_USES = ("entry", "checkpoint", "index", "receipt")
@@ -95,8 +95,11 @@ class VerificationKey:
             raise InvalidValue("use", "must be a string")
         note_name = None
         vkey = record.get("note_vkey")
-        if isinstance(vkey, str):
-            note_name = vkey.split("+", 1)[0]
+        if vkey is not None:
+            verifier = parse_verifier_key(str(vkey))
+            if verifier.public_key != public_key:
+                raise InvalidValue("note_vkey", "names a different key than public_key")
+            note_name = verifier.name
         return cls(
             kid=kid,
             use=check_use(use),

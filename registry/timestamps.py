@@ -7,7 +7,7 @@ import re
 
 from registry.errors import InvalidValue
 
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
+_TIMESTAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z\Z")
 
 
 def format_timestamp(moment: dt.datetime, field: str = "now") -> str:
@@ -19,11 +19,12 @@ def format_timestamp(moment: dt.datetime, field: str = "now") -> str:
 
 def check_timestamp(value: str, field: str) -> str:
     """Return `value` if it is a real RFC 3339 UTC time written `YYYY-MM-DDTHH:MM:SSZ`."""
-    if not _TIMESTAMP.match(value):
+    match = _TIMESTAMP.match(value) if isinstance(value, str) else None
+    if not match:
         reason = f"{value!r} must be an RFC 3339 UTC time like 2026-01-31T08:00:00Z"
         raise InvalidValue(field, reason)
     try:
-        dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+        dt.datetime(*(int(part) for part in match.groups()))  # noqa: DTZ001 - only validates
     except ValueError:
         raise InvalidValue(field, f"{value!r} is not a real date and time") from None
     return value

@@ -105,8 +105,12 @@ def parse_verifier_key(vkey: str) -> NoteVerifier:
 
 def check_note_text(text: str) -> None:
     """Refuse note text that is empty, lacks a final newline or holds control characters."""
+    _check_characters(text)
     if not text.endswith("\n") or text == "\n":
         raise InvalidNote("the text must be non-empty and end with a newline")
+
+
+def _check_characters(text: str) -> None:
     for position, ch in enumerate(text):
         if ch < " " and ch != "\n":
             raise InvalidNote(f"control character U+{ord(ch):04X} at position {position}")
@@ -123,8 +127,6 @@ def sign_note(text: str, private_key: Ed25519PrivateKey, name: str) -> str:
 
 
 def _signature_lines(block: str) -> list[tuple[str, bytes]]:
-    if not block.endswith("\n"):
-        raise InvalidNote("the last signature line must end with a newline")
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise InvalidNote(f"more than {MAX_SIGNATURES} signature lines")
@@ -154,6 +156,9 @@ def open_note(note: str | bytes, verifier: NoteVerifier) -> str:
             note = note.decode("utf-8")
         except UnicodeDecodeError as error:
             raise InvalidNote(f"not UTF-8: bad byte at offset {error.start}") from None
+    _check_characters(note)
+    if not note.endswith("\n"):
+        raise InvalidNote("the note must end with a newline")
     split = note.rfind("\n\n")
     if split < 0:
         raise InvalidNote("no blank line separates the text from signature lines")
@@ -161,7 +166,6 @@ def open_note(note: str | bytes, verifier: NoteVerifier) -> str:
     if not block:
         raise InvalidNote("there is no signature line after the blank line")
     check_note_text(text)
-    check_note_text(block)
     verified = False
     for name, signature in _signature_lines(block):
         # Signatures by other keys (witnesses, a rotated key) are ignored, as the spec says.

@@ -8,11 +8,12 @@ hashes, and any root or proof reads O(log n) tiles instead of rehashing the leav
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 
 from registry.errors import InvalidValue
 from registry.ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
-from registry.ledger.proofs import consistency_proof, inclusion_proof, root_of
+from registry.ledger.proofs import consistency_proof, inclusion_proof
 from registry.ledger.tiles import (
     MAX_ENTRY_SIZE,
     TILE_HEIGHT,
@@ -23,6 +24,20 @@ from registry.ledger.tiles import (
     decode_bundle,
     encode_bundle,
 )
+
+# Full tiles never change, so their inner levels can be kept; this many tiles (about 33 kB
+# each) covers every tile a proof touches even in a log of billions of leaves.
+CACHED_TILES = 32
+
+
+def tile_levels(hashes: Sequence[bytes]) -> list[list[bytes]]:
+    """Return the Merkle levels inside one tile: levels[0] is the tile, levels[r][j] the
+    root of its aligned run of 2**r hashes; a partial run at the end stays unpaired."""
+    levels = [list(hashes)]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+    return levels
 
 
 class TiledLog:
@@ -36,6 +51,8 @@ class TiledLog:
         # _edge[L] holds the hashes of the rightmost, not yet full, tile at level L.
         self._edge: list[list[bytes]] = []
         self._pending_entries: list[bytes] = []
+        self._full_tiles: OrderedDict[tuple[int, int], list[list[bytes]]] = OrderedDict()
+        self._edge_levels: dict[int, list[list[bytes]]] = {}  # until the next append
         self._resume()
 
     @property
@@ -83,6 +100,7 @@ class TiledLog:
             raise InvalidValue("entry", f"is {len(entry)} bytes; the limit is {MAX_ENTRY_SIZE}")
         index = self._size
         self._size += 1
+        self._edge_levels.clear()
         self._pending_entries.append(entry)
         if len(self._pending_entries) == TILE_WIDTH:
             bundle = encode_bundle(self._pending_entries)
@@ -107,7 +125,9 @@ class TiledLog:
                 return
             index = (self._size >> (TILE_HEIGHT * (level + 1))) - 1
             self._store.write(TileRef(level, index).path, b"".join(edge))
-            hash_ = root_of(edge)
+            levels = tile_levels(edge)
+            self._remember(level, index, levels)
+            hash_ = levels[-1][0]
             self._edge[level] = []
             level += 1
 
@@ -121,20 +141,32 @@ class TiledLog:
             ref = TileRef(None, self._size // TILE_WIDTH, len(self._pending_entries))
             self._store.write(ref.path, encode_bundle(self._pending_entries))
 
-    def _level_hashes(self, level: int, first: int, count: int) -> list[bytes]:
-        """Return `count` hashes at tile level `level` from position `first` (one tile)."""
-        tile_index, offset = divmod(first, TILE_WIDTH)
-        if tile_index < self._size >> (TILE_HEIGHT * (level + 1)):
-            data = self._read(TileRef(level, tile_index), TILE_WIDTH * HASH_SIZE)
-            return [
-                data[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(offset, offset + count)
-            ]
-        return self._edge[level][offset : offset + count]
+    def _remember(self, level: int, index: int, levels: list[list[bytes]]) -> None:
+        self._full_tiles[(level, index)] = levels
+        self._full_tiles.move_to_end((level, index))
+        while len(self._full_tiles) > CACHED_TILES:
+            self._full_tiles.popitem(last=False)
+
+    def _full_tile_levels(self, level: int, index: int) -> list[list[bytes]]:
+        levels = self._full_tiles.get((level, index))
+        if levels is None:
+            data = self._read(TileRef(level, index), TILE_WIDTH * HASH_SIZE)
+            levels = tile_levels([data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)])
+        self._remember(level, index, levels)
+        return levels
 
     def _aligned_hash(self, start: int, height: int) -> bytes:
         """Return the hash of the complete subtree of 2**height leaves starting at `start`."""
         level, rest = divmod(height, TILE_HEIGHT)
-        return root_of(self._level_hashes(level, start >> (TILE_HEIGHT * level), 1 << rest))
+        first = start >> (TILE_HEIGHT * level)  # position among the level's hashes
+        tile_index, offset = divmod(first, TILE_WIDTH)
+        if tile_index < self._size >> (TILE_HEIGHT * (level + 1)):
+            return self._full_tile_levels(level, tile_index)[rest][offset >> rest]
+        # The rightmost tile is still open; its levels hold until the next append.
+        levels = self._edge_levels.get(level)
+        if levels is None:
+            levels = self._edge_levels[level] = tile_levels(self._edge[level])
+        return levels[rest][offset >> rest]
 
     def subtree_hash(self, start: int, end: int) -> bytes:
         """Return MTH(D[start:end]) for the ranges RFC 9162 proofs use (start aligned)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,13 +19,17 @@ from pypinyin import lazy_pinyin
 
 from registry.matching.vocabulary import CONFUSABLES, HAN_LEGAL_FORMS, LATIN_LEGAL_FORMS
 
-_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
+_HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f"
+_HAN_RE = re.compile(f"[{_HAN_CLASS}]")
+_HAN_RUN_RE = re.compile(f"([{_HAN_CLASS}]+)")
 # Dots and apostrophes vanish instead of splitting, so "S.A." is "sa" and "O'Neil" is "oneil".
 _VANISHING = str.maketrans("", "", ".'’`´")
 _CONFUSABLE_TABLE = str.maketrans(CONFUSABLES)
 _BRACKETS = re.compile(r"[(\[{【〔「『]([^)\]}】〕」』]*)[)\]}】〕」』]")
-_HAN_FORMS_LONGEST_FIRST = tuple(sorted(HAN_LEGAL_FORMS, key=len, reverse=True))
-# Chinese names keep at least this many characters after their legal form is stripped.
+_HAN_FORMS = frozenset(HAN_LEGAL_FORMS)
+_LONGEST_HAN_SUFFIX = 8  # no legal form or industry word in the tables is longer
+# Chinese names keep at least this many characters after a legal form or industry word is
+# stripped: a trade name (字号) has at least two characters.
 _MIN_HAN_CORE = 2
 # One- and two-letter forms ("sa", "ag", "co") are also pinyin syllables or initials, so
 # they are stripped only when two tokens remain: "Zhang Sa" keeps its given name.
@@ -75,26 +80,29 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-def split_brackets(text: str) -> tuple[str, list[str]]:
-    """Take bracketed parts out of cleaned text: (text without them, their contents)."""
-    groups = [match.group(1) for match in _BRACKETS.finditer(text)]
-    return _BRACKETS.sub(" ", text), groups
+def replace_brackets(text: str, replacement: Callable[[str], str]) -> str:
+    """Replace each bracketed part of cleaned text, in place, by `replacement(contents)`."""
+    return _BRACKETS.sub(lambda match: f" {replacement(match.group(1))} ", text)
 
 
 def strip_han_legal_forms(text: str) -> str:
     """Remove Chinese legal forms (有限公司, 集团 ...) from the end, repeatedly."""
+    return strip_han_suffixes(text, _HAN_FORMS)[0]
+
+
+def strip_han_suffixes(text: str, words: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """Strip words of a set from the end, longest first, keeping two characters in front.
+
+    Returns the rest and the stripped words in reading order.
+    """
+    stripped: list[str] = []
     while True:
-        form = next(
-            (
-                f
-                for f in _HAN_FORMS_LONGEST_FIRST
-                if text.endswith(f) and len(text) - len(f) >= _MIN_HAN_CORE
-            ),
-            None,
-        )
-        if form is None:
-            return text
-        text = text[: -len(form)]
+        room = min(_LONGEST_HAN_SUFFIX, len(text) - _MIN_HAN_CORE)
+        size = next((n for n in range(room, 0, -1) if text[-n:] in words), 0)
+        if not size:
+            return text, tuple(reversed(stripped))
+        stripped.append(text[-size:])
+        text = text[:-size]
 
 
 def strip_latin_legal_forms(tokens: list[str]) -> list[str]:
@@ -115,7 +123,7 @@ def strip_latin_legal_forms(tokens: list[str]) -> list[str]:
 def is_legal_form(text: str) -> bool:
     """True if the cleaned text is nothing but a legal form, e.g. "有限合伙" or "co ltd"."""
     joined = "".join(tokenize(text))
-    return joined in HAN_LEGAL_FORMS or joined in _LATIN_FORMS
+    return joined in _HAN_FORMS or joined in _LATIN_FORMS
 
 
 @dataclass(frozen=True)
@@ -139,11 +147,15 @@ class Pinyin:
 def to_pinyin(text: str) -> Pinyin:
     """Romanise a name as toneless pinyin (ü written u); non-Chinese words are kept, lowercased."""
     syllables: list[str] = []
-    for part in lazy_pinyin(clean_text(text)):
-        if contains_han(part):
-            continue  # characters without a known reading
-        for token in tokenize(part):
-            syllables.append(token.replace("v", "u") if part.isalpha() else token)
+    for run in _HAN_RUN_RE.split(clean_text(text)):
+        if not run:
+            continue
+        if contains_han(run):
+            # Whole runs, so that phrases pick the right reading (重庆 chong qing, 长城 chang).
+            readings = lazy_pinyin(run, errors="ignore")
+            syllables.extend(r.replace("v", "u") for r in readings if r.isalpha())
+        else:
+            syllables.extend(tokenize(run))
     return Pinyin(tuple(syllables))
 
 
@@ -153,8 +165,7 @@ def normalize_name(name: str) -> str:
     Chinese names come out as one run of simplified characters (深圳市华兴科技); other names as
     lowercase tokens separated by single spaces (nordwind precision instruments).
     """
-    text, groups = split_brackets(clean_text(name))
-    inline = " ".join([text, *(g for g in groups if not is_legal_form(g))])
+    inline = replace_brackets(clean_text(name), lambda inner: "" if is_legal_form(inner) else inner)
     tokens = tokenize(inline)
     if contains_han(inline):
         return strip_han_legal_forms("".join(tokens))

@@ -5,13 +5,17 @@ people often drop it when they type a name. The matcher compares names with the 
 and treats two prefixes that name different places as evidence of two different enterprises.
 
 The table covers provinces, the larger prefecture-level cities, a few county-level cities and
-city districts (GB/T 2260 codes). A prefix that is not in the table simply stays part of the name.
+city districts (GB/T 2260 codes). Other places are still recognised by their 市 or 县 (慈溪市),
+but without a code they never conflict with anything.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+
+from rapidfuzz import fuzz, process
 
 from registry.matching.normalize import to_pinyin
 from registry.matching.vocabulary import LATIN_REGION_SUFFIXES
@@ -81,6 +85,13 @@ _LATIN_ALIASES: dict[str, str] = {
     "innermongolia": "内蒙古", "tibet": "西藏", "peking": "北京", "canton": "广州",
 }
 
+# Two or three characters and 市/县 at the start of a name: a place the table does not know.
+# 市场 (market) is an industry word, not a city.
+_UNKNOWN_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}?[市县](?!场)")
+# A misspelt place name in Latin letters ("Beijitng") still counts when it is this close.
+_FUZZY_PLACE_CUTOFF = 85
+_FUZZY_PLACE_MIN_LENGTH = 6
+
 _HAN_ROOTS: dict[str, tuple[str, bool]] = {root: (code, needs) for root, code, needs in _REGION_TABLE}
 _MAX_ROOT = max(len(root) for root in _HAN_ROOTS)
 # The core that remains after a prefix must keep this many characters, or the "prefix" was
@@ -99,6 +110,7 @@ def _latin_roots() -> dict[str, frozenset[str]]:
 
 
 _LATIN_ROOTS = _latin_roots()
+_LATIN_ROOT_NAMES = tuple(_LATIN_ROOTS)
 
 
 def split_han_region(text: str) -> tuple[frozenset[str], str]:
@@ -108,7 +120,11 @@ def split_han_region(text: str) -> tuple[frozenset[str], str]:
     while True:
         found = _root_at(text, pos)
         if found is None:
-            break
+            unknown = _UNKNOWN_PLACE.match(text, pos)
+            if unknown is None or len(text) - unknown.end() < _MIN_HAN_REST:
+                break
+            pos = unknown.end()
+            continue
         root, code, needs_suffix = found
         end = pos + len(root)
         suffix = next((s for s in _HAN_SUFFIXES if text.startswith(s, end)), "")
@@ -122,10 +138,16 @@ def split_han_region(text: str) -> tuple[frozenset[str], str]:
     return frozenset(codes), text[pos:]
 
 
-def han_region_codes(text: str) -> frozenset[str] | None:
-    """Division codes if the whole text names places (e.g. 深圳 or 广东省深圳市), else None."""
+def han_place(text: str) -> frozenset[str] | None:
+    """Division codes if a bracketed text names a place (深圳, 中国, 慈溪), else None.
+
+    In an enterprise name, short Chinese text in brackets is a place (华为技术(深圳)有限公司);
+    places outside the table give an empty set of codes.
+    """
     codes, rest = split_han_region(text + "__")  # pad: a bare place name is still a place
-    return codes if codes and rest == "__" else None
+    if codes and rest == "__":
+        return codes
+    return frozenset() if 2 <= len(text) <= 4 and text.isalpha() else None
 
 
 def _root_at(text: str, pos: int) -> tuple[str, str, bool] | None:
@@ -176,7 +198,7 @@ def _latin_region_at(
     for size in range(min(4, len(window) - suffixes), 0, -1):
         part = window[suffixes : suffixes + size]
         joined = "".join(part if forward else reversed(part))
-        codes = _lookup_latin_root(joined)
+        codes = _lookup_latin_root(joined) or (_fuzzy_latin_root(joined) if size == 1 else None)
         if codes:
             used = suffixes + size
             if forward:
@@ -195,6 +217,16 @@ def _lookup_latin_root(joined: str) -> frozenset[str]:
         if joined.endswith(suffix) and joined[: -len(suffix)] in _LATIN_ROOTS:
             return _LATIN_ROOTS[joined[: -len(suffix)]]
     return frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _fuzzy_latin_root(token: str) -> frozenset[str] | None:
+    if len(token) < _FUZZY_PLACE_MIN_LENGTH:
+        return None
+    best = process.extractOne(
+        token, _LATIN_ROOT_NAMES, scorer=fuzz.ratio, score_cutoff=_FUZZY_PLACE_CUTOFF
+    )
+    return _LATIN_ROOTS[best[0]] if best else None
 
 
 def _significant(code: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from sqlalchemy.exc import OperationalError
@@ -18,10 +21,31 @@ def test_healthz_answers(client: FlaskClient) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_readyz_reports_database(client: FlaskClient) -> None:
+def test_readyz_reports_each_check(client: FlaskClient) -> None:
     response = client.get("/readyz")
-    assert response.status_code == 200
-    assert response.json["checks"]["database"]["ok"] is True
+    checks = response.json["checks"]
+    assert checks["database"]["ok"] is True
+    assert checks["signing_keys"]["ok"] is True
+    # Nothing has been published yet, so the feed is not fresh and the service not ready.
+    assert checks["feed"] == {"ok": False, "detail": "no feed published yet"}
+    assert response.status_code == 503
+
+
+def test_readyz_is_ready_after_a_publication(app: Flask, client: FlaskClient) -> None:
+    from publisher.jobs import run_publication
+
+    run_publication(app)
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "ready"
+
+
+def test_readyz_fails_when_signing_keys_are_unreadable(app: Flask, client: FlaskClient) -> None:
+    keys_file = Path(app.config["KEYS_DIR"]) / "keys.json"
+    keys_file.write_text("{not json")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "damaged" in response.json["checks"]["signing_keys"]["detail"]
 
 
 def test_readyz_fails_when_database_is_unreachable(

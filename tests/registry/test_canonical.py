@@ -98,7 +98,9 @@ def test_sorts_keys_by_utf16_and_keeps_integers() -> None:
         ({"a": {1, 2}}, "$.a", "set is not a JSON value"),
         ({"n": 2**53}, "$.n", "outside the JSON safe range"),
         ({"n": -(2**53)}, "$.n", "outside the JSON safe range"),
-        ({"s": "\ud800"}, "$.s", "lone surrogate"),
+        ({"s": ["ok", "\ud800"]}, "$.s[1]", "lone surrogate at position 0"),
+        ({"s": {"\udc00": 1}}, "$.s", "object key '\\udc00' contains a lone surrogate"),
+        ({"e": {"x": 1, "y": 1j}}, "$.e.y", "complex is not a JSON value"),
     ],
 )
 def test_refuses_what_is_not_float_free_json(value: Any, field: str, reason: str) -> None:

@@ -1,0 +1,146 @@
+"""Admin API: the session, subjects, enforcement cases, patent invalidations and rule evaluation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
+
+from api.admin import schemas
+from api.admin.context import policy, today
+from api.admin.records import RECORD_READERS, list_cases, list_subjects
+from api.auth import current_actor, login_required, require_role
+from api.extensions import db
+from registry.cases import (
+    CaseInput,
+    evaluate_subject,
+    get_case,
+    record_case,
+    record_patent_invalidation,
+    revoke_case,
+)
+from registry.models import EnforcementCase, Subject
+from registry.subjects import SubjectInput, get_subject, record_subject
+
+blp = Blueprint(
+    "admin_records", __name__, url_prefix="/api/v1/admin",
+    description="Subjects, enforcement cases and rule evaluation (session + X-CSRFToken)",
+)
+
+
+def _read_access() -> None:
+    require_role(current_actor(), RECORD_READERS, "read registry records")
+
+
+@blp.route("/session")
+class SessionResource(MethodView):
+    decorators = (login_required,)
+
+    @blp.response(200, schemas.SessionOutSchema)
+    def get(self) -> dict[str, Any]:
+        """Who is signed in, and the CSRF token to send as X-CSRFToken."""
+        actor = current_actor()
+        return {"id": actor.user_id, "username": actor.name, "role": actor.role,
+                "csrf_token": generate_csrf()}
+
+
+@blp.route("/subjects")
+class Subjects(MethodView):
+    decorators = (login_required,)
+
+    @blp.arguments(schemas.SubjectQuerySchema, location="query")
+    @blp.response(200, schemas.SubjectOutSchema(many=True))
+    def get(self, query: dict[str, Any]) -> list[Subject]:
+        """List subjects, newest first."""
+        _read_access()
+        return list_subjects(db.session, query["name"], query["limit"], query["offset"])
+
+    @blp.arguments(schemas.SubjectInSchema)
+    @blp.response(201, schemas.SubjectOutSchema)
+    def post(self, data: dict[str, Any]) -> Subject:
+        """Record a subject (clerk)."""
+        return record_subject(db.session, current_actor(), SubjectInput(**data))
+
+
+@blp.route("/subjects/<int:subject_id>")
+class SubjectById(MethodView):
+    decorators = (login_required,)
+
+    @blp.response(200, schemas.SubjectOutSchema)
+    def get(self, subject_id: int) -> Subject:
+        """One subject."""
+        _read_access()
+        return get_subject(db.session, subject_id)
+
+
+@blp.route("/subjects/<int:subject_id>/evaluation")
+class SubjectEvaluation(MethodView):
+    decorators = (login_required,)
+
+    @blp.arguments(schemas.EvaluationQuerySchema, location="query")
+    @blp.response(200, schemas.EvaluationOutSchema)
+    def get(self, query: dict[str, Any], subject_id: int) -> dict[str, Any]:
+        """Which grounds hold for the subject on a day, why, and on which cases and dates."""
+        _read_access()
+        evaluation = evaluate_subject(db.session, subject_id, today(query["on"]), policy())
+        return {
+            "subject_id": subject_id,
+            "on": evaluation.on,
+            "grounds": list(evaluation.grounds.values()),
+            "set_aside": list(evaluation.set_aside),
+        }
+
+
+@blp.route("/cases")
+class Cases(MethodView):
+    decorators = (login_required,)
+
+    @blp.arguments(schemas.CaseQuerySchema, location="query")
+    @blp.response(200, schemas.CaseOutSchema(many=True))
+    def get(self, query: dict[str, Any]) -> list[EnforcementCase]:
+        """List cases, filtered by sector, authority, subject and decision dates."""
+        _read_access()
+        return list_cases(db.session, **query)
+
+    @blp.arguments(schemas.CaseInSchema)
+    @blp.response(201, schemas.CaseOutSchema)
+    def post(self, data: dict[str, Any]) -> EnforcementCase:
+        """Record an enforcement case (clerk)."""
+        return record_case(db.session, current_actor(), CaseInput(**data))
+
+
+@blp.route("/cases/<int:case_id>")
+class CaseById(MethodView):
+    decorators = (login_required,)
+
+    @blp.response(200, schemas.CaseOutSchema)
+    def get(self, case_id: int) -> EnforcementCase:
+        """One case."""
+        _read_access()
+        return get_case(db.session, case_id)
+
+
+@blp.route("/cases/<int:case_id>/revoke")
+class CaseRevoke(MethodView):
+    decorators = (login_required,)
+
+    @blp.arguments(schemas.RevokeInSchema)
+    @blp.response(200, schemas.FlaggedOutSchema)
+    def post(self, data: dict[str, Any], case_id: int) -> dict[str, Any]:
+        """Record that a case was revoked or overturned; listings resting on it are flagged."""
+        flagged = revoke_case(db.session, current_actor(), case_id, data["revoked_on"], data["reason"])
+        return {"flagged_listing_ids": [listing.id for listing in flagged]}
+
+
+@blp.route("/patent-invalidations")
+class PatentInvalidations(MethodView):
+    decorators = (login_required,)
+
+    @blp.arguments(schemas.InvalidationInSchema)
+    @blp.response(201, schemas.FlaggedOutSchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Record a patent invalidation decision; listings resting on the patent are flagged."""
+        flagged = record_patent_invalidation(db.session, current_actor(), **data)
+        return {"flagged_listing_ids": [listing.id for listing in flagged]}

@@ -1,0 +1,93 @@
+"""Console sign-in (password and optional TOTP), sign-out, TOTP enrolment and the dashboard."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from api.admin.console import bp
+from api.admin.records import RECORD_READERS
+from api.auth import (
+    LoginRefused,
+    authenticate,
+    current_actor,
+    enable_totp,
+    login_required,
+    new_totp_secret,
+    sign_in,
+    sign_out,
+    totp_uri,
+)
+from api.extensions import db
+from registry.errors import InvalidValue
+from registry.models import Listing
+
+PENDING_TOTP = "pending_totp_secret"
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local console paths, so the login form cannot redirect anywhere else.
+    if target and target.startswith("/admin") and not target.startswith("//"):
+        return target
+    return url_for("admin_console.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    """Sign in with username, password and, when enabled, the authenticator code."""
+    if request.method == "GET":
+        return render_template("admin/login.html", next=request.args.get("next", ""))
+    form = request.form
+    try:
+        user = authenticate(form.get("username", ""), form.get("password", ""), form.get("totp", ""))
+    except LoginRefused as refused:
+        return render_template("admin/login.html", error=refused.message,
+                               next=form.get("next", ""), username=form.get("username", "")), 401
+    sign_in(user)
+    return redirect(_safe_next(form.get("next")), 303)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """End the session."""
+    sign_out()
+    flash("Signed out.", "info")
+    return redirect(url_for("admin_console.login"), 303)
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> str:
+    """Counts of listings per state, and where to go next for the user's role."""
+    actor = current_actor()
+    counts: dict[str, int] = {}
+    if actor.role in RECORD_READERS:
+        rows = db.session.execute(select(Listing.state, func.count()).group_by(Listing.state))
+        counts = {state: number for state, number in rows}
+    return render_template("admin/dashboard.html", actor=actor, counts=counts)
+
+
+@bp.route("/account/totp", methods=["GET", "POST"])
+@login_required
+def totp() -> str | Response:
+    """Enrol an authenticator app: show a secret, then confirm it with a code."""
+    actor = current_actor()
+    if request.method == "POST":
+        secret = session.get(PENDING_TOTP)
+        if not secret:
+            flash("Start again: the enrolment secret expired.", "error")
+            return redirect(url_for("admin_console.totp"), 303)
+        try:
+            assert actor.user_id is not None
+            enable_totp(actor.user_id, secret, request.form.get("code", ""))
+        except InvalidValue as error:
+            flash(error.message, "error")
+            return redirect(url_for("admin_console.totp"), 303)
+        session.pop(PENDING_TOTP, None)
+        flash("Two-factor sign-in is on: you will be asked for a code at every sign-in.", "info")
+        return redirect(url_for("admin_console.dashboard"), 303)
+    secret = session.get(PENDING_TOTP) or new_totp_secret()
+    session[PENDING_TOTP] = secret
+    return render_template("admin/totp.html", secret=secret, uri=totp_uri(secret, actor.name))

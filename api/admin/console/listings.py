@@ -1,0 +1,141 @@
+"""Console pages for listings: the list, a listing with its transitions, and the review queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from api.admin.console import bp, form_date, form_lines, reported_errors
+from api.admin.context import policy, today
+from api.admin.records import (
+    RECORD_READERS,
+    get_listing,
+    list_listings,
+    listing_view,
+    review_queue,
+)
+from api.auth import current_actor, login_required, require_role
+from api.extensions import db
+from api.signing_setup import key_store
+from registry import workflow
+from registry.actors import Actor
+from registry.models import LISTING_STATES, ListingRequest
+from registry.workflow import REMOVAL_REASONS, REQUEST_KINDS
+
+Form = Any
+
+
+def _notify(actor: Actor, listing_id: int, form: Form) -> None:
+    workflow.notify(db.session, actor, policy(), listing_id, form_date(form, "served_on"))  # type: ignore[arg-type]
+
+
+def _request(actor: Actor, listing_id: int, form: Form) -> None:
+    workflow.lodge_request(db.session, actor, policy(), listing_id, form.get("kind", ""),
+                           form_date(form, "lodged_on"), form.get("text", ""))  # type: ignore[arg-type]
+
+
+def _start_review(actor: Actor, listing_id: int, form: Form) -> None:
+    workflow.start_review(db.session, actor, listing_id, form_date(form, "on", False) or today())
+
+
+def _approve(actor: Actor, listing_id: int, form: Form) -> None:
+    workflow.approve(db.session, actor, policy(), listing_id, form_date(form, "on", False) or today(),
+                     form.get("reason", ""), form.get("document_number") or None)
+
+
+def _reject(actor: Actor, listing_id: int, form: Form) -> None:
+    workflow.reject(db.session, actor, listing_id, form.get("reason", ""))
+
+
+def _withdraw(actor: Actor, listing_id: int, form: Form) -> None:
+    workflow.withdraw(db.session, actor, listing_id, form.get("reason", ""))
+
+
+def _remove(actor: Actor, listing_id: int, form: Form) -> None:
+    workflow.remove(db.session, actor, key_store(), listing_id, form.get("reason_code", ""),
+                    form_date(form, "on", False) or today(), form.get("reason", ""))
+
+
+def _amend(actor: Actor, listing_id: int, form: Form) -> None:
+    workflow.amend(db.session, actor, key_store(), listing_id, form.get("reason", ""),
+                   measures=form_lines(form, "measures") or None, remedy=form.get("remedy") or None)
+
+
+TRANSITIONS: dict[str, tuple[Callable[[Actor, int, Form], None], str]] = {
+    "notify": (_notify, "Notice recorded; the defence period is running."),
+    "request": (_request, "Request recorded."),
+    "start-review": (_start_review, "The listing is under review."),
+    "approve": (_approve, "Approved; it will be published at the next run."),
+    "reject": (_reject, "Rejected."),
+    "withdraw": (_withdraw, "Withdrawn."),
+    "remove": (_remove, "Removal recorded."),
+    "amend": (_amend, "Correction published as a new revision."),
+}
+
+
+@bp.get("/listings")
+@login_required
+def listings() -> str:
+    """Listings, optionally in one state."""
+    actor = current_actor()
+    require_role(actor, RECORD_READERS, "read listings")
+    state = request.args.get("state") or None
+    found = list_listings(db.session, state if state in LISTING_STATES else None, None, 200, 0)
+    return render_template("admin/listings.html", actor=actor, states=LISTING_STATES, state=state,
+                           listings=[listing_view(x, policy(), today()) for x in found])
+
+
+@bp.get("/listings/<int:listing_id>")
+@login_required
+def listing_detail(listing_id: int) -> str:
+    """A listing: grounds, basis, requests, deadlines and the forms for its next steps."""
+    actor = current_actor()
+    require_role(actor, RECORD_READERS, "read listings")
+    listing = get_listing(db.session, listing_id)
+    return render_template(
+        "admin/listing.html", actor=actor, listing=listing,
+        view=listing_view(listing, policy(), today()), request_kinds=REQUEST_KINDS,
+        removal_reasons=REMOVAL_REASONS, today=today(),
+    )
+
+
+@bp.post("/listings/<int:listing_id>/<transition>")
+@login_required
+def listing_transition(listing_id: int, transition: str) -> Response:
+    """Carry out one lifecycle transition from its form."""
+    if transition not in TRANSITIONS:
+        abort(404)
+    action, done = TRANSITIONS[transition]
+    with reported_errors():
+        action(current_actor(), listing_id, request.form)
+        flash(done, "info")
+    return redirect(url_for("admin_console.listing_detail", listing_id=listing_id), 303)
+
+
+@bp.post("/requests/<int:request_id>/decision")
+@login_required
+def request_decision(request_id: int) -> Response:
+    """Accept or refuse an objection, defence, correction or restoration request."""
+    found = db.session.get(ListingRequest, request_id)
+    if found is None:
+        abort(404)
+    listing_id = found.listing_id
+    with reported_errors():
+        workflow.decide_request(db.session, current_actor(), request_id,
+                                request.form.get("decision") == "accept", today(),
+                                request.form.get("reason", ""))
+        flash("Decision recorded.", "info")
+    return redirect(url_for("admin_console.listing_detail", listing_id=listing_id), 303)
+
+
+@bp.get("/queue")
+@login_required
+def queue() -> str:
+    """The reviewer queue with deadlines; near and missed ones are marked in words."""
+    actor = current_actor()
+    require_role(actor, RECORD_READERS, "read the review queue")
+    return render_template("admin/queue.html", actor=actor,
+                           queue=review_queue(db.session, policy(), today()))

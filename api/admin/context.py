@@ -1,0 +1,20 @@
+"""What admin views need from the running app: the policy, today's date, the session."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+
+from registry.models import utcnow
+from registry.policy import Policy
+
+
+def policy() -> Policy:
+    """The policy configured for the running app."""
+    return Policy.from_settings(current_app.config["REGISTRY"])
+
+
+def today(given: dt.date | None = None) -> dt.date:
+    """The date a user gave, or today's UTC date."""
+    return given or utcnow().date()

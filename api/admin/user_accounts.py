@@ -1,0 +1,48 @@
+"""Account changes an admin makes after creation: role changes and deactivation, audited."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from registry import audit
+from registry.actors import Actor
+from registry.errors import Conflict, InvalidValue, NotFound
+from registry.models import ROLES, User
+from registry.transaction import atomic
+
+
+def _target(session: Session, actor: Actor, user_id: int, change: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    # Guards against an admin locking every admin out by mistake.
+    if actor.user_id == user.id:
+        raise Conflict(f"you cannot {change} your own account; ask another admin")
+    return user
+
+
+def change_role(session: Session, actor: Actor, user_id: int, role: str) -> User:
+    """Give an account another role."""
+    actor.require("user.manage")
+    if role not in ROLES:
+        raise InvalidValue("role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    with atomic(session):
+        user = _target(session, actor, user_id, "change the role of")
+        before = {"role": user.role}
+        user.role = role
+        audit.record(session, actor=actor.name, action="user.role", object_type="user",
+                     object_id=user.id, before=before, after={"role": role})
+    return user
+
+
+def deactivate(session: Session, actor: Actor, user_id: int) -> User:
+    """Close an account: its sessions end at their next request."""
+    actor.require("user.manage")
+    with atomic(session):
+        user = _target(session, actor, user_id, "deactivate")
+        if not user.active:
+            raise Conflict(f"user {user.username!r} is already deactivated")
+        user.active = False
+        audit.record(session, actor=actor.name, action="user.deactivate", object_type="user",
+                     object_id=user.id, before={"active": True}, after={"active": False})
+    return user

@@ -1,0 +1,140 @@
+"""What a visitor asked for: the search form's fields, checked, and what kind of term was typed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from flask_babel import gettext as _
+from stdnum.cn import ric, uscc
+
+from registry.identifiers import mask_ric
+from registry.models import SECTORS
+
+STATUSES = ("listed", "removed", "all")
+MAX_TERM_LENGTH = 100
+MAX_PAGE = 10_000
+
+TermKind = Literal["empty", "entry_id", "id_number", "text"]
+
+_ENTRY_ID = re.compile(r"IPL-\d{4}-\d{1,12}")
+_FULL_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+_MASKED_ID_NUMBER = re.compile(r"\d{4}\*+\d{3}[\dX]")
+_YEAR = re.compile(r"\d{4}")
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    """The typed term, classified; `key` is its normalised form for exact comparison."""
+
+    kind: TermKind
+    text: str
+    key: str
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """The search form: term, filters and page; empty strings mean "no filter"."""
+
+    term: SearchTerm
+    sector: str = ""
+    authority: str = ""
+    status: str = "listed"
+    year: str = ""
+    page: int = 1
+
+    def query_args(self, **changes: str | int) -> dict[str, str | int]:
+        """The URL query arguments for this search, with `changes` applied, empty ones left out."""
+        args: dict[str, str | int] = {
+            "q": self.term.text,
+            "sector": self.sector,
+            "authority": self.authority,
+            "status": self.status,
+            "year": self.year,
+            "page": self.page,
+        }
+        args.update(changes)
+        if args["page"] == 1:
+            del args["page"]
+        return {name: value for name, value in args.items() if value != ""}
+
+
+def compact(text: str) -> str:
+    """Normalise a typed code: full-width forms folded, spaces dropped, letters upper-cased."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
+
+
+def is_full_id_number(text: str) -> bool:
+    """True when `text` looks like a complete resident ID number, which must never be echoed.
+
+    A string that is a valid credit code and not a valid ID number is a credit code; anything
+    else with the shape of an ID number is treated as one, typos included, to stay safe.
+    """
+    key = compact(text)
+    if not _FULL_ID_NUMBER.fullmatch(key):
+        return False
+    return ric.is_valid(key) or not uscc.is_valid(key)
+
+
+def masked_id_number(text: str) -> str:
+    """The public, masked form of a typed ID number."""
+    return mask_ric(compact(text))
+
+
+def classify(text: str) -> SearchTerm:
+    """Decide whether `text` is an entry number, an ID number, or text (a code or a name)."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    key = compact(text)
+    if not key:
+        return SearchTerm("empty", "", "")
+    if _ENTRY_ID.fullmatch(key):
+        return SearchTerm("entry_id", key, key)
+    if _MASKED_ID_NUMBER.fullmatch(key):
+        return SearchTerm("id_number", key, key)
+    if is_full_id_number(key):
+        masked = mask_ric(key)
+        return SearchTerm("id_number", masked, masked)
+    return SearchTerm("text", text, key)
+
+
+def parse_search(args: Mapping[str, str]) -> tuple[SearchRequest, dict[str, str]]:
+    """The search request in `args`, and an error message per field that is not acceptable."""
+    errors: dict[str, str] = {}
+    text = args.get("q", "")
+    if len(text) > MAX_TERM_LENGTH:
+        errors["q"] = _("Search terms are limited to %(n)d characters.", n=MAX_TERM_LENGTH)
+        text = ""
+    sector = args.get("sector", "")
+    if sector and sector not in SECTORS:
+        errors["sector"] = _("Unknown sector; choose one from the list.")
+        sector = ""
+    status = args.get("status", "") or "listed"
+    if status not in STATUSES:
+        errors["status"] = _("Unknown status; choose listed, removed or all.")
+        status = "listed"
+    year = args.get("year", "")
+    if year and not _YEAR.fullmatch(year):
+        errors["year"] = _("Year must be four digits, for example 2026.")
+        year = ""
+    page = _parse_page(args.get("page", ""), errors)
+    request = SearchRequest(
+        term=classify(text),
+        sector=sector,
+        authority=args.get("authority", "").strip()[:200],
+        status=status,
+        year=year,
+        page=page,
+    )
+    return request, errors
+
+
+def _parse_page(raw: str, errors: dict[str, str]) -> int:
+    if not raw:
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        errors["page"] = _("Page must be a whole number from 1 to %(n)d.", n=MAX_PAGE)
+        return 1
+    return int(raw)

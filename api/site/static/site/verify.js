@@ -1,0 +1,169 @@
+/*
+ * Checks the signature of the entry on this page, in the browser, with WebCrypto Ed25519.
+ *
+ * The signed bytes are "ipl.entry/v1" || 0x00 || JCS(entry) (RFC 8785). The public keys come
+ * from /api/v1/keys. The page works without this script; it only adds the check's outcome
+ * to the status region, whose messages the server has already translated.
+ */
+(function () {
+  "use strict";
+
+  var ENTRY_TYPE = "ipl.entry/v1";
+  var ALGORITHM = "Ed25519";
+
+  // RFC 8785 for the value types an entry holds. JSON.stringify already escapes strings
+  // exactly as JCS requires, and the default sort compares UTF-16 code units, as JCS does.
+  function canonicalJson(value) {
+    if (value === null) {
+      return "null";
+    }
+    if (typeof value === "boolean") {
+      return value ? "true" : "false";
+    }
+    if (typeof value === "number") {
+      if (!Number.isSafeInteger(value)) {
+        throw new Error("entries hold only whole numbers within the safe range");
+      }
+      return String(value);
+    }
+    if (typeof value === "string") {
+      return JSON.stringify(value);
+    }
+    if (Array.isArray(value)) {
+      return "[" + value.map(canonicalJson).join(",") + "]";
+    }
+    if (typeof value === "object") {
+      return "{" + Object.keys(value).sort().map(function (key) {
+        return JSON.stringify(key) + ":" + canonicalJson(value[key]);
+      }).join(",") + "}";
+    }
+    throw new Error("not a JSON value: " + typeof value);
+  }
+
+  function base64ToBytes(text) {
+    var binary = atob(text);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i += 1) {
+      bytes[i] = binary.charCodeAt(i);
+    }
+    return bytes;
+  }
+
+  function toHex(buffer) {
+    return Array.prototype.map.call(new Uint8Array(buffer), function (byte) {
+      return byte.toString(16).padStart(2, "0");
+    }).join("");
+  }
+
+  function signedMessage(canonical) {
+    var prefix = new TextEncoder().encode(ENTRY_TYPE);
+    var message = new Uint8Array(prefix.length + 1 + canonical.length);
+    message.set(prefix, 0);
+    message[prefix.length] = 0;
+    message.set(canonical, prefix.length + 1);
+    return message;
+  }
+
+  // The keys endpoint may answer with a bare list or with {"keys": [...]}.
+  function keyList(body) {
+    if (Array.isArray(body)) {
+      return body;
+    }
+    return body && Array.isArray(body.keys) ? body.keys : [];
+  }
+
+  function findKey(keys, kid) {
+    return keys.find(function (key) {
+      return key && key.kid === kid && key.alg === ALGORITHM && (!key.use || key.use === "entry");
+    });
+  }
+
+  // Resolves to one of: "verified", "failed", "hash-mismatch", "no-key", "unsupported".
+  async function verifyBundle(bundle, keys, subtle, expectedSha256) {
+    var entry = bundle && bundle.entry;
+    var signature = bundle && bundle.signature;
+    if (!entry || !signature || entry.type !== ENTRY_TYPE || signature.alg !== ALGORITHM) {
+      return "failed";
+    }
+    var record = findKey(keys, signature.kid);
+    if (!record) {
+      return "no-key";
+    }
+    if (!subtle) {
+      return "unsupported";  // WebCrypto exists only on secure (HTTPS) pages
+    }
+    var canonical = new TextEncoder().encode(canonicalJson(entry));
+    if (expectedSha256) {
+      var digest = toHex(await subtle.digest("SHA-256", canonical));
+      if (digest !== expectedSha256) {
+        return "hash-mismatch";
+      }
+    }
+    var key;
+    try {
+      key = await subtle.importKey("raw", base64ToBytes(record.public_key), { name: ALGORITHM }, false, ["verify"]);
+    } catch (error) {
+      return error && error.name === "NotSupportedError" ? "unsupported" : "failed";
+    }
+    var valid = await subtle.verify({ name: ALGORITHM }, key, base64ToBytes(signature.sig), signedMessage(canonical));
+    return valid ? "verified" : "failed";
+  }
+
+  var MESSAGE_FOR = {
+    checking: "msgChecking",
+    verified: "msgVerified",
+    failed: "msgFailed",
+    "hash-mismatch": "msgHashMismatch",
+    "no-key": "msgNoKey",
+    unsupported: "msgUnsupported",
+    error: "msgError"
+  };
+
+  function show(status, outcome) {
+    status.textContent = status.dataset[MESSAGE_FOR[outcome]] || outcome;
+    status.classList.toggle("verified", outcome === "verified");
+    status.classList.toggle("failed", outcome === "failed" || outcome === "hash-mismatch");
+  }
+
+  function run() {
+    var status = document.getElementById("verify-status");
+    var source = document.getElementById("entry-bundle");
+    if (!status || !source) {
+      return;
+    }
+    show(status, "checking");
+    var bundle;
+    try {
+      bundle = JSON.parse(source.textContent);
+    } catch (error) {
+      show(status, "failed");
+      return;
+    }
+    var subtle = window.crypto && window.crypto.subtle;
+    fetch(status.dataset.keysUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("keys answered " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (body) {
+        return verifyBundle(bundle, keyList(body), subtle, status.dataset.contentSha256);
+      })
+      .then(function (outcome) {
+        show(status, outcome);
+      })
+      .catch(function () {
+        show(status, "error");
+      });
+  }
+
+  if (typeof module === "object" && module.exports) {
+    // Loaded by the test suite under Node.js: expose the checks, touch no page.
+    module.exports = { canonicalJson: canonicalJson, keyList: keyList, verifyBundle: verifyBundle };
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", run);
+  } else {
+    run();
+  }
+}());

@@ -1,0 +1,218 @@
+"""The public disclosure website: home, search, entry pages, statistics and verification help."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from api.extensions import db, limiter
+from api.site import charts, labels
+from api.site.catalogue import current_catalogue
+from api.site.i18n import (
+    HTML_LANG,
+    LANGUAGE_NAMES,
+    current_language,
+    remember_language,
+    url_in_language,
+)
+from api.site.queries import (
+    HistoryEvent,
+    PublicEntry,
+    entry_history,
+    find_entry,
+    listings_by_month,
+    recent_entries,
+)
+from api.site.regions import province_name, region_label
+from api.site.search import facets, run_search
+from api.site.search_query import compact, is_full_id_number, masked_id_number, parse_search
+from api.site.statistics import compute_statistics
+from registry.models import SECTORS
+from registry.periods import PeriodsConfig, restoration_allowed_from
+
+bp = Blueprint(
+    "site",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",
+)
+
+RECENT_COUNT = 10
+API_ROOT = "/api/v1"
+KEYS_URL = f"{API_ROOT}/keys"
+INCLUSION_PROOF_URL = f"{API_ROOT}/log/proof/inclusion"
+DEFAULT_SEARCH_LIMIT = "60/minute"
+
+
+def _search_limit() -> str:
+    return str(current_app.config.get("SITE_SEARCH_RATE_LIMIT", DEFAULT_SEARCH_LIMIT))
+
+
+def _periods() -> PeriodsConfig:
+    settings = current_app.config.get("REGISTRY", {})
+    return PeriodsConfig(
+        listing_years=settings.get("LISTING_YEARS", PeriodsConfig.listing_years),
+        restoration_min_years=settings.get(
+            "RESTORATION_MIN_YEARS", PeriodsConfig.restoration_min_years
+        ),
+        objection_decision_days=settings.get(
+            "OBJECTION_DECISION_DAYS", PeriodsConfig.objection_decision_days
+        ),
+    )
+
+
+def _scheme_label(identifier: dict[str, Any]) -> str:
+    if identifier.get("scheme") == "other" and identifier.get("name"):
+        return str(identifier["name"])
+    return labels.label(labels.ID_SCHEMES, identifier.get("scheme"))
+
+
+@bp.app_context_processor
+def _site_context() -> dict[str, Any]:
+    language = current_language()
+    return {
+        "language": language,
+        "html_lang": HTML_LANG[language],
+        "html_langs": HTML_LANG,
+        "language_names": LANGUAGE_NAMES,
+        "url_in_language": url_in_language,
+        "scheme_label": _scheme_label,
+        "sector_label": lambda code: labels.label(labels.SECTORS, code),
+        "kind_label": lambda code: labels.label(labels.SUBJECT_KINDS, code),
+        "case_label": lambda code: labels.label(labels.CASE_KINDS, code),
+        "reason_label": lambda code: labels.label(labels.REASONS, code),
+        "event_label": lambda code: labels.label(labels.EVENTS, code),
+        "wording": labels.wording,
+        "match_label": lambda code: labels.label(labels.MATCH_FEATURES, code),
+        "ground_title": lambda code: labels.label(labels.GROUND_TITLES, code),
+        "ground_explanation": lambda code: str(labels.GROUND_EXPLANATIONS.get(code, "")),
+        "region_label": lambda code: region_label(code, language),
+    }
+
+
+@bp.after_request
+def _after(response: Response) -> Response:
+    return remember_language(response)
+
+
+@bp.get("/")
+def index() -> str:
+    """Home: search box, recent listings and removals, links to the open data."""
+    return render_template(
+        "site/index.html",
+        listings=recent_entries(db.session, "listed", RECENT_COUNT),
+        removals=recent_entries(db.session, "removed", RECENT_COUNT),
+        totals=current_catalogue(db.session).totals(),
+    )
+
+
+@bp.get("/search")
+@limiter.limit(_search_limit)
+def search() -> Response | tuple[str, int] | str:
+    """Search by name, pinyin or identifier, with filters and pages."""
+    text = request.args.get("q", "")
+    if is_full_id_number(text):
+        # A full ID number must not stay in the page, the address bar or the history.
+        args = request.args.to_dict()
+        args["q"] = masked_id_number(text)
+        return redirect(url_for("site.search", **args), 303)
+    search_request, errors = parse_search(request.args)
+    catalogue = current_catalogue(db.session)
+    if search_request.term.kind == "entry_id" and catalogue.find(search_request.term.key):
+        return redirect(url_for("site.entry", entry_id=search_request.term.key), 303)
+    results = None if errors else run_search(catalogue, search_request)
+    page = render_template(
+        "site/search.html",
+        search=search_request,
+        errors=errors,
+        results=results,
+        facets=facets(catalogue),
+        sectors=SECTORS,
+    )
+    return (page, 400) if errors else page
+
+
+@bp.get("/entries/<entry_id>")
+def entry(entry_id: str) -> str:
+    """One entry: subject, grounds, basis, decision, remedy, history and signature."""
+    found = find_entry(db.session, compact(entry_id))
+    if found is None:
+        abort(404)
+    periods = _periods()
+    return render_template(
+        "site/entry.html",
+        entry=found,
+        content=found.content,
+        history=entry_history(db.session, found.entry_id),
+        periods=periods,
+        restoration_from=_restoration_from(found, periods),
+        proof_url=lambda event: _proof_url(found, event),
+        bundle_text=json.dumps(found.bundle, ensure_ascii=False, indent=2, sort_keys=True),
+    )
+
+
+@bp.get("/statistics")
+def statistics() -> str:
+    """Listings over time and by sector and province, as inline SVG charts with tables."""
+    catalogue = current_catalogue(db.session)
+    stats = compute_statistics(catalogue.all_entries, listings_by_month(db.session))
+    language = current_language()
+    sector_rows = [(labels.label(labels.SECTORS, code), n) for code, n in stats.by_sector]
+    region_rows = [
+        (province_name(code, language) or str(labels.UNKNOWN_PROVINCE), n)
+        for code, n in stats.by_province
+    ]
+    return render_template(
+        "site/statistics.html",
+        stats=stats,
+        month_chart=charts.columns(stats.chart_months),
+        sector_chart=charts.horizontal_bars(sector_rows),
+        region_chart=charts.horizontal_bars(region_rows),
+        sector_rows=sector_rows,
+        region_rows=region_rows,
+    )
+
+
+@bp.get("/verify")
+def verify() -> str:
+    """How anyone can verify the feed, the log, entries and receipts."""
+    root = request.url_root.rstrip("/")
+    return render_template(
+        "site/verify.html",
+        feed_url=f"{root}/feed/",
+        api_root=f"{root}{API_ROOT}",
+        keys_url=KEYS_URL,
+    )
+
+
+@bp.errorhandler(404)
+def _not_found(_error: HTTPException) -> tuple[str, int]:
+    return render_template("site/not_found.html"), 404
+
+
+@bp.errorhandler(429)
+def _too_many(_error: HTTPException) -> tuple[str, int]:
+    return render_template("site/rate_limited.html"), 429
+
+
+def _restoration_from(entry: PublicEntry, periods: PeriodsConfig) -> str | None:
+    """The first day credit restoration may be applied for, while the entry is listed."""
+    content = entry.content
+    if entry.removal is not None or not content or not content.get("listed_on"):
+        return None
+    listed_on = dt.date.fromisoformat(content["listed_on"])
+    return restoration_allowed_from(listed_on, periods).isoformat()
+
+
+def _proof_url(entry: PublicEntry, event: HistoryEvent) -> str:
+    # The log API is another blueprint's; it is addressed by path so the site does not
+    # depend on that blueprint's endpoint names.
+    query = urlencode({"entry_id": entry.entry_id, "revision": event.revision})
+    return f"{INCLUSION_PROOF_URL}?{query}"

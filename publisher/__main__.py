@@ -1,0 +1,29 @@
+"""`python -m publisher`: the publisher as its own process (production)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from api.app import create_app
+from publisher.jobs import schedule
+
+
+def main() -> None:
+    """Run the publication schedule until interrupted."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    os.environ["REGISTRY_SCHEDULER"] = "false"  # this process is the scheduler
+    app = create_app()
+    scheduler = BlockingScheduler(timezone=dt.UTC)
+    schedule(app, scheduler)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        logging.getLogger("publisher").info("publisher stopped")
+
+
+if __name__ == "__main__":
+    main()

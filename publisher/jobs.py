@@ -1,0 +1,128 @@
+"""The publisher's scheduled jobs (APScheduler): in the web process or on its own.
+
+Missed runs after downtime coalesce into one catch-up run; a failed run is retried with
+exponential backoff, and `/readyz` reports the feed stale once `index.json` has expired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+
+from api.extensions import db
+from api.health import register_check
+from api.signing_setup import key_store
+from publisher.leader import leadership
+from publisher.run import RunReport, publish_once
+from registry.models import utcnow
+from registry.policy import Policy
+
+log = logging.getLogger("publisher")
+MAX_BACKOFF = dt.timedelta(minutes=30)
+
+
+def publish_interval(app: Flask) -> dt.timedelta:
+    """The time between two scheduled runs (from the cron expression)."""
+    trigger = CronTrigger.from_crontab(app.config["REGISTRY"]["PUBLISH_CRON"], timezone=dt.UTC)
+    first = trigger.get_next_fire_time(None, utcnow())
+    second = trigger.get_next_fire_time(first, first + dt.timedelta(seconds=1))
+    assert first is not None and second is not None
+    return second - first
+
+
+def run_publication(app: Flask, progress: Any = None) -> RunReport | None:
+    """One run under the leader lock; None when another publisher holds it."""
+    status = app.extensions.setdefault("publisher_status", {"failures": 0})
+    with app.app_context():
+        settings = app.config["REGISTRY"]
+        with leadership(db.engine, app.instance_path) as leader:
+            if not leader:
+                log.info("another publisher is running; skipping this run")
+                return None
+            try:
+                report = publish_once(
+                    db.session,
+                    key_store(app),
+                    Policy.from_settings(settings),
+                    app.config["FEED_DIR"],
+                    settings["LOG_ORIGIN"],
+                    publish_interval(app),
+                    progress=progress or (lambda message: log.info("%s", message)),
+                )
+            except Exception as error:
+                db.session.rollback()
+                status["failures"] += 1
+                status["last_error"] = f"{type(error).__name__}: {error}"
+                log.exception("publication run failed (%d in a row)", status["failures"])
+                raise
+            finally:
+                db.session.remove()
+    status.update(failures=0, last_error=None, last_success=utcnow().isoformat())
+    log.info("%s", report)
+    return report
+
+
+def _scheduled_run(app: Flask, scheduler: BaseScheduler) -> None:
+    try:
+        run_publication(app)
+    except Exception:
+        failures = app.extensions["publisher_status"]["failures"]
+        delay = min(dt.timedelta(seconds=30 * 2 ** (failures - 1)), MAX_BACKOFF)
+        scheduler.add_job(
+            _scheduled_run, "date", run_date=utcnow() + delay, args=[app, scheduler],
+            id="publish-retry", replace_existing=True,
+        )
+
+
+def schedule(app: Flask, scheduler: BaseScheduler) -> None:
+    """Add the publish job: cron schedule, coalesced catch-up, one at a time, one run now."""
+    trigger = CronTrigger.from_crontab(app.config["REGISTRY"]["PUBLISH_CRON"], timezone=dt.UTC)
+    scheduler.add_job(
+        _scheduled_run,
+        trigger,
+        args=[app, scheduler],
+        id="publish",
+        coalesce=True,  # after downtime: one catch-up run, not one per missed slot
+        max_instances=1,
+        misfire_grace_time=int(publish_interval(app).total_seconds()),
+        next_run_time=utcnow() + dt.timedelta(seconds=1),
+        replace_existing=True,
+    )
+
+
+def feed_freshness(app: Flask) -> tuple[bool, str]:
+    """Whether `index.json` exists and has not expired."""
+    index = Path(app.config["FEED_DIR"]) / "index.json"
+    try:
+        signed = json.loads(index.read_bytes())["signed"]
+    except FileNotFoundError:
+        return False, "no feed published yet"
+    except (OSError, ValueError, KeyError) as error:
+        return False, f"index.json unreadable: {error}"
+    expires = dt.datetime.strptime(signed["expires"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    failures = app.extensions.get("publisher_status", {}).get("failures", 0)
+    if expires <= utcnow():
+        return False, f"feed version {signed['version']} expired at {signed['expires']}"
+    detail = f"feed version {signed['version']} valid until {signed['expires']}"
+    if failures:
+        detail += f"; last {failures} run(s) failed, retrying"
+    return True, detail
+
+
+def init_app(app: Flask) -> None:
+    """Register the freshness check; start the in-process scheduler when configured."""
+    register_check(app, "feed", lambda: feed_freshness(app))
+    if app.config["REGISTRY"]["SCHEDULER"] and not app.testing:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(timezone=dt.UTC)
+        schedule(app, scheduler)
+        scheduler.start()
+        app.extensions["publisher_scheduler"] = scheduler

@@ -1,0 +1,45 @@
+"""Single leader: only one publisher runs at a time, across processes and web workers.
+
+PostgreSQL: a session-level advisory lock held on a dedicated connection for the run.
+SQLite: a file lock next to the database file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+PUBLISHER_LOCK_KEY = 0x1A0D19
+
+
+@contextmanager
+def leadership(engine: Engine, lock_dir: str) -> Iterator[bool]:
+    """Yield True while this process holds the publisher lock, False if another does."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            acquired = bool(
+                conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PUBLISHER_LOCK_KEY}).scalar()
+            )
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PUBLISHER_LOCK_KEY})
+                conn.commit()
+        return
+    Path(lock_dir).mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(Path(lock_dir) / "publisher.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()

@@ -1,0 +1,141 @@
+"""Crash-safe file writes for the feed: readers see the old file or the new one, never a torn one.
+
+Content streams through a temporary file in the target's directory (so the final rename stays
+on one filesystem), is flushed and fsynced, renamed over the target, and the directory is
+fsynced so the rename itself survives a power cut. A failure at any point removes the
+temporary file and leaves the previous file untouched.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from registry.errors import Conflict, InvalidValue
+
+Content = bytes | bytearray | Iterable[bytes]
+
+# Feed files are public and served by a web server running as another user.
+PUBLIC_FILE_MODE = 0o644
+
+_SPACE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+class FeedWriteError(OSError):
+    """Writing a feed file failed; the previous version of the file is unchanged."""
+
+
+class ImmutableFileChanged(Conflict):
+    """An immutable feed file already exists with different content."""
+
+    code = "immutable_file_changed"
+
+    def __init__(self, path: Path, existing_sha256: str, new_sha256: str) -> None:
+        super().__init__(
+            f"{path} already exists with different content (sha256 {existing_sha256}, new "
+            f"{new_sha256}); published versions are immutable, so publish under a new version"
+        )
+        self.path = path
+
+
+def _chunks(content: Content) -> Iterator[bytes]:
+    if isinstance(content, bytes | bytearray):
+        yield bytes(content)
+        return
+    for number, chunk in enumerate(content):
+        if not isinstance(chunk, bytes | bytearray):
+            reason = f"chunk {number} is {type(chunk).__name__}, expected bytes"
+            raise InvalidValue("content", reason)
+        yield bytes(chunk)
+
+
+def _write_failed(path: Path, error: OSError) -> FeedWriteError:
+    if error.errno in _SPACE_ERRORS:
+        reason = "no space left on the device (or quota exceeded)"
+    else:
+        reason = error.strerror or str(error)
+    message = f"could not write {path}: {reason}; the previous version of the file is unchanged"
+    return FeedWriteError(error.errno or errno.EIO, message, str(path))
+
+
+def _write_temporary(path: Path, content: Content) -> tuple[Path, str, int]:
+    """Stream `content` into a synced temporary file beside `path`; return it, sha256, size."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _write_failed(path, error) from error
+    temporary = Path(name)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            os.fchmod(stream.fileno(), PUBLIC_FILE_MODE)
+            for chunk in _chunks(content):
+                digest.update(chunk)
+                size += len(chunk)
+                stream.write(chunk)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise _write_failed(path, error) from error
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary, digest.hexdigest(), size
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _install(temporary: Path, path: Path) -> None:
+    try:
+        os.replace(temporary, path)
+        _fsync_directory(path.parent)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise _write_failed(path, error) from error
+
+
+def file_sha256(path: Path) -> tuple[str, int] | None:
+    """Return the sha256 hex and size of the file at `path`, or None if there is none."""
+    try:
+        with path.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256")
+            return digest.hexdigest(), stream.tell()
+    except FileNotFoundError:
+        return None
+
+
+def write_atomic(path: str | os.PathLike[str], content: Content) -> tuple[str, int]:
+    """Replace `path` with `content` (bytes or byte chunks) atomically; return (sha256, size)."""
+    target = Path(path)
+    temporary, sha256, size = _write_temporary(target, content)
+    _install(temporary, target)
+    return sha256, size
+
+
+def write_immutable(path: str | os.PathLike[str], content: Content) -> tuple[str, int]:
+    """Create `path` once: the same content again is a no-op, different content raises."""
+    target = Path(path)
+    temporary, sha256, size = _write_temporary(target, content)
+    existing = file_sha256(target)
+    if existing is None:
+        # The publisher's lock guarantees a single writer, so nothing can appear between
+        # the check and the rename.
+        _install(temporary, target)
+        return sha256, size
+    temporary.unlink(missing_ok=True)
+    if existing != (sha256, size):
+        raise ImmutableFileChanged(target, existing[0], sha256)
+    return sha256, size

@@ -1,0 +1,100 @@
+"""The delta between two feed versions: the log events in between, each with its entry content.
+
+A line is the log leaf object (`ipl.event/v1`) plus `bundle`, the signed entry it refers to,
+or null once the content is purged. Dropping `bundle` and canonicalising gives back the leaf
+bytes, so a consumer can check each line against the transparency log.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from publisher.writers.atomic import write_immutable
+from publisher.writers.index import Counter, Delta, check_version, describe
+from registry.canonical import canonical_bytes, sha256_hex
+from registry.errors import InvalidValue
+from registry.ledger.events import EVENT_TYPE, event_object
+
+# event_object's parameter names, which are also the leaf's keys.
+_LEAF_FIELDS = ("seq", "event", "entry_id", "revision", "content_sha256", "recorded_at", "reason")
+_HANDED_OVER_KEYS = {"type", "bundle", *_LEAF_FIELDS}
+
+
+def event_leaf_object(event: Any, field: str) -> dict[str, Any]:
+    """Return the validated ipl.event/v1 leaf object of an event as handed over (no bundle)."""
+    if not isinstance(event, Mapping):
+        raise InvalidValue(field, f"must be an event object, got {type(event).__name__}")
+    unknown = sorted(map(str, set(event) - _HANDED_OVER_KEYS))
+    if unknown:
+        raise InvalidValue(field, f"unexpected keys {', '.join(unknown)}")
+    if event.get("type", EVENT_TYPE) != EVENT_TYPE:
+        raise InvalidValue(f"{field}.type", f"must be {EVENT_TYPE!r}")
+    fields: dict[str, Any] = {name: event.get(name) for name in _LEAF_FIELDS}
+    try:
+        return event_object(**fields)
+    except InvalidValue as error:
+        raise InvalidValue(f"{field}.{error.field}", error.reason) from None
+
+
+def event_bundle(
+    leaf: Mapping[str, Any], event: Mapping[str, Any], field: str
+) -> Mapping[str, Any] | None:
+    """Return the event's signed bundle (None once purged), checking it is the named entry."""
+    bundle = event.get("bundle")
+    if bundle is None:
+        return None
+    if not isinstance(bundle, Mapping) or not isinstance(bundle.get("entry"), Mapping):
+        raise InvalidValue(f"{field}.bundle", "must be a signed bundle with an entry, or null")
+    entry = bundle["entry"]
+    if (entry.get("entry_id"), entry.get("revision")) != (leaf["entry_id"], leaf["revision"]):
+        raise InvalidValue(
+            f"{field}.bundle",
+            f"holds {entry.get('entry_id')} revision {entry.get('revision')}, "
+            f"but the event is about {leaf['entry_id']} revision {leaf['revision']}",
+        )
+    if sha256_hex(entry) != leaf["content_sha256"]:
+        reason = "entry content does not match the event's content_sha256"
+        raise InvalidValue(f"{field}.bundle", reason)
+    return bundle
+
+
+def _lines(events: Iterable[Any], counter: Counter) -> Iterator[bytes]:
+    previous: int | None = None
+    for number, event in enumerate(events):
+        field = f"events[{number}]"
+        leaf = event_leaf_object(event, field)
+        seq = leaf["seq"]
+        # A delta with a gap would silently lose history, so seqs must run without holes.
+        if previous is not None and seq != previous + 1:
+            reason = f"expected {previous + 1} after {previous}, got {seq}"
+            raise InvalidValue(f"{field}.seq", reason)
+        previous = seq
+        line = {**leaf, "bundle": event_bundle(leaf, event, field)}
+        counter.value += 1
+        yield canonical_bytes(line) + b"\n"
+
+
+def write_delta(
+    feed_dir: str | os.PathLike[str], from_version: int, to_version: int, events: Iterable[Any]
+) -> Delta:
+    """Write `delta/<from>-<to>.jsonl`, the events in seq order; return the index's delta record."""
+    start = check_version(from_version, "from_version")
+    end = check_version(to_version, "to_version")
+    if start >= end:
+        raise InvalidValue("to_version", f"must be greater than from_version {start}, got {end}")
+    directory = Path(feed_dir)
+    path = directory / "delta" / f"{start}-{end}.jsonl"
+    counter = Counter()
+    written = write_immutable(path, _lines(events, counter))
+    resource = describe(directory, path, "delta", written, counter.value)
+    return {
+        "from": start,
+        "to": end,
+        "path": resource["path"],
+        "sha256": resource["sha256"],
+        "size": resource["size"],
+        "count": resource["count"],
+    }

@@ -1,0 +1,37 @@
+"""Name matching for screening and search: pure functions and an in-memory index, no database.
+
+Pipeline: normalize (clean text, strip legal forms) -> forms (region, trade name, industry,
+Latin tokens) -> similarity (compare two forms) -> score (features and explanations) ->
+index (blocking, identifier lookup, `MatchIndex.screen`).
+"""
+
+from registry.matching.forms import NameForm, name_keys, parse_name
+from registry.matching.index import DEFAULT_LIMIT, DEFAULT_THRESHOLD, MatchIndex
+from registry.matching.normalize import Pinyin, normalize_name, to_pinyin
+from registry.matching.records import (
+    KINDS,
+    SINGLE_VALUED_SCHEMES,
+    ListedName,
+    ScreeningQuery,
+    identifier_key,
+)
+from registry.matching.score import FeatureExplanation, ScreeningMatch
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "DEFAULT_THRESHOLD",
+    "KINDS",
+    "SINGLE_VALUED_SCHEMES",
+    "FeatureExplanation",
+    "ListedName",
+    "MatchIndex",
+    "NameForm",
+    "Pinyin",
+    "ScreeningMatch",
+    "ScreeningQuery",
+    "identifier_key",
+    "name_keys",
+    "normalize_name",
+    "parse_name",
+    "to_pinyin",
+]

@@ -1,0 +1,186 @@
+"""Parse a name into the parts the matcher compares: region, trade name, industry, Latin tokens.
+
+A Chinese enterprise name reads 行政区划 + 字号 + 行业 + 组织形式 (深圳市 华兴 科技 有限公司).
+The trade name (字号) is what tells two enterprises apart; the region and the legal form are
+often left out when people type a name. Latin names are split into tokens the same way, with
+industry words mapped to shared tokens so that "Technology", "Keji" and 科技 meet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from registry.matching.normalize import (
+    clean_text,
+    contains_han,
+    is_legal_form,
+    normalize_name,
+    replace_brackets,
+    strip_han_legal_forms,
+    strip_han_suffixes,
+    strip_latin_legal_forms,
+    to_pinyin,
+    tokenize,
+)
+from registry.matching.regions import (
+    han_region_codes,
+    latin_region_codes,
+    split_han_region,
+    split_latin_region,
+)
+from registry.matching.vocabulary import COMPOUND_SURNAMES, INDUSTRY_GROUPS
+
+_HAN_INDUSTRY: dict[str, tuple[str, ...]] = {
+    word: tokens for tokens, han_words, _ in INDUSTRY_GROUPS for word in han_words
+}
+_HAN_INDUSTRY_WORDS = frozenset(_HAN_INDUSTRY)
+# Short names without an industry word are read as personal names (surname + given name).
+_MAX_PERSONAL_NAME = 4
+# A misspelt English industry word ("Tecnology") still counts when it is this close.
+_FUZZY_INDUSTRY_CUTOFF = 85
+_FUZZY_INDUSTRY_MIN_LENGTH = 6
+_LONGEST_PHRASE = 4
+
+
+def _latin_industry() -> dict[str, tuple[str, ...]]:
+    mapping: dict[str, tuple[str, ...]] = {}
+    for tokens, han_words, english in INDUSTRY_GROUPS:
+        for phrase in (*english, *(to_pinyin(word).joined for word in han_words)):
+            mapping.setdefault(phrase.replace(" ", ""), tokens)
+    return mapping
+
+
+_LATIN_INDUSTRY = _latin_industry()
+_ENGLISH_INDUSTRY_WORDS = tuple(
+    phrase
+    for _, _, english in INDUSTRY_GROUPS
+    for phrase in english
+    if " " not in phrase and len(phrase) >= _FUZZY_INDUSTRY_MIN_LENGTH
+)
+
+
+@dataclass(frozen=True)
+class NameForm:
+    """One name taken apart for comparison."""
+
+    han: bool  # written in Chinese characters
+    regions: frozenset[str]  # division codes of the region prefix, if any
+    core: str  # the name without region and legal form (Chinese: one run; Latin: tokens)
+    trade: str  # Chinese only: the trade name (字号), or the whole core if no industry word
+    industry: str  # Chinese only: the industry words (行业), "" if none was recognised
+    latin: tuple[str, ...]  # tokens in Latin space: pinyin for Chinese, industry words mapped
+
+    @property
+    def latin_joined(self) -> str:
+        """The Latin tokens run together, immune to where spaces were put."""
+        return "".join(self.latin)
+
+    @property
+    def is_empty(self) -> bool:
+        """True if nothing comparable is left (the name was only punctuation or a legal form)."""
+        return not self.core
+
+
+@lru_cache(maxsize=131072)
+def parse_name(name: str) -> NameForm:
+    """Take a name apart into region, core, trade name, industry and Latin tokens."""
+    bracket_regions: set[str] = set()
+
+    def bracketed(inner: str) -> str:
+        # 华兴科技(深圳)有限公司: a bracketed region is a region, a bracketed legal form goes.
+        if is_legal_form(inner):
+            return ""
+        tokens = tokenize(inner)
+        codes = (
+            han_region_codes("".join(tokens)) if contains_han(inner) else latin_region_codes(tokens)
+        )
+        if codes:
+            bracket_regions.update(codes)
+            return ""
+        return inner
+
+    tokens = tokenize(replace_brackets(clean_text(name), bracketed))
+    if any(contains_han(token) for token in tokens):
+        return _parse_han("".join(tokens), frozenset(bracket_regions))
+    return _parse_latin(tokens, frozenset(bracket_regions))
+
+
+def _parse_han(text: str, bracket_regions: frozenset[str]) -> NameForm:
+    prefix_regions, core = split_han_region(strip_han_legal_forms(text))
+    trade, industry_words = strip_han_suffixes(core, _HAN_INDUSTRY_WORDS)
+    if industry_words:
+        industry_tokens = [t for word in industry_words for t in _HAN_INDUSTRY[word]]
+        latin = (to_pinyin(trade).joined, *industry_tokens)
+    elif len(core) <= _MAX_PERSONAL_NAME and core.isalpha():
+        surname = core[:2] if core[:2] in COMPOUND_SURNAMES else core[:1]
+        latin = (to_pinyin(surname).joined, to_pinyin(core[len(surname) :]).joined)
+    else:
+        latin = (to_pinyin(core).joined,)
+    return NameForm(
+        han=True,
+        regions=prefix_regions | bracket_regions,
+        core=core,
+        trade=trade,
+        industry="".join(industry_words),
+        latin=tuple(token for token in latin if token),
+    )
+
+
+def _parse_latin(tokens: list[str], bracket_regions: frozenset[str]) -> NameForm:
+    regions, rest = split_latin_region(strip_latin_legal_forms(tokens))
+    latin = _map_industry_words(rest)
+    return NameForm(
+        han=False,
+        regions=regions | bracket_regions,
+        core=" ".join(latin),
+        trade="",
+        industry="",
+        latin=latin,
+    )
+
+
+def _map_industry_words(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Replace industry words and phrases, in English or pinyin, by their shared tokens."""
+    mapped: list[str] = []
+    position = 0
+    while position < len(tokens):
+        for size in range(min(_LONGEST_PHRASE, len(tokens) - position), 0, -1):
+            replacement = _LATIN_INDUSTRY.get("".join(tokens[position : position + size]))
+            if replacement:
+                mapped.extend(replacement)
+                position += size
+                break
+        else:
+            mapped.extend(_fuzzy_industry_word(tokens[position]))
+            position += 1
+    return tuple(mapped)
+
+
+@lru_cache(maxsize=65536)
+def _fuzzy_industry_word(token: str) -> tuple[str, ...]:
+    if len(token) < _FUZZY_INDUSTRY_MIN_LENGTH or not token.isalpha():
+        return (token,)
+    best = process.extractOne(
+        token, _ENGLISH_INDUSTRY_WORDS, scorer=fuzz.ratio, score_cutoff=_FUZZY_INDUSTRY_CUTOFF
+    )
+    return _LATIN_INDUSTRY[best[0]] if best else (token,)
+
+
+def name_keys(name: str) -> tuple[str, ...]:
+    """Search keys for a name, for the public site's search.
+
+    The normalised name, the name without its region prefix, and for Chinese names the toneless
+    pinyin (joined and spaced) and pinyin initials. A visitor's input matches an entry when a
+    key of the input occurs in a key of the entry.
+    """
+    normalised = normalize_name(name)
+    form = parse_name(name)
+    keys = [normalised, form.core]
+    if form.han:
+        for text in (normalised, form.core):
+            pinyin = to_pinyin(text)
+            keys += [pinyin.joined, pinyin.spaced, "".join(s[0] for s in pinyin.syllables)]
+    return tuple(dict.fromkeys(key for key in keys if key))

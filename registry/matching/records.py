@@ -1,0 +1,101 @@
+"""What the matcher is given: listed subjects and screening queries, validated on entry."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from registry.errors import InvalidValue
+
+# The subject kinds of registry.models.SUBJECT_KINDS, repeated so the engine needs no ORM.
+KINDS = ("legal_person", "natural_person", "other_org")
+# Schemes a subject has exactly one value of: a different value means a different subject.
+# A foreign company may hold several "other" registrations, so those never conflict.
+SINGLE_VALUED_SCHEMES = frozenset({"cn_uscc", "cn_ric"})
+
+_REGION_RE = re.compile(r"^\d{6}$")
+_IDENTIFIER_NOISE = re.compile(r"[\s\-./]")
+
+
+def identifier_key(scheme: str, value: str) -> tuple[str, str]:
+    """The form in which identifiers are compared: scheme lowercased, value compacted."""
+    compact = _IDENTIFIER_NOISE.sub("", unicodedata.normalize("NFKC", value)).upper()
+    return scheme.strip().casefold(), compact
+
+
+def _check_identifiers(
+    identifiers: object, field: str
+) -> tuple[tuple[str, str], ...]:
+    if not isinstance(identifiers, tuple | list):
+        raise InvalidValue(field, "must be a list of (scheme, value) pairs")
+    checked = []
+    for position, pair in enumerate(identifiers):
+        where = f"{field}[{position}]"
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise InvalidValue(where, "must be a (scheme, value) pair")
+        scheme, value = pair
+        if not isinstance(scheme, str) or not scheme.strip():
+            raise InvalidValue(f"{where}.scheme", "must be a non-empty string such as cn_uscc")
+        if not isinstance(value, str) or not identifier_key(scheme, value)[1]:
+            raise InvalidValue(f"{where}.value", "must be a non-empty string")
+        checked.append(identifier_key(scheme, value))
+    return tuple(checked)
+
+
+def _check_kind(kind: object, field: str) -> None:
+    if kind not in KINDS:
+        raise InvalidValue(field, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def _check_region(region: object, field: str) -> None:
+    if not isinstance(region, str) or not _REGION_RE.match(region):
+        raise InvalidValue(field, "must be a six-digit administrative division code, e.g. 440300")
+
+
+@dataclass(frozen=True)
+class ListedName:
+    """A listed subject as the matcher sees it: names, identifiers, kind and region."""
+
+    entry_id: str
+    kind: str
+    name: str
+    latin: str | None = None
+    aliases: tuple[str, ...] = ()
+    identifiers: tuple[tuple[str, str], ...] = ()
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.entry_id, str) or not self.entry_id:
+            raise InvalidValue("entry_id", "must be a non-empty string")
+        _check_kind(self.kind, "kind")
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InvalidValue("name", "must be a non-empty string")
+        if self.latin is not None and not isinstance(self.latin, str):
+            raise InvalidValue("latin", "must be a string or absent")
+        if not all(isinstance(alias, str) for alias in self.aliases):
+            raise InvalidValue("aliases", "must be a list of strings")
+        object.__setattr__(self, "identifiers", _check_identifiers(self.identifiers, "identifiers"))
+        if self.region is not None:
+            _check_region(self.region, "region")
+
+
+@dataclass(frozen=True)
+class ScreeningQuery:
+    """A subject to screen: a name and optionally identifiers, kind and region."""
+
+    name: str = ""
+    identifiers: tuple[tuple[str, str], ...] = ()
+    kind: str | None = None
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise InvalidValue("name", "must be a string")
+        object.__setattr__(self, "identifiers", _check_identifiers(self.identifiers, "identifiers"))
+        if not self.name.strip() and not self.identifiers:
+            raise InvalidValue("name", "give a name or at least one identifier to screen")
+        if self.kind is not None:
+            _check_kind(self.kind, "kind")
+        if self.region is not None:
+            _check_region(self.region, "region")

@@ -1,0 +1,123 @@
+"""Fixtures for the admin surface: accounts per role and signed-in clients (API and console)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from registry import accounts
+from registry.actors import Actor
+from registry.cases import CaseInput, record_case
+from registry.models import User
+from registry.subjects import SubjectInput, record_subject
+
+PASSWORD = "correct horse battery"
+ROLE_USERS = {
+    "clerk": "clerk",
+    "reviewer": "reviewer",
+    "reviewer2": "reviewer",
+    "auditor": "auditor",
+    "admin": "admin",
+}
+_CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters: the tests check logic, not hashing cost."""
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+
+
+@pytest.fixture
+def users(session: Session) -> dict[str, User]:
+    """One account per role (two reviewers), all with PASSWORD."""
+    return {
+        name: accounts.create_user(session, name, role, PASSWORD) for name, role in ROLE_USERS.items()
+    }
+
+
+def csrf_from(page: TestResponse) -> str:
+    """The CSRF token embedded in a rendered form."""
+    found = _CSRF_RE.search(page.get_data(as_text=True))
+    assert found, "the page has no CSRF token field"
+    return found.group(1)
+
+
+def console_login(client: FlaskClient, username: str, password: str = PASSWORD,
+                  totp: str = "") -> TestResponse:
+    """Sign in through the console form, CSRF token included."""
+    token = csrf_from(client.get("/admin/login"))
+    return client.post("/admin/login", data={
+        "csrf_token": token, "username": username, "password": password, "totp": totp,
+    })
+
+
+@dataclass
+class SignedIn:
+    """A test client signed in as one user, sending the CSRF token on unsafe requests."""
+
+    client: FlaskClient
+    csrf_token: str
+
+    def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, json: Any = None) -> TestResponse:
+        return self.client.post(path, json=json if json is not None else {},
+                                headers={"X-CSRFToken": self.csrf_token})
+
+    def form(self, path: str, data: dict[str, Any] | None = None) -> TestResponse:
+        return self.client.post(path, data={"csrf_token": self.csrf_token, **(data or {})})
+
+
+@pytest.fixture
+def signed_in(app: Flask, users: dict[str, User]) -> Iterator[dict[str, SignedIn]]:
+    """A signed-in client per account name in ROLE_USERS."""
+    clients = {}
+    for name in ROLE_USERS:
+        client = app.test_client()
+        assert console_login(client, name).status_code == 303
+        token = client.get("/api/v1/admin/session").get_json()["csrf_token"]
+        clients[name] = SignedIn(client, token)
+    yield clients
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> SignedIn:
+    """A client that never signed in but holds a valid CSRF token."""
+    client = app.test_client()
+    return SignedIn(client, csrf_from(client.get("/admin/login")))
+
+
+def actor_for(user: User) -> Actor:
+    """The domain actor for a test account."""
+    return Actor(name=user.username, role=user.role, user_id=user.id)
+
+
+DECIDED = dt.date(2025, 3, 1)
+EFFECTIVE = dt.date(2025, 4, 1)
+
+
+@pytest.fixture
+def deliberate_subject(session: Session, users: dict[str, User]) -> int:
+    """A subject with one effective, deliberate infringement finding (the ground holds)."""
+    clerk = actor_for(users["clerk"])
+    subject = record_subject(session, clerk, SubjectInput(kind="legal_person", name="Acme Trading Ltd"))
+    record_case(session, clerk, CaseInput(
+        subject_id=subject.id, kind="administrative_ruling", authority="Fuzhou IP Office",
+        document_number="FZ-2025-001", decided_on=DECIDED, effective_on=EFFECTIVE,
+        deliberate=True, sectors=["internet"],
+    ))
+    return subject.id

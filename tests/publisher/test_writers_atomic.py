@@ -1,0 +1,119 @@
+"""Atomic and immutable feed file writes: old content survives every failure."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from publisher.writers.atomic import (
+    FeedWriteError,
+    ImmutableFileChanged,
+    write_atomic,
+    write_immutable,
+)
+from registry.errors import InvalidValue
+
+
+def leftovers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_write_atomic_writes_bytes_and_reports_hash_and_size(tmp_path: Path) -> None:
+    target = tmp_path / "nested" / "atom.xml"
+
+    sha256, size = write_atomic(target, b"<feed/>")
+
+    assert target.read_bytes() == b"<feed/>"
+    assert (sha256, size) == (hashlib.sha256(b"<feed/>").hexdigest(), 7)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert leftovers(target.parent) == []
+
+
+def test_write_atomic_streams_chunks_and_replaces_old_content(tmp_path: Path) -> None:
+    target = tmp_path / "index.json"
+    target.write_bytes(b"old")
+
+    def chunks() -> Iterator[bytes]:
+        yield b"new "
+        yield b"content"
+
+    sha256, size = write_atomic(target, chunks())
+
+    assert target.read_bytes() == b"new content"
+    assert (sha256, size) == (hashlib.sha256(b"new content").hexdigest(), 11)
+
+
+def test_failure_midway_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "index.json"
+    target.write_bytes(b"old")
+
+    def chunks() -> Iterator[bytes]:
+        yield b"half of the new"
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        write_atomic(target, chunks())
+
+    assert target.read_bytes() == b"old"
+    assert leftovers(tmp_path) == []
+
+
+def test_disk_full_names_the_file_and_keeps_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "snapshot.jsonl"
+    target.write_bytes(b"old")
+
+    def no_space(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(FeedWriteError) as raised:
+        write_atomic(target, b"new")
+
+    assert raised.value.errno == errno.ENOSPC
+    assert str(target) in str(raised.value)
+    assert "no space left" in str(raised.value)
+    assert target.read_bytes() == b"old"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_chunk_that_is_not_bytes_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InvalidValue) as raised:
+        write_atomic(tmp_path / "x", iter([b"ok", "text"]))  # type: ignore[arg-type]
+
+    assert raised.value.field == "content"
+    assert "chunk 1 is str" in raised.value.reason
+    assert not (tmp_path / "x").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_write_immutable_creates_then_accepts_identical_content(tmp_path: Path) -> None:
+    target = tmp_path / "snapshot" / "3.jsonl"
+
+    first = write_immutable(target, iter([b"a\n", b"b\n"]))
+    inode = target.stat().st_ino
+    again = write_immutable(target, b"a\nb\n")
+
+    assert first == again == (hashlib.sha256(b"a\nb\n").hexdigest(), 4)
+    assert target.stat().st_ino == inode  # a re-run after a crash does not touch the file
+    assert leftovers(target.parent) == []
+
+
+def test_write_immutable_refuses_different_content(tmp_path: Path) -> None:
+    target = tmp_path / "3.jsonl"
+    write_immutable(target, b"published\n")
+
+    with pytest.raises(ImmutableFileChanged) as raised:
+        write_immutable(target, b"rewritten history\n")
+
+    assert raised.value.path == target
+    assert "publish under a new version" in raised.value.message
+    assert target.read_bytes() == b"published\n"
+    assert leftovers(tmp_path) == []

@@ -1,0 +1,134 @@
+"""Delta writer: log events between two versions, each with its entry content or null."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from publisher.writers.atomic import ImmutableFileChanged
+from publisher.writers.delta import write_delta
+from registry.canonical import canonical_bytes, loads_strict
+from registry.errors import InvalidValue
+from registry.ledger.events import event_leaf
+from tests.publisher.writer_samples import make_bundle, make_event
+
+
+def sample_events() -> list[dict[str, Any]]:
+    first, second = make_bundle(1), make_bundle(2)
+    amended = make_bundle(2, revision=2, remedy="Corrected remedy")
+    return [
+        make_event(10, "listed", first),
+        make_event(11, "listed", second),
+        make_event(12, "amended", amended, reason="correction"),
+        make_event(13, "removed", first, purged=True, reason="credit_restored"),
+    ]
+
+
+def test_delta_lines_are_leaf_objects_with_their_bundles(tmp_path: Path) -> None:
+    events = sample_events()
+
+    delta = write_delta(tmp_path, 3, 4, iter(events))
+
+    path = tmp_path / "delta" / "3-4.jsonl"
+    lines = [loads_strict(line) for line in path.read_bytes().splitlines()]
+    assert [line["seq"] for line in lines] == [10, 11, 12, 13]
+    assert [line["bundle"] for line in lines] == [event["bundle"] for event in events]
+    assert lines[3]["bundle"] is None
+    assert delta == {
+        "from": 3,
+        "to": 4,
+        "path": "delta/3-4.jsonl",
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "size": path.stat().st_size,
+        "count": 4,
+    }
+
+
+def test_dropping_the_bundle_gives_back_the_log_leaf_bytes(tmp_path: Path) -> None:
+    events = sample_events()
+    write_delta(tmp_path, 3, 4, events)
+
+    lines = (tmp_path / "delta" / "3-4.jsonl").read_bytes().splitlines()
+    for line, event in zip(lines, events, strict=True):
+        leaf = {key: value for key, value in loads_strict(line).items() if key != "bundle"}
+        fields = {key: value for key, value in event.items() if key != "bundle"}
+        assert canonical_bytes(leaf) == event_leaf(**fields)
+
+
+def test_an_empty_delta_is_written(tmp_path: Path) -> None:
+    delta = write_delta(tmp_path, 4, 5, [])
+
+    assert delta["count"] == 0
+    assert (tmp_path / "delta" / "4-5.jsonl").read_bytes() == b""
+
+
+def test_a_gap_in_seq_is_refused(tmp_path: Path) -> None:
+    events = sample_events()
+    del events[1]
+
+    with pytest.raises(InvalidValue) as raised:
+        write_delta(tmp_path, 3, 4, events)
+
+    assert raised.value.field == "events[1].seq"
+    assert "expected 11 after 10, got 12" in raised.value.reason
+    assert not (tmp_path / "delta" / "3-4.jsonl").exists()
+
+
+def test_a_bundle_that_is_not_the_hashed_content_is_refused(tmp_path: Path) -> None:
+    event = make_event(0, "listed", make_bundle(1))
+    event["bundle"] = make_bundle(1, remedy="Something else")
+
+    with pytest.raises(InvalidValue) as raised:
+        write_delta(tmp_path, 0, 1, [event])
+
+    assert raised.value.field == "events[0].bundle"
+    assert "content_sha256" in raised.value.reason
+
+
+def test_a_bundle_of_another_entry_is_refused(tmp_path: Path) -> None:
+    event = make_event(0, "listed", make_bundle(1))
+    event["bundle"] = make_bundle(2)
+
+    with pytest.raises(InvalidValue) as raised:
+        write_delta(tmp_path, 0, 1, [event])
+
+    assert "holds IPL-2026-000002 revision 1" in raised.value.reason
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"event": "deleted"}, "events[0].event"),
+        ({"recorded_at": "2026-03-02 08:00"}, "events[0].recorded_at"),
+        ({"reason": "expired"}, "events[0].reason"),
+        ({"type": "ipl.entry/v1"}, "events[0].type"),
+        ({"comment": "x"}, "events[0]"),
+    ],
+)
+def test_malformed_events_are_refused_with_the_field(
+    tmp_path: Path, change: dict[str, Any], field: str
+) -> None:
+    event = {**make_event(0, "listed", make_bundle(1)), **change}
+
+    with pytest.raises(InvalidValue) as raised:
+        write_delta(tmp_path, 0, 1, [event])
+
+    assert raised.value.field == field
+
+
+def test_versions_must_increase(tmp_path: Path) -> None:
+    with pytest.raises(InvalidValue) as raised:
+        write_delta(tmp_path, 4, 4, [])
+
+    assert raised.value.field == "to_version"
+
+
+def test_a_written_delta_is_immutable(tmp_path: Path) -> None:
+    events = sample_events()
+    write_delta(tmp_path, 3, 4, events)
+
+    with pytest.raises(ImmutableFileChanged):
+        write_delta(tmp_path, 3, 4, events[:2])

@@ -20,7 +20,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "LOG_ORIGIN": ("registry.example/patent-infringers/v1", str, "transparency log origin line"),
     "PUBLISH_CRON": ("0 * * * *", str, "publication schedule (cron: min hour day month weekday)"),
     "SCHEDULER": (None, "bool", "run the publisher inside the web process (default: development)"),
-    "RATELIMIT_STORAGE": ("memory://", str, "Flask-Limiter storage URI, e.g. redis://127.0.0.1:6379"),
+    "RATELIMIT_STORAGE": (
+        "memory://",
+        str,
+        "Flask-Limiter storage URI, e.g. redis://127.0.0.1:6379",
+    ),
     "LOOKBACK_YEARS": (5, int, "repeat-infringement look-back window in years"),
     "DEFENCE_WORKING_DAYS": (10, int, "defence period after notice, in working days"),
     "LISTING_YEARS": (3, int, "listing period from publication, in years"),

@@ -59,7 +59,9 @@ def init_app(app: Flask) -> None:
         if isinstance(errors, dict):
             for location in errors.values():
                 if isinstance(location, dict):
-                    flat.update({k: v if isinstance(v, list) else [str(v)] for k, v in location.items()})
+                    flat.update(
+                        {k: v if isinstance(v, list) else [str(v)] for k, v in location.items()}
+                    )
         code = (error.name or "error").lower().replace(" ", "_")
         return error_response(status, code, error.description or error.name, flat)
 

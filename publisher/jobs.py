@@ -76,8 +76,12 @@ def _scheduled_run(app: Flask, scheduler: BaseScheduler) -> None:
         failures = app.extensions["publisher_status"]["failures"]
         delay = min(dt.timedelta(seconds=30 * 2 ** (failures - 1)), MAX_BACKOFF)
         scheduler.add_job(
-            _scheduled_run, "date", run_date=utcnow() + delay, args=[app, scheduler],
-            id="publish-retry", replace_existing=True,
+            _scheduled_run,
+            "date",
+            run_date=utcnow() + delay,
+            args=[app, scheduler],
+            id="publish-retry",
+            replace_existing=True,
         )
 
 

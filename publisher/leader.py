@@ -23,7 +23,9 @@ def leadership(engine: Engine, lock_dir: str) -> Iterator[bool]:
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             acquired = bool(
-                conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PUBLISHER_LOCK_KEY}).scalar()
+                conn.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": PUBLISHER_LOCK_KEY}
+                ).scalar()
             )
             try:
                 yield acquired

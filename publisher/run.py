@@ -90,7 +90,9 @@ def apply_due_transitions(
 def purge_expired_content(session: Session, policy: Policy, today: dt.date) -> int:
     """Drop content and signatures of entries ended longer than the retention period ago."""
     ended = session.scalars(
-        select(Listing).where(Listing.state.in_(("removed", "expired")), Listing.entry_id.is_not(None))
+        select(Listing).where(
+            Listing.state.in_(("removed", "expired")), Listing.entry_id.is_not(None)
+        )
     ).all()
     purged = 0
     for listing in ended:
@@ -107,8 +109,12 @@ def purge_expired_content(session: Session, policy: Policy, today: dt.date) -> i
                 revision.purged_at = utcnow()
             if revisions:
                 audit.record(
-                    session, actor="system", action="entry.purge", object_type="entry",
-                    object_id=listing.entry_id or "", reason="retention period over",
+                    session,
+                    actor="system",
+                    action="entry.purge",
+                    object_type="entry",
+                    object_id=listing.entry_id or "",
+                    reason="retention period over",
                     after={"revisions": [r.revision for r in revisions]},
                 )
                 purged += 1
@@ -122,13 +128,21 @@ def sign_new_checkpoint(session: Session, keys: KeyStore, origin: str) -> Signed
         last = session.scalar(select(SignedCheckpoint).order_by(SignedCheckpoint.tree_size.desc()))
         if last is not None:
             if log.size < last.tree_size:
-                raise Conflict(f"the log shrank from {last.tree_size} to {log.size}: refusing to sign")
+                raise Conflict(
+                    f"the log shrank from {last.tree_size} to {log.size}: refusing to sign"
+                )
             if log.root(last.tree_size) != last.root:
-                raise Conflict(f"the log at size {last.tree_size} no longer matches its signed root")
+                raise Conflict(
+                    f"the log at size {last.tree_size} no longer matches its signed root"
+                )
             if log.size == last.tree_size:
                 return last
-        note = sign_checkpoint(origin, log.size, log.root(), keys.current("checkpoint"), keys.note_name)
-        checkpoint = SignedCheckpoint(tree_size=log.size, root=log.root(), note=note, signed_at=utcnow())
+        note = sign_checkpoint(
+            origin, log.size, log.root(), keys.current("checkpoint"), keys.note_name
+        )
+        checkpoint = SignedCheckpoint(
+            tree_size=log.size, root=log.root(), note=note, signed_at=utcnow()
+        )
         session.add(checkpoint)
     return checkpoint
 
@@ -164,7 +178,8 @@ def _events(session: Session, start: int, end: int | None = None) -> Iterator[di
         select(LogEvent.leaf, EntryRevision.bundle)
         .outerjoin(
             EntryRevision,
-            (EntryRevision.entry_id == LogEvent.entry_id) & (EntryRevision.revision == LogEvent.revision),
+            (EntryRevision.entry_id == LogEvent.entry_id)
+            & (EntryRevision.revision == LogEvent.revision),
         )
         .where(LogEvent.seq >= start)
         .order_by(LogEvent.seq)
@@ -209,17 +224,28 @@ def write_feed(
         write_snapshot_csv(feed_dir, version, _published_bundles(session)),
         write_ftm(feed_dir, version, _published_bundles(session)),
     ]
-    delta = write_delta(feed_dir, previous, version, _events(session, previous_size, checkpoint.tree_size))
+    delta = write_delta(
+        feed_dir, previous, version, _events(session, previous_size, checkpoint.tree_size)
+    )
     latest_start = max(0, checkpoint.tree_size - 100)
-    resources.append(write_atom(feed_dir, _events(session, latest_start, checkpoint.tree_size), updated=now))
+    resources.append(
+        write_atom(feed_dir, _events(session, latest_start, checkpoint.tree_size), updated=now)
+    )
     write_keys(feed_dir, keys.public_keys())
     write_atomic(feed_dir / "log" / "checkpoint", checkpoint.note.encode())
     issued = now.replace(microsecond=0)
     signed = build_index(version, issued, issued + 2 * interval, checkpoint.note, resources, delta)
     write_index(feed_dir, sign_envelope("ipl.feed-index/v1", signed, keys.current("index")))
     with atomic(session):
-        session.merge(FeedVersion(version=version, issued_at=issued, expires=issued + 2 * interval,
-                                  tree_size=checkpoint.tree_size, index_sha256=""))
+        session.merge(
+            FeedVersion(
+                version=version,
+                issued_at=issued,
+                expires=issued + 2 * interval,
+                tree_size=checkpoint.tree_size,
+                index_sha256="",
+            )
+        )
     return version
 
 
@@ -253,4 +279,7 @@ def publication_lag(session: Session) -> dict[str, Any]:
     count, oldest = session.execute(
         select(func.count(), func.min(Listing.approved_on)).where(Listing.state == "approved")
     ).one()
-    return {"approved_waiting": int(count), "oldest_approved_on": oldest.isoformat() if oldest else None}
+    return {
+        "approved_waiting": int(count),
+        "oldest_approved_on": oldest.isoformat() if oldest else None,
+    }

@@ -60,11 +60,14 @@ def _check_case(data: CaseInput) -> tuple[str, str, list[str]]:
     if data.performance_status not in PERFORMANCE_STATUSES:
         raise InvalidValue(
             "performance_status",
-            f"unknown status {data.performance_status!r}; expected {', '.join(PERFORMANCE_STATUSES)}",
+            f"unknown status {data.performance_status!r}; "
+            f"expected {', '.join(PERFORMANCE_STATUSES)}",
         )
     unknown = sorted(set(data.sectors) - set(SECTORS))
     if unknown:
-        raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}; expected {', '.join(SECTORS)}")
+        raise InvalidValue(
+            "sectors", f"unknown sector {', '.join(unknown)}; expected {', '.join(SECTORS)}"
+        )
     authority = clean_text(data.authority, "authority", 200, required=True)
     document = clean_text(data.document_number, "document_number", 100, required=True)
     patents = [validate_patent_number(p, f"patents[{i}]") for i, p in enumerate(data.patents)]
@@ -86,7 +89,9 @@ def record_case(session: Session, actor: Actor, data: CaseInput) -> EnforcementC
             )
         )
         if duplicate is not None:
-            raise Conflict(f"document {document} of {authority} is already recorded as case {duplicate}")
+            raise Conflict(
+                f"document {document} of {authority} is already recorded as case {duplicate}"
+            )
         case = EnforcementCase(
             subject_id=data.subject_id,
             kind=data.kind,
@@ -126,7 +131,9 @@ def get_case(session: Session, case_id: int) -> EnforcementCase:
     return case
 
 
-def _flag_listings(session: Session, case_ids: Sequence[int], reason: str, actor: Actor) -> list[Listing]:
+def _flag_listings(
+    session: Session, case_ids: Sequence[int], reason: str, actor: Actor
+) -> list[Listing]:
     listings = session.scalars(
         select(Listing)
         .join(ListingCase, ListingCase.listing_id == Listing.id)
@@ -189,6 +196,13 @@ def record_patent_invalidation(
     if scope not in ("whole", "partial"):
         raise InvalidValue("scope", "must be 'whole' or 'partial'")
     with atomic(session):
+        if session.scalar(
+            select(PatentInvalidation.id).where(
+                PatentInvalidation.patent_number == patent,
+                PatentInvalidation.decision_number == decision,
+            )
+        ) is not None:
+            raise Conflict(f"decision {decision} on patent {patent} is already recorded")
         session.add(
             PatentInvalidation(
                 patent_number=patent, decision_number=decision, decided_on=decided_on, scope=scope
@@ -200,7 +214,11 @@ def record_patent_invalidation(
             action="patent.invalidate",
             object_type="patent",
             object_id=patent,
-            after={"decision_number": decision, "scope": scope, "decided_on": decided_on.isoformat()},
+            after={
+                "decision_number": decision,
+                "scope": scope,
+                "decided_on": decided_on.isoformat(),
+            },
         )
         case_ids = session.scalars(
             select(CasePatent.case_id).where(CasePatent.patent_number == patent)
@@ -243,7 +261,11 @@ def evaluate_subject(session: Session, subject_id: int, on: dt.date, policy: Pol
     """Which grounds hold for the subject on `on`, and why."""
     subject = get_subject(session, subject_id)
     patents = {p.patent_number for case in subject.cases for p in case.patents}
-    invalidations = session.scalars(
-        select(PatentInvalidation).where(PatentInvalidation.patent_number.in_(patents))
-    ).all() if patents else []
+    invalidations = (
+        session.scalars(
+            select(PatentInvalidation).where(PatentInvalidation.patent_number.in_(patents))
+        ).all()
+        if patents
+        else []
+    )
     return evaluate([case_facts(c, invalidations) for c in subject.cases], on, policy.rules)

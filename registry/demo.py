@@ -84,7 +84,7 @@ class DemoBuilder:
         self.policy = policy
         self.keys = keys
         self.today = today
-        self.rng = random.Random(20261125)
+        self.rng = random.Random(20261125)  # noqa: S311 - reproducible demo data, not secrets
         self.names: set[str] = set()
         self.documents = 0
         users = {u.username: u for u in session.scalars(select(User))}
@@ -141,10 +141,16 @@ class DemoBuilder:
         """One decision against `subject`, effective 30 days after it was made."""
         rng = self.rng
         self.documents += 1
-        city = (rng.choice(REGIONS)[0] if subject.region is None else
-                next((c for c, code in REGIONS if code == subject.region), REGIONS[0][0]))
-        prefix = {"administrative_ruling": "知裁", "administrative_penalty": "市监罚",
-                  "court_judgment": "知民初"}[kind]
+        city = (
+            rng.choice(REGIONS)[0]
+            if subject.region is None
+            else next((c for c, code in REGIONS if code == subject.region), REGIONS[0][0])
+        )
+        prefix = {
+            "administrative_ruling": "知裁",
+            "administrative_penalty": "市监罚",
+            "court_judgment": "知民初",
+        }[kind]
         data = cases.CaseInput(
             subject_id=subject.id,
             kind=kind,
@@ -157,7 +163,9 @@ class DemoBuilder:
             infringement_found=True,
             deliberate=deliberate,
             punitive_damages=deliberate and rng.random() < 0.5,
-            performance_deadline=decided_on + dt.timedelta(days=60) if kind != "court_judgment" else None,
+            performance_deadline=decided_on + dt.timedelta(days=60)
+            if kind != "court_judgment"
+            else None,
             performance_status="refused" if refused else rng.choice(("performed", "pending")),
             sectors=rng.sample(SECTORS, rng.choice((1, 1, 2))),
         )
@@ -175,7 +183,9 @@ class DemoBuilder:
             earlier = self.case(subject, first)
             assert earlier.effective_on is not None
             act = earlier.effective_on + dt.timedelta(days=60)
-            self.case(subject, act + dt.timedelta(days=120), "administrative_penalty", act_start=act)
+            self.case(
+                subject, act + dt.timedelta(days=120), "administrative_penalty", act_start=act
+            )
             if self.rng.random() < 0.5:
                 self.case(subject, first - dt.timedelta(days=900), "court_judgment")
         else:
@@ -207,21 +217,40 @@ class DemoBuilder:
         assert listing.defence_deadline is not None
         review_day = listing.defence_deadline + dt.timedelta(days=1)
         if target == "under_review" and self.rng.random() < 0.7:
-            workflow.lodge_request(s, self.clerk, pol, listing.id, "objection", served + dt.timedelta(days=3),
-                                   "The subject disputes that the second act infringed the patent.")
+            workflow.lodge_request(
+                s,
+                self.clerk,
+                pol,
+                listing.id,
+                "objection",
+                served + dt.timedelta(days=3),
+                "The subject disputes that the second act infringed the patent.",
+            )
             return listing
         workflow.start_review(s, self.clerk, listing.id, review_day)
         if target == "under_review":
             return listing
         if target == "rejected":
-            return workflow.reject(s, self.reviewer, listing.id, "the infringement was remedied before notice")
-        workflow.approve(s, self.reviewer, pol, listing.id, review_day, "grounds confirmed on review")
+            return workflow.reject(
+                s, self.reviewer, listing.id, "the infringement was remedied before notice"
+            )
+        workflow.approve(
+            s, self.reviewer, pol, listing.id, review_day, "grounds confirmed on review"
+        )
         if target == "approved":
             return listing
-        workflow.publish_approved(s, SYSTEM, self.keys, pol, listing.id, review_day + dt.timedelta(days=1))
+        workflow.publish_approved(
+            s, SYSTEM, self.keys, pol, listing.id, review_day + dt.timedelta(days=1)
+        )
         if target == "amended":
-            workflow.amend(s, self.reviewer, self.keys, listing.id, "corrected the remedy text",
-                           remedy=workflow.DEFAULT_REMEDY + " Contact the deciding authority's credit office.")
+            workflow.amend(
+                s,
+                self.reviewer,
+                self.keys,
+                listing.id,
+                "corrected the remedy text",
+                remedy=workflow.DEFAULT_REMEDY + " Contact the deciding authority's credit office.",
+            )
         elif target == "expired":
             workflow.expire(s, SYSTEM, listing.id, self.today)
         elif target.startswith("removed:"):
@@ -232,14 +261,27 @@ class DemoBuilder:
         """Early removal by two reviewers, after restoration or revocation where needed."""
         s, pol = self.session, self.policy
         if reason_code == "credit_restored":
-            request = workflow.lodge_request(s, self.clerk, pol, listing.id, "restoration", self.today,
-                                             "The decision has been performed in full.")
-            workflow.decide_request(s, self.reviewer, request.id, True, self.today, "performance verified")
+            request = workflow.lodge_request(
+                s,
+                self.clerk,
+                pol,
+                listing.id,
+                "restoration",
+                self.today,
+                "The decision has been performed in full.",
+            )
+            workflow.decide_request(
+                s, self.reviewer, request.id, True, self.today, "performance verified"
+            )
         if reason_code == "basis_revoked":
             basis = listing.cases[-1]
             cases.revoke_case(s, self.clerk, basis.id, self.today, "overturned on appeal")
-        workflow.remove(s, self.reviewer, self.keys, listing.id, reason_code, self.today, "removal proposed")
-        workflow.remove(s, self.reviewer2, self.keys, listing.id, reason_code, self.today, "removal confirmed")
+        workflow.remove(
+            s, self.reviewer, self.keys, listing.id, reason_code, self.today, "removal proposed"
+        )
+        workflow.remove(
+            s, self.reviewer2, self.keys, listing.id, reason_code, self.today, "removal confirmed"
+        )
 
 
 def _actor(user: User) -> Actor:
@@ -247,7 +289,9 @@ def _actor(user: User) -> Actor:
 
 
 def _summary(session: Session, loaded: bool) -> DemoSummary:
-    by_state = dict(session.execute(select(Listing.state, func.count()).group_by(Listing.state)).all())
+    by_state = dict(
+        session.execute(select(Listing.state, func.count()).group_by(Listing.state)).all()
+    )
     return DemoSummary(
         loaded=loaded,
         subjects=session.scalar(select(func.count()).select_from(Subject)) or 0,

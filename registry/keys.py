@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ from registry.timestamps import format_timestamp
 
 __all__ = ["KEY_USES", "KeyStore", "SigningKey", "VerificationKey", "write_private_file"]
 
+_KID = re.compile(r"[A-Za-z0-9_-]{43}\Z")
+
 
 def write_private_file(path: Path, data: bytes) -> None:
     """Write `data` to `path` atomically with mode 0600 (never readable by others)."""
@@ -57,6 +60,26 @@ def write_private_file(path: Path, data: bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _record_problem(record: Any) -> str | None:
+    """Say what is wrong with one keys.json metadata record, or None if nothing is."""
+    if not isinstance(record, dict):
+        return "is not an object"
+    # The kid names the key file, so it must be a thumbprint and nothing path-like.
+    if not _KID.match(str(record.get("kid"))) or record.get("use") not in KEY_USES:
+        return "needs a kid (an RFC 7638 thumbprint) and a known use"
+    try:
+        public_key = base64.b64decode(str(record.get("public_key")), validate=True)
+    except ValueError:
+        public_key = b""
+    if len(public_key) != 32:
+        return "needs a base64 32-byte public_key"
+    if not isinstance(record.get("valid_from"), str):
+        return "needs valid_from"
+    if not all(isinstance(record.get(k), str | None) for k in ("valid_until", "note_name")):
+        return "has a valid_until or note_name that is not a string or null"
+    return None
 
 
 class KeyStore:
@@ -110,8 +133,12 @@ class KeyStore:
         except InvalidValue as error:
             raise SigningUnavailable(f"{path} is damaged: {error.reason}") from None
         records = document.get("keys") if isinstance(document, dict) else None
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        if not isinstance(records, list):
             raise SigningUnavailable(f"{path} is damaged: expected an object with a 'keys' list")
+        for position, record in enumerate(records):
+            problem = _record_problem(record)
+            if problem:
+                raise SigningUnavailable(f"{path} is damaged: keys[{position}] {problem}")
         return records
 
     def _write_records(self, records: list[dict[str, Any]]) -> None:
@@ -146,7 +173,7 @@ class KeyStore:
             missing = [use for use in KEY_USES if use not in current_uses]
             for use in missing:
                 self._save(generate_key(use, now, self.note_name), records)
-            if missing or not self._metadata_path.exists():
+            if missing:
                 self._write_records(records)
         return {use: self.current(use) for use in KEY_USES}
 

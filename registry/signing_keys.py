@@ -100,14 +100,12 @@ class VerificationKey:
             if verifier.public_key != public_key:
                 raise InvalidValue("note_vkey", "names a different key than public_key")
             note_name = verifier.name
-        return cls(
-            kid=kid,
-            use=check_use(use),
-            public_key=public_key,
-            valid_from=str(record.get("valid_from")),
-            valid_until=record.get("valid_until"),
-            note_name=note_name,
-        )
+        valid_from, valid_until = record.get("valid_from"), record.get("valid_until")
+        if not isinstance(valid_from, str):
+            raise InvalidValue("valid_from", "must be an RFC 3339 UTC time")
+        if valid_until is not None and not isinstance(valid_until, str):
+            raise InvalidValue("valid_until", "must be an RFC 3339 UTC time or null")
+        return cls(kid, check_use(use), public_key, valid_from, valid_until, note_name)
 
     def verifies(self, signature: bytes, message: bytes) -> bool:
         """Return whether `signature` is this key's Ed25519 signature over `message`."""

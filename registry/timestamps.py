@@ -24,7 +24,8 @@ def check_timestamp(value: str, field: str) -> str:
         reason = f"{value!r} must be an RFC 3339 UTC time like 2026-01-31T08:00:00Z"
         raise InvalidValue(field, reason)
     try:
-        dt.datetime(*(int(part) for part in match.groups()))  # noqa: DTZ001 - only validates
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
     except ValueError:
         raise InvalidValue(field, f"{value!r} is not a real date and time") from None
     return value

@@ -128,10 +128,14 @@ def propose(
             raise InvalidValue("case_ids", f"cases {foreign} are not cases against this subject")
         missing = sorted(cited - set(basis_ids))
         if missing:
-            raise InvalidValue("case_ids", f"the cited grounds rest on cases {missing}; include them")
+            raise InvalidValue(
+                "case_ids", f"the cited grounds rest on cases {missing}; include them"
+            )
         basis: list[EnforcementCase] = [own[cid] for cid in basis_ids]
-        chosen_sectors = sorted(set(sectors)) if sectors is not None else sorted(
-            {s for case in basis for s in case.sectors}
+        chosen_sectors = (
+            sorted(set(sectors))
+            if sectors is not None
+            else sorted({s for case in basis for s in case.sectors})
         )
         unknown = sorted(set(chosen_sectors) - set(SECTORS))
         if unknown:
@@ -172,8 +176,15 @@ def notify(
         listing.state = "notified"
         listing.notice_served_on = served_on
         listing.defence_deadline = defence_deadline(served_on, policy.calendar, policy.periods)
-        _audit(session, actor, "listing.notify", listing, before, None,
-               defence_deadline=listing.defence_deadline.isoformat())
+        _audit(
+            session,
+            actor,
+            "listing.notify",
+            listing,
+            before,
+            None,
+            defence_deadline=listing.defence_deadline.isoformat(),
+        )
     return listing
 
 
@@ -248,7 +259,9 @@ def start_review(session: Session, actor: Actor, listing_id: int, today: dt.date
 
 def _check_four_eyes(listing: Listing, actor: Actor, transition: str) -> None:
     if actor.user_id is not None and actor.user_id == listing.proposed_by:
-        raise InvalidTransition(transition, listing.state, "a reviewer cannot decide their own proposal")
+        raise InvalidTransition(
+            transition, listing.state, "a reviewer cannot decide their own proposal"
+        )
 
 
 def approve(
@@ -267,10 +280,14 @@ def approve(
         listing = _load(session, listing_id)
         _require_state(listing, "approve", ["under_review"])
         _check_four_eyes(listing, actor, "approve")
-        undecided = [r for r in listing.requests if r.kind in ("objection", "defence") and r.decision is None]
+        undecided = [
+            r for r in listing.requests if r.kind in ("objection", "defence") and r.decision is None
+        ]
         if undecided:
             raise InvalidTransition(
-                "approve", listing.state, f"{undecided[0].kind} #{undecided[0].id} is not decided yet"
+                "approve",
+                listing.state,
+                f"{undecided[0].kind} #{undecided[0].id} is not decided yet",
             )
         evaluation = evaluate_subject(session, listing.subject_id, today, policy)
         check_proposal_grounds({g["code"] for g in listing.grounds}, evaluation)
@@ -280,9 +297,10 @@ def approve(
         listing.approved_on = today
         listing.review_flag = None
         listing.decision_decided_on = today
-        listing.decision_document_number = clean_text(
-            document_number, "document_number", 100
-        ) or f"DEC-{today.year}-{listing.id:06d}"
+        listing.decision_document_number = (
+            clean_text(document_number, "document_number", 100)
+            or f"DEC-{today.year}-{listing.id:06d}"
+        )
         _audit(session, actor, "listing.approve", listing, before, reason)
     return listing
 
@@ -331,17 +349,29 @@ def decide_request(
         if request is None:
             raise NotFound(f"request {request_id} does not exist")
         if request.decision is not None:
-            raise InvalidTransition("decide", request.decision, f"request {request_id} is already decided")
-        if request.kind == "restoration" and accepted:
-            if request.recorded_by is not None and request.recorded_by == actor.user_id:
-                raise InvalidTransition("decide", "pending", "a reviewer cannot decide a request they recorded")
+            raise InvalidTransition(
+                "decide", request.decision, f"request {request_id} is already decided"
+            )
+        recorder = request.recorded_by
+        if accepted and request.kind == "restoration" and recorder in (actor.user_id,) and recorder:
+            raise InvalidTransition(
+                "decide", "pending", "a reviewer cannot decide a request they recorded"
+            )
         request.decision = "accepted" if accepted else "refused"
         request.decided_on = today
         request.decided_by = actor.user_id
         request.decision_reason = reason
         before = snapshot(request.listing)
-        _audit(session, actor, f"request.decide.{request.kind}", request.listing, before, reason,
-               request_id=request.id, decision=request.decision)
+        _audit(
+            session,
+            actor,
+            f"request.decide.{request.kind}",
+            request.listing,
+            before,
+            reason,
+            request_id=request.id,
+            decision=request.decision,
+        )
     return request
 
 
@@ -369,19 +399,36 @@ def remove(
         if reason_code == "credit_restored" and not any(
             r.kind == "restoration" and r.decision == "accepted" for r in listing.requests
         ):
-            raise InvalidTransition("remove", listing.state, "no accepted credit-restoration application")
+            raise InvalidTransition(
+                "remove", listing.state, "no accepted credit-restoration application"
+            )
         before = snapshot(listing)
         pending = _pending_removal(listing)
         if pending is None:
-            session.add(ListingRequest(
-                listing=listing, kind="removal", lodged_on=today, text=f"{reason_code}: {reason}",
-                recorded_by=actor.user_id,
-            ))
+            session.add(
+                ListingRequest(
+                    listing=listing,
+                    kind="removal",
+                    lodged_on=today,
+                    text=f"{reason_code}: {reason}",
+                    recorded_by=actor.user_id,
+                )
+            )
             session.flush()
-            _audit(session, actor, "listing.remove.propose", listing, before, reason, reason_code=reason_code)
+            _audit(
+                session,
+                actor,
+                "listing.remove.propose",
+                listing,
+                before,
+                reason,
+                reason_code=reason_code,
+            )
             return listing
         if pending.recorded_by == actor.user_id:
-            raise InvalidTransition("remove", listing.state, "a second, different reviewer must confirm")
+            raise InvalidTransition(
+                "remove", listing.state, "a second, different reviewer must confirm"
+            )
         first_code = pending.text.split(":", 1)[0]
         if first_code != reason_code:
             raise InvalidTransition(
@@ -418,7 +465,9 @@ def amend(
         _require_state(listing, "amend", ["published"])
         before = snapshot(listing)
         if measures is not None:
-            listing.measures = [clean_text(m, f"measures[{i}]", 300, True) for i, m in enumerate(measures)]
+            listing.measures = [
+                clean_text(m, f"measures[{i}]", 300, True) for i, m in enumerate(measures)
+            ]
         if remedy is not None:
             listing.remedy = clean_text(remedy, "remedy", 2000, required=True)
         if sectors is not None:
@@ -457,7 +506,9 @@ def expire(session: Session, actor: Actor, listing_id: int, today: dt.date) -> L
         _require_state(listing, "expire", ["published"])
         assert listing.period_end is not None
         if today < listing.period_end:
-            raise InvalidTransition("expire", listing.state, f"the period runs until {listing.period_end}")
+            raise InvalidTransition(
+                "expire", listing.state, f"the period runs until {listing.period_end}"
+            )
         before = snapshot(listing)
         listing.state = "expired"
         listing.ended_on = listing.period_end
@@ -469,25 +520,35 @@ def expire(session: Session, actor: Actor, listing_id: int, today: dt.date) -> L
 
 def due_for_review(session: Session, today: dt.date) -> list[int]:
     """Notified listings whose defence period is over."""
-    return list(session.scalars(
-        select(Listing.id).where(Listing.state == "notified", Listing.defence_deadline < today)
-    ))
+    return list(
+        session.scalars(
+            select(Listing.id).where(Listing.state == "notified", Listing.defence_deadline < today)
+        )
+    )
 
 
 def due_for_expiry(session: Session, today: dt.date) -> list[int]:
     """Published listings whose period has ended."""
-    return list(session.scalars(
-        select(Listing.id).where(Listing.state == "published", Listing.period_end <= today)
-    ))
+    return list(
+        session.scalars(
+            select(Listing.id).where(Listing.state == "published", Listing.period_end <= today)
+        )
+    )
 
 
 def approved_waiting(session: Session) -> list[int]:
     """Approved listings waiting for the next publication run, oldest first."""
-    return list(session.scalars(
-        select(Listing.id).where(Listing.state == "approved").order_by(Listing.approved_on, Listing.id)
-    ))
+    return list(
+        session.scalars(
+            select(Listing.id)
+            .where(Listing.state == "approved")
+            .order_by(Listing.approved_on, Listing.id)
+        )
+    )
 
 
 def retention_over(listing: Listing, policy: Policy, today: dt.date) -> bool:
     """Whether a removed or expired listing's content may be purged."""
-    return listing.ended_on is not None and add_days(listing.ended_on, policy.retention_days) <= today
+    return (
+        listing.ended_on is not None and add_days(listing.ended_on, policy.retention_days) <= today
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, Response, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, refresh
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -57,3 +57,6 @@ def init_babel(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     Babel().init_app(app, locale_selector=select_language)
+    # Flask-Babel caches the locale on `g`; a request that shares an application context
+    # (tests, CLI-driven rendering) must still choose its own language.
+    app.before_request(refresh)

@@ -31,8 +31,9 @@ CACHED_TILES = 32
 
 
 def tile_levels(hashes: Sequence[bytes]) -> list[list[bytes]]:
-    """Return the Merkle levels inside one tile: levels[0] is the tile, levels[r][j] the
-    root of its aligned run of 2**r hashes; a partial run at the end stays unpaired."""
+    """Return the Merkle levels inside one tile, from its hashes up to its root."""
+    # levels[r][j] is the root of the aligned run of 2**r hashes starting at j * 2**r; in a
+    # partial tile an unpaired last node is not carried up, so only complete runs appear.
     levels = [list(hashes)]
     while len(levels[-1]) > 1:
         below = levels[-1]

@@ -26,7 +26,7 @@ from registry.matching.normalize import (
     tokenize,
 )
 from registry.matching.regions import (
-    han_region_codes,
+    han_place,
     latin_region_codes,
     split_han_region,
     split_latin_region,
@@ -40,8 +40,8 @@ _HAN_INDUSTRY_WORDS = frozenset(_HAN_INDUSTRY)
 # Short names without an industry word are read as personal names (surname + given name).
 _MAX_PERSONAL_NAME = 4
 # A misspelt English industry word ("Tecnology") still counts when it is this close.
-_FUZZY_INDUSTRY_CUTOFF = 85
-_FUZZY_INDUSTRY_MIN_LENGTH = 6
+_FUZZY_INDUSTRY_CUTOFF = 80
+_FUZZY_INDUSTRY_MIN_LENGTH = 5
 _LONGEST_PHRASE = 4
 
 
@@ -68,20 +68,22 @@ class NameForm:
 
     han: bool  # written in Chinese characters
     regions: frozenset[str]  # division codes of the region prefix, if any
-    core: str  # the name without region and legal form (Chinese: one run; Latin: tokens)
+    core: str  # the name without region and legal form (Chinese: one run; Latin: words)
     trade: str  # Chinese only: the trade name (字号), or the whole core if no industry word
     industry: str  # Chinese only: the industry words (行业), "" if none was recognised
-    latin: tuple[str, ...]  # tokens in Latin space: pinyin for Chinese, industry words mapped
-
-    @property
-    def latin_joined(self) -> str:
-        """The Latin tokens run together, immune to where spaces were put."""
-        return "".join(self.latin)
+    words: tuple[str, ...]  # in Latin letters as written (Chinese: pinyin, one token a word)
+    latin: tuple[str, ...]  # the words with industry words replaced by shared tokens
+    distinct: tuple[str, ...]  # the Latin tokens that are not industry words
 
     @property
     def is_empty(self) -> bool:
         """True if nothing comparable is left (the name was only punctuation or a legal form)."""
         return not self.core
+
+    @property
+    def has_industry(self) -> bool:
+        """True if an industry word was recognised, so `distinct` is shorter than `latin`."""
+        return len(self.distinct) < len(self.latin)
 
 
 @lru_cache(maxsize=131072)
@@ -90,17 +92,15 @@ def parse_name(name: str) -> NameForm:
     bracket_regions: set[str] = set()
 
     def bracketed(inner: str) -> str:
-        # 华兴科技(深圳)有限公司: a bracketed region is a region, a bracketed legal form goes.
+        # 华兴科技(深圳)有限公司: a bracketed place is a region, a bracketed legal form goes.
         if is_legal_form(inner):
             return ""
         tokens = tokenize(inner)
-        codes = (
-            han_region_codes("".join(tokens)) if contains_han(inner) else latin_region_codes(tokens)
-        )
-        if codes:
-            bracket_regions.update(codes)
-            return ""
-        return inner
+        codes = han_place("".join(tokens)) if contains_han(inner) else latin_region_codes(tokens)
+        if codes is None:
+            return inner
+        bracket_regions.update(codes)
+        return ""
 
     tokens = tokenize(replace_brackets(clean_text(name), bracketed))
     if any(contains_han(token) for token in tokens):
@@ -112,61 +112,80 @@ def _parse_han(text: str, bracket_regions: frozenset[str]) -> NameForm:
     prefix_regions, core = split_han_region(strip_han_legal_forms(text))
     trade, industry_words = strip_han_suffixes(core, _HAN_INDUSTRY_WORDS)
     if industry_words:
-        industry_tokens = [t for word in industry_words for t in _HAN_INDUSTRY[word]]
-        latin = (to_pinyin(trade).joined, *industry_tokens)
+        distinct: tuple[str, ...] = (to_pinyin(trade).joined,)
+        words = distinct + tuple(to_pinyin(word).joined for word in industry_words)
+        latin = distinct + tuple(t for word in industry_words for t in _HAN_INDUSTRY[word])
     elif len(core) <= _MAX_PERSONAL_NAME and core.isalpha():
         surname = core[:2] if core[:2] in COMPOUND_SURNAMES else core[:1]
-        latin = (to_pinyin(surname).joined, to_pinyin(core[len(surname) :]).joined)
+        distinct = words = latin = (
+            to_pinyin(surname).joined,
+            to_pinyin(core[len(surname) :]).joined,
+        )
     else:
-        latin = (to_pinyin(core).joined,)
+        distinct = words = latin = (to_pinyin(core).joined,)
     return NameForm(
         han=True,
         regions=prefix_regions | bracket_regions,
         core=core,
         trade=trade,
         industry="".join(industry_words),
-        latin=tuple(token for token in latin if token),
+        words=_non_empty(words),
+        latin=_non_empty(latin),
+        distinct=_non_empty(distinct),
     )
 
 
 def _parse_latin(tokens: list[str], bracket_regions: frozenset[str]) -> NameForm:
-    regions, rest = split_latin_region(strip_latin_legal_forms(tokens))
-    latin = _map_industry_words(rest)
+    regions, words = split_latin_region(strip_latin_legal_forms(tokens))
+    latin, distinct = _map_industry_words(words)
     return NameForm(
         han=False,
         regions=regions | bracket_regions,
-        core=" ".join(latin),
+        core=" ".join(words),
         trade="",
         industry="",
+        words=words,
         latin=latin,
+        distinct=distinct,
     )
 
 
-def _map_industry_words(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Replace industry words and phrases, in English or pinyin, by their shared tokens."""
+def _non_empty(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(token for token in tokens if token)
+
+
+def _map_industry_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Replace industry words and phrases, in English or pinyin, by their shared tokens.
+
+    Returns all tokens and the distinctive ones (those that are not industry words).
+    """
     mapped: list[str] = []
+    distinct: list[str] = []
     position = 0
-    while position < len(tokens):
-        for size in range(min(_LONGEST_PHRASE, len(tokens) - position), 0, -1):
-            replacement = _LATIN_INDUSTRY.get("".join(tokens[position : position + size]))
+    while position < len(words):
+        for size in range(min(_LONGEST_PHRASE, len(words) - position), 0, -1):
+            replacement = _LATIN_INDUSTRY.get("".join(words[position : position + size]))
             if replacement:
                 mapped.extend(replacement)
                 position += size
                 break
         else:
-            mapped.extend(_fuzzy_industry_word(tokens[position]))
+            replacement = _fuzzy_industry_word(words[position])
+            mapped.extend(replacement or (words[position],))
+            if not replacement:
+                distinct.append(words[position])
             position += 1
-    return tuple(mapped)
+    return tuple(mapped), tuple(distinct)
 
 
 @lru_cache(maxsize=65536)
-def _fuzzy_industry_word(token: str) -> tuple[str, ...]:
+def _fuzzy_industry_word(token: str) -> tuple[str, ...] | None:
     if len(token) < _FUZZY_INDUSTRY_MIN_LENGTH or not token.isalpha():
-        return (token,)
+        return None
     best = process.extractOne(
         token, _ENGLISH_INDUSTRY_WORDS, scorer=fuzz.ratio, score_cutoff=_FUZZY_INDUSTRY_CUTOFF
     )
-    return _LATIN_INDUSTRY[best[0]] if best else (token,)
+    return _LATIN_INDUSTRY[best[0]] if best else None
 
 
 def name_keys(name: str) -> tuple[str, ...]:

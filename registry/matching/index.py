@@ -1,10 +1,11 @@
 """The screening index: find the few listed subjects worth scoring, then score them.
 
-Blocking: every listed name contributes keys to inverted lists — character bigrams of the
-Chinese core (`h`), trigrams of its Latin-space spelling (`l`), and for subjects with no Chinese
-name also `x` trigrams, which Chinese queries reach through their pinyin. A query looks up its
-own keys, ignores keys so common they say nothing (科技, "ing"), and scores only the records
-sharing the most keys with it. Identifiers are looked up exactly.
+Blocking: every listed name contributes keys to inverted lists — character bigrams of its
+Chinese trade name (`h`), trigrams of its distinctive words in Latin letters (`l`), and for
+subjects with no Chinese name also `x` trigrams, which Chinese queries reach through their
+pinyin. Industry words and legal forms give no keys: they are shared by thousands. A query looks
+up its own keys, ignores keys so common they say nothing, and scores only the records sharing
+the most keys with it. Identifiers are looked up exactly.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ MAX_CANDIDATES = 40
 COMMON_KEY_SHARE = 0.005
 MIN_KEY_CAP = 64
 MIN_KEYS = 3
+RARE_KEY = 16
 
 
 def _grams(text: str, size: int) -> set[str]:
@@ -36,12 +38,27 @@ def _grams(text: str, size: int) -> set[str]:
     return {text[i : i + size] for i in range(len(text) - size + 1)}
 
 
+def _han_keys(form: NameForm) -> set[str]:
+    # The trade name carries the identity; industry bigrams (科技) would only add noise.
+    return {"h" + gram for gram in _grams(form.trade if form.industry else form.core, 2)}
+
+
+def _latin_grams(form: NameForm) -> set[str]:
+    # Whole words ("=huaxing", also run together) find exact spellings among thousands of
+    # names sharing common trigrams; the trigrams find misspellings.
+    joined = "".join(form.distinct)
+    grams = _grams(joined, 3) | {"=" + joined}
+    for token in form.distinct:
+        grams |= _grams(token, 3) | {"=" + token}
+    return grams
+
+
 def _record_keys(record: IndexedRecord) -> set[str]:
     keys: set[str] = set()
     for _, _, form in record.forms:
         if form.han:
-            keys |= {"h" + gram for gram in _grams(form.core, 2)}
-        latin = _grams(form.latin_joined, 3)
+            keys |= _han_keys(form)
+        latin = _latin_grams(form)
         keys |= {"l" + gram for gram in latin}
         if not record.has_han:
             keys |= {"x" + gram for gram in latin}
@@ -50,10 +67,8 @@ def _record_keys(record: IndexedRecord) -> set[str]:
 
 def _query_keys(form: NameForm) -> set[str]:
     if form.han:
-        return {"h" + gram for gram in _grams(form.core, 2)} | {
-            "x" + gram for gram in _grams(form.latin_joined, 3)
-        }
-    return {"l" + gram for gram in _grams(form.latin_joined, 3)}
+        return _han_keys(form) | {"x" + gram for gram in _latin_grams(form)}
+    return {"l" + gram for gram in _latin_grams(form)}
 
 
 def _check_screen_options(threshold: float, limit: int) -> None:
@@ -159,4 +174,6 @@ class MatchIndex:
         hits: Counter[int] = Counter()
         for plist in informative:
             hits.update(plist)
+            if len(plist) <= RARE_KEY:
+                hits.update(plist)  # a rare key says more: count it twice
         return [position for position, _ in hits.most_common(MAX_CANDIDATES)]

@@ -5,8 +5,9 @@ people often drop it when they type a name. The matcher compares names with the 
 and treats two prefixes that name different places as evidence of two different enterprises.
 
 The table covers provinces, the larger prefecture-level cities, a few county-level cities and
-city districts (GB/T 2260 codes). Other places are still recognised by their 市 or 县 (慈溪市),
-but without a code they never conflict with anything.
+city districts (GB/T 2260 codes). Other places are still recognised by their 市 or 县 (慈溪市)
+and get a stand-in code that agrees only with the same place name; a subject's own division code
+(ListedName.region) then still relates it to the places in the table.
 """
 
 from __future__ import annotations
@@ -89,8 +90,10 @@ _LATIN_ALIASES: dict[str, str] = {
 # 市场 (market) is an industry word, not a city.
 _UNKNOWN_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}?[市县](?!场)")
 # A misspelt place name in Latin letters ("Beijitng") still counts when it is this close.
+# Only in names of three or more words: in "Deng Guiying" the given name is not Guiyang.
 _FUZZY_PLACE_CUTOFF = 85
-_FUZZY_PLACE_MIN_LENGTH = 6
+_FUZZY_PLACE_MIN_LENGTH = 5
+_FUZZY_PLACE_MIN_TOKENS = 3
 
 _HAN_ROOTS: dict[str, tuple[str, bool]] = {root: (code, needs) for root, code, needs in _REGION_TABLE}
 _MAX_ROOT = max(len(root) for root in _HAN_ROOTS)
@@ -123,6 +126,7 @@ def split_han_region(text: str) -> tuple[frozenset[str], str]:
             unknown = _UNKNOWN_PLACE.match(text, pos)
             if unknown is None or len(text) - unknown.end() < _MIN_HAN_REST:
                 break
+            codes.add(_place_code(unknown.group()[:-1]))
             pos = unknown.end()
             continue
         root, code, needs_suffix = found
@@ -139,15 +143,20 @@ def split_han_region(text: str) -> tuple[frozenset[str], str]:
 
 
 def han_place(text: str) -> frozenset[str] | None:
-    """Division codes if a bracketed text names a place (深圳, 中国, 慈溪), else None.
+    """Division codes if a bracketed text names a place (深圳, 慈溪), else None.
 
     In an enterprise name, short Chinese text in brackets is a place (华为技术(深圳)有限公司);
-    places outside the table give an empty set of codes.
+    a place outside the table gets a stand-in code.
     """
     codes, rest = split_han_region(text + "__")  # pad: a bare place name is still a place
     if codes and rest == "__":
         return codes
-    return frozenset() if 2 <= len(text) <= 4 and text.isalpha() else None
+    return frozenset({_place_code(text)}) if 2 <= len(text) <= 4 and text.isalpha() else None
+
+
+def _place_code(name: str) -> str:
+    """A stand-in code for a place the table does not know: equal only to itself."""
+    return "?" + name
 
 
 def _root_at(text: str, pos: int) -> tuple[str, str, bool] | None:
@@ -198,7 +207,8 @@ def _latin_region_at(
     for size in range(min(4, len(window) - suffixes), 0, -1):
         part = window[suffixes : suffixes + size]
         joined = "".join(part if forward else reversed(part))
-        codes = _lookup_latin_root(joined) or (_fuzzy_latin_root(joined) if size == 1 else None)
+        fuzzy = size == 1 and len(window) >= _FUZZY_PLACE_MIN_TOKENS
+        codes = _lookup_latin_root(joined) or (_fuzzy_latin_root(joined) if fuzzy else None)
         if codes:
             used = suffixes + size
             if forward:

@@ -7,7 +7,7 @@ disagreements: each of `kind`, `region` and a conflicting `identifier` multiplie
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from registry.identifiers import mask_ric
@@ -90,10 +90,16 @@ class IndexedRecord:
         if listed.latin:
             named.append(("latin", listed.latin))
         named += [("alias", alias) for alias in listed.aliases]
+        parsed = [(feature, text, parse_name(text)) for feature, text in named]
+        parsed = [(feature, text, form) for feature, text, form in parsed if not form.is_empty]
+        # A name without a region prefix (a short name, 华兴科技) still belongs to the subject's
+        # region: it takes the regions of the other names and of the record.
+        regions = frozenset({listed.region} if listed.region else ()).union(
+            *(form.regions for _, _, form in parsed)
+        )
         forms = tuple(
-            (feature, text, form)
-            for feature, text in named
-            if not (form := parse_name(text)).is_empty
+            (feature, text, form if form.regions else replace(form, regions=regions))
+            for feature, text, form in parsed
         )
         return cls(
             listed, forms, any(form.han for _, _, form in forms), frozenset(listed.identifiers)

@@ -55,21 +55,27 @@ def _ratio(left: str, right: str) -> float:
 
 
 def _compare_han(query: NameForm, listed: NameForm) -> Similarity:
-    if query.industry and listed.industry:
+    if query.industry and query.industry == listed.industry:
+        # Same industry: the trade names alone tell the two apart.
         trade = 1.0 if query.trade == listed.trade else _ratio(query.trade, listed.trade)
-        industry = _ratio(query.industry, listed.industry)
+        industry = 1.0
     elif not query.industry and not listed.industry:
         trade, industry = _ratio(query.core, listed.core), 1.0
     else:
-        # Only one side has a recognised industry word (the other may have a slip in it):
-        # line its trade name up with the start of the other core.
-        parsed, other = (query, listed) if query.industry else (listed, query)
-        head, tail = other.core[: len(parsed.trade)], other.core[len(parsed.trade) :]
-        trade = _ratio(parsed.trade, head)
-        industry = _ratio(parsed.industry, tail) if tail else OMITTED_INDUSTRY
+        # Different or unrecognised industry words (one may hold a slip, 信息 typed 心息):
+        # line the shorter trade name up with the start of the other core, compare the rest.
+        shorter, other = sorted((query, listed), key=_trade_length)
+        size = _trade_length(shorter)
+        trade = _ratio(shorter.core[:size], other.core[:size])
+        rests = (shorter.core[size:], other.core[size:])
+        industry = _ratio(*rests) if all(rests) else OMITTED_INDUSTRY
     # Squared: one changed character in a two-character trade name leaves 0.25, not 0.5.
     score = trade * trade * ((1.0 - INDUSTRY_SHARE) + INDUSTRY_SHARE * industry)
     return Similarity(score, _han_reason(query, listed, trade, industry))
+
+
+def _trade_length(form: NameForm) -> int:
+    return len(form.trade) if form.industry else len(form.core)
 
 
 def _han_reason(query: NameForm, listed: NameForm, trade: float, industry: float) -> str:
@@ -81,7 +87,29 @@ def _han_reason(query: NameForm, listed: NameForm, trade: float, industry: float
 
 
 def _compare_latin(query: NameForm, listed: NameForm) -> Similarity:
-    spaced = fuzz.token_sort_ratio(" ".join(query.latin), " ".join(listed.latin))
-    joined = fuzz.ratio(query.latin_joined, listed.latin_joined)
-    score = max(spaced, joined) / 100.0
-    return Similarity(score, f"spelling {score:.2f} alike, ignoring word order and spacing")
+    # As written (tolerates typos in industry words) or with industry words as shared tokens
+    # (so "Technology" meets "Keji"): the better counts.
+    whole = max(_spelling(query.words, listed.words), _spelling(query.latin, listed.latin))
+    if not (query.has_industry or listed.has_industry) or not (query.distinct and listed.distinct):
+        return Similarity(whole, f"spelling {whole:.2f} alike, ignoring word order and spacing")
+    # Shared industry words ("Precision Instruments") must not carry two different names
+    # (Lumvik / Paxvik) over the threshold: each side's distinctive words must be found in the
+    # other name.
+    distinct = min(
+        fuzz.partial_ratio("".join(query.distinct), "".join(listed.words)),
+        fuzz.partial_ratio("".join(listed.distinct), "".join(query.words)),
+    ) / 100.0
+    if distinct >= whole:
+        return Similarity(whole, f"spelling {whole:.2f} alike, ignoring word order and spacing")
+    score = (whole + distinct) / 2.0
+    return Similarity(
+        score,
+        f"spelling {whole:.2f} alike, but the distinctive words only {distinct:.2f}",
+    )
+
+
+def _spelling(left: tuple[str, ...], right: tuple[str, ...]) -> float:
+    """The better of a word-order-free and a spacing-free comparison."""
+    spaced = fuzz.token_sort_ratio(" ".join(left), " ".join(right))
+    joined = fuzz.ratio("".join(left), "".join(right))
+    return max(spaced, joined) / 100.0

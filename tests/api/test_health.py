@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
 from sqlalchemy.exc import OperationalError
 
 from api.extensions import db

@@ -50,8 +50,9 @@ def _race(attempts: list[Callable[[Session], object]]) -> list[str]:
 def _under_review(session: Session, policy: Policy) -> tuple[int, dict[str, Actor]]:
     actors = people(session)
     subject_id = deliberate_subject(session, actors["clerk"], D(2025, 6, 1))
-    listing = workflow.propose(session, actors["clerk"], policy, subject_id,
-                               ["deliberate_infringement"], D(2026, 9, 25))
+    listing = workflow.propose(
+        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
+    )
     workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
     workflow.start_review(session, actors["clerk"], listing.id, D(2026, 10, 17))
     return listing.id, actors
@@ -62,8 +63,11 @@ def test_twenty_racing_approvals_produce_one(pg_app: Flask) -> None:
     listing_id, actors = _under_review(db.session, policy)
     reviewers = [actors["rev1"], actors["rev2"]]
     attempts = [
-        (lambda s, r=reviewers[i % 2]: workflow.approve(
-            s, r, policy, listing_id, D(2026, 10, 19), "race"))
+        (
+            lambda s, r=reviewers[i % 2]: workflow.approve(
+                s, r, policy, listing_id, D(2026, 10, 19), "race"
+            )
+        )
         for i in range(20)
     ]
     outcomes = _race(attempts)
@@ -72,7 +76,8 @@ def test_twenty_racing_approvals_produce_one(pg_app: Flask) -> None:
     db.session.expire_all()
     assert db.session.get(Listing, listing_id).state == "approved"
     approvals = db.session.scalars(
-        select(AuditRecord).where(AuditRecord.action == "listing.approve")).all()
+        select(AuditRecord).where(AuditRecord.action == "listing.approve")
+    ).all()
     assert len(approvals) == 1
     assert audit.verify_chain(db.session).intact
 
@@ -84,15 +89,26 @@ def test_concurrent_publications_append_contiguous_leaves(pg_app: Flask) -> None
     actors = people(db.session)
     for n in range(8):
         subject_id = deliberate_subject(db.session, actors["clerk"], D(2025, 6, 1), suffix=n)
-        listing = workflow.propose(db.session, actors["clerk"], policy, subject_id,
-                                   ["deliberate_infringement"], D(2026, 9, 25))
+        listing = workflow.propose(
+            db.session,
+            actors["clerk"],
+            policy,
+            subject_id,
+            ["deliberate_infringement"],
+            D(2026, 9, 25),
+        )
         workflow.notify(db.session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
         workflow.start_review(db.session, actors["clerk"], listing.id, D(2026, 10, 17))
         workflow.approve(db.session, actors["rev1"], policy, listing.id, D(2026, 10, 19), "ok")
         listing_ids.append(listing.id)
     attempts = [
-        (lambda s, lid=lid: workflow.publish_approved(s, SYSTEM, keys, policy, lid, D(2026, 10, 20)))
-        for lid in listing_ids for _ in range(2)
+        (
+            lambda s, lid=lid: workflow.publish_approved(
+                s, SYSTEM, keys, policy, lid, D(2026, 10, 20)
+            )
+        )
+        for lid in listing_ids
+        for _ in range(2)
     ]
     outcomes = _race(attempts)
     assert outcomes.count("ok") == len(listing_ids), outcomes

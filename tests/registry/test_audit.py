@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -27,7 +29,7 @@ def test_chain_links_each_record_to_the_one_before(session: Session) -> None:
     records = session.query(AuditRecord).order_by(AuditRecord.seq).all()
     assert [r.seq for r in records] == [1, 2, 3, 4, 5]
     assert records[0].prev_hash == audit.GENESIS
-    for before, after in zip(records, records[1:], strict=False):
+    for before, after in pairwise(records):
         assert after.prev_hash == before.record_hash
     assert audit.verify_chain(session).intact
 

@@ -123,7 +123,7 @@ def test_loads_strict_parses_plain_json() -> None:
         "a": [1, "x", None, True],
         "b": {},
     }
-    assert loads_strict('"\\u20ac"'.encode()) == "€"
+    assert loads_strict(b'"\\u20ac"') == "€"
 
 
 @pytest.mark.parametrize(

@@ -23,10 +23,9 @@ from registry.publication import open_log
 
 
 def _fingerprint(session: Session) -> tuple[int, ...]:
-    return tuple(
-        session.scalar(select(func.count()).select_from(model)) or 0
-        for model in (Subject, EnforcementCase, Listing, LogEvent, EntryRevision)
-    ) + (audit.count(session),)
+    models = (Subject, EnforcementCase, Listing, LogEvent, EntryRevision)
+    counts = [session.scalar(select(func.count()).select_from(model)) or 0 for model in models]
+    return (*counts, audit.count(session))
 
 
 def test_demo_loads_every_state_once(app: Flask, session: Session) -> None:

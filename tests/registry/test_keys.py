@@ -131,7 +131,8 @@ def test_passphrase_encrypts_the_key_files(tmp_path: Path) -> None:
     kid = store.current("entry").kid
     pem = (tmp_path / f"{kid}.pem").read_bytes()
     assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    assert KeyStore(tmp_path, note_name=ORIGIN, passphrase=b"correct horse").current("entry").kid == kid
+    reopened = KeyStore(tmp_path, note_name=ORIGIN, passphrase=b"correct horse")
+    assert reopened.current("entry").kid == kid
     with pytest.raises(SigningUnavailable, match="is encrypted and no passphrase is set"):
         KeyStore(tmp_path, note_name=ORIGIN).current("entry")
     with pytest.raises(SigningUnavailable, match="cannot be decrypted with the passphrase"):
@@ -186,11 +187,18 @@ def test_garbage_or_swapped_key_files_are_refused(store: KeyStore) -> None:
 
 def test_missing_or_damaged_metadata(tmp_path: Path) -> None:
     store = KeyStore(tmp_path / "keys", note_name=ORIGIN)
-    with pytest.raises(SigningUnavailable, match="keys.json is missing"):
+    with pytest.raises(SigningUnavailable, match=r"keys\.json is missing"):
         store.current("entry")
     store.ensure_keys(NOW)
     (store.directory / "keys.json").write_text('{"keys": [1.5]}')
-    with pytest.raises(SigningUnavailable, match="keys.json is damaged: floats are not allowed"):
+    with pytest.raises(SigningUnavailable, match=r"keys\.json is damaged: floats are not allowed"):
+        store.current("entry")
+    (store.directory / "keys.json").write_text('{"keys": [{"kid": "../../etc", "use": "entry"}]}')
+    with pytest.raises(SigningUnavailable, match=r"keys\[0\] needs a kid"):
+        store.current("entry")
+    record = {"kid": "A" * 43, "use": "entry"}
+    (store.directory / "keys.json").write_text(json.dumps({"keys": [record]}))
+    with pytest.raises(SigningUnavailable, match=r"keys\[0\] needs a base64 32-byte public_key"):
         store.current("entry")
     (store.directory / "keys.json").write_text('{"keys": []}')
     with pytest.raises(SigningUnavailable, match="has no current 'entry' key"):
@@ -210,7 +218,7 @@ def test_checkpoint_key_is_bound_to_the_log_origin(store: KeyStore) -> None:
 def test_inputs_are_checked(tmp_path: Path) -> None:
     store = KeyStore(tmp_path, note_name=ORIGIN)
     with pytest.raises(InvalidValue) as caught:
-        store.ensure_keys(dt.datetime(2026, 1, 1))  # noqa: DTZ001 - naive on purpose
+        store.ensure_keys(dt.datetime(2026, 1, 1))  # naive on purpose
     assert caught.value.field == "now"
     with pytest.raises(InvalidValue) as caught:
         store.rotate("audit", NOW)
@@ -245,6 +253,9 @@ def test_published_records_read_back_and_are_checked(store: KeyStore) -> None:
     with pytest.raises(InvalidValue) as caught:
         VerificationKey.from_record({**checkpoint, "note_vkey": foreign})
     assert caught.value.field == "note_vkey"
+    with pytest.raises(InvalidValue) as caught:
+        VerificationKey.from_record({**record, "valid_from": None})
+    assert caught.value.field == "valid_from"
     with pytest.raises(InvalidValue) as caught:
         VerificationKey.from_record({**record, "alg": "RS256"})
     assert caught.value.field == "alg"

@@ -33,9 +33,14 @@ ENTRY: dict[str, Any] = {
     "entry_id": "IPL-2026-000123",
     "revision": 1,
     "status": "published",
-    "subject": {"kind": "legal_person", "name": "某某科技有限公司", "name_latin": "Mou Mou Ke Ji",
-                "aliases": [], "identifiers": [{"scheme": "cn_uscc", "value": "91350100M000100Y43"}],
-                "region": "350100"},
+    "subject": {
+        "kind": "legal_person",
+        "name": "某某科技有限公司",
+        "name_latin": "Mou Mou Ke Ji",
+        "aliases": [],
+        "identifiers": [{"scheme": "cn_uscc", "value": "91350100M000100Y43"}],
+        "region": "350100",
+    },
     "grounds": [{"code": "repeat_infringement", "explanation": "two effective findings"}],
     "listed_on": "2026-01-31",
     "period_end": "2029-01-31",
@@ -168,12 +173,12 @@ def test_envelope_refusals(store: KeyStore) -> None:
 def test_unknown_cosigners_are_ignored_but_bad_known_signatures_are_not(store: KeyStore) -> None:
     envelope = sign_envelope(FEED_INDEX_TYPE, INDEX, store.current("index"))
     stranger = {"kid": "someone-else", "sig": "not even base64"}
-    verify_envelope(FEED_INDEX_TYPE, {**envelope, "signatures": [stranger, *envelope["signatures"]]},
-                    store.public_keys())
+    cosigned = {**envelope, "signatures": [stranger, *envelope["signatures"]]}
+    verify_envelope(FEED_INDEX_TYPE, cosigned, store.public_keys())
     bad = {**envelope["signatures"][0], "sig": base64.b64encode(bytes(64)).decode()}
     with pytest.raises(SignatureInvalid, match=r"signatures\[1\]"):
-        verify_envelope(FEED_INDEX_TYPE, {**envelope, "signatures": [*envelope["signatures"], bad]},
-                        store.public_keys())
+        doubled = {**envelope, "signatures": [*envelope["signatures"], bad]}
+        verify_envelope(FEED_INDEX_TYPE, doubled, store.public_keys())
 
 
 def test_envelope_types_are_checked(store: KeyStore) -> None:

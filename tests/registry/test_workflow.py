@@ -31,8 +31,9 @@ def _published(session: Session, app: Flask, policy: Policy) -> tuple[Listing, d
     """A listing approved and published in autumn 2026; returns it and the actors."""
     actors = people(session)
     subject_id = deliberate_subject(session, actors["clerk"], D(2025, 6, 1))
-    listing = workflow.propose(session, actors["clerk"], policy, subject_id,
-                               ["deliberate_infringement"], D(2026, 9, 25))
+    listing = workflow.propose(
+        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
+    )
     workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
     workflow.start_review(session, actors["clerk"], listing.id, D(2026, 10, 17))
     workflow.approve(session, actors["rev1"], policy, listing.id, D(2026, 10, 19), "confirmed")
@@ -50,10 +51,13 @@ def test_subject_walks_from_cases_to_expiry(app: Flask, session: Session, policy
     assert deliberate.holds and "(2025)粤03民初1号" in deliberate.explanation
     assert not evaluation.grounds["repeat_infringement"].holds
     with pytest.raises(InvalidValue, match="repeat_infringement does not hold"):
-        workflow.propose(session, clerk, policy, subject_id, ["repeat_infringement"], D(2026, 9, 25))
+        workflow.propose(
+            session, clerk, policy, subject_id, ["repeat_infringement"], D(2026, 9, 25)
+        )
 
-    listing = workflow.propose(session, clerk, policy, subject_id, ["deliberate_infringement"],
-                               D(2026, 9, 25))
+    listing = workflow.propose(
+        session, clerk, policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
+    )
     assert listing.state == "draft"
     assert listing.grounds[0]["explanation"] == deliberate.explanation
 
@@ -91,8 +95,14 @@ def test_subject_walks_from_cases_to_expiry(app: Flask, session: Session, policy
     assert (removed.event, removed.reason) == ("removed", "expired")
 
     actions = [r.action for r in session.scalars(select(audit.AuditRecord))]
-    for action in ("listing.propose", "listing.notify", "listing.review", "listing.approve",
-                   "listing.publish", "listing.expire"):
+    for action in (
+        "listing.propose",
+        "listing.notify",
+        "listing.review",
+        "listing.approve",
+        "listing.publish",
+        "listing.expire",
+    ):
         assert action in actions
     assert audit.verify_chain(session).intact
 
@@ -103,23 +113,41 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
     listing, actors = _published(session, app, policy)
     keys = key_store(app)
     with pytest.raises(InvalidTransition, match="from 2027-10-20"):
-        workflow.lodge_request(session, actors["clerk"], policy, listing.id, "restoration",
-                               D(2027, 10, 19), "performed in full")
-    request = workflow.lodge_request(session, actors["clerk"], policy, listing.id, "restoration",
-                                     D(2027, 10, 20), "performed in full")
+        workflow.lodge_request(
+            session,
+            actors["clerk"],
+            policy,
+            listing.id,
+            "restoration",
+            D(2027, 10, 19),
+            "performed in full",
+        )
+    request = workflow.lodge_request(
+        session,
+        actors["clerk"],
+        policy,
+        listing.id,
+        "restoration",
+        D(2027, 10, 20),
+        "performed in full",
+    )
     assert request.decision_due == D(2027, 11, 4)
     with pytest.raises(InvalidTransition, match="no accepted credit-restoration"):
-        workflow.remove(session, actors["rev1"], keys, listing.id, "credit_restored",
-                        D(2027, 10, 21), "early")
+        workflow.remove(
+            session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 21), "early"
+        )
     workflow.decide_request(session, actors["rev1"], request.id, True, D(2027, 10, 22), "verified")
-    workflow.remove(session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 23),
-                    "restored")
+    workflow.remove(
+        session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 23), "restored"
+    )
     assert listing.state == "published"
     with pytest.raises(InvalidTransition, match="second, different reviewer"):
-        workflow.remove(session, actors["rev1"], keys, listing.id, "credit_restored",
-                        D(2027, 10, 23), "again")
-    workflow.remove(session, actors["rev2"], keys, listing.id, "credit_restored", D(2027, 10, 24),
-                    "confirmed")
+        workflow.remove(
+            session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 23), "again"
+        )
+    workflow.remove(
+        session, actors["rev2"], keys, listing.id, "credit_restored", D(2027, 10, 24), "confirmed"
+    )
     assert (listing.state, listing.end_reason) == ("removed", "credit_restored")
     last = session.scalars(select(LogEvent).order_by(LogEvent.seq.desc())).first()
     assert (last.event, last.reason) == ("removed", "credit_restored")
@@ -127,14 +155,22 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
 
 def test_amendment_is_a_new_signed_revision(app: Flask, session: Session, policy: Policy) -> None:
     listing, actors = _published(session, app, policy)
-    workflow.amend(session, actors["rev2"], key_store(app), listing.id, "typo in remedy",
-                   remedy="Corrected remedy text.")
+    workflow.amend(
+        session,
+        actors["rev2"],
+        key_store(app),
+        listing.id,
+        "typo in remedy",
+        remedy="Corrected remedy text.",
+    )
     revisions = session.scalars(select(EntryRevision).order_by(EntryRevision.revision)).all()
     assert [r.revision for r in revisions] == [1, 2]
     assert revisions[1].bundle["entry"]["remedy"] == "Corrected remedy text."
     events = session.scalars(select(LogEvent).order_by(LogEvent.seq)).all()
     assert [(e.event, e.revision, e.reason) for e in events] == [
-        ("listed", 1, None), ("amended", 2, "correction")]
+        ("listed", 1, None),
+        ("amended", 2, "correction"),
+    ]
 
 
 def test_revoked_basis_and_invalid_patent_flag_the_listing(
@@ -142,8 +178,9 @@ def test_revoked_basis_and_invalid_patent_flag_the_listing(
 ) -> None:
     listing, actors = _published(session, app, policy)
     case_id = listing.cases[0].id
-    flagged = cases.record_patent_invalidation(session, actors["rev1"], PATENT, "第12345号",
-                                               D(2026, 11, 1), "whole")
+    flagged = cases.record_patent_invalidation(
+        session, actors["rev1"], PATENT, "第12345号", D(2026, 11, 1), "whole"
+    )
     assert [f.id for f in flagged] == [listing.id]
     assert "declared wholly invalid" in (listing.review_flag or "")
     cases.revoke_case(session, actors["clerk"], case_id, D(2026, 11, 2), "overturned on appeal")
@@ -162,13 +199,21 @@ def test_invalid_transitions_say_which_state(app: Flask, session: Session, polic
 def test_reviewer_cannot_decide_own_proposal(app: Flask, session: Session, policy: Policy) -> None:
     actors = people(session)
     subject_id = deliberate_subject(session, actors["clerk"], D(2025, 6, 1))
-    listing = workflow.propose(session, actors["clerk"], policy, subject_id,
-                               ["deliberate_infringement"], D(2026, 9, 25))
+    listing = workflow.propose(
+        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
+    )
     listing.proposed_by = actors["rev1"].user_id  # as if rev1 had drafted it
     session.commit()
     workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
-    workflow.lodge_request(session, actors["clerk"], policy, listing.id, "objection",
-                           D(2026, 9, 30), "the act was licensed")
+    workflow.lodge_request(
+        session,
+        actors["clerk"],
+        policy,
+        listing.id,
+        "objection",
+        D(2026, 9, 30),
+        "the act was licensed",
+    )
     assert listing.state == "under_review"
     with pytest.raises(InvalidTransition, match="own proposal"):
         workflow.approve(session, actors["rev1"], policy, listing.id, D(2026, 10, 2), "mine")

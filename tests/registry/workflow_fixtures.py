@@ -18,16 +18,18 @@ PATENT = "ZL201710601862.3"
 def people(session: Session) -> dict[str, Actor]:
     """A clerk, two reviewers and an auditor."""
     actors = {}
-    for name, role in [("clerk", "clerk"), ("rev1", "reviewer"), ("rev2", "reviewer"),
-                       ("aud", "auditor")]:
+    for name, role in [
+        ("clerk", "clerk"),
+        ("rev1", "reviewer"),
+        ("rev2", "reviewer"),
+        ("aud", "auditor"),
+    ]:
         user = accounts.create_user(session, name, role, "a long enough secret")
         actors[name] = Actor(name=name, role=role, user_id=user.id)
     return actors
 
 
-def deliberate_subject(
-    session: Session, clerk: Actor, decided_on: dt.date, suffix: int = 0
-) -> int:
+def deliberate_subject(session: Session, clerk: Actor, decided_on: dt.date, suffix: int = 0) -> int:
     """A company with one effective finding of deliberate infringement; returns its id."""
     body = f"{BODY[:-2]}{suffix:02d}"
     code = body + uscc.calc_check_digit(body)

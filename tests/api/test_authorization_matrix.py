@@ -1,0 +1,167 @@
+"""Every admin route, API and console, called as every role and anonymously.
+
+Allowed means "not refused for the role": the call may still fail on state (409) or input (422).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from registry import accounts, audit, workflow
+from registry.policy import Policy
+from tests.api.conftest import PASSWORD, ROLE_USERS, SignedIn, actor_for
+
+READERS = {"clerk", "reviewer", "auditor"}
+EVERYONE = {"clerk", "reviewer", "auditor", "admin"}
+ON = "2026-01-05"
+
+
+@pytest.fixture
+def world(session: Session, users, deliberate_subject) -> dict[str, int]:
+    """A listing under review with an open objection, and a spare account to manage."""
+    clerk = actor_for(users["clerk"])
+    policy = Policy()
+    listing = workflow.propose(session, clerk, policy, deliberate_subject,
+                               ["deliberate_infringement"], dt.date(2026, 1, 5))
+    workflow.notify(session, clerk, policy, listing.id, dt.date(2026, 1, 5))
+    request = workflow.lodge_request(session, clerk, policy, listing.id, "objection",
+                                     dt.date(2026, 1, 6), "We object.")
+    spare = accounts.create_user(session, "spare", "clerk", PASSWORD)
+    return {"subject": deliberate_subject, "case": 1, "listing": listing.id,
+            "request": request.id, "spare": spare.id}
+
+
+def api_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | None, set[str]]]:
+    """(method, path, body, roles allowed) for every admin API route."""
+    a, lid = "/api/v1/admin", w["listing"]
+    return [
+        ("GET", f"{a}/session", None, EVERYONE),
+        ("GET", f"{a}/subjects", None, READERS),
+        ("GET", f"{a}/subjects/{w['subject']}", None, READERS),
+        ("GET", f"{a}/subjects/{w['subject']}/evaluation?on={ON}", None, READERS),
+        ("POST", f"{a}/subjects", {"kind": "other_org", "name": "Gamma Association"}, {"clerk"}),
+        ("GET", f"{a}/cases?sector=internet", None, READERS),
+        ("GET", f"{a}/cases/{w['case']}", None, READERS),
+        ("POST", f"{a}/cases", {"subject_id": w["subject"], "kind": "court_judgment",
+                                "authority": "Court", "document_number": "M-1",
+                                "decided_on": ON}, {"clerk"}),
+        ("POST", f"{a}/patent-invalidations", {"patent_number": "ZL201510123456.1",
+                                               "decision_number": "INV-9", "decided_on": ON,
+                                               "scope": "partial"}, {"clerk", "reviewer"}),
+        ("GET", f"{a}/listings?state=under_review", None, READERS),
+        ("GET", f"{a}/listings/{lid}", None, READERS),
+        ("POST", f"{a}/listings", {"subject_id": w["subject"],
+                                   "grounds": ["deliberate_infringement"]}, {"clerk"}),
+        ("POST", f"{a}/listings/{lid}/notify", {"served_on": ON}, {"clerk"}),
+        ("POST", f"{a}/listings/{lid}/requests", {"kind": "defence", "lodged_on": ON,
+                                                  "text": "More facts."}, {"clerk"}),
+        ("POST", f"{a}/listings/{lid}/start-review", {"on": ON}, {"clerk", "reviewer"}),
+        ("POST", f"{a}/requests/{w['request']}/decision", {"accepted": False, "reason": "no"},
+         {"reviewer"}),
+        ("POST", f"{a}/listings/{lid}/approve", {"reason": "established"}, {"reviewer"}),
+        ("POST", f"{a}/listings/{lid}/reject", {"reason": "not established"}, {"reviewer"}),
+        ("POST", f"{a}/listings/{lid}/withdraw", {"reason": "mistake"}, {"clerk", "reviewer"}),
+        ("POST", f"{a}/listings/{lid}/remove", {"reason_code": "error", "reason": "wrong"},
+         {"reviewer"}),
+        ("POST", f"{a}/listings/{lid}/amend", {"reason": "typo", "remedy": "Apply in writing."},
+         {"reviewer"}),
+        ("POST", f"{a}/cases/{w['case']}/revoke", {"revoked_on": ON, "reason": "appeal"},
+         {"clerk", "reviewer"}),
+        ("GET", f"{a}/queue", None, READERS),
+        ("GET", f"{a}/users", None, {"admin", "auditor"}),
+        ("POST", f"{a}/users", {"username": "made", "role": "clerk",
+                                "password": "long enough password"}, {"admin"}),
+        ("POST", f"{a}/users/{w['spare']}/role", {"role": "auditor"}, {"admin"}),
+        ("POST", f"{a}/users/{w['spare']}/deactivate", {}, {"admin"}),
+        ("GET", f"{a}/audit?action=listing.propose", None, EVERYONE),
+        ("GET", f"{a}/audit/verify", None, EVERYONE),
+    ]
+
+
+def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | None, set[str]]]:
+    """(method, path, form, roles allowed) for every console route."""
+    c, lid = "/admin", w["listing"]
+    t = f"{c}/listings/{lid}"
+    return [
+        ("GET", f"{c}/", None, EVERYONE),
+        ("GET", f"{c}/account/totp", None, EVERYONE),
+        ("GET", f"{c}/subjects", None, READERS),
+        ("GET", f"{c}/subjects/{w['subject']}", None, READERS),
+        ("POST", f"{c}/subjects", {"kind": "other_org", "name": "Delta Society"}, {"clerk"}),
+        ("POST", f"{c}/subjects/{w['subject']}/cases",
+         {"kind": "court_judgment", "authority": "Court", "document_number": "C-1",
+          "decided_on": ON}, {"clerk"}),
+        ("POST", f"{c}/subjects/{w['subject']}/proposals",
+         {"grounds": "deliberate_infringement"}, {"clerk"}),
+        ("GET", f"{c}/cases", None, READERS),
+        ("GET", f"{c}/listings", None, READERS),
+        ("GET", t, None, READERS),
+        ("POST", f"{t}/notify", {"served_on": ON}, {"clerk"}),
+        ("POST", f"{t}/request", {"kind": "defence", "lodged_on": ON, "text": "Facts."}, {"clerk"}),
+        ("POST", f"{t}/start-review", {"on": ON}, {"clerk", "reviewer"}),
+        ("POST", f"{c}/requests/{w['request']}/decision", {"decision": "refuse", "reason": "no"},
+         {"reviewer"}),
+        ("POST", f"{t}/approve", {"reason": "established"}, {"reviewer"}),
+        ("POST", f"{t}/reject", {"reason": "not established"}, {"reviewer"}),
+        ("POST", f"{t}/withdraw", {"reason": "mistake"}, {"clerk", "reviewer"}),
+        ("POST", f"{t}/remove", {"reason_code": "error", "reason": "wrong"}, {"reviewer"}),
+        ("POST", f"{t}/amend", {"reason": "typo"}, {"reviewer"}),
+        ("POST", f"{c}/cases/{w['case']}/revoke", {"revoked_on": ON, "reason": "appeal"},
+         {"clerk", "reviewer"}),
+        ("GET", f"{c}/queue", None, READERS),
+        ("GET", f"{c}/users", None, {"admin", "auditor"}),
+        ("POST", f"{c}/users", {"username": "made2", "role": "clerk",
+                                "password": "long enough password"}, {"admin"}),
+        ("POST", f"{c}/users/{w['spare']}/role", {"role": "auditor"}, {"admin"}),
+        ("POST", f"{c}/users/{w['spare']}/deactivate", None, {"admin"}),
+        ("GET", f"{c}/audit?action=listing.propose&verify=1", None, EVERYONE),
+    ]
+
+
+def _call(who: SignedIn, method: str, path: str, body: Any, console: bool):
+    if method == "GET":
+        return who.get(path)
+    return who.form(path, body) if console else who.post(path, body)
+
+
+@pytest.mark.parametrize("surface", ["api", "console"])
+def test_every_route_as_every_role(surface, signed_in, anonymous, world, session):
+    console = surface == "console"
+    routes = console_routes(world) if console else api_routes(world)
+    problems = []
+    for method, path, body, allowed in routes:
+        for name, role in ROLE_USERS.items():
+            trail_before = audit.count(session)
+            status = _call(signed_in[name], method, path, body, console).status_code
+            if status >= 500:
+                problems.append(f"{name} broke {method} {path} ({status})")
+            if role in allowed and status in (401, 403):
+                problems.append(f"{name} refused {method} {path} ({status})")
+            if role not in allowed and status != 403:
+                problems.append(f"{name} not refused {method} {path} ({status})")
+            if role == "auditor" and audit.count(session) != trail_before:
+                problems.append(f"auditor changed something with {method} {path}")
+        anonymous_status = _call(anonymous, method, path, body, console).status_code
+        if anonymous_status != (302 if console else 401):
+            problems.append(f"anonymous got {anonymous_status} on {method} {path}")
+    assert problems == []
+
+
+def test_nobody_approves_their_own_proposal(signed_in, world, users):
+    # The clerk who proposed is promoted to reviewer; the four-eyes rule still holds.
+    signed_in["admin"].post(f"/api/v1/admin/users/{users['clerk'].id}/role", {"role": "reviewer"})
+    promoted = signed_in["clerk"]
+    lid = world["listing"]
+    promoted.post(f"/api/v1/admin/requests/{world['request']}/decision",
+                  {"accepted": False, "reason": "no"})
+    refused = promoted.post(f"/api/v1/admin/listings/{lid}/approve", {"reason": "mine"})
+    assert refused.status_code == 409
+    assert "cannot decide their own proposal" in refused.get_json()["message"]
+    page = promoted.get(f"/admin/listings/{lid}").get_data(as_text=True)
+    assert "another reviewer must decide it" in page
+    assert signed_in["reviewer"].post(f"/api/v1/admin/listings/{lid}/approve",
+                                      {"reason": "established"}).status_code == 200

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from api import admin, auth, cli, errors, health, rest, security, signing_setup
+from api import admin, auth, cli, errors, feed, health, rest, security, signing_setup
 from api.config import load_config
 from api.extensions import db, limiter, migrate
 from publisher import jobs
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     rest.init_app(app)
     admin.init_app(app)
     jobs.init_app(app)
+    feed.init_app(app)
     return app
 
 

@@ -85,8 +85,13 @@ def enable_totp(user_id: int, secret: str, code: str) -> None:
         if user is None:
             raise Forbidden("the account no longer exists")
         user.totp_secret = secret
-        audit.record(db.session, actor=user.username, action="user.totp_enable",
-                     object_type="user", object_id=user.id)
+        audit.record(
+            db.session,
+            actor=user.username,
+            action="user.totp_enable",
+            object_type="user",
+            object_id=user.id,
+        )
 
 
 def _refuse(user: User, now: dt.datetime) -> None:
@@ -97,8 +102,12 @@ def _refuse(user: User, now: dt.datetime) -> None:
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
             audit.record(
-                db.session, actor="system", action="user.lock", object_type="user",
-                object_id=user.id, after={"locked_until": user.locked_until.isoformat()},
+                db.session,
+                actor="system",
+                action="user.lock",
+                object_type="user",
+                object_id=user.id,
+                after={"locked_until": user.locked_until.isoformat()},
                 reason=f"{MAX_FAILED_LOGINS} failed logins in a row",
             )
 

@@ -47,7 +47,13 @@ class RegistryApi(Api):  # type: ignore[misc]
         data = getattr(error, "data", None) or {}
         messages = data.get("errors") or data.get("messages") or {}
         # Webargs nests messages by location ("json", "query"); the field names are what matter.
-        if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "path", "headers"}:
+        if isinstance(messages, dict) and set(messages) <= {
+            "json",
+            "query",
+            "form",
+            "path",
+            "headers",
+        }:
             merged: dict[str, list[str]] = {}
             for location in messages.values():
                 merged.update(flatten_messages(location))
@@ -56,7 +62,9 @@ class RegistryApi(Api):  # type: ignore[misc]
             errors = flatten_messages(messages) if messages else {}
         code = (error.name or "error").lower().replace(" ", "_")
         if status == 422 and errors:
-            summary = "; ".join(f"{field}: {' '.join(why)}" for field, why in errors.items())
+            summary = "; ".join(
+                f"{field}: {' '.join(why).rstrip('.')}" for field, why in errors.items()
+            )
             return error_response(status, "invalid_value", f"invalid input: {summary}", errors)
         message = data.get("message") or error.description or error.name
         return error_response(status, code, str(message), errors)
@@ -81,12 +89,14 @@ def endpoint_list(spec: dict[str, Any]) -> list[dict[str, str]]:
             operation = item.get(method)
             if operation is None:
                 continue
-            rows.append({
-                "method": method.upper(),
-                "path": path,
-                "summary": operation.get("summary") or operation.get("description", ""),
-                "tag": ", ".join(operation.get("tags", [])),
-            })
+            rows.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary") or operation.get("description", ""),
+                    "tag": ", ".join(operation.get("tags", [])),
+                }
+            )
     return rows
 
 
@@ -95,7 +105,9 @@ def api_docs() -> str:
     """Human-readable API docs rendered on the server (the CSP allows no CDN scripts)."""
     spec = rest_api().spec.to_dict()
     return render_template(
-        "admin/api_docs.html", info=spec.get("info", {}), endpoints=endpoint_list(spec),
+        "admin/api_docs.html",
+        info=spec.get("info", {}),
+        endpoints=endpoint_list(spec),
         spec_url=f"{API_PREFIX}/openapi.json",
     )
 

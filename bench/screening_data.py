@@ -217,8 +217,7 @@ def _pinyin_spellings(rng: random.Random, e: _Enterprise, with_form: bool = True
         return "".join(trade + industry)
     if style == 2:
         return " ".join(s.capitalize() for s in trade + industry)
-    region = "".join(lazy_pinyin(e.region[0].removesuffix("市")))
-    return f"{region.capitalize()} {''.join(trade).capitalize()} {''.join(industry)} youxian gongsi"
+    return f"{e.region[2]} {''.join(trade).capitalize()} {''.join(industry)} youxian gongsi"
 
 
 def _homophone_trade(rng: random.Random, trade: str) -> str:

@@ -57,7 +57,7 @@ INDUSTRIES: tuple[tuple[str, str], ...] = (
     ("软件", "Software"), ("医疗器械", "Medical Devices"), ("电池", "Battery"),
     ("照明", "Lighting"), ("包装", "Packaging"), ("陶瓷", "Ceramics"),
     ("五金制品", "Hardware Products"), ("装饰工程", "Decoration Engineering"),
-    ("茶业", "Tea"), ("水务", "Water"),
+    ("茶业", "Tea"), ("水务", "Water"), ("钢结构", "Steel Structure"), ("工艺品", "Crafts"),
 )
 # Typing slips inside industry words: a neighbour on the keyboard's candidate list.
 INDUSTRY_SLIPS: dict[str, str] = {

@@ -26,7 +26,9 @@ from registry import workflow
 from registry.models import Listing
 
 blp = Blueprint(
-    "admin_listings", __name__, url_prefix="/api/v1/admin",
+    "admin_listings",
+    __name__,
+    url_prefix="/api/v1/admin",
     description="Listings, their due-process transitions and the review queue",
 )
 
@@ -77,7 +79,9 @@ class Notify(MethodView):
     @blp.response(200, schemas.ListingOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Record service of the notice; the defence period starts (clerk)."""
-        listing = workflow.notify(db.session, current_actor(), policy(), listing_id, data["served_on"])
+        listing = workflow.notify(
+            db.session, current_actor(), policy(), listing_id, data["served_on"]
+        )
         return _view(listing)
 
 
@@ -90,7 +94,12 @@ class Requests(MethodView):
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Record an objection, defence, correction or restoration request (clerk)."""
         request = workflow.lodge_request(
-            db.session, current_actor(), policy(), listing_id, data["kind"], data["lodged_on"],
+            db.session,
+            current_actor(),
+            policy(),
+            listing_id,
+            data["kind"],
+            data["lodged_on"],
             data["text"],
         )
         return request_view(request, today())
@@ -118,7 +127,12 @@ class Approve(MethodView):
         """Approve a proposal under review (a reviewer other than the proposer)."""
         on = today(data["on"])
         listing = workflow.approve(
-            db.session, current_actor(), policy(), listing_id, on, data["reason"],
+            db.session,
+            current_actor(),
+            policy(),
+            listing_id,
+            on,
+            data["reason"],
             data["document_number"],
         )
         return _view(listing, on)
@@ -156,7 +170,12 @@ class Remove(MethodView):
         """Propose or confirm early removal of a published listing (two distinct reviewers)."""
         on = today(data["on"])
         listing = workflow.remove(
-            db.session, current_actor(), key_store(), listing_id, data["reason_code"], on,
+            db.session,
+            current_actor(),
+            key_store(),
+            listing_id,
+            data["reason_code"],
+            on,
             data["reason"],
         )
         return _view(listing, on)

@@ -25,7 +25,9 @@ from registry.models import EnforcementCase, Subject
 from registry.subjects import SubjectInput, get_subject, record_subject
 
 blp = Blueprint(
-    "admin_records", __name__, url_prefix="/api/v1/admin",
+    "admin_records",
+    __name__,
+    url_prefix="/api/v1/admin",
     description="Subjects, enforcement cases and rule evaluation (session + X-CSRFToken)",
 )
 
@@ -42,8 +44,12 @@ class SessionResource(MethodView):
     def get(self) -> dict[str, Any]:
         """Who is signed in, and the CSRF token to send as X-CSRFToken."""
         actor = current_actor()
-        return {"id": actor.user_id, "username": actor.name, "role": actor.role,
-                "csrf_token": generate_csrf()}
+        return {
+            "id": actor.user_id,
+            "username": actor.name,
+            "role": actor.role,
+            "csrf_token": generate_csrf(),
+        }
 
 
 @blp.route("/subjects")
@@ -130,7 +136,9 @@ class CaseRevoke(MethodView):
     @blp.response(200, schemas.FlaggedOutSchema)
     def post(self, data: dict[str, Any], case_id: int) -> dict[str, Any]:
         """Record that a case was revoked or overturned; listings resting on it are flagged."""
-        flagged = revoke_case(db.session, current_actor(), case_id, data["revoked_on"], data["reason"])
+        flagged = revoke_case(
+            db.session, current_actor(), case_id, data["revoked_on"], data["reason"]
+        )
         return {"flagged_listing_ids": [listing.id for listing in flagged]}
 
 

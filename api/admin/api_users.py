@@ -17,7 +17,9 @@ from registry.audit import ChainReport
 from registry.models import AuditRecord, User
 
 blp = Blueprint(
-    "admin_users", __name__, url_prefix="/api/v1/admin",
+    "admin_users",
+    __name__,
+    url_prefix="/api/v1/admin",
     description="User accounts and the hash-chained audit trail",
 )
 
@@ -39,7 +41,11 @@ class Users(MethodView):
         actor = current_actor()
         actor.require("user.manage")
         return accounts.create_user(
-            db.session, data["username"], data["role"], data["password"], data["display_name"],
+            db.session,
+            data["username"],
+            data["role"],
+            data["password"],
+            data["display_name"],
             actor.name,
         )
 

@@ -71,7 +71,9 @@ def list_listings(
 ) -> list[Listing]:
     """Listings, newest first, optionally in one state or of one subject."""
     if state is not None and state not in LISTING_STATES:
-        raise InvalidValue("state", f"unknown state {state!r}; expected {', '.join(LISTING_STATES)}")
+        raise InvalidValue(
+            "state", f"unknown state {state!r}; expected {', '.join(LISTING_STATES)}"
+        )
     query = select(Listing).order_by(Listing.id.desc())
     if state:
         query = query.where(Listing.state == state)
@@ -111,7 +113,9 @@ def listing_deadlines(listing: Listing, policy: Policy, today: dt.date) -> list[
     if listing.state == "notified" and listing.defence_deadline:
         running.append(("defence period ends", listing.defence_deadline))
     if listing.state == "approved" and listing.approved_on:
-        running.append(("publish by", publish_due(listing.approved_on, policy.calendar, policy.periods)))
+        running.append(
+            ("publish by", publish_due(listing.approved_on, policy.calendar, policy.periods))
+        )
     if listing.state == "published" and listing.period_end:
         running.append(("listing period ends", listing.period_end))
     running += [
@@ -124,11 +128,30 @@ def listing_deadlines(listing: Listing, policy: Policy, today: dt.date) -> list[
 
 def listing_view(listing: Listing, policy: Policy, today: dt.date) -> dict[str, Any]:
     """A listing with its subject, basis, requests and running deadlines."""
-    names = (
-        "id entry_id subject_id state grounds sectors measures remedy decision_authority "
-        "decision_document_number proposed_by proposed_on notice_served_on defence_deadline "
-        "reviewed_by approved_on listed_on period_end ended_on end_reason revision review_flag"
-    ).split()
+    names = [
+        "id",
+        "entry_id",
+        "subject_id",
+        "state",
+        "grounds",
+        "sectors",
+        "measures",
+        "remedy",
+        "decision_authority",
+        "decision_document_number",
+        "proposed_by",
+        "proposed_on",
+        "notice_served_on",
+        "defence_deadline",
+        "reviewed_by",
+        "approved_on",
+        "listed_on",
+        "period_end",
+        "ended_on",
+        "end_reason",
+        "revision",
+        "review_flag",
+    ]
     view = {name: getattr(listing, name) for name in names}
     view["subject_name"] = listing.subject.name
     view["case_ids"] = [case.id for case in listing.cases]

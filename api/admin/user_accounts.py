@@ -30,8 +30,15 @@ def change_role(session: Session, actor: Actor, user_id: int, role: str) -> User
         user = _target(session, actor, user_id, "change the role of")
         before = {"role": user.role}
         user.role = role
-        audit.record(session, actor=actor.name, action="user.role", object_type="user",
-                     object_id=user.id, before=before, after={"role": role})
+        audit.record(
+            session,
+            actor=actor.name,
+            action="user.role",
+            object_type="user",
+            object_id=user.id,
+            before=before,
+            after={"role": role},
+        )
     return user
 
 
@@ -43,6 +50,13 @@ def deactivate(session: Session, actor: Actor, user_id: int) -> User:
         if not user.active:
             raise Conflict(f"user {user.username!r} is already deactivated")
         user.active = False
-        audit.record(session, actor=actor.name, action="user.deactivate", object_type="user",
-                     object_id=user.id, before={"active": True}, after={"active": False})
+        audit.record(
+            session,
+            actor=actor.name,
+            action="user.deactivate",
+            object_type="user",
+            object_id=user.id,
+            before={"active": True},
+            after={"active": False},
+        )
     return user

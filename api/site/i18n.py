@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale, refresh
 
+from api.site.redaction import redact_id_numbers
+
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 LANGUAGE_COOKIE = "lang"
@@ -44,10 +46,13 @@ def remember_language(response: Response) -> Response:
 
 
 def url_in_language(language: str) -> str:
-    """The current page's URL with `lang` set to `language` (other query arguments kept)."""
-    pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    """The current page's URL with `lang` set to `language` (other query arguments kept).
+
+    Any full ID number in the address is masked: the link is written into the page.
+    """
+    pairs = [(k, redact_id_numbers(v)) for k, v in request.args.items(multi=True) if k != "lang"]
     pairs.append(("lang", language))
-    return f"{request.path}?{urlencode(pairs)}"
+    return f"{redact_id_numbers(request.path)}?{urlencode(pairs)}"
 
 
 def init_babel(app: Flask) -> None:

@@ -78,7 +78,7 @@ ID_SCHEMES: Mapping[str, LazyString] = {
 }
 
 
-def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+def N_(text: str) -> str:  # the gettext convention: marked for extraction, translated later
     """Mark `text` for the translation catalogue without translating it now."""
     return text
 

@@ -11,12 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from api.site.queries import PublicEntry
 from registry.errors import InvalidValue
 from registry.matching.index import MatchIndex
 from registry.matching.records import KINDS, ListedName, ScreeningQuery
 from registry.matching.score import NAME_FEATURES, ScreeningMatch
-
-from api.site.queries import PublicEntry
 
 SEARCH_THRESHOLD = 0.6
 SEARCH_LIMIT = 200

@@ -124,7 +124,9 @@ def entry_history(session: Session, entry_id: str) -> list[HistoryEvent]:
     ]
 
 
-def recent_entries(session: Session, event: str, limit: int) -> list[tuple[HistoryEvent, PublicEntry]]:
+def recent_entries(
+    session: Session, event: str, limit: int
+) -> list[tuple[HistoryEvent, PublicEntry]]:
     """The latest `limit` events of one kind ("listed" or "removed"), newest first."""
     events = session.scalars(
         select(LogEvent).where(LogEvent.event == event).order_by(LogEvent.seq.desc()).limit(limit)

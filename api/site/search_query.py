@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from flask_babel import gettext as _
-from stdnum.cn import ric, uscc
 
-from registry.identifiers import mask_ric
+from api.site.redaction import compact, redact_id_numbers
 from registry.models import SECTORS
 
 STATUSES = ("listed", "removed", "all")
@@ -21,7 +20,6 @@ MAX_PAGE = 10_000
 TermKind = Literal["empty", "entry_id", "id_number", "text"]
 
 _ENTRY_ID = re.compile(r"IPL-\d{4}-\d{1,12}")
-_FULL_ID_NUMBER = re.compile(r"\d{17}[\dX]")
 _MASKED_ID_NUMBER = re.compile(r"\d{4}\*+\d{3}[\dX]")
 _YEAR = re.compile(r"\d{4}")
 
@@ -62,31 +60,12 @@ class SearchRequest:
         return {name: value for name, value in args.items() if value != ""}
 
 
-def compact(text: str) -> str:
-    """Normalise a typed code: full-width forms folded, spaces dropped, letters upper-cased."""
-    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
-
-
-def is_full_id_number(text: str) -> bool:
-    """True when `text` looks like a complete resident ID number, which must never be echoed.
-
-    A string that is a valid credit code and not a valid ID number is a credit code; anything
-    else with the shape of an ID number is treated as one, typos included, to stay safe.
-    """
-    key = compact(text)
-    if not _FULL_ID_NUMBER.fullmatch(key):
-        return False
-    return ric.is_valid(key) or not uscc.is_valid(key)
-
-
-def masked_id_number(text: str) -> str:
-    """The public, masked form of a typed ID number."""
-    return mask_ric(compact(text))
-
-
 def classify(text: str) -> SearchTerm:
-    """Decide whether `text` is an entry number, an ID number, or text (a code or a name)."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    """Decide whether `text` is an entry number, a masked ID number, or text (a code or a name).
+
+    Full ID numbers are masked first, so no term ever holds one.
+    """
+    text = redact_id_numbers(unicodedata.normalize("NFKC", text)).strip()
     key = compact(text)
     if not key:
         return SearchTerm("empty", "", "")
@@ -94,9 +73,6 @@ def classify(text: str) -> SearchTerm:
         return SearchTerm("entry_id", key, key)
     if _MASKED_ID_NUMBER.fullmatch(key):
         return SearchTerm("id_number", key, key)
-    if is_full_id_number(key):
-        masked = mask_ric(key)
-        return SearchTerm("id_number", masked, masked)
     return SearchTerm("text", text, key)
 
 

@@ -31,7 +31,8 @@ from api.site.queries import (
 )
 from api.site.regions import province_name, region_label
 from api.site.search import facets, run_search
-from api.site.search_query import compact, is_full_id_number, masked_id_number, parse_search
+from api.site.redaction import compact, redact_id_numbers
+from api.site.search_query import parse_search
 from api.site.statistics import compute_statistics
 from registry.models import SECTORS
 from registry.periods import PeriodsConfig, restoration_allowed_from
@@ -118,10 +119,10 @@ def index() -> str:
 def search() -> Response | tuple[str, int] | str:
     """Search by name, pinyin or identifier, with filters and pages."""
     text = request.args.get("q", "")
-    if is_full_id_number(text):
+    if redact_id_numbers(text) != text:
         # A full ID number must not stay in the page, the address bar or the history.
         args = request.args.to_dict()
-        args["q"] = masked_id_number(text)
+        args["q"] = redact_id_numbers(text)
         return redirect(url_for("site.search", **args), 303)
     search_request, errors = parse_search(request.args)
     catalogue = current_catalogue(db.session)

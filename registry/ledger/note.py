@@ -114,6 +114,10 @@ def _check_characters(text: str) -> None:
     for position, ch in enumerate(text):
         if ch < " " and ch != "\n":
             raise InvalidNote(f"control character U+{ord(ch):04X} at position {position}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidNote(f"not valid UTF-8: lone surrogate at position {error.start}") from None
 
 
 def sign_note(text: str, private_key: Ed25519PrivateKey, name: str) -> str:

@@ -54,6 +54,12 @@ def _latin_industry() -> dict[str, tuple[str, ...]]:
 
 
 _LATIN_INDUSTRY = _latin_industry()
+_PINYIN_INDUSTRY: dict[str, tuple[str, ...]] = {
+    to_pinyin(word).joined: tokens for tokens, han_words, _ in INDUSTRY_GROUPS for word in han_words
+}
+_LONGEST_PINYIN = max(len(word) for word in _PINYIN_INDUSTRY)
+# A trade name in pinyin has at least two syllables, so at least four letters (e.g. "huda").
+_MIN_PINYIN_HEAD = 4
 _ENGLISH_INDUSTRY_WORDS = tuple(
     phrase
     for _, _, english in INDUSTRY_GROUPS
@@ -72,18 +78,13 @@ class NameForm:
     trade: str  # Chinese only: the trade name (字号), or the whole core if no industry word
     industry: str  # Chinese only: the industry words (行业), "" if none was recognised
     words: tuple[str, ...]  # in Latin letters as written (Chinese: pinyin, one token a word)
-    latin: tuple[str, ...]  # the words with industry words replaced by shared tokens
-    distinct: tuple[str, ...]  # the Latin tokens that are not industry words
+    distinct: tuple[str, ...]  # the words that are not industry words, in Latin letters
+    sector: tuple[str, ...]  # the industry words as shared tokens (Technology, 科技 -> keji)
 
     @property
     def is_empty(self) -> bool:
         """True if nothing comparable is left (the name was only punctuation or a legal form)."""
         return not self.core
-
-    @property
-    def has_industry(self) -> bool:
-        """True if an industry word was recognised, so `distinct` is shorter than `latin`."""
-        return len(self.distinct) < len(self.latin)
 
 
 @lru_cache(maxsize=131072)
@@ -111,18 +112,15 @@ def parse_name(name: str) -> NameForm:
 def _parse_han(text: str, bracket_regions: frozenset[str]) -> NameForm:
     prefix_regions, core = split_han_region(strip_han_legal_forms(text))
     trade, industry_words = strip_han_suffixes(core, _HAN_INDUSTRY_WORDS)
+    sector = tuple(token for word in industry_words for token in _HAN_INDUSTRY[word])
     if industry_words:
         distinct: tuple[str, ...] = (to_pinyin(trade).joined,)
-        words = distinct + tuple(to_pinyin(word).joined for word in industry_words)
-        latin = distinct + tuple(t for word in industry_words for t in _HAN_INDUSTRY[word])
     elif len(core) <= _MAX_PERSONAL_NAME and core.isalpha():
         surname = core[:2] if core[:2] in COMPOUND_SURNAMES else core[:1]
-        distinct = words = latin = (
-            to_pinyin(surname).joined,
-            to_pinyin(core[len(surname) :]).joined,
-        )
+        distinct = (to_pinyin(surname).joined, to_pinyin(core[len(surname) :]).joined)
     else:
-        distinct = words = latin = (to_pinyin(core).joined,)
+        distinct = (to_pinyin(core).joined,)
+    words = distinct + tuple(to_pinyin(word).joined for word in industry_words)
     return NameForm(
         han=True,
         regions=prefix_regions | bracket_regions,
@@ -130,14 +128,14 @@ def _parse_han(text: str, bracket_regions: frozenset[str]) -> NameForm:
         trade=trade,
         industry="".join(industry_words),
         words=_non_empty(words),
-        latin=_non_empty(latin),
         distinct=_non_empty(distinct),
+        sector=sector,
     )
 
 
 def _parse_latin(tokens: list[str], bracket_regions: frozenset[str]) -> NameForm:
     regions, words = split_latin_region(strip_latin_legal_forms(tokens))
-    latin, distinct = _map_industry_words(words)
+    distinct, sector = _split_industry_words(words)
     return NameForm(
         han=False,
         regions=regions | bracket_regions,
@@ -145,8 +143,8 @@ def _parse_latin(tokens: list[str], bracket_regions: frozenset[str]) -> NameForm
         trade="",
         industry="",
         words=words,
-        latin=latin,
         distinct=distinct,
+        sector=sector,
     )
 
 
@@ -154,28 +152,46 @@ def _non_empty(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(token for token in tokens if token)
 
 
-def _map_industry_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Replace industry words and phrases, in English or pinyin, by their shared tokens.
+def _split_industry_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Separate distinctive words from industry words (English or pinyin, even run together).
 
-    Returns all tokens and the distinctive ones (those that are not industry words).
+    Returns the distinctive words and the industry words as shared tokens.
     """
-    mapped: list[str] = []
     distinct: list[str] = []
+    sector: list[str] = []
     position = 0
     while position < len(words):
         for size in range(min(_LONGEST_PHRASE, len(words) - position), 0, -1):
-            replacement = _LATIN_INDUSTRY.get("".join(words[position : position + size]))
-            if replacement:
-                mapped.extend(replacement)
+            tokens = _LATIN_INDUSTRY.get("".join(words[position : position + size]))
+            if tokens:
+                sector.extend(tokens)
                 position += size
                 break
         else:
-            replacement = _fuzzy_industry_word(words[position])
-            mapped.extend(replacement or (words[position],))
-            if not replacement:
-                distinct.append(words[position])
+            word = words[position]
+            tokens = _fuzzy_industry_word(word)
+            if tokens:
+                sector.extend(tokens)
+            else:
+                head, tail = _split_pinyin_industry(word)
+                distinct.append(head)
+                sector.extend(tail)
             position += 1
-    return tuple(mapped), tuple(distinct)
+    return tuple(distinct), tuple(sector)
+
+
+def _split_pinyin_industry(word: str) -> tuple[str, tuple[str, ...]]:
+    """Split industry words off the end of pinyin run together: huaxingkeji -> huaxing, keji."""
+    tail: list[str] = []
+    while len(word) > _MIN_PINYIN_HEAD:
+        room = len(word) - _MIN_PINYIN_HEAD
+        size = next((n for n in range(min(room, _LONGEST_PINYIN), 1, -1)
+                     if word[-n:] in _PINYIN_INDUSTRY), 0)
+        if not size:
+            break
+        tail[:0] = _PINYIN_INDUSTRY[word[-size:]]
+        word = word[:-size]
+    return word, tuple(tail)
 
 
 @lru_cache(maxsize=65536)

@@ -30,6 +30,9 @@ COMMON_KEY_SHARE = 0.005
 MIN_KEY_CAP = 64
 MIN_KEYS = 3
 RARE_KEY = 16
+# Distinctive words (run together) of this length get one-letter-deletion keys.
+MIN_DELETION_WORD = 4
+MAX_DELETION_WORD = 14
 
 
 def _grams(text: str, size: int) -> set[str]:
@@ -44,12 +47,15 @@ def _han_keys(form: NameForm) -> set[str]:
 
 
 def _latin_grams(form: NameForm) -> set[str]:
-    # Whole words ("=huaxing", also run together) find exact spellings among thousands of
-    # names sharing common trigrams; the trigrams find misspellings.
+    # Whole words ("=huaxing") find exact spellings among thousands of names sharing common
+    # trigrams; one-letter deletions ("-huaxng") find one typo, which may leave no rare
+    # trigram in a short word (ruhao / runhao); trigrams find the rest.
     joined = "".join(form.distinct)
-    grams = _grams(joined, 3) | {"=" + joined}
+    grams = _grams(joined, 3) | {"=" + token for token in form.distinct}
     for token in form.distinct:
-        grams |= _grams(token, 3) | {"=" + token}
+        grams |= _grams(token, 3)
+    if MIN_DELETION_WORD <= len(joined) <= MAX_DELETION_WORD:
+        grams |= {"-" + joined} | {"-" + joined[:i] + joined[i + 1 :] for i in range(len(joined))}
     return grams
 
 
@@ -58,10 +64,10 @@ def _record_keys(record: IndexedRecord) -> set[str]:
     for _, _, form in record.forms:
         if form.han:
             keys |= _han_keys(form)
-        latin = _latin_grams(form)
-        keys |= {"l" + gram for gram in latin}
+        grams = _latin_grams(form)
+        keys |= {"l" + gram for gram in grams}
         if not record.has_han:
-            keys |= {"x" + gram for gram in latin}
+            keys |= {"x" + gram for gram in grams}
     return keys
 
 

@@ -16,8 +16,6 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
 from registry.matching.normalize import to_pinyin
 from registry.matching.vocabulary import LATIN_REGION_SUFFIXES
 
@@ -89,11 +87,6 @@ _LATIN_ALIASES: dict[str, str] = {
 # Two or three characters and 市/县 at the start of a name: a place the table does not know.
 # 市场 (market) is an industry word, not a city.
 _UNKNOWN_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}?[市县](?!场)")
-# A misspelt place name in Latin letters ("Beijitng") still counts when it is this close.
-# Only in names of three or more words: in "Deng Guiying" the given name is not Guiyang.
-_FUZZY_PLACE_CUTOFF = 85
-_FUZZY_PLACE_MIN_LENGTH = 5
-_FUZZY_PLACE_MIN_TOKENS = 3
 
 _HAN_ROOTS: dict[str, tuple[str, bool]] = {root: (code, needs) for root, code, needs in _REGION_TABLE}
 _MAX_ROOT = max(len(root) for root in _HAN_ROOTS)
@@ -113,7 +106,6 @@ def _latin_roots() -> dict[str, frozenset[str]]:
 
 
 _LATIN_ROOTS = _latin_roots()
-_LATIN_ROOT_NAMES = tuple(_LATIN_ROOTS)
 
 
 def split_han_region(text: str) -> tuple[frozenset[str], str]:
@@ -207,8 +199,7 @@ def _latin_region_at(
     for size in range(min(4, len(window) - suffixes), 0, -1):
         part = window[suffixes : suffixes + size]
         joined = "".join(part if forward else reversed(part))
-        fuzzy = size == 1 and len(window) >= _FUZZY_PLACE_MIN_TOKENS
-        codes = _lookup_latin_root(joined) or (_fuzzy_latin_root(joined) if fuzzy else None)
+        codes = _lookup_latin_root(joined)
         if codes:
             used = suffixes + size
             if forward:
@@ -227,16 +218,6 @@ def _lookup_latin_root(joined: str) -> frozenset[str]:
         if joined.endswith(suffix) and joined[: -len(suffix)] in _LATIN_ROOTS:
             return _LATIN_ROOTS[joined[: -len(suffix)]]
     return frozenset()
-
-
-@lru_cache(maxsize=4096)
-def _fuzzy_latin_root(token: str) -> frozenset[str] | None:
-    if len(token) < _FUZZY_PLACE_MIN_LENGTH:
-        return None
-    best = process.extractOne(
-        token, _LATIN_ROOT_NAMES, scorer=fuzz.ratio, score_cutoff=_FUZZY_PLACE_CUTOFF
-    )
-    return _LATIN_ROOTS[best[0]] if best else None
 
 
 def _significant(code: str) -> str:

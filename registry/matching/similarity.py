@@ -24,6 +24,8 @@ from registry.matching.regions import codes_compatible
 INDUSTRY_SHARE = 0.3
 # Similarity of the industry part when one side leaves it out (华兴 vs 华兴科技).
 OMITTED_INDUSTRY = 0.75
+# Letters a matched span may grow by to cover whole words (see _widen_to_words).
+WORD_SLACK = 2
 # Two region prefixes naming different places (杭州 vs 深圳) scale the similarity by this.
 REGION_CONFLICT_FACTOR = 0.7
 
@@ -87,25 +89,73 @@ def _han_reason(query: NameForm, listed: NameForm, trade: float, industry: float
 
 
 def _compare_latin(query: NameForm, listed: NameForm) -> Similarity:
-    # As written (tolerates typos in industry words) or with industry words as shared tokens
-    # (so "Technology" meets "Keji"): the better counts.
-    whole = max(_spelling(query.words, listed.words), _spelling(query.latin, listed.latin))
-    if not (query.has_industry or listed.has_industry) or not (query.distinct and listed.distinct):
-        return Similarity(whole, f"spelling {whole:.2f} alike, ignoring word order and spacing")
-    # Shared industry words ("Precision Instruments") must not carry two different names
-    # (Lumvik / Paxvik) over the threshold: each side's distinctive words must be found in the
-    # other name.
-    distinct = min(
-        fuzz.partial_ratio("".join(query.distinct), "".join(listed.words)),
-        fuzz.partial_ratio("".join(listed.distinct), "".join(query.words)),
-    ) / 100.0
-    if distinct >= whole:
-        return Similarity(whole, f"spelling {whole:.2f} alike, ignoring word order and spacing")
-    score = (whole + distinct) / 2.0
+    if not query.sector and not listed.sector:
+        score = _spelling(query.words, listed.words)
+        return Similarity(score, f"spelling {score:.2f} alike, ignoring word order and spacing")
+    structured = _structured(query, listed)
+    aligned = _aligned(query, listed)
+    if aligned > structured.score:
+        return Similarity(aligned, f"distinctive words found in the other name ({aligned:.2f})")
+    return structured
+
+
+def _structured(query: NameForm, listed: NameForm) -> Similarity:
+    """Distinctive words against distinctive words, industry words against industry words.
+
+    Shared industry words ("Precision Instruments") must not carry two different names
+    (Lumvik / Paxvik) over the threshold, so they count for INDUSTRY_SHARE only.
+    """
+    if query.distinct and listed.distinct:
+        distinct = _spelling(query.distinct, listed.distinct)
+    else:
+        distinct = 0.0 if query.distinct or listed.distinct else 1.0
+    if query.sector and listed.sector:
+        industry = _spelling(query.sector, listed.sector)
+    else:
+        industry = OMITTED_INDUSTRY
+    score = distinct * ((1.0 - INDUSTRY_SHARE) + INDUSTRY_SHARE * industry)
     return Similarity(
-        score,
-        f"spelling {whole:.2f} alike, but the distinctive words only {distinct:.2f}",
+        score, f"distinctive words {distinct:.2f} alike, industry words {industry:.2f} alike"
     )
+
+
+def _aligned(query: NameForm, listed: NameForm) -> float:
+    """Find the shorter distinctive part inside the other name, then compare what is left.
+
+    This catches what the parse missed: pinyin run together ("chengmeiruntongxinjishu") or an
+    industry word misspelt beyond recognition ("Klarstein Lgoistircs"). What is left over must
+    look like the industry words, so an extra distinctive word ("Zhong" Huaxing) still counts.
+    """
+    short, other = sorted((query, listed), key=lambda form: len("".join(form.distinct)))
+    needle, haystack = "".join(short.distinct), "".join(other.words)
+    if not needle or len(needle) > len(haystack):
+        return 0.0
+    alignment = fuzz.partial_ratio_alignment(needle, haystack)
+    start, end = _widen_to_words(other.words, alignment.dest_start, alignment.dest_end)
+    found = _ratio(needle, haystack[start:end])
+    rest_short = "".join(word for word in short.words if word not in short.distinct)
+    rest_other = haystack[:start] + haystack[end:]
+    if rest_short and rest_other:
+        rest = _ratio(rest_short, rest_other)
+    else:
+        rest = OMITTED_INDUSTRY if rest_short or rest_other else 1.0
+    return found * rest
+
+
+def _widen_to_words(words: tuple[str, ...], start: int, end: int) -> tuple[int, int]:
+    """Stretch a span to whole words when that adds at most WORD_SLACK letters.
+
+    "corix" matches "ordix" inside "nordix"; the whole word is what must be compared.
+    Pinyin run together stays unwidened: there the word boundaries are unknown.
+    """
+    bounds = [0]
+    for word in words:
+        bounds.append(bounds[-1] + len(word))
+    wide_start = max(b for b in bounds if b <= start)
+    wide_end = min(b for b in bounds if b >= end)
+    if (start - wide_start) + (wide_end - end) <= WORD_SLACK:
+        return wide_start, wide_end
+    return start, end
 
 
 def _spelling(left: tuple[str, ...], right: tuple[str, ...]) -> float:

@@ -44,7 +44,8 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 def users(session: Session) -> dict[str, User]:
     """One account per role (two reviewers), all with PASSWORD."""
     return {
-        name: accounts.create_user(session, name, role, PASSWORD) for name, role in ROLE_USERS.items()
+        name: accounts.create_user(session, name, role, PASSWORD)
+        for name, role in ROLE_USERS.items()
     }
 
 
@@ -55,13 +56,20 @@ def csrf_from(page: TestResponse) -> str:
     return found.group(1)
 
 
-def console_login(client: FlaskClient, username: str, password: str = PASSWORD,
-                  totp: str = "") -> TestResponse:
+def console_login(
+    client: FlaskClient, username: str, password: str = PASSWORD, totp: str = ""
+) -> TestResponse:
     """Sign in through the console form, CSRF token included."""
     token = csrf_from(client.get("/admin/login"))
-    return client.post("/admin/login", data={
-        "csrf_token": token, "username": username, "password": password, "totp": totp,
-    })
+    return client.post(
+        "/admin/login",
+        data={
+            "csrf_token": token,
+            "username": username,
+            "password": password,
+            "totp": totp,
+        },
+    )
 
 
 @dataclass
@@ -75,8 +83,9 @@ class SignedIn:
         return self.client.get(path, **kwargs)
 
     def post(self, path: str, json: Any = None) -> TestResponse:
-        return self.client.post(path, json=json if json is not None else {},
-                                headers={"X-CSRFToken": self.csrf_token})
+        return self.client.post(
+            path, json=json if json is not None else {}, headers={"X-CSRFToken": self.csrf_token}
+        )
 
     def form(self, path: str, data: dict[str, Any] | None = None) -> TestResponse:
         return self.client.post(path, data={"csrf_token": self.csrf_token, **(data or {})})
@@ -114,10 +123,21 @@ EFFECTIVE = dt.date(2025, 4, 1)
 def deliberate_subject(session: Session, users: dict[str, User]) -> int:
     """A subject with one effective, deliberate infringement finding (the ground holds)."""
     clerk = actor_for(users["clerk"])
-    subject = record_subject(session, clerk, SubjectInput(kind="legal_person", name="Acme Trading Ltd"))
-    record_case(session, clerk, CaseInput(
-        subject_id=subject.id, kind="administrative_ruling", authority="Fuzhou IP Office",
-        document_number="FZ-2025-001", decided_on=DECIDED, effective_on=EFFECTIVE,
-        deliberate=True, sectors=["internet"],
-    ))
+    subject = record_subject(
+        session, clerk, SubjectInput(kind="legal_person", name="Acme Trading Ltd")
+    )
+    record_case(
+        session,
+        clerk,
+        CaseInput(
+            subject_id=subject.id,
+            kind="administrative_ruling",
+            authority="Fuzhou IP Office",
+            document_number="FZ-2025-001",
+            decided_on=DECIDED,
+            effective_on=EFFECTIVE,
+            deliberate=True,
+            sectors=["internet"],
+        ),
+    )
     return subject.id

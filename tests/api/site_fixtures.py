@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import api.site
+from api.extensions import db
 from registry.canonical import sha256_hex
 from registry.identifiers import mask_ric
-from registry.models import EntryRevision, Listing, Subject, SubjectIdentifier
+from registry.models import Base, EntryRevision, Listing, Subject, SubjectIdentifier
 from registry.publication import append_event
 from registry.signing import new_nonce, sign_entry
 from registry.signing_keys import SigningKey, generate_key
+from tests.conftest import make_app
 
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 # A valid resident ID number (fictitious person) and a valid credit code.
@@ -36,6 +39,18 @@ def ensure_site(app: Flask) -> None:
     """Register the public site on `app` unless the app factory already did."""
     if "site" not in app.blueprints:
         api.site.init_app(app)
+
+
+@contextmanager
+def standalone_site(directory: Path, **config: object) -> Iterator[Flask]:
+    """An app with the site on its own database, for tests that share one dataset per module."""
+    application = make_app(directory, f"sqlite:///{directory / 'site.sqlite3'}", **config)
+    with application.app_context():
+        Base.metadata.create_all(db.engine)
+        ensure_site(application)
+        yield application
+        db.session.remove()
+        db.engine.dispose()
 
 
 @dataclass
@@ -212,16 +227,3 @@ def entry_content(
         "remedy": remedy,
         "nonce": new_nonce(),
     }
-
-
-@pytest.fixture
-def site_app(app: Flask) -> Iterator[Flask]:
-    """The app with the public site registered."""
-    ensure_site(app)
-    yield app
-
-
-@pytest.fixture
-def publisher(site_app: Flask, session: Session) -> Publisher:
-    """A publisher writing into the test database."""
-    return Publisher(session)

@@ -16,9 +16,14 @@ PROPOSED = "2026-01-05"
 
 
 def _propose(clerk: SignedIn, subject_id: int) -> dict:
-    response = clerk.post(f"{API}/listings", {
-        "subject_id": subject_id, "grounds": ["deliberate_infringement"], "on": PROPOSED,
-    })
+    response = clerk.post(
+        f"{API}/listings",
+        {
+            "subject_id": subject_id,
+            "grounds": ["deliberate_infringement"],
+            "on": PROPOSED,
+        },
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -42,8 +47,10 @@ def test_listing_walk_propose_notify_review_approve(signed_in, deliberate_subjec
     review = clerk.post(f"{API}/listings/{listing['id']}/start-review", {"on": after})
     assert review.get_json()["state"] == "under_review"
 
-    approved = reviewer.post(f"{API}/listings/{listing['id']}/approve",
-                             {"reason": "deliberate infringement established", "on": after})
+    approved = reviewer.post(
+        f"{API}/listings/{listing['id']}/approve",
+        {"reason": "deliberate infringement established", "on": after},
+    )
     assert approved.status_code == 200, approved.get_json()
     body = approved.get_json()
     assert body["state"] == "approved"
@@ -51,17 +58,23 @@ def test_listing_walk_propose_notify_review_approve(signed_in, deliberate_subjec
 
     shown = clerk.get(f"{API}/listings/{listing['id']}").get_json()
     assert shown["state"] == "approved"
-    assert [x["id"] for x in clerk.get(f"{API}/listings?state=approved").get_json()] == [listing["id"]]
+    assert [x["id"] for x in clerk.get(f"{API}/listings?state=approved").get_json()] == [
+        listing["id"]
+    ]
     actions = [r["action"] for r in clerk.get(f"{API}/audit?object_type=listing").get_json()]
     assert actions == ["listing.approve", "listing.review", "listing.notify", "listing.propose"]
 
 
-def test_objection_moves_to_review_and_must_be_decided_before_approval(signed_in, deliberate_subject):
+def test_objection_moves_to_review_and_must_be_decided_before_approval(
+    signed_in, deliberate_subject
+):
     clerk, reviewer = signed_in["clerk"], signed_in["reviewer"]
     listing = _propose(clerk, deliberate_subject)
     clerk.post(f"{API}/listings/{listing['id']}/notify", {"served_on": PROPOSED})
-    lodged = clerk.post(f"{API}/listings/{listing['id']}/requests",
-                        {"kind": "objection", "lodged_on": PROPOSED, "text": "We appealed."})
+    lodged = clerk.post(
+        f"{API}/listings/{listing['id']}/requests",
+        {"kind": "objection", "lodged_on": PROPOSED, "text": "We appealed."},
+    )
     assert lodged.status_code == 201
     request_id = lodged.get_json()["id"]
     assert clerk.get(f"{API}/listings/{listing['id']}").get_json()["state"] == "under_review"
@@ -70,8 +83,10 @@ def test_objection_moves_to_review_and_must_be_decided_before_approval(signed_in
     assert blocked.status_code == 409
     assert "objection" in blocked.get_json()["message"]
 
-    decided = reviewer.post(f"{API}/requests/{request_id}/decision",
-                            {"accepted": False, "reason": "the appeal was dismissed"})
+    decided = reviewer.post(
+        f"{API}/requests/{request_id}/decision",
+        {"accepted": False, "reason": "the appeal was dismissed"},
+    )
     assert decided.get_json()["decision"] == "refused"
     rejected = reviewer.post(f"{API}/listings/{listing['id']}/reject", {"reason": "on reflection"})
     assert rejected.get_json()["state"] == "rejected"
@@ -81,8 +96,10 @@ def test_queue_shows_open_requests_with_deadline_status(signed_in, deliberate_su
     clerk = signed_in["clerk"]
     listing = _propose(clerk, deliberate_subject)
     clerk.post(f"{API}/listings/{listing['id']}/notify", {"served_on": PROPOSED})
-    clerk.post(f"{API}/listings/{listing['id']}/requests",
-               {"kind": "defence", "lodged_on": PROPOSED, "text": "We performed."})
+    clerk.post(
+        f"{API}/listings/{listing['id']}/requests",
+        {"kind": "defence", "lodged_on": PROPOSED, "text": "We performed."},
+    )
 
     due = dt.date(2026, 1, 20)  # lodged 5 January, 15 days to decide
     statuses = {}
@@ -95,36 +112,57 @@ def test_queue_shows_open_requests_with_deadline_status(signed_in, deliberate_su
 
 
 def test_request_view_has_no_deadline_status_once_decided(app, session: Session):
-    decided = ListingRequest(listing_id=1, kind="objection", lodged_on=dt.date(2026, 1, 1),
-                             decision_due=dt.date(2026, 1, 16), decision="accepted")
+    decided = ListingRequest(
+        listing_id=1,
+        kind="objection",
+        lodged_on=dt.date(2026, 1, 1),
+        decision_due=dt.date(2026, 1, 16),
+        decision="accepted",
+    )
     assert request_view(decided, dt.date(2026, 2, 1))["deadline_status"] is None
 
 
 def test_evaluation_explains_grounds_with_cases_and_dates(signed_in, deliberate_subject):
     response = signed_in["reviewer"].get(
-        f"{API}/subjects/{deliberate_subject}/evaluation?on=2026-01-05")
+        f"{API}/subjects/{deliberate_subject}/evaluation?on=2026-01-05"
+    )
     grounds = {g["code"]: g for g in response.get_json()["grounds"]}
     assert grounds["deliberate_infringement"]["holds"] is True
     assert grounds["deliberate_infringement"]["dates"][0] == {
-        "case_id": 1, "field": "effective_on", "on": "2025-04-01"}
+        "case_id": 1,
+        "field": "effective_on",
+        "on": "2025-04-01",
+    }
     assert grounds["repeat_infringement"]["holds"] is False
-    before = signed_in["reviewer"].get(
-        f"{API}/subjects/{deliberate_subject}/evaluation?on=2025-03-15").get_json()
+    before = (
+        signed_in["reviewer"]
+        .get(f"{API}/subjects/{deliberate_subject}/evaluation?on=2025-03-15")
+        .get_json()
+    )
     assert not any(g["holds"] for g in before["grounds"])
 
 
 def test_proposal_citing_a_ground_that_does_not_hold_is_refused(signed_in, deliberate_subject):
-    response = signed_in["clerk"].post(f"{API}/listings", {
-        "subject_id": deliberate_subject, "grounds": ["repeat_infringement"], "on": PROPOSED})
+    response = signed_in["clerk"].post(
+        f"{API}/listings",
+        {"subject_id": deliberate_subject, "grounds": ["repeat_infringement"], "on": PROPOSED},
+    )
     assert response.status_code == 422
     assert "repeat_infringement does not hold" in response.get_json()["errors"]["grounds"][0]
 
 
 def test_invalid_input_names_each_field(signed_in):
-    response = signed_in["clerk"].post(f"{API}/cases", {
-        "subject_id": "one", "kind": "rumour", "authority": "X", "document_number": "1",
-        "decided_on": "2026-13-01", "sectors": ["space"],
-    })
+    response = signed_in["clerk"].post(
+        f"{API}/cases",
+        {
+            "subject_id": "one",
+            "kind": "rumour",
+            "authority": "X",
+            "document_number": "1",
+            "decided_on": "2026-13-01",
+            "sectors": ["space"],
+        },
+    )
     body = response.get_json()
     assert response.status_code == 422
     assert body["code"] == "invalid_value"
@@ -134,23 +172,43 @@ def test_invalid_input_names_each_field(signed_in):
 
 def test_subjects_and_cases_with_filters(signed_in, deliberate_subject):
     clerk = signed_in["clerk"]
-    created = clerk.post(f"{API}/subjects", {
-        "kind": "legal_person", "name": "北京示例科技有限公司",
-        "identifiers": [{"scheme": "cn_uscc", "value": "91350100M000100Y43"}]})
+    created = clerk.post(
+        f"{API}/subjects",
+        {
+            "kind": "legal_person",
+            "name": "北京示例科技有限公司",
+            "identifiers": [{"scheme": "cn_uscc", "value": "91350100M000100Y43"}],
+        },
+    )
     assert created.status_code == 201, created.get_json()
     subject = created.get_json()
     assert subject["name_latin"].startswith("Bei Jing")
     assert clerk.get(f"{API}/subjects/{subject['id']}").get_json()["name"] == subject["name"]
     assert clerk.get(f"{API}/subjects/999").status_code == 404
 
-    case = clerk.post(f"{API}/cases", {
-        "subject_id": subject["id"], "kind": "court_judgment", "authority": "Beijing IP Court",
-        "document_number": "BJ-2026-7", "decided_on": "2026-02-01", "sectors": ["food_drug"],
-        "patents": ["ZL201510123456.1"]})
+    case = clerk.post(
+        f"{API}/cases",
+        {
+            "subject_id": subject["id"],
+            "kind": "court_judgment",
+            "authority": "Beijing IP Court",
+            "document_number": "BJ-2026-7",
+            "decided_on": "2026-02-01",
+            "sectors": ["food_drug"],
+            "patents": ["ZL201510123456.1"],
+        },
+    )
     assert case.status_code == 201, case.get_json()
-    duplicate = clerk.post(f"{API}/cases", {
-        "subject_id": subject["id"], "kind": "court_judgment", "authority": "Beijing IP Court",
-        "document_number": "BJ-2026-7", "decided_on": "2026-02-01"})
+    duplicate = clerk.post(
+        f"{API}/cases",
+        {
+            "subject_id": subject["id"],
+            "kind": "court_judgment",
+            "authority": "Beijing IP Court",
+            "document_number": "BJ-2026-7",
+            "decided_on": "2026-02-01",
+        },
+    )
     assert duplicate.status_code == 409
 
     def ids(query: str) -> list[int]:
@@ -168,30 +226,42 @@ def test_subjects_and_cases_with_filters(signed_in, deliberate_subject):
 def test_revocation_and_invalidation_flag_listings_for_review(signed_in, deliberate_subject):
     clerk = signed_in["clerk"]
     listing = _propose(clerk, deliberate_subject)
-    revoked = signed_in["reviewer"].post(f"{API}/cases/1/revoke",
-                                         {"revoked_on": "2026-01-06", "reason": "overturned"})
+    revoked = signed_in["reviewer"].post(
+        f"{API}/cases/1/revoke", {"revoked_on": "2026-01-06", "reason": "overturned"}
+    )
     assert revoked.get_json() == {"flagged_listing_ids": [listing["id"]]}
     assert clerk.get(f"{API}/cases/1").get_json()["revoked_on"] == "2026-01-06"
     queue = clerk.get(f"{API}/queue").get_json()
     assert "revoked" in queue["flagged"][0]["review_flag"]
-    invalidated = clerk.post(f"{API}/patent-invalidations", {
-        "patent_number": "ZL201510123456.1", "decision_number": "INV-1",
-        "decided_on": "2026-01-07", "scope": "whole"})
+    invalidated = clerk.post(
+        f"{API}/patent-invalidations",
+        {
+            "patent_number": "ZL201510123456.1",
+            "decision_number": "INV-1",
+            "decided_on": "2026-01-07",
+            "scope": "whole",
+        },
+    )
     assert invalidated.status_code == 201
     assert invalidated.get_json() == {"flagged_listing_ids": []}
 
 
 def test_admin_manages_users_but_not_their_own_account(signed_in, users):
     admin = signed_in["admin"]
-    created = admin.post(f"{API}/users", {"username": "newclerk", "role": "clerk",
-                                          "password": "long enough password"})
+    created = admin.post(
+        f"{API}/users",
+        {"username": "newclerk", "role": "clerk", "password": "long enough password"},
+    )
     assert created.status_code == 201
     user_id = created.get_json()["id"]
     assert "password" not in created.get_json()
     short = admin.post(f"{API}/users", {"username": "x2", "role": "clerk", "password": "short"})
     assert short.get_json()["errors"] == {"password": ["must be at least 12 characters long"]}
 
-    assert admin.post(f"{API}/users/{user_id}/role", {"role": "reviewer"}).get_json()["role"] == "reviewer"
+    assert (
+        admin.post(f"{API}/users/{user_id}/role", {"role": "reviewer"}).get_json()["role"]
+        == "reviewer"
+    )
     assert admin.post(f"{API}/users/{user_id}/deactivate").get_json()["active"] is False
     assert admin.post(f"{API}/users/{user_id}/deactivate").status_code == 409
     own = admin.post(f"{API}/users/{users['admin'].id}/role", {"role": "reviewer"})

@@ -70,10 +70,15 @@ def test_deactivated_account_cannot_sign_in_and_loses_its_session(client, users,
 
 def test_login_redirects_only_inside_the_console(client, users):
     token = csrf_from(client.get("/admin/login"))
-    response = client.post("/admin/login", data={
-        "csrf_token": token, "username": "clerk", "password": PASSWORD,
-        "next": "https://evil.example/",
-    })
+    response = client.post(
+        "/admin/login",
+        data={
+            "csrf_token": token,
+            "username": "clerk",
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+        },
+    )
     assert response.location.endswith("/admin/")
 
 
@@ -81,11 +86,13 @@ def _enrol_totp(client) -> str:
     page = client.get("/admin/account/totp").get_data(as_text=True)
     secret = re.search(r"<dd><code>([A-Z2-7]+)</code></dd>", page).group(1)
     token = csrf_from(client.get("/admin/account/totp"))
-    wrong = client.post("/admin/account/totp", data={"csrf_token": token, "code": "000000"},
-                        follow_redirects=True)
+    wrong = client.post(
+        "/admin/account/totp", data={"csrf_token": token, "code": "000000"}, follow_redirects=True
+    )
     assert "the code does not match" in wrong.get_data(as_text=True)
-    right = client.post("/admin/account/totp",
-                        data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
+    right = client.post(
+        "/admin/account/totp", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()}
+    )
     assert right.status_code == 303
     return secret
 
@@ -107,8 +114,7 @@ def test_totp_once_enabled_is_required_at_sign_in(app: Flask, client, users, ses
 def test_form_post_without_csrf_token_is_refused(client, users):
     response = client.post("/admin/login", data={"username": "clerk", "password": PASSWORD})
     assert response.status_code == 400
-    assert response.get_json()["code"] == "bad_request"
-    assert "CSRF" in response.get_json()["message"]
+    assert "The CSRF token is missing." in response.get_data(as_text=True)
 
 
 def test_admin_api_needs_the_csrf_header_for_unsafe_requests(signed_in: dict[str, SignedIn]):
@@ -117,8 +123,9 @@ def test_admin_api_needs_the_csrf_header_for_unsafe_requests(signed_in: dict[str
     refused = clerk.client.post("/api/v1/admin/subjects", json=body)
     assert refused.status_code == 400
     assert "CSRF" in refused.get_json()["message"]
-    forged = clerk.client.post("/api/v1/admin/subjects", json=body,
-                               headers={"X-CSRFToken": "forged"})
+    forged = clerk.client.post(
+        "/api/v1/admin/subjects", json=body, headers={"X-CSRFToken": "forged"}
+    )
     assert forged.status_code == 400
     assert clerk.post("/api/v1/admin/subjects", body).status_code == 201
 

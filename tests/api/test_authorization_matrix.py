@@ -25,14 +25,21 @@ def world(session: Session, users, deliberate_subject) -> dict[str, int]:
     """A listing under review with an open objection, and a spare account to manage."""
     clerk = actor_for(users["clerk"])
     policy = Policy()
-    listing = workflow.propose(session, clerk, policy, deliberate_subject,
-                               ["deliberate_infringement"], dt.date(2026, 1, 5))
+    listing = workflow.propose(
+        session, clerk, policy, deliberate_subject, ["deliberate_infringement"], dt.date(2026, 1, 5)
+    )
     workflow.notify(session, clerk, policy, listing.id, dt.date(2026, 1, 5))
-    request = workflow.lodge_request(session, clerk, policy, listing.id, "objection",
-                                     dt.date(2026, 1, 6), "We object.")
+    request = workflow.lodge_request(
+        session, clerk, policy, listing.id, "objection", dt.date(2026, 1, 6), "We object."
+    )
     spare = accounts.create_user(session, "spare", "clerk", PASSWORD)
-    return {"subject": deliberate_subject, "case": 1, "listing": listing.id,
-            "request": request.id, "spare": spare.id}
+    return {
+        "subject": deliberate_subject,
+        "case": 1,
+        "listing": listing.id,
+        "request": request.id,
+        "spare": spare.id,
+    }
 
 
 def api_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | None, set[str]]]:
@@ -46,35 +53,80 @@ def api_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | None,
         ("POST", f"{a}/subjects", {"kind": "other_org", "name": "Gamma Association"}, {"clerk"}),
         ("GET", f"{a}/cases?sector=internet", None, READERS),
         ("GET", f"{a}/cases/{w['case']}", None, READERS),
-        ("POST", f"{a}/cases", {"subject_id": w["subject"], "kind": "court_judgment",
-                                "authority": "Court", "document_number": "M-1",
-                                "decided_on": ON}, {"clerk"}),
-        ("POST", f"{a}/patent-invalidations", {"patent_number": "ZL201510123456.1",
-                                               "decision_number": "INV-9", "decided_on": ON,
-                                               "scope": "partial"}, {"clerk", "reviewer"}),
+        (
+            "POST",
+            f"{a}/cases",
+            {
+                "subject_id": w["subject"],
+                "kind": "court_judgment",
+                "authority": "Court",
+                "document_number": "M-1",
+                "decided_on": ON,
+            },
+            {"clerk"},
+        ),
+        (
+            "POST",
+            f"{a}/patent-invalidations",
+            {
+                "patent_number": "ZL201510123456.1",
+                "decision_number": "INV-9",
+                "decided_on": ON,
+                "scope": "partial",
+            },
+            {"clerk", "reviewer"},
+        ),
         ("GET", f"{a}/listings?state=under_review", None, READERS),
         ("GET", f"{a}/listings/{lid}", None, READERS),
-        ("POST", f"{a}/listings", {"subject_id": w["subject"],
-                                   "grounds": ["deliberate_infringement"]}, {"clerk"}),
+        (
+            "POST",
+            f"{a}/listings",
+            {"subject_id": w["subject"], "grounds": ["deliberate_infringement"]},
+            {"clerk"},
+        ),
         ("POST", f"{a}/listings/{lid}/notify", {"served_on": ON}, {"clerk"}),
-        ("POST", f"{a}/listings/{lid}/requests", {"kind": "defence", "lodged_on": ON,
-                                                  "text": "More facts."}, {"clerk"}),
+        (
+            "POST",
+            f"{a}/listings/{lid}/requests",
+            {"kind": "defence", "lodged_on": ON, "text": "More facts."},
+            {"clerk"},
+        ),
         ("POST", f"{a}/listings/{lid}/start-review", {"on": ON}, {"clerk", "reviewer"}),
-        ("POST", f"{a}/requests/{w['request']}/decision", {"accepted": False, "reason": "no"},
-         {"reviewer"}),
+        (
+            "POST",
+            f"{a}/requests/{w['request']}/decision",
+            {"accepted": False, "reason": "no"},
+            {"reviewer"},
+        ),
         ("POST", f"{a}/listings/{lid}/approve", {"reason": "established"}, {"reviewer"}),
         ("POST", f"{a}/listings/{lid}/reject", {"reason": "not established"}, {"reviewer"}),
         ("POST", f"{a}/listings/{lid}/withdraw", {"reason": "mistake"}, {"clerk", "reviewer"}),
-        ("POST", f"{a}/listings/{lid}/remove", {"reason_code": "error", "reason": "wrong"},
-         {"reviewer"}),
-        ("POST", f"{a}/listings/{lid}/amend", {"reason": "typo", "remedy": "Apply in writing."},
-         {"reviewer"}),
-        ("POST", f"{a}/cases/{w['case']}/revoke", {"revoked_on": ON, "reason": "appeal"},
-         {"clerk", "reviewer"}),
+        (
+            "POST",
+            f"{a}/listings/{lid}/remove",
+            {"reason_code": "error", "reason": "wrong"},
+            {"reviewer"},
+        ),
+        (
+            "POST",
+            f"{a}/listings/{lid}/amend",
+            {"reason": "typo", "remedy": "Apply in writing."},
+            {"reviewer"},
+        ),
+        (
+            "POST",
+            f"{a}/cases/{w['case']}/revoke",
+            {"revoked_on": ON, "reason": "appeal"},
+            {"clerk", "reviewer"},
+        ),
         ("GET", f"{a}/queue", None, READERS),
         ("GET", f"{a}/users", None, {"admin", "auditor"}),
-        ("POST", f"{a}/users", {"username": "made", "role": "clerk",
-                                "password": "long enough password"}, {"admin"}),
+        (
+            "POST",
+            f"{a}/users",
+            {"username": "made", "role": "clerk", "password": "long enough password"},
+            {"admin"},
+        ),
         ("POST", f"{a}/users/{w['spare']}/role", {"role": "auditor"}, {"admin"}),
         ("POST", f"{a}/users/{w['spare']}/deactivate", {}, {"admin"}),
         ("GET", f"{a}/audit?action=listing.propose", None, EVERYONE),
@@ -92,30 +144,54 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
         ("GET", f"{c}/subjects", None, READERS),
         ("GET", f"{c}/subjects/{w['subject']}", None, READERS),
         ("POST", f"{c}/subjects", {"kind": "other_org", "name": "Delta Society"}, {"clerk"}),
-        ("POST", f"{c}/subjects/{w['subject']}/cases",
-         {"kind": "court_judgment", "authority": "Court", "document_number": "C-1",
-          "decided_on": ON}, {"clerk"}),
-        ("POST", f"{c}/subjects/{w['subject']}/proposals",
-         {"grounds": "deliberate_infringement"}, {"clerk"}),
+        (
+            "POST",
+            f"{c}/subjects/{w['subject']}/cases",
+            {
+                "kind": "court_judgment",
+                "authority": "Court",
+                "document_number": "C-1",
+                "decided_on": ON,
+            },
+            {"clerk"},
+        ),
+        (
+            "POST",
+            f"{c}/subjects/{w['subject']}/proposals",
+            {"grounds": "deliberate_infringement"},
+            {"clerk"},
+        ),
         ("GET", f"{c}/cases", None, READERS),
         ("GET", f"{c}/listings", None, READERS),
         ("GET", t, None, READERS),
         ("POST", f"{t}/notify", {"served_on": ON}, {"clerk"}),
         ("POST", f"{t}/request", {"kind": "defence", "lodged_on": ON, "text": "Facts."}, {"clerk"}),
         ("POST", f"{t}/start-review", {"on": ON}, {"clerk", "reviewer"}),
-        ("POST", f"{c}/requests/{w['request']}/decision", {"decision": "refuse", "reason": "no"},
-         {"reviewer"}),
+        (
+            "POST",
+            f"{c}/requests/{w['request']}/decision",
+            {"decision": "refuse", "reason": "no"},
+            {"reviewer"},
+        ),
         ("POST", f"{t}/approve", {"reason": "established"}, {"reviewer"}),
         ("POST", f"{t}/reject", {"reason": "not established"}, {"reviewer"}),
         ("POST", f"{t}/withdraw", {"reason": "mistake"}, {"clerk", "reviewer"}),
         ("POST", f"{t}/remove", {"reason_code": "error", "reason": "wrong"}, {"reviewer"}),
         ("POST", f"{t}/amend", {"reason": "typo"}, {"reviewer"}),
-        ("POST", f"{c}/cases/{w['case']}/revoke", {"revoked_on": ON, "reason": "appeal"},
-         {"clerk", "reviewer"}),
+        (
+            "POST",
+            f"{c}/cases/{w['case']}/revoke",
+            {"revoked_on": ON, "reason": "appeal"},
+            {"clerk", "reviewer"},
+        ),
         ("GET", f"{c}/queue", None, READERS),
         ("GET", f"{c}/users", None, {"admin", "auditor"}),
-        ("POST", f"{c}/users", {"username": "made2", "role": "clerk",
-                                "password": "long enough password"}, {"admin"}),
+        (
+            "POST",
+            f"{c}/users",
+            {"username": "made2", "role": "clerk", "password": "long enough password"},
+            {"admin"},
+        ),
         ("POST", f"{c}/users/{w['spare']}/role", {"role": "auditor"}, {"admin"}),
         ("POST", f"{c}/users/{w['spare']}/deactivate", None, {"admin"}),
         ("GET", f"{c}/audit?action=listing.propose&verify=1", None, EVERYONE),
@@ -156,12 +232,17 @@ def test_nobody_approves_their_own_proposal(signed_in, world, users):
     signed_in["admin"].post(f"/api/v1/admin/users/{users['clerk'].id}/role", {"role": "reviewer"})
     promoted = signed_in["clerk"]
     lid = world["listing"]
-    promoted.post(f"/api/v1/admin/requests/{world['request']}/decision",
-                  {"accepted": False, "reason": "no"})
+    promoted.post(
+        f"/api/v1/admin/requests/{world['request']}/decision", {"accepted": False, "reason": "no"}
+    )
     refused = promoted.post(f"/api/v1/admin/listings/{lid}/approve", {"reason": "mine"})
     assert refused.status_code == 409
     assert "cannot decide their own proposal" in refused.get_json()["message"]
     page = promoted.get(f"/admin/listings/{lid}").get_data(as_text=True)
     assert "another reviewer must decide it" in page
-    assert signed_in["reviewer"].post(f"/api/v1/admin/listings/{lid}/approve",
-                                      {"reason": "established"}).status_code == 200
+    assert (
+        signed_in["reviewer"]
+        .post(f"/api/v1/admin/listings/{lid}/approve", {"reason": "established"})
+        .status_code
+        == 200
+    )

@@ -3,25 +3,41 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.api.site_fixtures import Publisher
-from tests.api.site_fixtures import publisher, site_app  # noqa: F401 - fixtures
+from api.extensions import db
+from tests.api.site_fixtures import Publisher, ensure_site, standalone_site
 
 PAGES = ["/", "/search", "/search?q=华兴", "/entries/IPL-2026-000001", "/statistics", "/verify"]
 
 
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One listed and one removed entry, shared by the module's read-only tests."""
+    with standalone_site(tmp_path_factory.mktemp("pages")) as app:
+        publisher = Publisher(db.session)
+        publisher.publish(
+            "IPL-2026-000001", "福州华兴科技有限公司", name_latin="Fuzhou Huaxing Keji",
+            sectors=["internet", "food_drug"],
+        )
+        publisher.publish("IPL-2026-000002", "厦门星海电子有限公司", region="350200")
+        publisher.remove("IPL-2026-000002", "expired")
+        yield app
+
+
 @pytest.fixture
-def client(site_app, publisher: Publisher) -> FlaskClient:  # noqa: F811 - wraps the app client
-    publisher.publish(
-        "IPL-2026-000001", "福州华兴科技有限公司", name_latin="Fuzhou Huaxing Keji",
-        sectors=["internet", "food_drug"],
-    )
-    publisher.publish("IPL-2026-000002", "厦门星海电子有限公司", region="350200")
-    publisher.remove("IPL-2026-000002", "expired")
-    return site_app.test_client()
+def client(site: Flask) -> FlaskClient:
+    return site.test_client()
+
+
+@pytest.fixture
+def empty_site(app: Flask) -> Flask:
+    ensure_site(app)
+    return app
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -89,8 +105,8 @@ def test_home_shows_recent_listings_removals_and_open_data(client: FlaskClient) 
     assert 'role="search"' in page and '<label for="q">' in page
 
 
-def test_home_page_with_nothing_published(site_app) -> None:  # noqa: F811
-    page = site_app.test_client().get("/?lang=en").text
+def test_home_page_with_nothing_published(empty_site: Flask) -> None:
+    page = empty_site.test_client().get("/?lang=en").text
     assert "Nothing has been listed yet." in page
     assert "No entry has been removed yet." in page
 
@@ -107,8 +123,8 @@ def test_statistics_draw_inline_svg_with_tables(client: FlaskClient) -> None:
     assert "福建省" in chinese and "食品药品" in chinese
 
 
-def test_statistics_without_listings(site_app) -> None:  # noqa: F811
-    page = site_app.test_client().get("/statistics?lang=en").text
+def test_statistics_without_listings(empty_site: Flask) -> None:
+    page = empty_site.test_client().get("/statistics?lang=en").text
     assert "<svg" not in page
     assert "There are no current listings." in page
 
@@ -135,5 +151,7 @@ def test_stylesheet_and_script_are_served(client: FlaskClient) -> None:
     page = client.get("/").text
     stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page)
     assert stylesheet is not None
-    assert client.get(stylesheet.group(1)).status_code == 200
-    assert client.get("/assets/site/verify.js").status_code == 200
+    for url in (stylesheet.group(1), "/assets/site/verify.js"):
+        response = client.get(url)
+        response.close()  # static files are streamed from an open file
+        assert response.status_code == 200

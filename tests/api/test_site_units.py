@@ -16,13 +16,19 @@ from werkzeug.datastructures import MultiDict
 from api.site import charts, labels
 from api.site.queries import PublicEntry, Removal
 from api.site.regions import province_code, region_label
-from api.site.search_query import classify, is_full_id_number, parse_search
+from api.site.redaction import is_full_id_number, redact_id_numbers
+from api.site.search_query import classify, parse_search
 from api.site.statistics import compute_statistics
 from registry.workflow import DEFAULT_MEASURES, DEFAULT_REMEDY
-from tests.api.site_fixtures import FULL_RIC, MASKED_RIC, USCC, entry_content
-from tests.api.site_fixtures import site_app  # noqa: F401 - a fixture
+from tests.api.site_fixtures import FULL_RIC, MASKED_RIC, USCC, ensure_site, entry_content
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def site_app(app: Flask) -> Flask:
+    ensure_site(app)
+    return app
 
 
 def test_full_id_numbers_are_recognised_and_masked_immediately() -> None:
@@ -34,6 +40,17 @@ def test_full_id_numbers_are_recognised_and_masked_immediately() -> None:
     assert term.kind == "id_number"
     assert term.text == term.key == MASKED_RIC
     assert FULL_RIC not in repr(term)
+
+
+def test_id_numbers_inside_longer_text_are_masked() -> None:
+    assert redact_id_numbers(f"张伟 {FULL_RIC}") == f"张伟 {MASKED_RIC}"
+    assert redact_id_numbers(f"/entries/{FULL_RIC.lower()}") == f"/entries/{MASKED_RIC}"
+    assert redact_id_numbers(f"{USCC} 华兴") == f"{USCC} 华兴"  # a credit code is public
+    assert redact_id_numbers(f"ID{FULL_RIC}") == f"ID{MASKED_RIC}"
+    assert redact_id_numbers(f"{FULL_RIC}9") == f"{FULL_RIC}9"  # part of a longer number
+    untouched = "ｆｕｌｌ-width text"
+    assert redact_id_numbers(untouched) is untouched
+    assert classify(f"张伟 {FULL_RIC}").text == f"张伟 {MASKED_RIC}"
 
 
 def test_terms_are_classified() -> None:
@@ -103,7 +120,9 @@ def test_month_series_fills_gaps_across_years() -> None:
     assert charts.month_series([]) == []
 
 
-def _entry(entry_id: str, region: str | None, sectors: list[str], removed: bool = False) -> PublicEntry:
+def _entry(
+    entry_id: str, region: str | None, sectors: list[str], removed: bool = False
+) -> PublicEntry:
     content = entry_content(entry_id, 1, "名称", region=region, sectors=sectors)
     removal = Removal(9, dt.datetime(2026, 5, 1, tzinfo=dt.UTC), "expired") if removed else None
     return PublicEntry(entry_id, 1, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "0" * 64,

@@ -67,7 +67,7 @@ def test_signs_with_a_store_key_and_publishes_its_vkey() -> None:
         sign_checkpoint(ORIGIN, 3, root_of(LEAF_HASHES[:3]), generate_key("entry", NOW), ORIGIN)
 
 
-def rejected(note: str, vkey: str = VKEY, **kwargs: Any) -> str:
+def rejected(note: str | bytes, vkey: str = VKEY, **kwargs: Any) -> str:
     with pytest.raises(InvalidCheckpoint) as caught:
         parse_and_verify(note, vkey, **kwargs)
     return caught.value.reason
@@ -100,6 +100,10 @@ def test_an_unknown_key_is_rejected() -> None:
     assert "no signature by the trusted key" in rejected(NOTE, renamed)
 
 
+def test_bytes_that_are_not_utf8_are_rejected() -> None:
+    assert "not UTF-8: bad byte at offset 0" in rejected(b"\xff" + NOTE.encode())
+
+
 def test_other_signers_are_ignored_but_the_log_must_sign() -> None:
     witness = Ed25519PrivateKey.generate()
     body = checkpoint_body(ORIGIN, 3, root_of(LEAF_HASHES[:3]))
@@ -124,6 +128,7 @@ def test_other_signers_are_ignored_but_the_log_must_sign() -> None:
         (NOTE.replace(" txcZB", " txcZA"), "no signature by the trusted key"),
         (NOTE.replace("\n", "\r\n"), "control character U+000D"),
         ("\n\n— x AAAAAAA=\n", "must be non-empty"),
+        ("a\ud800\n\n— x AAAAAAA=\n", "lone surrogate at position 1"),
     ],
 )
 def test_malformed_notes_are_rejected(note: str, reason: str) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-
 from typing import Any
 
 from flask import Blueprint, flash, render_template
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from registry.errors import Conflict, Forbidden, InvalidValue, NotFound
@@ -55,6 +55,12 @@ def _signed_in_actor() -> dict[str, Any]:
     from api.auth import current_actor
 
     return {"actor": current_actor() if current_user.is_authenticated else None}
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(error: CSRFError) -> tuple[str, int]:
+    message = f"{error.description} Go back, reload the page and send the form again."
+    return render_template("admin/error.html", title="Form refused", message=message), 400
 
 
 @bp.errorhandler(Forbidden)

@@ -9,6 +9,8 @@ from werkzeug.wrappers import Response
 from api.admin.console import bp
 from api.admin.records import RECORD_READERS
 from api.auth import (
+    LOCKOUT,
+    MAX_FAILED_LOGINS,
     LoginRefused,
     authenticate,
     current_actor,
@@ -33,17 +35,30 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin_console.dashboard")
 
 
+def _login_page(**context: str) -> str:
+    return render_template(
+        "admin/login.html",
+        max_failures=MAX_FAILED_LOGINS,
+        lockout_minutes=int(LOCKOUT.total_seconds() // 60),
+        **context,
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
     """Sign in with username, password and, when enabled, the authenticator code."""
     if request.method == "GET":
-        return render_template("admin/login.html", next=request.args.get("next", ""))
+        return _login_page(next=request.args.get("next", ""))
     form = request.form
     try:
-        user = authenticate(form.get("username", ""), form.get("password", ""), form.get("totp", ""))
+        user = authenticate(
+            form.get("username", ""), form.get("password", ""), form.get("totp", "")
+        )
     except LoginRefused as refused:
-        return render_template("admin/login.html", error=refused.message,
-                               next=form.get("next", ""), username=form.get("username", "")), 401
+        page = _login_page(
+            error=refused.message, next=form.get("next", ""), username=form.get("username", "")
+        )
+        return page, 401
     sign_in(user)
     return redirect(_safe_next(form.get("next")), 303)
 

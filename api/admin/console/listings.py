@@ -33,8 +33,15 @@ def _notify(actor: Actor, listing_id: int, form: Form) -> None:
 
 
 def _request(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.lodge_request(db.session, actor, policy(), listing_id, form.get("kind", ""),
-                           form_date(form, "lodged_on"), form.get("text", ""))  # type: ignore[arg-type]
+    workflow.lodge_request(
+        db.session,
+        actor,
+        policy(),
+        listing_id,
+        form.get("kind", ""),
+        form_date(form, "lodged_on"),
+        form.get("text", ""),
+    )  # type: ignore[arg-type]
 
 
 def _start_review(actor: Actor, listing_id: int, form: Form) -> None:
@@ -42,8 +49,15 @@ def _start_review(actor: Actor, listing_id: int, form: Form) -> None:
 
 
 def _approve(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.approve(db.session, actor, policy(), listing_id, form_date(form, "on", False) or today(),
-                     form.get("reason", ""), form.get("document_number") or None)
+    workflow.approve(
+        db.session,
+        actor,
+        policy(),
+        listing_id,
+        form_date(form, "on", False) or today(),
+        form.get("reason", ""),
+        form.get("document_number") or None,
+    )
 
 
 def _reject(actor: Actor, listing_id: int, form: Form) -> None:
@@ -55,13 +69,27 @@ def _withdraw(actor: Actor, listing_id: int, form: Form) -> None:
 
 
 def _remove(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.remove(db.session, actor, key_store(), listing_id, form.get("reason_code", ""),
-                    form_date(form, "on", False) or today(), form.get("reason", ""))
+    workflow.remove(
+        db.session,
+        actor,
+        key_store(),
+        listing_id,
+        form.get("reason_code", ""),
+        form_date(form, "on", False) or today(),
+        form.get("reason", ""),
+    )
 
 
 def _amend(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.amend(db.session, actor, key_store(), listing_id, form.get("reason", ""),
-                   measures=form_lines(form, "measures") or None, remedy=form.get("remedy") or None)
+    workflow.amend(
+        db.session,
+        actor,
+        key_store(),
+        listing_id,
+        form.get("reason", ""),
+        measures=form_lines(form, "measures") or None,
+        remedy=form.get("remedy") or None,
+    )
 
 
 TRANSITIONS: dict[str, tuple[Callable[[Actor, int, Form], None], str]] = {
@@ -84,8 +112,13 @@ def listings() -> str:
     require_role(actor, RECORD_READERS, "read listings")
     state = request.args.get("state") or None
     found = list_listings(db.session, state if state in LISTING_STATES else None, None, 200, 0)
-    return render_template("admin/listings.html", actor=actor, states=LISTING_STATES, state=state,
-                           listings=[listing_view(x, policy(), today()) for x in found])
+    return render_template(
+        "admin/listings.html",
+        actor=actor,
+        states=LISTING_STATES,
+        state=state,
+        listings=[listing_view(x, policy(), today()) for x in found],
+    )
 
 
 @bp.get("/listings/<int:listing_id>")
@@ -96,9 +129,13 @@ def listing_detail(listing_id: int) -> str:
     require_role(actor, RECORD_READERS, "read listings")
     listing = get_listing(db.session, listing_id)
     return render_template(
-        "admin/listing.html", actor=actor, listing=listing,
-        view=listing_view(listing, policy(), today()), request_kinds=REQUEST_KINDS,
-        removal_reasons=REMOVAL_REASONS, today=today(),
+        "admin/listing.html",
+        actor=actor,
+        listing=listing,
+        view=listing_view(listing, policy(), today()),
+        request_kinds=REQUEST_KINDS,
+        removal_reasons=REMOVAL_REASONS,
+        today=today(),
     )
 
 
@@ -124,9 +161,14 @@ def request_decision(request_id: int) -> Response:
         abort(404)
     listing_id = found.listing_id
     with reported_errors():
-        workflow.decide_request(db.session, current_actor(), request_id,
-                                request.form.get("decision") == "accept", today(),
-                                request.form.get("reason", ""))
+        workflow.decide_request(
+            db.session,
+            current_actor(),
+            request_id,
+            request.form.get("decision") == "accept",
+            today(),
+            request.form.get("reason", ""),
+        )
         flash("Decision recorded.", "info")
     return redirect(url_for("admin_console.listing_detail", listing_id=listing_id), 303)
 
@@ -137,5 +179,6 @@ def queue() -> str:
     """The reviewer queue with deadlines; near and missed ones are marked in words."""
     actor = current_actor()
     require_role(actor, RECORD_READERS, "read the review queue")
-    return render_template("admin/queue.html", actor=actor,
-                           queue=review_queue(db.session, policy(), today()))
+    return render_template(
+        "admin/queue.html", actor=actor, queue=review_queue(db.session, policy(), today())
+    )

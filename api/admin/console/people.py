@@ -22,7 +22,9 @@ def users() -> str:
     """Every account, with forms to create, re-role and deactivate (admin)."""
     actor = current_actor()
     require_role(actor, USER_READERS, "list user accounts")
-    return render_template("admin/users.html", actor=actor, users=list_users(db.session), roles=ROLES)
+    return render_template(
+        "admin/users.html", actor=actor, users=list_users(db.session), roles=ROLES
+    )
 
 
 @bp.post("/users")
@@ -33,8 +35,14 @@ def user_create() -> Response:
     actor.require("user.manage")
     form = request.form
     with reported_errors():
-        user = accounts.create_user(db.session, form.get("username", ""), form.get("role", ""),
-                                    form.get("password", ""), form.get("display_name", ""), actor.name)
+        user = accounts.create_user(
+            db.session,
+            form.get("username", ""),
+            form.get("role", ""),
+            form.get("password", ""),
+            form.get("display_name", ""),
+            actor.name,
+        )
         flash(f"Account {user.username} created.", "info")
     return redirect(url_for("admin_console.users"), 303)
 
@@ -68,5 +76,6 @@ def audit_trail() -> str:
     filters = {name: request.args.get(name, "").strip() or None for name in AUDIT_FILTERS}
     records = audit_records(db.session, **filters, limit=200)  # type: ignore[arg-type]
     report = audit.verify_chain(db.session) if request.args.get("verify") else None
-    return render_template("admin/audit.html", actor=actor, records=records, filters=filters,
-                           report=report)
+    return render_template(
+        "admin/audit.html", actor=actor, records=records, filters=filters, report=report
+    )

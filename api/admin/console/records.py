@@ -24,8 +24,11 @@ def subjects() -> str:
     require_role(actor, RECORD_READERS, "read registry records")
     name = request.args.get("name", "").strip() or None
     return render_template(
-        "admin/subjects.html", actor=actor, subjects=list_subjects(db.session, name, 200, 0),
-        kinds=SUBJECT_KINDS, name=name or "",
+        "admin/subjects.html",
+        actor=actor,
+        subjects=list_subjects(db.session, name, 200, 0),
+        kinds=SUBJECT_KINDS,
+        name=name or "",
     )
 
 
@@ -36,14 +39,21 @@ def subject_create() -> Response:
     form = request.form
     identifiers = []
     if form.get("identifier_value", "").strip():
-        identifiers.append({"scheme": form.get("identifier_scheme", ""),
-                            "value": form.get("identifier_value", ""),
-                            "name": form.get("identifier_name") or None})
+        identifiers.append(
+            {
+                "scheme": form.get("identifier_scheme", ""),
+                "value": form.get("identifier_value", ""),
+                "name": form.get("identifier_name") or None,
+            }
+        )
     data = SubjectInput(
-        kind=form.get("kind", ""), name=form.get("name", ""), identifiers=identifiers,
+        kind=form.get("kind", ""),
+        name=form.get("name", ""),
+        identifiers=identifiers,
         aliases=form_lines(form, "aliases"),
         legal_representative=form.get("legal_representative") or None,
-        region=form.get("region") or None, address=form.get("address") or None,
+        region=form.get("region") or None,
+        address=form.get("address") or None,
     )
     with reported_errors():
         subject = record_subject(db.session, current_actor(), data)
@@ -64,8 +74,14 @@ def subject_detail(subject_id: int) -> str:
         on = form_date(request.args, "on", required=False) or on
     evaluation = evaluate_subject(db.session, subject_id, on, policy())
     return render_template(
-        "admin/subject.html", actor=actor, subject=subject, evaluation=evaluation, on=on,
-        case_kinds=CASE_KINDS, statuses=PERFORMANCE_STATUSES, sectors=SECTORS,
+        "admin/subject.html",
+        actor=actor,
+        subject=subject,
+        evaluation=evaluation,
+        on=on,
+        case_kinds=CASE_KINDS,
+        statuses=PERFORMANCE_STATUSES,
+        sectors=SECTORS,
     )
 
 
@@ -76,14 +92,17 @@ def case_create(subject_id: int) -> Response:
     form = request.form
     with reported_errors():
         data = CaseInput(
-            subject_id=subject_id, kind=form.get("kind", ""), authority=form.get("authority", ""),
+            subject_id=subject_id,
+            kind=form.get("kind", ""),
+            authority=form.get("authority", ""),
             document_number=form.get("document_number", ""),
             decided_on=form_date(form, "decided_on"),  # type: ignore[arg-type]
             effective_on=form_date(form, "effective_on", required=False),
             act_start=form_date(form, "act_start", required=False),
             act_end=form_date(form, "act_end", required=False),
             patents=form_lines(form, "patents"),
-            infringement_found="infringement_found" in form, deliberate="deliberate" in form,
+            infringement_found="infringement_found" in form,
+            deliberate="deliberate" in form,
             punitive_damages="punitive_damages" in form,
             performance_deadline=form_date(form, "performance_deadline", required=False),
             performance_status=form.get("performance_status", "pending"),
@@ -100,8 +119,13 @@ def propose(subject_id: int) -> Response:
     """Draft a proposal citing the grounds ticked on the form (only holding ones are offered)."""
     with reported_errors():
         listing = workflow.propose(
-            db.session, current_actor(), policy(), subject_id, request.form.getlist("grounds"),
-            today(), remedy=request.form.get("remedy") or None,
+            db.session,
+            current_actor(),
+            policy(),
+            subject_id,
+            request.form.getlist("grounds"),
+            today(),
+            remedy=request.form.get("remedy") or None,
         )
         flash(f"Proposal {listing.id} drafted.", "info")
         return redirect(url_for("admin_console.listing_detail", listing_id=listing.id), 303)
@@ -116,10 +140,17 @@ def cases() -> str:
     require_role(actor, RECORD_READERS, "read registry records")
     sector = request.args.get("sector") or None
     authority = request.args.get("authority") or None
-    found = list_cases(db.session, sector=sector if sector in SECTORS else None,
-                       authority=authority, limit=200)
-    return render_template("admin/cases.html", actor=actor, cases=found, sectors=SECTORS,
-                           sector=sector or "", authority=authority or "")
+    found = list_cases(
+        db.session, sector=sector if sector in SECTORS else None, authority=authority, limit=200
+    )
+    return render_template(
+        "admin/cases.html",
+        actor=actor,
+        cases=found,
+        sectors=SECTORS,
+        sector=sector or "",
+        authority=authority or "",
+    )
 
 
 @bp.post("/cases/<int:case_id>/revoke")
@@ -129,7 +160,8 @@ def case_revoke(case_id: int) -> Response:
     with reported_errors():
         revoked_on = form_date(request.form, "revoked_on")
         assert revoked_on is not None
-        flagged = revoke_case(db.session, current_actor(), case_id, revoked_on,
-                              request.form.get("reason", ""))
+        flagged = revoke_case(
+            db.session, current_actor(), case_id, revoked_on, request.form.get("reason", "")
+        )
         flash(f"Case revoked; {len(flagged)} listing(s) flagged for review.", "info")
     return redirect(url_for("admin_console.cases"), 303)

@@ -1,0 +1,179 @@
+"""The admin console: pages without scripts, drafting from the rule explanation, review, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from registry import workflow
+from registry.models import Listing
+from registry.policy import Policy
+from tests.api.conftest import actor_for
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_pages_carry_no_inline_script_or_style(signed_in, deliberate_subject):
+    for path in (
+        "/admin/",
+        "/admin/subjects",
+        f"/admin/subjects/{deliberate_subject}",
+        "/admin/cases",
+        "/admin/listings",
+        "/admin/queue",
+        "/admin/audit",
+    ):
+        page = signed_in["clerk"].get(path)
+        assert page.status_code == 200, path
+        assert "<script" not in _text(page) and "style=" not in _text(page), path
+        assert "<style" not in _text(page), path
+    css = signed_in["clerk"].get("/static/admin/admin.css")
+    assert css.status_code == 200
+    assert "deadline-missed" in css.get_data(as_text=True)
+    css.close()  # static files are streamed from an open file
+
+
+def test_clerk_records_a_case_and_drafts_a_proposal_from_holding_grounds(
+    signed_in, deliberate_subject
+):
+    clerk = signed_in["clerk"]
+    page = _text(clerk.get(f"/admin/subjects/{deliberate_subject}"))
+    assert "deliberate_infringement</strong>: HOLDS" in page
+    assert "repeat_infringement</strong>: does not hold" in page
+    assert 'name="grounds" value="deliberate_infringement"' in page
+    assert 'name="grounds" value="repeat_infringement"' not in page
+
+    recorded = clerk.form(
+        f"/admin/subjects/{deliberate_subject}/cases",
+        {
+            "kind": "administrative_penalty",
+            "authority": "Xiamen IP Office",
+            "document_number": "XM-2025-9",
+            "decided_on": "2025-06-01",
+            "effective_on": "2025-06-20",
+            "infringement_found": "1",
+            "sectors": ["food_drug", "internet"],
+        },
+    )
+    assert recorded.status_code == 303
+    followed = clerk.get(recorded.location)
+    assert "Case XM-2025-9 recorded." in _text(followed)
+    assert "XM-2025-9" in _text(followed)
+
+    drafted = clerk.form(
+        f"/admin/subjects/{deliberate_subject}/proposals", {"grounds": "deliberate_infringement"}
+    )
+    assert drafted.status_code == 303
+    listing_page = _text(clerk.get(drafted.location))
+    assert "State: <strong>draft</strong>" in listing_page
+    assert "found deliberate infringement" in listing_page
+    assert "Record the notice" in listing_page
+
+
+def test_console_reports_fixable_mistakes_by_field(signed_in, deliberate_subject):
+    clerk = signed_in["clerk"]
+    bad_date = clerk.client.post(
+        f"/admin/subjects/{deliberate_subject}/cases",
+        data={
+            "csrf_token": clerk.csrf_token,
+            "kind": "court_judgment",
+            "authority": "Court",
+            "document_number": "Z-1",
+            "decided_on": "1 March",
+        },
+        follow_redirects=True,
+    )
+    assert "decided_on: &#39;1 March&#39; is not a date; use YYYY-MM-DD" in _text(bad_date)
+    not_holding = clerk.client.post(
+        f"/admin/subjects/{deliberate_subject}/proposals",
+        data={
+            "csrf_token": clerk.csrf_token,
+            "grounds": "repeat_infringement",
+        },
+        follow_redirects=True,
+    )
+    assert "repeat_infringement does not hold" in _text(not_holding)
+
+
+def test_console_form_without_csrf_token_is_refused(signed_in, deliberate_subject, session):
+    response = signed_in["clerk"].client.post(
+        f"/admin/subjects/{deliberate_subject}/proposals",
+        data={"grounds": "deliberate_infringement"},
+    )
+    assert response.status_code == 400
+    assert session.query(Listing).count() == 0
+
+
+def _listing_under_review(session: Session, users, subject_id: int, lodged: dt.date) -> Listing:
+    clerk = actor_for(users["clerk"])
+    policy = Policy()
+    listing = workflow.propose(
+        session, clerk, policy, subject_id, ["deliberate_infringement"], lodged
+    )
+    workflow.notify(session, clerk, policy, listing.id, lodged)
+    workflow.lodge_request(session, clerk, policy, listing.id, "objection", lodged, "Unfair.")
+    return listing
+
+
+def test_reviewer_queue_marks_missed_deadlines_in_words(
+    signed_in, users, session, deliberate_subject
+):
+    listing = _listing_under_review(session, users, deliberate_subject, dt.date(2025, 5, 1))
+    page = _text(signed_in["reviewer"].get("/admin/queue"))
+    assert f'href="/admin/listings/{listing.id}"' in page
+    assert "MISSED" in page  # the objection was due 2025-05-16
+    assert "Acme Trading Ltd" in page
+
+
+def test_reviewer_decides_the_objection_then_approves_with_a_reason(
+    signed_in, users, session, deliberate_subject
+):
+    listing = _listing_under_review(session, users, deliberate_subject, dt.date(2025, 5, 1))
+    reviewer = signed_in["reviewer"]
+    request_id = listing.requests[0].id
+    decided = reviewer.form(
+        f"/admin/requests/{request_id}/decision", {"decision": "refuse", "reason": "no new facts"}
+    )
+    assert "Decision recorded." in _text(reviewer.get(decided.location))
+
+    no_reason = reviewer.client.post(
+        f"/admin/listings/{listing.id}/approve",
+        data={"csrf_token": reviewer.csrf_token, "reason": ""},
+        follow_redirects=True,
+    )
+    assert "reason: must not be empty" in _text(no_reason)
+    approved = reviewer.form(f"/admin/listings/{listing.id}/approve", {"reason": "established"})
+    page = _text(reviewer.get(approved.location))
+    assert "Approved; it will be published at the next run." in page
+    assert "State: <strong>approved</strong>" in page
+    assert "publish by" in page
+
+
+def test_auditor_browses_and_verifies_the_audit_trail(signed_in, deliberate_subject):
+    page = _text(signed_in["auditor"].get("/admin/audit?action=case.record&verify=1"))
+    assert "Chain intact" in page
+    assert "case.record" in page
+    assert "subject.record" not in page.split("<tbody>")[1]
+    assert 'name="csrf_token"' in page  # only the sign-out form; the auditor gets no change forms
+    assert page.count("<form") == 2  # sign-out and the filter form
+
+
+def test_admin_creates_an_account_from_the_console(signed_in):
+    admin = signed_in["admin"]
+    created = admin.form(
+        "/admin/users",
+        {"username": "newreviewer", "role": "reviewer", "password": "long enough password"},
+    )
+    page = _text(admin.get(created.location))
+    assert "Account newreviewer created." in page
+    assert "<td>newreviewer</td>" in page
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(client):
+    response = client.get("/admin/queue")
+    assert response.status_code == 302
+    assert "/admin/login?next=" in response.location
+    assert "Authentication code" in _text(client.get("/admin/login"))

@@ -348,6 +348,10 @@ def decide_request(
         request = session.get(ListingRequest, request_id, with_for_update=True)
         if request is None:
             raise NotFound(f"request {request_id} does not exist")
+        if request.kind not in REQUEST_KINDS:
+            raise InvalidTransition(
+                "decide", request.kind, "removals are decided through the two-reviewer removal"
+            )
         if request.decision is not None:
             raise InvalidTransition(
                 "decide", request.decision, f"request {request_id} is already decided"

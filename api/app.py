@@ -10,7 +10,24 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from api import admin, auth, cli, errors, feed, health, rest, security, signing_setup
+from api import (
+    admin,
+    auth,
+    changes_api,
+    cli,
+    errors,
+    feed,
+    health,
+    hostile_input,
+    ledger_api,
+    publication_status,
+    rest,
+    screening_api,
+    security,
+    signing_setup,
+    site,
+    watchlists_api,
+)
 from api.config import load_config
 from api.extensions import db, limiter, migrate
 from publisher import jobs
@@ -33,7 +50,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         _configure_sqlite(db.engine)
 
     errors.init_app(app)
+    hostile_input.init_app(app)
     security.init_app(app)
+    site.init_app(app)
     health.init_app(app)
     signing_setup.init_app(app)
     cli.init_app(app)
@@ -42,6 +61,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     admin.init_app(app)
     jobs.init_app(app)
     feed.init_app(app)
+    publication_status.init_app(app)
+    ledger_api.init_app(app)
+    screening_api.init_app(app)
+    changes_api.init_app(app)
+    watchlists_api.init_app(app)
     return app
 
 

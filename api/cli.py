@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
+from api.cli_verify import verify
 from api.extensions import db
 from api.signing_setup import key_store
 from registry import accounts, audit
@@ -17,13 +18,16 @@ from registry.policy import Policy
 def _create_app() -> Flask:
     from api.app import create_app
 
-    return create_app()
+    # Command-line runs never start the in-process publisher; `registry publish` runs it once.
+    return create_app({"CLI": True})
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app)
 def main() -> None:
     """Patent Dishonesty Disclosure Registry."""
 
+
+main.add_command(verify)  # on the top-level group: it runs without creating the app
 
 commands = AppGroup("registry")
 
@@ -107,5 +111,10 @@ def publish() -> None:
 
 def init_app(app: Flask) -> None:
     """Attach the registry's commands to the app's CLI."""
+    from api import (
+        cli_import,  # noqa: F401
+        cli_ledger,  # noqa: F401
+        cli_screening,  # noqa: F401
+    )
     for command in commands.commands.values():
         app.cli.add_command(command)

@@ -17,6 +17,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "KEYS_DIR": (None, str, "signing keys directory; default instance/keys"),
     "KEY_PASSPHRASE": (None, str, "passphrase encrypting the signing keys at rest"),
     "FEED_DIR": (None, str, "disclosure feed directory; default instance/feed"),
+    "PUBLIC_URL": (
+        "http://127.0.0.1:5000",
+        str,
+        "public base URL of the site (links and ids in the Atom feed and exports)",
+    ),
     "LOG_ORIGIN": ("registry.example/patent-infringers/v1", str, "transparency log origin line"),
     "PUBLISH_CRON": ("0 * * * *", str, "publication schedule (cron: min hour day month weekday)"),
     "SCHEDULER": (None, "bool", "run the publisher inside the web process (default: development)"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from registry.errors import (
@@ -70,6 +70,16 @@ def init_app(app: Flask) -> None:
         log.warning("database unavailable during %s %s: %s", request.method, request.path, error)
         return error_response(
             503, "database_unavailable", "the database is unavailable; retry shortly"
+        )
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(error: Exception) -> tuple[Response, int]:
+        # A number or text the database cannot hold (e.g. an id beyond 64 bits) came from the
+        # request, which no validation stopped: the client's mistake, not the server's.
+        log.warning("value out of range during %s %s: %s", request.method, request.path, error)
+        return error_response(
+            400, "value_out_of_range", "a value in the request is too large or not storable"
         )
 
     @app.errorhandler(Exception)

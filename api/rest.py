@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask import Blueprint, Flask, Response, current_app, render_template
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
@@ -38,8 +39,23 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+class ErrorSchema(ma.Schema):
+    """The JSON error body every endpoint returns (documentation only)."""
+
+    code = ma.fields.String(metadata={"example": "invalid_value"})
+    status = ma.fields.Integer(metadata={"example": 422})
+    message = ma.fields.String(metadata={"example": "grounds: cite at least one ground"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"example": {"grounds": ["cite at least one ground"]}},
+    )
+
+
 class RegistryApi(Api):  # type: ignore[misc]
     """flask-smorest's Api with errors in the registry's `{code, status, message, errors}` shape."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException) -> tuple[Response, int]:
         """Render any HTTP error, including request validation failures, as the shared JSON body."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import ledger
+from bench import ledger, publish
 
 
 def main() -> None:
     """Run the benchmarks, passing the command-line flags (e.g. --quick) through."""
     ledger.main(sys.argv[1:])
+    publish.main(sys.argv[1:])
 
 
 if __name__ == "__main__":

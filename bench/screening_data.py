@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import zhconv
 from pypinyin import lazy_pinyin
@@ -20,9 +21,21 @@ from rapidfuzz import fuzz, process, utils
 from stdnum.cn import ric, uscc
 
 from bench.screening_names import (
-    COMPOUND_SURNAMES, FOREIGN_FORMS, FOREIGN_HEADS, FOREIGN_TAILS, FOREIGN_TRADES, GIVEN_CHARS,
-    HAN_LEGAL_FORMS, HOMOPHONES, INDUSTRIES, INDUSTRY_SLIPS, LATIN_LEGAL_FORMS, PLACE_PREFIXES,
-    REGIONS, SURNAMES, TRADE_CHARS,
+    COMPOUND_SURNAMES,
+    FOREIGN_FORMS,
+    FOREIGN_HEADS,
+    FOREIGN_TAILS,
+    FOREIGN_TRADES,
+    GIVEN_CHARS,
+    HAN_LEGAL_FORMS,
+    HOMOPHONES,
+    INDUSTRIES,
+    INDUSTRY_SLIPS,
+    LATIN_LEGAL_FORMS,
+    PLACE_PREFIXES,
+    REGIONS,
+    SURNAMES,
+    TRADE_CHARS,
 )
 from registry.matching import ListedName, ScreeningQuery
 
@@ -72,6 +85,7 @@ class _World:
         return self.serial
 
 
+@cache
 def _pinyin_word(han: str) -> str:
     return "".join(lazy_pinyin(han)).capitalize()
 
@@ -95,11 +109,19 @@ def _ric(world: _World) -> str:
 
 
 def _new_trade(world: _World) -> str:
-    for _ in range(100):
-        trade = "".join(world.rng.choice(TRADE_CHARS) for _ in range(world.rng.choice((2, 2, 3))))
-        if trade not in world.trades and not trade.startswith(PLACE_PREFIXES):
+    """A trade name not used yet, if one turns up in a few tries (large sets repeat some)."""
+    for _ in range(10):
+        trade = _trade_name(world.rng)
+        if trade not in world.trades:
+            break
+    return trade
+
+
+def _trade_name(rng: random.Random) -> str:
+    while True:
+        trade = "".join(rng.choice(TRADE_CHARS) for _ in range(rng.choice((2, 2, 3))))
+        if not trade.startswith(PLACE_PREFIXES):
             return trade
-    return trade  # the pool is exhausted at very large sizes: repeat a trade name
 
 
 def _enterprise(world: _World, entry_id: str) -> _Enterprise:
@@ -132,7 +154,7 @@ def _enterprise(world: _World, entry_id: str) -> _Enterprise:
 
 def _foreign(world: _World, entry_id: str) -> ListedName:
     rng = world.rng
-    for _ in range(100):
+    for _ in range(10):  # the pool runs out at large sizes: then a word repeats
         word = rng.choice(FOREIGN_HEADS) + rng.choice(FOREIGN_TAILS)
         if word not in world.foreign_words:
             break
@@ -148,7 +170,7 @@ def _person_name(rng: random.Random) -> str:
 
 
 def _person(world: _World, entry_id: str) -> ListedName:
-    for _ in range(100):
+    for _ in range(10):
         name = _person_name(world.rng)
         if name not in world.persons:
             break
@@ -281,7 +303,8 @@ def _split_person(name: str) -> tuple[str, str]:
 def _person_variants(rng: random.Random, listed: ListedName) -> list[tuple[str, str]]:
     surname, given = _split_person(listed.name)
     family, personal = _pinyin_word(surname), _pinyin_word(given)
-    pinyin = rng.choice((f"{family} {personal}", f"{personal} {family}", f"{family.upper()} {personal}"))
+    spellings = (f"{family} {personal}", f"{personal} {family}", f"{family.upper()} {personal}")
+    pinyin = rng.choice(spellings)
     return [
         ("traditional", zhconv.convert(listed.name, "zh-hant")),
         ("spacing", f"{surname}\u3000{given}"),
@@ -367,7 +390,9 @@ class _NegativeMaker:
         """A different person with the same name: another ID number."""
         person = self.rng.choice(self.persons)
         ids = (("cn_ric", _ric(self.world)),)
-        return self._negative(person.name, "hard_namesake_other_ric", ids=ids, kind="natural_person")
+        return self._negative(
+            person.name, "hard_namesake_other_ric", ids=ids, kind="natural_person"
+        )
 
     def other_given_name(self) -> LabeledQuery | None:
         """A person whose given name differs in one character."""
@@ -422,7 +447,8 @@ def generate_benchmark(
     positives: list[LabeledQuery] = []
     while len(positives) < query_count * 3 // 4:
         positives.append(rng.choice(_positives(rng, by_id, rng.choice(listed))))
-    maker = _NegativeMaker(rng, world, enterprises, [p for p in listed if p.kind == "natural_person"])
+    persons = [subject for subject in listed if subject.kind == "natural_person"]
+    maker = _NegativeMaker(rng, world, enterprises, persons)
     makers: list[tuple[Callable[[], LabeledQuery | None], float]] = [
         (maker.homophone_trade, 0.25), (maker.other_region, 0.15), (maker.near_pinyin, 0.15),
         (maker.namesake, 0.10), (maker.other_given_name, 0.10),

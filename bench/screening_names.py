@@ -72,8 +72,13 @@ INDUSTRY_SLIPS: dict[str, str] = {
     "半": "伴", "导": "到", "体": "题", "精": "经", "密": "蜜", "仪": "以", "生": "声",
     "智": "知", "环": "还", "保": "宝", "陶": "淘", "瓷": "词", "茶": "查", "水": "睡",
 }
-HAN_LEGAL_FORMS = ("有限公司", "有限公司", "有限公司", "有限责任公司", "股份有限公司", "集团有限公司")
-LATIN_LEGAL_FORMS = ("Co., Ltd.", "Co., Ltd.", "Co.,Ltd", "Limited", "Corporation", "Group Co., Ltd.")
+# Repeated entries make the common forms more likely.
+HAN_LEGAL_FORMS = (
+    "有限公司", "有限公司", "有限公司", "有限责任公司", "股份有限公司", "集团有限公司",
+)
+LATIN_LEGAL_FORMS = (
+    "Co., Ltd.", "Co., Ltd.", "Co.,Ltd", "Limited", "Corporation", "Group Co., Ltd.",
+)
 
 FOREIGN_HEADS = (
     "Nord", "Berg", "Lum", "Vek", "Sol", "Alt", "Kron", "Tera", "Vita", "Helio", "Astra",
@@ -99,4 +104,7 @@ SURNAMES = (
     "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官")
-GIVEN_CHARS = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力鹏宇浩晨子轩梓涵诺欣怡雨博思佳嘉俊泽天瑞"
+GIVEN_CHARS = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力鹏宇浩晨子轩梓涵诺欣怡"
+    "雨博思佳嘉俊泽天瑞"
+)

@@ -19,6 +19,7 @@ from flask import Flask
 from api.extensions import db
 from api.health import register_check
 from api.signing_setup import key_store
+from publisher import webhooks
 from publisher.leader import leadership
 from publisher.run import RunReport, publish_once
 from registry.models import utcnow
@@ -34,7 +35,13 @@ def publish_interval(app: Flask) -> dt.timedelta:
     first = trigger.get_next_fire_time(None, utcnow())
     second = trigger.get_next_fire_time(first, first + dt.timedelta(seconds=1))
     assert first is not None and second is not None
-    return second - first
+    interval: dt.timedelta = second - first
+    return interval
+
+
+def retry_delay(failures: int) -> dt.timedelta:
+    """Backoff after `failures` failed runs in a row: 30 s, 1 min, 2 min, ... up to 30 min."""
+    return min(dt.timedelta(seconds=30 * 2 ** max(failures - 1, 0)), MAX_BACKOFF)
 
 
 def run_publication(app: Flask, progress: Any = None) -> RunReport | None:
@@ -48,14 +55,16 @@ def run_publication(app: Flask, progress: Any = None) -> RunReport | None:
                 return None
             try:
                 report = publish_once(
-                    db.session,
+                    db.session(),
                     key_store(app),
                     Policy.from_settings(settings),
                     app.config["FEED_DIR"],
                     settings["LOG_ORIGIN"],
                     publish_interval(app),
                     progress=progress or (lambda message: log.info("%s", message)),
+                    public_url=settings["PUBLIC_URL"],
                 )
+                webhooks.after_publication(db.session(), report.tree_size)
             except Exception as error:
                 db.session.rollback()
                 status["failures"] += 1
@@ -64,7 +73,13 @@ def run_publication(app: Flask, progress: Any = None) -> RunReport | None:
                 raise
             finally:
                 db.session.remove()
-    status.update(failures=0, last_error=None, last_success=utcnow().isoformat())
+    status.update(
+        failures=0,
+        last_error=None,
+        next_retry=None,
+        last_success=utcnow().isoformat(),
+        last_version=report.version,
+    )
     log.info("%s", report)
     return report
 
@@ -73,15 +88,18 @@ def _scheduled_run(app: Flask, scheduler: BaseScheduler) -> None:
     try:
         run_publication(app)
     except Exception:
-        failures = app.extensions["publisher_status"]["failures"]
-        delay = min(dt.timedelta(seconds=30 * 2 ** (failures - 1)), MAX_BACKOFF)
+        # Logged and counted by run_publication; here only the retry is scheduled.
+        status = app.extensions["publisher_status"]
+        retry_at = utcnow() + retry_delay(status["failures"])
+        status["next_retry"] = retry_at.isoformat()
         scheduler.add_job(
             _scheduled_run,
             "date",
-            run_date=utcnow() + delay,
+            run_date=retry_at,
             args=[app, scheduler],
             id="publish-retry",
             replace_existing=True,
+            misfire_grace_time=None,  # a retry is still wanted however late it runs
         )
 
 
@@ -99,31 +117,37 @@ def schedule(app: Flask, scheduler: BaseScheduler) -> None:
         next_run_time=utcnow() + dt.timedelta(seconds=1),
         replace_existing=True,
     )
+    webhooks.schedule(app, scheduler)
 
 
 def feed_freshness(app: Flask) -> tuple[bool, str]:
-    """Whether `index.json` exists and has not expired."""
-    index = Path(app.config["FEED_DIR"]) / "index.json"
+    """Whether `index.json` exists and has not expired; failed runs are named in the detail."""
+    ok, detail = _index_freshness(Path(app.config["FEED_DIR"]) / "index.json")
+    status = app.extensions.get("publisher_status", {})
+    if status.get("failures"):
+        detail += f"; last {status['failures']} run(s) failed ({status.get('last_error')})"
+        if status.get("next_retry"):
+            detail += f", retrying at {status['next_retry']}"
+    return ok, detail
+
+
+def _index_freshness(index: Path) -> tuple[bool, str]:
     try:
         signed = json.loads(index.read_bytes())["signed"]
+        expires = dt.datetime.strptime(signed["expires"], "%Y-%m-%dT%H:%M:%SZ")
     except FileNotFoundError:
         return False, "no feed published yet"
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, TypeError) as error:
         return False, f"index.json unreadable: {error}"
-    expires = dt.datetime.strptime(signed["expires"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-    failures = app.extensions.get("publisher_status", {}).get("failures", 0)
-    if expires <= utcnow():
+    if expires.replace(tzinfo=dt.UTC) <= utcnow():
         return False, f"feed version {signed['version']} expired at {signed['expires']}"
-    detail = f"feed version {signed['version']} valid until {signed['expires']}"
-    if failures:
-        detail += f"; last {failures} run(s) failed, retrying"
-    return True, detail
+    return True, f"feed version {signed['version']} valid until {signed['expires']}"
 
 
 def init_app(app: Flask) -> None:
     """Register the freshness check; start the in-process scheduler when configured."""
     register_check(app, "feed", lambda: feed_freshness(app))
-    if app.config["REGISTRY"]["SCHEDULER"] and not app.testing:
+    if app.config["REGISTRY"]["SCHEDULER"] and not app.testing and not app.config.get("CLI"):
         from apscheduler.schedulers.background import BackgroundScheduler
 
         scheduler = BackgroundScheduler(timezone=dt.UTC)

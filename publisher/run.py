@@ -1,17 +1,18 @@
 """One publication run: due transitions, the log checkpoint and tiles, then the feed files.
 
-Order matters for crash safety: database transitions commit first; then immutable files
-(tiles, snapshot, delta, FollowTheMoney) are written under their final names only once
-complete; then the mutable ones (atom, keys, checkpoint); `index.json` is written last. A run
-killed anywhere leaves the previous index pointing at complete files, and the next run
-finishes the work (immutable files already written are identical and are kept).
+Order matters for crash safety: database transitions commit first (each in its own
+transaction, so a kill loses none and doubles none); the checkpoint is signed and the tiles
+written under their final names only once complete; then the feed files of a new version
+(publisher/feed_files.py), `index.json` last. A run killed anywhere leaves the previous index
+pointing at complete files, and the next run finishes the work under a fresh version number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,18 +20,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from publisher.writers import (
-    build_index,
-    write_atom,
-    write_atomic,
-    write_delta,
-    write_ftm,
-    write_immutable,
-    write_index,
-    write_keys,
-    write_snapshot_csv,
-    write_snapshot_jsonl,
-)
+from publisher.feed_files import timed, write_feed
+from publisher.versions import RESERVED
+from publisher.writers import write_immutable
 from registry import audit, workflow
 from registry.actors import SYSTEM
 from registry.errors import Conflict
@@ -40,22 +32,23 @@ from registry.models import (
     EntryRevision,
     FeedVersion,
     Listing,
-    LogEvent,
     LogTile,
     SignedCheckpoint,
     utcnow,
 )
 from registry.policy import Policy
 from registry.publication import open_log
-from registry.signing import sign_envelope
+from registry.timestamps import format_timestamp
 from registry.transaction import atomic
 
 Progress = Callable[[str], None]
 
+__all__ = ["RunReport", "publication_lag", "publish_once", "write_feed"]
+
 
 @dataclass
 class RunReport:
-    """What one run did."""
+    """What one run did, and how long each step took (seconds)."""
 
     version: int = 0
     tree_size: int = 0
@@ -63,6 +56,7 @@ class RunReport:
     expired: list[str] = field(default_factory=list)
     reviews_started: int = 0
     purged: int = 0
+    steps: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return (
@@ -70,6 +64,10 @@ class RunReport:
             f"{len(self.published)} published, {len(self.expired)} expired, "
             f"{self.reviews_started} moved to review, {self.purged} purged"
         )
+
+    def step(self, name: str) -> AbstractContextManager[None]:
+        """Time the block as step `name`."""
+        return timed(self.steps, name)
 
 
 def apply_due_transitions(
@@ -158,95 +156,15 @@ def write_tiles(session: Session, feed_dir: Path) -> int:
     return written
 
 
-def _published_bundles(session: Session) -> Iterator[dict[str, Any]]:
-    """Current signed bundles of published listings, sorted by entry id, streamed."""
-    rows = session.execute(
-        select(EntryRevision.bundle)
-        .join(Listing, Listing.id == EntryRevision.listing_id)
-        .where(Listing.state == "published", EntryRevision.revision == Listing.revision)
-        .order_by(EntryRevision.entry_id)
-        .execution_options(yield_per=1000)
-    )
-    for (bundle,) in rows:
-        if bundle is not None:
-            yield bundle
-
-
-def _events(session: Session, start: int, end: int | None = None) -> Iterator[dict[str, Any]]:
-    """Log events with their entry content (None once purged), in seq order."""
-    query = (
-        select(LogEvent.leaf, EntryRevision.bundle)
-        .outerjoin(
-            EntryRevision,
-            (EntryRevision.entry_id == LogEvent.entry_id)
-            & (EntryRevision.revision == LogEvent.revision),
-        )
-        .where(LogEvent.seq >= start)
-        .order_by(LogEvent.seq)
-    )
-    if end is not None:
-        query = query.where(LogEvent.seq < end)
-    for leaf, bundle in session.execute(query.execution_options(yield_per=1000)):
-        yield json.loads(leaf) | {"bundle": bundle}
-
-
-def _latest_version(session: Session, feed_dir: Path) -> tuple[int, int]:
-    """The last feed version (database or disk, whichever is newer) and its tree size."""
-    row = session.execute(
-        select(FeedVersion.version, FeedVersion.tree_size).order_by(FeedVersion.version.desc())
-    ).first()
-    version, size = (row[0], row[1]) if row else (0, 0)
-    index = feed_dir / "index.json"
-    if index.exists():
-        signed = json.loads(index.read_bytes())["signed"]
-        disk_version = int(signed["version"])
-        if disk_version > version:
-            version = disk_version
-            size = int(signed["checkpoint"].split("\n")[1])
-    return version, size
-
-
-def write_feed(
-    session: Session,
-    keys: KeyStore,
-    feed_dir: Path,
-    checkpoint: SignedCheckpoint,
-    now: dt.datetime,
-    interval: dt.timedelta,
-    progress: Progress,
-) -> int:
-    """Write every feed file for a new version, `index.json` last; return the version."""
-    previous, previous_size = _latest_version(session, feed_dir)
-    version = previous + 1
-    progress(f"writing feed version {version}")
-    resources = [
-        write_snapshot_jsonl(feed_dir, version, _published_bundles(session)),
-        write_snapshot_csv(feed_dir, version, _published_bundles(session)),
-        write_ftm(feed_dir, version, _published_bundles(session)),
-    ]
-    delta = write_delta(
-        feed_dir, previous, version, _events(session, previous_size, checkpoint.tree_size)
-    )
-    latest_start = max(0, checkpoint.tree_size - 100)
-    resources.append(
-        write_atom(feed_dir, _events(session, latest_start, checkpoint.tree_size), updated=now)
-    )
-    write_keys(feed_dir, keys.public_keys())
-    write_atomic(feed_dir / "log" / "checkpoint", checkpoint.note.encode())
-    issued = now.replace(microsecond=0)
-    signed = build_index(version, issued, issued + 2 * interval, checkpoint.note, resources, delta)
-    write_index(feed_dir, sign_envelope("ipl.feed-index/v1", signed, keys.current("index")))
-    with atomic(session):
-        session.merge(
-            FeedVersion(
-                version=version,
-                issued_at=issued,
-                expires=issued + 2 * interval,
-                tree_size=checkpoint.tree_size,
-                index_sha256="",
-            )
-        )
-    return version
+def remove_stale_temporaries(feed_dir: Path) -> int:
+    """Delete temporary files left by a killed run (only the lock holder writes here)."""
+    removed = 0
+    for directory, _subdirectories, names in os.walk(feed_dir):
+        for name in names:
+            if name.startswith(".") and name.endswith(".tmp"):
+                (Path(directory) / name).unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 def publish_once(
@@ -258,28 +176,46 @@ def publish_once(
     interval: dt.timedelta,
     now: dt.datetime | None = None,
     progress: Progress = lambda _message: None,
+    public_url: str | None = None,
 ) -> RunReport:
     """Run one publication: transitions, checkpoint, tiles, feed files, signed index."""
     now = now or utcnow()
     feed = Path(feed_dir)
     report = RunReport()
+    remove_stale_temporaries(feed)
     progress("applying due transitions")
-    apply_due_transitions(session, keys, policy, now.date(), report)
+    with report.step("transitions"):
+        apply_due_transitions(session, keys, policy, now.date(), report)
     progress("signing the log checkpoint")
-    checkpoint = sign_new_checkpoint(session, keys, origin)
+    with report.step("checkpoint"):
+        checkpoint = sign_new_checkpoint(session, keys, origin)
     report.tree_size = checkpoint.tree_size
     progress(f"writing log tiles ({checkpoint.tree_size} events)")
-    write_tiles(session, feed)
-    report.version = write_feed(session, keys, feed, checkpoint, now, interval, progress)
+    with report.step("tiles"):
+        write_tiles(session, feed)
+    with report.step("feed"):
+        report.version = write_feed(
+            session, keys, feed, checkpoint, now, interval, progress, public_url, report.steps
+        )
     return report
 
 
 def publication_lag(session: Session) -> dict[str, Any]:
-    """Approved listings waiting for publication, and the oldest approval date."""
+    """Approved listings waiting for publication, the oldest approval, the last feed version."""
     count, oldest = session.execute(
         select(func.count(), func.min(Listing.approved_on)).where(Listing.state == "approved")
     ).one()
+    last = session.scalar(
+        select(FeedVersion)
+        .where(FeedVersion.index_sha256 != RESERVED)
+        .order_by(FeedVersion.version.desc())
+        .limit(1)
+    )
     return {
         "approved_waiting": int(count),
-        "oldest_approved_on": oldest.isoformat() if oldest else None,
+        "oldest_approved_on": oldest,
+        "feed_version": last.version if last else None,
+        "feed_issued_at": format_timestamp(last.issued_at) if last else None,
+        "feed_expires": format_timestamp(last.expires) if last else None,
+        "tree_size": last.tree_size if last else None,
     }

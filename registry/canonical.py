@@ -154,3 +154,6 @@ def loads_strict(data: str | bytes) -> Any:
     except ValueError as error:
         # Python refuses integers with more than 4300 digits as a ValueError.
         raise InvalidValue("json", f"not acceptable JSON: {error}") from None
+    except RecursionError:
+        # Thousands of nested arrays exhaust the parser's stack: refuse them like bad JSON.
+        raise InvalidValue("json", "not acceptable JSON: nested too deeply") from None

@@ -54,7 +54,18 @@ class CaseInput:
     sectors: Sequence[str] = field(default_factory=list)
 
 
-def _check_case(data: CaseInput) -> tuple[str, str, list[str]]:
+@dataclass(frozen=True)
+class CheckedCase:
+    """A case whose fields passed the checks, with its text normalised as it will be stored."""
+
+    data: CaseInput
+    authority: str
+    document_number: str
+    patents: tuple[str, ...]
+
+
+def check_case(data: CaseInput) -> CheckedCase:
+    """Check every field of a case; InvalidValue names the first one that is wrong."""
     if data.kind not in CASE_KINDS:
         raise InvalidValue("kind", f"unknown kind {data.kind!r}; expected {', '.join(CASE_KINDS)}")
     if data.performance_status not in PERFORMANCE_STATUSES:
@@ -73,53 +84,86 @@ def _check_case(data: CaseInput) -> tuple[str, str, list[str]]:
     patents = [validate_patent_number(p, f"patents[{i}]") for i, p in enumerate(data.patents)]
     if len(set(patents)) != len(patents):
         raise InvalidValue("patents", "the same patent is listed twice")
-    return authority, document, patents
+    return CheckedCase(data, authority, document, tuple(patents))
+
+
+def _new_case(checked: CheckedCase, subject_id: int) -> EnforcementCase:
+    data = checked.data
+    return EnforcementCase(
+        subject_id=subject_id,
+        kind=data.kind,
+        authority=checked.authority,
+        document_number=checked.document_number,
+        decided_on=data.decided_on,
+        effective_on=data.effective_on,
+        act_start=data.act_start,
+        act_end=data.act_end,
+        infringement_found=data.infringement_found,
+        deliberate=data.deliberate,
+        punitive_damages=data.punitive_damages,
+        performance_deadline=data.performance_deadline,
+        performance_status=data.performance_status,
+        sectors=sorted(set(data.sectors)),
+        patents=[CasePatent(patent_number=p) for p in checked.patents],
+    )
+
+
+def check_case_rules(checked: CheckedCase, label: int) -> None:
+    """Run the rules' consistency checks (date order, findings) on a case not stored yet.
+
+    The rules name a case by its id; `label` stands in for it in the error message.
+    """
+    draft = _new_case(checked, subject_id=0)
+    draft.id = label
+    case_facts(draft, [])
+
+
+def recorded_case_id(session: Session, authority: str, document_number: str) -> int | None:
+    """The id of the case already recorded under this authority and document number."""
+    return session.scalar(
+        select(EnforcementCase.id).where(
+            EnforcementCase.authority == authority,
+            EnforcementCase.document_number == document_number,
+        )
+    )
+
+
+def add_case(
+    session: Session, actor: Actor, subject_id: int, checked: CheckedCase
+) -> EnforcementCase:
+    """Insert a checked case inside the caller's transaction; a recorded document conflicts."""
+    get_subject(session, subject_id)
+    duplicate = recorded_case_id(session, checked.authority, checked.document_number)
+    if duplicate is not None:
+        raise Conflict(
+            f"document {checked.document_number} of {checked.authority} is already recorded "
+            f"as case {duplicate}"
+        )
+    case = _new_case(checked, subject_id)
+    session.add(case)
+    session.flush()
+    case_facts(case, [])  # the rules' own consistency checks (date order, findings)
+    audit.record(
+        session,
+        actor=actor.name,
+        action="case.record",
+        object_type="case",
+        object_id=case.id,
+        after={
+            "subject_id": subject_id,
+            "document_number": case.document_number,
+            "kind": case.kind,
+        },
+    )
+    return case
 
 
 def record_case(session: Session, actor: Actor, data: CaseInput) -> EnforcementCase:
     """Record an enforcement case against a subject after checking every field."""
     actor.require("case.record")
-    authority, document, patents = _check_case(data)
+    checked = check_case(data)
     with atomic(session):
-        get_subject(session, data.subject_id)
-        duplicate = session.scalar(
-            select(EnforcementCase.id).where(
-                EnforcementCase.authority == authority,
-                EnforcementCase.document_number == document,
-            )
-        )
-        if duplicate is not None:
-            raise Conflict(
-                f"document {document} of {authority} is already recorded as case {duplicate}"
-            )
-        case = EnforcementCase(
-            subject_id=data.subject_id,
-            kind=data.kind,
-            authority=authority,
-            document_number=document,
-            decided_on=data.decided_on,
-            effective_on=data.effective_on,
-            act_start=data.act_start,
-            act_end=data.act_end,
-            infringement_found=data.infringement_found,
-            deliberate=data.deliberate,
-            punitive_damages=data.punitive_damages,
-            performance_deadline=data.performance_deadline,
-            performance_status=data.performance_status,
-            sectors=sorted(set(data.sectors)),
-            patents=[CasePatent(patent_number=p) for p in patents],
-        )
-        session.add(case)
-        session.flush()
-        case_facts(case, [])  # the rules' own consistency checks (date order, findings)
-        audit.record(
-            session,
-            actor=actor.name,
-            action="case.record",
-            object_type="case",
-            object_id=case.id,
-            after={"subject_id": case.subject_id, "document_number": document, "kind": case.kind},
-        )
+        case = add_case(session, actor, data.subject_id, checked)
     return case
 
 

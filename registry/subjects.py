@@ -59,7 +59,8 @@ def latin_form(name: str, kind: str) -> str:
     return " ".join(s.capitalize() for s in syllables)
 
 
-def _validated(data: SubjectInput) -> tuple[dict[str, object], list[Identifier]]:
+def check_subject(data: SubjectInput) -> tuple[dict[str, object], list[Identifier]]:
+    """Check every field of a subject: the column values to store and its identifiers."""
     if data.kind not in SUBJECT_KINDS:
         raise InvalidValue(
             "kind", f"unknown kind {data.kind!r}; expected {', '.join(SUBJECT_KINDS)}"
@@ -117,33 +118,41 @@ def find_by_identifier(session: Session, identifier: Identifier) -> Subject | No
     )
 
 
+def add_subject(
+    session: Session, actor: Actor, fields: dict[str, object], identifiers: Sequence[Identifier]
+) -> Subject:
+    """Insert a checked subject inside the caller's transaction; a known identifier conflicts."""
+    for identifier in identifiers:
+        existing = find_by_identifier(session, identifier)
+        if existing is not None:
+            raise Conflict(
+                f"identifier {identifier.scheme} {identifier.public_value()} already belongs "
+                f"to subject {existing.id}"
+            )
+    subject = Subject(**fields)
+    subject.identifiers = [
+        SubjectIdentifier(scheme=i.scheme, scheme_name=i.name or "", value=i.value)
+        for i in identifiers
+    ]
+    session.add(subject)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.name,
+        action="subject.record",
+        object_type="subject",
+        object_id=subject.id,
+        after={"kind": subject.kind, "name": subject.name},
+    )
+    return subject
+
+
 def record_subject(session: Session, actor: Actor, data: SubjectInput) -> Subject:
     """Record a new subject; an identifier already on record is a conflict."""
     actor.require("subject.record")
-    fields, identifiers = _validated(data)
+    fields, identifiers = check_subject(data)
     with atomic(session):
-        for identifier in identifiers:
-            existing = find_by_identifier(session, identifier)
-            if existing is not None:
-                raise Conflict(
-                    f"identifier {identifier.scheme} {identifier.public_value()} already belongs "
-                    f"to subject {existing.id}"
-                )
-        subject = Subject(**fields)
-        subject.identifiers = [
-            SubjectIdentifier(scheme=i.scheme, scheme_name=i.name or "", value=i.value)
-            for i in identifiers
-        ]
-        session.add(subject)
-        session.flush()
-        audit.record(
-            session,
-            actor=actor.name,
-            action="subject.record",
-            object_type="subject",
-            object_id=subject.id,
-            after={"kind": subject.kind, "name": subject.name},
-        )
+        subject = add_subject(session, actor, fields, identifiers)
     return subject
 
 

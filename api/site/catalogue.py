@@ -59,6 +59,9 @@ def current_catalogue(session: Session) -> Catalogue:
     if cached is not None and cached.version == version:
         return cached
     with _rebuilding:
+        cached = current_app.extensions.get(EXTENSION_KEY)
+        if cached is not None and cached.version == version:
+            return cached  # another thread rebuilt it while this one waited
         entries = tuple(sorted(load_entries(session), key=_listing_order, reverse=True))
         catalogue = Catalogue(
             version=version,

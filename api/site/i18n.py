@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from flask_babel import Babel, get_locale, refresh
+from werkzeug.wrappers import Response
 
 from api.site.redaction import redact_id_numbers
 
@@ -36,7 +37,13 @@ def current_language() -> str:
 
 
 def remember_language(response: Response) -> Response:
-    """Keep an explicit `?lang=` choice in a cookie so later pages stay in that language."""
+    """Keep an explicit `?lang=` choice in a cookie so later pages stay in that language.
+
+    The page's language depends on the Accept-Language header and the cookie, so shared
+    caches are told to keep one copy per value of each.
+    """
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
     chosen = request.args.get("lang")
     if chosen in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != chosen:
         response.set_cookie(

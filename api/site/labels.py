@@ -34,7 +34,7 @@ SECTORS: Mapping[str, LazyString] = {
     "environment": _l("Environment"),
     "production_safety": _l("Production safety"),
     "internet": _l("Internet"),
-    "exhibition": _l("Exhibitions and trade fairs"),
+    "exhibition": _l("Exhibitions"),
     "import_export": _l("Import and export"),
     "other": _l("Other sectors"),
 }
@@ -63,6 +63,14 @@ EVENTS: Mapping[str, LazyString] = {
     "listed": _l("Listing"),
     "amended": _l("Correction"),
     "removed": _l("Removal"),
+}
+
+FEED_FILES: Mapping[str, LazyString] = {
+    "snapshot": _l("All current entries, signed (JSON Lines)"),
+    "snapshot_csv": _l("All current entries as a spreadsheet (CSV)"),
+    "ftm": _l("All current entries as FollowTheMoney entities"),
+    "delta": _l("Changes since the previous version, with entry content (JSON Lines)"),
+    "atom": _l("Latest listings and removals (Atom feed)"),
 }
 
 MATCH_FEATURES: Mapping[str, LazyString] = {

@@ -38,9 +38,6 @@ class NameIndex:
         listed = [name for entry in entries if (name := _listed_name(entry)) is not None]
         self._index = MatchIndex.build(listed)
 
-    def __len__(self) -> int:
-        return len(self._index)
-
     def search(self, text: str) -> list[NameMatch]:
         """Entries whose names resemble `text`, best first."""
         if not text.strip() or not len(self._index):
@@ -59,10 +56,11 @@ def _listed_name(entry: PublicEntry) -> ListedName | None:
         return None
     region = subject.get("region")
     aliases = subject.get("aliases") or []
+    kind = subject.get("kind")
     try:
         return ListedName(
             entry_id=entry.entry_id,
-            kind=subject.get("kind") if subject.get("kind") in KINDS else "legal_person",
+            kind=kind if isinstance(kind, str) and kind in KINDS else "legal_person",
             name=name,
             latin=subject.get("name_latin") or None,
             aliases=tuple(a for a in aliases if isinstance(a, str) and a.strip()),

@@ -9,7 +9,8 @@ from typing import Any
 
 from api.site.catalogue import Catalogue
 from api.site.queries import PublicEntry
-from api.site.search_query import SearchRequest, SearchTerm, compact
+from api.site.redaction import compact
+from api.site.search_query import SearchRequest, SearchTerm
 
 PAGE_SIZE = 20
 

@@ -21,7 +21,8 @@ TermKind = Literal["empty", "entry_id", "id_number", "text"]
 
 _ENTRY_ID = re.compile(r"IPL-\d{4}-\d{1,12}")
 _MASKED_ID_NUMBER = re.compile(r"\d{4}\*+\d{3}[\dX]")
-_YEAR = re.compile(r"\d{4}")
+_YEAR = re.compile(r"[0-9]{4}")
+_PAGE = re.compile(r"[0-9]{1,5}")
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def parse_search(args: Mapping[str, str]) -> tuple[SearchRequest, dict[str, str]
 def _parse_page(raw: str, errors: dict[str, str]) -> int:
     if not raw:
         return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    if not _PAGE.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
         errors["page"] = _("Page must be a whole number from 1 to %(n)d.", n=MAX_PAGE)
         return 1
     return int(raw)

@@ -49,7 +49,7 @@ def compute_statistics(
     by_sector = [(code, sectors[code]) for code in SECTORS if sectors[code]]
     by_sector += sorted((code, n) for code, n in sectors.items() if code not in SECTORS)
     # Largest first; the unknown province (None) always last.
-    by_province = sorted(
+    by_province: list[tuple[str | None, int]] = sorted(
         ((code, n) for code, n in provinces.items() if code is not None),
         key=lambda item: (-item[1], item[0] or ""),
     )

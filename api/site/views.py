@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from api.extensions import db, limiter
 from api.site import charts, labels
 from api.site.catalogue import current_catalogue
+from api.site.downloads import FEED_URL, human_size, read_feed_head
 from api.site.i18n import (
     HTML_LANG,
     LANGUAGE_NAMES,
@@ -29,13 +30,14 @@ from api.site.queries import (
     listings_by_month,
     recent_entries,
 )
+from api.site.redaction import compact, redact_id_numbers
 from api.site.regions import province_name, region_label
 from api.site.search import facets, run_search
-from api.site.redaction import compact, redact_id_numbers
 from api.site.search_query import parse_search
 from api.site.statistics import compute_statistics
 from registry.models import SECTORS
 from registry.periods import PeriodsConfig, restoration_allowed_from
+from registry.policy import Policy
 
 bp = Blueprint(
     "site",
@@ -56,26 +58,13 @@ def _search_limit() -> str:
     return str(current_app.config.get("SITE_SEARCH_RATE_LIMIT", DEFAULT_SEARCH_LIMIT))
 
 
-def _periods() -> PeriodsConfig:
-    settings = current_app.config.get("REGISTRY", {})
-    return PeriodsConfig(
-        listing_years=settings.get("LISTING_YEARS", PeriodsConfig.listing_years),
-        restoration_min_years=settings.get(
-            "RESTORATION_MIN_YEARS", PeriodsConfig.restoration_min_years
-        ),
-        objection_decision_days=settings.get(
-            "OBJECTION_DECISION_DAYS", PeriodsConfig.objection_decision_days
-        ),
-    )
-
-
 def _scheme_label(identifier: dict[str, Any]) -> str:
     if identifier.get("scheme") == "other" and identifier.get("name"):
         return str(identifier["name"])
     return labels.label(labels.ID_SCHEMES, identifier.get("scheme"))
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _site_context() -> dict[str, Any]:
     language = current_language()
     return {
@@ -95,6 +84,8 @@ def _site_context() -> dict[str, Any]:
         "ground_title": lambda code: labels.label(labels.GROUND_TITLES, code),
         "ground_explanation": lambda code: str(labels.GROUND_EXPLANATIONS.get(code, "")),
         "region_label": lambda code: region_label(code, language),
+        "feed_file_label": lambda name: labels.label(labels.FEED_FILES, name),
+        "human_size": human_size,
     }
 
 
@@ -121,8 +112,7 @@ def search() -> Response | tuple[str, int] | str:
     text = request.args.get("q", "")
     if redact_id_numbers(text) != text:
         # A full ID number must not stay in the page, the address bar or the history.
-        args = request.args.to_dict()
-        args["q"] = redact_id_numbers(text)
+        args: dict[str, Any] = {**request.args.to_dict(), "q": redact_id_numbers(text)}
         return redirect(url_for("site.search", **args), 303)
     search_request, errors = parse_search(request.args)
     catalogue = current_catalogue(db.session)
@@ -146,7 +136,7 @@ def entry(entry_id: str) -> str:
     found = find_entry(db.session, compact(entry_id))
     if found is None:
         abort(404)
-    periods = _periods()
+    periods = Policy.from_settings(current_app.config["REGISTRY"]).periods
     return render_template(
         "site/entry.html",
         entry=found,
@@ -156,6 +146,8 @@ def entry(entry_id: str) -> str:
         restoration_from=_restoration_from(found, periods),
         proof_url=lambda event: _proof_url(found, event),
         bundle_text=json.dumps(found.bundle, ensure_ascii=False, indent=2, sort_keys=True),
+        keys_url=KEYS_URL,
+        keys_fallback_url=f"{FEED_URL}keys.json",
     )
 
 
@@ -190,6 +182,16 @@ def verify() -> str:
         feed_url=f"{root}/feed/",
         api_root=f"{root}{API_ROOT}",
         keys_url=KEYS_URL,
+    )
+
+
+@bp.get("/downloads")
+def downloads() -> str:
+    """The files of the current disclosure feed, for people (machines read /feed/ directly)."""
+    return render_template(
+        "site/downloads.html",
+        head=read_feed_head(current_app.config["FEED_DIR"]),
+        feed_url=FEED_URL,
     )
 
 

@@ -1,13 +1,14 @@
 """Name matching for screening and search: pure functions and an in-memory index, no database.
 
-Pipeline: normalize (clean text, strip legal forms) -> forms (region, trade name, industry,
-Latin tokens) -> similarity (compare two forms) -> score (features and explanations) ->
-index (blocking, identifier lookup, `MatchIndex.screen`).
+Pipeline: text (fold characters) and pinyin -> normalize (strip legal forms) -> regions and
+forms (region, trade name, industry, Latin tokens) -> similarity (compare two forms) -> score
+(features and explanations) -> index (blocking, identifier lookup, `MatchIndex.screen`).
 """
 
 from registry.matching.forms import NameForm, name_keys, parse_name
 from registry.matching.index import DEFAULT_LIMIT, DEFAULT_THRESHOLD, MatchIndex
-from registry.matching.normalize import Pinyin, normalize_name, to_pinyin
+from registry.matching.normalize import normalize_name
+from registry.matching.pinyin import Pinyin, to_pinyin
 from registry.matching.records import (
     KINDS,
     SINGLE_VALUED_SCHEMES,

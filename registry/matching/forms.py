@@ -9,28 +9,26 @@ industry words mapped to shared tokens so that "Technology", "Keji" and 科技 m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from registry.matching.normalize import (
-    clean_text,
-    contains_han,
     is_legal_form,
     normalize_name,
-    replace_brackets,
     strip_han_legal_forms,
     strip_han_suffixes,
     strip_latin_legal_forms,
-    to_pinyin,
-    tokenize,
 )
+from registry.matching.pinyin import pinyin_of_clean, to_pinyin
 from registry.matching.regions import (
     han_place,
     latin_region_codes,
     split_han_region,
     split_latin_region,
 )
+from registry.matching.text import clean_text, contains_han, replace_brackets, tokenize
 from registry.matching.vocabulary import COMPOUND_SURNAMES, INDUSTRY_GROUPS
 
 _HAN_INDUSTRY: dict[str, tuple[str, ...]] = {
@@ -39,10 +37,11 @@ _HAN_INDUSTRY: dict[str, tuple[str, ...]] = {
 _HAN_INDUSTRY_WORDS = frozenset(_HAN_INDUSTRY)
 # Short names without an industry word are read as personal names (surname + given name).
 _MAX_PERSONAL_NAME = 4
-# A misspelt English industry word ("Tecnology") still counts when it is this close.
-_FUZZY_INDUSTRY_CUTOFF = 80
-_FUZZY_INDUSTRY_MIN_LENGTH = 5
-_LONGEST_PHRASE = 4
+# Misspelt English industry words are recognised from this length (shorter ones are too
+# easily another word: "Tower" is not "Power").
+_FUZZY_INDUSTRY_MIN_LENGTH = 6
+_TWO_SLIP_LENGTH = 9
+_LONGEST_INDUSTRY_PHRASE = 4  # words: "science and technology"
 
 
 def _latin_industry() -> dict[str, tuple[str, ...]]:
@@ -86,6 +85,16 @@ class NameForm:
         """True if nothing comparable is left (the name was only punctuation or a legal form)."""
         return not self.core
 
+    @cached_property
+    def distinct_joined(self) -> str:
+        """The distinctive words run together."""
+        return "".join(self.distinct)
+
+    @cached_property
+    def distinct_spaced(self) -> str:
+        """The distinctive words separated by spaces."""
+        return " ".join(self.distinct)
+
 
 @lru_cache(maxsize=131072)
 def parse_name(name: str) -> NameForm:
@@ -114,13 +123,13 @@ def _parse_han(text: str, bracket_regions: frozenset[str]) -> NameForm:
     trade, industry_words = strip_han_suffixes(core, _HAN_INDUSTRY_WORDS)
     sector = tuple(token for word in industry_words for token in _HAN_INDUSTRY[word])
     if industry_words:
-        distinct: tuple[str, ...] = (to_pinyin(trade).joined,)
+        distinct: tuple[str, ...] = (pinyin_of_clean(trade).joined,)
     elif len(core) <= _MAX_PERSONAL_NAME and core.isalpha():
         surname = core[:2] if core[:2] in COMPOUND_SURNAMES else core[:1]
-        distinct = (to_pinyin(surname).joined, to_pinyin(core[len(surname) :]).joined)
+        distinct = (pinyin_of_clean(surname).joined, pinyin_of_clean(core[len(surname) :]).joined)
     else:
-        distinct = (to_pinyin(core).joined,)
-    words = distinct + tuple(to_pinyin(word).joined for word in industry_words)
+        distinct = (pinyin_of_clean(core).joined,)
+    words = distinct + tuple(pinyin_of_clean(word).joined for word in industry_words)
     return NameForm(
         han=True,
         regions=prefix_regions | bracket_regions,
@@ -157,11 +166,20 @@ def _split_industry_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], tupl
 
     Returns the distinctive words and the industry words as shared tokens.
     """
+    distinct, sector = _scan_industry_words(words)
+    if not distinct and words:
+        # Every word looks like an industry word ("Tongxin Xinxi" for 通鑫信息): the first
+        # one is the trade name, as it comes first in a name.
+        return (words[0],), _scan_industry_words(words[1:])[1]
+    return distinct, sector
+
+
+def _scan_industry_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     distinct: list[str] = []
     sector: list[str] = []
     position = 0
     while position < len(words):
-        for size in range(min(_LONGEST_PHRASE, len(words) - position), 0, -1):
+        for size in range(min(_LONGEST_INDUSTRY_PHRASE, len(words) - position), 0, -1):
             tokens = _LATIN_INDUSTRY.get("".join(words[position : position + size]))
             if tokens:
                 sector.extend(tokens)
@@ -174,7 +192,8 @@ def _split_industry_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], tupl
                 sector.extend(tokens)
             else:
                 head, tail = _split_pinyin_industry(word)
-                distinct.append(head)
+                if head:
+                    distinct.append(head)
                 sector.extend(tail)
             position += 1
     return tuple(distinct), tuple(sector)
@@ -183,10 +202,15 @@ def _split_industry_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], tupl
 def _split_pinyin_industry(word: str) -> tuple[str, tuple[str, ...]]:
     """Split industry words off the end of pinyin run together: huaxingkeji -> huaxing, keji."""
     tail: list[str] = []
-    while len(word) > _MIN_PINYIN_HEAD:
+    while word:
+        if word in _PINYIN_INDUSTRY:  # nothing but industry words ("xinxijishu")
+            tail[:0] = _PINYIN_INDUSTRY[word]
+            return "", tuple(tail)
         room = len(word) - _MIN_PINYIN_HEAD
-        size = next((n for n in range(min(room, _LONGEST_PINYIN), 1, -1)
-                     if word[-n:] in _PINYIN_INDUSTRY), 0)
+        size = next(
+            (n for n in range(min(room, _LONGEST_PINYIN), 1, -1) if word[-n:] in _PINYIN_INDUSTRY),
+            0,
+        )
         if not size:
             break
         tail[:0] = _PINYIN_INDUSTRY[word[-size:]]
@@ -195,11 +219,14 @@ def _split_pinyin_industry(word: str) -> tuple[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=65536)
-def _fuzzy_industry_word(token: str) -> tuple[str, ...] | None:
-    if len(token) < _FUZZY_INDUSTRY_MIN_LENGTH or not token.isalpha():
+def _fuzzy_industry_word(word: str) -> tuple[str, ...] | None:
+    """The industry tokens of a misspelt English industry word ("Tecnology"), if it is one."""
+    if len(word) < _FUZZY_INDUSTRY_MIN_LENGTH or not word.isalpha():
         return None
+    # One slip (a transposition counts as one) in words up to eight letters, two in longer.
+    allowed = 1 if len(word) < _TWO_SLIP_LENGTH else 2
     best = process.extractOne(
-        token, _ENGLISH_INDUSTRY_WORDS, scorer=fuzz.ratio, score_cutoff=_FUZZY_INDUSTRY_CUTOFF
+        word, _ENGLISH_INDUSTRY_WORDS, scorer=OSA.distance, score_cutoff=allowed
     )
     return _LATIN_INDUSTRY[best[0]] if best else None
 

@@ -73,8 +73,9 @@ class ListedName:
             raise InvalidValue("name", "must be a non-empty string")
         if self.latin is not None and not isinstance(self.latin, str):
             raise InvalidValue("latin", "must be a string or absent")
-        if not all(isinstance(alias, str) for alias in self.aliases):
+        if isinstance(self.aliases, str) or not all(isinstance(a, str) for a in self.aliases):
             raise InvalidValue("aliases", "must be a list of strings")
+        object.__setattr__(self, "aliases", tuple(self.aliases))
         object.__setattr__(self, "identifiers", _check_identifiers(self.identifiers, "identifiers"))
         if self.region is not None:
             _check_region(self.region, "region")

@@ -13,10 +13,10 @@ and get a stand-in code that agrees only with the same place name; a subject's o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
-from registry.matching.normalize import to_pinyin
+from registry.matching.pinyin import to_pinyin
 from registry.matching.vocabulary import LATIN_REGION_SUFFIXES
 
 # (root, division code, needs a suffix). Districts need their suffix (南山区), because a bare
@@ -85,10 +85,12 @@ _LATIN_ALIASES: dict[str, str] = {
 }
 
 # Two or three characters and 市/县 at the start of a name: a place the table does not know.
-# 市场 (market) is an industry word, not a city.
-_UNKNOWN_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}?[市县](?!场)")
+# 市场 (market) and 市政 (municipal works) are industry words, not cities.
+_UNKNOWN_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}?[市县](?![场政])")
 
-_HAN_ROOTS: dict[str, tuple[str, bool]] = {root: (code, needs) for root, code, needs in _REGION_TABLE}
+_HAN_ROOTS: dict[str, tuple[str, bool]] = {
+    root: (code, needs) for root, code, needs in _REGION_TABLE
+}
 _MAX_ROOT = max(len(root) for root in _HAN_ROOTS)
 # The core that remains after a prefix must keep this many characters, or the "prefix" was
 # really the whole name (a company called 中山 is not "the city of Zhongshan").
@@ -106,6 +108,13 @@ def _latin_roots() -> dict[str, frozenset[str]]:
 
 
 _LATIN_ROOTS = _latin_roots()
+# Places written as one word with their suffix ("shenzhenshi") are looked up directly too.
+_LATIN_PLACES: dict[str, frozenset[str]] = {
+    **{root + suffix: codes for root, codes in _LATIN_ROOTS.items()
+       for suffix in LATIN_REGION_SUFFIXES},
+    **_LATIN_ROOTS,
+}
+_LONGEST_PLACE = 4  # syllables: wu lu mu qi
 
 
 def split_han_region(text: str) -> tuple[frozenset[str], str]:
@@ -164,18 +173,18 @@ def split_latin_region(tokens: Sequence[str]) -> tuple[frozenset[str], tuple[str
     """Strip region names (and "shi", "city" ...) from both ends of a Latin token list."""
     codes: set[str] = set()
     start, end = 0, len(tokens)
-    while start < end:
-        matched = _latin_region_at(tokens, start, end, forward=True)
-        if matched is None or end - (start + matched[0]) < 1:
-            break
-        codes |= matched[1]
-        start += matched[0]
     while end - start > 1:
-        matched = _latin_region_at(tokens, start, end, forward=False)
-        if matched is None or (end - matched[0]) - start < 1:
+        size, found = _place_at_start(tokens, start, end)
+        if not size or end - (start + size) < 1:
             break
-        codes |= matched[1]
-        end -= matched[0]
+        codes |= found
+        start += size
+    while end - start > 1:
+        size, found = _place_at_end(tokens, start, end)
+        if not size or end - size - start < 1:
+            break
+        codes |= found
+        end -= size
     return frozenset(codes), tuple(tokens[start:end])
 
 
@@ -186,38 +195,43 @@ def latin_region_codes(tokens: Sequence[str]) -> frozenset[str] | None:
     return codes if codes and rest == ("__",) else None
 
 
-def _latin_region_at(
-    tokens: Sequence[str], start: int, end: int, *, forward: bool
-) -> tuple[int, frozenset[str]] | None:
-    """Match a region (root of up to 4 syllables, then optional suffix tokens) at one end."""
-    window = tokens[start:end] if forward else list(reversed(tokens[start:end]))
+def _place_at_start(tokens: Sequence[str], start: int, end: int) -> tuple[int, frozenset[str]]:
+    """(tokens used, codes) for a place of up to four syllables, then "shi", "city" ..."""
+    for size in range(min(_LONGEST_PLACE, end - start), 0, -1):
+        found = _LATIN_PLACES.get("".join(tokens[start : start + size]))
+        if found:
+            while start + size < end and tokens[start + size] in LATIN_REGION_SUFFIXES:
+                size += 1
+            return size, found
+    return 0, frozenset()
+
+
+def _place_at_end(tokens: Sequence[str], start: int, end: int) -> tuple[int, frozenset[str]]:
+    """The same, read from the end: suffix words first, then the place."""
     suffixes = 0
-    if not forward:
-        # Reading backwards, suffix words ("city", "shi") come first.
-        while suffixes < len(window) and window[suffixes] in LATIN_REGION_SUFFIXES:
-            suffixes += 1
-    for size in range(min(4, len(window) - suffixes), 0, -1):
-        part = window[suffixes : suffixes + size]
-        joined = "".join(part if forward else reversed(part))
-        codes = _lookup_latin_root(joined)
-        if codes:
-            used = suffixes + size
-            if forward:
-                while used < len(window) and window[used] in LATIN_REGION_SUFFIXES:
-                    used += 1
-            return used, codes
-    return None
+    while end - suffixes > start and tokens[end - suffixes - 1] in LATIN_REGION_SUFFIXES:
+        suffixes += 1
+    last = end - suffixes
+    for size in range(min(_LONGEST_PLACE, last - start), 0, -1):
+        found = _LATIN_PLACES.get("".join(tokens[last - size : last]))
+        if found:
+            return size + suffixes, found
+    return 0, frozenset()
+
+
+def latin_place_names(codes: frozenset[str]) -> frozenset[str]:
+    """Pinyin names of the places with these codes and of the places containing them."""
+    return _latin_place_names(codes)
 
 
 @lru_cache(maxsize=4096)
-def _lookup_latin_root(joined: str) -> frozenset[str]:
-    if joined in _LATIN_ROOTS:
-        return _LATIN_ROOTS[joined]
-    # "shenzhenshi" written as one word
-    for suffix in LATIN_REGION_SUFFIXES:
-        if joined.endswith(suffix) and joined[: -len(suffix)] in _LATIN_ROOTS:
-            return _LATIN_ROOTS[joined[: -len(suffix)]]
-    return frozenset()
+def _latin_place_names(codes: frozenset[str]) -> frozenset[str]:
+    wanted = [_significant(code) for code in codes]
+    return frozenset(
+        name
+        for name, places in _LATIN_ROOTS.items()
+        if any(want.startswith(_significant(place)) for place in places for want in wanted)
+    )
 
 
 def _significant(code: str) -> str:
@@ -228,17 +242,20 @@ def _significant(code: str) -> str:
     return trimmed
 
 
-def codes_compatible(left: Iterable[str], right: Iterable[str]) -> bool:
+def codes_compatible(left: frozenset[str], right: frozenset[str]) -> bool:
     """True unless both sides name places and no place of one lies within a place of the other."""
+    return not left or not right or _compatible(left, right)
+
+
+@lru_cache(maxsize=16384)
+def _compatible(left: frozenset[str], right: frozenset[str]) -> bool:
     left_codes = [_significant(code) for code in left]
     right_codes = [_significant(code) for code in right]
-    if not left_codes or not right_codes:
-        return True
     return any(a.startswith(b) or b.startswith(a) for a in left_codes for b in right_codes)
 
 
 def region_agreement(query_code: str, listed_code: str) -> float:
     """1.0 when one division lies within the other, 0.5 for the same province, else 0.0."""
-    if codes_compatible([query_code], [listed_code]):
+    if codes_compatible(frozenset({query_code}), frozenset({listed_code})):
         return 1.0
     return 0.5 if query_code[:2] == listed_code[:2] else 0.0

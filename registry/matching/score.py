@@ -1,8 +1,14 @@
 """Score one listed subject against a query and explain the score feature by feature.
 
-The score is the strongest name similarity (`name`, `latin` or `alias`), scaled down by
-disagreements: each of `kind`, `region` and a conflicting `identifier` multiplies it by
-`1 - weight * (1 - feature score)`. A shared identifier is decisive and gives 1.0.
+The score is the strongest name similarity, scaled down by disagreements:
+
+- `name`, `latin`, `alias`: the name features are alternatives, so the strongest one has
+  weight 1.0 and the others 0.0. `name` compares with the listed name in the same script,
+  `latin` in Latin letters (a Latin or pinyin query against a Chinese name, or the listed
+  Latin form), `alias` with aliases and former names.
+- `kind`, `region` and a conflicting `identifier` each multiply the score by
+  `1 - weight * (1 - feature score)`.
+- a shared `identifier` is decisive: the score is 1.0.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from registry.identifiers import mask_ric
 from registry.matching.forms import NameForm, parse_name
 from registry.matching.records import SINGLE_VALUED_SCHEMES, ListedName, ScreeningQuery
 from registry.matching.regions import region_agreement
-from registry.matching.similarity import Similarity, compare_forms
+from registry.matching.similarity import Similarity, compare_forms, latin_upper_bound
 
 KIND_WEIGHT = 0.25
 REGION_WEIGHT = 0.15
@@ -48,7 +54,7 @@ class ScreeningMatch:
     entry_id: str
     score: float
     features: tuple[FeatureExplanation, ...]
-    listed: ListedName
+    listed: ListedName  # holds full identifier values: never publish it as it is
 
     def as_dict(self) -> dict[str, Any]:
         """The match as plain data (entry id, score, features; no identifier values)."""
@@ -71,7 +77,9 @@ class PreparedQuery:
     def prepare(cls, query: ScreeningQuery) -> PreparedQuery:
         """Parse the query name once for all the records it is scored against."""
         form = parse_name(query.name) if query.name.strip() else None
-        return cls(query, form if form and not form.is_empty else None, frozenset(query.identifiers))
+        if form is not None and form.is_empty:
+            form = None
+        return cls(query, form, frozenset(query.identifiers))
 
 
 @dataclass(frozen=True)
@@ -106,26 +114,38 @@ class IndexedRecord:
         )
 
 
-def score_record(query: PreparedQuery, record: IndexedRecord) -> ScreeningMatch:
-    """Score one record against a query and explain each feature."""
+def score_record(
+    query: PreparedQuery, record: IndexedRecord, threshold: float = 0.0
+) -> ScreeningMatch | None:
+    """Score one record against a query and explain each feature; None below `threshold`."""
     identifier = _identifier_feature(query.identifiers, record.identifiers)
-    names = _name_features(query.form, record)
+    decisive = identifier is not None and identifier.score == 1.0
+    names = _best_names(query.form, record, 0.0 if decisive else threshold)
     kind = _kind_feature(query.query, record.listed)
     region = _region_feature(query.query, record.listed)
-    if identifier is not None and identifier.score == 1.0:
+    if decisive:
         score = 1.0
     else:
-        score = max((feature.score for feature in names), default=0.0)
+        score = max((similarity.score for similarity, _ in names.values()), default=0.0)
         for modifier in (identifier, kind, region):
             if modifier is not None:
                 score *= 1.0 - modifier.weight * (1.0 - modifier.score)
-    features = tuple(f for f in (identifier, *names, kind, region) if f is not None)
-    return ScreeningMatch(record.listed.entry_id, round(score, 4), features, record.listed)
+    if score < threshold:
+        return None
+    features = (identifier, *_explain_names(names), kind, region)
+    return ScreeningMatch(
+        record.listed.entry_id,
+        round(score, 4),
+        tuple(feature for feature in features if feature is not None),
+        record.listed,
+    )
 
 
 def _identifier_feature(
     query_ids: frozenset[tuple[str, str]], listed_ids: frozenset[tuple[str, str]]
 ) -> FeatureExplanation | None:
+    if not query_ids or not listed_ids:
+        return None
     shared = sorted(query_ids & listed_ids)
     if shared:
         scheme, value = shared[0]
@@ -147,17 +167,30 @@ def _identifier_feature(
     return None
 
 
-def _name_features(form: NameForm | None, record: IndexedRecord) -> list[FeatureExplanation]:
-    if form is None:
-        return []
+def _best_names(
+    form: NameForm | None, record: IndexedRecord, floor: float
+) -> dict[str, tuple[Similarity, str]]:
+    """The best similarity per name feature, with the listed name it was found against.
+
+    Names that cannot reach `floor` in Latin letters are not compared in full.
+    """
     best: dict[str, tuple[Similarity, str]] = {}
+    if form is None:
+        return best
     for feature, text, listed_form in record.forms:
         if form.han and record.has_han and not listed_form.han:
             continue  # Chinese against Chinese only: pinyin would equate homophones
+        in_latin = not (form.han and listed_form.han)
+        if floor and in_latin and latin_upper_bound(form, listed_form) < floor:
+            continue
         kind = "latin" if feature == "name" and form.han != listed_form.han else feature
         similarity = compare_forms(form, listed_form)
         if kind not in best or similarity.score > best[kind][0].score:
             best[kind] = (similarity, text)
+    return best
+
+
+def _explain_names(best: dict[str, tuple[Similarity, str]]) -> list[FeatureExplanation]:
     if not best:
         return []
     strongest = max(best, key=lambda kind: best[kind][0].score)

@@ -6,26 +6,35 @@ changed trade-name character counts as a different enterprise, while a slip in t
 a missing region or a missing legal form does not. Pinyin is never used between two Chinese
 names, because it would make those homophones equal.
 
-Latin space (pinyin or Latin on at least one side): edit similarity tolerates typos; the better
-of a token-sorted comparison (word order) and a comparison with spaces removed (how pinyin was
-split into words) counts.
+Latin letters (pinyin or a Latin name on at least one side): edit similarity tolerates typos.
+Distinctive words are compared with distinctive words and industry words with industry words,
+so that shared industry words ("Precision Instruments") cannot carry two different names over
+the threshold. Where the parse may have gone wrong (pinyin run together, a misspelt industry
+word), the distinctive part of one name is also looked for inside the other.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
 from registry.matching.forms import NameForm
-from registry.matching.regions import codes_compatible
+from registry.matching.regions import codes_compatible, latin_place_names
 
 # The industry word matters less than the trade name: 华兴科技 vs 华兴电子 keeps 0.7.
 INDUSTRY_SHARE = 0.3
-# Similarity of the industry part when one side leaves it out (华兴 vs 华兴科技).
+# Similarity of the industry part when the query leaves it out (华兴 for 华兴科技), and when
+# the query has one that the listed name lacks (田晨半导体 against the person 田晨).
 OMITTED_INDUSTRY = 0.75
+EXTRA_INDUSTRY = 0.0
 # Letters a matched span may grow by to cover whole words (see _widen_to_words).
 WORD_SLACK = 2
+# A query word this close to the listed subject's place name is that place, misspelt.
+MISSPELT_PLACE_CUTOFF = 75
+MIN_PLACE_LENGTH = 4
+MIN_WORDS_FOR_PLACE = 2
 # Two region prefixes naming different places (杭州 vs 深圳) scale the similarity by this.
 REGION_CONFLICT_FACTOR = 0.7
 
@@ -52,6 +61,17 @@ def compare_forms(query: NameForm, listed: NameForm) -> Similarity:
     )
 
 
+def latin_upper_bound(query: NameForm, listed: NameForm) -> float:
+    """A quick similarity that a comparison in Latin letters does not exceed.
+
+    Every Latin comparison is capped by how well the distinctive words meet, in some order or
+    as a part of the other; two calls into rapidfuzz tell that without the full comparison.
+    """
+    partial = fuzz.partial_ratio(query.distinct_joined, listed.distinct_joined)
+    ordered = fuzz.token_sort_ratio(query.distinct_spaced, listed.distinct_spaced)
+    return max(partial, ordered) / 100.0
+
+
 def _ratio(left: str, right: str) -> float:
     return fuzz.ratio(left, right) / 100.0
 
@@ -66,14 +86,25 @@ def _compare_han(query: NameForm, listed: NameForm) -> Similarity:
     else:
         # Different or unrecognised industry words (one may hold a slip, 信息 typed 心息):
         # line the shorter trade name up with the start of the other core, compare the rest.
-        shorter, other = sorted((query, listed), key=_trade_length)
-        size = _trade_length(shorter)
-        trade = _ratio(shorter.core[:size], other.core[:size])
-        rests = (shorter.core[size:], other.core[size:])
-        industry = _ratio(*rests) if all(rests) else OMITTED_INDUSTRY
+        size = min(_trade_length(query), _trade_length(listed))
+        trade = _ratio(query.core[:size], listed.core[:size])
+        industry = _rest_agreement(query.core[size:], listed.core[size:])
     # Squared: one changed character in a two-character trade name leaves 0.25, not 0.5.
     score = trade * trade * ((1.0 - INDUSTRY_SHARE) + INDUSTRY_SHARE * industry)
     return Similarity(score, _han_reason(query, listed, trade, industry))
+
+
+def _rest_agreement(query_rest: str, listed_rest: str) -> float:
+    """How well what follows the trade names agrees.
+
+    A query may leave the industry word out (华兴 for 华兴科技); a listed name that ends where
+    the query goes on (a person 田晨 against 田晨半导体) is another subject.
+    """
+    if query_rest and listed_rest:
+        return _ratio(query_rest, listed_rest)
+    if listed_rest:
+        return OMITTED_INDUSTRY
+    return EXTRA_INDUSTRY if query_rest else 1.0
 
 
 def _trade_length(form: NameForm) -> int:
@@ -89,14 +120,38 @@ def _han_reason(query: NameForm, listed: NameForm, trade: float, industry: float
 
 
 def _compare_latin(query: NameForm, listed: NameForm) -> Similarity:
+    query = _without_misspelt_place(query, listed)
     if not query.sector and not listed.sector:
         score = _spelling(query.words, listed.words)
         return Similarity(score, f"spelling {score:.2f} alike, ignoring word order and spacing")
     structured = _structured(query, listed)
+    if not _parses_disagree(query, listed):
+        return structured
     aligned = _aligned(query, listed)
     if aligned > structured.score:
         return Similarity(aligned, f"distinctive words found in the other name ({aligned:.2f})")
     return structured
+
+
+def _without_misspelt_place(query: NameForm, listed: NameForm) -> NameForm:
+    """Drop a first or last query word that is a misspelling of the listed subject's place.
+
+    "Shnaghai Runjie" is not recognised as a region prefix, but it is one when the listed
+    subject is in Shanghai. Only when the query has another distinctive word left to compare.
+    """
+    if query.regions or not listed.regions or len(query.distinct) < MIN_WORDS_FOR_PLACE:
+        return query
+    places = latin_place_names(listed.regions)
+    for word in (query.distinct[0], query.distinct[-1]):
+        if len(word) >= MIN_PLACE_LENGTH and any(
+            fuzz.ratio(word, place) >= MISSPELT_PLACE_CUTOFF for place in places
+        ):
+            return replace(
+                query,
+                distinct=tuple(w for w in query.distinct if w != word),
+                words=tuple(w for w in query.words if w != word),
+            )
+    return query
 
 
 def _structured(query: NameForm, listed: NameForm) -> Similarity:
@@ -112,11 +167,23 @@ def _structured(query: NameForm, listed: NameForm) -> Similarity:
     if query.sector and listed.sector:
         industry = _spelling(query.sector, listed.sector)
     else:
-        industry = OMITTED_INDUSTRY
+        industry = OMITTED_INDUSTRY if listed.sector else EXTRA_INDUSTRY
     score = distinct * ((1.0 - INDUSTRY_SHARE) + INDUSTRY_SHARE * industry)
     return Similarity(
         score, f"distinctive words {distinct:.2f} alike, industry words {industry:.2f} alike"
     )
+
+
+def _parses_disagree(query: NameForm, listed: NameForm) -> bool:
+    """True if one side found no industry word, or the distinctive parts differ in length.
+
+    Only then can the parse have gone wrong (pinyin run together, a misspelt industry word)
+    and the aligned comparison find more than the structured one.
+    """
+    if not (query.sector and listed.sector):
+        return True
+    size = abs(sum(map(len, query.distinct)) - sum(map(len, listed.distinct)))
+    return size > WORD_SLACK
 
 
 def _aligned(query: NameForm, listed: NameForm) -> float:
@@ -126,20 +193,20 @@ def _aligned(query: NameForm, listed: NameForm) -> float:
     industry word misspelt beyond recognition ("Klarstein Lgoistircs"). What is left over must
     look like the industry words, so an extra distinctive word ("Zhong" Huaxing) still counts.
     """
-    short, other = sorted((query, listed), key=lambda form: len("".join(form.distinct)))
+    query_shorter = len("".join(query.distinct)) <= len("".join(listed.distinct))
+    short, other = (query, listed) if query_shorter else (listed, query)
     needle, haystack = "".join(short.distinct), "".join(other.words)
     if not needle or len(needle) > len(haystack):
         return 0.0
     alignment = fuzz.partial_ratio_alignment(needle, haystack)
+    if alignment is None:
+        return 0.0
     start, end = _widen_to_words(other.words, alignment.dest_start, alignment.dest_end)
     found = _ratio(needle, haystack[start:end])
-    rest_short = "".join(word for word in short.words if word not in short.distinct)
+    rest_short = "".join(short.words).replace(needle, "", 1)
     rest_other = haystack[:start] + haystack[end:]
-    if rest_short and rest_other:
-        rest = _ratio(rest_short, rest_other)
-    else:
-        rest = OMITTED_INDUSTRY if rest_short or rest_other else 1.0
-    return found * rest
+    rests = (rest_short, rest_other) if query_shorter else (rest_other, rest_short)
+    return found * _rest_agreement(*rests)
 
 
 def _widen_to_words(words: tuple[str, ...], start: int, end: int) -> tuple[int, int]:

@@ -29,7 +29,7 @@ from tests.conftest import make_app
 
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 # A valid resident ID number (fictitious person) and a valid credit code.
-FULL_RIC = "35010219800101123X"
+FULL_RIC = "35010019800118123X"
 MASKED_RIC = mask_ric(FULL_RIC)
 USCC = "91350100M000100Y43"
 PATENT = "ZL201510123456.7"
@@ -44,6 +44,8 @@ def ensure_site(app: Flask) -> None:
 @contextmanager
 def standalone_site(directory: Path, **config: object) -> Iterator[Flask]:
     """An app with the site on its own database, for tests that share one dataset per module."""
+    # Module-wide tests search far more than one visitor may; the limit has its own test.
+    config.setdefault("SITE_SEARCH_RATE_LIMIT", "100000/minute")
     application = make_app(directory, f"sqlite:///{directory / 'site.sqlite3'}", **config)
     with application.app_context():
         Base.metadata.create_all(db.engine)

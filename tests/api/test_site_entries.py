@@ -127,6 +127,7 @@ def test_signed_bundle_is_embedded_for_the_browser_to_verify(
     assert stored is not None
     assert '<script src="/assets/site/verify.js" defer></script>' in page
     assert 'data-keys-url="/api/v1/keys"' in page
+    assert 'data-keys-fallback-url="/feed/keys.json"' in page
     digest = db.session.scalars(
         select(EntryRevision.content_sha256).where(EntryRevision.entry_id == "IPL-2026-000001")
     ).one()

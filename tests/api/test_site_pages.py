@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -12,7 +14,10 @@ from flask.testing import FlaskClient
 from api.extensions import db
 from tests.api.site_fixtures import Publisher, ensure_site, standalone_site
 
-PAGES = ["/", "/search", "/search?q=华兴", "/entries/IPL-2026-000001", "/statistics", "/verify"]
+PAGES = [
+    "/", "/search", "/search?q=华兴", "/entries/IPL-2026-000001", "/statistics", "/verify",
+    "/downloads",
+]
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +78,7 @@ def test_pages_carry_no_inline_script_or_style(client: FlaskClient, path: str) -
 def test_language_choice_is_remembered_in_a_cookie(client: FlaskClient) -> None:
     response = client.get("/?lang=en")
     assert "lang=en" in response.headers["Set-Cookie"]
+    assert {"Accept-Language", "Cookie"} <= set(response.vary)
     assert '<html lang="en">' in client.get("/statistics").text
     assert '<html lang="zh-Hans">' in client.get("/statistics?lang=zh").text
     assert '<html lang="zh-Hans">' in client.get("/verify").text
@@ -155,3 +161,34 @@ def test_stylesheet_and_script_are_served(client: FlaskClient) -> None:
         response = client.get(url)
         response.close()  # static files are streamed from an open file
         assert response.status_code == 200
+
+
+def test_downloads_list_the_files_of_the_signed_index(empty_site: Flask) -> None:
+    feed_dir = Path(empty_site.config["FEED_DIR"])
+    client = empty_site.test_client()
+    assert "has not been published yet" in client.get("/downloads?lang=en").text
+
+    feed_dir.mkdir(parents=True, exist_ok=True)
+    (feed_dir / "index.json").write_text("{not json")
+    assert "has not been published yet" in client.get("/downloads?lang=en").text
+
+    signed = {
+        "type": "ipl.feed-index/v1", "version": 7, "issued_at": "2026-03-02T08:00:00Z",
+        "expires": "2026-03-02T10:00:00Z", "checkpoint": "…",
+        "resources": [
+            {"name": "snapshot_csv", "path": "snapshot/7.csv", "sha256": "ab" * 32,
+             "size": 2560, "count": 12},
+            {"name": "ftm", "path": "../../etc/passwd", "sha256": "", "size": 1, "count": 1},
+        ],
+        "delta": {"from": 6, "to": 7, "path": "delta/6-7.jsonl", "sha256": "cd" * 32,
+                  "size": 100, "count": 2},
+    }
+    (feed_dir / "index.json").write_text(json.dumps({"signed": signed, "signatures": []}))
+    page = client.get("/downloads?lang=en").text
+    assert "Feed version 7, issued 2026-03-02T08:00:00Z" in page
+    assert '<a href="/feed/snapshot/7.csv" class="code">' in page
+    assert "All current entries as a spreadsheet (CSV)" in page
+    assert "2.5 KB" in page and "ab" * 32 in page
+    assert '<a href="/feed/delta/6-7.jsonl"' in page
+    assert "passwd" not in page
+    assert "全部在列记录的电子表格（CSV）" in client.get("/downloads?lang=zh").text

@@ -16,7 +16,9 @@ from registry.models import SubjectIdentifier
 from tests.api.site_fixtures import FULL_RIC, Publisher, standalone_site
 
 # Fictitious people: valid numbers, so every code path treats them as real ID numbers.
-OTHER_RICS = [body + ric.calc_check_digit(body) for body in ("44030519900215001", "33010619751130222")]
+OTHER_RICS = [
+    body + ric.calc_check_digit(body + "0") for body in ("44030519900215001", "11010119751130222")
+]
 PEOPLE = [
     ("IPL-2026-000001", "张伟", FULL_RIC, None),
     ("IPL-2026-000002", "王芳", OTHER_RICS[0], "credit_restored"),
@@ -64,6 +66,7 @@ def _paths() -> list[str]:
 def test_the_numbers_really_are_stored_in_full(site: Flask) -> None:
     stored = set(db.session.scalars(select(SubjectIdentifier.value)))
     assert stored == {number for _e, _n, number, _r in PEOPLE}
+    assert all(ric.is_valid(number) for number in stored)
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -192,3 +192,26 @@ def test_searches_are_rate_limited_per_client(app: Flask) -> None:
     assert refused.mimetype == "text/html"
     assert "Too many searches" in refused.text
     assert client.get("/").status_code == 200  # other pages are not limited
+
+
+def test_search_follows_publication_removal_and_purge(app: Flask) -> None:
+    ensure_site(app)
+    client = app.test_client()
+    publisher = Publisher(db.session)
+    assert _found(client.get("/search?q=华兴科技&status=all").text) == []
+    publisher.publish("IPL-2026-000001", "福州华兴科技有限公司")
+    assert _found(client.get("/search?q=华兴科技").text) == ["IPL-2026-000001"]
+    publisher.amend("IPL-2026-000001", name="福州华兴电子有限公司")
+    assert _found(client.get("/search?q=华兴电子").text) == ["IPL-2026-000001"]
+    publisher.remove("IPL-2026-000001", "error")
+    assert _found(client.get("/search?q=华兴电子").text) == []
+    assert _found(client.get("/search?q=华兴电子&status=removed").text) == ["IPL-2026-000001"]
+    publisher.purge("IPL-2026-000001")
+    assert _found(client.get("/search?q=华兴电子&status=all").text) == []
+
+
+def test_a_page_past_the_end_offers_the_first(client: FlaskClient) -> None:
+    page = client.get("/search?sector=food_drug&page=3&lang=en").text
+    assert _found(page) == []
+    assert "1 entry found" in page
+    assert 'href="/search?sector=food_drug&amp;status=listed">Go to the first page' in page

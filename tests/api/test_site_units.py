@@ -15,8 +15,8 @@ from werkzeug.datastructures import MultiDict
 
 from api.site import charts, labels
 from api.site.queries import PublicEntry, Removal
-from api.site.regions import province_code, region_label
 from api.site.redaction import is_full_id_number, redact_id_numbers
+from api.site.regions import province_code, region_label
 from api.site.search_query import classify, parse_search
 from api.site.statistics import compute_statistics
 from registry.workflow import DEFAULT_MEASURES, DEFAULT_REMEDY
@@ -73,6 +73,8 @@ def test_terms_are_classified() -> None:
         ({"year": "26"}, "year"),
         ({"page": "0"}, "page"),
         ({"page": "two"}, "page"),
+        ({"page": "²"}, "page"),
+        ({"page": "9" * 5000}, "page"),
     ],
 )
 def test_each_invalid_search_field_gets_its_own_error(

@@ -79,4 +79,4 @@ def _http_not_found(error: HTTPNotFound) -> tuple[str, int]:
 
 
 # The view modules attach their routes to `bp`.
-from api.admin.console import auth_views, listings, people, records  # noqa: E402, F401
+from api.admin.console import auth_views, imports, listings, people, records  # noqa: E402, F401

@@ -2,7 +2,7 @@
  * Checks the signature of the entry on this page, in the browser, with WebCrypto Ed25519.
  *
  * The signed bytes are "ipl.entry/v1" || 0x00 || JCS(entry) (RFC 8785). The public keys come
- * from /api/v1/keys. The page works without this script; it only adds the check's outcome
+ * from /api/v1/keys, or from the feed's keys.json when the API does not answer. The page works without this script; it only adds the check's outcome
  * to the status region, whose messages the server has already translated.
  */
 (function () {
@@ -119,6 +119,21 @@
     error: "msgError"
   };
 
+  // The API answers first; the feed's keys.json holds the same records if the API is down.
+  async function fetchKeys(urls) {
+    for (var i = 0; i < urls.length; i += 1) {
+      try {
+        var response = await fetch(urls[i], { headers: { Accept: "application/json" }, credentials: "same-origin" });
+        if (response.ok) {
+          return keyList(await response.json());
+        }
+      } catch (error) {
+        // try the next source
+      }
+    }
+    throw new Error("no key source answered");
+  }
+
   function show(status, outcome) {
     status.textContent = status.dataset[MESSAGE_FOR[outcome]] || outcome;
     status.classList.toggle("verified", outcome === "verified");
@@ -140,15 +155,9 @@
       return;
     }
     var subtle = window.crypto && window.crypto.subtle;
-    fetch(status.dataset.keysUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("keys answered " + response.status);
-        }
-        return response.json();
-      })
-      .then(function (body) {
-        return verifyBundle(bundle, keyList(body), subtle, status.dataset.contentSha256);
+    fetchKeys([status.dataset.keysUrl, status.dataset.keysFallbackUrl].filter(Boolean))
+      .then(function (keys) {
+        return verifyBundle(bundle, keys, subtle, status.dataset.contentSha256);
       })
       .then(function (outcome) {
         show(status, outcome);

@@ -1,0 +1,106 @@
+"""Bearer API keys at the HTTP edge: authentication, scopes and the per-key rate limit.
+
+`api_key_required("screen")` wraps a view: a missing, malformed, unknown or revoked key gives
+401 (with `WWW-Authenticate: Bearer`), a key without the scope 403, and a key over its own rate
+limit (shared by every endpoint it calls) 429. The authenticated key is `g.api_key`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Response, g, request
+from flask_limiter.util import get_remote_address
+
+from api.errors import error_response
+from api.extensions import db, limiter
+from registry.api_keys import DEFAULT_RATE_LIMIT, SCOPES, KeyIdentity, KeyRejected, authenticate
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+BEARER_SECURITY = [{"bearer": []}]
+# Public, unauthenticated reads: per client address.
+PUBLIC_RATE_LIMIT = "300/minute"
+
+
+def current_key() -> KeyIdentity:
+    """The key that authenticated this request (only inside an api_key_required view)."""
+    key: KeyIdentity = g.api_key
+    return key
+
+
+def _key_identity() -> str:
+    key = g.get("api_key")
+    return f"api-key:{key.id}" if key is not None else f"address:{get_remote_address()}"
+
+
+def _key_limit() -> str:
+    key = g.get("api_key")
+    return key.rate_limit if key is not None else DEFAULT_RATE_LIMIT
+
+
+def _limit_message() -> str:
+    return (
+        f"rate limit of {_key_limit()} exceeded for this API key; retry after the Retry-After delay"
+    )
+
+
+# One counter per key across every bearer endpoint: the limit is the key's, not the route's.
+_per_key_limit = limiter.shared_limit(
+    _key_limit, scope="api-key", key_func=_key_identity, error_message=_limit_message
+)
+
+
+def _unauthorized(message: str) -> tuple[Response, int]:
+    response, status = error_response(401, "unauthorized", message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="registry"'
+    return response, status
+
+
+def _presented_key() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def api_key_required(scope: str | None = None) -> Callable[[F], F]:
+    """Require a bearer key (holding `scope`, when given); rate-limit by that key."""
+    if scope is not None and scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+
+    def decorate(view: F) -> F:
+        limited = _per_key_limit(view)
+
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            g.pop("api_key", None)  # `g` can outlive a request when one app context serves many
+            token = _presented_key()
+            if token is None:
+                return _unauthorized(
+                    "send an API key as 'Authorization: Bearer ipl_<prefix>_<secret>'"
+                )
+            try:
+                g.api_key = authenticate(db.session, token)
+            except KeyRejected as error:
+                return _unauthorized(error.message)
+            if scope is not None and scope not in g.api_key.scopes:
+                return error_response(
+                    403,
+                    "forbidden",
+                    f"this API key lacks the {scope!r} scope; it has "
+                    f"{', '.join(g.api_key.scopes)}. Ask the registry for a key with {scope!r}.",
+                )
+            return limited(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def public_rate_limit(view: F) -> F:
+    """Limit an unauthenticated endpoint per client address."""
+    return limiter.limit(PUBLIC_RATE_LIMIT, key_func=get_remote_address)(view)  # type: ignore[return-value]

@@ -1,0 +1,177 @@
+"""Bearer-key endpoints: identifier lookup, batch screening, receipts and the key's own usage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
+from api.auth import csrf_exempt_blueprint
+from api.extensions import db
+from api.screening_api import schemas
+from api.screening_api.context import answering_checkpoint, state_at
+from api.signing_setup import key_store
+from registry import receipts, screening
+from registry.models import ScreeningCall, utcnow
+
+blp = Blueprint(
+    "screening",
+    __name__,
+    url_prefix="/api/v1",
+    description=(
+        "Identifier lookups and batch screening for banks and procurement systems "
+        "(Authorization: Bearer <key>). Every answer carries a signed receipt bound to the "
+        "log checkpoint it was computed from."
+    ),
+)
+csrf_exempt_blueprint(blp)
+
+SCREEN_EXAMPLE = {
+    "queries": [
+        {"name": "深圳市华兴科技", "region": "440300", "ref": "loan-7781"},
+        {"name": "Shenzhen Huaxing Technology Co., Ltd.", "kind": "legal_person"},
+        {"name": "", "identifiers": [{"scheme": "cn_uscc", "value": "91440300MA5FXXXX0X"}]},
+    ],
+    "threshold": 0.8,
+    "limit": 5,
+    "exclude_entry_ids": ["IPL-2025-000007"],
+    "as_of": "2026-06-30",
+    "privacy": False,
+}
+
+KEY_ERRORS = {
+    400: "the request could not be read (malformed JSON, NUL characters)",
+    401: "missing, malformed, unknown or revoked API key",
+    403: "the API key lacks the scope",
+    429: "the API key's rate limit is exceeded (see Retry-After)",
+}
+
+
+def _document_errors(*extra: int) -> Any:
+    """Attach the bearer security requirement and the error responses to an operation."""
+
+    def decorate(view: Any) -> Any:
+        view = blp.doc(security=BEARER_SECURITY)(view)
+        for status, description in KEY_ERRORS.items():
+            view = blp.alt_response(status, schema=schemas.ApiErrorSchema, description=description)(
+                view
+            )
+        for status in extra:
+            view = blp.alt_response(status, schema=schemas.ApiErrorSchema)(view)
+        return view
+
+    return decorate
+
+
+def _sign(
+    endpoint: str,
+    checkpoint: screening.CheckpointRef,
+    day: Any,
+    queries: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    privacy: bool,
+    parameters: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return receipts.issue_receipt(
+        db.session,
+        key_store().current("receipt"),
+        api_key_id=current_key().id,
+        endpoint=endpoint,
+        issued_at=utcnow(),
+        as_of=day,
+        checkpoint=checkpoint,
+        queries=queries,
+        results=results,
+        privacy=privacy,
+        parameters=parameters,
+    )
+
+
+@blp.route("/lookup")
+class Lookup(MethodView):
+    decorators = (api_key_required("screen"),)
+
+    @blp.arguments(schemas.LookupQuerySchema, location="query")
+    @blp.response(200, schemas.LookupResponseSchema)
+    @_document_errors(422)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Was this identifier listed: `listed`, `not_listed` or `previously_listed` (scope screen).
+
+        Exact, by identifier: cn_uscc, cn_ric (send the full number to confirm; only the masked
+        form comes back) or other (with `name`, the foreign scheme). `as_of` answers for the end
+        of that day. A removed or expired listing is `previously_listed`, never `listed`.
+        """
+        checkpoint = answering_checkpoint()
+        state = state_at(checkpoint, query.get("as_of"))
+        found = screening.lookup(state, query["scheme"], query["value"], query.get("name"))
+        result = {"answer": found.answer, "entries": found.entries}
+        receipt = _sign("lookup", checkpoint, state.day, [found.query], [result], query["privacy"])
+        return {
+            "query": found.query,
+            "as_of": state.day.isoformat(),
+            **result,
+            "checkpoint": checkpoint.as_dict(),
+            "receipt": receipt,
+        }
+
+
+@blp.route("/screen")
+class Screen(MethodView):
+    decorators = (api_key_required("screen"),)
+
+    @blp.arguments(schemas.ScreenRequestSchema, example=SCREEN_EXAMPLE)
+    @blp.response(200, schemas.ScreenResponseSchema)
+    @_document_errors(422)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Screen up to 1,000 names against the list (scope: screen).
+
+        Each match has a score in [0, 1], a per-feature explanation and its status on the day
+        screened (`listed` or `previously_listed`). Entries in `exclude_entry_ids` are never
+        reported. Purged entries cannot match.
+        """
+        request = screening.screen_request(
+            data["queries"], data["threshold"], data["limit"], data["exclude_entry_ids"]
+        )
+        checkpoint = answering_checkpoint()
+        state = state_at(checkpoint, data.get("as_of"))
+        found = screening.screen(state, request)
+        receipt = _sign(
+            "screen",
+            checkpoint,
+            state.day,
+            request.public_queries(),
+            [result.receipt_dict(state.day) for result in found],
+            data["privacy"],
+            request.parameters(),
+        )
+        return {
+            "as_of": state.day.isoformat(),
+            "checkpoint": checkpoint.as_dict(),
+            "results": [result.as_dict(state.day) for result in found],
+            "receipt": receipt,
+        }
+
+
+@blp.route("/receipts/<string:receipt_id>")
+class ReceiptById(MethodView):
+    decorators = (api_key_required("screen"),)
+
+    @blp.response(200, schemas.ReceiptSchema)
+    @_document_errors(404)
+    def get(self, receipt_id: str) -> dict[str, Any]:
+        """A receipt issued earlier to the same key, byte for byte (scope: screen)."""
+        return receipts.get_receipt(db.session, current_key().id, receipt_id)
+
+
+@blp.route("/usage")
+class Usage(MethodView):
+    decorators = (api_key_required(),)
+
+    @blp.arguments(schemas.UsageQuerySchema, location="query")
+    @blp.response(200, schemas.UsageCallSchema(many=True))
+    @_document_errors(422)
+    def get(self, query: dict[str, Any]) -> list[ScreeningCall]:
+        """This key's own lookup and screening calls, newest first (any scope; no query content)."""
+        return receipts.usage(db.session, current_key().id, query["limit"], query["offset"])

@@ -1,0 +1,217 @@
+"""HTTP load benchmark: saturating rates under wrk, latency at half of them, SQLite and PostgreSQL.
+
+Run `python -m bench.api_load` (SQLite and, when REGISTRY_TEST_PG_URL is set, PostgreSQL) or
+`--quick` (SQLite only, short runs: under two minutes). Each backend gets a served copy of the
+demo data after one publication: gunicorn, 2 workers, 127.0.0.1 only, rate limits off (this
+measures capacity, not the limiter's policy). Targets: `/healthz` (the framework's ceiling),
+a public entry page, and the screening API's identifier lookup and 100-query batch screen.
+wrk and the server share the machine's cores, so the figures are lower bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.fixed_rate import fixed_rate_latency
+from bench.served import Served, pg_database, serve
+
+
+def ensure_wrk() -> str:
+    """The wrk binary, installed with apt-get when missing (the command is printed first)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    command = ["apt-get", "install", "-y", "wrk"]
+    print(f"wrk is missing; installing it: {' '.join(command)}", flush=True)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is still missing after apt-get install")
+    return found
+
+
+@dataclass(frozen=True)
+class Target:
+    """One request the benchmark repeats."""
+
+    name: str
+    method: str
+    path: str
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    heavy: bool = False  # seconds of CPU per request: saturates at a few connections
+
+
+def targets(served: Served) -> list[Target]:
+    """The four measured requests: framework ceiling, public page, lookup, 100-query screen."""
+    bearer = (("Authorization", f"Bearer {served.api_key}"),)
+    lookup = f"/api/v1/lookup?scheme=cn_uscc&value={served.identifier['value']}"
+    names = (served.names * (100 // max(len(served.names), 1) + 1))[:100]
+    screen = json.dumps({"queries": [{"name": name} for name in names]}).encode()
+    json_bearer = (*bearer, ("Content-Type", "application/json"))
+    return [
+        Target("healthz", "GET", "/healthz"),
+        Target("entry page", "GET", f"/entries/{served.entry_id}"),
+        Target("lookup", "GET", lookup, headers=bearer),
+        Target("screen x100", "POST", "/api/v1/screen", screen, json_bearer, heavy=True),
+    ]
+
+
+def wrk_script(target: Target, directory: Path) -> Path:
+    """A wrk Lua script sending `target` (method, headers, body)."""
+    lines = [f'wrk.method = "{target.method}"']
+    lines += [f'wrk.headers["{name}"] = {json.dumps(value)}' for name, value in target.headers]
+    if target.body:
+        lines.append(f"wrk.body = {json.dumps(target.body.decode())}")
+    script = directory / f"{re.sub(r'[^a-z0-9]+', '_', target.name)}.lua"
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def run_wrk(wrk: str, url: str, script: Path, connections: int, seconds: int) -> dict[str, Any]:
+    """One wrk run: requests/s, non-2xx count and socket errors."""
+    output = subprocess.run(
+        [
+            wrk,
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return {
+        "rps": rate,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+    }
+
+
+def saturating_rate(
+    wrk: str, served: Served, target: Target, scripts: Path, seconds: int, levels: tuple[int, ...]
+) -> dict[str, Any]:
+    """The best requests/s over the connection counts in `levels` (stops once it stops rising)."""
+    best: dict[str, Any] = {"rps": 0.0, "connections": 0, "non_2xx": 0, "socket_errors": 0}
+    script = wrk_script(target, scripts)
+    for connections in levels:
+        run = run_wrk(wrk, served.base_url + target.path, script, connections, seconds)
+        if run["non_2xx"] or run["socket_errors"]:
+            print(
+                f"[{served.backend}] {target.name}: {run['non_2xx']} non-2xx and "
+                f"{run['socket_errors']} socket errors at {connections} connections",
+                flush=True,
+            )
+        if run["rps"] <= best["rps"] * 1.05:
+            break
+        best = run | {"connections": connections}
+    return best
+
+
+def measure(wrk: str, served: Served, quick: bool) -> list[dict[str, Any]]:
+    """Saturating rate and half-rate latency of every target on one served backend."""
+    rows = []
+    seconds, levels = (3, (4, 16)) if quick else (8, (4, 16, 64))
+    with tempfile.TemporaryDirectory() as scripts:
+        for target in targets(served):
+            tried = (1, 2) if target.heavy and quick else (1, 2, 4) if target.heavy else levels
+            best = saturating_rate(wrk, served, target, Path(scripts), seconds, tried)
+            half = best["rps"] / 2
+            latency = fixed_rate_latency(
+                served.base_url,
+                target.method,
+                target.path,
+                target.body,
+                dict(target.headers),
+                rate=half,
+                seconds=seconds,
+            )
+            rows.append(
+                {
+                    "backend": served.backend,
+                    "target": target.name,
+                    **best,
+                    "half_rate": half,
+                    **latency,
+                }
+            )
+            print(
+                f"[{served.backend}] {target.name}: {best['rps']:.0f} req/s "
+                f"(c={best['connections']}); at {half:.0f}/s p50 {latency['p50_ms']:.1f} ms "
+                f"p99 {latency['p99_ms']:.1f} ms",
+                flush=True,
+            )
+    ceiling = rows[0]["rps"]
+    for row in rows:
+        row["ratio_to_healthz"] = row["rps"] / ceiling if ceiling else 0.0
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """Requests/s side by side with /healthz, and latency at half the saturating rate."""
+    print(
+        f"\n{'backend':<10} {'target':<12} {'req/s':>8} {'x healthz':>9} {'at req/s':>8} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'sent/s':>7}"
+    )
+    for row in rows:
+        print(
+            f"{row['backend']:<10} {row['target']:<12} {row['rps']:>8.0f} "
+            f"{row['ratio_to_healthz']:>9.3f} {row['half_rate']:>8.0f} {row['p50_ms']:>7.1f} "
+            f"{row['p99_ms']:>7.1f} {row['achieved_rps']:>7.0f}"
+        )
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    """Benchmark SQLite (and PostgreSQL unless quick or unconfigured); return the rows."""
+    wrk = ensure_wrk()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
+        workdir = Path(tmp) / "sqlite"
+        with serve("sqlite", workdir, f"sqlite:///{workdir / 'registry.sqlite3'}") as served:
+            rows += measure(wrk, served, quick)
+        pg_url = os.environ.get("REGISTRY_TEST_PG_URL", "")
+        if pg_url and not quick:
+            with pg_database(pg_url) as url, serve("postgresql", Path(tmp) / "pg", url) as served:
+                rows += measure(wrk, served, quick)
+        elif not quick:
+            print("REGISTRY_TEST_PG_URL is not set: PostgreSQL skipped")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
+    """Command-line entry point; prints the table and returns its rows."""
+    parser = argparse.ArgumentParser(prog="python -m bench.api_load", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="SQLite only, short runs (< 2 min)")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    rows = run(args.quick)
+    print_table(rows)
+    print(
+        f"({'quick mode, ' if args.quick else ''}{time.monotonic() - started:.0f} s; "
+        "latency measured open-loop at a fixed rate by bench/fixed_rate.py)"
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Screening benchmark: match quality at the default threshold, and speed against brute force.
+
+Quality: recall (true variants that find their subject) and false-positive rate (negatives that
+find anything) on the seeded benchmark set of bench.screening_data. Speed: batch screening
+against 100,000 listed subjects with the index, side by side with a brute-force baseline that
+runs rapidfuzz.process.extractOne over every normalised name for each query.
+
+Run `python -m bench.screening` (about a minute on two cores) or `--quick` for a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from bench.screening_data import Benchmark, LabeledQuery, generate_benchmark
+from registry.matching import DEFAULT_THRESHOLD, MatchIndex, ScreeningMatch, normalize_name
+
+
+def quality(
+    queries: Sequence[LabeledQuery], results: Sequence[list[ScreeningMatch]]
+) -> tuple[float, float, Counter[str], Counter[str]]:
+    """(recall, false-positive rate, misses by variant, false positives by variant)."""
+    misses: Counter[str] = Counter()
+    false_positives: Counter[str] = Counter()
+    positives = negatives = 0
+    for labeled, matches in zip(queries, results, strict=True):
+        if labeled.expected is None:
+            negatives += 1
+            if matches:
+                false_positives[labeled.variant] += 1
+        else:
+            positives += 1
+            if all(match.entry_id != labeled.expected for match in matches):
+                misses[labeled.variant] += 1
+    recall = 1 - sum(misses.values()) / max(positives, 1)
+    return recall, sum(false_positives.values()) / max(negatives, 1), misses, false_positives
+
+
+def brute_force(benchmark: Benchmark, queries: Sequence[LabeledQuery]) -> tuple[float, float]:
+    """(queries per second, top-1 hit rate on true variants) for extractOne over all names."""
+    names = [normalize_name(listed.name) for listed in benchmark.listed]
+    ids = [listed.entry_id for listed in benchmark.listed]
+    hits = positives = 0
+    start = time.perf_counter()
+    for labeled in queries:
+        best = process.extractOne(normalize_name(labeled.query.name), names, scorer=fuzz.ratio)
+        if labeled.expected is not None:
+            positives += 1
+            hits += best is not None and ids[best[2]] == labeled.expected
+    rate = len(queries) / (time.perf_counter() - start)
+    return rate, hits / max(positives, 1)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process, in megabytes."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def report_quality(listed: int, query_count: int) -> None:
+    """Build the benchmark set, screen it at the default threshold, print the rates."""
+    benchmark = generate_benchmark(listed, query_count)
+    index = MatchIndex.build(benchmark.listed)
+    results = index.screen_many(labeled.query for labeled in benchmark.queries)
+    recall, fpr, misses, false_positives = quality(benchmark.queries, results)
+    positives = sum(1 for labeled in benchmark.queries if labeled.expected)
+    print(f"  quality at threshold {DEFAULT_THRESHOLD} on {listed:,} listed subjects,"
+          f" {positives:,} true variants, {len(benchmark.queries) - positives:,} negatives")
+    print(f"    recall                          {recall:>10.4f}   (aim >= 0.97)")
+    print(f"    false-positive rate             {fpr:>10.4f}   (aim <= 0.01)")
+    for label, counts in (("missed", misses), ("false positives", false_positives)):
+        if counts:
+            shown = ", ".join(f"{variant} {count}" for variant, count in counts.most_common())
+            print(f"    {label}: {shown}")
+
+
+def report_speed(listed: int, query_count: int, brute_count: int) -> None:
+    """Batch screening with the index against brute force, in the same run."""
+    start = time.perf_counter()
+    benchmark = generate_benchmark(listed, query_count, seed=7)
+    generated = time.perf_counter() - start
+    print(f"  speed on {listed:,} listed subjects (generated in {generated:.1f}s)")
+    start = time.perf_counter()
+    index = MatchIndex.build(benchmark.listed)
+    built = time.perf_counter() - start
+    print(f"    build the index                 {built:>10.2f}s  {listed / built:>10,.0f}/s")
+    start = time.perf_counter()
+    results = index.screen_many(labeled.query for labeled in benchmark.queries)
+    ours = len(benchmark.queries) / (time.perf_counter() - start)
+    recall, fpr, _, _ = quality(benchmark.queries, results)
+    print(f"    index: batch screening          {ours:>10,.0f} queries/s"
+          f"  (recall {recall:.4f}, false positives {fpr:.4f})")
+    brute, top1 = brute_force(benchmark, benchmark.queries[:brute_count])
+    print(f"    brute force: extractOne         {brute:>10,.0f} queries/s"
+          f"  (top-1 hit rate {top1:.4f}, {brute_count} queries)")
+    print(f"    index speed-up over brute force {ours / brute:>10.1f}x   (aim >= 10x)")
+    print(f"    peak memory                     {peak_rss_mb():>10.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print side-by-side numbers."""
+    parser = argparse.ArgumentParser(prog="python -m bench.screening", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    args = parser.parse_args(argv)
+    quality_sizes, speed_sizes = (
+        ((600, 800), (10_000, 500, 100)) if args.quick
+        else ((2_000, 2_400), (100_000, 2_000, 300))
+    )
+    print(f"screening benchmark{' (quick)' if args.quick else ''}")
+    report_quality(*quality_sizes)
+    report_speed(*speed_sizes)
+
+
+if __name__ == "__main__":
+    main()

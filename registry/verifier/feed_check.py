@@ -1,0 +1,161 @@
+"""Check the feed's data files against the log: snapshot entries and delta events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from registry.canonical import canonical_bytes, loads_strict, sha256_hex
+from registry.errors import InvalidValue
+from registry.signing import SignatureInvalid, verify_entry
+from registry.signing_keys import VerificationKey
+from registry.verifier.log_check import LeafIndex
+from registry.verifier.report import VerificationReport
+
+
+def jsonl_records(path: str, data: bytes, report: VerificationReport) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, parsed object) for each line; bad lines are reported and skipped."""
+    if data and not data.endswith(b"\n"):
+        report.fail(path, "does not end with a newline (the file may be truncated)")
+    for number, line in enumerate(data.splitlines(), start=1):
+        try:
+            yield number, loads_strict(line)
+        except InvalidValue as error:
+            report.fail(path, f"line {number} is not valid JSON: {error.reason}")
+
+
+def _entry_label(bundle: Any) -> str:
+    entry = bundle.get("entry") if isinstance(bundle, dict) else None
+    if isinstance(entry, dict):
+        return f"{entry.get('entry_id')} revision {entry.get('revision')}"
+    return "an object without an entry"
+
+
+def check_snapshot(
+    path: str,
+    data: bytes,
+    keys: tuple[VerificationKey, ...],
+    leaves: LeafIndex | None,
+    report: VerificationReport,
+) -> int:
+    """Check every signed entry of a snapshot and that the log records its content; return count."""
+    count = 0
+    previous = ""
+    for number, bundle in jsonl_records(path, data, report):
+        count += 1
+        where = f"line {number} ({_entry_label(bundle)})"
+        try:
+            verify_entry(bundle, keys)
+        except SignatureInvalid as error:
+            report.fail(path, f"{where}: entry signature rejected: {error.reason}")
+            continue
+        entry = bundle["entry"]
+        entry_id = entry.get("entry_id")
+        if not isinstance(entry_id, str) or entry_id <= previous:
+            report.fail(path, f"{where}: entries must be sorted by entry_id, each once")
+        previous = str(entry_id)
+        if entry.get("status") != "published":
+            report.fail(path, f"{where}: status is {entry.get('status')!r}, not 'published'")
+        if leaves is not None:
+            _check_against_log(path, where, entry, leaves, report)
+        report.count("signed entries")
+    return count
+
+
+def _check_against_log(
+    path: str, where: str, entry: dict[str, Any], leaves: LeafIndex, report: VerificationReport
+) -> None:
+    entry_id, revision = entry.get("entry_id"), entry.get("revision")
+    logged = leaves.contents.get((str(entry_id), revision)) if isinstance(revision, int) else None
+    if logged is None:
+        report.fail(path, f"{where}: no log entry up to the checkpoint records this revision")
+        return
+    digest = sha256_hex(entry)
+    if logged != digest:
+        report.fail(
+            path,
+            f"{where}: content hash {digest} differs from the log's content_sha256 {logged}",
+        )
+    last_event, last_revision = leaves.last_event[str(entry_id)]
+    if last_event == "removed":
+        report.fail(path, f"{where}: the log records this entry as removed")
+    elif last_revision != revision:
+        report.fail(path, f"{where}: the log's latest revision is {last_revision}")
+
+
+def first_delta_seq(data: bytes) -> int | None:
+    """The seq of the delta's first line, so the log replay can keep the leaves from there."""
+    first = data.split(b"\n", 1)[0]
+    try:
+        record = loads_strict(first) if first else None
+    except InvalidValue:
+        return None
+    seq = record.get("seq") if isinstance(record, dict) else None
+    return seq if isinstance(seq, int) and seq >= 0 else None
+
+
+def check_delta(
+    path: str,
+    data: bytes,
+    keys: tuple[VerificationKey, ...],
+    leaves: LeafIndex | None,
+    tree_size: int,
+    report: VerificationReport,
+) -> int:
+    """Check each delta line is a log leaf plus its signed entry (or null once purged)."""
+    count = 0
+    previous: int | None = None
+    for number, record in jsonl_records(path, data, report):
+        count += 1
+        if not isinstance(record, dict) or "bundle" not in record:
+            report.fail(path, f"line {number} is not a log event with a 'bundle' member")
+            continue
+        bundle = record.pop("bundle")
+        seq = record.get("seq")
+        where = f"line {number} (leaf {seq})"
+        if not isinstance(seq, int) or (previous is not None and seq != previous + 1):
+            report.fail(path, f"{where}: seq must follow {previous} without a gap")
+        previous = seq if isinstance(seq, int) else previous
+        if not isinstance(seq, int) or not 0 <= seq < tree_size:
+            report.fail(path, f"{where}: not inside the checkpoint's {tree_size} log entries")
+            continue
+        if leaves is not None and leaves.kept.get(seq) != _canonical(record):
+            report.fail(path, f"{where}: the event differs from log entry {seq}")
+        if bundle is not None:
+            _check_delta_bundle(path, where, record, bundle, keys, report)
+        report.count("delta events")
+    if previous is not None and previous != tree_size - 1:
+        report.fail(path, f"ends at leaf {previous}, but the checkpoint has {tree_size} entries")
+    return count
+
+
+def _canonical(record: dict[str, Any]) -> bytes | None:
+    try:
+        return canonical_bytes(record)
+    except InvalidValue:
+        return None
+
+
+def _check_delta_bundle(
+    path: str,
+    where: str,
+    record: dict[str, Any],
+    bundle: Any,
+    keys: tuple[VerificationKey, ...],
+    report: VerificationReport,
+) -> None:
+    try:
+        verify_entry(bundle, keys)
+    except SignatureInvalid as error:
+        report.fail(path, f"{where}: entry signature rejected: {error.reason}")
+        return
+    entry = bundle["entry"]
+    if (entry.get("entry_id"), entry.get("revision")) != (
+        record.get("entry_id"),
+        record.get("revision"),
+    ):
+        report.fail(path, f"{where}: the bundle holds another entry than the event names")
+    elif sha256_hex(entry) != record.get("content_sha256"):
+        report.fail(path, f"{where}: the entry's hash differs from the event's content_sha256")
+    else:
+        report.count("signed entries")

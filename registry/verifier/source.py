@@ -1,0 +1,95 @@
+"""Where a feed is read from: a local directory or an HTTP(S) address, with only the stdlib."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from registry.errors import DomainError
+
+TIMEOUT_SECONDS = 30
+USER_AGENT = "registry-verify/1"
+
+
+class SourceUnavailable(DomainError):
+    """A feed file could not be read for a reason other than its absence."""
+
+    code = "source_unavailable"
+
+
+class FeedSource(Protocol):
+    """Read-only access to the files of one feed, by path relative to the feed root."""
+
+    location: str
+
+    def read(self, path: str) -> bytes | None:
+        """Return the bytes of the file at `path`, or None when there is no such file."""
+        ...
+
+
+def _checked_path(path: str) -> str:
+    parts = PurePosixPath(path).parts
+    # A signed index names these paths, but a tampered one must not reach outside the feed.
+    if not path or path.startswith("/") or "\\" in path or ".." in parts:
+        raise SourceUnavailable(f"{path!r} is not a path inside the feed")
+    return path
+
+
+class DirectorySource:
+    """A feed as written by the publisher, in a local directory."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.root = Path(directory)
+        self.location = str(self.root)
+        if not self.root.is_dir():
+            raise SourceUnavailable(f"{self.root} is not a directory")
+
+    def read(self, path: str) -> bytes | None:
+        """Return the file's bytes, or None if it does not exist."""
+        target = self.root / _checked_path(path)
+        try:
+            return target.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+        except OSError as error:
+            raise SourceUnavailable(f"cannot read {target}: {error.strerror}") from None
+
+
+class HttpSource:
+    """A feed served over HTTP(S), e.g. `https://registry.example/feed/`."""
+
+    def __init__(self, url: str, timeout: float = TIMEOUT_SECONDS) -> None:
+        if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
+            raise SourceUnavailable(f"{url!r} is not an http:// or https:// address")
+        self.location = url if url.endswith("/") else f"{url}/"
+        self.timeout = timeout
+
+    def read(self, path: str) -> bytes | None:
+        """Return the body fetched from `<url>/<path>`, or None on 404 or 410."""
+        url = urllib.parse.urljoin(self.location, urllib.parse.quote(_checked_path(path)))
+        # The scheme was checked in __init__: only http(s), never file: or custom schemes.
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                body: bytes = response.read()
+                return body
+        except urllib.error.HTTPError as error:
+            if error.code in (404, 410):
+                return None
+            raise SourceUnavailable(f"GET {url} answered {error.code} {error.reason}") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            reason = getattr(error, "reason", None) or error
+            raise SourceUnavailable(f"GET {url} failed: {reason}") from None
+
+
+def open_source(location: str) -> FeedSource:
+    """Return the source for a feed directory or an http(s):// address."""
+    scheme = urllib.parse.urlsplit(location).scheme.lower()
+    if scheme in ("http", "https"):
+        return HttpSource(location)
+    if scheme and len(scheme) > 1:  # a one-letter scheme is a Windows drive letter
+        raise SourceUnavailable(f"{location!r}: only local directories and http(s) are supported")
+    return DirectorySource(location)

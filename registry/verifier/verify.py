@@ -1,0 +1,247 @@
+"""Verify a published disclosure feed end to end, offline, with nothing but the feed and keys.
+
+Order: the signed index, the checkpoint, every listed file's hash, the log recomputed from
+its entry tiles, consistency with a checkpoint saved earlier, then the snapshot and delta
+against the log. Every failure is recorded with the file it concerns; checks go on after a
+failure so one run reports everything it can.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from registry.canonical import loads_strict
+from registry.errors import InvalidValue
+from registry.ledger.checkpoint import Checkpoint, InvalidCheckpoint
+from registry.ledger.tiled_log import TiledLog
+from registry.signing import FEED_INDEX_TYPE, SignatureInvalid, verify_envelope
+from registry.signing_keys import VerificationKey
+from registry.timestamps import format_timestamp
+from registry.verifier.feed_check import check_delta, check_snapshot, first_delta_seq
+from registry.verifier.log_check import LeafIndex, Progress, check_consistency, rebuild_log
+from registry.verifier.report import VerificationReport
+from registry.verifier.source import FeedSource
+from registry.verifier.trust import TrustedKeys, parse_keys_document
+
+INDEX_FILE = "index.json"
+KEYS_FILE = "keys.json"
+CHECKPOINT_FILE = "log/checkpoint"
+UNPINNED_WARNING = (
+    "trusting the keys published in the feed's own keys.json: this proves the feed is "
+    "self-consistent, not who signed it; pin the keys with --key-file or --vkey"
+)
+
+
+def _quiet(_stage: str, _done: int, _total: int) -> None:
+    """Progress callback that reports nothing."""
+
+
+def _trusted_keys(
+    source: FeedSource,
+    pinned: Sequence[VerificationKey] | None,
+    vkey: str | None,
+    report: VerificationReport,
+) -> TrustedKeys | None:
+    if pinned is not None:
+        return TrustedKeys.from_keys(pinned, vkey)
+    report.warnings.append(
+        UNPINNED_WARNING
+        if vkey is None
+        else "only the checkpoint key is pinned (--vkey); entry and index keys come from the "
+        "feed's own keys.json: pin them too with --key-file"
+    )
+    data = source.read(KEYS_FILE)
+    if data is None:
+        report.fail(KEYS_FILE, "is missing, and no keys were given with --key-file")
+        return None
+    try:
+        return TrustedKeys.from_keys(parse_keys_document(data), vkey)
+    except InvalidValue as error:
+        report.fail(KEYS_FILE, f"is not a usable key list: {error.message}")
+        return None
+
+
+def _read_index(source: FeedSource, report: VerificationReport) -> dict[str, Any] | None:
+    data = source.read(INDEX_FILE)
+    if data is None:
+        report.fail(INDEX_FILE, f"is missing: {source.location} is not a published feed")
+        return None
+    try:
+        envelope = loads_strict(data)
+    except InvalidValue as error:
+        report.fail(INDEX_FILE, f"is not valid JSON: {error.reason}")
+        return None
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("signed"), dict):
+        report.fail(INDEX_FILE, "is not a signed feed index (no 'signed' object)")
+        return None
+    return envelope
+
+
+def _check_freshness(signed: dict[str, Any], now: dt.datetime, report: VerificationReport) -> None:
+    expires = signed.get("expires")
+    if not isinstance(expires, str):
+        report.fail(INDEX_FILE, "has no 'expires' time")
+    elif expires <= format_timestamp(now):
+        report.fail(INDEX_FILE, f"expired at {expires}: the feed has stopped being updated")
+
+
+def _open_checkpoints(
+    source: FeedSource, signed: dict[str, Any], trust: TrustedKeys, report: VerificationReport
+) -> Checkpoint | None:
+    note = signed.get("checkpoint")
+    checkpoint = None
+    if not isinstance(note, str):
+        report.fail(INDEX_FILE, "carries no checkpoint note")
+    else:
+        try:
+            checkpoint = trust.open_checkpoint(note)
+            report.checkpoint_note = note
+        except InvalidCheckpoint as error:
+            report.fail(INDEX_FILE, f"its checkpoint is not validly signed: {error.reason}")
+    published = source.read(CHECKPOINT_FILE)
+    if published is None:
+        report.fail(CHECKPOINT_FILE, "is missing")
+        return checkpoint
+    try:
+        latest = trust.open_checkpoint(published)
+    except InvalidCheckpoint as error:
+        report.fail(CHECKPOINT_FILE, f"is not validly signed: {error.reason}")
+        return checkpoint
+    if checkpoint is None or not isinstance(note, str) or published == note.encode("utf-8"):
+        return checkpoint
+    if latest.size < checkpoint.size or (
+        latest.size == checkpoint.size and latest.root != checkpoint.root
+    ):
+        report.fail(
+            CHECKPOINT_FILE,
+            f"(size {latest.size}) contradicts the index's checkpoint (size {checkpoint.size})",
+        )
+    else:
+        report.warnings.append(
+            f"{CHECKPOINT_FILE} (size {latest.size}) is newer than index.json (size "
+            f"{checkpoint.size}); a publication is under way, verified the index's checkpoint"
+        )
+    return checkpoint
+
+
+def _listed_files(signed: dict[str, Any], report: VerificationReport) -> list[dict[str, Any]]:
+    records = signed.get("resources")
+    listed = list(records) if isinstance(records, list) else []
+    delta = signed.get("delta")
+    if isinstance(delta, dict):
+        listed.append({"name": "delta", **delta})
+    usable = []
+    for record in listed:
+        if (
+            isinstance(record, dict)
+            and isinstance(record.get("path"), str)
+            and isinstance(record.get("sha256"), str)
+            and isinstance(record.get("size"), int)
+        ):
+            usable.append(record)
+        else:
+            report.fail(INDEX_FILE, f"lists a file record without path, sha256 and size: {record}")
+    return usable
+
+
+def _fetch_files(
+    source: FeedSource,
+    records: list[dict[str, Any]],
+    report: VerificationReport,
+    progress: Progress,
+) -> dict[str, bytes]:
+    """Read every file the index lists, checking size and sha256; return them by name."""
+    contents = {}
+    for number, record in enumerate(records, start=1):
+        path = record["path"]
+        data = source.read(path)
+        progress("checking listed files", number, len(records))
+        if data is None:
+            report.fail(path, "is listed in index.json but missing")
+            continue
+        if len(data) != record["size"]:
+            report.fail(path, f"is {len(data)} bytes, index.json says {record['size']}")
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != record["sha256"]:
+            report.fail(path, f"has sha256 {digest}, index.json says {record['sha256']}")
+        else:
+            report.count("files")
+        contents[str(record.get("name"))] = data
+    return contents
+
+
+def _record(records: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    return next((record for record in records if record.get("name") == name), None)
+
+
+def verify_feed(
+    source: FeedSource,
+    *,
+    pinned_keys: Sequence[VerificationKey] | None = None,
+    vkey: str | None = None,
+    since_note: str | bytes | None = None,
+    since_name: str = "saved checkpoint",
+    now: dt.datetime | None = None,
+    progress: Progress = _quiet,
+) -> VerificationReport:
+    """Run every check on the feed at `source`; the report lists each failure by file."""
+    report = VerificationReport(source.location)
+    envelope = _read_index(source, report)
+    trust = _trusted_keys(source, pinned_keys, vkey, report)
+    if envelope is None or trust is None:
+        return report
+    try:
+        verify_envelope(FEED_INDEX_TYPE, envelope, trust.keys)
+    except SignatureInvalid as error:
+        report.fail(INDEX_FILE, f"signature rejected: {error.reason}")
+    signed = envelope["signed"]
+    report.version = signed.get("version") if isinstance(signed.get("version"), int) else None
+    _check_freshness(signed, now or dt.datetime.now(dt.UTC), report)
+    checkpoint = _open_checkpoints(source, signed, trust, report)
+    report.checkpoint = checkpoint
+    records = _listed_files(signed, report)
+    files = _fetch_files(source, records, report, progress)
+    if checkpoint is None:
+        return report  # without a trusted tree size and root nothing else can be checked
+
+    first_seq = first_delta_seq(files.get("delta", b""))
+    leaves = LeafIndex(keep_from=checkpoint.size if first_seq is None else first_seq)
+    log = rebuild_log(source, checkpoint, report, leaves, progress)
+    if since_note is not None:
+        _check_since(log, trust, since_note, since_name, checkpoint, report)
+    known = leaves if log is not None else None
+    snapshot, delta = _record(records, "snapshot"), _record(records, "delta")
+    if snapshot is not None and "snapshot" in files:
+        count = check_snapshot(snapshot["path"], files["snapshot"], trust.keys, known, report)
+        _check_count(snapshot, count, report)
+    if delta is not None and "delta" in files:
+        count = check_delta(
+            delta["path"], files["delta"], trust.keys, known, checkpoint.size, report
+        )
+        _check_count(delta, count, report)
+    return report
+
+
+def _check_since(
+    log: TiledLog | None,
+    trust: TrustedKeys,
+    since_note: str | bytes,
+    since_name: str,
+    checkpoint: Checkpoint,
+    report: VerificationReport,
+) -> None:
+    try:
+        saved = trust.open_checkpoint(since_note)
+    except InvalidCheckpoint as error:
+        report.fail(since_name, f"is not a checkpoint signed by a trusted key: {error.reason}")
+        return
+    if log is not None:
+        check_consistency(log, saved, checkpoint, since_name, report)
+
+
+def _check_count(record: dict[str, Any], count: int, report: VerificationReport) -> None:
+    if count != record.get("count"):
+        report.fail(record["path"], f"has {count} lines, index.json says {record.get('count')}")

@@ -1,0 +1,217 @@
+"""Browser tests: the public site on a real HTTP server, driven by headless Chromium.
+
+One server per test session holds the demo dataset after one publication run. Chromium comes
+from the system (`chromium` on PATH, or REGISTRY_CHROMIUM); without it the tests skip, unless
+REGISTRY_REQUIRE_BROWSER=1 (as in CI), which turns a missing browser into an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask_babel import force_locale, gettext
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Response,
+    ViewportSize,
+    sync_playwright,
+)
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from api.extensions import db
+from api.signing_setup import key_store
+from api.site.queries import PublicEntry, load_entries
+from publisher.jobs import run_publication
+from registry import accounts
+from registry.canonical import sha256_hex
+from registry.demo import load_demo
+from registry.models import Base, EntryRevision
+from registry.policy import Policy
+from tests.conftest import make_app
+
+REQUIRE_BROWSER = os.environ.get("REGISTRY_REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
+# Reports every Content-Security-Policy violation to the test through an exposed binding.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__reportCspViolation(event.violatedDirective + " blocked " + event.blockedURI);
+});
+"""
+
+
+def chromium_path() -> str | None:
+    """The Chromium executable: REGISTRY_CHROMIUM, else `chromium` on PATH."""
+    return os.environ.get("REGISTRY_CHROMIUM") or shutil.which("chromium")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests skip with a reason when Chromium is missing, unless a browser is required."""
+    if chromium_path():
+        return
+    missing = "Chromium not found (install chromium or set REGISTRY_CHROMIUM)"
+    for item in items:
+        if "browser" in item.keywords:
+            if REQUIRE_BROWSER:
+                raise pytest.UsageError(f"REGISTRY_REQUIRE_BROWSER=1 but {missing}")
+            item.add_marker(pytest.mark.skip(reason=f"{missing}: browser tests skipped"))
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    """The running site and the published demo entries the tests look up."""
+
+    url: str
+    app: Flask
+    entries: tuple[PublicEntry, ...]
+
+    def listed(self, kind: str) -> list[PublicEntry]:
+        """Currently listed entries of one subject kind, with their content, by entry id."""
+        return sorted(
+            (
+                e
+                for e in self.entries
+                if e.removal is None and e.content and e.content["subject"]["kind"] == kind
+            ),
+            key=lambda e: e.entry_id,
+        )
+
+    def translated(self, language: str, message: str) -> str:
+        """`message` as the site's translations render it in `language`."""
+        with self.app.test_request_context(), force_locale(language):
+            return str(gettext(message))
+
+    def tamper(self, entry_id: str, *, rehash: bool, **changes: Any) -> None:
+        """Change the latest revision's entry content without signing it again.
+
+        With `rehash`, the recorded content hash is made to match the altered content, so
+        only the signature can give the change away.
+        """
+        with self.app.app_context():
+            revision = db.session.scalars(
+                select(EntryRevision)
+                .where(EntryRevision.entry_id == entry_id)
+                .order_by(EntryRevision.revision.desc())
+            ).first()
+            assert revision is not None and revision.bundle is not None
+            entry = {**revision.bundle["entry"], **changes}
+            revision.bundle = {**revision.bundle, "entry": entry}  # new object: column written
+            if rehash:
+                revision.content_sha256 = sha256_hex(entry)
+            db.session.commit()
+            db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+    """The app with the demo data and one publication, served on 127.0.0.1 in a thread."""
+    directory = tmp_path_factory.mktemp("e2e")
+    app = make_app(
+        directory,
+        f"sqlite:///{directory / 'registry.sqlite3'}",
+        SITE_SEARCH_RATE_LIMIT="100000/minute",
+    )
+    with app.app_context(), pytest.MonkeyPatch.context() as patch:
+        # Cheap password hashing for the demo accounts: these tests look at the public site.
+        patch.setattr(
+            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        )
+        Base.metadata.create_all(db.engine)
+        load_demo(db.session(), Policy.from_settings(app.config["REGISTRY"]), key_store(app))
+        db.session.remove()
+    run_publication(app, progress=lambda _message: None)
+    with app.app_context():
+        entries = tuple(load_entries(db.session()))
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    try:
+        yield DemoSite(f"http://127.0.0.1:{server.server_port}", app, entries)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium, shared by the session's tests."""
+    executable = chromium_path()
+    assert executable is not None  # collection skipped the tests otherwise
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Visitor:
+    """One visitor's tab, with every console error, page error and CSP violation it met."""
+
+    page: Page
+    base_url: str
+    problems: list[str] = field(default_factory=list)
+
+    def open(self, path: str) -> Response:
+        """Load a page of the site and wait until its scripts have run."""
+        response = self.page.goto(self.base_url + path, wait_until="load")
+        assert response is not None and response.ok, f"{path}: {response and response.status}"
+        return response
+
+    def screenshot(self, name: str) -> Path:
+        """Save the whole page under tests/e2e/screenshots/."""
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def assert_no_problems(self) -> None:
+        """No console error, uncaught exception or CSP violation happened in this tab."""
+        assert self.problems == []
+
+
+@pytest.fixture
+def visitor(browser: Browser, demo_site: DemoSite) -> Iterator[Visitor]:
+    """A fresh browser context (no cookies) with one tab that records problems."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    seen = Visitor(page, demo_site.url)
+
+    def on_console(message: ConsoleMessage) -> None:
+        # Chromium asks for /favicon.ico on its own; the site has no icon, and says so.
+        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+            seen.problems.append(f"console error: {message.text} ({message.location['url']})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: seen.problems.append(f"page error: {error} ({page.url})"))
+    page.expose_function(
+        "__reportCspViolation", lambda text: seen.problems.append(f"CSP violation: {text}")
+    )
+    page.add_init_script(CSP_LISTENER)
+    yield seen
+    context.close()

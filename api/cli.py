@@ -103,7 +103,10 @@ def publish() -> None:
     """Run one publication now: due transitions, checkpoint, tiles, feed files, index."""
     from publisher.jobs import run_publication
 
-    report = run_publication(current_app._get_current_object(), progress=click.echo)  # type: ignore[attr-defined]
+    try:
+        report = run_publication(current_app._get_current_object(), progress=click.echo)  # type: ignore[attr-defined]
+    except DomainError as error:
+        fail(error)  # e.g. a signing key missing: say which file and why, without a traceback
     if report is None:
         raise click.ClickException("another publisher is running; try again when it finishes")
     click.echo(report)

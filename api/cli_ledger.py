@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -80,7 +82,8 @@ def purge(today: dt.datetime | None) -> None:
     rules = policy()
     click.echo(f"purging entries ended on or before {day - dt.timedelta(rules.retention_days)}")
     last_seq = db.session.scalar(select(AuditRecord.seq).order_by(AuditRecord.seq.desc()))
-    count = purge_expired_content(db.session, rules, day)
+    feed_dir = Path(current_app.config["FEED_DIR"])
+    count = purge_expired_content(db.session, rules, day, feed_dir)
     records = db.session.scalars(
         select(AuditRecord)
         .where(AuditRecord.action == "entry.purge", AuditRecord.seq > (last_seq or 0))
@@ -90,6 +93,7 @@ def purge(today: dt.datetime | None) -> None:
         revisions = ", ".join(str(r) for r in (record.after or {}).get("revisions", []))
         click.echo(f"purged {record.object_id} (revisions {revisions}; audit record {record.seq})")
     click.echo(
-        f"{count} entries purged; their log leaves and proofs stay valid. "
-        "The next publication drops the content from the feed."
+        f"{count} entries purged; their log leaves and proofs stay valid. The feed files "
+        "already published no longer carry their content; run `registry publish` to sign "
+        "an index over the redacted files."
     )

@@ -11,6 +11,7 @@ Run `python -m bench.screening` (about a minute on two cores) or `--quick` for a
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import sys
 import time
@@ -19,8 +20,11 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
-from bench.screening_data import Benchmark, LabeledQuery, generate_benchmark
+from bench.screening_data import Benchmark, generate_benchmark
+from bench.screening_queries import LabeledQuery
 from registry.matching import DEFAULT_THRESHOLD, MatchIndex, ScreeningMatch, normalize_name
+
+BATCH = 25
 
 
 def quality(
@@ -43,19 +47,36 @@ def quality(
     return recall, sum(false_positives.values()) / max(negatives, 1), misses, false_positives
 
 
-def brute_force(benchmark: Benchmark, queries: Sequence[LabeledQuery]) -> tuple[float, float]:
-    """(queries per second, top-1 hit rate on true variants) for extractOne over all names."""
+def side_by_side(
+    benchmark: Benchmark, index: MatchIndex, queries: Sequence[LabeledQuery]
+) -> tuple[float, float, float]:
+    """(index queries/s, brute-force queries/s, brute-force top-1 hit rate) on the same queries.
+
+    The brute-force baseline normalises each query and runs rapidfuzz.process.extractOne over
+    the normalised names of all listed subjects. The two take turns on small batches, so that
+    a busy machine slows both alike.
+    """
     names = [normalize_name(listed.name) for listed in benchmark.listed]
     ids = [listed.entry_id for listed in benchmark.listed]
+    index_seconds = brute_seconds = 0.0
     hits = positives = 0
-    start = time.perf_counter()
-    for labeled in queries:
-        best = process.extractOne(normalize_name(labeled.query.name), names, scorer=fuzz.ratio)
-        if labeled.expected is not None:
-            positives += 1
-            hits += best is not None and ids[best[2]] == labeled.expected
-    rate = len(queries) / (time.perf_counter() - start)
-    return rate, hits / max(positives, 1)
+    for first in range(0, len(queries), BATCH):
+        batch = queries[first : first + BATCH]
+        start = time.perf_counter()
+        index.screen_many(labeled.query for labeled in batch)
+        index_seconds += time.perf_counter() - start
+        start = time.perf_counter()
+        found = [
+            process.extractOne(normalize_name(labeled.query.name), names, scorer=fuzz.ratio)
+            for labeled in batch
+        ]
+        brute_seconds += time.perf_counter() - start
+        for labeled, best in zip(batch, found, strict=True):
+            if labeled.expected is not None:
+                positives += 1
+                hits += best is not None and ids[best[2]] == labeled.expected
+    count = len(queries)
+    return count / index_seconds, count / brute_seconds, hits / max(positives, 1)
 
 
 def peak_rss_mb() -> float:
@@ -71,8 +92,10 @@ def report_quality(listed: int, query_count: int) -> None:
     results = index.screen_many(labeled.query for labeled in benchmark.queries)
     recall, fpr, misses, false_positives = quality(benchmark.queries, results)
     positives = sum(1 for labeled in benchmark.queries if labeled.expected)
-    print(f"  quality at threshold {DEFAULT_THRESHOLD} on {listed:,} listed subjects,"
-          f" {positives:,} true variants, {len(benchmark.queries) - positives:,} negatives")
+    print(
+        f"  quality at threshold {DEFAULT_THRESHOLD} on {listed:,} listed subjects,"
+        f" {positives:,} true variants, {len(benchmark.queries) - positives:,} negatives"
+    )
     print(f"    recall                          {recall:>10.4f}   (aim >= 0.97)")
     print(f"    false-positive rate             {fpr:>10.4f}   (aim <= 0.01)")
     for label, counts in (("missed", misses), ("false positives", false_positives)):
@@ -89,18 +112,26 @@ def report_speed(listed: int, query_count: int, brute_count: int) -> None:
     print(f"  speed on {listed:,} listed subjects (generated in {generated:.1f}s)")
     start = time.perf_counter()
     index = MatchIndex.build(benchmark.listed)
+    # The first full garbage collection after a build scans every new object once; it is
+    # counted here, with the build, rather than in whichever queries it happens to delay.
+    gc.collect()
     built = time.perf_counter() - start
-    print(f"    build the index                 {built:>10.2f}s  {listed / built:>10,.0f}/s")
+    print(f"    build the index (and collect)   {built:>10.2f}s  {listed / built:>10,.0f}/s")
+    ours, brute, top1 = side_by_side(benchmark, index, benchmark.queries[:brute_count])
+    print(f"    index: batch screening          {ours:>10,.0f} queries/s  ({brute_count} queries)")
+    print(
+        f"    brute force: extractOne         {brute:>10,.0f} queries/s"
+        f"  (top-1 hit rate {top1:.4f})"
+    )
+    print(f"    index speed-up over brute force {ours / brute:>10.1f}x   (aim >= 10x)")
     start = time.perf_counter()
     results = index.screen_many(labeled.query for labeled in benchmark.queries)
-    ours = len(benchmark.queries) / (time.perf_counter() - start)
+    rate = len(benchmark.queries) / (time.perf_counter() - start)
     recall, fpr, _, _ = quality(benchmark.queries, results)
-    print(f"    index: batch screening          {ours:>10,.0f} queries/s"
-          f"  (recall {recall:.4f}, false positives {fpr:.4f})")
-    brute, top1 = brute_force(benchmark, benchmark.queries[:brute_count])
-    print(f"    brute force: extractOne         {brute:>10,.0f} queries/s"
-          f"  (top-1 hit rate {top1:.4f}, {brute_count} queries)")
-    print(f"    index speed-up over brute force {ours / brute:>10.1f}x   (aim >= 10x)")
+    print(
+        f"    index on all {len(benchmark.queries):,} queries       {rate:>10,.0f} queries/s"
+        f"  (recall {recall:.4f}, false positives {fpr:.4f})"
+    )
     print(f"    peak memory                     {peak_rss_mb():>10.0f} MB")
 
 
@@ -110,8 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     args = parser.parse_args(argv)
     quality_sizes, speed_sizes = (
-        ((600, 800), (10_000, 500, 100)) if args.quick
-        else ((2_000, 2_400), (100_000, 2_000, 300))
+        ((600, 800), (10_000, 500, 100)) if args.quick else ((2_000, 2_400), (100_000, 2_000, 300))
     )
     print(f"screening benchmark{' (quick)' if args.quick else ''}")
     report_quality(*quality_sizes)

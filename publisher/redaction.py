@@ -33,14 +33,20 @@ def _delta_line(purged: Collection[str]) -> LineFilter:
         event = json.loads(line)
         if event.get("entry_id") in purged and event.get("bundle") is not None:
             event["bundle"] = None
-            return json.dumps(event, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+            return json.dumps(
+                event, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+            ).encode()
         return line
 
     return blank
 
 
 def _ftm_line(purged: Collection[str]) -> LineFilter:
-    ids = {make_entity_id(prefix, entry_id) for entry_id in purged for prefix in ("ipl-subject", "ipl-sanction")}
+    ids = {
+        make_entity_id(prefix, entry_id)
+        for entry_id in purged
+        for prefix in ("ipl-subject", "ipl-sanction")
+    }
 
     def keep(line: bytes) -> bytes | None:
         return None if json.loads(line).get("id") in ids else line

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from publisher.feed_files import timed, write_feed
+from publisher.redaction import redact_feed_files
 from publisher.versions import RESERVED
 from publisher.writers import write_immutable
 from registry import audit, workflow
@@ -71,7 +72,12 @@ class RunReport:
 
 
 def apply_due_transitions(
-    session: Session, keys: KeyStore, policy: Policy, today: dt.date, report: RunReport
+    session: Session,
+    keys: KeyStore,
+    policy: Policy,
+    today: dt.date,
+    report: RunReport,
+    feed_dir: Path | None = None,
 ) -> None:
     """Expire ended listings, start due reviews, publish approved listings, purge old content."""
     for listing_id in workflow.due_for_expiry(session, today):
@@ -82,11 +88,17 @@ def apply_due_transitions(
     for listing_id in workflow.approved_waiting(session):
         listing = workflow.publish_approved(session, SYSTEM, keys, policy, listing_id, today)
         report.published.append(listing.entry_id or "")
-    report.purged = purge_expired_content(session, policy, today)
+    report.purged = purge_expired_content(session, policy, today, feed_dir)
 
 
-def purge_expired_content(session: Session, policy: Policy, today: dt.date) -> int:
-    """Drop content and signatures of entries ended longer than the retention period ago."""
+def purge_expired_content(
+    session: Session, policy: Policy, today: dt.date, feed_dir: Path | None = None
+) -> int:
+    """Drop content and signatures of entries ended longer than the retention period ago.
+
+    With `feed_dir`, the feed files already published lose the content too, before the
+    purge commits: a purge recorded in the database is always a purge on disk as well.
+    """
     ended = session.scalars(
         select(Listing).where(
             Listing.state.in_(("removed", "expired")), Listing.entry_id.is_not(None)
@@ -115,6 +127,8 @@ def purge_expired_content(session: Session, policy: Policy, today: dt.date) -> i
                     reason="retention period over",
                     after={"revisions": [r.revision for r in revisions]},
                 )
+                if feed_dir is not None:
+                    redact_feed_files(feed_dir, {listing.entry_id or ""}, current=())
                 purged += 1
     return purged
 
@@ -185,7 +199,7 @@ def publish_once(
     remove_stale_temporaries(feed)
     progress("applying due transitions")
     with report.step("transitions"):
-        apply_due_transitions(session, keys, policy, now.date(), report)
+        apply_due_transitions(session, keys, policy, now.date(), report, feed)
     progress("signing the log checkpoint")
     with report.step("checkpoint"):
         checkpoint = sign_new_checkpoint(session, keys, origin)

@@ -178,11 +178,13 @@ def get_case(session: Session, case_id: int) -> EnforcementCase:
 def _flag_listings(
     session: Session, case_ids: Sequence[int], reason: str, actor: Actor
 ) -> list[Listing]:
+    # IN (subquery) rather than JOIN ... DISTINCT: PostgreSQL cannot compare the JSON columns
+    # that DISTINCT over whole listing rows would need.
+    citing = select(ListingCase.listing_id).where(ListingCase.case_id.in_(case_ids))
     listings = session.scalars(
         select(Listing)
-        .join(ListingCase, ListingCase.listing_id == Listing.id)
-        .where(ListingCase.case_id.in_(case_ids), Listing.state.in_(OPEN_STATES))
-        .distinct()
+        .where(Listing.id.in_(citing), Listing.state.in_(OPEN_STATES))
+        .order_by(Listing.id)
     ).all()
     for listing in listings:
         listing.review_flag = reason

@@ -112,10 +112,10 @@ def parse_name(name: str) -> NameForm:
         bracket_regions.update(codes)
         return ""
 
-    tokens = tokenize(replace_brackets(clean_text(name), bracketed))
-    if any(contains_han(token) for token in tokens):
-        return _parse_han("".join(tokens), frozenset(bracket_regions))
-    return _parse_latin(tokens, frozenset(bracket_regions))
+    text = replace_brackets(clean_text(name), bracketed)
+    if contains_han(text):
+        return _parse_han("".join(tokenize(text)), frozenset(bracket_regions))
+    return _parse_latin(tokenize(text), frozenset(bracket_regions))
 
 
 def _parse_han(text: str, bracket_regions: frozenset[str]) -> NameForm:

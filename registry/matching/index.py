@@ -56,8 +56,8 @@ class MatchIndex:
     @classmethod
     def build(cls, listed: Iterable[ListedName]) -> MatchIndex:
         """Parse and index listed subjects; entry ids must be unique."""
-        # Building creates hundreds of thousands of long-lived objects, which the cyclic
-        # garbage collector would rescan again and again; pausing it halves the build time.
+        # Building creates millions of long-lived objects, which the cyclic garbage collector
+        # would rescan again and again; pausing it halves the build time.
         collecting = gc.isenabled()
         gc.disable()
         try:

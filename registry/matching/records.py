@@ -14,6 +14,10 @@ KINDS = ("legal_person", "natural_person", "other_org")
 # A foreign company may hold several "other" registrations, so those never conflict.
 SINGLE_VALUED_SCHEMES = frozenset({"cn_uscc", "cn_ric"})
 
+# Longer input is not a name, and would only cost time.
+MAX_NAME_LENGTH = 300
+MAX_IDENTIFIERS = 20
+
 _REGION_RE = re.compile(r"^\d{6}$")
 _IDENTIFIER_NOISE = re.compile(r"[\s\-./]")
 
@@ -24,11 +28,11 @@ def identifier_key(scheme: str, value: str) -> tuple[str, str]:
     return scheme.strip().casefold(), compact
 
 
-def _check_identifiers(
-    identifiers: object, field: str
-) -> tuple[tuple[str, str], ...]:
+def _check_identifiers(identifiers: object, field: str) -> tuple[tuple[str, str], ...]:
     if not isinstance(identifiers, tuple | list):
         raise InvalidValue(field, "must be a list of (scheme, value) pairs")
+    if len(identifiers) > MAX_IDENTIFIERS:
+        raise InvalidValue(field, f"has {len(identifiers)} entries; at most {MAX_IDENTIFIERS}")
     checked = []
     for position, pair in enumerate(identifiers):
         where = f"{field}[{position}]"
@@ -41,6 +45,15 @@ def _check_identifiers(
             raise InvalidValue(f"{where}.value", "must be a non-empty string")
         checked.append(identifier_key(scheme, value))
     return tuple(checked)
+
+
+def _check_name(name: object, field: str, required: bool) -> None:
+    if not isinstance(name, str):
+        raise InvalidValue(field, "must be a string")
+    if required and not name.strip():
+        raise InvalidValue(field, "must not be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidValue(field, f"is {len(name)} characters long; at most {MAX_NAME_LENGTH}")
 
 
 def _check_kind(kind: object, field: str) -> None:
@@ -69,12 +82,13 @@ class ListedName:
         if not isinstance(self.entry_id, str) or not self.entry_id:
             raise InvalidValue("entry_id", "must be a non-empty string")
         _check_kind(self.kind, "kind")
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise InvalidValue("name", "must be a non-empty string")
-        if self.latin is not None and not isinstance(self.latin, str):
-            raise InvalidValue("latin", "must be a string or absent")
-        if isinstance(self.aliases, str) or not all(isinstance(a, str) for a in self.aliases):
+        _check_name(self.name, "name", required=True)
+        if self.latin is not None:
+            _check_name(self.latin, "latin", required=False)
+        if isinstance(self.aliases, str) or not isinstance(self.aliases, tuple | list):
             raise InvalidValue("aliases", "must be a list of strings")
+        for position, alias in enumerate(self.aliases):
+            _check_name(alias, f"aliases[{position}]", required=True)
         object.__setattr__(self, "aliases", tuple(self.aliases))
         object.__setattr__(self, "identifiers", _check_identifiers(self.identifiers, "identifiers"))
         if self.region is not None:
@@ -91,8 +105,7 @@ class ScreeningQuery:
     region: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str):
-            raise InvalidValue("name", "must be a string")
+        _check_name(self.name, "name", required=False)
         object.__setattr__(self, "identifiers", _check_identifiers(self.identifiers, "identifiers"))
         if not self.name.strip() and not self.identifiers:
             raise InvalidValue("name", "give a name or at least one identifier to screen")

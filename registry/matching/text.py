@@ -23,6 +23,7 @@ _HAN_RE = re.compile(f"[{_HAN_CLASS}]")
 HAN_RUN_RE = re.compile(f"([{_HAN_CLASS}]+)")
 _CONFUSABLE_TABLE = str.maketrans(CONFUSABLES)
 _BRACKETS = re.compile(r"[(\[{【〔「『]([^)\]}】〕」』]*)[)\]}】〕」』]")
+_BRACKET_OPENERS = frozenset("([{【〔「『")
 
 
 # The combining diacritical mark blocks: accents on Latin, Greek and Cyrillic letters. Other
@@ -54,19 +55,32 @@ def _character_tables() -> tuple[dict[int, str | None], dict[int, str | None], d
 _INVISIBLE, _SEPARATORS, _MARKS = _character_tables()
 
 
-def _traditional_pattern() -> re.Pattern[str]:
-    """Characters without which zhconv's zh-cn conversion changes nothing.
+def _conversion_triggers() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """What must occur in a text for zhconv's zh-cn conversion to change anything.
 
-    Every character that converts by itself, and every character of a phrase that converts
-    as a whole (么九 -> 幺九). Text without any of them is returned as it is, much faster.
+    A character that converts by itself, or a phrase that converts only as a whole (么九 ->
+    幺九), here filed under its first character. Most names contain neither and are returned
+    as they are, much faster than zhconv could tell.
     """
     table = getdict("zh-cn")
     changing = [source for source, target in table.items() if source != target]
-    characters = sorted({char for source in changing for char in source})
-    return re.compile("[" + re.escape("".join(characters)) + "]")
+    characters = frozenset(source for source in changing if len(source) == 1)
+    phrases: dict[str, tuple[str, ...]] = {}
+    for source in changing:
+        if len(source) > 1 and characters.isdisjoint(source):
+            phrases[source[0]] = (*phrases.get(source[0], ()), source)
+    return characters, phrases
 
 
-_TRADITIONAL = _traditional_pattern()
+_TRADITIONAL_CHARACTERS, _TRADITIONAL_PHRASES = _conversion_triggers()
+
+
+def _needs_conversion(text: str) -> bool:
+    if not _TRADITIONAL_CHARACTERS.isdisjoint(text):
+        return True
+    return any(
+        phrase in text for char in set(text) for phrase in _TRADITIONAL_PHRASES.get(char, ())
+    )
 
 
 def contains_han(text: str) -> bool:
@@ -84,7 +98,7 @@ def clean_text(text: str) -> str:
     if not unicodedata.is_normalized("NFD", folded):  # something carries an accent
         decomposed = unicodedata.normalize("NFKD", folded).translate(_MARKS)
         folded = unicodedata.normalize("NFC", decomposed)
-    return zhconv.convert(folded, "zh-cn") if _TRADITIONAL.search(folded) else folded
+    return zhconv.convert(folded, "zh-cn") if _needs_conversion(folded) else folded
 
 
 def tokenize(text: str) -> list[str]:
@@ -94,4 +108,6 @@ def tokenize(text: str) -> list[str]:
 
 def replace_brackets(text: str, replacement: Callable[[str], str]) -> str:
     """Replace each bracketed part of cleaned text, in place, by `replacement(contents)`."""
+    if not _BRACKET_OPENERS.intersection(text):
+        return text
     return _BRACKETS.sub(lambda match: f" {replacement(match.group(1))} ", text)

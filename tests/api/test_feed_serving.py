@@ -30,7 +30,9 @@ def test_feed_files_are_served_with_cache_rules(app: Flask, client: FlaskClient)
     assert snapshot.headers["Content-Type"] == "application/x-ndjson"
     assert "immutable" in snapshot.headers["Cache-Control"]
     etag = snapshot.headers["ETag"]
-    assert fetch(client, "/feed/snapshot/1.jsonl", headers={"If-None-Match": etag}).status_code == 304
+    assert (
+        fetch(client, "/feed/snapshot/1.jsonl", headers={"If-None-Match": etag}).status_code == 304
+    )
 
     checkpoint = fetch(client, "/feed/log/checkpoint")
     assert checkpoint.headers["Content-Type"].startswith("text/plain")

@@ -15,6 +15,7 @@ from publisher import feed_files, versions
 from publisher.jobs import run_publication
 from publisher.versions import RESERVED
 from registry import accounts, workflow
+from registry.errors import Conflict
 from registry.models import FeedVersion
 from registry.policy import Policy
 from tests.publisher.feed_checks import assert_feed_complete, file_digest, snapshot_entry_ids
@@ -117,3 +118,19 @@ def test_temporary_files_of_a_killed_run_are_cleaned_up(app: Flask) -> None:
     stale.write_bytes(b"half a snapsh")
     run_publication(app)
     assert not stale.exists()
+
+
+def test_a_database_behind_the_published_feed_is_refused(
+    app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = Path(app.config["FEED_DIR"])
+    _approve_one(app, session)
+    assert run_publication(app).tree_size == 1
+    before = (feed / "index.json").read_bytes()
+    # As if the database were restored from a backup taken before that event.
+    monkeypatch.setattr(
+        versions, "published_head", lambda _session, _feed: versions.PublishedHead(1, 2)
+    )
+    with pytest.raises(Conflict, match="refusing to publish a shorter log"):
+        run_publication(app)
+    assert (feed / "index.json").read_bytes() == before

@@ -204,6 +204,8 @@ def test_screen_many_answers_each_query_in_order(index: MatchIndex) -> None:
         (lambda: ListedName("", "legal_person", "华兴"), "entry_id"),
         (lambda: ListedName("IPL-1", "person", "华兴"), "kind"),
         (lambda: ListedName("IPL-1", "legal_person", "  "), "name"),
+        (lambda: ListedName("IPL-1", "legal_person", "华兴", aliases=("",)), "aliases[0]"),
+        (lambda: ScreeningQuery("华" * 301), "name"),
     ],
 )
 def test_invalid_input_names_the_field(make: Callable[[], object], field: str) -> None:

@@ -113,7 +113,7 @@ class DemoBuilder:
                 name=person_name(rng, self.names),
                 identifiers=[{"scheme": "cn_ric", "value": id_number(rng, "110105")}],
                 region=region,
-                address="（住址不公开）",
+                address=f"北京市朝阳区建国路{rng.randrange(1, 400)}号院{rng.randrange(1, 30)}室",
             )
         else:
             name, city, region = enterprise_name(rng, self.names)

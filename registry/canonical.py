@@ -25,7 +25,16 @@ Problem = tuple[list[str | int], str]
 """Where a value is not acceptable (path segments, innermost first) and why."""
 
 
-def _problem(value: Any) -> Problem | None:
+class _Keys:
+    """What the walk learns about object keys: whether any lies beyond the BMP."""
+
+    __slots__ = ("astral",)
+
+    def __init__(self) -> None:
+        self.astral = False
+
+
+def _problem(value: Any, keys: _Keys | None = None) -> Problem | None:
     """Return the first value JCS must not see, or None; paths are built only on failure."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
@@ -38,14 +47,16 @@ def _problem(value: Any) -> Problem | None:
         for key, item in value.items():
             if type(key) is not str:
                 return [], f"object keys must be strings, got {type(key).__name__} {key!r}"
-            found = _problem(item)
+            if keys is not None and not key.isascii() and max(key) > "\uffff":
+                keys.astral = True
+            found = _problem(item, keys)
             if found:
                 found[0].append(key)
                 return found
         return None
     if kind is list or kind is tuple:
         for index, item in enumerate(value):
-            found = _problem(item)
+            found = _problem(item, keys)
             if found:
                 found[0].append(index)
                 return found
@@ -53,7 +64,7 @@ def _problem(value: Any) -> Problem | None:
     if isinstance(value, float):
         return [], f"floats are not allowed (got {value!r}); use an integer or a string"
     if isinstance(value, str | int):  # subclasses such as StrEnum serialise as their value
-        return _problem(str(value) if isinstance(value, str) else int(value))
+        return _problem(str(value) if isinstance(value, str) else int(value), keys)
     return [], f"{kind.__name__} is not a JSON value"
 
 
@@ -101,11 +112,21 @@ def _invalid(problem: Problem) -> InvalidValue:
 
 
 def canonical_bytes(obj: Any) -> bytes:
-    """Return the RFC 8785 canonical bytes of a float-free JSON value."""
-    problem = _problem(obj)
+    """Return the RFC 8785 canonical bytes of a float-free JSON value.
+
+    Without floats, JCS and Python's compact sorted `json.dumps` agree byte for byte (same
+    escapes, same integers), except for the order of object keys beyond the Basic
+    Multilingual Plane (JCS sorts UTF-16 code units); those take the `rfc8785` path.
+    """
+    keys = _Keys()
+    problem = _problem(obj, keys)
     if problem:
         raise _invalid(problem)
     try:
+        if not keys.astral:
+            return json.dumps(
+                obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+            ).encode("utf-8")
         return rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, UnicodeError) as error:
         problem = _unencodable(obj)

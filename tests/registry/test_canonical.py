@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from registry.canonical import canonical_bytes, loads_strict, sha256_hex
 from registry.errors import InvalidValue
@@ -150,3 +152,19 @@ def test_loads_strict_refuses(text: str, reason: str) -> None:
 def test_loads_strict_refuses_bytes_that_are_not_utf8() -> None:
     with pytest.raises(InvalidValue, match="not UTF-8: bad byte at offset 6"):
         loads_strict(b'{"a": \xff}')
+
+
+_json_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _json_text,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(_json_text, children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(_json_values)
+def test_fast_path_agrees_with_the_rfc8785_package(value: object) -> None:
+    assert canonical_bytes(value) == rfc8785.dumps(value)

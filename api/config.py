@@ -38,6 +38,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "CORRECTION_PUBLISH_WORKING_DAYS": (3, int, "working days to publish a decided correction"),
     "PUBLISH_WITHIN_WORKING_DAYS": (5, int, "latest publication of an approved listing"),
     "RETENTION_DAYS": (365, int, "days after removal before entry content may be purged"),
+    "FEED_KEEP_VERSIONS": (24, int, "feed versions whose snapshot, CSV and FTM files are kept"),
+    "FEED_KEEP_DELTAS_DAYS": (30, int, "days a feed delta file is kept after its version"),
 }
 
 
@@ -74,6 +76,11 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         raise ConfigError("REGISTRY_SECRET_KEY must be set to a random secret in production")
     if env == "production" and len(values["SECRET_KEY"]) < 32:
         raise ConfigError("REGISTRY_SECRET_KEY must be at least 32 characters in production")
+
+    if values["FEED_KEEP_VERSIONS"] < 1:
+        raise ConfigError("REGISTRY_FEED_KEEP_VERSIONS must be at least 1 (the current version)")
+    if values["FEED_KEEP_DELTAS_DAYS"] < 0:
+        raise ConfigError("REGISTRY_FEED_KEEP_DELTAS_DAYS must be 0 or more days")
 
     instance = Path(instance_path)
     database_url = values["DATABASE_URL"] or f"sqlite:///{instance / 'registry.sqlite3'}"

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.extensions import db
 from registry.errors import (
     Conflict,
     DomainError,
@@ -44,6 +45,16 @@ def status_for(error: DomainError) -> int:
     return 400
 
 
+def _discard_transaction() -> None:
+    # The failed transaction must go now, not at teardown: where one app context serves
+    # several requests (tests, CLI, scheduler), the session would otherwise refuse all later
+    # work with PendingRollbackError, even once the database is back.
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone too; the pool replaces it on next use
+        log.debug("rollback after a database error failed", exc_info=True)
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
@@ -68,6 +79,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database_down(error: OperationalError) -> tuple[Response, int]:
         log.warning("database unavailable during %s %s: %s", request.method, request.path, error)
+        _discard_transaction()
         return error_response(
             503, "database_unavailable", "the database is unavailable; retry shortly"
         )
@@ -78,6 +90,7 @@ def init_app(app: Flask) -> None:
         # A number or text the database cannot hold (e.g. an id beyond 64 bits) came from the
         # request, which no validation stopped: the client's mistake, not the server's.
         log.warning("value out of range during %s %s: %s", request.method, request.path, error)
+        _discard_transaction()
         return error_response(
             400, "value_out_of_range", "a value in the request is too large or not storable"
         )

@@ -16,6 +16,9 @@ from flask import Flask, Response, request
 from api.errors import error_response
 
 INT64 = 2**63
+# Far below Python's recursion limit, which the views' own JSON parsing shares with the
+# request's stack; no body the API accepts nests more than a few levels.
+MAX_DEPTH = 64
 
 
 class HostileJson(ValueError):
@@ -40,14 +43,23 @@ def _int64(text: str) -> int:
     return value
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
+def _structure_problem(document: Any) -> str | None:
+    """Why the parsed body is refused (too deep, a NUL character), or None."""
+    # Walked with an explicit stack: recursing here, inside a request, could itself overflow.
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return f"the JSON body is nested too deeply (more than {MAX_DEPTH} levels)"
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "the JSON body contains a NUL character (\\u0000)"
+        elif isinstance(value, dict):
+            pending.extend((key, depth + 1) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+    return None
 
 
 def check_json_body(data: bytes) -> str | None:
@@ -60,9 +72,7 @@ def check_json_body(data: bytes) -> str | None:
         return "the JSON body is nested too deeply"
     except (ValueError, UnicodeDecodeError):
         return None  # not JSON at all: the view's own parser answers with its 400
-    if _has_nul(document):
-        return "the JSON body contains a NUL character (\\u0000)"
-    return None
+    return _structure_problem(document)
 
 
 def refuse_hostile_request() -> tuple[Response, int] | None:

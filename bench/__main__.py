@@ -1,16 +1,72 @@
-"""`python -m bench` (`make bench`): run every benchmark that exists, one after another."""
+"""`python -m bench` (`make bench`): run every benchmark, print their tables, keep the results.
+
+Each benchmark prints its own side-by-side table (ratios measured in the same run); this
+runner shows them one after another, ends with a summary of what ran and how to rerun each,
+and writes everything to `bench/results.json`.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import platform
 import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 
-from bench import ledger, publish
+from bench import api_load, ledger, publish, screening
+
+BENCHMARKS: list[tuple[str, str, Callable[[list[str]], object]]] = [
+    ("ledger", "python -m bench.ledger", ledger.main),
+    ("screening", "python -m bench.screening", screening.main),
+    ("publish", "python -m bench.publish", publish.main),
+    ("api_load", "python -m bench.api_load", api_load.main),
+]
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+class _Tee(io.StringIO):
+    """Collects what a benchmark prints while still showing it."""
+
+    def write(self, text: str) -> int:
+        sys.__stdout__.write(text)
+        sys.__stdout__.flush()
+        return super().write(text)
 
 
 def main() -> None:
-    """Run the benchmarks, passing the command-line flags (e.g. --quick) through."""
-    ledger.main(sys.argv[1:])
-    publish.main(sys.argv[1:])
+    """Run every benchmark with the given flags (e.g. --quick) and record the results."""
+    flags = sys.argv[1:]
+    results = []
+    for name, command, run in BENCHMARKS:
+        print(f"\n=== {name}: {command} {' '.join(flags)}".rstrip(), flush=True)
+        captured = _Tee()
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(captured):
+            run(flags)
+        seconds = time.perf_counter() - started
+        results.append(
+            {
+                "name": name,
+                "command": f"{command} {' '.join(flags)}".strip(),
+                "seconds": round(seconds, 1),
+                "output": captured.getvalue(),
+            }
+        )
+    print("\nbenchmark   seconds  rerun with")
+    for result in results:
+        print(f"{result['name']:<10} {result['seconds']:>8}  {result['command']}")
+    machine = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "flags": flags,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    RESULTS.write_text(json.dumps({"machine": machine, "benchmarks": results}, indent=2) + "\n")
+    print(f"results written to {RESULTS}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.fixed_rate import fixed_rate_latency
+from bench.fixed_rate import Request, fixed_rate_latency
 from bench.served import Served, pg_database, serve
 
 
@@ -83,7 +83,7 @@ def run_wrk(wrk: str, url: str, script: Path, connections: int, seconds: int) ->
     output = subprocess.run(
         [
             wrk,
-            "-t2",
+            f"-t{min(2, connections)}",
             f"-c{connections}",
             f"-d{seconds}s",
             "--timeout",
@@ -137,15 +137,8 @@ def measure(wrk: str, served: Served, quick: bool) -> list[dict[str, Any]]:
             tried = (1, 2) if target.heavy and quick else (1, 2, 4) if target.heavy else levels
             best = saturating_rate(wrk, served, target, Path(scripts), seconds, tried)
             half = best["rps"] / 2
-            latency = fixed_rate_latency(
-                served.base_url,
-                target.method,
-                target.path,
-                target.body,
-                dict(target.headers),
-                rate=half,
-                seconds=seconds,
-            )
+            request = Request(target.method, target.path, target.body, target.headers)
+            latency = fixed_rate_latency(served.base_url, [request], rate=half, seconds=seconds)
             rows.append(
                 {
                     "backend": served.backend,

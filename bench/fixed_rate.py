@@ -13,6 +13,8 @@ import queue
 import statistics
 import threading
 import time
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 THREADS = 32
@@ -26,39 +28,52 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[rank]
 
 
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request to repeat."""
+
+    method: str
+    path: str
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
 def fixed_rate_latency(
-    base_url: str,
-    method: str,
-    path: str,
-    body: bytes,
-    headers: dict[str, str],
-    rate: float,
-    seconds: float,
-) -> dict[str, float]:
-    """Send `rate` requests/s for `seconds`; return p50/p99/max latency (ms), rate, errors."""
+    base_url: str, requests: list[Request], rate: float, seconds: float
+) -> dict[str, Any]:
+    """Send `rate` requests/s for `seconds`, cycling through `requests`; return latency (ms)."""
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     count = max(1, int(rate * seconds))
     start = time.perf_counter() + 0.2
-    due_times: queue.Queue[float | None] = queue.Queue()
+    due_times: queue.Queue[tuple[float, Request] | None] = queue.Queue()
     for number in range(count):
-        due_times.put(start + number / rate)
+        due_times.put((start + number / rate, requests[number % len(requests)]))
     latencies: list[float] = []
     errors = [0]
+    failures: list[str] = []
     lock = threading.Lock()
 
     def send() -> None:
         connection = http.client.HTTPConnection(host, port, timeout=30)
-        while (due := due_times.get()) is not None:
+        while (job := due_times.get()) is not None:
+            due, request = job
             wait = due - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
             failed = False
             try:
-                connection.request(method, path, body=body or None, headers=headers)
+                connection.request(
+                    request.method,
+                    request.path,
+                    body=request.body or None,
+                    headers=dict(request.headers),
+                )
                 response = connection.getresponse()
                 response.read()
                 failed = response.status >= 400
+                if failed:
+                    failures.append(f"{request.method} {request.path} -> {response.status}")
             except (OSError, http.client.HTTPException):
                 failed = True
                 connection.close()
@@ -85,4 +100,6 @@ def fixed_rate_latency(
         "mean_ms": (statistics.fmean(ordered) if ordered else 0.0) * 1000,
         "achieved_rps": len(ordered) / max(finished - start, 1e-9),
         "errors": float(errors[0]),
+        "sent": float(len(ordered)),
+        "first_failures": failures[:5],
     }

@@ -22,6 +22,7 @@ from api.signing_setup import key_store
 from publisher import webhooks
 from publisher.leader import leadership
 from publisher.run import RunReport, publish_once
+from publisher.versions import FeedRetention
 from registry.models import utcnow
 from registry.policy import Policy
 
@@ -63,6 +64,7 @@ def run_publication(app: Flask, progress: Any = None) -> RunReport | None:
                     publish_interval(app),
                     progress=progress or (lambda message: log.info("%s", message)),
                     public_url=settings["PUBLIC_URL"],
+                    retention=FeedRetention.from_settings(settings),
                 )
                 webhooks.after_publication(db.session(), report.tree_size)
             except Exception as error:

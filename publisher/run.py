@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from publisher.feed_files import timed, write_feed
 from publisher.redaction import redact_feed_files
-from publisher.versions import RESERVED
+from publisher.versions import RESERVED, FeedRetention
 from publisher.writers import write_immutable
 from registry import audit, workflow
 from registry.actors import SYSTEM
@@ -191,6 +191,7 @@ def publish_once(
     now: dt.datetime | None = None,
     progress: Progress = lambda _message: None,
     public_url: str | None = None,
+    retention: FeedRetention | None = None,
 ) -> RunReport:
     """Run one publication: transitions, checkpoint, tiles, feed files, signed index."""
     now = now or utcnow()
@@ -209,7 +210,16 @@ def publish_once(
         write_tiles(session, feed)
     with report.step("feed"):
         report.version = write_feed(
-            session, keys, feed, checkpoint, now, interval, progress, public_url, report.steps
+            session,
+            keys,
+            feed,
+            checkpoint,
+            now,
+            interval,
+            progress,
+            public_url,
+            report.steps,
+            retention,
         )
     return report
 

@@ -117,3 +117,10 @@ def test_query_integers_beyond_64_bits_are_400(client: FlaskClient) -> None:
     response = client.get("/api/v1/changes?after=" + "9" * 25)
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
     assert response.get_json()["code"] == "value_out_of_range"
+
+
+@pytest.mark.pg
+def test_query_integers_beyond_64_bits_are_400_on_postgresql(pg_app: Flask) -> None:
+    response = pg_app.test_client().get("/api/v1/changes?after=" + "9" * 25)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert response.get_json()["code"] == "value_out_of_range"

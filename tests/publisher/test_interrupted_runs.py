@@ -62,7 +62,8 @@ def test_a_run_killed_before_its_index_never_reuses_its_version(
         patch.setattr(feed_files, "write_index", killed)
         with pytest.raises(Killed):
             run_publication(app)
-    orphan = feed / "snapshot" / "2.jsonl"
+    # Nothing changed, so version 2 reused version 1's snapshot: its orphan is its delta.
+    orphan = feed / "delta" / "1-2.jsonl"
     orphan_digest = file_digest(orphan)
     assert assert_feed_complete(feed, keys)["version"] == 1
     assert session.get(FeedVersion, 2).index_sha256 == RESERVED

@@ -1,0 +1,34 @@
+"""Found by the load harness: loading the demo into PostgreSQL failed revoking a case.
+
+`SELECT DISTINCT` over whole listing rows needs an equality operator for their JSON columns,
+which PostgreSQL does not have; SQLite never noticed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from api.extensions import db
+from registry.cases import revoke_case
+from registry.models import ListingCase
+from tests.faults.conftest import SmallDemo
+
+pytestmark = pytest.mark.pg
+
+
+def test_revoking_a_case_flags_its_listing_on_postgresql(pg_app: Flask) -> None:
+    demo = SmallDemo(pg_app, db.session)
+    (listing_id,) = demo.listings("published", 1)
+    case_id = db.session.scalar(
+        select(ListingCase.case_id).where(ListingCase.listing_id == listing_id).limit(1)
+    )
+    assert case_id is not None
+    flagged = revoke_case(
+        db.session, demo.builder.clerk, case_id, dt.date(2026, 11, 25), "overturned on appeal"
+    )
+    assert [listing.id for listing in flagged] == [listing_id]
+    assert flagged[0].review_flag

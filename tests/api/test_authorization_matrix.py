@@ -275,5 +275,5 @@ def test_the_matrix_covers_every_admin_route(app, world) -> None:
         if rule.rule.startswith(("/admin", "/api/v1/admin"))
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-    assert OUTSIDE_MATRIX <= every
+    assert OUTSIDE_MATRIX.issubset(every)
     assert every - covered - OUTSIDE_MATRIX == set()

@@ -340,9 +340,9 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(f"    {r['entries']:>8,}: {cells}")
     print("  RSS: peak of the publishing process (after imports and app start-up in brackets).")
-    print("  An incremental run rewrites the whole snapshot, CSV and FollowTheMoney export (they")
-    print("  list every published entry), so it stays proportional to the list; only the tiles,")
-    print("  delta, signing and Atom work are proportional to the new events.")
+    print("  An incremental run copies the previous snapshot, CSV and FollowTheMoney lines of")
+    print("  unchanged entries as bytes and renders only the entries its new events touch; the")
+    print("  copy is still a pass over the list, the rendering is proportional to the change.")
 
 
 if __name__ == "__main__":

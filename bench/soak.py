@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,17 @@ def feed_version(served: Served) -> int:
     return int(json.loads(index.read_bytes())["signed"]["version"])
 
 
+def align_to_minute(seconds: float) -> None:
+    """Start a soak shorter than a minute so that a per-minute publication falls in its middle."""
+    if seconds >= 60:
+        return
+    now = time.time()
+    start = (now // 60 + 1) * 60 - seconds / 2
+    if start < now:
+        start += 60
+    time.sleep(start - now)
+
+
 def soak(served: Served, seconds: float) -> dict[str, Any]:
     """Measure the mix's saturating rate, then drive 70% of it; return the verdict's inputs."""
     wrk = ensure_wrk()
@@ -91,6 +103,7 @@ def soak(served: Served, seconds: float) -> dict[str, Any]:
         script = mixed_wrk_script(requests, Path(scripts))
         saturation = run_wrk(wrk, served.base_url + "/", script, 8, 3)
     rate = saturation["rps"] * SHARE
+    align_to_minute(seconds)
     version_before = feed_version(served)
     warmup = max(5.0, seconds * 0.2)
     fixed_rate_latency(served.base_url, requests, rate, warmup)

@@ -8,17 +8,22 @@ complete files with the hashes it states; the mutable Atom feed follows the inde
 
 A run that finds no new log event lists the previous version's snapshot, CSV and
 FollowTheMoney files again instead of writing identical copies (only the empty delta is new).
+A run with new events merges those three files from the previous version's, re-encoding only
+the entries the new events touched (publisher/incremental.py), and rebuilds a file in full
+when its predecessor is missing, damaged or unexpected.
 Files no recent version lists are pruned after the index is written, never before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +31,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from publisher import versions
+from publisher import incremental, versions
 from publisher.writers import (
     Resource,
     build_index,
@@ -39,7 +44,9 @@ from publisher.writers import (
     write_snapshot_csv,
     write_snapshot_jsonl,
 )
-from publisher.writers.atomic import file_sha256
+from publisher.writers.atomic import write_immutable
+from publisher.writers.index import Counter, check_version, describe
+from publisher.writers.snapshot import UTF8_BOM, in_entry_order
 from registry.errors import Conflict
 from registry.keys import KeyStore
 from registry.models import EntryRevision, FeedVersion, LogEvent, SignedCheckpoint
@@ -47,22 +54,29 @@ from registry.signing import sign_envelope
 
 Progress = Callable[[str], None]
 ATOM_EVENTS = 100
-REUSABLE = ("snapshot", "snapshot_csv", "ftm")
+REUSABLE = incremental.REUSABLE
+# Entries re-read per query, and the most changed entries worth merging (beyond, a full
+# rebuild is as cheap and simpler).
+CHANGED_BATCH = 500
+MAX_CHANGED = 20_000
 _DOMAIN = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\Z")
 
 
-def snapshot_bundles(session: Session, tree_size: int) -> Iterator[dict[str, Any]]:
+def snapshot_bundles(
+    session: Session, tree_size: int, entry_ids: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
     """Signed bundles of the entries published as of log size `tree_size`, by entry id.
 
     Derived from the log rather than from listing states, so the snapshot is exactly the
     state the version's checkpoint commits to, whatever the web processes do meanwhile.
+    With `entry_ids`, only those entries (the ones no longer published are left out).
     """
-    last = (
-        select(LogEvent.entry_id, func.max(LogEvent.seq).label("seq"))
-        .where(LogEvent.seq < tree_size)
-        .group_by(LogEvent.entry_id)
-        .subquery()
+    last_query = select(LogEvent.entry_id, func.max(LogEvent.seq).label("seq")).where(
+        LogEvent.seq < tree_size
     )
+    if entry_ids is not None:
+        last_query = last_query.where(LogEvent.entry_id.in_(entry_ids))
+    last = last_query.group_by(LogEvent.entry_id).subquery()
     rows = session.execute(
         select(EntryRevision.bundle)
         .select_from(LogEvent)
@@ -79,6 +93,27 @@ def snapshot_bundles(session: Session, tree_size: int) -> Iterator[dict[str, Any
     for (bundle,) in rows:
         if bundle is not None:
             yield bundle
+
+
+def changed_entries(session: Session, start: int, end: int) -> list[tuple[str, Any]]:
+    """Entries touched by log events `start <= seq < end`: (entry_id, bundle at `end` or None).
+
+    Sorted by entry_id; None marks an entry no longer published (removed, or purged).
+    """
+    entry_ids = session.scalars(
+        select(LogEvent.entry_id)
+        .where(LogEvent.seq >= start, LogEvent.seq < end)
+        .distinct()
+        .order_by(LogEvent.entry_id)
+    ).all()
+    bundles: dict[str, Any] = {}
+    for first in range(0, len(entry_ids), CHANGED_BATCH):
+        batch = entry_ids[first : first + CHANGED_BATCH]
+        for bundle in in_entry_order(snapshot_bundles(session, end, batch)):
+            bundles[bundle["entry"]["entry_id"]] = bundle
+    if set(bundles) - set(entry_ids):
+        raise incremental.NotIncremental("a re-read bundle names an entry that did not change")
+    return [(entry_id, bundles.get(entry_id)) for entry_id in entry_ids]
 
 
 def log_events(session: Session, start: int, end: int) -> Iterator[dict[str, Any]]:
@@ -125,19 +160,7 @@ def reusable_files(feed_dir: Path, head: versions.PublishedHead, size: int) -> l
     """
     if size != head.tree_size:
         return []
-    signed = versions.read_signed_index(feed_dir)
-    if signed is None or int(signed["version"]) != head.version:
-        return []
-    records = signed.get("resources")
-    if not isinstance(records, list) or sorted(
-        str(record.get("name")) for record in records if isinstance(record, dict)
-    ) != sorted(REUSABLE):
-        return []
-    for record in records:
-        # Hashing is far cheaper than rewriting, and a reused record must still be true.
-        on_disk = file_sha256(feed_dir / str(record["path"]))
-        if on_disk != (record.get("sha256"), record.get("size")):
-            return []
+    # Hashing is far cheaper than rewriting, and a reused record must still be true.
     return [
         {
             "name": record["name"],
@@ -146,7 +169,7 @@ def reusable_files(feed_dir: Path, head: versions.PublishedHead, size: int) -> l
             "size": record["size"],
             "count": record["count"],
         }
-        for record in records
+        for record in incremental.verified_previous(feed_dir, head)
     ]
 
 
@@ -157,16 +180,127 @@ def write_version_files(
     size: int,
     public_url: str | None,
     steps: dict[str, float] | None,
+    head: versions.PublishedHead | None = None,
 ) -> list[Resource]:
-    """Write the snapshot, CSV and FollowTheMoney files of `version` at log size `size`."""
+    """Write the snapshot, CSV and FollowTheMoney files of `version` at log size `size`.
+
+    Given the published `head`, whose files are intact, only the entries its newer log
+    events touched are re-encoded (publisher/incremental.py); otherwise, or when a previous
+    file turns out unusable, a file is written from scratch. Both give the same bytes.
+    """
+    previous = _previous_paths(feed_dir, head, size)
+    changed: list[tuple[str, Any]] | None = None
+    if previous is not None and head is not None:
+        with timed(steps, "snapshot"):
+            try:
+                changed = changed_entries(session, head.tree_size, size)
+            except incremental.NotIncremental:
+                changed = None
+        if changed is not None and len(changed) > MAX_CHANGED:
+            changed = None
+    snapshot = csv = ftm = None
+    if changed is not None and previous is not None:
+        snapshot, csv, ftm = _write_merged(feed_dir, version, previous, changed, public_url, steps)
     with timed(steps, "snapshot"):
-        snapshot = write_snapshot_jsonl(feed_dir, version, snapshot_bundles(session, size))
+        if snapshot is None:
+            snapshot = write_snapshot_jsonl(feed_dir, version, snapshot_bundles(session, size))
     snapshot_file = feed_dir / snapshot["path"]
     with timed(steps, "snapshot_csv"):
-        csv = write_snapshot_csv(feed_dir, version, _read_back(snapshot_file))
+        if csv is None:
+            csv = write_snapshot_csv(feed_dir, version, _read_back(snapshot_file))
     with timed(steps, "ftm"):
-        ftm = write_ftm(feed_dir, version, _read_back(snapshot_file), base_url=public_url)
+        if ftm is None:
+            ftm = write_ftm(feed_dir, version, _read_back(snapshot_file), base_url=public_url)
     return [snapshot, csv, ftm]
+
+
+def _previous_paths(
+    feed_dir: Path, head: versions.PublishedHead | None, size: int
+) -> dict[str, Path] | None:
+    if head is None or head.version < 1 or size <= head.tree_size:
+        return None
+    records = incremental.verified_previous(feed_dir, head)
+    if not records:
+        return None
+    return {str(record["name"]): feed_dir / str(record["path"]) for record in records}
+
+
+def _write_merged(
+    feed_dir: Path,
+    version: int,
+    previous: dict[str, Path],
+    changed: list[tuple[str, Any]],
+    public_url: str | None,
+    steps: dict[str, float] | None,
+) -> tuple[Resource | None, Resource | None, Resource | None]:
+    """Merge each file from its previous version; None for a file that must be rebuilt."""
+    snapshot = csv = ftm = None
+    entry_ids: list[str] = []
+    with timed(steps, "snapshot"):
+        try:
+            snapshot = _write_merged_file(
+                feed_dir / "snapshot" / f"{check_version(version)}.jsonl",
+                "snapshot",
+                _recording(incremental.previous_entries(previous["snapshot"]), entry_ids),
+                changed,
+                incremental.jsonl_line,
+            )
+        except incremental.NotIncremental:
+            return None, None, None
+    with timed(steps, "snapshot_csv"):
+        try:
+            csv = _write_merged_file(
+                feed_dir / "snapshot" / f"{check_version(version)}.csv",
+                "snapshot_csv",
+                incremental.previous_csv_rows(previous["snapshot_csv"], iter(entry_ids)),
+                changed,
+                incremental.csv_line,
+                header=UTF8_BOM + incremental.csv_header(),
+            )
+        except incremental.NotIncremental:
+            csv = None
+    with timed(steps, "ftm"):
+        try:
+            ftm = _write_merged_file(
+                feed_dir / "ftm" / f"{check_version(version)}.ftm.json",
+                "ftm",
+                incremental.previous_ftm_entities(previous["ftm"], iter(entry_ids), public_url),
+                changed,
+                partial(incremental.ftm_lines, base_url=public_url),
+                per_entry=2,
+            )
+        except incremental.NotIncremental:
+            ftm = None
+    return snapshot, csv, ftm
+
+
+def _recording(
+    entries: Iterator[tuple[str, bytes]], entry_ids: list[str]
+) -> Iterator[tuple[str, bytes]]:
+    # The CSV and FTM merges check their previous rows against the previous snapshot's ids.
+    for entry_id, line in entries:
+        entry_ids.append(entry_id)
+        yield entry_id, line
+
+
+def _write_merged_file(
+    path: Path,
+    name: str,
+    previous: Iterator[tuple[str, bytes]],
+    changed: list[tuple[str, Any]],
+    render: Callable[[Mapping[str, Any]], bytes],
+    header: bytes = b"",
+    per_entry: int = 1,
+) -> Resource:
+    counter = Counter()
+
+    def count(entries: int) -> None:
+        counter.value += entries * per_entry
+
+    content = itertools.chain([header], incremental.merged(previous, changed, render, count))
+    # A NotIncremental raised mid-stream removes the temporary file: nothing is installed.
+    written = write_immutable(path, content)
+    return describe(path.parents[1], path, name, written, counter.value)
 
 
 def tag_authority(public_url: str | None) -> str:
@@ -211,7 +345,9 @@ def write_feed(
     if resources:
         progress(f"no new log event: version {version} lists the files of {head.version}")
     else:
-        resources = write_version_files(session, feed_dir, version, size, public_url, steps)
+        resources = write_version_files(
+            session, feed_dir, version, size, public_url, steps, head=head
+        )
     with timed(steps, "delta"):
         events = log_events(session, head.tree_size, size)
         delta = write_delta(feed_dir, head.version, version, events)

@@ -47,6 +47,7 @@ from publisher.writers import (
 from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, check_version, describe
 from publisher.writers.snapshot import UTF8_BOM, in_entry_order
+from registry.changes import events_with_content
 from registry.errors import Conflict
 from registry.keys import KeyStore
 from registry.models import EntryRevision, FeedVersion, LogEvent, SignedCheckpoint
@@ -114,23 +115,6 @@ def changed_entries(session: Session, start: int, end: int) -> list[tuple[str, A
     if set(bundles) - set(entry_ids):
         raise incremental.NotIncremental("a re-read bundle names an entry that did not change")
     return [(entry_id, bundles.get(entry_id)) for entry_id in entry_ids]
-
-
-def log_events(session: Session, start: int, end: int) -> Iterator[dict[str, Any]]:
-    """Log events `start <= seq < end` with their entry content (None once purged)."""
-    query = (
-        select(LogEvent.leaf, EntryRevision.bundle)
-        .outerjoin(
-            EntryRevision,
-            (EntryRevision.entry_id == LogEvent.entry_id)
-            & (EntryRevision.revision == LogEvent.revision),
-        )
-        .where(LogEvent.seq >= start, LogEvent.seq < end)
-        .order_by(LogEvent.seq)
-        .execution_options(yield_per=1000)
-    )
-    for leaf, bundle in session.execute(query):
-        yield json.loads(leaf) | {"bundle": bundle}
 
 
 def _read_back(path: Path) -> Iterator[dict[str, Any]]:
@@ -349,7 +333,7 @@ def write_feed(
             session, feed_dir, version, size, public_url, steps, head=head
         )
     with timed(steps, "delta"):
-        events = log_events(session, head.tree_size, size)
+        events = events_with_content(session, head.tree_size, size)
         delta = write_delta(feed_dir, head.version, version, events)
     with timed(steps, "index"):
         write_keys(feed_dir, keys.public_keys())
@@ -361,7 +345,7 @@ def write_feed(
     with timed(steps, "atom"):
         write_atom(
             feed_dir,
-            log_events(session, max(0, size - ATOM_EVENTS), size),
+            events_with_content(session, max(0, size - ATOM_EVENTS), size),
             updated=now,
             base_url=public_url,
             tag_authority=tag_authority(public_url),

@@ -1,0 +1,96 @@
+"""Offline verification throughput: `registry verify` on feeds of growing size.
+
+For each size a fresh SQLite registry is filled with that many published entries (the
+publisher benchmark's generator), published once, and the resulting feed directory verified
+with `registry.verifier.verify_feed`, side by side with raw Ed25519 verification of as many
+signatures (the floor any verifier of signed entries pays).
+
+    python -m bench.verify [--quick] [--sizes 1000,100000,1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from bench.publish import _app, generate
+
+QUICK_SIZES = (1_000, 10_000)
+FULL_SIZES = (1_000, 10_000, 100_000)
+
+
+def raw_verification(count: int) -> float:
+    """Seconds to verify `count` Ed25519 signatures over entry-sized messages."""
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    message = b"ipl.entry/v1\x00" + b"x" * 1500
+    signature = key.sign(message)
+    started = time.perf_counter()
+    for _ in range(count):
+        public.verify(signature, message)
+    return time.perf_counter() - started
+
+
+def measure(size: int) -> dict[str, float]:
+    """Build, publish and verify a feed of `size` entries; seconds for each step."""
+    from api.extensions import db
+    from api.signing_setup import key_store
+    from publisher.jobs import publish_interval
+    from publisher.run import publish_once
+    from registry.policy import Policy
+    from registry.verifier import open_source, verify_feed
+
+    with tempfile.TemporaryDirectory() as directory:
+        workdir = Path(directory)
+        generate(workdir, size)
+        app = _app(workdir)
+        with app.app_context():
+            settings = app.config["REGISTRY"]
+            publish_once(
+                db.session(),
+                key_store(app),
+                Policy.from_settings(settings),
+                app.config["FEED_DIR"],
+                settings["LOG_ORIGIN"],
+                publish_interval(app),
+            )
+            db.session.remove()
+        started = time.perf_counter()
+        report = verify_feed(open_source(app.config["FEED_DIR"]))
+        seconds = time.perf_counter() - started
+        if not report.ok:
+            raise SystemExit(f"verification failed at {size}: {report.problems()}")
+    return {"entries": size, "verify_s": seconds, "raw_s": raw_verification(size)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print a side-by-side table."""
+    parser = argparse.ArgumentParser(prog="python -m bench.verify", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1k and 10k entries")
+    parser.add_argument("--sizes", help="comma-separated entry counts")
+    args = parser.parse_args(argv)
+    sizes = (
+        tuple(int(s) for s in args.sizes.split(","))
+        if args.sizes
+        else (QUICK_SIZES if args.quick else FULL_SIZES)
+    )
+    print("offline verification (registry verify on a local feed directory)")
+    print(f"{'entries':>10} {'verify':>9} {'entries/s':>10} {'raw Ed25519':>12} {'ratio':>7}")
+    for size in sizes:
+        row = measure(size)
+        rate = row["entries"] / row["verify_s"]
+        ratio = row["verify_s"] / row["raw_s"]
+        print(
+            f"{row['entries']:>10,} {row['verify_s']:>8.2f}s {rate:>10,.0f} "
+            f"{row['raw_s']:>11.2f}s {ratio:>6.1f}x",
+            flush=True,
+        )
+    print("  ratio: verification time over raw signature checks of as many entries")
+
+
+if __name__ == "__main__":
+    main()

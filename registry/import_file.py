@@ -6,6 +6,7 @@ problems are reported like row errors, on row 1, so the clerk sees them in the s
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -194,11 +195,9 @@ class RowReader:
             if required:
                 self.errors.append(RowError(self.number, column, "is required (YYYY-MM-DD)"))
             return None
-        try:
-            if _DATE_RE.match(raw):
+        if _DATE_RE.match(raw):
+            with contextlib.suppress(ValueError):  # e.g. 2026-02-30: reported below
                 return dt.date.fromisoformat(raw)
-        except ValueError:
-            pass
         self.errors.append(RowError(self.number, column, f"{raw!r} is not a date; use YYYY-MM-DD"))
         return None
 

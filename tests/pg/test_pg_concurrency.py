@@ -18,7 +18,7 @@ from registry.actors import SYSTEM, Actor
 from registry.errors import DomainError
 from registry.models import AuditRecord, Listing, LogEvent
 from registry.policy import Policy
-from tests.registry.workflow_fixtures import deliberate_subject, people
+from tests.registry.workflow_fixtures import approved_listing, deliberate_subject, people
 
 pytestmark = pytest.mark.pg
 D = dt.date
@@ -88,19 +88,7 @@ def test_concurrent_publications_append_contiguous_leaves(pg_app: Flask) -> None
     listing_ids = []
     actors = people(db.session)
     for n in range(8):
-        subject_id = deliberate_subject(db.session, actors["clerk"], D(2025, 6, 1), suffix=n)
-        listing = workflow.propose(
-            db.session,
-            actors["clerk"],
-            policy,
-            subject_id,
-            ["deliberate_infringement"],
-            D(2026, 9, 25),
-        )
-        workflow.notify(db.session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
-        workflow.start_review(db.session, actors["clerk"], listing.id, D(2026, 10, 17))
-        workflow.approve(db.session, actors["rev1"], policy, listing.id, D(2026, 10, 19), "ok")
-        listing_ids.append(listing.id)
+        listing_ids.append(approved_listing(db.session, actors, policy, n).id)
     attempts = [
         (
             lambda s, lid=lid: workflow.publish_approved(

@@ -16,13 +16,13 @@ from api.signing_setup import key_store
 from publisher import feed_files, versions
 from publisher.run import RunReport, publish_once
 from publisher.versions import FeedRetention
-from registry import accounts, workflow
+from registry import accounts
 from registry.actors import Actor
 from registry.errors import InvalidValue
 from registry.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
 from tests.publisher.feed_checks import assert_feed_complete, file_digest
-from tests.registry.workflow_fixtures import deliberate_subject, people
+from tests.registry.workflow_fixtures import approved_listing, people
 
 D = dt.date
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -56,23 +56,7 @@ class Registry:
     def approve(self) -> None:
         """Approve one more listing (its own subject), to be published by the next run."""
         self.approved += 1
-        clerk = self.actors["clerk"]
-        subject_id = deliberate_subject(
-            session=self.session, clerk=clerk, decided_on=D(2025, 6, 1), suffix=self.approved
-        )
-        listing = workflow.propose(
-            self.session,
-            clerk,
-            self.policy,
-            subject_id,
-            ["deliberate_infringement"],
-            D(2026, 9, 25),
-        )
-        workflow.notify(self.session, clerk, self.policy, listing.id, D(2026, 9, 28))
-        workflow.start_review(self.session, clerk, listing.id, D(2026, 10, 17))
-        workflow.approve(
-            self.session, self.actors["rev1"], self.policy, listing.id, D(2026, 10, 19), "confirmed"
-        )
+        approved_listing(self.session, self.actors, self.policy, self.approved)
 
     def publish(self, now: dt.datetime) -> RunReport:
         """One publication run at `now` with this registry's retention."""

@@ -23,7 +23,7 @@ from registry.actors import Actor
 from registry.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
 from tests.publisher.feed_checks import assert_feed_complete
-from tests.registry.workflow_fixtures import deliberate_subject, people
+from tests.registry.workflow_fixtures import approved_listing, people
 
 D = dt.date
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -57,23 +57,7 @@ class Registry:
     def approve(self) -> int:
         """Approve one more listing (its own subject); return its id."""
         self.approved += 1
-        clerk = self.actors["clerk"]
-        subject_id = deliberate_subject(
-            session=self.session, clerk=clerk, decided_on=D(2025, 6, 1), suffix=self.approved
-        )
-        listing = workflow.propose(
-            self.session,
-            clerk,
-            self.policy,
-            subject_id,
-            ["deliberate_infringement"],
-            D(2026, 9, 25),
-        )
-        workflow.notify(self.session, clerk, self.policy, listing.id, D(2026, 9, 28))
-        workflow.start_review(self.session, clerk, listing.id, D(2026, 10, 17))
-        workflow.approve(
-            self.session, self.actors["rev1"], self.policy, listing.id, D(2026, 10, 19), "confirmed"
-        )
+        listing = approved_listing(self.session, self.actors, self.policy, self.approved)
         return listing.id
 
     def amend(self, listing_id: int, remedy: str) -> None:

@@ -7,8 +7,10 @@ import datetime as dt
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 
-from registry import accounts, cases, subjects
+from registry import accounts, cases, subjects, workflow
 from registry.actors import Actor
+from registry.models import Listing
+from registry.policy import Policy
 
 BODY = "91440300MA5F00001"
 CREDIT_CODE = BODY + uscc.calc_check_digit(BODY)
@@ -62,3 +64,20 @@ def deliberate_subject(session: Session, clerk: Actor, decided_on: dt.date, suff
         ),
     )
     return subject.id
+
+
+def approved_listing(
+    session: Session, actors: dict[str, Actor], policy: Policy, suffix: int
+) -> Listing:
+    """A fresh subject's listing walked from proposal to approval in autumn 2026."""
+    clerk = actors["clerk"]
+    subject_id = deliberate_subject(session, clerk, dt.date(2025, 6, 1), suffix=suffix)
+    listing = workflow.propose(
+        session, clerk, policy, subject_id, ["deliberate_infringement"], dt.date(2026, 9, 25)
+    )
+    workflow.notify(session, clerk, policy, listing.id, dt.date(2026, 9, 28))
+    workflow.start_review(session, clerk, listing.id, dt.date(2026, 10, 17))
+    workflow.approve(
+        session, actors["rev1"], policy, listing.id, dt.date(2026, 10, 19), "confirmed"
+    )
+    return listing

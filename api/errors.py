@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.extensions import db
@@ -51,12 +51,36 @@ def _discard_transaction() -> None:
     # work with PendingRollbackError, even once the database is back.
     try:
         db.session.rollback()
-    except Exception:  # the connection may be gone too; the pool replaces it on next use
+    except DBAPIError:  # the connection is gone too (server shutting down or restarted)
         log.debug("rollback after a database error failed", exc_info=True)
+        _abandon_session()
+
+
+def _abandon_session() -> None:
+    # Drop the session's connections without the rollback a dead server cannot answer; the
+    # pool opens fresh ones (checked by pool_pre_ping) on the next request.
+    try:
+        db.session().invalidate()
+    except DBAPIError:
+        log.debug("invalidating the session's connections failed", exc_info=True)
+    db.session.registry.clear()
+
+
+def _release_session(_error: BaseException | None) -> None:
+    # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order of
+    # registration). Closing a session rolls back its transaction; if the server went away
+    # mid-request that rollback raises after the response was made, and gunicorn would
+    # answer 500 in its place.
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        log.warning("closing the database session failed: %s", error)
+        _abandon_session()
 
 
 def init_app(app: Flask) -> None:
-    """Register the error handlers."""
+    """Register the error handlers, and a session teardown that survives a dead server."""
+    app.teardown_appcontext(_release_session)
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> tuple[Response, int]:

@@ -1,10 +1,11 @@
 """HTTP load benchmark: saturating rates under wrk, latency at half of them, SQLite and PostgreSQL.
 
-Run `python -m bench.api_load` (SQLite and, when REGISTRY_TEST_PG_URL is set, PostgreSQL) or
-`--quick` (SQLite only, short runs: under two minutes). Each backend gets a served copy of the
-demo data after one publication: gunicorn, 2 workers, 127.0.0.1 only, rate limits off (this
-measures capacity, not the limiter's policy). Targets: `/healthz` (the framework's ceiling),
-a public entry page, and the screening API's identifier lookup and 100-query batch screen.
+Run `python -m bench.api_load` (SQLite and PostgreSQL: REGISTRY_TEST_PG_URL, else the local
+server on 127.0.0.1:5432 when it answers) or `--quick` (SQLite only, short runs: under two
+minutes). Each backend gets a served copy of the demo data after one publication: gunicorn,
+2 workers, 127.0.0.1 only, rate limits off (this measures capacity, not the limiter's policy).
+Targets: `/healthz` (the framework's ceiling), a public entry page, and the screening API's
+identifier lookup and 100-query batch screen.
 wrk and the server share the machine's cores, so the figures are lower bounds.
 """
 
@@ -24,6 +25,8 @@ from typing import Any
 
 from bench.fixed_rate import Request, fixed_rate_latency
 from bench.served import Served, pg_database, serve
+
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def ensure_wrk() -> str:
@@ -174,6 +177,25 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         )
 
 
+def postgres_url() -> str:
+    """REGISTRY_TEST_PG_URL, else the local server on 127.0.0.1:5432 if it answers."""
+    configured = os.environ.get("REGISTRY_TEST_PG_URL", "")
+    if configured:
+        return configured
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(LOCAL_POSTGRES.replace("postgresql:", "postgresql+psycopg:", 1))
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError:
+        return ""
+    finally:
+        engine.dispose()
+    return LOCAL_POSTGRES
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     """Benchmark SQLite (and PostgreSQL unless quick or unconfigured); return the rows."""
     wrk = ensure_wrk()
@@ -182,12 +204,12 @@ def run(quick: bool) -> list[dict[str, Any]]:
         workdir = Path(tmp) / "sqlite"
         with serve("sqlite", workdir, f"sqlite:///{workdir / 'registry.sqlite3'}") as served:
             rows += measure(wrk, served, quick)
-        pg_url = os.environ.get("REGISTRY_TEST_PG_URL", "")
+        pg_url = postgres_url()
         if pg_url and not quick:
             with pg_database(pg_url) as url, serve("postgresql", Path(tmp) / "pg", url) as served:
                 rows += measure(wrk, served, quick)
         elif not quick:
-            print("REGISTRY_TEST_PG_URL is not set: PostgreSQL skipped")
+            print(f"no PostgreSQL at REGISTRY_TEST_PG_URL or {LOCAL_POSTGRES}: skipped")
     return rows
 
 

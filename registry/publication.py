@@ -142,8 +142,13 @@ def next_entry_id(session: Session, year: int) -> str:
     """The next `IPL-<year>-<nnnnnn>` entry id (takes the log lock, so ids never collide)."""
     _lock_log(session)
     prefix = f"IPL-{year}-"
+    # Longest first: past 999999 the numbers grow a digit, and "IPL-2026-1000000" sorts
+    # before "IPL-2026-999999" as text.
     last = session.scalar(
-        select(func.max(Listing.entry_id)).where(Listing.entry_id.like(f"{prefix}%"))
+        select(Listing.entry_id)
+        .where(Listing.entry_id.like(f"{prefix}%"))
+        .order_by(func.length(Listing.entry_id).desc(), Listing.entry_id.desc())
+        .limit(1)
     )
     number = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:06d}"

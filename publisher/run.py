@@ -24,7 +24,7 @@ from publisher.feed_files import timed, write_feed
 from publisher.redaction import redact_feed_files
 from publisher.versions import RESERVED, FeedRetention
 from publisher.writers import write_immutable
-from registry import audit, workflow
+from registry import audit, published_listings, workflow
 from registry.actors import SYSTEM
 from registry.errors import Conflict
 from registry.keys import KeyStore
@@ -80,8 +80,10 @@ def apply_due_transitions(
     feed_dir: Path | None = None,
 ) -> None:
     """Expire ended listings, start due reviews, publish approved listings, purge old content."""
-    for listing_id in workflow.due_for_expiry(session, today):
-        report.expired.append(workflow.expire(session, SYSTEM, listing_id, today).entry_id or "")
+    for listing_id in published_listings.due_for_expiry(session, today):
+        report.expired.append(
+            published_listings.expire(session, SYSTEM, listing_id, today).entry_id or ""
+        )
     for listing_id in workflow.due_for_review(session, today):
         workflow.start_review(session, SYSTEM, listing_id, today)
         report.reviews_started += 1
@@ -106,7 +108,7 @@ def purge_expired_content(
     ).all()
     purged = 0
     for listing in ended:
-        if not workflow.retention_over(listing, policy, today):
+        if not published_listings.retention_over(listing, policy, today):
             continue
         with atomic(session):
             revisions = session.scalars(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import accounts, audit, cases, subjects, workflow
+from registry import accounts, audit, cases, published_listings, subjects, workflow
 from registry.actors import SYSTEM, Actor
 from registry.demo_data import (
     AUTHORITIES,
@@ -243,7 +243,7 @@ class DemoBuilder:
             s, SYSTEM, self.keys, pol, listing.id, review_day + dt.timedelta(days=1)
         )
         if target == "amended":
-            workflow.amend(
+            published_listings.amend(
                 s,
                 self.reviewer,
                 self.keys,
@@ -252,7 +252,7 @@ class DemoBuilder:
                 remedy=workflow.DEFAULT_REMEDY + " Contact the deciding authority's credit office.",
             )
         elif target == "expired":
-            workflow.expire(s, SYSTEM, listing.id, self.today)
+            published_listings.expire(s, SYSTEM, listing.id, self.today)
         elif target.startswith("removed:"):
             self.remove(listing, target.removeprefix("removed:"))
         return listing
@@ -276,10 +276,10 @@ class DemoBuilder:
         if reason_code == "basis_revoked":
             basis = listing.cases[-1]
             cases.revoke_case(s, self.clerk, basis.id, self.today, "overturned on appeal")
-        workflow.remove(
+        published_listings.remove(
             s, self.reviewer, self.keys, listing.id, reason_code, self.today, "removal proposed"
         )
-        workflow.remove(
+        published_listings.remove(
             s, self.reviewer2, self.keys, listing.id, reason_code, self.today, "removal confirmed"
         )
 

@@ -1,31 +1,29 @@
-"""The due-process lifecycle of a listing; every transition is audited in its transaction.
+"""The due-process path of a listing, from draft to published; each transition is audited.
 
 ```
 draft --notify--> notified --(defence period ends | objection lodged)--> under_review
 under_review --approve (reviewer other than proposer)--> approved --publish--> published
 under_review --reject--> rejected            draft|notified --withdraw--> withdrawn
-published --(period ends)--> expired
-published --remove (two distinct reviewers)--> removed
-published --amend (correction)--> published (new revision)
 ```
+
+What may happen to a published listing afterwards is in `registry.published_listings`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import audit, publication
+from registry import clock, publication
 from registry.actors import Actor
-from registry.calendar import add_days
 from registry.cases import evaluate_subject
 from registry.errors import InvalidTransition, InvalidValue, NotFound
 from registry.keys import KeyStore
-from registry.models import SECTORS, EnforcementCase, Listing, ListingRequest, utcnow
+from registry.listing_state import audit_transition, load_listing, require_state, snapshot
+from registry.models import SECTORS, EnforcementCase, Listing, ListingRequest
 from registry.periods import (
     defence_deadline,
     objection_decision_due,
@@ -37,7 +35,6 @@ from registry.rules import check_proposal_grounds
 from registry.subjects import clean_text, get_subject
 from registry.transaction import atomic
 
-REMOVAL_REASONS = ("credit_restored", "basis_revoked", "error")
 REQUEST_KINDS = ("objection", "defence", "correction", "restoration")
 DEFAULT_MEASURES = [
     "restricted access to government procurement",
@@ -49,53 +46,6 @@ DEFAULT_REMEDY = (
     "time; it is decided within 15 days. Credit restoration may be applied for one year after "
     "listing, once the decision has been performed."
 )
-
-
-def snapshot(listing: Listing) -> dict[str, Any]:
-    """The audited view of a listing's state."""
-    return {
-        "state": listing.state,
-        "revision": listing.revision,
-        "entry_id": listing.entry_id,
-        "review_flag": listing.review_flag,
-    }
-
-
-def _load(session: Session, listing_id: int) -> Listing:
-    # Row lock on PostgreSQL: concurrent transitions of one listing run one after another.
-    listing = session.get(Listing, listing_id, with_for_update=True, populate_existing=True)
-    if listing is None:
-        raise NotFound(f"listing {listing_id} does not exist")
-    return listing
-
-
-def _require_state(listing: Listing, transition: str, allowed: Sequence[str]) -> None:
-    if listing.state not in allowed:
-        raise InvalidTransition(
-            transition, listing.state, f"only possible from {' or '.join(allowed)}"
-        )
-
-
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    listing: Listing,
-    before: dict[str, Any],
-    reason: str | None,
-    **extra: Any,
-) -> None:
-    after = snapshot(listing) | extra
-    audit.record(
-        session,
-        actor=actor.name,
-        action=action,
-        object_type="listing",
-        object_id=listing.id,
-        before=before,
-        after=after,
-        reason=reason,
-    )
 
 
 def propose(
@@ -158,7 +108,7 @@ def propose(
         )
         session.add(listing)
         session.flush()
-        _audit(session, actor, "listing.propose", listing, {}, None, grounds=requested)
+        audit_transition(session, actor, "listing.propose", listing, {}, None, grounds=requested)
     return listing
 
 
@@ -168,15 +118,15 @@ def notify(
     """Record service of the notice; the defence period runs in working days from it."""
     actor.require("listing.notify")
     with atomic(session):
-        listing = _load(session, listing_id)
-        _require_state(listing, "notify", ["draft"])
+        listing = load_listing(session, listing_id)
+        require_state(listing, "notify", ["draft"])
         if served_on < listing.proposed_on:
             raise InvalidValue("served_on", "is before the proposal was made")
         before = snapshot(listing)
         listing.state = "notified"
         listing.notice_served_on = served_on
         listing.defence_deadline = defence_deadline(served_on, policy.calendar, policy.periods)
-        _audit(
+        audit_transition(
             session,
             actor,
             "listing.notify",
@@ -206,13 +156,13 @@ def lodge_request(
     actor.require("listing.objection" if kind in ("objection", "defence") else "listing.request")
     body = clean_text(text, "text", 10_000, required=True)
     with atomic(session):
-        listing = _load(session, listing_id)
+        listing = load_listing(session, listing_id)
         if kind in ("objection", "defence"):
-            _require_state(listing, f"lodge an {kind} against", ["notified", "under_review"])
+            require_state(listing, f"lodge an {kind} against", ["notified", "under_review"])
         elif kind == "correction":
-            _require_state(listing, "request a correction of", ["published"])
+            require_state(listing, "request a correction of", ["published"])
         else:
-            _require_state(listing, "apply for credit restoration of", ["published"])
+            require_state(listing, "apply for credit restoration of", ["published"])
             assert listing.listed_on is not None
             earliest = restoration_allowed_from(listing.listed_on, policy.periods)
             if lodged_on < earliest:
@@ -234,7 +184,9 @@ def lodge_request(
         if listing.state == "notified":
             listing.state = "under_review"
         session.flush()
-        _audit(session, actor, f"listing.{kind}", listing, before, None, request_id=request.id)
+        audit_transition(
+            session, actor, f"listing.{kind}", listing, before, None, request_id=request.id
+        )
     return request
 
 
@@ -242,8 +194,8 @@ def start_review(session: Session, actor: Actor, listing_id: int, today: dt.date
     """Move a notified listing to review once its defence period has ended."""
     actor.require("listing.review")
     with atomic(session):
-        listing = _load(session, listing_id)
-        _require_state(listing, "start review of", ["notified"])
+        listing = load_listing(session, listing_id)
+        require_state(listing, "start review of", ["notified"])
         assert listing.defence_deadline is not None
         if today <= listing.defence_deadline:
             raise InvalidTransition(
@@ -253,7 +205,7 @@ def start_review(session: Session, actor: Actor, listing_id: int, today: dt.date
             )
         before = snapshot(listing)
         listing.state = "under_review"
-        _audit(session, actor, "listing.review", listing, before, "defence period ended")
+        audit_transition(session, actor, "listing.review", listing, before, "defence period ended")
     return listing
 
 
@@ -277,8 +229,8 @@ def approve(
     actor.require("listing.approve")
     reason = clean_text(reason, "reason", 2000, required=True)
     with atomic(session):
-        listing = _load(session, listing_id)
-        _require_state(listing, "approve", ["under_review"])
+        listing = load_listing(session, listing_id)
+        require_state(listing, "approve", ["under_review"])
         _check_four_eyes(listing, actor, "approve")
         undecided = [
             r for r in listing.requests if r.kind in ("objection", "defence") and r.decision is None
@@ -301,7 +253,7 @@ def approve(
             clean_text(document_number, "document_number", 100)
             or f"DEC-{today.year}-{listing.id:06d}"
         )
-        _audit(session, actor, "listing.approve", listing, before, reason)
+        audit_transition(session, actor, "listing.approve", listing, before, reason)
     return listing
 
 
@@ -310,13 +262,13 @@ def reject(session: Session, actor: Actor, listing_id: int, reason: str) -> List
     actor.require("listing.reject")
     reason = clean_text(reason, "reason", 2000, required=True)
     with atomic(session):
-        listing = _load(session, listing_id)
-        _require_state(listing, "reject", ["under_review"])
+        listing = load_listing(session, listing_id)
+        require_state(listing, "reject", ["under_review"])
         _check_four_eyes(listing, actor, "reject")
         before = snapshot(listing)
         listing.state = "rejected"
         listing.reviewed_by = actor.user_id
-        _audit(session, actor, "listing.reject", listing, before, reason)
+        audit_transition(session, actor, "listing.reject", listing, before, reason)
     return listing
 
 
@@ -325,11 +277,11 @@ def withdraw(session: Session, actor: Actor, listing_id: int, reason: str) -> Li
     actor.require("listing.withdraw")
     reason = clean_text(reason, "reason", 2000, required=True)
     with atomic(session):
-        listing = _load(session, listing_id)
-        _require_state(listing, "withdraw", ["draft", "notified"])
+        listing = load_listing(session, listing_id)
+        require_state(listing, "withdraw", ["draft", "notified"])
         before = snapshot(listing)
         listing.state = "withdrawn"
-        _audit(session, actor, "listing.withdraw", listing, before, reason)
+        audit_transition(session, actor, "listing.withdraw", listing, before, reason)
     return listing
 
 
@@ -366,7 +318,7 @@ def decide_request(
         request.decided_by = actor.user_id
         request.decision_reason = reason
         before = snapshot(request.listing)
-        _audit(
+        audit_transition(
             session,
             actor,
             f"request.decide.{request.kind}",
@@ -379,146 +331,21 @@ def decide_request(
     return request
 
 
-def _pending_removal(listing: Listing) -> ListingRequest | None:
-    return next((r for r in listing.requests if r.kind == "removal" and r.decision is None), None)
-
-
-def remove(
-    session: Session,
-    actor: Actor,
-    keys: KeyStore,
-    listing_id: int,
-    reason_code: str,
-    today: dt.date,
-    reason: str,
-) -> Listing:
-    """Remove a published listing early: the first reviewer proposes, a second confirms."""
-    actor.require("listing.remove")
-    if reason_code not in REMOVAL_REASONS:
-        raise InvalidValue("reason_code", f"expected one of {', '.join(REMOVAL_REASONS)}")
-    reason = clean_text(reason, "reason", 2000, required=True)
-    with atomic(session):
-        listing = _load(session, listing_id)
-        _require_state(listing, "remove", ["published"])
-        if reason_code == "credit_restored" and not any(
-            r.kind == "restoration" and r.decision == "accepted" for r in listing.requests
-        ):
-            raise InvalidTransition(
-                "remove", listing.state, "no accepted credit-restoration application"
-            )
-        before = snapshot(listing)
-        pending = _pending_removal(listing)
-        if pending is None:
-            session.add(
-                ListingRequest(
-                    listing=listing,
-                    kind="removal",
-                    lodged_on=today,
-                    text=f"{reason_code}: {reason}",
-                    recorded_by=actor.user_id,
-                )
-            )
-            session.flush()
-            _audit(
-                session,
-                actor,
-                "listing.remove.propose",
-                listing,
-                before,
-                reason,
-                reason_code=reason_code,
-            )
-            return listing
-        if pending.recorded_by == actor.user_id:
-            raise InvalidTransition(
-                "remove", listing.state, "a second, different reviewer must confirm"
-            )
-        first_code = pending.text.split(":", 1)[0]
-        if first_code != reason_code:
-            raise InvalidTransition(
-                "remove", listing.state, f"the first reviewer proposed removal for {first_code}"
-            )
-        pending.decision = "accepted"
-        pending.decided_on = today
-        pending.decided_by = actor.user_id
-        pending.decision_reason = reason
-        listing.state = "removed"
-        listing.ended_on = today
-        listing.end_reason = reason_code
-        listing.review_flag = None
-        publication.record_removal(session, listing, reason_code, utcnow())
-        _audit(session, actor, "listing.remove", listing, before, reason, reason_code=reason_code)
-    return listing
-
-
-def amend(
-    session: Session,
-    actor: Actor,
-    keys: KeyStore,
-    listing_id: int,
-    reason: str,
-    measures: Sequence[str] | None = None,
-    remedy: str | None = None,
-    sectors: Sequence[str] | None = None,
-) -> Listing:
-    """Correct a published listing: a new signed revision and an `amended` log event."""
-    actor.require("listing.amend")
-    reason = clean_text(reason, "reason", 2000, required=True)
-    with atomic(session):
-        listing = _load(session, listing_id)
-        _require_state(listing, "amend", ["published"])
-        before = snapshot(listing)
-        if measures is not None:
-            listing.measures = [
-                clean_text(m, f"measures[{i}]", 300, True) for i, m in enumerate(measures)
-            ]
-        if remedy is not None:
-            listing.remedy = clean_text(remedy, "remedy", 2000, required=True)
-        if sectors is not None:
-            unknown = sorted(set(sectors) - set(SECTORS))
-            if unknown:
-                raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}")
-            listing.sectors = sorted(set(sectors))
-        listing.revision += 1
-        publication.record_revision(session, keys, listing, "amended", utcnow(), "correction")
-        _audit(session, actor, "listing.amend", listing, before, reason)
-    return listing
-
-
 def publish_approved(
     session: Session, actor: Actor, keys: KeyStore, policy: Policy, listing_id: int, today: dt.date
 ) -> Listing:
     """Publish an approved listing: entry id, period, signed entry, `listed` log event."""
     with atomic(session):
-        listing = _load(session, listing_id)
-        _require_state(listing, "publish", ["approved"])
+        listing = load_listing(session, listing_id)
+        require_state(listing, "publish", ["approved"])
         before = snapshot(listing)
         listing.state = "published"
         listing.listed_on = today
         listing.period_end = period_end(today, policy.periods)
         listing.revision = 1
         listing.entry_id = publication.next_entry_id(session, today.year)
-        publication.record_revision(session, keys, listing, "listed", utcnow(), None)
-        _audit(session, actor, "listing.publish", listing, before, None)
-    return listing
-
-
-def expire(session: Session, actor: Actor, listing_id: int, today: dt.date) -> Listing:
-    """End a published listing whose period is over (`removed` event, reason `expired`)."""
-    with atomic(session):
-        listing = _load(session, listing_id)
-        _require_state(listing, "expire", ["published"])
-        assert listing.period_end is not None
-        if today < listing.period_end:
-            raise InvalidTransition(
-                "expire", listing.state, f"the period runs until {listing.period_end}"
-            )
-        before = snapshot(listing)
-        listing.state = "expired"
-        listing.ended_on = listing.period_end
-        listing.end_reason = "expired"
-        publication.record_removal(session, listing, "expired", utcnow())
-        _audit(session, actor, "listing.expire", listing, before, "listing period ended")
+        publication.record_revision(session, keys, listing, "listed", clock.utcnow(), None)
+        audit_transition(session, actor, "listing.publish", listing, before, None)
     return listing
 
 
@@ -531,15 +358,6 @@ def due_for_review(session: Session, today: dt.date) -> list[int]:
     )
 
 
-def due_for_expiry(session: Session, today: dt.date) -> list[int]:
-    """Published listings whose period has ended."""
-    return list(
-        session.scalars(
-            select(Listing.id).where(Listing.state == "published", Listing.period_end <= today)
-        )
-    )
-
-
 def approved_waiting(session: Session) -> list[int]:
     """Approved listings waiting for the next publication run, oldest first."""
     return list(
@@ -548,11 +366,4 @@ def approved_waiting(session: Session) -> list[int]:
             .where(Listing.state == "approved")
             .order_by(Listing.approved_on, Listing.id)
         )
-    )
-
-
-def retention_over(listing: Listing, policy: Policy, today: dt.date) -> bool:
-    """Whether a removed or expired listing's content may be purged."""
-    return (
-        listing.ended_on is not None and add_days(listing.ended_on, policy.retention_days) <= today
     )

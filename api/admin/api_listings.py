@@ -22,7 +22,7 @@ from api.admin.records import (
 from api.auth import current_actor, login_required, require_role
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import workflow
+from registry import published_listings, workflow
 from registry.models import Listing
 
 blp = Blueprint(
@@ -169,7 +169,7 @@ class Remove(MethodView):
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Propose or confirm early removal of a published listing (two distinct reviewers)."""
         on = today(data["on"])
-        listing = workflow.remove(
+        listing = published_listings.remove(
             db.session,
             current_actor(),
             key_store(),
@@ -189,7 +189,9 @@ class Amend(MethodView):
     @blp.response(200, schemas.ListingOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Correct a published listing: a new signed revision (reviewer)."""
-        listing = workflow.amend(db.session, current_actor(), key_store(), listing_id, **data)
+        listing = published_listings.amend(
+            db.session, current_actor(), key_store(), listing_id, **data
+        )
         return _view(listing)
 
 

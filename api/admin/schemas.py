@@ -5,8 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, ROLES, SECTORS, SUBJECT_KINDS
+from registry.published_listings import REMOVAL_REASONS
 from registry.rules import GROUNDS
-from registry.workflow import REMOVAL_REASONS, REQUEST_KINDS
+from registry.workflow import REQUEST_KINDS
 
 
 class IdentifierSchema(Schema):

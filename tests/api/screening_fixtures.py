@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import accounts, workflow
+from registry import accounts, clock
 from registry.actors import SYSTEM, Actor
 from registry.api_keys import create_key
 from registry.demo import load_demo
@@ -55,7 +55,8 @@ def _build_template(directory: Path) -> Path:
         patch.setattr(
             accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
         )
-        patch.setattr(workflow, "utcnow", lambda: DEMO_CLOCK)
+        # Every listing transition (publish, amend, remove, expire) reads the log clock here.
+        patch.setattr(clock, "utcnow", lambda: DEMO_CLOCK)
         application = make_app(directory, f"sqlite:///{directory / DATABASE}")
         with application.app_context():
             event.listen(db.engine, "connect", _fast_sqlite)

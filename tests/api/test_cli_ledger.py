@@ -20,7 +20,7 @@ from api.cli import main
 from api.extensions import db
 from api.signing_setup import key_store
 from publisher.jobs import run_publication
-from registry import workflow
+from registry import published_listings
 from registry.actors import Actor
 from registry.ledger.hashing import leaf_hash
 from registry.ledger.proofs import verify_inclusion
@@ -201,7 +201,9 @@ def _remove(listing: Listing) -> None:
     keys = key_store()
     for reviewer, note in zip(reviewers[:2], ("proposed", "confirmed"), strict=True):
         actor = Actor(name=reviewer.username, role=reviewer.role, user_id=reviewer.id)
-        workflow.remove(db.session, actor, keys, listing.id, "error", dt.date.today(), note)
+        published_listings.remove(
+            db.session, actor, keys, listing.id, "error", dt.date.today(), note
+        )
 
 
 def test_purge_drops_content_from_the_next_feed_but_every_proof_holds(

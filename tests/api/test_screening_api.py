@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from api.signing_setup import key_store
 from publisher.run import sign_new_checkpoint
-from registry import workflow
+from registry import clock, published_listings, workflow
 from registry.actors import SYSTEM
 from registry.identifiers import mask_ric
 from registry.models import Listing, Receipt, ScreeningCall
@@ -211,10 +211,10 @@ def test_as_of_answers_before_and_after_a_removal(
     listing = published(session, "legal_person")[0]
     uscc = listing.subject.identifiers[0].value
     removed_at = DEMO_CLOCK + dt.timedelta(days=10)
-    monkeypatch.setattr(workflow, "utcnow", lambda: removed_at)
+    monkeypatch.setattr(clock, "utcnow", lambda: removed_at)
     first, second = demo_reviewers(session)
     for reviewer in (first, second):
-        workflow.remove(
+        published_listings.remove(
             session,
             reviewer,
             key_store(),

@@ -18,7 +18,7 @@ from publisher import feed_files, incremental
 from publisher.run import publish_once
 from publisher.versions import FeedRetention
 from publisher.writers.snapshot import UTF8_BOM, write_snapshot_csv, write_snapshot_jsonl
-from registry import accounts, workflow
+from registry import accounts, published_listings
 from registry.actors import Actor
 from registry.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
@@ -63,13 +63,15 @@ class Registry:
     def amend(self, listing_id: int, remedy: str) -> None:
         """Publish a new revision of a listing."""
         keys = key_store(self.app)
-        workflow.amend(self.session, self.actors["rev2"], keys, listing_id, "typo", remedy=remedy)
+        published_listings.amend(
+            self.session, self.actors["rev2"], keys, listing_id, "typo", remedy=remedy
+        )
 
     def remove(self, listing_id: int) -> None:
         """Remove a published listing (proposed and confirmed by two reviewers)."""
         keys = key_store(self.app)
         for name in ("rev1", "rev2"):
-            workflow.remove(
+            published_listings.remove(
                 self.session, self.actors[name], keys, listing_id, "error", D(2026, 11, 3), "wrong"
             )
 

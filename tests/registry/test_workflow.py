@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.signing_setup import key_store
-from registry import audit, cases, workflow
+from registry import audit, cases, published_listings, workflow
 from registry.actors import SYSTEM
 from registry.canonical import sha256_hex
 from registry.errors import Forbidden, InvalidTransition, InvalidValue
@@ -87,9 +87,9 @@ def test_subject_walks_from_cases_to_expiry(app: Flask, session: Session, policy
     assert (listed.seq, listed.event, listed.entry_id) == (0, "listed", "IPL-2026-000001")
 
     with pytest.raises(InvalidTransition, match="period runs until"):
-        workflow.expire(session, SYSTEM, listing.id, D(2029, 10, 19))
-    assert workflow.due_for_expiry(session, D(2029, 10, 20)) == [listing.id]
-    workflow.expire(session, SYSTEM, listing.id, D(2029, 10, 20))
+        published_listings.expire(session, SYSTEM, listing.id, D(2029, 10, 19))
+    assert published_listings.due_for_expiry(session, D(2029, 10, 20)) == [listing.id]
+    published_listings.expire(session, SYSTEM, listing.id, D(2029, 10, 20))
     assert listing.state == "expired"
     removed = session.scalars(select(LogEvent).where(LogEvent.seq == 1)).one()
     assert (removed.event, removed.reason) == ("removed", "expired")
@@ -133,19 +133,19 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
     )
     assert request.decision_due == D(2027, 11, 4)
     with pytest.raises(InvalidTransition, match="no accepted credit-restoration"):
-        workflow.remove(
+        published_listings.remove(
             session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 21), "early"
         )
     workflow.decide_request(session, actors["rev1"], request.id, True, D(2027, 10, 22), "verified")
-    workflow.remove(
+    published_listings.remove(
         session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 23), "restored"
     )
     assert listing.state == "published"
     with pytest.raises(InvalidTransition, match="second, different reviewer"):
-        workflow.remove(
+        published_listings.remove(
             session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 23), "again"
         )
-    workflow.remove(
+    published_listings.remove(
         session, actors["rev2"], keys, listing.id, "credit_restored", D(2027, 10, 24), "confirmed"
     )
     assert (listing.state, listing.end_reason) == ("removed", "credit_restored")
@@ -155,7 +155,7 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
 
 def test_amendment_is_a_new_signed_revision(app: Flask, session: Session, policy: Policy) -> None:
     listing, actors = _published(session, app, policy)
-    workflow.amend(
+    published_listings.amend(
         session,
         actors["rev2"],
         key_store(app),

@@ -20,10 +20,11 @@ from api.admin.records import (
 from api.auth import current_actor, login_required, require_role
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import workflow
+from registry import published_listings, workflow
 from registry.actors import Actor
 from registry.models import LISTING_STATES, ListingRequest
-from registry.workflow import REMOVAL_REASONS, REQUEST_KINDS
+from registry.published_listings import REMOVAL_REASONS
+from registry.workflow import REQUEST_KINDS
 
 Form = Any
 
@@ -69,7 +70,7 @@ def _withdraw(actor: Actor, listing_id: int, form: Form) -> None:
 
 
 def _remove(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.remove(
+    published_listings.remove(
         db.session,
         actor,
         key_store(),
@@ -81,7 +82,7 @@ def _remove(actor: Actor, listing_id: int, form: Form) -> None:
 
 
 def _amend(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.amend(
+    published_listings.amend(
         db.session,
         actor,
         key_store(),

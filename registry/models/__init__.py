@@ -1,0 +1,65 @@
+"""The registry's database model (SQLAlchemy 2, typed), one module per domain.
+
+The schema is created by the Alembic migrations in `migrations/`; tests may call
+`Base.metadata.create_all` on a throwaway database. Importing this package registers every
+table on `Base.metadata`, so import models from here.
+"""
+
+from registry.clock import utcnow
+from registry.models.accounts import ROLES, AuditRecord, User
+from registry.models.base import NAMING, Base, UTCDateTime
+from registry.models.clients import (
+    ApiKey,
+    Receipt,
+    ScreeningCall,
+    Watchlist,
+    WatchlistItem,
+    WebhookDelivery,
+)
+from registry.models.ledger import EntryRevision, FeedVersion, LogEvent, LogTile, SignedCheckpoint
+from registry.models.listings import LISTING_STATES, Listing, ListingCase, ListingRequest
+from registry.models.subjects import (
+    CASE_KINDS,
+    PERFORMANCE_STATUSES,
+    SECTORS,
+    SUBJECT_KINDS,
+    CasePatent,
+    EnforcementCase,
+    PatentInvalidation,
+    Subject,
+    SubjectIdentifier,
+)
+
+__all__ = [
+    "CASE_KINDS",
+    "LISTING_STATES",
+    "NAMING",
+    "PERFORMANCE_STATUSES",
+    "ROLES",
+    "SECTORS",
+    "SUBJECT_KINDS",
+    "ApiKey",
+    "AuditRecord",
+    "Base",
+    "CasePatent",
+    "EnforcementCase",
+    "EntryRevision",
+    "FeedVersion",
+    "Listing",
+    "ListingCase",
+    "ListingRequest",
+    "LogEvent",
+    "LogTile",
+    "PatentInvalidation",
+    "Receipt",
+    "ScreeningCall",
+    "SignedCheckpoint",
+    "Subject",
+    "SubjectIdentifier",
+    "UTCDateTime",
+    "User",
+    "Watchlist",
+    "WatchlistItem",
+    "WebhookDelivery",
+    "utcnow",
+]

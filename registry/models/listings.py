@@ -1,0 +1,101 @@
+"""Listings, the cases they cite and the requests lodged against them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.clock import utcnow
+from registry.models.base import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from registry.models.subjects import EnforcementCase, Subject
+
+LISTING_STATES = (
+    "draft",
+    "notified",
+    "under_review",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "published",
+    "expired",
+    "removed",
+)
+
+
+class ListingCase(Base):
+    """A case cited as basis of a listing."""
+
+    __tablename__ = "listing_cases"
+
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), primary_key=True)
+
+
+class Listing(Base):
+    """A proposal to list a subject, followed through the due-process lifecycle."""
+
+    __tablename__ = "listings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True, default="draft")
+    grounds: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    measures: Mapped[list[str]] = mapped_column(JSON, default=list)
+    remedy: Mapped[str] = mapped_column(Text, default="")
+    decision_authority: Mapped[str] = mapped_column(String(200), default="")
+    decision_document_number: Mapped[str | None] = mapped_column(String(100))
+    decision_decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_on: Mapped[dt.date] = mapped_column(Date)
+    notice_served_on: Mapped[dt.date | None] = mapped_column(Date)
+    defence_deadline: Mapped[dt.date | None] = mapped_column(Date)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)
+    listed_on: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    review_flag: Mapped[str | None] = mapped_column(Text)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012
+
+    subject: Mapped[Subject] = relationship(back_populates="listings")
+    cases: Mapped[list[EnforcementCase]] = relationship(
+        secondary="listing_cases", order_by="EnforcementCase.decided_on"
+    )
+    requests: Mapped[list[ListingRequest]] = relationship(
+        back_populates="listing", order_by="ListingRequest.id"
+    )
+
+
+class ListingRequest(Base):
+    """An objection, defence statement, correction or credit-restoration request."""
+
+    __tablename__ = "listing_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    lodged_on: Mapped[dt.date] = mapped_column(Date)
+    decision_due: Mapped[dt.date | None] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decision: Mapped[str | None] = mapped_column(String(20))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    listing: Mapped[Listing] = relationship(back_populates="requests")

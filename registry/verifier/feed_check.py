@@ -1,9 +1,12 @@
-"""Check the feed's data files against the log: snapshot entries and delta events."""
+"""Check the feed's data files against the log: snapshot entries and delta events.
+
+Both are read line by line from an open file, so memory does not grow with their size.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from registry.canonical import canonical_bytes, loads_strict, sha256_hex
 from registry.errors import InvalidValue
@@ -13,13 +16,15 @@ from registry.verifier.log_check import LeafIndex
 from registry.verifier.report import VerificationReport
 
 
-def jsonl_records(path: str, data: bytes, report: VerificationReport) -> Iterator[tuple[int, Any]]:
+def jsonl_records(
+    path: str, stream: IO[bytes], report: VerificationReport
+) -> Iterator[tuple[int, Any]]:
     """Yield (line number, parsed object) for each line; bad lines are reported and skipped."""
-    if data and not data.endswith(b"\n"):
-        report.fail(path, "does not end with a newline (the file may be truncated)")
-    for number, line in enumerate(data.splitlines(), start=1):
+    for number, line in enumerate(stream, start=1):
+        if not line.endswith(b"\n"):  # only the last line can lack it
+            report.fail(path, "does not end with a newline (the file may be truncated)")
         try:
-            yield number, loads_strict(line)
+            yield number, loads_strict(line.removesuffix(b"\n"))
         except InvalidValue as error:
             report.fail(path, f"line {number} is not valid JSON: {error.reason}")
 
@@ -33,7 +38,7 @@ def _entry_label(bundle: Any) -> str:
 
 def check_snapshot(
     path: str,
-    data: bytes,
+    stream: IO[bytes],
     keys: tuple[VerificationKey, ...],
     leaves: LeafIndex | None,
     report: VerificationReport,
@@ -41,7 +46,7 @@ def check_snapshot(
     """Check every signed entry of a snapshot and that the log records its content; return count."""
     count = 0
     previous = ""
-    for number, bundle in jsonl_records(path, data, report):
+    for number, bundle in jsonl_records(path, stream, report):
         count += 1
         where = f"line {number} ({_entry_label(bundle)})"
         try:
@@ -83,9 +88,14 @@ def _check_against_log(
         report.fail(path, f"{where}: the log's latest revision is {last_revision}")
 
 
-def first_delta_seq(data: bytes) -> int | None:
-    """The seq of the delta's first line, so the log replay can keep the leaves from there."""
-    first = data.split(b"\n", 1)[0]
+def first_delta_seq(stream: IO[bytes]) -> int | None:
+    """The seq of the delta's first line, so the log replay can keep the leaves from there.
+
+    Leaves the stream where it was.
+    """
+    start = stream.tell()
+    first = stream.readline().removesuffix(b"\n")
+    stream.seek(start)
     try:
         record = loads_strict(first) if first else None
     except InvalidValue:
@@ -96,7 +106,7 @@ def first_delta_seq(data: bytes) -> int | None:
 
 def check_delta(
     path: str,
-    data: bytes,
+    stream: IO[bytes],
     keys: tuple[VerificationKey, ...],
     leaves: LeafIndex | None,
     tree_size: int,
@@ -105,7 +115,7 @@ def check_delta(
     """Check each delta line is a log leaf plus its signed entry (or null once purged)."""
     count = 0
     previous: int | None = None
-    for number, record in jsonl_records(path, data, report):
+    for number, record in jsonl_records(path, stream, report):
         count += 1
         if not isinstance(record, dict) or "bundle" not in record:
             report.fail(path, f"line {number} is not a log event with a 'bundle' member")

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import http.client
+import shutil
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import IO, Protocol, TypeVar
 
 from registry.errors import DomainError
 
 TIMEOUT_SECONDS = 30
 USER_AGENT = "registry-verify/1"
+CHUNK_SIZE = 1 << 20  # also the size above which a downloaded body moves to a file on disk
+
+T = TypeVar("T")
 
 
 class SourceUnavailable(DomainError):
@@ -27,6 +34,13 @@ class FeedSource(Protocol):
 
     def read(self, path: str) -> bytes | None:
         """Return the bytes of the file at `path`, or None when there is no such file."""
+        ...
+
+    def open(self, path: str) -> IO[bytes] | None:
+        """Return the file at `path` as a binary stream at its start, or None when absent.
+
+        The caller closes it. Meant for the data files, which may not fit in memory.
+        """
         ...
 
 
@@ -49,9 +63,20 @@ class DirectorySource:
 
     def read(self, path: str) -> bytes | None:
         """Return the file's bytes, or None if it does not exist."""
+        stream = self.open(path)
+        if stream is None:
+            return None
+        with stream:
+            try:
+                return stream.read()
+            except OSError as error:
+                raise SourceUnavailable(f"cannot read {stream.name}: {error.strerror}") from None
+
+    def open(self, path: str) -> IO[bytes] | None:
+        """Return the file opened for reading, or None if it does not exist."""
         target = self.root / _checked_path(path)
         try:
-            return target.read_bytes()
+            return target.open("rb")
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
         except OSError as error:
@@ -69,20 +94,44 @@ class HttpSource:
 
     def read(self, path: str) -> bytes | None:
         """Return the body fetched from `<url>/<path>`, or None on 404 or 410."""
+        return self._get(path, _whole_body)
+
+    def open(self, path: str) -> IO[bytes] | None:
+        """Return the body of `<url>/<path>` in a temporary file, or None on 404 or 410."""
+        return self._get(path, _spooled_body)
+
+    def _get(self, path: str, take: Callable[[http.client.HTTPResponse], T]) -> T | None:
         url = urllib.parse.urljoin(self.location, urllib.parse.quote(_checked_path(path)))
         # The scheme was checked in __init__: only http(s), never file: or custom schemes.
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                body: bytes = response.read()
-                return body
+                return take(response)
         except urllib.error.HTTPError as error:
             if error.code in (404, 410):
                 return None
             raise SourceUnavailable(f"GET {url} answered {error.code} {error.reason}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError) as error:
             reason = getattr(error, "reason", None) or error
             raise SourceUnavailable(f"GET {url} failed: {reason}") from None
+
+
+def _whole_body(response: http.client.HTTPResponse) -> bytes:
+    return response.read()
+
+
+def _spooled_body(response: http.client.HTTPResponse) -> IO[bytes]:
+    """Copy the body chunk by chunk to a temporary file (in memory while small); rewind it."""
+    body = tempfile.SpooledTemporaryFile(max_size=CHUNK_SIZE)  # noqa: SIM115 - returned open
+    try:
+        shutil.copyfileobj(response, body, CHUNK_SIZE)
+        if response.length:  # read(size) ends early without an error when the server hangs up
+            raise ConnectionError(f"the body ended {response.length} bytes short")
+    except BaseException:
+        body.close()
+        raise
+    body.seek(0)
+    return body
 
 
 def open_source(location: str) -> FeedSource:

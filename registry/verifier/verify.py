@@ -3,7 +3,8 @@
 Order: the signed index, the checkpoint, every listed file's hash, the log recomputed from
 its entry tiles, consistency with a checkpoint saved earlier, then the snapshot and delta
 against the log. Every failure is recorded with the file it concerns; checks go on after a
-failure so one run reports everything it can.
+failure so one run reports everything it can. The listed files are hashed and checked in
+chunks, never held whole in memory.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from contextlib import ExitStack
+from typing import IO, Any
 
 from registry.canonical import loads_strict
 from registry.errors import InvalidValue
@@ -23,12 +25,13 @@ from registry.timestamps import format_timestamp
 from registry.verifier.feed_check import check_delta, check_snapshot, first_delta_seq
 from registry.verifier.log_check import LeafIndex, Progress, check_consistency, rebuild_log
 from registry.verifier.report import VerificationReport
-from registry.verifier.source import FeedSource
+from registry.verifier.source import CHUNK_SIZE, FeedSource, SourceUnavailable
 from registry.verifier.trust import TrustedKeys, parse_keys_document
 
 INDEX_FILE = "index.json"
 KEYS_FILE = "keys.json"
 CHECKPOINT_FILE = "log/checkpoint"
+DATA_FILES = ("snapshot", "delta")  # checked line by line after the log; the rest by hash only
 UNPINNED_WARNING = (
     "trusting the keys published in the feed's own keys.json: this proves the feed is "
     "self-consistent, not who signed it; pin the keys with --key-file or --vkey"
@@ -152,25 +155,47 @@ def _fetch_files(
     records: list[dict[str, Any]],
     report: VerificationReport,
     progress: Progress,
-) -> dict[str, bytes]:
-    """Read every file the index lists, checking size and sha256; return them by name."""
-    contents = {}
+    opened: ExitStack,
+) -> dict[str, IO[bytes]]:
+    """Check the size and sha256 of every file the index lists; return the data files by name.
+
+    The data files stay open (closed with `opened`) and rewound: the checks after the log
+    read the very bytes that were hashed, even if the file is replaced in the meantime.
+    """
+    data_files = {}
     for number, record in enumerate(records, start=1):
-        path = record["path"]
-        data = source.read(path)
-        progress("checking listed files", number, len(records))
-        if data is None:
+        path, name = record["path"], str(record.get("name"))
+        stream = source.open(path)
+        if stream is None:
             report.fail(path, "is listed in index.json but missing")
-            continue
-        if len(data) != record["size"]:
-            report.fail(path, f"is {len(data)} bytes, index.json says {record['size']}")
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != record["sha256"]:
-            report.fail(path, f"has sha256 {digest}, index.json says {record['sha256']}")
+        elif name in DATA_FILES:
+            data_files[name] = opened.enter_context(stream)
+            _check_hash(path, record, stream, report)
+            stream.seek(0)
         else:
-            report.count("files")
-        contents[str(record.get("name"))] = data
-    return contents
+            with stream:
+                _check_hash(path, record, stream, report)
+        progress("checking listed files", number, len(records))
+    return data_files
+
+
+def _check_hash(
+    path: str, record: dict[str, Any], stream: IO[bytes], report: VerificationReport
+) -> None:
+    hasher, size = hashlib.sha256(), 0
+    try:
+        while chunk := stream.read(CHUNK_SIZE):
+            hasher.update(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise SourceUnavailable(f"cannot read {path}: {error}") from None
+    if size != record["size"]:
+        report.fail(path, f"is {size} bytes, index.json says {record['size']}")
+    digest = hasher.hexdigest()
+    if digest != record["sha256"]:
+        report.fail(path, f"has sha256 {digest}, index.json says {record['sha256']}")
+    else:
+        report.count("files")
 
 
 def _record(records: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
@@ -203,25 +228,27 @@ def verify_feed(
     checkpoint = _open_checkpoints(source, signed, trust, report)
     report.checkpoint = checkpoint
     records = _listed_files(signed, report)
-    files = _fetch_files(source, records, report, progress)
-    if checkpoint is None:
-        return report  # without a trusted tree size and root nothing else can be checked
+    with ExitStack() as opened:
+        files = _fetch_files(source, records, report, progress, opened)
+        if checkpoint is None:
+            return report  # without a trusted tree size and root nothing else can be checked
 
-    first_seq = first_delta_seq(files.get("delta", b""))
-    leaves = LeafIndex(keep_from=checkpoint.size if first_seq is None else first_seq)
-    log = rebuild_log(source, checkpoint, report, leaves, progress)
-    if since_note is not None:
-        _check_since(log, trust, since_note, since_name, checkpoint, report)
-    known = leaves if log is not None else None
-    snapshot, delta = _record(records, "snapshot"), _record(records, "delta")
-    if snapshot is not None and "snapshot" in files:
-        count = check_snapshot(snapshot["path"], files["snapshot"], trust.keys, known, report)
-        _check_count(snapshot, count, report)
-    if delta is not None and "delta" in files:
-        count = check_delta(
-            delta["path"], files["delta"], trust.keys, known, checkpoint.size, report
-        )
-        _check_count(delta, count, report)
+        delta_file = files.get("delta")
+        first_seq = None if delta_file is None else first_delta_seq(delta_file)
+        leaves = LeafIndex(keep_from=checkpoint.size if first_seq is None else first_seq)
+        log = rebuild_log(source, checkpoint, report, leaves, progress)
+        if since_note is not None:
+            _check_since(log, trust, since_note, since_name, checkpoint, report)
+        known = leaves if log is not None else None
+        snapshot, delta = _record(records, "snapshot"), _record(records, "delta")
+        if snapshot is not None and "snapshot" in files:
+            count = check_snapshot(snapshot["path"], files["snapshot"], trust.keys, known, report)
+            _check_count(snapshot, count, report)
+        if delta is not None and delta_file is not None:
+            count = check_delta(
+                delta["path"], delta_file, trust.keys, known, checkpoint.size, report
+            )
+            _check_count(delta, count, report)
     return report
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
-import resource
-import sys
 import time
 from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bench.memory import peak_rss_mb
 from registry.ledger.events import event_leaf
 from registry.ledger.proofs import verify_consistency, verify_inclusion
 from registry.ledger.tiled_log import TiledLog
@@ -38,11 +37,6 @@ class CountingStore(MemoryTileStore):
             self.hashes_read += len(data) // 32
         return data
 
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
 
 
 def rate(count: int, work: Callable[[], object]) -> tuple[float, float]:

@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -26,6 +25,8 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from bench.memory import peak_rss_mb
 
 NEW_LISTINGS = 10
 BATCH = 5_000
@@ -43,11 +44,6 @@ STEP_ORDER = (
     "atom",
 )
 
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
 
 
 def _app(workdir: Path) -> Any:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-import resource
-import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
+from bench.memory import peak_rss_mb
 from bench.screening_data import Benchmark, generate_benchmark
 from bench.screening_queries import LabeledQuery
 from registry.matching import DEFAULT_THRESHOLD, MatchIndex, ScreeningMatch, normalize_name
@@ -78,11 +77,6 @@ def side_by_side(
     count = len(queries)
     return count / index_seconds, count / brute_seconds, hits / max(positives, 1)
 
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process, in megabytes."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def report_quality(listed: int, query_count: int) -> None:

@@ -2,8 +2,9 @@
 
 For each size a fresh SQLite registry is filled with that many published entries (the
 publisher benchmark's generator), published once, and the resulting feed directory verified
-with `registry.verifier.verify_feed`, side by side with raw Ed25519 verification of as many
-signatures (the floor any verifier of signed entries pays).
+with `registry.verifier.verify_feed` in a fresh process (whose peak memory is reported), side
+by side with raw Ed25519 verification of as many signatures (the floor any verifier of signed
+entries pays).
 
     python -m bench.verify [--quick] [--sizes 1000,10000]
 """
@@ -11,13 +12,17 @@ signatures (the floor any verifier of signed entries pays).
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.publish import _app, generate
+from bench.publish import _app, generate, peak_rss_mb
 
 QUICK_SIZES = (1_000, 10_000)
 FULL_SIZES = (1_000, 100_000, 1_000_000)
@@ -35,14 +40,29 @@ def raw_verification(count: int) -> float:
     return time.perf_counter() - started
 
 
-def measure(size: int) -> dict[str, float]:
-    """Build, publish and verify a feed of `size` entries; seconds for each step."""
+def verify_directory(feed_dir: str) -> dict[str, Any]:
+    """In this process: verify the feed at `feed_dir`; seconds and peak memory."""
+    from registry.verifier import open_source, verify_feed
+
+    baseline = peak_rss_mb()
+    started = time.perf_counter()
+    report = verify_feed(open_source(feed_dir))
+    seconds = time.perf_counter() - started
+    return {
+        "verify_s": seconds,
+        "baseline_rss_mb": baseline,
+        "peak_rss_mb": peak_rss_mb(),
+        "problems": [] if report.ok else report.problems(),
+    }
+
+
+def measure(size: int) -> dict[str, Any]:
+    """Build and publish a feed of `size` entries, then verify it in a fresh process."""
     from api.extensions import db
     from api.signing_setup import key_store
     from publisher.jobs import publish_interval
     from publisher.run import publish_once
     from registry.policy import Policy
-    from registry.verifier import open_source, verify_feed
 
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
@@ -59,12 +79,18 @@ def measure(size: int) -> dict[str, float]:
                 publish_interval(app),
             )
             db.session.remove()
-        started = time.perf_counter()
-        report = verify_feed(open_source(app.config["FEED_DIR"]))
-        seconds = time.perf_counter() - started
-        if not report.ok:
-            raise SystemExit(f"verification failed at {size}: {report.problems()}")
-    return {"entries": size, "verify_s": seconds, "raw_s": raw_verification(size)}
+        # A fresh process, so the peak memory is the verifier's own, not the publisher's.
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.verify", "--measure", app.config["FEED_DIR"]],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if completed.returncode != 0:
+            raise SystemExit(f"verifying {size:,} entries failed (exit {completed.returncode})")
+        result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+        if result["problems"]:
+            raise SystemExit(f"verification failed at {size}: {result['problems']}")
+    return {"entries": size, "raw_s": raw_verification(size), **result}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,24 +98,33 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.verify", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1k and 10k entries")
     parser.add_argument("--sizes", help="comma-separated entry counts")
+    parser.add_argument("--measure", metavar="FEED_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(verify_directory(args.measure)))
+        return
     sizes = (
         tuple(int(s) for s in args.sizes.split(","))
         if args.sizes
         else (QUICK_SIZES if args.quick else FULL_SIZES)
     )
     print("offline verification (registry verify on a local feed directory)")
-    print(f"{'entries':>10} {'verify':>9} {'entries/s':>10} {'raw Ed25519':>12} {'ratio':>7}")
+    print(
+        f"{'entries':>10} {'verify':>9} {'entries/s':>10} {'raw Ed25519':>12} {'ratio':>7} "
+        f"{'RSS MB':>14}"
+    )
     for size in sizes:
         row = measure(size)
         rate = row["entries"] / row["verify_s"]
         ratio = row["verify_s"] / row["raw_s"]
         print(
             f"{row['entries']:>10,} {row['verify_s']:>8.2f}s {rate:>10,.0f} "
-            f"{row['raw_s']:>11.2f}s {ratio:>6.1f}x",
+            f"{row['raw_s']:>11.2f}s {ratio:>6.1f}x "
+            f"{row['peak_rss_mb']:>7.0f} ({row['baseline_rss_mb']:.0f})",
             flush=True,
         )
     print("  ratio: verification time over raw signature checks of as many entries")
+    print("  RSS: peak of the verifying process (after start-up in brackets)")
 
 
 if __name__ == "__main__":

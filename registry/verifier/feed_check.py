@@ -15,12 +15,23 @@ from registry.signing_keys import VerificationKey
 from registry.verifier.log_check import LeafIndex
 from registry.verifier.report import VerificationReport
 
+# A signed entry is a few kilobytes; a longer line is refused unread, so a hostile feed made
+# of one endless line cannot exhaust the verifier's memory.
+MAX_LINE_BYTES = 1 << 20
+
 
 def jsonl_records(
     path: str, stream: IO[bytes], report: VerificationReport
 ) -> Iterator[tuple[int, Any]]:
     """Yield (line number, parsed object) for each line; bad lines are reported and skipped."""
-    for number, line in enumerate(stream, start=1):
+    number = 0
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if not line.endswith(b"\n") and len(line) > MAX_LINE_BYTES:
+            report.fail(path, f"line {number} is longer than {MAX_LINE_BYTES:,} bytes; skipped")
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(MAX_LINE_BYTES + 1)
+            continue
         if not line.endswith(b"\n"):  # only the last line can lack it
             report.fail(path, "does not end with a newline (the file may be truncated)")
         try:

@@ -17,7 +17,7 @@ from registry.verifier import (
     source,
     verify_feed,
 )
-from registry.verifier.feed_check import jsonl_records
+from registry.verifier.feed_check import MAX_LINE_BYTES, jsonl_records
 from tests.registry.verifier_feeds import NOW, build_feed, failures, rewrite_line, served, serving
 
 DATA_DIRS = ("snapshot/", "delta/")
@@ -35,6 +35,29 @@ def test_jsonl_lines_are_parsed_one_by_one_and_bad_ones_named() -> None:
         "x.jsonl: line 3 is not valid JSON: not valid JSON: Expecting value at line 1 column 2",
         "x.jsonl: does not end with a newline (the file may be truncated)",
     ]
+
+
+def test_an_endless_line_is_skipped_unread_and_the_next_lines_still_checked() -> None:
+    report = VerificationReport("test")
+    endless = b"[" * (MAX_LINE_BYTES * 3 + 5)
+    stream = io.BytesIO(b'{"a":1}\n' + endless + b'\n{"b":2}\n' + endless)
+
+    records = list(jsonl_records("x.jsonl", stream, report))
+
+    assert records == [(1, {"a": 1}), (3, {"b": 2})]
+    assert failures(report).splitlines() == [
+        f"x.jsonl: line 2 is longer than {MAX_LINE_BYTES:,} bytes; skipped",
+        f"x.jsonl: line 4 is longer than {MAX_LINE_BYTES:,} bytes; skipped",
+    ]
+
+
+def test_a_line_of_exactly_the_limit_is_read() -> None:
+    report = VerificationReport("test")
+    padded = b'{"a":"' + b"x" * (MAX_LINE_BYTES - 8) + b'"}'
+    assert len(padded) == MAX_LINE_BYTES
+    records = list(jsonl_records("x.jsonl", io.BytesIO(padded + b"\n"), report))
+    assert records == [(1, {"a": "x" * (MAX_LINE_BYTES - 8)})]
+    assert report.ok
 
 
 def test_a_delta_cut_inside_its_last_line_is_reported_as_truncated(tmp_path: Path) -> None:

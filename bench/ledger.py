@@ -1,4 +1,4 @@
-"""Ledger benchmark: event appends against raw Ed25519 signing, proofs at 1k against 1M leaves.
+"""Ledger benchmark: event appends against raw Ed25519 signing, proofs at 1k, 100k and 1M leaves.
 
 Run `python -m bench.ledger` (about a minute on two cores) or `--quick` for a smoke run.
 """
@@ -121,9 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.ledger", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     args = parser.parse_args(argv)
-    events, signatures, small, large, samples = (
-        (5_000, 2_000, 1_000, 20_000, 200) if args.quick
-        else (100_000, 20_000, 1_000, 1_000_000, 2_000)
+    events, signatures, sizes, samples = (
+        (5_000, 2_000, (1_000, 5_000, 20_000), 200) if args.quick
+        else (100_000, 20_000, (1_000, 100_000, 1_000_000), 2_000)
     )
 
     print(f"ledger benchmark{' (quick)' if args.quick else ''}")
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  peak memory after appends         {peak_rss_mb():>34.0f} MB")
 
     measured = {}
-    for size in (small, large):
+    for size in sizes:
         start = time.perf_counter()
         store = int_leaf_store(size)
         built = time.perf_counter() - start
@@ -151,11 +151,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  built a {size:,}-leaf log in {built:.2f}s; peak memory {peak_rss_mb():.0f} MB")
         del store
 
+    small, large = sizes[0], sizes[-1]
     header = f"proofs (mean of {samples:,})"
-    print(f"  {header:<37} {small:>6,} leaves {large:>10,} leaves  ratio")
+    columns = "".join(f"{f'{size:,} leaves':>17}" for size in sizes)
+    print(f"  {header:<29}{columns}  ratio {large:,}/{small:,}")
     for row in measured[small]:
+        cells = "".join(f"{measured[size][row]:>17.1f}" for size in sizes)
         a, b = measured[small][row], measured[large][row]
-        print(f"    {row:<31} {a:>12.1f} {b:>17.1f}  {b / a if a else float('nan'):>5.2f}x")
+        print(f"    {row:<27}{cells}  {b / a if a else float('nan'):>5.2f}x")
     print(f"  peak memory (RSS)                 {peak_rss_mb():>34.0f} MB")
 
 

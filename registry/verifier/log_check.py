@@ -7,6 +7,7 @@ and the root is computed from the entries alone, never taken from the published 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,8 +34,20 @@ class LeafIndex:
 
     contents: dict[tuple[str, int], str] = field(default_factory=dict)
     last_event: dict[str, tuple[str, int]] = field(default_factory=dict)
-    kept: dict[int, bytes] = field(default_factory=dict)
+    # SHA-256 of each leaf from `keep_from` on, in order: the delta's lines are compared with
+    # them. Digests, not the leaves, so a 1M-event delta costs tens of MB, not hundreds.
+    kept: list[bytes] = field(default_factory=list)
     keep_from: int = 0
+
+    def keep(self, seq: int, leaf: bytes) -> None:
+        """Remember leaf `seq` (called in order) if the delta will need it."""
+        if seq >= self.keep_from:
+            self.kept.append(hashlib.sha256(leaf).digest())
+
+    def kept_digest(self, seq: int) -> bytes | None:
+        """The SHA-256 of leaf `seq`, if it was kept."""
+        position = seq - self.keep_from
+        return self.kept[position] if 0 <= position < len(self.kept) else None
 
 
 class RecomputedTiles:
@@ -143,8 +156,7 @@ def rebuild_log(
                 )
             else:
                 _index_leaf(leaves, seq, event, path, report)
-            if seq >= leaves.keep_from:
-                leaves.kept[seq] = leaf
+            leaves.keep(seq, leaf)
             log.append(leaf)
         report.count("log entries", len(entries))
         progress("recomputing the log", number + 1, len(refs))

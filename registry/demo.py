@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import accounts, audit, cases, published_listings, subjects, workflow
+from registry import (
+    accounts,
+    audit,
+    cases,
+    listing_requests,
+    published_listings,
+    subjects,
+    workflow,
+)
 from registry.actors import SYSTEM, Actor
 from registry.demo_data import (
     AUTHORITIES,
@@ -217,7 +225,7 @@ class DemoBuilder:
         assert listing.defence_deadline is not None
         review_day = listing.defence_deadline + dt.timedelta(days=1)
         if target == "under_review" and self.rng.random() < 0.7:
-            workflow.lodge_request(
+            listing_requests.lodge_request(
                 s,
                 self.clerk,
                 pol,
@@ -261,7 +269,7 @@ class DemoBuilder:
         """Early removal by two reviewers, after restoration or revocation where needed."""
         s, pol = self.session, self.policy
         if reason_code == "credit_restored":
-            request = workflow.lodge_request(
+            request = listing_requests.lodge_request(
                 s,
                 self.clerk,
                 pol,
@@ -270,7 +278,7 @@ class DemoBuilder:
                 self.today,
                 "The decision has been performed in full.",
             )
-            workflow.decide_request(
+            listing_requests.decide_request(
                 s, self.reviewer, request.id, True, self.today, "performance verified"
             )
         if reason_code == "basis_revoked":

@@ -22,7 +22,7 @@ from api.admin.records import (
 from api.auth import current_actor, login_required, require_role
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import published_listings, workflow
+from registry import listing_requests, published_listings, workflow
 from registry.models import Listing
 
 blp = Blueprint(
@@ -93,7 +93,7 @@ class Requests(MethodView):
     @blp.response(201, schemas.RequestOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Record an objection, defence, correction or restoration request (clerk)."""
-        request = workflow.lodge_request(
+        request = listing_requests.lodge_request(
             db.session,
             current_actor(),
             policy(),
@@ -204,7 +204,7 @@ class Decide(MethodView):
     def post(self, data: dict[str, Any], request_id: int) -> dict[str, Any]:
         """Decide an objection, defence, correction or restoration request (reviewer)."""
         on = today(data["on"])
-        request = workflow.decide_request(
+        request = listing_requests.decide_request(
             db.session, current_actor(), request_id, data["accepted"], on, data["reason"]
         )
         return request_view(request, on)

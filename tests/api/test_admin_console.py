@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from registry import workflow
+from registry import listing_requests, workflow
 from registry.models import Listing
 from registry.policy import Policy
 from tests.api.conftest import actor_for
@@ -114,7 +114,9 @@ def _listing_under_review(session: Session, users, subject_id: int, lodged: dt.d
         session, clerk, policy, subject_id, ["deliberate_infringement"], lodged
     )
     workflow.notify(session, clerk, policy, listing.id, lodged)
-    workflow.lodge_request(session, clerk, policy, listing.id, "objection", lodged, "Unfair.")
+    listing_requests.lodge_request(
+        session, clerk, policy, listing.id, "objection", lodged, "Unfair."
+    )
     return listing
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from registry import accounts, audit, workflow
+from registry import accounts, audit, listing_requests, workflow
 from registry.policy import Policy
 from tests.api.conftest import PASSWORD, ROLE_USERS, SignedIn, actor_for
 
@@ -29,7 +29,7 @@ def world(session: Session, users, deliberate_subject) -> dict[str, int]:
         session, clerk, policy, deliberate_subject, ["deliberate_infringement"], dt.date(2026, 1, 5)
     )
     workflow.notify(session, clerk, policy, listing.id, dt.date(2026, 1, 5))
-    request = workflow.lodge_request(
+    request = listing_requests.lodge_request(
         session, clerk, policy, listing.id, "objection", dt.date(2026, 1, 6), "We object."
     )
     spare = accounts.create_user(session, "spare", "clerk", PASSWORD)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.signing_setup import key_store
-from registry import audit, cases, published_listings, workflow
+from registry import audit, cases, listing_requests, published_listings, workflow
 from registry.actors import SYSTEM
 from registry.canonical import sha256_hex
 from registry.errors import Forbidden, InvalidTransition, InvalidValue
@@ -113,7 +113,7 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
     listing, actors = _published(session, app, policy)
     keys = key_store(app)
     with pytest.raises(InvalidTransition, match="from 2027-10-20"):
-        workflow.lodge_request(
+        listing_requests.lodge_request(
             session,
             actors["clerk"],
             policy,
@@ -122,7 +122,7 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
             D(2027, 10, 19),
             "performed in full",
         )
-    request = workflow.lodge_request(
+    request = listing_requests.lodge_request(
         session,
         actors["clerk"],
         policy,
@@ -136,7 +136,9 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
         published_listings.remove(
             session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 21), "early"
         )
-    workflow.decide_request(session, actors["rev1"], request.id, True, D(2027, 10, 22), "verified")
+    listing_requests.decide_request(
+        session, actors["rev1"], request.id, True, D(2027, 10, 22), "verified"
+    )
     published_listings.remove(
         session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 23), "restored"
     )
@@ -205,7 +207,7 @@ def test_reviewer_cannot_decide_own_proposal(app: Flask, session: Session, polic
     listing.proposed_by = actors["rev1"].user_id  # as if rev1 had drafted it
     session.commit()
     workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
-    workflow.lodge_request(
+    listing_requests.lodge_request(
         session,
         actors["clerk"],
         policy,
@@ -219,6 +221,8 @@ def test_reviewer_cannot_decide_own_proposal(app: Flask, session: Session, polic
         workflow.approve(session, actors["rev1"], policy, listing.id, D(2026, 10, 2), "mine")
     with pytest.raises(InvalidTransition, match="objection #1 is not decided"):
         workflow.approve(session, actors["rev2"], policy, listing.id, D(2026, 10, 2), "ok")
-    workflow.decide_request(session, actors["rev2"], 1, False, D(2026, 10, 2), "licence forged")
+    listing_requests.decide_request(
+        session, actors["rev2"], 1, False, D(2026, 10, 2), "licence forged"
+    )
     workflow.approve(session, actors["rev2"], policy, listing.id, D(2026, 10, 2), "ok")
     assert listing.state == "approved"

@@ -20,11 +20,11 @@ from api.admin.records import (
 from api.auth import current_actor, login_required, require_role
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import published_listings, workflow
+from registry import listing_requests, published_listings, workflow
 from registry.actors import Actor
+from registry.listing_requests import REQUEST_KINDS
 from registry.models import LISTING_STATES, ListingRequest
 from registry.published_listings import REMOVAL_REASONS
-from registry.workflow import REQUEST_KINDS
 
 Form = Any
 
@@ -34,7 +34,7 @@ def _notify(actor: Actor, listing_id: int, form: Form) -> None:
 
 
 def _request(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.lodge_request(
+    listing_requests.lodge_request(
         db.session,
         actor,
         policy(),
@@ -162,7 +162,7 @@ def request_decision(request_id: int) -> Response:
         abort(404)
     listing_id = found.listing_id
     with reported_errors():
-        workflow.decide_request(
+        listing_requests.decide_request(
             db.session,
             current_actor(),
             request_id,

@@ -103,7 +103,12 @@ def decide_request(
                 "decide", request.decision, f"request {request_id} is already decided"
             )
         recorder = request.recorded_by
-        if accepted and request.kind == "restoration" and recorder in (actor.user_id,) and recorder:
+        if (
+            accepted
+            and request.kind == "restoration"
+            and recorder is not None
+            and recorder == actor.user_id
+        ):
             raise InvalidTransition(
                 "decide", "pending", "a reviewer cannot decide a request they recorded"
             )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import InvalidValue, NotFound
+from registry.listing_requests import REQUEST_KINDS
 from registry.models import (
     LISTING_STATES,
     AuditRecord,
@@ -25,7 +26,6 @@ from registry.policy import Policy
 # Anyone signed in except the admin (users, keys) reads the registry's records.
 RECORD_READERS = frozenset({"clerk", "reviewer", "auditor"})
 USER_READERS = frozenset({"admin", "auditor"})
-OPEN_REQUEST_KINDS = ("objection", "defence", "correction", "restoration")
 
 
 def list_subjects(session: Session, name: str | None, limit: int, offset: int) -> list[Subject]:
@@ -183,7 +183,7 @@ def review_queue(session: Session, policy: Policy, today: dt.date) -> ReviewQueu
         queue.flagged.append(listing_view(listing, policy, today))
     requests = session.scalars(
         select(ListingRequest)
-        .where(ListingRequest.decision.is_(None), ListingRequest.kind.in_(OPEN_REQUEST_KINDS))
+        .where(ListingRequest.decision.is_(None), ListingRequest.kind.in_(REQUEST_KINDS))
         .order_by(ListingRequest.decision_due, ListingRequest.id)
     )
     queue.open_requests = [request_view(r, today) for r in requests]

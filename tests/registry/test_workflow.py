@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.signing_setup import key_store
 from registry import audit, cases, listing_requests, published_listings, workflow
-from registry.actors import SYSTEM
+from registry.actors import SYSTEM, Actor
 from registry.canonical import sha256_hex
 from registry.errors import Forbidden, InvalidTransition, InvalidValue
 from registry.models import EntryRevision, Listing, LogEvent
@@ -153,6 +153,23 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
     assert (listing.state, listing.end_reason) == ("removed", "credit_restored")
     last = session.scalars(select(LogEvent).order_by(LogEvent.seq.desc())).first()
     assert (last.event, last.reason) == ("removed", "credit_restored")
+
+
+def test_a_reviewer_cannot_accept_a_restoration_they_recorded(
+    app: Flask, session: Session, policy: Policy
+) -> None:
+    listing, actors = _published(session, app, policy)
+    request = listing_requests.lodge_request(
+        session, actors["clerk"], policy, listing.id, "restoration", D(2027, 10, 20), "paid"
+    )
+    # The clerk who recorded it has since been made a reviewer: same user, new role.
+    promoted = Actor(name="clerk", role="reviewer", user_id=actors["clerk"].user_id)
+    with pytest.raises(InvalidTransition, match="cannot decide a request they recorded"):
+        listing_requests.decide_request(session, promoted, request.id, True, D(2027, 10, 21), "ok")
+    listing_requests.decide_request(
+        session, actors["rev1"], request.id, True, D(2027, 10, 21), "verified"
+    )
+    assert request.decision == "accepted"
 
 
 def test_amendment_is_a_new_signed_revision(app: Flask, session: Session, policy: Policy) -> None:

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.extensions import db
+from registry import accounts
 from registry.models import Base
+from tests.passwords import FAST_HASHER
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TESTVECTORS = SHARED / "testvectors"
@@ -33,6 +35,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if REQUIRE_PG:
                 raise pytest.UsageError("REGISTRY_REQUIRE_PG=1 but REGISTRY_TEST_PG_URL is not set")
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test hashes passwords with FAST_HASHER."""
+    monkeypatch.setattr(accounts, "_hasher", FAST_HASHER)
 
 
 def make_app(tmp_path: Path, database_url: str, **overrides: object) -> Flask:

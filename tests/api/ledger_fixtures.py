@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 
 from api.extensions import db
@@ -23,6 +22,7 @@ from registry.demo import load_demo
 from registry.models import Base
 from registry.policy import Policy
 from tests.conftest import make_app
+from tests.passwords import FAST_HASHER
 
 DATABASE = "registry.sqlite3"
 _built: dict[str, Path] = {}
@@ -42,8 +42,7 @@ def _published_demo_files(factory: pytest.TempPathFactory) -> Path:
         application = app_in(directory)
         with pytest.MonkeyPatch.context() as patch, application.app_context():
             # Cheap password hashing: these tests are about the log, not about login cost.
-            hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-            patch.setattr(accounts, "_hasher", hasher)
+            patch.setattr(accounts, "_hasher", FAST_HASHER)
             Base.metadata.create_all(db.engine)
             load_demo(db.session, Policy.from_settings(application.config["REGISTRY"]), key_store())
             run_publication(application)

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -27,6 +26,7 @@ from registry.demo import load_demo
 from registry.models import Base, Listing, User, utcnow
 from registry.policy import Policy
 from tests.conftest import make_app
+from tests.passwords import FAST_HASHER
 
 DEMO_DAYS_AGO = 20
 DEMO_CLOCK = utcnow().replace(hour=9, minute=0, second=0) - dt.timedelta(days=DEMO_DAYS_AGO)
@@ -52,9 +52,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _build_template(directory: Path) -> Path:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-        )
+        patch.setattr(accounts, "_hasher", FAST_HASHER)
         # Every listing transition (publish, amend, remove, expire) reads the log clock here.
         patch.setattr(clock, "utcnow", lambda: DEMO_CLOCK)
         application = make_app(directory, f"sqlite:///{directory / DATABASE}")

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask_babel import force_locale, gettext
 from playwright.sync_api import (
@@ -40,6 +39,7 @@ from registry.demo import load_demo
 from registry.models import Base, EntryRevision
 from registry.policy import Policy
 from tests.conftest import make_app
+from tests.passwords import FAST_HASHER
 
 REQUIRE_BROWSER = os.environ.get("REGISTRY_REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = [
@@ -134,9 +134,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     )
     with app.app_context(), pytest.MonkeyPatch.context() as patch:
         # Cheap password hashing for the demo accounts: these tests look at the public site.
-        patch.setattr(
-            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-        )
+        patch.setattr(accounts, "_hasher", FAST_HASHER)
         Base.metadata.create_all(db.engine)
         load_demo(db.session(), Policy.from_settings(app.config["REGISTRY"]), key_store(app))
         db.session.remove()

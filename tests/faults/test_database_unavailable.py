@@ -72,13 +72,11 @@ def test_requests_get_503_while_the_database_is_down_and_recover(
 def test_a_write_during_the_outage_is_503_and_leaves_nothing(
     pg_app: Flask, pg_database: str
 ) -> None:
-    from argon2 import PasswordHasher
 
     from api.extensions import db
     from registry import accounts
     from tests.api.conftest import PASSWORD, console_login
 
-    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     accounts.create_user(db.session, "clerk", "clerk", PASSWORD)
     client = pg_app.test_client()
     assert console_login(client, "clerk").status_code == 303

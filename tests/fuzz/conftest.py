@@ -7,11 +7,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from registry import accounts
-from tests.api.conftest import (  # noqa: F401 - pytest finds fixtures by name
+from tests.api.conftest import (
     PASSWORD,
     SignedIn,
     console_login,
-    fast_password_hashing,
 )
 
 

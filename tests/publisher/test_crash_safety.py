@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -31,7 +30,6 @@ from api.extensions import db
 from api.signing_setup import key_store
 from publisher.jobs import run_publication
 from publisher.versions import RESERVED
-from registry import accounts
 from registry.demo import DemoBuilder, load_demo
 from registry.models import Base, EnforcementCase, FeedVersion, Listing, Subject
 from registry.policy import Policy
@@ -51,11 +49,8 @@ GROUNDS = ("deliberate_infringement", "repeat_infringement", "refusal_to_perform
 
 
 @pytest.fixture
-def demo_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def demo_app(tmp_path: Path) -> Iterator[Flask]:
     """An app on a SQLite file holding the demo data (three listings approved, unpublished)."""
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'registry.sqlite3'}")
     with app.app_context():
         Base.metadata.create_all(db.engine)

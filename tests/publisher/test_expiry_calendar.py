@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.signing_setup import key_store
 from publisher.jobs import publish_interval
 from publisher.run import RunReport, publish_once
-from registry import accounts, workflow
+from registry import workflow
 from registry.actors import Actor
 from registry.models import Listing, LogEvent
 from registry.policy import Policy
@@ -28,13 +27,6 @@ D = dt.date
 def _at(day: dt.date, hour: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: these tests are about dates, not hashing cost."""
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 @pytest.fixture

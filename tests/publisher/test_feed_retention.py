@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -16,7 +15,6 @@ from api.signing_setup import key_store
 from publisher import feed_files, versions
 from publisher.run import RunReport, publish_once
 from publisher.versions import FeedRetention
-from registry import accounts
 from registry.actors import Actor
 from registry.errors import InvalidValue
 from registry.policy import Policy
@@ -32,13 +30,6 @@ HOUR = dt.timedelta(hours=1)
 class Killed(BaseException):
     """Stands in for SIGKILL: nothing after the raise point runs, no handler catches it."""
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: these tests are about files, not hashing cost."""
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 class Registry:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from followthemoney.util import make_entity_id
 from sqlalchemy.orm import Session
@@ -18,7 +17,7 @@ from publisher import feed_files, incremental
 from publisher.run import publish_once
 from publisher.versions import FeedRetention
 from publisher.writers.snapshot import UTF8_BOM, write_snapshot_csv, write_snapshot_jsonl
-from registry import accounts, published_listings
+from registry import published_listings
 from registry.actors import Actor
 from registry.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
@@ -32,13 +31,6 @@ PUBLIC_URL = "https://registry.example.org"
 PREFIXES = ("ipl-subject", "ipl-sanction")
 REBUILT = "rebuilt"
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: these tests are about files, not hashing cost."""
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 class Registry:

@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -14,7 +13,7 @@ from api.signing_setup import key_store
 from publisher import feed_files, versions
 from publisher.jobs import run_publication
 from publisher.versions import RESERVED
-from registry import accounts, workflow
+from registry import workflow
 from registry.errors import Conflict
 from registry.models import FeedVersion
 from registry.policy import Policy
@@ -27,13 +26,6 @@ D = dt.date
 class Killed(BaseException):
     """Stands in for SIGKILL: nothing after the raise point runs, no handler catches it."""
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: these tests are about files, not hashing cost."""
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 def _approve_one(app: Flask, session: Session) -> None:

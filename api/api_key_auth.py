@@ -16,7 +16,13 @@ from flask_limiter.util import get_remote_address
 
 from api.errors import error_response
 from api.extensions import db, limiter
-from registry.api_keys import DEFAULT_RATE_LIMIT, SCOPES, KeyIdentity, KeyRejected, authenticate
+from registry.clients.api_keys import (
+    DEFAULT_RATE_LIMIT,
+    SCOPES,
+    KeyIdentity,
+    KeyRejected,
+    authenticate,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -20,9 +20,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from api.errors import error_response
 from api.extensions import db
-from registry import audit
-from registry.accounts import hash_password, password_matches
+from registry.accounts.users import hash_password, password_matches
 from registry.actors import Actor
+from registry.audit import trail as audit
 from registry.errors import Forbidden, InvalidValue
 from registry.models import User, utcnow
 from registry.transaction import atomic

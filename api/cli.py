@@ -9,10 +9,11 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from api.cli_verify import verify
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import accounts, audit
+from registry.accounts import users as accounts
+from registry.audit import trail as audit
 from registry.errors import DomainError
+from registry.listings.policy import Policy
 from registry.models import ROLES
-from registry.policy import Policy
 
 
 def _create_app() -> Flask:
@@ -87,7 +88,7 @@ def audit_verify() -> None:
 @with_appcontext
 def demo() -> None:
     """Load the demo dataset (idempotent: running it again changes nothing)."""
-    from registry.demo import DEMO_STEPS, load_demo
+    from registry.demo.loader import DEMO_STEPS, load_demo
 
     try:
         with click.progressbar(length=DEMO_STEPS, label="loading demo data") as bar:

@@ -13,9 +13,9 @@ from api.cli import commands, fail
 from api.extensions import db
 from publisher.writers.snapshot import neutralise_formula
 from registry.actors import Actor
+from registry.cases.import_file import ImportLimits, RowError, read_cases_file
+from registry.cases.importer import ImportReport, apply_import, plan_import
 from registry.errors import DomainError, Forbidden
-from registry.import_file import ImportLimits, RowError, read_cases_file
-from registry.importer import ImportReport, apply_import, plan_import
 from registry.models import User
 
 ERROR_COLUMNS = ("row", "column", "reason")

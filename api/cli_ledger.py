@@ -14,10 +14,10 @@ from api.cli import commands, fail, policy
 from api.extensions import db
 from api.signing_setup import key_store
 from publisher.run import purge_expired_content
-from registry import audit
+from registry.audit import trail as audit
 from registry.errors import DomainError, SigningUnavailable
-from registry.keys import KEY_USES
 from registry.models import AuditRecord, utcnow
+from registry.signing.keystore import KEY_USES
 from registry.transaction import atomic
 
 

@@ -12,11 +12,11 @@ import click
 from api.cli import commands, fail
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import api_keys
 from registry.actors import SYSTEM
+from registry.clients import api_keys
 from registry.errors import DomainError
-from registry.receipts import verify_receipt
-from registry.signing import SignatureInvalid
+from registry.signing.receipts import verify_receipt
+from registry.signing.signatures import SignatureInvalid
 
 
 @commands.group("apikey")

@@ -8,8 +8,8 @@ from flask import Flask, current_app
 
 from api.health import register_check
 from registry.errors import SigningUnavailable
-from registry.keys import KeyStore
 from registry.models import utcnow
+from registry.signing.keystore import KeyStore
 
 log = logging.getLogger(__name__)
 

@@ -18,16 +18,16 @@ from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
 from api.extensions import db
 from api.rest import register_blueprint
-from registry import watchlists
-from registry.errors import InvalidValue
-from registry.models import Watchlist, WatchlistItem, WebhookDelivery
-from registry.watch import (
+from registry.clients import watchlists
+from registry.clients.watch_items import (
     CSV_COLUMNS,
     MAX_ITEMS,
     items_from_csv,
     items_from_json,
     public_identifiers,
 )
+from registry.errors import InvalidValue
+from registry.models import Watchlist, WatchlistItem, WebhookDelivery
 
 blp = Blueprint(
     "watchlists",

@@ -151,11 +151,11 @@ def generate(workdir: Path, entries: int) -> float:
 
     from api.extensions import db
     from api.signing_setup import key_store
-    from registry.canonical import sha256_hex
     from registry.ledger.events import event_leaf
     from registry.models import Base, EntryRevision, Listing, LogEvent, Subject
-    from registry.publication import open_log
-    from registry.signing import sign_entry
+    from registry.publication.events import open_log
+    from registry.signing.canonical import sha256_hex
+    from registry.signing.signatures import sign_entry
 
     started = time.perf_counter()
     app = _app(workdir)
@@ -229,7 +229,7 @@ def measure(workdir: Path, entries: int) -> dict[str, Any]:
     from api.signing_setup import key_store
     from publisher.jobs import publish_interval
     from publisher.run import publish_once
-    from registry.policy import Policy
+    from registry.listings.policy import Policy
 
     app = _app(workdir)
     result: dict[str, Any] = {"entries": entries}
@@ -261,7 +261,7 @@ def raw_signing(count: int) -> float:
     """Seconds for `count` raw Ed25519 signatures over entry-sized messages."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from registry.canonical import canonical_bytes
+    from registry.signing.canonical import canonical_bytes
 
     key = Ed25519PrivateKey.generate()
     message = b"ipl.entry/v1\x00" + canonical_bytes(

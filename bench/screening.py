@@ -21,7 +21,12 @@ from rapidfuzz import fuzz, process
 from bench.memory import peak_rss_mb
 from bench.screening_data import Benchmark, generate_benchmark
 from bench.screening_queries import LabeledQuery
-from registry.matching import DEFAULT_THRESHOLD, MatchIndex, ScreeningMatch, normalize_name
+from registry.screening.matching import (
+    DEFAULT_THRESHOLD,
+    MatchIndex,
+    ScreeningMatch,
+    normalize_name,
+)
 
 BATCH = 25
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bench.screening_queries import LabeledQuery, NegativeMaker, true_variants
 from bench.screening_subjects import generate_subjects
-from registry.matching import ListedName
+from registry.screening.matching import ListedName
 
 SEED = 20260301
 

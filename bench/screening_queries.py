@@ -38,7 +38,7 @@ from bench.screening_subjects import (
     pinyin_word,
     split_person,
 )
-from registry.matching import ListedName, ScreeningQuery
+from registry.screening.matching import ListedName, ScreeningQuery
 
 
 @dataclass(frozen=True)

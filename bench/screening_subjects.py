@@ -29,7 +29,7 @@ from bench.screening_names import (
     SURNAMES,
     TRADE_CHARS,
 )
-from registry.matching import ListedName
+from registry.screening.matching import ListedName
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 

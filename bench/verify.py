@@ -62,7 +62,7 @@ def measure(size: int) -> dict[str, Any]:
     from api.signing_setup import key_store
     from publisher.jobs import publish_interval
     from publisher.run import publish_once
-    from registry.policy import Policy
+    from registry.listings.policy import Policy
 
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)

@@ -47,11 +47,11 @@ from publisher.writers import (
 from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, check_version, describe
 from publisher.writers.snapshot import UTF8_BOM, in_entry_order
-from registry.changes import events_with_content
 from registry.errors import Conflict
-from registry.keys import KeyStore
 from registry.models import EntryRevision, FeedVersion, LogEvent, SignedCheckpoint
-from registry.signing import sign_envelope
+from registry.publication.changes import events_with_content
+from registry.signing.keystore import KeyStore
+from registry.signing.signatures import sign_envelope
 
 Progress = Callable[[str], None]
 ATOM_EVENTS = 100

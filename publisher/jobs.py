@@ -23,8 +23,8 @@ from publisher import webhooks
 from publisher.leader import leadership
 from publisher.run import RunReport, publish_once
 from publisher.versions import FeedRetention
+from registry.listings.policy import Policy
 from registry.models import utcnow
-from registry.policy import Policy
 
 log = logging.getLogger("publisher")
 MAX_BACKOFF = dt.timedelta(minutes=30)

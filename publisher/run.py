@@ -24,11 +24,13 @@ from publisher.feed_files import timed, write_feed
 from publisher.redaction import redact_feed_files
 from publisher.versions import RESERVED, FeedRetention
 from publisher.writers import write_immutable
-from registry import audit, published_listings, workflow
 from registry.actors import SYSTEM
+from registry.audit import trail as audit
 from registry.errors import Conflict
-from registry.keys import KeyStore
 from registry.ledger.checkpoint import sign_checkpoint
+from registry.listings import published as published_listings
+from registry.listings import workflow
+from registry.listings.policy import Policy
 from registry.models import (
     EntryRevision,
     FeedVersion,
@@ -37,8 +39,8 @@ from registry.models import (
     SignedCheckpoint,
     utcnow,
 )
-from registry.policy import Policy
-from registry.publication import open_log
+from registry.publication.events import open_log
+from registry.signing.keystore import KeyStore
 from registry.timestamps import format_timestamp
 from registry.transaction import atomic
 

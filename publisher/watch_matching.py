@@ -16,10 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from registry.changes import events_with_content
+from registry.clients.watch_match import (
+    EventSubject,
+    ItemMatch,
+    WatchIndex,
+    WatchItem,
+    identifier_pairs,
+)
 from registry.models import Listing, Subject, Watchlist, WatchlistItem, WebhookDelivery, utcnow
+from registry.publication.changes import events_with_content
 from registry.transaction import atomic
-from registry.watch_match import EventSubject, ItemMatch, WatchIndex, WatchItem, identifier_pairs
 
 PAYLOAD_TYPE = "ipl.watch-match/v1"
 # Indexes kept between runs: building one over 100,000 names takes many seconds, while its

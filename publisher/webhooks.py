@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from api.extensions import db
 from publisher.watch_matching import match_new_events
+from registry.clients.webhook_signature import SIGNATURE_HEADER, sign
 from registry.models import Watchlist, WebhookDelivery, utcnow
 from registry.transaction import atomic
-from registry.webhook_signature import SIGNATURE_HEADER, sign
 
 log = logging.getLogger("publisher.webhooks")
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.extensions import db
-from registry import accounts
+from registry.accounts import users as accounts
 from registry.models import Base
 from tests.passwords import FAST_HASHER
 

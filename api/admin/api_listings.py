@@ -22,7 +22,15 @@ from api.admin.records import (
 from api.auth import current_actor, login_required, require_role
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import listing_requests, published_listings, workflow
+from registry.listings import (
+    published as published_listings,
+)
+from registry.listings import (
+    requests as listing_requests,
+)
+from registry.listings import (
+    workflow,
+)
 from registry.models import Listing
 
 blp = Blueprint(

@@ -13,7 +13,7 @@ from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS, list_cases, list_subjects
 from api.auth import current_actor, login_required, require_role
 from api.extensions import db
-from registry.cases import (
+from registry.cases.records import (
     CaseInput,
     evaluate_subject,
     get_case,
@@ -22,7 +22,7 @@ from registry.cases import (
     revoke_case,
 )
 from registry.models import EnforcementCase, Subject
-from registry.subjects import SubjectInput, get_subject, record_subject
+from registry.subjects.records import SubjectInput, get_subject, record_subject
 
 blp = Blueprint(
     "admin_records",

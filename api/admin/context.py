@@ -6,8 +6,8 @@ import datetime as dt
 
 from flask import current_app
 
+from registry.listings.policy import Policy
 from registry.models import utcnow
-from registry.policy import Policy
 
 
 def policy() -> Policy:

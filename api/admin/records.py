@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import InvalidValue, NotFound
-from registry.listing_requests import REQUEST_KINDS
+from registry.listings.periods import deadline_status, publish_due
+from registry.listings.policy import Policy
+from registry.listings.requests import REQUEST_KINDS
 from registry.models import (
     LISTING_STATES,
     AuditRecord,
@@ -20,8 +22,6 @@ from registry.models import (
     Subject,
     User,
 )
-from registry.periods import deadline_status, publish_due
-from registry.policy import Policy
 
 # Anyone signed in except the admin (users, keys) reads the registry's records.
 RECORD_READERS = frozenset({"clerk", "reviewer", "auditor"})

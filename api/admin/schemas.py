@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.listing_requests import REQUEST_KINDS
+from registry.listings.published import REMOVAL_REASONS
+from registry.listings.requests import REQUEST_KINDS
+from registry.listings.rules import GROUNDS
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, ROLES, SECTORS, SUBJECT_KINDS
-from registry.published_listings import REMOVAL_REASONS
-from registry.rules import GROUNDS
 
 
 class IdentifierSchema(Schema):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from registry import audit
 from registry.actors import Actor
+from registry.audit import trail as audit
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.models import ROLES, User
 from registry.transaction import atomic

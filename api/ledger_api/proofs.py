@@ -18,7 +18,7 @@ from registry.errors import InvalidValue, NotFound
 from registry.ledger.hashing import leaf_hash
 from registry.ledger.tiled_log import TiledLog
 from registry.models import LogEvent, SignedCheckpoint
-from registry.publication import open_log
+from registry.publication.events import open_log
 
 MAX_ENTRIES = 1000
 

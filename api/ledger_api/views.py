@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from api.extensions import db, limiter
 from api.ledger_api import proofs, schemas
 from api.signing_setup import key_store
-from registry.canonical import canonical_bytes
+from registry.signing.canonical import canonical_bytes
 
 DEFAULT_RATE_LIMIT = "300/minute"
 KEYS_MAX_AGE = 300  # keys change only on rotation; a short cache lets a rotation show soon

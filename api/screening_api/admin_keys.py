@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from api.auth import current_actor, login_required
 from api.extensions import db
 from api.screening_api import schemas
-from registry import api_keys
+from registry.clients import api_keys
 from registry.models import ApiKey
 
 blp = Blueprint(

@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from api.extensions import db
 from api.signing_setup import key_store
 from publisher.run import sign_new_checkpoint
-from registry.as_of import ListState
 from registry.models import SignedCheckpoint, utcnow
-from registry.publication import log_size
-from registry.screening import CheckpointRef, ListStateCache, resolve_day
+from registry.publication.as_of import ListState
+from registry.publication.events import log_size
+from registry.screening.screen import CheckpointRef, ListStateCache, resolve_day
 
 CACHE = "screening_list_states"
 

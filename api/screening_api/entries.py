@@ -20,7 +20,7 @@ from api.api_key_auth import public_rate_limit
 from api.extensions import db
 from api.screening_api import schemas
 from api.screening_api.context import current_public_state
-from registry.public_entries import EntryFilter, entry_detail, page_of_entries
+from registry.publication.public_entries import EntryFilter, entry_detail, page_of_entries
 
 blp = Blueprint(
     "public_entries",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.api_keys import DEFAULT_RATE_LIMIT, SCOPES
-from registry.matching import DEFAULT_LIMIT, DEFAULT_THRESHOLD, KINDS
+from registry.clients.api_keys import DEFAULT_RATE_LIMIT, SCOPES
 from registry.models import SECTORS
-from registry.public_entries import PUBLIC_STATUSES
-from registry.screening import MAX_LIMIT, MAX_QUERIES, MAX_REF
+from registry.publication.public_entries import PUBLIC_STATUSES
+from registry.screening.matching import DEFAULT_LIMIT, DEFAULT_THRESHOLD, KINDS
+from registry.screening.screen import MAX_LIMIT, MAX_QUERIES, MAX_REF
 
 ENTRY_ID_EXAMPLE = "IPL-2026-000123"
 STATUSES = ("listed", "previously_listed")

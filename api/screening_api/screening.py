@@ -13,8 +13,9 @@ from api.extensions import db
 from api.screening_api import schemas
 from api.screening_api.context import answering_checkpoint, state_at
 from api.signing_setup import key_store
-from registry import receipts, screening
 from registry.models import ScreeningCall, utcnow
+from registry.screening import screen as screening
+from registry.signing import receipts
 
 blp = Blueprint(
     "screening",

@@ -13,9 +13,9 @@ from typing import Any
 
 from api.site.queries import PublicEntry
 from registry.errors import InvalidValue
-from registry.matching.index import MatchIndex
-from registry.matching.records import KINDS, ListedName, ScreeningQuery
-from registry.matching.score import NAME_FEATURES, ScreeningMatch
+from registry.screening.matching.index import MatchIndex
+from registry.screening.matching.records import KINDS, ListedName, ScreeningQuery
+from registry.screening.matching.score import NAME_FEATURES, ScreeningMatch
 
 SEARCH_THRESHOLD = 0.6
 SEARCH_LIMIT = 200

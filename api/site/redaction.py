@@ -11,7 +11,7 @@ import unicodedata
 
 from stdnum.cn import ric, uscc
 
-from registry.identifiers import mask_ric
+from registry.subjects.identifiers import mask_ric
 
 _FULL_ID_NUMBER = re.compile(r"\d{17}[\dX]")
 # An ID number inside longer text ("ID35010219800101123X" too): not part of a longer number.

@@ -35,9 +35,9 @@ from api.site.regions import province_name, region_label
 from api.site.search import facets, run_search
 from api.site.search_query import parse_search
 from api.site.statistics import compute_statistics
+from registry.listings.periods import PeriodsConfig, restoration_allowed_from
+from registry.listings.policy import Policy
 from registry.models import SECTORS
-from registry.periods import PeriodsConfig, restoration_allowed_from
-from registry.policy import Policy
 
 bp = Blueprint(
     "site",

@@ -18,7 +18,7 @@ from registry.ledger.note import (
     sign_note,
     strict_b64decode,
 )
-from registry.signing_keys import SigningKey
+from registry.signing.keys import SigningKey
 
 _SIZE = re.compile(r"(0|[1-9][0-9]*)\Z")
 

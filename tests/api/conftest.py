@@ -14,11 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from registry import accounts
+from registry.accounts import users as accounts
 from registry.actors import Actor
-from registry.cases import CaseInput, record_case
+from registry.cases.records import CaseInput, record_case
 from registry.models import User
-from registry.subjects import SubjectInput, record_subject
+from registry.subjects.records import SubjectInput, record_subject
 
 PASSWORD = "correct horse battery"
 ROLE_USERS = {

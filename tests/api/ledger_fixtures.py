@@ -17,10 +17,10 @@ from flask import Flask
 from api.extensions import db
 from api.signing_setup import key_store
 from publisher.jobs import run_publication
-from registry import accounts
-from registry.demo import load_demo
+from registry.accounts import users as accounts
+from registry.demo.loader import load_demo
+from registry.listings.policy import Policy
 from registry.models import Base
-from registry.policy import Policy
 from tests.conftest import make_app
 from tests.passwords import FAST_HASHER
 

@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import accounts, clock
+from registry import clock
+from registry.accounts import users as accounts
 from registry.actors import SYSTEM, Actor
-from registry.api_keys import create_key
-from registry.demo import load_demo
+from registry.clients.api_keys import create_key
+from registry.demo.loader import load_demo
+from registry.listings.policy import Policy
 from registry.models import Base, Listing, User, utcnow
-from registry.policy import Policy
 from tests.conftest import make_app
 from tests.passwords import FAST_HASHER
 

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 import api.site
 from api.extensions import db
-from registry.canonical import sha256_hex
-from registry.identifiers import mask_ric
 from registry.models import Base, EntryRevision, Listing, Subject, SubjectIdentifier
-from registry.publication import append_event
-from registry.signing import new_nonce, sign_entry
-from registry.signing_keys import SigningKey, generate_key
+from registry.publication.events import append_event
+from registry.signing.canonical import sha256_hex
+from registry.signing.keys import SigningKey, generate_key
+from registry.signing.signatures import new_nonce, sign_entry
+from registry.subjects.identifiers import mask_ric
 from tests.conftest import make_app
 
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)

@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from registry import listing_requests, workflow
+from registry.listings import requests as listing_requests
+from registry.listings import workflow
+from registry.listings.policy import Policy
 from registry.models import Listing
-from registry.policy import Policy
 from tests.api.conftest import actor_for
 
 

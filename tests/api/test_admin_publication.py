@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.admin.context import policy
 from publisher.jobs import run_publication
-from registry import workflow
+from registry.listings import workflow
 from registry.models import User
 from tests.api.conftest import SignedIn, actor_for
 

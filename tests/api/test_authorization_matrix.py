@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from registry import accounts, audit, listing_requests, workflow
-from registry.policy import Policy
+from registry.accounts import users as accounts
+from registry.audit import trail as audit
+from registry.listings import requests as listing_requests
+from registry.listings import workflow
+from registry.listings.policy import Policy
 from tests.api.conftest import PASSWORD, ROLE_USERS, SignedIn, actor_for
 
 READERS = {"clerk", "reviewer", "auditor"}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from api.extensions import db
 from publisher.jobs import run_publication
 from registry.models import EntryRevision
-from registry.publication import log_size
+from registry.publication.events import log_size
 from tests.api.screening_fixtures import (
     demo_app,
     demo_template,  # noqa: F401 - the session fixture

@@ -6,7 +6,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from registry.accounts import password_matches
+from registry.accounts.users import password_matches
 from registry.models import AuditRecord, User
 
 

@@ -20,10 +20,10 @@ from api.cli import main
 from api.extensions import db
 from api.signing_setup import key_store
 from publisher.jobs import run_publication
-from registry import published_listings
 from registry.actors import Actor
 from registry.ledger.hashing import leaf_hash
 from registry.ledger.proofs import verify_inclusion
+from registry.listings import published as published_listings
 from registry.models import AuditRecord, Listing, User
 from tests.api.ledger_fixtures import copy_of, published_demo, registry_files
 

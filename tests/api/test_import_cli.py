@@ -10,7 +10,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import accounts
+from registry.accounts import users as accounts
 from registry.models import EnforcementCase, Subject
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "import-cases-example.csv"

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.jobs import run_publication
-from registry.identifiers import mask_ric
 from registry.models import EntryRevision, Subject, SubjectIdentifier
+from registry.subjects.identifiers import mask_ric
 from tests.api.screening_fixtures import demo_app, demo_template  # noqa: F401
 
 

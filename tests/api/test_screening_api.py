@@ -22,13 +22,15 @@ from sqlalchemy.orm import Session
 
 from api.signing_setup import key_store
 from publisher.run import sign_new_checkpoint
-from registry import clock, published_listings, workflow
+from registry import clock
 from registry.actors import SYSTEM
-from registry.identifiers import mask_ric
+from registry.listings import published as published_listings
+from registry.listings import workflow
+from registry.listings.policy import Policy
 from registry.models import Listing, Receipt, ScreeningCall
-from registry.policy import Policy
-from registry.receipts import verify_receipt
-from registry.signing import SignatureInvalid
+from registry.signing.receipts import verify_receipt
+from registry.signing.signatures import SignatureInvalid
+from registry.subjects.identifiers import mask_ric
 from tests.api.conftest import SignedIn
 from tests.api.screening_fixtures import (
     DEMO_CLOCK,

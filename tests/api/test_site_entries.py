@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import workflow
 from registry.actors import SYSTEM
+from registry.listings import workflow
+from registry.listings.policy import Policy
 from registry.models import EntryRevision
-from registry.policy import Policy
-from registry.signing import verify_entry
+from registry.signing.signatures import verify_entry
 from tests.api.site_fixtures import PATENT, Publisher, ensure_site, standalone_site
 from tests.registry.workflow_fixtures import deliberate_subject, people
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from stdnum.cn import ric
 
 from api.extensions import db
-from registry.identifiers import mask_ric
 from registry.models import SubjectIdentifier
+from registry.subjects.identifiers import mask_ric
 from tests.api.site_fixtures import FULL_RIC, Publisher, standalone_site
 
 # Fictitious people: valid numbers, so every code path treats them as real ID numbers.

@@ -19,7 +19,7 @@ from api.site.redaction import is_full_id_number, redact_id_numbers
 from api.site.regions import province_code, region_label
 from api.site.search_query import classify, parse_search
 from api.site.statistics import compute_statistics
-from registry.workflow import DEFAULT_MEASURES, DEFAULT_REMEDY
+from registry.listings.workflow import DEFAULT_MEASURES, DEFAULT_REMEDY
 from tests.api.site_fixtures import FULL_RIC, MASKED_RIC, USCC, ensure_site, entry_content
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from registry.signing import RECEIPT_TYPE, sign_envelope
-from registry.signing_keys import generate_key
+from registry.signing.keys import generate_key
+from registry.signing.signatures import RECEIPT_TYPE, sign_envelope
 from tests.api.site_fixtures import NOW, ensure_site
 
 pytestmark = pytest.mark.skipif(

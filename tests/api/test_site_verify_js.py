@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import rfc8785
 
-from registry.canonical import sha256_hex
-from registry.signing import sign_entry
-from registry.signing_keys import generate_key
+from registry.signing.canonical import sha256_hex
+from registry.signing.keys import generate_key
+from registry.signing.signatures import sign_entry
 from tests.api.site_fixtures import NOW, entry_content
 
 VERIFY_JS = Path(__file__).resolve().parents[2] / "api" / "site" / "static" / "site" / "verify.js"

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from api.extensions import db
 from publisher import webhooks
 from registry.actors import Actor
-from registry.api_keys import create_key
-from registry.demo_data import credit_code
+from registry.clients.api_keys import create_key
+from registry.clients.webhook_signature import SIGNATURE_HEADER, verify
+from registry.demo.data import credit_code
 from registry.models import WebhookDelivery
-from registry.webhook_signature import SIGNATURE_HEADER, verify
 from tests.publisher.webhook_receiver import webhook_receiver
 
 ADMIN = Actor("admin", "admin")

@@ -33,11 +33,11 @@ from api.extensions import db
 from api.signing_setup import key_store
 from api.site.queries import PublicEntry, load_entries
 from publisher.jobs import run_publication
-from registry import accounts
-from registry.canonical import sha256_hex
-from registry.demo import load_demo
+from registry.accounts import users as accounts
+from registry.demo.loader import load_demo
+from registry.listings.policy import Policy
 from registry.models import Base, EntryRevision
-from registry.policy import Policy
+from registry.signing.canonical import sha256_hex
 from tests.conftest import make_app
 from tests.passwords import FAST_HASHER
 

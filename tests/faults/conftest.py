@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from api.signing_setup import key_store
 from publisher.jobs import publish_interval
 from publisher.run import RunReport, publish_once
-from registry import accounts
-from registry.demo import DEMO_PASSWORD, DEMO_USERS, GROUND_CYCLE, DemoBuilder
-from registry.policy import Policy
+from registry.accounts import users as accounts
+from registry.demo.loader import DEMO_PASSWORD, DEMO_USERS, GROUND_CYCLE, DemoBuilder
+from registry.listings.policy import Policy
 
 TODAY = dt.date(2026, 11, 25)
 

@@ -20,7 +20,7 @@ from api.signing_setup import key_store
 from publisher import run as publisher_run
 from publisher.jobs import run_publication
 from registry.models import SignedCheckpoint
-from registry.signing import verify_envelope
+from registry.signing.signatures import verify_envelope
 from tests.faults.conftest import SmallDemo
 
 NOON = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

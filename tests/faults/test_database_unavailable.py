@@ -74,7 +74,7 @@ def test_a_write_during_the_outage_is_503_and_leaves_nothing(
 ) -> None:
 
     from api.extensions import db
-    from registry import accounts
+    from registry.accounts import users as accounts
     from tests.api.conftest import PASSWORD, console_login
 
     accounts.create_user(db.session, "clerk", "clerk", PASSWORD)

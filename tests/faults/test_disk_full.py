@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 
 from api.signing_setup import key_store
-from registry.signing import verify_envelope
+from registry.signing.signatures import verify_envelope
 from tests.faults.conftest import SmallDemo
 
 REQUIRE = os.environ.get("REGISTRY_REQUIRE_PG") == "1"  # CI: this test must run there

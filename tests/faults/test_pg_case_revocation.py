@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from api.extensions import db
-from registry.cases import revoke_case
+from registry.cases.records import revoke_case
 from registry.models import ListingCase
 from tests.faults.conftest import SmallDemo
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.extensions import db
 from api.signing_setup import key_store
-from registry.demo import DEMO_PASSWORD
+from registry.demo.loader import DEMO_PASSWORD
 from registry.models import EntryRevision, Listing, LogEvent
 from tests.api.conftest import console_login
 from tests.conftest import make_app

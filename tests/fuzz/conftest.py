@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from registry import accounts
+from registry.accounts import users as accounts
 from tests.api.conftest import (
     PASSWORD,
     SignedIn,

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import audit, workflow
 from registry.actors import SYSTEM, Actor
+from registry.audit import trail as audit
 from registry.errors import DomainError
+from registry.listings import workflow
+from registry.listings.policy import Policy
 from registry.models import AuditRecord, Listing, LogEvent
-from registry.policy import Policy
 from tests.registry.workflow_fixtures import approved_listing, deliberate_subject, people
 
 pytestmark = pytest.mark.pg

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from api.extensions import db
-from registry import audit
+from registry.audit import trail as audit
 from tests.conftest import make_app
 from tests.migration_checks import assert_migrations_round_trip
 

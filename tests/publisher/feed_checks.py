@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry import audit
+from registry.audit import trail as audit
 from registry.ledger.checkpoint import parse_and_verify
 from registry.models import Listing, LogEvent
-from registry.signing import verify_envelope
+from registry.signing.signatures import verify_envelope
 
 
 def file_digest(path: Path) -> tuple[str, int]:

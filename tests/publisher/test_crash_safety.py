@@ -30,9 +30,9 @@ from api.extensions import db
 from api.signing_setup import key_store
 from publisher.jobs import run_publication
 from publisher.versions import RESERVED
-from registry.demo import DemoBuilder, load_demo
+from registry.demo.loader import DemoBuilder, load_demo
+from registry.listings.policy import Policy
 from registry.models import Base, EnforcementCase, FeedVersion, Listing, Subject
-from registry.policy import Policy
 from tests.conftest import make_app
 from tests.publisher.feed_checks import (
     assert_feed_complete,

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from api.signing_setup import key_store
 from publisher.jobs import publish_interval
 from publisher.run import RunReport, publish_once
-from registry import workflow
 from registry.actors import Actor
+from registry.listings import workflow
+from registry.listings.policy import Policy
 from registry.models import Listing, LogEvent
-from registry.policy import Policy
 from tests.publisher.feed_checks import assert_feed_complete, snapshot_entry_ids
 from tests.registry.workflow_fixtures import deliberate_subject, people
 

@@ -17,7 +17,7 @@ from publisher.run import RunReport, publish_once
 from publisher.versions import FeedRetention
 from registry.actors import Actor
 from registry.errors import InvalidValue
-from registry.policy import Policy
+from registry.listings.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
 from tests.publisher.feed_checks import assert_feed_complete, file_digest
 from tests.registry.workflow_fixtures import approved_listing, people

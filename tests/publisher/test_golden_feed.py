@@ -23,10 +23,11 @@ from flask import Flask
 from api.extensions import db
 from api.signing_setup import key_store
 from publisher.jobs import run_publication
-from registry import clock, signing_keys
-from registry.demo import load_demo
+from registry import clock
+from registry.demo.loader import load_demo
+from registry.listings.policy import Policy
 from registry.models import Base
-from registry.policy import Policy
+from registry.signing import keys as signing_keys
 from tests.conftest import make_app
 
 GOLDEN = Path(__file__).parent / "golden" / "demo_feed.json"

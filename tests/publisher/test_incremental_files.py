@@ -17,9 +17,9 @@ from publisher import feed_files, incremental
 from publisher.run import publish_once
 from publisher.versions import FeedRetention
 from publisher.writers.snapshot import UTF8_BOM, write_snapshot_csv, write_snapshot_jsonl
-from registry import published_listings
 from registry.actors import Actor
-from registry.policy import Policy
+from registry.listings import published as published_listings
+from registry.listings.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
 from tests.publisher.feed_checks import assert_feed_complete
 from tests.registry.workflow_fixtures import approved_listing, people

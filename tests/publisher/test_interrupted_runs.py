@@ -13,10 +13,10 @@ from api.signing_setup import key_store
 from publisher import feed_files, versions
 from publisher.jobs import run_publication
 from publisher.versions import RESERVED
-from registry import workflow
 from registry.errors import Conflict
+from registry.listings import workflow
+from registry.listings.policy import Policy
 from registry.models import FeedVersion
-from registry.policy import Policy
 from tests.publisher.feed_checks import assert_feed_complete, file_digest, snapshot_entry_ids
 from tests.registry.workflow_fixtures import deliberate_subject, people
 

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from api.signing_setup import key_store
 from publisher.jobs import run_publication
-from registry.demo import load_demo
+from registry.demo.loader import load_demo
+from registry.listings.policy import Policy
 from registry.models import AuditRecord, EntryRevision, Listing
-from registry.policy import Policy
 from registry.verifier import open_source, verify_feed
 
 

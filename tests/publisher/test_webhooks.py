@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from api.extensions import db
 from publisher import jobs, watch_matching, webhooks
 from publisher.jobs import run_publication
-from registry import watchlists
 from registry.actors import Actor
-from registry.api_keys import create_key
+from registry.clients import watchlists
+from registry.clients.api_keys import create_key
+from registry.clients.watch_items import items_from_json
+from registry.clients.webhook_signature import SIGNATURE_HEADER, verify
 from registry.models import Listing, Watchlist, WebhookDelivery
-from registry.watch import items_from_json
-from registry.webhook_signature import SIGNATURE_HEADER, verify
 from tests.api.screening_fixtures import (
     demo_app,
     demo_template,  # noqa: F401 - the session fixture

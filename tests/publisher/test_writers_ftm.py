@@ -13,7 +13,7 @@ from followthemoney.util import make_entity_id
 from publisher.writers.atomic import ImmutableFileChanged
 from publisher.writers.ftm import write_ftm
 from registry.errors import InvalidValue
-from registry.identifiers import mask_ric
+from registry.subjects.identifiers import mask_ric
 from tests.publisher.writer_samples import RIC, USCC, make_bundle
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from registry.canonical import sha256_hex
-from registry.identifiers import mask_ric
-from registry.signing import sign_entry
-from registry.signing_keys import SigningKey, generate_key
+from registry.signing.canonical import sha256_hex
+from registry.signing.keys import SigningKey, generate_key
+from registry.signing.signatures import sign_entry
+from registry.subjects.identifiers import mask_ric
 
 NOW = dt.datetime(2026, 3, 2, 8, 0, 0, tzinfo=dt.UTC)
 ENTRY_KEY: SigningKey = generate_key("entry", NOW)

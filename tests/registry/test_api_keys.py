@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import api_keys
 from registry.actors import SYSTEM, Actor
+from registry.clients import api_keys
 from registry.errors import Conflict, Forbidden, InvalidValue, NotFound
 from registry.models import ApiKey, AuditRecord
 

@@ -7,7 +7,7 @@ from itertools import pairwise
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from registry import audit
+from registry.audit import trail as audit
 from registry.models import AuditRecord
 
 

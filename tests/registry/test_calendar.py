@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.calendar import WorkingDayCalendar, add_days, add_years
 from registry.errors import InvalidValue
+from registry.listings.calendar import WorkingDayCalendar, add_days, add_years
 
 # 2026 arrangement (State Council notice, as recorded by the `holidays` package):
 # Spring Festival 15-23 February off, Saturdays 14 and 28 February worked;

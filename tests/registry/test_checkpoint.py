@@ -22,7 +22,7 @@ from registry.ledger.checkpoint import (
 from registry.ledger.hashing import leaf_hash
 from registry.ledger.note import key_id, parse_verifier_key, sign_note, verifier_key
 from registry.ledger.proofs import root_of
-from registry.signing_keys import generate_key, raw_public_key
+from registry.signing.keys import generate_key, raw_public_key
 
 VECTORS = json.loads(
     (

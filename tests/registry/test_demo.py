@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.signing_setup import key_store
-from registry import audit
-from registry.demo import load_demo
+from registry.audit import trail as audit
+from registry.demo.loader import load_demo
+from registry.listings.policy import Policy
 from registry.models import (
     LISTING_STATES,
     EnforcementCase,
@@ -18,8 +19,7 @@ from registry.models import (
     Subject,
     SubjectIdentifier,
 )
-from registry.policy import Policy
-from registry.publication import open_log
+from registry.publication.events import open_log
 
 
 def _fingerprint(session: Session) -> tuple[int, ...]:

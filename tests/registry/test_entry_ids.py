@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from registry.policy import Policy
-from registry.publication import next_entry_id
+from registry.listings.policy import Policy
+from registry.publication.events import next_entry_id
 from tests.registry.workflow_fixtures import approved_listing, people
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
 from registry.errors import InvalidValue
-from registry.identifiers import (
+from registry.subjects.identifiers import (
     mask_ric,
     patent_check_digit,
     validate_identifier,

@@ -14,13 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 
-from registry import audit, importer
 from registry.actors import Actor
-from registry.cases import CaseInput, record_case
+from registry.audit import trail as audit
+from registry.cases import importer
+from registry.cases.import_file import COLUMNS, ImportLimits, RowError, read_cases_file
+from registry.cases.records import CaseInput, record_case
 from registry.errors import Forbidden, InvalidValue
-from registry.import_file import COLUMNS, ImportLimits, RowError, read_cases_file
 from registry.models import AuditRecord, EnforcementCase, Subject
-from registry.subjects import SubjectInput, record_subject
+from registry.subjects.records import SubjectInput, record_subject
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "import-cases-example.csv"
 CLERK = Actor(name="clerk", role="clerk")

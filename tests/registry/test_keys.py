@@ -13,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.errors import InvalidValue, SigningUnavailable
-from registry.keys import KEY_USES, KeyStore, VerificationKey
 from registry.ledger.note import parse_verifier_key
-from registry.signing_keys import jwk_thumbprint, raw_public_key
+from registry.signing.keys import jwk_thumbprint, raw_public_key
+from registry.signing.keystore import KEY_USES, KeyStore, VerificationKey
 
 ORIGIN = "registry.example/patent-infringers/v1"
 NOW = dt.datetime(2026, 1, 31, 8, 0, 0, tzinfo=dt.UTC)

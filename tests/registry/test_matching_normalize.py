@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.matching import name_keys, normalize_name, parse_name, to_pinyin
+from registry.screening.matching import name_keys, normalize_name, parse_name, to_pinyin
 
 
 @pytest.mark.parametrize(

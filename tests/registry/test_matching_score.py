@@ -9,14 +9,14 @@ import pytest
 from bench.screening import quality
 from bench.screening_data import generate_benchmark
 from registry.errors import InvalidValue
-from registry.matching import (
+from registry.models import SUBJECT_KINDS
+from registry.screening.matching import (
     DEFAULT_THRESHOLD,
     KINDS,
     ListedName,
     MatchIndex,
     ScreeningQuery,
 )
-from registry.models import SUBJECT_KINDS
 
 HUAXING_USCC = "91440300MA5F8AXK4B"
 HUAXING = ListedName(

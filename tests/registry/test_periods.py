@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from registry.calendar import WorkingDayCalendar
 from registry.errors import InvalidValue
-from registry.periods import (
+from registry.listings.calendar import WorkingDayCalendar
+from registry.listings.periods import (
     PeriodsConfig,
     correction_publish_due,
     deadline_status,

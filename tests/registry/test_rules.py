@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.errors import InvalidValue
-from registry.rules import (
+from registry.listings.rules import (
     GROUNDS,
     CaseFacts,
     CitedDate,

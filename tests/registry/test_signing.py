@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from registry.canonical import canonical_bytes
 from registry.errors import InvalidValue
-from registry.keys import KeyStore
-from registry.signing import (
+from registry.signing.canonical import canonical_bytes
+from registry.signing.keystore import KeyStore
+from registry.signing.signatures import (
     FEED_INDEX_TYPE,
     RECEIPT_TYPE,
     SignatureInvalid,

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from registry.canonical import canonical_bytes
 from registry.ledger.checkpoint import sign_checkpoint
 from registry.ledger.tiled_log import TiledLog
 from registry.ledger.tiles import MemoryTileStore
-from registry.signing import sign_entry
-from registry.signing_keys import generate_key
+from registry.signing.canonical import canonical_bytes
+from registry.signing.keys import generate_key
+from registry.signing.signatures import sign_entry
 from registry.verifier import (
     DirectorySource,
     SourceUnavailable,

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from registry.errors import InvalidValue
-from registry.watch import (
+from registry.clients.watch_items import (
     InvalidItems,
     check_webhook_url,
     items_from_csv,
     items_from_json,
     public_identifiers,
 )
-from registry.watch_match import EventSubject, WatchIndex, WatchItem, identifier_pairs
-from registry.webhook_signature import SignatureError, sign, verify
+from registry.clients.watch_match import EventSubject, WatchIndex, WatchItem, identifier_pairs
+from registry.clients.webhook_signature import SignatureError, sign, verify
+from registry.errors import InvalidValue
 
 USCC = "91350100M000100Y43"
 RIC = "11010519491231002X"

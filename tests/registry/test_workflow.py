@@ -10,13 +10,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.signing_setup import key_store
-from registry import audit, cases, listing_requests, published_listings, workflow
 from registry.actors import SYSTEM, Actor
-from registry.canonical import sha256_hex
+from registry.audit import trail as audit
+from registry.cases import records as cases
 from registry.errors import Forbidden, InvalidTransition, InvalidValue
+from registry.listings import (
+    published as published_listings,
+)
+from registry.listings import (
+    requests as listing_requests,
+)
+from registry.listings import (
+    workflow,
+)
+from registry.listings.policy import Policy
 from registry.models import EntryRevision, Listing, LogEvent
-from registry.policy import Policy
-from registry.signing import verify_entry
+from registry.signing.canonical import sha256_hex
+from registry.signing.signatures import verify_entry
 from tests.registry.workflow_fixtures import PATENT, deliberate_subject, people
 
 D = dt.date

@@ -22,13 +22,13 @@ from publisher.writers import (
     write_keys,
     write_snapshot_jsonl,
 )
-from registry.canonical import canonical_bytes, sha256_hex
 from registry.ledger.checkpoint import sign_checkpoint
 from registry.ledger.events import event_leaf
 from registry.ledger.tiled_log import TiledLog
 from registry.ledger.tiles import DirectoryTileStore
-from registry.signing import sign_entry, sign_envelope
-from registry.signing_keys import KEY_USES, SigningKey, generate_key
+from registry.signing.canonical import canonical_bytes, sha256_hex
+from registry.signing.keys import KEY_USES, SigningKey, generate_key
+from registry.signing.signatures import sign_entry, sign_envelope
 from registry.verifier import DirectorySource, VerificationReport, verify_feed
 from tests.publisher.writer_samples import make_entry
 

@@ -7,10 +7,13 @@ import datetime as dt
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 
-from registry import accounts, cases, subjects, workflow
+from registry.accounts import users as accounts
 from registry.actors import Actor
+from registry.cases import records as cases
+from registry.listings import workflow
+from registry.listings.policy import Policy
 from registry.models import Listing
-from registry.policy import Policy
+from registry.subjects import records as subjects
 
 BODY = "91440300MA5F00001"
 CREDIT_CODE = BODY + uscc.calc_check_digit(BODY)

@@ -8,9 +8,9 @@ from api.admin.console import bp, reported_errors
 from api.auth import current_actor, login_required
 from api.extensions import db
 from registry.actors import Actor
+from registry.cases.import_file import COLUMNS, REQUIRED_COLUMNS, ImportLimits
+from registry.cases.importer import ImportReport, import_cases
 from registry.errors import InvalidValue
-from registry.import_file import COLUMNS, REQUIRED_COLUMNS, ImportLimits
-from registry.importer import ImportReport, import_cases
 
 
 def import_limits() -> ImportLimits:

@@ -20,11 +20,19 @@ from api.admin.records import (
 from api.auth import current_actor, login_required, require_role
 from api.extensions import db
 from api.signing_setup import key_store
-from registry import listing_requests, published_listings, workflow
 from registry.actors import Actor
-from registry.listing_requests import REQUEST_KINDS
+from registry.listings import (
+    published as published_listings,
+)
+from registry.listings import (
+    requests as listing_requests,
+)
+from registry.listings import (
+    workflow,
+)
+from registry.listings.published import REMOVAL_REASONS
+from registry.listings.requests import REQUEST_KINDS
 from registry.models import LISTING_STATES, ListingRequest
-from registry.published_listings import REMOVAL_REASONS
 
 Form = Any
 

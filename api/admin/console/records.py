@@ -10,10 +10,10 @@ from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS, list_cases, list_subjects
 from api.auth import current_actor, login_required, require_role
 from api.extensions import db
-from registry import workflow
-from registry.cases import CaseInput, evaluate_subject, record_case, revoke_case
+from registry.cases.records import CaseInput, evaluate_subject, record_case, revoke_case
+from registry.listings import workflow
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, SECTORS, SUBJECT_KINDS
-from registry.subjects import SubjectInput, get_subject, record_subject
+from registry.subjects.records import SubjectInput, get_subject, record_subject
 
 
 @bp.get("/subjects")

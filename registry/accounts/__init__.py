@@ -1,0 +1,1 @@
+"""Administrator accounts: users and roles, password hashing, second factor, login throttling."""

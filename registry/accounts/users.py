@@ -1,0 +1,83 @@
+"""Administrator accounts: creation, password hashing (argon2) and roles."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.audit import trail as audit
+from registry.errors import Conflict, InvalidValue
+from registry.models import ROLES, User
+from registry.transaction import atomic
+
+MIN_PASSWORD_LENGTH = 12
+_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """True when the password matches the stored argon2 hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def validate_password(password: str) -> None:
+    """Refuse passwords too short to resist guessing."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidValue("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+
+
+def create_user(
+    session: Session,
+    username: str,
+    role: str,
+    password: str,
+    display_name: str = "",
+    actor: str = "system",
+) -> User:
+    """Create an account with a hashed password, recorded in the audit trail."""
+    username = username.strip().lower()
+    if not _USERNAME_RE.match(username):
+        raise InvalidValue(
+            "username", "use 2-64 lowercase letters, digits, '.', '_' or '-', starting alphanumeric"
+        )
+    if role not in ROLES:
+        raise InvalidValue("role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    validate_password(password)
+    with atomic(session):
+        return _insert_user(session, username, role, password, display_name, actor)
+
+
+def _insert_user(
+    session: Session, username: str, role: str, password: str, display_name: str, actor: str
+) -> User:
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"a user named {username!r} already exists")
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        after={"username": username, "role": role},
+    )
+    return user

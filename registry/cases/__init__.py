@@ -1,0 +1,1 @@
+"""Enforcement cases (the basis of a listing): recording, revocation and bulk import."""

@@ -1,0 +1,317 @@
+"""Enforcement cases: recording, revocation, patent invalidation, and rule evaluation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.actors import Actor
+from registry.audit import trail as audit
+from registry.errors import Conflict, InvalidValue, NotFound
+from registry.listings.policy import Policy
+from registry.listings.rules import CaseFacts, Evaluation, evaluate
+from registry.listings.rules import PatentInvalidation as InvalidationFact
+from registry.models import (
+    CASE_KINDS,
+    PERFORMANCE_STATUSES,
+    SECTORS,
+    CasePatent,
+    EnforcementCase,
+    Listing,
+    ListingCase,
+    PatentInvalidation,
+)
+from registry.subjects.identifiers import validate_patent_number
+from registry.subjects.records import clean_text, get_subject
+from registry.transaction import atomic
+
+# Listings in these states still rest on their basis and must be reviewed if it falls away.
+OPEN_STATES = ("draft", "notified", "under_review", "approved", "published")
+
+
+@dataclass
+class CaseInput:
+    """What a clerk records about an enforcement decision."""
+
+    subject_id: int
+    kind: str
+    authority: str
+    document_number: str
+    decided_on: dt.date
+    effective_on: dt.date | None = None
+    act_start: dt.date | None = None
+    act_end: dt.date | None = None
+    patents: Sequence[str] = ()
+    infringement_found: bool = True
+    deliberate: bool = False
+    punitive_damages: bool = False
+    performance_deadline: dt.date | None = None
+    performance_status: str = "pending"
+    sectors: Sequence[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckedCase:
+    """A case whose fields passed the checks, with its text normalised as it will be stored."""
+
+    data: CaseInput
+    authority: str
+    document_number: str
+    patents: tuple[str, ...]
+
+
+def check_case(data: CaseInput) -> CheckedCase:
+    """Check every field of a case; InvalidValue names the first one that is wrong."""
+    if data.kind not in CASE_KINDS:
+        raise InvalidValue("kind", f"unknown kind {data.kind!r}; expected {', '.join(CASE_KINDS)}")
+    if data.performance_status not in PERFORMANCE_STATUSES:
+        raise InvalidValue(
+            "performance_status",
+            f"unknown status {data.performance_status!r}; "
+            f"expected {', '.join(PERFORMANCE_STATUSES)}",
+        )
+    unknown = sorted(set(data.sectors) - set(SECTORS))
+    if unknown:
+        raise InvalidValue(
+            "sectors", f"unknown sector {', '.join(unknown)}; expected {', '.join(SECTORS)}"
+        )
+    authority = clean_text(data.authority, "authority", 200, required=True)
+    document = clean_text(data.document_number, "document_number", 100, required=True)
+    patents = [validate_patent_number(p, f"patents[{i}]") for i, p in enumerate(data.patents)]
+    if len(set(patents)) != len(patents):
+        raise InvalidValue("patents", "the same patent is listed twice")
+    return CheckedCase(data, authority, document, tuple(patents))
+
+
+def _new_case(checked: CheckedCase, subject_id: int) -> EnforcementCase:
+    data = checked.data
+    return EnforcementCase(
+        subject_id=subject_id,
+        kind=data.kind,
+        authority=checked.authority,
+        document_number=checked.document_number,
+        decided_on=data.decided_on,
+        effective_on=data.effective_on,
+        act_start=data.act_start,
+        act_end=data.act_end,
+        infringement_found=data.infringement_found,
+        deliberate=data.deliberate,
+        punitive_damages=data.punitive_damages,
+        performance_deadline=data.performance_deadline,
+        performance_status=data.performance_status,
+        sectors=sorted(set(data.sectors)),
+        patents=[CasePatent(patent_number=p) for p in checked.patents],
+    )
+
+
+def check_case_rules(checked: CheckedCase, label: int) -> None:
+    """Run the rules' consistency checks (date order, findings) on a case not stored yet.
+
+    The rules name a case by its id; `label` stands in for it in the error message.
+    """
+    draft = _new_case(checked, subject_id=0)
+    draft.id = label
+    case_facts(draft, [])
+
+
+def recorded_case_id(session: Session, authority: str, document_number: str) -> int | None:
+    """The id of the case already recorded under this authority and document number."""
+    return session.scalar(
+        select(EnforcementCase.id).where(
+            EnforcementCase.authority == authority,
+            EnforcementCase.document_number == document_number,
+        )
+    )
+
+
+def add_case(
+    session: Session, actor: Actor, subject_id: int, checked: CheckedCase
+) -> EnforcementCase:
+    """Insert a checked case inside the caller's transaction; a recorded document conflicts."""
+    get_subject(session, subject_id)
+    duplicate = recorded_case_id(session, checked.authority, checked.document_number)
+    if duplicate is not None:
+        raise Conflict(
+            f"document {checked.document_number} of {checked.authority} is already recorded "
+            f"as case {duplicate}"
+        )
+    case = _new_case(checked, subject_id)
+    session.add(case)
+    session.flush()
+    case_facts(case, [])  # the rules' own consistency checks (date order, findings)
+    audit.record(
+        session,
+        actor=actor.name,
+        action="case.record",
+        object_type="case",
+        object_id=case.id,
+        after={
+            "subject_id": subject_id,
+            "document_number": case.document_number,
+            "kind": case.kind,
+        },
+    )
+    return case
+
+
+def record_case(session: Session, actor: Actor, data: CaseInput) -> EnforcementCase:
+    """Record an enforcement case against a subject after checking every field."""
+    actor.require("case.record")
+    checked = check_case(data)
+    with atomic(session):
+        case = add_case(session, actor, data.subject_id, checked)
+    return case
+
+
+def get_case(session: Session, case_id: int) -> EnforcementCase:
+    """The case, or NotFound."""
+    case = session.get(EnforcementCase, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} does not exist")
+    return case
+
+
+def _flag_listings(
+    session: Session, case_ids: Sequence[int], reason: str, actor: Actor
+) -> list[Listing]:
+    # IN (subquery) rather than JOIN ... DISTINCT: PostgreSQL cannot compare the JSON columns
+    # that DISTINCT over whole listing rows would need.
+    citing = select(ListingCase.listing_id).where(ListingCase.case_id.in_(case_ids))
+    listings = session.scalars(
+        select(Listing)
+        .where(Listing.id.in_(citing), Listing.state.in_(OPEN_STATES))
+        .order_by(Listing.id)
+    ).all()
+    for listing in listings:
+        listing.review_flag = reason
+        audit.record(
+            session,
+            actor=actor.name,
+            action="listing.flag",
+            object_type="listing",
+            object_id=listing.id,
+            after={"review_flag": reason},
+            reason=reason,
+        )
+    return list(listings)
+
+
+def revoke_case(
+    session: Session, actor: Actor, case_id: int, revoked_on: dt.date, reason: str
+) -> list[Listing]:
+    """Record that a case was revoked or overturned; flag every listing resting on it."""
+    actor.require("case.revoke")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        case = get_case(session, case_id)
+        if case.revoked_on is not None:
+            raise Conflict(f"case {case_id} was already revoked on {case.revoked_on.isoformat()}")
+        if revoked_on < case.decided_on:
+            raise InvalidValue("revoked_on", "is before the case was decided")
+        case.revoked_on = revoked_on
+        case.revocation_reason = reason
+        audit.record(
+            session,
+            actor=actor.name,
+            action="case.revoke",
+            object_type="case",
+            object_id=case.id,
+            after={"revoked_on": revoked_on.isoformat()},
+            reason=reason,
+        )
+        note = f"basis case {case.document_number} revoked on {revoked_on.isoformat()}: {reason}"
+        return _flag_listings(session, [case.id], note, actor)
+
+
+def record_patent_invalidation(
+    session: Session,
+    actor: Actor,
+    patent_number: str,
+    decision_number: str,
+    decided_on: dt.date,
+    scope: str,
+) -> list[Listing]:
+    """Record a patent invalidation decision; flag every listing resting on that patent."""
+    actor.require("patent.invalidate")
+    patent = validate_patent_number(patent_number, "patent_number")
+    decision = clean_text(decision_number, "decision_number", 100, required=True)
+    if scope not in ("whole", "partial"):
+        raise InvalidValue("scope", "must be 'whole' or 'partial'")
+    with atomic(session):
+        if session.scalar(
+            select(PatentInvalidation.id).where(
+                PatentInvalidation.patent_number == patent,
+                PatentInvalidation.decision_number == decision,
+            )
+        ) is not None:
+            raise Conflict(f"decision {decision} on patent {patent} is already recorded")
+        session.add(
+            PatentInvalidation(
+                patent_number=patent, decision_number=decision, decided_on=decided_on, scope=scope
+            )
+        )
+        audit.record(
+            session,
+            actor=actor.name,
+            action="patent.invalidate",
+            object_type="patent",
+            object_id=patent,
+            after={
+                "decision_number": decision,
+                "scope": scope,
+                "decided_on": decided_on.isoformat(),
+            },
+        )
+        case_ids = session.scalars(
+            select(CasePatent.case_id).where(CasePatent.patent_number == patent)
+        ).all()
+        note = (
+            f"patent {patent} declared {'wholly' if scope == 'whole' else 'partly'} invalid "
+            f"by decision {decision} on {decided_on.isoformat()}"
+        )
+        return _flag_listings(session, list(case_ids), note, actor)
+
+
+def case_facts(case: EnforcementCase, invalidations: Sequence[PatentInvalidation]) -> CaseFacts:
+    """The rules engine's view of a stored case."""
+    patents = tuple(case.patent_numbers)
+    return CaseFacts(
+        case_id=case.id,
+        document_number=case.document_number,
+        kind=case.kind,
+        authority=case.authority,
+        decided_on=case.decided_on,
+        effective_on=case.effective_on,
+        act_start=case.act_start,
+        act_end=case.act_end,
+        patents=patents,
+        infringement_found=case.infringement_found,
+        deliberate=case.deliberate,
+        punitive_damages=case.punitive_damages,
+        performance_deadline=case.performance_deadline,
+        performance_status=case.performance_status,
+        revoked_on=case.revoked_on,
+        invalidated_patents=tuple(
+            InvalidationFact(i.patent_number, i.decided_on)
+            for i in invalidations
+            if i.scope == "whole" and i.patent_number in patents
+        ),
+    )
+
+
+def evaluate_subject(session: Session, subject_id: int, on: dt.date, policy: Policy) -> Evaluation:
+    """Which grounds hold for the subject on `on`, and why."""
+    subject = get_subject(session, subject_id)
+    patents = {p.patent_number for case in subject.cases for p in case.patents}
+    invalidations = (
+        session.scalars(
+            select(PatentInvalidation).where(PatentInvalidation.patent_number.in_(patents))
+        ).all()
+        if patents
+        else []
+    )
+    return evaluate([case_facts(c, invalidations) for c in subject.cases], on, policy.rules)

@@ -1,0 +1,287 @@
+"""Watchlist input: counterparties (JSON rows or a CSV file) and webhook targets, validated.
+
+Bulk uploads are checked row by row and field by field; every problem is reported under a key
+naming the row and the field (`items[12].identifiers[0].value` for JSON, `row[14].region` for
+CSV, where row 1 is the header as in a spreadsheet), and nothing is stored unless all rows pass.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from registry.errors import InvalidValue
+from registry.models import SUBJECT_KINDS
+from registry.subjects.identifiers import mask_ric, validate_identifier
+from registry.subjects.records import clean_text
+
+MAX_ITEMS = 100_000
+# Past this many problems the upload is clearly the wrong file; more would only bloat the reply.
+MAX_REPORTED_ERRORS = 100
+CSV_COLUMNS = ("name", "kind", "region", "identifiers", "external_ref")
+ITEM_FIELDS = frozenset(CSV_COLUMNS)
+MAX_URL_LENGTH = 500
+_REGION_RE = re.compile(r"^\d{6}$")
+
+
+class InvalidItems(InvalidValue):
+    """Some uploaded rows are invalid; `errors` maps `<row>.<field>` to the reasons."""
+
+    def __init__(self, errors: dict[str, list[str]], invalid_rows: int) -> None:
+        field, reasons = next(iter(errors.items()))
+        super().__init__(field, reasons[0])
+        self.errors = errors
+        self.message = (
+            f"{invalid_rows} row(s) are invalid and nothing was added; first: {field}: {reasons[0]}"
+        )
+
+
+def _identifiers(raw: object, field: str) -> list[dict[str, str]]:
+    if not isinstance(raw, list):
+        raise InvalidValue(field, "must be a list of {scheme, value} objects")
+    checked = []
+    for position, pair in enumerate(raw):
+        where = f"{field}[{position}]"
+        if not isinstance(pair, Mapping):
+            raise InvalidValue(where, "must be an object with scheme and value")
+        if not isinstance(pair.get("name", ""), str | None):
+            raise InvalidValue(f"{where}.name", "must be a string (the foreign scheme's name)")
+        identifier = validate_identifier(
+            pair.get("scheme", ""), pair.get("value", ""), pair.get("name"), where
+        )
+        stored = {"scheme": identifier.scheme, "value": identifier.value}
+        if identifier.name:
+            stored["name"] = identifier.name
+        checked.append(stored)
+    return checked
+
+
+def _text(raw: str, field: str, max_length: int, required: bool = False) -> str:
+    # `isprintable()` proves in C that no control character is present; only the rare text
+    # failing it takes clean_text's character-by-character check (100,000 rows add up).
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if text.isprintable() and len(text) <= max_length and (text or not required):
+        return text
+    return clean_text(raw, field, max_length, required)
+
+
+def _optional_text(raw: object, field: str, max_length: int) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise InvalidValue(field, "must be a string")
+    return _text(raw, field, max_length)
+
+
+IdentifierReader = Callable[[object, str], list[dict[str, str]]]
+
+
+def _row_fields(
+    row: Mapping[str, Any], prefix: str, read_identifiers: IdentifierReader
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate each field of one row on its own, so one upload reports every problem."""
+    fields: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for unknown in sorted(set(row) - ITEM_FIELDS):
+        problems[f"{prefix}.{unknown}"] = f"unknown field; expected {', '.join(CSV_COLUMNS)}"
+    checks: tuple[tuple[str, Callable[[Any, str], Any]], ...] = (
+        *_FIELD_CHECKS,
+        ("identifiers", read_identifiers),
+    )
+    for name, check in checks:
+        try:
+            fields[name] = check(row.get(name), f"{prefix}.{name}")
+        except InvalidValue as error:
+            problems[error.field] = error.reason
+    return fields, problems
+
+
+def _name(raw: object, field: str) -> str:
+    if not isinstance(raw, str):
+        raise InvalidValue(field, "must be a non-empty string")
+    return _text(raw, field, 200, required=True)
+
+
+def _external_ref(raw: object, field: str) -> str:
+    return _optional_text(raw, field, 100)
+
+
+def _kind(raw: object, field: str) -> str | None:
+    if raw in (None, ""):
+        return None
+    if raw not in SUBJECT_KINDS:
+        raise InvalidValue(field, f"unknown kind {raw!r}; expected {', '.join(SUBJECT_KINDS)}")
+    return str(raw)
+
+
+def _region(raw: object, field: str) -> str | None:
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or not _REGION_RE.match(raw.strip()):
+        raise InvalidValue(field, "must be a 6-digit administrative division code, e.g. 440300")
+    return raw.strip()
+
+
+_FIELD_CHECKS: tuple[tuple[str, Callable[[Any, str], Any]], ...] = (
+    ("name", _name),
+    ("kind", _kind),
+    ("region", _region),
+    ("external_ref", _external_ref),
+)
+
+
+def validate_items(
+    rows: Iterable[tuple[str, object]], read_identifiers: IdentifierReader
+) -> list[dict[str, Any]]:
+    """Validate `(row label, row)` pairs; return storable items or raise InvalidItems.
+
+    A row given as a string is one that could not be read at all; the string says why.
+    """
+    items: list[dict[str, Any]] = []
+    errors: dict[str, list[str]] = {}
+    invalid_rows = 0
+    for label, row in rows:
+        if isinstance(row, str):
+            problems = {label: row}
+        elif not isinstance(row, Mapping):
+            problems = {label: "must be an object with name, kind, region, identifiers"}
+        else:
+            fields, problems = _row_fields(row, label, read_identifiers)
+            if not problems:
+                items.append(fields)
+        if problems:
+            invalid_rows += 1
+            for field, reason in problems.items():
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors[field] = [reason]
+    if errors:
+        raise InvalidItems(errors, invalid_rows)
+    return items
+
+
+def _json_identifiers(raw: object, field: str) -> list[dict[str, str]]:
+    return _identifiers([] if raw is None else raw, field)
+
+
+def items_from_json(body: object) -> list[dict[str, Any]]:
+    """Validate a JSON upload: an array of items, or `{"items": [...]}`."""
+    rows = body.get("items") if isinstance(body, Mapping) else body
+    if not isinstance(rows, list):
+        raise InvalidValue("items", "send a JSON array of items, or an object with an items array")
+    check_upload_size(len(rows))
+    labelled = ((f"items[{position}]", row) for position, row in enumerate(rows))
+    return validate_items(labelled, _json_identifiers)
+
+
+def _csv_identifiers(cell: object, field: str) -> list[dict[str, str]]:
+    """`cn_uscc:<code>;other:<scheme name>:<value>` into validated identifiers."""
+    parsed = []
+    parts = [p.strip() for p in str(cell or "").split(";") if p.strip()]
+    for position, part in enumerate(parts):
+        scheme, _, rest = part.partition(":")
+        if not rest:
+            raise InvalidValue(
+                f"{field}[{position}]", "write scheme:value, e.g. cn_uscc:91350100M000100Y43"
+            )
+        if scheme.strip() == "other":
+            name, _, value = rest.partition(":")
+            parsed.append({"scheme": "other", "name": name, "value": value})
+        else:
+            parsed.append({"scheme": scheme.strip(), "value": rest})
+    return _identifiers(parsed, field)
+
+
+def _csv_rows(reader: csv.DictReader[str]) -> Iterator[tuple[str, object]]:
+    for row in reader:
+        label = f"row[{reader.line_num}]"
+        if None in row:
+            yield label, "has more cells than the header has columns"
+        else:
+            yield label, {key: (value or "").strip() for key, value in row.items()}
+
+
+def items_from_csv(data: bytes) -> list[dict[str, Any]]:
+    """Validate a CSV upload (UTF-8, a header row naming the columns)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidValue("file", f"must be UTF-8 text (byte {error.start} is not)") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    if "name" not in header:
+        raise InvalidValue("file", f"the first row must name the columns: {', '.join(CSV_COLUMNS)}")
+    unknown = [name for name in header if name not in ITEM_FIELDS]
+    if unknown:
+        expected = ", ".join(CSV_COLUMNS)
+        raise InvalidValue("file", f"unknown column {unknown[0]!r}; expected {expected}")
+    reader.fieldnames = header
+    rows = list(_csv_rows(reader))
+    check_upload_size(len(rows))
+    return validate_items(rows, _csv_identifiers)
+
+
+def check_upload_size(count: int, existing: int = 0) -> None:
+    """Refuse an empty upload, or one that would take a list past MAX_ITEMS."""
+    if count == 0:
+        raise InvalidValue("items", "the upload holds no items")
+    if existing + count > MAX_ITEMS:
+        raise InvalidValue(
+            "items",
+            f"a watchlist holds at most {MAX_ITEMS} items; it has {existing} and the upload "
+            f"adds {count}",
+        )
+
+
+def public_identifiers(identifiers: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Identifiers as returned by the API: ID card numbers masked, as everywhere else."""
+    return [
+        identifier | {"value": mask_ric(identifier["value"])}
+        if identifier["scheme"] == "cn_ric"
+        else identifier
+        for identifier in identifiers
+    ]
+
+
+def check_webhook_url(url: object, allow_private: bool) -> str:
+    """An http(s) URL with a host; loopback and private addresses only when allowed."""
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidValue("webhook_url", "must be an http or https URL")
+    url = url.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidValue("webhook_url", f"is longer than {MAX_URL_LENGTH} characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise InvalidValue("webhook_url", f"is not a valid URL: {error}") from None
+    if parts.scheme not in ("http", "https"):
+        raise InvalidValue("webhook_url", f"scheme must be http or https, not {parts.scheme!r}")
+    if not parts.hostname:
+        raise InvalidValue("webhook_url", "must name a host")
+    if parts.username or parts.password:
+        raise InvalidValue("webhook_url", "must not carry credentials; the secret signs requests")
+    if parts.fragment:
+        raise InvalidValue("webhook_url", "must not have a #fragment")
+    if port == 0:
+        raise InvalidValue("webhook_url", "port 0 is not a usable port")
+    if not allow_private and _is_internal(parts.hostname):
+        raise InvalidValue(
+            "webhook_url", f"{parts.hostname} is a loopback or private address; use a public host"
+        )
+    return url
+
+
+def _is_internal(host: str) -> bool:
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a host name: egress filtering must catch names resolving inward
+    return not address.is_global

@@ -1,0 +1,1 @@
+"""Listings under due process: rules engine, periods and calendar, workflow, requests."""

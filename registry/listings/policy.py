@@ -1,0 +1,37 @@
+"""The configurable thresholds and periods, gathered into one object the services take."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.listings.calendar import WorkingDayCalendar
+from registry.listings.periods import PeriodsConfig
+from registry.listings.rules import RulesConfig
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Rules thresholds, lifecycle periods and the working-day calendar."""
+
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    periods: PeriodsConfig = field(default_factory=PeriodsConfig)
+    calendar: WorkingDayCalendar = field(default_factory=WorkingDayCalendar)
+    retention_days: int = 365
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Policy:
+        """Build the policy from the `REGISTRY` settings mapping."""
+        return cls(
+            rules=RulesConfig(lookback_years=settings["LOOKBACK_YEARS"]),
+            periods=PeriodsConfig(
+                defence_working_days=settings["DEFENCE_WORKING_DAYS"],
+                listing_years=settings["LISTING_YEARS"],
+                restoration_min_years=settings["RESTORATION_MIN_YEARS"],
+                objection_decision_days=settings["OBJECTION_DECISION_DAYS"],
+                correction_publish_working_days=settings["CORRECTION_PUBLISH_WORKING_DAYS"],
+                publish_within_working_days=settings["PUBLISH_WITHIN_WORKING_DAYS"],
+            ),
+            retention_days=settings["RETENTION_DAYS"],
+        )

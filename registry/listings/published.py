@@ -1,0 +1,173 @@
+"""Transitions of a published listing: amendment, early removal by two reviewers, expiry.
+
+```
+published --amend (correction)--> published (new revision)
+published --remove (two distinct reviewers)--> removed
+published --(period ends)--> expired
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry import clock
+from registry.actors import Actor
+from registry.errors import InvalidTransition, InvalidValue
+from registry.listings.calendar import add_days
+from registry.listings.policy import Policy
+from registry.listings.state import audit_transition, load_listing, require_state, snapshot
+from registry.models import SECTORS, Listing, ListingRequest
+from registry.publication import events as publication
+from registry.signing.keystore import KeyStore
+from registry.subjects.records import clean_text
+from registry.transaction import atomic
+
+REMOVAL_REASONS = ("credit_restored", "basis_revoked", "error")
+
+
+def _pending_removal(listing: Listing) -> ListingRequest | None:
+    return next((r for r in listing.requests if r.kind == "removal" and r.decision is None), None)
+
+
+def remove(
+    session: Session,
+    actor: Actor,
+    keys: KeyStore,
+    listing_id: int,
+    reason_code: str,
+    today: dt.date,
+    reason: str,
+) -> Listing:
+    """Remove a published listing early: the first reviewer proposes, a second confirms."""
+    actor.require("listing.remove")
+    if reason_code not in REMOVAL_REASONS:
+        raise InvalidValue("reason_code", f"expected one of {', '.join(REMOVAL_REASONS)}")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        listing = load_listing(session, listing_id)
+        require_state(listing, "remove", ["published"])
+        if reason_code == "credit_restored" and not any(
+            r.kind == "restoration" and r.decision == "accepted" for r in listing.requests
+        ):
+            raise InvalidTransition(
+                "remove", listing.state, "no accepted credit-restoration application"
+            )
+        before = snapshot(listing)
+        pending = _pending_removal(listing)
+        if pending is None:
+            session.add(
+                ListingRequest(
+                    listing=listing,
+                    kind="removal",
+                    lodged_on=today,
+                    text=f"{reason_code}: {reason}",
+                    recorded_by=actor.user_id,
+                )
+            )
+            session.flush()
+            audit_transition(
+                session,
+                actor,
+                "listing.remove.propose",
+                listing,
+                before,
+                reason,
+                reason_code=reason_code,
+            )
+            return listing
+        if pending.recorded_by == actor.user_id:
+            raise InvalidTransition(
+                "remove", listing.state, "a second, different reviewer must confirm"
+            )
+        first_code = pending.text.split(":", 1)[0]
+        if first_code != reason_code:
+            raise InvalidTransition(
+                "remove", listing.state, f"the first reviewer proposed removal for {first_code}"
+            )
+        pending.decision = "accepted"
+        pending.decided_on = today
+        pending.decided_by = actor.user_id
+        pending.decision_reason = reason
+        listing.state = "removed"
+        listing.ended_on = today
+        listing.end_reason = reason_code
+        listing.review_flag = None
+        publication.record_removal(session, listing, reason_code, clock.utcnow())
+        audit_transition(
+            session, actor, "listing.remove", listing, before, reason, reason_code=reason_code
+        )
+    return listing
+
+
+def amend(
+    session: Session,
+    actor: Actor,
+    keys: KeyStore,
+    listing_id: int,
+    reason: str,
+    measures: Sequence[str] | None = None,
+    remedy: str | None = None,
+    sectors: Sequence[str] | None = None,
+) -> Listing:
+    """Correct a published listing: a new signed revision and an `amended` log event."""
+    actor.require("listing.amend")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        listing = load_listing(session, listing_id)
+        require_state(listing, "amend", ["published"])
+        before = snapshot(listing)
+        if measures is not None:
+            listing.measures = [
+                clean_text(m, f"measures[{i}]", 300, True) for i, m in enumerate(measures)
+            ]
+        if remedy is not None:
+            listing.remedy = clean_text(remedy, "remedy", 2000, required=True)
+        if sectors is not None:
+            unknown = sorted(set(sectors) - set(SECTORS))
+            if unknown:
+                raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}")
+            listing.sectors = sorted(set(sectors))
+        listing.revision += 1
+        publication.record_revision(session, keys, listing, "amended", clock.utcnow(), "correction")
+        audit_transition(session, actor, "listing.amend", listing, before, reason)
+    return listing
+
+
+def expire(session: Session, actor: Actor, listing_id: int, today: dt.date) -> Listing:
+    """End a published listing whose period is over (`removed` event, reason `expired`)."""
+    with atomic(session):
+        listing = load_listing(session, listing_id)
+        require_state(listing, "expire", ["published"])
+        assert listing.period_end is not None
+        if today < listing.period_end:
+            raise InvalidTransition(
+                "expire", listing.state, f"the period runs until {listing.period_end}"
+            )
+        before = snapshot(listing)
+        listing.state = "expired"
+        listing.ended_on = listing.period_end
+        listing.end_reason = "expired"
+        publication.record_removal(session, listing, "expired", clock.utcnow())
+        audit_transition(session, actor, "listing.expire", listing, before, "listing period ended")
+    return listing
+
+
+def due_for_expiry(session: Session, today: dt.date) -> list[int]:
+    """Published listings whose period has ended."""
+    return list(
+        session.scalars(
+            select(Listing.id).where(Listing.state == "published", Listing.period_end <= today)
+        )
+    )
+
+
+def retention_over(listing: Listing, policy: Policy, today: dt.date) -> bool:
+    """Whether a removed or expired listing's content may be purged."""
+    return (
+        listing.ended_on is not None and add_days(listing.ended_on, policy.retention_days) <= today
+    )

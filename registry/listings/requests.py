@@ -1,0 +1,130 @@
+"""Requests lodged against a listing and their decisions; each is audited.
+
+```
+notified|under_review --objection|defence--> under_review
+published --correction | restoration (after the waiting period)--> published
+pending request --decide--> accepted | refused
+```
+
+Removal requests are decided by two reviewers in `registry.published_listings.remove`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from registry.actors import Actor
+from registry.errors import InvalidTransition, InvalidValue, NotFound
+from registry.listings.periods import objection_decision_due, restoration_allowed_from
+from registry.listings.policy import Policy
+from registry.listings.state import audit_transition, load_listing, require_state, snapshot
+from registry.models import ListingRequest
+from registry.subjects.records import clean_text
+from registry.transaction import atomic
+
+REQUEST_KINDS = ("objection", "defence", "correction", "restoration")
+
+
+def lodge_request(
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    listing_id: int,
+    kind: str,
+    lodged_on: dt.date,
+    text: str,
+) -> ListingRequest:
+    """Record an objection, defence, correction or restoration request from the subject.
+
+    An objection or defence during the defence period moves the listing to review at once.
+    """
+    if kind not in REQUEST_KINDS:
+        raise InvalidValue("kind", f"unknown request {kind!r}; expected {', '.join(REQUEST_KINDS)}")
+    actor.require("listing.objection" if kind in ("objection", "defence") else "listing.request")
+    body = clean_text(text, "text", 10_000, required=True)
+    with atomic(session):
+        listing = load_listing(session, listing_id)
+        if kind in ("objection", "defence"):
+            require_state(listing, f"lodge an {kind} against", ["notified", "under_review"])
+        elif kind == "correction":
+            require_state(listing, "request a correction of", ["published"])
+        else:
+            require_state(listing, "apply for credit restoration of", ["published"])
+            assert listing.listed_on is not None
+            earliest = restoration_allowed_from(listing.listed_on, policy.periods)
+            if lodged_on < earliest:
+                raise InvalidTransition(
+                    "apply for credit restoration of",
+                    listing.state,
+                    f"restoration may be applied for from {earliest.isoformat()}",
+                )
+        request = ListingRequest(
+            listing=listing,
+            kind=kind,
+            lodged_on=lodged_on,
+            decision_due=objection_decision_due(lodged_on, policy.periods),
+            text=body,
+            recorded_by=actor.user_id,
+        )
+        session.add(request)
+        before = snapshot(listing)
+        if listing.state == "notified":
+            listing.state = "under_review"
+        session.flush()
+        audit_transition(
+            session, actor, f"listing.{kind}", listing, before, None, request_id=request.id
+        )
+    return request
+
+
+def decide_request(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    accepted: bool,
+    today: dt.date,
+    reason: str,
+) -> ListingRequest:
+    """Decide an objection, defence, correction or restoration request."""
+    actor.require("listing.decide")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        request = session.get(ListingRequest, request_id, with_for_update=True)
+        if request is None:
+            raise NotFound(f"request {request_id} does not exist")
+        if request.kind not in REQUEST_KINDS:
+            raise InvalidTransition(
+                "decide", request.kind, "removals are decided through the two-reviewer removal"
+            )
+        if request.decision is not None:
+            raise InvalidTransition(
+                "decide", request.decision, f"request {request_id} is already decided"
+            )
+        recorder = request.recorded_by
+        if (
+            accepted
+            and request.kind == "restoration"
+            and recorder is not None
+            and recorder == actor.user_id
+        ):
+            raise InvalidTransition(
+                "decide", "pending", "a reviewer cannot decide a request they recorded"
+            )
+        request.decision = "accepted" if accepted else "refused"
+        request.decided_on = today
+        request.decided_by = actor.user_id
+        request.decision_reason = reason
+        before = snapshot(request.listing)
+        audit_transition(
+            session,
+            actor,
+            f"request.decide.{request.kind}",
+            request.listing,
+            before,
+            reason,
+            request_id=request.id,
+            decision=request.decision,
+        )
+    return request

@@ -1,0 +1,371 @@
+"""Grounds for listing: which rules hold for one subject's enforcement cases on a given day.
+
+The engine is pure. The caller passes one subject's cases as `CaseFacts`; `evaluate` answers, for
+each ground, whether it holds and which cases and dates make it hold, in a sentence a reviewer
+can read and publish. Cases that do not count on the day (revoked, not yet effective, every
+patent invalidated) are set aside with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from registry.errors import InvalidValue
+from registry.listings.calendar import add_years
+
+GROUNDS = ("repeat_infringement", "deliberate_infringement", "refusal_to_perform")
+CASE_KINDS = ("administrative_ruling", "court_judgment", "administrative_penalty")
+PERFORMANCE_STATUSES = ("performed", "pending", "refused")
+_KIND_WORDS = {
+    "administrative_ruling": "an administrative ruling",
+    "court_judgment": "a court judgment",
+    "administrative_penalty": "an administrative penalty",
+}
+
+
+@dataclass(frozen=True)
+class PatentInvalidation:
+    """A patent of the case declared wholly invalid, and the day that decision was made."""
+
+    patent: str
+    declared_on: date
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The facts of one enforcement case that the rules look at."""
+
+    case_id: int
+    document_number: str
+    kind: str
+    authority: str
+    decided_on: date
+    effective_on: date | None  # None: not yet final
+    act_start: date | None = None
+    act_end: date | None = None
+    patents: tuple[str, ...] = ()
+    infringement_found: bool = False
+    deliberate: bool = False
+    punitive_damages: bool = False
+    performance_deadline: date | None = None
+    performance_status: str = "pending"
+    revoked_on: date | None = None
+    invalidated_patents: tuple[PatentInvalidation, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.case_id < 1:
+            raise InvalidValue("case_id", f"must be a positive number, got {self.case_id}")
+        for name in ("document_number", "authority"):
+            if not getattr(self, name).strip():
+                raise InvalidValue(name, f"case {self.case_id}: must not be empty")
+        if self.kind not in CASE_KINDS:
+            raise InvalidValue("kind", f"'{self.kind}' is not one of {', '.join(CASE_KINDS)}")
+        if self.performance_status not in PERFORMANCE_STATUSES:
+            raise InvalidValue(
+                "performance_status",
+                f"'{self.performance_status}' is not one of {', '.join(PERFORMANCE_STATUSES)}",
+            )
+        # An act is adjudicated after it began; the repeat rule relies on it.
+        _require_order(self, "act_start", "decided_on")
+        _require_order(self, "act_start", "act_end")
+        _require_order(self, "decided_on", "effective_on")
+        _require_order(self, "decided_on", "performance_deadline")
+        _require_order(self, "decided_on", "revoked_on")
+        if (self.deliberate or self.punitive_damages) and not self.infringement_found:
+            raise InvalidValue(
+                "infringement_found",
+                f"case {self.case_id}: deliberate infringement or punitive damages "
+                "need a finding of infringement",
+            )
+        for invalidation in self.invalidated_patents:
+            if invalidation.patent not in self.patents:
+                raise InvalidValue(
+                    "invalidated_patents",
+                    f"case {self.case_id}: patent {invalidation.patent} is not one of its patents",
+                )
+
+    def label(self) -> str:
+        """Name the case in explanations: case id and document number."""
+        return f"case {self.case_id} ({self.document_number})"
+
+
+def _require_order(case: CaseFacts, earlier: str, later: str) -> None:
+    first, second = getattr(case, earlier), getattr(case, later)
+    if first is not None and second is not None and second < first:
+        raise InvalidValue(
+            later,
+            f"case {case.case_id}: {second.isoformat()} is before {earlier} {first.isoformat()}",
+        )
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """Thresholds of the grounds; the defaults follow the published rules."""
+
+    lookback_years: int = 5
+    # Court judgments that are not performed go to the courts' own enforcement lists.
+    refusal_kinds: frozenset[str] = frozenset({"administrative_ruling", "administrative_penalty"})
+    # When an act's start is not known, the decision date stands in for it: it is the one date
+    # on record by which the act had certainly begun. False leaves such cases out as repeats.
+    decision_date_for_unknown_act: bool = True
+
+    def __post_init__(self) -> None:
+        if self.lookback_years < 1:
+            raise InvalidValue("lookback_years", f"must be 1 or more, got {self.lookback_years}")
+        unknown = sorted(self.refusal_kinds - set(CASE_KINDS))
+        if unknown:
+            raise InvalidValue("refusal_kinds", f"unknown case kinds: {', '.join(unknown)}")
+
+
+@dataclass(frozen=True)
+class CitedDate:
+    """A date that makes a ground hold: which case, which of its fields, which day."""
+
+    case_id: int
+    field: str
+    on: date
+
+
+@dataclass(frozen=True)
+class GroundResult:
+    """Whether one ground holds, the cases and dates that make it hold, and why in words."""
+
+    code: str
+    holds: bool
+    explanation: str
+    case_ids: tuple[int, ...] = ()
+    dates: tuple[CitedDate, ...] = ()
+
+
+@dataclass(frozen=True)
+class SetAsideCase:
+    """A case that does not count on the evaluation day, and why."""
+
+    case_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The outcome of `evaluate`: one `GroundResult` per ground code, and the cases set aside."""
+
+    on: date
+    grounds: Mapping[str, GroundResult]
+    set_aside: tuple[SetAsideCase, ...] = ()
+
+
+def evaluate(cases: Iterable[CaseFacts], on: date, config: RulesConfig | None = None) -> Evaluation:
+    """Evaluate every ground for one subject's cases as they stand on day `on`."""
+    cfg = config or RulesConfig()
+    unique = _deduplicate(cases)
+    reasons = {case.case_id: _reason_not_counted(case, on) for case in unique}
+    counted = [case for case in unique if reasons[case.case_id] is None]
+    set_aside = [SetAsideCase(id_, why) for id_, why in reasons.items() if why is not None]
+    return Evaluation(
+        on=on,
+        grounds={
+            "repeat_infringement": _repeat_infringement(counted, on, cfg),
+            "deliberate_infringement": _deliberate_infringement(counted, on),
+            "refusal_to_perform": _refusal_to_perform(counted, on, cfg),
+        },
+        set_aside=tuple(set_aside),
+    )
+
+
+def grounds_holding(evaluation: Evaluation) -> set[str]:
+    """The codes of the grounds that hold in `evaluation`."""
+    return {code for code, result in evaluation.grounds.items() if result.holds}
+
+
+def check_proposal_grounds(requested: set[str], evaluation: Evaluation) -> None:
+    """Raise `InvalidValue("grounds", ...)` unless every requested ground holds."""
+    if not requested:
+        raise InvalidValue("grounds", "cite at least one ground for listing")
+    unknown = sorted(requested - set(GROUNDS))
+    if unknown:
+        raise InvalidValue(
+            "grounds",
+            f"unknown ground {', '.join(unknown)}; expected one of {', '.join(GROUNDS)}",
+        )
+    reasons = [
+        f"{code} does not hold on {evaluation.on.isoformat()}: {result.explanation}"
+        for code, result in evaluation.grounds.items()
+        if code in requested and not result.holds
+    ]
+    if reasons:
+        # Name the cases left out too: a revoked or pending case is often the missing piece.
+        reasons += [f"Set aside: case {s.case_id}, {s.reason}." for s in evaluation.set_aside]
+        raise InvalidValue("grounds", " ".join(reasons))
+
+
+def _deduplicate(cases: Iterable[CaseFacts]) -> list[CaseFacts]:
+    # The same case passed twice counts once; two records of one decision are a data error
+    # that would otherwise turn one finding into a "repeat".
+    by_id: dict[int, CaseFacts] = {}
+    by_document: dict[tuple[str, str], int] = {}
+    for case in cases:
+        known = by_id.get(case.case_id)
+        if known is not None:
+            if known != case:
+                raise InvalidValue(
+                    "cases", f"case {case.case_id} is given twice with different facts"
+                )
+            continue
+        key = (case.authority.strip(), case.document_number.strip())
+        other = by_document.setdefault(key, case.case_id)
+        if other != case.case_id:
+            low, high = sorted((other, case.case_id))
+            raise InvalidValue(
+                "cases",
+                f"cases {low} and {high} both record document {key[1]} of {key[0]}; "
+                "record each decision once",
+            )
+        by_id[case.case_id] = case
+    return sorted(by_id.values(), key=lambda case: case.case_id)
+
+
+def _reason_not_counted(case: CaseFacts, on: date) -> str | None:
+    if case.revoked_on is not None and case.revoked_on <= on:
+        return f"revoked on {case.revoked_on.isoformat()}"
+    if case.effective_on is None:
+        return "not yet effective"
+    if case.effective_on > on:
+        return f"not yet effective (becomes effective on {case.effective_on.isoformat()})"
+    invalid_on: dict[str, date] = {}
+    for item in case.invalidated_patents:
+        if item.declared_on <= on:
+            invalid_on[item.patent] = min(item.declared_on, invalid_on.get(item.patent, on))
+    if case.patents and set(case.patents) <= invalid_on.keys():
+        last = max(invalid_on.values()).isoformat()
+        return f"every patent declared wholly invalid (the last on {last})"
+    return None
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _effective(case: CaseFacts) -> date:
+    # Only counted cases reach the grounds, and those all have an effective date.
+    assert case.effective_on is not None
+    return case.effective_on
+
+
+def _act(case: CaseFacts, cfg: RulesConfig) -> CitedDate | None:
+    if case.act_start is not None:
+        return CitedDate(case.case_id, "act_start", case.act_start)
+    if cfg.decision_date_for_unknown_act:
+        return CitedDate(case.case_id, "decided_on", case.decided_on)
+    return None
+
+
+def _follows(later: CaseFacts, earlier: CaseFacts, cfg: RulesConfig) -> bool:
+    act = _act(later, cfg)
+    return act is not None and act.on > _effective(earlier)
+
+
+def _act_phrase(case: CaseFacts, cfg: RulesConfig) -> str:
+    act = _act(case, cfg)
+    if act is None:
+        return "has no recorded start"
+    if act.field == "act_start":
+        return f"began {act.on.isoformat()}"
+    return f"has no recorded start, so its decision date {act.on.isoformat()} is used"
+
+
+def _repeat_infringement(counted: list[CaseFacts], on: date, cfg: RulesConfig) -> GroundResult:
+    code = "repeat_infringement"
+    window_start = add_years(on, -cfg.lookback_years)
+    window = f"the {cfg.lookback_years}-year look-back starting {window_start.isoformat()}"
+    findings = sorted((c for c in counted if c.infringement_found), key=_effective)
+    pairs = [(e, later) for e in findings for later in findings if _follows(later, e, cfg)]
+    in_window = [(e, later) for e, later in pairs if _effective(e) >= window_start]
+    if in_window:
+        # Cite the most recent repetition: it keeps the ground holding longest.
+        earlier, later = max(
+            in_window,
+            key=lambda p: (_effective(p[0]), p[0].case_id, _effective(p[1]), p[1].case_id),
+        )
+        act = _act(later, cfg)
+        assert act is not None  # a follower always has a known act date
+        explanation = (
+            f"{_capital(earlier.label())} found infringement effective {_effective(earlier)}; "
+            f"the act in {later.label()} {_act_phrase(later, cfg)}, after that finding, and was "
+            f"found infringing effective {_effective(later)}; both within {window}."
+        )
+        dates = (
+            CitedDate(earlier.case_id, "effective_on", _effective(earlier)),
+            act,
+            CitedDate(later.case_id, "effective_on", _effective(later)),
+        )
+        return GroundResult(code, True, explanation, (earlier.case_id, later.case_id), dates)
+    if not findings:
+        reason = f"no effective infringement finding counts on {on.isoformat()}"
+    elif len(findings) == 1:
+        reason = f"only one effective infringement finding counts ({findings[0].label()})"
+    elif pairs:
+        reason = f"every repetition follows a finding that became effective before {window}"
+    else:
+        details = "; ".join(
+            f"{c.label()} effective {_effective(c)}, its act {_act_phrase(c, cfg)}"
+            for c in findings
+        )
+        reason = f"no infringing act began after an earlier finding became effective ({details})"
+    return GroundResult(code, False, reason + ".")
+
+
+def _deliberate_infringement(counted: list[CaseFacts], on: date) -> GroundResult:
+    code = "deliberate_infringement"
+    cases = [c for c in counted if c.deliberate or c.punitive_damages]
+    if not cases:
+        reason = "no effective finding of deliberate infringement or punitive damages counts"
+        return GroundResult(code, False, f"{reason} on {on.isoformat()}.")
+    sentences = []
+    for case in cases:
+        said = " and ".join(
+            words
+            for found, words in [
+                (case.deliberate, "found deliberate infringement"),
+                (case.punitive_damages, "awarded punitive damages"),
+            ]
+            if found
+        )
+        sentences.append(f"{_capital(case.label())} {said}, effective {_effective(case)}.")
+    return GroundResult(
+        code,
+        True,
+        " ".join(sentences),
+        tuple(c.case_id for c in cases),
+        tuple(CitedDate(c.case_id, "effective_on", _effective(c)) for c in cases),
+    )
+
+
+def _refusal_to_perform(counted: list[CaseFacts], on: date, cfg: RulesConfig) -> GroundResult:
+    code = "refusal_to_perform"
+    sentences: list[str] = []
+    dates: list[CitedDate] = []
+    why_not: list[str] = []
+    for c in (c for c in counted if c.performance_status == "refused"):
+        deadline = c.performance_deadline
+        if c.kind not in cfg.refusal_kinds:
+            why_not.append(f"{c.label()} is {_KIND_WORDS[c.kind]}, which does not count")
+        elif deadline is None:
+            why_not.append(f"{c.label()} has no performance deadline")
+        elif deadline >= on:
+            why_not.append(f"the performance deadline {deadline} of {c.label()} has not passed")
+        else:
+            sentences.append(
+                f"{_capital(c.label())}, {_KIND_WORDS[c.kind]} effective {_effective(c)}, set a "
+                f"performance deadline of {deadline} that has passed, and performance was refused."
+            )
+            dates += [
+                CitedDate(c.case_id, "effective_on", _effective(c)),
+                CitedDate(c.case_id, "performance_deadline", deadline),
+            ]
+    if sentences:
+        case_ids = tuple(dict.fromkeys(d.case_id for d in dates))
+        return GroundResult(code, True, " ".join(sentences), case_ids, tuple(dates))
+    reason = "no effective ruling or penalty was refused after its performance deadline"
+    return GroundResult(code, False, reason + "".join(f"; {w}" for w in why_not) + ".")

@@ -1,0 +1,268 @@
+"""The due-process path of a listing, from draft to published; each transition is audited.
+
+```
+draft --notify--> notified --(defence period ends | objection lodged)--> under_review
+under_review --approve (reviewer other than proposer)--> approved --publish--> published
+under_review --reject--> rejected            draft|notified --withdraw--> withdrawn
+```
+
+Objections, defences and other requests lodged against a listing, and their decisions, are in
+`registry.listing_requests`; what may happen to a published listing afterwards is in
+`registry.published_listings`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry import clock
+from registry.actors import Actor
+from registry.cases.records import evaluate_subject
+from registry.errors import InvalidTransition, InvalidValue
+from registry.listings.periods import defence_deadline, period_end
+from registry.listings.policy import Policy
+from registry.listings.rules import check_proposal_grounds
+from registry.listings.state import audit_transition, load_listing, require_state, snapshot
+from registry.models import SECTORS, EnforcementCase, Listing
+from registry.publication import events as publication
+from registry.signing.keystore import KeyStore
+from registry.subjects.records import clean_text, get_subject
+from registry.transaction import atomic
+
+DEFAULT_MEASURES = [
+    "restricted access to government procurement",
+    "stricter review of credit applications",
+    "suspension of fiscal subsidies and honours",
+]
+DEFAULT_REMEDY = (
+    "An objection or a correction request may be lodged with the deciding authority at any "
+    "time; it is decided within 15 days. Credit restoration may be applied for one year after "
+    "listing, once the decision has been performed."
+)
+
+
+def propose(
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    subject_id: int,
+    grounds: Sequence[str],
+    today: dt.date,
+    case_ids: Sequence[int] = (),
+    sectors: Sequence[str] | None = None,
+    measures: Sequence[str] | None = None,
+    remedy: str | None = None,
+    decision_authority: str = "",
+) -> Listing:
+    """Draft a proposal citing only grounds that hold today, with their explanations."""
+    actor.require("listing.propose")
+    requested = list(dict.fromkeys(grounds))
+    if not requested:
+        raise InvalidValue("grounds", "cite at least one ground")
+    with atomic(session):
+        subject = get_subject(session, subject_id)
+        evaluation = evaluate_subject(session, subject_id, today, policy)
+        check_proposal_grounds(set(requested), evaluation)
+        cited = {cid for code in requested for cid in evaluation.grounds[code].case_ids}
+        basis_ids = list(dict.fromkeys(case_ids)) or sorted(cited)
+        own = {case.id: case for case in subject.cases}
+        foreign = [cid for cid in basis_ids if cid not in own]
+        if foreign:
+            raise InvalidValue("case_ids", f"cases {foreign} are not cases against this subject")
+        missing = sorted(cited - set(basis_ids))
+        if missing:
+            raise InvalidValue(
+                "case_ids", f"the cited grounds rest on cases {missing}; include them"
+            )
+        basis: list[EnforcementCase] = [own[cid] for cid in basis_ids]
+        chosen_sectors = (
+            sorted(set(sectors))
+            if sectors is not None
+            else sorted({s for case in basis for s in case.sectors})
+        )
+        unknown = sorted(set(chosen_sectors) - set(SECTORS))
+        if unknown:
+            raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}")
+        listing = Listing(
+            subject_id=subject.id,
+            state="draft",
+            grounds=[
+                {"code": code, "explanation": evaluation.grounds[code].explanation}
+                for code in requested
+            ],
+            sectors=chosen_sectors,
+            measures=list(measures) if measures else list(DEFAULT_MEASURES),
+            remedy=clean_text(remedy, "remedy", 2000) or DEFAULT_REMEDY,
+            decision_authority=clean_text(decision_authority, "decision_authority", 200)
+            or basis[-1].authority,
+            proposed_by=actor.user_id,
+            proposed_on=today,
+            cases=basis,
+        )
+        session.add(listing)
+        session.flush()
+        audit_transition(session, actor, "listing.propose", listing, {}, None, grounds=requested)
+    return listing
+
+
+def notify(
+    session: Session, actor: Actor, policy: Policy, listing_id: int, served_on: dt.date
+) -> Listing:
+    """Record service of the notice; the defence period runs in working days from it."""
+    actor.require("listing.notify")
+    with atomic(session):
+        listing = load_listing(session, listing_id)
+        require_state(listing, "notify", ["draft"])
+        if served_on < listing.proposed_on:
+            raise InvalidValue("served_on", "is before the proposal was made")
+        before = snapshot(listing)
+        listing.state = "notified"
+        listing.notice_served_on = served_on
+        listing.defence_deadline = defence_deadline(served_on, policy.calendar, policy.periods)
+        audit_transition(
+            session,
+            actor,
+            "listing.notify",
+            listing,
+            before,
+            None,
+            defence_deadline=listing.defence_deadline.isoformat(),
+        )
+    return listing
+
+
+def start_review(session: Session, actor: Actor, listing_id: int, today: dt.date) -> Listing:
+    """Move a notified listing to review once its defence period has ended."""
+    actor.require("listing.review")
+    with atomic(session):
+        listing = load_listing(session, listing_id)
+        require_state(listing, "start review of", ["notified"])
+        assert listing.defence_deadline is not None
+        if today <= listing.defence_deadline:
+            raise InvalidTransition(
+                "start review of",
+                listing.state,
+                f"the defence period runs until {listing.defence_deadline.isoformat()}",
+            )
+        before = snapshot(listing)
+        listing.state = "under_review"
+        audit_transition(session, actor, "listing.review", listing, before, "defence period ended")
+    return listing
+
+
+def _check_four_eyes(listing: Listing, actor: Actor, transition: str) -> None:
+    if actor.user_id is not None and actor.user_id == listing.proposed_by:
+        raise InvalidTransition(
+            transition, listing.state, "a reviewer cannot decide their own proposal"
+        )
+
+
+def approve(
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    listing_id: int,
+    today: dt.date,
+    reason: str,
+    document_number: str | None = None,
+) -> Listing:
+    """Approve a proposal under review; the grounds must still hold today."""
+    actor.require("listing.approve")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        listing = load_listing(session, listing_id)
+        require_state(listing, "approve", ["under_review"])
+        _check_four_eyes(listing, actor, "approve")
+        undecided = [
+            r for r in listing.requests if r.kind in ("objection", "defence") and r.decision is None
+        ]
+        if undecided:
+            raise InvalidTransition(
+                "approve",
+                listing.state,
+                f"{undecided[0].kind} #{undecided[0].id} is not decided yet",
+            )
+        evaluation = evaluate_subject(session, listing.subject_id, today, policy)
+        check_proposal_grounds({g["code"] for g in listing.grounds}, evaluation)
+        before = snapshot(listing)
+        listing.state = "approved"
+        listing.reviewed_by = actor.user_id
+        listing.approved_on = today
+        listing.review_flag = None
+        listing.decision_decided_on = today
+        listing.decision_document_number = (
+            clean_text(document_number, "document_number", 100)
+            or f"DEC-{today.year}-{listing.id:06d}"
+        )
+        audit_transition(session, actor, "listing.approve", listing, before, reason)
+    return listing
+
+
+def reject(session: Session, actor: Actor, listing_id: int, reason: str) -> Listing:
+    """Reject a proposal under review."""
+    actor.require("listing.reject")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        listing = load_listing(session, listing_id)
+        require_state(listing, "reject", ["under_review"])
+        _check_four_eyes(listing, actor, "reject")
+        before = snapshot(listing)
+        listing.state = "rejected"
+        listing.reviewed_by = actor.user_id
+        audit_transition(session, actor, "listing.reject", listing, before, reason)
+    return listing
+
+
+def withdraw(session: Session, actor: Actor, listing_id: int, reason: str) -> Listing:
+    """Withdraw a proposal before review."""
+    actor.require("listing.withdraw")
+    reason = clean_text(reason, "reason", 2000, required=True)
+    with atomic(session):
+        listing = load_listing(session, listing_id)
+        require_state(listing, "withdraw", ["draft", "notified"])
+        before = snapshot(listing)
+        listing.state = "withdrawn"
+        audit_transition(session, actor, "listing.withdraw", listing, before, reason)
+    return listing
+
+
+def publish_approved(
+    session: Session, actor: Actor, keys: KeyStore, policy: Policy, listing_id: int, today: dt.date
+) -> Listing:
+    """Publish an approved listing: entry id, period, signed entry, `listed` log event."""
+    with atomic(session):
+        listing = load_listing(session, listing_id)
+        require_state(listing, "publish", ["approved"])
+        before = snapshot(listing)
+        listing.state = "published"
+        listing.listed_on = today
+        listing.period_end = period_end(today, policy.periods)
+        listing.revision = 1
+        listing.entry_id = publication.next_entry_id(session, today.year)
+        publication.record_revision(session, keys, listing, "listed", clock.utcnow(), None)
+        audit_transition(session, actor, "listing.publish", listing, before, None)
+    return listing
+
+
+def due_for_review(session: Session, today: dt.date) -> list[int]:
+    """Notified listings whose defence period is over."""
+    return list(
+        session.scalars(
+            select(Listing.id).where(Listing.state == "notified", Listing.defence_deadline < today)
+        )
+    )
+
+
+def approved_waiting(session: Session) -> list[int]:
+    """Approved listings waiting for the next publication run, oldest first."""
+    return list(
+        session.scalars(
+            select(Listing.id)
+            .where(Listing.state == "approved")
+            .order_by(Listing.approved_on, Listing.id)
+        )
+    )

@@ -1,0 +1,1 @@
+"""What is public: the log events of listings, signed entries, and the public read model."""

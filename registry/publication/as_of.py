@@ -1,0 +1,224 @@
+"""The published list as it stood on a day, replayed from the transparency log.
+
+Only the log decides: an entry counts from its `listed` event, takes the content of its last
+`listed`/`amended` revision recorded by the end of the day (UTC), and ends with its `removed`
+event or, when the log has not recorded the expiry yet, on its `period_end`. The replay reads
+the first `tree_size` leaves only, so an answer is bound to one signed checkpoint.
+
+Purged entries keep their place in the log but have no content: they are never matched or
+confirmed, by name or by identifier, not even for a day when they were listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import EntryRevision, Listing, LogEvent, SubjectIdentifier
+from registry.screening.matching import ListedName, MatchIndex, identifier_key
+from registry.subjects.identifiers import mask_ric
+
+LISTED = "listed"
+PREVIOUSLY_LISTED = "previously_listed"
+EXPIRED = "expired"
+
+IdentifierKey = tuple[str, str, str]
+"""(scheme, foreign scheme name casefolded, compacted value): how lookups find an entry."""
+
+
+def lookup_key(scheme: str, value: str, name: str | None = None) -> IdentifierKey:
+    """The exact-lookup key of an identifier (scheme name only counts for `other`)."""
+    folded, compact = identifier_key(scheme, value)
+    return folded, (name or "").strip().casefold() if folded == "other" else "", compact
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The first instant after `day` ends, in UTC."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class EntryState:
+    """One entry as the log showed it at the end of a day."""
+
+    entry_id: str
+    revision: int
+    seq: int
+    bundle: dict[str, Any] | None
+    removed_at: dt.datetime | None = None
+    removal_reason: str | None = None
+
+    @property
+    def content(self) -> dict[str, Any] | None:
+        """The signed entry object of this revision, or None once purged."""
+        return self.bundle["entry"] if self.bundle else None
+
+    @property
+    def purged(self) -> bool:
+        """True when the content of this revision has been purged."""
+        return self.content is None
+
+    def _content_date(self, name: str) -> dt.date | None:
+        value = self.content.get(name) if self.content else None
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+
+    @property
+    def listed_on(self) -> dt.date | None:
+        """The day the entry was listed (None once purged)."""
+        return self._content_date("listed_on")
+
+    @property
+    def period_end(self) -> dt.date | None:
+        """The day the listing period ends, when it is no longer listed."""
+        return self._content_date("period_end")
+
+    def ended(self, day: dt.date) -> tuple[dt.date, str] | None:
+        """(ended on, reason) when the entry was no longer listed on `day`, else None."""
+        period_end = self.period_end
+        if self.removed_at is not None:
+            reason = self.removal_reason or "removed"
+            if reason == EXPIRED and period_end is not None:
+                return period_end, reason
+            return self.removed_at.date(), reason
+        # The publisher records an expiry at its next run; the date alone already ends it.
+        if period_end is not None and period_end <= day:
+            return period_end, EXPIRED
+        return None
+
+    def status(self, day: dt.date) -> str:
+        """`listed` or `previously_listed` on `day`."""
+        return PREVIOUSLY_LISTED if self.ended(day) else LISTED
+
+    def public_status(self, day: dt.date) -> str:
+        """The public list's wording: `published`, `expired` or `removed`."""
+        ended = self.ended(day)
+        if ended is None:
+            return "published"
+        return EXPIRED if ended[1] == EXPIRED else "removed"
+
+
+@dataclass
+class ListState:
+    """Every entry the log held at the end of `day` (first `tree_size` leaves), indexed."""
+
+    day: dt.date
+    tree_size: int
+    entries: dict[str, EntryState]
+    # Full identifiers (cn_ric unmasked) of entries with content, as published in masked form.
+    identifiers: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+
+    @cached_property
+    def by_identifier(self) -> dict[IdentifierKey, list[str]]:
+        """Entry ids by exact identifier key."""
+        found: dict[IdentifierKey, list[str]] = {}
+        for entry_id, identifiers in self.identifiers.items():
+            for scheme, name, value in identifiers:
+                found.setdefault(lookup_key(scheme, value, name), []).append(entry_id)
+        return found
+
+    @cached_property
+    def index(self) -> MatchIndex:
+        """The matching index over every entry with content, listed or since ended."""
+        return MatchIndex.build(
+            _listed_name(state, self.identifiers.get(state.entry_id, []))
+            for state in sorted(self.entries.values(), key=lambda s: s.entry_id)
+            if state.content is not None
+        )
+
+
+def _listed_name(state: EntryState, identifiers: Iterable[tuple[str, str, str]]) -> ListedName:
+    assert state.content is not None
+    subject = state.content["subject"]
+    region = subject.get("region")
+    return ListedName(
+        entry_id=state.entry_id,
+        kind=subject["kind"],
+        name=subject["name"],
+        latin=subject.get("name_latin") or None,
+        aliases=tuple(subject.get("aliases") or ()),
+        identifiers=tuple((scheme, value) for scheme, _, value in identifiers),
+        region=region if isinstance(region, str) and len(region) == 6 else None,
+    )
+
+
+def _replay(
+    session: Session, tree_size: int, until: dt.datetime, entry_ids: Iterable[str] | None
+) -> dict[str, tuple[int, int, LogEvent | None]]:
+    """entry id -> (content revision, last seq, removal event or None)."""
+    query = (
+        select(LogEvent)
+        .where(LogEvent.seq < tree_size, LogEvent.recorded_at < until)
+        .order_by(LogEvent.seq)
+    )
+    if entry_ids is not None:
+        query = query.where(LogEvent.entry_id.in_(list(entry_ids)))
+    replayed: dict[str, tuple[int, int, LogEvent | None]] = {}
+    for event in session.scalars(query.execution_options(yield_per=2000)):
+        revision, _, _ = replayed.get(event.entry_id, (event.revision, event.seq, None))
+        if event.event == "removed":
+            replayed[event.entry_id] = (revision, event.seq, event)
+        else:
+            replayed[event.entry_id] = (event.revision, event.seq, None)
+    return replayed
+
+
+def _published_identifiers(
+    session: Session, contents: dict[str, dict[str, Any]]
+) -> dict[str, list[tuple[str, str, str]]]:
+    """Each entry's stored identifiers whose public form its content actually published."""
+    rows = session.execute(
+        select(
+            Listing.entry_id,
+            SubjectIdentifier.scheme,
+            SubjectIdentifier.scheme_name,
+            SubjectIdentifier.value,
+        )
+        .join(SubjectIdentifier, SubjectIdentifier.subject_id == Listing.subject_id)
+        .where(Listing.entry_id.is_not(None))
+    )
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for entry_id, scheme, scheme_name, value in rows:
+        if entry_id not in contents:
+            continue
+        shown = mask_ric(value) if scheme == "cn_ric" else value
+        published = {
+            (item.get("scheme"), item.get("name") or "", item.get("value"))
+            for item in contents[entry_id]["subject"].get("identifiers", [])
+        }
+        if (scheme, scheme_name or "", shown) in published:
+            found.setdefault(entry_id, []).append((scheme, scheme_name or "", value))
+    return found
+
+
+def list_state(
+    session: Session, tree_size: int, day: dt.date, entry_ids: Iterable[str] | None = None
+) -> ListState:
+    """Replay the first `tree_size` log events recorded by the end of `day`."""
+    replayed = _replay(session, tree_size, end_of_day(day), entry_ids)
+    wanted = {(entry_id, revision) for entry_id, (revision, _, _) in replayed.items()}
+    bundles: dict[tuple[str, int], dict[str, Any] | None] = {}
+    query = select(EntryRevision.entry_id, EntryRevision.revision, EntryRevision.bundle)
+    if entry_ids is not None:
+        query = query.where(EntryRevision.entry_id.in_(list(replayed)))
+    for entry_id, revision, bundle in session.execute(query.execution_options(yield_per=2000)):
+        if (entry_id, revision) in wanted:
+            bundles[(entry_id, revision)] = bundle
+    entries = {}
+    for entry_id, (revision, seq, removal) in replayed.items():
+        bundle = bundles.get((entry_id, revision))
+        entries[entry_id] = EntryState(
+            entry_id=entry_id,
+            revision=revision,
+            seq=seq,
+            bundle=bundle,
+            removed_at=removal.recorded_at if removal else None,
+            removal_reason=removal.reason if removal else None,
+        )
+    contents = {e.entry_id: e.content for e in entries.values() if e.content is not None}
+    return ListState(day, tree_size, entries, _published_identifiers(session, contents))

@@ -1,0 +1,147 @@
+"""The public list for the read API: every entry ever published, filtered and paged.
+
+Built from a `ListState` of the whole log today (registry.as_of), so it shows exactly what was
+signed and logged. Filters on content (sector, authority, dates) never match a purged entry:
+its content is no longer public.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.errors import InvalidValue, NotFound
+from registry.models import EntryRevision, LogEvent
+from registry.publication.as_of import EntryState, ListState
+from registry.timestamps import format_timestamp
+
+PUBLIC_STATUSES = ("published", "removed", "expired")
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """What the caller asked for; every field optional."""
+
+    status: str | None = None
+    sector: str | None = None
+    authority: str | None = None
+    listed_from: dt.date | None = None
+    listed_to: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in PUBLIC_STATUSES:
+            raise InvalidValue("status", f"must be one of {', '.join(PUBLIC_STATUSES)}")
+        if self.listed_from and self.listed_to and self.listed_from > self.listed_to:
+            raise InvalidValue("listed_to", "must not be before listed_from")
+
+    @property
+    def on_content(self) -> bool:
+        """True when a filter looks into the entry content."""
+        return any((self.sector, self.authority, self.listed_from, self.listed_to))
+
+    def accepts(self, entry: EntryState, today: dt.date) -> bool:
+        """True when the entry passes every filter."""
+        if self.status is not None and entry.public_status(today) != self.status:
+            return False
+        if not self.on_content:
+            return True
+        content = entry.content
+        if content is None:
+            return False
+        if self.sector is not None and self.sector not in content.get("sectors", []):
+            return False
+        if self.authority is not None:
+            authority = (content.get("decision") or {}).get("authority") or ""
+            if self.authority.casefold() not in authority.casefold():
+                return False
+        listed_on = entry.listed_on
+        if self.listed_from is not None and (listed_on is None or listed_on < self.listed_from):
+            return False
+        return not (
+            self.listed_to is not None and (listed_on is None or listed_on > self.listed_to)
+        )
+
+
+def entry_view(entry: EntryState, today: dt.date) -> dict[str, Any]:
+    """One entry as the public list shows it: status, dates, names and the signed bundle."""
+    ended = entry.ended(today)
+    content = entry.content or {}
+    subject = content.get("subject") or {}
+    listed_on, period_end = entry.listed_on, entry.period_end
+    return {
+        "entry_id": entry.entry_id,
+        "status": entry.public_status(today),
+        "revision": entry.revision,
+        "seq": entry.seq,
+        "listed_on": listed_on.isoformat() if listed_on else None,
+        "period_end": period_end.isoformat() if period_end else None,
+        "ended_on": ended[0].isoformat() if ended else None,
+        "end_reason": ended[1] if ended else None,
+        "purged": entry.purged,
+        "name": subject.get("name"),
+        "name_latin": subject.get("name_latin"),
+        "sectors": list(content.get("sectors", [])),
+        "authority": (content.get("decision") or {}).get("authority"),
+        "bundle": entry.bundle,
+    }
+
+
+def page_of_entries(
+    state: ListState, entry_filter: EntryFilter, page: int, page_size: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of matching entries in entry id order, and how many match in all."""
+    if page < 1:
+        raise InvalidValue("page", "must be 1 or more")
+    if not 1 <= page_size <= 100:
+        raise InvalidValue("page_size", "must be from 1 to 100")
+    matching = [
+        entry
+        for _, entry in sorted(state.entries.items())
+        if entry_filter.accepts(entry, state.day)
+    ]
+    start = (page - 1) * page_size
+    return [entry_view(entry, state.day) for entry in matching[start : start + page_size]], len(
+        matching
+    )
+
+
+def entry_detail(session: Session, state: ListState, entry_id: str) -> dict[str, Any]:
+    """One entry with every revision and log event; NotFound when never published."""
+    entry = state.entries.get(entry_id)
+    if entry is None:
+        raise NotFound(f"no published entry {entry_id!r}")
+    revisions = session.scalars(
+        select(EntryRevision)
+        .where(EntryRevision.entry_id == entry_id)
+        .order_by(EntryRevision.revision)
+    ).all()
+    events = session.scalars(
+        select(LogEvent)
+        .where(LogEvent.entry_id == entry_id, LogEvent.seq < state.tree_size)
+        .order_by(LogEvent.seq)
+    ).all()
+    return entry_view(entry, state.day) | {
+        "revisions": [
+            {
+                "revision": revision.revision,
+                "published_at": format_timestamp(revision.published_at),
+                "content_sha256": revision.content_sha256,
+                "purged": revision.bundle is None,
+            }
+            for revision in revisions
+        ],
+        "events": [
+            {
+                "seq": event.seq,
+                "event": event.event,
+                "revision": event.revision,
+                "recorded_at": format_timestamp(event.recorded_at),
+                "reason": event.reason,
+            }
+            for event in events
+        ],
+    }

@@ -1,0 +1,1 @@
+"""Screening counterparties against the register: name matching and identifier lookup."""

@@ -1,0 +1,149 @@
+"""Blocking: find the few listed subjects worth scoring for a query, from inverted lists.
+
+Every listed name contributes keys: bigrams of its Chinese trade name and its whole core
+(`h`); in Latin letters (`l`), trigrams of its distinctive words, the words whole, the words
+with their industry words, the first letters, and one-letter deletions of the words. Subjects
+with no Chinese name repeat their Latin keys under `x`, which Chinese queries reach through
+their pinyin. Industry words and legal forms give no keys of their own: thousands share them.
+A query looks up its own keys, ignores keys so common they say nothing, and keeps the records
+sharing the most keys with it, and those one typo away.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from functools import partial
+
+from registry.screening.matching.forms import NameForm
+from registry.screening.matching.score import IndexedRecord
+
+# At most this many records per key family are scored for a query (plus near misses).
+MAX_CANDIDATES = 24
+# Records sharing fewer than this share of the best record's keys are dropped.
+MIN_HIT_SHARE = 0.5
+# A key shared by more than this share of records (but at least MIN_KEY_CAP) is too common to
+# block on; a query whose keys are all that common still uses its MIN_KEYS rarest ones.
+COMMON_KEY_SHARE = 0.0025
+MIN_KEY_CAP = 64
+MIN_KEYS = 3
+# A key shared by at most this many records counts twice.
+RARE_KEY = 16
+# Distinctive words (run together) of this length get one-letter-deletion keys.
+MIN_DELETION_WORD = 4
+MAX_DELETION_WORD = 14
+HEAD_LETTERS = 6
+
+_NONE: array[int] = array("i")
+
+
+def _grams(text: str, size: int) -> set[str]:
+    if len(text) <= size:
+        return {text} if text else set()
+    return {text[i : i + size] for i in range(len(text) - size + 1)}
+
+
+def _han_keys(form: NameForm) -> set[str]:
+    # The trade name carries the identity; industry bigrams (科技) would only add noise. The
+    # whole core ranks 华兴科技 above 华兴电子 when many enterprises share the trade name.
+    keys = {"h" + gram for gram in _grams(form.trade if form.industry else form.core, 2)}
+    keys.add("h=" + form.core)
+    return keys
+
+
+def _latin_keys(form: NameForm) -> tuple[set[str], set[str]]:
+    """(plain keys, one-typo keys) of the distinctive words in Latin letters.
+
+    Trigrams find misspellings; whole words ("=huaxing") find exact spellings among the
+    thousands of names sharing common trigrams; one-letter deletions ("-huaxng") find a word
+    with a single typo, which may leave no rare trigram in a short word (ruhao / runhao).
+    """
+    joined = "".join(form.distinct)
+    plain = _grams(joined, 3)
+    plain.update("=" + word for word in {joined, *form.distinct})
+    # Distinctive and industry words together rank "Nordwind Optics" above the other
+    # Nordwind companies, in any word order.
+    plain.add("+" + joined + "/" + "".join(sorted(form.sector)))
+    # The start of the name, where the trade name is, also when more follows it run together
+    # ("runchenxinxijishu" for 润宸信息技术).
+    if len(joined) > HEAD_LETTERS:
+        plain.add("^" + joined[:HEAD_LETTERS])
+    typo: set[str] = set()
+    if MIN_DELETION_WORD <= len(joined) <= MAX_DELETION_WORD:
+        typo.add("-" + joined)
+        typo.update("-" + joined[:i] + joined[i + 1 :] for i in range(len(joined)))
+    return plain, typo
+
+
+def _record_keys(record: IndexedRecord) -> set[str]:
+    keys: set[str] = set()
+    seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+    for _, _, form in record.forms:
+        if form.han:
+            keys |= _han_keys(form)
+        if (form.distinct, form.sector) in seen:
+            continue  # a Latin name and the pinyin of the Chinese one often agree
+        seen.add((form.distinct, form.sector))
+        plain, typo = _latin_keys(form)
+        keys.update("l" + key for key in plain | typo)
+        if not record.has_han:
+            keys.update("x" + key for key in plain | typo)
+    return keys
+
+
+def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
+    """Per family of keys, (plain keys, one-typo keys) to look up for a query name.
+
+    A Chinese query looks up Chinese records by its characters and records with only Latin
+    names by its pinyin; the two are ranked apart so that neither crowds out the other.
+    """
+    plain, typo = _latin_keys(form)
+    prefix = "x" if form.han else "l"
+    latin = ({prefix + key for key in plain}, {prefix + key for key in typo})
+    return [(_han_keys(form), set()), latin] if form.han else [latin]
+
+
+class Blocker:
+    """Inverted lists from keys to record positions."""
+
+    def __init__(self, postings: dict[str, array[int]], size: int) -> None:
+        self._postings = postings
+        self._key_cap = max(MIN_KEY_CAP, int(size * COMMON_KEY_SHARE))
+
+    @classmethod
+    def build(cls, records: Sequence[IndexedRecord]) -> Blocker:
+        """File every record's keys under its position in `records`."""
+        postings: defaultdict[str, array[int]] = defaultdict(partial(array, "i"))
+        for position, record in enumerate(records):
+            for key in _record_keys(record):
+                postings[key].append(position)
+        return cls(dict(postings), len(records))
+
+    def candidates(self, form: NameForm) -> list[int]:
+        """Positions of the records sharing the most informative keys with the query name."""
+        positions: list[int] = []
+        for plain, typo in _query_keys(form):
+            positions += self._best_sharing(plain, typo)
+        return positions
+
+    def _best_sharing(self, plain: set[str], typo: set[str]) -> list[int]:
+        found = sorted((self._postings[key] for key in plain if key in self._postings), key=len)
+        informative = [plist for plist in found if len(plist) <= self._key_cap]
+        if len(informative) < MIN_KEYS:
+            informative = found[:MIN_KEYS]
+        hits: Counter[int] = Counter()
+        for plist in informative:
+            hits.update(plist)
+            if len(plist) <= RARE_KEY:
+                hits.update(plist)  # a rare key says more: count it twice
+        ranked = hits.most_common(MAX_CANDIDATES)
+        # Records sharing far fewer keys than the best one are not worth scoring...
+        floor = ranked[0][1] * MIN_HIT_SHARE if ranked else 0
+        best = [position for position, count in ranked if count >= floor]
+        # ...unless a distinctive word of theirs is one typo away: the deletion keys point
+        # at few records, each of which is a serious candidate.
+        near_lists = (self._postings.get(key, _NONE) for key in typo)
+        near = set().union(*(plist for plist in near_lists if len(plist) <= RARE_KEY))
+        near_only = sorted(near.difference(best), key=hits.__getitem__, reverse=True)
+        return best + near_only[:MAX_CANDIDATES]

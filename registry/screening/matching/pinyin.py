@@ -1,0 +1,71 @@
+"""Toneless pinyin of Chinese names, with pypinyin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from pypinyin import lazy_pinyin
+from pypinyin.phrases_dict import phrases_dict
+
+from registry.screening.matching.text import HAN_RUN_RE, clean_text, contains_han, tokenize
+
+
+@dataclass(frozen=True)
+class Pinyin:
+    """Toneless pinyin of a text: one syllable per Chinese character, other words kept."""
+
+    syllables: tuple[str, ...]
+
+    @property
+    def joined(self) -> str:
+        """Syllables run together: "huaxingkeji"."""
+        return "".join(self.syllables)
+
+    @property
+    def spaced(self) -> str:
+        """Syllables separated by spaces: "hua xing ke ji"."""
+        return " ".join(self.syllables)
+
+
+def to_pinyin(text: str) -> Pinyin:
+    """Romanise a name as toneless pinyin (ü written u); non-Chinese words are kept, lowercased."""
+    return pinyin_of_clean(clean_text(text))
+
+
+@lru_cache(maxsize=65536)
+def pinyin_of_clean(text: str) -> Pinyin:
+    """to_pinyin for text that has already been through clean_text."""
+    syllables: list[str] = []
+    for run in HAN_RUN_RE.split(text):
+        if contains_han(run):
+            syllables.extend(_han_run_pinyin(run))
+        else:
+            syllables.extend(tokenize(run))
+    return Pinyin(tuple(syllables))
+
+
+def _han_run_pinyin(run: str) -> list[str]:
+    # pypinyin reads a character by itself unless it is part of a listed phrase (长城 chang
+    # cheng, 重庆 chong qing). Runs without such a phrase, most trade names, are read
+    # character by character from a cache: the same result, many times faster.
+    if any(
+        run[start : start + size] in phrases_dict
+        for start in range(len(run) - 1)
+        if run[start : start + 2] in _PHRASE_STARTS
+        for size in range(2, min(_LONGEST_PHRASE, len(run) - start) + 1)
+    ):
+        readings = lazy_pinyin(run, errors="ignore")
+    else:
+        readings = [_char_pinyin(char) for char in run]
+    return [reading.replace("v", "u") for reading in readings if reading.isalpha()]
+
+
+@cache
+def _char_pinyin(char: str) -> str:
+    readings = lazy_pinyin(char, errors="ignore")
+    return readings[0] if readings else ""
+
+
+_LONGEST_PHRASE = max(map(len, phrases_dict))
+_PHRASE_STARTS = frozenset(phrase[:2] for phrase in phrases_dict)

@@ -1,0 +1,292 @@
+"""Identifier lookups and batch name screening against the list as of a day.
+
+Both answer from a `ListState` (registry.as_of) replayed up to one signed checkpoint; the
+state and its matching index are cached, so a batch of 1,000 queries costs one replay at most.
+Answers carry only published data: a full resident ID number confirms a match but is never
+given back, neither in a result nor in a receipt.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.errors import InvalidValue
+from registry.models import EntryRevision
+from registry.publication.as_of import (
+    LISTED,
+    PREVIOUSLY_LISTED,
+    EntryState,
+    ListState,
+    list_state,
+    lookup_key,
+)
+from registry.screening.matching import (
+    DEFAULT_LIMIT,
+    DEFAULT_THRESHOLD,
+    ScreeningMatch,
+    ScreeningQuery,
+)
+from registry.subjects.identifiers import mask_ric, validate_identifier
+
+MAX_QUERIES = 1000
+MAX_LIMIT = 100
+MAX_REF = 100
+NOT_LISTED = "not_listed"
+QUERY_FIELDS = frozenset({"name", "identifiers", "kind", "region", "ref"})
+
+
+@dataclass(frozen=True)
+class CheckpointRef:
+    """The signed checkpoint an answer was computed from."""
+
+    origin: str
+    tree_size: int
+    root: bytes
+
+    def as_dict(self) -> dict[str, Any]:
+        """The receipt's `checkpoint` object (root in standard base64)."""
+        return {
+            "origin": self.origin,
+            "tree_size": self.tree_size,
+            "root": base64.b64encode(self.root).decode("ascii"),
+        }
+
+
+def resolve_day(as_of: dt.date | None, today: dt.date) -> dt.date:
+    """The day to answer for: `as_of` when given (never in the future), else today."""
+    if as_of is None:
+        return today
+    if as_of > today:
+        raise InvalidValue("as_of", f"{as_of} is in the future; the latest day is {today}")
+    return as_of
+
+
+def purge_marker(session: Session) -> tuple[int, Any]:
+    """Changes whenever content is purged (purges do not grow the log)."""
+    count, latest = session.execute(
+        select(func.count(EntryRevision.purged_at), func.max(EntryRevision.purged_at))
+    ).one()
+    return int(count), latest
+
+
+class ListStateCache:
+    """The last few list states, keyed by checkpoint, day and purges."""
+
+    def __init__(self, capacity: int = 8) -> None:
+        self.capacity = capacity
+        self._states: OrderedDict[tuple[Any, ...], ListState] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, tree_size: int, day: dt.date) -> ListState:
+        """The list state for the first `tree_size` leaves and `day`, replayed once, reused."""
+        # The log only grows, so within one database its size names its content.
+        key = (tree_size, day, purge_marker(session))
+        with self._lock:
+            state = self._states.get(key)
+            if state is not None:
+                self._states.move_to_end(key)
+                return state
+        state = list_state(session, tree_size, day)
+        with self._lock:
+            self._states[key] = state
+            while len(self._states) > self.capacity:
+                self._states.popitem(last=False)
+        return state
+
+
+def _public_identifier(scheme: str, value: str, name: str | None = None) -> dict[str, str]:
+    shown = {"scheme": scheme, "value": mask_ric(value) if scheme == "cn_ric" else value}
+    if name:
+        shown["name"] = name
+    return shown
+
+
+def entry_summary(state: EntryState, day: dt.date) -> dict[str, Any]:
+    """An entry's status on `day`, with its dates and end reason (published data only)."""
+    ended = state.ended(day)
+    listed_on, period_end = state.listed_on, state.period_end
+    return {
+        "entry_id": state.entry_id,
+        "status": PREVIOUSLY_LISTED if ended else LISTED,
+        "revision": state.revision,
+        "listed_on": listed_on.isoformat() if listed_on else None,
+        "period_end": period_end.isoformat() if period_end else None,
+        "ended_on": ended[0].isoformat() if ended else None,
+        "end_reason": ended[1] if ended else None,
+    }
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    """An exact identifier lookup: listed, not listed or previously listed, and by which entries."""
+
+    query: dict[str, str]
+    answer: str
+    entries: list[dict[str, Any]]
+
+
+def lookup(state: ListState, scheme: str, value: str, name: str | None = None) -> LookupAnswer:
+    """Look an identifier up exactly; the answer never confuses an ended listing with a live one."""
+    try:
+        identifier = validate_identifier(scheme, value, name, field="identifier")
+    except InvalidValue as error:
+        raise InvalidValue(error.field.removeprefix("identifier."), error.reason) from None
+    key = lookup_key(identifier.scheme, identifier.value, identifier.name)
+    found = [state.entries[entry_id] for entry_id in state.by_identifier.get(key, [])]
+    entries = [entry_summary(entry, state.day) for entry in sorted(found, key=lambda e: e.entry_id)]
+    statuses = {entry["status"] for entry in entries}
+    answer = LISTED if LISTED in statuses else PREVIOUSLY_LISTED if statuses else NOT_LISTED
+    shown = _public_identifier(identifier.scheme, identifier.value, identifier.name)
+    return LookupAnswer(shown, answer, entries)
+
+
+@dataclass(frozen=True)
+class ScreenRequest:
+    """A validated batch: queries (as the matcher takes them), client refs and options."""
+
+    queries: tuple[ScreeningQuery, ...]
+    refs: tuple[str | None, ...]
+    threshold: float = DEFAULT_THRESHOLD
+    limit: int = DEFAULT_LIMIT
+    exclude_entry_ids: tuple[str, ...] = ()
+
+    def public_queries(self) -> list[dict[str, Any]]:
+        """The queries as a receipt may carry them: resident ID numbers masked."""
+        shown = []
+        for query, ref in zip(self.queries, self.refs, strict=True):
+            item: dict[str, Any] = {"name": query.name}
+            if query.identifiers:
+                item["identifiers"] = [_public_identifier(s, v) for s, v in query.identifiers]
+            for field_name, field_value in (
+                ("kind", query.kind),
+                ("region", query.region),
+                ("ref", ref),
+            ):
+                if field_value is not None:
+                    item[field_name] = field_value
+            shown.append(item)
+        return shown
+
+    def parameters(self) -> dict[str, Any]:
+        """The options a receipt records (the threshold as a decimal string: no floats)."""
+        return {
+            "threshold": f"{self.threshold:.4f}",
+            "limit": self.limit,
+            "exclude_entry_ids": sorted(self.exclude_entry_ids),
+        }
+
+
+def _query(raw: Mapping[str, Any], position: int) -> tuple[ScreeningQuery, str | None]:
+    where = f"queries[{position}]"
+    if not isinstance(raw, Mapping):
+        raise InvalidValue(where, "must be an object with a name and optional identifiers")
+    unknown = sorted(set(raw) - QUERY_FIELDS)
+    if unknown:
+        raise InvalidValue(f"{where}.{unknown[0]}", "unknown field")
+    ref = raw.get("ref")
+    if ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF):
+        raise InvalidValue(f"{where}.ref", f"must be a string of at most {MAX_REF} characters")
+    identifiers = []
+    for number, item in enumerate(raw.get("identifiers") or []):
+        if not isinstance(item, Mapping):
+            raise InvalidValue(f"{where}.identifiers[{number}]", "must be {scheme, value}")
+        identifiers.append((item.get("scheme"), item.get("value")))
+    try:
+        query = ScreeningQuery(
+            name=raw.get("name") or "",
+            identifiers=tuple(identifiers),  # type: ignore[arg-type]
+            kind=raw.get("kind"),
+            region=raw.get("region"),
+        )
+    except InvalidValue as error:
+        raise InvalidValue(f"{where}.{error.field}", error.reason) from None
+    return query, ref
+
+
+def screen_request(
+    queries: Sequence[Mapping[str, Any]],
+    threshold: float = DEFAULT_THRESHOLD,
+    limit: int = DEFAULT_LIMIT,
+    exclude_entry_ids: Iterable[str] = (),
+) -> ScreenRequest:
+    """Validate a batch; every problem names the query and field at fault."""
+    if not isinstance(queries, Sequence) or isinstance(queries, str) or not queries:
+        raise InvalidValue("queries", "give between 1 and 1000 queries")
+    if len(queries) > MAX_QUERIES:
+        raise InvalidValue("queries", f"{len(queries)} queries; at most {MAX_QUERIES} per call")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise InvalidValue("threshold", "must be a number between 0 and 1")
+    if not 0.0 <= threshold <= 1.0:
+        raise InvalidValue("threshold", f"must be between 0 and 1, got {threshold}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidValue("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    excluded = tuple(sorted(set(exclude_entry_ids)))
+    if not all(isinstance(entry_id, str) for entry_id in excluded):
+        raise InvalidValue("exclude_entry_ids", "must be a list of entry ids")
+    parsed = [_query(raw, position) for position, raw in enumerate(queries)]
+    return ScreenRequest(
+        tuple(query for query, _ in parsed),
+        tuple(ref for _, ref in parsed),
+        float(threshold),
+        limit,
+        excluded,
+    )
+
+
+def _published_name(entry: EntryState) -> str:
+    return str(entry.content["subject"]["name"]) if entry.content else ""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The matches for one query of a batch, best first."""
+
+    position: int
+    ref: str | None
+    matches: list[tuple[ScreeningMatch, EntryState]]
+
+    def as_dict(self, day: dt.date) -> dict[str, Any]:
+        """The result with each match's score, features and status (for the API response)."""
+        return {
+            "query": self.position,
+            "ref": self.ref,
+            "matches": [
+                match.as_dict() | entry_summary(entry, day) | {"name": _published_name(entry)}
+                for match, entry in self.matches
+            ],
+        }
+
+    def receipt_dict(self, day: dt.date) -> dict[str, Any]:
+        """The result as a receipt signs it: entry, score as a decimal string, status."""
+        signed: dict[str, Any] = {"query": self.position}
+        if self.ref is not None:
+            signed["ref"] = self.ref
+        signed["matches"] = [
+            {
+                "entry_id": match.entry_id,
+                "score": f"{match.score:.4f}",
+                "status": entry.status(day),
+            }
+            for match, entry in self.matches
+        ]
+        return signed
+
+
+def screen(state: ListState, request: ScreenRequest) -> list[QueryResult]:
+    """Screen every query of the batch against the list state."""
+    found = state.index.screen_many(
+        request.queries, request.threshold, request.limit, request.exclude_entry_ids
+    )
+    return [
+        QueryResult(position, ref, [(match, state.entries[match.entry_id]) for match in matches])
+        for position, (ref, matches) in enumerate(zip(request.refs, found, strict=True))
+    ]

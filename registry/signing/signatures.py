@@ -1,0 +1,156 @@
+"""Domain-separated Ed25519 signatures over canonical JSON.
+
+Every signature covers `type || 0x00 || JCS(object)`, so a signature made for one kind of
+document (an entry, the feed index, a receipt) can never be replayed as another.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from registry.errors import DomainError, InvalidValue
+from registry.signing.canonical import canonical_bytes
+from registry.signing.keys import ALGORITHM, SigningKey, VerificationKey
+
+ENTRY_TYPE = "ipl.entry/v1"
+FEED_INDEX_TYPE = "ipl.feed-index/v1"
+RECEIPT_TYPE = "ipl.receipt/v1"
+
+# Which key use may sign which document type.
+USE_FOR_TYPE = {ENTRY_TYPE: "entry", FEED_INDEX_TYPE: "index", RECEIPT_TYPE: "receipt"}
+
+PublicKeys = Iterable[Mapping[str, Any] | VerificationKey]
+"""Keys to verify with: keys.json records or VerificationKey values."""
+
+
+class SignatureInvalid(DomainError):
+    """A signed document does not verify; `reason` says why."""
+
+    code = "signature_invalid"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"signature rejected: {reason}")
+        self.reason = reason
+
+
+def signing_message(type_: str, obj: Any) -> bytes:
+    """Return the signed bytes: `type || 0x00 || JCS(obj)`."""
+    return type_.encode("utf-8") + b"\x00" + canonical_bytes(obj)
+
+
+def new_nonce() -> str:
+    """Return 16 random bytes in base64, to make a content hash unguessable."""
+    return base64.b64encode(secrets.token_bytes(16)).decode("ascii")
+
+
+def _use_for(type_: str) -> str:
+    use = USE_FOR_TYPE.get(type_)
+    if use is None:
+        raise InvalidValue("type", f"must be one of {', '.join(USE_FOR_TYPE)}, got {type_!r}")
+    return use
+
+
+def _check_signable(type_: str, obj: Any, key: SigningKey, field: str) -> bytes:
+    use = _use_for(type_)
+    if not isinstance(obj, Mapping) or obj.get("type") != type_:
+        raise InvalidValue(f"{field}.type", f"must be {type_!r}")
+    if key.use != use:
+        raise InvalidValue("key", f"key {key.kid} is for {key.use!r}; {type_} needs a {use!r} key")
+    return signing_message(type_, obj)
+
+
+def _encode(signature: bytes) -> str:
+    return base64.b64encode(signature).decode("ascii")
+
+
+def sign_entry(entry: Mapping[str, Any], key: SigningKey) -> dict[str, Any]:
+    """Return `{"entry", "signature": {"alg", "kid", "sig"}}` for a published entry."""
+    body = dict(entry)
+    message = _check_signable(ENTRY_TYPE, body, key, "entry")
+    signature = {"alg": ALGORITHM, "kid": key.kid, "sig": _encode(key.sign(message))}
+    return {"entry": body, "signature": signature}
+
+
+def sign_envelope(type_: str, signed: Mapping[str, Any], key: SigningKey) -> dict[str, Any]:
+    """Return `{"signed", "signatures": [{"kid", "sig"}]}` for a feed index or a receipt."""
+    if type_ == ENTRY_TYPE:
+        raise InvalidValue("type", "entries are signed with sign_entry, not in an envelope")
+    body = dict(signed)
+    message = _check_signable(type_, body, key, "signed")
+    signature = {"kid": key.kid, "sig": _encode(key.sign(message))}
+    return {"signed": body, "signatures": [signature]}
+
+
+def _keys_by_kid(public_keys: PublicKeys) -> dict[str, VerificationKey]:
+    keys = {}
+    for item in public_keys:
+        key = item if isinstance(item, VerificationKey) else VerificationKey.from_record(item)
+        keys[key.kid] = key
+    return keys
+
+
+def _decode_signature(value: Any, where: str) -> bytes:
+    if not isinstance(value, str):
+        raise SignatureInvalid(f"{where}.sig must be a base64 string")
+    try:
+        signature = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureInvalid(f"{where}.sig is not valid base64") from None
+    if len(signature) != 64:
+        raise SignatureInvalid(f"{where}.sig is {len(signature)} bytes; Ed25519 signatures are 64")
+    return signature
+
+
+def _check_key(
+    kid: Any, keys: Mapping[str, VerificationKey], use: str, where: str
+) -> VerificationKey:
+    key = keys.get(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise SignatureInvalid(f"{where}.kid {kid!r} is not a known public key")
+    if key.use != use:
+        raise SignatureInvalid(f"{where}.kid {kid} is a key for {key.use!r}, not for {use!r}")
+    return key
+
+
+def verify_entry(bundle: Mapping[str, Any], public_keys: PublicKeys) -> None:
+    """Check a signed entry bundle against the published keys; raise SignatureInvalid."""
+    entry, signature = bundle.get("entry"), bundle.get("signature")
+    if not isinstance(entry, dict) or not isinstance(signature, Mapping):
+        raise SignatureInvalid("expected an object with 'entry' and 'signature'")
+    if entry.get("type") != ENTRY_TYPE:
+        raise SignatureInvalid(f"entry.type must be {ENTRY_TYPE!r}")
+    if signature.get("alg") != ALGORITHM:
+        raise SignatureInvalid(f"signature.alg must be {ALGORITHM!r}, got {signature.get('alg')!r}")
+    key = _check_key(signature.get("kid"), _keys_by_kid(public_keys), "entry", "signature")
+    raw = _decode_signature(signature.get("sig"), "signature")
+    if not key.verifies(raw, signing_message(ENTRY_TYPE, entry)):
+        raise SignatureInvalid(f"the entry does not match its signature by key {key.kid}")
+
+
+def verify_envelope(type_: str, envelope: Mapping[str, Any], public_keys: PublicKeys) -> None:
+    """Check a signed envelope: every known key's signature must verify, and at least one."""
+    use = _use_for(type_)
+    signed, signatures = envelope.get("signed"), envelope.get("signatures")
+    if not isinstance(signed, dict) or not isinstance(signatures, list):
+        raise SignatureInvalid("expected an object with 'signed' and a 'signatures' list")
+    if signed.get("type") != type_:
+        raise SignatureInvalid(f"signed.type must be {type_!r}, got {signed.get('type')!r}")
+    keys = _keys_by_kid(public_keys)
+    message = signing_message(type_, signed)
+    verified = 0
+    for position, item in enumerate(signatures):
+        where = f"signatures[{position}]"
+        if not isinstance(item, Mapping):
+            raise SignatureInvalid(f"{where} must be an object with 'kid' and 'sig'")
+        if item.get("kid") not in keys:
+            continue  # a key the verifier does not know (another signer, a future key)
+        key = _check_key(item.get("kid"), keys, use, where)
+        if not key.verifies(_decode_signature(item.get("sig"), where), message):
+            raise SignatureInvalid(f"{where} by key {key.kid} does not match the signed content")
+        verified += 1
+    if not verified:
+        raise SignatureInvalid(f"no signature by a known {use!r} key")

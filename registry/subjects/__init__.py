@@ -1,0 +1,1 @@
+"""Subjects of listings: enterprises, persons and organisations, their names and identifiers."""

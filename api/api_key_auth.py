@@ -15,7 +15,6 @@ from flask import Response, g, request
 from flask_limiter.util import get_remote_address
 
 from api.errors import error_response
-from api.extensions import db, limiter
 from registry.clients.api_keys import (
     DEFAULT_RATE_LIMIT,
     SCOPES,
@@ -23,6 +22,7 @@ from registry.clients.api_keys import (
     KeyRejected,
     authenticate,
 )
+from runtime.extensions import db, limiter
 
 F = TypeVar("F", bound=Callable[..., Any])
 

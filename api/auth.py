@@ -19,13 +19,13 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect
 
 from api.errors import error_response
-from api.extensions import db
 from registry.accounts.users import hash_password, password_matches
 from registry.actors import Actor
 from registry.audit import trail as audit
 from registry.errors import Forbidden, InvalidValue
 from registry.models import User, utcnow
 from registry.transaction import atomic
+from runtime.extensions import db
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)

@@ -18,9 +18,9 @@ from marshmallow import Schema, fields, validate
 
 from api.api_key_auth import public_rate_limit
 from api.auth import csrf_exempt_blueprint
-from api.extensions import db
 from api.rest import register_blueprint
 from registry.publication.changes import DEFAULT_PAGE, MAX_PAGE, ChangePage, change_page
+from runtime.extensions import db
 
 NDJSON = "application/x-ndjson"
 

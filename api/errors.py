@@ -8,7 +8,6 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from api.extensions import db
 from registry.errors import (
     Conflict,
     DomainError,
@@ -17,6 +16,7 @@ from registry.errors import (
     NotFound,
     SigningUnavailable,
 )
+from runtime.extensions import db
 
 log = logging.getLogger(__name__)
 

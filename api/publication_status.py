@@ -16,11 +16,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from api.auth import current_actor, login_required, require_role
-from api.extensions import db
 from api.rest import register_blueprint
-from publisher.jobs import feed_freshness
-from publisher.run import publication_lag
 from registry.models import utcnow
+from registry.publication.status import publication_lag
+from runtime.extensions import db
+from runtime.health import run_check
 
 READERS = frozenset({"reviewer", "auditor", "admin"})
 
@@ -58,7 +58,7 @@ def publication_status(app: Flask) -> dict[str, Any]:
     status = publication_lag(db.session())
     oldest = status["oldest_approved_on"]
     status["oldest_waiting_days"] = (utcnow().date() - oldest).days if oldest is not None else None
-    status["feed_fresh"], status["feed_detail"] = feed_freshness(app)
+    status["feed_fresh"], status["feed_detail"] = run_check(app, "feed")
     run = app.extensions.get("publisher_status")
     status["last_run"] = dict(run) if run else None
     return status

@@ -16,7 +16,6 @@ from marshmallow import Schema, fields, validate
 
 from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
-from api.extensions import db
 from api.rest import register_blueprint
 from registry.clients import watchlists
 from registry.clients.watch_items import (
@@ -28,6 +27,7 @@ from registry.clients.watch_items import (
 )
 from registry.errors import InvalidValue
 from registry.models import Watchlist, WatchlistItem, WebhookDelivery
+from runtime.extensions import db
 
 blp = Blueprint(
     "watchlists",

@@ -38,7 +38,6 @@ class CountingStore(MemoryTileStore):
         return data
 
 
-
 def rate(count: int, work: Callable[[], object]) -> tuple[float, float]:
     """Run `work` once and return (seconds, count per second)."""
     start = time.perf_counter()
@@ -51,8 +50,15 @@ def event_leaves(count: int) -> list[bytes]:
     """Build `count` event leaves (validated ipl.event/v1 objects in JCS)."""
     reasons = [("listed", None), ("amended", "correction"), ("removed", "expired")]
     return [
-        event_leaf(seq, reasons[seq % 3][0], f"IPL-2026-{seq // 3:06d}", 1 + seq % 3, CONTENT,
-                   RECORDED_AT, reasons[seq % 3][1])
+        event_leaf(
+            seq,
+            reasons[seq % 3][0],
+            f"IPL-2026-{seq // 3:06d}",
+            1 + seq % 3,
+            CONTENT,
+            RECORDED_AT,
+            reasons[seq % 3][1],
+        )
         for seq in range(count)
     ]
 
@@ -90,12 +96,16 @@ def time_proofs(store: CountingStore, size: int, samples: int) -> dict[str, floa
     root = warm_log.root()
     results: dict[str, float] = {}
     for kind in ("inclusion", "consistency"):
-        picks = [rng.randrange(1, size + 1) if kind == "consistency" else rng.randrange(size)
-                 for _ in range(samples)]
+        picks = [
+            rng.randrange(1, size + 1) if kind == "consistency" else rng.randrange(size)
+            for _ in range(samples)
+        ]
 
         def prove(log: TiledLog, pick: int, kind: str = kind) -> list[bytes]:
-            return log.consistency_proof(pick, size) if kind == "consistency" else (
-                log.inclusion_proof(pick)
+            return (
+                log.consistency_proof(pick, size)
+                if kind == "consistency"
+                else (log.inclusion_proof(pick))
             )
 
         store.hashes_read = 0
@@ -122,7 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     args = parser.parse_args(argv)
     events, signatures, sizes, samples = (
-        (5_000, 2_000, (1_000, 5_000, 20_000), 200) if args.quick
+        (5_000, 2_000, (1_000, 5_000, 20_000), 200)
+        if args.quick
         else (100_000, 20_000, (1_000, 100_000, 1_000_000), 2_000)
     )
 
@@ -131,14 +142,20 @@ def main(argv: list[str] | None = None) -> None:
     built_s, built = rate(events, lambda: leaves.extend(event_leaves(events)))
     print(f"  build event leaves (JCS)          {events:>9,} in {built_s:6.2f}s  {built:>10,.0f}/s")
     appended_s, _ = rate(events, lambda: append_leaves(leaves))
-    print(f"  append them to the tiled log      {events:>9,} in {appended_s:6.2f}s"
-          f"  {events / appended_s:>10,.0f}/s")
+    print(
+        f"  append them to the tiled log      {events:>9,} in {appended_s:6.2f}s"
+        f"  {events / appended_s:>10,.0f}/s"
+    )
     appended = events / (built_s + appended_s)
-    print(f"  events appended, end to end       {events:>9,} in {built_s + appended_s:6.2f}s"
-          f"  {appended:>10,.0f}/s")
+    print(
+        f"  events appended, end to end       {events:>9,} in {built_s + appended_s:6.2f}s"
+        f"  {appended:>10,.0f}/s"
+    )
     seconds, signed = rate(signatures, lambda: sign_messages(signatures))
-    print(f"  raw Ed25519 signatures            {signatures:>9,} in {seconds:6.2f}s"
-          f"  {signed:>10,.0f}/s")
+    print(
+        f"  raw Ed25519 signatures            {signatures:>9,} in {seconds:6.2f}s"
+        f"  {signed:>10,.0f}/s"
+    )
     print(f"  events appended per signature     {appended / signed:>37.2f}x")
     print(f"  peak memory after appends         {peak_rss_mb():>34.0f} MB")
 

@@ -45,12 +45,11 @@ STEP_ORDER = (
 )
 
 
-
 def _app(workdir: Path) -> Any:
     warnings.simplefilter("ignore")  # a benchmark reports numbers, not library warnings
     os.environ.setdefault("REGISTRY_ENV", "testing")
     os.environ["REGISTRY_SCHEDULER"] = "false"
-    from api.app import create_app
+    from server.app import create_app
 
     return create_app(
         {
@@ -149,13 +148,13 @@ def generate(workdir: Path, entries: int) -> float:
     """Fill a fresh database with `entries` published entries plus approvals; seconds taken."""
     from sqlalchemy import insert
 
-    from api.extensions import db
-    from api.signing_setup import key_store
+    from registry.canonical import sha256_hex
     from registry.ledger.events import event_leaf
     from registry.models import Base, EntryRevision, Listing, LogEvent, Subject
     from registry.publication.events import open_log
-    from registry.signing.canonical import sha256_hex
     from registry.signing.signatures import sign_entry
+    from runtime.extensions import db
+    from runtime.signing_keys import key_store
 
     started = time.perf_counter()
     app = _app(workdir)
@@ -212,8 +211,8 @@ def _approve_new(entries: int) -> None:
     """Add listings approved and waiting: the next run publishes them (signs, logs them)."""
     from sqlalchemy import insert
 
-    from api.extensions import db
     from registry.models import Listing, Subject
+    from runtime.extensions import db
 
     now = RECORDED_AT
     numbers = range(entries + 1, entries + NEW_LISTINGS + 1)
@@ -225,11 +224,11 @@ def _approve_new(entries: int) -> None:
 
 def measure(workdir: Path, entries: int) -> dict[str, Any]:
     """In this process: time a full publication, then an incremental one; peak memory."""
-    from api.extensions import db
-    from api.signing_setup import key_store
     from publisher.jobs import publish_interval
     from publisher.run import publish_once
     from registry.listings.policy import Policy
+    from runtime.extensions import db
+    from runtime.signing_keys import key_store
 
     app = _app(workdir)
     result: dict[str, Any] = {"entries": entries}
@@ -261,7 +260,7 @@ def raw_signing(count: int) -> float:
     """Seconds for `count` raw Ed25519 signatures over entry-sized messages."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from registry.signing.canonical import canonical_bytes
+    from registry.canonical import canonical_bytes
 
     key = Ed25519PrivateKey.generate()
     message = b"ipl.entry/v1\x00" + canonical_bytes(

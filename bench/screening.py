@@ -83,7 +83,6 @@ def side_by_side(
     return count / index_seconds, count / brute_seconds, hits / max(positives, 1)
 
 
-
 def report_quality(listed: int, query_count: int) -> None:
     """Build the benchmark set, screen it at the default threshold, print the rates."""
     benchmark = generate_benchmark(listed, query_count)

@@ -40,7 +40,7 @@ class Served:
 
 def served_app() -> Any:
     """The WSGI app gunicorn serves in benchmarks: the real app with rate limits off."""
-    from api.app import create_app
+    from server.app import create_app
 
     return create_app({"RATELIMIT_ENABLED": False})
 

@@ -58,11 +58,11 @@ def verify_directory(feed_dir: str) -> dict[str, Any]:
 
 def measure(size: int) -> dict[str, Any]:
     """Build and publish a feed of `size` entries, then verify it in a fresh process."""
-    from api.extensions import db
-    from api.signing_setup import key_store
     from publisher.jobs import publish_interval
     from publisher.run import publish_once
     from registry.listings.policy import Policy
+    from runtime.extensions import db
+    from runtime.signing_keys import key_store
 
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)

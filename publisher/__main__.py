@@ -8,15 +8,15 @@ import os
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from api.app import create_app
 from publisher.jobs import schedule
+from runtime.app import create_base_app
 
 
 def main() -> None:
     """Run the publication schedule until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     os.environ["REGISTRY_SCHEDULER"] = "false"  # this process is the scheduler
-    app = create_app()
+    app = create_base_app("publisher")
     scheduler = BlockingScheduler(timezone=dt.UTC)
     schedule(app, scheduler)
     try:

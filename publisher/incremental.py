@@ -27,7 +27,7 @@ from publisher import versions
 from publisher.writers.atomic import file_sha256
 from publisher.writers.ftm import entry_entities
 from publisher.writers.snapshot import CSV_COLUMNS, UTF8_BOM, csv_row
-from registry.signing.canonical import canonical_bytes
+from registry.canonical import canonical_bytes
 
 REUSABLE = ("snapshot", "snapshot_csv", "ftm")
 _ENTRY_ID = b'"entry_id":"'

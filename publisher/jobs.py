@@ -16,15 +16,15 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
-from api.extensions import db
-from api.health import register_check
-from api.signing_setup import key_store
 from publisher import webhooks
 from publisher.leader import leadership
 from publisher.run import RunReport, publish_once
 from publisher.versions import FeedRetention
 from registry.listings.policy import Policy
 from registry.models import utcnow
+from runtime.extensions import db
+from runtime.health import register_check
+from runtime.signing_keys import key_store
 
 log = logging.getLogger("publisher")
 MAX_BACKOFF = dt.timedelta(minutes=30)

@@ -15,38 +15,32 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.feed_files import timed, write_feed
 from publisher.redaction import redact_feed_files
-from publisher.versions import RESERVED, FeedRetention
+from publisher.versions import FeedRetention
 from publisher.writers import write_immutable
 from registry.actors import SYSTEM
 from registry.audit import trail as audit
-from registry.errors import Conflict
-from registry.ledger.checkpoint import sign_checkpoint
 from registry.listings import published as published_listings
 from registry.listings import workflow
 from registry.listings.policy import Policy
 from registry.models import (
     EntryRevision,
-    FeedVersion,
     Listing,
     LogTile,
-    SignedCheckpoint,
     utcnow,
 )
-from registry.publication.events import open_log
+from registry.publication.checkpoints import sign_new_checkpoint
 from registry.signing.keystore import KeyStore
-from registry.timestamps import format_timestamp
 from registry.transaction import atomic
 
 Progress = Callable[[str], None]
 
-__all__ = ["RunReport", "publication_lag", "publish_once", "write_feed"]
+__all__ = ["RunReport", "publish_once", "write_feed"]
 
 
 @dataclass
@@ -137,32 +131,6 @@ def purge_expired_content(
     return purged
 
 
-def sign_new_checkpoint(session: Session, keys: KeyStore, origin: str) -> SignedCheckpoint:
-    """Sign the log at its current size, refusing if it contradicts the last signed one."""
-    with atomic(session):
-        log = open_log(session)
-        last = session.scalar(select(SignedCheckpoint).order_by(SignedCheckpoint.tree_size.desc()))
-        if last is not None:
-            if log.size < last.tree_size:
-                raise Conflict(
-                    f"the log shrank from {last.tree_size} to {log.size}: refusing to sign"
-                )
-            if log.root(last.tree_size) != last.root:
-                raise Conflict(
-                    f"the log at size {last.tree_size} no longer matches its signed root"
-                )
-            if log.size == last.tree_size:
-                return last
-        note = sign_checkpoint(
-            origin, log.size, log.root(), keys.current("checkpoint"), keys.note_name
-        )
-        checkpoint = SignedCheckpoint(
-            tree_size=log.size, root=log.root(), note=note, signed_at=utcnow()
-        )
-        session.add(checkpoint)
-    return checkpoint
-
-
 def write_tiles(session: Session, feed_dir: Path) -> int:
     """Copy log tiles to `log/tile/...`; tiles already on disk are left alone (immutable)."""
     written = 0
@@ -226,24 +194,3 @@ def publish_once(
             retention,
         )
     return report
-
-
-def publication_lag(session: Session) -> dict[str, Any]:
-    """Approved listings waiting for publication, the oldest approval, the last feed version."""
-    count, oldest = session.execute(
-        select(func.count(), func.min(Listing.approved_on)).where(Listing.state == "approved")
-    ).one()
-    last = session.scalar(
-        select(FeedVersion)
-        .where(FeedVersion.index_sha256 != RESERVED)
-        .order_by(FeedVersion.version.desc())
-        .limit(1)
-    )
-    return {
-        "approved_waiting": int(count),
-        "oldest_approved_on": oldest,
-        "feed_version": last.version if last else None,
-        "feed_issued_at": format_timestamp(last.issued_at) if last else None,
-        "feed_expires": format_timestamp(last.expires) if last else None,
-        "tree_size": last.tree_size if last else None,
-    }

@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 from publisher.writers.atomic import file_sha256
 from registry.errors import InvalidValue
 from registry.models import FeedVersion
+from registry.publication.status import RESERVED
 from registry.transaction import atomic
 
 INDEX_FILE = "index.json"
-RESERVED = ""  # index_sha256 of a version whose index was never written
 _VERSIONED_FILES = (
     ("snapshot", re.compile(r"([0-9]+)\.(?:jsonl|csv)\Z")),
     ("ftm", re.compile(r"([0-9]+)\.ftm\.json\Z")),

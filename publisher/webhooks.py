@@ -21,11 +21,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.extensions import db
 from publisher.watch_matching import match_new_events
 from registry.clients.webhook_signature import SIGNATURE_HEADER, sign
 from registry.models import Watchlist, WebhookDelivery, utcnow
 from registry.transaction import atomic
+from runtime.extensions import db
 
 log = logging.getLogger("publisher.webhooks")
 

@@ -13,13 +13,14 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
-from api.app import create_app
-from api.extensions import db
 from registry.accounts import users as accounts
 from registry.models import Base
+from runtime.extensions import db
+from server.app import create_app
 from tests.passwords import FAST_HASHER
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 TESTVECTORS = SHARED / "testvectors"
 PG_URL = os.environ.get("REGISTRY_TEST_PG_URL", "")
 REQUIRE_PG = os.environ.get("REGISTRY_REQUIRE_PG") == "1"
@@ -126,3 +127,7 @@ def pg_app(tmp_path: Path, pg_database: str) -> Iterator[Flask]:
         yield application
         db.session.remove()
         db.engine.dispose()
+
+
+# The published demo every read-side suite starts from (a session fixture, built once).
+from tests.api.screening_api.screening_fixtures import demo_template  # noqa: E402, F401

@@ -8,8 +8,8 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from api.extensions import db
 from registry.models import Base
+from runtime.extensions import db
 
 
 def assert_migrations_round_trip(app: Flask) -> None:

@@ -20,8 +20,6 @@ from api.admin.records import (
     review_queue,
 )
 from api.auth import current_actor, login_required, require_role
-from api.extensions import db
-from api.signing_setup import key_store
 from registry.listings import (
     published as published_listings,
 )
@@ -32,6 +30,8 @@ from registry.listings import (
     workflow,
 )
 from registry.models import Listing
+from runtime.extensions import db
+from runtime.signing_keys import key_store
 
 blp = Blueprint(
     "admin_listings",

@@ -12,17 +12,17 @@ from api.admin import schemas
 from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS, list_cases, list_subjects
 from api.auth import current_actor, login_required, require_role
-from api.extensions import db
 from registry.cases.records import (
     CaseInput,
-    evaluate_subject,
     get_case,
     record_case,
     record_patent_invalidation,
     revoke_case,
 )
+from registry.listings.grounds import evaluate_subject
 from registry.models import EnforcementCase, Subject
 from registry.subjects.records import SubjectInput, get_subject, record_subject
+from runtime.extensions import db
 
 blp = Blueprint(
     "admin_records",

@@ -11,11 +11,11 @@ from api.admin import schemas
 from api.admin.records import USER_READERS, audit_records, list_users
 from api.admin.user_accounts import change_role, deactivate
 from api.auth import current_actor, login_required, require_role
-from api.extensions import db
 from registry.accounts import users as accounts
 from registry.audit import trail as audit
 from registry.audit.trail import ChainReport
 from registry.models import AuditRecord, User
+from runtime.extensions import db
 
 blp = Blueprint(
     "admin_users",

@@ -10,10 +10,10 @@ from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.extensions import db, limiter
 from api.ledger_api import proofs, schemas
-from api.signing_setup import key_store
-from registry.signing.canonical import canonical_bytes
+from registry.canonical import canonical_bytes
+from runtime.extensions import db, limiter
+from runtime.signing_keys import key_store
 
 DEFAULT_RATE_LIMIT = "300/minute"
 KEYS_MAX_AGE = 300  # keys change only on rotation; a short cache lets a rotation show soon

@@ -8,10 +8,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import current_actor, login_required
-from api.extensions import db
 from api.screening_api import schemas
 from registry.clients import api_keys
 from registry.models import ApiKey
+from runtime.extensions import db
 
 blp = Blueprint(
     "admin_api_keys",

@@ -8,13 +8,13 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api.extensions import db
-from api.signing_setup import key_store
-from publisher.run import sign_new_checkpoint
 from registry.models import SignedCheckpoint, utcnow
 from registry.publication.as_of import ListState
+from registry.publication.checkpoints import sign_new_checkpoint
 from registry.publication.events import log_size
 from registry.screening.screen import CheckpointRef, ListStateCache, resolve_day
+from runtime.extensions import db
+from runtime.signing_keys import key_store
 
 CACHE = "screening_list_states"
 

@@ -17,10 +17,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.api_key_auth import public_rate_limit
-from api.extensions import db
 from api.screening_api import schemas
 from api.screening_api.context import current_public_state
 from registry.publication.public_entries import EntryFilter, entry_detail, page_of_entries
+from runtime.extensions import db
 
 blp = Blueprint(
     "public_entries",

@@ -9,13 +9,13 @@ from flask_smorest import Blueprint
 
 from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
-from api.extensions import db
 from api.screening_api import schemas
 from api.screening_api.context import answering_checkpoint, state_at
-from api.signing_setup import key_store
 from registry.models import ScreeningCall, utcnow
+from registry.screening import receipts
 from registry.screening import screen as screening
-from registry.signing import receipts
+from runtime.extensions import db
+from runtime.signing_keys import key_store
 
 blp = Blueprint(
     "screening",

@@ -45,7 +45,7 @@ class PublicEntry:
 
     @property
     def status(self) -> str:
-        """"listed" or "removed"."""
+        """ "listed" or "removed"."""
         return "removed" if self.removal else "listed"
 
     @property

@@ -11,7 +11,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from api.extensions import db, limiter
 from api.site import charts, labels
 from api.site.catalogue import current_catalogue
 from api.site.downloads import FEED_URL, human_size, read_feed_head
@@ -38,6 +37,7 @@ from api.site.statistics import compute_statistics
 from registry.listings.periods import PeriodsConfig, restoration_allowed_from
 from registry.listings.policy import Policy
 from registry.models import SECTORS
+from runtime.extensions import db, limiter
 
 bp = Blueprint(
     "site",

@@ -14,9 +14,9 @@ from typing import Any
 
 from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, Delta, check_version, describe
+from registry.canonical import canonical_bytes, sha256_hex
 from registry.errors import InvalidValue
 from registry.ledger.events import EVENT_TYPE, event_object
-from registry.signing.canonical import canonical_bytes, sha256_hex
 
 # event_object's parameter names, which are also the leaf's keys.
 _LEAF_FIELDS = ("seq", "event", "entry_id", "revision", "content_sha256", "recorded_at", "reason")

@@ -14,8 +14,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypedDict
 
 from publisher.writers.atomic import write_atomic
+from registry.canonical import canonical_bytes, loads_strict
 from registry.errors import Conflict, InvalidValue
-from registry.signing.canonical import canonical_bytes, loads_strict
 from registry.signing.keys import VerificationKey
 from registry.signing.signatures import FEED_INDEX_TYPE
 from registry.timestamps import format_timestamp

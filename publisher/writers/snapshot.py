@@ -15,8 +15,8 @@ from typing import Any
 
 from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, Resource, check_version, describe
+from registry.canonical import canonical_bytes
 from registry.errors import InvalidValue
-from registry.signing.canonical import canonical_bytes
 
 CSV_COLUMNS = (
     "entry_id",

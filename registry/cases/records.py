@@ -12,9 +12,7 @@ from sqlalchemy.orm import Session
 from registry.actors import Actor
 from registry.audit import trail as audit
 from registry.errors import Conflict, InvalidValue, NotFound
-from registry.listings.policy import Policy
-from registry.listings.rules import CaseFacts, Evaluation, evaluate
-from registry.listings.rules import PatentInvalidation as InvalidationFact
+from registry.listings.grounds import case_facts
 from registry.models import (
     CASE_KINDS,
     PERFORMANCE_STATUSES,
@@ -242,12 +240,15 @@ def record_patent_invalidation(
     if scope not in ("whole", "partial"):
         raise InvalidValue("scope", "must be 'whole' or 'partial'")
     with atomic(session):
-        if session.scalar(
-            select(PatentInvalidation.id).where(
-                PatentInvalidation.patent_number == patent,
-                PatentInvalidation.decision_number == decision,
+        if (
+            session.scalar(
+                select(PatentInvalidation.id).where(
+                    PatentInvalidation.patent_number == patent,
+                    PatentInvalidation.decision_number == decision,
+                )
             )
-        ) is not None:
+            is not None
+        ):
             raise Conflict(f"decision {decision} on patent {patent} is already recorded")
         session.add(
             PatentInvalidation(
@@ -274,44 +275,3 @@ def record_patent_invalidation(
             f"by decision {decision} on {decided_on.isoformat()}"
         )
         return _flag_listings(session, list(case_ids), note, actor)
-
-
-def case_facts(case: EnforcementCase, invalidations: Sequence[PatentInvalidation]) -> CaseFacts:
-    """The rules engine's view of a stored case."""
-    patents = tuple(case.patent_numbers)
-    return CaseFacts(
-        case_id=case.id,
-        document_number=case.document_number,
-        kind=case.kind,
-        authority=case.authority,
-        decided_on=case.decided_on,
-        effective_on=case.effective_on,
-        act_start=case.act_start,
-        act_end=case.act_end,
-        patents=patents,
-        infringement_found=case.infringement_found,
-        deliberate=case.deliberate,
-        punitive_damages=case.punitive_damages,
-        performance_deadline=case.performance_deadline,
-        performance_status=case.performance_status,
-        revoked_on=case.revoked_on,
-        invalidated_patents=tuple(
-            InvalidationFact(i.patent_number, i.decided_on)
-            for i in invalidations
-            if i.scope == "whole" and i.patent_number in patents
-        ),
-    )
-
-
-def evaluate_subject(session: Session, subject_id: int, on: dt.date, policy: Policy) -> Evaluation:
-    """Which grounds hold for the subject on `on`, and why."""
-    subject = get_subject(session, subject_id)
-    patents = {p.patent_number for case in subject.cases for p in case.patents}
-    invalidations = (
-        session.scalars(
-            select(PatentInvalidation).where(PatentInvalidation.patent_number.in_(patents))
-        ).all()
-        if patents
-        else []
-    )
-    return evaluate([case_facts(c, invalidations) for c in subject.cases], on, policy.rules)

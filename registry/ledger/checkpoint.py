@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -18,7 +19,6 @@ from registry.ledger.note import (
     sign_note,
     strict_b64decode,
 )
-from registry.signing.keys import SigningKey
 
 _SIZE = re.compile(r"(0|[1-9][0-9]*)\Z")
 
@@ -55,12 +55,25 @@ def checkpoint_body(origin: str, size: int, root: bytes) -> str:
     return f"{origin}\n{size}\n{base64.b64encode(root).decode('ascii')}\n"
 
 
+class KeyWithUse(Protocol):
+    """A stored signing key: what it is for, its id, and its private half."""
+
+    @property
+    def use(self) -> str: ...
+
+    @property
+    def kid(self) -> str: ...
+
+    @property
+    def private_key(self) -> Ed25519PrivateKey: ...
+
+
 def sign_checkpoint(
-    origin: str, size: int, root: bytes, key: SigningKey | Ed25519PrivateKey, note_name: str
+    origin: str, size: int, root: bytes, key: KeyWithUse | Ed25519PrivateKey, note_name: str
 ) -> str:
     """Return the signed checkpoint note for the log at `size` with `root`."""
     check_key_name(note_name)
-    if isinstance(key, SigningKey):
+    if not isinstance(key, Ed25519PrivateKey):
         if key.use != "checkpoint":
             raise InvalidValue("key", f"key {key.kid} is for {key.use!r}, not 'checkpoint'")
         key = key.private_key

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from registry.canonical import canonical_bytes
 from registry.errors import InvalidValue
-from registry.signing.canonical import canonical_bytes
 from registry.timestamps import check_timestamp
 
 EVENT_TYPE = "ipl.event/v1"

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from registry import clock
 from registry.actors import Actor
-from registry.cases.records import evaluate_subject
 from registry.errors import InvalidTransition, InvalidValue
+from registry.listings.grounds import evaluate_subject
 from registry.listings.periods import defence_deadline, period_end
 from registry.listings.policy import Policy
 from registry.listings.rules import check_proposal_grounds

@@ -72,7 +72,7 @@ class Listing(Base):
 
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012
 
-    subject: Mapped[Subject] = relationship(back_populates="listings")
+    subject: Mapped[Subject] = relationship()
     cases: Mapped[list[EnforcementCase]] = relationship(
         secondary="listing_cases", order_by="EnforcementCase.decided_on"
     )

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.clock import utcnow
 from registry.models.base import Base, UTCDateTime
-
-if TYPE_CHECKING:
-    from registry.models.listings import Listing
 
 SUBJECT_KINDS = ("legal_person", "natural_person", "other_org")
 CASE_KINDS = ("administrative_ruling", "court_judgment", "administrative_penalty")
@@ -52,7 +48,6 @@ class Subject(Base):
     cases: Mapped[list[EnforcementCase]] = relationship(
         back_populates="subject", order_by="EnforcementCase.decided_on"
     )
-    listings: Mapped[list[Listing]] = relationship(back_populates="subject")
 
 
 class SubjectIdentifier(Base):

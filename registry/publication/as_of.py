@@ -21,8 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import EntryRevision, Listing, LogEvent, SubjectIdentifier
-from registry.screening.matching import ListedName, MatchIndex, identifier_key
-from registry.subjects.identifiers import mask_ric
+from registry.subjects.identifiers import identifier_key, mask_ric
 
 LISTED = "listed"
 PREVIOUSLY_LISTED = "previously_listed"
@@ -112,6 +111,8 @@ class ListState:
     entries: dict[str, EntryState]
     # Full identifiers (cn_ric unmasked) of entries with content, as published in masked form.
     identifiers: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    # Indexes readers derive from this state (built once per state, by the reader that needs it).
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def by_identifier(self) -> dict[IdentifierKey, list[str]]:
@@ -121,30 +122,6 @@ class ListState:
             for scheme, name, value in identifiers:
                 found.setdefault(lookup_key(scheme, value, name), []).append(entry_id)
         return found
-
-    @cached_property
-    def index(self) -> MatchIndex:
-        """The matching index over every entry with content, listed or since ended."""
-        return MatchIndex.build(
-            _listed_name(state, self.identifiers.get(state.entry_id, []))
-            for state in sorted(self.entries.values(), key=lambda s: s.entry_id)
-            if state.content is not None
-        )
-
-
-def _listed_name(state: EntryState, identifiers: Iterable[tuple[str, str, str]]) -> ListedName:
-    assert state.content is not None
-    subject = state.content["subject"]
-    region = subject.get("region")
-    return ListedName(
-        entry_id=state.entry_id,
-        kind=subject["kind"],
-        name=subject["name"],
-        latin=subject.get("name_latin") or None,
-        aliases=tuple(subject.get("aliases") or ()),
-        identifiers=tuple((scheme, value) for scheme, _, value in identifiers),
-        region=region if isinstance(region, str) and len(region) == 6 else None,
-    )
 
 
 def _replay(

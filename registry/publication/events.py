@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from registry.canonical import sha256_hex
 from registry.errors import Conflict
 from registry.ledger.events import event_leaf
 from registry.ledger.tiled_log import TiledLog
 from registry.models import EntryRevision, Listing, LogEvent, LogTile
 from registry.publication.entries import build_entry
-from registry.signing.canonical import sha256_hex
 from registry.signing.keystore import KeyStore
 from registry.signing.signatures import new_nonce, sign_entry
 from registry.timestamps import format_timestamp

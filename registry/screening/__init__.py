@@ -1,1 +1,4 @@
-"""Screening counterparties against the register: name matching and identifier lookup."""
+"""Screening counterparties against the register.
+
+Name matching, identifier lookup, batch screening and the signed receipts that prove it.
+"""

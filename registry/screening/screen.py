@@ -32,6 +32,8 @@ from registry.publication.as_of import (
 from registry.screening.matching import (
     DEFAULT_LIMIT,
     DEFAULT_THRESHOLD,
+    ListedName,
+    MatchIndex,
     ScreeningMatch,
     ScreeningQuery,
 )
@@ -281,9 +283,37 @@ class QueryResult:
         return signed
 
 
+def match_index(state: ListState) -> MatchIndex:
+    """The matching index over every entry of `state` with content, listed or since ended."""
+    index = state.derived.get("match_index")
+    if index is None:
+        index = state.derived["match_index"] = MatchIndex.build(
+            _listed_name(entry, state.identifiers.get(entry.entry_id, []))
+            for entry in sorted(state.entries.values(), key=lambda e: e.entry_id)
+            if entry.content is not None
+        )
+    assert isinstance(index, MatchIndex)
+    return index
+
+
+def _listed_name(entry: EntryState, identifiers: Iterable[tuple[str, str, str]]) -> ListedName:
+    assert entry.content is not None
+    subject = entry.content["subject"]
+    region = subject.get("region")
+    return ListedName(
+        entry_id=entry.entry_id,
+        kind=subject["kind"],
+        name=subject["name"],
+        latin=subject.get("name_latin") or None,
+        aliases=tuple(subject.get("aliases") or ()),
+        identifiers=tuple((scheme, value) for scheme, _, value in identifiers),
+        region=region if isinstance(region, str) and len(region) == 6 else None,
+    )
+
+
 def screen(state: ListState, request: ScreenRequest) -> list[QueryResult]:
     """Screen every query of the batch against the list state."""
-    found = state.index.screen_many(
+    found = match_index(state).screen_many(
         request.queries, request.threshold, request.limit, request.exclude_entry_ids
     )
     return [

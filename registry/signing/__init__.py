@@ -1,1 +1,1 @@
-"""Signatures: JCS canonical form, Ed25519 signing keys and their store, entries, receipts."""
+"""Signatures: Ed25519 signing keys and their on-disk store, signed envelopes and entries."""

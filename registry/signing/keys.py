@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from registry.canonical import canonical_bytes
 from registry.errors import InvalidValue
 from registry.ledger.note import parse_verifier_key, strict_b64decode, verifier_key
-from registry.signing.canonical import canonical_bytes
 from registry.timestamps import format_timestamp
 
 KEY_USES = ("entry", "checkpoint", "index", "receipt")

@@ -28,9 +28,9 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from filelock import FileLock
 
+from registry.canonical import canonical_bytes, loads_strict
 from registry.errors import InvalidValue, SigningUnavailable
 from registry.ledger.note import check_key_name
-from registry.signing.canonical import canonical_bytes, loads_strict
 from registry.signing.keys import KEY_USES, SigningKey, VerificationKey, check_use, generate_key
 from registry.timestamps import format_timestamp
 

@@ -12,8 +12,8 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from registry.canonical import canonical_bytes
 from registry.errors import DomainError, InvalidValue
-from registry.signing.canonical import canonical_bytes
 from registry.signing.keys import ALGORITHM, SigningKey, VerificationKey
 
 ENTRY_TYPE = "ipl.entry/v1"

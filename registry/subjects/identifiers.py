@@ -166,3 +166,12 @@ def validate_patent_number(value: str, field: str = "patents") -> str:
             field, f"{value!r} has check digit {check} but the number requires {expected}"
         )
     return f"ZL{digits}.{check}"
+
+
+_IDENTIFIER_NOISE = re.compile(r"[\s\-./]")
+
+
+def identifier_key(scheme: str, value: str) -> tuple[str, str]:
+    """The form in which identifiers are compared: scheme lowercased, value compacted."""
+    compact = _IDENTIFIER_NOISE.sub("", unicodedata.normalize("NFKC", value)).upper()
+    return scheme.strip().casefold(), compact

@@ -9,8 +9,8 @@ import hashlib
 from collections.abc import Iterator
 from typing import IO, Any
 
+from registry.canonical import canonical_bytes, loads_strict, sha256_hex
 from registry.errors import InvalidValue
-from registry.signing.canonical import canonical_bytes, loads_strict, sha256_hex
 from registry.signing.keys import VerificationKey
 from registry.signing.signatures import SignatureInvalid, verify_entry
 from registry.verifier.log_check import LeafIndex

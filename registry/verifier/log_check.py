@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.canonical import canonical_bytes, loads_strict
 from registry.errors import DomainError, InvalidValue
 from registry.ledger.checkpoint import Checkpoint
 from registry.ledger.events import event_object
@@ -19,7 +20,6 @@ from registry.ledger.hashing import HASH_SIZE
 from registry.ledger.proofs import InvalidProof, verify_consistency
 from registry.ledger.tiled_log import TiledLog
 from registry.ledger.tiles import TILE_WIDTH, TileRef, decode_bundle, parse_tile_path
-from registry.signing.canonical import canonical_bytes, loads_strict
 from registry.verifier.report import VerificationReport
 from registry.verifier.source import FeedSource
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from registry.canonical import loads_strict
 from registry.errors import InvalidValue
 from registry.ledger.checkpoint import Checkpoint, InvalidCheckpoint, parse_and_verify
 from registry.ledger.note import parse_verifier_key
-from registry.signing.canonical import loads_strict
 from registry.signing.keys import VerificationKey
 
 

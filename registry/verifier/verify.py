@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import IO, Any
 
+from registry.canonical import loads_strict
 from registry.errors import InvalidValue
 from registry.ledger.checkpoint import Checkpoint, InvalidCheckpoint
 from registry.ledger.tiled_log import TiledLog
-from registry.signing.canonical import loads_strict
 from registry.signing.keys import VerificationKey
 from registry.signing.signatures import FEED_INDEX_TYPE, SignatureInvalid, verify_envelope
 from registry.timestamps import format_timestamp

@@ -31,7 +31,6 @@ ROLE_USERS = {
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-
 @pytest.fixture
 def users(session: Session) -> dict[str, User]:
     """One account per role (two reviewers), all with PASSWORD."""

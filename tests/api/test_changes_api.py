@@ -12,14 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.extensions import db
 from publisher.jobs import run_publication
 from registry.models import EntryRevision
 from registry.publication.events import log_size
-from tests.api.screening_fixtures import (
-    demo_app,
-    demo_template,  # noqa: F401 - the session fixture
-)
+from runtime.extensions import db
+from tests.api.screening_api.screening_fixtures import demo_app
 
 NDJSON = {"Accept": "application/x-ndjson"}
 
@@ -42,7 +39,7 @@ def _pages(client: FlaskClient, tree_size: int) -> list[dict]:
 
 
 @pytest.fixture
-def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:  # noqa: F811
+def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:
     """A private copy of the demo registry (loaded once per session), never published yet."""
     yield from demo_app(tmp_path, demo_template)
 

@@ -21,12 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy.orm import Session
 
-from tests.api.screening_fixtures import (
-    bearer,
-    demo_app,
-    demo_template,  # noqa: F401 - the session fixture
-    new_key,
-)
+from tests.api.screening_api.screening_fixtures import bearer, demo_app, new_key
 
 FUZZED_PATHS = r"^/api/v1/(entries|lookup|screen|receipts|usage)"
 CHECKS = [
@@ -38,7 +33,7 @@ CHECKS = [
 
 
 @pytest.fixture
-def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:  # noqa: F811
+def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:
     """The demo registry, with a public rate limit the fuzzer cannot reach."""
     yield from demo_app(tmp_path, demo_template)
 

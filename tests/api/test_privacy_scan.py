@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from publisher.jobs import run_publication
 from registry.models import EntryRevision, Subject, SubjectIdentifier
 from registry.subjects.identifiers import mask_ric
-from tests.api.screening_fixtures import demo_app, demo_template  # noqa: F401
+from tests.api.screening_api.screening_fixtures import demo_app
 
 
 @pytest.fixture
-def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:  # noqa: F811
+def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:
     """The demo registry, published once."""
     for application in demo_app(tmp_path, demo_template):
         run_publication(application)

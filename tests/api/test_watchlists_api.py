@@ -12,13 +12,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from api.extensions import db
 from publisher import webhooks
 from registry.actors import Actor
 from registry.clients.api_keys import create_key
 from registry.clients.webhook_signature import SIGNATURE_HEADER, verify
 from registry.demo.data import credit_code
 from registry.models import WebhookDelivery
+from runtime.extensions import db
 from tests.publisher.webhook_receiver import webhook_receiver
 
 ADMIN = Actor("admin", "admin")

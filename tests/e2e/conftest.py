@@ -29,15 +29,15 @@ from playwright.sync_api import (
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from api.extensions import db
-from api.signing_setup import key_store
 from api.site.queries import PublicEntry, load_entries
 from publisher.jobs import run_publication
 from registry.accounts import users as accounts
+from registry.canonical import sha256_hex
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
 from registry.models import Base, EntryRevision
-from registry.signing.canonical import sha256_hex
+from runtime.extensions import db
+from runtime.signing_keys import key_store
 from tests.conftest import make_app
 from tests.passwords import FAST_HASHER
 

@@ -12,9 +12,9 @@ from playwright.sync_api import Locator
 from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
-from api.extensions import db
 from api.site.queries import PublicEntry
 from registry.models import Listing
+from runtime.extensions import db
 from tests.e2e.conftest import DemoSite, Visitor
 
 pytestmark = pytest.mark.browser

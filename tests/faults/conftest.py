@@ -10,15 +10,14 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from api.signing_setup import key_store
 from publisher.jobs import publish_interval
 from publisher.run import RunReport, publish_once
 from registry.accounts import users as accounts
 from registry.demo.loader import DEMO_PASSWORD, DEMO_USERS, GROUND_CYCLE, DemoBuilder
 from registry.listings.policy import Policy
+from runtime.signing_keys import key_store
 
 TODAY = dt.date(2026, 11, 25)
-
 
 
 class SmallDemo:

@@ -16,11 +16,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from api.signing_setup import key_store
 from publisher import run as publisher_run
 from publisher.jobs import run_publication
 from registry.models import SignedCheckpoint
 from registry.signing.signatures import verify_envelope
+from runtime.signing_keys import key_store
 from tests.faults.conftest import SmallDemo
 
 NOON = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

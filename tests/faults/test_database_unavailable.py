@@ -73,8 +73,8 @@ def test_a_write_during_the_outage_is_503_and_leaves_nothing(
     pg_app: Flask, pg_database: str
 ) -> None:
 
-    from api.extensions import db
     from registry.accounts import users as accounts
+    from runtime.extensions import db
     from tests.api.conftest import PASSWORD, console_login
 
     accounts.create_user(db.session, "clerk", "clerk", PASSWORD)

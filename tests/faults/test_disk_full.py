@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from api.signing_setup import key_store
 from registry.signing.signatures import verify_envelope
+from runtime.signing_keys import key_store
 from tests.faults.conftest import SmallDemo
 
 REQUIRE = os.environ.get("REGISTRY_REQUIRE_PG") == "1"  # CI: this test must run there

@@ -12,9 +12,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from api.extensions import db
 from registry.cases.records import revoke_case
 from registry.models import ListingCase
+from runtime.extensions import db
 from tests.faults.conftest import SmallDemo
 
 pytestmark = pytest.mark.pg

@@ -19,10 +19,10 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.extensions import db
-from api.signing_setup import key_store
 from registry.demo.loader import DEMO_PASSWORD
 from registry.models import EntryRevision, Listing, LogEvent
+from runtime.extensions import db
+from runtime.signing_keys import key_store
 from tests.api.conftest import console_login
 from tests.conftest import make_app
 from tests.faults.conftest import SmallDemo

@@ -20,13 +20,13 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.transport.wsgi import WSGI_TRANSPORT
 
-from api.extensions import db
 from registry.accounts import users as accounts
 from registry.actors import Actor
 from registry.cases.records import CaseInput, record_case
 from registry.clients.api_keys import SCOPES, create_key
 from registry.models import Base
 from registry.subjects.records import SubjectInput, record_subject
+from runtime.extensions import db
 from tests.api.conftest import PASSWORD, console_login
 from tests.conftest import make_app
 

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from publisher.writers.snapshot import FORMULA_PREFIXES, csv_row, neutralise_formula
+from registry.canonical import loads_strict
 from registry.errors import InvalidValue
-from registry.signing.canonical import loads_strict
 from registry.subjects.identifiers import validate_identifier, validate_patent_number
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,15 +11,15 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.extensions import db
-from api.signing_setup import key_store
 from registry.actors import SYSTEM, Actor
 from registry.audit import trail as audit
 from registry.errors import DomainError
 from registry.listings import workflow
 from registry.listings.policy import Policy
 from registry.models import AuditRecord, Listing, LogEvent
-from tests.registry.workflow_fixtures import approved_listing, deliberate_subject, people
+from runtime.extensions import db
+from runtime.signing_keys import key_store
+from tests.registry.listings.workflow_fixtures import approved_listing, deliberate_subject, people
 
 pytestmark = pytest.mark.pg
 D = dt.date

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from api.extensions import db
 from registry.audit import trail as audit
+from runtime.extensions import db
 from tests.conftest import make_app
 from tests.migration_checks import assert_migrations_round_trip
 

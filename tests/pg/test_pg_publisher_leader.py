@@ -21,11 +21,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from api.extensions import db
-from api.signing_setup import key_store
 from publisher import jobs
 from publisher.leader import leadership
 from registry.models import FeedVersion
+from runtime.extensions import db
+from runtime.signing_keys import key_store
 from tests.conftest import make_app
 from tests.publisher.feed_checks import assert_feed_complete
 

@@ -26,13 +26,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from api.extensions import db
-from api.signing_setup import key_store
 from publisher.jobs import run_publication
-from publisher.versions import RESERVED
 from registry.demo.loader import DemoBuilder, load_demo
 from registry.listings.policy import Policy
 from registry.models import Base, EnforcementCase, FeedVersion, Listing, Subject
+from registry.publication.status import RESERVED
+from runtime.extensions import db
+from runtime.signing_keys import key_store
 from tests.conftest import make_app
 from tests.publisher.feed_checks import (
     assert_feed_complete,

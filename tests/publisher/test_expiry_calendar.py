@@ -11,22 +11,21 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.signing_setup import key_store
 from publisher.jobs import publish_interval
 from publisher.run import RunReport, publish_once
 from registry.actors import Actor
 from registry.listings import workflow
 from registry.listings.policy import Policy
 from registry.models import Listing, LogEvent
+from runtime.signing_keys import key_store
 from tests.publisher.feed_checks import assert_feed_complete, snapshot_entry_ids
-from tests.registry.workflow_fixtures import deliberate_subject, people
+from tests.registry.listings.workflow_fixtures import deliberate_subject, people
 
 D = dt.date
 
 
 def _at(day: dt.date, hour: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
-
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from api.config import ConfigError, load_config
-from api.signing_setup import key_store
 from publisher import feed_files, versions
 from publisher.run import RunReport, publish_once
 from publisher.versions import FeedRetention
@@ -19,8 +17,10 @@ from registry.actors import Actor
 from registry.errors import InvalidValue
 from registry.listings.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
+from runtime.config import ConfigError, load_config
+from runtime.signing_keys import key_store
 from tests.publisher.feed_checks import assert_feed_complete, file_digest
-from tests.registry.workflow_fixtures import approved_listing, people
+from tests.registry.listings.workflow_fixtures import approved_listing, people
 
 D = dt.date
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -29,7 +29,6 @@ HOUR = dt.timedelta(hours=1)
 
 class Killed(BaseException):
     """Stands in for SIGKILL: nothing after the raise point runs, no handler catches it."""
-
 
 
 class Registry:

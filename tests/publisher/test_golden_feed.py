@@ -20,14 +20,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 
-from api.extensions import db
-from api.signing_setup import key_store
 from publisher.jobs import run_publication
 from registry import clock
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
 from registry.models import Base
 from registry.signing import keys as signing_keys
+from runtime.extensions import db
+from runtime.signing_keys import key_store
 from tests.conftest import make_app
 
 GOLDEN = Path(__file__).parent / "golden" / "demo_feed.json"

@@ -12,7 +12,6 @@ from flask import Flask
 from followthemoney.util import make_entity_id
 from sqlalchemy.orm import Session
 
-from api.signing_setup import key_store
 from publisher import feed_files, incremental
 from publisher.run import publish_once
 from publisher.versions import FeedRetention
@@ -21,8 +20,9 @@ from registry.actors import Actor
 from registry.listings import published as published_listings
 from registry.listings.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
+from runtime.signing_keys import key_store
 from tests.publisher.feed_checks import assert_feed_complete
-from tests.registry.workflow_fixtures import approved_listing, people
+from tests.registry.listings.workflow_fixtures import approved_listing, people
 
 D = dt.date
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -30,7 +30,6 @@ HOUR = dt.timedelta(hours=1)
 PUBLIC_URL = "https://registry.example.org"
 PREFIXES = ("ipl-subject", "ipl-sanction")
 REBUILT = "rebuilt"
-
 
 
 class Registry:

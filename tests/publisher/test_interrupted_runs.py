@@ -9,23 +9,22 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from api.signing_setup import key_store
 from publisher import feed_files, versions
 from publisher.jobs import run_publication
-from publisher.versions import RESERVED
 from registry.errors import Conflict
 from registry.listings import workflow
 from registry.listings.policy import Policy
 from registry.models import FeedVersion
+from registry.publication.status import RESERVED
+from runtime.signing_keys import key_store
 from tests.publisher.feed_checks import assert_feed_complete, file_digest, snapshot_entry_ids
-from tests.registry.workflow_fixtures import deliberate_subject, people
+from tests.registry.listings.workflow_fixtures import deliberate_subject, people
 
 D = dt.date
 
 
 class Killed(BaseException):
     """Stands in for SIGKILL: nothing after the raise point runs, no handler catches it."""
-
 
 
 def _approve_one(app: Flask, session: Session) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from api.extensions import db
 from publisher.feed_files import tag_authority
 from publisher.jobs import run_publication
 from publisher.leader import leadership, sqlite_lock_path
+from runtime.extensions import db
 
 
 def test_sqlite_leadership_in_two_threads_admits_one(app: Flask, tmp_path: Path) -> None:

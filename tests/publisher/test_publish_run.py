@@ -11,13 +11,13 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.signing_setup import key_store
 from publisher.jobs import feed_freshness, run_publication
 from registry.demo.loader import load_demo
 from registry.ledger.checkpoint import parse_and_verify
 from registry.listings.policy import Policy
 from registry.models import Listing
 from registry.signing.signatures import verify_entry, verify_envelope
+from runtime.signing_keys import key_store
 
 
 def _index(feed: Path) -> dict:

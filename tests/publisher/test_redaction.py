@@ -8,12 +8,12 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.signing_setup import key_store
 from publisher.jobs import run_publication
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
 from registry.models import AuditRecord, EntryRevision, Listing
 from registry.verifier import open_source, verify_feed
+from runtime.signing_keys import key_store
 
 
 def _feed_text(feed: Path) -> str:

@@ -13,10 +13,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api.signing_setup import key_store
 from publisher import jobs
 from publisher.writers import FeedWriteError
 from registry.models import utcnow
+from runtime.signing_keys import key_store
 from tests.publisher.feed_checks import assert_feed_complete
 
 

@@ -14,7 +14,6 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.extensions import db
 from publisher import jobs, watch_matching, webhooks
 from publisher.jobs import run_publication
 from registry.actors import Actor
@@ -23,17 +22,15 @@ from registry.clients.api_keys import create_key
 from registry.clients.watch_items import items_from_json
 from registry.clients.webhook_signature import SIGNATURE_HEADER, verify
 from registry.models import Listing, Watchlist, WebhookDelivery
-from tests.api.screening_fixtures import (
-    demo_app,
-    demo_template,  # noqa: F401 - the session fixture
-)
+from runtime.extensions import db
+from tests.api.screening_api.screening_fixtures import demo_app
 from tests.publisher.webhook_receiver import Receiver, webhook_receiver
 
 ADMIN = Actor("admin", "admin")
 
 
 @pytest.fixture
-def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:  # noqa: F811
+def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:
     """A private copy of the demo registry (loaded once per session): 3 listings approved."""
     yield from demo_app(tmp_path, demo_template)
 

@@ -10,9 +10,9 @@ import pytest
 
 from publisher.writers.atomic import ImmutableFileChanged
 from publisher.writers.delta import write_delta
+from registry.canonical import canonical_bytes, loads_strict
 from registry.errors import InvalidValue
 from registry.ledger.events import event_leaf
-from registry.signing.canonical import canonical_bytes, loads_strict
 from tests.publisher.writer_samples import make_bundle, make_event
 
 

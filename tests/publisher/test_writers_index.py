@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from publisher.writers.delta import write_delta
 from publisher.writers.index import build_index, write_index, write_keys
 from publisher.writers.snapshot import write_snapshot_jsonl
+from registry.canonical import loads_strict
 from registry.errors import Conflict, InvalidValue
 from registry.ledger.note import sign_note
-from registry.signing.canonical import loads_strict
 from registry.signing.keys import generate_key
 from registry.signing.signatures import FEED_INDEX_TYPE, sign_envelope, verify_envelope
 from tests.publisher.writer_samples import NOW, make_bundle, make_event

@@ -18,8 +18,8 @@ from publisher.writers.snapshot import (
     write_snapshot_csv,
     write_snapshot_jsonl,
 )
+from registry.canonical import canonical_bytes, loads_strict
 from registry.errors import InvalidValue
-from registry.signing.canonical import canonical_bytes, loads_strict
 from registry.signing.signatures import verify_entry
 from tests.publisher.writer_samples import ENTRY_KEY, make_bundle
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from registry.signing.canonical import sha256_hex
+from registry.canonical import sha256_hex
 from registry.signing.keys import SigningKey, generate_key
 from registry.signing.signatures import sign_entry
 from registry.subjects.identifiers import mask_ric

@@ -13,8 +13,8 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.canonical import canonical_bytes, loads_strict, sha256_hex
 from registry.errors import InvalidValue
-from registry.signing.canonical import canonical_bytes, loads_strict, sha256_hex
 
 JCS = Path(__file__).resolve().parents[2].parent / "shared" / "testvectors" / "jcs"
 CASES = sorted(path.stem for path in (JCS / "input").glob("*.json"))

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from api.admin.console import bp
+from api.admin.console.blueprint import bp
 from api.admin.records import RECORD_READERS
 from api.auth import (
     LOCKOUT,
@@ -21,9 +21,9 @@ from api.auth import (
     sign_out,
     totp_uri,
 )
-from api.extensions import db
 from registry.errors import InvalidValue
 from registry.models import Listing
+from runtime.extensions import db
 
 PENDING_TOTP = "pending_totp_secret"
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 
-from api.admin.console import bp, reported_errors
+from api.admin.console.blueprint import bp, reported_errors
 from api.auth import current_actor, login_required
-from api.extensions import db
 from registry.actors import Actor
 from registry.cases.import_file import COLUMNS, REQUIRED_COLUMNS, ImportLimits
 from registry.cases.importer import ImportReport, import_cases
 from registry.errors import InvalidValue
+from runtime.extensions import db
 
 
 def import_limits() -> ImportLimits:

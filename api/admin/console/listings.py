@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from api.admin.console import bp, form_date, form_lines, reported_errors
+from api.admin.console.blueprint import bp, form_date, form_lines, reported_errors
 from api.admin.context import policy, today
 from api.admin.records import (
     RECORD_READERS,
@@ -18,8 +18,6 @@ from api.admin.records import (
     review_queue,
 )
 from api.auth import current_actor, login_required, require_role
-from api.extensions import db
-from api.signing_setup import key_store
 from registry.actors import Actor
 from registry.listings import (
     published as published_listings,
@@ -33,6 +31,8 @@ from registry.listings import (
 from registry.listings.published import REMOVAL_REASONS
 from registry.listings.requests import REQUEST_KINDS
 from registry.models import LISTING_STATES, ListingRequest
+from runtime.extensions import db
+from runtime.signing_keys import key_store
 
 Form = Any
 

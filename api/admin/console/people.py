@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from api.admin.console import bp, reported_errors
+from api.admin.console.blueprint import bp, reported_errors
 from api.admin.records import USER_READERS, audit_records, list_users
 from api.admin.user_accounts import change_role, deactivate
 from api.auth import current_actor, login_required, require_role
-from api.extensions import db
 from registry.accounts import users as accounts
 from registry.audit import trail as audit
 from registry.models import ROLES
+from runtime.extensions import db
 
 AUDIT_FILTERS = ("action", "object_type", "object_id", "actor")
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from api.admin.console import bp, form_date, form_lines, reported_errors
+from api.admin.console.blueprint import bp, form_date, form_lines, reported_errors
 from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS, list_cases, list_subjects
 from api.auth import current_actor, login_required, require_role
-from api.extensions import db
-from registry.cases.records import CaseInput, evaluate_subject, record_case, revoke_case
+from registry.cases.records import CaseInput, record_case, revoke_case
 from registry.listings import workflow
+from registry.listings.grounds import evaluate_subject
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, SECTORS, SUBJECT_KINDS
 from registry.subjects.records import SubjectInput, get_subject, record_subject
+from runtime.extensions import db
 
 
 @bp.get("/subjects")

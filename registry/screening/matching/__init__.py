@@ -14,7 +14,6 @@ from registry.screening.matching.records import (
     SINGLE_VALUED_SCHEMES,
     ListedName,
     ScreeningQuery,
-    identifier_key,
 )
 from registry.screening.matching.score import FeatureExplanation, ScreeningMatch
 
@@ -30,7 +29,6 @@ __all__ = [
     "Pinyin",
     "ScreeningMatch",
     "ScreeningQuery",
-    "identifier_key",
     "name_keys",
     "normalize_name",
     "parse_name",

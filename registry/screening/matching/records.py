@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from registry.errors import InvalidValue
+from registry.subjects.identifiers import identifier_key
 
 # The subject kinds of registry.models.SUBJECT_KINDS, repeated so the engine needs no ORM.
 KINDS = ("legal_person", "natural_person", "other_org")
@@ -19,13 +19,6 @@ MAX_NAME_LENGTH = 300
 MAX_IDENTIFIERS = 20
 
 _REGION_RE = re.compile(r"^\d{6}$")
-_IDENTIFIER_NOISE = re.compile(r"[\s\-./]")
-
-
-def identifier_key(scheme: str, value: str) -> tuple[str, str]:
-    """The form in which identifiers are compared: scheme lowercased, value compacted."""
-    compact = _IDENTIFIER_NOISE.sub("", unicodedata.normalize("NFKC", value)).upper()
-    return scheme.strip().casefold(), compact
 
 
 def _check_identifiers(identifiers: object, field: str) -> tuple[tuple[str, str], ...]:

@@ -154,9 +154,7 @@ def _identifier_feature(
             "identifier", 1.0, 1.0, f"same {scheme} {shown}: the identifier decides the match"
         )
     listed_schemes = {scheme for scheme, _ in listed_ids}
-    conflicts = sorted(
-        {scheme for scheme, _ in query_ids} & listed_schemes & SINGLE_VALUED_SCHEMES
-    )
+    conflicts = sorted({scheme for scheme, _ in query_ids} & listed_schemes & SINGLE_VALUED_SCHEMES)
     if conflicts:
         return FeatureExplanation(
             "identifier",

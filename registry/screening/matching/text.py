@@ -29,8 +29,11 @@ _BRACKET_OPENERS = frozenset("([{【〔「『")
 # The combining diacritical mark blocks: accents on Latin, Greek and Cyrillic letters. Other
 # combining marks (the kana voicing marks of ポ, Indic vowel signs) are part of the letter.
 _ACCENTS = (
-    *range(0x0300, 0x0370), *range(0x1AB0, 0x1B00), *range(0x1DC0, 0x1E00),
-    *range(0x20D0, 0x2100), *range(0xFE20, 0xFE30),
+    *range(0x0300, 0x0370),
+    *range(0x1AB0, 0x1B00),
+    *range(0x1DC0, 0x1E00),
+    *range(0x20D0, 0x2100),
+    *range(0xFE20, 0xFE30),
 )
 
 

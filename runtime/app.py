@@ -1,0 +1,57 @@
+"""The base app: configuration, database, extensions, probes and signing keys, nothing else.
+
+The web app (`server.app.create_app`) and the stand-alone publisher (`python -m publisher`)
+both start from it and attach what they serve.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from runtime import health, signing_keys
+from runtime.config import load_config
+from runtime.extensions import db, limiter, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_base_app(import_name: str, test_config: dict[str, Any] | None = None) -> Flask:
+    """A configured app bound to the database and the signing keys.
+
+    `import_name` is the package whose `templates/`, `static/` and `translations/` the app uses.
+    """
+    app = Flask(import_name, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    limiter.init_app(app)
+    with app.app_context():
+        _configure_sqlite(db.engine)
+    health.init_app(app)
+    signing_keys.init_app(app)
+    return app
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys, WAL and a busy timeout make SQLite behave under several writers."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if ":memory:" not in str(engine.url):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()

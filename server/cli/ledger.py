@@ -1,0 +1,99 @@
+"""`registry keys list|rotate` and `registry purge`: the signing keys and content redaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from publisher.run import purge_expired_content
+from registry.audit import trail as audit
+from registry.errors import DomainError, SigningUnavailable
+from registry.models import AuditRecord, utcnow
+from registry.signing.keystore import KEY_USES
+from registry.transaction import atomic
+from runtime.extensions import db
+from runtime.signing_keys import key_store
+from server.cli.group import commands, fail, policy
+
+
+@commands.group("keys")
+def keys_group() -> None:
+    """Signing keys: list them, rotate one."""
+
+
+@keys_group.command("list")
+@with_appcontext
+def keys_list() -> None:
+    """List every signing key, current and retired."""
+    try:
+        keys = key_store().verification_keys()
+    except DomainError as error:
+        fail(error)
+    for key in sorted(keys, key=lambda k: (k.use, k.valid_from)):
+        state = f"retired {key.valid_until}" if key.valid_until else "current"
+        click.echo(f"{key.use:<10} {key.kid}  from {key.valid_from}  {state}")
+
+
+@keys_group.command("rotate")
+@click.option("--use", type=click.Choice(KEY_USES), required=True, help="which key to replace")
+@with_appcontext
+def keys_rotate(use: str) -> None:
+    """Retire the current key for USE and start signing with a new one; print its kid."""
+    store = key_store()
+    try:
+        previous: str | None = store.current(use).kid
+    except SigningUnavailable:
+        previous = None
+    try:
+        # The audit record and the rotation stand or fall together.
+        with atomic(db.session):
+            key = store.rotate(use, utcnow())
+            audit.record(
+                db.session,
+                actor="cli",
+                action="key.rotate",
+                object_type="signing_key",
+                object_id=key.kid,
+                before={"kid": previous, "use": use},
+                after={"kid": key.kid, "use": use},
+                reason="rotated from the command line",
+            )
+    except DomainError as error:
+        fail(error)
+    click.echo(f"retired {use} key {previous}" if previous else f"no previous {use} key")
+    click.echo(key.kid)
+
+
+@commands.command("purge")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="the date to purge as of (default: today, UTC)",
+)
+@with_appcontext
+def purge(today: dt.datetime | None) -> None:
+    """Purge the content of entries whose retention period is over (their log leaves stay)."""
+    day = today.date() if today else utcnow().date()
+    rules = policy()
+    click.echo(f"purging entries ended on or before {day - dt.timedelta(rules.retention_days)}")
+    last_seq = db.session.scalar(select(AuditRecord.seq).order_by(AuditRecord.seq.desc()))
+    feed_dir = Path(current_app.config["FEED_DIR"])
+    count = purge_expired_content(db.session, rules, day, feed_dir)
+    records = db.session.scalars(
+        select(AuditRecord)
+        .where(AuditRecord.action == "entry.purge", AuditRecord.seq > (last_seq or 0))
+        .order_by(AuditRecord.seq)
+    ).all()
+    for record in records:
+        revisions = ", ".join(str(r) for r in (record.after or {}).get("revisions", []))
+        click.echo(f"purged {record.object_id} (revisions {revisions}; audit record {record.seq})")
+    click.echo(
+        f"{count} entries purged; their log leaves and proofs stay valid. The feed files "
+        "already published no longer carry their content; run `registry publish` to sign "
+        "an index over the redacted files."
+    )

@@ -1,0 +1,39 @@
+"""`registry demo` and `registry publish`."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from publisher.jobs import run_publication
+from registry.demo.loader import DEMO_STEPS, load_demo
+from registry.errors import DomainError
+from runtime.extensions import db
+from runtime.signing_keys import key_store
+from server.cli.group import commands, fail, policy
+
+
+@commands.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load the demo dataset (idempotent: running it again changes nothing)."""
+    try:
+        with click.progressbar(length=DEMO_STEPS, label="loading demo data") as bar:
+            summary = load_demo(db.session, policy(), key_store(), progress=bar.update)
+    except DomainError as error:
+        fail(error)
+    click.echo(summary)
+
+
+@commands.command("publish")
+@with_appcontext
+def publish() -> None:
+    """Run one publication now: due transitions, checkpoint, tiles, feed files, index."""
+    try:
+        report = run_publication(current_app._get_current_object(), progress=click.echo)  # type: ignore[attr-defined]
+    except DomainError as error:
+        fail(error)  # e.g. a signing key missing: say which file and why, without a traceback
+    if report is None:
+        raise click.ClickException("another publisher is running; try again when it finishes")
+    click.echo(report)

@@ -1,0 +1,23 @@
+"""The `registry` console script: Flask's CLI with the registry's commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from server.app import create_app
+from server.cli.verify import verify
+
+
+def _create_app() -> Flask:
+    # Command-line runs never start the in-process publisher; `registry publish` runs it once.
+    return create_app({"CLI": True})
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """Patent Dishonesty Disclosure Registry."""
+
+
+main.add_command(verify)  # on the top-level group: it runs without creating the app

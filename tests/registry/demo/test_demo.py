@@ -1,0 +1,54 @@
+"""The demo dataset: every lifecycle state, idempotent, with an intact audit trail and log."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.audit import trail as audit
+from registry.demo.loader import load_demo
+from registry.listings.policy import Policy
+from registry.models import (
+    LISTING_STATES,
+    EnforcementCase,
+    EntryRevision,
+    Listing,
+    LogEvent,
+    Subject,
+    SubjectIdentifier,
+)
+from registry.publication.events import open_log
+from runtime.signing_keys import key_store
+
+
+def _fingerprint(session: Session) -> tuple[int, ...]:
+    models = (Subject, EnforcementCase, Listing, LogEvent, EntryRevision)
+    counts = [session.scalar(select(func.count()).select_from(model)) or 0 for model in models]
+    return (*counts, audit.count(session))
+
+
+def test_demo_loads_every_state_once(app: Flask, session: Session) -> None:
+    policy = Policy.from_settings(app.config["REGISTRY"])
+    first = load_demo(session, policy, key_store(app))
+    assert first.loaded
+    assert first.subjects >= 60
+    assert first.cases >= 150
+    assert set(first.listings_by_state) == set(LISTING_STATES)
+    kinds = dict(session.execute(select(Subject.kind, func.count()).group_by(Subject.kind)).all())
+    assert kinds["natural_person"] >= 5
+    assert session.scalar(select(func.count()).where(SubjectIdentifier.scheme == "other")) >= 5
+    sectors = {s for case in session.scalars(select(EnforcementCase)) for s in case.sectors}
+    assert len(sectors) == 7
+
+    before = _fingerprint(session)
+    second = load_demo(session, policy, key_store(app))
+    assert not second.loaded
+    assert _fingerprint(session) == before
+
+    assert audit.verify_chain(session).intact
+    events = session.scalars(select(LogEvent).order_by(LogEvent.seq)).all()
+    assert [e.seq for e in events] == list(range(len(events)))
+    assert open_log(session).size == len(events)
+    reasons = {e.reason for e in events if e.event == "removed"}
+    assert reasons == {"expired", "credit_restored", "basis_revoked", "error"}

@@ -1,0 +1,256 @@
+"""The due-process lifecycle, walked end to end through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.actors import SYSTEM, Actor
+from registry.audit import trail as audit
+from registry.canonical import sha256_hex
+from registry.cases import records as cases
+from registry.errors import Forbidden, InvalidTransition, InvalidValue
+from registry.listings import (
+    grounds,
+    workflow,
+)
+from registry.listings import (
+    published as published_listings,
+)
+from registry.listings import (
+    requests as listing_requests,
+)
+from registry.listings.policy import Policy
+from registry.models import EntryRevision, Listing, LogEvent
+from registry.signing.signatures import verify_entry
+from runtime.signing_keys import key_store
+from tests.registry.listings.workflow_fixtures import PATENT, deliberate_subject, people
+
+D = dt.date
+
+
+@pytest.fixture
+def policy(app: Flask) -> Policy:
+    return Policy.from_settings(app.config["REGISTRY"])
+
+
+def _published(session: Session, app: Flask, policy: Policy) -> tuple[Listing, dict]:
+    """A listing approved and published in autumn 2026; returns it and the actors."""
+    actors = people(session)
+    subject_id = deliberate_subject(session, actors["clerk"], D(2025, 6, 1))
+    listing = workflow.propose(
+        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
+    )
+    workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
+    workflow.start_review(session, actors["clerk"], listing.id, D(2026, 10, 17))
+    workflow.approve(session, actors["rev1"], policy, listing.id, D(2026, 10, 19), "confirmed")
+    workflow.publish_approved(session, SYSTEM, key_store(app), policy, listing.id, D(2026, 10, 20))
+    return listing, actors
+
+
+def test_subject_walks_from_cases_to_expiry(app: Flask, session: Session, policy: Policy) -> None:
+    actors = people(session)
+    clerk, rev1 = actors["clerk"], actors["rev1"]
+    subject_id = deliberate_subject(session, clerk, D(2025, 6, 1))
+
+    evaluation = grounds.evaluate_subject(session, subject_id, D(2026, 9, 25), policy)
+    deliberate = evaluation.grounds["deliberate_infringement"]
+    assert deliberate.holds and "(2025)粤03民初1号" in deliberate.explanation
+    assert not evaluation.grounds["repeat_infringement"].holds
+    with pytest.raises(InvalidValue, match="repeat_infringement does not hold"):
+        workflow.propose(
+            session, clerk, policy, subject_id, ["repeat_infringement"], D(2026, 9, 25)
+        )
+
+    listing = workflow.propose(
+        session, clerk, policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
+    )
+    assert listing.state == "draft"
+    assert listing.grounds[0]["explanation"] == deliberate.explanation
+
+    # Served on Monday 28 September: National Day (1-7 October) does not count, and
+    # Saturday 10 October is a make-up working day, so ten working days end on 16 October.
+    workflow.notify(session, clerk, policy, listing.id, D(2026, 9, 28))
+    assert listing.defence_deadline == D(2026, 10, 16)
+    with pytest.raises(InvalidTransition, match="defence period runs until 2026-10-16"):
+        workflow.start_review(session, clerk, listing.id, D(2026, 10, 16))
+    workflow.start_review(session, clerk, listing.id, D(2026, 10, 17))
+    assert listing.state == "under_review"
+
+    with pytest.raises(Forbidden):
+        workflow.approve(session, clerk, policy, listing.id, D(2026, 10, 19), "clerk tries")
+    workflow.approve(session, rev1, policy, listing.id, D(2026, 10, 19), "grounds confirmed")
+    assert listing.state == "approved"
+
+    keys = key_store(app)
+    workflow.publish_approved(session, SYSTEM, keys, policy, listing.id, D(2026, 10, 20))
+    assert listing.state == "published"
+    assert listing.entry_id == "IPL-2026-000001"
+    assert listing.period_end == D(2029, 10, 20)
+    revision = session.scalars(select(EntryRevision)).one()
+    verify_entry(revision.bundle, keys.public_keys())
+    assert revision.content_sha256 == sha256_hex(revision.bundle["entry"])
+    listed = session.scalars(select(LogEvent)).one()
+    assert (listed.seq, listed.event, listed.entry_id) == (0, "listed", "IPL-2026-000001")
+
+    with pytest.raises(InvalidTransition, match="period runs until"):
+        published_listings.expire(session, SYSTEM, listing.id, D(2029, 10, 19))
+    assert published_listings.due_for_expiry(session, D(2029, 10, 20)) == [listing.id]
+    published_listings.expire(session, SYSTEM, listing.id, D(2029, 10, 20))
+    assert listing.state == "expired"
+    removed = session.scalars(select(LogEvent).where(LogEvent.seq == 1)).one()
+    assert (removed.event, removed.reason) == ("removed", "expired")
+
+    actions = [r.action for r in session.scalars(select(audit.AuditRecord))]
+    for action in (
+        "listing.propose",
+        "listing.notify",
+        "listing.review",
+        "listing.approve",
+        "listing.publish",
+        "listing.expire",
+    ):
+        assert action in actions
+    assert audit.verify_chain(session).intact
+
+
+def test_early_removal_by_credit_restoration_needs_two_reviewers(
+    app: Flask, session: Session, policy: Policy
+) -> None:
+    listing, actors = _published(session, app, policy)
+    keys = key_store(app)
+    with pytest.raises(InvalidTransition, match="from 2027-10-20"):
+        listing_requests.lodge_request(
+            session,
+            actors["clerk"],
+            policy,
+            listing.id,
+            "restoration",
+            D(2027, 10, 19),
+            "performed in full",
+        )
+    request = listing_requests.lodge_request(
+        session,
+        actors["clerk"],
+        policy,
+        listing.id,
+        "restoration",
+        D(2027, 10, 20),
+        "performed in full",
+    )
+    assert request.decision_due == D(2027, 11, 4)
+    with pytest.raises(InvalidTransition, match="no accepted credit-restoration"):
+        published_listings.remove(
+            session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 21), "early"
+        )
+    listing_requests.decide_request(
+        session, actors["rev1"], request.id, True, D(2027, 10, 22), "verified"
+    )
+    published_listings.remove(
+        session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 23), "restored"
+    )
+    assert listing.state == "published"
+    with pytest.raises(InvalidTransition, match="second, different reviewer"):
+        published_listings.remove(
+            session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 23), "again"
+        )
+    published_listings.remove(
+        session, actors["rev2"], keys, listing.id, "credit_restored", D(2027, 10, 24), "confirmed"
+    )
+    assert (listing.state, listing.end_reason) == ("removed", "credit_restored")
+    last = session.scalars(select(LogEvent).order_by(LogEvent.seq.desc())).first()
+    assert (last.event, last.reason) == ("removed", "credit_restored")
+
+
+def test_a_reviewer_cannot_accept_a_restoration_they_recorded(
+    app: Flask, session: Session, policy: Policy
+) -> None:
+    listing, actors = _published(session, app, policy)
+    request = listing_requests.lodge_request(
+        session, actors["clerk"], policy, listing.id, "restoration", D(2027, 10, 20), "paid"
+    )
+    # The clerk who recorded it has since been made a reviewer: same user, new role.
+    promoted = Actor(name="clerk", role="reviewer", user_id=actors["clerk"].user_id)
+    with pytest.raises(InvalidTransition, match="cannot decide a request they recorded"):
+        listing_requests.decide_request(session, promoted, request.id, True, D(2027, 10, 21), "ok")
+    listing_requests.decide_request(
+        session, actors["rev1"], request.id, True, D(2027, 10, 21), "verified"
+    )
+    assert request.decision == "accepted"
+
+
+def test_amendment_is_a_new_signed_revision(app: Flask, session: Session, policy: Policy) -> None:
+    listing, actors = _published(session, app, policy)
+    published_listings.amend(
+        session,
+        actors["rev2"],
+        key_store(app),
+        listing.id,
+        "typo in remedy",
+        remedy="Corrected remedy text.",
+    )
+    revisions = session.scalars(select(EntryRevision).order_by(EntryRevision.revision)).all()
+    assert [r.revision for r in revisions] == [1, 2]
+    assert revisions[1].bundle["entry"]["remedy"] == "Corrected remedy text."
+    events = session.scalars(select(LogEvent).order_by(LogEvent.seq)).all()
+    assert [(e.event, e.revision, e.reason) for e in events] == [
+        ("listed", 1, None),
+        ("amended", 2, "correction"),
+    ]
+
+
+def test_revoked_basis_and_invalid_patent_flag_the_listing(
+    app: Flask, session: Session, policy: Policy
+) -> None:
+    listing, actors = _published(session, app, policy)
+    case_id = listing.cases[0].id
+    flagged = cases.record_patent_invalidation(
+        session, actors["rev1"], PATENT, "第12345号", D(2026, 11, 1), "whole"
+    )
+    assert [f.id for f in flagged] == [listing.id]
+    assert "declared wholly invalid" in (listing.review_flag or "")
+    cases.revoke_case(session, actors["clerk"], case_id, D(2026, 11, 2), "overturned on appeal")
+    assert "revoked" in (listing.review_flag or "")
+
+
+def test_invalid_transitions_say_which_state(app: Flask, session: Session, policy: Policy) -> None:
+    listing, actors = _published(session, app, policy)
+    with pytest.raises(InvalidTransition) as caught:
+        workflow.withdraw(session, actors["clerk"], listing.id, "late")
+    assert "cannot withdraw a listing in state 'published'" in str(caught.value)
+    with pytest.raises(InvalidTransition, match="approve"):
+        workflow.approve(session, actors["rev2"], policy, listing.id, D(2026, 11, 1), "again")
+
+
+def test_reviewer_cannot_decide_own_proposal(app: Flask, session: Session, policy: Policy) -> None:
+    actors = people(session)
+    subject_id = deliberate_subject(session, actors["clerk"], D(2025, 6, 1))
+    listing = workflow.propose(
+        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
+    )
+    listing.proposed_by = actors["rev1"].user_id  # as if rev1 had drafted it
+    session.commit()
+    workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
+    listing_requests.lodge_request(
+        session,
+        actors["clerk"],
+        policy,
+        listing.id,
+        "objection",
+        D(2026, 9, 30),
+        "the act was licensed",
+    )
+    assert listing.state == "under_review"
+    with pytest.raises(InvalidTransition, match="own proposal"):
+        workflow.approve(session, actors["rev1"], policy, listing.id, D(2026, 10, 2), "mine")
+    with pytest.raises(InvalidTransition, match="objection #1 is not decided"):
+        workflow.approve(session, actors["rev2"], policy, listing.id, D(2026, 10, 2), "ok")
+    listing_requests.decide_request(
+        session, actors["rev2"], 1, False, D(2026, 10, 2), "licence forged"
+    )
+    workflow.approve(session, actors["rev2"], policy, listing.id, D(2026, 10, 2), "ok")
+    assert listing.state == "approved"

@@ -1,0 +1,44 @@
+"""Entry ids: `IPL-<year>-<n>` numbered per year, never reused, also past six digits."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from registry.listings.policy import Policy
+from registry.publication.events import next_entry_id
+from tests.registry.listings.workflow_fixtures import approved_listing, people
+
+
+@pytest.fixture
+def policy(app: Flask) -> Policy:
+    return Policy.from_settings(app.config["REGISTRY"])
+
+
+def test_numbers_start_at_one_each_year(session: Session, policy: Policy) -> None:
+    assert next_entry_id(session, 2026) == "IPL-2026-000001"
+    listing = approved_listing(session, people(session), policy, suffix=1)
+    listing.entry_id = "IPL-2026-000041"
+    session.flush()
+    assert next_entry_id(session, 2026) == "IPL-2026-000042"
+    assert next_entry_id(session, 2027) == "IPL-2027-000001"
+
+
+@pytest.mark.parametrize(
+    ("taken", "expected"),
+    [
+        (["IPL-2026-999999"], "IPL-2026-1000000"),
+        (["IPL-2026-999999", "IPL-2026-1000000"], "IPL-2026-1000001"),
+        (["IPL-2026-999998", "IPL-2026-1000009", "IPL-2026-999999"], "IPL-2026-1000010"),
+    ],
+)
+def test_numbers_past_six_digits_keep_counting(
+    session: Session, policy: Policy, taken: list[str], expected: str
+) -> None:
+    actors = people(session)
+    for suffix, entry_id in enumerate(taken, start=1):
+        listing = approved_listing(session, actors, policy, suffix=suffix)
+        listing.entry_id = entry_id
+    session.flush()
+    assert next_entry_id(session, 2026) == expected

@@ -1,0 +1,255 @@
+"""Screening: scores, explanations, identifiers, hard negatives and the benchmark set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bench.screening import quality
+from bench.screening_data import generate_benchmark
+from registry.errors import InvalidValue
+from registry.models import SUBJECT_KINDS
+from registry.screening.matching import (
+    DEFAULT_THRESHOLD,
+    KINDS,
+    ListedName,
+    MatchIndex,
+    ScreeningQuery,
+)
+
+HUAXING_USCC = "91440300MA5F8AXK4B"
+HUAXING = ListedName(
+    "IPL-2026-000001",
+    "legal_person",
+    "深圳市华兴科技有限公司",
+    latin="Shenzhen Huaxing Technology Co., Ltd.",
+    aliases=("深圳市华兴电子有限公司",),
+    identifiers=(("cn_uscc", HUAXING_USCC),),
+    region="440300",
+)
+LISTED = [
+    HUAXING,
+    ListedName(
+        "IPL-2026-000002",
+        "legal_person",
+        "杭州瑞达新材料股份有限公司",
+        identifiers=(("cn_uscc", "91330100MA27XL0F1C"),),
+        region="330100",
+    ),
+    ListedName(
+        "IPL-2026-000003",
+        "natural_person",
+        "张伟",
+        identifiers=(("cn_ric", "110101199003071234"),),
+        region="110101",
+    ),
+    ListedName(
+        "IPL-2026-000004",
+        "legal_person",
+        "Nordwind Precision Instruments GmbH",
+        identifiers=(("other", "HRB 12345"),),
+    ),
+    ListedName("IPL-2026-000005", "legal_person", "苏州工业园区恒昌光电有限公司", region="320571"),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> MatchIndex:
+    return MatchIndex.build(LISTED)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("深圳市华兴科技有限公司", "IPL-2026-000001"),  # as listed
+        ("深圳市华兴科技", "IPL-2026-000001"),  # legal form left out
+        ("华兴科技有限公司", "IPL-2026-000001"),  # region left out
+        ("深圳市華興科技有限公司", "IPL-2026-000001"),  # traditional characters
+        ("深圳市华兴科枝有限公司", "IPL-2026-000001"),  # slip in the industry word
+        ("华兴科技（深圳）有限公司", "IPL-2026-000001"),  # region in brackets
+        ("Shenzhen Huaxing Technology", "IPL-2026-000001"),  # English against Chinese
+        ("Huaxing Keji", "IPL-2026-000001"),  # pinyin only
+        ("hua xing ke ji you xian gong si", "IPL-2026-000001"),  # pinyin, spaced
+        ("Shenzhen Huaxng Tecnology Co Ltd", "IPL-2026-000001"),  # two typos
+        ("ＳＨＥＮＺＨＥＮ　ＨＵＡＸＩＮＧ　ＴＥＣＨＮＯＬＯＧＹ", "IPL-2026-000001"),  # full width
+        ("深圳市华兴电子", "IPL-2026-000001"),  # former name (alias)
+        ("瑞达新材料", "IPL-2026-000002"),
+        ("Hangzhou Ruida New Materials", "IPL-2026-000002"),
+        ("張偉", "IPL-2026-000003"),
+        ("Wei Zhang", "IPL-2026-000003"),  # word order
+        ("Precision Instruments Nordwind", "IPL-2026-000004"),  # word order
+        ("Nordwnid Precision Instrumnets", "IPL-2026-000004"),  # typos
+        ("NORDWIND-PRÄZISION", "IPL-2026-000004"),  # German industry word, accent, hyphen
+        ("Nordwind Logistics", None),  # same word, another industry: another company
+        ("恒昌光电", "IPL-2026-000005"),
+    ],
+)
+def test_true_variants_score_above_the_threshold(
+    index: MatchIndex, name: str, expected: str | None
+) -> None:
+    found = [match.entry_id for match in index.screen(ScreeningQuery(name))]
+    if expected is None:
+        assert found == []
+    else:
+        assert found[:1] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("query", "listed_id"),
+    [
+        # Same region and industry, one trade-name character differs (a homophone).
+        (ScreeningQuery("深圳市华星科技有限公司"), "IPL-2026-000001"),
+        (ScreeningQuery("深圳市华兴达科技有限公司"), "IPL-2026-000001"),
+        # Same trade name, registered in another province.
+        (ScreeningQuery("杭州市华兴科技有限公司"), "IPL-2026-000001"),
+        # One letter away in pinyin, and a different credit code.
+        (
+            ScreeningQuery("Huaxin Keji", identifiers=(("cn_uscc", "91440300MA5G2R0U7K"),)),
+            "IPL-2026-000001",
+        ),
+        # Another person: one character differs, or the same name with another ID number.
+        (ScreeningQuery("张玮"), "IPL-2026-000003"),
+        (
+            ScreeningQuery("张伟", identifiers=(("cn_ric", "110101198807154321"),)),
+            "IPL-2026-000003",
+        ),
+        # A company named like a listed person.
+        (ScreeningQuery("Zhangwei Semiconductor"), "IPL-2026-000003"),
+    ],
+)
+def test_hard_negatives_score_below_the_threshold(
+    index: MatchIndex, query: ScreeningQuery, listed_id: str
+) -> None:
+    assert index.screen(query) == []
+    scored = {match.entry_id: match.score for match in index.screen(query, threshold=0.0)}
+    assert scored.get(listed_id, 0.0) < DEFAULT_THRESHOLD
+
+
+def test_a_shared_identifier_decides(index: MatchIndex) -> None:
+    query = ScreeningQuery("Something Else Entirely", identifiers=(("cn_uscc", HUAXING_USCC),))
+    [match] = index.screen(query)
+    assert (match.entry_id, match.score) == ("IPL-2026-000001", 1.0)
+    identifier = match.features[0]
+    assert (identifier.feature, identifier.score, identifier.weight) == ("identifier", 1.0, 1.0)
+
+
+def test_identifiers_are_compared_in_canonical_form(index: MatchIndex) -> None:
+    spaced = "9144 0300 MA5F 8AXK 4B".lower()
+    [match] = index.screen(ScreeningQuery(identifiers=(("CN_USCC", spaced),)))
+    assert match.entry_id == "IPL-2026-000001"
+
+
+def test_a_different_identifier_of_the_same_scheme_counts_against(index: MatchIndex) -> None:
+    query = ScreeningQuery("深圳市华兴科技", identifiers=(("cn_uscc", "91440300MA5G2R0U7K"),))
+    [match] = index.screen(query, threshold=0.0)[:1]
+    identifier = match.features[0]
+    assert (identifier.feature, identifier.score, identifier.weight) == ("identifier", 0.0, 0.6)
+    assert match.score == pytest.approx(0.4)
+
+
+def test_foreign_registrations_never_conflict(index: MatchIndex) -> None:
+    query = ScreeningQuery("Nordwind Precision Instruments", identifiers=(("other", "LEI 5299"),))
+    [match] = index.screen(query)
+    assert match.score == 1.0
+    assert [feature.feature for feature in match.features] == ["name"]
+
+
+def test_identity_numbers_are_masked_in_explanations(index: MatchIndex) -> None:
+    query = ScreeningQuery("张伟", identifiers=(("cn_ric", "110101199003071234"),))
+    [match] = index.screen(query)
+    assert "1101**********1234" in match.features[0].note
+    assert "110101199003071234" not in str(match.as_dict())
+
+
+def test_exclude_entry_ids_suppresses_a_match(index: MatchIndex) -> None:
+    query = ScreeningQuery("深圳市华兴科技")
+    assert index.screen(query, exclude_entry_ids=["IPL-2026-000001"]) == []
+
+
+def test_every_match_explains_itself(index: MatchIndex) -> None:
+    query = ScreeningQuery("Shenzhen Huaxing Technology", kind="legal_person", region="440305")
+    [match] = index.screen(query)
+    features = {feature.feature: feature for feature in match.features}
+    # A Latin query meets the Chinese names in pinyin, so they count as `latin` and `alias`.
+    assert set(features) == {"latin", "alias", "kind", "region"}
+    for feature in match.features:
+        assert 0.0 <= feature.score <= 1.0
+        assert 0.0 <= feature.weight <= 1.0
+        assert feature.note
+    assert features["latin"].weight == 1.0  # the strongest name feature decides
+    assert features["alias"].weight == 0.0
+    assert features["region"].score == 1.0  # 440305 (Nanshan) lies within 440300 (Shenzhen)
+    assert match.as_dict()["features"][0].keys() == {"feature", "score", "weight", "note"}
+
+
+def test_kind_and_region_disagreement_lower_the_score(index: MatchIndex) -> None:
+    plain = index.screen(ScreeningQuery("深圳市华兴科技"))[0].score
+    other_kind = index.screen(ScreeningQuery("深圳市华兴科技", kind="natural_person"), 0.0)
+    other_region = index.screen(ScreeningQuery("深圳市华兴科技", region="110101"), 0.0)
+    assert plain == 1.0
+    assert other_kind[0].score == pytest.approx(0.75)
+    assert other_region[0].score == pytest.approx(0.85)
+
+
+def test_results_are_sorted_and_limited(index: MatchIndex) -> None:
+    results = index.screen(ScreeningQuery("华兴"), threshold=0.0, limit=2)
+    assert len(results) <= 2
+    assert [m.score for m in results] == sorted((m.score for m in results), reverse=True)
+
+
+def test_screen_many_answers_each_query_in_order(index: MatchIndex) -> None:
+    answers = index.screen_many([ScreeningQuery("张伟"), ScreeningQuery("瑞达新材料")])
+    assert [[m.entry_id for m in found] for found in answers] == [
+        ["IPL-2026-000003"],
+        ["IPL-2026-000002"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: ScreeningQuery(""), "name"),
+        (lambda: ScreeningQuery("华兴", kind="company"), "kind"),
+        (lambda: ScreeningQuery("华兴", region="4403"), "region"),
+        (lambda: ScreeningQuery("华兴", identifiers=(("cn_uscc",),)), "identifiers[0]"),
+        (lambda: ScreeningQuery("华兴", identifiers=(("cn_uscc", " "),)), "identifiers[0].value"),
+        (lambda: ListedName("", "legal_person", "华兴"), "entry_id"),
+        (lambda: ListedName("IPL-1", "person", "华兴"), "kind"),
+        (lambda: ListedName("IPL-1", "legal_person", "  "), "name"),
+        (lambda: ListedName("IPL-1", "legal_person", "华兴", aliases=("",)), "aliases[0]"),
+        (lambda: ScreeningQuery("华" * 301), "name"),
+    ],
+)
+def test_invalid_input_names_the_field(make: Callable[[], object], field: str) -> None:
+    with pytest.raises(InvalidValue) as raised:
+        make()
+    assert raised.value.field == field
+
+
+def test_invalid_screening_options_name_the_option(index: MatchIndex) -> None:
+    with pytest.raises(InvalidValue) as raised:
+        index.screen(ScreeningQuery("华兴"), threshold=1.5)
+    assert raised.value.field == "threshold"
+    with pytest.raises(InvalidValue) as raised:
+        index.screen(ScreeningQuery("华兴"), limit=0)
+    assert raised.value.field == "limit"
+
+
+def test_duplicate_entry_ids_are_refused() -> None:
+    with pytest.raises(InvalidValue) as raised:
+        MatchIndex.build([HUAXING, HUAXING])
+    assert raised.value.field == "records[1].entry_id"
+
+
+def test_kinds_are_the_subject_kinds_of_the_registry() -> None:
+    assert KINDS == SUBJECT_KINDS
+
+
+def test_benchmark_set_recall_and_false_positive_rate() -> None:
+    benchmark = generate_benchmark(listed_count=400, query_count=500)
+    index = MatchIndex.build(benchmark.listed)
+    results = index.screen_many(labeled.query for labeled in benchmark.queries)
+    recall, false_positive_rate, misses, false_positives = quality(benchmark.queries, results)
+    assert recall >= 0.97, misses
+    assert false_positive_rate <= 0.01, false_positives

@@ -22,11 +22,11 @@ from registry.clients.api_keys import (
     KeyRejected,
     authenticate,
 )
-from runtime.extensions import db, limiter
+from runtime.extensions import limiter, session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-BEARER_SECURITY = [{"bearer": []}]
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 # Public, unauthenticated reads: per client address.
 PUBLIC_RATE_LIMIT = "300/minute"
 
@@ -90,7 +90,7 @@ def api_key_required(scope: str | None = None) -> Callable[[F], F]:
                     "send an API key as 'Authorization: Bearer ipl_<prefix>_<secret>'"
                 )
             try:
-                g.api_key = authenticate(db.session, token)
+                g.api_key = authenticate(session(), token)
             except KeyRejected as error:
                 return _unauthorized(error.message)
             if scope is not None and scope not in g.api_key.scopes:

@@ -8,7 +8,8 @@ rows (written by whichever process publishes) and the index on disk tell the sto
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask import Flask, current_app
 from flask.views import MethodView
@@ -66,7 +67,7 @@ def publication_status(app: Flask) -> dict[str, Any]:
 
 @blp.route("/publication")
 class Publication(MethodView):
-    decorators = (login_required,)
+    decorators: ClassVar[list[Callable[..., Any]]] = [login_required]
 
     @blp.response(200, PublicationSchema)
     def get(self) -> dict[str, Any]:

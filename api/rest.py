@@ -52,7 +52,7 @@ class ErrorSchema(ma.Schema):
     )
 
 
-class RegistryApi(Api):  # type: ignore[misc]
+class RegistryApi(Api):
     """flask-smorest's Api with errors in the registry's `{code, status, message, errors}` shape."""
 
     ERROR_SCHEMA = ErrorSchema

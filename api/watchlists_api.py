@@ -7,7 +7,8 @@ because a 100,000-row upload through marshmallow would take far longer than the 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask import Flask, current_app, request
 from flask.views import MethodView
@@ -27,7 +28,7 @@ from registry.clients.watch_items import (
 )
 from registry.errors import InvalidValue
 from registry.models import Watchlist, WatchlistItem, WebhookDelivery
-from runtime.extensions import db
+from runtime.extensions import session
 
 blp = Blueprint(
     "watchlists",
@@ -38,6 +39,12 @@ blp = Blueprint(
 )
 csrf_exempt_blueprint(blp)
 WATCH = api_key_required("watch")
+
+
+class WatchView(MethodView):
+    """An endpoint for API keys with the `watch` scope."""
+
+    decorators: ClassVar[list[Callable[..., Any]]] = [WATCH]
 
 
 class WatchlistInSchema(Schema):
@@ -157,7 +164,7 @@ def _watchlist_view(watchlist: Watchlist) -> dict[str, Any]:
         "webhook_url": watchlist.webhook_url,
         "active": watchlist.active,
         "last_seq": watchlist.last_seq,
-        "item_count": watchlists.item_count(db.session, watchlist.id),
+        "item_count": watchlists.item_count(session(), watchlist.id),
         "created_at": watchlist.created_at,
     }
 
@@ -206,14 +213,12 @@ def _uploaded_items() -> list[dict[str, Any]]:
 
 
 @blp.route("")
-class Watchlists(MethodView):
-    decorators = (WATCH,)
-
+class Watchlists(WatchView):
     @blp.doc(security=BEARER_SECURITY)
     @blp.response(200, WatchlistOutSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """This key's watchlists."""
-        found = watchlists.list_watchlists(db.session, current_key().id)
+        found = watchlists.list_watchlists(session(), current_key().id)
         return [_watchlist_view(watchlist) for watchlist in found]
 
     @blp.doc(security=BEARER_SECURITY)
@@ -222,7 +227,7 @@ class Watchlists(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create a watchlist; its webhook secret is returned this once."""
         created = watchlists.create_watchlist(
-            db.session,
+            session(),
             current_key().id,
             data["name"],
             data["webhook_url"],
@@ -232,33 +237,29 @@ class Watchlists(MethodView):
 
 
 @blp.route("/<int:watchlist_id>")
-class WatchlistById(MethodView):
-    decorators = (WATCH,)
-
+class WatchlistById(WatchView):
     @blp.doc(security=BEARER_SECURITY)
     @blp.response(200, WatchlistOutSchema)
     def get(self, watchlist_id: int) -> dict[str, Any]:
         """One watchlist of this key."""
-        return _watchlist_view(watchlists.get_watchlist(db.session, current_key().id, watchlist_id))
+        return _watchlist_view(watchlists.get_watchlist(session(), current_key().id, watchlist_id))
 
     @blp.doc(security=BEARER_SECURITY)
     @blp.response(204)
     def delete(self, watchlist_id: int) -> None:
         """Delete a watchlist, its items and its delivery log."""
-        watchlists.delete_watchlist(db.session, current_key().id, watchlist_id)
+        watchlists.delete_watchlist(session(), current_key().id, watchlist_id)
 
 
 @blp.route("/<int:watchlist_id>/items")
-class Items(MethodView):
-    decorators = (WATCH,)
-
+class Items(WatchView):
     @blp.doc(security=BEARER_SECURITY)
     @blp.arguments(WatchPageQuerySchema, location="query")
     @blp.response(200, WatchItemPageSchema)
     def get(self, query: dict[str, Any], watchlist_id: int) -> dict[str, Any]:
         """A page of items, by id; pass `next_after_id` as `after_id` for the next one."""
         found = watchlists.list_items(
-            db.session, current_key().id, watchlist_id, query["after_id"], query["limit"]
+            session(), current_key().id, watchlist_id, query["after_id"], query["limit"]
         )
         full = len(found) == query["limit"]
         return {
@@ -271,34 +272,30 @@ class Items(MethodView):
     def post(self, watchlist_id: int) -> dict[str, Any]:
         """Add items in bulk (JSON array or CSV); all rows are validated before any is stored."""
         key_id = current_key().id
-        watchlists.get_watchlist(db.session, key_id, watchlist_id)
+        watchlists.get_watchlist(session(), key_id, watchlist_id)
         items = _uploaded_items()
-        total = watchlists.add_items(db.session, key_id, watchlist_id, items)
+        total = watchlists.add_items(session(), key_id, watchlist_id, items)
         return {"added": len(items), "item_count": total}
 
 
 @blp.route("/<int:watchlist_id>/items/<int:item_id>")
-class ItemById(MethodView):
-    decorators = (WATCH,)
-
+class ItemById(WatchView):
     @blp.doc(security=BEARER_SECURITY)
     @blp.response(204)
     def delete(self, watchlist_id: int, item_id: int) -> None:
         """Remove one item."""
-        watchlists.delete_item(db.session, current_key().id, watchlist_id, item_id)
+        watchlists.delete_item(session(), current_key().id, watchlist_id, item_id)
 
 
 @blp.route("/<int:watchlist_id>/deliveries")
-class Deliveries(MethodView):
-    decorators = (WATCH,)
-
+class Deliveries(WatchView):
     @blp.doc(security=BEARER_SECURITY)
     @blp.arguments(WebhookDeliveryQuerySchema, location="query")
     @blp.response(200, WebhookDeliveryPageSchema)
     def get(self, query: dict[str, Any], watchlist_id: int) -> dict[str, Any]:
         """The delivery log: each match, its attempts, last HTTP status or error, next retry."""
         found = watchlists.list_deliveries(
-            db.session,
+            session(),
             current_key().id,
             watchlist_id,
             query["status"],
@@ -313,15 +310,13 @@ class Deliveries(MethodView):
 
 
 @blp.route("/<int:watchlist_id>/deliveries/<int:delivery_id>/replay")
-class Replay(MethodView):
-    decorators = (WATCH,)
-
+class Replay(WatchView):
     @blp.doc(security=BEARER_SECURITY)
     @blp.response(202, WebhookDeliveryOutSchema)
     def post(self, watchlist_id: int, delivery_id: int) -> dict[str, Any]:
         """Send a delivery again at the next delivery round (within a minute)."""
         delivery = watchlists.replay_delivery(
-            db.session, current_key().id, watchlist_id, delivery_id
+            session(), current_key().id, watchlist_id, delivery_id
         )
         return _delivery_view(delivery)
 

@@ -224,8 +224,8 @@ def _approve_new(entries: int) -> None:
 
 def measure(workdir: Path, entries: int) -> dict[str, Any]:
     """In this process: time a full publication, then an incremental one; peak memory."""
-    from publisher.jobs import publish_interval
     from publisher.run import publish_once
+    from publisher.settings import PublishSettings
     from registry.listings.policy import Policy
     from runtime.extensions import db
     from runtime.signing_keys import key_store
@@ -242,9 +242,7 @@ def measure(workdir: Path, entries: int) -> dict[str, Any]:
                 db.session(),
                 key_store(app),
                 Policy.from_settings(settings),
-                app.config["FEED_DIR"],
-                settings["LOG_ORIGIN"],
-                publish_interval(app),
+                PublishSettings.from_config(app.config),
             )
             return time.perf_counter() - started, report.steps, len(report.published)
 

@@ -58,8 +58,8 @@ def verify_directory(feed_dir: str) -> dict[str, Any]:
 
 def measure(size: int) -> dict[str, Any]:
     """Build and publish a feed of `size` entries, then verify it in a fresh process."""
-    from publisher.jobs import publish_interval
     from publisher.run import publish_once
+    from publisher.settings import PublishSettings
     from registry.listings.policy import Policy
     from runtime.extensions import db
     from runtime.signing_keys import key_store
@@ -74,9 +74,7 @@ def measure(size: int) -> dict[str, Any]:
                 db.session(),
                 key_store(app),
                 Policy.from_settings(settings),
-                app.config["FEED_DIR"],
-                settings["LOG_ORIGIN"],
-                publish_interval(app),
+                PublishSettings.from_config(app.config),
             )
             db.session.remove()
         # A fresh process, so the peak memory is the verifier's own, not the publisher's.

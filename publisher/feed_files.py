@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from publisher import incremental, versions
+from publisher.settings import PublishSettings
 from publisher.writers import (
     Resource,
     build_index,
@@ -299,16 +300,14 @@ def tag_authority(public_url: str | None) -> str:
 def write_feed(
     session: Session,
     keys: KeyStore,
-    feed_dir: Path,
+    settings: PublishSettings,
     checkpoint: SignedCheckpoint,
     now: dt.datetime,
-    interval: dt.timedelta,
     progress: Progress = lambda _message: None,
-    public_url: str | None = None,
     steps: dict[str, float] | None = None,
-    retention: versions.FeedRetention | None = None,
 ) -> int:
     """Write a new feed version, `index.json` last but for Atom, then prune; return it."""
+    feed_dir, public_url = settings.feed_dir, settings.public_url
     versions.settle_interrupted(session, feed_dir)
     head = versions.published_head(session, feed_dir)
     if checkpoint.tree_size < head.tree_size:
@@ -321,7 +320,7 @@ def write_feed(
     # decreasing issued_at as a rollback): it is issued with the last issued_at instead.
     last_issued = session.scalar(select(func.max(FeedVersion.issued_at)))
     issued = max(now.replace(microsecond=0), last_issued or now.replace(microsecond=0))
-    expires = issued + 2 * interval
+    expires = issued + 2 * settings.interval
     size = checkpoint.tree_size
     version = versions.reserve_version(session, feed_dir, size, issued, expires)
     progress(f"writing feed version {version} (log size {size})")
@@ -353,9 +352,7 @@ def write_feed(
         )
     with timed(steps, "prune"):
         # Only now: index.json is fsynced and names none of the files about to go.
-        removed = versions.prune_feed(
-            session, feed_dir, signed, retention or versions.FeedRetention(), issued
-        )
+        removed = versions.prune_feed(session, feed_dir, signed, settings.retention, issued)
     if removed:
         progress(f"pruned {len(removed)} old feed files")
     return version

@@ -19,7 +19,7 @@ from flask import Flask
 from publisher import webhooks
 from publisher.leader import leadership
 from publisher.run import RunReport, publish_once
-from publisher.versions import FeedRetention
+from publisher.settings import PublishSettings, cron_interval
 from registry.listings.policy import Policy
 from registry.models import utcnow
 from runtime.extensions import db
@@ -32,12 +32,7 @@ MAX_BACKOFF = dt.timedelta(minutes=30)
 
 def publish_interval(app: Flask) -> dt.timedelta:
     """The time between two scheduled runs (from the cron expression)."""
-    trigger = CronTrigger.from_crontab(app.config["REGISTRY"]["PUBLISH_CRON"], timezone=dt.UTC)
-    first = trigger.get_next_fire_time(None, utcnow())
-    second = trigger.get_next_fire_time(first, first + dt.timedelta(seconds=1))
-    assert first is not None and second is not None
-    interval: dt.timedelta = second - first
-    return interval
+    return cron_interval(app.config["REGISTRY"]["PUBLISH_CRON"])
 
 
 def retry_delay(failures: int) -> dt.timedelta:
@@ -48,33 +43,27 @@ def retry_delay(failures: int) -> dt.timedelta:
 def run_publication(app: Flask, progress: Any = None) -> RunReport | None:
     """One run under the leader lock; None when another publisher holds it."""
     status = app.extensions.setdefault("publisher_status", {"failures": 0})
-    with app.app_context():
-        settings = app.config["REGISTRY"]
-        with leadership(db.engine, app.instance_path) as leader:
-            if not leader:
-                log.info("another publisher is running; skipping this run")
-                return None
-            try:
-                report = publish_once(
-                    db.session(),
-                    key_store(app),
-                    Policy.from_settings(settings),
-                    app.config["FEED_DIR"],
-                    settings["LOG_ORIGIN"],
-                    publish_interval(app),
-                    progress=progress or (lambda message: log.info("%s", message)),
-                    public_url=settings["PUBLIC_URL"],
-                    retention=FeedRetention.from_settings(settings),
-                )
-                webhooks.after_publication(db.session(), report.tree_size)
-            except Exception as error:
-                db.session.rollback()
-                status["failures"] += 1
-                status["last_error"] = f"{type(error).__name__}: {error}"
-                log.exception("publication run failed (%d in a row)", status["failures"])
-                raise
-            finally:
-                db.session.remove()
+    with app.app_context(), leadership(db.engine, app.instance_path) as leader:
+        if not leader:
+            log.info("another publisher is running; skipping this run")
+            return None
+        try:
+            report = publish_once(
+                db.session(),
+                key_store(app),
+                Policy.from_settings(app.config["REGISTRY"]),
+                PublishSettings.from_config(app.config),
+                progress=progress or (lambda message: log.info("%s", message)),
+            )
+            webhooks.after_publication(db.session(), report.tree_size)
+        except Exception as error:
+            db.session.rollback()
+            status["failures"] += 1
+            status["last_error"] = f"{type(error).__name__}: {error}"
+            log.exception("publication run failed (%d in a row)", status["failures"])
+            raise
+        finally:
+            db.session.remove()
     status.update(
         failures=0,
         last_error=None,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from publisher.feed_files import timed, write_feed
 from publisher.redaction import redact_feed_files
-from publisher.versions import FeedRetention
+from publisher.settings import PublishSettings
 from publisher.writers import write_immutable
 from registry.actors import SYSTEM
 from registry.audit import trail as audit
@@ -157,17 +157,13 @@ def publish_once(
     session: Session,
     keys: KeyStore,
     policy: Policy,
-    feed_dir: str | Path,
-    origin: str,
-    interval: dt.timedelta,
+    settings: PublishSettings,
     now: dt.datetime | None = None,
     progress: Progress = lambda _message: None,
-    public_url: str | None = None,
-    retention: FeedRetention | None = None,
 ) -> RunReport:
     """Run one publication: transitions, checkpoint, tiles, feed files, signed index."""
     now = now or utcnow()
-    feed = Path(feed_dir)
+    feed = settings.feed_dir
     report = RunReport()
     remove_stale_temporaries(feed)
     progress("applying due transitions")
@@ -175,22 +171,13 @@ def publish_once(
         apply_due_transitions(session, keys, policy, now.date(), report, feed)
     progress("signing the log checkpoint")
     with report.step("checkpoint"):
-        checkpoint = sign_new_checkpoint(session, keys, origin)
+        checkpoint = sign_new_checkpoint(session, keys, settings.origin)
     report.tree_size = checkpoint.tree_size
     progress(f"writing log tiles ({checkpoint.tree_size} events)")
     with report.step("tiles"):
         write_tiles(session, feed)
     with report.step("feed"):
         report.version = write_feed(
-            session,
-            keys,
-            feed,
-            checkpoint,
-            now,
-            interval,
-            progress,
-            public_url,
-            report.steps,
-            retention,
+            session, keys, settings, checkpoint, now, progress, steps=report.steps
         )
     return report

@@ -4,6 +4,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import Session
 
 from registry.models import Base
 
@@ -11,3 +12,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 # Per-client-address limits by default; API routes key by API key instead.
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def session() -> Session:
+    """The current request's (or app context's) database session, typed as a plain Session."""
+    # db.session is a scoped_session proxy; calling it returns the context's real Session.
+    return db.session()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, ClassVar
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -30,7 +31,7 @@ from registry.listings import (
     workflow,
 )
 from registry.models import Listing
-from runtime.extensions import db
+from runtime.extensions import session
 from runtime.signing_keys import key_store
 
 blp = Blueprint(
@@ -41,21 +42,25 @@ blp = Blueprint(
 )
 
 
+class StaffView(MethodView):
+    """An endpoint for signed-in staff; each method checks the role it needs."""
+
+    decorators: ClassVar[list[Callable[..., Any]]] = [login_required]
+
+
 def _view(listing: Listing, on: dt.date | None = None) -> dict[str, Any]:
     return listing_view(listing, policy(), today(on))
 
 
 @blp.route("/listings")
-class Listings(MethodView):
-    decorators = (login_required,)
-
+class Listings(StaffView):
     @blp.arguments(schemas.ListingQuerySchema, location="query")
     @blp.response(200, schemas.ListingOutSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """List listings, optionally in one state."""
         require_role(current_actor(), RECORD_READERS, "read listings")
         found = list_listings(
-            db.session, query["state"], query["subject_id"], query["limit"], query["offset"]
+            session(), query["state"], query["subject_id"], query["limit"], query["offset"]
         )
         return [_view(listing) for listing in found]
 
@@ -64,45 +69,39 @@ class Listings(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Draft a proposal citing grounds that hold today (clerk)."""
         on = today(data.pop("on"))
-        listing = workflow.propose(db.session, current_actor(), policy(), today=on, **data)
+        listing = workflow.propose(session(), current_actor(), policy(), today=on, **data)
         return _view(listing, on)
 
 
 @blp.route("/listings/<int:listing_id>")
-class ListingById(MethodView):
-    decorators = (login_required,)
-
+class ListingById(StaffView):
     @blp.response(200, schemas.ListingOutSchema)
     def get(self, listing_id: int) -> dict[str, Any]:
         """One listing with its requests and running deadlines."""
         require_role(current_actor(), RECORD_READERS, "read listings")
-        return _view(get_listing(db.session, listing_id))
+        return _view(get_listing(session(), listing_id))
 
 
 @blp.route("/listings/<int:listing_id>/notify")
-class Notify(MethodView):
-    decorators = (login_required,)
-
+class Notify(StaffView):
     @blp.arguments(schemas.NotifyInSchema)
     @blp.response(200, schemas.ListingOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Record service of the notice; the defence period starts (clerk)."""
         listing = workflow.notify(
-            db.session, current_actor(), policy(), listing_id, data["served_on"]
+            session(), current_actor(), policy(), listing_id, data["served_on"]
         )
         return _view(listing)
 
 
 @blp.route("/listings/<int:listing_id>/requests")
-class Requests(MethodView):
-    decorators = (login_required,)
-
+class Requests(StaffView):
     @blp.arguments(schemas.RequestInSchema)
     @blp.response(201, schemas.RequestOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Record an objection, defence, correction or restoration request (clerk)."""
         request = listing_requests.lodge_request(
-            db.session,
+            session(),
             current_actor(),
             policy(),
             listing_id,
@@ -114,28 +113,24 @@ class Requests(MethodView):
 
 
 @blp.route("/listings/<int:listing_id>/start-review")
-class StartReview(MethodView):
-    decorators = (login_required,)
-
+class StartReview(StaffView):
     @blp.arguments(schemas.OnDateInSchema)
     @blp.response(200, schemas.ListingOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Move a notified listing to review once its defence period has ended."""
         on = today(data["on"])
-        return _view(workflow.start_review(db.session, current_actor(), listing_id, on), on)
+        return _view(workflow.start_review(session(), current_actor(), listing_id, on), on)
 
 
 @blp.route("/listings/<int:listing_id>/approve")
-class Approve(MethodView):
-    decorators = (login_required,)
-
+class Approve(StaffView):
     @blp.arguments(schemas.ApproveInSchema)
     @blp.response(200, schemas.ListingOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Approve a proposal under review (a reviewer other than the proposer)."""
         on = today(data["on"])
         listing = workflow.approve(
-            db.session,
+            session(),
             current_actor(),
             policy(),
             listing_id,
@@ -147,38 +142,32 @@ class Approve(MethodView):
 
 
 @blp.route("/listings/<int:listing_id>/reject")
-class Reject(MethodView):
-    decorators = (login_required,)
-
+class Reject(StaffView):
     @blp.arguments(schemas.ReasonInSchema)
     @blp.response(200, schemas.ListingOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Reject a proposal under review (reviewer)."""
-        return _view(workflow.reject(db.session, current_actor(), listing_id, data["reason"]))
+        return _view(workflow.reject(session(), current_actor(), listing_id, data["reason"]))
 
 
 @blp.route("/listings/<int:listing_id>/withdraw")
-class Withdraw(MethodView):
-    decorators = (login_required,)
-
+class Withdraw(StaffView):
     @blp.arguments(schemas.ReasonInSchema)
     @blp.response(200, schemas.ListingOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Withdraw a draft or notified proposal."""
-        return _view(workflow.withdraw(db.session, current_actor(), listing_id, data["reason"]))
+        return _view(workflow.withdraw(session(), current_actor(), listing_id, data["reason"]))
 
 
 @blp.route("/listings/<int:listing_id>/remove")
-class Remove(MethodView):
-    decorators = (login_required,)
-
+class Remove(StaffView):
     @blp.arguments(schemas.RemoveInSchema)
     @blp.response(200, schemas.ListingOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Propose or confirm early removal of a published listing (two distinct reviewers)."""
         on = today(data["on"])
         listing = published_listings.remove(
-            db.session,
+            session(),
             current_actor(),
             key_store(),
             listing_id,
@@ -190,41 +179,35 @@ class Remove(MethodView):
 
 
 @blp.route("/listings/<int:listing_id>/amend")
-class Amend(MethodView):
-    decorators = (login_required,)
-
+class Amend(StaffView):
     @blp.arguments(schemas.AmendInSchema)
     @blp.response(200, schemas.ListingOutSchema)
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Correct a published listing: a new signed revision (reviewer)."""
         listing = published_listings.amend(
-            db.session, current_actor(), key_store(), listing_id, **data
+            session(), current_actor(), key_store(), listing_id, **data
         )
         return _view(listing)
 
 
 @blp.route("/requests/<int:request_id>/decision")
-class Decide(MethodView):
-    decorators = (login_required,)
-
+class Decide(StaffView):
     @blp.arguments(schemas.DecideInSchema)
     @blp.response(200, schemas.RequestOutSchema)
     def post(self, data: dict[str, Any], request_id: int) -> dict[str, Any]:
         """Decide an objection, defence, correction or restoration request (reviewer)."""
         on = today(data["on"])
         request = listing_requests.decide_request(
-            db.session, current_actor(), request_id, data["accepted"], on, data["reason"]
+            session(), current_actor(), request_id, data["accepted"], on, data["reason"]
         )
         return request_view(request, on)
 
 
 @blp.route("/queue")
-class Queue(MethodView):
-    decorators = (login_required,)
-
+class Queue(StaffView):
     @blp.arguments(schemas.OnDateInSchema, location="query")
     @blp.response(200, schemas.QueueOutSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """The reviewer queue: under review, flagged, and open requests with deadline status."""
         require_role(current_actor(), RECORD_READERS, "read the review queue")
-        return asdict(review_queue(db.session, policy(), today(query["on"])))
+        return asdict(review_queue(session(), policy(), today(query["on"])))

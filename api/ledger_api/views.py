@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 
 from api.ledger_api import proofs, schemas
 from registry.canonical import canonical_bytes
-from runtime.extensions import db, limiter
+from runtime.extensions import limiter, session
 from runtime.signing_keys import key_store
 
 DEFAULT_RATE_LIMIT = "300/minute"
@@ -44,7 +44,7 @@ class LatestCheckpoint(MethodView):
     @blp.response(200, schemas.CheckpointSchema)
     def get(self) -> Response:
         """The latest signed checkpoint: note text, origin, tree size, base64 root."""
-        response = jsonify(proofs.checkpoint_view(proofs.latest_checkpoint(db.session)))
+        response = jsonify(proofs.checkpoint_view(proofs.latest_checkpoint(session())))
         response.headers["Cache-Control"] = "public, max-age=60, must-revalidate"
         return response
 
@@ -57,9 +57,9 @@ class InclusionProof(MethodView):
         """Inclusion proof of a leaf, by `index` or by `entry_id` (and `revision`)."""
         if query["entry_id"] is not None:
             return proofs.inclusion_by_entry(
-                db.session, query["entry_id"], query["revision"], query["tree_size"]
+                session(), query["entry_id"], query["revision"], query["tree_size"]
             )
-        return proofs.inclusion_by_index(db.session, query["index"], query["tree_size"])
+        return proofs.inclusion_by_index(session(), query["index"], query["tree_size"])
 
 
 @blp.route("/log/proof/consistency")
@@ -68,7 +68,7 @@ class ConsistencyProof(MethodView):
     @blp.response(200, schemas.ConsistencySchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Proof that the tree of size `first` is a prefix of the signed tree of `second`."""
-        return proofs.consistency(db.session, query["first"], query["second"])
+        return proofs.consistency(session(), query["first"], query["second"])
 
 
 @blp.route("/log/entries")
@@ -77,7 +77,7 @@ class LogEntries(MethodView):
     @blp.response(200, schemas.LogEntriesSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Leaves from `start` (at most `limit`), up to the latest signed checkpoint."""
-        return proofs.log_entries(db.session, query["start"], query["limit"])
+        return proofs.log_entries(session(), query["start"], query["limit"])
 
 
 def keys_response() -> Response:

@@ -15,7 +15,7 @@ from registry.cases.import_file import ImportLimits, RowError, read_cases_file
 from registry.cases.importer import ImportReport, apply_import, plan_import
 from registry.errors import DomainError, Forbidden
 from registry.models import User
-from runtime.extensions import db
+from runtime.extensions import db, session
 from server.cli.group import commands, fail
 
 ERROR_COLUMNS = ("row", "column", "reason")
@@ -43,11 +43,11 @@ def write_error_report(path: Path, errors: tuple[RowError, ...] | list[RowError]
 def _run(actor: Actor, path: Path, limits: ImportLimits, dry_run: bool) -> ImportReport:
     cases_file = read_cases_file(path.read_bytes(), limits)
     with click.progressbar(length=len(cases_file.rows), label="checking rows ") as bar:
-        plan = plan_import(db.session, actor, cases_file, progress=bar.update)
+        plan = plan_import(session(), actor, cases_file, progress=bar.update)
     if plan.errors or dry_run:
-        return apply_import(db.session, actor, plan, dry_run)
+        return apply_import(session(), actor, plan, dry_run)
     with click.progressbar(length=len(plan.cases), label="importing rows") as bar:
-        return apply_import(db.session, actor, plan, progress=bar.update)
+        return apply_import(session(), actor, plan, progress=bar.update)
 
 
 @commands.command("import-cases")

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from publisher.jobs import run_publication
 from registry.demo.loader import DEMO_STEPS, load_demo
 from registry.errors import DomainError
-from runtime.extensions import db
+from runtime.extensions import session
 from runtime.signing_keys import key_store
 from server.cli.group import commands, fail, policy
 
@@ -20,7 +20,7 @@ def demo() -> None:
     """Load the demo dataset (idempotent: running it again changes nothing)."""
     try:
         with click.progressbar(length=DEMO_STEPS, label="loading demo data") as bar:
-            summary = load_demo(db.session, policy(), key_store(), progress=bar.update)
+            summary = load_demo(session(), policy(), key_store(), progress=bar.update)
     except DomainError as error:
         fail(error)
     click.echo(summary)

@@ -14,7 +14,7 @@ from registry.clients import api_keys
 from registry.errors import DomainError
 from registry.screening.receipts import verify_receipt
 from registry.signing.signatures import SignatureInvalid
-from runtime.extensions import db
+from runtime.extensions import session
 from runtime.signing_keys import key_store
 from server.cli.group import commands, fail
 
@@ -31,7 +31,7 @@ def apikey() -> None:
 def apikey_create(name: str, scopes: str, rate_limit: str) -> None:
     """Create a key and print it once: store it now, it cannot be shown again."""
     try:
-        issued = api_keys.create_key(db.session, SYSTEM, name, scopes.split(","), rate_limit)
+        issued = api_keys.create_key(session(), SYSTEM, name, scopes.split(","), rate_limit)
     except DomainError as error:
         fail(error)
     key = issued.key
@@ -45,7 +45,7 @@ def apikey_create(name: str, scopes: str, rate_limit: str) -> None:
 @apikey.command("list")
 def apikey_list() -> None:
     """List keys: id, prefix, scopes, rate limit, state, last use."""
-    for key in api_keys.list_keys(db.session, SYSTEM):
+    for key in api_keys.list_keys(session(), SYSTEM):
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
         used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
         click.echo(
@@ -60,7 +60,7 @@ def apikey_list() -> None:
 def apikey_revoke(key_id: int, reason: str) -> None:
     """Revoke a key at once."""
     try:
-        key = api_keys.revoke_key(db.session, SYSTEM, key_id, reason)
+        key = api_keys.revoke_key(session(), SYSTEM, key_id, reason)
     except DomainError as error:
         fail(error)
     click.echo(f"revoked API key {key.id} ({key.name})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +11,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from publisher.jobs import publish_interval
 from publisher.run import RunReport, publish_once
+from publisher.settings import PublishSettings
 from registry.accounts import users as accounts
 from registry.demo.loader import DEMO_PASSWORD, DEMO_USERS, GROUND_CYCLE, DemoBuilder
 from registry.listings.policy import Policy
@@ -44,15 +45,10 @@ class SmallDemo:
 
     def publish(self, now: dt.datetime | None = None, feed_dir: Path | None = None) -> RunReport:
         """One publication run into `feed_dir` (default: the app's FEED_DIR) at `now`."""
-        return publish_once(
-            self.session,
-            key_store(self.app),
-            self.policy,
-            feed_dir or self.app.config["FEED_DIR"],
-            self.app.config["REGISTRY"]["LOG_ORIGIN"],
-            publish_interval(self.app),
-            now=now,
-        )
+        settings = PublishSettings.from_config(self.app.config)
+        if feed_dir is not None:
+            settings = dataclasses.replace(settings, feed_dir=feed_dir)
+        return publish_once(self.session, key_store(self.app), self.policy, settings, now=now)
 
 
 @pytest.fixture

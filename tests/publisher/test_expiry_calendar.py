@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from publisher.jobs import publish_interval
 from publisher.run import RunReport, publish_once
+from publisher.settings import PublishSettings
 from registry.actors import Actor
 from registry.listings import workflow
 from registry.listings.policy import Policy
@@ -63,9 +64,7 @@ class Runs:
             self.session,
             key_store(self.app),
             Policy.from_settings(self.app.config["REGISTRY"]),
-            self.feed,
-            self.app.config["REGISTRY"]["LOG_ORIGIN"],
-            publish_interval(self.app),
+            PublishSettings.from_config(self.app.config),
             now=moment,
         )
         signed = assert_feed_complete(self.feed, key_store(self.app).public_keys())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from publisher import feed_files, versions
 from publisher.run import RunReport, publish_once
+from publisher.settings import PublishSettings
 from publisher.versions import FeedRetention
 from registry.actors import Actor
 from registry.errors import InvalidValue
@@ -37,7 +39,9 @@ class Registry:
     def __init__(self, app: Flask, session: Session, retention: FeedRetention) -> None:
         self.app = app
         self.session = session
-        self.retention = retention
+        self.settings = dataclasses.replace(
+            PublishSettings.from_config(app.config), interval=HOUR, retention=retention
+        )
         self.policy = Policy.from_settings(app.config["REGISTRY"])
         self.actors: dict[str, Actor] = people(session)
         self.feed = Path(app.config["FEED_DIR"])
@@ -50,16 +54,7 @@ class Registry:
 
     def publish(self, now: dt.datetime) -> RunReport:
         """One publication run at `now` with this registry's retention."""
-        return publish_once(
-            self.session,
-            key_store(self.app),
-            self.policy,
-            self.feed,
-            self.app.config["REGISTRY"]["LOG_ORIGIN"],
-            HOUR,
-            now=now,
-            retention=self.retention,
-        )
+        return publish_once(self.session, key_store(self.app), self.policy, self.settings, now=now)
 
     def index(self, now: dt.datetime) -> dict[str, Any]:
         """The signed index, after checking it is complete and the offline verifier passes."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from publisher import feed_files, incremental
 from publisher.run import publish_once
+from publisher.settings import PublishSettings
 from publisher.versions import FeedRetention
 from publisher.writers.snapshot import UTF8_BOM, write_snapshot_csv, write_snapshot_jsonl
 from registry.actors import Actor
@@ -70,17 +72,13 @@ class Registry:
         """One run; return the resources of the new version, after the offline verifier."""
         self.runs += 1
         now = START + self.runs * HOUR
-        publish_once(
-            self.session,
-            key_store(self.app),
-            self.policy,
-            self.feed,
-            self.app.config["REGISTRY"]["LOG_ORIGIN"],
-            HOUR,
-            now=now,
+        settings = dataclasses.replace(
+            PublishSettings.from_config(self.app.config),
+            interval=HOUR,
             public_url=public_url,
             retention=FeedRetention(keep_versions=5, keep_deltas_days=2),
         )
+        publish_once(self.session, key_store(self.app), self.policy, settings, now=now)
         signed = assert_feed_complete(self.feed, key_store(self.app).public_keys())
         report = verify_feed(DirectorySource(str(self.feed)), now=now)
         assert report.ok, report.problems()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal, overload
 
 from flask import Blueprint, flash, render_template
 from flask_login import current_user
@@ -26,6 +26,10 @@ def reported_errors() -> Iterator[None]:
         flash(error.message, "error")
 
 
+@overload
+def form_date(form: dict[str, str], name: str, required: Literal[True] = True) -> dt.date: ...
+@overload
+def form_date(form: dict[str, str], name: str, required: bool) -> dt.date | None: ...
 def form_date(form: dict[str, str], name: str, required: bool = True) -> dt.date | None:
     """A YYYY-MM-DD form field as a date; InvalidValue naming the field otherwise."""
     raw = (form.get(name) or "").strip()

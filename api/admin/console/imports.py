@@ -10,7 +10,7 @@ from registry.actors import Actor
 from registry.cases.import_file import COLUMNS, REQUIRED_COLUMNS, ImportLimits
 from registry.cases.importer import ImportReport, import_cases
 from registry.errors import InvalidValue
-from runtime.extensions import db
+from runtime.extensions import session
 
 
 def import_limits() -> ImportLimits:
@@ -56,6 +56,6 @@ def import_upload() -> tuple[str, int]:
             raise InvalidValue("file", "choose a CSV file to upload")
         # One byte past the limit is enough to refuse the file without reading all of it.
         data = upload.stream.read(limits.max_bytes + 1)
-        report = import_cases(db.session, actor, data, limits, dry_run="dry_run" in request.form)
+        report = import_cases(session(), actor, data, limits, dry_run="dry_run" in request.form)
         return _page(actor, report, 422 if report.errors else 200)
     return _page(actor, status=422)

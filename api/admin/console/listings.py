@@ -31,35 +31,35 @@ from registry.listings import (
 from registry.listings.published import REMOVAL_REASONS
 from registry.listings.requests import REQUEST_KINDS
 from registry.models import LISTING_STATES, ListingRequest
-from runtime.extensions import db
+from runtime.extensions import db, session
 from runtime.signing_keys import key_store
 
 Form = Any
 
 
 def _notify(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.notify(db.session, actor, policy(), listing_id, form_date(form, "served_on"))  # type: ignore[arg-type]
+    workflow.notify(session(), actor, policy(), listing_id, form_date(form, "served_on"))
 
 
 def _request(actor: Actor, listing_id: int, form: Form) -> None:
     listing_requests.lodge_request(
-        db.session,
+        session(),
         actor,
         policy(),
         listing_id,
         form.get("kind", ""),
         form_date(form, "lodged_on"),
         form.get("text", ""),
-    )  # type: ignore[arg-type]
+    )
 
 
 def _start_review(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.start_review(db.session, actor, listing_id, form_date(form, "on", False) or today())
+    workflow.start_review(session(), actor, listing_id, form_date(form, "on", False) or today())
 
 
 def _approve(actor: Actor, listing_id: int, form: Form) -> None:
     workflow.approve(
-        db.session,
+        session(),
         actor,
         policy(),
         listing_id,
@@ -70,16 +70,16 @@ def _approve(actor: Actor, listing_id: int, form: Form) -> None:
 
 
 def _reject(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.reject(db.session, actor, listing_id, form.get("reason", ""))
+    workflow.reject(session(), actor, listing_id, form.get("reason", ""))
 
 
 def _withdraw(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.withdraw(db.session, actor, listing_id, form.get("reason", ""))
+    workflow.withdraw(session(), actor, listing_id, form.get("reason", ""))
 
 
 def _remove(actor: Actor, listing_id: int, form: Form) -> None:
     published_listings.remove(
-        db.session,
+        session(),
         actor,
         key_store(),
         listing_id,
@@ -91,7 +91,7 @@ def _remove(actor: Actor, listing_id: int, form: Form) -> None:
 
 def _amend(actor: Actor, listing_id: int, form: Form) -> None:
     published_listings.amend(
-        db.session,
+        session(),
         actor,
         key_store(),
         listing_id,
@@ -120,7 +120,7 @@ def listings() -> str:
     actor = current_actor()
     require_role(actor, RECORD_READERS, "read listings")
     state = request.args.get("state") or None
-    found = list_listings(db.session, state if state in LISTING_STATES else None, None, 200, 0)
+    found = list_listings(session(), state if state in LISTING_STATES else None, None, 200, 0)
     return render_template(
         "admin/listings.html",
         actor=actor,
@@ -136,7 +136,7 @@ def listing_detail(listing_id: int) -> str:
     """A listing: grounds, basis, requests, deadlines and the forms for its next steps."""
     actor = current_actor()
     require_role(actor, RECORD_READERS, "read listings")
-    listing = get_listing(db.session, listing_id)
+    listing = get_listing(session(), listing_id)
     return render_template(
         "admin/listing.html",
         actor=actor,
@@ -171,7 +171,7 @@ def request_decision(request_id: int) -> Response:
     listing_id = found.listing_id
     with reported_errors():
         listing_requests.decide_request(
-            db.session,
+            session(),
             current_actor(),
             request_id,
             request.form.get("decision") == "accept",
@@ -189,5 +189,5 @@ def queue() -> str:
     actor = current_actor()
     require_role(actor, RECORD_READERS, "read the review queue")
     return render_template(
-        "admin/queue.html", actor=actor, queue=review_queue(db.session, policy(), today())
+        "admin/queue.html", actor=actor, queue=review_queue(session(), policy(), today())
     )

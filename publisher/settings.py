@@ -1,0 +1,48 @@
+"""Where and how the publisher publishes: one settings object, read once from the app config."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+
+from publisher.versions import FeedRetention
+from registry.models import utcnow
+
+
+def cron_interval(cron: str) -> dt.timedelta:
+    """The time between two runs of the cron expression `cron` (its next two fire times)."""
+    trigger = CronTrigger.from_crontab(cron, timezone=dt.UTC)
+    first = trigger.get_next_fire_time(None, utcnow())
+    second = trigger.get_next_fire_time(first, first + dt.timedelta(seconds=1))
+    assert first is not None and second is not None
+    interval: dt.timedelta = second - first
+    return interval
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    """The feed directory, log origin, run interval, public URL and file retention of runs."""
+
+    feed_dir: Path
+    origin: str
+    # Each index expires two intervals after it is issued.
+    interval: dt.timedelta
+    public_url: str | None = None
+    retention: FeedRetention = field(default_factory=FeedRetention)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
+        """Build the settings from the app config (`FEED_DIR` and the `REGISTRY` mapping)."""
+        settings = config["REGISTRY"]
+        return cls(
+            feed_dir=Path(config["FEED_DIR"]),
+            origin=settings["LOG_ORIGIN"],
+            interval=cron_interval(settings["PUBLISH_CRON"]),
+            public_url=settings["PUBLIC_URL"],
+            retention=FeedRetention.from_settings(settings),
+        )

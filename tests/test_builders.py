@@ -13,6 +13,13 @@ from registry.models import AuditRecord, LogEvent
 from registry.subjects.records import subject_identifiers
 from tests import builders
 
+# What each state has put in the transparency log.
+LOG_EVENTS = {
+    "published": ["listed"],
+    "removed": ["listed", "removed"],
+    "expired": ["listed", "removed"],
+}
+
 
 @pytest.mark.parametrize("state", builders.STATES)
 def test_a_listing_is_walked_to_each_state(session: Session, state: str) -> None:
@@ -21,13 +28,6 @@ def test_a_listing_is_walked_to_each_state(session: Session, state: str) -> None
     assert audit.verify_chain(session).intact
     events = [e.event for e in session.scalars(select(LogEvent).order_by(LogEvent.seq))]
     assert events == LOG_EVENTS.get(state, [])
-
-
-LOG_EVENTS = {
-    "published": ["listed"],
-    "removed": ["listed", "removed"],
-    "expired": ["listed", "removed"],
-}
 
 
 def test_each_ground_holds_for_the_subject_made_for_it(session: Session) -> None:

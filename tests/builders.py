@@ -285,9 +285,9 @@ def listing(
     published_on = published_on or approved_on + dt.timedelta(days=1)
     workflow.publish_approved(session, SYSTEM, keys, policy, made.id, published_on)
     if state == "removed":
-        return remove(
-            session, made.id, on=published_on + dt.timedelta(days=1), keys=keys, team=team
-        )
+        removed_on = published_on + dt.timedelta(days=1)
+        pair = (reviewer, team["reviewer2"])
+        return remove(session, made.id, on=removed_on, keys=keys, reviewers=pair)
     if state == "expired":
         assert made.period_end is not None
         return published_listings.expire(session, SYSTEM, made.id, made.period_end)
@@ -301,13 +301,15 @@ def remove(
     on: dt.date,
     reason_code: str = "error",
     keys: KeyStore | None = None,
-    team: dict[str, Actor] | None = None,
+    reviewers: tuple[Actor, Actor] | None = None,
 ) -> Listing:
-    """Remove a published listing: the reviewer proposes it, the second reviewer confirms."""
-    team = team or actors(session)
+    """Remove a published listing: one reviewer proposes it, a second one confirms."""
+    if reviewers is None:
+        team = actors(session)
+        reviewers = (team["reviewer"], team["reviewer2"])
     keys = keys or key_store()
-    for name in ("reviewer", "reviewer2"):
+    for reviewer in reviewers:
         removed = published_listings.remove(
-            session, team[name], keys, listing_id, reason_code, on, "listed in error"
+            session, reviewer, keys, listing_id, reason_code, on, "listed in error"
         )
     return removed

@@ -59,7 +59,7 @@ class Registry:
 
     def remove(self, listing_id: int) -> None:
         """Remove a published listing (proposed and confirmed by two reviewers)."""
-        builders.remove(self.session, listing_id, on=D(2026, 11, 3), team=self.actors)
+        builders.remove(self.session, listing_id, on=D(2026, 11, 3))
 
     def publish(self, public_url: str | None = PUBLIC_URL) -> dict[str, Any]:
         """One run; return the resources of the new version, after the offline verifier."""

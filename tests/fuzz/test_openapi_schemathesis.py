@@ -8,7 +8,6 @@ Bounded: a few examples per operation keep the run around a minute on two cores.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,16 +37,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with app.app_context():
         Base.metadata.create_all(db.engine)
         admin = builders.user(db.session, "admin")
-        subject = builders.subject(db.session, name="Acme")
-        builders.case(
-            db.session,
-            subject.id,
-            authority="Fuzhou IP Office",
-            document_number="FZ-2025-001",
-            decided_on=dt.date(2025, 3, 1),
-            effective_on=dt.date(2025, 4, 1),
-            deliberate=True,
-        )
+        builders.deliberate_subject(db.session)
         app.config["TEST_BEARER"] = create_key(
             db.session, builders.actor(admin), "fuzz", SCOPES
         ).secret

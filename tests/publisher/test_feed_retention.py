@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from publisher import feed_files, versions
 from publisher.run import RunReport, publish_once
 from publisher.versions import FeedRetention
-from registry.actors import Actor
 from registry.errors import InvalidValue
 from registry.listings.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
@@ -39,14 +38,11 @@ class Registry:
         self.session = session
         self.retention = retention
         self.policy = Policy.from_settings(app.config["REGISTRY"])
-        self.actors: dict[str, Actor] = builders.actors(session)
         self.feed = Path(app.config["FEED_DIR"])
-        self.approved = 0
 
     def approve(self) -> None:
         """Approve one more listing (its own subject), to be published by the next run."""
-        self.approved += 1
-        builders.listing(self.session, policy=self.policy, team=self.actors)
+        builders.listing(self.session, policy=self.policy)
 
     def publish(self, now: dt.datetime) -> RunReport:
         """One publication run at `now` with this registry's retention."""

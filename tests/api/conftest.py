@@ -14,30 +14,17 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from registry.accounts import users as accounts
-from registry.actors import Actor
-from registry.cases.records import CaseInput, record_case
 from registry.models import User
-from registry.subjects.records import SubjectInput, record_subject
+from tests import builders
+from tests.builders import PASSWORD, STAFF
 
-PASSWORD = "correct horse battery"
-ROLE_USERS = {
-    "clerk": "clerk",
-    "reviewer": "reviewer",
-    "reviewer2": "reviewer",
-    "auditor": "auditor",
-    "admin": "admin",
-}
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
 def users(session: Session) -> dict[str, User]:
     """One account per role (two reviewers), all with PASSWORD."""
-    return {
-        name: accounts.create_user(session, name, role, PASSWORD)
-        for name, role in ROLE_USERS.items()
-    }
+    return builders.users(session)
 
 
 def csrf_from(page: TestResponse) -> str:
@@ -84,9 +71,9 @@ class SignedIn:
 
 @pytest.fixture
 def signed_in(app: Flask, users: dict[str, User]) -> Iterator[dict[str, SignedIn]]:
-    """A signed-in client per account name in ROLE_USERS."""
+    """A signed-in client per account name in STAFF."""
     clients = {}
-    for name in ROLE_USERS:
+    for name in STAFF:
         client = app.test_client()
         assert console_login(client, name).status_code == 303
         token = client.get("/api/v1/admin/session").get_json()["csrf_token"]
@@ -101,34 +88,17 @@ def anonymous(app: Flask) -> SignedIn:
     return SignedIn(client, csrf_from(client.get("/admin/login")))
 
 
-def actor_for(user: User) -> Actor:
-    """The domain actor for a test account."""
-    return Actor(name=user.username, role=user.role, user_id=user.id)
-
-
-DECIDED = dt.date(2025, 3, 1)
-EFFECTIVE = dt.date(2025, 4, 1)
-
-
 @pytest.fixture
 def deliberate_subject(session: Session, users: dict[str, User]) -> int:
-    """A subject with one effective, deliberate infringement finding (the ground holds)."""
-    clerk = actor_for(users["clerk"])
-    subject = record_subject(
-        session, clerk, SubjectInput(kind="legal_person", name="Acme Trading Ltd")
-    )
-    record_case(
+    """A foreign company with one effective, deliberate infringement finding (case 1)."""
+    company = builders.foreign_company(session)
+    builders.case(
         session,
-        clerk,
-        CaseInput(
-            subject_id=subject.id,
-            kind="administrative_ruling",
-            authority="Fuzhou IP Office",
-            document_number="FZ-2025-001",
-            decided_on=DECIDED,
-            effective_on=EFFECTIVE,
-            deliberate=True,
-            sectors=["internet"],
-        ),
+        company.id,
+        authority="Fuzhou IP Office",
+        document_number="FZ-2025-001",
+        decided_on=dt.date(2025, 3, 1),
+        effective_on=dt.date(2025, 4, 1),
+        deliberate=True,
     )
-    return subject.id
+    return company.id

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import LOCKOUT, MAX_FAILED_LOGINS, csrf_exempt_blueprint
 from registry.models import AuditRecord, User, utcnow
-from tests.api.conftest import PASSWORD, SignedIn, console_login, csrf_from
+from tests.api.conftest import SignedIn, console_login, csrf_from
+from tests.builders import PASSWORD
 
 
 def test_login_starts_a_session_and_logout_ends_it(client, users):

@@ -11,12 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from registry.accounts import users as accounts
 from registry.audit import trail as audit
-from registry.listings import requests as listing_requests
-from registry.listings import workflow
 from registry.listings.policy import Policy
-from tests.api.conftest import PASSWORD, ROLE_USERS, SignedIn, actor_for
+from tests import builders
+from tests.api.conftest import SignedIn
+from tests.builders import STAFF
 
 READERS = {"clerk", "reviewer", "auditor"}
 EVERYONE = {"clerk", "reviewer", "auditor", "admin"}
@@ -26,21 +25,21 @@ ON = "2026-01-05"
 @pytest.fixture
 def world(session: Session, users, deliberate_subject) -> dict[str, int]:
     """A listing under review with an open objection, and a spare account to manage."""
-    clerk = actor_for(users["clerk"])
-    policy = Policy()
-    listing = workflow.propose(
-        session, clerk, policy, deliberate_subject, ["deliberate_infringement"], dt.date(2026, 1, 5)
+    listing = builders.listing(
+        session,
+        state="under_review",
+        subject_id=deliberate_subject,
+        proposed_on=dt.date(2026, 1, 5),
+        served_on=dt.date(2026, 1, 5),
+        objection="We object.",
+        policy=Policy(),
     )
-    workflow.notify(session, clerk, policy, listing.id, dt.date(2026, 1, 5))
-    request = listing_requests.lodge_request(
-        session, clerk, policy, listing.id, "objection", dt.date(2026, 1, 6), "We object."
-    )
-    spare = accounts.create_user(session, "spare", "clerk", PASSWORD)
+    spare = builders.user(session, "clerk", username="spare")
     return {
         "subject": deliberate_subject,
         "case": 1,
         "listing": listing.id,
-        "request": request.id,
+        "request": listing.requests[0].id,
         "spare": spare.id,
     }
 
@@ -219,7 +218,7 @@ def test_every_route_as_every_role(surface, signed_in, anonymous, world, session
     routes = console_routes(world) if console else api_routes(world)
     problems = []
     for method, path, body, allowed in routes:
-        for name, role in ROLE_USERS.items():
+        for name, role in STAFF.items():
             trail_before = audit.count(session)
             status = _call(signed_in[name], method, path, body, console).status_code
             if status >= 500:

@@ -73,11 +73,11 @@ def test_a_write_during_the_outage_is_503_and_leaves_nothing(
     pg_app: Flask, pg_database: str
 ) -> None:
 
-    from registry.accounts import users as accounts
     from runtime.extensions import db
-    from tests.api.conftest import PASSWORD, console_login
+    from tests import builders
+    from tests.api.conftest import console_login
 
-    accounts.create_user(db.session, "clerk", "clerk", PASSWORD)
+    builders.user(db.session, "clerk")
     client = pg_app.test_client()
     assert console_login(client, "clerk").status_code == 303
     token = client.get("/api/v1/admin/session").get_json()["csrf_token"]

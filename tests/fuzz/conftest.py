@@ -6,18 +6,14 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from registry.accounts import users as accounts
-from tests.api.conftest import (
-    PASSWORD,
-    SignedIn,
-    console_login,
-)
+from tests import builders
+from tests.api.conftest import SignedIn, console_login
 
 
 @pytest.fixture
 def clerk(app: Flask, session: Session) -> SignedIn:
     """A client signed in as a clerk, holding its CSRF token."""
-    accounts.create_user(session, "clerk", "clerk", PASSWORD)
+    builders.user(session, "clerk")
     client = app.test_client()
     assert console_login(client, "clerk").status_code == 303
     return SignedIn(client, client.get("/api/v1/admin/session").get_json()["csrf_token"])

@@ -8,7 +8,6 @@ Bounded: a few examples per operation keep the run around a minute on two cores.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,11 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.transport.wsgi import WSGI_TRANSPORT
 
-from registry.accounts import users as accounts
-from registry.actors import Actor
-from registry.cases.records import CaseInput, record_case
 from registry.clients.api_keys import SCOPES, create_key
 from registry.models import Base
-from registry.subjects.records import SubjectInput, record_subject
 from runtime.extensions import db
-from tests.api.conftest import PASSWORD, console_login
+from tests import builders
+from tests.api.conftest import console_login
 from tests.conftest import make_app
 
 EXAMPLES_PER_OPERATION = 6
@@ -40,28 +36,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'api.sqlite3'}", RATELIMIT_ENABLED=False)
     with app.app_context():
         Base.metadata.create_all(db.engine)
-        admin = accounts.create_user(db.session, "admin", "admin", PASSWORD)
-        clerk = accounts.create_user(db.session, "clerk", "clerk", PASSWORD)
-        actor = Actor(name=clerk.username, role=clerk.role, user_id=clerk.id)
-        subject = record_subject(db.session, actor, SubjectInput(kind="legal_person", name="Acme"))
-        record_case(
-            db.session,
-            actor,
-            CaseInput(
-                subject_id=subject.id,
-                kind="administrative_ruling",
-                authority="Fuzhou IP Office",
-                document_number="FZ-2025-001",
-                decided_on=dt.date(2025, 3, 1),
-                effective_on=dt.date(2025, 4, 1),
-                deliberate=True,
-            ),
-        )
+        admin = builders.user(db.session, "admin")
+        builders.deliberate_subject(db.session)
         app.config["TEST_BEARER"] = create_key(
-            db.session,
-            Actor(name=admin.username, role=admin.role, user_id=admin.id),
-            "fuzz",
-            SCOPES,
+            db.session, builders.actor(admin), "fuzz", SCOPES
         ).secret
         yield app
         db.session.remove()

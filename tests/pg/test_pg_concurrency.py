@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.actors import SYSTEM, Actor
+from registry.actors import SYSTEM
 from registry.audit import trail as audit
 from registry.errors import DomainError
 from registry.listings import workflow
@@ -19,7 +19,7 @@ from registry.listings.policy import Policy
 from registry.models import AuditRecord, Listing, LogEvent
 from runtime.extensions import db
 from runtime.signing_keys import key_store
-from tests.registry.listings.workflow_fixtures import approved_listing, deliberate_subject, people
+from tests import builders
 
 pytestmark = pytest.mark.pg
 D = dt.date
@@ -48,21 +48,11 @@ def _race(attempts: list[Callable[[Session], object]]) -> list[str]:
     return outcomes
 
 
-def _under_review(session: Session, policy: Policy) -> tuple[int, dict[str, Actor]]:
-    actors = people(session)
-    subject_id = deliberate_subject(session, actors["clerk"], D(2025, 6, 1))
-    listing = workflow.propose(
-        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
-    )
-    workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
-    workflow.start_review(session, actors["clerk"], listing.id, D(2026, 10, 17))
-    return listing.id, actors
-
-
 def test_twenty_racing_approvals_produce_one(pg_app: Flask) -> None:
     policy = Policy.from_settings(pg_app.config["REGISTRY"])
-    listing_id, actors = _under_review(db.session, policy)
-    reviewers = [actors["rev1"], actors["rev2"]]
+    actors = builders.actors(db.session)
+    listing_id = builders.listing(db.session, state="under_review", policy=policy, team=actors).id
+    reviewers = [actors["reviewer"], actors["reviewer2"]]
     attempts = [
         (
             lambda s, r=reviewers[i % 2]: workflow.approve(
@@ -86,10 +76,8 @@ def test_twenty_racing_approvals_produce_one(pg_app: Flask) -> None:
 def test_concurrent_publications_append_contiguous_leaves(pg_app: Flask) -> None:
     policy = Policy.from_settings(pg_app.config["REGISTRY"])
     keys = key_store(pg_app)
-    listing_ids = []
-    actors = people(db.session)
-    for n in range(8):
-        listing_ids.append(approved_listing(db.session, actors, policy, n).id)
+    actors = builders.actors(db.session)
+    listing_ids = [builders.listing(db.session, policy=policy, team=actors).id for _ in range(8)]
     attempts = [
         (
             lambda s, lid=lid: workflow.publish_approved(

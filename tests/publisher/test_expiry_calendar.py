@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,13 +13,11 @@ from sqlalchemy.orm import Session
 from publisher.jobs import publish_interval
 from publisher.run import RunReport, publish_once
 from publisher.settings import PublishSettings
-from registry.actors import Actor
-from registry.listings import workflow
 from registry.listings.policy import Policy
 from registry.models import Listing, LogEvent
 from runtime.signing_keys import key_store
+from tests import builders
 from tests.publisher.feed_checks import assert_feed_complete, snapshot_entry_ids
-from tests.registry.listings.workflow_fixtures import deliberate_subject, people
 
 D = dt.date
 
@@ -29,25 +26,19 @@ def _at(day: dt.date, hour: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def actors(session: Session) -> dict[str, Actor]:
-    """A clerk, two reviewers and an auditor."""
-    return people(session)
-
-
-def _approved(
-    session: Session, policy: Policy, actors: dict[str, Actor], suffix: int, approve_by: dt.date
-) -> int:
+def _approved(session: Session, number: int, approve_by: dt.date) -> int:
     """A listing approved on `approve_by`, for a subject of its own; returns its id."""
-    subject_id = deliberate_subject(session, actors["clerk"], D(2027, 3, 1), suffix)
+    subject = builders.deliberate_subject(session, number=number, decided_on=D(2027, 3, 1))
     proposed = approve_by - dt.timedelta(days=40)
-    listing = workflow.propose(
-        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], proposed
+    listing = builders.listing(
+        session,
+        subject_id=subject.id,
+        proposed_on=proposed,
+        served_on=proposed,
+        reviewed_on=approve_by,
+        approved_on=approve_by,
     )
-    workflow.notify(session, actors["clerk"], policy, listing.id, proposed)
     assert listing.defence_deadline is not None and listing.defence_deadline < approve_by
-    workflow.start_review(session, actors["clerk"], listing.id, approve_by)
-    workflow.approve(session, actors["rev1"], policy, listing.id, approve_by, "confirmed")
     return listing.id
 
 
@@ -73,10 +64,9 @@ class Runs:
 
 
 def test_leap_day_listing_expires_at_the_first_run_on_its_period_end(
-    app: Flask, session: Session, actors: dict[str, Actor]
+    app: Flask, session: Session
 ) -> None:
-    policy = Policy.from_settings(app.config["REGISTRY"])
-    leap = _approved(session, policy, actors, 0, D(2028, 2, 28))
+    leap = _approved(session, 0, D(2028, 2, 28))
     runs = Runs(app, session)
     report, _ids = runs.at(_at(D(2028, 2, 29), 9))
     leap_listing = session.get(Listing, leap)
@@ -86,7 +76,7 @@ def test_leap_day_listing_expires_at_the_first_run_on_its_period_end(
     leap_id = leap_listing.entry_id
     assert report.published == [leap_id]
 
-    ordinary = _approved(session, policy, actors, 1, D(2028, 3, 1))
+    ordinary = _approved(session, 1, D(2028, 3, 1))
     runs.at(_at(D(2028, 3, 1), 9))
     ordinary_listing = session.get(Listing, ordinary)
     assert ordinary_listing is not None and ordinary_listing.period_end == D(2031, 3, 1)
@@ -114,11 +104,8 @@ def test_leap_day_listing_expires_at_the_first_run_on_its_period_end(
     assert session.scalars(select(Listing.state)).all() == ["expired", "expired"]
 
 
-def test_expiry_is_in_the_delta_between_the_versions(
-    app: Flask, session: Session, actors: dict[str, Actor]
-) -> None:
-    policy = Policy.from_settings(app.config["REGISTRY"])
-    _approved(session, policy, actors, 0, D(2027, 6, 1))
+def test_expiry_is_in_the_delta_between_the_versions(app: Flask, session: Session) -> None:
+    _approved(session, 0, D(2027, 6, 1))
     runs = Runs(app, session)
     first, _ids = runs.at(_at(D(2027, 6, 2), 9))
     second, ids = runs.at(_at(D(2030, 6, 2), 9))

@@ -15,14 +15,13 @@ from publisher import feed_files, versions
 from publisher.run import RunReport, publish_once
 from publisher.settings import PublishSettings
 from publisher.versions import FeedRetention
-from registry.actors import Actor
 from registry.errors import InvalidValue
 from registry.listings.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
 from runtime.config import ConfigError, load_config
 from runtime.signing_keys import key_store
+from tests import builders
 from tests.publisher.feed_checks import assert_feed_complete, file_digest
-from tests.registry.listings.workflow_fixtures import approved_listing, people
 
 D = dt.date
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -43,14 +42,11 @@ class Registry:
             PublishSettings.from_config(app.config), interval=HOUR, retention=retention
         )
         self.policy = Policy.from_settings(app.config["REGISTRY"])
-        self.actors: dict[str, Actor] = people(session)
         self.feed = Path(app.config["FEED_DIR"])
-        self.approved = 0
 
     def approve(self) -> None:
         """Approve one more listing (its own subject), to be published by the next run."""
-        self.approved += 1
-        approved_listing(self.session, self.actors, self.policy, self.approved)
+        builders.listing(self.session, policy=self.policy)
 
     def publish(self, now: dt.datetime) -> RunReport:
         """One publication run at `now` with this registry's retention."""

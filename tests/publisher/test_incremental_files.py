@@ -23,8 +23,8 @@ from registry.listings import published as published_listings
 from registry.listings.policy import Policy
 from registry.verifier import DirectorySource, verify_feed
 from runtime.signing_keys import key_store
+from tests import builders
 from tests.publisher.feed_checks import assert_feed_complete
-from tests.registry.listings.workflow_fixtures import approved_listing, people
 
 D = dt.date
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -41,32 +41,25 @@ class Registry:
         self.app = app
         self.session = session
         self.policy = Policy.from_settings(app.config["REGISTRY"])
-        self.actors: dict[str, Actor] = people(session)
+        self.actors: dict[str, Actor] = builders.actors(session)
         self.feed = Path(app.config["FEED_DIR"])
         self.rebuilt = tmp_path / REBUILT
-        self.approved = 0
         self.runs = 0
 
     def approve(self) -> int:
         """Approve one more listing (its own subject); return its id."""
-        self.approved += 1
-        listing = approved_listing(self.session, self.actors, self.policy, self.approved)
-        return listing.id
+        return builders.listing(self.session, policy=self.policy, team=self.actors).id
 
     def amend(self, listing_id: int, remedy: str) -> None:
         """Publish a new revision of a listing."""
         keys = key_store(self.app)
         published_listings.amend(
-            self.session, self.actors["rev2"], keys, listing_id, "typo", remedy=remedy
+            self.session, self.actors["reviewer2"], keys, listing_id, "typo", remedy=remedy
         )
 
     def remove(self, listing_id: int) -> None:
         """Remove a published listing (proposed and confirmed by two reviewers)."""
-        keys = key_store(self.app)
-        for name in ("rev1", "rev2"):
-            published_listings.remove(
-                self.session, self.actors[name], keys, listing_id, "error", D(2026, 11, 3), "wrong"
-            )
+        builders.remove(self.session, listing_id, on=D(2026, 11, 3))
 
     def publish(self, public_url: str | None = PUBLIC_URL) -> dict[str, Any]:
         """One run; return the resources of the new version, after the offline verifier."""

@@ -12,31 +12,17 @@ from sqlalchemy.orm import Session
 from publisher import feed_files, versions
 from publisher.jobs import run_publication
 from registry.errors import Conflict
-from registry.listings import workflow
-from registry.listings.policy import Policy
 from registry.models import FeedVersion
 from registry.publication.status import RESERVED
 from runtime.signing_keys import key_store
+from tests import builders
 from tests.publisher.feed_checks import assert_feed_complete, file_digest, snapshot_entry_ids
-from tests.registry.listings.workflow_fixtures import deliberate_subject, people
 
 D = dt.date
 
 
 class Killed(BaseException):
     """Stands in for SIGKILL: nothing after the raise point runs, no handler catches it."""
-
-
-def _approve_one(app: Flask, session: Session) -> None:
-    policy = Policy.from_settings(app.config["REGISTRY"])
-    actors = people(session)
-    subject_id = deliberate_subject(session, actors["clerk"], D(2025, 6, 1))
-    listing = workflow.propose(
-        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
-    )
-    workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
-    workflow.start_review(session, actors["clerk"], listing.id, D(2026, 10, 17))
-    workflow.approve(session, actors["rev1"], policy, listing.id, D(2026, 10, 19), "confirmed")
 
 
 def test_a_run_killed_before_its_index_never_reuses_its_version(
@@ -60,7 +46,7 @@ def test_a_run_killed_before_its_index_never_reuses_its_version(
     assert session.get(FeedVersion, 2).index_sha256 == RESERVED
 
     # New work changes what a snapshot holds; version 2's orphan files must not be rewritten.
-    _approve_one(app, session)
+    builders.listing(session, state="approved")
     report = run_publication(app)
     signed = assert_feed_complete(feed, keys)
     assert signed["version"] == report.version == 3
@@ -116,7 +102,7 @@ def test_a_database_behind_the_published_feed_is_refused(
     app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     feed = Path(app.config["FEED_DIR"])
-    _approve_one(app, session)
+    builders.listing(session, state="approved")
     assert run_publication(app).tree_size == 1
     before = (feed / "index.json").read_bytes()
     # As if the database were restored from a backup taken before that event.

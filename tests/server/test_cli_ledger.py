@@ -17,14 +17,13 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from publisher.jobs import run_publication
-from registry.actors import Actor
 from registry.ledger.hashing import leaf_hash
 from registry.ledger.proofs import verify_inclusion
-from registry.listings import published as published_listings
 from registry.models import AuditRecord, Listing, User
 from runtime.extensions import db
 from runtime.signing_keys import key_store
 from server.main import main
+from tests import builders
 from tests.api.ledger_api.ledger_fixtures import copy_of, published_demo, registry_files
 
 
@@ -198,12 +197,8 @@ def test_keys_rotate_needs_a_known_use(app: Flask) -> None:
 
 def _remove(listing: Listing) -> None:
     reviewers = db.session.scalars(select(User).where(User.role == "reviewer")).all()
-    keys = key_store()
-    for reviewer, note in zip(reviewers[:2], ("proposed", "confirmed"), strict=True):
-        actor = Actor(name=reviewer.username, role=reviewer.role, user_id=reviewer.id)
-        published_listings.remove(
-            db.session, actor, keys, listing.id, "error", dt.date.today(), note
-        )
+    first, second = (builders.actor(reviewer) for reviewer in reviewers[:2])
+    builders.remove(db.session, listing.id, on=dt.date.today(), reviewers=(first, second))
 
 
 def test_purge_drops_content_from_the_next_feed_but_every_proof_holds(

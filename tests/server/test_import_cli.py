@@ -10,8 +10,8 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts import users as accounts
 from registry.models import EnforcementCase, Subject
+from tests import builders
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "docs" / "import-cases-example.csv"
@@ -20,7 +20,7 @@ EXAMPLE = ROOT / "docs" / "import-cases-example.csv"
 @pytest.fixture
 def clerk(session: Session) -> str:
     """A clerk account to import under."""
-    return accounts.create_user(session, "clerk", "clerk", "correct horse battery").username
+    return builders.user(session, "clerk").username
 
 
 def _counts(session: Session) -> tuple[int, int]:
@@ -92,7 +92,7 @@ def test_the_account_must_be_an_active_clerk(
     code, output = _import(runner, str(EXAMPLE), "--clerk", "nobody")
     assert code == 1
     assert "no active account 'nobody'" in output
-    accounts.create_user(session, "rita", "reviewer", "correct horse battery")
+    builders.user(session, "reviewer", username="rita")
     code, output = _import(runner, str(EXAMPLE), "--clerk", "rita")
     assert code == 1
     assert "role 'reviewer' may not perform" in output

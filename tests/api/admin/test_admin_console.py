@@ -6,11 +6,9 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from registry.listings import requests as listing_requests
-from registry.listings import workflow
 from registry.listings.policy import Policy
 from registry.models import Listing
-from tests.api.conftest import actor_for
+from tests import builders
 
 
 def _text(response) -> str:
@@ -108,23 +106,23 @@ def test_console_form_without_csrf_token_is_refused(signed_in, deliberate_subjec
     assert session.query(Listing).count() == 0
 
 
-def _listing_under_review(session: Session, users, subject_id: int, lodged: dt.date) -> Listing:
-    clerk = actor_for(users["clerk"])
-    policy = Policy()
-    listing = workflow.propose(
-        session, clerk, policy, subject_id, ["deliberate_infringement"], lodged
+def _listing_under_review(session: Session, subject_id: int, lodged: dt.date) -> Listing:
+    """A listing noticed and objected to on `lodged`."""
+    return builders.listing(
+        session,
+        state="under_review",
+        subject_id=subject_id,
+        proposed_on=lodged,
+        served_on=lodged,
+        objection="Unfair.",
+        policy=Policy(),
     )
-    workflow.notify(session, clerk, policy, listing.id, lodged)
-    listing_requests.lodge_request(
-        session, clerk, policy, listing.id, "objection", lodged, "Unfair."
-    )
-    return listing
 
 
 def test_reviewer_queue_marks_missed_deadlines_in_words(
     signed_in, users, session, deliberate_subject
 ):
-    listing = _listing_under_review(session, users, deliberate_subject, dt.date(2025, 5, 1))
+    listing = _listing_under_review(session, deliberate_subject, dt.date(2025, 5, 1))
     page = _text(signed_in["reviewer"].get("/admin/queue"))
     assert f'href="/admin/listings/{listing.id}"' in page
     assert "MISSED" in page  # the objection was due 2025-05-16
@@ -134,7 +132,7 @@ def test_reviewer_queue_marks_missed_deadlines_in_words(
 def test_reviewer_decides_the_objection_then_approves_with_a_reason(
     signed_in, users, session, deliberate_subject
 ):
-    listing = _listing_under_review(session, users, deliberate_subject, dt.date(2025, 5, 1))
+    listing = _listing_under_review(session, deliberate_subject, dt.date(2025, 5, 1))
     reviewer = signed_in["reviewer"]
     request_id = listing.requests[0].id
     decided = reviewer.form(

@@ -26,6 +26,7 @@ from registry.listings.policy import Policy
 from registry.models import Base, Listing, User, utcnow
 from runtime.extensions import db
 from runtime.signing_keys import key_store
+from tests import builders
 from tests.conftest import make_app
 from tests.passwords import FAST_HASHER
 
@@ -104,7 +105,4 @@ def demo_reviewers(session: Session) -> tuple[Actor, Actor]:
     """The demo's two reviewers, who may remove a listing together."""
     users = {u.username: u for u in session.scalars(select(User))}
     first, second = users["demo-reviewer"], users["demo-reviewer2"]
-    return (
-        Actor(first.username, first.role, first.id),
-        Actor(second.username, second.role, second.id),
-    )
+    return builders.actor(first), builders.actor(second)

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from registry import clock
 from registry.actors import SYSTEM
-from registry.listings import published as published_listings
 from registry.listings import workflow
 from registry.listings.policy import Policy
 from registry.models import Listing, Receipt, ScreeningCall
@@ -31,6 +30,7 @@ from registry.screening.receipts import verify_receipt
 from registry.signing.signatures import SignatureInvalid
 from registry.subjects.identifiers import mask_ric
 from runtime.signing_keys import key_store
+from tests import builders
 from tests.api.conftest import SignedIn
 from tests.api.screening_api.screening_fixtures import (
     DEMO_CLOCK,
@@ -213,17 +213,7 @@ def test_as_of_answers_before_and_after_a_removal(
     uscc = listing.subject.identifiers[0].value
     removed_at = DEMO_CLOCK + dt.timedelta(days=10)
     monkeypatch.setattr(clock, "utcnow", lambda: removed_at)
-    first, second = demo_reviewers(session)
-    for reviewer in (first, second):
-        published_listings.remove(
-            session,
-            reviewer,
-            key_store(),
-            listing.id,
-            "error",
-            removed_at.date(),
-            "listed in error",
-        )
+    builders.remove(session, listing.id, on=removed_at.date(), reviewers=demo_reviewers(session))
     sign_new_checkpoint(session, key_store(), app.config["REGISTRY"]["LOG_ORIGIN"])
 
     def answer(day: dt.datetime) -> dict[str, Any]:

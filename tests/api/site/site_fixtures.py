@@ -1,7 +1,9 @@
 """Published entries for the public-site tests, written the way publication writes them.
 
-Each entry gets a subject and a listing row (the full, unmasked ID number lives only there),
-a signed entry revision with masked identifiers, and its events in the transparency log.
+Each entry gets a subject recorded by the clerk (the full, unmasked ID number lives only
+there) and a listing row, a signed entry revision with masked identifiers, and its events in the
+transparency log. The listing row and entry are written directly, not walked through the
+workflow: these tests need entries with exactly the content, ids and dates they name.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from sqlalchemy.orm import Session
 
 import api.site
 from registry.canonical import sha256_hex
-from registry.models import Base, EntryRevision, Listing, Subject, SubjectIdentifier
+from registry.models import Base, EntryRevision, Listing
 from registry.publication.events import append_event
 from registry.signing.keys import SigningKey, generate_key
 from registry.signing.signatures import new_nonce, sign_entry
 from registry.subjects.identifiers import mask_ric
 from runtime.extensions import db
+from tests import builders
 from tests.conftest import make_app
 
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
@@ -80,9 +83,13 @@ class Publisher:
         """List a new entry (revision 1); returns its signed bundle."""
         when = when or self.tick()
         kind = content.get("kind", "natural_person" if full_ric else "legal_person")
-        subject = Subject(kind=kind, name=name, name_latin=content.get("name_latin", ""))
-        if full_ric:
-            subject.identifiers.append(SubjectIdentifier(scheme="cn_ric", value=full_ric))
+        subject = builders.subject(
+            self.session,
+            kind=kind,
+            name=name,
+            name_latin=content.get("name_latin"),
+            identifiers=[{"scheme": "cn_ric", "value": full_ric}] if full_ric else (),
+        )
         listing = Listing(
             entry_id=entry_id,
             subject=subject,

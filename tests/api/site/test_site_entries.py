@@ -14,15 +14,12 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import select
 
-from registry.actors import SYSTEM
-from registry.listings import workflow
-from registry.listings.policy import Policy
 from registry.models import EntryRevision
 from registry.signing.signatures import verify_entry
 from runtime.extensions import db
 from runtime.signing_keys import key_store
+from tests import builders
 from tests.api.site.site_fixtures import PATENT, Publisher, ensure_site, standalone_site
-from tests.registry.listings.workflow_fixtures import deliberate_subject, people
 
 XSS_NAME = "<script>alert(1)</script>"
 XSS_ALIAS = '"><img src=x onerror=alert(2)>'
@@ -201,19 +198,7 @@ def test_entry_numbers_are_case_insensitive_and_unknown_ones_404(client: FlaskCl
 
 def test_an_entry_published_by_the_workflow_renders_and_verifies(app: Flask, session: Any) -> None:
     ensure_site(app)
-    policy = Policy.from_settings(app.config["REGISTRY"])
-    actors = people(session)
-    day = dt.date
-    subject_id = deliberate_subject(session, actors["clerk"], day(2025, 6, 1))
-    listing = workflow.propose(
-        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], day(2026, 9, 25)
-    )
-    workflow.notify(session, actors["clerk"], policy, listing.id, day(2026, 9, 28))
-    workflow.start_review(session, actors["clerk"], listing.id, day(2026, 10, 17))
-    workflow.approve(session, actors["rev1"], policy, listing.id, day(2026, 10, 19), "confirmed")
-    workflow.publish_approved(
-        session, SYSTEM, key_store(app), policy, listing.id, day(2026, 10, 20)
-    )
+    listing = builders.listing(session, state="published")
 
     page = app.test_client().get(f"/entries/{listing.entry_id}?lang=zh").text
     assert "深圳市华兴科技有限公司" in page

@@ -28,7 +28,7 @@ from registry.listings.policy import Policy
 from registry.models import EntryRevision, Listing, LogEvent
 from registry.signing.signatures import verify_entry
 from runtime.signing_keys import key_store
-from tests.registry.listings.workflow_fixtures import PATENT, deliberate_subject, people
+from tests import builders
 
 D = dt.date
 
@@ -38,24 +38,18 @@ def policy(app: Flask) -> Policy:
     return Policy.from_settings(app.config["REGISTRY"])
 
 
-def _published(session: Session, app: Flask, policy: Policy) -> tuple[Listing, dict]:
+def _published(session: Session, policy: Policy) -> tuple[Listing, dict[str, Actor]]:
     """A listing approved and published in autumn 2026; returns it and the actors."""
-    actors = people(session)
-    subject_id = deliberate_subject(session, actors["clerk"], D(2025, 6, 1))
-    listing = workflow.propose(
-        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
-    )
-    workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
-    workflow.start_review(session, actors["clerk"], listing.id, D(2026, 10, 17))
-    workflow.approve(session, actors["rev1"], policy, listing.id, D(2026, 10, 19), "confirmed")
-    workflow.publish_approved(session, SYSTEM, key_store(app), policy, listing.id, D(2026, 10, 20))
+    actors = builders.actors(session)
+    listing = builders.listing(session, state="published", policy=policy, team=actors)
+    assert listing.listed_on == D(2026, 10, 20)
     return listing, actors
 
 
 def test_subject_walks_from_cases_to_expiry(app: Flask, session: Session, policy: Policy) -> None:
-    actors = people(session)
-    clerk, rev1 = actors["clerk"], actors["rev1"]
-    subject_id = deliberate_subject(session, clerk, D(2025, 6, 1))
+    actors = builders.actors(session)
+    clerk, rev1 = actors["clerk"], actors["reviewer"]
+    subject_id = builders.deliberate_subject(session).id
 
     evaluation = grounds.evaluate_subject(session, subject_id, D(2026, 9, 25), policy)
     deliberate = evaluation.grounds["deliberate_infringement"]
@@ -121,8 +115,9 @@ def test_subject_walks_from_cases_to_expiry(app: Flask, session: Session, policy
 def test_early_removal_by_credit_restoration_needs_two_reviewers(
     app: Flask, session: Session, policy: Policy
 ) -> None:
-    listing, actors = _published(session, app, policy)
+    listing, actors = _published(session, policy)
     keys = key_store(app)
+    rev1, rev2 = actors["reviewer"], actors["reviewer2"]
     with pytest.raises(InvalidTransition, match="from 2027-10-20"):
         listing_requests.lodge_request(
             session,
@@ -145,21 +140,19 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
     assert request.decision_due == D(2027, 11, 4)
     with pytest.raises(InvalidTransition, match="no accepted credit-restoration"):
         published_listings.remove(
-            session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 21), "early"
+            session, rev1, keys, listing.id, "credit_restored", D(2027, 10, 21), "early"
         )
-    listing_requests.decide_request(
-        session, actors["rev1"], request.id, True, D(2027, 10, 22), "verified"
-    )
+    listing_requests.decide_request(session, rev1, request.id, True, D(2027, 10, 22), "verified")
     published_listings.remove(
-        session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 23), "restored"
+        session, rev1, keys, listing.id, "credit_restored", D(2027, 10, 23), "restored"
     )
     assert listing.state == "published"
     with pytest.raises(InvalidTransition, match="second, different reviewer"):
         published_listings.remove(
-            session, actors["rev1"], keys, listing.id, "credit_restored", D(2027, 10, 23), "again"
+            session, rev1, keys, listing.id, "credit_restored", D(2027, 10, 23), "again"
         )
     published_listings.remove(
-        session, actors["rev2"], keys, listing.id, "credit_restored", D(2027, 10, 24), "confirmed"
+        session, rev2, keys, listing.id, "credit_restored", D(2027, 10, 24), "confirmed"
     )
     assert (listing.state, listing.end_reason) == ("removed", "credit_restored")
     last = session.scalars(select(LogEvent).order_by(LogEvent.seq.desc())).first()
@@ -169,7 +162,7 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
 def test_a_reviewer_cannot_accept_a_restoration_they_recorded(
     app: Flask, session: Session, policy: Policy
 ) -> None:
-    listing, actors = _published(session, app, policy)
+    listing, actors = _published(session, policy)
     request = listing_requests.lodge_request(
         session, actors["clerk"], policy, listing.id, "restoration", D(2027, 10, 20), "paid"
     )
@@ -178,16 +171,16 @@ def test_a_reviewer_cannot_accept_a_restoration_they_recorded(
     with pytest.raises(InvalidTransition, match="cannot decide a request they recorded"):
         listing_requests.decide_request(session, promoted, request.id, True, D(2027, 10, 21), "ok")
     listing_requests.decide_request(
-        session, actors["rev1"], request.id, True, D(2027, 10, 21), "verified"
+        session, actors["reviewer"], request.id, True, D(2027, 10, 21), "verified"
     )
     assert request.decision == "accepted"
 
 
 def test_amendment_is_a_new_signed_revision(app: Flask, session: Session, policy: Policy) -> None:
-    listing, actors = _published(session, app, policy)
+    listing, actors = _published(session, policy)
     published_listings.amend(
         session,
-        actors["rev2"],
+        actors["reviewer2"],
         key_store(app),
         listing.id,
         "typo in remedy",
@@ -206,10 +199,10 @@ def test_amendment_is_a_new_signed_revision(app: Flask, session: Session, policy
 def test_revoked_basis_and_invalid_patent_flag_the_listing(
     app: Flask, session: Session, policy: Policy
 ) -> None:
-    listing, actors = _published(session, app, policy)
+    listing, actors = _published(session, policy)
     case_id = listing.cases[0].id
     flagged = cases.record_patent_invalidation(
-        session, actors["rev1"], PATENT, "第12345号", D(2026, 11, 1), "whole"
+        session, actors["reviewer"], builders.PATENT, "第12345号", D(2026, 11, 1), "whole"
     )
     assert [f.id for f in flagged] == [listing.id]
     assert "declared wholly invalid" in (listing.review_flag or "")
@@ -218,21 +211,18 @@ def test_revoked_basis_and_invalid_patent_flag_the_listing(
 
 
 def test_invalid_transitions_say_which_state(app: Flask, session: Session, policy: Policy) -> None:
-    listing, actors = _published(session, app, policy)
+    listing, actors = _published(session, policy)
     with pytest.raises(InvalidTransition) as caught:
         workflow.withdraw(session, actors["clerk"], listing.id, "late")
     assert "cannot withdraw a listing in state 'published'" in str(caught.value)
     with pytest.raises(InvalidTransition, match="approve"):
-        workflow.approve(session, actors["rev2"], policy, listing.id, D(2026, 11, 1), "again")
+        workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 11, 1), "again")
 
 
 def test_reviewer_cannot_decide_own_proposal(app: Flask, session: Session, policy: Policy) -> None:
-    actors = people(session)
-    subject_id = deliberate_subject(session, actors["clerk"], D(2025, 6, 1))
-    listing = workflow.propose(
-        session, actors["clerk"], policy, subject_id, ["deliberate_infringement"], D(2026, 9, 25)
-    )
-    listing.proposed_by = actors["rev1"].user_id  # as if rev1 had drafted it
+    actors = builders.actors(session)
+    listing = builders.listing(session, state="draft", policy=policy, team=actors)
+    listing.proposed_by = actors["reviewer"].user_id  # as if rev1 had drafted it
     session.commit()
     workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
     listing_requests.lodge_request(
@@ -246,11 +236,11 @@ def test_reviewer_cannot_decide_own_proposal(app: Flask, session: Session, polic
     )
     assert listing.state == "under_review"
     with pytest.raises(InvalidTransition, match="own proposal"):
-        workflow.approve(session, actors["rev1"], policy, listing.id, D(2026, 10, 2), "mine")
+        workflow.approve(session, actors["reviewer"], policy, listing.id, D(2026, 10, 2), "mine")
     with pytest.raises(InvalidTransition, match="objection #1 is not decided"):
-        workflow.approve(session, actors["rev2"], policy, listing.id, D(2026, 10, 2), "ok")
+        workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok")
     listing_requests.decide_request(
-        session, actors["rev2"], 1, False, D(2026, 10, 2), "licence forged"
+        session, actors["reviewer2"], 1, False, D(2026, 10, 2), "licence forged"
     )
-    workflow.approve(session, actors["rev2"], policy, listing.id, D(2026, 10, 2), "ok")
+    workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok")
     assert listing.state == "approved"

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from registry.listings.policy import Policy
 from registry.publication.events import next_entry_id
-from tests.registry.listings.workflow_fixtures import approved_listing, people
+from tests import builders
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def policy(app: Flask) -> Policy:
 
 def test_numbers_start_at_one_each_year(session: Session, policy: Policy) -> None:
     assert next_entry_id(session, 2026) == "IPL-2026-000001"
-    listing = approved_listing(session, people(session), policy, suffix=1)
+    listing = builders.listing(session, policy=policy)
     listing.entry_id = "IPL-2026-000041"
     session.flush()
     assert next_entry_id(session, 2026) == "IPL-2026-000042"
@@ -36,9 +36,7 @@ def test_numbers_start_at_one_each_year(session: Session, policy: Policy) -> Non
 def test_numbers_past_six_digits_keep_counting(
     session: Session, policy: Policy, taken: list[str], expected: str
 ) -> None:
-    actors = people(session)
-    for suffix, entry_id in enumerate(taken, start=1):
-        listing = approved_listing(session, actors, policy, suffix=suffix)
-        listing.entry_id = entry_id
+    for entry_id in taken:
+        builders.listing(session, policy=policy).entry_id = entry_id
     session.flush()
     assert next_entry_id(session, 2026) == expected

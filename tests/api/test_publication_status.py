@@ -9,24 +9,25 @@ from sqlalchemy.orm import Session
 
 from api.admin.context import policy
 from publisher.jobs import run_publication
-from registry.listings import workflow
 from registry.models import User
-from tests.api.conftest import SignedIn, actor_for
+from tests import builders
+from tests.api.conftest import SignedIn
 
 URL = "/api/v1/admin/publication"
 
 
-def _approve(app: Flask, session: Session, users: dict[str, User], subject_id: int) -> None:
-    clerk, reviewer = actor_for(users["clerk"]), actor_for(users["reviewer"])
+def _approve(app: Flask, session: Session, subject_id: int) -> None:
     with app.test_request_context():
         rules = policy()
-    proposed = dt.date(2026, 1, 5)
-    listing = workflow.propose(
-        session, clerk, rules, subject_id, ["deliberate_infringement"], proposed
+    builders.listing(
+        session,
+        subject_id=subject_id,
+        proposed_on=dt.date(2026, 1, 5),
+        served_on=dt.date(2026, 1, 5),
+        reviewed_on=dt.date(2026, 2, 2),
+        approved_on=dt.date(2026, 2, 2),
+        policy=rules,
     )
-    workflow.notify(session, clerk, rules, listing.id, proposed)
-    workflow.start_review(session, clerk, listing.id, dt.date(2026, 2, 2))
-    workflow.approve(session, reviewer, rules, listing.id, dt.date(2026, 2, 2), "confirmed")
 
 
 def test_publication_status_shows_the_lag_then_the_published_feed(
@@ -36,7 +37,7 @@ def test_publication_status_shows_the_lag_then_the_published_feed(
     signed_in: dict[str, SignedIn],
     deliberate_subject: int,
 ) -> None:
-    _approve(app, session, users, deliberate_subject)
+    _approve(app, session, deliberate_subject)
     body = signed_in["reviewer"].get(URL).get_json()
     assert body["approved_waiting"] == 1
     assert body["oldest_approved_on"] == "2026-02-02"

@@ -10,8 +10,9 @@ from flask_wtf.csrf import generate_csrf
 
 from api.admin import schemas
 from api.admin.context import policy, today
-from api.admin.records import RECORD_READERS, list_cases, list_subjects
+from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
+from registry.cases.queries import list_cases
 from registry.cases.records import (
     CaseInput,
     get_case,
@@ -21,6 +22,7 @@ from registry.cases.records import (
 )
 from registry.listings.grounds import evaluate_subject
 from registry.models import EnforcementCase, Subject
+from registry.subjects.queries import list_subjects
 from registry.subjects.records import SubjectInput, get_subject, record_subject
 from runtime.extensions import db
 
@@ -61,13 +63,13 @@ class Subjects(MethodView):
     def get(self, query: dict[str, Any]) -> list[Subject]:
         """List subjects, newest first."""
         _read_access()
-        return list_subjects(db.session, query["name"], query["limit"], query["offset"])
+        return list_subjects(db.session(), query["name"], query["limit"], query["offset"])
 
     @blp.arguments(schemas.SubjectInSchema)
     @blp.response(201, schemas.SubjectOutSchema)
     def post(self, data: dict[str, Any]) -> Subject:
         """Record a subject (clerk)."""
-        return record_subject(db.session, current_actor(), SubjectInput(**data))
+        return record_subject(db.session(), current_actor(), SubjectInput(**data))
 
 
 @blp.route("/subjects/<int:subject_id>")
@@ -78,7 +80,7 @@ class SubjectById(MethodView):
     def get(self, subject_id: int) -> Subject:
         """One subject."""
         _read_access()
-        return get_subject(db.session, subject_id)
+        return get_subject(db.session(), subject_id)
 
 
 @blp.route("/subjects/<int:subject_id>/evaluation")
@@ -90,7 +92,7 @@ class SubjectEvaluation(MethodView):
     def get(self, query: dict[str, Any], subject_id: int) -> dict[str, Any]:
         """Which grounds hold for the subject on a day, why, and on which cases and dates."""
         _read_access()
-        evaluation = evaluate_subject(db.session, subject_id, today(query["on"]), policy())
+        evaluation = evaluate_subject(db.session(), subject_id, today(query["on"]), policy())
         return {
             "subject_id": subject_id,
             "on": evaluation.on,
@@ -108,13 +110,13 @@ class Cases(MethodView):
     def get(self, query: dict[str, Any]) -> list[EnforcementCase]:
         """List cases, filtered by sector, authority, subject and decision dates."""
         _read_access()
-        return list_cases(db.session, **query)
+        return list_cases(db.session(), **query)
 
     @blp.arguments(schemas.CaseInSchema)
     @blp.response(201, schemas.CaseOutSchema)
     def post(self, data: dict[str, Any]) -> EnforcementCase:
         """Record an enforcement case (clerk)."""
-        return record_case(db.session, current_actor(), CaseInput(**data))
+        return record_case(db.session(), current_actor(), CaseInput(**data))
 
 
 @blp.route("/cases/<int:case_id>")
@@ -125,7 +127,7 @@ class CaseById(MethodView):
     def get(self, case_id: int) -> EnforcementCase:
         """One case."""
         _read_access()
-        return get_case(db.session, case_id)
+        return get_case(db.session(), case_id)
 
 
 @blp.route("/cases/<int:case_id>/revoke")
@@ -137,7 +139,7 @@ class CaseRevoke(MethodView):
     def post(self, data: dict[str, Any], case_id: int) -> dict[str, Any]:
         """Record that a case was revoked or overturned; listings resting on it are flagged."""
         flagged = revoke_case(
-            db.session, current_actor(), case_id, data["revoked_on"], data["reason"]
+            db.session(), current_actor(), case_id, data["revoked_on"], data["reason"]
         )
         return {"flagged_listing_ids": [listing.id for listing in flagged]}
 
@@ -150,5 +152,5 @@ class PatentInvalidations(MethodView):
     @blp.response(201, schemas.FlaggedOutSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Record a patent invalidation decision; listings resting on the patent are flagged."""
-        flagged = record_patent_invalidation(db.session, current_actor(), **data)
+        flagged = record_patent_invalidation(db.session(), current_actor(), **data)
         return {"flagged_listing_ids": [listing.id for listing in flagged]}

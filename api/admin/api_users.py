@@ -8,11 +8,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.admin import schemas
-from api.admin.records import USER_READERS, audit_records, list_users
+from api.admin.records import USER_READERS
 from api.admin.user_accounts import change_role, deactivate
 from api.auth import current_actor, login_required, require_role
 from registry.accounts import users as accounts
+from registry.accounts.queries import list_users
 from registry.audit import trail as audit
+from registry.audit.queries import audit_records
 from registry.audit.trail import ChainReport
 from registry.models import AuditRecord, User
 from runtime.extensions import db
@@ -33,7 +35,7 @@ class Users(MethodView):
     def get(self) -> list[User]:
         """Every account (admin, auditor)."""
         require_role(current_actor(), USER_READERS, "list user accounts")
-        return list_users(db.session)
+        return list_users(db.session())
 
     @blp.arguments(schemas.UserInSchema)
     @blp.response(201, schemas.UserOutSchema)
@@ -42,7 +44,7 @@ class Users(MethodView):
         actor = current_actor()
         actor.require("user.manage")
         return accounts.create_user(
-            db.session,
+            db.session(),
             data["username"],
             data["role"],
             data["password"],
@@ -59,7 +61,7 @@ class UserRole(MethodView):
     @blp.response(200, schemas.UserOutSchema)
     def post(self, data: dict[str, Any], user_id: int) -> User:
         """Give an account another role (admin, not on their own account)."""
-        return change_role(db.session, current_actor(), user_id, data["role"])
+        return change_role(db.session(), current_actor(), user_id, data["role"])
 
 
 @blp.route("/users/<int:user_id>/deactivate")
@@ -69,7 +71,7 @@ class UserDeactivate(MethodView):
     @blp.response(200, schemas.UserOutSchema)
     def post(self, user_id: int) -> User:
         """Deactivate an account; its sessions end at once (admin)."""
-        return deactivate(db.session, current_actor(), user_id)
+        return deactivate(db.session(), current_actor(), user_id)
 
 
 @blp.route("/audit")
@@ -81,7 +83,7 @@ class AuditTrail(MethodView):
     def get(self, query: dict[str, Any]) -> list[AuditRecord]:
         """Audit records, newest first, filtered by action, object and actor."""
         current_actor().require("audit.read")
-        return audit_records(db.session, **query)
+        return audit_records(db.session(), **query)
 
 
 @blp.route("/audit/verify")
@@ -92,4 +94,4 @@ class AuditVerify(MethodView):
     def get(self) -> ChainReport:
         """Recompute the hash chain and report the first broken record."""
         current_actor().require("audit.read")
-        return audit.verify_chain(db.session)
+        return audit.verify_chain(db.session())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp
@@ -22,7 +21,7 @@ from api.auth import (
     totp_uri,
 )
 from registry.errors import InvalidValue
-from registry.models import Listing
+from registry.listings.queries import count_by_state
 from runtime.extensions import db
 
 PENDING_TOTP = "pending_totp_secret"
@@ -77,10 +76,7 @@ def logout() -> Response:
 def dashboard() -> str:
     """Counts of listings per state, and where to go next for the user's role."""
     actor = current_actor()
-    counts: dict[str, int] = {}
-    if actor.role in RECORD_READERS:
-        rows = db.session.execute(select(Listing.state, func.count()).group_by(Listing.state))
-        counts = {state: number for state, number in rows}
+    counts = count_by_state(db.session()) if actor.role in RECORD_READERS else {}
     return render_template("admin/dashboard.html", actor=actor, counts=counts)
 
 

@@ -1,5 +1,8 @@
 """Admin API: the session, subjects, enforcement cases, patent invalidations and rule evaluation."""
 
+# flask-smorest ships no types, so @blp.arguments/@blp.response are untyped; only Flask calls these.
+# mypy: allow-untyped-decorators
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,7 +14,7 @@ from flask_wtf.csrf import generate_csrf
 from api.admin import schemas
 from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS
-from api.auth import current_actor, login_required, require_role
+from api.auth import SIGNED_IN, current_actor, require_role
 from registry.cases.queries import list_cases
 from registry.cases.records import (
     CaseInput,
@@ -40,7 +43,7 @@ def _read_access() -> None:
 
 @blp.route("/session")
 class SessionResource(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.response(200, schemas.SessionOutSchema)
     def get(self) -> dict[str, Any]:
@@ -56,7 +59,7 @@ class SessionResource(MethodView):
 
 @blp.route("/subjects")
 class Subjects(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.arguments(schemas.SubjectQuerySchema, location="query")
     @blp.response(200, schemas.SubjectOutSchema(many=True))
@@ -74,7 +77,7 @@ class Subjects(MethodView):
 
 @blp.route("/subjects/<int:subject_id>")
 class SubjectById(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.response(200, schemas.SubjectOutSchema)
     def get(self, subject_id: int) -> Subject:
@@ -85,7 +88,7 @@ class SubjectById(MethodView):
 
 @blp.route("/subjects/<int:subject_id>/evaluation")
 class SubjectEvaluation(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.arguments(schemas.EvaluationQuerySchema, location="query")
     @blp.response(200, schemas.EvaluationOutSchema)
@@ -103,7 +106,7 @@ class SubjectEvaluation(MethodView):
 
 @blp.route("/cases")
 class Cases(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.arguments(schemas.CaseQuerySchema, location="query")
     @blp.response(200, schemas.CaseOutSchema(many=True))
@@ -121,7 +124,7 @@ class Cases(MethodView):
 
 @blp.route("/cases/<int:case_id>")
 class CaseById(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.response(200, schemas.CaseOutSchema)
     def get(self, case_id: int) -> EnforcementCase:
@@ -132,7 +135,7 @@ class CaseById(MethodView):
 
 @blp.route("/cases/<int:case_id>/revoke")
 class CaseRevoke(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.arguments(schemas.RevokeInSchema)
     @blp.response(200, schemas.FlaggedOutSchema)
@@ -146,7 +149,7 @@ class CaseRevoke(MethodView):
 
 @blp.route("/patent-invalidations")
 class PatentInvalidations(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.arguments(schemas.InvalidationInSchema)
     @blp.response(201, schemas.FlaggedOutSchema)

@@ -7,9 +7,9 @@ from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp, reported_errors
 from api.admin.records import USER_READERS
-from api.admin.user_accounts import change_role, deactivate
 from api.auth import current_actor, login_required, require_role
 from registry.accounts import users as accounts
+from registry.accounts.changes import change_role, deactivate
 from registry.accounts.queries import list_users
 from registry.audit import trail as audit
 from registry.audit.queries import audit_records

@@ -12,14 +12,7 @@ from flask_smorest import Blueprint
 
 from api.admin import schemas
 from api.admin.context import policy, today
-from api.admin.records import (
-    RECORD_READERS,
-    get_listing,
-    list_listings,
-    listing_view,
-    request_view,
-    review_queue,
-)
+from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
 from registry.listings import (
     published as published_listings,
@@ -29,6 +22,13 @@ from registry.listings import (
 )
 from registry.listings import (
     workflow,
+)
+from registry.listings.queries import (
+    get_listing,
+    list_listings,
+    listing_view,
+    request_view,
+    review_queue,
 )
 from registry.models import Listing
 from runtime.extensions import session

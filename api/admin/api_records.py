@@ -1,5 +1,8 @@
 """Admin API: the session, subjects, enforcement cases, patent invalidations and rule evaluation."""
 
+# flask-smorest ships no types, so @blp.arguments/@blp.response are untyped; only Flask calls these.
+# mypy: allow-untyped-decorators
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,8 +13,9 @@ from flask_wtf.csrf import generate_csrf
 
 from api.admin import schemas
 from api.admin.context import policy, today
-from api.admin.records import RECORD_READERS, list_cases, list_subjects
-from api.auth import current_actor, login_required, require_role
+from api.admin.records import RECORD_READERS
+from api.auth import SIGNED_IN, current_actor, require_role
+from registry.cases.queries import list_cases
 from registry.cases.records import (
     CaseInput,
     get_case,
@@ -21,6 +25,7 @@ from registry.cases.records import (
 )
 from registry.listings.grounds import evaluate_subject
 from registry.models import EnforcementCase, Subject
+from registry.subjects.queries import list_subjects
 from registry.subjects.records import SubjectInput, get_subject, record_subject
 from runtime.extensions import db
 
@@ -38,7 +43,7 @@ def _read_access() -> None:
 
 @blp.route("/session")
 class SessionResource(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.response(200, schemas.SessionOutSchema)
     def get(self) -> dict[str, Any]:
@@ -54,43 +59,43 @@ class SessionResource(MethodView):
 
 @blp.route("/subjects")
 class Subjects(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.arguments(schemas.SubjectQuerySchema, location="query")
     @blp.response(200, schemas.SubjectOutSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[Subject]:
         """List subjects, newest first."""
         _read_access()
-        return list_subjects(db.session, query["name"], query["limit"], query["offset"])
+        return list_subjects(db.session(), query["name"], query["limit"], query["offset"])
 
     @blp.arguments(schemas.SubjectInSchema)
     @blp.response(201, schemas.SubjectOutSchema)
     def post(self, data: dict[str, Any]) -> Subject:
         """Record a subject (clerk)."""
-        return record_subject(db.session, current_actor(), SubjectInput(**data))
+        return record_subject(db.session(), current_actor(), SubjectInput(**data))
 
 
 @blp.route("/subjects/<int:subject_id>")
 class SubjectById(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.response(200, schemas.SubjectOutSchema)
     def get(self, subject_id: int) -> Subject:
         """One subject."""
         _read_access()
-        return get_subject(db.session, subject_id)
+        return get_subject(db.session(), subject_id)
 
 
 @blp.route("/subjects/<int:subject_id>/evaluation")
 class SubjectEvaluation(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.arguments(schemas.EvaluationQuerySchema, location="query")
     @blp.response(200, schemas.EvaluationOutSchema)
     def get(self, query: dict[str, Any], subject_id: int) -> dict[str, Any]:
         """Which grounds hold for the subject on a day, why, and on which cases and dates."""
         _read_access()
-        evaluation = evaluate_subject(db.session, subject_id, today(query["on"]), policy())
+        evaluation = evaluate_subject(db.session(), subject_id, today(query["on"]), policy())
         return {
             "subject_id": subject_id,
             "on": evaluation.on,
@@ -101,54 +106,54 @@ class SubjectEvaluation(MethodView):
 
 @blp.route("/cases")
 class Cases(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.arguments(schemas.CaseQuerySchema, location="query")
     @blp.response(200, schemas.CaseOutSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[EnforcementCase]:
         """List cases, filtered by sector, authority, subject and decision dates."""
         _read_access()
-        return list_cases(db.session, **query)
+        return list_cases(db.session(), **query)
 
     @blp.arguments(schemas.CaseInSchema)
     @blp.response(201, schemas.CaseOutSchema)
     def post(self, data: dict[str, Any]) -> EnforcementCase:
         """Record an enforcement case (clerk)."""
-        return record_case(db.session, current_actor(), CaseInput(**data))
+        return record_case(db.session(), current_actor(), CaseInput(**data))
 
 
 @blp.route("/cases/<int:case_id>")
 class CaseById(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.response(200, schemas.CaseOutSchema)
     def get(self, case_id: int) -> EnforcementCase:
         """One case."""
         _read_access()
-        return get_case(db.session, case_id)
+        return get_case(db.session(), case_id)
 
 
 @blp.route("/cases/<int:case_id>/revoke")
 class CaseRevoke(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.arguments(schemas.RevokeInSchema)
     @blp.response(200, schemas.FlaggedOutSchema)
     def post(self, data: dict[str, Any], case_id: int) -> dict[str, Any]:
         """Record that a case was revoked or overturned; listings resting on it are flagged."""
         flagged = revoke_case(
-            db.session, current_actor(), case_id, data["revoked_on"], data["reason"]
+            db.session(), current_actor(), case_id, data["revoked_on"], data["reason"]
         )
         return {"flagged_listing_ids": [listing.id for listing in flagged]}
 
 
 @blp.route("/patent-invalidations")
 class PatentInvalidations(MethodView):
-    decorators = (login_required,)
+    decorators = SIGNED_IN
 
     @blp.arguments(schemas.InvalidationInSchema)
     @blp.response(201, schemas.FlaggedOutSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Record a patent invalidation decision; listings resting on the patent are flagged."""
-        flagged = record_patent_invalidation(db.session, current_actor(), **data)
+        flagged = record_patent_invalidation(db.session(), current_actor(), **data)
         return {"flagged_listing_ids": [listing.id for listing in flagged]}

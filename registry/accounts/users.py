@@ -1,4 +1,4 @@
-"""Administrator accounts: creation, password hashing (argon2) and roles."""
+"""Administrator accounts: creation, password hashing (argon2), roles, acting as an account."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.actors import Actor
 from registry.audit import trail as audit
-from registry.errors import Conflict, InvalidValue
+from registry.errors import Conflict, Forbidden, InvalidValue
 from registry.models import ROLES, User
 from registry.transaction import atomic
 
@@ -81,3 +82,11 @@ def _insert_user(
         after={"username": username, "role": role},
     )
     return user
+
+
+def account_actor(session: Session, username: str) -> Actor:
+    """The active account named `username`, as the Actor that work is recorded under."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active:
+        raise Forbidden(f"no active account {username!r}; create one with `registry admin create`")
+    return Actor(name=user.username, role=user.role, user_id=user.id)

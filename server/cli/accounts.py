@@ -27,7 +27,7 @@ def admin() -> None:
 def admin_create(username: str, role: str, display_name: str, password: str) -> None:
     """Create an account (the first admin, or any role)."""
     try:
-        user = accounts.create_user(db.session, username, role, password, display_name, "cli")
+        user = accounts.create_user(db.session(), username, role, password, display_name, "cli")
     except DomainError as error:
         fail(error)
     click.echo(f"created {user.role} {user.username!r}")
@@ -42,9 +42,9 @@ def audit_group() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Recompute the audit chain and report the first broken record."""
-    total = audit.count(db.session)
+    total = audit.count(db.session())
     with click.progressbar(length=total, label="checking audit trail", file=None) as bar:
-        report = audit.verify_chain(db.session, progress=bar.update)
+        report = audit.verify_chain(db.session(), progress=bar.update)
     if report.intact:
         click.echo(f"audit trail intact: {report.checked} records")
         return

@@ -7,26 +7,17 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from publisher.writers.snapshot import neutralise_formula
+from registry.accounts.users import account_actor
 from registry.actors import Actor
 from registry.cases.import_file import ImportLimits, RowError, read_cases_file
 from registry.cases.importer import ImportReport, apply_import, plan_import
-from registry.errors import DomainError, Forbidden
-from registry.models import User
+from registry.errors import DomainError
 from runtime.extensions import db, session
 from server.cli.group import commands, fail
 
 ERROR_COLUMNS = ("row", "column", "reason")
-
-
-def clerk_actor(username: str) -> Actor:
-    """The active clerk account the import is recorded under; Forbidden otherwise."""
-    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or not user.active:
-        raise Forbidden(f"no active account {username!r}; create one with `registry admin create`")
-    return Actor(name=user.username, role=user.role, user_id=user.id)
 
 
 def write_error_report(path: Path, errors: tuple[RowError, ...] | list[RowError]) -> None:
@@ -83,7 +74,8 @@ def import_cases_command(
 ) -> None:
     """Import enforcement cases from a CSV file: every row, or none when any row is wrong."""
     try:
-        report = _run(clerk_actor(username), file, ImportLimits(max_bytes, max_rows), dry_run)
+        clerk = account_actor(db.session(), username)
+        report = _run(clerk, file, ImportLimits(max_bytes, max_rows), dry_run)
     except DomainError as error:
         fail(error)
     for problem in report.errors[:20]:

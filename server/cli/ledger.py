@@ -8,17 +8,20 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from publisher.run import purge_expired_content
-from registry.audit import trail as audit
-from registry.errors import DomainError, SigningUnavailable
-from registry.models import AuditRecord, utcnow
+from registry.actors import Actor
+from registry.audit.queries import appended_since, last_seq
+from registry.errors import DomainError
+from registry.models import utcnow
 from registry.signing.keystore import KEY_USES
-from registry.transaction import atomic
+from registry.signing.rotation import rotate_key
 from runtime.extensions import db
 from runtime.signing_keys import key_store
 from server.cli.group import commands, fail, policy
+
+# Work done from the command line is recorded under this name in the audit trail.
+CLI = Actor(name="cli", role="system")
 
 
 @commands.group("keys")
@@ -44,29 +47,15 @@ def keys_list() -> None:
 @with_appcontext
 def keys_rotate(use: str) -> None:
     """Retire the current key for USE and start signing with a new one; print its kid."""
-    store = key_store()
     try:
-        previous: str | None = store.current(use).kid
-    except SigningUnavailable:
-        previous = None
-    try:
-        # The audit record and the rotation stand or fall together.
-        with atomic(db.session):
-            key = store.rotate(use, utcnow())
-            audit.record(
-                db.session,
-                actor="cli",
-                action="key.rotate",
-                object_type="signing_key",
-                object_id=key.kid,
-                before={"kid": previous, "use": use},
-                after={"kid": key.kid, "use": use},
-                reason="rotated from the command line",
-            )
+        rotation = rotate_key(
+            db.session(), key_store(), use, CLI, utcnow(), "rotated from the command line"
+        )
     except DomainError as error:
         fail(error)
-    click.echo(f"retired {use} key {previous}" if previous else f"no previous {use} key")
-    click.echo(key.kid)
+    retired = rotation.retired_kid
+    click.echo(f"retired {use} key {retired}" if retired else f"no previous {use} key")
+    click.echo(rotation.key.kid)
 
 
 @commands.command("purge")
@@ -81,15 +70,11 @@ def purge(today: dt.datetime | None) -> None:
     day = today.date() if today else utcnow().date()
     rules = policy()
     click.echo(f"purging entries ended on or before {day - dt.timedelta(rules.retention_days)}")
-    last_seq = db.session.scalar(select(AuditRecord.seq).order_by(AuditRecord.seq.desc()))
+    session = db.session()
+    before = last_seq(session)
     feed_dir = Path(current_app.config["FEED_DIR"])
-    count = purge_expired_content(db.session, rules, day, feed_dir)
-    records = db.session.scalars(
-        select(AuditRecord)
-        .where(AuditRecord.action == "entry.purge", AuditRecord.seq > (last_seq or 0))
-        .order_by(AuditRecord.seq)
-    ).all()
-    for record in records:
+    count = purge_expired_content(session, rules, day, feed_dir)
+    for record in appended_since(session, before, "entry.purge"):
         revisions = ", ".join(str(r) for r in (record.after or {}).get("revisions", []))
         click.echo(f"purged {record.object_id} (revisions {revisions}; audit record {record.seq})")
     click.echo(

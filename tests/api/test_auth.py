@@ -10,7 +10,8 @@ from flask import Blueprint, Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth import LOCKOUT, MAX_FAILED_LOGINS, csrf_exempt_blueprint
+from api.auth import csrf_exempt_blueprint
+from registry.accounts.login import LOCKOUT, MAX_FAILED_LOGINS
 from registry.models import AuditRecord, User, utcnow
 from tests.api.conftest import SignedIn, console_login, csrf_from
 from tests.builders import PASSWORD

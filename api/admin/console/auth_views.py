@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp
 from api.admin.records import RECORD_READERS
-from api.auth import (
-    LOCKOUT,
-    MAX_FAILED_LOGINS,
-    LoginRefused,
-    authenticate,
-    current_actor,
-    enable_totp,
-    login_required,
-    new_totp_secret,
-    sign_in,
-    sign_out,
-    totp_uri,
-)
+from api.auth import current_actor, login_required, sign_in, sign_out
+from registry import clock
+from registry.accounts.login import LOCKOUT, MAX_FAILED_LOGINS, LoginRefused, authenticate
+from registry.accounts.second_factor import enable_totp, new_totp_secret, totp_uri
 from registry.errors import InvalidValue
-from registry.models import Listing
+from registry.listings.queries import count_by_state
 from runtime.extensions import db
 
 PENDING_TOTP = "pending_totp_secret"
@@ -52,7 +42,11 @@ def login() -> str | Response | tuple[str, int]:
     form = request.form
     try:
         user = authenticate(
-            form.get("username", ""), form.get("password", ""), form.get("totp", "")
+            db.session(),
+            form.get("username", ""),
+            form.get("password", ""),
+            form.get("totp", ""),
+            clock.utcnow(),
         )
     except LoginRefused as refused:
         page = _login_page(
@@ -77,10 +71,7 @@ def logout() -> Response:
 def dashboard() -> str:
     """Counts of listings per state, and where to go next for the user's role."""
     actor = current_actor()
-    counts: dict[str, int] = {}
-    if actor.role in RECORD_READERS:
-        rows = db.session.execute(select(Listing.state, func.count()).group_by(Listing.state))
-        counts = {state: number for state, number in rows}
+    counts = count_by_state(db.session()) if actor.role in RECORD_READERS else {}
     return render_template("admin/dashboard.html", actor=actor, counts=counts)
 
 
@@ -96,7 +87,8 @@ def totp() -> str | Response:
             return redirect(url_for("admin_console.totp"), 303)
         try:
             assert actor.user_id is not None
-            enable_totp(actor.user_id, secret, request.form.get("code", ""))
+            code = request.form.get("code", "")
+            enable_totp(db.session(), actor.user_id, secret, code, clock.utcnow())
         except InvalidValue as error:
             flash(error.message, "error")
             return redirect(url_for("admin_console.totp"), 303)

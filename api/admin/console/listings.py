@@ -10,13 +10,7 @@ from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp, form_date, form_lines, reported_errors
 from api.admin.context import policy, today
-from api.admin.records import (
-    RECORD_READERS,
-    get_listing,
-    list_listings,
-    listing_view,
-    review_queue,
-)
+from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
 from registry.actors import Actor
 from registry.listings import (
@@ -29,6 +23,7 @@ from registry.listings import (
     workflow,
 )
 from registry.listings.published import REMOVAL_REASONS
+from registry.listings.queries import get_listing, list_listings, listing_view, review_queue
 from registry.listings.requests import REQUEST_KINDS
 from registry.models import LISTING_STATES, ListingRequest
 from runtime.extensions import db, session

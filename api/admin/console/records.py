@@ -7,12 +7,14 @@ from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp, form_date, form_lines, reported_errors
 from api.admin.context import policy, today
-from api.admin.records import RECORD_READERS, list_cases, list_subjects
+from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
+from registry.cases.queries import list_cases
 from registry.cases.records import CaseInput, record_case, revoke_case
 from registry.listings import workflow
 from registry.listings.grounds import evaluate_subject
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, SECTORS, SUBJECT_KINDS
+from registry.subjects.queries import list_subjects
 from registry.subjects.records import SubjectInput, get_subject, record_subject
 from runtime.extensions import db
 
@@ -27,7 +29,7 @@ def subjects() -> str:
     return render_template(
         "admin/subjects.html",
         actor=actor,
-        subjects=list_subjects(db.session, name, 200, 0),
+        subjects=list_subjects(db.session(), name, 200, 0),
         kinds=SUBJECT_KINDS,
         name=name or "",
     )
@@ -40,13 +42,13 @@ def subject_create() -> Response:
     form = request.form
     identifiers = []
     if form.get("identifier_value", "").strip():
-        identifiers.append(
-            {
-                "scheme": form.get("identifier_scheme", ""),
-                "value": form.get("identifier_value", ""),
-                "name": form.get("identifier_name") or None,
-            }
-        )
+        identifier = {
+            "scheme": form.get("identifier_scheme", ""),
+            "value": form.get("identifier_value", ""),
+        }
+        if form.get("identifier_name"):
+            identifier["name"] = form["identifier_name"]
+        identifiers.append(identifier)
     data = SubjectInput(
         kind=form.get("kind", ""),
         name=form.get("name", ""),
@@ -57,7 +59,7 @@ def subject_create() -> Response:
         address=form.get("address") or None,
     )
     with reported_errors():
-        subject = record_subject(db.session, current_actor(), data)
+        subject = record_subject(db.session(), current_actor(), data)
         flash(f"Subject {subject.name} recorded.", "info")
         return redirect(url_for("admin_console.subject_detail", subject_id=subject.id), 303)
     return redirect(url_for("admin_console.subjects"), 303)
@@ -69,11 +71,11 @@ def subject_detail(subject_id: int) -> str:
     """A subject's cases and which grounds hold today, with the case and proposal forms."""
     actor = current_actor()
     require_role(actor, RECORD_READERS, "read registry records")
-    subject = get_subject(db.session, subject_id)
+    subject = get_subject(db.session(), subject_id)
     on = today()
     with reported_errors():
         on = form_date(request.args, "on", required=False) or on
-    evaluation = evaluate_subject(db.session, subject_id, on, policy())
+    evaluation = evaluate_subject(db.session(), subject_id, on, policy())
     return render_template(
         "admin/subject.html",
         actor=actor,
@@ -109,7 +111,7 @@ def case_create(subject_id: int) -> Response:
             performance_status=form.get("performance_status", "pending"),
             sectors=form.getlist("sectors"),
         )
-        case = record_case(db.session, current_actor(), data)
+        case = record_case(db.session(), current_actor(), data)
         flash(f"Case {case.document_number} recorded.", "info")
     return redirect(url_for("admin_console.subject_detail", subject_id=subject_id), 303)
 
@@ -120,7 +122,7 @@ def propose(subject_id: int) -> Response:
     """Draft a proposal citing the grounds ticked on the form (only holding ones are offered)."""
     with reported_errors():
         listing = workflow.propose(
-            db.session,
+            db.session(),
             current_actor(),
             policy(),
             subject_id,
@@ -142,7 +144,7 @@ def cases() -> str:
     sector = request.args.get("sector") or None
     authority = request.args.get("authority") or None
     found = list_cases(
-        db.session, sector=sector if sector in SECTORS else None, authority=authority, limit=200
+        db.session(), sector=sector if sector in SECTORS else None, authority=authority, limit=200
     )
     return render_template(
         "admin/cases.html",
@@ -162,7 +164,7 @@ def case_revoke(case_id: int) -> Response:
         revoked_on = form_date(request.form, "revoked_on")
         assert revoked_on is not None
         flagged = revoke_case(
-            db.session, current_actor(), case_id, revoked_on, request.form.get("reason", "")
+            db.session(), current_actor(), case_id, revoked_on, request.form.get("reason", "")
         )
         flash(f"Case revoked; {len(flagged)} listing(s) flagged for review.", "info")
     return redirect(url_for("admin_console.cases"), 303)

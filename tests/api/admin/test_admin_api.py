@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from api.admin.records import request_view
 from api.auth import current_actor
+from registry.listings.queries import request_view
 from registry.models import ListingRequest
 from tests.api.conftest import SignedIn
 

@@ -1,0 +1,149 @@
+"""Read-side queries of listings for the admin surface: lists, details and the review queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.errors import InvalidValue, NotFound
+from registry.listings.periods import deadline_status, publish_due
+from registry.listings.policy import Policy
+from registry.listings.requests import REQUEST_KINDS
+from registry.models import LISTING_STATES, Listing, ListingRequest
+
+# The fields of a listing the admin surface shows as they are stored.
+LISTING_FIELDS = (
+    "id",
+    "entry_id",
+    "subject_id",
+    "state",
+    "grounds",
+    "sectors",
+    "measures",
+    "remedy",
+    "decision_authority",
+    "decision_document_number",
+    "proposed_by",
+    "proposed_on",
+    "notice_served_on",
+    "defence_deadline",
+    "reviewed_by",
+    "approved_on",
+    "listed_on",
+    "period_end",
+    "ended_on",
+    "end_reason",
+    "revision",
+    "review_flag",
+)
+
+
+def list_listings(
+    session: Session, state: str | None, subject_id: int | None, limit: int, offset: int
+) -> list[Listing]:
+    """Listings, newest first, optionally in one state or of one subject."""
+    if state is not None and state not in LISTING_STATES:
+        raise InvalidValue(
+            "state", f"unknown state {state!r}; expected {', '.join(LISTING_STATES)}"
+        )
+    query = select(Listing).order_by(Listing.id.desc())
+    if state:
+        query = query.where(Listing.state == state)
+    if subject_id is not None:
+        query = query.where(Listing.subject_id == subject_id)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_by_state(session: Session) -> dict[str, int]:
+    """How many listings are in each state (states without listings are left out)."""
+    rows = session.execute(select(Listing.state, func.count()).group_by(Listing.state))
+    return {state: number for state, number in rows}
+
+
+def get_listing(session: Session, listing_id: int) -> Listing:
+    """The listing, or NotFound."""
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound(f"listing {listing_id} does not exist")
+    return listing
+
+
+def request_view(request: ListingRequest, today: dt.date) -> dict[str, Any]:
+    """A request with the status of its decision deadline while it is open."""
+    due = request.decision_due
+    status = deadline_status(due, today) if request.decision is None and due is not None else None
+    return {
+        "id": request.id,
+        "listing_id": request.listing_id,
+        "kind": request.kind,
+        "lodged_on": request.lodged_on,
+        "decision_due": due,
+        "text": request.text,
+        "decision": request.decision,
+        "decided_on": request.decided_on,
+        "decision_reason": request.decision_reason,
+        "deadline_status": status,
+    }
+
+
+def listing_deadlines(listing: Listing, policy: Policy, today: dt.date) -> list[dict[str, Any]]:
+    """The deadlines that are running for the listing in its current state."""
+    running: list[tuple[str, dt.date]] = []
+    if listing.state == "notified" and listing.defence_deadline:
+        running.append(("defence period ends", listing.defence_deadline))
+    if listing.state == "approved" and listing.approved_on:
+        running.append(
+            ("publish by", publish_due(listing.approved_on, policy.calendar, policy.periods))
+        )
+    if listing.state == "published" and listing.period_end:
+        running.append(("listing period ends", listing.period_end))
+    running += [
+        (f"decide {r.kind} #{r.id}", r.decision_due)
+        for r in listing.requests
+        if r.decision is None and r.decision_due is not None
+    ]
+    return [{"name": n, "due": due, "status": deadline_status(due, today)} for n, due in running]
+
+
+def listing_view(listing: Listing, policy: Policy, today: dt.date) -> dict[str, Any]:
+    """A listing with its subject, basis, requests and running deadlines."""
+    view = {name: getattr(listing, name) for name in LISTING_FIELDS}
+    view["subject_name"] = listing.subject.name
+    view["case_ids"] = [case.id for case in listing.cases]
+    view["requests"] = [request_view(r, today) for r in listing.requests]
+    view["deadlines"] = listing_deadlines(listing, policy, today)
+    return view
+
+
+@dataclass
+class ReviewQueue:
+    """What a reviewer has to look at today."""
+
+    on: dt.date
+    under_review: list[dict[str, Any]] = field(default_factory=list)
+    flagged: list[dict[str, Any]] = field(default_factory=list)
+    open_requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+def review_queue(session: Session, policy: Policy, today: dt.date) -> ReviewQueue:
+    """Listings under review, flagged listings and undecided requests, most urgent first."""
+    queue = ReviewQueue(on=today)
+    for listing in session.scalars(
+        select(Listing).where(Listing.state == "under_review").order_by(Listing.id)
+    ):
+        queue.under_review.append(listing_view(listing, policy, today))
+    for listing in session.scalars(
+        select(Listing).where(Listing.review_flag.is_not(None)).order_by(Listing.id)
+    ):
+        queue.flagged.append(listing_view(listing, policy, today))
+    requests = session.scalars(
+        select(ListingRequest)
+        .where(ListingRequest.decision.is_(None), ListingRequest.kind.in_(REQUEST_KINDS))
+        .order_by(ListingRequest.decision_due, ListingRequest.id)
+    )
+    queue.open_requests = [request_view(r, today) for r in requests]
+    return queue

@@ -1,0 +1,16 @@
+"""Read-side queries of subjects for the admin surface."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import Subject
+
+
+def list_subjects(session: Session, name: str | None, limit: int, offset: int) -> list[Subject]:
+    """Subjects, newest first, optionally those whose name contains `name`."""
+    query = select(Subject).order_by(Subject.id.desc())
+    if name:
+        query = query.where(Subject.name.contains(name))
+    return list(session.scalars(query.limit(limit).offset(offset)))

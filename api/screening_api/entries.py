@@ -17,8 +17,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.api_key_auth import public_rate_limit
+from api.public_view import public_now, today
 from api.screening_api import schemas
-from api.screening_api.context import current_public_state
 from registry.publication.public_entries import EntryFilter, entry_detail, page_of_entries
 from runtime.extensions import db
 
@@ -86,7 +86,7 @@ class Entries(MethodView):
         """
         page, page_size = query.pop("page"), query.pop("page_size")
         entry_filter = EntryFilter(**query)
-        items, total = page_of_entries(current_public_state(), entry_filter, page, page_size)
+        items, total = page_of_entries(public_now(), entry_filter, page, page_size)
         last = max(1, math.ceil(total / page_size))
         pagination = {
             "total": total,
@@ -120,4 +120,4 @@ class EntryById(MethodView):
         Removed and expired entries say so, with the date and reason. Once purged, the bundle
         is null and no personal content remains; the log events stay.
         """
-        return _conditional_json(entry_detail(db.session, current_public_state(), entry_id))
+        return _conditional_json(entry_detail(db.session(), entry_id, today()))

@@ -12,7 +12,7 @@ confirmed, by name or by identifier, not even for a day when they were listed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -52,6 +52,8 @@ class EntryState:
     bundle: dict[str, Any] | None
     removed_at: dt.datetime | None = None
     removal_reason: str | None = None
+    # The SHA-256 of this revision's canonical content, as the log recorded it.
+    content_sha256: str = ""
 
     @property
     def content(self) -> dict[str, Any] | None:
@@ -124,10 +126,20 @@ class ListState:
         return found
 
 
+@dataclass(frozen=True)
+class _Replayed:
+    """An entry after the replay: its content revision and digest, last seq, removal event."""
+
+    revision: int
+    content_sha256: str
+    seq: int
+    removal: LogEvent | None = None
+
+
 def _replay(
     session: Session, tree_size: int, until: dt.datetime, entry_ids: Iterable[str] | None
-) -> dict[str, tuple[int, int, LogEvent | None]]:
-    """entry id -> (content revision, last seq, removal event or None)."""
+) -> dict[str, _Replayed]:
+    """entry id -> where the entry stands after the events replayed."""
     query = (
         select(LogEvent)
         .where(LogEvent.seq < tree_size, LogEvent.recorded_at < until)
@@ -135,21 +147,28 @@ def _replay(
     )
     if entry_ids is not None:
         query = query.where(LogEvent.entry_id.in_(list(entry_ids)))
-    replayed: dict[str, tuple[int, int, LogEvent | None]] = {}
+    replayed: dict[str, _Replayed] = {}
     for event in session.scalars(query.execution_options(yield_per=2000)):
-        revision, _, _ = replayed.get(event.entry_id, (event.revision, event.seq, None))
-        if event.event == "removed":
-            replayed[event.entry_id] = (revision, event.seq, event)
-        else:
-            replayed[event.entry_id] = (event.revision, event.seq, None)
+        if event.event != "removed":
+            replayed[event.entry_id] = _Replayed(event.revision, event.content_sha256, event.seq)
+            continue
+        # A removal keeps the content of the revision it ends.
+        ended = replayed.get(event.entry_id) or _Replayed(
+            event.revision, event.content_sha256, event.seq
+        )
+        replayed[event.entry_id] = _Replayed(ended.revision, ended.content_sha256, event.seq, event)
     return replayed
 
 
-def _published_identifiers(
-    session: Session, contents: dict[str, dict[str, Any]]
+def published_identifiers(
+    session: Session, contents: Mapping[str, Mapping[str, Any]], every_entry: bool = True
 ) -> dict[str, list[tuple[str, str, str]]]:
-    """Each entry's stored identifiers whose public form its content actually published."""
-    rows = session.execute(
+    """Each entry's stored identifiers whose public form its content actually published.
+
+    `contents` maps entry ids to their signed entry objects; with `every_entry` false only
+    those entries' listings are read (for a handful of entries out of many).
+    """
+    query = (
         select(
             Listing.entry_id,
             SubjectIdentifier.scheme,
@@ -159,9 +178,12 @@ def _published_identifiers(
         .join(SubjectIdentifier, SubjectIdentifier.subject_id == Listing.subject_id)
         .where(Listing.entry_id.is_not(None))
     )
+    if not every_entry:
+        query = query.where(Listing.entry_id.in_(list(contents)))
+    rows = session.execute(query)
     found: dict[str, list[tuple[str, str, str]]] = {}
     for entry_id, scheme, scheme_name, value in rows:
-        if entry_id not in contents:
+        if entry_id is None or entry_id not in contents:
             continue
         shown = mask_ric(value) if scheme == "cn_ric" else value
         published = {
@@ -178,7 +200,7 @@ def list_state(
 ) -> ListState:
     """Replay the first `tree_size` log events recorded by the end of `day`."""
     replayed = _replay(session, tree_size, end_of_day(day), entry_ids)
-    wanted = {(entry_id, revision) for entry_id, (revision, _, _) in replayed.items()}
+    wanted = {(entry_id, found.revision) for entry_id, found in replayed.items()}
     bundles: dict[tuple[str, int], dict[str, Any] | None] = {}
     query = select(EntryRevision.entry_id, EntryRevision.revision, EntryRevision.bundle)
     if entry_ids is not None:
@@ -187,15 +209,17 @@ def list_state(
         if (entry_id, revision) in wanted:
             bundles[(entry_id, revision)] = bundle
     entries = {}
-    for entry_id, (revision, seq, removal) in replayed.items():
-        bundle = bundles.get((entry_id, revision))
+    for entry_id, found in replayed.items():
+        removal = found.removal
         entries[entry_id] = EntryState(
             entry_id=entry_id,
-            revision=revision,
-            seq=seq,
-            bundle=bundle,
+            revision=found.revision,
+            seq=found.seq,
+            bundle=bundles.get((entry_id, found.revision)),
             removed_at=removal.recorded_at if removal else None,
             removal_reason=removal.reason if removal else None,
+            content_sha256=found.content_sha256,
         )
     contents = {e.entry_id: e.content for e in entries.values() if e.content is not None}
-    return ListState(day, tree_size, entries, _published_identifiers(session, contents))
+    identifiers = published_identifiers(session, contents, every_entry=entry_ids is None)
+    return ListState(day, tree_size, entries, identifiers)

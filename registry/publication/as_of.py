@@ -27,6 +27,9 @@ LISTED = "listed"
 PREVIOUSLY_LISTED = "previously_listed"
 EXPIRED = "expired"
 
+Identifier = tuple[str, str, str]
+"""(scheme, foreign scheme name or "", full value) of a stored subject identifier."""
+
 IdentifierKey = tuple[str, str, str]
 """(scheme, foreign scheme name casefolded, compacted value): how lookups find an entry."""
 
@@ -112,7 +115,7 @@ class ListState:
     tree_size: int
     entries: dict[str, EntryState]
     # Full identifiers (cn_ric unmasked) of entries with content, as published in masked form.
-    identifiers: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    identifiers: dict[str, list[Identifier]] = field(default_factory=dict)
     # Indexes readers derive from this state (built once per state, by the reader that needs it).
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -160,13 +163,26 @@ def _replay(
     return replayed
 
 
-def published_identifiers(
-    session: Session, contents: Mapping[str, Mapping[str, Any]], every_entry: bool = True
-) -> dict[str, list[tuple[str, str, str]]]:
+def published_by(content: Mapping[str, Any], stored: Iterable[Identifier]) -> list[Identifier]:
+    """The stored identifiers (full values) whose public form the entry content published."""
+    published = {
+        (item.get("scheme"), item.get("name") or "", item.get("value"))
+        for item in content["subject"].get("identifiers", [])
+    }
+    return [
+        (scheme, name, value)
+        for scheme, name, value in stored
+        if (scheme, name, mask_ric(value) if scheme == "cn_ric" else value) in published
+    ]
+
+
+def _published_identifiers(
+    session: Session, contents: Mapping[str, Mapping[str, Any]], every_entry: bool
+) -> dict[str, list[Identifier]]:
     """Each entry's stored identifiers whose public form its content actually published.
 
-    `contents` maps entry ids to their signed entry objects; with `every_entry` false only
-    those entries' listings are read (for a handful of entries out of many).
+    With `every_entry` false only the listings of the entries in `contents` are read (for a
+    handful of entries out of many).
     """
     query = (
         select(
@@ -180,19 +196,15 @@ def published_identifiers(
     )
     if not every_entry:
         query = query.where(Listing.entry_id.in_(list(contents)))
-    rows = session.execute(query)
-    found: dict[str, list[tuple[str, str, str]]] = {}
-    for entry_id, scheme, scheme_name, value in rows:
-        if entry_id is None or entry_id not in contents:
-            continue
-        shown = mask_ric(value) if scheme == "cn_ric" else value
-        published = {
-            (item.get("scheme"), item.get("name") or "", item.get("value"))
-            for item in contents[entry_id]["subject"].get("identifiers", [])
-        }
-        if (scheme, scheme_name or "", shown) in published:
-            found.setdefault(entry_id, []).append((scheme, scheme_name or "", value))
-    return found
+    stored: dict[str, list[Identifier]] = {}
+    for entry_id, scheme, scheme_name, value in session.execute(query):
+        if entry_id is not None and entry_id in contents:
+            stored.setdefault(entry_id, []).append((scheme, scheme_name or "", value))
+    found = {
+        entry_id: published_by(contents[entry_id], identifiers)
+        for entry_id, identifiers in stored.items()
+    }
+    return {entry_id: identifiers for entry_id, identifiers in found.items() if identifiers}
 
 
 def list_state(
@@ -221,5 +233,5 @@ def list_state(
             content_sha256=found.content_sha256,
         )
     contents = {e.entry_id: e.content for e in entries.values() if e.content is not None}
-    identifiers = published_identifiers(session, contents, every_entry=entry_ids is None)
+    identifiers = _published_identifiers(session, contents, every_entry=entry_ids is None)
     return ListState(day, tree_size, entries, identifiers)

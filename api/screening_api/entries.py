@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
-from flask import Response, current_app, request, url_for
+from flask import current_app, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from werkzeug.wrappers import Response
 
 from api.api_key_auth import public_rate_limit
 from api.public_view import public_now, today
 from api.screening_api import schemas
+from api.typed_blueprint import Blueprint
 from registry.publication.public_entries import EntryFilter, entry_detail, page_of_entries
 from runtime.extensions import db
 
@@ -70,7 +72,7 @@ def _page_links(page: int, last: int, query: dict[str, Any]) -> str:
 
 @blp.route("/entries")
 class Entries(MethodView):
-    decorators = (public_rate_limit,)
+    decorators: ClassVar[list[Callable[..., Any]]] = [public_rate_limit]
 
     @blp.arguments(schemas.PublicEntriesQuerySchema, location="query")
     @blp.response(200, schemas.PublicEntrySchema(many=True), headers=PAGE_HEADERS)
@@ -107,7 +109,7 @@ class Entries(MethodView):
 
 @blp.route("/entries/<string:entry_id>")
 class EntryById(MethodView):
-    decorators = (public_rate_limit,)
+    decorators: ClassVar[list[Callable[..., Any]]] = [public_rate_limit]
 
     @blp.response(200, schemas.PublicEntryDetailSchema, headers={"ETag": PAGE_HEADERS["ETag"]})
     @blp.alt_response(304, description="not modified since the ETag sent in If-None-Match")

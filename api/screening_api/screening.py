@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
 from api.screening_api import schemas
 from api.screening_api.context import answering_checkpoint, state_at
+from api.typed_blueprint import Blueprint, View, ViewDecorator
 from registry.models import ScreeningCall, utcnow
 from registry.screening import receipts
 from registry.screening import screen as screening
@@ -50,10 +51,10 @@ KEY_ERRORS = {
 }
 
 
-def _document_errors(*extra: int) -> Any:
+def _document_errors(*extra: int) -> ViewDecorator:
     """Attach the bearer security requirement and the error responses to an operation."""
 
-    def decorate(view: Any) -> Any:
+    def decorate(view: View) -> View:
         view = blp.doc(security=BEARER_SECURITY)(view)
         for status, description in KEY_ERRORS.items():
             view = blp.alt_response(status, schema=schemas.ApiErrorSchema, description=description)(
@@ -76,7 +77,7 @@ def _sign(
     parameters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return receipts.issue_receipt(
-        db.session,
+        db.session(),
         key_store().current("receipt"),
         api_key_id=current_key().id,
         endpoint=endpoint,
@@ -92,7 +93,7 @@ def _sign(
 
 @blp.route("/lookup")
 class Lookup(MethodView):
-    decorators = (api_key_required("screen"),)
+    decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
 
     @blp.arguments(schemas.LookupQuerySchema, location="query")
     @blp.response(200, schemas.LookupResponseSchema)
@@ -120,7 +121,7 @@ class Lookup(MethodView):
 
 @blp.route("/screen")
 class Screen(MethodView):
-    decorators = (api_key_required("screen"),)
+    decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
 
     @blp.arguments(schemas.ScreenRequestSchema, example=SCREEN_EXAMPLE)
     @blp.response(200, schemas.ScreenResponseSchema)
@@ -157,22 +158,22 @@ class Screen(MethodView):
 
 @blp.route("/receipts/<string:receipt_id>")
 class ReceiptById(MethodView):
-    decorators = (api_key_required("screen"),)
+    decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
 
     @blp.response(200, schemas.ReceiptSchema)
     @_document_errors(404)
     def get(self, receipt_id: str) -> dict[str, Any]:
         """A receipt issued earlier to the same key, byte for byte (scope: screen)."""
-        return receipts.get_receipt(db.session, current_key().id, receipt_id)
+        return receipts.get_receipt(db.session(), current_key().id, receipt_id)
 
 
 @blp.route("/usage")
 class Usage(MethodView):
-    decorators = (api_key_required(),)
+    decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required()]
 
     @blp.arguments(schemas.UsageQuerySchema, location="query")
     @blp.response(200, schemas.UsageCallSchema(many=True))
     @_document_errors(422)
     def get(self, query: dict[str, Any]) -> list[ScreeningCall]:
         """This key's own lookup and screening calls, newest first (any scope; no query content)."""
-        return receipts.usage(db.session, current_key().id, query["limit"], query["offset"])
+        return receipts.usage(db.session(), current_key().id, query["limit"], query["offset"])

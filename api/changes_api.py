@@ -13,12 +13,12 @@ from typing import Any, ClassVar
 
 from flask import Flask, Response, request, stream_with_context
 from flask.views import MethodView
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.api_key_auth import public_rate_limit
 from api.auth import csrf_exempt_blueprint
 from api.rest import register_blueprint
-from api.typed_blueprint import Blueprint
 from registry.publication.changes import DEFAULT_PAGE, MAX_PAGE, ChangePage, change_page
 from runtime.extensions import db
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from flask.views import MethodView
+from flask_smorest import Blueprint
 
 from api.auth import current_actor, login_required
 from api.screening_api import schemas
-from api.typed_blueprint import Blueprint
 from registry.clients import api_keys
 from registry.models import ApiKey
 from runtime.extensions import db

@@ -15,12 +15,12 @@ from typing import Any, ClassVar
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
+from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
 from api.api_key_auth import public_rate_limit
 from api.public_view import public_now, today
 from api.screening_api import schemas
-from api.typed_blueprint import Blueprint
 from registry.publication.public_entries import EntryFilter, entry_detail, page_of_entries
 from runtime.extensions import db
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from flask.views import MethodView
+from flask_smorest import Blueprint
 
 from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
 from api.screening_api import schemas
 from api.screening_api.context import answering_checkpoint, state_at
-from api.typed_blueprint import Blueprint, View, ViewDecorator
 from registry.models import ScreeningCall, utcnow
 from registry.screening import receipts
 from registry.screening import screen as screening
@@ -51,7 +51,10 @@ KEY_ERRORS = {
 }
 
 
-def _document_errors(*extra: int) -> ViewDecorator:
+View = TypeVar("View")
+
+
+def _document_errors(*extra: int) -> Callable[[View], View]:
     """Attach the bearer security requirement and the error responses to an operation."""
 
     def decorate(view: View) -> View:

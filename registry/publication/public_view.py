@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -271,3 +271,37 @@ def listings_by_month(session: Session, state: ListState) -> list[tuple[str, int
         key = recorded_at.strftime("%Y-%m")
         months[key] = months.get(key, 0) + 1
     return sorted(months.items())
+
+
+def listed_bundles(
+    session: Session, tree_size: int, entry_ids: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Signed bundles of the entries the first `tree_size` events list, by entry id, streamed.
+
+    The feed's form of the same answer, derived from the log alone, so a snapshot is exactly
+    the state its checkpoint commits to whatever the web processes do meanwhile. It is bound to
+    no day: an ended period counts once its expiry is logged, and a publish run logs every due
+    expiry before it writes. Purged entries are left out. With `entry_ids`, only those entries.
+    """
+    last_query = select(LogEvent.entry_id, func.max(LogEvent.seq).label("seq")).where(
+        LogEvent.seq < tree_size
+    )
+    if entry_ids is not None:
+        last_query = last_query.where(LogEvent.entry_id.in_(entry_ids))
+    last = last_query.group_by(LogEvent.entry_id).subquery()
+    rows = session.execute(
+        select(EntryRevision.bundle)
+        .select_from(LogEvent)
+        .join(last, last.c.seq == LogEvent.seq)
+        .join(
+            EntryRevision,
+            (EntryRevision.entry_id == LogEvent.entry_id)
+            & (EntryRevision.revision == LogEvent.revision),
+        )
+        .where(LogEvent.event != "removed")
+        .order_by(LogEvent.entry_id)
+        .execution_options(yield_per=1000)
+    )
+    for (bundle,) in rows:
+        if bundle is not None:
+            yield bundle

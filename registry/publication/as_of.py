@@ -55,7 +55,7 @@ class EntryState:
     bundle: dict[str, Any] | None
     removed_at: dt.datetime | None = None
     removal_reason: str | None = None
-    # The SHA-256 of this revision's canonical content, as the log recorded it.
+    # The SHA-256 of this revision's canonical content, as its signed revision records it.
     content_sha256: str = ""
 
     @property
@@ -131,10 +131,9 @@ class ListState:
 
 @dataclass(frozen=True)
 class _Replayed:
-    """An entry after the replay: its content revision and digest, last seq, removal event."""
+    """An entry after the replay: its content revision, last seq and removal event."""
 
     revision: int
-    content_sha256: str
     seq: int
     removal: LogEvent | None = None
 
@@ -153,13 +152,11 @@ def _replay(
     replayed: dict[str, _Replayed] = {}
     for event in session.scalars(query.execution_options(yield_per=2000)):
         if event.event != "removed":
-            replayed[event.entry_id] = _Replayed(event.revision, event.content_sha256, event.seq)
+            replayed[event.entry_id] = _Replayed(event.revision, event.seq)
             continue
         # A removal keeps the content of the revision it ends.
-        ended = replayed.get(event.entry_id) or _Replayed(
-            event.revision, event.content_sha256, event.seq
-        )
-        replayed[event.entry_id] = _Replayed(ended.revision, ended.content_sha256, event.seq, event)
+        ended = replayed.get(event.entry_id) or _Replayed(event.revision, event.seq)
+        replayed[event.entry_id] = _Replayed(ended.revision, event.seq, event)
     return replayed
 
 
@@ -213,24 +210,32 @@ def list_state(
     """Replay the first `tree_size` log events recorded by the end of `day`."""
     replayed = _replay(session, tree_size, end_of_day(day), entry_ids)
     wanted = {(entry_id, found.revision) for entry_id, found in replayed.items()}
-    bundles: dict[tuple[str, int], dict[str, Any] | None] = {}
-    query = select(EntryRevision.entry_id, EntryRevision.revision, EntryRevision.bundle)
+    revisions: dict[tuple[str, int], tuple[dict[str, Any] | None, str]] = {}
+    query = select(
+        EntryRevision.entry_id,
+        EntryRevision.revision,
+        EntryRevision.bundle,
+        EntryRevision.content_sha256,
+    )
     if entry_ids is not None:
         query = query.where(EntryRevision.entry_id.in_(list(replayed)))
-    for entry_id, revision, bundle in session.execute(query.execution_options(yield_per=2000)):
+    for entry_id, revision, bundle, digest in session.execute(
+        query.execution_options(yield_per=2000)
+    ):
         if (entry_id, revision) in wanted:
-            bundles[(entry_id, revision)] = bundle
+            revisions[(entry_id, revision)] = (bundle, digest)
     entries = {}
     for entry_id, found in replayed.items():
         removal = found.removal
+        bundle, digest = revisions.get((entry_id, found.revision), (None, ""))
         entries[entry_id] = EntryState(
             entry_id=entry_id,
             revision=found.revision,
             seq=found.seq,
-            bundle=bundles.get((entry_id, found.revision)),
+            bundle=bundle,
             removed_at=removal.recorded_at if removal else None,
             removal_reason=removal.reason if removal else None,
-            content_sha256=found.content_sha256,
+            content_sha256=digest,
         )
     contents = {e.entry_id: e.content for e in entries.values() if e.content is not None}
     identifiers = _published_identifiers(session, contents, every_entry=entry_ids is None)

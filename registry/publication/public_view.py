@@ -183,8 +183,7 @@ def public_entries(state: ListState) -> list[PublicEntry]:
 def public_entry(
     session: Session, entry_id: str, today: dt.date, tree_size: int | None = None
 ) -> PublicEntry | None:
-    """One entry as it stands now (in the whole log unless `tree_size`), with any pending
-    removal; None if never published."""
+    """One entry now (in the first `tree_size` events if given), with any pending removal."""
     # One entry's replay reads only its own events, so a page view costs no full replay.
     size = log_size(session) if tree_size is None else tree_size
     state = list_state(session, size, today, [entry_id])

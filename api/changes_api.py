@@ -8,8 +8,8 @@ of the next call) and `X-Tree-Size` (the signed checkpoint size bounding the fee
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 
 from flask import Flask, Response, request, stream_with_context
 from flask.views import MethodView
@@ -53,7 +53,7 @@ class ChangePageSchema(Schema):
 
 
 def _ndjson(page: ChangePage) -> Iterator[bytes]:
-    for event in page.events(db.session):
+    for event in page.events(db.session()):
         yield json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
@@ -63,7 +63,7 @@ def _page_headers(page: ChangePage) -> dict[str, str]:
 
 @blp.route("")
 class Changes(MethodView):
-    decorators = (public_rate_limit,)
+    decorators: ClassVar[list[Callable[..., Any]]] = [public_rate_limit]
 
     @blp.arguments(ChangesQuerySchema, location="query")
     @blp.response(200, ChangePageSchema)
@@ -72,13 +72,13 @@ class Changes(MethodView):
 
         With `Accept: application/x-ndjson` the events stream one per line instead.
         """
-        page = change_page(db.session, query["after"], query["limit"])
+        page = change_page(db.session(), query["after"], query["limit"])
         if request.accept_mimetypes.best_match(["application/json", NDJSON]) == NDJSON:
             return Response(
                 stream_with_context(_ndjson(page)), mimetype=NDJSON, headers=_page_headers(page)
             )
         body = {
-            "events": list(page.events(db.session)),
+            "events": list(page.events(db.session())),
             "after": page.after,
             "next_after": page.next_after,
             "tree_size": page.tree_size,

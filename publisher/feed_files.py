@@ -49,8 +49,9 @@ from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, check_version, describe
 from publisher.writers.snapshot import UTF8_BOM, in_entry_order
 from registry.errors import Conflict
-from registry.models import EntryRevision, FeedVersion, LogEvent, SignedCheckpoint
+from registry.models import FeedVersion, LogEvent, SignedCheckpoint
 from registry.publication.changes import events_with_content
+from registry.publication.public_view import listed_bundles
 from registry.signing.keystore import KeyStore
 from registry.signing.signatures import sign_envelope
 
@@ -67,34 +68,8 @@ _DOMAIN = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\Z")
 def snapshot_bundles(
     session: Session, tree_size: int, entry_ids: Sequence[str] | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Signed bundles of the entries published as of log size `tree_size`, by entry id.
-
-    Derived from the log rather than from listing states, so the snapshot is exactly the
-    state the version's checkpoint commits to, whatever the web processes do meanwhile.
-    With `entry_ids`, only those entries (the ones no longer published are left out).
-    """
-    last_query = select(LogEvent.entry_id, func.max(LogEvent.seq).label("seq")).where(
-        LogEvent.seq < tree_size
-    )
-    if entry_ids is not None:
-        last_query = last_query.where(LogEvent.entry_id.in_(entry_ids))
-    last = last_query.group_by(LogEvent.entry_id).subquery()
-    rows = session.execute(
-        select(EntryRevision.bundle)
-        .select_from(LogEvent)
-        .join(last, last.c.seq == LogEvent.seq)
-        .join(
-            EntryRevision,
-            (EntryRevision.entry_id == LogEvent.entry_id)
-            & (EntryRevision.revision == LogEvent.revision),
-        )
-        .where(LogEvent.event != "removed")
-        .order_by(LogEvent.entry_id)
-        .execution_options(yield_per=1000)
-    )
-    for (bundle,) in rows:
-        if bundle is not None:
-            yield bundle
+    """Signed bundles of the entries listed at log size `tree_size`, by entry id (read model)."""
+    return listed_bundles(session, tree_size, entry_ids)
 
 
 def changed_entries(session: Session, start: int, end: int) -> list[tuple[str, Any]]:

@@ -1,8 +1,10 @@
 """Match new log events against every active watchlist, creating one delivery per match.
 
 Matching runs after the feed is written, over the events up to the signed checkpoint, so every
-event a client is told about can be proved in the log. Each watchlist advances its `last_seq`
-in the same transaction as the deliveries it creates: a crash never loses or repeats a match.
+event a client is told about can be proved in the log. An event's subject is what its revision
+published, as every public reader sees it: purged content is never matched. Each watchlist
+advances its `last_seq` in the same transaction as the deliveries it creates: a crash never
+loses or repeats a match.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from registry.clients.watch_match import (
     identifier_pairs,
 )
 from registry.models import Listing, Subject, Watchlist, WatchlistItem, WebhookDelivery, utcnow
+from registry.publication.as_of import published_by
 from registry.publication.changes import events_with_content
 from registry.transaction import atomic
 
@@ -76,24 +79,24 @@ def _subjects(session: Session, entry_ids: set[str]) -> dict[str, Subject]:
 
 
 def _event_subject(event: dict[str, Any], subject: Subject | None) -> EventSubject | None:
-    identifiers = (
-        [{"scheme": i.scheme, "name": i.scheme_name, "value": i.value} for i in subject.identifiers]
+    """What the event's revision published of its subject; None once the content is purged.
+
+    The same rule as every public reader (registry.publication.public_view): a purged entry is
+    never matched, and only identifiers its content published (full values) can match.
+    """
+    if event["bundle"] is None:
+        return None
+    content = event["bundle"]["entry"]
+    stored = (
+        [(i.scheme, i.scheme_name or "", i.value) for i in subject.identifiers]
         if subject is not None
         else []
     )
-    if event["bundle"] is not None:
-        return EventSubject.from_entry(event["bundle"]["entry"]["subject"], identifiers)
-    if subject is None:
-        return None
-    # Content purged: the registry's own record of the subject still names it.
-    published = {
-        "kind": subject.kind,
-        "name": subject.name,
-        "name_latin": subject.name_latin,
-        "aliases": subject.aliases,
-        "region": subject.region,
-    }
-    return EventSubject.from_entry(published, identifiers)
+    identifiers = [
+        {"scheme": scheme, "name": name, "value": value}
+        for scheme, name, value in published_by(content, stored)
+    ]
+    return EventSubject.from_entry(content["subject"], identifiers)
 
 
 @dataclass

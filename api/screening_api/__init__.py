@@ -10,8 +10,7 @@ from api.rest import register_blueprint
 
 def init_app(app: Flask) -> None:
     """Register the screening, public entry and API key blueprints (after api.rest)."""
-    from api.screening_api import admin_keys, context, entries, screening
+    from api.screening_api import admin_keys, entries, screening
 
-    context.init_app(app)
     for module in (entries, screening, admin_keys):
         register_blueprint(app, module.blp)

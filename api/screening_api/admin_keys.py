@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -20,12 +21,12 @@ blp = Blueprint(
     description="API keys: create (the secret is shown once), list and revoke (admin)",
 )
 
-SESSION_SECURITY = [{"session": []}]
+SESSION_SECURITY: list[dict[str, list[str]]] = [{"session": []}]
 
 
 @blp.route("/api-keys")
 class ApiKeys(MethodView):
-    decorators = (login_required,)
+    decorators: ClassVar[list[Callable[..., Any]]] = [login_required]
 
     @blp.response(200, schemas.ApiKeyOutSchema(many=True))
     @blp.alt_response(401, schema=schemas.ApiErrorSchema)
@@ -33,7 +34,7 @@ class ApiKeys(MethodView):
     @blp.doc(security=SESSION_SECURITY)
     def get(self) -> list[ApiKey]:
         """Every API key, newest first; secrets are never shown again."""
-        return api_keys.list_keys(db.session, current_actor())
+        return api_keys.list_keys(db.session(), current_actor())
 
     @blp.arguments(schemas.ApiKeyInSchema)
     @blp.response(201, schemas.ApiKeyCreatedSchema)
@@ -43,7 +44,7 @@ class ApiKeys(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create a key with scopes and a rate limit; the response holds the only copy of it."""
         issued = api_keys.create_key(
-            db.session, current_actor(), data["name"], data["scopes"], data["rate_limit"]
+            db.session(), current_actor(), data["name"], data["scopes"], data["rate_limit"]
         )
         shown = schemas.ApiKeyOutSchema().fields
         return {name: getattr(issued.key, name) for name in shown} | {"key": issued.secret}
@@ -51,7 +52,7 @@ class ApiKeys(MethodView):
 
 @blp.route("/api-keys/<int:key_id>/revoke")
 class ApiKeyRevoke(MethodView):
-    decorators = (login_required,)
+    decorators: ClassVar[list[Callable[..., Any]]] = [login_required]
 
     @blp.arguments(schemas.ApiKeyRevokeInSchema)
     @blp.response(200, schemas.ApiKeyOutSchema)
@@ -62,4 +63,4 @@ class ApiKeyRevoke(MethodView):
     @blp.doc(security=SESSION_SECURITY)
     def post(self, data: dict[str, Any], key_id: int) -> ApiKey:
         """Revoke a key at once: its next call gets 401."""
-        return api_keys.revoke_key(db.session, current_actor(), key_id, data["reason"])
+        return api_keys.revoke_key(db.session(), current_actor(), key_id, data["reason"])

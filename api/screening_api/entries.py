@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
-from flask import Response, current_app, request, url_for
+from flask import current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.wrappers import Response
 
 from api.api_key_auth import public_rate_limit
+from api.public_view import public_now, today
 from api.screening_api import schemas
-from api.screening_api.context import current_public_state
 from registry.publication.public_entries import EntryFilter, entry_detail, page_of_entries
 from runtime.extensions import db
 
@@ -70,7 +72,7 @@ def _page_links(page: int, last: int, query: dict[str, Any]) -> str:
 
 @blp.route("/entries")
 class Entries(MethodView):
-    decorators = (public_rate_limit,)
+    decorators: ClassVar[list[Callable[..., Any]]] = [public_rate_limit]
 
     @blp.arguments(schemas.PublicEntriesQuerySchema, location="query")
     @blp.response(200, schemas.PublicEntrySchema(many=True), headers=PAGE_HEADERS)
@@ -86,7 +88,7 @@ class Entries(MethodView):
         """
         page, page_size = query.pop("page"), query.pop("page_size")
         entry_filter = EntryFilter(**query)
-        items, total = page_of_entries(current_public_state(), entry_filter, page, page_size)
+        items, total = page_of_entries(public_now(), entry_filter, page, page_size)
         last = max(1, math.ceil(total / page_size))
         pagination = {
             "total": total,
@@ -107,7 +109,7 @@ class Entries(MethodView):
 
 @blp.route("/entries/<string:entry_id>")
 class EntryById(MethodView):
-    decorators = (public_rate_limit,)
+    decorators: ClassVar[list[Callable[..., Any]]] = [public_rate_limit]
 
     @blp.response(200, schemas.PublicEntryDetailSchema, headers={"ETag": PAGE_HEADERS["ETag"]})
     @blp.alt_response(304, description="not modified since the ETag sent in If-None-Match")
@@ -120,4 +122,4 @@ class EntryById(MethodView):
         Removed and expired entries say so, with the date and reason. Once purged, the bundle
         is null and no personal content remains; the log events stay.
         """
-        return _conditional_json(entry_detail(db.session, current_public_state(), entry_id))
+        return _conditional_json(entry_detail(db.session(), entry_id, today()))

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from registry.clients.api_keys import DEFAULT_RATE_LIMIT, SCOPES
 from registry.models import SECTORS
-from registry.publication.public_entries import PUBLIC_STATUSES
+from registry.publication.public_view import PUBLIC_STATUSES
 from registry.screening.matching import DEFAULT_LIMIT, DEFAULT_THRESHOLD, KINDS
 from registry.screening.screen import MAX_LIMIT, MAX_QUERIES, MAX_REF
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -50,10 +51,13 @@ KEY_ERRORS = {
 }
 
 
-def _document_errors(*extra: int) -> Any:
+View = TypeVar("View")
+
+
+def _document_errors(*extra: int) -> Callable[[View], View]:
     """Attach the bearer security requirement and the error responses to an operation."""
 
-    def decorate(view: Any) -> Any:
+    def decorate(view: View) -> View:
         view = blp.doc(security=BEARER_SECURITY)(view)
         for status, description in KEY_ERRORS.items():
             view = blp.alt_response(status, schema=schemas.ApiErrorSchema, description=description)(
@@ -76,7 +80,7 @@ def _sign(
     parameters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return receipts.issue_receipt(
-        db.session,
+        db.session(),
         key_store().current("receipt"),
         api_key_id=current_key().id,
         endpoint=endpoint,
@@ -92,7 +96,7 @@ def _sign(
 
 @blp.route("/lookup")
 class Lookup(MethodView):
-    decorators = (api_key_required("screen"),)
+    decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
 
     @blp.arguments(schemas.LookupQuerySchema, location="query")
     @blp.response(200, schemas.LookupResponseSchema)
@@ -120,7 +124,7 @@ class Lookup(MethodView):
 
 @blp.route("/screen")
 class Screen(MethodView):
-    decorators = (api_key_required("screen"),)
+    decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
 
     @blp.arguments(schemas.ScreenRequestSchema, example=SCREEN_EXAMPLE)
     @blp.response(200, schemas.ScreenResponseSchema)
@@ -157,22 +161,22 @@ class Screen(MethodView):
 
 @blp.route("/receipts/<string:receipt_id>")
 class ReceiptById(MethodView):
-    decorators = (api_key_required("screen"),)
+    decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
 
     @blp.response(200, schemas.ReceiptSchema)
     @_document_errors(404)
     def get(self, receipt_id: str) -> dict[str, Any]:
         """A receipt issued earlier to the same key, byte for byte (scope: screen)."""
-        return receipts.get_receipt(db.session, current_key().id, receipt_id)
+        return receipts.get_receipt(db.session(), current_key().id, receipt_id)
 
 
 @blp.route("/usage")
 class Usage(MethodView):
-    decorators = (api_key_required(),)
+    decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required()]
 
     @blp.arguments(schemas.UsageQuerySchema, location="query")
     @blp.response(200, schemas.UsageCallSchema(many=True))
     @_document_errors(422)
     def get(self, query: dict[str, Any]) -> list[ScreeningCall]:
         """This key's own lookup and screening calls, newest first (any scope; no query content)."""
-        return receipts.usage(db.session, current_key().id, query["limit"], query["offset"])
+        return receipts.usage(db.session(), current_key().id, query["limit"], query["offset"])

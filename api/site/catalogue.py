@@ -1,23 +1,21 @@
-"""Every public entry in memory, with its name index, rebuilt only when the record changes.
+"""Every public entry in memory, with its name index, built once per state of the public list.
 
-Search, facets, totals and statistics all read the same snapshot. Whether it is stale is
-decided by one cheap query (`catalogue_version`), so concurrent requests and several web
-processes always agree with the database.
+Search, facets, totals and statistics all read the same snapshot: the catalogue of the read
+model's current list state (registry.publication.public_view), kept with that state, so it is
+rebuilt exactly when what is public changes, and says what the API and screening say.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
 
-from flask import current_app
-from sqlalchemy.orm import Session
-
+from api.public_view import public_now
 from api.site.name_index import NameIndex
-from api.site.queries import PublicEntry, catalogue_version, load_entries
+from registry.publication.as_of import ListState
+from registry.publication.public_view import PublicEntry, public_entries
 
-EXTENSION_KEY = "site.catalogue"
+CATALOGUE = "site.catalogue"
 _rebuilding = threading.Lock()
 
 
@@ -33,7 +31,7 @@ class Totals:
 class Catalogue:
     """A consistent snapshot of every entry, newest listing first."""
 
-    version: tuple[Any, ...]
+    state: ListState
     all_entries: tuple[PublicEntry, ...]
     names: NameIndex
 
@@ -48,27 +46,27 @@ class Catalogue:
 
     def totals(self) -> Totals:
         """Counts of listed and removed entries."""
-        removed = sum(1 for entry in self.all_entries if entry.removal is not None)
-        return Totals(listed=len(self.all_entries) - removed, removed=removed)
+        listed = sum(1 for entry in self.all_entries if entry.listed)
+        return Totals(listed=listed, removed=len(self.all_entries) - listed)
 
 
-def current_catalogue(session: Session) -> Catalogue:
-    """The catalogue for the database's current state, rebuilt when anything public changed."""
-    version = catalogue_version(session)
-    cached: Catalogue | None = current_app.extensions.get(EXTENSION_KEY)
-    if cached is not None and cached.version == version:
+def current_catalogue() -> Catalogue:
+    """The catalogue of what is public now, built once per list state."""
+    state = public_now()
+    cached = state.derived.get(CATALOGUE)
+    if isinstance(cached, Catalogue):
         return cached
     with _rebuilding:
-        cached = current_app.extensions.get(EXTENSION_KEY)
-        if cached is not None and cached.version == version:
-            return cached  # another thread rebuilt it while this one waited
-        entries = tuple(sorted(load_entries(session), key=_listing_order, reverse=True))
+        cached = state.derived.get(CATALOGUE)
+        if isinstance(cached, Catalogue):
+            return cached  # another thread built it while this one waited
+        entries = tuple(sorted(public_entries(state), key=_listing_order, reverse=True))
         catalogue = Catalogue(
-            version=version,
+            state=state,
             all_entries=entries,
             names=NameIndex([entry for entry in entries if not entry.purged]),
         )
-        current_app.extensions[EXTENSION_KEY] = catalogue
+        state.derived[CATALOGUE] = catalogue
     return catalogue
 
 

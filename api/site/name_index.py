@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from api.site.queries import PublicEntry
 from registry.errors import InvalidValue
+from registry.publication.public_view import PublicEntry
 from registry.screening.matching.index import MatchIndex
 from registry.screening.matching.records import KINDS, ListedName, ScreeningQuery
 from registry.screening.matching.score import NAME_FEATURES, ScreeningMatch

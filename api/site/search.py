@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.site.catalogue import Catalogue
-from api.site.queries import PublicEntry
 from api.site.redaction import compact
 from api.site.search_query import SearchRequest, SearchTerm
+from registry.publication.public_view import PublicEntry
 
 PAGE_SIZE = 20
 
@@ -79,7 +79,8 @@ def run_search(catalogue: Catalogue, request: SearchRequest) -> ResultPage:
 
 
 def _passes_filters(entry: PublicEntry, request: SearchRequest) -> bool:
-    if request.status != "all" and entry.status != request.status:
+    # The site's filter names the two sides of the list: listed now, or no longer listed.
+    if request.status != "all" and ("listed" if entry.listed else "removed") != request.status:
         return False
     content = entry.content or {}
     if request.sector and request.sector not in (content.get("sectors") or []):

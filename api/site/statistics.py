@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from api.site.charts import month_series
-from api.site.queries import PublicEntry
 from api.site.regions import province_code
 from registry.models import SECTORS
+from registry.publication.public_view import PublicEntry
 
 # The month chart stays readable on a phone; older months remain in the data table.
 MAX_CHART_MONTHS = 36

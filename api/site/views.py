@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from api.public_view import today
 from api.site import charts, labels
 from api.site.catalogue import current_catalogue
 from api.site.downloads import FEED_URL, human_size, read_feed_head
@@ -21,14 +22,6 @@ from api.site.i18n import (
     remember_language,
     url_in_language,
 )
-from api.site.queries import (
-    HistoryEvent,
-    PublicEntry,
-    entry_history,
-    find_entry,
-    listings_by_month,
-    recent_entries,
-)
 from api.site.redaction import compact, redact_id_numbers
 from api.site.regions import province_name, region_label
 from api.site.search import facets, run_search
@@ -37,6 +30,13 @@ from api.site.statistics import compute_statistics
 from registry.listings.periods import PeriodsConfig, restoration_allowed_from
 from registry.listings.policy import Policy
 from registry.models import SECTORS
+from registry.publication.public_view import (
+    HistoryEvent,
+    PublicEntry,
+    entry_with_history,
+    listings_by_month,
+    recent_events,
+)
 from runtime.extensions import db, limiter
 
 bp = Blueprint(
@@ -97,11 +97,12 @@ def _after(response: Response) -> Response:
 @bp.get("/")
 def index() -> str:
     """Home: search box, recent listings and removals, links to the open data."""
+    catalogue = current_catalogue()
     return render_template(
         "site/index.html",
-        listings=recent_entries(db.session, "listed", RECENT_COUNT),
-        removals=recent_entries(db.session, "removed", RECENT_COUNT),
-        totals=current_catalogue(db.session).totals(),
+        listings=recent_events(db.session(), catalogue.state, "listed", RECENT_COUNT),
+        removals=recent_events(db.session(), catalogue.state, "removed", RECENT_COUNT),
+        totals=catalogue.totals(),
     )
 
 
@@ -115,7 +116,7 @@ def search() -> Response | tuple[str, int] | str:
         args: dict[str, Any] = {**request.args.to_dict(), "q": redact_id_numbers(text)}
         return redirect(url_for("site.search", **args), 303)
     search_request, errors = parse_search(request.args)
-    catalogue = current_catalogue(db.session)
+    catalogue = current_catalogue()
     if search_request.term.kind == "entry_id" and catalogue.find(search_request.term.key):
         return redirect(url_for("site.entry", entry_id=search_request.term.key), 303)
     results = None if errors else run_search(catalogue, search_request)
@@ -133,15 +134,16 @@ def search() -> Response | tuple[str, int] | str:
 @bp.get("/entries/<entry_id>")
 def entry(entry_id: str) -> str:
     """One entry: subject, grounds, basis, decision, remedy, history and signature."""
-    found = find_entry(db.session, compact(entry_id))
-    if found is None:
+    shown = entry_with_history(db.session(), compact(entry_id), today())
+    if shown is None:
         abort(404)
+    found, history = shown
     periods = Policy.from_settings(current_app.config["REGISTRY"]).periods
     return render_template(
         "site/entry.html",
         entry=found,
         content=found.content,
-        history=entry_history(db.session, found.entry_id),
+        history=history,
         periods=periods,
         restoration_from=_restoration_from(found, periods),
         proof_url=lambda event: _proof_url(found, event),
@@ -154,8 +156,10 @@ def entry(entry_id: str) -> str:
 @bp.get("/statistics")
 def statistics() -> str:
     """Listings over time and by sector and province, as inline SVG charts with tables."""
-    catalogue = current_catalogue(db.session)
-    stats = compute_statistics(catalogue.all_entries, listings_by_month(db.session))
+    catalogue = current_catalogue()
+    stats = compute_statistics(
+        catalogue.all_entries, listings_by_month(db.session(), catalogue.state)
+    )
     language = current_language()
     sector_rows = [(labels.label(labels.SECTORS, code), n) for code, n in stats.by_sector]
     region_rows = [
@@ -208,7 +212,7 @@ def _too_many(_error: HTTPException) -> tuple[str, int]:
 def _restoration_from(entry: PublicEntry, periods: PeriodsConfig) -> str | None:
     """The first day credit restoration may be applied for, while the entry is listed."""
     content = entry.content
-    if entry.removal is not None or not content or not content.get("listed_on"):
+    if not entry.listed or not content or not content.get("listed_on"):
         return None
     listed_on = dt.date.fromisoformat(content["listed_on"])
     return restoration_allowed_from(listed_on, periods).isoformat()

@@ -12,7 +12,7 @@ confirmed, by name or by identifier, not even for a day when they were listed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -26,6 +26,9 @@ from registry.subjects.identifiers import identifier_key, mask_ric
 LISTED = "listed"
 PREVIOUSLY_LISTED = "previously_listed"
 EXPIRED = "expired"
+
+Identifier = tuple[str, str, str]
+"""(scheme, foreign scheme name or "", full value) of a stored subject identifier."""
 
 IdentifierKey = tuple[str, str, str]
 """(scheme, foreign scheme name casefolded, compacted value): how lookups find an entry."""
@@ -52,6 +55,8 @@ class EntryState:
     bundle: dict[str, Any] | None
     removed_at: dt.datetime | None = None
     removal_reason: str | None = None
+    # The SHA-256 of this revision's canonical content, as its signed revision records it.
+    content_sha256: str = ""
 
     @property
     def content(self) -> dict[str, Any] | None:
@@ -110,7 +115,7 @@ class ListState:
     tree_size: int
     entries: dict[str, EntryState]
     # Full identifiers (cn_ric unmasked) of entries with content, as published in masked form.
-    identifiers: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    identifiers: dict[str, list[Identifier]] = field(default_factory=dict)
     # Indexes readers derive from this state (built once per state, by the reader that needs it).
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -124,10 +129,19 @@ class ListState:
         return found
 
 
+@dataclass(frozen=True)
+class _Replayed:
+    """An entry after the replay: its content revision, last seq and removal event."""
+
+    revision: int
+    seq: int
+    removal: LogEvent | None = None
+
+
 def _replay(
     session: Session, tree_size: int, until: dt.datetime, entry_ids: Iterable[str] | None
-) -> dict[str, tuple[int, int, LogEvent | None]]:
-    """entry id -> (content revision, last seq, removal event or None)."""
+) -> dict[str, _Replayed]:
+    """entry id -> where the entry stands after the events replayed."""
     query = (
         select(LogEvent)
         .where(LogEvent.seq < tree_size, LogEvent.recorded_at < until)
@@ -135,21 +149,39 @@ def _replay(
     )
     if entry_ids is not None:
         query = query.where(LogEvent.entry_id.in_(list(entry_ids)))
-    replayed: dict[str, tuple[int, int, LogEvent | None]] = {}
+    replayed: dict[str, _Replayed] = {}
     for event in session.scalars(query.execution_options(yield_per=2000)):
-        revision, _, _ = replayed.get(event.entry_id, (event.revision, event.seq, None))
-        if event.event == "removed":
-            replayed[event.entry_id] = (revision, event.seq, event)
-        else:
-            replayed[event.entry_id] = (event.revision, event.seq, None)
+        if event.event != "removed":
+            replayed[event.entry_id] = _Replayed(event.revision, event.seq)
+            continue
+        # A removal keeps the content of the revision it ends.
+        ended = replayed.get(event.entry_id) or _Replayed(event.revision, event.seq)
+        replayed[event.entry_id] = _Replayed(ended.revision, event.seq, event)
     return replayed
 
 
+def published_by(content: Mapping[str, Any], stored: Iterable[Identifier]) -> list[Identifier]:
+    """The stored identifiers (full values) whose public form the entry content published."""
+    published = {
+        (item.get("scheme"), item.get("name") or "", item.get("value"))
+        for item in content["subject"].get("identifiers", [])
+    }
+    return [
+        (scheme, name, value)
+        for scheme, name, value in stored
+        if (scheme, name, mask_ric(value) if scheme == "cn_ric" else value) in published
+    ]
+
+
 def _published_identifiers(
-    session: Session, contents: dict[str, dict[str, Any]]
-) -> dict[str, list[tuple[str, str, str]]]:
-    """Each entry's stored identifiers whose public form its content actually published."""
-    rows = session.execute(
+    session: Session, contents: Mapping[str, Mapping[str, Any]], every_entry: bool
+) -> dict[str, list[Identifier]]:
+    """Each entry's stored identifiers whose public form its content actually published.
+
+    With `every_entry` false only the listings of the entries in `contents` are read (for a
+    handful of entries out of many).
+    """
+    query = (
         select(
             Listing.entry_id,
             SubjectIdentifier.scheme,
@@ -159,18 +191,17 @@ def _published_identifiers(
         .join(SubjectIdentifier, SubjectIdentifier.subject_id == Listing.subject_id)
         .where(Listing.entry_id.is_not(None))
     )
-    found: dict[str, list[tuple[str, str, str]]] = {}
-    for entry_id, scheme, scheme_name, value in rows:
-        if entry_id not in contents:
-            continue
-        shown = mask_ric(value) if scheme == "cn_ric" else value
-        published = {
-            (item.get("scheme"), item.get("name") or "", item.get("value"))
-            for item in contents[entry_id]["subject"].get("identifiers", [])
-        }
-        if (scheme, scheme_name or "", shown) in published:
-            found.setdefault(entry_id, []).append((scheme, scheme_name or "", value))
-    return found
+    if not every_entry:
+        query = query.where(Listing.entry_id.in_(list(contents)))
+    stored: dict[str, list[Identifier]] = {}
+    for entry_id, scheme, scheme_name, value in session.execute(query):
+        if entry_id is not None and entry_id in contents:
+            stored.setdefault(entry_id, []).append((scheme, scheme_name or "", value))
+    found = {
+        entry_id: published_by(contents[entry_id], identifiers)
+        for entry_id, identifiers in stored.items()
+    }
+    return {entry_id: identifiers for entry_id, identifiers in found.items() if identifiers}
 
 
 def list_state(
@@ -178,24 +209,34 @@ def list_state(
 ) -> ListState:
     """Replay the first `tree_size` log events recorded by the end of `day`."""
     replayed = _replay(session, tree_size, end_of_day(day), entry_ids)
-    wanted = {(entry_id, revision) for entry_id, (revision, _, _) in replayed.items()}
-    bundles: dict[tuple[str, int], dict[str, Any] | None] = {}
-    query = select(EntryRevision.entry_id, EntryRevision.revision, EntryRevision.bundle)
+    wanted = {(entry_id, found.revision) for entry_id, found in replayed.items()}
+    revisions: dict[tuple[str, int], tuple[dict[str, Any] | None, str]] = {}
+    query = select(
+        EntryRevision.entry_id,
+        EntryRevision.revision,
+        EntryRevision.bundle,
+        EntryRevision.content_sha256,
+    )
     if entry_ids is not None:
         query = query.where(EntryRevision.entry_id.in_(list(replayed)))
-    for entry_id, revision, bundle in session.execute(query.execution_options(yield_per=2000)):
+    for entry_id, revision, bundle, digest in session.execute(
+        query.execution_options(yield_per=2000)
+    ):
         if (entry_id, revision) in wanted:
-            bundles[(entry_id, revision)] = bundle
+            revisions[(entry_id, revision)] = (bundle, digest)
     entries = {}
-    for entry_id, (revision, seq, removal) in replayed.items():
-        bundle = bundles.get((entry_id, revision))
+    for entry_id, found in replayed.items():
+        removal = found.removal
+        bundle, digest = revisions.get((entry_id, found.revision), (None, ""))
         entries[entry_id] = EntryState(
             entry_id=entry_id,
-            revision=revision,
-            seq=seq,
+            revision=found.revision,
+            seq=found.seq,
             bundle=bundle,
             removed_at=removal.recorded_at if removal else None,
             removal_reason=removal.reason if removal else None,
+            content_sha256=digest,
         )
     contents = {e.entry_id: e.content for e in entries.values() if e.content is not None}
-    return ListState(day, tree_size, entries, _published_identifiers(session, contents))
+    identifiers = _published_identifiers(session, contents, every_entry=entry_ids is None)
+    return ListState(day, tree_size, entries, identifiers)

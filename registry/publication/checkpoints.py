@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.errors import Conflict
 from registry.ledger.checkpoint import sign_checkpoint
 from registry.models import SignedCheckpoint, utcnow
-from registry.publication.events import open_log
+from registry.publication.events import log_size, open_log
 from registry.signing.keystore import KeyStore
 from registry.transaction import atomic
 
@@ -37,3 +38,23 @@ def sign_new_checkpoint(session: Session, keys: KeyStore, origin: str) -> Signed
         )
         session.add(checkpoint)
     return checkpoint
+
+
+def latest_checkpoint(session: Session) -> SignedCheckpoint | None:
+    """The checkpoint signed at the largest log size, or None before the first."""
+    query = select(SignedCheckpoint).order_by(SignedCheckpoint.tree_size.desc()).limit(1)
+    return session.scalar(query)
+
+
+def checkpoint_covering_log(session: Session, keys: KeyStore, origin: str) -> SignedCheckpoint:
+    """A signed checkpoint that includes every committed event, signed now if the log grew."""
+    latest = latest_checkpoint(session)
+    if latest is not None and latest.tree_size >= log_size(session):
+        return latest
+    try:
+        return sign_new_checkpoint(session, keys, origin)
+    except IntegrityError:  # another process signed the same size first
+        latest = latest_checkpoint(session)
+        if latest is None:
+            raise
+        return latest

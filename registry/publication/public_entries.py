@@ -1,8 +1,8 @@
 """The public list for the read API: every entry ever published, filtered and paged.
 
-Built from a `ListState` of the whole log today (registry.as_of), so it shows exactly what was
-signed and logged. Filters on content (sector, authority, dates) never match a purged entry:
-its content is no longer public.
+Built on the public read model (registry.publication.public_view), so it shows exactly what
+was signed and logged, with the same status every other reader gives. Filters on content
+(sector, authority, dates) never match a purged entry: its content is no longer public.
 """
 
 from __future__ import annotations
@@ -15,11 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import InvalidValue, NotFound
-from registry.models import EntryRevision, LogEvent
-from registry.publication.as_of import EntryState, ListState
+from registry.models import EntryRevision
+from registry.publication.as_of import ListState
+from registry.publication.public_view import (
+    PUBLIC_STATUSES,
+    PublicEntry,
+    entry_with_history,
+    public_entries,
+)
 from registry.timestamps import format_timestamp
-
-PUBLIC_STATUSES = ("published", "removed", "expired")
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,9 @@ class EntryFilter:
         """True when a filter looks into the entry content."""
         return any((self.sector, self.authority, self.listed_from, self.listed_to))
 
-    def accepts(self, entry: EntryState, today: dt.date) -> bool:
+    def accepts(self, entry: PublicEntry) -> bool:
         """True when the entry passes every filter."""
-        if self.status is not None and entry.public_status(today) != self.status:
+        if self.status is not None and entry.status != self.status:
             return False
         if not self.on_content:
             return True
@@ -58,7 +62,7 @@ class EntryFilter:
             authority = (content.get("decision") or {}).get("authority") or ""
             if self.authority.casefold() not in authority.casefold():
                 return False
-        listed_on = entry.listed_on
+        listed_on = entry.state.listed_on
         if self.listed_from is not None and (listed_on is None or listed_on < self.listed_from):
             return False
         return not (
@@ -66,21 +70,21 @@ class EntryFilter:
         )
 
 
-def entry_view(entry: EntryState, today: dt.date) -> dict[str, Any]:
+def entry_view(entry: PublicEntry) -> dict[str, Any]:
     """One entry as the public list shows it: status, dates, names and the signed bundle."""
-    ended = entry.ended(today)
+    removal = entry.removal
     content = entry.content or {}
     subject = content.get("subject") or {}
-    listed_on, period_end = entry.listed_on, entry.period_end
+    listed_on, period_end = entry.state.listed_on, entry.state.period_end
     return {
         "entry_id": entry.entry_id,
-        "status": entry.public_status(today),
+        "status": entry.status,
         "revision": entry.revision,
-        "seq": entry.seq,
+        "seq": entry.state.seq,
         "listed_on": listed_on.isoformat() if listed_on else None,
         "period_end": period_end.isoformat() if period_end else None,
-        "ended_on": ended[0].isoformat() if ended else None,
-        "end_reason": ended[1] if ended else None,
+        "ended_on": removal.ended_on.isoformat() if removal else None,
+        "end_reason": removal.reason if removal else None,
         "purged": entry.purged,
         "name": subject.get("name"),
         "name_latin": subject.get("name_latin"),
@@ -98,33 +102,23 @@ def page_of_entries(
         raise InvalidValue("page", "must be 1 or more")
     if not 1 <= page_size <= 100:
         raise InvalidValue("page_size", "must be from 1 to 100")
-    matching = [
-        entry
-        for _, entry in sorted(state.entries.items())
-        if entry_filter.accepts(entry, state.day)
-    ]
+    matching = [entry for entry in public_entries(state) if entry_filter.accepts(entry)]
     start = (page - 1) * page_size
-    return [entry_view(entry, state.day) for entry in matching[start : start + page_size]], len(
-        matching
-    )
+    return [entry_view(entry) for entry in matching[start : start + page_size]], len(matching)
 
 
-def entry_detail(session: Session, state: ListState, entry_id: str) -> dict[str, Any]:
-    """One entry with every revision and log event; NotFound when never published."""
-    entry = state.entries.get(entry_id)
-    if entry is None:
+def entry_detail(session: Session, entry_id: str, today: dt.date) -> dict[str, Any]:
+    """One entry now, with every revision and log event; NotFound when never published."""
+    found = entry_with_history(session, entry_id, today)
+    if found is None:
         raise NotFound(f"no published entry {entry_id!r}")
+    entry, history = found
     revisions = session.scalars(
         select(EntryRevision)
         .where(EntryRevision.entry_id == entry_id)
         .order_by(EntryRevision.revision)
     ).all()
-    events = session.scalars(
-        select(LogEvent)
-        .where(LogEvent.entry_id == entry_id, LogEvent.seq < state.tree_size)
-        .order_by(LogEvent.seq)
-    ).all()
-    return entry_view(entry, state.day) | {
+    return entry_view(entry) | {
         "revisions": [
             {
                 "revision": revision.revision,
@@ -142,6 +136,6 @@ def entry_detail(session: Session, state: ListState, entry_id: str) -> dict[str,
                 "recorded_at": format_timestamp(event.recorded_at),
                 "reason": event.reason,
             }
-            for event in events
+            for event in history
         ],
     }

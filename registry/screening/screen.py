@@ -1,7 +1,8 @@
 """Identifier lookups and batch name screening against the list as of a day.
 
-Both answer from a `ListState` (registry.as_of) replayed up to one signed checkpoint; the
-state and its matching index are cached, so a batch of 1,000 queries costs one replay at most.
+Both answer from a `ListState` of the public read model (registry.publication.public_view),
+replayed up to a signed checkpoint that includes every committed event; the state and its
+matching index are cached, so a batch of 1,000 queries costs one replay at most.
 Answers carry only published data: a full resident ID number confirms a match but is never
 given back, neither in a result nor in a receipt.
 """
@@ -10,25 +11,19 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from registry.errors import InvalidValue
-from registry.models import EntryRevision
 from registry.publication.as_of import (
     LISTED,
     PREVIOUSLY_LISTED,
     EntryState,
     ListState,
-    list_state,
     lookup_key,
 )
+from registry.publication.public_view import PublicEntry
 from registry.screening.matching import (
     DEFAULT_LIMIT,
     DEFAULT_THRESHOLD,
@@ -72,39 +67,6 @@ def resolve_day(as_of: dt.date | None, today: dt.date) -> dt.date:
     return as_of
 
 
-def purge_marker(session: Session) -> tuple[int, Any]:
-    """Changes whenever content is purged (purges do not grow the log)."""
-    count, latest = session.execute(
-        select(func.count(EntryRevision.purged_at), func.max(EntryRevision.purged_at))
-    ).one()
-    return int(count), latest
-
-
-class ListStateCache:
-    """The last few list states, keyed by checkpoint, day and purges."""
-
-    def __init__(self, capacity: int = 8) -> None:
-        self.capacity = capacity
-        self._states: OrderedDict[tuple[Any, ...], ListState] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, session: Session, tree_size: int, day: dt.date) -> ListState:
-        """The list state for the first `tree_size` leaves and `day`, replayed once, reused."""
-        # The log only grows, so within one database its size names its content.
-        key = (tree_size, day, purge_marker(session))
-        with self._lock:
-            state = self._states.get(key)
-            if state is not None:
-                self._states.move_to_end(key)
-                return state
-        state = list_state(session, tree_size, day)
-        with self._lock:
-            self._states[key] = state
-            while len(self._states) > self.capacity:
-                self._states.popitem(last=False)
-        return state
-
-
 def _public_identifier(scheme: str, value: str, name: str | None = None) -> dict[str, str]:
     shown = {"scheme": scheme, "value": mask_ric(value) if scheme == "cn_ric" else value}
     if name:
@@ -114,16 +76,17 @@ def _public_identifier(scheme: str, value: str, name: str | None = None) -> dict
 
 def entry_summary(state: EntryState, day: dt.date) -> dict[str, Any]:
     """An entry's status on `day`, with its dates and end reason (published data only)."""
-    ended = state.ended(day)
+    entry = PublicEntry(state, day)
+    removal = entry.removal
     listed_on, period_end = state.listed_on, state.period_end
     return {
         "entry_id": state.entry_id,
-        "status": PREVIOUSLY_LISTED if ended else LISTED,
+        "status": entry.screening_status,
         "revision": state.revision,
         "listed_on": listed_on.isoformat() if listed_on else None,
         "period_end": period_end.isoformat() if period_end else None,
-        "ended_on": ended[0].isoformat() if ended else None,
-        "end_reason": ended[1] if ended else None,
+        "ended_on": removal.ended_on.isoformat() if removal else None,
+        "end_reason": removal.reason if removal else None,
     }
 
 
@@ -276,7 +239,7 @@ class QueryResult:
             {
                 "entry_id": match.entry_id,
                 "score": f"{match.score:.4f}",
-                "status": entry.status(day),
+                "status": PublicEntry(entry, day).screening_status,
             }
             for match, entry in self.matches
         ]

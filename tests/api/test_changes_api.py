@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -21,14 +22,14 @@ from tests.api.screening_api.screening_fixtures import demo_app
 NDJSON = {"Accept": "application/x-ndjson"}
 
 
-def _pages(client: FlaskClient, tree_size: int) -> list[dict]:
+def _pages(client: FlaskClient, tree_size: int) -> list[dict[str, Any]]:
     """Every event, read 7 at a time, checking each page's bounds and headers."""
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
     after = -1
     while True:
         response = client.get(f"/api/v1/changes?after={after}&limit=7")
         assert response.status_code == 200
-        page = response.json
+        page = response.get_json()
         assert page["tree_size"] == tree_size
         assert response.headers["X-Next-After"] == str(page["next_after"])
         if not page["events"]:
@@ -73,9 +74,10 @@ def test_the_feed_serves_signed_events_with_content(
 
     # Purged content is served as null; the event itself stays.
     revision = db.session.scalars(select(EntryRevision).order_by(EntryRevision.id)).first()
+    assert revision is not None
     revision.bundle = None
     db.session.commit()
-    events = client.get(f"/api/v1/changes?limit={tree_size}").json["events"]
+    events = client.get(f"/api/v1/changes?limit={tree_size}").get_json()["events"]
     purged = [e for e in events if e["entry_id"] == revision.entry_id]
     assert purged and all(event["bundle"] is None for event in purged)
 
@@ -86,7 +88,7 @@ def test_the_feed_serves_signed_events_with_content(
 def test_bad_parameters_name_the_field(client: FlaskClient, query: str, field: str) -> None:
     response = client.get(f"/api/v1/changes?{query}")
     assert response.status_code == 422
-    assert field in response.json["errors"]
+    assert field in response.get_json()["errors"]
 
 
 def test_the_feed_is_public_and_rate_limited_by_address(client: FlaskClient) -> None:

@@ -29,13 +29,14 @@ from playwright.sync_api import (
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from api.site.queries import PublicEntry, load_entries
+from api.public_view import public_now
 from publisher.jobs import run_publication
 from registry.accounts import users as accounts
 from registry.canonical import sha256_hex
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
 from registry.models import Base, EntryRevision
+from registry.publication.public_view import PublicEntry, public_entries
 from runtime.extensions import db
 from runtime.signing_keys import key_store
 from tests.conftest import make_app
@@ -140,7 +141,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
         db.session.remove()
     run_publication(app, progress=lambda _message: None)
     with app.app_context():
-        entries = tuple(load_entries(db.session()))
+        entries = tuple(public_entries(public_now()))
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)

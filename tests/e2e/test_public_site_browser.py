@@ -12,8 +12,8 @@ from playwright.sync_api import Locator
 from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
-from api.site.queries import PublicEntry
 from registry.models import Listing
+from registry.publication.public_view import PublicEntry
 from runtime.extensions import db
 from tests.e2e.conftest import DemoSite, Visitor
 

@@ -63,7 +63,7 @@ def _build_template(directory: Path) -> Path:
             db.engine.dispose()
             Base.metadata.create_all(db.engine)
             policy = Policy.from_settings(application.config["REGISTRY"])
-            load_demo(db.session, policy, key_store(application), today=DEMO_CLOCK.date())
+            load_demo(db.session(), policy, key_store(application), today=DEMO_CLOCK.date())
             db.session.remove()
             db.engine.dispose()
     return directory

@@ -30,7 +30,7 @@ XSS_TEXT = "</script><script>alert(3)</script>"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """Entries in every public state: listed, amended, removed, purged, and a hostile one."""
     with standalone_site(tmp_path_factory.mktemp("entries")) as app:
-        publisher = Publisher(db.session)
+        publisher = Publisher(db.session())
         publisher.publish(
             "IPL-2026-000001",
             "福州华兴科技有限公司",
@@ -69,7 +69,8 @@ def _embedded_bundle(page: str) -> dict[str, Any]:
         r'<script type="application/json" id="entry-bundle">(.*?)</script>', page, re.S
     )
     assert match is not None
-    return json.loads(match.group(1))
+    bundle: dict[str, Any] = json.loads(match.group(1))
+    return bundle
 
 
 def _stored_bundle(entry_id: str) -> dict[str, Any] | None:

@@ -29,7 +29,7 @@ PAGES = [
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One listed and one removed entry, shared by the module's read-only tests."""
     with standalone_site(tmp_path_factory.mktemp("pages")) as app:
-        publisher = Publisher(db.session)
+        publisher = Publisher(db.session())
         publisher.publish(
             "IPL-2026-000001",
             "福州华兴科技有限公司",

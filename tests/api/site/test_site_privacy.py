@@ -30,7 +30,7 @@ PEOPLE = [
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """Natural persons in every public state; their full numbers are in the subject table."""
     with standalone_site(tmp_path_factory.mktemp("privacy")) as app:
-        publisher = Publisher(db.session)
+        publisher = Publisher(db.session())
         for entry_id, name, number, removal in PEOPLE:
             publisher.publish(entry_id, name, full_ric=number, sectors=["exhibition"])
             if removal:

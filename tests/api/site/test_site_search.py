@@ -30,7 +30,7 @@ OTHER_PATENT = "ZL201710601862.3"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """A register with named entries to find and a run of similar ones to page through."""
     with standalone_site(tmp_path_factory.mktemp("search")) as app:
-        publisher = Publisher(db.session)
+        publisher = Publisher(db.session())
         publisher.publish(
             "IPL-2026-000001",
             "福州华兴科技有限公司",
@@ -202,7 +202,7 @@ def test_searches_are_rate_limited_per_client(app: Flask) -> None:
 def test_search_follows_publication_removal_and_purge(app: Flask) -> None:
     ensure_site(app)
     client = app.test_client()
-    publisher = Publisher(db.session)
+    publisher = Publisher(db.session())
     assert _found(client.get("/search?q=华兴科技&status=all").text) == []
     publisher.publish("IPL-2026-000001", "福州华兴科技有限公司")
     assert _found(client.get("/search?q=华兴科技").text) == ["IPL-2026-000001"]

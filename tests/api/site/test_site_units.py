@@ -13,12 +13,13 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from api.site import charts, labels
-from api.site.queries import PublicEntry, Removal
 from api.site.redaction import is_full_id_number, redact_id_numbers
 from api.site.regions import province_code, region_label
 from api.site.search_query import classify, parse_search
 from api.site.statistics import compute_statistics
 from registry.listings.workflow import DEFAULT_MEASURES, DEFAULT_REMEDY
+from registry.publication.as_of import EntryState
+from registry.publication.public_view import PublicEntry
 from tests.api.site.site_fixtures import FULL_RIC, MASKED_RIC, USCC, ensure_site, entry_content
 from tests.conftest import ROOT
 
@@ -124,15 +125,16 @@ def _entry(
     entry_id: str, region: str | None, sectors: list[str], removed: bool = False
 ) -> PublicEntry:
     content = entry_content(entry_id, 1, "名称", region=region, sectors=sectors)
-    removal = Removal(9, dt.datetime(2026, 5, 1, tzinfo=dt.UTC), "expired") if removed else None
-    return PublicEntry(
+    state = EntryState(
         entry_id,
         1,
-        dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        "0" * 64,
+        9 if removed else 1,
         {"entry": content, "signature": {}},
-        removal,
+        removed_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC) if removed else None,
+        removal_reason="error" if removed else None,
+        content_sha256="0" * 64,
     )
+    return PublicEntry(state, dt.date(2026, 6, 1))
 
 
 def test_statistics_count_current_listings_by_sector_and_province() -> None:
@@ -166,7 +168,7 @@ def test_every_standard_wording_of_the_workflow_is_translatable() -> None:
 def _source_messages() -> set[str]:
     """Every message the site's code and templates use, extracted as babel.cfg says."""
     with open(ROOT / "babel.cfg") as config:
-        method_map, options_map = parse_mapping_cfg(config)
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     keywords = {**DEFAULT_KEYWORDS, "_l": None}
     return {
         message if isinstance(message, str) else message[0]

@@ -109,7 +109,8 @@ def _run(values: list[Any], checks: list[dict[str, Any]]) -> dict[str, Any]:
         timeout=30,
         check=True,
     )
-    return json.loads(result.stdout)
+    outcome: dict[str, Any] = json.loads(result.stdout)
+    return outcome
 
 
 def test_canonical_json_matches_rfc8785() -> None:
@@ -131,7 +132,7 @@ def test_signatures_are_verified_like_the_registry_does() -> None:
     forged["signature"]["kid"] = other.kid  # the right signature claimed by the wrong key
     unknown = copy.deepcopy(bundle)
     unknown["signature"]["kid"] = "not-a-published-key"
-    checks = [
+    checks: list[dict[str, Any]] = [
         {"bundle": bundle, "keys": keys, "sha256": digest},
         {"bundle": bundle, "keys": {"keys": keys}, "sha256": None},
         {"bundle": tampered, "keys": keys, "sha256": digest},
@@ -170,7 +171,8 @@ def _run_page(bundle: dict[str, Any], digest: str, responses: dict[str, Any]) ->
         timeout=30,
         check=True,
     )
-    return json.loads(result.stdout)
+    outcome: dict[str, Any] = json.loads(result.stdout)
+    return outcome
 
 
 def test_the_page_shows_the_outcome_in_its_status_region() -> None:

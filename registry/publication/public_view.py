@@ -1,0 +1,306 @@
+"""What is public now, and what was public on a day: the one answer every reader asks.
+
+The answer is the log replay of `registry.publication.as_of`: log events decide an entry's
+status and content, a period that has ended ends the listing even before the publisher logs
+the expiry, and purged entries have no content. The public site, the keyless entries API,
+lookups, screening and the watchlist matcher all read it here, so they cannot disagree.
+
+"Now" is the whole committed log at the end of today. Lookups and screening bind it to a
+signed checkpoint (`checkpoints.checkpoint_covering_log` signs one when the log has grown),
+so a removal reaches a signed receipt as soon as it is committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.models import EntryRevision, Listing, ListingRequest, LogEvent
+from registry.publication.as_of import (
+    EXPIRED,
+    EntryState,
+    ListState,
+    end_of_day,
+    list_state,
+)
+from registry.publication.events import log_size
+
+PUBLISHED = "published"
+REMOVED = "removed"
+PUBLIC_STATUSES = (PUBLISHED, REMOVED, EXPIRED)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """How an entry left the list: the day it ended and why (`expired` when its period ran out)."""
+
+    ended_on: dt.date
+    reason: str
+
+
+@dataclass(frozen=True)
+class PendingRemoval:
+    """A removal one reviewer proposed and a second reviewer has yet to confirm."""
+
+    proposed_on: dt.date
+    reason_code: str
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    """One entry as the public saw it at the end of `day`."""
+
+    state: EntryState
+    day: dt.date
+    pending_removal: PendingRemoval | None = None
+
+    @property
+    def entry_id(self) -> str:
+        """The entry's public id."""
+        return self.state.entry_id
+
+    @property
+    def revision(self) -> int:
+        """The revision whose content is public."""
+        return self.state.revision
+
+    @property
+    def bundle(self) -> dict[str, Any] | None:
+        """The signed bundle of that revision, or None once purged."""
+        return self.state.bundle
+
+    @property
+    def content(self) -> dict[str, Any] | None:
+        """The signed entry object of that revision, or None once purged."""
+        return self.state.content
+
+    @property
+    def content_sha256(self) -> str:
+        """The SHA-256 of the revision's canonical content, as the log recorded it."""
+        return self.state.content_sha256
+
+    @property
+    def purged(self) -> bool:
+        """True once the content has been purged from every public output."""
+        return self.state.purged
+
+    @property
+    def status(self) -> str:
+        """`published`, `removed` or `expired`."""
+        return self.state.public_status(self.day)
+
+    @property
+    def listed(self) -> bool:
+        """True while the entry is on the list."""
+        return self.status == PUBLISHED
+
+    @property
+    def screening_status(self) -> str:
+        """The screening wording: `listed` or `previously_listed`."""
+        return self.state.status(self.day)
+
+    @property
+    def removal(self) -> Removal | None:
+        """When and why the entry left the list; None while it is listed."""
+        ended = self.state.ended(self.day)
+        return Removal(*ended) if ended else None
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One log event of an entry, with the revision it concerns."""
+
+    seq: int
+    event: str
+    revision: int
+    recorded_at: dt.datetime
+    reason: str | None
+    content_sha256: str
+
+    @classmethod
+    def of(cls, event: LogEvent) -> HistoryEvent:
+        """The history record of a log event row."""
+        return cls(
+            event.seq,
+            event.event,
+            event.revision,
+            event.recorded_at,
+            event.reason,
+            event.content_sha256,
+        )
+
+
+def purge_marker(session: Session) -> tuple[int, Any]:
+    """Changes whenever content is purged (purges do not grow the log)."""
+    count, latest = session.execute(
+        select(func.count(EntryRevision.purged_at), func.max(EntryRevision.purged_at))
+    ).one()
+    return int(count), latest
+
+
+class ListStateCache:
+    """The last few list states, keyed by log size, day and purges."""
+
+    def __init__(self, capacity: int = 8) -> None:
+        self.capacity = capacity
+        self._states: OrderedDict[tuple[Any, ...], ListState] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, tree_size: int, day: dt.date) -> ListState:
+        """The list state for the first `tree_size` leaves and `day`, replayed once, reused."""
+        # The log only grows, so within one database its size names its content.
+        key = (tree_size, day, purge_marker(session))
+        with self._lock:
+            state = self._states.get(key)
+            if state is not None:
+                self._states.move_to_end(key)
+                return state
+        state = list_state(session, tree_size, day)
+        with self._lock:
+            self._states[key] = state
+            while len(self._states) > self.capacity:
+                self._states.popitem(last=False)
+        return state
+
+
+def state_now(session: Session, cache: ListStateCache, today: dt.date) -> ListState:
+    """What is public now: the whole committed log at the end of `today`."""
+    return cache.get(session, log_size(session), today)
+
+
+def public_entries(state: ListState) -> list[PublicEntry]:
+    """Every entry the state holds, in entry id order."""
+    return [PublicEntry(entry, state.day) for _, entry in sorted(state.entries.items())]
+
+
+def public_entry(
+    session: Session, entry_id: str, today: dt.date, tree_size: int | None = None
+) -> PublicEntry | None:
+    """One entry now (in the first `tree_size` events if given), with any pending removal."""
+    # One entry's replay reads only its own events, so a page view costs no full replay.
+    size = log_size(session) if tree_size is None else tree_size
+    state = list_state(session, size, today, [entry_id])
+    found = state.entries.get(entry_id)
+    if found is None:
+        return None
+    entry = PublicEntry(found, today)
+    if not entry.listed:
+        return entry
+    return PublicEntry(found, today, pending_removals(session, [entry_id]).get(entry_id))
+
+
+def entry_with_history(
+    session: Session, entry_id: str, today: dt.date
+) -> tuple[PublicEntry, list[HistoryEvent]] | None:
+    """One entry now and its log events, read at one log size; None if never published."""
+    tree_size = log_size(session)
+    entry = public_entry(session, entry_id, today, tree_size)
+    if entry is None:
+        return None
+    return entry, entry_history(session, entry_id, tree_size)
+
+
+def pending_removals(session: Session, entry_ids: Iterable[str]) -> dict[str, PendingRemoval]:
+    """The removals proposed for these entries' listings and not yet confirmed, by entry id."""
+    rows = session.execute(
+        select(Listing.entry_id, ListingRequest.lodged_on, ListingRequest.text)
+        .join(ListingRequest, ListingRequest.listing_id == Listing.id)
+        .where(
+            Listing.entry_id.in_(list(entry_ids)),
+            Listing.state == "published",
+            ListingRequest.kind == "removal",
+            ListingRequest.decision.is_(None),
+        )
+    )
+    # The proposal's text starts with its reason code ("error: listed in error").
+    return {
+        entry_id: PendingRemoval(lodged_on, text.split(":", 1)[0])
+        for entry_id, lodged_on, text in rows
+        if entry_id is not None
+    }
+
+
+def entry_history(session: Session, entry_id: str, tree_size: int) -> list[HistoryEvent]:
+    """Every log event of an entry among the first `tree_size`, oldest first."""
+    events = session.scalars(
+        select(LogEvent)
+        .where(LogEvent.entry_id == entry_id, LogEvent.seq < tree_size)
+        .order_by(LogEvent.seq)
+    )
+    return [HistoryEvent.of(event) for event in events]
+
+
+def recent_events(
+    session: Session, state: ListState, event: str, limit: int
+) -> list[tuple[HistoryEvent, PublicEntry]]:
+    """The latest `limit` events of one kind in `state` ("listed" or "removed"), newest first."""
+    events = session.scalars(
+        select(LogEvent)
+        .where(
+            LogEvent.event == event,
+            LogEvent.seq < state.tree_size,
+            LogEvent.recorded_at < end_of_day(state.day),
+        )
+        .order_by(LogEvent.seq.desc())
+        .limit(limit)
+    )
+    return [
+        (HistoryEvent.of(row), PublicEntry(state.entries[row.entry_id], state.day))
+        for row in events
+    ]
+
+
+def listings_by_month(session: Session, state: ListState) -> list[tuple[str, int]]:
+    """How many entries `state` saw listed in each month ("YYYY-MM"), oldest first, gaps omitted."""
+    months: dict[str, int] = {}
+    for recorded_at in session.scalars(
+        select(LogEvent.recorded_at).where(
+            LogEvent.event == "listed",
+            LogEvent.seq < state.tree_size,
+            LogEvent.recorded_at < end_of_day(state.day),
+        )
+    ):
+        key = recorded_at.strftime("%Y-%m")
+        months[key] = months.get(key, 0) + 1
+    return sorted(months.items())
+
+
+def listed_bundles(
+    session: Session, tree_size: int, entry_ids: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Signed bundles of the entries the first `tree_size` events list, by entry id, streamed.
+
+    The feed's form of the same answer, derived from the log alone, so a snapshot is exactly
+    the state its checkpoint commits to whatever the web processes do meanwhile. It is bound to
+    no day: an ended period counts once its expiry is logged, and a publish run logs every due
+    expiry before it writes. Purged entries are left out. With `entry_ids`, only those entries.
+    """
+    last_query = select(LogEvent.entry_id, func.max(LogEvent.seq).label("seq")).where(
+        LogEvent.seq < tree_size
+    )
+    if entry_ids is not None:
+        last_query = last_query.where(LogEvent.entry_id.in_(entry_ids))
+    last = last_query.group_by(LogEvent.entry_id).subquery()
+    rows = session.execute(
+        select(EntryRevision.bundle)
+        .select_from(LogEvent)
+        .join(last, last.c.seq == LogEvent.seq)
+        .join(
+            EntryRevision,
+            (EntryRevision.entry_id == LogEvent.entry_id)
+            & (EntryRevision.revision == LogEvent.revision),
+        )
+        .where(LogEvent.event != "removed")
+        .order_by(LogEvent.entry_id)
+        .execution_options(yield_per=1000)
+    )
+    for (bundle,) in rows:
+        if bundle is not None:
+            yield bundle

@@ -1,7 +1,6 @@
 """Admin API: the session, subjects, enforcement cases, patent invalidations and rule evaluation."""
 
 # flask-smorest ships no types, so @blp.arguments/@blp.response are untyped; only Flask calls these.
-# mypy: allow-untyped-decorators
 
 from __future__ import annotations
 

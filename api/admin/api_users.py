@@ -1,7 +1,6 @@
 """Admin API: user accounts (admin) and the audit trail (read and verify)."""
 
 # flask-smorest ships no types, so @blp.arguments/@blp.response are untyped; only Flask calls these.
-# mypy: allow-untyped-decorators
 
 from __future__ import annotations
 

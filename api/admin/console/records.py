@@ -99,7 +99,7 @@ def case_create(subject_id: int) -> Response:
             kind=form.get("kind", ""),
             authority=form.get("authority", ""),
             document_number=form.get("document_number", ""),
-            decided_on=form_date(form, "decided_on"),  # type: ignore[arg-type]
+            decided_on=form_date(form, "decided_on"),
             effective_on=form_date(form, "effective_on", required=False),
             act_start=form_date(form, "act_start", required=False),
             act_end=form_date(form, "act_end", required=False),

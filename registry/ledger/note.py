@@ -65,24 +65,24 @@ def check_key_name(name: str, field: str = "note_name") -> str:
     return name
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """Return SHA-256(name || 0x0A || 0x01 || public key)[:4], the note key ID."""
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + ED25519_TYPE + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, key_type: bytes = ED25519_TYPE) -> bytes:
+    """Return SHA-256(name || 0x0A || type byte || public key)[:4], the note key ID."""
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + key_type + public_key).digest()[:4]
 
 
-def verifier_key(name: str, public_key: bytes) -> str:
-    """Return the verifier key string `<name>+<hex key ID>+<base64(0x01 || key)>`."""
+def verifier_key(name: str, public_key: bytes, key_type: bytes = ED25519_TYPE) -> str:
+    """Return the verifier key string `<name>+<hex key ID>+<base64(type byte || key)>`."""
     check_key_name(name)
     if len(public_key) != 32:
         raise InvalidValue(
             "public_key", f"an Ed25519 public key is 32 bytes, got {len(public_key)}"
         )
-    encoded = base64.b64encode(ED25519_TYPE + public_key).decode("ascii")
-    return f"{name}+{key_id(name, public_key).hex()}+{encoded}"
+    encoded = base64.b64encode(key_type + public_key).decode("ascii")
+    return f"{name}+{key_id(name, public_key, key_type).hex()}+{encoded}"
 
 
-def parse_verifier_key(vkey: str) -> NoteVerifier:
-    """Parse and check a verifier key string."""
+def parse_verifier_key(vkey: str, key_type: bytes = ED25519_TYPE) -> NoteVerifier:
+    """Parse and check a verifier key string of the given signature type."""
     parts = vkey.split("+", 2)  # base64 may itself contain '+', names may not
     if len(parts) != 3:
         raise InvalidValue("vkey", "expected <name>+<hex key ID>+<base64 key>")
@@ -95,10 +95,13 @@ def parse_verifier_key(vkey: str) -> NoteVerifier:
     ):
         raise InvalidValue("vkey", f"key ID {hex_id!r} must be 8 lowercase hex digits")
     key = strict_b64decode(encoded, "vkey")
-    if len(key) != 33 or key[:1] != ED25519_TYPE:
-        raise InvalidValue("vkey", "the key must be 0x01 followed by a 32-byte Ed25519 public key")
+    if len(key) != 33 or key[:1] != key_type:
+        raise InvalidValue(
+            "vkey",
+            f"the key must be 0x{key_type.hex()} followed by a 32-byte Ed25519 public key",
+        )
     public_key = key[1:]
-    if key_id(name, public_key).hex() != hex_id:
+    if key_id(name, public_key, key_type).hex() != hex_id:
         raise InvalidValue("vkey", f"key ID {hex_id} does not match the name and key")
     return NoteVerifier(name, bytes.fromhex(hex_id), public_key)
 
@@ -153,8 +156,8 @@ def _signature_lines(block: str) -> list[tuple[str, bytes]]:
     return parsed
 
 
-def open_note(note: str | bytes, verifier: NoteVerifier) -> str:
-    """Verify a signed note against the trusted key and return its text."""
+def split_note(note: str | bytes) -> tuple[str, list[tuple[str, bytes]]]:
+    """Split a signed note into its checked text and its (key name, signature bytes) lines."""
     if isinstance(note, bytes):
         try:
             note = note.decode("utf-8")
@@ -170,8 +173,14 @@ def open_note(note: str | bytes, verifier: NoteVerifier) -> str:
     if not block:
         raise InvalidNote("there is no signature line after the blank line")
     check_note_text(text)
+    return text, _signature_lines(block)
+
+
+def open_note(note: str | bytes, verifier: NoteVerifier) -> str:
+    """Verify a signed note against the trusted key and return its text."""
+    text, signatures = split_note(note)
     verified = False
-    for name, signature in _signature_lines(block):
+    for name, signature in signatures:
         # Signatures by other keys (witnesses, a rotated key) are ignored, as the spec says.
         if name != verifier.name or signature[:4] != verifier.key_id:
             continue

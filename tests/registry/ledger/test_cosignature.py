@@ -1,4 +1,4 @@
-"""Cosignatures (c2sp.org/tlog-cosignature): the spec's worked example, and a verifier from the spec."""
+"""Cosignatures (c2sp.org/tlog-cosignature): the spec example, and a verifier from the spec."""
 
 from __future__ import annotations
 

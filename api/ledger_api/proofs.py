@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from registry.errors import InvalidValue, NotFound
 from registry.ledger.hashing import leaf_hash
+from registry.ledger.proof_bundle import format_bundle
 from registry.ledger.tiled_log import TiledLog
 from registry.models import LogEvent, SignedCheckpoint
 from registry.publication.events import open_log
@@ -75,15 +76,19 @@ def _inclusion(session: Session, log: TiledLog, event: LogEvent, size: int) -> d
     }
 
 
-def inclusion_by_index(session: Session, index: int, tree_size: int | None) -> dict[str, Any]:
-    """The inclusion proof of leaf `index` in the signed tree of `tree_size` (default: latest)."""
-    size = _signed_size(session, tree_size, "tree_size")
+def _event_at(session: Session, index: int, size: int) -> LogEvent:
     if index >= size:
         raise InvalidValue("index", f"must be below the tree size {size}")
     event = session.get(LogEvent, index)
     if event is None:
         raise NotFound(f"leaf {index} is missing from the log")
-    return _inclusion(session, open_log(session), event, size)
+    return event
+
+
+def inclusion_by_index(session: Session, index: int, tree_size: int | None) -> dict[str, Any]:
+    """The inclusion proof of leaf `index` in the signed tree of `tree_size` (default: latest)."""
+    size = _signed_size(session, tree_size, "tree_size")
+    return _inclusion(session, open_log(session), _event_at(session, index, size), size)
 
 
 def inclusion_by_entry(
@@ -91,6 +96,34 @@ def inclusion_by_entry(
 ) -> dict[str, Any]:
     """The inclusion proof of an entry's listed/amended leaf (default: latest revision signed)."""
     size = _signed_size(session, tree_size, "tree_size")
+    return _inclusion(
+        session, open_log(session), _entry_event(session, entry_id, revision, size), size
+    )
+
+
+def proof_bundle(
+    session: Session,
+    index: int | None,
+    entry_id: str | None,
+    revision: int | None,
+    tree_size: int | None,
+) -> tuple[str, str]:
+    """The `.tlog-proof` text of a leaf (by index, or an entry's event) and a file name for it."""
+    size = _signed_size(session, tree_size, "tree_size")
+    if entry_id is not None:
+        event = _entry_event(session, entry_id, revision, size)
+    else:
+        event = _event_at(session, index or 0, size)
+    note = _note_at(session, size)
+    if note is None:
+        raise NotFound(f"no checkpoint was signed at size {size}; ask for a signed tree_size")
+    text = format_bundle(
+        event.seq, open_log(session).inclusion_proof(event.seq, size), note, event.leaf
+    )
+    return text, f"{event.entry_id}-r{event.revision}-leaf{event.seq}.tlog-proof"
+
+
+def _entry_event(session: Session, entry_id: str, revision: int | None, size: int) -> LogEvent:
     query = select(LogEvent).where(
         LogEvent.entry_id == entry_id, LogEvent.event.in_(("listed", "amended"))
     )
@@ -100,7 +133,7 @@ def inclusion_by_entry(
         query.where(LogEvent.seq < size).order_by(LogEvent.revision.desc()).limit(1)
     )
     if event is not None:
-        return _inclusion(session, open_log(session), event, size)
+        return event
     later = session.scalar(query.order_by(LogEvent.seq).limit(1))
     which = f"revision {revision} of {entry_id}" if revision else entry_id
     if later is None:

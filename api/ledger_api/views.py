@@ -16,6 +16,7 @@ from runtime.extensions import limiter, session
 from runtime.signing_keys import key_store
 
 DEFAULT_RATE_LIMIT = "300/minute"
+PROOF_BUNDLE_TYPE = "text/plain; charset=utf-8"
 KEYS_MAX_AGE = 300  # keys change only on rotation; a short cache lets a rotation show soon
 
 blp = Blueprint(
@@ -60,6 +61,24 @@ class InclusionProof(MethodView):
                 session(), query["entry_id"], query["revision"], query["tree_size"]
             )
         return proofs.inclusion_by_index(session(), query["index"], query["tree_size"])
+
+
+@blp.route("/log/proof/bundle")
+class ProofBundle(MethodView):
+    @blp.arguments(schemas.InclusionQuerySchema, location="query")
+    @blp.response(200, content_type=PROOF_BUNDLE_TYPE)
+    def get(self, query: dict[str, Any]) -> Response:
+        """A c2sp.org/tlog-proof bundle of a leaf (by `index` or `entry_id`), for offline checks.
+
+        It holds the event leaf (`extra`), its index, the inclusion proof and the checkpoint
+        with its witness cosignatures; `registry verify-proof` checks it with no network.
+        """
+        text, filename = proofs.proof_bundle(
+            session(), query["index"], query["entry_id"], query["revision"], query["tree_size"]
+        )
+        response = Response(text, mimetype=PROOF_BUNDLE_TYPE)
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 @blp.route("/log/proof/consistency")

@@ -51,6 +51,7 @@ RECENT_COUNT = 10
 API_ROOT = "/api/v1"
 KEYS_URL = f"{API_ROOT}/keys"
 INCLUSION_PROOF_URL = f"{API_ROOT}/log/proof/inclusion"
+PROOF_BUNDLE_URL = f"{API_ROOT}/log/proof/bundle"
 DEFAULT_SEARCH_LIMIT = "60/minute"
 
 
@@ -147,6 +148,7 @@ def entry(entry_id: str) -> str:
         periods=periods,
         restoration_from=_restoration_from(found, periods),
         proof_url=lambda event: _proof_url(found, event),
+        bundle_url=lambda event: f"{PROOF_BUNDLE_URL}?{urlencode({'index': event.seq})}",
         bundle_text=json.dumps(found.bundle, ensure_ascii=False, indent=2, sort_keys=True),
         keys_url=KEYS_URL,
         keys_fallback_url=f"{FEED_URL}keys.json",

@@ -20,6 +20,7 @@ from publisher import webhooks
 from publisher.leader import leadership
 from publisher.run import RunReport, publish_once
 from publisher.settings import PublishSettings, cron_interval
+from publisher.witnessing import witnessing_readiness
 from registry.listings.policy import Policy
 from registry.models import utcnow
 from runtime.extensions import db
@@ -138,6 +139,13 @@ def _index_freshness(index: Path) -> tuple[bool, str]:
 def init_app(app: Flask) -> None:
     """Register the freshness check; start the in-process scheduler when configured."""
     register_check(app, "feed", lambda: feed_freshness(app))
+    register_check(
+        app,
+        "witnesses",
+        lambda: witnessing_readiness(
+            Path(app.config["FEED_DIR"]), app.config["REGISTRY"]["WITNESS_POLICY"]
+        ),
+    )
     if app.config["REGISTRY"]["SCHEDULER"] and not app.testing and not app.config.get("CLI"):
         from apscheduler.schedulers.background import BackgroundScheduler
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from publisher.feed_files import timed, write_feed
 from publisher.redaction import redact_feed_files
 from publisher.settings import PublishSettings
+from publisher.witnessing import QuorumNotMet, record_outcome, witness_checkpoint
 from publisher.writers import write_immutable
 from registry.actors import SYSTEM
 from registry.audit import trail as audit
@@ -172,6 +173,16 @@ def publish_once(
     progress("signing the log checkpoint")
     with report.step("checkpoint"):
         checkpoint = sign_new_checkpoint(session, keys, settings.origin)
+        if settings.witness_policy is not None:
+            progress("asking the witnesses to cosign")
+            outcome = witness_checkpoint(
+                session, checkpoint, settings.witness_policy, settings.witness_timeout
+            )
+            record_outcome(feed, outcome)
+            if not outcome.quorum_met:  # the feed keeps its previous, witnessed checkpoint
+                raise QuorumNotMet(outcome.summary())
+        else:
+            record_outcome(feed, None)
     report.tree_size = checkpoint.tree_size
     progress(f"writing log tiles ({checkpoint.tree_size} events)")
     with report.step("tiles"):

@@ -11,6 +11,9 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from publisher.versions import FeedRetention
+from registry.errors import InvalidValue
+from registry.ledger.policy import InvalidPolicy, parse_policy
+from registry.ledger.policy import Policy as WitnessPolicy
 from registry.models import utcnow
 
 
@@ -34,6 +37,8 @@ class PublishSettings:
     interval: dt.timedelta
     public_url: str | None = None
     retention: FeedRetention = field(default_factory=FeedRetention)
+    witness_policy: WitnessPolicy | None = None
+    witness_timeout: float = 5.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
@@ -45,4 +50,20 @@ class PublishSettings:
             interval=cron_interval(settings["PUBLISH_CRON"]),
             public_url=settings["PUBLIC_URL"],
             retention=FeedRetention.from_settings(settings),
+            witness_policy=_witness_policy(settings["WITNESS_POLICY"]),
+            witness_timeout=settings["WITNESS_TIMEOUT"],
         )
+
+
+def _witness_policy(path: str | None) -> WitnessPolicy | None:
+    """The c2sp.org/tlog-policy file naming the witnesses and quorum; None when not configured."""
+    if not path:
+        return None
+    try:
+        text = Path(path).read_bytes()
+    except OSError as error:
+        raise InvalidValue("REGISTRY_WITNESS_POLICY", f"cannot read {path}: {error}") from None
+    try:
+        return parse_policy(text)
+    except InvalidPolicy as error:
+        raise InvalidValue("REGISTRY_WITNESS_POLICY", f"{path}: {error.message}") from None

@@ -23,6 +23,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "public base URL of the site (links and ids in the Atom feed and exports)",
     ),
     "LOG_ORIGIN": ("registry.example/patent-infringers/v1", str, "transparency log origin line"),
+    "WITNESS_POLICY": (
+        None,
+        str,
+        "c2sp.org/tlog-policy file: witnesses (with URLs) and quorum; unset: no witnessing",
+    ),
+    "WITNESS_TIMEOUT": (5.0, float, "seconds to wait for each witness's cosignature"),
     "PUBLISH_CRON": ("0 * * * *", str, "publication schedule (cron: min hour day month weekday)"),
     "SCHEDULER": (None, "bool", "run the publisher inside the web process (default: development)"),
     "RATELIMIT_STORAGE": (

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from server.app import create_app
+from server.cli.monitor import monitor
 from server.cli.verify import verify
 from server.cli.verify_proof import verify_proof
 from server.witness import witness
@@ -23,5 +24,6 @@ def main() -> None:
 
 
 main.add_command(verify)  # on the top-level group: it runs without creating the app
+main.add_command(monitor)
 main.add_command(verify_proof)  # offline: bundle, entry and policy files only
 main.add_command(witness)  # an independent party's program: no app, no registry database

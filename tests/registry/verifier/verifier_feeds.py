@@ -61,13 +61,19 @@ def _stamp(seq: int) -> str:
 
 
 def build_feed(
-    root: Path, listed: int = 3, removed: int = 1, purged: bool = False, delta_from: int = 0
+    root: Path,
+    listed: int = 3,
+    removed: int = 1,
+    purged: bool = False,
+    delta_from: int = 0,
+    keys: dict[str, SigningKey] | None = None,
 ) -> Feed:
     """Publish `listed` entries (the last `removed` of them removed again) as feed version 1.
 
     The delta holds the events from `delta_from` on, as if earlier ones were in older deltas.
+    `keys` signs with the keys of an earlier feed (the same log publishing again).
     """
-    keys = {use: generate_key(use, NOW - dt.timedelta(days=2), ORIGIN) for use in KEY_USES}
+    keys = keys or {use: generate_key(use, NOW - dt.timedelta(days=2), ORIGIN) for use in KEY_USES}
     bundles = [sign_entry(make_entry(number), keys["entry"]) for number in range(1, listed + 1)]
     log = TiledLog(DirectoryTileStore(root / "log"))
     events: list[dict[str, Any]] = []

@@ -42,6 +42,17 @@ def keys_list() -> None:
         click.echo(f"{key.use:<10} {key.kid}  from {key.valid_from}  {state}")
 
 
+@keys_group.command("vkey")
+@with_appcontext
+def keys_vkey() -> None:
+    """Print the log's checkpoint verifier key (what witnesses and monitors pin)."""
+    try:
+        vkey = key_store().current("checkpoint").verification_key().note_vkey
+    except DomainError as error:
+        fail(error)
+    click.echo(vkey)
+
+
 @keys_group.command("rotate")
 @click.option("--use", type=click.Choice(KEY_USES), required=True, help="which key to replace")
 @with_appcontext

@@ -17,9 +17,11 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from publisher.jobs import run_publication
+from registry.ledger.checkpoint import parse_and_verify
 from registry.ledger.hashing import leaf_hash
 from registry.ledger.proofs import verify_inclusion
 from registry.models import AuditRecord, Listing, User
+from registry.publication.checkpoints import sign_new_checkpoint
 from runtime.extensions import db
 from runtime.signing_keys import key_store
 from server.main import main
@@ -186,6 +188,15 @@ def test_keys_rotate_retires_the_key_and_is_audited(app: Flask, session: object)
     )
     published = app.test_client().get("/api/v1/keys").get_json()["keys"]
     assert {before, new_kid} <= {key["kid"] for key in published}
+
+
+def test_keys_vkey_prints_the_key_that_opens_the_log_checkpoints(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["keys", "vkey"])
+
+    assert result.exit_code == 0, result.output
+    vkey = result.output.strip()
+    note = sign_new_checkpoint(db.session(), key_store(app), app.config["REGISTRY"]["LOG_ORIGIN"])
+    assert parse_and_verify(note.note, vkey).size == note.tree_size
 
 
 def test_keys_rotate_needs_a_known_use(app: Flask) -> None:

@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import api_load, ledger, publish, screening, verify
+from bench import api_load, ledger, publish, screening, verify, witness
 
 BENCHMARKS: list[tuple[str, str, Callable[[list[str]], object]]] = [
     ("ledger", "python -m bench.ledger", ledger.main),
     ("screening", "python -m bench.screening", screening.main),
     ("publish", "python -m bench.publish", publish.main),
     ("verify", "python -m bench.verify", verify.main),
+    ("witness", "python -m bench.witness", witness.main),
     ("api_load", "python -m bench.api_load", api_load.main),
 ]
 RESULTS = Path(__file__).resolve().parent / "results.json"

@@ -55,5 +55,7 @@ def localised(code: str, message: str, errors: dict[str, list[str]]) -> tuple[st
             return str(MESSAGES[code]), CHINESE
         if errors:
             fields = ", ".join(errors)
-            return gettext("The value of %(field)s is not valid; see errors.", field=fields), CHINESE
+            return gettext(
+                "The value of %(field)s is not valid; see errors.", field=fields
+            ), CHINESE
     return message, ENGLISH

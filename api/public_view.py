@@ -10,7 +10,7 @@ import datetime as dt
 
 from flask import current_app
 
-from registry import clock
+from registry.models import utcnow
 from registry.publication.as_of import ListState
 from registry.publication.public_view import ListStateCache, state_now
 from registry.timestamps import beijing_date
@@ -27,7 +27,7 @@ def list_states() -> ListStateCache:
 
 def today() -> dt.date:
     """Today's Beijing calendar date: the day the public list is read at."""
-    return beijing_date(clock.utcnow())
+    return beijing_date(utcnow())
 
 
 def public_now() -> ListState:

@@ -9,13 +9,15 @@ from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
-    Response as FlaskResponse,
     abort,
     current_app,
     redirect,
     render_template,
     request,
     url_for,
+)
+from flask import (
+    Response as FlaskResponse,
 )
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -42,14 +44,13 @@ from registry.errors import DomainError
 from registry.listings.periods import PeriodsConfig, restoration_allowed_from
 from registry.listings.policy import Policy
 from registry.models import SECTORS
-from registry.timestamps import beijing_time
 from registry.publication.public_view import (
-    HistoryEvent,
     PublicEntry,
     entry_with_history,
     listings_by_month,
     recent_events,
 )
+from registry.timestamps import beijing_time
 from runtime.extensions import db, limiter
 
 bp = Blueprint(

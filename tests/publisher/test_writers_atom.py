@@ -42,9 +42,7 @@ def test_atom_parses_cleanly_newest_first_with_tag_ids(tmp_path: Path) -> None:
     assert [entry.id for entry in parsed.entries] == [
         f"tag:cnipa.gov.cn,2026:ipl/event/{seq}" for seq in (3, 2, 1, 0)
     ]
-    assert (
-        parsed.entries[0].title == "更正（更正）：福州示例科技有限公司3（IPL-2026-000003）"
-    )
+    assert parsed.entries[0].title == "更正（更正）：福州示例科技有限公司3（IPL-2026-000003）"
     assert parsed.feed.language == "zh-CN" and parsed.feed.title == "专利领域严重失信主体名单公示"
     assert parsed.entries[0].updated == "2026-03-02T08:03:00+00:00"
     assert [tag.term for tag in parsed.entries[0].tags] == ["amended"]

@@ -234,5 +234,9 @@ def test_the_page_fails_when_its_text_is_not_the_signed_text() -> None:
 
     rewritten = {**shown, "decision.authority": "别的机关"}
     outcome = _run_page(bundle, digest, responses, rewritten)
-    assert outcome == {"text": "TEXT MISMATCH", "classes": ["failed"], "requested": ["/api/v1/keys"]}
+    assert outcome == {
+        "text": "TEXT MISMATCH",
+        "classes": ["failed"],
+        "requested": ["/api/v1/keys"],
+    }
     assert _run_page(bundle, digest, responses, shown, title="别的公司")["text"] == "TEXT MISMATCH"

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.error_language import localised
 from registry.errors import (
     Conflict,
     DomainError,
@@ -32,9 +33,12 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
 def error_response(
     status: int, code: str, message: str, errors: dict[str, list[str]] | None = None
 ) -> tuple[Response, int]:
-    """The JSON error body shared by every endpoint."""
+    """The JSON error body shared by every endpoint, its message in the caller's language."""
+    message, language = localised(code, message, errors or {})
     body = {"code": code, "status": status, "message": message, "errors": errors or {}}
-    return jsonify(body), status
+    response = jsonify(body)
+    response.headers["Content-Language"] = language
+    return response, status
 
 
 def status_for(error: DomainError) -> int:

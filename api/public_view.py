@@ -13,6 +13,7 @@ from flask import current_app
 from registry.models import utcnow
 from registry.publication.as_of import ListState
 from registry.publication.public_view import ListStateCache, state_now
+from registry.timestamps import beijing_date
 from runtime.extensions import db
 
 CACHE = "public_view.list_states"
@@ -25,8 +26,8 @@ def list_states() -> ListStateCache:
 
 
 def today() -> dt.date:
-    """Today's date in UTC."""
-    return utcnow().date()
+    """Today's Beijing calendar date: the day the public list is read at."""
+    return beijing_date(utcnow())
 
 
 def public_now() -> ListState:

@@ -29,3 +29,19 @@ def check_timestamp(value: str, field: str) -> str:
     except ValueError:
         raise InvalidValue(field, f"{value!r} is not a real date and time") from None
     return value
+
+
+# China Standard Time has no daylight saving: a fixed offset needs no time-zone database.
+BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def beijing_time(moment: dt.datetime) -> dt.datetime:
+    """An aware moment (naive ones are read as UTC, as the database stores them) in Beijing time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(BEIJING)
+
+
+def beijing_date(moment: dt.datetime) -> dt.date:
+    """The Beijing calendar date of a moment: legal dates are Beijing dates."""
+    return beijing_time(moment).date()

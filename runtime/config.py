@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
@@ -67,6 +68,19 @@ def _parse(name: str, raw: str, parser: Any) -> Any:
         raise ConfigError(f"REGISTRY_{name} has an invalid value {raw!r}: {error}") from error
 
 
+def _check_public_url(url: str) -> None:
+    # The Atom feed, the CSV download and exports link to this address; in production it must
+    # be where the public reaches the site, not the development server.
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"REGISTRY_PUBLIC_URL must be an http(s) address, not {url!r}")
+    if parts.hostname in {"127.0.0.1", "localhost", "::1"}:
+        raise ConfigError(
+            "REGISTRY_PUBLIC_URL must be set to the site's public address in production "
+            f"(it is {url!r}, the development server)"
+        )
+
+
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     environ = os.environ if environ is None else environ
@@ -83,6 +97,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
     if env == "production" and len(values["SECRET_KEY"]) < 32:
         raise ConfigError("REGISTRY_SECRET_KEY must be at least 32 characters in production")
 
+    if env == "production":
+        _check_public_url(values["PUBLIC_URL"])
     if values["FEED_KEEP_VERSIONS"] < 1:
         raise ConfigError("REGISTRY_FEED_KEEP_VERSIONS must be at least 1 (the current version)")
     if values["FEED_KEEP_DELTAS_DAYS"] < 0:

@@ -92,6 +92,14 @@ class LookupIdentifierSchema(Schema):
     name = fields.String()
 
 
+class LookupEntrySchema(ListedStatusSchema):
+    name = fields.String(
+        allow_none=True,
+        metadata={"description": "the subject's published name; null once purged"},
+    )
+    url = fields.String(metadata={"description": "the entry's page on the public site"})
+
+
 class LookupResponseSchema(Schema):
     query = fields.Nested(LookupIdentifierSchema)
     as_of = fields.String(metadata={"example": "2026-11-25"})
@@ -99,7 +107,7 @@ class LookupResponseSchema(Schema):
         validate=validate.OneOf(["listed", "not_listed", "previously_listed"]),
         metadata={"example": "listed"},
     )
-    entries = fields.List(fields.Nested(ListedStatusSchema))
+    entries = fields.List(fields.Nested(LookupEntrySchema))
     checkpoint = fields.Nested(ReceiptCheckpointSchema)
     receipt = fields.Nested(ReceiptSchema)
 

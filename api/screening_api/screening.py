@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -94,6 +96,10 @@ def _sign(
     )
 
 
+def _published_name(content: dict[str, Any] | None) -> str | None:
+    return str(content["subject"]["name"]) if content else None
+
+
 @blp.route("/lookup")
 class Lookup(MethodView):
     decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
@@ -113,10 +119,22 @@ class Lookup(MethodView):
         found = screening.lookup(state, query["scheme"], query["value"], query.get("name"))
         result = {"answer": found.answer, "entries": found.entries}
         receipt = _sign("lookup", checkpoint, state.day, [found.query], [result], query["privacy"])
+        # For people reading the answer: whom each entry names and where to read it. The
+        # receipt keeps its contract fields; these are in the response only.
+        root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
+        shown = [
+            {
+                **entry,
+                "name": _published_name(state.entries[entry["entry_id"]].content),
+                "url": f"{root}/entries/{quote(entry['entry_id'])}",
+            }
+            for entry in found.entries
+        ]
         return {
             "query": found.query,
             "as_of": state.day.isoformat(),
-            **result,
+            "answer": found.answer,
+            "entries": shown,
             "checkpoint": checkpoint.as_dict(),
             "receipt": receipt,
         }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from api.public_view import public_now
 from api.site.name_index import NameIndex
 from registry.publication.as_of import ListState
-from registry.publication.public_view import PublicEntry, public_entries
+from registry.publication.public_view import PublicEntry, shown_entries
 
 CATALOGUE = "site.catalogue"
 _rebuilding = threading.Lock()
@@ -29,7 +29,10 @@ class Totals:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """A consistent snapshot of every entry, newest listing first."""
+    """A consistent snapshot of every entry shown publicly, newest listing first.
+
+    Entries removed in error are not in it: the read model leaves them out of every listing.
+    """
 
     state: ListState
     all_entries: tuple[PublicEntry, ...]
@@ -60,7 +63,7 @@ def current_catalogue() -> Catalogue:
         cached = state.derived.get(CATALOGUE)
         if isinstance(cached, Catalogue):
             return cached  # another thread built it while this one waited
-        entries = tuple(sorted(public_entries(state), key=_listing_order, reverse=True))
+        entries = tuple(sorted(shown_entries(state), key=_listing_order, reverse=True))
         catalogue = Catalogue(
             state=state,
             all_entries=entries,

@@ -7,10 +7,22 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import (
+    Response as FlaskResponse,
+)
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from api.ledger_api.proofs import inclusion_by_index
 from api.public_view import today
 from api.site import charts, labels
 from api.site.catalogue import current_catalogue
@@ -26,17 +38,19 @@ from api.site.redaction import compact, redact_id_numbers
 from api.site.regions import province_name, region_label
 from api.site.search import facets, run_search
 from api.site.search_query import parse_search
+from api.site.spreadsheet import attachment_header, listing_csv
 from api.site.statistics import compute_statistics
+from registry.errors import DomainError
 from registry.listings.periods import PeriodsConfig, restoration_allowed_from
 from registry.listings.policy import Policy
 from registry.models import SECTORS
 from registry.publication.public_view import (
-    HistoryEvent,
     PublicEntry,
     entry_with_history,
     listings_by_month,
     recent_events,
 )
+from registry.timestamps import beijing_time
 from runtime.extensions import db, limiter
 
 bp = Blueprint(
@@ -87,7 +101,18 @@ def _site_context() -> dict[str, Any]:
         "region_label": lambda code: region_label(code, language),
         "feed_file_label": lambda name: labels.label(labels.FEED_FILES, name),
         "human_size": human_size,
+        "beijing_time": beijing_time,
+        "beijing_stamp": beijing_stamp,
     }
+
+
+def beijing_stamp(text: str) -> str:
+    """An RFC 3339 time from the feed, as Beijing date and minute; unreadable text unchanged."""
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return beijing_time(moment).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.after_request
@@ -139,6 +164,9 @@ def entry(entry_id: str) -> str:
     if shown is None:
         abort(404)
     found, history = shown
+    if found.removed_in_error:
+        # Listed in error: only a short notice stays at the address, none of the content.
+        return render_template("site/entry_withdrawn.html", entry=found, history=history)
     periods = Policy.from_settings(current_app.config["REGISTRY"]).periods
     return render_template(
         "site/entry.html",
@@ -147,12 +175,46 @@ def entry(entry_id: str) -> str:
         history=history,
         periods=periods,
         restoration_from=_restoration_from(found, periods),
-        proof_url=lambda event: _proof_url(found, event),
+        proof_url=lambda event: url_for("site.proof", entry_id=found.entry_id, seq=event.seq),
         bundle_url=lambda event: f"{PROOF_BUNDLE_URL}?{urlencode({'index': event.seq})}",
         bundle_text=json.dumps(found.bundle, ensure_ascii=False, indent=2, sort_keys=True),
         keys_url=KEYS_URL,
         keys_fallback_url=f"{FEED_URL}keys.json",
     )
+
+
+@bp.get("/entries/<entry_id>/proof/<int:seq>")
+def proof(entry_id: str, seq: int) -> str:
+    """One log event of an entry and its inclusion proof, for people; the JSON is linked."""
+    shown = entry_with_history(db.session(), compact(entry_id), today())
+    event = next((e for e in shown[1] if e.seq == seq), None) if shown else None
+    if shown is None or event is None:
+        abort(404)
+    try:
+        answer = inclusion_by_index(db.session(), seq, None)
+    except DomainError:
+        answer = None  # not yet covered by a signed checkpoint
+    raw_query = urlencode({"index": seq, "tree_size": answer["tree_size"]} if answer else {})
+    return render_template(
+        "site/proof.html",
+        entry=shown[0],
+        event=event,
+        answer=answer,
+        raw_url=f"{INCLUSION_PROOF_URL}?{raw_query}",
+    )
+
+
+@bp.get("/downloads/listings.csv")
+def listings_csv() -> FlaskResponse:
+    """The entries listed now as a spreadsheet file, in the visitor's language."""
+    root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
+    text = listing_csv(
+        current_catalogue().all_entries,
+        lambda entry_id: root + url_for("site.entry", entry_id=entry_id),
+    )
+    response = FlaskResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = attachment_header(current_language(), today())
+    return response
 
 
 @bp.get("/statistics")
@@ -218,10 +280,3 @@ def _restoration_from(entry: PublicEntry, periods: PeriodsConfig) -> str | None:
         return None
     listed_on = dt.date.fromisoformat(content["listed_on"])
     return restoration_allowed_from(listed_on, periods).isoformat()
-
-
-def _proof_url(entry: PublicEntry, event: HistoryEvent) -> str:
-    # The log API is another blueprint's; it is addressed by path so the site does not
-    # depend on that blueprint's endpoint names.
-    query = urlencode({"entry_id": entry.entry_id, "revision": event.revision})
-    return f"{INCLUSION_PROOF_URL}?{query}"

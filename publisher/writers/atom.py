@@ -1,7 +1,8 @@
 """`atom.xml`: the latest listings, amendments and removals as an Atom feed.
 
 An entry shows only what the published (masked) entry already shows; once an entry's
-content is purged, its removal appears with the entry_id alone.
+content is purged, its removal appears with the entry_id alone. The feed is written for
+readers of the Chinese list (`xml:lang` zh-CN): codes appear as their Chinese wording.
 """
 
 from __future__ import annotations
@@ -24,10 +25,25 @@ from registry.errors import InvalidValue
 from registry.timestamps import format_timestamp
 
 ATOM_FILE = "atom.xml"
-DEFAULT_TITLE = "Patent dishonesty disclosures"
+DEFAULT_TITLE = "专利领域严重失信主体名单公示"
+LANGUAGE = "zh-CN"
 MAX_LIMIT = 10_000
 
-_EVENT_LABELS = {"listed": "Listed", "amended": "Amended", "removed": "Removed"}
+_EVENT_LABELS = {"listed": "列入", "amended": "更正", "removed": "移出"}
+_REASONS = {
+    "expired": "列入期限届满",
+    "credit_restored": "信用修复",
+    "basis_revoked": "列入依据被撤销",
+    "correction": "更正",
+    "error": "错误列入",
+}
+_KINDS = {"legal_person": "法人", "natural_person": "自然人", "other_org": "其他组织"}
+_SCHEMES = {"cn_uscc": "统一社会信用代码", "cn_ric": "居民身份证号码", "other": "其他证照"}
+_GROUNDS = {
+    "repeat_infringement": "重复侵权",
+    "deliberate_infringement": "故意侵权",
+    "refusal_to_perform": "拒不履行",
+}
 # RFC 4151: a DNS name or e-mail address, and a date the tagging entity held it.
 _TAG_AUTHORITY = re.compile(r"([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|[^@\s,]+@[A-Za-z0-9.-]+)\Z")
 _TAG_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
@@ -51,36 +67,44 @@ def _recorded_at(leaf: Mapping[str, Any]) -> dt.datetime:
     return dt.datetime.strptime(leaf["recorded_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
 
 
+def _said(table: Mapping[str, str], code: Any) -> str:
+    return table.get(str(code), str(code))
+
+
 def event_title(leaf: Mapping[str, Any], entry: Mapping[str, Any] | None) -> str:
     """Return the Atom entry title: what happened, to whom (while published), which entry."""
     label = _EVENT_LABELS[leaf["event"]]
     if leaf.get("reason"):
-        label = f"{label} ({leaf['reason']})"
+        label = f"{label}（{_said(_REASONS, leaf['reason'])}）"
     if entry is None:
-        return f"{label}: {leaf['entry_id']}"
-    return f"{label}: {(entry.get('subject') or {}).get('name')} ({leaf['entry_id']})"
+        return f"{label}：{leaf['entry_id']}"
+    return f"{label}：{(entry.get('subject') or {}).get('name')}（{leaf['entry_id']}）"
 
 
 def event_text(leaf: Mapping[str, Any], entry: Mapping[str, Any] | None) -> str:
     """Return the Atom entry text, drawn only from the published (masked) entry."""
-    lines = [f"Entry {leaf['entry_id']}, revision {leaf['revision']}: {leaf['event']}"]
+    event = _EVENT_LABELS[leaf["event"]]
+    lines = [f"条目 {leaf['entry_id']}，第 {leaf['revision']} 版：{event}"]
     if leaf.get("reason"):
-        lines.append(f"Reason: {leaf['reason']}")
+        lines.append(f"原因：{_said(_REASONS, leaf['reason'])}")
     if entry is None:
-        lines.append("The entry content is no longer published.")
+        lines.append("条目内容已不再公示。")
         return "\n".join(lines)
     subject = entry.get("subject") or {}
     decision = entry.get("decision") or {}
-    identifiers = ", ".join(
-        f"{item.get('scheme')}:{item.get('value')}" for item in subject.get("identifiers") or []
+    identifiers = "；".join(
+        f"{item.get('name') or _said(_SCHEMES, item.get('scheme'))} {item.get('value')}"
+        for item in subject.get("identifiers") or []
     )
+    grounds = "、".join(_said(_GROUNDS, g.get("code", "")) for g in entry.get("grounds") or [])
+    latin = f" / {subject['name_latin']}" if subject.get("name_latin") else ""
     lines += [
-        f"Subject: {subject.get('name')} / {subject.get('name_latin')} ({subject.get('kind')})",
-        f"Identifiers: {identifiers or '-'}",
-        f"Grounds: {', '.join(g.get('code', '') for g in entry.get('grounds') or [])}",
-        f"Decision: {decision.get('authority')} {decision.get('document_number')}, "
+        f"主体：{subject.get('name')}{latin}（{_said(_KINDS, subject.get('kind'))}）",
+        f"证照号码：{identifiers or '无'}",
+        f"列入事由：{grounds}",
+        f"决定：{decision.get('authority')} {decision.get('document_number')}，"
         f"{decision.get('decided_on')}",
-        f"Listed from {entry.get('listed_on')} to {entry.get('period_end')}",
+        f"列入期限：{entry.get('listed_on')} 至 {entry.get('period_end')}",
     ]
     return "\n".join(lines)
 
@@ -118,6 +142,7 @@ def write_atom(
     feed = FeedGenerator()
     feed.id(f"{base}/feed/{ATOM_FILE}" if base else f"{tag}/feed")
     feed.title(title)
+    feed.language(LANGUAGE)
     feed.author(name=title)
     feed.updated(dt.datetime.fromisoformat(format_timestamp(updated, "updated")))
     if base:

@@ -31,9 +31,13 @@ from registry.publication.as_of import (
     list_state,
 )
 from registry.publication.events import log_size
+from registry.timestamps import beijing_date
 
 PUBLISHED = "published"
 REMOVED = "removed"
+# An entry removed for this reason should never have been listed: it leaves every listing and
+# search, and its address keeps only a short notice (issue #20).
+LISTED_IN_ERROR = "error"
 PUBLIC_STATUSES = (PUBLISHED, REMOVED, EXPIRED)
 
 
@@ -112,6 +116,12 @@ class PublicEntry:
         ended = self.state.ended(self.day)
         return Removal(*ended) if ended else None
 
+    @property
+    def removed_in_error(self) -> bool:
+        """True once the entry was removed because it was listed in error."""
+        removal = self.removal
+        return removal is not None and removal.reason == LISTED_IN_ERROR
+
 
 @dataclass(frozen=True)
 class HistoryEvent:
@@ -180,6 +190,11 @@ def public_entries(state: ListState) -> list[PublicEntry]:
     return [PublicEntry(entry, state.day) for _, entry in sorted(state.entries.items())]
 
 
+def shown_entries(state: ListState) -> list[PublicEntry]:
+    """The entries the public listings, search and statistics show: all but those in error."""
+    return [entry for entry in public_entries(state) if not entry.removed_in_error]
+
+
 def public_entry(
     session: Session, entry_id: str, today: dt.date, tree_size: int | None = None
 ) -> PublicEntry | None:
@@ -240,7 +255,10 @@ def entry_history(session: Session, entry_id: str, tree_size: int) -> list[Histo
 def recent_events(
     session: Session, state: ListState, event: str, limit: int
 ) -> list[tuple[HistoryEvent, PublicEntry]]:
-    """The latest `limit` events of one kind in `state` ("listed" or "removed"), newest first."""
+    """The latest `limit` events of one kind in `state` ("listed" or "removed"), newest first.
+
+    Events of entries removed in error are left out: those entries are no longer shown.
+    """
     events = session.scalars(
         select(LogEvent)
         .where(
@@ -249,26 +267,43 @@ def recent_events(
             LogEvent.recorded_at < end_of_day(state.day),
         )
         .order_by(LogEvent.seq.desc())
-        .limit(limit)
+        .execution_options(yield_per=100)
     )
-    return [
-        (HistoryEvent.of(row), PublicEntry(state.entries[row.entry_id], state.day))
-        for row in events
-    ]
+    found: list[tuple[HistoryEvent, PublicEntry]] = []
+    for row in events:
+        entry = PublicEntry(state.entries[row.entry_id], state.day)
+        if entry.removed_in_error:
+            continue
+        found.append((HistoryEvent.of(row), entry))
+        if len(found) == limit:
+            break
+    return found
 
 
 def listings_by_month(session: Session, state: ListState) -> list[tuple[str, int]]:
-    """How many entries `state` saw listed in each month ("YYYY-MM"), oldest first, gaps omitted."""
+    """How many shown entries were listed in each month ("YYYY-MM") by listing date, oldest first.
+
+    The listing date is the entry's `listed_on`; a purged entry, whose content is gone, counts
+    in the Beijing month its `listed` event was logged. Gaps are omitted.
+    """
     months: dict[str, int] = {}
-    for recorded_at in session.scalars(
-        select(LogEvent.recorded_at).where(
-            LogEvent.event == "listed",
-            LogEvent.seq < state.tree_size,
-            LogEvent.recorded_at < end_of_day(state.day),
-        )
-    ):
-        key = recorded_at.strftime("%Y-%m")
+    purged: list[str] = []
+    for entry in shown_entries(state):
+        listed_on = entry.state.listed_on
+        if listed_on is None:
+            purged.append(entry.entry_id)
+            continue
+        key = listed_on.strftime("%Y-%m")
         months[key] = months.get(key, 0) + 1
+    if purged:
+        first_listed = session.execute(
+            select(LogEvent.entry_id, func.min(LogEvent.recorded_at))
+            .where(LogEvent.event == "listed", LogEvent.entry_id.in_(purged))
+            .group_by(LogEvent.entry_id)
+        )
+        for _entry_id, recorded_at in first_listed:
+            key = beijing_date(recorded_at).strftime("%Y-%m")
+            months[key] = months.get(key, 0) + 1
     return sorted(months.items())
 
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator
+from playwright.sync_api import Locator, ViewportSize
 from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
@@ -19,8 +19,10 @@ from tests.e2e.conftest import DemoSite, Visitor
 
 pytestmark = pytest.mark.browser
 
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "entry.png"
-VERIFIED = "Signature verified: this is exactly what the registry signed."
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOT = DOCS_SCREENSHOTS / "entry.png"
+PHONE: ViewportSize = {"width": 360, "height": 740}
+VERIFIED = "Signature verified: the text on this page is exactly what the registry signed."
 FAILED_MARK = "Signature check FAILED"
 
 
@@ -264,3 +266,50 @@ def test_the_recorder_catches_csp_violations(visitor: Visitor) -> None:
             break
         visitor.page.wait_for_timeout(20)
     assert reported(), visitor.problems
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_phone_reads_every_public_page_without_sideways_scrolling(
+    demo_site: DemoSite, visitor: Visitor, language: str
+) -> None:
+    person = demo_site.listed("natural_person")[0]
+    page = visitor.page
+    page.set_viewport_size(PHONE)
+    for name, path in [
+        ("home", f"/?lang={language}"),
+        ("search", "/search?q=&status=all"),
+        ("entry", f"/entries/{person.entry_id}"),
+        ("statistics", "/statistics"),
+        ("downloads", "/downloads"),
+        ("verify", "/verify"),
+    ]:
+        visitor.open(path)
+        if name == "entry":
+            status = verify_status(visitor, "verified")
+            # The verification result is the first thing under the title, not at the bottom.
+            assert status.bounding_box()["y"] < page.locator("#subject-heading").bounding_box()["y"]
+            proof_link = page.locator("a[href*='/proof/']").first.get_attribute("href")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{path} is {width}px wide on a 360px phone"
+        page.screenshot(path=str(DOCS_SCREENSHOTS / f"phone-{name}-{language}.png"), full_page=True)
+    assert proof_link is not None
+    visitor.open(proof_link)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(DOCS_SCREENSHOTS / f"phone-proof-{language}.png"), full_page=True)
+    visitor.assert_no_problems()
+
+
+def test_an_entry_prints_without_navigation(
+    demo_site: DemoSite, visitor: Visitor, tmp_path: Path
+) -> None:
+    entry = chinese_company(demo_site, 1)
+    visitor.open(f"/entries/{entry.entry_id}")
+    verify_status(visitor, "verified")
+    visitor.page.emulate_media(media="print")
+    assert not visitor.page.locator(".site-header").is_visible()
+    assert not visitor.page.locator(".site-footer").is_visible()
+    assert visitor.page.locator("#verify-status").is_visible()
+    printed = tmp_path / "entry.pdf"
+    visitor.page.pdf(path=str(printed), format="A4")
+    assert printed.read_bytes().startswith(b"%PDF")
+    visitor.page.screenshot(path=str(DOCS_SCREENSHOTS / "entry-print.png"), full_page=True)

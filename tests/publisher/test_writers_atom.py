@@ -42,9 +42,8 @@ def test_atom_parses_cleanly_newest_first_with_tag_ids(tmp_path: Path) -> None:
     assert [entry.id for entry in parsed.entries] == [
         f"tag:cnipa.gov.cn,2026:ipl/event/{seq}" for seq in (3, 2, 1, 0)
     ]
-    assert (
-        parsed.entries[0].title == "Amended (correction): 福州示例科技有限公司3 (IPL-2026-000003)"
-    )
+    assert parsed.entries[0].title == "更正（更正）：福州示例科技有限公司3（IPL-2026-000003）"
+    assert parsed.feed.language == "zh-CN" and parsed.feed.title == "专利领域严重失信主体名单公示"
     assert parsed.entries[0].updated == "2026-03-02T08:03:00+00:00"
     assert [tag.term for tag in parsed.entries[0].tags] == ["amended"]
     assert resource["name"] == "atom"
@@ -87,14 +86,16 @@ def test_a_purged_entry_shows_only_its_id(tmp_path: Path) -> None:
     text = (tmp_path / "atom.xml").read_text(encoding="utf-8")
     assert "IPL-2026-000001" in text
     assert "福州示例科技" not in text
-    assert parse(tmp_path / "atom.xml").entries[0].title == "Removed (error): IPL-2026-000001"
+    assert parse(tmp_path / "atom.xml").entries[0].title == "移出（错误列入）：IPL-2026-000001"
+    assert "条目内容已不再公示" in text
 
 
 def test_a_person_appears_only_as_published_with_a_masked_id_number(tmp_path: Path) -> None:
     write_atom(tmp_path, sample_events(), updated=NOW)
 
     text = (tmp_path / "atom.xml").read_text(encoding="utf-8")
-    assert "cn_ric:3501**********1236" in text
+    assert "居民身份证号码 3501**********1236" in text
+    assert "列入期限：" in text and "Listed from" not in text
     assert RIC not in text
 
 

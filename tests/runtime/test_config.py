@@ -26,11 +26,19 @@ def test_production_accepts_a_real_secret_and_postgres(tmp_path) -> None:
             "REGISTRY_ENV": "production",
             "REGISTRY_SECRET_KEY": "x" * 40,
             "REGISTRY_DATABASE_URL": "postgresql://registry@db/registry",
+            "REGISTRY_PUBLIC_URL": "https://ipl.example.cn",
         },
     )
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://registry@db/registry"
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["REGISTRY"]["SCHEDULER"] is False
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "http://localhost:5000/", "ipl.example"])
+def test_production_needs_the_public_address_the_feed_links_to(tmp_path, url: str) -> None:
+    environ = {"REGISTRY_ENV": "production", "REGISTRY_SECRET_KEY": "x" * 40}
+    with pytest.raises(ConfigError, match="REGISTRY_PUBLIC_URL"):
+        load_config(str(tmp_path), {**environ, "REGISTRY_PUBLIC_URL": url})
 
 
 @pytest.mark.parametrize(

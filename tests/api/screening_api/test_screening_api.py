@@ -343,3 +343,19 @@ def test_receipts_belong_to_the_key_that_got_them(
     path = f"/api/v1/receipts/{receipt['signed']['receipt_id']}"
     assert client.get(path, headers=bearer(other)).status_code == 404
     assert client.get(path, headers=bearer(key)).status_code == 200
+
+
+def test_a_lookup_names_the_subject_and_links_the_entry(client: FlaskClient, key: str) -> None:
+    entries = client.get("/api/v1/entries?status=published&page_size=100").get_json()
+    entry = next(
+        e
+        for e in entries
+        if e["bundle"]["entry"]["subject"]["identifiers"][0]["scheme"] == "cn_uscc"
+    )
+    subject = entry["bundle"]["entry"]["subject"]
+    found = _lookup(client, key, scheme="cn_uscc", value=subject["identifiers"][0]["value"])
+    assert found["answer"] == "listed"
+    assert found["entries"][0]["name"] == subject["name"]
+    assert found["entries"][0]["url"] == f"http://127.0.0.1:5000/entries/{entry['entry_id']}"
+    # The signed receipt keeps its contract: no name or address in its results.
+    assert "name" not in found["receipt"]["signed"]["results"][0]["entries"][0]

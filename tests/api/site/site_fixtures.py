@@ -101,7 +101,8 @@ class Publisher:
         self.session.flush()
         if full_ric:
             content.setdefault("identifiers", [{"scheme": "cn_ric", "value": mask_ric(full_ric)}])
-        entry = entry_content(entry_id, 1, name, kind=kind, listed_on=when.date(), **content)
+        content.setdefault("listed_on", when.date())
+        entry = entry_content(entry_id, 1, name, kind=kind, **content)
         return self._record(listing.id, entry, "listed", None, when)
 
     def amend(self, entry_id: str, **changes: Any) -> dict[str, Any]:

@@ -116,8 +116,9 @@ def test_entry_page_links_its_log_events_to_inclusion_proofs(client: FlaskClient
     rows = re.findall(r"<tr>\s*<td class=\"number\">(\d+)</td>\s*<td>([^<]+)</td>", page)
     assert [event for _seq, event in rows] == ["Listing", "Correction (correction)"]
     assert int(rows[1][0]) == int(rows[0][0]) + 1
-    assert "/api/v1/log/proof/inclusion?entry_id=IPL-2026-000002&amp;revision=1" in page
-    assert "/api/v1/log/proof/inclusion?entry_id=IPL-2026-000002&amp;revision=2" in page
+    # Each event links to its readable proof page (issue #20), which links the JSON.
+    for seq, _event in rows:
+        assert f'href="/entries/IPL-2026-000002/proof/{seq}"' in page
     assert "Entry IPL-2026-000002, revision 2" in page
     assert "厦门星海电子科技有限公司" in page  # the corrected name
     assert _embedded_bundle(page)["entry"]["revision"] == 2
@@ -161,7 +162,7 @@ def test_purged_entry_shows_no_personal_content(client: FlaskClient) -> None:
     for text in ("杭州鼎盛医药", "李明", PATENT, "市场监督管理局", "案件说明"):
         assert text not in page
     assert "entry-bundle" not in page and "verify.js" not in page
-    assert "/api/v1/log/proof/inclusion?entry_id=IPL-2026-000004&amp;revision=1" in page
+    assert 'href="/entries/IPL-2026-000004/proof/' in page
     home = client.get("/").text
     assert "杭州鼎盛医药" not in home
     assert "IPL-2026-000004" in home  # the removal itself stays public

@@ -206,7 +206,7 @@ def test_downloads_list_the_files_of_the_signed_index(empty_site: Flask) -> None
     }
     (feed_dir / "index.json").write_text(json.dumps({"signed": signed, "signatures": []}))
     page = client.get("/downloads?lang=en").text
-    assert "Feed version 7, issued 2026-03-02T08:00:00Z" in page
+    assert "Feed version 7, issued 2026-03-02 16:00 Beijing time" in page  # #20: Beijing time
     assert '<a href="/feed/snapshot/7.csv" class="code">' in page
     assert "All current entries as a spreadsheet (CSV)" in page
     assert "2.5 KB" in page and "ab" * 32 in page

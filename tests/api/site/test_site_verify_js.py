@@ -53,11 +53,17 @@ const status = {
   classList: { toggle: (name, on) => (on ? classes.add(name) : classes.delete(name)) },
 };
 const source = { textContent: JSON.stringify(job.bundle) };
+const title = { textContent: job.title == null ? job.bundle.entry.subject.name : job.title };
+const fields = Object.entries(job.fields || {}).map(
+  ([path, text]) => ({ dataset: { signed: path }, textContent: text }),
+);
 const requested = [];
 const sandbox = {
   document: {
     readyState: "complete",
-    getElementById: (id) => ({ "verify-status": status, "entry-bundle": source })[id] || null,
+    getElementById: (id) =>
+      ({ "verify-status": status, "entry-bundle": source, "entry-title": title })[id] || null,
+    querySelectorAll: (selector) => (selector === "[data-signed]" ? fields : []),
   },
   window: { crypto: globalThis.crypto },
   fetch: async (url) => {
@@ -83,6 +89,7 @@ MESSAGES = {
     "msgVerified": "VERIFIED",
     "msgFailed": "FAILED",
     "msgHashMismatch": "HASH MISMATCH",
+    "msgTextMismatch": "TEXT MISMATCH",
     "msgNoKey": "NO KEY",
     "msgUnsupported": "UNSUPPORTED",
     "msgError": "NO KEYS LOADED",
@@ -155,17 +162,32 @@ def test_signatures_are_verified_like_the_registry_does() -> None:
     ]
 
 
-def _run_page(bundle: dict[str, Any], digest: str, responses: dict[str, Any]) -> dict[str, Any]:
+def _run_page(
+    bundle: dict[str, Any],
+    digest: str,
+    responses: dict[str, Any],
+    fields: dict[str, str] | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
     assert NODE is not None
     dataset = {
         **MESSAGES,
+        "titleField": "subject.name",
         "keysUrl": "/api/v1/keys",
         "keysFallbackUrl": "/feed/keys.json",
         "contentSha256": digest,
     }
     result = subprocess.run(
         [NODE, "-e", PAGE_RUNNER, str(VERIFY_JS)],
-        input=json.dumps({"bundle": bundle, "dataset": dataset, "responses": responses}),
+        input=json.dumps(
+            {
+                "bundle": bundle,
+                "dataset": dataset,
+                "responses": responses,
+                "fields": fields or {},
+                "title": title,
+            }
+        ),
         capture_output=True,
         text=True,
         timeout=30,
@@ -194,3 +216,27 @@ def test_the_page_shows_the_outcome_in_its_status_region() -> None:
 
     no_keys = _run_page(bundle, digest, {})
     assert no_keys["text"] == "NO KEYS LOADED" and no_keys["classes"] == []
+
+
+def test_the_page_fails_when_its_text_is_not_the_signed_text() -> None:
+    key = generate_key("entry", NOW)
+    entry = entry_content("IPL-2026-000001", 1, "福州华兴科技有限公司")
+    bundle = sign_entry(entry, key)
+    digest = sha256_hex(entry)
+    responses = {"/api/v1/keys": [key.verification_key().as_record()]}
+    shown = {
+        "subject.name": " 福州华兴科技有限公司\n",
+        "decision.authority": entry["decision"]["authority"],
+        "basis.0.patents.0": entry["basis"][0]["patents"][0],
+        "listed_on": entry["listed_on"],
+    }
+    assert _run_page(bundle, digest, responses, shown)["text"] == "VERIFIED"
+
+    rewritten = {**shown, "decision.authority": "别的机关"}
+    outcome = _run_page(bundle, digest, responses, rewritten)
+    assert outcome == {
+        "text": "TEXT MISMATCH",
+        "classes": ["failed"],
+        "requested": ["/api/v1/keys"],
+    }
+    assert _run_page(bundle, digest, responses, shown, title="别的公司")["text"] == "TEXT MISMATCH"

@@ -4,6 +4,10 @@
  * The signed bytes are "ipl.entry/v1" || 0x00 || JCS(entry) (RFC 8785). The public keys come
  * from /api/v1/keys, or from the feed's keys.json when the API does not answer. The page works without this script; it only adds the check's outcome
  * to the status region, whose messages the server has already translated.
+ *
+ * A valid signature over the embedded JSON is not enough: the visitor reads the page's text.
+ * Every element marked data-signed="<path>" (and the title) must show exactly the value at
+ * that path of the verified entry, or the check fails with "text-mismatch".
  */
 (function () {
   "use strict";
@@ -109,11 +113,38 @@
     return valid ? "verified" : "failed";
   }
 
+  // The value at a dotted path ("basis.0.authority") of the entry, as the page would show it.
+  function valueAt(entry, path) {
+    var value = path.split(".").reduce(function (node, part) {
+      return node === null || node === undefined ? undefined : node[part];
+    }, entry);
+    return value === null || value === undefined ? "" : String(value);
+  }
+
+  // Each shown field: [the path it claims, the text on the page]. True when every one matches.
+  function pageTextMatches(entry, shown) {
+    return shown.every(function (field) {
+      return valueAt(entry, field[0]) === String(field[1] || "").trim();
+    });
+  }
+
+  function shownFields(status) {
+    var fields = Array.prototype.map.call(document.querySelectorAll("[data-signed]"), function (el) {
+      return [el.dataset.signed, el.textContent];
+    });
+    var title = document.getElementById("entry-title");
+    if (title && status.dataset.titleField) {
+      fields.push([status.dataset.titleField, title.textContent]);
+    }
+    return fields;
+  }
+
   var MESSAGE_FOR = {
     checking: "msgChecking",
     verified: "msgVerified",
     failed: "msgFailed",
     "hash-mismatch": "msgHashMismatch",
+    "text-mismatch": "msgTextMismatch",
     "no-key": "msgNoKey",
     unsupported: "msgUnsupported",
     error: "msgError"
@@ -137,7 +168,7 @@
   function show(status, outcome) {
     status.textContent = status.dataset[MESSAGE_FOR[outcome]] || outcome;
     status.classList.toggle("verified", outcome === "verified");
-    status.classList.toggle("failed", outcome === "failed" || outcome === "hash-mismatch");
+    status.classList.toggle("failed", ["failed", "hash-mismatch", "text-mismatch"].indexOf(outcome) >= 0);
   }
 
   function run() {
@@ -160,6 +191,9 @@
         return verifyBundle(bundle, keys, subtle, status.dataset.contentSha256);
       })
       .then(function (outcome) {
+        if (outcome === "verified" && !pageTextMatches(bundle.entry, shownFields(status))) {
+          outcome = "text-mismatch";
+        }
         show(status, outcome);
       })
       .catch(function () {
@@ -169,7 +203,12 @@
 
   if (typeof module === "object" && module.exports) {
     // Loaded by the test suite under Node.js: expose the checks, touch no page.
-    module.exports = { canonicalJson: canonicalJson, keyList: keyList, verifyBundle: verifyBundle };
+    module.exports = {
+      canonicalJson: canonicalJson,
+      keyList: keyList,
+      verifyBundle: verifyBundle,
+      pageTextMatches: pageTextMatches
+    };
   } else if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", run);
   } else {

@@ -47,6 +47,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "bool",
         "let webhooks reach loopback and private addresses (default: not in production)",
     ),
+    "SESSION_IDLE_MINUTES": (30, int, "a console session ends after this long without a request"),
+    "SESSION_MAX_HOURS": (12, int, "a console session ends this long after sign-in, used or not"),
     "LOOKBACK_YEARS": (5, int, "repeat-infringement look-back window in years"),
     "DEFENCE_WORKING_DAYS": (10, int, "defence period after notice, in working days"),
     "LISTING_YEARS": (3, int, "listing period from publication, in years"),
@@ -94,6 +96,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
     if env == "production" and len(values["SECRET_KEY"]) < 32:
         raise ConfigError("REGISTRY_SECRET_KEY must be at least 32 characters in production")
 
+    if values["SESSION_IDLE_MINUTES"] < 1 or values["SESSION_MAX_HOURS"] < 1:
+        raise ConfigError("REGISTRY_SESSION_IDLE_MINUTES and REGISTRY_SESSION_MAX_HOURS must be 1+")
     if values["FEED_KEEP_VERSIONS"] < 1:
         raise ConfigError("REGISTRY_FEED_KEEP_VERSIONS must be at least 1 (the current version)")
     if values["FEED_KEEP_DELTAS_DAYS"] < 0:

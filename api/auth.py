@@ -10,18 +10,22 @@ out by blueprint: call `csrf_exempt_blueprint(bp)` before registering `bp`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, Response, g, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, redirect, request, url_for
+from flask import session as flask_session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
 from api.errors import error_response
-from registry.accounts.login import signed_in_user
+from registry import clock
+from registry.accounts import sessions
+from registry.accounts.sessions import SessionLimits
 from registry.actors import Actor
 from registry.errors import Forbidden
 from registry.models import User
@@ -48,14 +52,31 @@ class SessionUser(UserMixin):  # type: ignore[misc]
         return str(self.id)
 
 
+SESSION_COOKIE_KEY = "sid"
+
+
+def _limits() -> SessionLimits:
+    settings = current_app.config["REGISTRY"]
+    return SessionLimits(
+        idle=dt.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
+        absolute=dt.timedelta(hours=settings["SESSION_MAX_HOURS"]),
+    )
+
+
 def sign_in(user: User) -> None:
-    """Start a session for an authenticated user."""
+    """Start a server-side session for an authenticated user; the cookie carries its token."""
+    flask_session.clear()  # a fresh cookie: nothing from before sign-in carries over
+    flask_session[SESSION_COOKIE_KEY] = sessions.start_session(db.session(), user, clock.utcnow())
     login_user(SessionUser(user.id, user.username, user.role))
 
 
 def sign_out() -> None:
-    """End the current session."""
+    """End the current session on the server, then forget the cookie's state."""
+    token = flask_session.get(SESSION_COOKIE_KEY)
+    if token:
+        sessions.end_session(db.session(), str(token), clock.utcnow())
     logout_user()
+    flask_session.clear()
 
 
 def current_actor() -> Actor:
@@ -93,9 +114,10 @@ def csrf_exempt_blueprint(bp: Blueprint) -> None:
 
 
 def _load_user(user_id: str) -> SessionUser | None:
-    # Looked up on every request, so a deactivation or role change takes effect at once.
-    user = signed_in_user(db.session(), int(user_id)) if user_id.isdigit() else None
-    if user is None:
+    # Looked up on every request: a logout, timeout or revocation takes effect at once.
+    token = str(flask_session.get(SESSION_COOKIE_KEY) or "")
+    user = sessions.session_user(db.session(), token, clock.utcnow(), _limits())
+    if user is None or str(user.id) != user_id:
         return None
     return SessionUser(user.id, user.username, user.role)
 

@@ -28,6 +28,7 @@ from registry.clients.watch_items import (
 )
 from registry.errors import InvalidValue
 from registry.models import Watchlist, WatchlistItem, WebhookDelivery
+from runtime.config import webhook_egress
 from runtime.extensions import session
 
 blp = Blueprint(
@@ -150,13 +151,6 @@ _UPLOAD_DOC = {
 }
 
 
-def _allow_private_targets() -> bool:
-    # Loopback and private webhook targets are refused in production (SSRF); tests and
-    # development post to 127.0.0.1.
-    default = current_app.config.get("REGISTRY_ENV") != "production"
-    return bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE_TARGETS", default))
-
-
 def _watchlist_view(watchlist: Watchlist) -> dict[str, Any]:
     return {
         "id": watchlist.id,
@@ -231,7 +225,7 @@ class Watchlists(WatchView):
             current_key().id,
             data["name"],
             data["webhook_url"],
-            _allow_private_targets(),
+            webhook_egress(current_app.config),
         )
         return _watchlist_view(created.watchlist) | {"webhook_secret": created.secret}
 

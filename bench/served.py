@@ -75,7 +75,8 @@ def server_env(workdir: Path, database_url: str, **extra: str) -> dict[str, str]
 def prepare_database(env: dict[str, str]) -> str:
     """Migrate, load the demo, publish once; return a screening API key."""
     registry(env, "db", "upgrade")
-    registry(env, "demo")
+    # `registry demo` refuses production (its passwords are published): load it as development.
+    registry(env | {"REGISTRY_ENV": "development"}, "demo")
     registry(env, "publish")
     created = registry(
         env,

@@ -1,6 +1,7 @@
 """Watchlist webhooks: after each publication run, match new events, then POST the deliveries.
 
-Each POST is signed (`X-Registry-Signature`), times out after 5 s, and counts as delivered on a
+Each POST goes only to an address the egress policy permits (publisher/egress_http.py), is
+signed (`X-Registry-Signature`), times out after 5 s, and counts as delivered on a
 2xx answer; otherwise it is retried with exponential backoff until MAX_ATTEMPTS. Delivery is at
 least once: a receiver should deduplicate on `delivery_id`.
 """
@@ -8,32 +9,31 @@ least once: a receiver should deduplicate on `delivery_id`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from publisher.egress_http import post_pinned
 from publisher.watch_matching import match_new_events
+from registry.clients.egress import EgressPolicy
 from registry.clients.webhook_signature import SIGNATURE_HEADER, sign
 from registry.models import Watchlist, WebhookDelivery, utcnow
 from registry.transaction import atomic
+from runtime.config import webhook_egress
 from runtime.extensions import db
 
 log = logging.getLogger("publisher.webhooks")
 
-TIMEOUT_SECONDS = 5
 MAX_ATTEMPTS = 8
 FIRST_RETRY = dt.timedelta(seconds=30)
 MAX_RETRY = dt.timedelta(hours=1)
-MAX_ERROR_LENGTH = 500
 
 Post = Callable[[str, bytes, dict[str, str]], tuple[int | None, str | None]]
 
@@ -43,27 +43,16 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return min(FIRST_RETRY * (1 << max(attempts - 1, 0)), MAX_RETRY)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect could point the signed request at a host the client never registered.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+def post_json(
+    url: str, body: bytes, headers: dict[str, str], policy: EgressPolicy
+) -> tuple[int | None, str | None]:
+    """POST `body` to a target the egress policy permits; redirects are not followed."""
+    return post_pinned(url, body, headers, policy)
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def post_json(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
-    """POST `body`; return (status code, None) on any HTTP answer, (None, error) otherwise."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return int(response.status), None
-    except urllib.error.HTTPError as error:
-        with error:
-            return int(error.code), None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        return None, f"{type(error).__name__}: {reason}"[:MAX_ERROR_LENGTH]
+def policy_post(policy: EgressPolicy) -> Post:
+    """The POST used by delivery rounds: every target checked against `policy` when sent."""
+    return functools.partial(post_json, policy=policy)
 
 
 @dataclass
@@ -113,9 +102,13 @@ def _attempt(session: Session, delivery: WebhookDelivery, post: Post, now: dt.da
 
 
 def deliver_due(
-    session: Session, now: dt.datetime | None = None, post: Post = post_json
+    session: Session, now: dt.datetime | None = None, post: Post | None = None
 ) -> DeliveryReport:
-    """Send every pending delivery due at `now` (default: the clock), one transaction each."""
+    """Send every pending delivery due at `now` (default: the clock), one transaction each.
+
+    The default `post` checks each target against the app's egress policy when it is sent.
+    """
+    post = post or policy_post(webhook_egress(current_app.config))
     report = DeliveryReport()
     due = session.scalars(
         select(WebhookDelivery.id)

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from runtime import health, signing_keys
 from runtime.config import load_config
 from runtime.extensions import db, limiter, migrate
+from runtime.log_privacy import install_log_scrubbing
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -26,6 +27,7 @@ def create_base_app(import_name: str, test_config: dict[str, Any] | None = None)
 
     `import_name` is the package whose `templates/`, `static/` and `translations/` the app uses.
     """
+    install_log_scrubbing()
     app = Flask(import_name, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path))

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from registry.clients.egress import EgressPolicy, parse_ranges
+
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
 # name -> (default, parser, description); the README's configuration table mirrors this.
@@ -37,6 +39,23 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         str,
         "Flask-Limiter storage URI, e.g. redis://127.0.0.1:6379",
     ),
+    "WEBHOOK_ALLOW_RANGES": (
+        "",
+        str,
+        "comma-separated address ranges webhooks may reach although private, e.g. 10.20.0.0/16",
+    ),
+    "WEBHOOK_DENY_RANGES": (
+        "",
+        str,
+        "comma-separated address ranges webhooks never reach, even if public",
+    ),
+    "WEBHOOK_PRIVATE_TARGETS": (
+        None,
+        "bool",
+        "let webhooks reach loopback and private addresses (default: not in production)",
+    ),
+    "SESSION_IDLE_MINUTES": (30, int, "a console session ends after this long without a request"),
+    "SESSION_MAX_HOURS": (12, int, "a console session ends this long after sign-in, used or not"),
     "LOOKBACK_YEARS": (5, int, "repeat-infringement look-back window in years"),
     "DEFENCE_WORKING_DAYS": (10, int, "defence period after notice, in working days"),
     "LISTING_YEARS": (3, int, "listing period from publication, in years"),
@@ -99,10 +118,20 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
 
     if env == "production":
         _check_public_url(values["PUBLIC_URL"])
+    if values["SESSION_IDLE_MINUTES"] < 1 or values["SESSION_MAX_HOURS"] < 1:
+        raise ConfigError("REGISTRY_SESSION_IDLE_MINUTES and REGISTRY_SESSION_MAX_HOURS must be 1+")
     if values["FEED_KEEP_VERSIONS"] < 1:
         raise ConfigError("REGISTRY_FEED_KEEP_VERSIONS must be at least 1 (the current version)")
     if values["FEED_KEEP_DELTAS_DAYS"] < 0:
         raise ConfigError("REGISTRY_FEED_KEEP_DELTAS_DAYS must be 0 or more days")
+
+    try:
+        allow_ranges = parse_ranges(values["WEBHOOK_ALLOW_RANGES"], "REGISTRY_WEBHOOK_ALLOW_RANGES")
+        deny_ranges = parse_ranges(values["WEBHOOK_DENY_RANGES"], "REGISTRY_WEBHOOK_DENY_RANGES")
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    if values["WEBHOOK_PRIVATE_TARGETS"] is None:
+        values["WEBHOOK_PRIVATE_TARGETS"] = env != "production"
 
     instance = Path(instance_path)
     database_url = values["DATABASE_URL"] or f"sqlite:///{instance / 'registry.sqlite3'}"
@@ -120,9 +149,23 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "KEYS_DIR": values["KEYS_DIR"] or str(instance / "keys"),
         "FEED_DIR": values["FEED_DIR"] or str(instance / "feed"),
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE"],
+        "WEBHOOK_ALLOW_RANGES": allow_ranges,
+        "WEBHOOK_DENY_RANGES": deny_ranges,
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": values["WEBHOOK_PRIVATE_TARGETS"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "JSON_SORT_KEYS": False,
     }
+
+
+def webhook_egress(config: Mapping[str, Any]) -> EgressPolicy:
+    """The egress policy for webhook targets, from the app's configuration."""
+    return EgressPolicy(
+        allow=tuple(config.get("WEBHOOK_ALLOW_RANGES", ())),
+        deny=tuple(config.get("WEBHOOK_DENY_RANGES", ())),
+        allow_internal=bool(
+            config.get("WEBHOOK_ALLOW_PRIVATE_TARGETS", config.get("REGISTRY_ENV") != "production")
+        ),
+    )

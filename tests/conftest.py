@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
+from stdnum.cn import ric
 
 from registry.accounts import users as accounts
 from registry.models import Base
@@ -36,6 +39,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if REQUIRE_PG:
                 raise pytest.UsageError("REGISTRY_REQUIRE_PG=1 but REGISTRY_TEST_PG_URL is not set")
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+class FullIdNumberFinder(logging.Handler):
+    """Keeps every log line of the run that still holds a valid, full ID card number."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record)
+        if any(ric.is_valid(found) for found in re.findall(r"\d{17}[\dX]", line)):
+            self.leaks.append(line)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_full_id_number_in_any_log() -> Iterator[FullIdNumberFinder]:
+    """Scan every log line of the test run (INFO and above) for a full ID number (issue #18)."""
+    finder = FullIdNumberFinder()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(finder)
+    root.setLevel(min(level, logging.INFO) or logging.INFO)
+    yield finder
+    root.removeHandler(finder)
+    root.setLevel(level)
+    assert finder.leaks == [], f"full ID numbers reached the logs: {finder.leaks[:3]}"
 
 
 @pytest.fixture(autouse=True)

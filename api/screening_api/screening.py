@@ -14,6 +14,7 @@ from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
 from api.screening_api import schemas
 from api.screening_api.context import answering_checkpoint, state_at
+from registry.errors import InvalidValue
 from registry.models import ScreeningCall, utcnow
 from registry.screening import receipts
 from registry.screening import screen as screening
@@ -108,36 +109,56 @@ class Lookup(MethodView):
     @blp.response(200, schemas.LookupResponseSchema)
     @_document_errors(422)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Was this code listed (cn_uscc, other); ID card numbers go by POST (scope screen).
+
+        A query string reaches access logs, proxies and browser histories, so a `cn_ric` value
+        is refused here (422) and accepted only in a POST body.
+        """
+        if query["scheme"] == "cn_ric":
+            raise InvalidValue(
+                "scheme",
+                "cn_ric lookups are personal data: POST them to /api/v1/lookup as a JSON body",
+            )
+        return _answer_lookup(query)
+
+    @blp.arguments(schemas.LookupQuerySchema)
+    @blp.response(200, schemas.LookupResponseSchema)
+    @_document_errors(422)
+    def post(self, query: dict[str, Any]) -> dict[str, Any]:
         """Was this identifier listed: `listed`, `not_listed` or `previously_listed` (scope screen).
 
         Exact, by identifier: cn_uscc, cn_ric (send the full number to confirm; only the masked
         form comes back) or other (with `name`, the foreign scheme). `as_of` answers for the end
         of that day. A removed or expired listing is `previously_listed`, never `listed`.
         """
-        checkpoint = answering_checkpoint()
-        state = state_at(checkpoint, query.get("as_of"))
-        found = screening.lookup(state, query["scheme"], query["value"], query.get("name"))
-        result = {"answer": found.answer, "entries": found.entries}
-        receipt = _sign("lookup", checkpoint, state.day, [found.query], [result], query["privacy"])
-        # For people reading the answer: whom each entry names and where to read it. The
-        # receipt keeps its contract fields; these are in the response only.
-        root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
-        shown = [
-            {
-                **entry,
-                "name": _published_name(state.entries[entry["entry_id"]].content),
-                "url": f"{root}/entries/{quote(entry['entry_id'])}",
-            }
-            for entry in found.entries
-        ]
-        return {
-            "query": found.query,
-            "as_of": state.day.isoformat(),
-            "answer": found.answer,
-            "entries": shown,
-            "checkpoint": checkpoint.as_dict(),
-            "receipt": receipt,
+        return _answer_lookup(query)
+
+
+def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
+    checkpoint = answering_checkpoint()
+    state = state_at(checkpoint, query.get("as_of"))
+    found = screening.lookup(state, query["scheme"], query["value"], query.get("name"))
+    result = {"answer": found.answer, "entries": found.entries}
+    receipt = _sign("lookup", checkpoint, state.day, [found.query], [result], query["privacy"])
+    # For people reading the answer: whom each entry names and where to read it. The
+    # receipt keeps its contract fields; these are in the response only.
+    root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
+    shown = [
+        {
+            **entry,
+            "name": _published_name(state.entries[entry["entry_id"]].content),
+            "url": f"{root}/entries/{quote(entry['entry_id'])}",
         }
+        for entry in found.entries
+    ]
+    return {
+        "query": found.query,
+        "as_of": state.day.isoformat(),
+        "answer": found.answer,
+        "entries": shown,
+        "checkpoint": checkpoint.as_dict(),
+        "receipt": receipt,
+    }
 
 
 @blp.route("/screen")

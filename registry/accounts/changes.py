@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from registry import clock
+from registry.accounts.sessions import end_user_sessions
 from registry.actors import Actor
 from registry.audit import trail as audit
 from registry.errors import Conflict, InvalidValue, NotFound
@@ -30,6 +32,8 @@ def change_role(session: Session, actor: Actor, user_id: int, role: str) -> User
         user = _target(session, actor, user_id, "change the role of")
         before = {"role": user.role}
         user.role = role
+        # Privileges are decided at sign-in too (second factor); the new role signs in afresh.
+        end_user_sessions(session, user.id, clock.utcnow(), "role_changed")
         audit.record(
             session,
             actor=actor.name,
@@ -43,13 +47,14 @@ def change_role(session: Session, actor: Actor, user_id: int, role: str) -> User
 
 
 def deactivate(session: Session, actor: Actor, user_id: int) -> User:
-    """Close an account: its sessions end at their next request."""
+    """Close an account and end its sessions."""
     actor.require("user.manage")
     with atomic(session):
         user = _target(session, actor, user_id, "deactivate")
         if not user.active:
             raise Conflict(f"user {user.username!r} is already deactivated")
         user.active = False
+        end_user_sessions(session, user.id, clock.utcnow(), "account_closed")
         audit.record(
             session,
             actor=actor.name,

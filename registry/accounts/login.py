@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.accounts.passwords import is_demo_password
 from registry.accounts.second_factor import totp_matches
 from registry.accounts.users import hash_password, password_matches
 from registry.audit import trail as audit
@@ -27,13 +28,32 @@ class LoginRefused(DomainError):
 
 
 def authenticate(
-    session: Session, username: str, password: str, totp_code: str, now: dt.datetime
+    session: Session,
+    username: str,
+    password: str,
+    totp_code: str,
+    now: dt.datetime,
+    production: bool = False,
 ) -> User:
-    """Check password (and TOTP when enabled); lock the account after repeated failures."""
+    """Check password (and TOTP when enabled); lock the account after repeated failures.
+
+    In production the published demo password never signs anyone in, whatever account holds it.
+    """
     name = (username or "").strip().lower()
     user = session.scalars(select(User).where(User.username == name)).one_or_none()
     if user is None or not user.active:
         password_matches(_DUMMY_HASH, password or "")
+        raise LoginRefused("unknown username or wrong password")
+    if production and is_demo_password(password or ""):
+        with atomic(session):
+            audit.record(
+                session,
+                actor="system",
+                action="user.login_refused",
+                object_type="user",
+                object_id=user.id,
+                reason="the published demo password is refused in production",
+            )
         raise LoginRefused("unknown username or wrong password")
     if user.locked_until is not None and user.locked_until > now:
         raise LoginRefused(

@@ -9,13 +9,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.accounts.passwords import check_password
 from registry.actors import Actor
 from registry.audit import trail as audit
 from registry.errors import Conflict, Forbidden, InvalidValue
 from registry.models import ROLES, User
 from registry.transaction import atomic
 
-MIN_PASSWORD_LENGTH = 12
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
 
@@ -33,12 +33,6 @@ def password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def validate_password(password: str) -> None:
-    """Refuse passwords too short to resist guessing."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidValue("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
-
-
 def create_user(
     session: Session,
     username: str,
@@ -46,8 +40,13 @@ def create_user(
     password: str,
     display_name: str = "",
     actor: str = "system",
+    allow_demo_password: bool = False,
 ) -> User:
-    """Create an account with a hashed password, recorded in the audit trail."""
+    """Create an account with a hashed password, recorded in the audit trail.
+
+    Only the demo loader passes `allow_demo_password`; the published demo password is refused
+    for every other account.
+    """
     username = username.strip().lower()
     if not _USERNAME_RE.match(username):
         raise InvalidValue(
@@ -55,7 +54,7 @@ def create_user(
         )
     if role not in ROLES:
         raise InvalidValue("role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    validate_password(password)
+    check_password(password, username, allow_demo=allow_demo_password)
     with atomic(session):
         return _insert_user(session, username, role, password, display_name, actor)
 

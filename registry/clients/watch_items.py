@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from registry.clients.egress import EgressPolicy
 from registry.errors import InvalidValue
 from registry.models import SUBJECT_KINDS
 from registry.subjects.identifiers import mask_ric, validate_identifier
@@ -248,8 +248,11 @@ def public_identifiers(identifiers: list[dict[str, str]]) -> list[dict[str, str]
     ]
 
 
-def check_webhook_url(url: object, allow_private: bool) -> str:
-    """An http(s) URL with a host; loopback and private addresses only when allowed."""
+def check_webhook_url(url: object, policy: EgressPolicy) -> str:
+    """An http(s) URL with a host that is not, in any spelling, an address `policy` refuses.
+
+    Host names are checked again at delivery, against every address they resolve to then.
+    """
     if not isinstance(url, str) or not url.strip():
         raise InvalidValue("webhook_url", "must be an http or https URL")
     url = url.strip()
@@ -270,18 +273,5 @@ def check_webhook_url(url: object, allow_private: bool) -> str:
         raise InvalidValue("webhook_url", "must not have a #fragment")
     if port == 0:
         raise InvalidValue("webhook_url", "port 0 is not a usable port")
-    if not allow_private and _is_internal(parts.hostname):
-        raise InvalidValue(
-            "webhook_url", f"{parts.hostname} is a loopback or private address; use a public host"
-        )
+    policy.check_host(parts.hostname)
     return url
-
-
-def _is_internal(host: str) -> bool:
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False  # a host name: egress filtering must catch names resolving inward
-    return not address.is_global

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from registry.clients.egress import EgressPolicy
 from registry.clients.watch_items import check_upload_size, check_webhook_url
 from registry.errors import InvalidValue, NotFound
 from registry.models import Watchlist, WatchlistItem, WebhookDelivery, utcnow
@@ -38,11 +39,11 @@ class CreatedWatchlist:
 
 
 def create_watchlist(
-    session: Session, api_key_id: int, name: str, webhook_url: str, allow_private: bool
+    session: Session, api_key_id: int, name: str, webhook_url: str, policy: EgressPolicy
 ) -> CreatedWatchlist:
     """Create a watchlist that reports changes after now to `webhook_url`."""
     name = clean_text(name if isinstance(name, str) else "", "name", 100, required=True)
-    url = check_webhook_url(webhook_url, allow_private)
+    url = check_webhook_url(webhook_url, policy)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     with atomic(session):
         watchlist = Watchlist(

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.accounts import users as accounts
+from registry.accounts.passwords import DEMO_PASSWORD
 from registry.actors import SYSTEM, Actor
 from registry.audit import trail as audit
 from registry.cases import records as cases
@@ -45,7 +46,6 @@ from registry.signing.keystore import KeyStore
 from registry.subjects import records as subjects
 from registry.transaction import atomic
 
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo accounts only
 DEMO_USERS = [
     ("demo-clerk", "clerk"),
     ("demo-reviewer", "reviewer"),
@@ -325,7 +325,9 @@ def load_demo(
     if session.scalar(select(User.id).where(User.username == "demo-clerk")):
         raise Conflict("a previous demo load was interrupted; load the demo into a fresh database")
     for username, role in DEMO_USERS:
-        accounts.create_user(session, username, role, DEMO_PASSWORD, actor="demo")
+        accounts.create_user(
+            session, username, role, DEMO_PASSWORD, actor="demo", allow_demo_password=True
+        )
     builder = DemoBuilder(session, policy, keys, today or dt.date.today())
     index = 0
     for target, count in SCENARIOS:

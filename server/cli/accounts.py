@@ -1,16 +1,23 @@
-"""`registry admin create` and `registry audit verify`."""
+"""`registry admin create`, `registry admin end-sessions` and `registry audit verify`."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from registry import clock
+from registry.accounts import sessions
 from registry.accounts import users as accounts
+from registry.actors import Actor
 from registry.audit import trail as audit
 from registry.errors import DomainError
-from registry.models import ROLES
+from registry.models import ROLES, User
 from runtime.extensions import db
 from server.cli.group import commands, fail
+
+# The operator at the server's shell acts with admin rights, as for `admin create`.
+CLI_ADMIN = Actor("cli", "admin")
 
 
 @commands.group()
@@ -31,6 +38,22 @@ def admin_create(username: str, role: str, display_name: str, password: str) -> 
     except DomainError as error:
         fail(error)
     click.echo(f"created {user.role} {user.username!r}")
+
+
+@admin.command("end-sessions")
+@click.option("--user", "username", default="", help="only this account's sessions")
+@with_appcontext
+def admin_end_sessions(username: str) -> None:
+    """End every signed-in session (or one account's): everyone signs in again."""
+    name = username.strip().lower()
+    user_id = None
+    if name:
+        user = db.session.scalar(select(User).where(User.username == name))
+        if user is None:
+            raise click.ClickException(f"--user: no account named {name!r}")
+        user_id = user.id
+    ended = sessions.end_all_sessions(db.session(), CLI_ADMIN, clock.utcnow(), user_id)
+    click.echo(f"ended {ended} session(s)")
 
 
 @commands.group("audit")

@@ -17,7 +17,15 @@ from server.cli.group import commands, fail, policy
 @commands.command("demo")
 @with_appcontext
 def demo() -> None:
-    """Load the demo dataset (idempotent: running it again changes nothing)."""
+    """Load the demo dataset (idempotent: running it again changes nothing).
+
+    Refused in production: the demo accounts share a password printed in the README.
+    """
+    if current_app.config.get("REGISTRY_ENV") == "production":
+        raise click.ClickException(
+            "registry demo refuses REGISTRY_ENV=production: the demo accounts' password is "
+            "published; load the demo into a development instance"
+        )
     try:
         with click.progressbar(length=DEMO_STEPS, label="loading demo data") as bar:
             summary = load_demo(session(), policy(), key_store(), progress=bar.update)

@@ -38,6 +38,9 @@ def test_a_key_without_the_scope_gets_403(client: FlaskClient, session: Session)
     watcher = new_key(session, scopes="watch")
     refused = client.get("/api/v1/lookup?scheme=cn_uscc&value=x", headers=bearer(watcher))
     assert refused.status_code == 403 and "'screen' scope" in refused.get_json()["message"]
+    body = {"scheme": "cn_uscc", "value": "x"}
+    refused = client.post("/api/v1/lookup", json=body, headers=bearer(watcher))
+    assert refused.status_code == 403
     assert client.get("/api/v1/usage", headers=bearer(watcher)).status_code == 200
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from registry.audit import trail as audit
 from registry.listings.policy import Policy
 from tests import builders
-from tests.api.conftest import SignedIn
+from tests.api.conftest import SignedIn, console_login
 from tests.builders import STAFF
 
 READERS = {"clerk", "reviewer", "auditor"}
@@ -235,10 +235,14 @@ def test_every_route_as_every_role(surface, signed_in, anonymous, world, session
     assert problems == []
 
 
-def test_nobody_approves_their_own_proposal(signed_in, world, users):
+def test_nobody_approves_their_own_proposal(app, signed_in, world, users):
     # The clerk who proposed is promoted to reviewer; the four-eyes rule still holds.
     signed_in["admin"].post(f"/api/v1/admin/users/{users['clerk'].id}/role", {"role": "reviewer"})
-    promoted = signed_in["clerk"]
+    # A role change ends the account's sessions (#18): the promoted clerk signs in again.
+    assert signed_in["clerk"].get("/api/v1/admin/subjects").status_code == 401
+    client = app.test_client()
+    assert console_login(client, "clerk").status_code == 303
+    promoted = SignedIn(client, client.get("/api/v1/admin/session").get_json()["csrf_token"])
     lid = world["listing"]
     promoted.post(
         f"/api/v1/admin/requests/{world['request']}/decision", {"accepted": False, "reason": "no"}

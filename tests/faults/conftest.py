@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from publisher.run import RunReport, publish_once
 from publisher.settings import PublishSettings
+from registry.accounts import users as accounts
 from registry.demo.loader import DEMO_PASSWORD, DEMO_USERS, GROUND_CYCLE, DemoBuilder
 from registry.listings.policy import Policy
 from runtime.signing_keys import key_store
-from tests import builders
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -29,7 +29,9 @@ class SmallDemo:
         self.session = session
         self.policy = Policy.from_settings(app.config["REGISTRY"])
         for username, role in DEMO_USERS:
-            builders.user(session, role, username=username, password=DEMO_PASSWORD)
+            accounts.create_user(
+                session, username, role, DEMO_PASSWORD, actor="demo", allow_demo_password=True
+            )
         self.builder = DemoBuilder(session, self.policy, key_store(app), TODAY)
         self.next_subject = 0
 

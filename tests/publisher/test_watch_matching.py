@@ -14,12 +14,15 @@ from publisher.watch_matching import match_new_events
 from registry.actors import Actor
 from registry.clients import watchlists
 from registry.clients.api_keys import create_key
+from registry.clients.egress import EgressPolicy
 from registry.clients.watch_items import items_from_json
 from registry.listings import published as published_listings
 from registry.models import EntryRevision, Listing, SubjectIdentifier, WebhookDelivery, utcnow
 from registry.publication.events import log_size
 from runtime.signing_keys import key_store
 from tests.api.screening_api.screening_fixtures import demo_app, demo_reviewers, published
+
+INTERNAL = EgressPolicy(allow_internal=True)  # the test receivers listen on 127.0.0.1
 
 ADMIN = Actor("admin", "admin")
 UNPUBLISHED_USCC = "91350100M000100Y43"
@@ -35,7 +38,7 @@ def _watch_identifiers(session: Session, identifiers: list[SubjectIdentifier]) -
     """A new watchlist holding each identifier, under unrelated names."""
     key_id = create_key(session, ADMIN, "Example Bank", ["watch"]).key.id
     created = watchlists.create_watchlist(
-        session, key_id, "Suppliers", "http://127.0.0.1:9/hook", allow_private=True
+        session, key_id, "Suppliers", "http://127.0.0.1:9/hook", policy=INTERNAL
     )
     items = [
         {

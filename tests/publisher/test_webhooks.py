@@ -19,12 +19,15 @@ from publisher.jobs import run_publication
 from registry.actors import Actor
 from registry.clients import watchlists
 from registry.clients.api_keys import create_key
+from registry.clients.egress import EgressPolicy
 from registry.clients.watch_items import items_from_json
 from registry.clients.webhook_signature import SIGNATURE_HEADER, verify
 from registry.models import Listing, Watchlist, WebhookDelivery
 from runtime.extensions import db
 from tests.api.screening_api.screening_fixtures import demo_app
 from tests.publisher.webhook_receiver import Receiver, webhook_receiver
+
+INTERNAL = EgressPolicy(allow_internal=True)  # the test receivers listen on 127.0.0.1
 
 ADMIN = Actor("admin", "admin")
 
@@ -43,7 +46,7 @@ def _approved(session: Session) -> list[Listing]:
 def _watch(session: Session, url: str) -> tuple[int, str, dict[str, int]]:
     """A watchlist holding the first approved subject by name, the second by identifier."""
     key_id = create_key(session, ADMIN, "Example Bank", ["watch"]).key.id
-    created = watchlists.create_watchlist(session, key_id, "Suppliers", url, allow_private=True)
+    created = watchlists.create_watchlist(session, key_id, "Suppliers", url, policy=INTERNAL)
     first, second, _third = _approved(session)
     identifier = second.subject.identifiers[0]
     items = items_from_json(
@@ -173,10 +176,10 @@ def test_post_reports_network_errors_and_does_not_follow_redirects() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    status, error = webhooks.post_json(f"http://127.0.0.1:{port}/", b"{}", {})
+    status, error = webhooks.post_json(f"http://127.0.0.1:{port}/", b"{}", {}, INTERNAL)
     assert status is None and error is not None and "refused" in error.lower()
     with webhook_receiver(status=302) as receiver:
-        status, error = webhooks.post_json(receiver.url, b"{}", {})
+        status, error = webhooks.post_json(receiver.url, b"{}", {}, INTERNAL)
     assert (status, error) == (302, None)
     assert len(receiver.requests) == 1
 
@@ -184,7 +187,7 @@ def test_post_reports_network_errors_and_does_not_follow_redirects() -> None:
 def test_the_item_index_is_rebuilt_only_when_items_change(app: Flask, session: Session) -> None:
     key_id = create_key(session, ADMIN, "Example Bank", ["watch"]).key.id
     created = watchlists.create_watchlist(
-        session, key_id, "Suppliers", "http://127.0.0.1:9/", allow_private=True
+        session, key_id, "Suppliers", "http://127.0.0.1:9/", policy=INTERNAL
     )
     watchlist_id = created.watchlist.id
     watchlists.add_items(session, key_id, watchlist_id, items_from_json([{"name": "华兴科技"}]))
@@ -199,7 +202,7 @@ def test_the_item_index_is_rebuilt_only_when_items_change(app: Flask, session: S
 def test_nothing_is_sent_before_it_is_due(app: Flask, session: Session, attempts: int) -> None:
     key_id = create_key(session, ADMIN, "Example Bank", ["watch"]).key.id
     created = watchlists.create_watchlist(
-        session, key_id, "Suppliers", "http://127.0.0.1:9/", allow_private=True
+        session, key_id, "Suppliers", "http://127.0.0.1:9/", policy=INTERNAL
     )
     later = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     session.add(
@@ -223,3 +226,16 @@ def test_the_scheduler_runs_a_delivery_round_every_minute(app: Flask) -> None:
     assert job is not None and job.trigger.interval == dt.timedelta(minutes=1)
     assert job.max_instances == 1
     webhooks.deliver_job(app)  # nothing is due: the round ends quietly
+
+
+def test_delivery_refuses_a_target_that_is_internal_when_sent(app: Flask, session: Session) -> None:
+    # Registered while allowed (or as a name that resolved outward then); refused on delivery.
+    app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = False
+    with webhook_receiver() as receiver:
+        watchlist_id, _secret, _subjects = _watch(session, receiver.url)
+        run_publication(app)
+    assert receiver.requests == []
+    deliveries = _deliveries(watchlist_id)
+    assert deliveries and all(d.status == "pending" and d.attempts == 1 for d in deliveries)
+    assert all(d.last_status_code is None for d in deliveries)
+    assert all("refused: 127.0.0.1 is a loopback or private" in d.last_error for d in deliveries)

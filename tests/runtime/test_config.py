@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.config import ConfigError, load_config
+from runtime.config import ConfigError, load_config, webhook_egress
 
 
 def test_development_defaults_use_sqlite_in_instance(tmp_path) -> None:
@@ -47,8 +47,19 @@ def test_production_needs_the_public_address_the_feed_links_to(tmp_path, url: st
         ("REGISTRY_LISTING_YEARS", "three", "REGISTRY_LISTING_YEARS"),
         ("REGISTRY_SCHEDULER", "maybe", "true or false"),
         ("REGISTRY_ENV", "staging", "REGISTRY_ENV"),
+        ("REGISTRY_WEBHOOK_DENY_RANGES", "10.0.0.0/8,x", "REGISTRY_WEBHOOK_DENY_RANGES: 'x'"),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path, name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(str(tmp_path), {name: value})
+
+
+def test_webhook_egress_policy_comes_from_configuration(tmp_path) -> None:
+    production = {"REGISTRY_ENV": "production", "REGISTRY_SECRET_KEY": "x" * 40}
+    policy = webhook_egress(load_config(str(tmp_path), production))
+    assert policy.allow_internal is False and policy.allow == policy.deny == ()
+    ranges = {"REGISTRY_WEBHOOK_ALLOW_RANGES": "10.20.0.0/16", "REGISTRY_WEBHOOK_DENY_RANGES": ""}
+    policy = webhook_egress(load_config(str(tmp_path), production | ranges))
+    assert [str(network) for network in policy.allow] == ["10.20.0.0/16"]
+    assert webhook_egress(load_config(str(tmp_path), {})).allow_internal is True

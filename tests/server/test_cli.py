@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from registry.accounts.passwords import DEMO_PASSWORD
 from registry.accounts.users import password_matches
 from registry.models import AuditRecord, User
 
@@ -47,3 +49,19 @@ def test_audit_verify_reports_intact_then_tampered(
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert "BROKEN at record 2" in result.output
+
+
+def test_demo_refuses_a_production_configuration(
+    runner: FlaskCliRunner, app: Flask, session: Session
+) -> None:
+    app.config["REGISTRY_ENV"] = "production"
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "registry demo refuses REGISTRY_ENV=production" in result.output
+    assert session.query(User).count() == 0
+
+
+def test_admin_create_refuses_the_published_demo_password(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["admin", "create", "dave", "--password", DEMO_PASSWORD])
+    assert result.exit_code != 0
+    assert "password: is the published demo password" in result.output

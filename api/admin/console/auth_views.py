@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp
@@ -47,6 +47,7 @@ def login() -> str | Response | tuple[str, int]:
             form.get("password", ""),
             form.get("totp", ""),
             clock.utcnow(),
+            production=current_app.config.get("REGISTRY_ENV") == "production",
         )
     except LoginRefused as refused:
         page = _login_page(

@@ -85,7 +85,7 @@ def _batch(client: FlaskClient, key: str, **body: Any) -> dict[str, Any]:
 
 
 def _lookup(client: FlaskClient, key: str, **params: str) -> dict[str, Any]:
-    response = client.get("/api/v1/lookup", query_string=params, headers=bearer(key))
+    response = client.post("/api/v1/lookup", json=params, headers=bearer(key))
     assert response.status_code == 200, response.get_json()
     result: dict[str, Any] = response.get_json()
     return result
@@ -284,10 +284,16 @@ def test_a_full_id_number_confirms_but_is_never_echoed(
 ) -> None:
     person = published(session, "natural_person")[0]
     full = person.subject.identifiers[0].value
-    response = client.get(
-        "/api/v1/lookup", query_string={"scheme": "cn_ric", "value": full}, headers=bearer(key)
+    response = client.post(
+        "/api/v1/lookup", json={"scheme": "cn_ric", "value": full}, headers=bearer(key)
     )
     assert response.get_json()["answer"] == "listed"
+    # In a URL the number would reach access logs and proxies: GET refuses it (issue #18).
+    in_url = client.get(
+        "/api/v1/lookup", query_string={"scheme": "cn_ric", "value": full}, headers=bearer(key)
+    )
+    assert in_url.status_code == 422
+    assert "POST them to /api/v1/lookup" in in_url.get_json()["errors"]["scheme"][0]
     assert response.get_json()["query"]["value"] == mask_ric(full)
     screened = client.post(
         "/api/v1/screen",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry.clients.egress import EgressPolicy
 from registry.clients.watch_items import (
     InvalidItems,
     check_webhook_url,
@@ -119,12 +120,17 @@ def test_id_card_numbers_are_masked_on_the_way_out() -> None:
 )
 def test_webhook_targets_are_checked(url: str, reason: str) -> None:
     with pytest.raises(InvalidValue, match=reason):
-        check_webhook_url(url, allow_private=False)
+        check_webhook_url(url, EgressPolicy())
 
 
 def test_private_targets_are_allowed_when_configured() -> None:
-    assert check_webhook_url(" http://127.0.0.1:8080/hook ", True) == "http://127.0.0.1:8080/hook"
-    assert check_webhook_url("https://bank.example/hooks", False) == "https://bank.example/hooks"
+    internal = EgressPolicy(allow_internal=True)
+    assert (
+        check_webhook_url(" http://127.0.0.1:8080/hook ", internal) == "http://127.0.0.1:8080/hook"
+    )
+    assert check_webhook_url("https://bank.example/hooks", EgressPolicy()) == (
+        "https://bank.example/hooks"
+    )
 
 
 def test_signature_round_trip_and_refusals() -> None:

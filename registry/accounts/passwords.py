@@ -1,0 +1,30 @@
+"""The password policy (ASVS V2.1): length, no published demo password, not the username.
+
+The demo accounts' password is printed in the README, so it is refused for every account the
+registry creates outside the demo loader, and refused at sign-in in production: an instance
+where `registry demo` once ran cannot be entered with it.
+"""
+
+from __future__ import annotations
+
+from registry.errors import InvalidValue
+
+MIN_PASSWORD_LENGTH = 12
+# Passwords published with the registry (README, demo data); never valid for a real account.
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - the documented demo password, refused below
+KNOWN_DEMO_PASSWORDS = frozenset({DEMO_PASSWORD})
+
+
+def is_demo_password(password: str) -> bool:
+    """Whether `password` is one the registry itself published."""
+    return password in KNOWN_DEMO_PASSWORDS
+
+
+def check_password(password: str, username: str = "", allow_demo: bool = False) -> None:
+    """Refuse a password that is short, a published demo password, or holds the username."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidValue("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if is_demo_password(password) and not allow_demo:
+        raise InvalidValue("password", "is the published demo password; choose your own")
+    if username and username.lower() in password.lower():
+        raise InvalidValue("password", "must not contain the username")

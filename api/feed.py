@@ -7,7 +7,10 @@ Any static web server or object store can serve the same directory with the same
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Flask, Response, current_app, send_from_directory
+from werkzeug.exceptions import NotFound
 
 bp = Blueprint("feed", __name__)
 
@@ -46,9 +49,11 @@ def feed_head() -> Response:
 @bp.get("/feed/<path:path>")
 def feed_file(path: str) -> Response:
     """One file of the feed, with ETag / Last-Modified and conditional requests."""
-    response = send_from_directory(
-        current_app.config["FEED_DIR"], path, conditional=True, etag=True, max_age=None
-    )
+    root = Path(current_app.config["FEED_DIR"]).resolve()
+    # A symbolic link inside the feed folder must not serve a file from outside it.
+    if not (root / path).resolve().is_relative_to(root):
+        raise NotFound()
+    response = send_from_directory(root, path, conditional=True, etag=True, max_age=None)
     response.headers["Cache-Control"] = cache_control(path)
     response.headers["Content-Type"] = content_type(path)
     response.headers["Access-Control-Allow-Origin"] = "*"

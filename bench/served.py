@@ -65,6 +65,9 @@ def server_env(workdir: Path, database_url: str, **extra: str) -> dict[str, str]
         REGISTRY_KEYS_DIR=str(workdir / "keys"),
         REGISTRY_FEED_DIR=str(workdir / "feed"),
         REGISTRY_SCHEDULER="false",
+        # Production refuses the development address as the public one; any real-looking one
+        # will do for a server that only answers the benchmark.
+        REGISTRY_PUBLIC_URL="https://registry.bench.invalid",
         FLASK_APP="wsgi:app",
         PYTHONPATH=str(ROOT),
     )

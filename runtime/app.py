@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from runtime import health, signing_keys
 from runtime.config import load_config
@@ -34,6 +35,13 @@ def create_base_app(import_name: str, test_config: dict[str, Any] | None = None)
     if test_config:
         app.config.update(test_config)
 
+    hops = app.config["REGISTRY"]["TRUSTED_PROXIES"]
+    if hops:
+        # Behind a load balancer the client address (rate limits, logs) is the forwarded one,
+        # taken only from the configured number of trusted hops.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     limiter.init_app(app)

@@ -34,6 +34,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "WITNESS_TIMEOUT": (5.0, float, "seconds to wait for each witness's cosignature"),
     "PUBLISH_CRON": ("0 * * * *", str, "publication schedule (cron: min hour day month weekday)"),
     "SCHEDULER": (None, "bool", "run the publisher inside the web process (default: development)"),
+    "TRUSTED_PROXIES": (
+        0,
+        int,
+        "proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (hops)",
+    ),
     "RATELIMIT_STORAGE": (
         "memory://",
         str,
@@ -120,6 +125,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         _check_public_url(values["PUBLIC_URL"])
     if values["SESSION_IDLE_MINUTES"] < 1 or values["SESSION_MAX_HOURS"] < 1:
         raise ConfigError("REGISTRY_SESSION_IDLE_MINUTES and REGISTRY_SESSION_MAX_HOURS must be 1+")
+    if not 0 <= values["TRUSTED_PROXIES"] <= 10:
+        raise ConfigError("REGISTRY_TRUSTED_PROXIES must be a hop count from 0 to 10")
     if values["FEED_KEEP_VERSIONS"] < 1:
         raise ConfigError("REGISTRY_FEED_KEEP_VERSIONS must be at least 1 (the current version)")
     if values["FEED_KEEP_DELTAS_DAYS"] < 0:

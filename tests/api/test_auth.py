@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pyotp
+import pytest
 from flask import Blueprint, Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,6 +82,19 @@ def test_login_redirects_only_inside_the_console(client, users):
             "next": "https://evil.example/",
         },
     )
+    assert response.location.endswith("/admin/")
+
+
+@pytest.mark.parametrize(
+    "target", ["/admin/\r\nSet-Cookie: x=1", "/admin/\nLocation: //evil.example", "/admin\\@evil"]
+)
+def test_a_next_with_control_characters_is_replaced_not_a_500(client, users, target):
+    token = csrf_from(client.get("/admin/login"))
+    response = client.post(
+        "/admin/login",
+        data={"csrf_token": token, "username": "clerk", "password": PASSWORD, "next": target},
+    )
+    assert response.status_code == 303
     assert response.location.endswith("/admin/")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -38,3 +40,18 @@ def test_feed_files_are_served_with_cache_rules(app: Flask, client: FlaskClient)
     assert checkpoint.headers["Content-Type"].startswith("text/plain")
     assert fetch(client, "/feed/../instance/registry.sqlite3").status_code == 404
     assert fetch(client, "/feed/no-such-file").status_code == 404
+
+
+def test_a_symbolic_link_out_of_the_feed_folder_is_not_followed(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    run_publication(app)
+    secret = tmp_path / "outside.txt"
+    secret.write_text("not part of the feed")
+    feed = Path(app.config["FEED_DIR"])
+    (feed / "leak.txt").symlink_to(secret)
+    (feed / "leaked-dir").symlink_to(tmp_path, target_is_directory=True)
+
+    assert fetch(client, "/feed/leak.txt").status_code == 404
+    assert fetch(client, "/feed/leaked-dir/outside.txt").status_code == 404
+    assert fetch(client, "/feed/index.json").status_code == 200

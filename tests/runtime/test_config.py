@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from flask import request
 
 from runtime.config import ConfigError, load_config, webhook_egress
+from tests.conftest import make_app
 
 
 def test_development_defaults_use_sqlite_in_instance(tmp_path) -> None:
@@ -56,10 +60,39 @@ def test_bad_values_name_the_variable(tmp_path, name: str, value: str, message: 
 
 
 def test_webhook_egress_policy_comes_from_configuration(tmp_path) -> None:
-    production = {"REGISTRY_ENV": "production", "REGISTRY_SECRET_KEY": "x" * 40}
+    production = {
+        "REGISTRY_ENV": "production",
+        "REGISTRY_SECRET_KEY": "x" * 40,
+        "REGISTRY_PUBLIC_URL": "https://ipl.example.cn",
+    }
     policy = webhook_egress(load_config(str(tmp_path), production))
     assert policy.allow_internal is False and policy.allow == policy.deny == ()
     ranges = {"REGISTRY_WEBHOOK_ALLOW_RANGES": "10.20.0.0/16", "REGISTRY_WEBHOOK_DENY_RANGES": ""}
     policy = webhook_egress(load_config(str(tmp_path), production | ranges))
     assert [str(network) for network in policy.allow] == ["10.20.0.0/16"]
     assert webhook_egress(load_config(str(tmp_path), {})).allow_internal is True
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str | None] = []
+    for hops in ("0", "1"):
+        monkeypatch.setenv("REGISTRY_TRUSTED_PROXIES", hops)
+        app = make_app(tmp_path / hops, f"sqlite:///{tmp_path / (hops + '.sqlite3')}")
+        app.add_url_rule("/whoami", "whoami", lambda: request.remote_addr or "")
+        response = app.test_client().get(
+            "/whoami",
+            headers={"X-Forwarded-For": "203.0.113.7"},
+            environ_base={"REMOTE_ADDR": "10.0.0.2"},
+        )
+        seen.append(response.get_data(as_text=True))
+    assert seen == ["10.0.0.2", "203.0.113.7"]
+
+
+def test_a_trusted_proxy_count_out_of_range_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_TRUSTED_PROXIES", "-1")
+    with pytest.raises(ConfigError, match="REGISTRY_TRUSTED_PROXIES"):
+        load_config(str(tmp_path))

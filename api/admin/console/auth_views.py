@@ -19,8 +19,17 @@ PENDING_TOTP = "pending_totp_secret"
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local console paths, so the login form cannot redirect anywhere else.
-    if target and target.startswith("/admin") and not target.startswith("//"):
+    # Only local console paths, so the login form cannot redirect anywhere else; no control
+    # characters (a CR or LF would split the Location header) and no backslashes (browsers
+    # read them as slashes).
+    if (
+        target
+        and target.startswith("/admin")
+        and not target.startswith("//")
+        and target.isascii()
+        and target.isprintable()
+        and "\\" not in target
+    ):
         return target
     return url_for("admin_console.dashboard")
 

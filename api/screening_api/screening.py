@@ -104,13 +104,17 @@ class Lookup(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Was this identifier listed: `listed`, `not_listed` or `previously_listed` (scope screen).
 
-        Exact, by identifier: cn_uscc, cn_ric (send the full number to confirm; only the masked
-        form comes back) or other (with `name`, the foreign scheme). `as_of` answers for the end
-        of that day. A removed or expired listing is `previously_listed`, never `listed`.
+        Exact, by identifier: cn_uscc, a personal scheme (cn_ric, hkmotw_residence,
+        hkmo_permit, tw_permit, foreign_pr, passport with `country`; send the full number to
+        confirm, only the masked form comes back) or other (with `name`, the foreign scheme).
+        `as_of` answers for the end of that day. A removed or expired listing is
+        `previously_listed`, never `listed`.
         """
         checkpoint = answering_checkpoint()
         state = state_at(checkpoint, query.get("as_of"))
-        found = screening.lookup(state, query["scheme"], query["value"], query.get("name"))
+        found = screening.lookup(
+            state, query["scheme"], query["value"], query.get("name") or query.get("country")
+        )
         result = {"answer": found.answer, "entries": found.entries}
         receipt = _sign("lookup", checkpoint, state.day, [found.query], [result], query["privacy"])
         return {

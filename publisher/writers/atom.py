@@ -21,6 +21,7 @@ from publisher.writers.atomic import write_atomic
 from publisher.writers.delta import event_bundle, event_leaf_object
 from publisher.writers.index import Resource, describe
 from registry.errors import InvalidValue
+from registry.subjects.identifiers import public_identifiers
 from registry.timestamps import format_timestamp
 
 ATOM_FILE = "atom.xml"
@@ -71,9 +72,10 @@ def event_text(leaf: Mapping[str, Any], entry: Mapping[str, Any] | None) -> str:
         return "\n".join(lines)
     subject = entry.get("subject") or {}
     decision = entry.get("decision") or {}
-    identifiers = ", ".join(
-        f"{item.get('scheme')}:{item.get('value')}" for item in subject.get("identifiers") or []
+    shown = public_identifiers(
+        subject.get("identifiers") or [], subject.get("kind") == "natural_person"
     )
+    identifiers = ", ".join(f"{item.get('scheme')}:{item.get('value')}" for item in shown)
     lines += [
         f"Subject: {subject.get('name')} / {subject.get('name_latin')} ({subject.get('kind')})",
         f"Identifiers: {identifiers or '-'}",

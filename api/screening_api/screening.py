@@ -34,7 +34,7 @@ SCREEN_EXAMPLE = {
     "queries": [
         {"name": "深圳市华兴科技", "region": "440300", "ref": "loan-7781"},
         {"name": "Shenzhen Huaxing Technology Co., Ltd.", "kind": "legal_person"},
-        {"name": "", "identifiers": [{"scheme": "cn_uscc", "value": "91440300MA5F00001A"}]},
+        {"name": "", "identifiers": [{"scheme": "cn_uscc", "value": "91440300MA5F0000X1"}]},
     ],
     "threshold": 0.8,
     "limit": 5,

@@ -1,8 +1,7 @@
 """Subject identifiers and patent numbers: validation, normalisation and masking.
 
-Credit codes are checked with python-stdnum, personal identifiers in
-registry/subjects/personal_ids.py; Chinese patent numbers with the CNIPA check-digit rule
-(weights 2..9 repeating, modulo 11, 10 -> X).
+Credit codes are checked in registry/subjects/credit_codes.py, personal identifiers in
+registry/subjects/personal_ids.py, patent numbers in registry/subjects/patent_numbers.py.
 
 Masking rule: every scheme that identifies a natural person (`PERSONAL_SCHEMES`) is masked in
 every public output, and so is an `other` value on a natural person.
@@ -16,10 +15,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stdnum import exceptions as stdnum_errors
-from stdnum.cn import uscc
-
 from registry.errors import InvalidValue
+from registry.subjects.credit_codes import validate_uscc
+from registry.subjects.patent_numbers import (  # re-exported: callers validate here
+    patent_check_digit as patent_check_digit,
+)
+from registry.subjects.patent_numbers import (
+    validate_patent_number as validate_patent_number,
+)
 from registry.subjects.personal_ids import (
     PERSONAL_SCHEMES,
     mask_personal,
@@ -44,11 +47,6 @@ SCHEMES = (
 )
 MAX_OTHER_SCHEME = 40
 MAX_OTHER_VALUE = 100
-MAX_FOREIGN_PATENT = 64
-
-_PATENT_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
-_PATENT_RE = re.compile(r"^(?:ZL|CN)?\s*(\d{8}|\d{12})\s*[.·]?\s*([0-9X])$")
-_PATENT_TYPES = {"1", "2", "3", "8", "9"}
 
 
 @dataclass(frozen=True)
@@ -106,30 +104,6 @@ def _has_control(text: str) -> bool:
     return any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text)
 
 
-def _stdnum_reason(error: stdnum_errors.ValidationError) -> str:
-    if isinstance(error, stdnum_errors.InvalidLength):
-        return "has the wrong length"
-    if isinstance(error, stdnum_errors.InvalidFormat):
-        return "contains characters that are not allowed"
-    if isinstance(error, stdnum_errors.InvalidChecksum):
-        return "check character does not match"
-    if isinstance(error, stdnum_errors.InvalidComponent):
-        return "contains an invalid component (region or birth date)"
-    return "is not valid"
-
-
-def validate_uscc(value: str, field: str = "value") -> str:
-    """Return the canonical unified social credit code or raise InvalidValue."""
-    try:
-        return str(uscc.validate(value))
-    except stdnum_errors.ValidationError as error:
-        raise InvalidValue(
-            field,
-            f"unified social credit code {_stdnum_reason(error)} "
-            "(expected 18 characters with a valid GB 32100 check character)",
-        ) from error
-
-
 _PERSONAL_VALIDATORS: dict[str, Callable[[str, str], str]] = {
     "cn_ric": validate_ric,
     "hkmotw_residence": validate_residence_permit,
@@ -184,53 +158,6 @@ def validate_identifier(
 def mask_ric(value: str) -> str:
     """Mask an ID number for public output: first 4 and last 4 characters kept."""
     return mask_personal(value)
-
-
-def patent_check_digit(digits: str) -> str:
-    """The CNIPA check character for an 8- or 12-digit application number."""
-    if not digits.isdigit() or len(digits) not in (8, 12):
-        raise ValueError("patent application number must have 8 or 12 digits")
-    total = sum(int(d) * w for d, w in zip(digits, _PATENT_WEIGHTS, strict=False))
-    remainder = total % 11
-    return "X" if remainder == 10 else str(remainder)
-
-
-def validate_patent_number(value: str, field: str = "patents") -> str:
-    """Validate a patent number; Chinese numbers are normalised to `ZL<digits>.<check>`.
-
-    A number starting with ZL or CN is Chinese and must carry a correct check digit;
-    anything else is kept as a foreign number in free text.
-    """
-    if not isinstance(value, str):
-        raise InvalidValue(field, "patent number must be a string")
-    text = unicodedata.normalize("NFKC", value).strip().upper()
-    if not text:
-        raise InvalidValue(field, "patent number must not be empty")
-    if _has_control(text):
-        raise InvalidValue(field, "patent number contains control characters")
-    if not (text.startswith(("ZL", "CN")) or re.fullmatch(r"\d{8,12}\.?[0-9X]", text)):
-        if len(text) > MAX_FOREIGN_PATENT:
-            raise InvalidValue(field, f"is longer than {MAX_FOREIGN_PATENT} characters")
-        return text
-    match = _PATENT_RE.match(text)
-    if not match:
-        raise InvalidValue(
-            field,
-            f"{value!r} is not a Chinese patent number "
-            "(expected ZL + 12 digits + '.' + check digit, e.g. ZL201710601862.3)",
-        )
-    digits, check = match.groups()
-    type_digit = digits[4] if len(digits) == 12 else digits[2]
-    if type_digit not in _PATENT_TYPES:
-        raise InvalidValue(
-            field, f"{value!r} has patent type digit {type_digit}; expected 1, 2, 3, 8 or 9"
-        )
-    expected = patent_check_digit(digits)
-    if check != expected:
-        raise InvalidValue(
-            field, f"{value!r} has check digit {check} but the number requires {expected}"
-        )
-    return f"ZL{digits}.{check}"
 
 
 _IDENTIFIER_NOISE = re.compile(r"[\s\-./]")

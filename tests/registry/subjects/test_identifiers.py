@@ -36,7 +36,7 @@ def test_credit_code_with_wrong_check_character_names_field_and_reason() -> None
 
 
 def test_credit_code_of_wrong_length_is_refused() -> None:
-    with pytest.raises(InvalidValue, match="wrong length"):
+    with pytest.raises(InvalidValue, match="must have 18 characters, not 16"):
         validate_identifier("cn_uscc", VALID_USCC[:-2])
 
 

@@ -164,6 +164,9 @@ class DemoBuilder:
             "administrative_penalty": "市监罚",
             "court_judgment": "知民初",
         }[kind]
+        act = act_start or decided_on - dt.timedelta(days=rng.randrange(90, 300))
+        # Drawn even when `patents` is given, so that the rest of the demo stays the same.
+        drawn = [patent_number(rng) for _ in range(rng.choice((1, 1, 2)))]
         data = cases.CaseInput(
             subject_id=subject.id,
             kind=kind,
@@ -171,8 +174,8 @@ class DemoBuilder:
             document_number=f"{prefix}〔{decided_on.year}〕{self.documents:04d}号",
             decided_on=decided_on,
             effective_on=decided_on + dt.timedelta(days=30),
-            act_start=act_start or decided_on - dt.timedelta(days=rng.randrange(90, 300)),
-            patents=patents or [patent_number(rng) for _ in range(rng.choice((1, 1, 2)))],
+            act_start=act,
+            patents=patents or drawn,
             infringement_found=True,
             deliberate=deliberate,
             punitive_damages=deliberate and rng.random() < 0.5,

@@ -27,6 +27,7 @@ from registry.listings.policy import Policy
 from registry.models import EnforcementCase, Listing, Subject, User
 from registry.signing.keystore import KeyStore
 from registry.subjects import records as subjects
+from registry.subjects.credit_codes import organisation_check_character
 from runtime.signing_keys import key_store
 
 PASSWORD = "correct horse battery"
@@ -94,7 +95,8 @@ def _clerk(session: Session, by: Actor | None) -> Actor:
 
 def credit_code(number: int = 0) -> str:
     """A valid unified social credit code, one per `number`."""
-    body = f"91440300MA5F{number + 1:05d}"
+    organisation = f"MA5F{number + 1:04d}"
+    body = f"91440300{organisation}{organisation_check_character(organisation)}"
     return body + uscc.calc_check_digit(body)
 
 

@@ -8,12 +8,16 @@ from registry.listings.published import REMOVAL_REASONS
 from registry.listings.requests import REQUEST_KINDS
 from registry.listings.rules import GROUNDS
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, ROLES, SECTORS, SUBJECT_KINDS
+from registry.subjects.identifiers import SCHEMES
 
 
 class IdentifierSchema(Schema):
-    scheme = fields.String(required=True, validate=validate.OneOf(["cn_uscc", "cn_ric", "other"]))
+    scheme = fields.String(required=True, validate=validate.OneOf(SCHEMES))
     value = fields.String(required=True)
     name = fields.String(load_default=None, metadata={"description": "scheme name for 'other'"})
+    country = fields.String(
+        load_default=None, metadata={"description": "issuing country (ISO 3166-1) for 'passport'"}
+    )
 
 
 class SubjectInSchema(Schema):

@@ -9,6 +9,7 @@ from registry.models import SECTORS
 from registry.publication.public_view import PUBLIC_STATUSES
 from registry.screening.matching import DEFAULT_LIMIT, DEFAULT_THRESHOLD, KINDS
 from registry.screening.screen import MAX_LIMIT, MAX_QUERIES, MAX_REF
+from registry.subjects.identifiers import SCHEMES
 
 ENTRY_ID_EXAMPLE = "IPL-2026-000123"
 STATUSES = ("listed", "previously_listed")
@@ -70,15 +71,19 @@ class ListedStatusSchema(Schema):
 
 
 class LookupQuerySchema(Schema):
-    scheme = fields.String(required=True, validate=validate.OneOf(["cn_uscc", "cn_ric", "other"]))
+    scheme = fields.String(required=True, validate=validate.OneOf(SCHEMES))
     value = fields.String(
         required=True,
         validate=validate.Length(min=1, max=100),
-        metadata={"description": "the full identifier (a full cn_ric is never echoed back)"},
+        metadata={"description": "the full identifier (a personal one is never echoed back)"},
     )
     name = fields.String(
         validate=validate.Length(min=1, max=40),
         metadata={"description": "the foreign scheme's name, required for scheme=other"},
+    )
+    country = fields.String(
+        validate=validate.Length(min=2, max=2),
+        metadata={"description": "the issuing country (ISO 3166-1 alpha-2), for scheme=passport"},
     )
     as_of = fields.Date(metadata={"description": "answer for the end of this day (UTC)"})
     privacy = fields.Boolean(
@@ -88,8 +93,11 @@ class LookupQuerySchema(Schema):
 
 class LookupIdentifierSchema(Schema):
     scheme = fields.String()
-    value = fields.String(metadata={"description": "cn_ric masked: 3501**********123X"})
+    value = fields.String(
+        metadata={"description": "personal identifiers and 'other' masked: 3501**********123X"}
+    )
     name = fields.String()
+    country = fields.String()
 
 
 class LookupEntrySchema(ListedStatusSchema):

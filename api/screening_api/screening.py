@@ -37,7 +37,7 @@ SCREEN_EXAMPLE = {
     "queries": [
         {"name": "深圳市华兴科技", "region": "440300", "ref": "loan-7781"},
         {"name": "Shenzhen Huaxing Technology Co., Ltd.", "kind": "legal_person"},
-        {"name": "", "identifiers": [{"scheme": "cn_uscc", "value": "91440300MA5F00001A"}]},
+        {"name": "", "identifiers": [{"scheme": "cn_uscc", "value": "91440300MA5F0000X1"}]},
     ],
     "threshold": 0.8,
     "limit": 5,
@@ -127,9 +127,11 @@ class Lookup(MethodView):
     def post(self, query: dict[str, Any]) -> dict[str, Any]:
         """Was this identifier listed: `listed`, `not_listed` or `previously_listed` (scope screen).
 
-        Exact, by identifier: cn_uscc, cn_ric (send the full number to confirm; only the masked
-        form comes back) or other (with `name`, the foreign scheme). `as_of` answers for the end
-        of that day. A removed or expired listing is `previously_listed`, never `listed`.
+        Exact, by identifier: cn_uscc, a personal scheme (cn_ric, hkmotw_residence,
+        hkmo_permit, tw_permit, foreign_pr, passport with `country`; send the full number to
+        confirm, only the masked form comes back) or other (with `name`, the foreign scheme).
+        `as_of` answers for the end of that day. A removed or expired listing is
+        `previously_listed`, never `listed`.
         """
         return _answer_lookup(query)
 
@@ -137,7 +139,9 @@ class Lookup(MethodView):
 def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
     checkpoint = answering_checkpoint()
     state = state_at(checkpoint, query.get("as_of"))
-    found = screening.lookup(state, query["scheme"], query["value"], query.get("name"))
+    found = screening.lookup(
+        state, query["scheme"], query["value"], query.get("name") or query.get("country")
+    )
     result = {"answer": found.answer, "entries": found.entries}
     receipt = _sign("lookup", checkpoint, state.day, [found.query], [result], query["privacy"])
     # For people reading the answer: whom each entry names and where to read it. The

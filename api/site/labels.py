@@ -82,6 +82,11 @@ MATCH_FEATURES: Mapping[str, LazyString] = {
 ID_SCHEMES: Mapping[str, LazyString] = {
     "cn_uscc": _l("Unified social credit code"),
     "cn_ric": _l("Resident identity card number (masked)"),
+    "hkmotw_residence": _l("Residence permit for Hong Kong, Macau and Taiwan residents (masked)"),
+    "hkmo_permit": _l("Mainland travel permit for Hong Kong and Macau residents (masked)"),
+    "tw_permit": _l("Mainland travel permit for Taiwan residents (masked)"),
+    "foreign_pr": _l("Foreigner's permanent residence ID (masked)"),
+    "passport": _l("Passport number (masked)"),
     "other": _l("Registration number"),
 }
 

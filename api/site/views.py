@@ -50,6 +50,7 @@ from registry.publication.public_view import (
     listings_by_month,
     recent_events,
 )
+from registry.subjects.identifiers import public_identifiers
 from registry.timestamps import beijing_time
 from runtime.extensions import db, limiter
 
@@ -76,7 +77,16 @@ def _search_limit() -> str:
 def _scheme_label(identifier: dict[str, Any]) -> str:
     if identifier.get("scheme") == "other" and identifier.get("name"):
         return str(identifier["name"])
-    return labels.label(labels.ID_SCHEMES, identifier.get("scheme"))
+    label = labels.label(labels.ID_SCHEMES, identifier.get("scheme"))
+    if identifier.get("scheme") == "passport" and identifier.get("country"):
+        return f"{label} ({identifier['country']})"
+    return label
+
+
+def _shown_identifiers(subject: dict[str, Any]) -> list[dict[str, Any]]:
+    return public_identifiers(
+        subject.get("identifiers") or [], subject.get("kind") == "natural_person"
+    )
 
 
 @bp.context_processor
@@ -89,6 +99,7 @@ def _site_context() -> dict[str, Any]:
         "language_names": LANGUAGE_NAMES,
         "url_in_language": url_in_language,
         "scheme_label": _scheme_label,
+        "shown_identifiers": _shown_identifiers,
         "sector_label": lambda code: labels.label(labels.SECTORS, code),
         "kind_label": lambda code: labels.label(labels.SUBJECT_KINDS, code),
         "case_label": lambda code: labels.label(labels.CASE_KINDS, code),

@@ -22,6 +22,7 @@ from publisher.writers.atomic import write_atomic
 from publisher.writers.delta import event_bundle, event_leaf_object
 from publisher.writers.index import Resource, describe
 from registry.errors import InvalidValue
+from registry.subjects.identifiers import public_identifiers
 from registry.timestamps import format_timestamp
 
 ATOM_FILE = "atom.xml"
@@ -92,9 +93,12 @@ def event_text(leaf: Mapping[str, Any], entry: Mapping[str, Any] | None) -> str:
         return "\n".join(lines)
     subject = entry.get("subject") or {}
     decision = entry.get("decision") or {}
+    shown = public_identifiers(
+        subject.get("identifiers") or [], subject.get("kind") == "natural_person"
+    )
     identifiers = "；".join(
         f"{item.get('name') or _said(_SCHEMES, item.get('scheme'))} {item.get('value')}"
-        for item in subject.get("identifiers") or []
+        for item in shown
     )
     grounds = "、".join(_said(_GROUNDS, g.get("code", "")) for g in entry.get("grounds") or [])
     latin = f" / {subject['name_latin']}" if subject.get("name_latin") else ""

@@ -20,6 +20,8 @@ from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, Resource, check_version, describe
 from publisher.writers.snapshot import in_entry_order
 from registry.errors import InvalidValue
+from registry.subjects.identifiers import public_identifiers
+from registry.subjects.personal_ids import PERSONAL_SCHEMES
 
 DEFAULT_PROGRAM = "Patent dishonesty disclosure list (专利领域严重失信主体名单)"
 COUNTRY = "cn"
@@ -49,13 +51,16 @@ def _subject(entry: Mapping[str, Any], field: str, source_url: str | None) -> En
     proxy.add("topics", TOPIC)
     proxy.add("sector", entry.get("sectors") or [])
     proxy.add("sourceUrl", source_url)
-    for identifier in subject.get("identifiers") or []:
+    natural_person = kind == "natural_person"
+    for identifier in public_identifiers(subject.get("identifiers") or [], natural_person):
         scheme, value = identifier.get("scheme"), identifier.get("value")
         if scheme == "cn_uscc":
             proxy.add("registrationNumber", value)
             proxy.add("uscCode", value)
-        elif scheme == "cn_ric":
-            # Already masked in the published entry; it identifies no one on its own.
+        elif scheme == "passport" and natural_person:
+            proxy.add("passportNumber", value)
+        elif natural_person or scheme in PERSONAL_SCHEMES:
+            # Masked: it identifies no one on its own.
             proxy.add("idNumber", value)
         else:
             proxy.add("registrationNumber", value)

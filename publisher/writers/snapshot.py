@@ -17,6 +17,7 @@ from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, Resource, check_version, describe
 from registry.canonical import canonical_bytes
 from registry.errors import InvalidValue
+from registry.subjects.identifiers import public_identifiers
 
 CSV_COLUMNS = (
     "entry_id",
@@ -109,8 +110,9 @@ def _joined(values: Iterable[Any]) -> str:
 
 def _identifier(identifier: Mapping[str, Any]) -> str:
     scheme = _text(identifier.get("scheme"))
-    if identifier.get("name"):
-        scheme = f"{scheme}({identifier['name']})"
+    qualifier = identifier.get("name") or identifier.get("country")
+    if qualifier:
+        scheme = f"{scheme}({qualifier})"
     return f"{scheme}:{_text(identifier.get('value'))}"
 
 
@@ -131,7 +133,12 @@ def csv_row(bundle: Mapping[str, Any]) -> list[str]:
         subject.get("name"),
         subject.get("name_latin"),
         _joined(subject.get("aliases") or []),
-        _joined(_identifier(item) for item in subject.get("identifiers") or []),
+        _joined(
+            _identifier(item)
+            for item in public_identifiers(
+                subject.get("identifiers") or [], subject.get("kind") == "natural_person"
+            )
+        ),
         subject.get("legal_representative"),
         subject.get("region"),
         _joined(ground.get("code") for ground in entry.get("grounds") or []),

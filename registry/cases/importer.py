@@ -55,6 +55,7 @@ _SUBJECT_COLUMNS = {
     "subject.scheme": "subject_scheme",
     "subject.value": "subject_id_value",
     "subject.name": "subject_id_name",
+    "subject.country": "subject_id_name",
 }
 
 

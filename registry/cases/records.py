@@ -13,6 +13,7 @@ from registry.actors import Actor
 from registry.audit import trail as audit
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.listings.grounds import case_facts
+from registry.listings.rules import check_findings
 from registry.models import (
     CASE_KINDS,
     PERFORMANCE_STATUSES,
@@ -77,6 +78,7 @@ def check_case(data: CaseInput) -> CheckedCase:
         raise InvalidValue(
             "sectors", f"unknown sector {', '.join(unknown)}; expected {', '.join(SECTORS)}"
         )
+    check_findings(data.kind, data.deliberate, data.punitive_damages)
     authority = clean_text(data.authority, "authority", 200, required=True)
     document = clean_text(data.document_number, "document_number", 100, required=True)
     patents = [validate_patent_number(p, f"patents[{i}]") for i, p in enumerate(data.patents)]

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from registry.clients.egress import EgressPolicy
 from registry.errors import InvalidValue
 from registry.models import SUBJECT_KINDS
-from registry.subjects.identifiers import mask_ric, validate_identifier
+from registry.subjects.identifiers import public_identifiers as masked_identifiers
+from registry.subjects.identifiers import validate_identifier
 from registry.subjects.records import clean_text
 
 MAX_ITEMS = 100_000
@@ -53,7 +54,10 @@ def _identifiers(raw: object, field: str) -> list[dict[str, str]]:
         if not isinstance(pair.get("name", ""), str | None):
             raise InvalidValue(f"{where}.name", "must be a string (the foreign scheme's name)")
         identifier = validate_identifier(
-            pair.get("scheme", ""), pair.get("value", ""), pair.get("name"), where
+            pair.get("scheme", ""),
+            pair.get("value", ""),
+            pair.get("name") or pair.get("country"),
+            where,
         )
         stored = {"scheme": identifier.scheme, "value": identifier.value}
         if identifier.name:
@@ -239,13 +243,11 @@ def check_upload_size(count: int, existing: int = 0) -> None:
 
 
 def public_identifiers(identifiers: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Identifiers as returned by the API: ID card numbers masked, as everywhere else."""
-    return [
-        identifier | {"value": mask_ric(identifier["value"])}
-        if identifier["scheme"] == "cn_ric"
-        else identifier
-        for identifier in identifiers
-    ]
+    """Identifiers as returned by the API: personal identifiers masked, as everywhere else.
+
+    A watch item's `other` value may be a person's, so it is masked too.
+    """
+    return masked_identifiers(identifiers, natural_person=True)
 
 
 def check_webhook_url(url: object, policy: EgressPolicy) -> str:

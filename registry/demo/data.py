@@ -7,6 +7,7 @@ import random
 
 from stdnum.cn import ric, uscc
 
+from registry.subjects.credit_codes import organisation_check_character
 from registry.subjects.identifiers import patent_check_digit
 
 REGIONS = [
@@ -55,8 +56,8 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 def credit_code(rng: random.Random, region_code: str) -> str:
     """A valid unified social credit code for an enterprise in `region_code`."""
-    body = "91" + region_code + "".join(rng.choice(USCC_ALPHABET[:10]) for _ in range(8))
-    body += rng.choice(USCC_ALPHABET[:10])
+    organisation = "".join(rng.choice(USCC_ALPHABET[:10]) for _ in range(8))
+    body = "91" + region_code + organisation + organisation_check_character(organisation)
     return body + uscc.calc_check_digit(body)
 
 

@@ -149,6 +149,7 @@ class DemoBuilder:
         act_start: dt.date | None = None,
         deliberate: bool = False,
         refused: bool = False,
+        patents: list[str] | None = None,
     ) -> EnforcementCase:
         """One decision against `subject`, effective 30 days after it was made."""
         rng = self.rng
@@ -163,6 +164,9 @@ class DemoBuilder:
             "administrative_penalty": "市监罚",
             "court_judgment": "知民初",
         }[kind]
+        act = act_start or decided_on - dt.timedelta(days=rng.randrange(90, 300))
+        # Drawn even when `patents` is given, so that the rest of the demo stays the same.
+        drawn = [patent_number(rng) for _ in range(rng.choice((1, 1, 2)))]
         data = cases.CaseInput(
             subject_id=subject.id,
             kind=kind,
@@ -170,8 +174,8 @@ class DemoBuilder:
             document_number=f"{prefix}〔{decided_on.year}〕{self.documents:04d}号",
             decided_on=decided_on,
             effective_on=decided_on + dt.timedelta(days=30),
-            act_start=act_start or decided_on - dt.timedelta(days=rng.randrange(90, 300)),
-            patents=[patent_number(rng) for _ in range(rng.choice((1, 1, 2)))],
+            act_start=act,
+            patents=patents or drawn,
             infringement_found=True,
             deliberate=deliberate,
             punitive_damages=deliberate and rng.random() < 0.5,
@@ -195,8 +199,13 @@ class DemoBuilder:
             earlier = self.case(subject, first)
             assert earlier.effective_on is not None
             act = earlier.effective_on + dt.timedelta(days=60)
+            # A repeat infringes the same patent again (国知发保字〔2019〕52号).
             self.case(
-                subject, act + dt.timedelta(days=120), "administrative_penalty", act_start=act
+                subject,
+                act + dt.timedelta(days=120),
+                "administrative_penalty",
+                act_start=act,
+                patents=list(earlier.patent_numbers),
             )
             if self.rng.random() < 0.5:
                 self.case(subject, first - dt.timedelta(days=900), "court_judgment")

@@ -3,7 +3,22 @@
 The engine is pure. The caller passes one subject's cases as `CaseFacts`; `evaluate` answers, for
 each ground, whether it holds and which cases and dates make it hold, in a sentence a reviewer
 can read and publish. Cases that do not count on the day (revoked, not yet effective, every
-patent invalidated) are set aside with the reason.
+patent invalidated) are set aside with the reason. Explanations name decisions by their document
+number, never by the registry's internal ids, because they are published.
+
+The rules, and the texts they implement:
+- repeat infringement (国知发保字〔2019〕52号, repeat patent infringement; CNIPA guiding case
+  no. 6): the subject infringed the same patent again after an earlier finding of infringement
+  against it took effect, the later act having begun after that date. A later act whose start
+  is not recorded is not counted: it cannot be shown to have begun after the finding, and an
+  unknown date is never presumed against the subject;
+- deliberate infringement (this registry's policy type): a court judgment finding wilful
+  infringement or awarding punitive damages (Patent Law art. 71: punitive damages for wilful
+  infringement are set by the people's court). An administrative ruling cannot award damages
+  (Patent Law art. 65: the patent administration department may only mediate the amount), so
+  neither finding is accepted on one (`check_findings`);
+- refusal to perform (国知发保字〔2019〕52号, refusal to perform): an effective administrative
+  ruling or penalty whose performance deadline passed with performance refused.
 """
 
 from __future__ import annotations
@@ -87,8 +102,8 @@ class CaseFacts:
                 )
 
     def label(self) -> str:
-        """Name the case in explanations: case id and document number."""
-        return f"case {self.case_id} ({self.document_number})"
+        """Name the case in published explanations: its document number, no internal id."""
+        return f"decision {self.document_number}"
 
 
 def _require_order(case: CaseFacts, earlier: str, later: str) -> None:
@@ -107,9 +122,6 @@ class RulesConfig:
     lookback_years: int = 5
     # Court judgments that are not performed go to the courts' own enforcement lists.
     refusal_kinds: frozenset[str] = frozenset({"administrative_ruling", "administrative_penalty"})
-    # When an act's start is not known, the decision date stands in for it: it is the one date
-    # on record by which the act had certainly begun. False leaves such cases out as repeats.
-    decision_date_for_unknown_act: bool = True
 
     def __post_init__(self) -> None:
         if self.lookback_years < 1:
@@ -253,26 +265,47 @@ def _effective(case: CaseFacts) -> date:
     return case.effective_on
 
 
-def _act(case: CaseFacts, cfg: RulesConfig) -> CitedDate | None:
+def _act(case: CaseFacts) -> CitedDate | None:
     if case.act_start is not None:
         return CitedDate(case.case_id, "act_start", case.act_start)
-    if cfg.decision_date_for_unknown_act:
-        return CitedDate(case.case_id, "decided_on", case.decided_on)
     return None
 
 
-def _follows(later: CaseFacts, earlier: CaseFacts, cfg: RulesConfig) -> bool:
-    act = _act(later, cfg)
-    return act is not None and act.on > _effective(earlier)
+def _same_patents(later: CaseFacts, earlier: CaseFacts) -> list[str]:
+    return sorted(set(later.patents) & set(earlier.patents))
 
 
-def _act_phrase(case: CaseFacts, cfg: RulesConfig) -> str:
-    act = _act(case, cfg)
-    if act is None:
+def _follows(later: CaseFacts, earlier: CaseFacts) -> bool:
+    act = _act(later)
+    return act is not None and act.on > _effective(earlier) and bool(_same_patents(later, earlier))
+
+
+def _act_phrase(case: CaseFacts) -> str:
+    if case.act_start is None:
         return "has no recorded start"
-    if act.field == "act_start":
-        return f"began {act.on.isoformat()}"
-    return f"has no recorded start, so its decision date {act.on.isoformat()} is used"
+    return f"began {case.act_start.isoformat()}"
+
+
+def _not_repeated(findings: list[CaseFacts]) -> str:
+    """Why no pair of findings is a repetition: each later finding, and what it lacks."""
+    details = []
+    for later in findings[1:]:
+        earlier = [e for e in findings if _effective(e) < _effective(later)] or findings[:1]
+        if later.act_start is None:
+            details.append(
+                f"the act in {later.label()} has no recorded start, so it cannot be shown to "
+                "have begun after an earlier finding took effect and is not counted"
+            )
+        elif not any(_same_patents(later, e) for e in earlier):
+            details.append(f"{later.label()} concerns no patent of an earlier finding")
+        else:
+            details.append(
+                f"{later.label()} effective {_effective(later)}, its act {_act_phrase(later)}"
+            )
+    return (
+        "no infringement of the same patent began after an earlier finding against the subject "
+        f"took effect ({'; '.join(details)})"
+    )
 
 
 def _repeat_infringement(counted: list[CaseFacts], on: date, cfg: RulesConfig) -> GroundResult:
@@ -280,7 +313,7 @@ def _repeat_infringement(counted: list[CaseFacts], on: date, cfg: RulesConfig) -
     window_start = add_years(on, -cfg.lookback_years)
     window = f"the {cfg.lookback_years}-year look-back starting {window_start.isoformat()}"
     findings = sorted((c for c in counted if c.infringement_found), key=_effective)
-    pairs = [(e, later) for e in findings for later in findings if _follows(later, e, cfg)]
+    pairs = [(e, later) for e in findings for later in findings if _follows(later, e)]
     in_window = [(e, later) for e, later in pairs if _effective(e) >= window_start]
     if in_window:
         # Cite the most recent repetition: it keeps the ground holding longest.
@@ -288,12 +321,14 @@ def _repeat_infringement(counted: list[CaseFacts], on: date, cfg: RulesConfig) -
             in_window,
             key=lambda p: (_effective(p[0]), p[0].case_id, _effective(p[1]), p[1].case_id),
         )
-        act = _act(later, cfg)
+        act = _act(later)
         assert act is not None  # a follower always has a known act date
         explanation = (
-            f"{_capital(earlier.label())} found infringement effective {_effective(earlier)}; "
-            f"the act in {later.label()} {_act_phrase(later, cfg)}, after that finding, and was "
-            f"found infringing effective {_effective(later)}; both within {window}."
+            f"{_capital(earlier.label())} found infringement of patent "
+            f"{', '.join(_same_patents(later, earlier))} effective {_effective(earlier)}; "
+            f"the act in {later.label()} {_act_phrase(later)}, after that finding, and was "
+            f"found infringing the same patent effective {_effective(later)}; both within "
+            f"{window}."
         )
         dates = (
             CitedDate(earlier.case_id, "effective_on", _effective(earlier)),
@@ -308,20 +343,44 @@ def _repeat_infringement(counted: list[CaseFacts], on: date, cfg: RulesConfig) -
     elif pairs:
         reason = f"every repetition follows a finding that became effective before {window}"
     else:
-        details = "; ".join(
-            f"{c.label()} effective {_effective(c)}, its act {_act_phrase(c, cfg)}"
-            for c in findings
-        )
-        reason = f"no infringing act began after an earlier finding became effective ({details})"
+        reason = _not_repeated(findings)
     return GroundResult(code, False, reason + ".")
+
+
+def check_findings(kind: str, deliberate: bool, punitive_damages: bool) -> None:
+    """Refuse findings that a case of `kind` cannot make (Patent Law arts. 65 and 71)."""
+    if kind == "court_judgment":
+        return
+    if punitive_damages:
+        raise InvalidValue(
+            "punitive_damages",
+            f"{_KIND_WORDS.get(kind, kind)} cannot award damages; punitive damages are awarded "
+            "by a court judgment (Patent Law art. 71)",
+        )
+    if deliberate:
+        raise InvalidValue(
+            "deliberate",
+            "deliberate (wilful) infringement is a finding of a court judgment (Patent Law "
+            f"art. 71), not of {_KIND_WORDS.get(kind, kind)}",
+        )
 
 
 def _deliberate_infringement(counted: list[CaseFacts], on: date) -> GroundResult:
     code = "deliberate_infringement"
-    cases = [c for c in counted if c.deliberate or c.punitive_damages]
+    found = [c for c in counted if c.deliberate or c.punitive_damages]
+    # Recorded before findings were checked against the case kind: never counted.
+    cases = [c for c in found if c.kind == "court_judgment"]
     if not cases:
-        reason = "no effective finding of deliberate infringement or punitive damages counts"
-        return GroundResult(code, False, f"{reason} on {on.isoformat()}.")
+        reason = (
+            "no effective court judgment finding deliberate infringement or awarding punitive "
+            "damages counts"
+        )
+        not_courts = "".join(
+            f"; {c.label()} is {_KIND_WORDS[c.kind]}, which cannot make that finding "
+            "(Patent Law art. 71)"
+            for c in found
+        )
+        return GroundResult(code, False, f"{reason} on {on.isoformat()}{not_courts}.")
     sentences = []
     for case in cases:
         said = " and ".join(

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import EntryRevision, Listing, LogEvent, SubjectIdentifier
-from registry.subjects.identifiers import identifier_key, mask_ric
+from registry.subjects.identifiers import identifier_key, public_identifier_value
 
 LISTED = "listed"
 PREVIOUSLY_LISTED = "previously_listed"
@@ -35,9 +35,10 @@ IdentifierKey = tuple[str, str, str]
 
 
 def lookup_key(scheme: str, value: str, name: str | None = None) -> IdentifierKey:
-    """The exact-lookup key of an identifier (scheme name only counts for `other`)."""
+    """The exact-lookup key of an identifier (the scheme name of `other`, a passport's country)."""
     folded, compact = identifier_key(scheme, value)
-    return folded, (name or "").strip().casefold() if folded == "other" else "", compact
+    qualified = folded in {"other", "passport"}
+    return folded, (name or "").strip().casefold() if qualified else "", compact
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -161,15 +162,22 @@ def _replay(
 
 
 def published_by(content: Mapping[str, Any], stored: Iterable[Identifier]) -> list[Identifier]:
-    """The stored identifiers (full values) whose public form the entry content published."""
+    """The stored identifiers (full values) whose public form the entry content published.
+
+    An entry published before every personal scheme was masked may show such a value in full;
+    either form counts.
+    """
+    subject = content["subject"]
+    natural_person = subject.get("kind") == "natural_person"
     published = {
-        (item.get("scheme"), item.get("name") or "", item.get("value"))
-        for item in content["subject"].get("identifiers", [])
+        (item.get("scheme"), item.get("name") or item.get("country") or "", item.get("value"))
+        for item in subject.get("identifiers", [])
     }
     return [
         (scheme, name, value)
         for scheme, name, value in stored
-        if (scheme, name, mask_ric(value) if scheme == "cn_ric" else value) in published
+        if (scheme, name, public_identifier_value(scheme, value, natural_person)) in published
+        or (scheme, name, value) in published
     ]
 
 

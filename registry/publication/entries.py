@@ -23,7 +23,7 @@ def _basis(case: EnforcementCase) -> dict[str, Any]:
 
 
 def build_entry(listing: Listing, status: str, nonce: str) -> dict[str, Any]:
-    """The entry object for the listing's current revision; ID numbers are masked."""
+    """The entry object for the listing's current revision; personal identifiers are masked."""
     subject = listing.subject
     if listing.entry_id is None or listing.listed_on is None or listing.period_end is None:
         raise ValueError(f"listing {listing.id} has not been published")
@@ -32,7 +32,10 @@ def build_entry(listing: Listing, status: str, nonce: str) -> dict[str, Any]:
         "name": subject.name,
         "name_latin": subject.name_latin,
         "aliases": list(subject.aliases),
-        "identifiers": [i.as_public_dict() for i in subject_identifiers(subject)],
+        "identifiers": [
+            i.as_public_dict(natural_person=subject.kind == "natural_person")
+            for i in subject_identifiers(subject)
+        ],
         "region": subject.region,
     }
     if subject.kind != "natural_person":

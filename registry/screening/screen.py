@@ -32,7 +32,7 @@ from registry.screening.matching import (
     ScreeningMatch,
     ScreeningQuery,
 )
-from registry.subjects.identifiers import mask_ric, validate_identifier
+from registry.subjects.identifiers import Identifier, validate_identifier
 
 MAX_QUERIES = 1000
 MAX_LIMIT = 100
@@ -68,10 +68,8 @@ def resolve_day(as_of: dt.date | None, today: dt.date) -> dt.date:
 
 
 def _public_identifier(scheme: str, value: str, name: str | None = None) -> dict[str, str]:
-    shown = {"scheme": scheme, "value": mask_ric(value) if scheme == "cn_ric" else value}
-    if name:
-        shown["name"] = name
-    return shown
+    # The echo does not know whose identifier it is: an `other` value is masked like a person's.
+    return Identifier(scheme, value, name).as_public_dict(natural_person=True)
 
 
 def entry_summary(state: EntryState, day: dt.date) -> dict[str, Any]:

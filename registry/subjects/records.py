@@ -16,6 +16,7 @@ from registry.audit import trail as audit
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.models import SUBJECT_KINDS, Subject, SubjectIdentifier
 from registry.subjects.identifiers import Identifier, validate_identifier
+from registry.subjects.personal_ids import PERSONAL_SCHEMES
 from registry.transaction import atomic
 
 _REGION_RE = re.compile(r"^\d{6}$")
@@ -68,7 +69,11 @@ def check_subject(data: SubjectInput) -> tuple[dict[str, object], list[Identifie
     name = clean_text(data.name, "name", 200, required=True)
     identifiers = [
         validate_identifier(
-            item.get("scheme", ""), item.get("value", ""), item.get("name"), f"identifiers[{i}]"
+            item.get("scheme", ""),
+            item.get("value", ""),
+            item.get("name"),
+            f"identifiers[{i}]",
+            country=item.get("country"),
         )
         for i, item in enumerate(data.identifiers)
     ]
@@ -77,8 +82,11 @@ def check_subject(data: SubjectInput) -> tuple[dict[str, object], list[Identifie
         raise InvalidValue("identifiers", "the same identifier is given twice")
     if data.kind == "natural_person" and any(i.scheme == "cn_uscc" for i in identifiers):
         raise InvalidValue("identifiers", "a natural person has no unified social credit code")
-    if data.kind != "natural_person" and any(i.scheme == "cn_ric" for i in identifiers):
-        raise InvalidValue("identifiers", "an ID card number identifies natural persons only")
+    personal = [i.scheme for i in identifiers if i.scheme in PERSONAL_SCHEMES]
+    if data.kind != "natural_person" and personal:
+        raise InvalidValue(
+            "identifiers", f"{personal[0]} identifies natural persons only, not a {data.kind}"
+        )
     region = clean_text(data.region, "region", 6) or None
     if region and not _REGION_RE.match(region):
         raise InvalidValue("region", "must be a 6-digit administrative division code")
@@ -125,9 +133,9 @@ def add_subject(
     for identifier in identifiers:
         existing = find_by_identifier(session, identifier)
         if existing is not None:
+            shown = identifier.public_value(natural_person=True)
             raise Conflict(
-                f"identifier {identifier.scheme} {identifier.public_value()} already belongs "
-                f"to subject {existing.id}"
+                f"identifier {identifier.scheme} {shown} already belongs to subject {existing.id}"
             )
     subject = Subject(**fields)
     subject.identifiers = [

@@ -99,6 +99,7 @@ def deliberate_subject(session: Session, users: dict[str, User]) -> int:
         document_number="FZ-2025-001",
         decided_on=dt.date(2025, 3, 1),
         effective_on=dt.date(2025, 4, 1),
+        kind="court_judgment",
         deliberate=True,
     )
     return company.id

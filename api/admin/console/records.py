@@ -14,6 +14,7 @@ from registry.cases.records import CaseInput, record_case, revoke_case
 from registry.listings import workflow
 from registry.listings.grounds import evaluate_subject
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, SECTORS, SUBJECT_KINDS
+from registry.subjects.identifiers import SCHEMES
 from registry.subjects.queries import list_subjects
 from registry.subjects.records import SubjectInput, get_subject, record_subject
 from runtime.extensions import db
@@ -31,6 +32,7 @@ def subjects() -> str:
         actor=actor,
         subjects=list_subjects(db.session(), name, 200, 0),
         kinds=SUBJECT_KINDS,
+        schemes=SCHEMES,
         name=name or "",
     )
 

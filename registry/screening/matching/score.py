@@ -20,7 +20,7 @@ from registry.screening.matching.forms import NameForm, parse_name
 from registry.screening.matching.records import SINGLE_VALUED_SCHEMES, ListedName, ScreeningQuery
 from registry.screening.matching.regions import region_agreement
 from registry.screening.matching.similarity import Similarity, compare_forms, latin_upper_bound
-from registry.subjects.identifiers import mask_ric
+from registry.subjects.identifiers import public_identifier_value
 
 KIND_WEIGHT = 0.25
 REGION_WEIGHT = 0.15
@@ -149,7 +149,7 @@ def _identifier_feature(
     shared = sorted(query_ids & listed_ids)
     if shared:
         scheme, value = shared[0]
-        shown = mask_ric(value) if scheme == "cn_ric" else value
+        shown = public_identifier_value(scheme, value, natural_person=True)
         return FeatureExplanation(
             "identifier", 1.0, 1.0, f"same {scheme} {shown}: the identifier decides the match"
         )

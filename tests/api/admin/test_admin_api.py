@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.orm import Session
+from stdnum.cn import uscc
 
 from api.auth import current_actor
 from registry.listings.queries import request_view
@@ -304,3 +305,30 @@ def test_openapi_spec_and_docs_page(client):
     assert "/api/v1/admin/subjects/{subject_id}/evaluation" in html
     assert "<script" not in html
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_identifier_errors_are_422_naming_the_field_and_the_part(signed_in):
+    body = "91440300MA5F00001"  # the organisation code's check character should be X
+    wrong = body + uscc.calc_check_digit(body)
+    response = signed_in["clerk"].post(
+        f"{API}/subjects",
+        {
+            "kind": "legal_person",
+            "name": "深圳市示例科技有限公司",
+            "identifiers": [{"scheme": "cn_uscc", "value": wrong}],
+        },
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "identifiers[0].value": ["organisation code check character should be X"]
+    }
+    person = signed_in["clerk"].post(
+        f"{API}/subjects",
+        {
+            "kind": "natural_person",
+            "name": "陈大文",
+            "identifiers": [{"scheme": "passport", "value": "E12345678"}],
+        },
+    )
+    assert person.status_code == 422
+    assert "identifiers[0].country" in person.get_json()["errors"]

@@ -20,6 +20,7 @@ from registry.cases.import_file import COLUMNS, ImportLimits, RowError, read_cas
 from registry.cases.records import CaseInput, record_case
 from registry.errors import Forbidden, InvalidValue
 from registry.models import AuditRecord, EnforcementCase, Subject
+from registry.subjects.credit_codes import organisation_check_character
 from registry.subjects.records import SubjectInput, record_subject
 from tests.conftest import ROOT
 
@@ -29,11 +30,12 @@ FORMULA = "=CMD|'/C calc'!A0"
 
 
 def credit_code(body: str) -> str:
-    """A valid unified social credit code from its first 17 characters."""
+    """A valid unified social credit code from its first 16 characters (check characters added)."""
+    body += organisation_check_character(body[8:16])
     return body + uscc.calc_check_digit(body)
 
 
-CODE = credit_code("91350100MA2Y0K7Q3")
+CODE = credit_code("91350100MA2Y0K7Q")
 ROW = {
     "subject_scheme": "cn_uscc",
     "subject_id_value": CODE,
@@ -79,7 +81,8 @@ def test_example_file_imports_every_row_and_matches_repeated_subjects(session: S
     ]
     second_case = first.cases[1]
     assert second_case.patent_numbers == ["ZL201810123456.5", "ZL202020654321.4"]
-    assert (second_case.deliberate, second_case.punitive_damages) == (True, False)
+    # An administrative penalty cannot find wilfulness (Patent Law art. 71): the example says 否.
+    assert (second_case.deliberate, second_case.punitive_damages) == (False, False)
     assert second_case.sectors == ["food_drug", "internet"]
     foreign = session.scalars(select(EnforcementCase).order_by(EnforcementCase.id.desc())).first()
     assert foreign is not None and foreign.patent_numbers == ["ZL201710601862.3", "EP1234567B1"]
@@ -115,11 +118,17 @@ def test_one_bad_row_imports_nothing_and_every_error_is_reported(session: Sessio
         {
             **ROW,
             "document_number": "A-4",
-            "subject_id_value": credit_code("91440300MA5F8R2L6"),
+            "subject_id_value": credit_code("91440300MA5F8R2L"),
             "subject_name": "",
         },
         {**ROW, "document_number": "A-5", "act_start": "2023-05-01", "act_end": "2023-04-01"},
-        {**ROW, "document_number": "A-6", "deliberate": "是", "infringement_found": "否"},
+        {
+            **ROW,
+            "document_number": "A-6",
+            "kind": "court_judgment",
+            "deliberate": "是",
+            "infringement_found": "否",
+        },
         {**ROW, "document_number": "A-7", "sectors": "internet;fishing"},
     ]
     report = importer.import_cases(session, CLERK, csv_bytes(rows))
@@ -169,9 +178,20 @@ def test_patent_and_identifier_errors_name_their_column(session: Session) -> Non
         (6, "kind"),
     ]
     assert "check digit 4 but the number requires 5" in errors[0].reason
-    assert "check character does not match" in errors[1].reason
+    assert errors[1].reason == f"unified social credit code check character should be {CODE[-1]}"
     assert errors[-2].reason == "is required: subjects are matched by their identifier"
     assert errors[-1].reason == "is required"
+
+
+def test_a_wrong_organisation_code_is_reported_on_its_row(session: Session) -> None:
+    body = "91440300MA5F00001"  # the organisation code's check character should be X
+    wrong = body + uscc.calc_check_digit(body)
+    rows = [ROW, {**ROW, "document_number": "C-2", "subject_id_value": wrong}]
+    report = importer.import_cases(session, CLERK, csv_bytes(rows))
+    assert report.imported == 0
+    assert list(report.errors) == [
+        RowError(3, "subject_id_value", "organisation code check character should be X")
+    ]
 
 
 def test_duplicates_in_the_file_and_on_record_are_errors(session: Session) -> None:
@@ -205,7 +225,7 @@ def test_gb18030_and_gbk_files_are_read(session: Session) -> None:
     assert names[0] == "福州示例贸易有限公司"
     gbk_row = {
         **ROW,
-        "subject_id_value": credit_code("91110000MA01ABCD2"),
+        "subject_id_value": credit_code("91110000MA01ABCD"),
         "subject_name": "北京示例科技有限公司",
         "document_number": "京知执字〔2025〕1号",
     }
@@ -351,7 +371,7 @@ def test_import_and_undo_on_postgresql(pg_app: Flask, monkeypatch: pytest.Monkey
     assert importer.import_cases(db.session, CLERK, EXAMPLE.read_bytes()).imported == 5
     assert counts(db.session) == (4, 5)
     rows = [
-        {**ROW, "subject_id_value": credit_code("91110000MA01ABCD2"), "document_number": n}
+        {**ROW, "subject_id_value": credit_code("91110000MA01ABCD"), "document_number": n}
         for n in ("P-1", "P-2", "P-3")
     ]
     monkeypatch.setattr(importer, "add_case", _failing_on_third(importer.add_case))

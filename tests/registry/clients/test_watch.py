@@ -65,7 +65,7 @@ def test_every_invalid_row_and_field_is_named() -> None:
         "items[4]",
     }
     assert "6-digit" in errors["items[1].region"][0]
-    assert "check character" in errors["items[2].identifiers[0].value"][0]
+    assert "must have 18 characters" in errors["items[2].identifiers[0].value"][0]
     assert caught.value.message.startswith("4 row(s) are invalid")
 
 

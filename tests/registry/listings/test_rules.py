@@ -17,6 +17,7 @@ from registry.listings.rules import (
     CitedDate,
     PatentInvalidation,
     RulesConfig,
+    check_findings,
     check_proposal_grounds,
     evaluate,
     grounds_holding,
@@ -67,9 +68,9 @@ def test_repeat_holds_when_the_second_act_began_after_the_first_finding() -> Non
 def test_repeat_explanation_names_cases_and_dates() -> None:
     text = evaluate([FIRST, SECOND], ON).grounds["repeat_infringement"].explanation
     assert text == (
-        "Case 1 (闽知裁字〔2023〕1号) found infringement effective 2023-03-01; "
-        "the act in case 2 (闽知裁字〔2023〕2号) began 2024-02-10, after that finding, "
-        "and was found infringing effective 2024-09-01; "
+        "Decision 闽知裁字〔2023〕1号 found infringement of patent ZL201510123456.7 effective "
+        "2023-03-01; the act in decision 闽知裁字〔2023〕2号 began 2024-02-10, after that "
+        "finding, and was found infringing the same patent effective 2024-09-01; "
         "both within the 5-year look-back starting 2021-06-01."
     )
 
@@ -81,10 +82,10 @@ def test_second_act_that_began_before_the_first_finding_is_not_a_repeat() -> Non
     result = evaluation.grounds["repeat_infringement"]
     assert not result.holds
     assert result.case_ids == ()
-    assert "no infringing act began after an earlier finding became effective" in (
+    assert "no infringement of the same patent began after an earlier finding" in (
         result.explanation
     )
-    assert "case 2 (闽知裁字〔2023〕2号) effective 2024-09-01, its act began 2023-02-20" in (
+    assert "decision 闽知裁字〔2023〕2号 effective 2024-09-01, its act began 2023-02-20" in (
         result.explanation
     )
 
@@ -94,18 +95,30 @@ def test_act_on_the_day_the_finding_became_effective_is_not_after_it() -> None:
     assert not evaluate([FIRST, same_day], ON).grounds["repeat_infringement"].holds
 
 
-def test_unknown_act_start_falls_back_to_the_decision_date() -> None:
+def test_unknown_act_start_is_not_counted_and_the_explanation_says_why() -> None:
+    """The decision date is not presumed to be the act's start: that is against the subject."""
     unknown_start = replace(SECOND, act_start=None)
     result = evaluate([FIRST, unknown_start], ON).grounds["repeat_infringement"]
-    assert result.holds
-    assert CitedDate(2, "decided_on", date(2024, 8, 1)) in result.dates
-    assert "has no recorded start, so its decision date 2024-08-01 is used" in result.explanation
+    assert not result.holds
+    assert result.explanation == (
+        "no infringement of the same patent began after an earlier finding against the subject "
+        "took effect (the act in decision 闽知裁字〔2023〕2号 has no recorded start, so it cannot "
+        "be shown to have begun after an earlier finding took effect and is not counted)."
+    )
 
 
-def test_unknown_act_start_can_be_configured_not_to_count() -> None:
-    unknown_start = replace(SECOND, act_start=None)
-    strict = RulesConfig(decision_date_for_unknown_act=False)
-    assert not evaluate([FIRST, unknown_start], ON, strict).grounds["repeat_infringement"].holds
+def test_infringing_another_patent_is_not_a_repeat() -> None:
+    other_patent = replace(SECOND, patents=("ZL201620123456.1",))
+    result = evaluate([FIRST, other_patent], ON).grounds["repeat_infringement"]
+    assert not result.holds
+    assert "decision 闽知裁字〔2023〕2号 concerns no patent of an earlier finding" in (
+        result.explanation
+    )
+    # One shared patent among several is enough, and the explanation names it.
+    both = replace(SECOND, patents=("ZL201620123456.1", PATENT))
+    held = evaluate([FIRST, both], ON).grounds["repeat_infringement"]
+    assert held.holds
+    assert f"infringement of patent {PATENT} effective 2023-03-01" in held.explanation
 
 
 def test_findings_outside_the_look_back_window() -> None:
@@ -144,7 +157,7 @@ def test_a_single_finding_is_not_a_repeat() -> None:
     result = evaluate([FIRST], ON).grounds["repeat_infringement"]
     assert not result.holds
     assert result.explanation == (
-        "only one effective infringement finding counts (case 1 (闽知裁字〔2023〕1号))."
+        "only one effective infringement finding counts (decision 闽知裁字〔2023〕1号)."
     )
     nothing = evaluate([], ON).grounds["repeat_infringement"]
     assert nothing.explanation == "no effective infringement finding counts on 2026-06-01."
@@ -266,7 +279,7 @@ def test_deliberate_finding_holds_with_explanation() -> None:
     assert result.case_ids == (2,)
     assert result.dates == (CitedDate(2, "effective_on", date(2024, 9, 1)),)
     assert result.explanation == (
-        "Case 2 (闽知裁字〔2023〕2号) found deliberate infringement and awarded punitive "
+        "Decision 闽知裁字〔2023〕2号 found deliberate infringement and awarded punitive "
         "damages, effective 2024-09-01."
     )
 
@@ -279,10 +292,40 @@ def test_punitive_damages_alone_are_enough() -> None:
 
 
 def test_deliberate_finding_not_yet_effective_does_not_hold() -> None:
-    on_appeal = replace(SECOND, deliberate=True, effective_on=None)
+    on_appeal = replace(SECOND, kind="court_judgment", deliberate=True, effective_on=None)
     result = evaluate([on_appeal], ON).grounds["deliberate_infringement"]
     assert not result.holds
-    assert "no effective finding of deliberate infringement" in result.explanation
+    assert "no effective court judgment finding deliberate infringement" in result.explanation
+
+
+def test_deliberate_findings_of_administrative_rulings_do_not_count() -> None:
+    """Recorded before the kind was checked: never counted, and the explanation says why."""
+    ruling = replace(SECOND, deliberate=True)
+    result = evaluate([ruling], ON).grounds["deliberate_infringement"]
+    assert not result.holds
+    assert (
+        "decision 闽知裁字〔2023〕2号 is an administrative ruling, which cannot make that finding "
+        "(Patent Law art. 71)" in result.explanation
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "findings", "field", "words"),
+    [
+        ("administrative_ruling", {"punitive_damages": True}, "punitive_damages", "art. 71"),
+        ("administrative_penalty", {"punitive_damages": True}, "punitive_damages", "damages"),
+        ("administrative_ruling", {"deliberate": True}, "deliberate", "court judgment"),
+    ],
+)
+def test_findings_only_a_court_can_make_are_refused_on_other_kinds(
+    kind: str, findings: dict[str, bool], field: str, words: str
+) -> None:
+    facts = {"deliberate": False, "punitive_damages": False, **findings}
+    with pytest.raises(InvalidValue) as raised:
+        check_findings(kind, **facts)
+    assert raised.value.field == field
+    assert words in raised.value.reason
+    check_findings("court_judgment", deliberate=True, punitive_damages=True)
 
 
 # --- refusal to perform ---------------------------------------------------------------------
@@ -307,7 +350,10 @@ def test_refusal_with_deadline_not_yet_passed_does_not_hold() -> None:
     for deadline in (ON, date(2026, 7, 1)):
         result = evaluate([refused(5, deadline)], ON).grounds["refusal_to_perform"]
         assert not result.holds
-        assert f"the performance deadline {deadline} of case 5" in result.explanation
+        assert (
+            f"the performance deadline {deadline} of decision 闽知裁字〔2023〕5号"
+            in result.explanation
+        )
     # The day after the deadline, it holds.
     assert evaluate([refused(5, ON)], ON + timedelta(days=1)).grounds["refusal_to_perform"].holds
 
@@ -317,7 +363,7 @@ def test_refusal_needs_a_deadline_and_an_administrative_decision() -> None:
     judgment = refused(6, date(2023, 4, 1), kind="court_judgment")
     result = evaluate([no_deadline, judgment], ON).grounds["refusal_to_perform"]
     assert not result.holds
-    assert "case 5 (闽知裁字〔2023〕5号) has no performance deadline" in result.explanation
+    assert "decision 闽知裁字〔2023〕5号 has no performance deadline" in result.explanation
     assert "is a court judgment, which does not count" in result.explanation
     everything = RulesConfig(refusal_kinds=frozenset({"court_judgment"}))
     assert evaluate([judgment], ON, everything).grounds["refusal_to_perform"].holds
@@ -356,7 +402,7 @@ def test_proposal_rejection_names_the_cases_set_aside() -> None:
         check_proposal_grounds({"repeat_infringement"}, evaluation)
     assert raised.value.reason == (
         "repeat_infringement does not hold on 2026-06-01: only one effective infringement "
-        "finding counts (case 1 (闽知裁字〔2023〕1号)). Set aside: case 2, revoked on 2026-01-01."
+        "finding counts (decision 闽知裁字〔2023〕1号). Set aside: case 2, revoked on 2026-01-01."
     )
 
 

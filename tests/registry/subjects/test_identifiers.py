@@ -24,7 +24,7 @@ VALID_RIC = RIC_BODY + ric.calc_check_digit(RIC_BODY + "0")
 def test_valid_credit_code_is_accepted_and_canonical() -> None:
     ident = validate_identifier("cn_uscc", " " + VALID_USCC.lower() + " ")
     assert ident.value == VALID_USCC
-    assert ident.public_value() == VALID_USCC
+    assert ident.public_value(natural_person=False) == VALID_USCC
 
 
 def test_credit_code_with_wrong_check_character_names_field_and_reason() -> None:
@@ -36,15 +36,18 @@ def test_credit_code_with_wrong_check_character_names_field_and_reason() -> None
 
 
 def test_credit_code_of_wrong_length_is_refused() -> None:
-    with pytest.raises(InvalidValue, match="wrong length"):
+    with pytest.raises(InvalidValue, match="must have 18 characters, not 16"):
         validate_identifier("cn_uscc", VALID_USCC[:-2])
 
 
 def test_id_number_is_masked_in_public_output() -> None:
     ident = validate_identifier("cn_ric", VALID_RIC)
     assert ident.value == VALID_RIC
-    assert ident.public_value() == VALID_RIC[:4] + "*" * 10 + VALID_RIC[-4:]
-    assert ident.as_public_dict() == {"scheme": "cn_ric", "value": ident.public_value()}
+    assert ident.public_value(natural_person=True) == VALID_RIC[:4] + "*" * 10 + VALID_RIC[-4:]
+    assert ident.as_public_dict(natural_person=True) == {
+        "scheme": "cn_ric",
+        "value": ident.public_value(natural_person=True),
+    }
 
 
 def test_mask_matches_design_example() -> None:
@@ -59,11 +62,13 @@ def test_id_number_with_bad_check_is_refused() -> None:
 
 def test_foreign_identifier_needs_scheme_name() -> None:
     ident = validate_identifier("other", "HRB 12345", name="DE Handelsregister")
-    assert ident.as_public_dict() == {
+    assert ident.as_public_dict(natural_person=False) == {
         "scheme": "other",
         "value": "HRB 12345",
         "name": "DE Handelsregister",
     }
+    # On a natural person an `other` value is personal data and is masked.
+    assert ident.as_public_dict(natural_person=True)["value"] == "H*******5"
     with pytest.raises(InvalidValue) as caught:
         validate_identifier("other", "HRB 12345")
     assert caught.value.field == "identifiers.name"
@@ -72,7 +77,7 @@ def test_foreign_identifier_needs_scheme_name() -> None:
 @pytest.mark.parametrize(
     ("scheme", "value", "field"),
     [
-        ("passport", "X1", "identifiers.scheme"),
+        ("driving_licence", "X1", "identifiers.scheme"),
         ("other", "", "identifiers.value"),
         ("other", "a\x00b", "identifiers.value"),
         ("other", "x" * 101, "identifiers.value"),

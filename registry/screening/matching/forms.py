@@ -53,6 +53,8 @@ def _latin_industry() -> dict[str, tuple[str, ...]]:
 
 
 _LATIN_INDUSTRY = _latin_industry()
+# Industry words, Chinese and Latin, and their shared tokens (电子, dianzi, electronics).
+INDUSTRY_TOKENS: dict[str, tuple[str, ...]] = {**_LATIN_INDUSTRY, **_HAN_INDUSTRY}
 _PINYIN_INDUSTRY: dict[str, tuple[str, ...]] = {
     to_pinyin(word).joined: tokens for tokens, han_words, _ in INDUSTRY_GROUPS for word in han_words
 }

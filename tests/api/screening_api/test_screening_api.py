@@ -343,3 +343,37 @@ def test_receipts_belong_to_the_key_that_got_them(
     path = f"/api/v1/receipts/{receipt['signed']['receipt_id']}"
     assert client.get(path, headers=bearer(other)).status_code == 404
     assert client.get(path, headers=bearer(key)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"queries": [{"name": "A"}, {"name": ""}]}, "queries[1].name"),
+        ({"queries": [{"name": "A"}, {"name": "华" * 301}]}, "queries[1].name"),
+        ({"queries": [{"name": "A"}] * 1001}, "queries"),
+        (
+            {
+                "queries": [
+                    {"name": "A"},
+                    {"name": "B", "identifiers": [{"scheme": "lei", "value": "1"}]},
+                ]
+            },
+            "queries[1].identifiers[0].scheme",
+        ),
+        ({"queries": [{"name": "A"}], "threshold": 1.5}, "threshold"),
+        ({"queries": [{"name": "A"}], "threshold": -0.1}, "threshold"),
+    ],
+)
+def test_bad_input_is_a_422_naming_the_query_and_field(
+    client: FlaskClient,
+    key: str,
+    body: dict[str, Any],
+    field: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG")
+    response = client.post("/api/v1/screen", json=body, headers=bearer(key))
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"], response.get_json()
+    # No query text is logged, valid or not.
+    assert "华华华" not in caplog.text and "'B'" not in caplog.text

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 from registry.screening.matching.forms import NameForm
 from registry.screening.matching.regions import codes_compatible, latin_place_names
 from registry.screening.matching.sound import TradeNameScore, compare_chars, trade_name_score
+from registry.screening.matching.text import contains_han
 
 # The industry word matters less than the trade name: 华兴科技 vs 华兴电子 keeps 0.7.
 INDUSTRY_SHARE = 0.3
@@ -186,6 +187,8 @@ def _agreement(query: str, listed: str) -> float:
     """How alike two runs of characters are, by character and sound, in [0, 1]."""
     if query == listed:
         return 1.0
+    if not (contains_han(query) or contains_han(listed)):
+        return _ratio(query, listed)  # letters (what follows a Latin name): by spelling
     longer = max(len(query), len(listed))
     return round(max(0.0, 1.0 - compare_chars(query, listed).cost / longer), 4)
 

@@ -13,7 +13,7 @@ below it (it is still offered, ranked low, by the site's search).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from pypinyin import Style, pinyin
 
@@ -84,46 +84,36 @@ class CharComparison:
     slips: int = 0  # characters replaced by another sound, added or left out
     same: int = 0  # characters equal
 
-    def step(self, cost: float, **counts: int) -> CharComparison:
-        """This comparison followed by one more step."""
-        return CharComparison(
-            self.cost + cost,
-            self.homophones + counts.get("homophones", 0),
-            self.swaps + counts.get("swaps", 0),
-            self.slips + counts.get("slips", 0),
-            self.same + counts.get("same", 0),
-        )
-
     @property
     def agreeing(self) -> int:
         """Characters equal or of the same sound, swapped ones included."""
         return self.same + self.homophones + 2 * self.swaps
 
 
-@cache
+@lru_cache(maxsize=65536)
 def compare_chars(query: str, listed: str) -> CharComparison:
     """The cheapest alignment of two character runs (optimal string alignment distance)."""
-    rows = len(query) + 1
+    # Cells are tuples (cost, homophones, swaps, slips, same): compared like CharComparison,
+    # built many times faster.
     cols = len(listed) + 1
-    table = [[CharComparison(0.0)] * cols for _ in range(rows)]
-    for i in range(1, rows):
-        table[i][0] = table[i - 1][0].step(1.0, slips=1)
-    for j in range(1, cols):
-        table[0][j] = table[0][j - 1].step(1.0, slips=1)
-    for i in range(1, rows):
+    previous: list[tuple[float, int, int, int, int]] = [(float(j), 0, 0, j, 0) for j in range(cols)]
+    before: list[tuple[float, int, int, int, int]] = previous
+    for i in range(1, len(query) + 1):
+        left = query[i - 1]
+        row = [(float(i), 0, 0, i, 0)]
         for j in range(1, cols):
-            left, right = query[i - 1], listed[j - 1]
+            right = listed[j - 1]
+            c, h, w, s, e = previous[j - 1]
             if left == right:
-                diagonal = table[i - 1][j - 1].step(0.0, same=1)
+                best = (c, h, w, s, e + 1)
             elif same_sound(left, right):
-                diagonal = table[i - 1][j - 1].step(HOMOPHONE_COST, homophones=1)
+                best = (c + HOMOPHONE_COST, h + 1, w, s, e)
             else:
-                diagonal = table[i - 1][j - 1].step(1.0, slips=1)
-            options = [
-                diagonal,
-                table[i - 1][j].step(1.0, slips=1),
-                table[i][j - 1].step(1.0, slips=1),
-            ]
+                best = (c + 1.0, h, w, s + 1, e)
+            c, h, w, s, e = previous[j]
+            best = min(best, (c + 1.0, h, w, s + 1, e))
+            c, h, w, s, e = row[j - 1]
+            best = min(best, (c + 1.0, h, w, s + 1, e))
             if (
                 i > 1
                 and j > 1
@@ -131,9 +121,11 @@ def compare_chars(query: str, listed: str) -> CharComparison:
                 and same_sound(left, listed[j - 2])
                 and same_sound(query[i - 2], right)
             ):
-                options.append(table[i - 2][j - 2].step(SWAP_COST, swaps=1))
-            table[i][j] = min(options)
-    return table[-1][-1]
+                c, h, w, s, e = before[j - 2]
+                best = min(best, (c + SWAP_COST, h, w + 1, s, e))
+            row.append(best)
+        before, previous = previous, row
+    return CharComparison(*previous[-1])
 
 
 @dataclass(frozen=True)
@@ -150,12 +142,12 @@ def trade_name_score(query: str, listed: str, person: bool = False) -> TradeName
         return TradeNameScore(1.0, f"same characters {listed}")
     found = compare_chars(query, listed)
     longer = max(len(query), len(listed))
-    sounds = f"{' '.join(sound_of(query))} / {' '.join(sound_of(listed))}"
     if person:
         if found.slips == 0 and found.swaps == 0:
             return TradeNameScore(
                 PERSON_SOUND_ALIKE,
-                f"{query} sounds like {listed} ({sounds}); for a person that is often another"
+                f"{query} sounds like {listed} ({_sounds(query, listed)}); for a person that"
+                " is often another"
                 " person, so the ID number should decide",
             )
         return TradeNameScore(
@@ -165,7 +157,9 @@ def trade_name_score(query: str, listed: str, person: bool = False) -> TradeName
     penalty = SOUND_ALIKE_PENALTY * found.homophones + SWAP_PENALTY * found.swaps
     if found.slips == 0:
         what = _describe(found)
-        return TradeNameScore(round(1.0 - penalty, 4), f"{query} is {listed} {what} ({sounds})")
+        return TradeNameScore(
+            round(1.0 - penalty, 4), f"{query} is {listed} {what} ({_sounds(query, listed)})"
+        )
     agreeing_enough = found.agreeing >= max(_MIN_AGREEING_FOR_SLIP, longer - 1)
     if found.slips == 1 and agreeing_enough:
         return TradeNameScore(
@@ -178,6 +172,10 @@ def trade_name_score(query: str, listed: str, person: bool = False) -> TradeName
         f"{query} and {listed} share {found.agreeing} of {longer} characters by sound:"
         " a different trade name",
     )
+
+
+def _sounds(query: str, listed: str) -> str:
+    return f"{' '.join(sound_of(query))} / {' '.join(sound_of(listed))}"
 
 
 def _share(found: CharComparison, longer: int) -> float:

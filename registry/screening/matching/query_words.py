@@ -13,6 +13,8 @@ from registry.screening.matching.forms import INDUSTRY_TOKENS, parse_name
 from registry.screening.matching.regions import han_place, latin_region_codes
 from registry.screening.matching.text import clean_text, contains_han, tokenize
 
+MAX_LATIN_FILTER_WORDS = 3
+
 
 @dataclass(frozen=True)
 class QueryWords:
@@ -33,7 +35,14 @@ def split_query_words(text: str) -> QueryWords:
     regions: set[str] = set()
     sector: list[str] = []
     rest: list[str] = []
-    for word in tokenize(clean_text(text)):
+    words = tokenize(clean_text(text))
+    # Spaced pinyin of a whole name ("ning bo shi ... you xian gong si") holds syllables that
+    # are also places (xian); only a few Latin words are read as places and industries.
+    latin_filters = len(words) <= MAX_LATIN_FILTER_WORDS
+    for word in words:
+        if not latin_filters and not contains_han(word):
+            rest.append(word)
+            continue
         places, industry = _place_or_industry(word)
         if places is None and industry is None:
             rest.append(word)

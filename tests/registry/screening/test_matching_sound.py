@@ -67,3 +67,11 @@ def test_a_persons_homophone_name_is_a_near_match_below_the_threshold() -> None:
     assert 0.6 < near.score < DEFAULT_THRESHOLD
     assert "ID number" in near.reason
     assert trade_name_score("张伟明", "张伟亮", person=True).score < 0.6
+
+
+def test_spaced_pinyin_of_a_whole_name_is_not_read_as_places() -> None:
+    from registry.screening.matching.query_words import split_query_words
+
+    spaced = split_query_words("ning bo shi tu hai ke ji you xian ze ren gong si")
+    assert not spaced.filters  # "xian" is a syllable here, not Xi'an
+    assert split_query_words("Shenzhen Huaxing").regions == frozenset({"440300"})

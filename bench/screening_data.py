@@ -3,7 +3,7 @@
 `generate_benchmark(n)` lists n subjects (Chinese enterprises, foreign companies, natural
 persons) and derives queries from them: true variants (typos, pinyin, dropped suffix or region,
 traditional characters, full width, word order, aliases, identifiers) that must find their
-subject, and negatives (a homophone trade name, another region, a near-miss pinyin name with a
+subject, and negatives (look-alike trade names, another region, a near-miss pinyin name with a
 different credit code, another person of the same name, unrelated names) that must find nothing.
 The same seed gives the same benchmark.
 """
@@ -42,8 +42,9 @@ def generate_benchmark(
     persons = [subject for subject in listed if subject.kind == "natural_person"]
     maker = NegativeMaker(rng, world, enterprises, persons)
     makers: list[tuple[Callable[[], LabeledQuery | None], float]] = [
-        (maker.homophone_trade, 0.25),
-        (maker.other_region, 0.15),
+        (maker.lookalike_other_trade, 0.15),
+        (maker.lookalike_one_char, 0.15),
+        (maker.other_region, 0.10),
         (maker.near_pinyin, 0.15),
         (maker.namesake, 0.10),
         (maker.other_given_name, 0.10),

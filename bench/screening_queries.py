@@ -1,8 +1,11 @@
 """Labelled queries for the screening benchmark: true variants and negatives.
 
-True variants of a listed subject must find it: typos, pinyin, dropped legal form or region,
-traditional characters, full width, word order, aliases, identifiers. Negatives must find
-nothing: a homophone trade name, another region, a near-miss pinyin name with a different
+True variants of a listed subject must find it: typos, pinyin (spaced, joined, any case),
+dropped legal form or region, traditional characters, full width, word order, aliases,
+identifiers, and trade names written another way: a homophone character, two characters
+swapped, one character replaced (names of three or more characters), added or left out.
+Negatives must find nothing: look-alikes (same region and industry with another trade name, or
+one sharing a single character), another region, a near-miss pinyin name with a different
 credit code, another person of the same name, unrelated names.
 """
 
@@ -34,8 +37,10 @@ from bench.screening_subjects import (
     new_ric,
     new_trade,
     new_uscc,
+    other_sound_char,
     person_name,
     pinyin_word,
+    sound_alike_trade,
     split_person,
 )
 from registry.screening.matching import ListedName, ScreeningQuery
@@ -100,6 +105,7 @@ def _enterprise_variants(rng: random.Random, e: Enterprise) -> list[tuple[str, s
         ("pinyin", _pinyin_spellings(rng, e)),
         ("pinyin_typo", latin_typos(rng, _pinyin_spellings(rng, e, with_form=False), 1)),
     ]
+    variants += _trade_variants(rng, e)
     slip_at = [i for i, c in enumerate(e.industry[0]) if c in INDUSTRY_SLIPS]
     if slip_at:
         at, word = rng.choice(slip_at), e.industry[0]
@@ -117,6 +123,53 @@ def _enterprise_variants(rng: random.Random, e: Enterprise) -> list[tuple[str, s
     if e.listed.aliases:
         variants.append(("alias", e.listed.aliases[0].removesuffix("有限公司")))
     return variants
+
+
+def _trade_variants(rng: random.Random, e: Enterprise) -> list[tuple[str, str]]:
+    """The trade name written another way, region, industry and legal form kept."""
+
+    def named(trade: str) -> str:
+        return e.region[0] + trade + e.industry[0] + e.form
+
+    trade = e.trade
+    at = rng.randrange(len(trade) - 1)
+    variants = [
+        (
+            "trade_insertion",
+            named(trade[: at + 1] + other_sound_char(rng, trade) + trade[at + 1 :]),
+        ),
+        ("pinyin_spacing", _pinyin_spacing(rng, e)),
+    ]
+    sound_alike = sound_alike_trade(rng, trade)
+    if sound_alike:
+        variants.append(("homophone", named(sound_alike)))
+    if trade[at] != trade[at + 1]:
+        swapped = trade[:at] + trade[at + 1] + trade[at] + trade[at + 2 :]
+        variants.append(("swapped", named(swapped)))
+    if len(trade) >= 3:
+        cut = rng.randrange(len(trade))
+        replaced = trade[:cut] + other_sound_char(rng, trade) + trade[cut + 1 :]
+        variants += [
+            ("trade_substitution", named(replaced)),
+            ("trade_deletion", named(trade[:cut] + trade[cut + 1 :])),
+        ]
+    return variants
+
+
+def _pinyin_spacing(rng: random.Random, e: Enterprise) -> str:
+    """The pinyin of trade name and industry, syllables spaced, joined or cased at random."""
+    syllables = lazy_pinyin(e.trade) + lazy_pinyin(e.industry[0])
+    style = rng.randrange(5)
+    if style == 0:
+        return " ".join(syllables)
+    if style == 1:
+        return "".join(s.capitalize() for s in syllables)
+    if style == 2:
+        return "".join(syllables).upper()
+    if style == 3:
+        return "-".join(s.capitalize() for s in syllables)
+    cut = len(lazy_pinyin(e.trade))
+    return f"{' '.join(syllables[:cut]).upper()} {''.join(syllables[cut:])}"
 
 
 def _foreign_variants(rng: random.Random, listed: ListedName) -> list[tuple[str, str]]:
@@ -183,6 +236,15 @@ def true_variants(
 # --- negatives ----------------------------------------------------------------------------
 
 
+def sound_keys(trade: str) -> set[tuple[str, ...]]:
+    """A trade name's syllables as written, sorted, and with one left out (three or more)."""
+    sound = tuple(lazy_pinyin(trade))
+    keys = {sound, ("sorted", *sorted(sound))}
+    if len(sound) >= 3:
+        keys.update(sound[:i] + sound[i + 1 :] for i in range(len(sound)))
+    return keys
+
+
 @dataclass
 class NegativeMaker:
     """Makes negatives that no listed subject may match (None when a try collides)."""
@@ -194,19 +256,39 @@ class NegativeMaker:
 
     def __post_init__(self) -> None:
         self.foreign_words = sorted(self.world.foreign_words)
+        self.trade_sounds = set().union(*map(sound_keys, self.world.trades))
+        self.provinces_by_sound: dict[tuple[str, ...], set[str]] = {}
+        for e in self.enterprises:
+            for key in sound_keys(e.trade):
+                self.provinces_by_sound.setdefault(key, set()).add(e.region[1][:2])
 
-    def homophone_trade(self) -> LabeledQuery | None:
-        """Same region and industry, one trade-name character swapped for a homophone."""
+    def lookalike_other_trade(self) -> LabeledQuery | None:
+        """Same region, industry and legal form; another trade name, listed nowhere."""
         e = self.rng.choice(self.enterprises)
-        trade = homophone_trade(self.rng, e.trade)
-        if trade in self.world.trades or trade.startswith(PLACE_PREFIXES):
+        return self._lookalike(e, new_trade(self.world), "lookalike_other_trade")
+
+    def lookalike_one_char(self) -> LabeledQuery | None:
+        """Same region, industry and legal form; a trade name sharing one character, no sound."""
+        e = self.rng.choice(self.enterprises)
+        keep = self.rng.randrange(len(e.trade))
+        trade = "".join(
+            char if at == keep else other_sound_char(self.rng, e.trade)
+            for at, char in enumerate(e.trade)
+        )
+        return self._lookalike(e, trade, "lookalike_one_char")
+
+    def _lookalike(self, e: Enterprise, trade: str, variant: str) -> LabeledQuery | None:
+        # Not a true variant of any listed trade name: no shared sound, order or slip.
+        if trade.startswith(PLACE_PREFIXES) or sound_keys(trade) & self.trade_sounds:
             return None
-        return self._negative(e.region[0] + trade + e.industry[0] + e.form, "hard_homophone_trade")
+        return self._negative(e.region[0] + trade + e.industry[0] + e.form, variant)
 
     def other_region(self) -> LabeledQuery | None:
         """Same trade name and industry, registered in another province."""
         e = self.rng.choice(self.enterprises)
         taken = {code[:2] for code in self.world.cores[e.trade + e.industry[0]]}
+        # Nor where a trade name sounding like it, swapped or one slip away, is listed.
+        taken.update(*(self.provinces_by_sound.get(key, ()) for key in sound_keys(e.trade)))
         regions = [r for r in REGIONS if r[1][:2] not in taken]
         if not regions:
             return None

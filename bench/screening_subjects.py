@@ -197,3 +197,31 @@ def homophone_trade(rng: random.Random, trade: str) -> str:
     group = next(g for g in HOMOPHONES if trade[at] in g)
     options = [c for c in group if c != trade[at]] or [c for c in TRADE_CHARS if c != trade[at]]
     return trade[:at] + rng.choice(options) + trade[at + 1 :]
+
+
+def sound_alike_trade(rng: random.Random, trade: str) -> str | None:
+    """The trade name with one character replaced by one of the same toneless pinyin, if any.
+
+    The groups in HOMOPHONES also pair near sounds (兴 xing, 鑫 xin); only exact ones count here.
+    """
+    options = [
+        (at, other)
+        for at, char in enumerate(trade)
+        for group in HOMOPHONES
+        if char in group
+        for other in group
+        if other != char and lazy_pinyin(other) == lazy_pinyin(char)
+    ]
+    if not options:
+        return None
+    at, other = rng.choice(options)
+    return trade[:at] + other + trade[at + 1 :]
+
+
+def other_sound_char(rng: random.Random, trade: str) -> str:
+    """A trade-name character sounding like none of the characters of `trade`."""
+    taken = {lazy_pinyin(char)[0] for char in trade}
+    while True:
+        char = rng.choice(TRADE_CHARS)
+        if lazy_pinyin(char)[0] not in taken:
+            return char

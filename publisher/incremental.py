@@ -25,9 +25,9 @@ from followthemoney.util import make_entity_id
 
 from publisher import versions
 from publisher.writers.atomic import file_sha256
-from publisher.writers.ftm import entry_entities
 from publisher.writers.snapshot import CSV_COLUMNS, UTF8_BOM, csv_row
 from registry.canonical import canonical_bytes
+from registry.publication.ftm_entities import entry_entities
 
 REUSABLE = ("snapshot", "snapshot_csv", "ftm")
 _ENTRY_ID = b'"entry_id":"'

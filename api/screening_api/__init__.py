@@ -10,7 +10,7 @@ from api.rest import register_blueprint
 
 def init_app(app: Flask) -> None:
     """Register the screening, public entry and API key blueprints (after api.rest)."""
-    from api.screening_api import admin_keys, entries, screening
+    from api.screening_api import admin_keys, entries, ftm_match, screening
 
-    for module in (entries, screening, admin_keys):
+    for module in (entries, screening, ftm_match, admin_keys):
         register_blueprint(app, module.blp)

@@ -1,4 +1,4 @@
-"""Every public entry in memory, with its name index, built once per state of the public list.
+"""Every public entry in memory, with the name index, built once per state of the public list.
 
 Search, facets, totals and statistics all read the same snapshot: the catalogue of the read
 model's current list state (registry.publication.public_view), kept with that state, so it is
@@ -67,7 +67,7 @@ def current_catalogue() -> Catalogue:
         catalogue = Catalogue(
             state=state,
             all_entries=entries,
-            names=NameIndex([entry for entry in entries if not entry.purged]),
+            names=NameIndex(state),
         )
         state.derived[CATALOGUE] = catalogue
     return catalogue

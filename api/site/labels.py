@@ -77,6 +77,7 @@ MATCH_FEATURES: Mapping[str, LazyString] = {
     "name": _l("the registered name"),
     "latin": _l("the name in Latin letters"),
     "alias": _l("another or former name"),
+    "place_industry": _l("the place and industry words"),
 }
 
 ID_SCHEMES: Mapping[str, LazyString] = {

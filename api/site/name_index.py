@@ -1,30 +1,31 @@
-"""Name search for the public site, on the shared matching engine (registry.matching).
+"""Name search for the public site, on the screening engine and its index (registry.screening).
 
-The site asks the engine with a lower threshold than screening does, because a visitor often
-types part of a name and wants to see the candidates, ranked, rather than a yes-or-no answer.
+The site asks the same index as screening (one per list state, `match_index`) with a lower
+threshold, because a visitor often types part of a name and wants to see the candidates, ranked,
+rather than a yes-or-no answer. Place and industry words typed next to a name (深圳 华兴, 电子,
+Shenzhen) narrow the results to subjects of that place and industry.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from registry.errors import InvalidValue
-from registry.publication.public_view import PublicEntry
+from registry.publication.as_of import ListState
 from registry.screening.matching.index import MatchIndex
-from registry.screening.matching.records import KINDS, ListedName, ScreeningQuery
+from registry.screening.matching.query_words import split_query_words
+from registry.screening.matching.records import ScreeningQuery
 from registry.screening.matching.score import NAME_FEATURES, ScreeningMatch
+from registry.screening.screen import match_index
 
 SEARCH_THRESHOLD = 0.6
 SEARCH_LIMIT = 200
-_REGION = re.compile(r"\d{6}")
+# A match by place and industry words alone: shown, ranked after the names.
+FILTER_SCORE = 0.0
 
 
 @dataclass(frozen=True)
 class NameMatch:
-    """An entry found by name; `matched_on` is "name", "latin" or "alias"."""
+    """An entry found by name; `matched_on` is "name", "latin", "alias" or "place_industry"."""
 
     entry_id: str
     score: float
@@ -32,44 +33,29 @@ class NameMatch:
 
 
 class NameIndex:
-    """The names, Latin forms and aliases of the given entries, ready to search."""
+    """The screening index of a list state, searched the way a visitor types."""
 
-    def __init__(self, entries: Iterable[PublicEntry]) -> None:
-        listed = [name for entry in entries if (name := _listed_name(entry)) is not None]
-        self._index = MatchIndex.build(listed)
+    def __init__(self, state: ListState) -> None:
+        self.index: MatchIndex = match_index(state)
 
     def search(self, text: str) -> list[NameMatch]:
-        """Entries whose names resemble `text`, best first."""
-        if not text.strip() or not len(self._index):
+        """Entries whose names resemble `text` (within its place and industry words), best first."""
+        if not text.strip() or not len(self.index):
             return []
-        matches = self._index.screen(
-            ScreeningQuery(name=text), threshold=SEARCH_THRESHOLD, limit=SEARCH_LIMIT
+        words = split_query_words(text)
+        allowed = self.index.entries_in(words.regions, words.sector) if words.filters else None
+        if words.filters and not words.name:
+            found = sorted(allowed or ())
+            return [NameMatch(entry_id, FILTER_SCORE, "place_industry") for entry_id in found]
+        name = words.name if words.filters else text
+        matches = self.index.screen(
+            ScreeningQuery(name=name), threshold=SEARCH_THRESHOLD, limit=SEARCH_LIMIT
         )
-        return [NameMatch(m.entry_id, m.score, _deciding_feature(m)) for m in matches]
-
-
-def _listed_name(entry: PublicEntry) -> ListedName | None:
-    """The matcher's view of an entry; None when the entry has no usable name."""
-    subject: dict[str, Any] = (entry.content or {}).get("subject") or {}
-    name = subject.get("name")
-    if not isinstance(name, str) or not name.strip():
-        return None
-    region = subject.get("region")
-    aliases = subject.get("aliases") or []
-    kind = subject.get("kind")
-    try:
-        return ListedName(
-            entry_id=entry.entry_id,
-            kind=kind if isinstance(kind, str) and kind in KINDS else "legal_person",
-            name=name,
-            latin=subject.get("name_latin") or None,
-            aliases=tuple(a for a in aliases if isinstance(a, str) and a.strip()),
-            region=region if isinstance(region, str) and _REGION.fullmatch(region) else None,
-        )
-    except InvalidValue:
-        # A malformed published entry must not take the whole search down; it stays
-        # reachable by its entry number and identifiers.
-        return None
+        return [
+            NameMatch(m.entry_id, m.score, _deciding_feature(m))
+            for m in matches
+            if allowed is None or m.entry_id in allowed
+        ]
 
 
 def _deciding_feature(match: ScreeningMatch) -> str:

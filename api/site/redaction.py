@@ -6,6 +6,7 @@ so the site masks it before anything echoes it back.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -15,6 +16,7 @@ from registry.subjects.identifiers import mask_ric
 
 _FULL_ID_NUMBER = re.compile(r"\d{17}[\dX]")
 # An ID number inside longer text ("ID35010219800101123X" too): not part of a longer number.
+_EARLIEST_BIRTH_YEAR = 1900
 _EMBEDDED_ID_NUMBER = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
 
 
@@ -26,13 +28,25 @@ def compact(text: str) -> str:
 def is_full_id_number(text: str) -> bool:
     """True when `text` looks like a complete resident ID number, which must never be echoed.
 
-    A string that is a valid credit code and not a valid ID number is a credit code; anything
-    else with the shape of an ID number is treated as one, typos included, to stay safe.
+    A string that is a valid credit code and not a valid ID number is a credit code, and so is
+    one whose digits 7 to 14 are no birth date (a credit code with a wrong check character,
+    913501002601234560); anything else with the shape of an ID number is treated as one, typos
+    included, to stay safe.
     """
     key = compact(text)
     if not _FULL_ID_NUMBER.fullmatch(key):
         return False
-    return ric.is_valid(key) or not uscc.is_valid(key)
+    if ric.is_valid(key):
+        return True
+    return not uscc.is_valid(key) and _has_birth_date(key)
+
+
+def _has_birth_date(key: str) -> bool:
+    try:
+        born = dt.date(int(key[6:10]), int(key[10:12]), int(key[12:14]))
+    except ValueError:
+        return False
+    return born.year >= _EARLIEST_BIRTH_YEAR
 
 
 def masked_id_number(text: str) -> str:

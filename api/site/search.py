@@ -96,6 +96,8 @@ def _match(catalogue: Catalogue, term: SearchTerm, candidates: list[PublicEntry]
         return [Hit(entry) for entry in candidates]
     if term.kind == "entry_id":
         return [Hit(entry) for entry in candidates if entry.entry_id == term.key]
+    if term.kind == "invalid_code":
+        return []  # parse_search has told the visitor the code is not valid
     if term.kind == "id_number":
         return [Hit(entry) for entry in candidates if _has_masked_id(entry, term.key)]
     # Text is first tried as a code (credit code, patent or document number), exactly.

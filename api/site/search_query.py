@@ -11,16 +11,20 @@ from typing import Literal
 from flask_babel import gettext as _
 
 from api.site.redaction import compact, redact_id_numbers
+from registry.errors import InvalidValue
 from registry.models import SECTORS
+from registry.subjects.identifiers import validate_identifier
 
 STATUSES = ("listed", "removed", "all")
 MAX_TERM_LENGTH = 100
 MAX_PAGE = 10_000
 
-TermKind = Literal["empty", "entry_id", "id_number", "text"]
+TermKind = Literal["empty", "entry_id", "id_number", "invalid_code", "text"]
 
 _ENTRY_ID = re.compile(r"IPL-\d{4}-\d{1,12}")
 _MASKED_ID_NUMBER = re.compile(r"\d{4}\*+\d{3}[\dX]")
+# The shape of a unified social credit code (GB 32100): 18 characters of its alphabet.
+_CREDIT_CODE_SHAPE = re.compile(r"[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10}")
 _YEAR = re.compile(r"[0-9]{4}")
 _PAGE = re.compile(r"[0-9]{1,5}")
 
@@ -74,7 +78,17 @@ def classify(text: str) -> SearchTerm:
         return SearchTerm("entry_id", key, key)
     if _MASKED_ID_NUMBER.fullmatch(key):
         return SearchTerm("id_number", key, key)
+    if _CREDIT_CODE_SHAPE.fullmatch(key) and not _valid_credit_code(key):
+        return SearchTerm("invalid_code", key, key)
     return SearchTerm("text", text, key)
+
+
+def _valid_credit_code(key: str) -> bool:
+    try:
+        validate_identifier("cn_uscc", key)
+    except InvalidValue:
+        return False
+    return True
 
 
 def parse_search(args: Mapping[str, str]) -> tuple[SearchRequest, dict[str, str]]:
@@ -97,8 +111,15 @@ def parse_search(args: Mapping[str, str]) -> tuple[SearchRequest, dict[str, str]
         errors["year"] = _("Year must be four digits, for example 2026.")
         year = ""
     page = _parse_page(args.get("page", ""), errors)
+    term = classify(text)
+    if term.kind == "invalid_code":
+        errors["q"] = _(
+            "%(code)s is not a valid unified social credit code: its check character does not"
+            " match. Check the code and type it again.",
+            code=term.key,
+        )
     request = SearchRequest(
-        term=classify(text),
+        term=term,
         sector=sector,
         authority=args.get("authority", "").strip()[:200],
         status=status,

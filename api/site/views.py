@@ -157,6 +157,11 @@ def search() -> Response | tuple[str, int] | str:
     if search_request.term.kind == "entry_id" and catalogue.find(search_request.term.key):
         return redirect(url_for("site.entry", entry_id=search_request.term.key), 303)
     results = None if errors else run_search(catalogue, search_request)
+    if results is not None and results.number > results.pages:
+        # A page past the end is not a page: 404, with a link back to the first one.
+        status = 404
+    else:
+        status = 400 if errors else 200
     page = render_template(
         "site/search.html",
         search=search_request,
@@ -165,7 +170,7 @@ def search() -> Response | tuple[str, int] | str:
         facets=facets(catalogue),
         sectors=SECTORS,
     )
-    return (page, 400) if errors else page
+    return page if status == 200 else (page, status)
 
 
 @bp.get("/entries/<entry_id>")

@@ -32,7 +32,7 @@ from registry.screening.matching import (
     ScreeningMatch,
     ScreeningQuery,
 )
-from registry.subjects.identifiers import Identifier, validate_identifier
+from registry.subjects.identifiers import SCHEMES, Identifier, validate_identifier
 
 MAX_QUERIES = 1000
 MAX_LIMIT = 100
@@ -162,6 +162,11 @@ def _query(raw: Mapping[str, Any], position: int) -> tuple[ScreeningQuery, str |
     for number, item in enumerate(raw.get("identifiers") or []):
         if not isinstance(item, Mapping):
             raise InvalidValue(f"{where}.identifiers[{number}]", "must be {scheme, value}")
+        if item.get("scheme") not in SCHEMES:
+            raise InvalidValue(
+                f"{where}.identifiers[{number}].scheme",
+                f"unknown scheme; expected one of {', '.join(SCHEMES)}",
+            )
         identifiers.append((item.get("scheme"), item.get("value")))
     try:
         query = ScreeningQuery(

@@ -1,10 +1,12 @@
 """Blocking: find the few listed subjects worth scoring for a query, from inverted lists.
 
 Every listed name contributes keys: bigrams of its Chinese trade name and its whole core
-(`h`); in Latin letters (`l`), trigrams of its distinctive words, the words whole, the words
-with their industry words, the first letters, and one-letter deletions of the words. Subjects
-with no Chinese name repeat their Latin keys under `x`, which Chinese queries reach through
-their pinyin. Industry words and legal forms give no keys of their own: thousands share them.
+(`h`), the trade name's syllables as they come, sorted, and with one left out (`s`, `o`), and
+its single characters (`c`); in Latin letters (`l`), trigrams of its distinctive words, the
+words whole, the words with their industry words, the first letters, and one-letter
+deletions of the words. Subjects with no Chinese name repeat their Latin keys under `x`,
+which Chinese queries reach through their pinyin. Industry words and legal forms give no keys
+of their own: thousands share them.
 A query looks up its own keys, ignores keys so common they say nothing, and keeps the records
 sharing the most keys with it, and those one typo away.
 """
@@ -18,6 +20,7 @@ from functools import partial
 
 from registry.screening.matching.forms import NameForm
 from registry.screening.matching.score import IndexedRecord
+from registry.screening.matching.sound import sounds_of
 
 # At most this many records per key family are scored for a query (plus near misses).
 MAX_CANDIDATES = 24
@@ -34,8 +37,11 @@ RARE_KEY = 16
 MIN_DELETION_WORD = 4
 MAX_DELETION_WORD = 14
 HEAD_LETTERS = 6
+# Chinese trade names of this many characters get keys with one syllable left out.
+MIN_SOUND_DELETION = 3
 
 _NONE: array[int] = array("i")
+_SOUND_KEYS = ("s=", "o=")
 
 
 def _grams(text: str, size: int) -> set[str]:
@@ -47,8 +53,17 @@ def _grams(text: str, size: int) -> set[str]:
 def _han_keys(form: NameForm) -> set[str]:
     # The trade name carries the identity; industry bigrams (科技) would only add noise. The
     # whole core ranks 华兴科技 above 华兴电子 when many enterprises share the trade name.
-    keys = {"h" + gram for gram in _grams(form.trade if form.industry else form.core, 2)}
+    trade = form.trade if form.industry else form.core
+    keys = {"h" + gram for gram in _grams(trade, 2)}
     keys.add("h=" + form.core)
+    # By sound: the trade name's syllables (华星 finds 华兴), in any order (兴华), with any one
+    # left out (华达 and 华美达 find 华兴达); and each character, for a slip in a short name.
+    for sound in sounds_of(trade):
+        keys.add("s=" + "-".join(sound))
+        keys.add("o=" + "-".join(sorted(sound)))
+        if len(sound) >= MIN_SOUND_DELETION:
+            keys.update("s=" + "-".join(sound[:i] + sound[i + 1 :]) for i in range(len(sound)))
+    keys.update("c" + char for char in trade)
     return keys
 
 
@@ -101,7 +116,12 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     plain, typo = _latin_keys(form)
     prefix = "x" if form.han else "l"
     latin = ({prefix + key for key in plain}, {prefix + key for key in typo})
-    return [(_han_keys(form), set()), latin] if form.han else [latin]
+    if not form.han:
+        return [latin]
+    # Keys of the trade name's sound are also near-miss keys: a record sounding like the query
+    # (华星 for 华兴) is a serious candidate even when others share more characters with it.
+    han = _han_keys(form)
+    return [(han, {key for key in han if key.startswith(_SOUND_KEYS)}), latin]
 
 
 class Blocker:

@@ -17,7 +17,7 @@ from rapidfuzz.distance import OSA
 from registry.screening.matching.normalize import (
     is_legal_form,
     normalize_name,
-    strip_han_legal_forms,
+    split_han_legal_forms,
     strip_han_suffixes,
     strip_latin_legal_forms,
 )
@@ -53,6 +53,8 @@ def _latin_industry() -> dict[str, tuple[str, ...]]:
 
 
 _LATIN_INDUSTRY = _latin_industry()
+# Industry words, Chinese and Latin, and their shared tokens (电子, dianzi, electronics).
+INDUSTRY_TOKENS: dict[str, tuple[str, ...]] = {**_LATIN_INDUSTRY, **_HAN_INDUSTRY}
 _PINYIN_INDUSTRY: dict[str, tuple[str, ...]] = {
     to_pinyin(word).joined: tokens for tokens, han_words, _ in INDUSTRY_GROUPS for word in han_words
 }
@@ -79,6 +81,8 @@ class NameForm:
     words: tuple[str, ...]  # in Latin letters as written (Chinese: pinyin, one token a word)
     distinct: tuple[str, ...]  # the words that are not industry words, in Latin letters
     sector: tuple[str, ...]  # the industry words as shared tokens (Technology, 科技 -> keji)
+    legal_form: str = ""  # Chinese only: the legal form (有限公司), "" if none was written
+    person: bool = False  # the name of a listed natural person (set by the index, not the parse)
 
     @property
     def is_empty(self) -> bool:
@@ -119,7 +123,8 @@ def parse_name(name: str) -> NameForm:
 
 
 def _parse_han(text: str, bracket_regions: frozenset[str]) -> NameForm:
-    prefix_regions, core = split_han_region(strip_han_legal_forms(text))
+    without_form, legal_form = split_han_legal_forms(text)
+    prefix_regions, core = split_han_region(without_form)
     trade, industry_words = strip_han_suffixes(core, _HAN_INDUSTRY_WORDS)
     sector = tuple(token for word in industry_words for token in _HAN_INDUSTRY[word])
     if industry_words:
@@ -139,6 +144,7 @@ def _parse_han(text: str, bracket_regions: frozenset[str]) -> NameForm:
         words=_non_empty(words),
         distinct=_non_empty(distinct),
         sector=sector,
+        legal_form=legal_form,
     )
 
 

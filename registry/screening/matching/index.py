@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from registry.errors import InvalidValue
 from registry.screening.matching.blocking import Blocker
 from registry.screening.matching.records import ListedName, ScreeningQuery
+from registry.screening.matching.regions import codes_compatible
 from registry.screening.matching.score import (
     IndexedRecord,
     PreparedQuery,
@@ -74,6 +75,19 @@ class MatchIndex:
 
     def __len__(self) -> int:
         return len(self._records)
+
+    def entries_in(self, regions: frozenset[str], sector: Iterable[str]) -> set[str]:
+        """Entry ids of subjects in one of `regions` (if any) with every industry token."""
+        wanted = set(sector)
+        found = set()
+        for record in self._records:
+            places = frozenset().union(*(form.regions for _, _, form in record.forms))
+            if regions and not (places and codes_compatible(regions, places)):
+                continue
+            tokens = set().union(*(form.sector for _, _, form in record.forms))
+            if wanted <= tokens:
+                found.add(record.listed.entry_id)
+        return found
 
     def screen(
         self,

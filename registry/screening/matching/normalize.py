@@ -21,6 +21,12 @@ def strip_han_legal_forms(text: str) -> str:
     return strip_han_suffixes(text, _HAN_FORMS)[0]
 
 
+def split_han_legal_forms(text: str) -> tuple[str, str]:
+    """(the name before its Chinese legal forms, the legal forms run together)."""
+    rest, forms = strip_han_suffixes(text, _HAN_FORMS)
+    return rest, "".join(forms)
+
+
 def strip_han_suffixes(text: str, words: frozenset[str]) -> tuple[str, tuple[str, ...]]:
     """Strip words of a set from the end, longest first, keeping two characters in front.
 

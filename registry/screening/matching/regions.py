@@ -254,8 +254,12 @@ def han_place(text: str) -> frozenset[str] | None:
 
 
 def _place_code(name: str) -> str:
-    """A stand-in code for a place the table does not know: equal only to itself."""
-    return "?" + name
+    """A stand-in code for a place the table does not know: equal only to a place of its sound.
+
+    By sound, so that a variant character the traditional-to-simplified table leaves alone
+    (慈谿 for 慈溪) still names the same place.
+    """
+    return "?" + to_pinyin(name).joined
 
 
 def _root_at(text: str, pos: int) -> tuple[str, str, bool] | None:

@@ -9,6 +9,10 @@ The score is the strongest name similarity, scaled down by disagreements:
 - `kind`, `region` and a conflicting `identifier` each multiply the score by
   `1 - weight * (1 - feature score)`.
 - a shared `identifier` is decisive: the score is 1.0.
+
+A Chinese name compared with a Chinese name also explains its parts (NAME_PARTS): the trade name
+(its score is the base) and the industry word, legal form and region prefix, each multiplying the
+name score by `1 - weight * (1 - part score)`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ KIND_WEIGHT = 0.25
 REGION_WEIGHT = 0.15
 IDENTIFIER_CONFLICT_WEIGHT = 0.6
 NAME_FEATURES = ("name", "latin", "alias")
+NAME_PARTS = ("trade_name", "industry", "legal_form", "name_region")
 
 
 @dataclass(frozen=True)
@@ -105,8 +110,13 @@ class IndexedRecord:
         regions = frozenset({listed.region} if listed.region else ()).union(
             *(form.regions for _, _, form in parsed)
         )
+        person = listed.kind == "natural_person"
         forms = tuple(
-            (feature, text, form if form.regions else replace(form, regions=regions))
+            (
+                feature,
+                text,
+                replace(form, regions=form.regions or regions, person=person),
+            )
             for feature, text, form in parsed
         )
         return cls(
@@ -192,7 +202,7 @@ def _explain_names(best: dict[str, tuple[Similarity, str]]) -> list[FeatureExpla
     if not best:
         return []
     strongest = max(best, key=lambda kind: best[kind][0].score)
-    return [
+    names = [
         FeatureExplanation(
             kind,
             round(best[kind][0].score, 4),
@@ -203,6 +213,12 @@ def _explain_names(best: dict[str, tuple[Similarity, str]]) -> list[FeatureExpla
         for kind in NAME_FEATURES
         if kind in best
     ]
+    # The deciding Chinese name, part by part: trade name, industry word, legal form, region.
+    parts = [
+        FeatureExplanation(part.feature, round(part.score, 4), part.weight, part.note)
+        for part in best[strongest][0].parts
+    ]
+    return names + parts
 
 
 def _kind_feature(query: ScreeningQuery, listed: ListedName) -> FeatureExplanation | None:

@@ -1,10 +1,11 @@
 """How alike two parsed names are, as a number in [0, 1] with a short reason.
 
-Chinese against Chinese: the trade name (字号) must agree. Two registered enterprises in one
-region routinely differ in a single trade-name character, often a homophone (华兴 / 华星), so a
-changed trade-name character counts as a different enterprise, while a slip in the industry word,
-a missing region or a missing legal form does not. Pinyin is never used between two Chinese
-names, because it would make those homophones equal.
+Chinese against Chinese: the trade name (字号) carries the identity and is compared by character
+and by sound (registry.screening.matching.sound): a homophone character (华兴 / 华星) or two
+swapped characters is a near match, one character replaced, added or left out keeps a trade name
+of three or more characters above the threshold, and a trade name sharing only one character
+(华兴 / 华美) is another enterprise. The region prefix, the industry word and the legal form are
+each recognised and weighed on their own (present, absent or different) and explained as parts.
 
 Latin letters (pinyin or a Latin name on at least one side): edit similarity tolerates typos.
 Distinctive words are compared with distinctive words and industry words with industry words,
@@ -22,12 +23,15 @@ from rapidfuzz import fuzz
 
 from registry.screening.matching.forms import NameForm
 from registry.screening.matching.regions import codes_compatible, latin_place_names
+from registry.screening.matching.sound import TradeNameScore, compare_chars, trade_name_score
+from registry.screening.matching.text import contains_han
 
 # The industry word matters less than the trade name: 华兴科技 vs 华兴电子 keeps 0.7.
 INDUSTRY_SHARE = 0.3
-# Similarity of the industry part when the query leaves it out (华兴 for 华兴科技), and when
+# Similarity of the industry part when the query leaves it out (华兴 for 华兴科技: 0.85, so
+# that a bare two-character name, often a person's, needs every character to match), and when
 # the query has one that the listed name lacks (田晨半导体 against the person 田晨).
-OMITTED_INDUSTRY = 0.75
+OMITTED_INDUSTRY = 0.5
 EXTRA_INDUSTRY = 0.0
 # Letters a matched span may grow by to cover whole words (see _widen_to_words).
 WORD_SLACK = 2
@@ -37,22 +41,39 @@ MIN_PLACE_LENGTH = 4
 MIN_WORDS_FOR_PLACE = 2
 # Two region prefixes naming different places (杭州 vs 深圳) scale the similarity by this.
 REGION_CONFLICT_FACTOR = 0.7
+REGION_CONFLICT_WEIGHT = 1.0 - REGION_CONFLICT_FACTOR
+# A core longer than this without a known industry word is a trade name and an unknown one;
+# a trade name has at least two characters.
+_LONG_CORE = 4
+_SHORTEST_TRADE = 2
+# A different legal form (有限公司 / 股份有限公司) is weak evidence: people write it loosely.
+LEGAL_FORM_WEIGHT = 0.02
+
+
+class Part(NamedTuple):
+    """One part of a Chinese name compared on its own: score, weight (as a factor) and note."""
+
+    feature: str
+    score: float
+    weight: float
+    note: str
 
 
 class Similarity(NamedTuple):
-    """A similarity in [0, 1] and the reason for it, in words."""
+    """A similarity in [0, 1], the reason for it in words, and the parts it was built from."""
 
     score: float
     reason: str
+    parts: tuple[Part, ...] = ()
 
 
 def compare_forms(query: NameForm, listed: NameForm) -> Similarity:
     """Compare a query name with a listed name (Chinese rules if both are Chinese)."""
     if query.is_empty or listed.is_empty:
         return Similarity(0.0, "nothing left to compare after normalisation")
-    similarity = (
-        _compare_han(query, listed) if query.han and listed.han else _compare_latin(query, listed)
-    )
+    if query.han and listed.han:
+        return _compare_han(query, listed)
+    similarity = _compare_latin(query, listed)
     if codes_compatible(query.regions, listed.regions):
         return similarity
     return Similarity(
@@ -77,21 +98,99 @@ def _ratio(left: str, right: str) -> float:
 
 
 def _compare_han(query: NameForm, listed: NameForm) -> Similarity:
-    if query.industry and query.industry == listed.industry:
-        # Same industry: the trade names alone tell the two apart.
-        trade = 1.0 if query.trade == listed.trade else _ratio(query.trade, listed.trade)
-        industry = 1.0
+    """Trade name by character and sound; industry word, legal form and region weighed apart."""
+    trade, industry = max(
+        _han_alignments(query, listed),
+        key=lambda option: option[0].score * _factor(option[1]),
+    )
+    parts = (
+        Part("trade_name", trade.score, 1.0, trade.reason),
+        industry,
+        _legal_form_part(query, listed),
+        _region_part(query, listed),
+    )
+    score = trade.score
+    for part in parts[1:]:
+        score *= _factor(part)
+    reason = "; ".join(part.note for part in parts if part.score < 1.0) or parts[0].note
+    return Similarity(score, reason, parts)
+
+
+def _factor(part: Part) -> float:
+    return 1.0 - part.weight * (1.0 - part.score)
+
+
+def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameScore, Part]]:
+    """Ways to line two Chinese names up: (trade-name score, industry part) for each."""
+    person = listed.person
+    trades = (_trade_part(query), _trade_part(listed))
+    if query.industry and listed.industry:
+        agreement = _agreement(query.industry, listed.industry)
+        note = (
+            f"same industry word {listed.industry}"
+            if agreement == 1.0
+            else f"industry word {query.industry} vs {listed.industry} ({agreement:.2f} alike)"
+        )
+        industry = Part("industry", agreement, INDUSTRY_SHARE, note)
     elif not query.industry and not listed.industry:
-        trade, industry = _ratio(query.core, listed.core), 1.0
+        industry = Part("industry", 1.0, INDUSTRY_SHARE, "neither name has an industry word")
+    elif listed.industry:
+        industry = Part(
+            "industry",
+            OMITTED_INDUSTRY,
+            INDUSTRY_SHARE,
+            f"the query leaves out the industry word {listed.industry}",
+        )
     else:
-        # Different or unrecognised industry words (one may hold a slip, 信息 typed 心息):
-        # line the shorter trade name up with the start of the other core, compare the rest.
-        size = min(_trade_length(query), _trade_length(listed))
-        trade = _ratio(query.core[:size], listed.core[:size])
-        industry = _rest_agreement(query.core[size:], listed.core[size:])
-    # Squared: one changed character in a two-character trade name leaves 0.25, not 0.5.
-    score = trade * trade * ((1.0 - INDUSTRY_SHARE) + INDUSTRY_SHARE * industry)
-    return Similarity(score, _han_reason(query, listed, trade, industry))
+        industry = Part(
+            "industry",
+            EXTRA_INDUSTRY,
+            INDUSTRY_SHARE,
+            f"the query adds an industry word {query.industry} the listed name does not have",
+        )
+    if not query.industry and not listed.industry and min(map(len, trades)) > _LONG_CORE:
+        # Neither industry word is known (工艺品): an ending the two cores share is taken for
+        # it, so that the trade names before it are compared as trade names (万藤 / 万智).
+        shared = _shared_ending(*trades)
+        if shared:
+            trades = (trades[0][:-shared], trades[1][:-shared])
+            industry = industry._replace(note=f"same unlisted industry word {query.core[-shared:]}")
+    options = [(trade_name_score(*trades, person=person), industry)]
+    if query.industry != listed.industry:
+        # The parse may have read a slip in an industry word (医疗 typed 依疗) as part of the
+        # trade name: line the shorter trade name up with the start of the other core.
+        size = min(map(len, trades))
+        rest = _rest_agreement(query.core[size:], listed.core[size:])
+        note = (
+            f"what follows the trade name, {query.core[size:] or '(nothing)'} vs"
+            f" {listed.core[size:] or '(nothing)'}, is {rest:.2f} alike"
+        )
+        options.append(
+            (
+                trade_name_score(query.core[:size], listed.core[:size], person=person),
+                Part("industry", rest, INDUSTRY_SHARE, note),
+            )
+        )
+    return options
+
+
+def _shared_ending(left: str, right: str) -> int:
+    """Length of the ending two cores share, leaving each a trade name of two characters."""
+    longest = min(len(left), len(right)) - _SHORTEST_TRADE
+    size = 0
+    while size < longest and left[-size - 1] == right[-size - 1]:
+        size += 1
+    return size if size >= _SHORTEST_TRADE else 0
+
+
+def _agreement(query: str, listed: str) -> float:
+    """How alike two runs of characters are, by character and sound, in [0, 1]."""
+    if query == listed:
+        return 1.0
+    if not (contains_han(query) or contains_han(listed)):
+        return _ratio(query, listed)  # letters (what follows a Latin name): by spelling
+    longer = max(len(query), len(listed))
+    return round(max(0.0, 1.0 - compare_chars(query, listed).cost / longer), 4)
 
 
 def _rest_agreement(query_rest: str, listed_rest: str) -> float:
@@ -101,22 +200,42 @@ def _rest_agreement(query_rest: str, listed_rest: str) -> float:
     the query goes on (a person 田晨 against 田晨半导体) is another subject.
     """
     if query_rest and listed_rest:
-        return _ratio(query_rest, listed_rest)
+        return _agreement(query_rest, listed_rest)
     if listed_rest:
         return OMITTED_INDUSTRY
     return EXTRA_INDUSTRY if query_rest else 1.0
 
 
-def _trade_length(form: NameForm) -> int:
-    return len(form.trade) if form.industry else len(form.core)
+def _trade_part(form: NameForm) -> str:
+    return form.trade if form.industry else form.core
 
 
-def _han_reason(query: NameForm, listed: NameForm, trade: float, industry: float) -> str:
-    if query.core == listed.core:
-        return f"same name {listed.core} once region and legal form are set aside"
-    if trade == 1.0:
-        return f"same trade name {listed.trade}; industry part {industry:.2f} alike"
-    return f"trade name differs ({query.trade} vs {listed.trade}, {trade:.2f} alike)"
+def _legal_form_part(query: NameForm, listed: NameForm) -> Part:
+    if not query.legal_form or not listed.legal_form:
+        missing = "the query" if not query.legal_form else "the listed name"
+        return Part("legal_form", 1.0, LEGAL_FORM_WEIGHT, f"{missing} names no legal form")
+    if query.legal_form == listed.legal_form:
+        return Part("legal_form", 1.0, LEGAL_FORM_WEIGHT, f"same legal form {listed.legal_form}")
+    return Part(
+        "legal_form",
+        0.0,
+        LEGAL_FORM_WEIGHT,
+        f"legal form {query.legal_form} vs {listed.legal_form} (often written loosely)",
+    )
+
+
+def _region_part(query: NameForm, listed: NameForm) -> Part:
+    if not query.regions or not listed.regions:
+        missing = "the query" if not query.regions else "the listed name"
+        return Part("name_region", 1.0, REGION_CONFLICT_WEIGHT, f"{missing} names no region")
+    if codes_compatible(query.regions, listed.regions):
+        return Part("name_region", 1.0, REGION_CONFLICT_WEIGHT, "the region prefixes agree")
+    return Part(
+        "name_region",
+        0.0,
+        REGION_CONFLICT_WEIGHT,
+        "the region prefixes name different places",
+    )
 
 
 def _compare_latin(query: NameForm, listed: NameForm) -> Similarity:

@@ -365,3 +365,37 @@ def test_a_lookup_names_the_subject_and_links_the_entry(client: FlaskClient, key
     assert found["entries"][0]["url"] == f"http://127.0.0.1:5000/entries/{entry['entry_id']}"
     # The signed receipt keeps its contract: no name or address in its results.
     assert "name" not in found["receipt"]["signed"]["results"][0]["entries"][0]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"queries": [{"name": "A"}, {"name": ""}]}, "queries[1].name"),
+        ({"queries": [{"name": "A"}, {"name": "华" * 301}]}, "queries[1].name"),
+        ({"queries": [{"name": "A"}] * 1001}, "queries"),
+        (
+            {
+                "queries": [
+                    {"name": "A"},
+                    {"name": "B", "identifiers": [{"scheme": "lei", "value": "1"}]},
+                ]
+            },
+            "queries[1].identifiers[0].scheme",
+        ),
+        ({"queries": [{"name": "A"}], "threshold": 1.5}, "threshold"),
+        ({"queries": [{"name": "A"}], "threshold": -0.1}, "threshold"),
+    ],
+)
+def test_bad_input_is_a_422_naming_the_query_and_field(
+    client: FlaskClient,
+    key: str,
+    body: dict[str, Any],
+    field: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG")
+    response = client.post("/api/v1/screen", json=body, headers=bearer(key))
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"], response.get_json()
+    # No query text is logged, valid or not.
+    assert "华华华" not in caplog.text and "'B'" not in caplog.text

@@ -221,3 +221,52 @@ def test_a_page_past_the_end_offers_the_first(client: FlaskClient) -> None:
     assert _found(page) == []
     assert "1 entry found" in page
     assert 'href="/search?sector=food_drug&amp;status=listed">Go to the first page' in page
+
+
+# --- issue #19: the site searches on the screening engine ----------------------------------
+
+
+def test_the_site_search_uses_the_screening_index(client: FlaskClient) -> None:
+    from api.site.catalogue import current_catalogue
+    from registry.screening.screen import match_index
+
+    with client.application.app_context():
+        catalogue = current_catalogue()
+        assert catalogue.names.index is match_index(catalogue.state)
+
+
+def test_region_and_industry_words_find_entries(client: FlaskClient) -> None:
+    assert _found(client.get("/search?q=深圳").text) == ["IPL-2026-000003"]
+    assert _found(client.get("/search?q=深圳+电子").text) == ["IPL-2026-000003"]
+    assert _found(client.get("/search?q=电子").text) == ["IPL-2026-000003"]
+    assert _found(client.get("/search?q=福州+华兴").text) == ["IPL-2026-000001"]
+    assert _found(client.get("/search?q=Shenzhen&lang=en").text) == ["IPL-2026-000003"]
+
+
+def test_a_place_name_does_not_find_a_company_elsewhere(client: FlaskClient) -> None:
+    assert "IPL-2026-000001" not in _found(client.get("/search?q=Shenzhen&lang=en").text)
+    assert "IPL-2026-000001" not in _found(client.get("/search?q=深圳+华兴").text)
+
+
+def test_a_one_character_slip_in_the_trade_name_is_found(client: FlaskClient) -> None:
+    assert _found(client.get("/search?q=鼎秦环保").text)[:1] == ["IPL-2025-000001"]
+    assert _found(client.get("/search?q=泉州鼎秦环保有限公司").text)[:1] == ["IPL-2025-000001"]
+
+
+def test_a_credit_code_with_a_wrong_check_character_is_called_invalid(
+    client: FlaskClient,
+) -> None:
+    wrong = USCC[:-1] + ("0" if USCC[-1] != "0" else "1")
+    response = client.get(f"/search?q={wrong}&lang=en")
+    assert response.status_code == 400
+    assert "not a valid unified social credit code" in response.text
+    assert wrong in response.text  # a credit code is public: it is shown, not masked
+    numeric = "913501002601234560"  # all digits, not a birth date: a credit code, not an ID
+    response = client.get(f"/search?q={numeric}&lang=en")
+    assert "not a valid unified social credit code" in response.text
+
+
+def test_a_page_past_the_end_is_not_found(client: FlaskClient) -> None:
+    response = client.get("/search?sector=environment&page=99&lang=en")
+    assert response.status_code == 404
+    assert _found(response.text) == []

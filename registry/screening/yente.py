@@ -1,0 +1,177 @@
+"""Screening in the shape of yente's match API (OpenSanctions), so tools built for it work here.
+
+In: `{"queries": {key: {"schema": "Company", "properties": {"name": [...], ...}}}}`, each
+query a FollowTheMoney entity. Out: `{"responses": {key: {"status", "results", "total",
+"query"}}}`, each result the FtM subject entity of a listed entry (as in the feed's FtM export)
+with `score`, `match` (score at or above the threshold), `features` (score per feature) and
+`explanations` (score, weight and a sentence per feature). The mapping is in docs/screening.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from registry.errors import InvalidValue
+from registry.publication.as_of import ListState
+from registry.publication.ftm_entities import subject_entity
+from registry.screening.matching import DEFAULT_THRESHOLD, ScreeningMatch, ScreeningQuery
+from registry.screening.screen import MAX_QUERIES, match_index
+
+KIND_BY_SCHEMA = {
+    "Company": "legal_person",
+    "Person": "natural_person",
+    "Organization": "other_org",
+    "LegalEntity": None,
+}
+# FtM properties read from a query: names, and identifiers by the scheme they carry.
+NAME_PROPERTIES = ("name", "alias", "previousName", "weakAlias")
+IDENTIFIER_PROPERTIES = {
+    "uscCode": "cn_uscc",
+    "registrationNumber": "cn_uscc",
+    "idNumber": "cn_ric",
+}
+MAX_KEY = 100
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    """One yente query, as the engine takes it, and as it was sent (for the `query` echo)."""
+
+    key: str
+    schema: str
+    queries: tuple[ScreeningQuery, ...]  # one per name (a query may carry several names)
+    properties: dict[str, list[str]]
+
+
+def parse_match_request(body: Mapping[str, Any]) -> list[MatchQuery]:
+    """Validate the queries; every problem names `queries.<key>.<field>`."""
+    queries = body.get("queries")
+    if not isinstance(queries, Mapping) or not queries:
+        raise InvalidValue("queries", "give an object of 1 to 1000 FollowTheMoney entities")
+    if len(queries) > MAX_QUERIES:
+        raise InvalidValue("queries", f"{len(queries)} queries; at most {MAX_QUERIES} per call")
+    return [_parse_query(str(key), raw) for key, raw in queries.items()]
+
+
+def _parse_query(key: str, raw: Any) -> MatchQuery:
+    where = f"queries.{key}"
+    if len(key) > MAX_KEY:
+        raise InvalidValue(where, f"the key is longer than {MAX_KEY} characters")
+    if not isinstance(raw, Mapping):
+        raise InvalidValue(where, "must be a FollowTheMoney entity {schema, properties}")
+    schema = raw.get("schema")
+    if schema not in KIND_BY_SCHEMA:
+        raise InvalidValue(
+            f"{where}.schema", f"unknown schema; expected one of {', '.join(KIND_BY_SCHEMA)}"
+        )
+    properties = raw.get("properties")
+    if not isinstance(properties, Mapping):
+        raise InvalidValue(f"{where}.properties", "must be an object of lists of strings")
+    cleaned: dict[str, list[str]] = {}
+    for name, values in properties.items():
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise InvalidValue(f"{where}.properties.{name}", "must be a list of strings")
+        cleaned[str(name)] = values
+    names = [v for prop in NAME_PROPERTIES for v in cleaned.get(prop, []) if v.strip()]
+    identifiers = tuple(
+        (scheme, value)
+        for prop, scheme in IDENTIFIER_PROPERTIES.items()
+        for value in cleaned.get(prop, [])
+        if value.strip()
+    )
+    if not names and not identifiers:
+        raise InvalidValue(f"{where}.properties.name", "give a name or an identifier to match")
+    kind = KIND_BY_SCHEMA[schema]
+    try:
+        built = tuple(
+            ScreeningQuery(name=name, identifiers=identifiers, kind=kind) for name in names
+        ) or (ScreeningQuery(identifiers=identifiers, kind=kind),)
+    except InvalidValue as error:
+        field = "properties.name" if error.field == "name" else error.field
+        raise InvalidValue(f"{where}.{field}", error.reason) from None
+    return MatchQuery(key, schema, built, cleaned)
+
+
+def check_options(threshold: Any, limit: Any) -> tuple[float, int]:
+    """The threshold in [0, 1] and the limit from 1 to MAX_LIMIT."""
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise InvalidValue("threshold", "must be a number between 0 and 1")
+    if not 0.0 <= threshold <= 1.0:
+        raise InvalidValue("threshold", f"must be between 0 and 1, got {threshold}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidValue("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    return float(threshold), limit
+
+
+def match(
+    state: ListState,
+    queries: list[MatchQuery],
+    dataset: str,
+    threshold: float = DEFAULT_THRESHOLD,
+    limit: int = 5,
+    cutoff: float = 0.5,
+) -> dict[str, Any]:
+    """Answer every query: candidates scoring at least `cutoff`, `match` at `threshold`."""
+    index = match_index(state)
+    responses = {}
+    for query in queries:
+        best: dict[str, ScreeningMatch] = {}
+        for found in index.screen_many(query.queries, threshold=cutoff, limit=limit):
+            for candidate in found:
+                if (
+                    candidate.entry_id not in best
+                    or candidate.score > best[candidate.entry_id].score
+                ):
+                    best[candidate.entry_id] = candidate
+        ranked = sorted(best.values(), key=lambda m: (-m.score, m.entry_id))[:limit]
+        results = [_result(state, candidate, dataset, threshold) for candidate in ranked]
+        responses[query.key] = {
+            "status": 200,
+            "results": results,
+            "total": {"value": len(results), "relation": "eq"},
+            "query": {"schema": query.schema, "properties": query.properties},
+        }
+    return {"responses": responses, "limit": limit}
+
+
+def _result(
+    state: ListState, candidate: ScreeningMatch, dataset: str, threshold: float
+) -> dict[str, Any]:
+    entry = state.entries[candidate.entry_id]
+    assert entry.content is not None  # the index holds only entries with content
+    proxy = subject_entity(entry.content, "entry", None)
+    return {
+        **proxy.to_dict(),
+        "caption": proxy.caption,
+        "datasets": [dataset],
+        "referents": [],
+        "target": True,
+        "score": candidate.score,
+        "match": candidate.score >= threshold,
+        "features": {f.feature: f.score for f in candidate.features},
+        "explanations": {
+            f.feature: {"score": f.score, "weight": f.weight, "description": f.note}
+            for f in candidate.features
+        },
+    }
+
+
+def entity_by_id(state: ListState, entity_id: str, dataset: str) -> dict[str, Any] | None:
+    """The FtM subject entity with this id (as in the feed's FtM export), or None."""
+    ids = state.derived.get("ftm_subject_ids")
+    if not isinstance(ids, dict):
+        ids = state.derived["ftm_subject_ids"] = {
+            subject_entity(entry.content, "entry", None).id: entry.entry_id
+            for entry in state.entries.values()
+            if entry.content is not None
+        }
+    entry_id = ids.get(entity_id)
+    if entry_id is None:
+        return None
+    content = state.entries[entry_id].content
+    assert content is not None
+    proxy = subject_entity(content, "entry", None)
+    return {**proxy.to_dict(), "caption": proxy.caption, "datasets": [dataset], "referents": []}

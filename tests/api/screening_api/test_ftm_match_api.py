@@ -1,0 +1,113 @@
+"""The yente-compatible match API, driven by a client that speaks FollowTheMoney."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from followthemoney import model
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from tests.api.screening_api.screening_fixtures import bearer, demo_app, new_key, published
+
+
+@pytest.fixture
+def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:
+    yield from demo_app(tmp_path, demo_template)
+
+
+@pytest.fixture
+def key(session: Session) -> str:
+    return new_key(session)
+
+
+def _match(
+    client: FlaskClient, key: str, body: Any, path: str = "/api/v1/ftm/match/default"
+) -> TestResponse:
+    return client.post(path, json=body, headers=bearer(key))
+
+
+def test_a_followthemoney_client_matches_and_fetches_the_entity(
+    client: FlaskClient, key: str, session: Session
+) -> None:
+    listing = published(session, "legal_person")[0]
+    name = listing.subject.name
+    company = model.make_entity("Company")
+    company.id = "q-company"
+    company.add("name", name.replace("有限公司", ""))  # legal form left out
+    stranger = model.make_entity("Person")
+    stranger.add("name", "Completely Unrelated Person")
+    body = {"queries": {"c1": company.to_dict(), "p1": stranger.to_dict()}}
+    response = _match(client, key, body)
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()["responses"]
+    c1 = answer["c1"]
+    assert (c1["status"], c1["query"]["schema"]) == (200, "Company")
+    assert c1["total"] == {"value": len(c1["results"]), "relation": "eq"}
+    best = c1["results"][0]
+    entity = model.get_proxy(best)  # the result is a FollowTheMoney entity
+    assert entity.schema.name == "Company" and name in entity.get("name")
+    assert best["match"] is True and 0.8 <= best["score"] <= 1.0
+    assert set(best["explanations"]) >= {"name", "trade_name"}
+    assert best["explanations"]["trade_name"]["description"]
+    assert set(best["features"]) == set(best["explanations"])
+    assert answer["p1"]["results"] == []
+    fetched = client.get(f"/api/v1/ftm/entities/{entity.id}", headers=bearer(key))
+    assert fetched.status_code == 200
+    assert model.get_proxy(fetched.get_json()).get("name") == entity.get("name")
+    assert client.get("/api/v1/ftm/entities/nope", headers=bearer(key)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"queries": {}}, "queries"),
+        (
+            {"queries": {"a": {"schema": "Vessel", "properties": {"name": ["X"]}}}},
+            "queries.a.schema",
+        ),
+        (
+            {"queries": {"a": {"schema": "Company", "properties": {"name": "X"}}}},
+            "queries.a.properties.name",
+        ),
+        (
+            {"queries": {"a": {"schema": "Company", "properties": {"name": [""]}}}},
+            "queries.a.properties.name",
+        ),
+        (
+            {"queries": {"a": {"schema": "Company", "properties": {"name": ["华" * 301]}}}},
+            "queries.a.properties.name",
+        ),
+        ({"queries": {"a": {"schema": "Company"}}}, "queries.a.properties"),
+        (
+            {
+                "queries": {
+                    str(n): {"schema": "Company", "properties": {"name": ["X"]}}
+                    for n in range(1001)
+                }
+            },
+            "queries",
+        ),
+    ],
+)
+def test_malformed_entities_are_a_422_naming_the_query_and_field(
+    client: FlaskClient, key: str, body: Any, field: str
+) -> None:
+    response = _match(client, key, body)
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"], response.get_json()
+
+
+def test_thresholds_outside_0_to_1_and_unknown_datasets_are_refused(
+    client: FlaskClient, key: str
+) -> None:
+    body = {"queries": {"a": {"schema": "Company", "properties": {"name": ["X"]}}}}
+    refused = _match(client, key, body, "/api/v1/ftm/match/default?threshold=1.5")
+    assert refused.status_code == 422 and "threshold" in refused.get_json()["errors"]
+    assert _match(client, key, body, "/api/v1/ftm/match/sanctions").status_code == 404
+    assert client.post("/api/v1/ftm/match/default", json=body).status_code == 401

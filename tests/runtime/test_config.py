@@ -96,3 +96,12 @@ def test_a_trusted_proxy_count_out_of_range_is_refused(
     monkeypatch.setenv("REGISTRY_TRUSTED_PROXIES", "-1")
     with pytest.raises(ConfigError, match="REGISTRY_TRUSTED_PROXIES"):
         load_config(str(tmp_path))
+
+
+def test_the_readme_documents_every_setting() -> None:
+    from runtime.config import SETTINGS
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    undocumented = [name for name in SETTINGS if f"| `REGISTRY_{name}` |" not in readme]
+    assert undocumented == []

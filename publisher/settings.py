@@ -10,6 +10,7 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
+from publisher.object_store import ObjectStoreSettings
 from publisher.versions import FeedRetention
 from registry.models import utcnow
 
@@ -26,7 +27,7 @@ def cron_interval(cron: str) -> dt.timedelta:
 
 @dataclass(frozen=True)
 class PublishSettings:
-    """The feed directory, log origin, run interval, public URL and file retention of runs."""
+    """The feed folder, log origin, run interval, public URL, retention and object store."""
 
     feed_dir: Path
     origin: str
@@ -34,6 +35,8 @@ class PublishSettings:
     interval: dt.timedelta
     public_url: str | None = None
     retention: FeedRetention = field(default_factory=FeedRetention)
+    # When set, each version is also uploaded to this bucket (publisher/object_store.py).
+    object_store: ObjectStoreSettings | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
@@ -45,4 +48,5 @@ class PublishSettings:
             interval=cron_interval(settings["PUBLISH_CRON"]),
             public_url=settings["PUBLIC_URL"],
             retention=FeedRetention.from_settings(settings),
+            object_store=ObjectStoreSettings.from_settings(settings),
         )

@@ -30,6 +30,7 @@ from runtime.extensions import db
 from runtime.signing_keys import key_store
 from tests.conftest import make_app
 from tests.publisher.feed_checks import assert_feed_complete
+from tests.publisher.test_crash_safety import Approvals, _fork_and_kill
 from tests.s3_server import ACCESS_KEY, SECRET_KEY, S3Server, free_port
 
 pytestmark = pytest.mark.s3
@@ -245,3 +246,29 @@ def test_pruned_versions_leave_the_bucket_too(
     assert sorted(object_store.local_files(served)) == sorted(object_store.local_files(local))
     assert not (served / first["delta"]["path"]).exists()
     assert signed["version"] == 3
+
+
+def test_sigkill_at_any_instant_of_a_run_leaves_the_bucket_complete(
+    store_app: Flask, s3_server: S3Server, bucket: str
+) -> None:
+    keys = key_store(store_app).public_keys()
+    served = served_feed(s3_server, bucket)
+    run_publication(store_app)
+    approvals = Approvals(store_app)
+    versions = set()
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.6, 2.0, 2.5, 3.0):
+        approvals.add(3)
+        db.session.commit()
+        _fork_and_kill(store_app, delay)
+        # Whatever instant the kill hit, the bucket's index names complete objects.
+        versions.add(assert_feed_complete(served, keys)["version"])
+    report = run_publication(store_app)
+    assert report is not None
+    signed = assert_feed_complete(served, keys)
+    assert signed["version"] == report.version
+    assert len(versions) > 1, "no kill let an upload finish: the delays are too short"
+    local = Path(store_app.config["FEED_DIR"])
+    assert (served / "index.json").read_bytes() == (local / "index.json").read_bytes()
+    listed = [record["path"] for record in [*signed["resources"], signed["delta"]]]
+    for name in listed:
+        assert (served / name).read_bytes() == (local / name).read_bytes()

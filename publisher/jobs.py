@@ -123,7 +123,11 @@ def feed_freshness(app: Flask) -> tuple[bool, str]:
     if store is None:
         ok, detail = _index_freshness(partial(_local_index, Path(app.config["FEED_DIR"])))
     else:
-        ok, detail = _index_freshness(partial(FeedBucket(store).get, "index.json"))
+        # One client per settings, reused: a load balancer polls /readyz every few seconds.
+        cached = app.extensions.get("feed_bucket")
+        bucket = cached if cached is not None and cached.settings == store else FeedBucket(store)
+        app.extensions["feed_bucket"] = bucket
+        ok, detail = _index_freshness(partial(bucket.get, "index.json"))
     status = app.extensions.get("publisher_status", {})
     if status.get("failures"):
         detail += f"; last {status['failures']} run(s) failed ({status.get('last_error')})"

@@ -6,6 +6,7 @@ through boto3 (headers) and as files (the same checks as the local feed).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import uuid
@@ -25,7 +26,7 @@ from publisher.object_store import (
 )
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
-from registry.models import Base
+from registry.models import Base, FeedVersion
 from runtime.extensions import db
 from runtime.signing_keys import key_store
 from tests.conftest import make_app
@@ -239,6 +240,11 @@ def test_pruned_versions_leave_the_bucket_too(
     run_publication(store_app)
     served = served_feed(s3_server, bucket)
     first = json.loads((served / "index.json").read_bytes())["signed"]
+    # Version 1 issued two days ago: its delta is past the (zero-day) retention.
+    row = db.session.get(FeedVersion, 1)
+    assert row is not None
+    row.issued_at -= dt.timedelta(days=2)
+    db.session.commit()
     run_publication(store_app)
     run_publication(store_app)
     signed = assert_feed_complete(served, keys)

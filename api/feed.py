@@ -2,7 +2,7 @@
 
 Immutable files (snapshots, deltas, exports, full tiles) are cached for a year; the mutable
 head (`index.json`, `log/checkpoint`, `atom.xml`, `keys.json`, partial tiles) for a minute.
-Any static web server or object store can serve the same directory with the same rules.
+The rules live in registry/publication/feed_http.py, shared with the object-storage upload.
 """
 
 from __future__ import annotations
@@ -12,32 +12,9 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, send_from_directory
 from werkzeug.exceptions import NotFound
 
+from registry.publication.feed_http import cache_control, content_type
+
 bp = Blueprint("feed", __name__)
-
-CONTENT_TYPES = {
-    ".json": "application/json",
-    ".jsonl": "application/x-ndjson",
-    ".csv": "text/csv; charset=utf-8",
-    ".xml": "application/atom+xml",
-}
-MUTABLE = {"index.json", "keys.json", "atom.xml", "log/checkpoint"}
-
-
-def cache_control(path: str) -> str:
-    """The Cache-Control value for a feed path."""
-    if path in MUTABLE or ".p/" in path:
-        return "public, max-age=60, must-revalidate"
-    return "public, max-age=31536000, immutable"
-
-
-def content_type(path: str) -> str:
-    """The media type for a feed path (tiles and the checkpoint are opaque or plain text)."""
-    if path == "log/checkpoint":
-        return "text/plain; charset=utf-8"
-    if path.startswith("log/tile/"):
-        return "application/octet-stream"
-    suffix = path[path.rfind(".") :] if "." in path.rsplit("/", 1)[-1] else ""
-    return CONTENT_TYPES.get(suffix, "application/octet-stream")
 
 
 @bp.get("/feed/")

@@ -12,6 +12,8 @@ A run with new events merges those three files from the previous version's, re-e
 the entries the new events touched (publisher/incremental.py), and rebuilds a file in full
 when its predecessor is missing, damaged or unexpected.
 Files no recent version lists are pruned after the index is written, never before.
+With object storage configured, the version is then uploaded to the bucket in the same order
+(publisher/object_store.py), and files are pruned locally and in the bucket only after that.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from publisher import incremental, versions
+from publisher.object_store import FeedBucket, upload_feed
 from publisher.settings import PublishSettings
 from publisher.writers import (
     Resource,
@@ -325,9 +328,15 @@ def write_feed(
             tag_authority=tag_authority(public_url),
             limit=ATOM_EVENTS,
         )
+    bucket = FeedBucket(settings.object_store) if settings.object_store else None
+    if bucket is not None:
+        with timed(steps, "upload"):
+            upload_feed(feed_dir, bucket, expires, now, progress)
     with timed(steps, "prune"):
-        # Only now: index.json is fsynced and names none of the files about to go.
+        # Only now: index.json is fsynced (and uploaded) and names none of the files to go.
         removed = versions.prune_feed(session, feed_dir, signed, settings.retention, issued)
+        if bucket is not None and removed:
+            bucket.delete(removed)
     if removed:
         progress(f"pruned {len(removed)} old feed files")
     return version

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from flask import Flask
 
 from publisher import webhooks
 from publisher.leader import leadership
+from publisher.object_store import FeedBucket, ObjectStoreError, ObjectStoreSettings
 from publisher.run import RunReport, publish_once
 from publisher.settings import PublishSettings, cron_interval
 from publisher.witnessing import witnessing_readiness
@@ -113,8 +116,19 @@ def schedule(app: Flask, scheduler: BaseScheduler) -> None:
 
 
 def feed_freshness(app: Flask) -> tuple[bool, str]:
-    """Whether `index.json` exists and has not expired; failed runs are named in the detail."""
-    ok, detail = _index_freshness(Path(app.config["FEED_DIR"]) / "index.json")
+    """Whether the served `index.json` exists and has not expired; failed runs are named.
+
+    With object storage configured, the index checked is the bucket's: what consumers see.
+    """
+    store = ObjectStoreSettings.from_settings(app.config["REGISTRY"])
+    if store is None:
+        ok, detail = _index_freshness(partial(_local_index, Path(app.config["FEED_DIR"])))
+    else:
+        # One client per settings, reused: a load balancer polls /readyz every few seconds.
+        cached = app.extensions.get("feed_bucket")
+        bucket = cached if cached is not None and cached.settings == store else FeedBucket(store)
+        app.extensions["feed_bucket"] = bucket
+        ok, detail = _index_freshness(partial(bucket.get, "index.json"))
     status = app.extensions.get("publisher_status", {})
     if status.get("failures"):
         detail += f"; last {status['failures']} run(s) failed ({status.get('last_error')})"
@@ -123,12 +137,22 @@ def feed_freshness(app: Flask) -> tuple[bool, str]:
     return ok, detail
 
 
-def _index_freshness(index: Path) -> tuple[bool, str]:
+def _local_index(feed_dir: Path) -> bytes | None:
     try:
-        signed = json.loads(index.read_bytes())["signed"]
-        expires = dt.datetime.strptime(signed["expires"], "%Y-%m-%dT%H:%M:%SZ")
+        return (feed_dir / "index.json").read_bytes()
     except FileNotFoundError:
-        return False, "no feed published yet"
+        return None
+
+
+def _index_freshness(read_index: Callable[[], bytes | None]) -> tuple[bool, str]:
+    try:
+        index = read_index()
+        if index is None:
+            return False, "no feed published yet"
+        signed = json.loads(index)["signed"]
+        expires = dt.datetime.strptime(signed["expires"], "%Y-%m-%dT%H:%M:%SZ")
+    except ObjectStoreError as error:
+        return False, str(error)
     except (OSError, ValueError, KeyError, TypeError) as error:
         return False, f"index.json unreadable: {error}"
     if expires.replace(tzinfo=dt.UTC) <= utcnow():

@@ -10,6 +10,7 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
+from publisher.object_store import ObjectStoreSettings
 from publisher.versions import FeedRetention
 from registry.errors import InvalidValue
 from registry.ledger.policy import InvalidPolicy, parse_policy
@@ -29,7 +30,7 @@ def cron_interval(cron: str) -> dt.timedelta:
 
 @dataclass(frozen=True)
 class PublishSettings:
-    """The feed directory, log origin, run interval, public URL and file retention of runs."""
+    """The feed folder, log origin, run interval, public URL, retention and object store."""
 
     feed_dir: Path
     origin: str
@@ -39,6 +40,8 @@ class PublishSettings:
     retention: FeedRetention = field(default_factory=FeedRetention)
     witness_policy: WitnessPolicy | None = None
     witness_timeout: float = 5.0
+    # When set, each version is also uploaded to this bucket (publisher/object_store.py).
+    object_store: ObjectStoreSettings | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
@@ -52,6 +55,7 @@ class PublishSettings:
             retention=FeedRetention.from_settings(settings),
             witness_policy=_witness_policy(settings["WITNESS_POLICY"]),
             witness_timeout=settings["WITNESS_TIMEOUT"],
+            object_store=ObjectStoreSettings.from_settings(settings),
         )
 
 

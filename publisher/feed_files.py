@@ -313,7 +313,7 @@ def write_feed(
         events = events_with_content(session, head.tree_size, size)
         delta = write_delta(feed_dir, head.version, version, events)
     with timed(steps, "index"):
-        write_keys(feed_dir, keys.public_keys())
+        write_keys(feed_dir, keys.public_keys(), settings.witness_policy_text)
         write_atomic(feed_dir / "log" / "checkpoint", checkpoint.note.encode())
         signed = build_index(version, issued, expires, checkpoint.note, resources, delta)
         envelope = sign_envelope("ipl.feed-index/v1", signed, keys.current("index"))

@@ -39,6 +39,8 @@ class PublishSettings:
     public_url: str | None = None
     retention: FeedRetention = field(default_factory=FeedRetention)
     witness_policy: WitnessPolicy | None = None
+    # The policy file's text, published in keys.json for offline verifiers (verify-proof).
+    witness_policy_text: str | None = None
     witness_timeout: float = 5.0
     # When set, each version is also uploaded to this bucket (publisher/object_store.py).
     object_store: ObjectStoreSettings | None = None
@@ -54,9 +56,15 @@ class PublishSettings:
             public_url=settings["PUBLIC_URL"],
             retention=FeedRetention.from_settings(settings),
             witness_policy=_witness_policy(settings["WITNESS_POLICY"]),
+            witness_policy_text=_policy_text(settings["WITNESS_POLICY"]),
             witness_timeout=settings["WITNESS_TIMEOUT"],
             object_store=ObjectStoreSettings.from_settings(settings),
         )
+
+
+def _policy_text(path: str | None) -> str | None:
+    """The policy file as published: its text (already checked by `_witness_policy`)."""
+    return Path(path).read_text(encoding="utf-8") if path else None
 
 
 def _witness_policy(path: str | None) -> WitnessPolicy | None:

@@ -233,9 +233,15 @@ def write_index(feed_dir: str | os.PathLike[str], envelope: Mapping[str, Any]) -
 
 
 def write_keys(
-    feed_dir: str | os.PathLike[str], public_keys: Iterable[Mapping[str, Any]]
+    feed_dir: str | os.PathLike[str],
+    public_keys: Iterable[Mapping[str, Any]],
+    witness_policy: str | None = None,
 ) -> tuple[str, int]:
-    """Write `keys.json` (every public key record, current and retired) atomically."""
+    """Write `keys.json` (every public key record, current and retired) atomically.
+
+    With a witness policy (c2sp.org/tlog-policy text), it is published beside the keys: it names
+    the witnesses' cosigner keys and the quorum that offline verifiers check checkpoints against.
+    """
     records = []
     for number, record in enumerate(public_keys):
         try:
@@ -245,4 +251,7 @@ def write_keys(
         records.append(dict(record))
     if not records:
         raise InvalidValue("public_keys", "at least one public key must be published")
-    return write_atomic(Path(feed_dir) / KEYS_FILE, canonical_bytes({"keys": records}) + b"\n")
+    document: dict[str, Any] = {"keys": records}
+    if witness_policy is not None:
+        document["witness_policy"] = witness_policy
+    return write_atomic(Path(feed_dir) / KEYS_FILE, canonical_bytes(document) + b"\n")

@@ -122,6 +122,12 @@ def test_two_of_two_one_killed_publishes_nothing_until_it_is_back(
     assert sorted(policy.cosigned_by(signed["checkpoint"])) == ["w1.example", "w2.example"]
     ready = demo.test_client().get("/readyz").get_json()["checks"]["witnesses"]
     assert ready["ok"] is True and "quorum met" in ready["detail"]
+    # Offline verifiers find the policy beside the keys, and the checkpoint meets it.
+    published = json.loads((index.parent / "keys.json").read_bytes())
+    assert published["witness_policy"] == policy_file.read_text(encoding="utf-8")
+    assert parse_policy(published["witness_policy"]).satisfied_by(
+        policy.cosigned_by(signed["checkpoint"])
+    )
 
 
 def test_without_a_policy_readyz_says_checkpoints_are_not_witnessed(demo: Flask) -> None:

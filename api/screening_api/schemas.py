@@ -118,6 +118,15 @@ class LookupResponseSchema(Schema):
     entries = fields.List(fields.Nested(LookupEntrySchema))
     checkpoint = fields.Nested(ReceiptCheckpointSchema)
     receipt = fields.Nested(ReceiptSchema)
+    proofs = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "for each listed entry reported: the c2sp.org/tlog-proof bundle of "
+            "its latest log event under the answer's checkpoint (check offline with "
+            "`registry verify-proof`)"
+        },
+    )
 
 
 class ScreenIdentifierSchema(Schema):
@@ -190,6 +199,15 @@ class ScreenResponseSchema(Schema):
     checkpoint = fields.Nested(ReceiptCheckpointSchema)
     results = fields.List(fields.Nested(QueryResultSchema))
     receipt = fields.Nested(ReceiptSchema)
+    proofs = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "for each listed entry reported: the c2sp.org/tlog-proof bundle of "
+            "its latest log event under the answer's checkpoint (check offline with "
+            "`registry verify-proof`)"
+        },
+    )
 
 
 class UsageQuerySchema(Schema):

@@ -16,9 +16,12 @@ from api.screening_api import schemas
 from api.screening_api.context import answering_checkpoint, state_at
 from registry.errors import InvalidValue
 from registry.models import ScreeningCall, utcnow
+from registry.publication.as_of import ListState
+from registry.publication.proof_bundles import bundles_at
 from registry.screening import receipts
 from registry.screening import screen as screening
-from runtime.extensions import db
+from registry.screening.screen import CheckpointRef
+from runtime.extensions import db, session
 from runtime.signing_keys import key_store
 
 blp = Blueprint(
@@ -162,7 +165,18 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
         "entries": shown,
         "checkpoint": checkpoint.as_dict(),
         "receipt": receipt,
+        "proofs": _proofs(state, checkpoint, [e["entry_id"] for e in found.entries]),
     }
+
+
+def _proofs(state: ListState, checkpoint: CheckpointRef, entry_ids: list[str]) -> dict[str, str]:
+    """Proof bundles of the listed entries an answer reports, under its checkpoint."""
+    listed = {
+        entry_id: state.entries[entry_id].seq
+        for entry_id in entry_ids
+        if state.entries[entry_id].status(state.day) == "listed"
+    }
+    return bundles_at(session(), listed, checkpoint.tree_size)
 
 
 @blp.route("/screen")
@@ -199,6 +213,11 @@ class Screen(MethodView):
             "checkpoint": checkpoint.as_dict(),
             "results": [result.as_dict(state.day) for result in found],
             "receipt": receipt,
+            "proofs": _proofs(
+                state,
+                checkpoint,
+                [entry.entry_id for result in found for _match, entry in result.matches],
+            ),
         }
 
 

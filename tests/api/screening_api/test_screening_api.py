@@ -29,6 +29,7 @@ from registry.publication.checkpoints import sign_new_checkpoint
 from registry.screening.receipts import verify_receipt
 from registry.signing.signatures import SignatureInvalid
 from registry.subjects.identifiers import mask_ric
+from registry.verifier.proof_check import verify_entry_proof
 from runtime.signing_keys import key_store
 from tests import builders
 from tests.api.conftest import SignedIn
@@ -399,3 +400,38 @@ def test_bad_input_is_a_422_naming_the_query_and_field(
     assert field in response.get_json()["errors"], response.get_json()
     # No query text is logged, valid or not.
     assert "华华华" not in caplog.text and "'B'" not in caplog.text
+
+
+def test_answers_carry_a_proof_bundle_for_each_listed_entry_checkable_offline(
+    client: FlaskClient, key: str
+) -> None:
+    entries = client.get("/api/v1/entries?status=published&page_size=100").get_json()
+    entry = next(
+        e
+        for e in entries
+        if e["bundle"]["entry"]["subject"]["identifiers"][0]["scheme"] == "cn_uscc"
+    )
+    subject = entry["bundle"]["entry"]["subject"]
+    found = _lookup(client, key, scheme="cn_uscc", value=subject["identifiers"][0]["value"])
+    screened = client.post(
+        "/api/v1/screen", json={"queries": [{"name": subject["name"]}]}, headers=bearer(key)
+    ).get_json()
+    vkey = key_store().current("checkpoint").verification_key().note_vkey
+    policy = f"log {vkey}\nquorum none\n".encode()
+    document = json.dumps(entry["bundle"], ensure_ascii=False).encode()
+
+    for answer in (found, screened):
+        assert set(answer["proofs"]) == {entry["entry_id"]}
+        proved = verify_entry_proof(answer["proofs"][entry["entry_id"]].encode(), document, policy)
+        assert proved.entry_id == entry["entry_id"]
+        assert proved.tree_size == answer["checkpoint"]["tree_size"]
+    # Entries no longer listed get no bundle: nothing to prove on the bank's behalf.
+    removed = client.get("/api/v1/entries?status=removed&page_size=100").get_json()
+    gone = next(
+        e
+        for e in removed
+        if e["bundle"]["entry"]["subject"]["identifiers"][0]["scheme"] == "cn_uscc"
+    )
+    value = gone["bundle"]["entry"]["subject"]["identifiers"][0]["value"]
+    answer = _lookup(client, key, scheme="cn_uscc", value=value)
+    assert answer["answer"] == "previously_listed" and answer["proofs"] == {}

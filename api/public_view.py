@@ -10,7 +10,7 @@ import datetime as dt
 
 from flask import current_app
 
-from registry.models import utcnow
+from registry import clock
 from registry.publication.as_of import ListState
 from registry.publication.public_view import ListStateCache, state_now
 from runtime.extensions import db
@@ -25,8 +25,8 @@ def list_states() -> ListStateCache:
 
 
 def today() -> dt.date:
-    """Today's date in UTC."""
-    return utcnow().date()
+    """Today's legal date (Beijing)."""
+    return clock.beijing_today()
 
 
 def public_now() -> ListState:

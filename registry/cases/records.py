@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from registry.actors import Actor
 from registry.audit import trail as audit
 from registry.errors import Conflict, InvalidValue, NotFound
+from registry.listings.dating import check_occurred_on
 from registry.listings.grounds import case_facts
+from registry.listings.periods import PeriodsConfig
 from registry.models import (
     CASE_KINDS,
     PERFORMANCE_STATUSES,
@@ -199,17 +201,33 @@ def _flag_listings(
 
 
 def revoke_case(
-    session: Session, actor: Actor, case_id: int, revoked_on: dt.date, reason: str
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    revoked_on: dt.date,
+    reason: str,
+    evidence: str | None = None,
+    periods: PeriodsConfig | None = None,
 ) -> list[Listing]:
-    """Record that a case was revoked or overturned; flag every listing resting on it."""
+    """Record that a case was revoked or overturned (reviewers only); flag its listings.
+
+    `revoked_on` is the legal date of the revoking decision: never in the future, and when
+    earlier than today, within the back-dating window and citing its document number.
+    """
     actor.require("case.revoke")
     reason = clean_text(reason, "reason", 2000, required=True)
+    periods = periods or PeriodsConfig()
     with atomic(session):
         case = get_case(session, case_id)
         if case.revoked_on is not None:
             raise Conflict(f"case {case_id} was already revoked on {case.revoked_on.isoformat()}")
-        if revoked_on < case.decided_on:
-            raise InvalidValue("revoked_on", "is before the case was decided")
+        backdating = check_occurred_on(
+            "revoked_on",
+            revoked_on,
+            periods.backdating_window_days,
+            evidence,
+            not_before=[(case.decided_on, "the case was decided")],
+        )
         case.revoked_on = revoked_on
         case.revocation_reason = reason
         audit.record(
@@ -218,7 +236,8 @@ def revoke_case(
             action="case.revoke",
             object_type="case",
             object_id=case.id,
-            after={"revoked_on": revoked_on.isoformat()},
+            after={"revoked_on": revoked_on.isoformat()}
+            | ({"backdated": backdating.audit()} if backdating else {}),
             reason=reason,
         )
         note = f"basis case {case.document_number} revoked on {revoked_on.isoformat()}: {reason}"

@@ -26,6 +26,7 @@ class PeriodsConfig:
     objection_decision_days: int = 15
     correction_publish_working_days: int = 3
     publish_within_working_days: int = 5
+    backdating_window_days: int = 10
 
     def __post_init__(self) -> None:
         for item in fields(self):

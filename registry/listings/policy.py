@@ -32,6 +32,7 @@ class Policy:
                 objection_decision_days=settings["OBJECTION_DECISION_DAYS"],
                 correction_publish_working_days=settings["CORRECTION_PUBLISH_WORKING_DAYS"],
                 publish_within_working_days=settings["PUBLISH_WITHIN_WORKING_DAYS"],
+                backdating_window_days=settings["BACKDATING_WINDOW_DAYS"],
             ),
             retention_days=settings["RETENTION_DAYS"],
         )

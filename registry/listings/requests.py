@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry.actors import Actor
 from registry.errors import InvalidTransition, InvalidValue, NotFound
+from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.periods import objection_decision_due, restoration_allowed_from
 from registry.listings.policy import Policy
 from registry.listings.state import audit_transition, load_listing, require_state, snapshot
@@ -35,10 +36,13 @@ def lodge_request(
     kind: str,
     lodged_on: dt.date,
     text: str,
+    evidence: str | None = None,
 ) -> ListingRequest:
     """Record an objection, defence, correction or restoration request from the subject.
 
     An objection or defence during the defence period moves the listing to review at once.
+    `lodged_on` is the legal date the subject lodged it: never in the future, and when earlier
+    than today, within the back-dating window and citing `evidence` (registry.listings.dating).
     """
     if kind not in REQUEST_KINDS:
         raise InvalidValue("kind", f"unknown request {kind!r}; expected {', '.join(REQUEST_KINDS)}")
@@ -46,6 +50,18 @@ def lodge_request(
     body = clean_text(text, "text", 10_000, required=True)
     with atomic(session):
         listing = load_listing(session, listing_id)
+        preceding = (
+            (listing.notice_served_on, "service of the notice")
+            if kind in ("objection", "defence")
+            else (listing.listed_on, "the listing")
+        )
+        backdating = check_occurred_on(
+            "lodged_on",
+            lodged_on,
+            policy.periods.backdating_window_days,
+            evidence,
+            not_before=[preceding],
+        )
         if kind in ("objection", "defence"):
             require_state(listing, f"lodge an {kind} against", ["notified", "under_review"])
         elif kind == "correction":
@@ -74,7 +90,14 @@ def lodge_request(
             listing.state = "under_review"
         session.flush()
         audit_transition(
-            session, actor, f"listing.{kind}", listing, before, None, request_id=request.id
+            session,
+            actor,
+            f"listing.{kind}",
+            listing,
+            before,
+            None,
+            request_id=request.id,
+            **({"backdated": backdating.audit()} if backdating else {}),
         )
     return request
 
@@ -90,6 +113,7 @@ def decide_request(
     """Decide an objection, defence, correction or restoration request."""
     actor.require("listing.decide")
     reason = clean_text(reason, "reason", 2000, required=True)
+    not_in_future("on", today)
     with atomic(session):
         request = session.get(ListingRequest, request_id, with_for_update=True)
         if request is None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from registry import clock
 from registry.actors import Actor
 from registry.errors import InvalidTransition, InvalidValue
+from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.grounds import evaluate_subject
 from registry.listings.periods import defence_deadline, period_end
 from registry.listings.policy import Policy
@@ -60,6 +61,7 @@ def propose(
 ) -> Listing:
     """Draft a proposal citing only grounds that hold today, with their explanations."""
     actor.require("listing.propose")
+    not_in_future("on", today)
     requested = list(dict.fromkeys(grounds))
     if not requested:
         raise InvalidValue("grounds", "cite at least one ground")
@@ -109,16 +111,48 @@ def propose(
     return listing
 
 
+def require_live_basis(listing: Listing, transition: str) -> None:
+    """Refuse `transition` when a case the listing rests on has been revoked (on any date)."""
+    revoked = [case for case in listing.cases if case.revoked_on is not None]
+    if revoked:
+        case = revoked[0]
+        assert case.revoked_on is not None
+        raise InvalidTransition(
+            transition,
+            listing.state,
+            f"basis case {case.document_number} was revoked on {case.revoked_on.isoformat()}",
+        )
+
+
 def notify(
-    session: Session, actor: Actor, policy: Policy, listing_id: int, served_on: dt.date
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    listing_id: int,
+    served_on: dt.date,
+    evidence: str | None = None,
 ) -> Listing:
-    """Record service of the notice; the defence period runs in working days from it."""
+    """Record service of the notice; the defence period runs in working days from it.
+
+    A notice recorded after the day it was served must cite its evidence (postal tracking or
+    document number) and lie within the back-dating window (registry.listings.dating).
+    """
     actor.require("listing.notify")
     with atomic(session):
         listing = load_listing(session, listing_id)
         require_state(listing, "notify", ["draft"])
-        if served_on < listing.proposed_on:
-            raise InvalidValue("served_on", "is before the proposal was made")
+        require_live_basis(listing, "notify")
+        effective = [case.effective_on for case in listing.cases if case.effective_on]
+        backdating = check_occurred_on(
+            "served_on",
+            served_on,
+            policy.periods.backdating_window_days,
+            evidence,
+            not_before=[
+                (listing.proposed_on, "the proposal"),
+                (max(effective, default=None), "the latest basis case took effect"),
+            ],
+        )
         before = snapshot(listing)
         listing.state = "notified"
         listing.notice_served_on = served_on
@@ -131,6 +165,7 @@ def notify(
             before,
             None,
             defence_deadline=listing.defence_deadline.isoformat(),
+            **({"backdated": backdating.audit()} if backdating else {}),
         )
     return listing
 
@@ -138,6 +173,7 @@ def notify(
 def start_review(session: Session, actor: Actor, listing_id: int, today: dt.date) -> Listing:
     """Move a notified listing to review once its defence period has ended."""
     actor.require("listing.review")
+    not_in_future("on", today)
     with atomic(session):
         listing = load_listing(session, listing_id)
         require_state(listing, "start review of", ["notified"])
@@ -173,10 +209,12 @@ def approve(
     """Approve a proposal under review; the grounds must still hold today."""
     actor.require("listing.approve")
     reason = clean_text(reason, "reason", 2000, required=True)
+    not_in_future("on", today)
     with atomic(session):
         listing = load_listing(session, listing_id)
         require_state(listing, "approve", ["under_review"])
         _check_four_eyes(listing, actor, "approve")
+        require_live_basis(listing, "approve")
         undecided = [
             r for r in listing.requests if r.kind in ("objection", "defence") and r.decision is None
         ]

@@ -42,6 +42,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         int,
         "days a notice, request or revocation may be recorded after it occurred",
     ),
+    "CALENDAR_OVERRIDES": (
+        None,
+        str,
+        "JSON file of extra holidays, make-up working days and official years (docs/procedure.md)",
+    ),
     "RETENTION_DAYS": (365, int, "days after removal before entry content may be purged"),
     "FEED_KEEP_VERSIONS": (24, int, "feed versions whose snapshot, CSV and FTM files are kept"),
     "FEED_KEEP_DELTAS_DAYS": (30, int, "days a feed delta file is kept after its version"),

@@ -241,6 +241,9 @@ class DeadlineSchema(Schema):
     name = fields.String()
     due = fields.Date()
     status = fields.String(metadata={"description": "ok, near or missed"})
+    provisional = fields.Boolean(
+        metadata={"description": "counted without an official holiday arrangement for its year"}
+    )
 
 
 class GroundCitedSchema(Schema):

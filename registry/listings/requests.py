@@ -80,7 +80,7 @@ def lodge_request(
             listing=listing,
             kind=kind,
             lodged_on=lodged_on,
-            decision_due=objection_decision_due(lodged_on, policy.periods),
+            decision_due=objection_decision_due(lodged_on, policy.calendar, policy.periods),
             text=body,
             recorded_by=actor.user_id,
         )

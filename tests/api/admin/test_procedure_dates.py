@@ -154,3 +154,14 @@ def test_finding_9_only_a_reviewer_revokes_a_case(
     )
     assert response.status_code == 403
     assert signed_in["clerk"].get(f"{API}/cases/1").get_json()["revoked_on"] is None
+
+
+def test_finding_4_deadlines_in_a_year_without_an_official_arrangement_are_provisional(
+    signed_in: dict[str, SignedIn], session: Session
+) -> None:
+    listing = builders.listing(session, state="published")
+    shown = signed_in["reviewer"].get(f"{API}/listings/{listing.id}").get_json()
+    assert shown["deadlines"][0]["name"] == "listing period ends"
+    assert shown["deadlines"][0]["provisional"] is True  # 2029: no State Council notice yet
+    page = signed_in["reviewer"].get(f"/admin/listings/{listing.id}")
+    assert "provisional: no official holiday arrangement for 2029" in page.get_data(as_text=True)

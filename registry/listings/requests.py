@@ -1,9 +1,10 @@
 """Requests lodged against a listing and their decisions; each is audited.
 
 ```
-notified|under_review --objection|defence--> under_review
+notified|under_review --objection|defence--> under_review (held until decided, 15 days)
 published --correction | restoration (after the waiting period)--> published
 pending request --decide--> accepted | refused
+under_review --objection upheld--> rejected
 ```
 
 Removal requests are decided by two reviewers in `registry.published_listings.remove`.
@@ -26,6 +27,8 @@ from registry.subjects.records import clean_text
 from registry.transaction import atomic
 
 REQUEST_KINDS = ("objection", "defence", "correction", "restoration")
+# The states in which an objection or defence holds the proposal until it is decided.
+HELD_STATES = ("notified", "under_review")
 
 
 def lodge_request(
@@ -136,16 +139,21 @@ def decide_request(
             raise InvalidTransition(
                 "decide", "pending", "a reviewer cannot decide a request they recorded"
             )
+        listing = request.listing
+        before = snapshot(listing)
         request.decision = "accepted" if accepted else "refused"
         request.decided_on = today
         request.decided_by = actor.user_id
         request.decision_reason = reason
-        before = snapshot(request.listing)
+        if accepted and request.kind == "objection" and listing.state in HELD_STATES:
+            # An upheld objection ends the proposal; the decision is its reason.
+            listing.state = "rejected"
+            listing.reviewed_by = actor.user_id
         audit_transition(
             session,
             actor,
             f"request.decide.{request.kind}",
-            request.listing,
+            listing,
             before,
             reason,
             request_id=request.id,

@@ -197,6 +197,29 @@ def _check_four_eyes(listing: Listing, actor: Actor, transition: str) -> None:
         )
 
 
+def _check_objections_decided(listing: Listing, actor: Actor) -> None:
+    # An objection or defence holds the proposal until it is decided; an upheld objection has
+    # already ended it. Whoever decided one may not also approve the listing (four eyes).
+    for request in listing.requests:
+        if request.kind not in ("objection", "defence"):
+            continue
+        if request.decision is None:
+            raise InvalidTransition(
+                "approve",
+                listing.state,
+                f"{request.kind} #{request.id} is not decided yet "
+                f"(due by {request.decision_due.isoformat() if request.decision_due else '-'})",
+            )
+        if request.kind == "objection" and request.decision == "accepted":
+            raise InvalidTransition("approve", listing.state, f"objection #{request.id} was upheld")
+        if actor.user_id is not None and request.decided_by == actor.user_id:
+            raise InvalidTransition(
+                "approve",
+                listing.state,
+                f"you decided {request.kind} #{request.id}; another reviewer must approve",
+            )
+
+
 def approve(
     session: Session,
     actor: Actor,
@@ -215,15 +238,7 @@ def approve(
         require_state(listing, "approve", ["under_review"])
         _check_four_eyes(listing, actor, "approve")
         require_live_basis(listing, "approve")
-        undecided = [
-            r for r in listing.requests if r.kind in ("objection", "defence") and r.decision is None
-        ]
-        if undecided:
-            raise InvalidTransition(
-                "approve",
-                listing.state,
-                f"{undecided[0].kind} #{undecided[0].id} is not decided yet",
-            )
+        _check_objections_decided(listing, actor)
         evaluation = evaluate_subject(session, listing.subject_id, today, policy)
         check_proposal_grounds({g["code"] for g in listing.grounds}, evaluation)
         before = snapshot(listing)

@@ -42,6 +42,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         int,
         "days a notice, request or revocation may be recorded after it occurred",
     ),
+    "REVOCATION_REMOVAL_WORKING_DAYS": (
+        3,
+        int,
+        "working days to remove a published listing whose basis case was revoked",
+    ),
     "CALENDAR_OVERRIDES": (
         None,
         str,

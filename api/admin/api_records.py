@@ -147,7 +147,7 @@ class CaseRevoke(MethodView):
             data["revoked_on"],
             data["reason"],
             data["evidence"],
-            policy().periods,
+            policy(),
         )
         return {"flagged_listing_ids": [listing.id for listing in flagged]}
 

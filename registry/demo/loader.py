@@ -293,11 +293,15 @@ class DemoBuilder:
                 s, self.reviewer, request.id, True, self.today, "performance verified"
             )
         if reason_code == "basis_revoked":
+            # The revoking reviewer's decision proposes the removal; a second one confirms.
             basis = listing.cases[-1]
-            cases.revoke_case(s, self.reviewer, basis.id, self.today, "overturned on appeal")
-        published_listings.remove(
-            s, self.reviewer, self.keys, listing.id, reason_code, self.today, "removal proposed"
-        )
+            cases.revoke_case(
+                s, self.reviewer, basis.id, self.today, "overturned on appeal", policy=pol
+            )
+        else:
+            published_listings.remove(
+                s, self.reviewer, self.keys, listing.id, reason_code, self.today, "removal proposed"
+            )
         published_listings.remove(
             s, self.reviewer2, self.keys, listing.id, reason_code, self.today, "removal confirmed"
         )

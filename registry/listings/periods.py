@@ -30,6 +30,7 @@ class PeriodsConfig:
     correction_publish_working_days: int = 3
     publish_within_working_days: int = 5
     backdating_window_days: int = 10
+    revocation_removal_working_days: int = 3
 
     def __post_init__(self) -> None:
         for item in fields(self):

@@ -35,6 +35,7 @@ class Policy:
                 correction_publish_working_days=settings["CORRECTION_PUBLISH_WORKING_DAYS"],
                 publish_within_working_days=settings["PUBLISH_WITHIN_WORKING_DAYS"],
                 backdating_window_days=settings["BACKDATING_WINDOW_DAYS"],
+                revocation_removal_working_days=settings["REVOCATION_REMOVAL_WORKING_DAYS"],
             ),
             calendar=_calendar(settings.get("CALENDAR_OVERRIDES")),
             retention_days=settings["RETENTION_DAYS"],

@@ -170,7 +170,7 @@ def case_revoke(case_id: int) -> Response:
             revoked_on,
             request.form.get("reason", ""),
             request.form.get("evidence"),
-            policy().periods,
+            policy(),
         )
         flash(f"Case revoked; {len(flagged)} listing(s) flagged for review.", "info")
     return redirect(url_for("admin_console.cases"), 303)

@@ -87,7 +87,7 @@ def test_finding_2_back_dating_is_bounded_evidenced_and_audited(
     }
 
 
-def test_finding_2_a_revoked_basis_stops_notice_and_approval(
+def test_finding_2_a_revoked_basis_stops_the_proposal(
     signed_in: dict[str, SignedIn], deliberate_subject: int, set_today: SetToday
 ) -> None:
     set_today(TODAY)
@@ -102,7 +102,9 @@ def test_finding_2_a_revoked_basis_stops_notice_and_approval(
         f"{API}/listings/{listing_id}/notify", {"served_on": "2026-01-05", "evidence": "EMS9"}
     )
     assert notice.status_code == 409
-    assert "revoked on 2026-01-05" in notice.get_json()["message"]
+    assert "in state 'withdrawn'" in notice.get_json()["message"]
+    shown = clerk.get(f"{API}/listings/{listing_id}").get_json()
+    assert (shown["state"], shown["end_reason"]) == ("withdrawn", "basis_revoked")
 
 
 def test_finding_3_a_future_restoration_request_is_refused(

@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 
 from registry import clock
 from registry.actors import Actor
-from registry.errors import InvalidTransition, InvalidValue
+from registry.errors import Conflict, InvalidTransition, InvalidValue
 from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.grounds import evaluate_subject
 from registry.listings.periods import defence_deadline, period_end
 from registry.listings.policy import Policy
 from registry.listings.rules import check_proposal_grounds
 from registry.listings.state import audit_transition, load_listing, require_state, snapshot
-from registry.models import SECTORS, EnforcementCase, Listing
+from registry.models import SECTORS, EnforcementCase, Listing, ListingCase
 from registry.publication import events as publication
 from registry.signing.keystore import KeyStore
 from registry.subjects.records import clean_text, get_subject
@@ -80,6 +80,7 @@ def propose(
             raise InvalidValue(
                 "case_ids", f"the cited grounds rest on cases {missing}; include them"
             )
+        _check_basis_not_used(session, subject.id, basis_ids)
         basis: list[EnforcementCase] = [own[cid] for cid in basis_ids]
         chosen_sectors = (
             sorted(set(sectors))
@@ -109,6 +110,35 @@ def propose(
         session.flush()
         audit_transition(session, actor, "listing.propose", listing, {}, None, grounds=requested)
     return listing
+
+
+# A proposal in one of these states is live: a second one on the same cases would list twice.
+LIVE_STATES = ("draft", "notified", "under_review", "approved", "published")
+# Removals after which the same cases can never support a listing again.
+FINAL_REMOVALS = ("credit_restored", "basis_revoked")
+
+
+def _check_basis_not_used(session: Session, subject_id: int, basis_ids: Sequence[int]) -> None:
+    # One live listing per subject and basis; and once a listing was removed because credit
+    # was restored or its basis revoked, its cases cannot list the subject again.
+    citing = select(ListingCase.listing_id).where(ListingCase.case_id.in_(basis_ids))
+    for other in session.scalars(
+        select(Listing)
+        .where(Listing.subject_id == subject_id, Listing.id.in_(citing))
+        .order_by(Listing.id)
+    ):
+        shared = sorted({case.id for case in other.cases} & set(basis_ids))
+        if other.state in LIVE_STATES:
+            raise Conflict(
+                f"listing {other.id} ({other.state}) already rests on cases {shared}; "
+                "a second proposal on the same basis is refused while it is live"
+            )
+        if other.state == "removed" and other.end_reason in FINAL_REMOVALS:
+            raise Conflict(
+                f"listing {other.id} on cases {shared} was removed ({other.end_reason}) on "
+                f"{other.ended_on.isoformat() if other.ended_on else '-'}; the subject cannot "
+                "be listed again on the same cases"
+            )
 
 
 def require_live_basis(listing: Listing, transition: str) -> None:

@@ -269,6 +269,14 @@ def approve(
         _check_four_eyes(listing, actor, "approve")
         require_live_basis(listing, "approve")
         _check_objections_decided(listing, actor)
+        # An objection moves a proposal to review early; approval still waits for the whole
+        # defence period, counted by the server clock (`today` is never after it).
+        if listing.defence_deadline is None or today <= listing.defence_deadline:
+            raise InvalidTransition(
+                "approve",
+                listing.state,
+                f"the defence period runs until {listing.defence_deadline}",
+            )
         evaluation = evaluate_subject(session, listing.subject_id, today, policy)
         check_proposal_grounds({g["code"] for g in listing.grounds}, evaluation)
         before = snapshot(listing)

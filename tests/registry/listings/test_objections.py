@@ -81,7 +81,11 @@ def test_a_dismissed_objection_lets_another_reviewer_approve(
     )
     with pytest.raises(InvalidTransition, match="another reviewer must approve"):
         workflow.approve(session, team["reviewer"], policy, listing_id, D(2026, 10, 5), "ok")
+    # The objection moved it to review early; approval still waits for the defence period.
+    with pytest.raises(InvalidTransition, match="defence period runs until 2026-10-16"):
+        workflow.approve(session, team["reviewer2"], policy, listing_id, D(2026, 10, 5), "ok")
+    set_today(D(2026, 10, 17))
     approved = workflow.approve(
-        session, team["reviewer2"], policy, listing_id, D(2026, 10, 5), "grounds made out"
+        session, team["reviewer2"], policy, listing_id, D(2026, 10, 17), "grounds made out"
     )
     assert approved.state == "approved"

@@ -10,10 +10,9 @@ import datetime as dt
 
 from flask import current_app
 
-from registry.models import utcnow
+from registry import clock
 from registry.publication.as_of import ListState
 from registry.publication.public_view import ListStateCache, state_now
-from registry.timestamps import beijing_date
 from runtime.extensions import db
 
 CACHE = "public_view.list_states"
@@ -26,8 +25,8 @@ def list_states() -> ListStateCache:
 
 
 def today() -> dt.date:
-    """Today's Beijing calendar date: the day the public list is read at."""
-    return beijing_date(utcnow())
+    """Today's legal date (Beijing)."""
+    return clock.beijing_today()
 
 
 def public_now() -> ListState:

@@ -18,7 +18,7 @@ from marshmallow import Schema, fields
 
 from api.auth import current_actor, login_required, require_role
 from api.rest import register_blueprint
-from registry.models import utcnow
+from registry.clock import beijing_today
 from registry.publication.status import publication_lag
 from runtime.extensions import db
 from runtime.health import run_check
@@ -58,7 +58,7 @@ def publication_status(app: Flask) -> dict[str, Any]:
     """The publication lag, the feed's freshness and this process's last run."""
     status = publication_lag(db.session())
     oldest = status["oldest_approved_on"]
-    status["oldest_waiting_days"] = (utcnow().date() - oldest).days if oldest is not None else None
+    status["oldest_waiting_days"] = (beijing_today() - oldest).days if oldest is not None else None
     status["feed_fresh"], status["feed_detail"] = run_check(app, "feed")
     run = app.extensions.get("publisher_status")
     status["last_run"] = dict(run) if run else None

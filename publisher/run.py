@@ -24,8 +24,10 @@ from publisher.redaction import redact_feed_files
 from publisher.settings import PublishSettings
 from publisher.witnessing import QuorumNotMet, record_outcome, witness_checkpoint
 from publisher.writers import write_immutable
+from registry import clock
 from registry.actors import SYSTEM
 from registry.audit import trail as audit
+from registry.clock import legal_date
 from registry.listings import published as published_listings
 from registry.listings import workflow
 from registry.listings.policy import Policy
@@ -168,8 +170,8 @@ def publish_once(
     report = RunReport()
     remove_stale_temporaries(feed)
     progress("applying due transitions")
-    with report.step("transitions"):
-        apply_due_transitions(session, keys, policy, now.date(), report, feed)
+    with report.step("transitions"), clock.today_is(legal_date(now)):
+        apply_due_transitions(session, keys, policy, legal_date(now), report, feed)
     progress("signing the log checkpoint")
     with report.step("checkpoint"):
         checkpoint = sign_new_checkpoint(session, keys, settings.origin)

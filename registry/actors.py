@@ -9,7 +9,8 @@ from registry.errors import Forbidden
 # action -> roles allowed to perform it; anything not listed is refused.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "case.record": frozenset({"clerk"}),
-    "case.revoke": frozenset({"clerk", "reviewer"}),
+    # Revoking a case ends every listing resting on it: a reviewer's decision (design, Roles).
+    "case.revoke": frozenset({"reviewer"}),
     "subject.record": frozenset({"clerk"}),
     "patent.invalidate": frozenset({"clerk", "reviewer"}),
     "listing.propose": frozenset({"clerk"}),

@@ -68,6 +68,21 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "OBJECTION_DECISION_DAYS": (15, int, "days to decide an objection or correction request"),
     "CORRECTION_PUBLISH_WORKING_DAYS": (3, int, "working days to publish a decided correction"),
     "PUBLISH_WITHIN_WORKING_DAYS": (5, int, "latest publication of an approved listing"),
+    "BACKDATING_WINDOW_DAYS": (
+        10,
+        int,
+        "days a notice, request or revocation may be recorded after it occurred",
+    ),
+    "REVOCATION_REMOVAL_WORKING_DAYS": (
+        3,
+        int,
+        "working days to remove a published listing whose basis case was revoked",
+    ),
+    "CALENDAR_OVERRIDES": (
+        None,
+        str,
+        "JSON file of extra holidays, make-up working days and official years (docs/procedure.md)",
+    ),
     "RETENTION_DAYS": (365, int, "days after removal before entry content may be purged"),
     "FEED_KEEP_VERSIONS": (24, int, "feed versions whose snapshot, CSV and FTM files are kept"),
     "FEED_KEEP_DELTAS_DAYS": (30, int, "days a feed delta file is kept after its version"),

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
+from registry import clock
 from registry.accounts import users as accounts
 from registry.actors import SYSTEM, Actor
 from registry.cases import records as cases
@@ -258,41 +259,51 @@ def listing(
     if subject_id is None:
         number = session.scalar(select(func.count(Subject.id))) or 0
         subject_id = _SUBJECT_FOR_GROUND[ground](session, number=number).id
-    made = workflow.propose(session, clerk, policy, subject_id, [ground], proposed_on)
-    if state == "draft":
-        return made
-    if state == "withdrawn":
-        return workflow.withdraw(session, clerk, made.id, "duplicate of another proposal")
+    # Each step runs with the registry's clock on its own day, as a clerk working live would.
+    with clock.today_is(proposed_on):
+        made = workflow.propose(session, clerk, policy, subject_id, [ground], proposed_on)
+        if state == "draft":
+            return made
+        if state == "withdrawn":
+            return workflow.withdraw(session, clerk, made.id, "duplicate of another proposal")
     served_on = served_on or proposed_on + dt.timedelta(days=3)
-    workflow.notify(session, clerk, policy, made.id, served_on)
-    if state == "notified":
-        return made
-    if objection is not None:
-        listing_requests.lodge_request(
-            session, clerk, policy, made.id, "objection", served_on, objection
-        )
-    else:
+    with clock.today_is(served_on):
+        workflow.notify(session, clerk, policy, made.id, served_on)
+        if state == "notified":
+            return made
+        if objection is not None:
+            listing_requests.lodge_request(
+                session, clerk, policy, made.id, "objection", served_on, objection
+            )
+    if objection is None:
         assert made.defence_deadline is not None
         reviewed_on = reviewed_on or made.defence_deadline + dt.timedelta(days=1)
-        workflow.start_review(session, clerk, made.id, reviewed_on)
+        with clock.today_is(reviewed_on):
+            workflow.start_review(session, clerk, made.id, reviewed_on)
     if state == "under_review":
         return made
     if state == "rejected":
-        return workflow.reject(session, reviewer, made.id, "the grounds are not made out")
+        with clock.today_is(reviewed_on or served_on):
+            return workflow.reject(session, reviewer, made.id, "the grounds are not made out")
     approved_on = approved_on or (reviewed_on or served_on) + dt.timedelta(days=2)
-    workflow.approve(session, reviewer, policy, made.id, approved_on, "confirmed")
+    with clock.today_is(approved_on):
+        workflow.approve(session, reviewer, policy, made.id, approved_on, "confirmed")
     if state == "approved":
         return made
     keys = keys or key_store()
     published_on = published_on or approved_on + dt.timedelta(days=1)
-    workflow.publish_approved(session, SYSTEM, keys, policy, made.id, published_on)
+    with clock.today_is(published_on):
+        workflow.publish_approved(session, SYSTEM, keys, policy, made.id, published_on)
     if state == "removed":
         removed_on = published_on + dt.timedelta(days=1)
         pair = (reviewer, team["reviewer2"])
         return remove(session, made.id, on=removed_on, keys=keys, reviewers=pair)
     if state == "expired":
         assert made.period_end is not None
-        return published_listings.expire(session, SYSTEM, made.id, made.period_end)
+        with clock.today_is(made.period_end + dt.timedelta(days=1)):
+            return published_listings.expire(
+                session, SYSTEM, made.id, made.period_end + dt.timedelta(days=1)
+            )
     return made
 
 
@@ -311,7 +322,8 @@ def remove(
         reviewers = (team["reviewer"], team["reviewer2"])
     keys = keys or key_store()
     for reviewer in reviewers:
-        removed = published_listings.remove(
-            session, reviewer, keys, listing_id, reason_code, on, "listed in error"
-        )
+        with clock.today_is(on):
+            removed = published_listings.remove(
+                session, reviewer, keys, listing_id, reason_code, on, "listed in error"
+            )
     return removed

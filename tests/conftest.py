@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
+from registry import clock
 from registry.accounts import users as accounts
 from registry.models import Base
 from runtime.extensions import db
@@ -180,3 +183,10 @@ def pg_app(tmp_path: Path, pg_database: str) -> Iterator[Flask]:
 
 # The published demo every read-side suite starts from (a session fixture, built once).
 from tests.api.screening_api.screening_fixtures import demo_template  # noqa: E402, F401
+
+
+@pytest.fixture
+def set_today() -> Iterator[Callable[[dt.date], None]]:
+    """Set the registry's legal date for the rest of the test (a clerk working on that day)."""
+    with ExitStack() as stack:
+        yield lambda day: stack.enter_context(clock.today_is(day))

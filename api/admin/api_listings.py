@@ -89,7 +89,7 @@ class Notify(StaffView):
     def post(self, data: dict[str, Any], listing_id: int) -> dict[str, Any]:
         """Record service of the notice; the defence period starts (clerk)."""
         listing = workflow.notify(
-            session(), current_actor(), policy(), listing_id, data["served_on"]
+            session(), current_actor(), policy(), listing_id, data["served_on"], data["evidence"]
         )
         return _view(listing)
 
@@ -108,6 +108,7 @@ class Requests(StaffView):
             data["kind"],
             data["lodged_on"],
             data["text"],
+            data["evidence"],
         )
         return request_view(request, today())
 

@@ -141,7 +141,13 @@ class CaseRevoke(MethodView):
     def post(self, data: dict[str, Any], case_id: int) -> dict[str, Any]:
         """Record that a case was revoked or overturned; listings resting on it are flagged."""
         flagged = revoke_case(
-            db.session(), current_actor(), case_id, data["revoked_on"], data["reason"]
+            db.session(),
+            current_actor(),
+            case_id,
+            data["revoked_on"],
+            data["reason"],
+            data["evidence"],
+            policy(),
         )
         return {"flagged_listing_ids": [listing.id for listing in flagged]}
 

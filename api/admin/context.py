@@ -6,8 +6,9 @@ import datetime as dt
 
 from flask import current_app
 
+from registry import clock
+from registry.listings.dating import not_in_future
 from registry.listings.policy import Policy
-from registry.models import utcnow
 
 
 def policy() -> Policy:
@@ -15,6 +16,6 @@ def policy() -> Policy:
     return Policy.from_settings(current_app.config["REGISTRY"])
 
 
-def today(given: dt.date | None = None) -> dt.date:
-    """The date a user gave, or today's UTC date."""
-    return given or utcnow().date()
+def today(given: dt.date | None = None, field: str = "on") -> dt.date:
+    """The date a user gave (never after today), or today's legal date in Beijing."""
+    return not_in_future(field, given) if given else clock.beijing_today()

@@ -116,6 +116,10 @@ class CaseQuerySchema(ListQuerySchema):
 class RevokeInSchema(Schema):
     revoked_on = fields.Date(required=True)
     reason = fields.String(required=True)
+    evidence = fields.String(
+        load_default=None,
+        metadata={"description": "postal tracking or document number; required when back-dated"},
+    )
 
 
 class FlaggedOutSchema(Schema):
@@ -179,12 +183,20 @@ class ListingQuerySchema(ListQuerySchema):
 
 class NotifyInSchema(Schema):
     served_on = fields.Date(required=True)
+    evidence = fields.String(
+        load_default=None,
+        metadata={"description": "postal tracking or document number; required when back-dated"},
+    )
 
 
 class RequestInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(REQUEST_KINDS))
     lodged_on = fields.Date(required=True)
     text = fields.String(required=True)
+    evidence = fields.String(
+        load_default=None,
+        metadata={"description": "postal tracking or document number; required when back-dated"},
+    )
 
 
 class OnDateInSchema(Schema):
@@ -233,6 +245,9 @@ class DeadlineSchema(Schema):
     name = fields.String()
     due = fields.Date()
     status = fields.String(metadata={"description": "ok, near or missed"})
+    provisional = fields.Boolean(
+        metadata={"description": "counted without an official holiday arrangement for its year"}
+    )
 
 
 class GroundCitedSchema(Schema):

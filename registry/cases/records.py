@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import clock
 from registry.actors import Actor
 from registry.audit import trail as audit
 from registry.errors import Conflict, InvalidValue, NotFound
+from registry.listings.dating import check_occurred_on
 from registry.listings.grounds import case_facts
+from registry.listings.policy import Policy
 from registry.listings.rules import check_findings
 from registry.models import (
     CASE_KINDS,
@@ -22,6 +25,7 @@ from registry.models import (
     EnforcementCase,
     Listing,
     ListingCase,
+    ListingRequest,
     PatentInvalidation,
 )
 from registry.subjects.identifiers import validate_patent_number
@@ -201,17 +205,35 @@ def _flag_listings(
 
 
 def revoke_case(
-    session: Session, actor: Actor, case_id: int, revoked_on: dt.date, reason: str
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    revoked_on: dt.date,
+    reason: str,
+    evidence: str | None = None,
+    policy: Policy | None = None,
 ) -> list[Listing]:
-    """Record that a case was revoked or overturned; flag every listing resting on it."""
+    """Record that a case was revoked or overturned (reviewers only); stop its listings.
+
+    `revoked_on` is the legal date of the revoking decision: never in the future, and when
+    earlier than today, within the back-dating window and citing its document number.
+    Every listing resting on the case is flagged and stopped (`_stop_on_revoked_basis`).
+    """
     actor.require("case.revoke")
     reason = clean_text(reason, "reason", 2000, required=True)
+    policy = policy or Policy()
+    periods = policy.periods
     with atomic(session):
         case = get_case(session, case_id)
         if case.revoked_on is not None:
             raise Conflict(f"case {case_id} was already revoked on {case.revoked_on.isoformat()}")
-        if revoked_on < case.decided_on:
-            raise InvalidValue("revoked_on", "is before the case was decided")
+        backdating = check_occurred_on(
+            "revoked_on",
+            revoked_on,
+            periods.backdating_window_days,
+            evidence,
+            not_before=[(case.decided_on, "the case was decided")],
+        )
         case.revoked_on = revoked_on
         case.revocation_reason = reason
         audit.record(
@@ -220,11 +242,63 @@ def revoke_case(
             action="case.revoke",
             object_type="case",
             object_id=case.id,
-            after={"revoked_on": revoked_on.isoformat()},
+            after={"revoked_on": revoked_on.isoformat()}
+            | ({"backdated": backdating.audit()} if backdating else {}),
             reason=reason,
         )
         note = f"basis case {case.document_number} revoked on {revoked_on.isoformat()}: {reason}"
-        return _flag_listings(session, [case.id], note, actor)
+        flagged = _flag_listings(session, [case.id], note, actor)
+        for listing in flagged:
+            _stop_on_revoked_basis(session, actor, policy, listing, revoked_on, note)
+        return flagged
+
+
+def _stop_on_revoked_basis(
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    listing: Listing,
+    revoked_on: dt.date,
+    note: str,
+) -> None:
+    # A listing cannot rest on a revoked decision: a proposal ends at once; a published entry
+    # gets its removal proposed by the revoking reviewer, for a second reviewer to confirm
+    # within the removal period (3 working days).
+    before = {"state": listing.state}
+    if listing.state in ("draft", "notified", "under_review", "approved"):
+        listing.state = "withdrawn" if listing.state in ("draft", "notified") else "rejected"
+        listing.end_reason = "basis_revoked"
+        listing.ended_on = clock.beijing_today()
+        action = "listing.stop"
+    elif listing.state == "published" and not any(
+        r.kind == "removal" and r.decision is None for r in listing.requests
+    ):
+        today = clock.beijing_today()
+        removal = ListingRequest(
+            listing=listing,
+            kind="removal",
+            lodged_on=revoked_on,
+            decision_due=policy.calendar.add_working_days(
+                today, policy.periods.revocation_removal_working_days
+            ),
+            text=f"basis_revoked: {note}",
+            recorded_by=actor.user_id,
+        )
+        session.add(removal)
+        action = "listing.remove.propose"
+    else:
+        return
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.name,
+        action=action,
+        object_type="listing",
+        object_id=listing.id,
+        before=before,
+        after={"state": listing.state, "reason_code": "basis_revoked"},
+        reason=note,
+    )
 
 
 def record_patent_invalidation(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry import clock
 from registry.accounts import users as accounts
 from registry.accounts.passwords import DEMO_PASSWORD
 from registry.actors import SYSTEM, Actor
@@ -226,43 +227,49 @@ class DemoBuilder:
             anchor = self.today - dt.timedelta(days=3)
         self.qualifying_cases(subject, ground, anchor)
         s, pol = self.session, self.policy
-        listing = workflow.propose(s, self.clerk, pol, subject.id, [ground], anchor)
-        if target == "draft":
-            return listing
-        if target == "withdrawn":
-            return workflow.withdraw(s, self.clerk, listing.id, "duplicate of another proposal")
+        # Each step runs on its own legal day, as the clerks and reviewers would have worked.
+        with clock.today_is(anchor):
+            listing = workflow.propose(s, self.clerk, pol, subject.id, [ground], anchor)
+            if target == "draft":
+                return listing
+            if target == "withdrawn":
+                return workflow.withdraw(s, self.clerk, listing.id, "duplicate of another proposal")
         served = anchor + dt.timedelta(days=1)
-        workflow.notify(s, self.clerk, pol, listing.id, served)
+        with clock.today_is(served):
+            workflow.notify(s, self.clerk, pol, listing.id, served)
         if target == "notified":
             return listing
         assert listing.defence_deadline is not None
         review_day = listing.defence_deadline + dt.timedelta(days=1)
         if target == "under_review" and self.rng.random() < 0.7:
-            listing_requests.lodge_request(
-                s,
-                self.clerk,
-                pol,
-                listing.id,
-                "objection",
-                served + dt.timedelta(days=3),
-                "The subject disputes that the second act infringed the patent.",
-            )
+            with clock.today_is(served + dt.timedelta(days=3)):
+                listing_requests.lodge_request(
+                    s,
+                    self.clerk,
+                    pol,
+                    listing.id,
+                    "objection",
+                    served + dt.timedelta(days=3),
+                    "The subject disputes that the second act infringed the patent.",
+                )
             return listing
-        workflow.start_review(s, self.clerk, listing.id, review_day)
-        if target == "under_review":
-            return listing
-        if target == "rejected":
-            return workflow.reject(
-                s, self.reviewer, listing.id, "the infringement was remedied before notice"
+        with clock.today_is(review_day):
+            workflow.start_review(s, self.clerk, listing.id, review_day)
+            if target == "under_review":
+                return listing
+            if target == "rejected":
+                return workflow.reject(
+                    s, self.reviewer, listing.id, "the infringement was remedied before notice"
+                )
+            workflow.approve(
+                s, self.reviewer, pol, listing.id, review_day, "grounds confirmed on review"
             )
-        workflow.approve(
-            s, self.reviewer, pol, listing.id, review_day, "grounds confirmed on review"
-        )
         if target == "approved":
             return listing
-        workflow.publish_approved(
-            s, SYSTEM, self.keys, pol, listing.id, review_day + dt.timedelta(days=1)
-        )
+        with clock.today_is(review_day + dt.timedelta(days=1)):
+            workflow.publish_approved(
+                s, SYSTEM, self.keys, pol, listing.id, review_day + dt.timedelta(days=1)
+            )
         if target == "amended":
             published_listings.amend(
                 s,
@@ -295,11 +302,15 @@ class DemoBuilder:
                 s, self.reviewer, request.id, True, self.today, "performance verified"
             )
         if reason_code == "basis_revoked":
+            # The revoking reviewer's decision proposes the removal; a second one confirms.
             basis = listing.cases[-1]
-            cases.revoke_case(s, self.clerk, basis.id, self.today, "overturned on appeal")
-        published_listings.remove(
-            s, self.reviewer, self.keys, listing.id, reason_code, self.today, "removal proposed"
-        )
+            cases.revoke_case(
+                s, self.reviewer, basis.id, self.today, "overturned on appeal", policy=pol
+            )
+        else:
+            published_listings.remove(
+                s, self.reviewer, self.keys, listing.id, reason_code, self.today, "removal proposed"
+            )
         published_listings.remove(
             s, self.reviewer2, self.keys, listing.id, reason_code, self.today, "removal confirmed"
         )
@@ -337,12 +348,13 @@ def load_demo(
         accounts.create_user(
             session, username, role, DEMO_PASSWORD, actor="demo", allow_demo_password=True
         )
-    builder = DemoBuilder(session, policy, keys, today or dt.date.today())
+    builder = DemoBuilder(session, policy, keys, today or clock.beijing_today())
     index = 0
     for target, count in SCENARIOS:
         for _ in range(count):
             subject = builder.subject(index)
-            builder.listing(subject, GROUND_CYCLE[index % 3], target)
+            with clock.today_is(builder.today):
+                builder.listing(subject, GROUND_CYCLE[index % 3], target)
             index += 1
             progress(1)
     for _ in range(UNLISTED_SUBJECTS):

@@ -1,21 +1,27 @@
 """Working days in mainland China, and plain calendar arithmetic for legal periods.
 
 Public holidays and the make-up working days (weekend days the State Council notice turns into
-working days, 调休) come from the `holidays` package, which records each year's official
-arrangement. A year whose notice is not yet in the installed package only has its statutory
-holidays and no make-up days; `extra_holidays` / `extra_workdays` let an operator fill such gaps
-until the package is upgraded.
+working days, 调休) come from the `holidays` package, which ships each year's official
+arrangement as data. A year whose notice is not yet in the installed package only has its
+weekends and fixed statutory holidays: deadlines in it are *provisional* and the console says
+so. The registry never invents holiday dates: an operator fills such a year from the State
+Council notice in the overrides file (`REGISTRY_CALENDAR_OVERRIDES`, see `load_overrides`),
+listing the extra holidays and make-up working days and marking the year official.
+
+A period whose last day is not a working day ends on the next working day (Civil Code art. 203).
 """
 
 from __future__ import annotations
 
 import calendar as gregorian
+import json
 import threading
 from collections.abc import Iterable
 from datetime import date, timedelta
 
 from holidays import country_holidays
 from holidays.constants import PUBLIC
+from holidays.countries.china import ChinaStaticHolidays
 
 from registry.errors import InvalidValue
 
@@ -27,9 +33,15 @@ class WorkingDayCalendar:
         self,
         extra_holidays: Iterable[date] = (),
         extra_workdays: Iterable[date] = (),
+        official_years: Iterable[int] = (),
     ) -> None:
         self._extra_holidays = frozenset(extra_holidays)
         self._extra_workdays = frozenset(extra_workdays)
+        # The years whose State Council arrangement the package ships, plus those an operator
+        # has entered from the notice.
+        self.official_years = frozenset(ChinaStaticHolidays.special_public_holidays) | frozenset(
+            official_years
+        )
         clash = self._extra_holidays & self._extra_workdays
         if clash:
             listed = ", ".join(sorted(d.isoformat() for d in clash))
@@ -66,6 +78,16 @@ class WorkingDayCalendar:
         """True when `d` is a weekend day officially turned into a working day."""
         return d.weekday() >= gregorian.SATURDAY and self.is_working_day(d)
 
+    def is_provisional(self, d: date) -> bool:
+        """True when `d` falls in a year without an official holiday arrangement yet."""
+        return d.year not in self.official_years
+
+    def roll_forward(self, d: date) -> date:
+        """`d`, or the next working day when `d` is not one (Civil Code art. 203)."""
+        while not self.is_working_day(d):
+            d += timedelta(days=1)
+        return d
+
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after `start` (`start` itself not counted); n=0 gives `start`."""
         if n < 0:
@@ -101,3 +123,39 @@ def add_years(d: date, n: int) -> date:
     # final month, or on that month's last day when it has no corresponding day.
     last_day = gregorian.monthrange(year, d.month)[1]
     return date(year, d.month, min(d.day, last_day))
+
+
+def load_overrides(text: str) -> WorkingDayCalendar:
+    """A calendar with an operator's overrides, from the JSON text of the overrides file.
+
+    `{"holidays": ["2027-02-08", ...], "workdays": ["2027-02-06", ...], "official_years": [2027]}`
+    — every key optional; dates as YYYY-MM-DD, copied from the State Council notice.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise InvalidValue("calendar_overrides", f"is not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise InvalidValue("calendar_overrides", "must be a JSON object")
+    unknown = sorted(set(data) - {"holidays", "workdays", "official_years"})
+    if unknown:
+        raise InvalidValue("calendar_overrides", f"unknown key {', '.join(unknown)}")
+
+    def dates(key: str) -> list[date]:
+        values = data.get(key, [])
+        if not isinstance(values, list):
+            raise InvalidValue(key, "must be a list of YYYY-MM-DD dates")
+        found = []
+        for value in values:
+            try:
+                found.append(date.fromisoformat(value))
+            except (TypeError, ValueError):
+                raise InvalidValue(key, f"{value!r} is not a YYYY-MM-DD date") from None
+        return found
+
+    years = data.get("official_years", [])
+    if not isinstance(years, list) or not all(
+        isinstance(y, int) and not isinstance(y, bool) for y in years
+    ):
+        raise InvalidValue("official_years", "must be a list of years, such as [2027]")
+    return WorkingDayCalendar(dates("holidays"), dates("workdays"), years)

@@ -1,7 +1,10 @@
 """Lifecycle periods (defence, listing, restoration, corrections) and their deadlines.
 
 Periods counted in days start the day after the triggering event (Civil Code art. 201), so a
-deadline is the last day on which the act is still on time.
+deadline is the last day on which the act is still on time; a deadline whose last day is not a
+working day ends on the next working day (Civil Code art. 203). The listing period is not a
+time limit for an act but the duration of a measure: its end does not move (a listing that
+lasted longer because of a holiday would harm the subject).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ class PeriodsConfig:
     objection_decision_days: int = 15
     correction_publish_working_days: int = 3
     publish_within_working_days: int = 5
+    backdating_window_days: int = 10
+    revocation_removal_working_days: int = 3
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -43,7 +48,7 @@ class PeriodsConfig:
 
 def defence_deadline(served_on: date, cal: WorkingDayCalendar, cfg: PeriodsConfig) -> date:
     """The last working day on which the subject may lodge a defence against a notice."""
-    return cal.add_working_days(served_on, cfg.defence_working_days)
+    return cal.roll_forward(cal.add_working_days(served_on, cfg.defence_working_days))
 
 
 def period_end(listed_on: date, cfg: PeriodsConfig) -> date:
@@ -56,9 +61,9 @@ def restoration_allowed_from(listed_on: date, cfg: PeriodsConfig) -> date:
     return add_years(listed_on, cfg.restoration_min_years)
 
 
-def objection_decision_due(lodged_on: date, cfg: PeriodsConfig) -> date:
-    """The last day by which an objection or correction request must be decided."""
-    return add_days(lodged_on, cfg.objection_decision_days)
+def objection_decision_due(lodged_on: date, cal: WorkingDayCalendar, cfg: PeriodsConfig) -> date:
+    """The last day by which an objection or correction request must be decided (art. 203)."""
+    return cal.roll_forward(add_days(lodged_on, cfg.objection_decision_days))
 
 
 def correction_publish_due(decided_on: date, cal: WorkingDayCalendar, cfg: PeriodsConfig) -> date:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from registry.listings.calendar import WorkingDayCalendar
+from registry.listings.calendar import WorkingDayCalendar, load_overrides
 from registry.listings.periods import PeriodsConfig
 from registry.listings.rules import RulesConfig
 
@@ -32,6 +34,17 @@ class Policy:
                 objection_decision_days=settings["OBJECTION_DECISION_DAYS"],
                 correction_publish_working_days=settings["CORRECTION_PUBLISH_WORKING_DAYS"],
                 publish_within_working_days=settings["PUBLISH_WITHIN_WORKING_DAYS"],
+                backdating_window_days=settings["BACKDATING_WINDOW_DAYS"],
+                revocation_removal_working_days=settings["REVOCATION_REMOVAL_WORKING_DAYS"],
             ),
+            calendar=_calendar(settings.get("CALENDAR_OVERRIDES")),
             retention_days=settings["RETENTION_DAYS"],
         )
+
+
+@cache
+def _calendar(overrides_path: str | None) -> WorkingDayCalendar:
+    # One calendar per overrides file and process: it caches the years it has loaded.
+    if not overrides_path:
+        return WorkingDayCalendar()
+    return load_overrides(Path(overrides_path).read_text(encoding="utf-8"))

@@ -19,6 +19,7 @@ from registry import clock
 from registry.actors import Actor
 from registry.errors import InvalidTransition, InvalidValue
 from registry.listings.calendar import add_days
+from registry.listings.dating import not_in_future
 from registry.listings.policy import Policy
 from registry.listings.state import audit_transition, load_listing, require_state, snapshot
 from registry.models import SECTORS, Listing, ListingRequest
@@ -48,6 +49,7 @@ def remove(
     if reason_code not in REMOVAL_REASONS:
         raise InvalidValue("reason_code", f"expected one of {', '.join(REMOVAL_REASONS)}")
     reason = clean_text(reason, "reason", 2000, required=True)
+    not_in_future("on", today)
     with atomic(session):
         listing = load_listing(session, listing_id)
         require_state(listing, "remove", ["published"])
@@ -144,9 +146,10 @@ def expire(session: Session, actor: Actor, listing_id: int, today: dt.date) -> L
         listing = load_listing(session, listing_id)
         require_state(listing, "expire", ["published"])
         assert listing.period_end is not None
-        if today < listing.period_end:
+        # `period_end` is the last day listed; the entry expires when the next day starts.
+        if today <= listing.period_end:
             raise InvalidTransition(
-                "expire", listing.state, f"the period runs until {listing.period_end}"
+                "expire", listing.state, f"the period runs until {listing.period_end} inclusive"
             )
         before = snapshot(listing)
         listing.state = "expired"
@@ -158,10 +161,10 @@ def expire(session: Session, actor: Actor, listing_id: int, today: dt.date) -> L
 
 
 def due_for_expiry(session: Session, today: dt.date) -> list[int]:
-    """Published listings whose period has ended."""
+    """Published listings whose last listed day (`period_end`) is before `today`."""
     return list(
         session.scalars(
-            select(Listing.id).where(Listing.state == "published", Listing.period_end <= today)
+            select(Listing.id).where(Listing.state == "published", Listing.period_end < today)
         )
     )
 

@@ -106,7 +106,15 @@ def listing_deadlines(listing: Listing, policy: Policy, today: dt.date) -> list[
         for r in listing.requests
         if r.decision is None and r.decision_due is not None
     ]
-    return [{"name": n, "due": due, "status": deadline_status(due, today)} for n, due in running]
+    return [
+        {
+            "name": n,
+            "due": due,
+            "status": deadline_status(due, today),
+            "provisional": policy.calendar.is_provisional(due),
+        }
+        for n, due in running
+    ]
 
 
 def listing_view(listing: Listing, policy: Policy, today: dt.date) -> dict[str, Any]:

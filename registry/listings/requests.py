@@ -1,9 +1,10 @@
 """Requests lodged against a listing and their decisions; each is audited.
 
 ```
-notified|under_review --objection|defence--> under_review
+notified|under_review --objection|defence--> under_review (held until decided, 15 days)
 published --correction | restoration (after the waiting period)--> published
 pending request --decide--> accepted | refused
+under_review --objection upheld--> rejected
 ```
 
 Removal requests are decided by two reviewers in `registry.published_listings.remove`.
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from registry.actors import Actor
 from registry.errors import InvalidTransition, InvalidValue, NotFound
+from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.periods import objection_decision_due, restoration_allowed_from
 from registry.listings.policy import Policy
 from registry.listings.state import audit_transition, load_listing, require_state, snapshot
@@ -25,6 +27,8 @@ from registry.subjects.records import clean_text
 from registry.transaction import atomic
 
 REQUEST_KINDS = ("objection", "defence", "correction", "restoration")
+# The states in which an objection or defence holds the proposal until it is decided.
+HELD_STATES = ("notified", "under_review")
 
 
 def lodge_request(
@@ -35,10 +39,13 @@ def lodge_request(
     kind: str,
     lodged_on: dt.date,
     text: str,
+    evidence: str | None = None,
 ) -> ListingRequest:
     """Record an objection, defence, correction or restoration request from the subject.
 
     An objection or defence during the defence period moves the listing to review at once.
+    `lodged_on` is the legal date the subject lodged it: never in the future, and when earlier
+    than today, within the back-dating window and citing `evidence` (registry.listings.dating).
     """
     if kind not in REQUEST_KINDS:
         raise InvalidValue("kind", f"unknown request {kind!r}; expected {', '.join(REQUEST_KINDS)}")
@@ -46,6 +53,18 @@ def lodge_request(
     body = clean_text(text, "text", 10_000, required=True)
     with atomic(session):
         listing = load_listing(session, listing_id)
+        preceding = (
+            (listing.notice_served_on, "service of the notice")
+            if kind in ("objection", "defence")
+            else (listing.listed_on, "the listing")
+        )
+        backdating = check_occurred_on(
+            "lodged_on",
+            lodged_on,
+            policy.periods.backdating_window_days,
+            evidence,
+            not_before=[preceding],
+        )
         if kind in ("objection", "defence"):
             require_state(listing, f"lodge an {kind} against", ["notified", "under_review"])
         elif kind == "correction":
@@ -64,7 +83,7 @@ def lodge_request(
             listing=listing,
             kind=kind,
             lodged_on=lodged_on,
-            decision_due=objection_decision_due(lodged_on, policy.periods),
+            decision_due=objection_decision_due(lodged_on, policy.calendar, policy.periods),
             text=body,
             recorded_by=actor.user_id,
         )
@@ -74,7 +93,14 @@ def lodge_request(
             listing.state = "under_review"
         session.flush()
         audit_transition(
-            session, actor, f"listing.{kind}", listing, before, None, request_id=request.id
+            session,
+            actor,
+            f"listing.{kind}",
+            listing,
+            before,
+            None,
+            request_id=request.id,
+            **({"backdated": backdating.audit()} if backdating else {}),
         )
     return request
 
@@ -90,6 +116,7 @@ def decide_request(
     """Decide an objection, defence, correction or restoration request."""
     actor.require("listing.decide")
     reason = clean_text(reason, "reason", 2000, required=True)
+    not_in_future("on", today)
     with atomic(session):
         request = session.get(ListingRequest, request_id, with_for_update=True)
         if request is None:
@@ -112,16 +139,21 @@ def decide_request(
             raise InvalidTransition(
                 "decide", "pending", "a reviewer cannot decide a request they recorded"
             )
+        listing = request.listing
+        before = snapshot(listing)
         request.decision = "accepted" if accepted else "refused"
         request.decided_on = today
         request.decided_by = actor.user_id
         request.decision_reason = reason
-        before = snapshot(request.listing)
+        if accepted and request.kind == "objection" and listing.state in HELD_STATES:
+            # An upheld objection ends the proposal; the decision is its reason.
+            listing.state = "rejected"
+            listing.reviewed_by = actor.user_id
         audit_transition(
             session,
             actor,
             f"request.decide.{request.kind}",
-            request.listing,
+            listing,
             before,
             reason,
             request_id=request.id,

@@ -414,6 +414,13 @@ def _refusal_to_perform(counted: list[CaseFacts], on: date, cfg: RulesConfig) ->
             why_not.append(f"{c.label()} has no performance deadline")
         elif deadline >= on:
             why_not.append(f"the performance deadline {deadline} of {c.label()} has not passed")
+        elif deadline < _effective(c):
+            # Performance is owed only under an effective ruling: a deadline that ran out before
+            # the ruling took effect was never one the subject could refuse.
+            why_not.append(
+                f"the performance deadline {deadline} of {c.label()} fell before it took effect "
+                f"on {_effective(c)}"
+            )
         else:
             sentences.append(
                 f"{_capital(c.label())}, {_KIND_WORDS[c.kind]} effective {_effective(c)}, set a "

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from registry import clock
 from registry.actors import Actor
-from registry.errors import InvalidTransition, InvalidValue
+from registry.errors import Conflict, InvalidTransition, InvalidValue
+from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.grounds import evaluate_subject
 from registry.listings.periods import defence_deadline, period_end
 from registry.listings.policy import Policy
 from registry.listings.rules import check_proposal_grounds
 from registry.listings.state import audit_transition, load_listing, require_state, snapshot
-from registry.models import SECTORS, EnforcementCase, Listing
+from registry.models import SECTORS, EnforcementCase, Listing, ListingCase
 from registry.publication import events as publication
 from registry.signing.keystore import KeyStore
 from registry.subjects.records import clean_text, get_subject
@@ -60,6 +61,7 @@ def propose(
 ) -> Listing:
     """Draft a proposal citing only grounds that hold today, with their explanations."""
     actor.require("listing.propose")
+    not_in_future("on", today)
     requested = list(dict.fromkeys(grounds))
     if not requested:
         raise InvalidValue("grounds", "cite at least one ground")
@@ -78,6 +80,7 @@ def propose(
             raise InvalidValue(
                 "case_ids", f"the cited grounds rest on cases {missing}; include them"
             )
+        _check_basis_not_used(session, subject.id, basis_ids)
         basis: list[EnforcementCase] = [own[cid] for cid in basis_ids]
         chosen_sectors = (
             sorted(set(sectors))
@@ -109,16 +112,77 @@ def propose(
     return listing
 
 
+# A proposal in one of these states is live: a second one on the same cases would list twice.
+LIVE_STATES = ("draft", "notified", "under_review", "approved", "published")
+# Removals after which the same cases can never support a listing again.
+FINAL_REMOVALS = ("credit_restored", "basis_revoked")
+
+
+def _check_basis_not_used(session: Session, subject_id: int, basis_ids: Sequence[int]) -> None:
+    # One live listing per subject and basis; and once a listing was removed because credit
+    # was restored or its basis revoked, its cases cannot list the subject again.
+    citing = select(ListingCase.listing_id).where(ListingCase.case_id.in_(basis_ids))
+    for other in session.scalars(
+        select(Listing)
+        .where(Listing.subject_id == subject_id, Listing.id.in_(citing))
+        .order_by(Listing.id)
+    ):
+        shared = sorted({case.id for case in other.cases} & set(basis_ids))
+        if other.state in LIVE_STATES:
+            raise Conflict(
+                f"listing {other.id} ({other.state}) already rests on cases {shared}; "
+                "a second proposal on the same basis is refused while it is live"
+            )
+        if other.state == "removed" and other.end_reason in FINAL_REMOVALS:
+            raise Conflict(
+                f"listing {other.id} on cases {shared} was removed ({other.end_reason}) on "
+                f"{other.ended_on.isoformat() if other.ended_on else '-'}; the subject cannot "
+                "be listed again on the same cases"
+            )
+
+
+def require_live_basis(listing: Listing, transition: str) -> None:
+    """Refuse `transition` when a case the listing rests on has been revoked (on any date)."""
+    revoked = [case for case in listing.cases if case.revoked_on is not None]
+    if revoked:
+        case = revoked[0]
+        assert case.revoked_on is not None
+        raise InvalidTransition(
+            transition,
+            listing.state,
+            f"basis case {case.document_number} was revoked on {case.revoked_on.isoformat()}",
+        )
+
+
 def notify(
-    session: Session, actor: Actor, policy: Policy, listing_id: int, served_on: dt.date
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    listing_id: int,
+    served_on: dt.date,
+    evidence: str | None = None,
 ) -> Listing:
-    """Record service of the notice; the defence period runs in working days from it."""
+    """Record service of the notice; the defence period runs in working days from it.
+
+    A notice recorded after the day it was served must cite its evidence (postal tracking or
+    document number) and lie within the back-dating window (registry.listings.dating).
+    """
     actor.require("listing.notify")
     with atomic(session):
         listing = load_listing(session, listing_id)
         require_state(listing, "notify", ["draft"])
-        if served_on < listing.proposed_on:
-            raise InvalidValue("served_on", "is before the proposal was made")
+        require_live_basis(listing, "notify")
+        effective = [case.effective_on for case in listing.cases if case.effective_on]
+        backdating = check_occurred_on(
+            "served_on",
+            served_on,
+            policy.periods.backdating_window_days,
+            evidence,
+            not_before=[
+                (listing.proposed_on, "the proposal"),
+                (max(effective, default=None), "the latest basis case took effect"),
+            ],
+        )
         before = snapshot(listing)
         listing.state = "notified"
         listing.notice_served_on = served_on
@@ -131,6 +195,7 @@ def notify(
             before,
             None,
             defence_deadline=listing.defence_deadline.isoformat(),
+            **({"backdated": backdating.audit()} if backdating else {}),
         )
     return listing
 
@@ -138,6 +203,7 @@ def notify(
 def start_review(session: Session, actor: Actor, listing_id: int, today: dt.date) -> Listing:
     """Move a notified listing to review once its defence period has ended."""
     actor.require("listing.review")
+    not_in_future("on", today)
     with atomic(session):
         listing = load_listing(session, listing_id)
         require_state(listing, "start review of", ["notified"])
@@ -161,6 +227,29 @@ def _check_four_eyes(listing: Listing, actor: Actor, transition: str) -> None:
         )
 
 
+def _check_objections_decided(listing: Listing, actor: Actor) -> None:
+    # An objection or defence holds the proposal until it is decided; an upheld objection has
+    # already ended it. Whoever decided one may not also approve the listing (four eyes).
+    for request in listing.requests:
+        if request.kind not in ("objection", "defence"):
+            continue
+        if request.decision is None:
+            raise InvalidTransition(
+                "approve",
+                listing.state,
+                f"{request.kind} #{request.id} is not decided yet "
+                f"(due by {request.decision_due.isoformat() if request.decision_due else '-'})",
+            )
+        if request.kind == "objection" and request.decision == "accepted":
+            raise InvalidTransition("approve", listing.state, f"objection #{request.id} was upheld")
+        if actor.user_id is not None and request.decided_by == actor.user_id:
+            raise InvalidTransition(
+                "approve",
+                listing.state,
+                f"you decided {request.kind} #{request.id}; another reviewer must approve",
+            )
+
+
 def approve(
     session: Session,
     actor: Actor,
@@ -173,18 +262,20 @@ def approve(
     """Approve a proposal under review; the grounds must still hold today."""
     actor.require("listing.approve")
     reason = clean_text(reason, "reason", 2000, required=True)
+    not_in_future("on", today)
     with atomic(session):
         listing = load_listing(session, listing_id)
         require_state(listing, "approve", ["under_review"])
         _check_four_eyes(listing, actor, "approve")
-        undecided = [
-            r for r in listing.requests if r.kind in ("objection", "defence") and r.decision is None
-        ]
-        if undecided:
+        require_live_basis(listing, "approve")
+        _check_objections_decided(listing, actor)
+        # An objection moves a proposal to review early; approval still waits for the whole
+        # defence period, counted by the server clock (`today` is never after it).
+        if listing.defence_deadline is None or today <= listing.defence_deadline:
             raise InvalidTransition(
                 "approve",
                 listing.state,
-                f"{undecided[0].kind} #{undecided[0].id} is not decided yet",
+                f"the defence period runs until {listing.defence_deadline}",
             )
         evaluation = evaluate_subject(session, listing.subject_id, today, policy)
         check_proposal_grounds({g["code"] for g in listing.grounds}, evaluation)

@@ -1,8 +1,9 @@
 """The published list as it stood on a day, replayed from the transparency log.
 
 Only the log decides: an entry counts from its `listed` event, takes the content of its last
-`listed`/`amended` revision recorded by the end of the day (UTC), and ends with its `removed`
-event or, when the log has not recorded the expiry yet, on its `period_end`. The replay reads
+`listed`/`amended` revision recorded by the end of the day (Beijing time, where legal dates
+are kept), and ends with its `removed` event or, when the log has not recorded the expiry yet,
+at the end of its `period_end`, the last day listed. The replay reads
 the first `tree_size` leaves only, so an answer is bound to one signed checkpoint.
 
 Purged entries keep their place in the log but have no content: they are never matched or
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import clock
 from registry.models import EntryRevision, Listing, LogEvent, SubjectIdentifier
 from registry.subjects.identifiers import identifier_key, public_identifier_value
 
@@ -42,8 +44,9 @@ def lookup_key(scheme: str, value: str, name: str | None = None) -> IdentifierKe
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
-    """The first instant after `day` ends, in UTC."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    """The first instant after the legal day `day` ends (midnight in Beijing), in UTC."""
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=clock.BEIJING)
+    return midnight.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,10 @@ class EntryState:
             reason = self.removal_reason or "removed"
             if reason == EXPIRED and period_end is not None:
                 return period_end, reason
-            return self.removed_at.date(), reason
+            return clock.legal_date(self.removed_at), reason
         # The publisher records an expiry at its next run; the date alone already ends it.
-        if period_end is not None and period_end <= day:
+        # `period_end` is the last day listed: the entry ends at the start of the next day.
+        if period_end is not None and period_end < day:
             return period_end, EXPIRED
         return None
 

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from publisher.run import purge_expired_content
 from registry.actors import Actor
 from registry.audit.queries import appended_since, last_seq
+from registry.clock import beijing_today
 from registry.errors import DomainError
 from registry.models import utcnow
 from registry.signing.keystore import KEY_USES
@@ -73,12 +74,12 @@ def keys_rotate(use: str) -> None:
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="the date to purge as of (default: today, UTC)",
+    help="the date to purge as of (default: today, Beijing time)",
 )
 @with_appcontext
 def purge(today: dt.datetime | None) -> None:
     """Purge the content of entries whose retention period is over (their log leaves stay)."""
-    day = today.date() if today else utcnow().date()
+    day = today.date() if today else beijing_today()
     rules = policy()
     click.echo(f"purging entries ended on or before {day - dt.timedelta(rules.retention_days)}")
     session = db.session()

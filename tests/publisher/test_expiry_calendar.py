@@ -1,4 +1,4 @@
-"""Expiry across the calendar: a listing leaves the feed at the first run on its period end."""
+"""Expiry across the calendar: a listing leaves the feed at the first run after its period end."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ class Runs:
         return report, snapshot_entry_ids(self.feed, signed)
 
 
-def test_leap_day_listing_expires_at_the_first_run_on_its_period_end(
+def test_leap_day_listing_expires_at_the_first_run_after_its_period_end(
     app: Flask, session: Session
 ) -> None:
     leap = _approved(session, 0, D(2028, 2, 28))
@@ -82,12 +82,14 @@ def test_leap_day_listing_expires_at_the_first_run_on_its_period_end(
     assert ordinary_listing is not None and ordinary_listing.period_end == D(2031, 3, 1)
     ordinary_id = ordinary_listing.entry_id
 
-    # The last run before the period end still publishes it.
-    report, ids = runs.at(_at(D(2031, 2, 27), 23))
-    assert report.expired == [] and ids == [leap_id, ordinary_id]
-    # The first run on the period end (within one interval of it) removes it.
+    # The period end is the last day listed: a run on 28 February in Beijing (07:00 there,
+    # 23:00 UTC the day before, and again at 23:00 Beijing) still publishes it.
+    for moment in (_at(D(2031, 2, 27), 23), _at(D(2031, 2, 28), 15)):
+        report, ids = runs.at(moment)
+        assert report.expired == [] and ids == [leap_id, ordinary_id]
+    # The first run after midnight in Beijing (16:00 UTC), within one interval, removes it.
     interval = publish_interval(app)
-    report, ids = runs.at(_at(D(2031, 2, 28)) + interval / 2)
+    report, ids = runs.at(_at(D(2031, 2, 28), 16) + interval / 2)
     assert report.expired == [leap_id]
     assert ids == [ordinary_id]
     session.refresh(leap_listing)
@@ -97,7 +99,7 @@ def test_leap_day_listing_expires_at_the_first_run_on_its_period_end(
     )
     assert removal is not None and removal.reason == "expired"
     # ...and no later run brings it back; the ordinary listing goes on 1 March.
-    for moment in (_at(D(2031, 2, 28), 12), _at(D(2031, 3, 1), 1), _at(D(2032, 2, 29), 0)):
+    for moment in (_at(D(2031, 2, 28), 18), _at(D(2031, 3, 1), 1), _at(D(2032, 2, 29), 0)):
         report, ids = runs.at(moment)
         assert leap_id not in ids
     assert ids == []
@@ -108,7 +110,7 @@ def test_expiry_is_in_the_delta_between_the_versions(app: Flask, session: Sessio
     _approved(session, 0, D(2027, 6, 1))
     runs = Runs(app, session)
     first, _ids = runs.at(_at(D(2027, 6, 2), 9))
-    second, ids = runs.at(_at(D(2030, 6, 2), 9))
+    second, ids = runs.at(_at(D(2030, 6, 3), 9))
     assert ids == [] and second.expired == first.published
     feed = Path(app.config["FEED_DIR"])
     delta = feed / "delta" / f"{first.version}-{second.version}.jsonl"

@@ -33,7 +33,9 @@ Form = Any
 
 
 def _notify(actor: Actor, listing_id: int, form: Form) -> None:
-    workflow.notify(session(), actor, policy(), listing_id, form_date(form, "served_on"))
+    workflow.notify(
+        session(), actor, policy(), listing_id, form_date(form, "served_on"), form.get("evidence")
+    )
 
 
 def _request(actor: Actor, listing_id: int, form: Form) -> None:
@@ -45,6 +47,7 @@ def _request(actor: Actor, listing_id: int, form: Form) -> None:
         form.get("kind", ""),
         form_date(form, "lodged_on"),
         form.get("text", ""),
+        form.get("evidence"),
     )
 
 

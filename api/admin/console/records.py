@@ -166,7 +166,13 @@ def case_revoke(case_id: int) -> Response:
         revoked_on = form_date(request.form, "revoked_on")
         assert revoked_on is not None
         flagged = revoke_case(
-            db.session(), current_actor(), case_id, revoked_on, request.form.get("reason", "")
+            db.session(),
+            current_actor(),
+            case_id,
+            revoked_on,
+            request.form.get("reason", ""),
+            request.form.get("evidence"),
+            policy(),
         )
         flash(f"Case revoked; {len(flagged)} listing(s) flagged for review.", "info")
     return redirect(url_for("admin_console.cases"), 303)

@@ -29,7 +29,8 @@ def _propose(clerk: SignedIn, subject_id: int) -> dict:
     return response.get_json()
 
 
-def test_listing_walk_propose_notify_review_approve(signed_in, deliberate_subject):
+def test_listing_walk_propose_notify_review_approve(signed_in, deliberate_subject, set_today):
+    set_today(dt.date.fromisoformat(PROPOSED))
     clerk, reviewer = signed_in["clerk"], signed_in["reviewer2"]
     listing = _propose(clerk, deliberate_subject)
     assert listing["state"] == "draft"
@@ -41,10 +42,12 @@ def test_listing_walk_propose_notify_review_approve(signed_in, deliberate_subjec
     deadline = dt.date.fromisoformat(notified.get_json()["defence_deadline"])
     assert notified.get_json()["deadlines"][0]["name"] == "defence period ends"
 
+    set_today(deadline)
     early = clerk.post(f"{API}/listings/{listing['id']}/start-review", {"on": deadline.isoformat()})
     assert early.status_code == 409
     assert "defence period runs until" in early.get_json()["message"]
     after = (deadline + dt.timedelta(days=1)).isoformat()
+    set_today(deadline + dt.timedelta(days=1))
     review = clerk.post(f"{API}/listings/{listing['id']}/start-review", {"on": after})
     assert review.get_json()["state"] == "under_review"
 
@@ -67,8 +70,9 @@ def test_listing_walk_propose_notify_review_approve(signed_in, deliberate_subjec
 
 
 def test_objection_moves_to_review_and_must_be_decided_before_approval(
-    signed_in, deliberate_subject
+    signed_in, deliberate_subject, set_today
 ):
+    set_today(dt.date.fromisoformat(PROPOSED))
     clerk, reviewer = signed_in["clerk"], signed_in["reviewer"]
     listing = _propose(clerk, deliberate_subject)
     clerk.post(f"{API}/listings/{listing['id']}/notify", {"served_on": PROPOSED})
@@ -93,7 +97,8 @@ def test_objection_moves_to_review_and_must_be_decided_before_approval(
     assert rejected.get_json()["state"] == "rejected"
 
 
-def test_queue_shows_open_requests_with_deadline_status(signed_in, deliberate_subject):
+def test_queue_shows_open_requests_with_deadline_status(signed_in, deliberate_subject, set_today):
+    set_today(dt.date.fromisoformat(PROPOSED))
     clerk = signed_in["clerk"]
     listing = _propose(clerk, deliberate_subject)
     clerk.post(f"{API}/listings/{listing['id']}/notify", {"served_on": PROPOSED})
@@ -104,6 +109,7 @@ def test_queue_shows_open_requests_with_deadline_status(signed_in, deliberate_su
 
     due = dt.date(2026, 1, 20)  # lodged 5 January, 15 days to decide
     statuses = {}
+    set_today(dt.date(2026, 1, 21))
     for on in ("2026-01-10", "2026-01-19", "2026-01-21"):
         queue = signed_in["auditor"].get(f"{API}/queue?on={on}").get_json()
         assert [x["id"] for x in queue["under_review"]] == [listing["id"]]
@@ -224,11 +230,16 @@ def test_subjects_and_cases_with_filters(signed_in, deliberate_subject):
     assert "decided_from" in wrong.get_json()["errors"]
 
 
-def test_revocation_and_invalidation_flag_listings_for_review(signed_in, deliberate_subject):
+def test_revocation_and_invalidation_flag_listings_for_review(
+    signed_in, deliberate_subject, set_today
+):
+    set_today(dt.date.fromisoformat(PROPOSED))
     clerk = signed_in["clerk"]
     listing = _propose(clerk, deliberate_subject)
+    set_today(dt.date(2026, 1, 8))
     revoked = signed_in["reviewer"].post(
-        f"{API}/cases/1/revoke", {"revoked_on": "2026-01-06", "reason": "overturned"}
+        f"{API}/cases/1/revoke",
+        {"revoked_on": "2026-01-06", "reason": "overturned", "evidence": "(2026)闽民终1号"},
     )
     assert revoked.get_json() == {"flagged_listing_ids": [listing["id"]]}
     assert clerk.get(f"{API}/cases/1").get_json()["revoked_on"] == "2026-01-06"

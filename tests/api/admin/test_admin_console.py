@@ -129,16 +129,23 @@ def test_reviewer_queue_marks_missed_deadlines_in_words(
     assert "Acme Trading Ltd" in page
 
 
-def test_reviewer_decides_the_objection_then_approves_with_a_reason(
+def test_one_reviewer_decides_the_objection_another_approves_with_a_reason(
     signed_in, users, session, deliberate_subject
 ):
     listing = _listing_under_review(session, deliberate_subject, dt.date(2025, 5, 1))
-    reviewer = signed_in["reviewer"]
+    reviewer, decider = signed_in["reviewer"], signed_in["reviewer2"]
     request_id = listing.requests[0].id
-    decided = reviewer.form(
+    decided = decider.form(
         f"/admin/requests/{request_id}/decision", {"decision": "refuse", "reason": "no new facts"}
     )
-    assert "Decision recorded." in _text(reviewer.get(decided.location))
+    assert "Decision recorded." in _text(decider.get(decided.location))
+    # Issue #17, finding 7: whoever decided the objection does not also approve.
+    own = decider.client.post(
+        f"/admin/listings/{listing.id}/approve",
+        data={"csrf_token": decider.csrf_token, "reason": "established"},
+        follow_redirects=True,
+    )
+    assert "another reviewer must approve" in _text(own)
 
     no_reason = reviewer.client.post(
         f"/admin/listings/{listing.id}/approve",

@@ -216,6 +216,8 @@ def test_as_of_answers_before_and_after_a_removal(
     monkeypatch.setattr(clock, "utcnow", lambda: removed_at)
     builders.remove(session, listing.id, on=removed_at.date(), reviewers=demo_reviewers(session))
     sign_new_checkpoint(session, key_store(), app.config["REGISTRY"]["LOG_ORIGIN"])
+    # Answer two days after the removal, so that the day after it is not in the future.
+    monkeypatch.setattr(clock, "utcnow", lambda: removed_at + dt.timedelta(days=2))
 
     def answer(day: dt.datetime) -> dict[str, Any]:
         return _lookup(client, key, scheme="cn_uscc", value=uscc, as_of=day.date().isoformat())

@@ -58,8 +58,8 @@ def test_period_end_and_restoration() -> None:
     assert restoration_allowed_from(date(2028, 2, 29), CFG) == date(2029, 2, 28)
 
 
-def test_objection_decision_due_counts_calendar_days() -> None:
-    assert objection_decision_due(date(2026, 9, 28), CFG) == date(2026, 10, 13)
+def test_objection_decision_due_counts_calendar_days(cal: WorkingDayCalendar) -> None:
+    assert objection_decision_due(date(2026, 9, 28), cal, CFG) == date(2026, 10, 13)
 
 
 def test_correction_and_publication_deadlines_skip_national_day(cal: WorkingDayCalendar) -> None:

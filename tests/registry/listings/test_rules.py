@@ -538,3 +538,16 @@ def test_every_holding_ground_cites_counted_cases(cases: list[CaseFacts], on: da
         assert not set(result.case_ids) & set_aside
         assert {d.case_id for d in result.dates} <= set(result.case_ids)
         assert all(d.on <= on for d in result.dates)
+
+
+def test_refusal_counts_only_once_the_ruling_is_effective() -> None:
+    # Issue #17, finding 8: refused before the ruling took effect (deadline before effect).
+    early = refused(5, date(2023, 2, 15))  # effective 2023-03-01
+    result = evaluate([early], ON).grounds["refusal_to_perform"]
+    assert not result.holds
+    assert "2023-02-15 of case 5" in result.explanation and "fell before it took effect" in (
+        result.explanation
+    )
+    # Not effective yet on the day asked: the case is set aside, the ground does not hold.
+    pending_appeal = refused(6, date(2023, 4, 1), effective_on=date(2026, 7, 1))
+    assert not evaluate([pending_appeal], ON).grounds["refusal_to_perform"].holds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -30,6 +31,8 @@ from registry.signing.signatures import verify_entry
 from runtime.signing_keys import key_store
 from tests import builders
 
+SetToday = Callable[[dt.date], None]
+
 D = dt.date
 
 
@@ -46,11 +49,14 @@ def _published(session: Session, policy: Policy) -> tuple[Listing, dict[str, Act
     return listing, actors
 
 
-def test_subject_walks_from_cases_to_expiry(app: Flask, session: Session, policy: Policy) -> None:
+def test_subject_walks_from_cases_to_expiry(
+    app: Flask, session: Session, policy: Policy, set_today: SetToday
+) -> None:
     actors = builders.actors(session)
     clerk, rev1 = actors["clerk"], actors["reviewer"]
     subject_id = builders.deliberate_subject(session).id
 
+    set_today(D(2026, 9, 25))
     evaluation = grounds.evaluate_subject(session, subject_id, D(2026, 9, 25), policy)
     deliberate = evaluation.grounds["deliberate_infringement"]
     assert deliberate.holds and "(2025)粤03民初1号" in deliberate.explanation
@@ -68,18 +74,22 @@ def test_subject_walks_from_cases_to_expiry(app: Flask, session: Session, policy
 
     # Served on Monday 28 September: National Day (1-7 October) does not count, and
     # Saturday 10 October is a make-up working day, so ten working days end on 16 October.
+    set_today(D(2026, 9, 28))
     workflow.notify(session, clerk, policy, listing.id, D(2026, 9, 28))
     assert listing.defence_deadline == D(2026, 10, 16)
+    set_today(D(2026, 10, 17))
     with pytest.raises(InvalidTransition, match="defence period runs until 2026-10-16"):
         workflow.start_review(session, clerk, listing.id, D(2026, 10, 16))
     workflow.start_review(session, clerk, listing.id, D(2026, 10, 17))
     assert listing.state == "under_review"
 
+    set_today(D(2026, 10, 19))
     with pytest.raises(Forbidden):
         workflow.approve(session, clerk, policy, listing.id, D(2026, 10, 19), "clerk tries")
     workflow.approve(session, rev1, policy, listing.id, D(2026, 10, 19), "grounds confirmed")
     assert listing.state == "approved"
 
+    set_today(D(2026, 10, 20))
     keys = key_store(app)
     workflow.publish_approved(session, SYSTEM, keys, policy, listing.id, D(2026, 10, 20))
     assert listing.state == "published"
@@ -91,10 +101,12 @@ def test_subject_walks_from_cases_to_expiry(app: Flask, session: Session, policy
     listed = session.scalars(select(LogEvent)).one()
     assert (listed.seq, listed.event, listed.entry_id) == (0, "listed", "IPL-2026-000001")
 
-    with pytest.raises(InvalidTransition, match="period runs until"):
-        published_listings.expire(session, SYSTEM, listing.id, D(2029, 10, 19))
-    assert published_listings.due_for_expiry(session, D(2029, 10, 20)) == [listing.id]
-    published_listings.expire(session, SYSTEM, listing.id, D(2029, 10, 20))
+    # 20 October 2029 is the last day listed; the entry expires when 21 October starts.
+    with pytest.raises(InvalidTransition, match="period runs until 2029-10-20 inclusive"):
+        published_listings.expire(session, SYSTEM, listing.id, D(2029, 10, 20))
+    assert published_listings.due_for_expiry(session, D(2029, 10, 20)) == []
+    assert published_listings.due_for_expiry(session, D(2029, 10, 21)) == [listing.id]
+    published_listings.expire(session, SYSTEM, listing.id, D(2029, 10, 21))
     assert listing.state == "expired"
     removed = session.scalars(select(LogEvent).where(LogEvent.seq == 1)).one()
     assert (removed.event, removed.reason) == ("removed", "expired")
@@ -113,11 +125,12 @@ def test_subject_walks_from_cases_to_expiry(app: Flask, session: Session, policy
 
 
 def test_early_removal_by_credit_restoration_needs_two_reviewers(
-    app: Flask, session: Session, policy: Policy
+    app: Flask, session: Session, policy: Policy, set_today: SetToday
 ) -> None:
     listing, actors = _published(session, policy)
     keys = key_store(app)
     rev1, rev2 = actors["reviewer"], actors["reviewer2"]
+    set_today(D(2027, 10, 19))
     with pytest.raises(InvalidTransition, match="from 2027-10-20"):
         listing_requests.lodge_request(
             session,
@@ -128,6 +141,7 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
             D(2027, 10, 19),
             "performed in full",
         )
+    set_today(D(2027, 10, 20))
     request = listing_requests.lodge_request(
         session,
         actors["clerk"],
@@ -138,6 +152,7 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
         "performed in full",
     )
     assert request.decision_due == D(2027, 11, 4)
+    set_today(D(2027, 10, 24))
     with pytest.raises(InvalidTransition, match="no accepted credit-restoration"):
         published_listings.remove(
             session, rev1, keys, listing.id, "credit_restored", D(2027, 10, 21), "early"
@@ -160,12 +175,14 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
 
 
 def test_a_reviewer_cannot_accept_a_restoration_they_recorded(
-    app: Flask, session: Session, policy: Policy
+    app: Flask, session: Session, policy: Policy, set_today: SetToday
 ) -> None:
     listing, actors = _published(session, policy)
+    set_today(D(2027, 10, 20))
     request = listing_requests.lodge_request(
         session, actors["clerk"], policy, listing.id, "restoration", D(2027, 10, 20), "paid"
     )
+    set_today(D(2027, 10, 21))
     # The clerk who recorded it has since been made a reviewer: same user, new role.
     promoted = Actor(name="clerk", role="reviewer", user_id=actors["clerk"].user_id)
     with pytest.raises(InvalidTransition, match="cannot decide a request they recorded"):
@@ -197,16 +214,17 @@ def test_amendment_is_a_new_signed_revision(app: Flask, session: Session, policy
 
 
 def test_revoked_basis_and_invalid_patent_flag_the_listing(
-    app: Flask, session: Session, policy: Policy
+    app: Flask, session: Session, policy: Policy, set_today: SetToday
 ) -> None:
     listing, actors = _published(session, policy)
     case_id = listing.cases[0].id
+    set_today(D(2026, 11, 2))
     flagged = cases.record_patent_invalidation(
         session, actors["reviewer"], builders.PATENT, "第12345号", D(2026, 11, 1), "whole"
     )
     assert [f.id for f in flagged] == [listing.id]
     assert "declared wholly invalid" in (listing.review_flag or "")
-    cases.revoke_case(session, actors["clerk"], case_id, D(2026, 11, 2), "overturned on appeal")
+    cases.revoke_case(session, actors["reviewer"], case_id, D(2026, 11, 2), "overturned on appeal")
     assert "revoked" in (listing.review_flag or "")
 
 
@@ -219,12 +237,16 @@ def test_invalid_transitions_say_which_state(app: Flask, session: Session, polic
         workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 11, 1), "again")
 
 
-def test_reviewer_cannot_decide_own_proposal(app: Flask, session: Session, policy: Policy) -> None:
+def test_reviewer_cannot_decide_own_proposal(
+    app: Flask, session: Session, policy: Policy, set_today: SetToday
+) -> None:
     actors = builders.actors(session)
     listing = builders.listing(session, state="draft", policy=policy, team=actors)
     listing.proposed_by = actors["reviewer"].user_id  # as if rev1 had drafted it
     session.commit()
+    set_today(D(2026, 9, 28))
     workflow.notify(session, actors["clerk"], policy, listing.id, D(2026, 9, 28))
+    set_today(D(2026, 9, 30))
     listing_requests.lodge_request(
         session,
         actors["clerk"],
@@ -235,6 +257,7 @@ def test_reviewer_cannot_decide_own_proposal(app: Flask, session: Session, polic
         "the act was licensed",
     )
     assert listing.state == "under_review"
+    set_today(D(2026, 10, 2))
     with pytest.raises(InvalidTransition, match="own proposal"):
         workflow.approve(session, actors["reviewer"], policy, listing.id, D(2026, 10, 2), "mine")
     with pytest.raises(InvalidTransition, match="objection #1 is not decided"):
@@ -242,5 +265,7 @@ def test_reviewer_cannot_decide_own_proposal(app: Flask, session: Session, polic
     listing_requests.decide_request(
         session, actors["reviewer2"], 1, False, D(2026, 10, 2), "licence forged"
     )
-    workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok")
-    assert listing.state == "approved"
+    # The reviewer who dismissed the objection cannot also approve (issue #17, finding 7).
+    with pytest.raises(InvalidTransition, match="another reviewer must approve"):
+        workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok")
+    assert listing.state == "under_review"

@@ -98,14 +98,15 @@ def test_an_answer_for_a_past_day_ignores_later_events(session: Session) -> None
 def test_a_period_that_ended_is_expired_before_the_log_records_it(session: Session) -> None:
     listing = published(session, "legal_person")[0]
     assert listing.entry_id is not None and listing.period_end is not None
-    on_the_day = public_entry(session, listing.entry_id, listing.period_end)
-    assert on_the_day is not None
-    assert on_the_day.status == "expired"
-    assert on_the_day.removal == Removal(listing.period_end, "expired")
-    the_day_before = public_entry(
-        session, listing.entry_id, listing.period_end - dt.timedelta(days=1)
+    # `period_end` is the last day listed; the entry is expired from the next day on.
+    the_day_after = public_entry(
+        session, listing.entry_id, listing.period_end + dt.timedelta(days=1)
     )
-    assert the_day_before is not None and the_day_before.status == "published"
+    assert the_day_after is not None
+    assert the_day_after.status == "expired"
+    assert the_day_after.removal == Removal(listing.period_end, "expired")
+    on_the_day = public_entry(session, listing.entry_id, listing.period_end)
+    assert on_the_day is not None and on_the_day.status == "published"
 
 
 def test_a_logged_expiry_ends_on_the_period_end(session: Session) -> None:

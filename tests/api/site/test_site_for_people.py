@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-import api.public_view
 from api.public_view import today
+from registry import clock
 from registry.publication.checkpoints import sign_new_checkpoint
 from runtime.extensions import db
 from runtime.signing_keys import key_store
@@ -58,7 +58,7 @@ def test_log_times_are_shown_in_beijing_time(client: FlaskClient) -> None:
 
 
 def test_today_is_the_beijing_calendar_date(monkeypatch: pytest.MonkeyPatch, site: Flask) -> None:
-    monkeypatch.setattr(api.public_view, "utcnow", lambda: LATE_EVENING_UTC)
+    monkeypatch.setattr(clock, "utcnow", lambda: LATE_EVENING_UTC)
     assert today() == dt.date(2026, 3, 3)
 
 

@@ -75,7 +75,8 @@ def _post(url: str, body: bytes, timeout: float) -> tuple[int, str, str]:
         return error.code, error.read(4096).decode("utf-8", "replace"), content_type
 
 
-def _request_body(log: TiledLog, note: str, old: int, size: int) -> bytes:
+def add_checkpoint_body(log: TiledLog, note: str, old: int, size: int) -> bytes:
+    """The body of `POST /add-checkpoint`: the old size, its consistency proof, the note."""
     proof = log.consistency_proof(old, size) if 0 < old < size else []
     lines = [f"old {old}"] + [base64.b64encode(item).decode("ascii") for item in proof]
     return ("\n".join(lines) + "\n\n" + note).encode("utf-8")
@@ -128,7 +129,7 @@ def witness_checkpoint(
 
     def body_for(old: int) -> bytes:
         with lock:
-            return _request_body(log, checkpoint.note, old, checkpoint.tree_size)
+            return add_checkpoint_body(log, checkpoint.note, old, checkpoint.tree_size)
 
     witnesses = list(policy.witnesses.values())
     with ThreadPoolExecutor(max_workers=max(len(witnesses), 1)) as pool:

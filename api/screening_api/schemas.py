@@ -108,6 +108,19 @@ class LookupEntrySchema(ListedStatusSchema):
     url = fields.String(metadata={"description": "the entry's page on the public site"})
 
 
+def proofs_field() -> fields.Dict:
+    """The `proofs` of an answer: entry id -> c2sp.org/tlog-proof bundle text."""
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "for each listed entry reported: the c2sp.org/tlog-proof bundle of "
+            "its latest log event under the answer's checkpoint (check offline with "
+            "`registry verify-proof`)"
+        },
+    )
+
+
 class LookupResponseSchema(Schema):
     query = fields.Nested(LookupIdentifierSchema)
     as_of = fields.String(metadata={"example": "2026-11-25"})
@@ -118,15 +131,7 @@ class LookupResponseSchema(Schema):
     entries = fields.List(fields.Nested(LookupEntrySchema))
     checkpoint = fields.Nested(ReceiptCheckpointSchema)
     receipt = fields.Nested(ReceiptSchema)
-    proofs = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        metadata={
-            "description": "for each listed entry reported: the c2sp.org/tlog-proof bundle of "
-            "its latest log event under the answer's checkpoint (check offline with "
-            "`registry verify-proof`)"
-        },
-    )
+    proofs = proofs_field()
 
 
 class ScreenIdentifierSchema(Schema):
@@ -199,15 +204,7 @@ class ScreenResponseSchema(Schema):
     checkpoint = fields.Nested(ReceiptCheckpointSchema)
     results = fields.List(fields.Nested(QueryResultSchema))
     receipt = fields.Nested(ReceiptSchema)
-    proofs = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        metadata={
-            "description": "for each listed entry reported: the c2sp.org/tlog-proof bundle of "
-            "its latest log event under the answer's checkpoint (check offline with "
-            "`registry verify-proof`)"
-        },
-    )
+    proofs = proofs_field()
 
 
 class UsageQuerySchema(Schema):

@@ -313,3 +313,21 @@ def test_an_entry_prints_without_navigation(
     visitor.page.pdf(path=str(printed), format="A4")
     assert printed.read_bytes().startswith(b"%PDF")
     visitor.page.screenshot(path=str(DOCS_SCREENSHOTS / "entry-print.png"), full_page=True)
+
+
+def test_the_proof_of_an_entry_is_checked_in_the_browser(
+    demo_site: DemoSite, visitor: Visitor
+) -> None:
+    entry = chinese_company(demo_site, 3)
+    visitor.open(f"/entries/{entry.entry_id}?lang=en")
+    verify_status(visitor, "verified")
+
+    button = visitor.page.locator("button.check-proof").first
+    button.click()
+    status = visitor.page.locator(".proof-status.verified").first
+    status.wait_for()
+
+    text = status.inner_text()
+    assert text.startswith("Proof verified: log position ")
+    assert "signed by the log" in text
+    visitor.assert_no_problems()

@@ -210,8 +210,10 @@
       pageTextMatches: pageTextMatches
     };
   } else if (document.readyState === "loading") {
+    window.registryVerify = { canonicalJson: canonicalJson };  // proof.js hashes the entry too
     document.addEventListener("DOMContentLoaded", run);
   } else {
+    window.registryVerify = { canonicalJson: canonicalJson };
     run();
   }
 }());

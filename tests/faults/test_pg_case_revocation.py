@@ -6,12 +6,11 @@ which PostgreSQL does not have; SQLite never noticed.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from registry import clock
 from registry.cases.records import revoke_case
 from registry.models import ListingCase
 from runtime.extensions import db
@@ -28,7 +27,7 @@ def test_revoking_a_case_flags_its_listing_on_postgresql(pg_app: Flask) -> None:
     )
     assert case_id is not None
     flagged = revoke_case(
-        db.session, demo.builder.clerk, case_id, dt.date(2026, 11, 25), "overturned on appeal"
+        db.session, demo.builder.reviewer, case_id, clock.beijing_today(), "overturned on appeal"
     )
     assert [listing.id for listing in flagged] == [listing_id]
     assert flagged[0].review_flag

@@ -545,7 +545,7 @@ def test_refusal_counts_only_once_the_ruling_is_effective() -> None:
     early = refused(5, date(2023, 2, 15))  # effective 2023-03-01
     result = evaluate([early], ON).grounds["refusal_to_perform"]
     assert not result.holds
-    assert "2023-02-15 of case 5" in result.explanation and "fell before it took effect" in (
+    assert "2023-02-15 of decision" in result.explanation and "fell before it took effect" in (
         result.explanation
     )
     # Not effective yet on the day asked: the case is set aside, the ground does not hold.

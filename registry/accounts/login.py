@@ -1,22 +1,24 @@
-"""Signing in: password and second-factor checks, and the lockout after repeated failures."""
+"""Signing in: password and second-factor checks, one answer for every refusal, throttling."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.passwords import is_demo_password
 from registry.accounts.second_factor import totp_matches
+from registry.accounts.throttle import clear, record_failure, seconds_to_wait, throttle_keys
 from registry.accounts.users import hash_password, password_matches
 from registry.audit import trail as audit
 from registry.errors import DomainError
 from registry.models import User
 from registry.transaction import atomic
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
+# One answer for every refusal, so that it tells nobody which part was wrong or which names exist.
+REFUSED = "sign-in refused: check the username, the password and the authentication code"
 # Verified against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = hash_password("not-a-real-password-0000")
 
@@ -34,61 +36,52 @@ def authenticate(
     totp_code: str,
     now: dt.datetime,
     production: bool = False,
+    address: str | None = None,
 ) -> User:
-    """Check password (and TOTP when enabled); lock the account after repeated failures.
+    """Check password (and TOTP when enabled), throttled per account name and client address.
 
-    In production the published demo password never signs anyone in, whatever account holds it.
+    Every refusal gives the same answer and is recorded in the audit trail; an account or an
+    address with too many failures in a row waits before it may try again (registry.accounts.
+    throttle), and the wait is the same for a name that does not exist. In production the
+    published demo password never signs anyone in, whatever account holds it.
     """
     name = (username or "").strip().lower()
+    keys = throttle_keys(name, address)
+    wait = seconds_to_wait(session, keys, now)
+    if wait:
+        raise LoginRefused(f"too many failed sign-ins; try again in {wait} seconds")
     user = session.scalars(select(User).where(User.username == name)).one_or_none()
     if user is None or not user.active:
         password_matches(_DUMMY_HASH, password or "")
-        raise LoginRefused("unknown username or wrong password")
-    if production and is_demo_password(password or ""):
-        with atomic(session):
-            audit.record(
-                session,
-                actor="system",
-                action="user.login_refused",
-                object_type="user",
-                object_id=user.id,
-                reason="the published demo password is refused in production",
-            )
-        raise LoginRefused("unknown username or wrong password")
-    if user.locked_until is not None and user.locked_until > now:
-        raise LoginRefused(
-            f"account locked after repeated failed logins; try again after "
-            f"{user.locked_until.strftime('%H:%M')} UTC"
-        )
-    if not password_matches(user.password_hash, password or ""):
-        _refuse(session, user, now)
-        raise LoginRefused("unknown username or wrong password")
-    if user.totp_secret and not totp_matches(user.totp_secret, totp_code, now):
-        _refuse(session, user, now)
-        raise LoginRefused("the authentication code is missing or wrong")
-    if user.failed_logins or user.locked_until:
-        with atomic(session):
-            user.failed_logins = 0
-            user.locked_until = None
+        _refuse(session, keys, name, now, "unknown or deactivated account")
+    elif production and is_demo_password(password or ""):
+        _refuse(session, keys, name, now, "the published demo password is refused in production")
+    elif not password_matches(user.password_hash, password or ""):
+        _refuse(session, keys, name, now, "wrong password")
+    elif user.totp_secret and not totp_matches(user.totp_secret, totp_code, now):
+        _refuse(session, keys, name, now, "missing or wrong authentication code")
+    assert user is not None  # every other path raised
+    with atomic(session):
+        clear(session, keys[0])
+        user.failed_logins = 0
+        user.locked_until = None
     return user
 
 
-def _refuse(session: Session, user: User, now: dt.datetime) -> None:
-    """Count a failed attempt and lock the account after too many in a row."""
+def _refuse(session: Session, keys: list[str], name: str, now: dt.datetime, why: str) -> NoReturn:
+    """Count the failure, record it in the audit trail, and refuse with the one answer."""
     with atomic(session):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-            audit.record(
-                session,
-                actor="system",
-                action="user.lock",
-                object_type="user",
-                object_id=user.id,
-                after={"locked_until": user.locked_until.isoformat()},
-                reason=f"{MAX_FAILED_LOGINS} failed logins in a row",
-            )
+        failures = record_failure(session, keys, now)
+        audit.record(
+            session,
+            actor="system",
+            action="user.login_failed",
+            object_type="login",
+            object_id=name[:64] or "(empty)",
+            after={"failures_in_a_row": failures},
+            reason=why,
+        )
+    raise LoginRefused(REFUSED)
 
 
 def signed_in_user(session: Session, user_id: int) -> User | None:

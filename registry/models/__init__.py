@@ -6,7 +6,7 @@ table on `Base.metadata`, so import models from here.
 """
 
 from registry.clock import utcnow
-from registry.models.accounts import ROLES, AdminSession, AuditRecord, User
+from registry.models.accounts import ROLES, AdminSession, AuditRecord, LoginThrottle, User
 from registry.models.base import NAMING, Base, UTCDateTime
 from registry.models.clients import (
     ApiKey,
@@ -51,6 +51,7 @@ __all__ = [
     "ListingRequest",
     "LogEvent",
     "LogTile",
+    "LoginThrottle",
     "PatentInvalidation",
     "Receipt",
     "ScreeningCall",

@@ -31,6 +31,21 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class LoginThrottle(Base):
+    """Failed sign-ins counted per account name or per client address, and the wait they earned.
+
+    Keyed by the name as typed (`account:<name>`), not by the user row, so an unknown name is
+    throttled exactly like a real one and the answers tell nobody which names exist.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    retry_after: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class AdminSession(Base):
     """A signed-in console or admin-API session; the cookie carries only its token."""
 

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import csrf_exempt_blueprint
-from registry.accounts.login import LOCKOUT, MAX_FAILED_LOGINS
-from registry.models import AuditRecord, User, utcnow
+from registry.accounts.login import REFUSED
+from registry.accounts.throttle import FREE_ATTEMPTS
+from registry.models import AuditRecord, LoginThrottle, User, utcnow
 from tests.api.conftest import SignedIn, console_login, csrf_from
 from tests.builders import PASSWORD
 
@@ -32,35 +33,32 @@ def test_login_starts_a_session_and_logout_ends_it(client, users):
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, users, session):
     response = console_login(client, "clerk", "wrong password!")
     assert response.status_code == 401
-    assert "unknown username or wrong password" in response.get_data(as_text=True)
-    assert console_login(client, "nobody", "wrong password!").status_code == 401
-    session.expire_all()
-    assert session.get(User, users["clerk"].id).failed_logins == 1
+    assert REFUSED in response.get_data(as_text=True)
+    unknown = console_login(client, "nobody", "wrong password!")
+    assert unknown.status_code == 401 and REFUSED in unknown.get_data(as_text=True)
+    failed = session.scalars(select(AuditRecord).where(AuditRecord.action == "user.login_failed"))
+    assert [record.object_id for record in failed] == ["clerk", "nobody"]
 
 
-def test_repeated_failures_lock_the_account_and_are_audited(client, users, session):
-    for _ in range(MAX_FAILED_LOGINS):
+def test_repeated_failures_make_the_next_attempt_wait_and_are_audited(client, users, session):
+    for _ in range(FREE_ATTEMPTS):
         assert console_login(client, "clerk", "wrong password!").status_code == 401
 
-    locked = console_login(client, "clerk")  # even the right password is refused now
-    assert locked.status_code == 401
-    assert "account locked" in locked.get_data(as_text=True)
-    session.expire_all()
-    user = session.get(User, users["clerk"].id)
-    assert user.locked_until is not None
-    assert user.locked_until - utcnow() <= LOCKOUT
-    lock = session.scalars(select(AuditRecord).where(AuditRecord.action == "user.lock")).one()
-    assert lock.object_id == str(user.id)
+    held = console_login(client, "clerk")  # even the right password waits now
+    assert held.status_code == 401
+    assert "too many failed sign-ins; try again in" in held.get_data(as_text=True)
+    failed = session.scalars(select(AuditRecord).where(AuditRecord.action == "user.login_failed"))
+    assert len(list(failed)) == FREE_ATTEMPTS
 
 
-def test_login_works_again_once_the_lock_has_run_out(client, users, session):
-    user = session.get(User, users["clerk"].id)
-    user.locked_until = utcnow() - dt.timedelta(seconds=1)
-    user.failed_logins = 3
+def test_login_works_again_once_the_wait_has_run_out(client, users, session):
+    for _ in range(FREE_ATTEMPTS):
+        console_login(client, "clerk", "wrong password!")
+    for row in session.scalars(select(LoginThrottle)):
+        row.retry_after = utcnow() - dt.timedelta(seconds=1)
     session.commit()
     assert console_login(client, "clerk").status_code == 303
-    session.expire_all()
-    assert session.get(User, user.id).failed_logins == 0
+    assert session.get(LoginThrottle, "account:clerk") is None
 
 
 def test_deactivated_account_cannot_sign_in_and_loses_its_session(client, users, session):
@@ -122,7 +120,7 @@ def test_totp_once_enabled_is_required_at_sign_in(app: Flask, client, users, ses
     fresh = app.test_client()
     missing = console_login(fresh, "reviewer")
     assert missing.status_code == 401
-    assert "authentication code is missing or wrong" in missing.get_data(as_text=True)
+    assert REFUSED in missing.get_data(as_text=True)  # the same answer as a wrong password
     assert console_login(fresh, "reviewer", totp="123456").status_code == 401
     assert console_login(fresh, "reviewer", totp=pyotp.TOTP(secret).now()).status_code == 303
 

@@ -9,8 +9,9 @@ from api.admin.console.blueprint import bp
 from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, sign_in, sign_out
 from registry import clock
-from registry.accounts.login import LOCKOUT, MAX_FAILED_LOGINS, LoginRefused, authenticate
+from registry.accounts.login import LoginRefused, authenticate
 from registry.accounts.second_factor import enable_totp, new_totp_secret, totp_uri
+from registry.accounts.throttle import FREE_ATTEMPTS, LONGEST_WAIT
 from registry.errors import InvalidValue
 from registry.listings.queries import count_by_state
 from runtime.extensions import db
@@ -37,8 +38,8 @@ def _safe_next(target: str | None) -> str:
 def _login_page(**context: str) -> str:
     return render_template(
         "admin/login.html",
-        max_failures=MAX_FAILED_LOGINS,
-        lockout_minutes=int(LOCKOUT.total_seconds() // 60),
+        free_attempts=FREE_ATTEMPTS,
+        longest_wait_minutes=int(LONGEST_WAIT.total_seconds() // 60),
         **context,
     )
 
@@ -57,6 +58,7 @@ def login() -> str | Response | tuple[str, int]:
             form.get("totp", ""),
             clock.utcnow(),
             production=current_app.config.get("REGISTRY_ENV") == "production",
+            address=request.remote_addr,
         )
     except LoginRefused as refused:
         page = _login_page(

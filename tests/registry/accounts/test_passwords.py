@@ -41,13 +41,13 @@ def test_only_the_demo_loader_may_use_the_demo_password(bare_session: Session) -
 
 
 def test_production_refuses_the_demo_password_at_sign_in(bare_session: Session) -> None:
-    demo = accounts.create_user(
+    accounts.create_user(
         bare_session, "demo-admin", "admin", DEMO_PASSWORD, allow_demo_password=True
     )
-    with pytest.raises(LoginRefused, match="unknown username or wrong password"):
+    with pytest.raises(LoginRefused, match="sign-in refused"):
         authenticate(bare_session, "demo-admin", DEMO_PASSWORD, "", NOW, production=True)
     refused = bare_session.scalars(
-        select(AuditRecord).where(AuditRecord.action == "user.login_refused")
+        select(AuditRecord).where(AuditRecord.action == "user.login_failed")
     ).one()
-    assert refused.object_id == str(demo.id)
+    assert refused.object_id == "demo-admin"
     assert "demo password" in (refused.reason or "")

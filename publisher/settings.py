@@ -49,33 +49,35 @@ class PublishSettings:
     def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
         """Build the settings from the app config (`FEED_DIR` and the `REGISTRY` mapping)."""
         settings = config["REGISTRY"]
+        policy, policy_text = _witness_policy(settings["WITNESS_POLICY"])
         return cls(
             feed_dir=Path(config["FEED_DIR"]),
             origin=settings["LOG_ORIGIN"],
             interval=cron_interval(settings["PUBLISH_CRON"]),
             public_url=settings["PUBLIC_URL"],
             retention=FeedRetention.from_settings(settings),
-            witness_policy=_witness_policy(settings["WITNESS_POLICY"]),
-            witness_policy_text=_policy_text(settings["WITNESS_POLICY"]),
+            witness_policy=policy,
+            witness_policy_text=policy_text,
             witness_timeout=settings["WITNESS_TIMEOUT"],
             object_store=ObjectStoreSettings.from_settings(settings),
         )
 
 
-def _policy_text(path: str | None) -> str | None:
-    """The policy file as published: its text (already checked by `_witness_policy`)."""
-    return Path(path).read_text(encoding="utf-8") if path else None
+def _witness_policy(path: str | None) -> tuple[WitnessPolicy | None, str | None]:
+    """The c2sp.org/tlog-policy file naming the witnesses and quorum, parsed and as published.
 
-
-def _witness_policy(path: str | None) -> WitnessPolicy | None:
-    """The c2sp.org/tlog-policy file naming the witnesses and quorum; None when not configured."""
+    (None, None) when no policy is configured.
+    """
     if not path:
-        return None
+        return None, None
     try:
-        text = Path(path).read_bytes()
+        text = Path(path).read_bytes().decode("utf-8")
     except OSError as error:
         raise InvalidValue("REGISTRY_WITNESS_POLICY", f"cannot read {path}: {error}") from None
+    except UnicodeDecodeError as error:
+        reason = f"{path}: not UTF-8 (bad byte at offset {error.start})"
+        raise InvalidValue("REGISTRY_WITNESS_POLICY", reason) from None
     try:
-        return parse_policy(text)
+        return parse_policy(text), text
     except InvalidPolicy as error:
         raise InvalidValue("REGISTRY_WITNESS_POLICY", f"{path}: {error.message}") from None

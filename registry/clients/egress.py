@@ -15,6 +15,7 @@ runs receivers in, and everything else must be a globally routable address unles
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
@@ -67,10 +68,8 @@ def host_address(host: str) -> IPAddress | None:
     host = host.strip().rstrip(".").lower()
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    try:
+    with contextlib.suppress(ValueError):  # not a standard spelling: try inet_aton's below
         return ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        pass
     labels = host.split(".")
     if not labels or not _NUMBER.match(labels[-1]):
         return None

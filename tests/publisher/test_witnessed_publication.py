@@ -16,7 +16,9 @@ import pytest
 from flask import Flask
 
 from publisher.jobs import run_publication
+from publisher.settings import PublishSettings
 from publisher.witnessing import QuorumNotMet
+from registry.errors import InvalidValue
 from registry.ledger.policy import parse_policy
 from registry.publication.checkpoints import latest_checkpoint
 from runtime.extensions import db
@@ -137,3 +139,33 @@ def test_without_a_policy_readyz_says_checkpoints_are_not_witnessed(demo: Flask)
         "ok": True,
         "detail": "no witness policy configured: checkpoints are published without cosignatures",
     }
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "cannot read"),
+        (b"quorum \xff\n", "not UTF-8 (bad byte at offset 7)"),
+        (b"witness w1 not-a-key\nquorum w1\n", "policy line 1"),
+    ],
+)
+def test_a_policy_file_that_cannot_be_used_is_named_with_what_is_wrong(
+    tmp_path: Path, content: bytes | None, problem: str
+) -> None:
+    policy_file = tmp_path / "registry.policy"
+    if content is not None:
+        policy_file.write_bytes(content)
+    config = {
+        "FEED_DIR": str(tmp_path / "feed"),
+        "REGISTRY": {
+            "LOG_ORIGIN": "registry.example/log",
+            "PUBLISH_CRON": "0 * * * *",
+            "PUBLIC_URL": "https://registry.example",
+            "WITNESS_POLICY": str(policy_file),
+            "WITNESS_TIMEOUT": 5.0,
+        },
+    }
+    with pytest.raises(InvalidValue) as refused:
+        PublishSettings.from_config(config)
+    assert refused.value.field == "REGISTRY_WITNESS_POLICY"
+    assert problem in refused.value.reason

@@ -9,12 +9,15 @@ WITNESS_NAME := witness.localhost/demo-w1
 WITNESS_DIR  := instance/witness
 export FLASK_APP := wsgi:app
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint audit lock bench clean
 
-$(VENV)/.installed: pyproject.toml
+# Everything is installed from the lock file, every distribution checked against its hash;
+# the project itself goes in last, without resolving anything again.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -47,6 +50,19 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Known vulnerabilities in the locked versions (PyPI's advisory service, as pip-audit reads it).
+audit: install
+	$(BIN)/pip-audit --requirement requirements.lock --require-hashes --disable-pip \
+		--progress-spinner off
+
+# Re-resolve every dependency within pyproject.toml's ranges and record the exact versions
+# and hashes; commit the result.
+lock:
+	test -x $(BIN)/pip-compile || $(BIN)/python -m pip install -q 'pip-tools>=7.4,<8'
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --extra dev \
+		--generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)

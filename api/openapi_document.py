@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Flask
 
+from api.openapi_examples import EXAMPLES
+
 API_PREFIX = "/api/v1"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 AUDIENCES = ("public", "client", "admin")
@@ -98,11 +100,28 @@ def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
+def add_examples(operation: dict[str, Any], example: dict[str, Any]) -> None:
+    """Put an example request body and answer into the operation where it has none."""
+    if "request" in example:
+        body = operation.setdefault("requestBody", {"required": True})
+        content = body.setdefault("content", {})
+        for media in content.values() or [content.setdefault("application/json", {})]:
+            media.setdefault("example", example["request"])
+    if "response" in example:
+        responses = operation.setdefault("responses", {})
+        success = [code for code in responses if code.startswith("2")] or ["200"]
+        answer = responses.setdefault(success[0], {"description": "OK"})
+        content = answer.setdefault("content", {})
+        kind = example.get("media", "application/json")
+        media = content.get("application/json") or content.setdefault(kind, {})
+        media.setdefault("example", example["response"])
+
+
 def arranged(spec: dict[str, Any], app: Flask) -> dict[str, Any]:
     """The spec ordered public, client, admin (paths and tags), each operation's access said."""
     scopes = key_scopes(app)
     rank: dict[str, int] = {}
-    for path, _method, operation in operations(spec):
+    for path, method, operation in operations(spec):
         who = audience(path, operation)
         rank[path] = min(rank.get(path, len(AUDIENCES)), AUDIENCES.index(who))
         if who == "admin" and not operation.get("security"):
@@ -113,6 +132,7 @@ def arranged(spec: dict[str, Any], app: Flask) -> dict[str, Any]:
         described = operation.get("description", "")
         if access not in described:
             operation["description"] = f"{described}\n\n{access}".strip()
+        add_examples(operation, EXAMPLES.get((method, path), {}))
     paths = dict(sorted(spec.get("paths", {}).items(), key=lambda pair: rank.get(pair[0], 0)))
     tag_order = [tag for _p, _m, op in operations({"paths": paths}) for tag in op.get("tags", [])]
     tags = sorted(

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from api.openapi_document import AUDIENCES, SCOPE_EXTENSION, audience, operations
+from api.openapi_examples import EXAMPLES
 from tests.api.screening_api.screening_fixtures import bearer, new_key
 
 
@@ -75,3 +76,65 @@ def test_the_docs_page_lists_public_endpoints_before_admin_ones(client: FlaskCli
     assert html.index("/api/v1/lookup") < html.index("/api/v1/admin/subjects")
     assert "公开接口（无需密钥）" in html and "密钥与权限范围" in html
     assert '<html lang="zh-CN">' in html or '<html lang="zh' in html
+
+
+def _resolve(spec: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        kind, name = node["$ref"].split("/")[-2:]
+        node = spec["components"][kind][name]
+    return node
+
+
+def _has_example(spec: dict[str, Any], node: Any, seen: frozenset[str] = frozenset()) -> bool:
+    """True when `node`, or a schema it refers to, carries an example."""
+    if isinstance(node, dict):
+        if "example" in node or "examples" in node:
+            return True
+        if "$ref" in node:
+            return node["$ref"] not in seen and _has_example(
+                spec, _resolve(spec, node), seen | {node["$ref"]}
+            )
+        return any(_has_example(spec, value, seen) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_example(spec, value, seen) for value in node)
+    return False
+
+
+def test_every_public_and_client_operation_has_examples(client: FlaskClient) -> None:
+    spec = document(client)
+    missing = []
+    for path, method, operation in operations(spec):
+        if audience(path, operation) == "admin":
+            continue
+        if "requestBody" in operation and not _has_example(spec, operation["requestBody"]):
+            missing.append(f"{method} {path}: request")
+        success = {
+            code: _resolve(spec, answer)
+            for code, answer in operation["responses"].items()
+            if code.startswith("2")
+        }
+        assert success, f"{method} {path} documents no success answer"
+        with_content = [answer for answer in success.values() if answer.get("content")]
+        if with_content and not _has_example(spec, with_content):
+            missing.append(f"{method} {path}: answer")
+        if not with_content:
+            assert set(success) == {"204"}, f"{method} {path}: only a 204 may have no content"
+    assert missing == []
+
+
+def test_written_examples_use_the_fields_their_schema_documents(client: FlaskClient) -> None:
+    spec = document(client)
+    for (method, path), example in EXAMPLES.items():
+        if "response" not in example:
+            continue
+        operation = spec["paths"][path][method]
+        answer = next(
+            _resolve(spec, a) for code, a in operation["responses"].items() if code.startswith("2")
+        )
+        schema = _resolve(spec, answer["content"].get("application/json", {}).get("schema"))
+        body = example["response"]
+        if schema is None:
+            continue  # documented by the example alone
+        if schema.get("type") == "array":
+            schema, body = _resolve(spec, schema["items"]), body[0]
+        assert set(body) <= set(schema.get("properties", {})), (method, path)

@@ -15,6 +15,7 @@ from flask import Response, g, request
 from flask_limiter.util import get_remote_address
 
 from api.errors import error_response
+from api.openapi_document import SCOPE_ATTRIBUTE
 from registry.clients.api_keys import (
     DEFAULT_RATE_LIMIT,
     SCOPES,
@@ -102,6 +103,8 @@ def api_key_required(scope: str | None = None) -> Callable[[F], F]:
                 )
             return limited(*args, **kwargs)
 
+        # The OpenAPI document reads this to say which scope each endpoint needs.
+        setattr(wrapped, SCOPE_ATTRIBUTE, scope)
         return wrapped  # type: ignore[return-value]
 
     return decorate

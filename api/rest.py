@@ -1,25 +1,22 @@
-"""The OpenAPI surface: one flask-smorest `Api` per app, its spec, its docs page, its errors.
+"""The OpenAPI surface: one flask-smorest `Api` per app, its document and its errors.
 
 Other modules add their endpoints with `register_blueprint(app, blp)`; the spec is served at
-`/api/v1/openapi.json` and a plain, script-free list of endpoints at `/api/docs`.
+`/api/v1/openapi.json` (arranged by `api/openapi_document.py`); the site lists it at `/api/docs`.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import marshmallow as ma
-from flask import Blueprint, Flask, Response, current_app, render_template
+from flask import Flask, Response, current_app
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.exceptions import HTTPException
 
 from api.errors import error_response
-
-API_PREFIX = "/api/v1"
-HTTP_METHODS = ("get", "post", "put", "patch", "delete")
-
-docs = Blueprint("api_docs", __name__)
+from api.openapi_document import API_PREFIX, arranged
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -56,6 +53,15 @@ class RegistryApi(Api):
     """flask-smorest's Api with errors in the registry's `{code, status, message, errors}` shape."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def document(self) -> dict[str, Any]:
+        """The OpenAPI document: public, then client, then admin endpoints, access stated."""
+        return arranged(self.spec.to_dict(), current_app)
+
+    def _openapi_json(self) -> Response:
+        """Serve `document()` at /api/v1/openapi.json, in place of the raw spec."""
+        body = json.dumps(self.document(), indent=2, ensure_ascii=False)
+        return current_app.response_class(body, mimetype="application/json")
 
     def handle_http_exception(self, error: HTTPException) -> tuple[Response, int]:
         """Render any HTTP error, including request validation failures, as the shared JSON body."""
@@ -97,39 +103,8 @@ def register_blueprint(app: Flask, blp: ApiBlueprint, **options: Any) -> None:
     rest_api(app).register_blueprint(blp, **options)
 
 
-def endpoint_list(spec: dict[str, Any]) -> list[dict[str, str]]:
-    """The spec's operations as rows (method, path, summary, tag) for the docs page."""
-    rows = []
-    for path, item in sorted(spec.get("paths", {}).items()):
-        for method in HTTP_METHODS:
-            operation = item.get(method)
-            if operation is None:
-                continue
-            rows.append(
-                {
-                    "method": method.upper(),
-                    "path": path,
-                    "summary": operation.get("summary") or operation.get("description", ""),
-                    "tag": ", ".join(operation.get("tags", [])),
-                }
-            )
-    return rows
-
-
-@docs.get("/api/docs")
-def api_docs() -> str:
-    """Human-readable API docs rendered on the server (the CSP allows no CDN scripts)."""
-    spec = rest_api().spec.to_dict()
-    return render_template(
-        "admin/api_docs.html",
-        info=spec.get("info", {}),
-        endpoints=endpoint_list(spec),
-        spec_url=f"{API_PREFIX}/openapi.json",
-    )
-
-
 def init_app(app: Flask) -> None:
-    """Create the app's Api (spec at /api/v1/openapi.json) and the docs page."""
+    """Create the app's Api (its document at /api/v1/openapi.json; the docs page is the site's)."""
     app.config.setdefault("API_TITLE", "Patent Dishonesty Disclosure Registry API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
@@ -147,4 +122,3 @@ def init_app(app: Flask) -> None:
     )
     api.init_app(app)
     app.extensions["registry_api"] = api
-    app.register_blueprint(docs)

@@ -54,9 +54,10 @@ from publisher.writers.snapshot import UTF8_BOM, in_entry_order
 from registry.errors import Conflict
 from registry.models import FeedVersion, LogEvent, SignedCheckpoint
 from registry.publication.changes import events_with_content
-from registry.publication.public_view import listed_bundles
+from registry.publication.public_view import listed_bundles, removed_in_error_since
 from registry.signing.keystore import KeyStore
 from registry.signing.signatures import sign_envelope
+from registry.timestamps import beijing_date
 
 Progress = Callable[[str], None]
 ATOM_EVENTS = 100
@@ -320,13 +321,15 @@ def write_feed(
         index_sha256, _size = write_index(feed_dir, envelope)
         versions.mark_published(session, version, index_sha256)
     with timed(steps, "atom"):
+        first = max(0, size - ATOM_EVENTS)
         write_atom(
             feed_dir,
-            events_with_content(session, max(0, size - ATOM_EVENTS), size),
+            events_with_content(session, first, size),
             updated=now,
             base_url=public_url,
             tag_authority=tag_authority(public_url),
             limit=ATOM_EVENTS,
+            removed_in_error=removed_in_error_since(session, first, size, beijing_date(now)),
         )
     bucket = FeedBucket(settings.object_store) if settings.object_store else None
     if bucket is not None:

@@ -76,7 +76,7 @@ class ProofBundle(MethodView):
         text, filename = proofs.proof_bundle(
             session(), query["index"], query["entry_id"], query["revision"], query["tree_size"]
         )
-        response = Response(text, mimetype=PROOF_BUNDLE_TYPE)
+        response = Response(text, content_type=PROOF_BUNDLE_TYPE)
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

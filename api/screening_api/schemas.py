@@ -250,7 +250,16 @@ class PublicEntrySchema(Schema):
     authority = fields.String(allow_none=True)
     bundle = fields.Dict(
         allow_none=True,
-        metadata={"description": "the signed entry {entry, signature}; null once purged"},
+        metadata={
+            "description": "the signed entry {entry, signature}; null once purged, and for an "
+            "entry removed in error"
+        },
+    )
+    removed_in_error = fields.Boolean(
+        metadata={
+            "description": "the entry was removed because it was listed in error: the list "
+            "leaves it out and its address keeps only this removal notice, without content"
+        }
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from api.site import api_docs  # noqa: F401 - registers /api/docs on the site blueprint
 from api.site.i18n import init_babel
 from api.site.views import bp
 

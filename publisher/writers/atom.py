@@ -1,8 +1,11 @@
 """`atom.xml`: the latest listings, amendments and removals as an Atom feed.
 
 An entry shows only what the published (masked) entry already shows; once an entry's
-content is purged, its removal appears with the entry_id alone. The feed is written for
-readers of the Chinese list (`xml:lang` zh-CN): codes appear as their Chinese wording.
+content is purged, its removal appears with the entry_id alone. An entry removed because it
+was listed in error leaves the feed: only its removal stays, with the entry_id alone, so a
+reader who saw the listing learns it was an error (the public read model names these entries).
+The feed is written for readers of the Chinese list (`xml:lang` zh-CN): codes appear as their
+Chinese wording.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import datetime as dt
 import heapq
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -114,15 +117,21 @@ def event_text(leaf: Mapping[str, Any], entry: Mapping[str, Any] | None) -> str:
 
 
 def _newest(
-    events: Iterable[Any], limit: int
+    events: Iterable[Any], limit: int, in_error: Collection[str]
 ) -> list[tuple[dict[str, Any], Mapping[str, Any] | None]]:
     checked = ((event_leaf_object(event, f"events[{n}]"), event) for n, event in enumerate(events))
-    newest = heapq.nlargest(limit, checked, key=lambda pair: pair[0]["seq"])
+    shown = (
+        (leaf, event)
+        for leaf, event in checked
+        if leaf["entry_id"] not in in_error or leaf["event"] == "removed"
+    )
+    newest = heapq.nlargest(limit, shown, key=lambda pair: pair[0]["seq"])
     # Only the events that make it into the feed need their content checked.
     pairs = []
     for leaf, event in newest:
         bundle = event_bundle(leaf, event, f"events[seq={leaf['seq']}]")
-        pairs.append((leaf, bundle["entry"] if bundle is not None else None))
+        content = bundle["entry"] if bundle is not None else None
+        pairs.append((leaf, None if leaf["entry_id"] in in_error else content))
     return pairs
 
 
@@ -136,10 +145,14 @@ def write_atom(
     tag_date: str = "2026",
     title: str = DEFAULT_TITLE,
     limit: int = 100,
+    removed_in_error: Collection[str] = frozenset(),
 ) -> Resource:
-    """Write `atom.xml` with the latest `limit` events (newest first); return its index record."""
+    """Write `atom.xml` with the latest `limit` events (newest first); return its index record.
+
+    Of the entries in `removed_in_error`, only the removal is written, without content.
+    """
     _check_options(base_url, tag_authority, tag_date, limit)
-    latest = _newest(events, limit)
+    latest = _newest(events, limit, removed_in_error)
     base = base_url.rstrip("/") if base_url else None
     tag = f"tag:{tag_authority},{tag_date}:ipl"
 

@@ -1,5 +1,8 @@
 """The public list for the read API: every entry ever published, filtered and paged.
 
+Entries removed because they were listed in error are left out of the list; their address
+answers with a removal notice only.
+
 Built on the public read model (registry.publication.public_view), so it shows exactly what
 was signed and logged, with the same status every other reader gives. Filters on content
 (sector, authority, dates) never match a purged entry: its content is no longer public.
@@ -21,7 +24,7 @@ from registry.publication.public_view import (
     PUBLIC_STATUSES,
     PublicEntry,
     entry_with_history,
-    public_entries,
+    shown_entries,
 )
 from registry.timestamps import format_timestamp
 
@@ -71,8 +74,14 @@ class EntryFilter:
 
 
 def entry_view(entry: PublicEntry) -> dict[str, Any]:
-    """One entry as the public list shows it: status, dates, names and the signed bundle."""
+    """One entry as the public list shows it: status, dates, names and the signed bundle.
+
+    An entry removed because it was listed in error keeps only a removal notice: its id, status,
+    end date and reason, and no content, name or dates of the listing.
+    """
     removal = entry.removal
+    if entry.removed_in_error:
+        return _removal_notice(entry)
     content = entry.content or {}
     subject = content.get("subject") or {}
     listed_on, period_end = entry.state.listed_on, entry.state.period_end
@@ -91,6 +100,29 @@ def entry_view(entry: PublicEntry) -> dict[str, Any]:
         "sectors": list(content.get("sectors", [])),
         "authority": (content.get("decision") or {}).get("authority"),
         "bundle": entry.bundle,
+        "removed_in_error": False,
+    }
+
+
+def _removal_notice(entry: PublicEntry) -> dict[str, Any]:
+    removal = entry.removal
+    assert removal is not None  # only an entry that was removed has a removal notice
+    return {
+        "entry_id": entry.entry_id,
+        "status": entry.status,
+        "revision": entry.revision,
+        "seq": entry.state.seq,
+        "listed_on": None,
+        "period_end": None,
+        "ended_on": removal.ended_on.isoformat(),
+        "end_reason": removal.reason,
+        "purged": entry.purged,
+        "name": None,
+        "name_latin": None,
+        "sectors": [],
+        "authority": None,
+        "bundle": None,
+        "removed_in_error": True,
     }
 
 
@@ -102,7 +134,7 @@ def page_of_entries(
         raise InvalidValue("page", "must be 1 or more")
     if not 1 <= page_size <= 100:
         raise InvalidValue("page_size", "must be from 1 to 100")
-    matching = [entry for entry in public_entries(state) if entry_filter.accepts(entry)]
+    matching = [entry for entry in shown_entries(state) if entry_filter.accepts(entry)]
     start = (page - 1) * page_size
     return [entry_view(entry) for entry in matching[start : start + page_size]], len(matching)
 

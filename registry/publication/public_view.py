@@ -195,6 +195,25 @@ def shown_entries(state: ListState) -> list[PublicEntry]:
     return [entry for entry in public_entries(state) if not entry.removed_in_error]
 
 
+def removed_in_error_since(
+    session: Session, first_seq: int, tree_size: int, day: dt.date
+) -> set[str]:
+    """The entries with an event in [first_seq, tree_size) that were removed as listed in error."""
+    touched = session.scalars(
+        select(LogEvent.entry_id)
+        .where(LogEvent.seq >= first_seq, LogEvent.seq < tree_size)
+        .distinct()
+    ).all()
+    if not touched:
+        return set()
+    state = list_state(session, tree_size, day, list(touched))
+    return {
+        entry_id
+        for entry_id, entry in state.entries.items()
+        if PublicEntry(entry, day).removed_in_error
+    }
+
+
 def public_entry(
     session: Session, entry_id: str, today: dt.date, tree_size: int | None = None
 ) -> PublicEntry | None:

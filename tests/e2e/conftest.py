@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,20 +26,13 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from api.public_view import public_now
-from publisher.jobs import run_publication
-from registry.accounts import users as accounts
 from registry.canonical import sha256_hex
-from registry.demo.loader import load_demo
-from registry.listings.policy import Policy
-from registry.models import Base, EntryRevision
+from registry.models import EntryRevision
 from registry.publication.public_view import PublicEntry, public_entries
 from runtime.extensions import db
-from runtime.signing_keys import key_store
-from tests.conftest import make_app
-from tests.passwords import FAST_HASHER
+from tests.live_demo import live_demo
 
 REQUIRE_BROWSER = os.environ.get("REGISTRY_REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = [
@@ -128,32 +120,11 @@ class DemoSite:
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     """The app with the demo data and one publication, served on 127.0.0.1 in a thread."""
     directory = tmp_path_factory.mktemp("e2e")
-    app = make_app(
-        directory,
-        f"sqlite:///{directory / 'registry.sqlite3'}",
-        SITE_SEARCH_RATE_LIMIT="100000/minute",
-    )
-    with app.app_context(), pytest.MonkeyPatch.context() as patch:
-        # Cheap password hashing for the demo accounts: these tests look at the public site.
-        patch.setattr(accounts, "_hasher", FAST_HASHER)
-        Base.metadata.create_all(db.engine)
-        load_demo(db.session(), Policy.from_settings(app.config["REGISTRY"]), key_store(app))
-        db.session.remove()
-    run_publication(app, progress=lambda _message: None)
-    with app.app_context():
-        entries = tuple(public_entries(public_now()))
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    try:
-        yield DemoSite(f"http://127.0.0.1:{server.server_port}", app, entries)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
+    with live_demo(directory, SITE_SEARCH_RATE_LIMIT="100000/minute") as served:
+        with served.app.app_context():
+            entries = tuple(public_entries(public_now()))
+            db.session.remove()
+        yield DemoSite(served.url, served.app, entries)
 
 
 @pytest.fixture(scope="session")

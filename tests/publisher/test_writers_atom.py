@@ -124,3 +124,22 @@ def test_bad_options_are_refused(tmp_path: Path, options: dict[str, Any], field:
 
     assert raised.value.field == field
     assert not (tmp_path / "atom.xml").exists()
+
+
+def test_an_entry_removed_in_error_keeps_only_its_removal_without_content(tmp_path: Path) -> None:
+    wrong = make_bundle(2, "natural_person", name="张三")
+    events = [
+        make_event(0, "listed", make_bundle(1)),
+        make_event(1, "listed", wrong),
+        make_event(2, "amended", wrong, reason="correction"),
+        make_event(3, "removed", wrong, reason="error"),
+    ]
+    write_atom(tmp_path, events, updated=NOW, removed_in_error={"IPL-2026-000002"})
+
+    parsed = parse(tmp_path / "atom.xml")
+    assert [entry.title for entry in parsed.entries] == [
+        "移出（错误列入）：IPL-2026-000002",
+        "列入：福州示例科技有限公司1（IPL-2026-000001）",
+    ]
+    assert "张三" not in (tmp_path / "atom.xml").read_text(encoding="utf-8")
+    assert "条目内容已不再公示" in parsed.entries[0].summary

@@ -52,6 +52,7 @@ def test_an_entry_bundle_downloads_and_verifies_offline(api: FlaskClient, tmp_pa
     response = api.get(f"/api/v1/log/proof/bundle?entry_id={revision.entry_id}")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].endswith('.tlog-proof"')
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"  # charset named once
     bundle = response.get_data(as_text=True)
     assert bundle.startswith("c2sp.org/tlog-proof@v1\nextra ")
 

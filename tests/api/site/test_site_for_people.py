@@ -144,3 +144,28 @@ def test_the_proof_page_explains_the_inclusion_proof(client: FlaskClient) -> Non
     assert "/api/v1/log/proof/inclusion?" in text  # the raw JSON, one click away
     assert re.search(r"<code[^>]*>[A-Za-z0-9+/]{43}=</code>", text)  # a path hash
     assert client.get("/entries/IPL-2026-000001/proof/999").status_code == 404
+
+
+def test_the_keyless_entries_api_leaves_out_an_entry_removed_in_error(
+    client: FlaskClient,
+) -> None:
+    for query in ("", "?status=removed"):
+        listed = client.get(f"/api/v1/entries{query}").get_json()
+        assert "IPL-2026-000002" not in {entry["entry_id"] for entry in listed}
+    removed = client.get("/api/v1/entries?status=removed").get_json()
+    assert [entry["entry_id"] for entry in removed] == ["IPL-2026-000003"]
+
+
+def test_the_keyless_entries_api_keeps_only_a_removal_notice_at_its_address(
+    client: FlaskClient,
+) -> None:
+    response = client.get("/api/v1/entries/IPL-2026-000002")
+    assert response.status_code == 200
+    notice = response.get_json()
+    assert "错列示例有限公司" not in response.text
+    assert notice["entry_id"] == "IPL-2026-000002"
+    assert (notice["status"], notice["end_reason"]) == ("removed", "error")
+    assert notice["bundle"] is None and notice["name"] is None
+    assert [event["event"] for event in notice["events"]] == ["listed", "removed"]
+    # An ordinary removal keeps its content.
+    assert client.get("/api/v1/entries/IPL-2026-000003").get_json()["bundle"] is not None

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(
 def _receipt_commands(app: Flask) -> str:
     ensure_site(app)
     page = app.test_client().get("/verify?lang=en").text
-    blocks = re.findall(r'<pre class="command"><code>(.*?)</code></pre>', page, re.S)
+    blocks = re.findall(r'<pre class="command"[^>]*><code>(.*?)</code></pre>', page, re.S)
     commands = [html.unescape(block) for block in blocks if "openssl pkeyutl" in block]
     assert len(commands) == 1
     return commands[0]

@@ -1,0 +1,140 @@
+"""The OpenAPI document and the docs page: public, client, then admin; who may call each."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from api.openapi_document import AUDIENCES, SCOPE_EXTENSION, audience, operations
+from api.openapi_examples import EXAMPLES
+from tests.api.screening_api.screening_fixtures import bearer, new_key
+
+
+def document(client: FlaskClient) -> dict[str, Any]:
+    """The served OpenAPI document."""
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def test_public_paths_come_first_then_client_then_admin(client: FlaskClient) -> None:
+    spec = document(client)
+    ranks = [AUDIENCES.index(audience(p, op)) for p, _m, op in operations(spec)]
+    assert ranks == sorted(ranks)
+    assert set(ranks) == {0, 1, 2}
+    first_admin_tag = next(i for i, t in enumerate(spec["tags"]) if t["name"].startswith("admin"))
+    assert all(t["name"].startswith("admin") for t in spec["tags"][first_admin_tag:])
+
+
+def test_every_operation_has_a_summary_and_says_who_may_call_it(client: FlaskClient) -> None:
+    for path, method, operation in operations(document(client)):
+        assert operation.get("summary"), f"{method} {path} has no summary"
+        assert "Access: " in operation.get("description", ""), f"{method} {path}"
+        if path.startswith("/api/v1/admin/"):
+            assert operation["security"] == [{"session": []}]
+
+
+def test_the_description_explains_keys_and_scopes(client: FlaskClient) -> None:
+    description = document(client)["info"]["description"]
+    for needed in ("Authorization: Bearer", "`screen`", "`watch`", "403", "X-CSRFToken"):
+        assert needed in description
+
+
+def _filled(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def test_each_client_operation_needs_the_scope_it_documents(
+    client: FlaskClient, session: Session
+) -> None:
+    keys = {"screen": new_key(session, "screen"), "watch": new_key(session, "watch")}
+    client_operations = [
+        (p, m, op) for p, m, op in operations(document(client)) if audience(p, op) == "client"
+    ]
+    assert {op[SCOPE_EXTENSION] for _p, _m, op in client_operations} == {"screen", "watch", "any"}
+    for path, method, operation in client_operations:
+        scope = operation[SCOPE_EXTENSION]
+        for held, secret in keys.items():
+            answer = client.open(_filled(path), method=method.upper(), headers=bearer(secret))
+            refused = answer.status_code in (401, 403)
+            assert refused == (scope not in ("any", held)), (method, path, held, answer.status_code)
+
+
+def test_the_docs_page_lists_public_endpoints_before_admin_ones(client: FlaskClient) -> None:
+    page = client.get("/api/docs?lang=zh")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<script" not in html
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    positions = [html.index(f'id="endpoints-{who}"') for who in AUDIENCES]
+    assert positions == sorted(positions)
+    assert html.index("/api/v1/entries/{entry_id}") < html.index("/api/v1/lookup")
+    assert html.index("/api/v1/lookup") < html.index("/api/v1/admin/subjects")
+    assert "公开接口（无需密钥）" in html and "密钥与权限范围" in html
+    assert '<html lang="zh-CN">' in html or '<html lang="zh' in html
+
+
+def _resolve(spec: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        kind, name = node["$ref"].split("/")[-2:]
+        node = spec["components"][kind][name]
+    return node
+
+
+def _has_example(spec: dict[str, Any], node: Any, seen: frozenset[str] = frozenset()) -> bool:
+    """True when `node`, or a schema it refers to, carries an example."""
+    if isinstance(node, dict):
+        if "example" in node or "examples" in node:
+            return True
+        if "$ref" in node:
+            return node["$ref"] not in seen and _has_example(
+                spec, _resolve(spec, node), seen | {node["$ref"]}
+            )
+        return any(_has_example(spec, value, seen) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_example(spec, value, seen) for value in node)
+    return False
+
+
+def test_every_public_and_client_operation_has_examples(client: FlaskClient) -> None:
+    spec = document(client)
+    missing = []
+    for path, method, operation in operations(spec):
+        if audience(path, operation) == "admin":
+            continue
+        if "requestBody" in operation and not _has_example(spec, operation["requestBody"]):
+            missing.append(f"{method} {path}: request")
+        success = {
+            code: _resolve(spec, answer)
+            for code, answer in operation["responses"].items()
+            if code.startswith("2")
+        }
+        assert success, f"{method} {path} documents no success answer"
+        with_content = [answer for answer in success.values() if answer.get("content")]
+        if with_content and not _has_example(spec, with_content):
+            missing.append(f"{method} {path}: answer")
+        if not with_content:
+            assert set(success) == {"204"}, f"{method} {path}: only a 204 may have no content"
+    assert missing == []
+
+
+def test_written_examples_use_the_fields_their_schema_documents(client: FlaskClient) -> None:
+    spec = document(client)
+    for (method, path), example in EXAMPLES.items():
+        if "response" not in example:
+            continue
+        operation = spec["paths"][path][method]
+        answer = next(
+            _resolve(spec, a) for code, a in operation["responses"].items() if code.startswith("2")
+        )
+        schema = _resolve(spec, answer["content"].get("application/json", {}).get("schema"))
+        body = example["response"]
+        if schema is None:
+            continue  # documented by the example alone
+        if schema.get("type") == "array":
+            schema, body = _resolve(spec, schema["items"]), body[0]
+        assert set(body) <= set(schema.get("properties", {})), (method, path)

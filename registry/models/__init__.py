@@ -18,6 +18,7 @@ from registry.models.clients import (
 )
 from registry.models.ledger import EntryRevision, FeedVersion, LogEvent, LogTile, SignedCheckpoint
 from registry.models.listings import LISTING_STATES, Listing, ListingCase, ListingRequest
+from registry.models.persons import PERSON_ROLES, ResponsiblePerson
 from registry.models.subjects import (
     CASE_KINDS,
     PERFORMANCE_STATUSES,
@@ -35,6 +36,7 @@ __all__ = [
     "LISTING_STATES",
     "NAMING",
     "PERFORMANCE_STATUSES",
+    "PERSON_ROLES",
     "ROLES",
     "SECTORS",
     "SUBJECT_KINDS",
@@ -54,6 +56,7 @@ __all__ = [
     "LoginThrottle",
     "PatentInvalidation",
     "Receipt",
+    "ResponsiblePerson",
     "ScreeningCall",
     "SignedCheckpoint",
     "Subject",

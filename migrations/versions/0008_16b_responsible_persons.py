@@ -1,0 +1,46 @@
+"""Responsible persons of organisation subjects, screenable by name and identifier
+
+Revision ID: 0008_16b
+Revises: 0007
+Create Date: 2026-12-06 11:40:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import registry.models
+
+
+# revision identifiers, used by Alembic.
+revision = '0008_16b'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('responsible_persons',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=30), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('scheme', sa.String(length=20), nullable=False),
+    sa.Column('scheme_name', sa.String(length=40), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
+    sa.Column('created_at', registry.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['subject_id'], ['subjects.id'], name=op.f('fk_responsible_persons_subject_id_subjects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_responsible_persons')),
+    sa.UniqueConstraint('subject_id', 'role', 'scheme', 'scheme_name', 'value', name=op.f('uq_responsible_persons_subject_id'))
+    )
+    with op.batch_alter_table('responsible_persons', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_responsible_persons_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_responsible_persons_subject_id'), ['subject_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_responsible_persons_value'), ['value'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('responsible_persons', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_responsible_persons_value'))
+        batch_op.drop_index(batch_op.f('ix_responsible_persons_subject_id'))
+        batch_op.drop_index(batch_op.f('ix_responsible_persons_name'))
+    op.drop_table('responsible_persons')

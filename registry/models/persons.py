@@ -1,0 +1,34 @@
+"""Responsible persons of an organisation subject, named for joint disciplinary measures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.clock import utcnow
+from registry.models.base import Base, UTCDateTime
+
+# 法定代表人, 主要负责人, 直接责任人: the persons the 2018 joint-punishment memorandum
+# (发改财金〔2018〕1702号, part 3) extends joint disciplinary measures to.
+PERSON_ROLES = ("legal_representative", "main_responsible", "directly_responsible")
+
+
+class ResponsiblePerson(Base):
+    """A natural person holding a role in an organisation subject, with one identifier."""
+
+    __tablename__ = "responsible_persons"
+    __table_args__ = (UniqueConstraint("subject_id", "role", "scheme", "scheme_name", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(
+        ForeignKey("subjects.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    scheme: Mapped[str] = mapped_column(String(20))
+    # The foreign scheme's name for "other", the issuing country for "passport".
+    scheme_name: Mapped[str] = mapped_column(String(40), default="")
+    value: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

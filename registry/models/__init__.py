@@ -18,6 +18,7 @@ from registry.models.clients import (
 )
 from registry.models.ledger import EntryRevision, FeedVersion, LogEvent, LogTile, SignedCheckpoint
 from registry.models.listings import LISTING_STATES, Listing, ListingCase, ListingRequest
+from registry.models.national_reports import NATIONAL_EVENTS, NationalReport
 from registry.models.persons import PERSON_ROLES, ResponsiblePerson
 from registry.models.subjects import (
     CASE_KINDS,
@@ -35,6 +36,7 @@ __all__ = [
     "CASE_KINDS",
     "LISTING_STATES",
     "NAMING",
+    "NATIONAL_EVENTS",
     "PERFORMANCE_STATUSES",
     "PERSON_ROLES",
     "ROLES",
@@ -54,6 +56,7 @@ __all__ = [
     "LogEvent",
     "LogTile",
     "LoginThrottle",
+    "NationalReport",
     "PatentInvalidation",
     "Receipt",
     "ResponsiblePerson",

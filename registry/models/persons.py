@@ -11,7 +11,7 @@ from registry.clock import utcnow
 from registry.models.base import Base, UTCDateTime
 
 # 法定代表人, 主要负责人, 直接责任人: the persons the 2018 joint-punishment memorandum
-# (发改财金〔2018〕1702号, part 3) extends joint disciplinary measures to.
+# (发改财金〔2018〕1702号, 联合惩戒对象) extends joint disciplinary measures to.
 PERSON_ROLES = ("legal_representative", "main_responsible", "directly_responsible")
 
 

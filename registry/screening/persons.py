@@ -1,9 +1,10 @@
 """Screening responsible persons: who is the legal representative or responsible person of whom.
 
 Joint disciplinary measures reach the legal representative, main responsible person and
-directly responsible persons of a listed organisation (2018 memorandum, part 3), so a lookup by a
-person's identifier and a screen by a person's name answer with the relation: "王伟, 法定代表人
-of 深圳市华兴科技有限公司, listed IPL-2025-000001", with its own score and explanation.
+directly responsible persons of a listed organisation (2018 memorandum, 联合惩戒对象), so a
+lookup by a person's identifier and a screen by a person's name answer with the relation:
+"王伟, 法定代表人 of 深圳市华兴科技有限公司, listed IPL-2025-000001", with its own score and
+explanation.
 
 The relations are the responsible persons recorded now for the subjects of the entries in a
 list state (the persons are not part of the signed entry); the entry's status is the state's.

@@ -1,6 +1,6 @@
 """Responsible persons of organisation subjects: recording, removal, and their public form.
 
-The 2018 joint-punishment memorandum (发改财金〔2018〕1702号, part 3) extends joint
+The 2018 joint-punishment memorandum (发改财金〔2018〕1702号, 联合惩戒对象) extends joint
 disciplinary measures to the legal representative, the main responsible person and the
 directly responsible persons of a listed organisation. Each is recorded with one identifier of a
 natural person; its value is stored in full and shown only masked, in public output, in the

@@ -203,6 +203,8 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
             {"reviewer"},
         ),
         ("GET", f"{c}/queue", None, READERS),
+        ("GET", f"{c}/national-platform", None, READERS),
+        ("POST", f"{c}/national-platform/reported", {"entry_id": "IPL-2026-000001"}, {"clerk"}),
         ("GET", f"{c}/users", None, {"admin", "auditor"}),
         (
             "POST",

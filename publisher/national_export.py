@@ -30,7 +30,11 @@ def _recorded_representatives(session: Session) -> dict[str, str]:
     rows = session.execute(
         select(Listing.entry_id, ResponsiblePerson.name)
         .join(ResponsiblePerson, ResponsiblePerson.subject_id == Listing.subject_id)
-        .where(Listing.entry_id.is_not(None), ResponsiblePerson.role == "legal_representative")
+        .where(
+            Listing.entry_id.is_not(None),
+            ResponsiblePerson.role == "legal_representative",
+            ResponsiblePerson.removed_at.is_(None),
+        )
         .order_by(ResponsiblePerson.id)
     )
     found: dict[str, str] = {}

@@ -28,9 +28,9 @@ def upgrade():
     sa.Column('scheme_name', sa.String(length=40), nullable=False),
     sa.Column('value', sa.String(length=100), nullable=False),
     sa.Column('created_at', registry.models.UTCDateTime(), nullable=False),
+    sa.Column('removed_at', registry.models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['subject_id'], ['subjects.id'], name=op.f('fk_responsible_persons_subject_id_subjects'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_responsible_persons')),
-    sa.UniqueConstraint('subject_id', 'role', 'scheme', 'scheme_name', 'value', name=op.f('uq_responsible_persons_subject_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_responsible_persons'))
     )
     with op.batch_alter_table('responsible_persons', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_responsible_persons_name'), ['name'], unique=False)

@@ -65,6 +65,7 @@ def recorded(session: Session, subject_id: int, person: CheckedPerson) -> bool:
             ResponsiblePerson.scheme == scheme,
             ResponsiblePerson.scheme_name == scheme_name,
             ResponsiblePerson.value == value,
+            ResponsiblePerson.removed_at.is_(None),
         )
     )
     return found is not None

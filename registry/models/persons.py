@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.clock import utcnow
@@ -16,10 +16,13 @@ PERSON_ROLES = ("legal_representative", "main_responsible", "directly_responsibl
 
 
 class ResponsiblePerson(Base):
-    """A natural person holding a role in an organisation subject, with one identifier."""
+    """A natural person holding a role in an organisation subject, with one identifier.
+
+    Rows are never changed after they are written, only marked removed (`removed_at`), so the
+    highest id and the number removed say whether anything changed (screening caches on it).
+    """
 
     __tablename__ = "responsible_persons"
-    __table_args__ = (UniqueConstraint("subject_id", "role", "scheme", "scheme_name", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(
@@ -32,3 +35,4 @@ class ResponsiblePerson(Base):
     scheme_name: Mapped[str] = mapped_column(String(40), default="")
     value: Mapped[str] = mapped_column(String(100), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

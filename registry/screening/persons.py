@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.models import Listing, ResponsiblePerson
@@ -82,7 +82,7 @@ def load_relations(session: Session, state: ListState) -> tuple[PersonRelation, 
     rows = session.execute(
         select(Listing.entry_id, ResponsiblePerson)
         .join(ResponsiblePerson, ResponsiblePerson.subject_id == Listing.subject_id)
-        .where(Listing.entry_id.is_not(None))
+        .where(Listing.entry_id.is_not(None), ResponsiblePerson.removed_at.is_(None))
         .order_by(Listing.entry_id, ResponsiblePerson.id)
     )
     relations = []
@@ -184,15 +184,27 @@ class PersonIndex:
         return found
 
 
+def persons_version(session: Session) -> tuple[int, int]:
+    """(highest id, number removed): changes whenever a person is recorded or removed.
+
+    Rows are only ever added or marked removed, never edited or deleted, so this pair names
+    one set of recorded persons.
+    """
+    highest, removed = session.execute(
+        select(func.max(ResponsiblePerson.id), func.count(ResponsiblePerson.removed_at))
+    ).one()
+    return int(highest or 0), int(removed or 0)
+
+
 def person_index(session: Session, state: ListState) -> PersonIndex:
-    """The person index of `state`, rebuilt when the recorded persons change."""
-    relations = load_relations(session, state)
+    """The person index of `state`, built once per state and set of recorded persons."""
+    version = persons_version(session)
     cached = state.derived.get(PERSON_INDEX)
-    if isinstance(cached, tuple) and cached[0] == relations:
+    if isinstance(cached, tuple) and cached[0] == version:
         index: PersonIndex = cached[1]
         return index
-    index = PersonIndex(relations)
-    state.derived[PERSON_INDEX] = (relations, index)
+    index = PersonIndex(load_relations(session, state))
+    state.derived[PERSON_INDEX] = (version, index)
     return index
 
 

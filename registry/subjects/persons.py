@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from registry.actors import Actor
 from registry.audit import trail as audit
+from registry.clock import utcnow
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.models import PERSON_ROLES, ResponsiblePerson, Subject
 from registry.subjects.identifiers import Identifier, validate_identifier
@@ -100,6 +101,7 @@ def add_person(
             ResponsiblePerson.scheme == identifier.scheme,
             ResponsiblePerson.scheme_name == (identifier.name or ""),
             ResponsiblePerson.value == identifier.value,
+            ResponsiblePerson.removed_at.is_(None),
         )
     )
     if duplicate is not None:
@@ -137,14 +139,17 @@ def record_person(
 
 
 def remove_person(session: Session, actor: Actor, subject_id: int, person_id: int) -> None:
-    """Remove a responsible person recorded by mistake or no longer in the role (clerk)."""
+    """Remove a responsible person recorded by mistake or no longer in the role (clerk).
+
+    The row stays, marked removed: it no longer shows or screens.
+    """
     actor.require("subject.record")
     with atomic(session):
         row = session.get(ResponsiblePerson, person_id)
-        if row is None or row.subject_id != subject_id:
+        if row is None or row.subject_id != subject_id or row.removed_at is not None:
             raise NotFound(f"subject {subject_id} has no responsible person {person_id}")
         before = _audit_view(row)
-        session.delete(row)
+        row.removed_at = utcnow()
         audit.record(
             session,
             actor=actor.name,
@@ -160,7 +165,9 @@ def subject_persons(session: Session, subject_id: int) -> list[ResponsiblePerson
     return list(
         session.scalars(
             select(ResponsiblePerson)
-            .where(ResponsiblePerson.subject_id == subject_id)
+            .where(
+                ResponsiblePerson.subject_id == subject_id, ResponsiblePerson.removed_at.is_(None)
+            )
             .order_by(ResponsiblePerson.role, ResponsiblePerson.id)
         )
     )

@@ -16,7 +16,12 @@ from registry.actors import SYSTEM
 from registry.models import Listing, Receipt
 from registry.screening.receipts import verify_receipt
 from registry.subjects.identifiers import mask_ric
-from registry.subjects.persons import PersonInput, record_person
+from registry.subjects.persons import (
+    PersonInput,
+    record_person,
+    remove_person,
+    subject_persons,
+)
 from runtime.signing_keys import key_store
 from tests.api.screening_api.screening_fixtures import bearer, demo_app, new_key, published
 from tests.builders import id_number
@@ -139,3 +144,33 @@ def test_excluded_entries_hide_their_persons_too(
         headers=bearer(key),
     )
     assert response.get_json()["results"][0]["relations"] == []
+
+
+def test_a_removed_person_no_longer_screens_and_a_new_one_does_at_once(
+    client: FlaskClient, key: str, company: Listing, session: Session
+) -> None:
+    def relations(name: str) -> list[dict]:
+        body = client.post(
+            "/api/v1/screen", json={"queries": [{"name": name}]}, headers=bearer(key)
+        ).get_json()
+        found: list[dict] = body["results"][0]["relations"]
+        return found
+
+    assert relations(NAME)  # the index of this list state is now built and cached
+    [person] = subject_persons(session, company.subject_id)
+    remove_person(session, SYSTEM, company.subject_id, person.id)
+    assert relations(NAME) == []
+
+    record_person(
+        session,
+        SYSTEM,
+        company.subject_id,
+        PersonInput("main_responsible", "司马光", "passport", "123456789", "GB"),
+    )
+    [found] = relations("司马光")
+    assert found["role"] == "main_responsible"
+    assert found["person"]["identifier"] == {
+        "scheme": "passport",
+        "value": "1*******9",
+        "country": "GB",
+    }

@@ -115,3 +115,9 @@ def test_only_a_clerk_records_and_removal_is_audited(bare_session: Session) -> N
         select(AuditRecord).where(AuditRecord.action == "subject.person.remove")
     ).one()
     assert removal.before is not None and RIC not in json.dumps(removal.before)
+    with pytest.raises(NotFound):
+        remove_person(bare_session, CLERK, company.id, person.id)
+    # Recorded again after a removal: a new row, shown again.
+    again = record_person(bare_session, CLERK, company.id, data)
+    assert again.id != person.id
+    assert subject_persons(bare_session, company.id) == [again]

@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('decided_on', sa.Date(), nullable=False),
     sa.Column('exported_at', registry.models.UTCDateTime(), nullable=True),
     sa.Column('export_file', sa.String(length=100), nullable=True),
+    sa.Column('export_tree_size', sa.Integer(), nullable=True),
     sa.Column('reported_on', sa.Date(), nullable=True),
     sa.Column('reported_by', sa.String(length=100), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_national_reports')),

@@ -1,8 +1,8 @@
 """The national platform export: listing and removal records in the public lists' field layout.
 
-Each publication run writes every listing decision and every removal of the entries the log
-holds at its checkpoint, as `national-platform-<tree size>.csv` (UTF-8 with BOM, Chinese
-headers, for the clerk who uploads it) and `.json` (the same records under English keys).
+A publication run that finds new listing or removal decisions writes them as
+`national-platform-<tree size>.csv` (UTF-8 with BOM, Chinese headers, for the clerk who uploads
+it) and `.json` (the same records under English keys).
 The field mapping and where each field comes from: docs/national-platform-export.md.
 Only published, masked data goes in: a natural person's identifier is masked.
 """
@@ -64,6 +64,8 @@ class ExportedEntry:
     ended: tuple[dt.date, str] | None = None
     # A legal representative recorded for the subject, when the entry names none.
     legal_representative: str | None = None
+    # Which of its records to write: its listing, its removal (once ended), or both.
+    events: frozenset[str] = frozenset({"listed", "removed"})
 
 
 def _subject_code(subject: Mapping[str, Any]) -> str:
@@ -80,7 +82,7 @@ def _list_type(content: Mapping[str, Any]) -> str:
 
 
 def records(entry: ExportedEntry) -> list[dict[str, str]]:
-    """The listing record of an entry and, once it ended, its removal record."""
+    """The listing record of an entry and, once it ended, its removal record (as asked)."""
     content = entry.content
     subject = content.get("subject") or {}
     decision = content.get("decision") or {}
@@ -106,15 +108,16 @@ def records(entry: ExportedEntry) -> list[dict[str, str]]:
         "removed_on": "",
         "removal_reason": "",
     }
-    if entry.ended is None:
-        return [listing]
-    ended_on, reason = entry.ended
-    removal = listing | {
-        "record_kind": RECORD_KINDS["removed"],
-        "removed_on": ended_on.isoformat(),
-        "removal_reason": REMOVAL_REASONS.get(reason, reason),
-    }
-    return [listing, removal]
+    found = [listing] if "listed" in entry.events else []
+    if entry.ended is not None and "removed" in entry.events:
+        ended_on, reason = entry.ended
+        removal = listing | {
+            "record_kind": RECORD_KINDS["removed"],
+            "removed_on": ended_on.isoformat(),
+            "removal_reason": REMOVAL_REASONS.get(reason, reason),
+        }
+        found.append(removal)
+    return found
 
 
 def _csv_bytes(rows: Sequence[Mapping[str, str]]) -> bytes:

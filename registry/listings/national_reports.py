@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.actors import Actor
@@ -24,6 +24,9 @@ from registry.listings.periods import DeadlineStatus, deadline_status
 from registry.models import NATIONAL_EVENTS, NationalReport
 from registry.publication.as_of import EntryState
 from registry.transaction import atomic
+
+# Entry ids per query (databases limit the parameters of one statement).
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -48,24 +51,44 @@ def entry_decisions(entry: EntryState, day: dt.date) -> list[Decision]:
     return found
 
 
+def exported_through(session: Session) -> int:
+    """The log size the last export was made at (0 before the first): the next starts there."""
+    return int(session.scalar(select(func.max(NationalReport.export_tree_size))) or 0)
+
+
+def new_decisions(session: Session, decisions: Iterable[Decision]) -> list[Decision]:
+    """The decisions no export has carried yet."""
+    wanted = list(decisions)
+    entry_ids = sorted({decision.entry_id for decision in wanted})
+    known: set[tuple[str, str]] = set()
+    for first in range(0, len(entry_ids), BATCH):
+        query = select(NationalReport.entry_id, NationalReport.event).where(
+            NationalReport.entry_id.in_(entry_ids[first : first + BATCH])
+        )
+        known.update((entry_id, event) for entry_id, event in session.execute(query))
+    return [d for d in wanted if (d.entry_id, d.event) not in known]
+
+
 def record_export(
-    session: Session, decisions: Iterable[Decision], exported_at: dt.datetime, export_file: str
-) -> int:
-    """Note each decision as exported in `export_file` (the first export counts); how many new."""
-    known = {(r.entry_id, r.event): r for r in session.scalars(select(NationalReport))}
-    added = 0
+    session: Session,
+    decisions: Iterable[Decision],
+    exported_at: dt.datetime,
+    export_file: str,
+    tree_size: int,
+) -> None:
+    """Record new decisions as exported in `export_file`, made at log size `tree_size`."""
     with atomic(session):
-        for decision in decisions:
-            row = known.get((decision.entry_id, decision.event))
-            if row is None:
-                row = NationalReport(
-                    entry_id=decision.entry_id, event=decision.event, decided_on=decision.decided_on
-                )
-                session.add(row)
-                added += 1
-            if row.exported_at is None:
-                row.exported_at, row.export_file = exported_at, export_file
-    return added
+        session.add_all(
+            NationalReport(
+                entry_id=decision.entry_id,
+                event=decision.event,
+                decided_on=decision.decided_on,
+                exported_at=exported_at,
+                export_file=export_file,
+                export_tree_size=tree_size,
+            )
+            for decision in decisions
+        )
 
 
 def report_due(decided_on: dt.date, calendar: WorkingDayCalendar, working_days: int) -> dt.date:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, String, UniqueConstraint
+from sqlalchemy import Date, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base, UTCDateTime
@@ -24,5 +24,7 @@ class NationalReport(Base):
     decided_on: Mapped[dt.date] = mapped_column(Date)
     exported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     export_file: Mapped[str | None] = mapped_column(String(100))
+    # The log size of the checkpoint the export was made at: the next starts from there.
+    export_tree_size: Mapped[int | None] = mapped_column(Integer)
     reported_on: Mapped[dt.date | None] = mapped_column(Date)
     reported_by: Mapped[str | None] = mapped_column(String(100))

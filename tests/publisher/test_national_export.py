@@ -19,11 +19,13 @@ from publisher.writers.national_platform import (
     records,
     write_national_export,
 )
+from registry import clock
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
 from registry.models import Listing, NationalReport, SubjectIdentifier
 from registry.subjects.identifiers import mask_ric
 from runtime.signing_keys import key_store
+from tests import builders
 from tests.builders import id_number
 
 RIC = id_number(4)
@@ -107,7 +109,7 @@ def test_files_are_utf8_with_bom_chinese_headers_and_neutralised_formulas(tmp_pa
     assert RIC not in raw.decode("utf-8") and RIC not in export.json_path.read_text("utf-8")
 
 
-def test_each_publish_run_exports_and_records_the_decisions(
+def test_a_publish_run_exports_only_decisions_no_export_has_carried(
     app: Flask, session: Session, runner: FlaskCliRunner
 ) -> None:
     load_demo(session, Policy.from_settings(app.config["REGISTRY"]), key_store(app))
@@ -132,3 +134,16 @@ def test_each_publish_run_exports_and_records_the_decisions(
     assert len(reports) == len(document["records"])
     assert all(r.export_file == csv_file.name and r.exported_at for r in reports)
     assert all(r.reported_on is None for r in reports)
+
+    # Nothing new: no file. A removal: a file with that one removal record.
+    assert runner.invoke(args=["publish"]).exit_code == 0
+    assert len(list(directory.glob("*.csv"))) == 1
+    ended = {r["entry_id"] for r in document["records"] if r["record_kind"] == "移出"}
+    live = next(r["entry_id"] for r in listed if r["entry_id"] not in ended)
+    listing = session.scalars(select(Listing).where(Listing.entry_id == live)).one()
+    builders.remove(session, listing.id, on=clock.beijing_today())
+    assert runner.invoke(args=["publish"]).exit_code == 0
+    newest = max(directory.glob("*.json"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    records_now = json.loads(newest.read_text("utf-8"))["records"]
+    assert [(r["record_kind"], r["entry_id"]) for r in records_now] == [("移出", live)]
+    assert records_now[0]["removal_reason"] == "错误列入，予以更正"

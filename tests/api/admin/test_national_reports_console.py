@@ -20,7 +20,7 @@ def test_the_page_shows_export_and_deadline_and_a_clerk_marks_a_decision_reporte
     signed_in, session: Session, set_today
 ) -> None:
     set_today(dt.date(2026, 10, 30))
-    record_export(session, [LISTED, REMOVED], NOW, "national-platform-5.csv")
+    record_export(session, [LISTED, REMOVED], NOW, "national-platform-5.csv", 5)
 
     page = signed_in["auditor"].get("/admin/national-platform").get_data(as_text=True)
     assert "IPL-2026-000001" in page and "national-platform-5.csv" in page
@@ -51,7 +51,7 @@ def test_the_cli_lists_deadlines_and_marks_every_exported_decision(
     set_today(dt.date(2026, 10, 30))
     empty = runner.invoke(args=["national-platform", "status"])
     assert "no decision exported yet" in empty.output
-    record_export(session, [LISTED, REMOVED], NOW, "national-platform-5.csv")
+    record_export(session, [LISTED, REMOVED], NOW, "national-platform-5.csv", 5)
 
     status = runner.invoke(args=["national-platform", "status"])
     assert status.exit_code == 0, status.output

@@ -14,7 +14,9 @@ from registry.listings.calendar import WorkingDayCalendar
 from registry.listings.national_reports import (
     Decision,
     entry_decisions,
+    exported_through,
     mark_reported,
+    new_decisions,
     record_export,
     report_due,
     report_rows,
@@ -52,10 +54,13 @@ def test_an_entry_gives_its_listing_decision_and_once_ended_its_removal() -> Non
     assert entry_decisions(EntryState("IPL-2026-000002", 1, 4, None), TODAY) == []
 
 
-def test_the_first_export_counts_and_a_decision_is_reported_once(bare_session: Session) -> None:
-    assert record_export(bare_session, [LISTED], NOW, "national-platform-3.csv") == 1
+def test_each_decision_is_exported_once_and_reported_once(bare_session: Session) -> None:
+    assert exported_through(bare_session) == 0
+    record_export(bare_session, [LISTED], NOW, "national-platform-3.csv", 3)
+    assert new_decisions(bare_session, [LISTED, REMOVED]) == [REMOVED]
     later = NOW + dt.timedelta(days=2)
-    assert record_export(bare_session, [LISTED, REMOVED], later, "national-platform-5.csv") == 1
+    record_export(bare_session, [REMOVED], later, "national-platform-5.csv", 5)
+    assert exported_through(bare_session) == 5
     rows = {r.event: r for r in bare_session.scalars(select(NationalReport))}
     assert rows["listed"].export_file == "national-platform-3.csv"
     assert rows["removed"].export_file == "national-platform-5.csv"
@@ -76,7 +81,7 @@ def test_the_first_export_counts_and_a_decision_is_reported_once(bare_session: S
 
 
 def test_marking_checks_the_day_the_role_and_the_entry(bare_session: Session) -> None:
-    record_export(bare_session, [LISTED], NOW, "national-platform-3.csv")
+    record_export(bare_session, [LISTED], NOW, "national-platform-3.csv", 3)
     with pytest.raises(InvalidValue, match="in the future"):
         mark_reported(bare_session, CLERK, TODAY + dt.timedelta(days=1), TODAY)
     with pytest.raises(InvalidValue, match="before the decision"):
@@ -92,7 +97,7 @@ def test_marking_checks_the_day_the_role_and_the_entry(bare_session: Session) ->
 def test_rows_put_unreported_decisions_first_with_their_deadline_status(
     bare_session: Session,
 ) -> None:
-    record_export(bare_session, [LISTED, REMOVED], NOW, "national-platform-5.csv")
+    record_export(bare_session, [LISTED, REMOVED], NOW, "national-platform-5.csv", 5)
     mark_reported(bare_session, CLERK, TODAY, TODAY, LISTED.entry_id, "listed")
     calendar = WorkingDayCalendar()
     assert [r.status for r in report_rows(bare_session, calendar, 7, TODAY)] == ["ok", None]

@@ -57,6 +57,7 @@ def _app(workdir: Path) -> Any:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'registry.sqlite3'}",
             "KEYS_DIR": str(workdir / "keys"),
             "FEED_DIR": str(workdir / "feed"),
+            "NATIONAL_EXPORT_DIR": str(workdir / "national-platform"),
         }
     )
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.feed_files import timed, write_feed
+from publisher.national_export import export_national
 from publisher.redaction import redact_feed_files
 from publisher.settings import PublishSettings
 from publisher.witnessing import QuorumNotMet, record_outcome, witness_checkpoint
@@ -193,4 +194,8 @@ def publish_once(
         report.version = write_feed(
             session, keys, settings, checkpoint, now, progress, steps=report.steps
         )
+    if settings.national_dir is not None:
+        progress("writing the national platform export")
+        with report.step("national"):
+            export_national(session, settings.national_dir, checkpoint.tree_size, now)
     return report

@@ -44,6 +44,8 @@ class PublishSettings:
     witness_timeout: float = 5.0
     # When set, each version is also uploaded to this bucket (publisher/object_store.py).
     object_store: ObjectStoreSettings | None = None
+    # When set, each run also writes the national platform export here.
+    national_dir: Path | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
@@ -60,7 +62,12 @@ class PublishSettings:
             witness_policy_text=policy_text,
             witness_timeout=settings["WITNESS_TIMEOUT"],
             object_store=ObjectStoreSettings.from_settings(settings),
+            national_dir=_optional_path(config.get("NATIONAL_EXPORT_DIR")),
         )
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def _witness_policy(path: str | None) -> tuple[WitnessPolicy | None, str | None]:

@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "listing.amend": frozenset({"reviewer"}),
     "listing.decide": frozenset({"reviewer"}),
     "listing.request": frozenset({"clerk"}),
+    # The clerk who uploads the national platform export confirms it was reported.
+    "listing.national_report": frozenset({"clerk"}),
     "audit.read": frozenset({"auditor", "reviewer", "clerk", "admin"}),
     "user.manage": frozenset({"admin"}),
     "apikey.manage": frozenset({"admin"}),

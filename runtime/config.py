@@ -84,6 +84,16 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "JSON file of extra holidays, make-up working days and official years (docs/procedure.md)",
     ),
     "RETENTION_DAYS": (365, int, "days after removal before entry content may be purged"),
+    "NATIONAL_EXPORT_DIR": (
+        None,
+        str,
+        "national platform export directory; default instance/national-platform",
+    ),
+    "NATIONAL_REPORT_WORKING_DAYS": (
+        7,
+        int,
+        "working days to report a listing or removal to the national platform (unverified)",
+    ),
     "FEED_KEEP_VERSIONS": (24, int, "feed versions whose snapshot, CSV and FTM files are kept"),
     "FEED_KEEP_DELTAS_DAYS": (30, int, "days a feed delta file is kept after its version"),
     "FEED_S3_BUCKET": (None, str, "publish the feed to this S3 bucket too (empty: local only)"),
@@ -150,6 +160,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         raise ConfigError("REGISTRY_TRUSTED_PROXIES must be a hop count from 0 to 10")
     if values["FEED_KEEP_VERSIONS"] < 1:
         raise ConfigError("REGISTRY_FEED_KEEP_VERSIONS must be at least 1 (the current version)")
+    if values["NATIONAL_REPORT_WORKING_DAYS"] < 1:
+        raise ConfigError("REGISTRY_NATIONAL_REPORT_WORKING_DAYS must be at least 1 working day")
     if values["FEED_KEEP_DELTAS_DAYS"] < 0:
         raise ConfigError("REGISTRY_FEED_KEEP_DELTAS_DAYS must be 0 or more days")
 
@@ -176,6 +188,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "KEYS_DIR": values["KEYS_DIR"] or str(instance / "keys"),
         "FEED_DIR": values["FEED_DIR"] or str(instance / "feed"),
+        "NATIONAL_EXPORT_DIR": values["NATIONAL_EXPORT_DIR"] or str(instance / "national-platform"),
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE"],
         "WEBHOOK_ALLOW_RANGES": allow_ranges,
         "WEBHOOK_DENY_RANGES": deny_ranges,

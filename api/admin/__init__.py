@@ -9,8 +9,8 @@ from api.rest import register_blueprint
 
 def init_app(app: Flask) -> None:
     """Register the admin API resources and the console (after api.auth and api.rest)."""
-    from api.admin import api_listings, api_records, api_users, console
+    from api.admin import api_listings, api_persons, api_records, api_users, console
 
-    for module in (api_records, api_listings, api_users):
+    for module in (api_records, api_persons, api_listings, api_users):
         register_blueprint(app, module.blp)
     app.register_blueprint(console.bp)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from registry.clients.api_keys import DEFAULT_RATE_LIMIT, SCOPES
-from registry.models import SECTORS
+from registry.models import PERSON_ROLES, SECTORS
 from registry.publication.public_view import PUBLIC_STATUSES
 from registry.screening.matching import DEFAULT_LIMIT, DEFAULT_THRESHOLD, KINDS
 from registry.screening.screen import MAX_LIMIT, MAX_QUERIES, MAX_REF
@@ -121,6 +123,53 @@ def proofs_field() -> fields.Dict:
     )
 
 
+class MatchFeatureSchema(Schema):
+    feature = fields.String(metadata={"example": "name"})
+    score = fields.Float()
+    weight = fields.Float()
+    note = fields.String()
+
+
+class RelationPersonSchema(Schema):
+    name = fields.String(metadata={"example": "王伟"})
+    identifier = fields.Nested(
+        LookupIdentifierSchema, metadata={"description": "always masked: personal data"}
+    )
+
+
+class RelationWordingSchema(Schema):
+    zh = fields.String(
+        metadata={"example": "深圳市华兴科技有限公司的法定代表人（列入 IPL-2025-000001）"}
+    )
+    en = fields.String(
+        metadata={
+            "example": "legal representative of 深圳市华兴科技有限公司, listed IPL-2025-000001"
+        }
+    )
+
+
+class RelationSchema(ListedStatusSchema):
+    person = fields.Nested(RelationPersonSchema)
+    role = fields.String(
+        validate=validate.OneOf(PERSON_ROLES), metadata={"example": "legal_representative"}
+    )
+    subject_name = fields.String(metadata={"description": "the listed subject's published name"})
+    relation = fields.Nested(RelationWordingSchema)
+    score = fields.Float(metadata={"example": 1.0})
+    features = fields.List(fields.Nested(MatchFeatureSchema))
+
+
+def relations_field() -> fields.List[Any]:
+    """The `relations` of an answer: responsible persons of listed subjects it matched."""
+    return fields.List(
+        fields.Nested(RelationSchema),
+        metadata={
+            "description": "the legal representative, main or directly responsible person of a "
+            "listed organisation that the query matched, with the entry's status"
+        },
+    )
+
+
 class LookupResponseSchema(Schema):
     query = fields.Nested(LookupIdentifierSchema)
     as_of = fields.String(metadata={"example": "2026-11-25"})
@@ -129,6 +178,7 @@ class LookupResponseSchema(Schema):
         metadata={"example": "listed"},
     )
     entries = fields.List(fields.Nested(LookupEntrySchema))
+    relations = relations_field()
     checkpoint = fields.Nested(ReceiptCheckpointSchema)
     receipt = fields.Nested(ReceiptSchema)
     proofs = proofs_field()
@@ -180,13 +230,6 @@ class ScreenRequestSchema(Schema):
     privacy = fields.Boolean(load_default=False)
 
 
-class MatchFeatureSchema(Schema):
-    feature = fields.String(metadata={"example": "name"})
-    score = fields.Float()
-    weight = fields.Float()
-    note = fields.String()
-
-
 class MatchSchema(ListedStatusSchema):
     score = fields.Float(metadata={"example": 0.93})
     name = fields.String(metadata={"description": "the listed name as published"})
@@ -197,6 +240,7 @@ class QueryResultSchema(Schema):
     query = fields.Integer(metadata={"description": "position of the query in the batch"})
     ref = fields.String(allow_none=True)
     matches = fields.List(fields.Nested(MatchSchema))
+    relations = relations_field()
 
 
 class ScreenResponseSchema(Schema):

@@ -20,6 +20,7 @@ from registry.publication.as_of import ListState
 from registry.publication.proof_bundles import bundles_at
 from registry.screening import receipts
 from registry.screening import screen as screening
+from registry.screening.persons import lookup_relations, person_index
 from registry.screening.screen import CheckpointRef
 from runtime.extensions import db, session
 from runtime.signing_keys import key_store
@@ -145,7 +146,16 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
     found = screening.lookup(
         state, query["scheme"], query["value"], query.get("name") or query.get("country")
     )
-    result = {"answer": found.answer, "entries": found.entries}
+    relations, signed_relations = lookup_relations(
+        person_index(session(), state),
+        query["scheme"],
+        query["value"],
+        query.get("name") or query.get("country"),
+        state,
+    )
+    result: dict[str, Any] = {"answer": found.answer, "entries": found.entries}
+    if signed_relations:
+        result["relations"] = signed_relations
     receipt = _sign("lookup", checkpoint, state.day, [found.query], [result], query["privacy"])
     # For people reading the answer: whom each entry names and where to read it. The
     # receipt keeps its contract fields; these are in the response only.
@@ -163,6 +173,7 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
         "as_of": state.day.isoformat(),
         "answer": found.answer,
         "entries": shown,
+        "relations": relations,
         "checkpoint": checkpoint.as_dict(),
         "receipt": receipt,
         "proofs": _proofs(state, checkpoint, [e["entry_id"] for e in found.entries]),
@@ -199,19 +210,26 @@ class Screen(MethodView):
         checkpoint = answering_checkpoint()
         state = state_at(checkpoint, data.get("as_of"))
         found = screening.screen(state, request)
+        related = person_index(session(), state).screen(request)
+        signed_results = [result.receipt_dict(state.day) for result in found]
+        shown_results = [result.as_dict(state.day) for result in found]
+        for signed, shown, relations in zip(signed_results, shown_results, related, strict=True):
+            shown["relations"] = [relation.as_dict(state) for relation in relations]
+            if relations:
+                signed["relations"] = [relation.receipt_dict(state) for relation in relations]
         receipt = _sign(
             "screen",
             checkpoint,
             state.day,
             request.public_queries(),
-            [result.receipt_dict(state.day) for result in found],
+            signed_results,
             data["privacy"],
             request.parameters(),
         )
         return {
             "as_of": state.day.isoformat(),
             "checkpoint": checkpoint.as_dict(),
-            "results": [result.as_dict(state.day) for result in found],
+            "results": shown_results,
             "receipt": receipt,
             "proofs": _proofs(
                 state,

@@ -34,6 +34,7 @@ from api.site.i18n import (
     remember_language,
     url_in_language,
 )
+from api.site.person_search import person_hits, person_role_label
 from api.site.redaction import compact, redact_id_numbers
 from api.site.regions import province_name, region_label
 from api.site.search import facets, run_search
@@ -157,6 +158,7 @@ def search() -> Response | tuple[str, int] | str:
     if search_request.term.kind == "entry_id" and catalogue.find(search_request.term.key):
         return redirect(url_for("site.entry", entry_id=search_request.term.key), 303)
     results = None if errors else run_search(catalogue, search_request)
+    persons = [] if errors else person_hits(catalogue, search_request)
     if results is not None and results.number > results.pages:
         # A page past the end is not a page: 404, with a link back to the first one.
         status = 404
@@ -167,6 +169,8 @@ def search() -> Response | tuple[str, int] | str:
         search=search_request,
         errors=errors,
         results=results,
+        persons=persons,
+        person_role_label=person_role_label,
         facets=facets(catalogue),
         sectors=SECTORS,
     )

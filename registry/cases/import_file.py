@@ -43,7 +43,15 @@ CASE_COLUMNS = (
     "performance_status",
     "sectors",
 )
-COLUMNS = SUBJECT_COLUMNS + CASE_COLUMNS
+# Optional: one responsible person of the subject per row (registry/cases/import_persons.py).
+PERSON_COLUMNS = (
+    "person_role",
+    "person_name",
+    "person_scheme",
+    "person_id_value",
+    "person_id_name",
+)
+COLUMNS = SUBJECT_COLUMNS + CASE_COLUMNS + PERSON_COLUMNS
 REQUIRED_COLUMNS = (
     "subject_scheme",
     "subject_id_value",

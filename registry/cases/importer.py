@@ -26,6 +26,7 @@ from registry.cases.import_file import (
     RowReader,
     read_cases_file,
 )
+from registry.cases.import_persons import person_key, recorded, row_person
 from registry.cases.records import (
     CheckedCase,
     add_case,
@@ -34,7 +35,9 @@ from registry.cases.records import (
     recorded_case_id,
 )
 from registry.errors import DomainError, InvalidValue
+from registry.models import Subject
 from registry.subjects.identifiers import Identifier, validate_identifier
+from registry.subjects.persons import CheckedPerson, add_person
 from registry.subjects.records import (
     SubjectInput,
     add_subject,
@@ -77,6 +80,8 @@ class PlannedCase:
     row: int
     subject: PlannedSubject
     case: CheckedCase
+    # A responsible person first named on this row (repeats and recorded persons are dropped).
+    person: CheckedPerson | None = None
 
 
 @dataclass
@@ -130,6 +135,7 @@ class _Planner:
         self.plan = plan
         self.subjects: dict[tuple[str, str, str], PlannedSubject] = {}
         self.documents: dict[tuple[str, str], int] = {}
+        self.persons: set[tuple[PlannedSubject, tuple[str, str, str, str]]] = set()
 
     def error(self, row: int, column: str, reason: str) -> None:
         self.plan.errors.append(RowError(row, column, reason))
@@ -233,12 +239,36 @@ class _Planner:
             return None
         return checked
 
+    def person(
+        self, row: int, values: dict[str, str], subject: PlannedSubject
+    ) -> tuple[bool, CheckedPerson | None]:
+        """Whether the row's person columns are right, and the person if not met before."""
+        person, errors = row_person(row, values)
+        self.plan.errors.extend(errors)
+        if errors:
+            return False, None
+        if person is None:
+            return True, None
+        if subject.kind == "natural_person":
+            self.error(row, "person_role", "a natural person has no responsible persons")
+            return False, None
+        key = (subject, person_key(person))
+        if key in self.persons or (
+            subject.subject_id is not None and recorded(self.session, subject.subject_id, person)
+        ):
+            return True, None
+        self.persons.add(key)
+        return True, person
+
     def check(self, row: int, values: dict[str, str]) -> None:
         reader = RowReader(row, values)
         subject = self.subject(reader)
         case = self.case(reader)
-        if subject is not None and case is not None:
-            self.plan.cases.append(PlannedCase(row, subject, case))
+        if subject is None:
+            return
+        person_ok, person = self.person(row, values, subject)
+        if case is not None and person_ok:
+            self.plan.cases.append(PlannedCase(row, subject, case, person))
 
 
 def _require_clerk(actor: Actor) -> None:
@@ -289,6 +319,9 @@ def apply_import(
                     created[subject] = subject_id
                 column = "document_number"
                 add_case(session, actor, subject_id, planned.case)
+                if planned.person is not None:
+                    column = "person_id_value"
+                    add_person(session, actor, session.get_one(Subject, subject_id), planned.person)
                 if progress is not None:
                     progress(1)
             audit.record(

@@ -18,6 +18,8 @@ from registry.models.clients import (
 )
 from registry.models.ledger import EntryRevision, FeedVersion, LogEvent, LogTile, SignedCheckpoint
 from registry.models.listings import LISTING_STATES, Listing, ListingCase, ListingRequest
+from registry.models.national_reports import NATIONAL_EVENTS, NationalReport
+from registry.models.persons import PERSON_ROLES, ResponsiblePerson
 from registry.models.subjects import (
     CASE_KINDS,
     PERFORMANCE_STATUSES,
@@ -34,7 +36,9 @@ __all__ = [
     "CASE_KINDS",
     "LISTING_STATES",
     "NAMING",
+    "NATIONAL_EVENTS",
     "PERFORMANCE_STATUSES",
+    "PERSON_ROLES",
     "ROLES",
     "SECTORS",
     "SUBJECT_KINDS",
@@ -52,8 +56,10 @@ __all__ = [
     "LogEvent",
     "LogTile",
     "LoginThrottle",
+    "NationalReport",
     "PatentInvalidation",
     "Receipt",
+    "ResponsiblePerson",
     "ScreeningCall",
     "SignedCheckpoint",
     "Subject",

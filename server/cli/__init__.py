@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.cli import accounts, import_cases, ledger, operations, screening
+from server.cli import accounts, import_cases, ledger, national_platform, operations, screening
 from server.cli.group import commands
 
-COMMAND_MODULES = (accounts, import_cases, ledger, operations, screening)
+COMMAND_MODULES = (accounts, import_cases, ledger, national_platform, operations, screening)
 
 
 def init_app(app: Flask) -> None:

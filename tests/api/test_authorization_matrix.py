@@ -20,6 +20,12 @@ from tests.builders import STAFF
 READERS = {"clerk", "reviewer", "auditor"}
 EVERYONE = {"clerk", "reviewer", "auditor", "admin"}
 ON = "2026-01-05"
+PERSON = {
+    "role": "legal_representative",
+    "name": "王伟",
+    "scheme": "cn_ric",
+    "value": builders.id_number(3),
+}
 
 
 @pytest.fixture
@@ -53,6 +59,9 @@ def api_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | None,
         ("GET", f"{a}/subjects/{w['subject']}", None, READERS),
         ("GET", f"{a}/subjects/{w['subject']}/evaluation?on={ON}", None, READERS),
         ("POST", f"{a}/subjects", {"kind": "other_org", "name": "Gamma Association"}, {"clerk"}),
+        ("GET", f"{a}/subjects/{w['subject']}/persons", None, READERS),
+        ("POST", f"{a}/subjects/{w['subject']}/persons", PERSON, {"clerk"}),
+        ("DELETE", f"{a}/subjects/{w['subject']}/persons/1", None, {"clerk"}),
         ("GET", f"{a}/cases?sector=internet", None, READERS),
         ("GET", f"{a}/cases/{w['case']}", None, READERS),
         (
@@ -150,6 +159,9 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
         ("GET", f"{c}/subjects", None, READERS),
         ("GET", f"{c}/subjects/{w['subject']}", None, READERS),
         ("POST", f"{c}/subjects", {"kind": "other_org", "name": "Delta Society"}, {"clerk"}),
+        ("GET", f"{c}/subjects/{w['subject']}/persons", None, READERS),
+        ("POST", f"{c}/subjects/{w['subject']}/persons", PERSON, {"clerk"}),
+        ("POST", f"{c}/subjects/{w['subject']}/persons/1/remove", None, {"clerk"}),
         (
             "POST",
             f"{c}/subjects/{w['subject']}/cases",
@@ -191,6 +203,8 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
             {"reviewer"},
         ),
         ("GET", f"{c}/queue", None, READERS),
+        ("GET", f"{c}/national-platform", None, READERS),
+        ("POST", f"{c}/national-platform/reported", {"entry_id": "IPL-2026-000001"}, {"clerk"}),
         ("GET", f"{c}/users", None, {"admin", "auditor"}),
         (
             "POST",
@@ -209,6 +223,8 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
 def _call(who: SignedIn, method: str, path: str, body: Any, console: bool):
     if method == "GET":
         return who.get(path)
+    if method == "DELETE":
+        return who.client.delete(path, headers={"X-CSRFToken": who.csrf_token})
     return who.form(path, body) if console else who.post(path, body)
 
 

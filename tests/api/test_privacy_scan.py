@@ -17,15 +17,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.jobs import run_publication
-from registry.models import EntryRevision, Subject, SubjectIdentifier
+from registry.actors import SYSTEM
+from registry.models import EntryRevision, Listing, ResponsiblePerson, Subject, SubjectIdentifier
 from registry.subjects.identifiers import mask_ric
+from registry.subjects.persons import PersonInput, record_person
+from runtime.extensions import db
+from tests import builders
 from tests.api.screening_api.screening_fixtures import demo_app
+
+PERSON = "欧阳娜娜"
 
 
 @pytest.fixture
 def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:
-    """The demo registry, published once."""
+    """The demo registry with a company's legal representative recorded, published once."""
     for application in demo_app(tmp_path, demo_template):
+        company = (
+            db.session()
+            .scalars(select(Listing).join(Subject).where(Subject.kind == "legal_person"))
+            .first()
+        )
+        assert company is not None
+        person = PersonInput("legal_representative", PERSON, "cn_ric", builders.id_number(77))
+        record_person(db.session(), SYSTEM, company.subject_id, person)
         run_publication(application)
         yield application
 
@@ -46,12 +60,15 @@ def _secrets(session: Session) -> dict[str, str]:
         )
     )
     secrets.update({address: f"address of subject {sid}" for address, sid in addresses})
+    persons = session.execute(select(ResponsiblePerson.value, ResponsiblePerson.subject_id))
+    secrets.update({value: f"ID number of a person of subject {sid}" for value, sid in persons})
     return secrets
 
 
 def _public_urls(session: Session) -> list[str]:
     entry_ids = sorted(set(session.scalars(select(EntryRevision.entry_id))))
     urls = ["/", "/statistics", "/verify", "/downloads", "/search?q=公司", "/search?q=Zhang"]
+    urls += [f"/search?q={PERSON}", f"/search?q={PERSON}&lang=en"]
     urls += ["/?lang=en", "/search?q=%E5%85%AC%E5%8F%B8&status=all&lang=en"]
     urls += ["/api/v1/entries?status=published&page_size=100"]
     urls += ["/api/v1/entries?status=removed&page_size=100"]
@@ -85,11 +102,14 @@ def test_no_public_output_contains_personal_data(
     feed = Path(app.config["FEED_DIR"])
     files = [path for path in sorted(feed.rglob("*")) if path.is_file()]
     assert any(path.suffix == ".jsonl" for path in files)
+    national = Path(app.config["NATIONAL_EXPORT_DIR"])
+    files += [path for path in sorted(national.glob("*")) if path.is_file()]
+    assert any(path.parent == national for path in files)
     for path in files:
         text = path.read_bytes().decode("utf-8", errors="replace")
         seen_masked = seen_masked or any(m in text for m in masked)
-        where = path.relative_to(feed)
-        leaks += [f"{label} in feed/{where}" for secret, label in secrets.items() if secret in text]
+        where = f"feed/{path.relative_to(feed)}" if path.is_relative_to(feed) else path.name
+        leaks += [f"{label} in {where}" for secret, label in secrets.items() if secret in text]
 
     assert leaks == []
     assert seen_masked

@@ -1,0 +1,95 @@
+"""Each publication run's national platform export, and the decisions it exported.
+
+Runs after the feed is written, on the list as the run's checkpoint holds it. The entries with
+log events since the last export are read; each listing decision and removal that no export has
+carried yet becomes a record (publisher/writers/national_platform.py), and is then recorded as
+exported in that file (registry/listings/national_reports.py), so the console can show what is
+still to report. Like the feed, a run costs what changed, not the size of the list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from publisher.writers.national_platform import (
+    ExportedEntry,
+    NationalExport,
+    write_national_export,
+)
+from registry.clock import legal_date
+from registry.listings.national_reports import (
+    BATCH,
+    entry_decisions,
+    exported_through,
+    new_decisions,
+    record_export,
+)
+from registry.models import Listing, LogEvent, ResponsiblePerson
+from registry.publication.as_of import list_state
+
+
+def _recorded_representatives(session: Session, entry_ids: list[str]) -> dict[str, str]:
+    """entry id -> the name of a legal representative recorded for the entry's subject."""
+    found: dict[str, str] = {}
+    for first in range(0, len(entry_ids), BATCH):
+        rows = session.execute(
+            select(Listing.entry_id, ResponsiblePerson.name)
+            .join(ResponsiblePerson, ResponsiblePerson.subject_id == Listing.subject_id)
+            .where(
+                Listing.entry_id.in_(entry_ids[first : first + BATCH]),
+                ResponsiblePerson.role == "legal_representative",
+                ResponsiblePerson.removed_at.is_(None),
+            )
+            .order_by(ResponsiblePerson.id)
+        )
+        for entry_id, name in rows:
+            found.setdefault(str(entry_id), name)
+    return found
+
+
+def export_national(
+    session: Session, directory: Path, tree_size: int, now: dt.datetime
+) -> NationalExport | None:
+    """Export the decisions new since the last export, up to log size `tree_size`.
+
+    Only entries with log events since the last export are read. None when there is nothing
+    new to report (no file is written).
+    """
+    day = legal_date(now)
+    changed = session.scalars(
+        select(LogEvent.entry_id)
+        .where(LogEvent.seq >= exported_through(session), LogEvent.seq < tree_size)
+        .distinct()
+    ).all()
+    if not changed:
+        return None
+    # A handful of entries is read by id; many (the first export) by replaying the whole log.
+    state = list_state(session, tree_size, day, changed if len(changed) <= BATCH else None)
+    found = [
+        decision
+        for entry_id in sorted(state.entries)
+        for decision in entry_decisions(state.entries[entry_id], day)
+    ]
+    decisions = new_decisions(session, found)
+    if not decisions:
+        return None
+    events: dict[str, set[str]] = {}
+    for decision in decisions:
+        events.setdefault(decision.entry_id, set()).add(decision.event)
+    representatives = _recorded_representatives(session, sorted(events))
+    exported = (
+        ExportedEntry(
+            state.entries[entry_id].content or {},
+            state.entries[entry_id].ended(day),
+            representatives.get(entry_id),
+            frozenset(wanted),
+        )
+        for entry_id, wanted in sorted(events.items())
+    )
+    export = write_national_export(directory, day, tree_size, exported)
+    record_export(session, decisions, now, export.csv_path.name, tree_size)
+    return export

@@ -1,0 +1,161 @@
+"""The national platform export: listing and removal records in the public lists' field layout.
+
+A publication run that finds new listing or removal decisions writes them as
+`national-platform-<tree size>.csv` (UTF-8 with BOM, Chinese headers, for the clerk who uploads
+it) and `.json` (the same records under English keys).
+The field mapping and where each field comes from: docs/national-platform-export.md.
+Only published, masked data goes in: a natural person's identifier is masked.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from publisher.writers.atomic import write_atomic
+from publisher.writers.snapshot import UTF8_BOM, neutralise_formula
+from registry.subjects.identifiers import public_identifiers
+
+EXPORT_TYPE = "ipl.national-export/v1"
+# (JSON key, CSV header): the order of the columns.
+FIELDS = (
+    ("record_kind", "记录类型"),
+    ("entry_id", "名单编号"),
+    ("subject_code", "统一社会信用代码/证件号码"),
+    ("subject_name", "失信主体名称"),
+    ("legal_representative", "法定代表人（负责人）"),
+    ("list_type", "名单类型"),
+    ("reason", "列入事由"),
+    ("decision_document", "列入决定文书号"),
+    ("basis_documents", "认定依据文书号"),
+    ("listing_authority", "列入机关"),
+    ("listed_on", "列入日期"),
+    ("period_end", "有效期至"),
+    ("removed_on", "移出日期"),
+    ("removal_reason", "移出原因"),
+)
+RECORD_KINDS = {"listed": "列入", "removed": "移出"}
+# The grounds of ipl.entry/v1 and the kinds of conduct of the 2018 memorandum they are.
+LIST_TYPES = {
+    "repeat_infringement": "重复专利侵权行为",
+    "refusal_to_perform": "不依法执行行为",
+    "deliberate_infringement": "故意专利侵权行为（本登记机关政策类型）",
+}
+REMOVAL_REASONS = {
+    "expired": "列入期限届满",
+    "credit_restored": "信用修复",
+    "basis_revoked": "据以列入的决定被撤销",
+    "error": "错误列入，予以更正",
+}
+SEPARATOR = "；"
+
+
+@dataclass(frozen=True)
+class ExportedEntry:
+    """One entry as the export reads it: its signed content and, once ended, when and why."""
+
+    content: Mapping[str, Any]
+    ended: tuple[dt.date, str] | None = None
+    # A legal representative recorded for the subject, when the entry names none.
+    legal_representative: str | None = None
+    # Which of its records to write: its listing, its removal (once ended), or both.
+    events: frozenset[str] = frozenset({"listed", "removed"})
+
+
+def _subject_code(subject: Mapping[str, Any]) -> str:
+    identifiers = public_identifiers(
+        subject.get("identifiers") or [], subject.get("kind") == "natural_person"
+    )
+    preferred = sorted(identifiers, key=lambda item: item.get("scheme") != "cn_uscc")
+    return str(preferred[0].get("value") or "") if preferred else ""
+
+
+def _list_type(content: Mapping[str, Any]) -> str:
+    codes = [str(g.get("code")) for g in content.get("grounds") or [] if isinstance(g, Mapping)]
+    return SEPARATOR.join(LIST_TYPES.get(code, code) for code in codes)
+
+
+def records(entry: ExportedEntry) -> list[dict[str, str]]:
+    """The listing record of an entry and, once it ended, its removal record (as asked)."""
+    content = entry.content
+    subject = content.get("subject") or {}
+    decision = content.get("decision") or {}
+    listing = {
+        "record_kind": RECORD_KINDS["listed"],
+        "entry_id": str(content.get("entry_id") or ""),
+        "subject_code": _subject_code(subject),
+        "subject_name": str(subject.get("name") or ""),
+        "legal_representative": str(
+            subject.get("legal_representative") or entry.legal_representative or ""
+        ),
+        "list_type": _list_type(content),
+        "reason": SEPARATOR.join(
+            str(g.get("explanation") or "") for g in content.get("grounds") or []
+        ),
+        "decision_document": str(decision.get("document_number") or ""),
+        "basis_documents": SEPARATOR.join(
+            str(case.get("document_number") or "") for case in content.get("basis") or []
+        ),
+        "listing_authority": str(decision.get("authority") or ""),
+        "listed_on": str(content.get("listed_on") or ""),
+        "period_end": str(content.get("period_end") or ""),
+        "removed_on": "",
+        "removal_reason": "",
+    }
+    found = [listing] if "listed" in entry.events else []
+    if entry.ended is not None and "removed" in entry.events:
+        ended_on, reason = entry.ended
+        removal = listing | {
+            "record_kind": RECORD_KINDS["removed"],
+            "removed_on": ended_on.isoformat(),
+            "removal_reason": REMOVAL_REASONS.get(reason, reason),
+        }
+        found.append(removal)
+    return found
+
+
+def _csv_bytes(rows: Sequence[Mapping[str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header for _key, header in FIELDS)
+    for row in rows:
+        writer.writerow(neutralise_formula(row[key]) for key, _header in FIELDS)
+    return UTF8_BOM + buffer.getvalue().encode("utf-8")
+
+
+def _json_bytes(rows: Sequence[Mapping[str, str]], as_of: dt.date, tree_size: int) -> bytes:
+    document = {
+        "type": EXPORT_TYPE,
+        "as_of": as_of.isoformat(),
+        "tree_size": tree_size,
+        "fields": {key: header for key, header in FIELDS},
+        "records": list(rows),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+@dataclass(frozen=True)
+class NationalExport:
+    """The files one run wrote and the records in them."""
+
+    csv_path: Path
+    json_path: Path
+    records: tuple[dict[str, str], ...]
+
+
+def write_national_export(
+    directory: Path, as_of: dt.date, tree_size: int, entries: Iterable[ExportedEntry]
+) -> NationalExport:
+    """Write `national-platform-<tree_size>.csv` and `.json` into `directory`, atomically."""
+    rows = tuple(row for entry in entries for row in records(entry))
+    stem = directory / f"national-platform-{tree_size}"
+    csv_path, json_path = stem.with_suffix(".csv"), stem.with_suffix(".json")
+    write_atomic(csv_path, _csv_bytes(rows))
+    write_atomic(json_path, _json_bytes(rows, as_of, tree_size))
+    return NationalExport(csv_path, json_path, rows)

@@ -1,0 +1,235 @@
+"""Screening responsible persons: who is the legal representative or responsible person of whom.
+
+Joint disciplinary measures reach the legal representative, main responsible person and
+directly responsible persons of a listed organisation (2018 memorandum, 联合惩戒对象), so a
+lookup by a person's identifier and a screen by a person's name answer with the relation:
+"王伟, 法定代表人 of 深圳市华兴科技有限公司, listed IPL-2025-000001", with its own score and
+explanation.
+
+The relations are the responsible persons recorded now for the subjects of the entries in a
+list state (the persons are not part of the signed entry); the entry's status is the state's.
+Names are matched by the same engine as subjects, in an index of their own; identifiers
+exactly. A person's identifier is personal data: it is only ever shown masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.models import Listing, ResponsiblePerson
+from registry.publication.as_of import IdentifierKey, ListState, lookup_key
+from registry.screening.matching import FeatureExplanation, ListedName, MatchIndex, ScreeningMatch
+from registry.screening.screen import ScreenRequest, entry_summary
+from registry.subjects.identifiers import Identifier, validate_identifier
+from registry.subjects.persons import ROLE_NAMES
+
+PERSON_INDEX = "screening.person_index"
+
+
+@dataclass(frozen=True)
+class PersonRelation:
+    """A recorded person in a role of the subject of one entry (full identifier: never shown)."""
+
+    entry_id: str
+    person_id: int
+    role: str
+    name: str
+    scheme: str
+    scheme_name: str
+    value: str
+    subject_name: str
+
+    @property
+    def key(self) -> str:
+        """The relation's key in the person index (one per person and entry)."""
+        return f"{self.entry_id}/{self.person_id}"
+
+    def public_identifier(self) -> dict[str, str]:
+        """The person's identifier as it may be shown: masked."""
+        return Identifier(self.scheme, self.value, self.scheme_name or None).as_public_dict(
+            natural_person=True
+        )
+
+    def wording(self, status: str) -> dict[str, str]:
+        """The relation in words, Chinese first: "<role> of <subject>, <status> <entry>"."""
+        zh_role, en_role = ROLE_NAMES[self.role]
+        zh_status = "列入" if status == "listed" else "曾列入"
+        en_status = "listed" if status == "listed" else "previously listed"
+        return {
+            "zh": f"{self.subject_name}的{zh_role}（{zh_status} {self.entry_id}）",
+            "en": f"{en_role} of {self.subject_name}, {en_status} {self.entry_id}",
+        }
+
+    def as_public_dict(self, state: ListState) -> dict[str, Any]:
+        """The relation as an answer shows it: person (masked), role, subject, entry status."""
+        entry = entry_summary(state.entries[self.entry_id], state.day)
+        return {
+            "person": {"name": self.name, "identifier": self.public_identifier()},
+            "role": self.role,
+            "subject_name": self.subject_name,
+            "relation": self.wording(entry["status"]),
+            **entry,
+        }
+
+
+def load_relations(session: Session, state: ListState) -> tuple[PersonRelation, ...]:
+    """Every recorded person of the subject of every entry of `state` that has content."""
+    rows = session.execute(
+        select(Listing.entry_id, ResponsiblePerson)
+        .join(ResponsiblePerson, ResponsiblePerson.subject_id == Listing.subject_id)
+        .where(Listing.entry_id.is_not(None), ResponsiblePerson.removed_at.is_(None))
+        .order_by(Listing.entry_id, ResponsiblePerson.id)
+    )
+    relations = []
+    for entry_id, person in rows:
+        entry = state.entries.get(entry_id) if entry_id else None
+        if entry is None or entry.content is None:
+            continue
+        relations.append(
+            PersonRelation(
+                entry_id=entry.entry_id,
+                person_id=person.id,
+                role=person.role,
+                name=person.name,
+                scheme=person.scheme,
+                scheme_name=person.scheme_name,
+                value=person.value,
+                subject_name=str(entry.content["subject"]["name"]),
+            )
+        )
+    return tuple(relations)
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    """A relation found for a query, with the name (or identifier) match that found it."""
+
+    relation: PersonRelation
+    match: ScreeningMatch
+
+    def as_dict(self, state: ListState) -> dict[str, Any]:
+        """For the response: the relation, the score and every feature, the relation's last."""
+        features = [f.as_dict() for f in (*self.match.features, _relation_feature(self.relation))]
+        return self.relation.as_public_dict(state) | {
+            "score": self.match.score,
+            "features": features,
+        }
+
+    def receipt_dict(self, state: ListState) -> dict[str, Any]:
+        """As a receipt signs it: entry, person, role, score as a decimal string, status."""
+        relation = self.relation
+        return {
+            "entry_id": relation.entry_id,
+            "person": relation.name,
+            "role": relation.role,
+            "score": f"{self.match.score:.4f}",
+            "status": entry_summary(state.entries[relation.entry_id], state.day)["status"],
+        }
+
+
+def _relation_feature(relation: PersonRelation) -> FeatureExplanation:
+    en_role = ROLE_NAMES[relation.role][1]
+    note = f"{relation.name} is recorded as the {en_role} of {relation.subject_name}"
+    return FeatureExplanation("relation", 1.0, 0.0, note)
+
+
+class PersonIndex:
+    """The relations of one list state: names in a match index, identifiers by exact key."""
+
+    def __init__(self, relations: Sequence[PersonRelation]) -> None:
+        self.relations = {relation.key: relation for relation in relations}
+        self.names = MatchIndex.build(
+            ListedName(
+                entry_id=relation.key,
+                kind="natural_person",
+                name=relation.name,
+                identifiers=((relation.scheme, relation.value),),
+            )
+            for relation in relations
+        )
+        self.by_identifier: dict[IdentifierKey, list[PersonRelation]] = {}
+        for relation in relations:
+            key = lookup_key(relation.scheme, relation.value, relation.scheme_name)
+            self.by_identifier.setdefault(key, []).append(relation)
+
+    def lookup(self, identifier: Identifier) -> list[PersonRelation]:
+        """The relations of the person holding exactly this identifier."""
+        return list(
+            self.by_identifier.get(
+                lookup_key(identifier.scheme, identifier.value, identifier.name), []
+            )
+        )
+
+    def screen(self, request: ScreenRequest) -> list[list[PersonMatch]]:
+        """Per query, the relations of persons it matches; queries for organisations match none."""
+        excluded = set(request.exclude_entry_ids)
+        found: list[list[PersonMatch]] = []
+        for query in request.queries:
+            if query.kind not in (None, "natural_person") or not len(self.names):
+                found.append([])
+                continue
+            matches = self.names.screen(query, request.threshold, request.limit)
+            found.append(
+                [
+                    PersonMatch(self.relations[match.entry_id], match)
+                    for match in matches
+                    if self.relations[match.entry_id].entry_id not in excluded
+                ]
+            )
+        return found
+
+
+def persons_version(session: Session) -> tuple[int, int]:
+    """(highest id, number removed): changes whenever a person is recorded or removed.
+
+    Rows are only ever added or marked removed, never edited or deleted, so this pair names
+    one set of recorded persons.
+    """
+    highest, removed = session.execute(
+        select(func.max(ResponsiblePerson.id), func.count(ResponsiblePerson.removed_at))
+    ).one()
+    return int(highest or 0), int(removed or 0)
+
+
+def person_index(session: Session, state: ListState) -> PersonIndex:
+    """The person index of `state`, built once per state and set of recorded persons."""
+    version = persons_version(session)
+    cached = state.derived.get(PERSON_INDEX)
+    if isinstance(cached, tuple) and cached[0] == version:
+        index: PersonIndex = cached[1]
+        return index
+    index = PersonIndex(load_relations(session, state))
+    state.derived[PERSON_INDEX] = (version, index)
+    return index
+
+
+def lookup_relations(
+    index: PersonIndex, scheme: str, value: str, name: str | None, state: ListState
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The relations of an identifier looked up: (as the response shows them, as signed).
+
+    The identifier is checked as `registry.screening.screen.lookup` checks it, which has
+    already answered any error in it.
+    """
+    identifier = validate_identifier(scheme, value, name, field="identifier")
+    shown, signed = [], []
+    for relation in index.lookup(identifier):
+        en_role = ROLE_NAMES[relation.role][1]
+        note = f"the identifier is exactly that of the {en_role} of {relation.subject_name}"
+        feature = FeatureExplanation("identifier", 1.0, 1.0, note)
+        public = relation.as_public_dict(state)
+        shown.append(public | {"score": 1.0, "features": [feature.as_dict()]})
+        signed.append(
+            {
+                "entry_id": relation.entry_id,
+                "person": relation.name,
+                "role": relation.role,
+                "status": public["status"],
+            }
+        )
+    return shown, signed

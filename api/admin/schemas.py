@@ -172,7 +172,6 @@ class ProposeInSchema(Schema):
     sectors = fields.List(fields.String(), load_default=None)
     measures = fields.List(fields.String(), load_default=None)
     remedy = fields.String(load_default=None)
-    decision_authority = fields.String(load_default="")
     on = fields.Date(load_default=None, metadata={"description": "proposal date; default today"})
 
 
@@ -209,7 +208,13 @@ class ReasonInSchema(Schema):
 
 class ApproveInSchema(ReasonInSchema):
     on = fields.Date(load_default=None)
-    document_number = fields.String(load_default=None)
+    document_number = fields.String(
+        load_default=None,
+        metadata={
+            "description": "decision document number issued by the configured authority; "
+            "required, must match REGISTRY_AUTHORITY_DOCUMENT_PATTERN"
+        },
+    )
 
 
 class RemoveInSchema(ReasonInSchema):

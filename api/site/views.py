@@ -183,9 +183,15 @@ def entry(entry_id: str) -> str:
     if found.removed_in_error:
         # Listed in error: only a short notice stays at the address, none of the content.
         return render_template("site/entry_withdrawn.html", entry=found, history=history)
-    periods = Policy.from_settings(current_app.config["REGISTRY"]).periods
+    configured = Policy.from_settings(current_app.config["REGISTRY"])
+    periods = configured.periods
+    decided_by = ((found.content or {}).get("decision") or {}).get("authority")
     return render_template(
         "site/entry.html",
+        # Where to lodge, only when this registry's authority made the decision shown.
+        objection_contact=configured.authority.objection_contact
+        if decided_by == configured.authority.name
+        else None,
         entry=found,
         content=found.content,
         history=history,

@@ -262,7 +262,13 @@ class DemoBuilder:
                     s, self.reviewer, listing.id, "the infringement was remedied before notice"
                 )
             workflow.approve(
-                s, self.reviewer, pol, listing.id, review_day, "grounds confirmed on review"
+                s,
+                self.reviewer,
+                pol,
+                listing.id,
+                review_day,
+                "grounds confirmed on review",
+                pol.authority.demo_document_number(review_day.year, listing.id),
             )
         if target == "approved":
             return listing

@@ -63,7 +63,7 @@ def _approve(actor: Actor, listing_id: int, form: Form) -> None:
         listing_id,
         form_date(form, "on", False) or today(),
         form.get("reason", ""),
-        form.get("document_number") or None,
+        form.get("document_number"),
     )
 
 

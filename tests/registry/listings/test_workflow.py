@@ -33,6 +33,7 @@ from tests import builders
 
 SetToday = Callable[[dt.date], None]
 
+NUMBER = "演示知信〔2026〕1号"  # the decision document number entered on approval
 D = dt.date
 
 
@@ -85,8 +86,10 @@ def test_subject_walks_from_cases_to_expiry(
 
     set_today(D(2026, 10, 19))
     with pytest.raises(Forbidden):
-        workflow.approve(session, clerk, policy, listing.id, D(2026, 10, 19), "clerk tries")
-    workflow.approve(session, rev1, policy, listing.id, D(2026, 10, 19), "grounds confirmed")
+        workflow.approve(session, clerk, policy, listing.id, D(2026, 10, 19), "clerk tries", NUMBER)
+    workflow.approve(
+        session, rev1, policy, listing.id, D(2026, 10, 19), "grounds confirmed", NUMBER
+    )
     assert listing.state == "approved"
 
     set_today(D(2026, 10, 20))
@@ -234,7 +237,9 @@ def test_invalid_transitions_say_which_state(app: Flask, session: Session, polic
         workflow.withdraw(session, actors["clerk"], listing.id, "late")
     assert "cannot withdraw a listing in state 'published'" in str(caught.value)
     with pytest.raises(InvalidTransition, match="approve"):
-        workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 11, 1), "again")
+        workflow.approve(
+            session, actors["reviewer2"], policy, listing.id, D(2026, 11, 1), "again", NUMBER
+        )
 
 
 def test_reviewer_cannot_decide_own_proposal(
@@ -259,13 +264,19 @@ def test_reviewer_cannot_decide_own_proposal(
     assert listing.state == "under_review"
     set_today(D(2026, 10, 2))
     with pytest.raises(InvalidTransition, match="own proposal"):
-        workflow.approve(session, actors["reviewer"], policy, listing.id, D(2026, 10, 2), "mine")
+        workflow.approve(
+            session, actors["reviewer"], policy, listing.id, D(2026, 10, 2), "mine", NUMBER
+        )
     with pytest.raises(InvalidTransition, match="objection #1 is not decided"):
-        workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok")
+        workflow.approve(
+            session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok", NUMBER
+        )
     listing_requests.decide_request(
         session, actors["reviewer2"], 1, False, D(2026, 10, 2), "licence forged"
     )
     # The reviewer who dismissed the objection cannot also approve (issue #17, finding 7).
     with pytest.raises(InvalidTransition, match="another reviewer must approve"):
-        workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok")
+        workflow.approve(
+            session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok", NUMBER
+        )
     assert listing.state == "under_review"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, ClassVar
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -31,6 +32,7 @@ from registry.listings.queries import (
     review_queue,
 )
 from registry.models import Listing
+from runtime import publish_now
 from runtime.extensions import session
 from runtime.signing_keys import key_store
 
@@ -176,6 +178,8 @@ class Remove(StaffView):
             on,
             data["reason"],
         )
+        if listing.state == "removed":
+            publish_now.request_run(current_app, f"listing {listing.id} removed")
         return _view(listing, on)
 
 

@@ -22,6 +22,7 @@ from registry.publication.public_view import (
     PublicEntry,
     entry_with_history,
     public_entries,
+    removal_pending,
 )
 from registry.timestamps import format_timestamp
 
@@ -71,7 +72,11 @@ class EntryFilter:
 
 
 def entry_view(entry: PublicEntry) -> dict[str, Any]:
-    """One entry as the public list shows it: status, dates, names and the signed bundle."""
+    """One entry as the public list shows it: status, dates, names and the signed bundle.
+
+    `removal_pending` is set (by `page_of_entries` and `entry_detail`) while a removal of a
+    listed entry awaits its second reviewer, e.g. from the moment its basis was revoked.
+    """
     removal = entry.removal
     content = entry.content or {}
     subject = content.get("subject") or {}
@@ -90,12 +95,13 @@ def entry_view(entry: PublicEntry) -> dict[str, Any]:
         "name_latin": subject.get("name_latin"),
         "sectors": list(content.get("sectors", [])),
         "authority": (content.get("decision") or {}).get("authority"),
+        "removal_pending": entry.pending_removal.as_dict() if entry.pending_removal else None,
         "bundle": entry.bundle,
     }
 
 
 def page_of_entries(
-    state: ListState, entry_filter: EntryFilter, page: int, page_size: int
+    session: Session, state: ListState, entry_filter: EntryFilter, page: int, page_size: int
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of matching entries in entry id order, and how many match in all."""
     if page < 1:
@@ -104,7 +110,13 @@ def page_of_entries(
         raise InvalidValue("page_size", "must be from 1 to 100")
     matching = [entry for entry in public_entries(state) if entry_filter.accepts(entry)]
     start = (page - 1) * page_size
-    return [entry_view(entry) for entry in matching[start : start + page_size]], len(matching)
+    shown = [entry_view(entry) for entry in matching[start : start + page_size]]
+    pending = removal_pending(
+        session, [item["entry_id"] for item in shown if item["status"] == "published"], state.day
+    )
+    for item in shown:
+        item["removal_pending"] = pending.get(item["entry_id"])
+    return shown, len(matching)
 
 
 def entry_detail(session: Session, entry_id: str, today: dt.date) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp, form_date, form_lines, reported_errors
@@ -26,6 +26,7 @@ from registry.listings.published import REMOVAL_REASONS
 from registry.listings.queries import get_listing, list_listings, listing_view, review_queue
 from registry.listings.requests import REQUEST_KINDS
 from registry.models import LISTING_STATES, ListingRequest
+from runtime import publish_now
 from runtime.extensions import db, session
 from runtime.signing_keys import key_store
 
@@ -76,7 +77,7 @@ def _withdraw(actor: Actor, listing_id: int, form: Form) -> None:
 
 
 def _remove(actor: Actor, listing_id: int, form: Form) -> None:
-    published_listings.remove(
+    listing = published_listings.remove(
         session(),
         actor,
         key_store(),
@@ -85,6 +86,8 @@ def _remove(actor: Actor, listing_id: int, form: Form) -> None:
         form_date(form, "on", False) or today(),
         form.get("reason", ""),
     )
+    if listing.state == "removed":
+        publish_now.request_run(current_app, f"listing {listing.id} removed")
 
 
 def _amend(actor: Actor, listing_id: int, form: Form) -> None:

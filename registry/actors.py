@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "listing.amend": frozenset({"reviewer"}),
     "listing.decide": frozenset({"reviewer"}),
     "listing.request": frozenset({"clerk"}),
+    # Correcting a recorded subject or case can change published entries: reviewers only.
+    "record.correct": frozenset({"reviewer"}),
     "audit.read": frozenset({"auditor", "reviewer", "clerk", "admin"}),
     "user.manage": frozenset({"admin"}),
     "apikey.manage": frozenset({"admin"}),

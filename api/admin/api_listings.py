@@ -112,7 +112,7 @@ class Requests(StaffView):
             data["text"],
             data["evidence"],
         )
-        return request_view(request, today())
+        return request_view(request, today(), policy())
 
 
 @blp.route("/listings/<int:listing_id>/start-review")
@@ -205,7 +205,7 @@ class Decide(StaffView):
         request = listing_requests.decide_request(
             session(), current_actor(), request_id, data["accepted"], on, data["reason"]
         )
-        return request_view(request, on)
+        return request_view(request, on, policy())
 
 
 @blp.route("/queue")

@@ -222,10 +222,29 @@ class RemoveInSchema(ReasonInSchema):
     on = fields.Date(load_default=None)
 
 
+class SubjectCorrectInSchema(ReasonInSchema):
+    name = fields.String(required=True, metadata={"description": "the corrected name"})
+
+
+class CaseCorrectInSchema(ReasonInSchema):
+    effective_on = fields.Date(load_default=None)
+    performance_status = fields.String(load_default=None)
+
+
+class RevisedOutSchema(Schema):
+    revised_listing_ids = fields.List(
+        fields.Integer(), metadata={"description": "published listings given a new revision"}
+    )
+
+
 class AmendInSchema(ReasonInSchema):
     measures = fields.List(fields.String(), load_default=None)
     remedy = fields.String(load_default=None)
     sectors = fields.List(fields.String(), load_default=None)
+    correction_id = fields.Integer(
+        load_default=None,
+        metadata={"description": "the accepted correction request this revision publishes"},
+    )
 
 
 class DecideInSchema(ReasonInSchema):
@@ -244,6 +263,13 @@ class RequestOutSchema(Schema):
     decided_on = fields.Date(allow_none=True)
     decision_reason = fields.String(allow_none=True)
     deadline_status = fields.String(allow_none=True)
+    publish_due = fields.Date(
+        allow_none=True,
+        metadata={"description": "accepted correction: last day to publish it as a revision"},
+    )
+    published_revision = fields.Integer(
+        allow_none=True, metadata={"description": "the entry revision that published it"}
+    )
 
 
 class DeadlineSchema(Schema):

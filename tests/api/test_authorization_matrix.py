@@ -54,6 +54,18 @@ def api_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | None,
         ("GET", f"{a}/subjects/{w['subject']}", None, READERS),
         ("GET", f"{a}/subjects/{w['subject']}/evaluation?on={ON}", None, READERS),
         ("POST", f"{a}/subjects", {"kind": "other_org", "name": "Gamma Association"}, {"clerk"}),
+        (
+            "POST",
+            f"{a}/subjects/{w['subject']}/correct",
+            {"name": "Gamma Renamed Ltd", "reason": "registered name change"},
+            {"reviewer"},
+        ),
+        (
+            "POST",
+            f"{a}/cases/{w['case']}/correct",
+            {"performance_status": "performed", "reason": "paid in full"},
+            {"reviewer"},
+        ),
         ("GET", f"{a}/cases?sector=internet", None, READERS),
         ("GET", f"{a}/cases/{w['case']}", None, READERS),
         (

@@ -13,6 +13,7 @@ from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
 from registry.actors import Actor
+from registry.errors import InvalidValue
 from registry.listings import (
     published as published_listings,
 )
@@ -99,7 +100,17 @@ def _amend(actor: Actor, listing_id: int, form: Form) -> None:
         form.get("reason", ""),
         measures=form_lines(form, "measures") or None,
         remedy=form.get("remedy") or None,
+        correction_id=_form_int(form, "correction_id"),
     )
+
+
+def _form_int(form: Form, name: str) -> int | None:
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        raise InvalidValue(name, f"{raw!r} is not a request number")
+    return int(raw)
 
 
 TRANSITIONS: dict[str, tuple[Callable[[Actor, int, Form], None], str]] = {

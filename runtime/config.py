@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from registry.clients.egress import EgressPolicy, parse_ranges
 from registry.errors import InvalidValue
 from registry.listings import authority
+from registry.listings.restoration import parse_conditions
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
@@ -84,6 +85,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         None,
         str,
         "JSON file of extra holidays, make-up working days and official years (docs/procedure.md)",
+    ),
+    "RESTORATION_CONDITIONS": (
+        "obligations_performed,credit_commitment,no_new_case",
+        str,
+        "conditions a credit-restoration application must meet (comma-separated; may be empty)",
     ),
     "AUTHORITY_NAME": (
         authority.DEMO_NAME,
@@ -180,6 +186,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
     if env == "production":
         _check_public_url(values["PUBLIC_URL"])
     _check_authority(values, env)
+    try:
+        parse_conditions(values["RESTORATION_CONDITIONS"])
+    except InvalidValue as error:
+        raise ConfigError(f"REGISTRY_RESTORATION_CONDITIONS: {error.reason}") from None
     if values["SESSION_IDLE_MINUTES"] < 1 or values["SESSION_MAX_HOURS"] < 1:
         raise ConfigError("REGISTRY_SESSION_IDLE_MINUTES and REGISTRY_SESSION_MAX_HOURS must be 1+")
     if not 0 <= values["TRUSTED_PROXIES"] <= 10:

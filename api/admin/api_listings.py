@@ -111,6 +111,8 @@ class Requests(StaffView):
             data["lodged_on"],
             data["text"],
             data["evidence"],
+            data["performance_evidence"],
+            data["credit_commitment"],
         )
         return request_view(request, today(), policy())
 
@@ -203,7 +205,13 @@ class Decide(StaffView):
         """Decide an objection, defence, correction or restoration request (reviewer)."""
         on = today(data["on"])
         request = listing_requests.decide_request(
-            session(), current_actor(), request_id, data["accepted"], on, data["reason"]
+            session(),
+            current_actor(),
+            request_id,
+            data["accepted"],
+            on,
+            data["reason"],
+            policy(),
         )
         return request_view(request, on, policy())
 

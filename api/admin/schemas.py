@@ -192,6 +192,14 @@ class RequestInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(REQUEST_KINDS))
     lodged_on = fields.Date(required=True)
     text = fields.String(required=True)
+    performance_evidence = fields.String(
+        load_default=None,
+        metadata={"description": "restoration: evidence that the decisions were performed"},
+    )
+    credit_commitment = fields.String(
+        load_default=None,
+        metadata={"description": "restoration: the subject's credit commitment (reference)"},
+    )
     evidence = fields.String(
         load_default=None,
         metadata={"description": "postal tracking or document number; required when back-dated"},
@@ -252,6 +260,12 @@ class DecideInSchema(ReasonInSchema):
     on = fields.Date(load_default=None)
 
 
+class ConditionSchema(Schema):
+    code = fields.String(metadata={"example": "obligations_performed"})
+    met = fields.Boolean()
+    detail = fields.String()
+
+
 class RequestOutSchema(Schema):
     id = fields.Integer()
     listing_id = fields.Integer()
@@ -269,6 +283,11 @@ class RequestOutSchema(Schema):
     )
     published_revision = fields.Integer(
         allow_none=True, metadata={"description": "the entry revision that published it"}
+    )
+    details = fields.Dict(metadata={"description": "restoration: evidence and commitment"})
+    conditions = fields.List(
+        fields.Nested(ConditionSchema),
+        metadata={"description": "restoration: each configured condition, checked"},
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from registry.listings.authority import DecisionAuthority
 from registry.listings.calendar import WorkingDayCalendar, load_overrides
 from registry.listings.periods import PeriodsConfig
+from registry.listings.restoration import CONDITIONS, parse_conditions
 from registry.listings.rules import RulesConfig
 
 
@@ -23,6 +24,7 @@ class Policy:
     calendar: WorkingDayCalendar = field(default_factory=WorkingDayCalendar)
     retention_days: int = 365
     authority: DecisionAuthority = field(default_factory=DecisionAuthority)
+    restoration_conditions: tuple[str, ...] = CONDITIONS
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Policy:
@@ -47,6 +49,7 @@ class Policy:
                 document_number_pattern=settings["AUTHORITY_DOCUMENT_PATTERN"],
                 objection_contact=settings["AUTHORITY_OBJECTION_CONTACT"],
             ),
+            restoration_conditions=parse_conditions(settings["RESTORATION_CONDITIONS"]),
         )
 
 

@@ -13,6 +13,7 @@ from registry.errors import InvalidValue, NotFound
 from registry.listings.periods import correction_publish_due, deadline_status, publish_due
 from registry.listings.policy import Policy
 from registry.listings.requests import REQUEST_KINDS
+from registry.listings.restoration import check_conditions
 from registry.models import LISTING_STATES, Listing, ListingRequest
 
 # The fields of a listing the admin surface shows as they are stored.
@@ -106,6 +107,15 @@ def request_view(
         "deadline_status": status,
         "publish_due": correction_due(request, policy or Policy()),
         "published_revision": request.published_revision,
+        "details": request.details or {},
+        "conditions": [
+            check.as_dict()
+            for check in check_conditions(
+                request.listing, request, (policy or Policy()).restoration_conditions
+            )
+        ]
+        if request.kind == "restoration"
+        else [],
     }
 
 

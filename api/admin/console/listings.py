@@ -50,6 +50,8 @@ def _request(actor: Actor, listing_id: int, form: Form) -> None:
         form_date(form, "lodged_on"),
         form.get("text", ""),
         form.get("evidence"),
+        form.get("performance_evidence") or None,
+        form.get("credit_commitment") or None,
     )
 
 
@@ -189,6 +191,7 @@ def request_decision(request_id: int) -> Response:
             request.form.get("decision") == "accept",
             today(),
             request.form.get("reason", ""),
+            policy(),
         )
         flash("Decision recorded.", "info")
     return redirect(url_for("admin_console.listing_detail", listing_id=listing_id), 303)

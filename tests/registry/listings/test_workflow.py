@@ -14,6 +14,7 @@ from registry.actors import SYSTEM, Actor
 from registry.audit import trail as audit
 from registry.canonical import sha256_hex
 from registry.cases import records as cases
+from registry.cases.corrections import correct_case
 from registry.errors import Forbidden, InvalidTransition, InvalidValue
 from registry.listings import (
     grounds,
@@ -127,6 +128,17 @@ def test_subject_walks_from_cases_to_expiry(
     assert audit.verify_chain(session).intact
 
 
+# A restoration application meeting the configured conditions (registry.listings.restoration).
+RESTORATION = {"performance_evidence": "bank receipt 42", "credit_commitment": "letter 7"}
+
+
+def _performed(session: Session, listing: Listing, reviewer: Actor) -> None:
+    for case in listing.cases:
+        correct_case(
+            session, reviewer, key_store(), case.id, "paid", performance_status="performed"
+        )
+
+
 def test_early_removal_by_credit_restoration_needs_two_reviewers(
     app: Flask, session: Session, policy: Policy, set_today: SetToday
 ) -> None:
@@ -153,14 +165,18 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
         "restoration",
         D(2027, 10, 20),
         "performed in full",
+        **RESTORATION,
     )
+    _performed(session, listing, rev1)
     assert request.decision_due == D(2027, 11, 4)
     set_today(D(2027, 10, 24))
     with pytest.raises(InvalidTransition, match="no accepted credit-restoration"):
         published_listings.remove(
             session, rev1, keys, listing.id, "credit_restored", D(2027, 10, 21), "early"
         )
-    listing_requests.decide_request(session, rev1, request.id, True, D(2027, 10, 22), "verified")
+    listing_requests.decide_request(
+        session, rev1, request.id, True, D(2027, 10, 22), "verified", policy
+    )
     published_listings.remove(
         session, rev1, keys, listing.id, "credit_restored", D(2027, 10, 23), "restored"
     )
@@ -183,15 +199,23 @@ def test_a_reviewer_cannot_accept_a_restoration_they_recorded(
     listing, actors = _published(session, policy)
     set_today(D(2027, 10, 20))
     request = listing_requests.lodge_request(
-        session, actors["clerk"], policy, listing.id, "restoration", D(2027, 10, 20), "paid"
+        session,
+        actors["clerk"],
+        policy,
+        listing.id,
+        "restoration",
+        D(2027, 10, 20),
+        "paid",
+        **RESTORATION,
     )
+    _performed(session, listing, actors["reviewer"])
     set_today(D(2027, 10, 21))
     # The clerk who recorded it has since been made a reviewer: same user, new role.
     promoted = Actor(name="clerk", role="reviewer", user_id=actors["clerk"].user_id)
     with pytest.raises(InvalidTransition, match="cannot decide a request they recorded"):
         listing_requests.decide_request(session, promoted, request.id, True, D(2027, 10, 21), "ok")
     listing_requests.decide_request(
-        session, actors["reviewer"], request.id, True, D(2027, 10, 21), "verified"
+        session, actors["reviewer"], request.id, True, D(2027, 10, 21), "verified", policy
     )
     assert request.decision == "accepted"
 

@@ -1,4 +1,4 @@
-"""A correction request remembers the revision that published it (issue #17)
+"""Requests: the revision that published a correction, a restoration's evidence (issue #17)
 
 Revision ID: 0008_17
 Revises: 0007
@@ -19,8 +19,10 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('listing_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('published_revision', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('details', sa.JSON(), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('listing_requests', schema=None) as batch_op:
+        batch_op.drop_column('details')
         batch_op.drop_column('published_revision')

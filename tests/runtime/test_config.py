@@ -61,6 +61,11 @@ def test_production_needs_the_public_address_the_feed_links_to(tmp_path, url: st
         ("REGISTRY_SCHEDULER", "maybe", "true or false"),
         ("REGISTRY_ENV", "staging", "REGISTRY_ENV"),
         ("REGISTRY_WEBHOOK_DENY_RANGES", "10.0.0.0/8,x", "REGISTRY_WEBHOOK_DENY_RANGES: 'x'"),
+        (
+            "REGISTRY_RESTORATION_CONDITIONS",
+            "credit_commitment,good_mood",
+            "REGISTRY_RESTORATION_CONDITIONS: unknown condition good_mood",
+        ),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path, name: str, value: str, message: str) -> None:

@@ -113,3 +113,43 @@ def test_the_console_publishes_a_correction_and_names_a_bad_request_number(
     assert published.status_code == 303
     session.refresh(listing)
     assert listing.revision == 2 and listing.remedy == "Corrected remedy text."
+
+
+def test_a_restoration_grant_names_the_unmet_conditions(
+    app: Flask, session: Session, signed_in: dict[str, SignedIn], set_today
+) -> None:
+    listing = builders.listing(session, state="published")
+    set_today(dt.date(2027, 10, 20))
+    lodged = signed_in["clerk"].post(
+        f"{API}/listings/{listing.id}/requests",
+        {
+            "kind": "restoration",
+            "lodged_on": "2027-10-20",
+            "text": "Performed.",
+            "credit_commitment": "letter 7",
+        },
+    )
+    assert lodged.status_code == 201, lodged.get_json()
+    conditions = {c["code"]: c["met"] for c in lodged.get_json()["conditions"]}
+    assert conditions == {
+        "obligations_performed": False,
+        "credit_commitment": True,
+        "no_new_case": True,
+    }
+    refused = signed_in["reviewer"].post(
+        f"{API}/requests/{lodged.get_json()['id']}/decision",
+        {"accepted": True, "reason": "ok", "on": "2027-10-20"},
+    )
+    assert refused.status_code == 409
+    assert "obligations_performed" in refused.get_json()["message"]
+    wrong_kind = signed_in["clerk"].post(
+        f"{API}/listings/{listing.id}/requests",
+        {
+            "kind": "correction",
+            "lodged_on": "2027-10-20",
+            "text": "typo",
+            "performance_evidence": "x",
+        },
+    )
+    assert wrong_kind.status_code == 422
+    assert "performance_evidence" in wrong_kind.get_json()["errors"]

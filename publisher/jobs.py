@@ -116,6 +116,8 @@ def _run_now(app: Flask, scheduler: BaseScheduler, reason: str) -> None:
 
 
 def _removal_check(app: Flask, scheduler: BaseScheduler) -> None:
+    if app.extensions.get("publisher_status", {}).get("failures"):
+        return  # the last run failed: its retry, with backoff, is already scheduled
     if removals_waiting_check(app):
         _run_now(app, scheduler, "a confirmed removal is not in the feed yet")
 

@@ -153,3 +153,34 @@ def test_a_restoration_grant_names_the_unmet_conditions(
     )
     assert wrong_kind.status_code == 422
     assert "performance_evidence" in wrong_kind.get_json()["errors"]
+
+
+def test_the_console_shows_the_correction_deadline_and_the_restoration_conditions(
+    app: Flask, session: Session, signed_in: dict[str, SignedIn], set_today
+) -> None:
+    listing = builders.listing(session, state="published")
+    clerk, reviewer = signed_in["clerk"], signed_in["reviewer"]
+    set_today(dt.date(2027, 10, 20))
+    correction = clerk.post(
+        f"{API}/listings/{listing.id}/requests",
+        {"kind": "correction", "lodged_on": "2027-10-20", "text": "Wrong sector."},
+    ).get_json()["id"]
+    reviewer.post(
+        f"{API}/requests/{correction}/decision",
+        {"accepted": True, "reason": "misrecorded", "on": "2027-10-20"},
+    )
+    clerk.form(
+        f"/admin/listings/{listing.id}/request",
+        {
+            "kind": "restoration",
+            "lodged_on": "2027-10-20",
+            "text": "Performed.",
+            "performance_evidence": "receipt 9",
+        },
+    )
+    page = reviewer.get(f"/admin/listings/{listing.id}").get_data(as_text=True)
+    assert f"publish correction #{correction} by: 2027-10-25" in page
+    assert "publish correction by 2027-10-25" in page
+    assert "NOT met: obligations_performed" in page
+    assert "NOT met: credit_commitment (no credit commitment recorded)" in page
+    assert "met: no_new_case (no case decided since the listing)" in page

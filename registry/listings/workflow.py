@@ -85,6 +85,16 @@ def propose(
             )
         _check_basis_not_used(session, subject.id, basis_ids)
         basis: list[EnforcementCase] = [own[cid] for cid in basis_ids]
+        # A revoked case supports nothing, whatever earlier date the proposal claims.
+        revoked = [case for case in basis if case.revoked_on is not None]
+        if revoked:
+            assert revoked[0].revoked_on is not None
+            raise InvalidTransition(
+                "propose",
+                "draft",
+                f"basis case {revoked[0].document_number} was revoked on "
+                f"{revoked[0].revoked_on.isoformat()}",
+            )
         chosen_sectors = (
             sorted(set(sectors))
             if sectors is not None

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -45,9 +46,11 @@ from registry.listings.periods import PeriodsConfig, restoration_allowed_from
 from registry.listings.policy import Policy
 from registry.models import SECTORS
 from registry.publication.public_view import (
+    PendingRemoval,
     PublicEntry,
     entry_with_history,
     listings_by_month,
+    pending_removals,
     recent_events,
 )
 from registry.subjects.identifiers import public_identifiers
@@ -89,6 +92,14 @@ def _shown_identifiers(subject: dict[str, Any]) -> list[dict[str, Any]]:
     )
 
 
+def _removal_pending(entry_id: str) -> PendingRemoval | None:
+    """The pending removal of a listed entry, read once per request for every card shown."""
+    if "pending_removals" not in g:
+        g.pending_removals = pending_removals(db.session(), None)
+    found: PendingRemoval | None = g.pending_removals.get(entry_id)
+    return found
+
+
 @bp.context_processor
 def _site_context() -> dict[str, Any]:
     language = current_language()
@@ -104,6 +115,7 @@ def _site_context() -> dict[str, Any]:
         "kind_label": lambda code: labels.label(labels.SUBJECT_KINDS, code),
         "case_label": lambda code: labels.label(labels.CASE_KINDS, code),
         "reason_label": lambda code: labels.label(labels.REASONS, code),
+        "removal_pending": _removal_pending,
         "event_label": lambda code: labels.label(labels.EVENTS, code),
         "wording": labels.wording,
         "match_label": lambda code: labels.label(labels.MATCH_FEATURES, code),

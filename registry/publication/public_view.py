@@ -239,18 +239,22 @@ def entry_with_history(
     return entry, entry_history(session, entry_id, tree_size)
 
 
-def pending_removals(session: Session, entry_ids: Iterable[str]) -> dict[str, PendingRemoval]:
-    """The removals proposed for these entries' listings and not yet confirmed, by entry id."""
-    rows = session.execute(
+def pending_removals(
+    session: Session, entry_ids: Iterable[str] | None
+) -> dict[str, PendingRemoval]:
+    """The removals proposed for these entries' listings (None: all) and not yet confirmed."""
+    query = (
         select(Listing.entry_id, ListingRequest.lodged_on, ListingRequest.text)
         .join(ListingRequest, ListingRequest.listing_id == Listing.id)
         .where(
-            Listing.entry_id.in_(list(entry_ids)),
             Listing.state == "published",
             ListingRequest.kind == "removal",
             ListingRequest.decision.is_(None),
         )
     )
+    if entry_ids is not None:
+        query = query.where(Listing.entry_id.in_(list(entry_ids)))
+    rows = session.execute(query)
     # The proposal's text starts with its reason code ("error: listed in error").
     return {
         entry_id: PendingRemoval(lodged_on, text.split(":", 1)[0])

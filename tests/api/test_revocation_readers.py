@@ -112,6 +112,10 @@ def test_every_reader_reports_the_removal_pending_from_the_moment_of_revocation(
     assert "Removal pending" in page
     assert f"Since {REVOKED.isoformat()} this entry is being removed." in page
     assert "the decision it was based on was revoked" in page
+    # The list pages mark the entry too: the search results and the home page's latest.
+    badge = f"Removal pending ({REVOKED.isoformat()})"
+    assert badge in client.get("/search?lang=en").get_data(as_text=True)
+    assert badge in client.get("/?lang=en").get_data(as_text=True)
     chinese = client.get(f"/entries/{entry_id}?lang=zh").get_data(as_text=True)
     assert "移出待确认" in chinese and f"自 {REVOKED.isoformat()} 起，本条目正在办理移出" in chinese
 
@@ -124,6 +128,7 @@ def test_an_entry_without_a_pending_removal_reports_none(
     assert client.get("/api/v1/entries").get_json()[0]["removal_pending"] is None
     assert client.get(f"/api/v1/entries/{listing.entry_id}").get_json()["removal_pending"] is None
     assert "Removal pending" not in client.get(f"/entries/{listing.entry_id}?lang=en").text
+    assert "Removal pending" not in client.get("/search?lang=en").text
 
 
 def _watch(session: Session, listing: Listing) -> int:

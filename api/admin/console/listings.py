@@ -158,6 +158,7 @@ def listing_detail(listing_id: int) -> str:
         view=listing_view(listing, policy(), today()),
         request_kinds=REQUEST_KINDS,
         removal_reasons=REMOVAL_REASONS,
+        authority=policy().authority,
         today=today(),
     )
 

@@ -167,6 +167,9 @@ def test_one_reviewer_decides_the_objection_another_approves_with_a_reason(
         follow_redirects=True,
     )
     assert "document_number: enter the decision document number" in _text(no_number)
+    # The form names the configured authority and the pattern its numbers follow.
+    assert "issued by 演示知识产权局（开发演示用，非真实机关）" in _text(no_number)
+    assert "<code>演示知信〔\\d{4}〕\\d{1,6}号</code>" in _text(no_number)
     approved = reviewer.form(
         f"/admin/listings/{listing.id}/approve",
         {"reason": "established", "document_number": "演示知信〔2026〕11号"},

@@ -26,12 +26,16 @@ from publisher.settings import PublishSettings, cron_interval
 from publisher.witnessing import witnessing_readiness
 from registry.listings.policy import Policy
 from registry.models import utcnow
+from registry.publication.status import removals_not_in_feed
+from runtime import publish_now
 from runtime.extensions import db
 from runtime.health import register_check
 from runtime.signing_keys import key_store
 
 log = logging.getLogger("publisher")
 MAX_BACKOFF = dt.timedelta(minutes=30)
+# How often the publisher looks for confirmed removals the feed does not show yet.
+REMOVAL_CHECK_SECONDS = 15
 
 
 def publish_interval(app: Flask) -> dt.timedelta:
@@ -98,8 +102,41 @@ def _scheduled_run(app: Flask, scheduler: BaseScheduler) -> None:
         )
 
 
+def _run_now(app: Flask, scheduler: BaseScheduler, reason: str) -> None:
+    log.info("publication requested now: %s", reason)
+    scheduler.add_job(
+        _scheduled_run,
+        "date",
+        run_date=utcnow(),
+        args=[app, scheduler],
+        id="publish-now",
+        replace_existing=True,
+        misfire_grace_time=None,
+    )
+
+
+def _removal_check(app: Flask, scheduler: BaseScheduler) -> None:
+    if app.extensions.get("publisher_status", {}).get("failures"):
+        return  # the last run failed: its retry, with backoff, is already scheduled
+    if removals_waiting_check(app):
+        _run_now(app, scheduler, "a confirmed removal is not in the feed yet")
+
+
+def removals_waiting_check(app: Flask) -> bool:
+    """True when a confirmed removal is missing from the written feed."""
+    with app.app_context():
+        try:
+            return removals_not_in_feed(db.session()) > 0
+        finally:
+            db.session.remove()
+
+
 def schedule(app: Flask, scheduler: BaseScheduler) -> None:
-    """Add the publish job: cron schedule, coalesced catch-up, one at a time, one run now."""
+    """Add the publish job: cron schedule, coalesced catch-up, one at a time, one run now.
+
+    Removals do not wait for the schedule: a request from the admin views (same process) or
+    the removal check every few seconds (any process) starts a run at once.
+    """
     trigger = CronTrigger.from_crontab(app.config["REGISTRY"]["PUBLISH_CRON"], timezone=dt.UTC)
     scheduler.add_job(
         _scheduled_run,
@@ -112,6 +149,17 @@ def schedule(app: Flask, scheduler: BaseScheduler) -> None:
         next_run_time=utcnow() + dt.timedelta(seconds=1),
         replace_existing=True,
     )
+    scheduler.add_job(
+        _removal_check,
+        "interval",
+        seconds=REMOVAL_CHECK_SECONDS,
+        args=[app, scheduler],
+        id="publish-removals",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    publish_now.on_request(app, partial(_run_now, app, scheduler))
     webhooks.schedule(app, scheduler)
 
 

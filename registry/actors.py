@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "listing.request": frozenset({"clerk"}),
     # The clerk who uploads the national platform export confirms it was reported.
     "listing.national_report": frozenset({"clerk"}),
+    # Correcting a recorded subject or case can change published entries: reviewers only.
+    "record.correct": frozenset({"reviewer"}),
     "audit.read": frozenset({"auditor", "reviewer", "clerk", "admin"}),
     "user.manage": frozenset({"admin"}),
     "apikey.manage": frozenset({"admin"}),

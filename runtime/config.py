@@ -9,6 +9,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from registry.clients.egress import EgressPolicy, parse_ranges
+from registry.errors import InvalidValue
+from registry.listings import authority
+from registry.listings.restoration import parse_conditions
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
@@ -83,6 +86,27 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         str,
         "JSON file of extra holidays, make-up working days and official years (docs/procedure.md)",
     ),
+    "RESTORATION_CONDITIONS": (
+        "obligations_performed,credit_commitment,no_new_case",
+        str,
+        "conditions a credit-restoration application must meet (comma-separated; may be empty)",
+    ),
+    "AUTHORITY_NAME": (
+        authority.DEMO_NAME,
+        str,
+        "name of the authority that decides listings (default: a demonstration authority)",
+    ),
+    "AUTHORITY_CODE": (authority.DEMO_CODE, str, "short code of the deciding authority"),
+    "AUTHORITY_DOCUMENT_PATTERN": (
+        authority.DEMO_DOCUMENT_PATTERN,
+        str,
+        "regular expression every decision document number entered on approval must match",
+    ),
+    "AUTHORITY_OBJECTION_CONTACT": (
+        authority.DEMO_CONTACT,
+        str,
+        "address where objections and correction requests are lodged (shown on each entry page)",
+    ),
     "RETENTION_DAYS": (365, int, "days after removal before entry content may be purged"),
     "NATIONAL_EXPORT_DIR": (
         None,
@@ -136,6 +160,23 @@ def _check_public_url(url: str) -> None:
         )
 
 
+def _check_authority(values: dict[str, Any], env: str) -> None:
+    try:
+        configured = authority.DecisionAuthority(
+            name=values["AUTHORITY_NAME"],
+            code=values["AUTHORITY_CODE"],
+            document_number_pattern=values["AUTHORITY_DOCUMENT_PATTERN"],
+            objection_contact=values["AUTHORITY_OBJECTION_CONTACT"],
+        )
+    except InvalidValue as error:
+        raise ConfigError(f"REGISTRY_{error.field.upper()} {error.reason}") from None
+    if env == "production" and configured.is_demo:
+        raise ConfigError(
+            "REGISTRY_AUTHORITY_NAME and REGISTRY_AUTHORITY_CODE must name the real deciding "
+            "authority in production (the defaults are a demonstration authority)"
+        )
+
+
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     environ = os.environ if environ is None else environ
@@ -154,6 +195,11 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
 
     if env == "production":
         _check_public_url(values["PUBLIC_URL"])
+    _check_authority(values, env)
+    try:
+        parse_conditions(values["RESTORATION_CONDITIONS"])
+    except InvalidValue as error:
+        raise ConfigError(f"REGISTRY_RESTORATION_CONDITIONS: {error.reason}") from None
     if values["SESSION_IDLE_MINUTES"] < 1 or values["SESSION_MAX_HOURS"] < 1:
         raise ConfigError("REGISTRY_SESSION_IDLE_MINUTES and REGISTRY_SESSION_MAX_HOURS must be 1+")
     if not 0 <= values["TRUSTED_PROXIES"] <= 10:

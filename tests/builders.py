@@ -287,7 +287,8 @@ def listing(
             return workflow.reject(session, reviewer, made.id, "the grounds are not made out")
     approved_on = approved_on or (reviewed_on or served_on) + dt.timedelta(days=2)
     with clock.today_is(approved_on):
-        workflow.approve(session, reviewer, policy, made.id, approved_on, "confirmed")
+        number = policy.authority.demo_document_number(approved_on.year, made.id)
+        workflow.approve(session, reviewer, policy, made.id, approved_on, "confirmed", number)
     if state == "approved":
         return made
     keys = keys or key_store()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, ClassVar
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -31,6 +32,7 @@ from registry.listings.queries import (
     review_queue,
 )
 from registry.models import Listing
+from runtime import publish_now
 from runtime.extensions import session
 from runtime.signing_keys import key_store
 
@@ -109,8 +111,10 @@ class Requests(StaffView):
             data["lodged_on"],
             data["text"],
             data["evidence"],
+            data["performance_evidence"],
+            data["credit_commitment"],
         )
-        return request_view(request, today())
+        return request_view(request, today(), policy())
 
 
 @blp.route("/listings/<int:listing_id>/start-review")
@@ -176,6 +180,8 @@ class Remove(StaffView):
             on,
             data["reason"],
         )
+        if listing.state == "removed":
+            publish_now.request_run(current_app, f"listing {listing.id} removed")
         return _view(listing, on)
 
 
@@ -199,9 +205,15 @@ class Decide(StaffView):
         """Decide an objection, defence, correction or restoration request (reviewer)."""
         on = today(data["on"])
         request = listing_requests.decide_request(
-            session(), current_actor(), request_id, data["accepted"], on, data["reason"]
+            session(),
+            current_actor(),
+            request_id,
+            data["accepted"],
+            on,
+            data["reason"],
+            policy(),
         )
-        return request_view(request, on)
+        return request_view(request, on, policy())
 
 
 @blp.route("/queue")

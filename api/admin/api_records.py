@@ -14,6 +14,7 @@ from api.admin import schemas
 from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS
 from api.auth import SIGNED_IN, current_actor, require_role
+from registry.cases.corrections import correct_case, rename_subject
 from registry.cases.queries import list_cases
 from registry.cases.records import (
     CaseInput,
@@ -27,6 +28,7 @@ from registry.models import EnforcementCase, Subject
 from registry.subjects.queries import list_subjects
 from registry.subjects.records import SubjectInput, get_subject, record_subject
 from runtime.extensions import db
+from runtime.signing_keys import key_store
 
 blp = Blueprint(
     "admin_records",
@@ -150,6 +152,32 @@ class CaseRevoke(MethodView):
             policy(),
         )
         return {"flagged_listing_ids": [listing.id for listing in flagged]}
+
+
+@blp.route("/subjects/<int:subject_id>/correct")
+class SubjectCorrect(MethodView):
+    decorators = SIGNED_IN
+
+    @blp.arguments(schemas.SubjectCorrectInSchema)
+    @blp.response(200, schemas.RevisedOutSchema)
+    def post(self, data: dict[str, Any], subject_id: int) -> dict[str, Any]:
+        """Correct a subject's name, with a reason (reviewer); published entries are revised."""
+        revised = rename_subject(
+            db.session(), current_actor(), key_store(), subject_id, data["name"], data["reason"]
+        )
+        return {"revised_listing_ids": [listing.id for listing in revised]}
+
+
+@blp.route("/cases/<int:case_id>/correct")
+class CaseCorrect(MethodView):
+    decorators = SIGNED_IN
+
+    @blp.arguments(schemas.CaseCorrectInSchema)
+    @blp.response(200, schemas.RevisedOutSchema)
+    def post(self, data: dict[str, Any], case_id: int) -> dict[str, Any]:
+        """Correct a case's effective date or performance status, with a reason (reviewer)."""
+        revised = correct_case(db.session(), current_actor(), key_store(), case_id, **data)
+        return {"revised_listing_ids": [listing.id for listing in revised]}
 
 
 @blp.route("/patent-invalidations")

@@ -172,7 +172,6 @@ class ProposeInSchema(Schema):
     sectors = fields.List(fields.String(), load_default=None)
     measures = fields.List(fields.String(), load_default=None)
     remedy = fields.String(load_default=None)
-    decision_authority = fields.String(load_default="")
     on = fields.Date(load_default=None, metadata={"description": "proposal date; default today"})
 
 
@@ -193,6 +192,14 @@ class RequestInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(REQUEST_KINDS))
     lodged_on = fields.Date(required=True)
     text = fields.String(required=True)
+    performance_evidence = fields.String(
+        load_default=None,
+        metadata={"description": "restoration: evidence that the decisions were performed"},
+    )
+    credit_commitment = fields.String(
+        load_default=None,
+        metadata={"description": "restoration: the subject's credit commitment (reference)"},
+    )
     evidence = fields.String(
         load_default=None,
         metadata={"description": "postal tracking or document number; required when back-dated"},
@@ -209,7 +216,13 @@ class ReasonInSchema(Schema):
 
 class ApproveInSchema(ReasonInSchema):
     on = fields.Date(load_default=None)
-    document_number = fields.String(load_default=None)
+    document_number = fields.String(
+        load_default=None,
+        metadata={
+            "description": "decision document number issued by the configured authority; "
+            "required, must match REGISTRY_AUTHORITY_DOCUMENT_PATTERN"
+        },
+    )
 
 
 class RemoveInSchema(ReasonInSchema):
@@ -217,15 +230,40 @@ class RemoveInSchema(ReasonInSchema):
     on = fields.Date(load_default=None)
 
 
+class SubjectCorrectInSchema(ReasonInSchema):
+    name = fields.String(required=True, metadata={"description": "the corrected name"})
+
+
+class CaseCorrectInSchema(ReasonInSchema):
+    effective_on = fields.Date(load_default=None)
+    performance_status = fields.String(load_default=None)
+
+
+class RevisedOutSchema(Schema):
+    revised_listing_ids = fields.List(
+        fields.Integer(), metadata={"description": "published listings given a new revision"}
+    )
+
+
 class AmendInSchema(ReasonInSchema):
     measures = fields.List(fields.String(), load_default=None)
     remedy = fields.String(load_default=None)
     sectors = fields.List(fields.String(), load_default=None)
+    correction_id = fields.Integer(
+        load_default=None,
+        metadata={"description": "the accepted correction request this revision publishes"},
+    )
 
 
 class DecideInSchema(ReasonInSchema):
     accepted = fields.Boolean(required=True)
     on = fields.Date(load_default=None)
+
+
+class ConditionSchema(Schema):
+    code = fields.String(metadata={"example": "obligations_performed"})
+    met = fields.Boolean()
+    detail = fields.String()
 
 
 class RequestOutSchema(Schema):
@@ -239,6 +277,18 @@ class RequestOutSchema(Schema):
     decided_on = fields.Date(allow_none=True)
     decision_reason = fields.String(allow_none=True)
     deadline_status = fields.String(allow_none=True)
+    publish_due = fields.Date(
+        allow_none=True,
+        metadata={"description": "accepted correction: last day to publish it as a revision"},
+    )
+    published_revision = fields.Integer(
+        allow_none=True, metadata={"description": "the entry revision that published it"}
+    )
+    details = fields.Dict(metadata={"description": "restoration: evidence and commitment"})
+    conditions = fields.List(
+        fields.Nested(ConditionSchema),
+        metadata={"description": "restoration: each configured condition, checked"},
+    )
 
 
 class DeadlineSchema(Schema):

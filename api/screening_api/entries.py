@@ -88,7 +88,7 @@ class Entries(MethodView):
         """
         page, page_size = query.pop("page"), query.pop("page_size")
         entry_filter = EntryFilter(**query)
-        items, total = page_of_entries(public_now(), entry_filter, page, page_size)
+        items, total = page_of_entries(db.session(), public_now(), entry_filter, page, page_size)
         last = max(1, math.ceil(total / page_size))
         pagination = {
             "total": total,

@@ -59,6 +59,18 @@ class ReceiptSchema(Schema):
     signatures = fields.List(fields.Nested(ReceiptSignatureSchema))
 
 
+class RemovalPendingSchema(Schema):
+    reason = fields.String(metadata={"example": "basis_revoked"})
+    since = fields.String(metadata={"example": "2026-10-30"})
+    note = fields.String(metadata={"example": "removal pending — basis revoked on 2026-10-30"})
+
+
+REMOVAL_PENDING_HELP = (
+    "set while a listed entry's removal awaits its second reviewer (e.g. from the moment its "
+    "basis case was revoked); null otherwise"
+)
+
+
 class ListedStatusSchema(Schema):
     entry_id = fields.String(metadata={"example": ENTRY_ID_EXAMPLE})
     status = fields.String(validate=validate.OneOf(STATUSES), metadata={"example": "listed"})
@@ -69,6 +81,9 @@ class ListedStatusSchema(Schema):
     end_reason = fields.String(
         allow_none=True,
         metadata={"description": "expired, credit_restored, basis_revoked or error"},
+    )
+    removal_pending = fields.Nested(
+        RemovalPendingSchema, allow_none=True, metadata={"description": REMOVAL_PENDING_HELP}
     )
 
 
@@ -292,6 +307,9 @@ class PublicEntrySchema(Schema):
     name_latin = fields.String(allow_none=True)
     sectors = fields.List(fields.String())
     authority = fields.String(allow_none=True)
+    removal_pending = fields.Nested(
+        RemovalPendingSchema, allow_none=True, metadata={"description": REMOVAL_PENDING_HELP}
+    )
     bundle = fields.Dict(
         allow_none=True,
         metadata={

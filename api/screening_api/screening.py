@@ -18,6 +18,7 @@ from registry.errors import InvalidValue
 from registry.models import ScreeningCall, utcnow
 from registry.publication.as_of import ListState
 from registry.publication.proof_bundles import bundles_at
+from registry.publication.public_view import removal_pending
 from registry.screening import receipts
 from registry.screening import screen as screening
 from registry.screening.persons import lookup_relations, person_index
@@ -160,11 +161,13 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
     # For people reading the answer: whom each entry names and where to read it. The
     # receipt keeps its contract fields; these are in the response only.
     root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
+    pending = _pending(state, [entry["entry_id"] for entry in found.entries])
     shown = [
         {
             **entry,
             "name": _published_name(state.entries[entry["entry_id"]].content),
             "url": f"{root}/entries/{quote(entry['entry_id'])}",
+            "removal_pending": pending.get(entry["entry_id"]),
         }
         for entry in found.entries
     ]
@@ -178,6 +181,12 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
         "receipt": receipt,
         "proofs": _proofs(state, checkpoint, [e["entry_id"] for e in found.entries]),
     }
+
+
+def _pending(state: ListState, entry_ids: list[str]) -> dict[str, dict[str, str]]:
+    """Removals awaiting confirmation of the listed entries an answer reports (response only)."""
+    listed = [e for e in entry_ids if state.entries[e].status(state.day) == "listed"]
+    return removal_pending(session(), listed, state.day) if listed else {}
 
 
 def _proofs(state: ListState, checkpoint: CheckpointRef, entry_ids: list[str]) -> dict[str, str]:
@@ -226,6 +235,12 @@ class Screen(MethodView):
             data["privacy"],
             request.parameters(),
         )
+        pending = _pending(
+            state, [entry.entry_id for result in found for _match, entry in result.matches]
+        )
+        for result in shown_results:
+            for match in result["matches"]:
+                match["removal_pending"] = pending.get(match["entry_id"])
         return {
             "as_of": state.day.isoformat(),
             "checkpoint": checkpoint.as_dict(),

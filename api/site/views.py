@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -46,9 +47,11 @@ from registry.listings.periods import PeriodsConfig, restoration_allowed_from
 from registry.listings.policy import Policy
 from registry.models import SECTORS
 from registry.publication.public_view import (
+    PendingRemoval,
     PublicEntry,
     entry_with_history,
     listings_by_month,
+    pending_removals,
     recent_events,
 )
 from registry.subjects.identifiers import public_identifiers
@@ -90,6 +93,14 @@ def _shown_identifiers(subject: dict[str, Any]) -> list[dict[str, Any]]:
     )
 
 
+def _removal_pending(entry_id: str) -> PendingRemoval | None:
+    """The pending removal of a listed entry, read once per request for every card shown."""
+    if "pending_removals" not in g:
+        g.pending_removals = pending_removals(db.session(), None)
+    found: PendingRemoval | None = g.pending_removals.get(entry_id)
+    return found
+
+
 @bp.context_processor
 def _site_context() -> dict[str, Any]:
     language = current_language()
@@ -105,6 +116,7 @@ def _site_context() -> dict[str, Any]:
         "kind_label": lambda code: labels.label(labels.SUBJECT_KINDS, code),
         "case_label": lambda code: labels.label(labels.CASE_KINDS, code),
         "reason_label": lambda code: labels.label(labels.REASONS, code),
+        "removal_pending": _removal_pending,
         "event_label": lambda code: labels.label(labels.EVENTS, code),
         "wording": labels.wording,
         "match_label": lambda code: labels.label(labels.MATCH_FEATURES, code),
@@ -187,9 +199,15 @@ def entry(entry_id: str) -> str:
     if found.removed_in_error:
         # Listed in error: only a short notice stays at the address, none of the content.
         return render_template("site/entry_withdrawn.html", entry=found, history=history)
-    periods = Policy.from_settings(current_app.config["REGISTRY"]).periods
+    configured = Policy.from_settings(current_app.config["REGISTRY"])
+    periods = configured.periods
+    decided_by = ((found.content or {}).get("decision") or {}).get("authority")
     return render_template(
         "site/entry.html",
+        # Where to lodge, only when this registry's authority made the decision shown.
+        objection_contact=configured.authority.objection_contact
+        if decided_by == configured.authority.name
+        else None,
         entry=found,
         content=found.content,
         history=history,

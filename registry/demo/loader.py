@@ -20,6 +20,7 @@ from registry.accounts import users as accounts
 from registry.accounts.passwords import DEMO_PASSWORD
 from registry.actors import SYSTEM, Actor
 from registry.audit import trail as audit
+from registry.cases import corrections
 from registry.cases import records as cases
 from registry.demo.data import (
     AUTHORITIES,
@@ -262,7 +263,13 @@ class DemoBuilder:
                     s, self.reviewer, listing.id, "the infringement was remedied before notice"
                 )
             workflow.approve(
-                s, self.reviewer, pol, listing.id, review_day, "grounds confirmed on review"
+                s,
+                self.reviewer,
+                pol,
+                listing.id,
+                review_day,
+                "grounds confirmed on review",
+                pol.authority.demo_document_number(review_day.year, listing.id),
             )
         if target == "approved":
             return listing
@@ -297,9 +304,22 @@ class DemoBuilder:
                 "restoration",
                 self.today,
                 "The decision has been performed in full.",
+                performance_evidence="bank transfer receipt for the damages awarded",
+                credit_commitment="signed credit commitment letter on file",
             )
+            # The performance is recorded on each basis case before the conditions are checked.
+            for case in listing.cases:
+                if case.performance_status != "performed":
+                    corrections.correct_case(
+                        s,
+                        self.reviewer,
+                        self.keys,
+                        case.id,
+                        "performance verified",
+                        performance_status="performed",
+                    )
             listing_requests.decide_request(
-                s, self.reviewer, request.id, True, self.today, "performance verified"
+                s, self.reviewer, request.id, True, self.today, "performance verified", pol
             )
         if reason_code == "basis_revoked":
             # The revoking reviewer's decision proposes the removal; a second one confirms.

@@ -8,19 +8,23 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from registry.listings.authority import DecisionAuthority
 from registry.listings.calendar import WorkingDayCalendar, load_overrides
 from registry.listings.periods import PeriodsConfig
+from registry.listings.restoration import CONDITIONS, parse_conditions
 from registry.listings.rules import RulesConfig
 
 
 @dataclass(frozen=True)
 class Policy:
-    """Rules thresholds, lifecycle periods and the working-day calendar."""
+    """Rules thresholds, lifecycle periods, the working-day calendar and deciding authority."""
 
     rules: RulesConfig = field(default_factory=RulesConfig)
     periods: PeriodsConfig = field(default_factory=PeriodsConfig)
     calendar: WorkingDayCalendar = field(default_factory=WorkingDayCalendar)
     retention_days: int = 365
+    authority: DecisionAuthority = field(default_factory=DecisionAuthority)
+    restoration_conditions: tuple[str, ...] = CONDITIONS
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Policy:
@@ -39,6 +43,13 @@ class Policy:
             ),
             calendar=_calendar(settings.get("CALENDAR_OVERRIDES")),
             retention_days=settings["RETENTION_DAYS"],
+            authority=DecisionAuthority(
+                name=settings["AUTHORITY_NAME"],
+                code=settings["AUTHORITY_CODE"],
+                document_number_pattern=settings["AUTHORITY_DOCUMENT_PATTERN"],
+                objection_contact=settings["AUTHORITY_OBJECTION_CONTACT"],
+            ),
+            restoration_conditions=parse_conditions(settings["RESTORATION_CONDITIONS"]),
         )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry import clock
 from registry.actors import Actor
-from registry.errors import InvalidTransition, InvalidValue
+from registry.errors import Conflict, InvalidTransition, InvalidValue
 from registry.listings.calendar import add_days
 from registry.listings.dating import not_in_future
 from registry.listings.policy import Policy
@@ -115,14 +115,24 @@ def amend(
     measures: Sequence[str] | None = None,
     remedy: str | None = None,
     sectors: Sequence[str] | None = None,
+    correction_id: int | None = None,
 ) -> Listing:
-    """Correct a published listing: a new signed revision and an `amended` log event."""
+    """Correct a published listing: a new signed revision and an `amended` log event.
+
+    `correction_id` names the accepted correction request this revision publishes; it is then
+    closed (its publication deadline stops running). An amendment must change the entry.
+    """
     actor.require("listing.amend")
     reason = clean_text(reason, "reason", 2000, required=True)
+    given = [n for n, v in (("measures", measures), ("remedy", remedy), ("sectors", sectors)) if v]
+    if not given:
+        raise InvalidValue("measures", "give the corrected measures, remedy or sectors")
     with atomic(session):
         listing = load_listing(session, listing_id)
         require_state(listing, "amend", ["published"])
+        correction = _open_correction(listing, correction_id)
         before = snapshot(listing)
+        published = (list(listing.measures), listing.remedy, list(listing.sectors))
         if measures is not None:
             listing.measures = [
                 clean_text(m, f"measures[{i}]", 300, True) for i, m in enumerate(measures)
@@ -134,10 +144,41 @@ def amend(
             if unknown:
                 raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}")
             listing.sectors = sorted(set(sectors))
+        if (list(listing.measures), listing.remedy, list(listing.sectors)) == published:
+            raise InvalidValue(given[0], "changes nothing: it is what the entry already says")
         listing.revision += 1
         publication.record_revision(session, keys, listing, "amended", clock.utcnow(), "correction")
-        audit_transition(session, actor, "listing.amend", listing, before, reason)
+        if correction is not None:
+            correction.published_revision = listing.revision
+        audit_transition(
+            session,
+            actor,
+            "listing.amend",
+            listing,
+            before,
+            reason,
+            **({"correction_id": correction.id} if correction is not None else {}),
+        )
     return listing
+
+
+def _open_correction(listing: Listing, correction_id: int | None) -> ListingRequest | None:
+    # The correction an amendment publishes: accepted, of this listing, not yet published.
+    if correction_id is None:
+        return None
+    found = next((r for r in listing.requests if r.id == correction_id), None)
+    problem = (
+        "is not a correction request of this listing"
+        if found is None or found.kind != "correction"
+        else "is not accepted"
+        if found.decision != "accepted"
+        else f"was already published in revision {found.published_revision}"
+        if found.published_revision is not None
+        else None
+    )
+    if problem is not None:
+        raise Conflict(f"correction_id: correction #{correction_id} {problem}")
+    return found
 
 
 def expire(session: Session, actor: Actor, listing_id: int, today: dt.date) -> Listing:

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.errors import InvalidValue, NotFound
-from registry.listings.periods import deadline_status, publish_due
+from registry.listings.periods import correction_publish_due, deadline_status, publish_due
 from registry.listings.policy import Policy
 from registry.listings.requests import REQUEST_KINDS
+from registry.listings.restoration import check_conditions
 from registry.models import LISTING_STATES, Listing, ListingRequest
 
 # The fields of a listing the admin surface shows as they are stored.
@@ -72,8 +73,25 @@ def get_listing(session: Session, listing_id: int) -> Listing:
     return listing
 
 
-def request_view(request: ListingRequest, today: dt.date) -> dict[str, Any]:
-    """A request with the status of its decision deadline while it is open."""
+def correction_due(request: ListingRequest, policy: Policy) -> dt.date | None:
+    """The last day to publish an accepted correction; None once published or not accepted."""
+    if (
+        request.kind != "correction"
+        or request.decision != "accepted"
+        or request.decided_on is None
+        or request.published_revision is not None
+    ):
+        return None
+    return correction_publish_due(request.decided_on, policy.calendar, policy.periods)
+
+
+def request_view(
+    request: ListingRequest, today: dt.date, policy: Policy | None = None
+) -> dict[str, Any]:
+    """A request with the status of its decision deadline while it is open.
+
+    An accepted correction also shows `publish_due` (None once a revision published it).
+    """
     due = request.decision_due
     status = deadline_status(due, today) if request.decision is None and due is not None else None
     return {
@@ -87,6 +105,17 @@ def request_view(request: ListingRequest, today: dt.date) -> dict[str, Any]:
         "decided_on": request.decided_on,
         "decision_reason": request.decision_reason,
         "deadline_status": status,
+        "publish_due": correction_due(request, policy or Policy()),
+        "published_revision": request.published_revision,
+        "details": request.details or {},
+        "conditions": [
+            check.as_dict()
+            for check in check_conditions(
+                request.listing, request, (policy or Policy()).restoration_conditions
+            )
+        ]
+        if request.kind == "restoration"
+        else [],
     }
 
 
@@ -106,6 +135,11 @@ def listing_deadlines(listing: Listing, policy: Policy, today: dt.date) -> list[
         for r in listing.requests
         if r.decision is None and r.decision_due is not None
     ]
+    running += [
+        (f"publish correction #{r.id} by", due)
+        for r in listing.requests
+        if (due := correction_due(r, policy)) is not None
+    ]
     return [
         {
             "name": n,
@@ -122,7 +156,7 @@ def listing_view(listing: Listing, policy: Policy, today: dt.date) -> dict[str, 
     view = {name: getattr(listing, name) for name in LISTING_FIELDS}
     view["subject_name"] = listing.subject.name
     view["case_ids"] = [case.id for case in listing.cases]
-    view["requests"] = [request_view(r, today) for r in listing.requests]
+    view["requests"] = [request_view(r, today, policy) for r in listing.requests]
     view["deadlines"] = listing_deadlines(listing, policy, today)
     return view
 
@@ -153,5 +187,5 @@ def review_queue(session: Session, policy: Policy, today: dt.date) -> ReviewQueu
         .where(ListingRequest.decision.is_(None), ListingRequest.kind.in_(REQUEST_KINDS))
         .order_by(ListingRequest.decision_due, ListingRequest.id)
     )
-    queue.open_requests = [request_view(r, today) for r in requests]
+    queue.open_requests = [request_view(r, today, policy) for r in requests]
     return queue

@@ -17,10 +17,11 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from registry.actors import Actor
-from registry.errors import InvalidTransition, InvalidValue, NotFound
+from registry.errors import Conflict, InvalidTransition, InvalidValue, NotFound
 from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.periods import objection_decision_due, restoration_allowed_from
 from registry.listings.policy import Policy
+from registry.listings.restoration import check_conditions
 from registry.listings.state import audit_transition, load_listing, require_state, snapshot
 from registry.models import ListingRequest
 from registry.subjects.records import clean_text
@@ -40,15 +41,31 @@ def lodge_request(
     lodged_on: dt.date,
     text: str,
     evidence: str | None = None,
+    performance_evidence: str | None = None,
+    credit_commitment: str | None = None,
 ) -> ListingRequest:
     """Record an objection, defence, correction or restoration request from the subject.
 
     An objection or defence during the defence period moves the listing to review at once.
     `lodged_on` is the legal date the subject lodged it: never in the future, and when earlier
     than today, within the back-dating window and citing `evidence` (registry.listings.dating).
+    A restoration application may cite the evidence of performance and the subject's credit
+    commitment (registry.listings.restoration).
     """
     if kind not in REQUEST_KINDS:
         raise InvalidValue("kind", f"unknown request {kind!r}; expected {', '.join(REQUEST_KINDS)}")
+    details = {
+        name: clean_text(value, name, 500)
+        for name, value in (
+            ("performance_evidence", performance_evidence),
+            ("credit_commitment", credit_commitment),
+        )
+        if value is not None
+    }
+    if details and kind != "restoration":
+        raise InvalidValue(
+            next(iter(details)), "is recorded only with a credit-restoration application"
+        )
     actor.require("listing.objection" if kind in ("objection", "defence") else "listing.request")
     body = clean_text(text, "text", 10_000, required=True)
     with atomic(session):
@@ -86,6 +103,7 @@ def lodge_request(
             decision_due=objection_decision_due(lodged_on, policy.calendar, policy.periods),
             text=body,
             recorded_by=actor.user_id,
+            details={k: v for k, v in details.items() if v} or None,
         )
         session.add(request)
         before = snapshot(listing)
@@ -112,8 +130,13 @@ def decide_request(
     accepted: bool,
     today: dt.date,
     reason: str,
+    policy: Policy | None = None,
 ) -> ListingRequest:
-    """Decide an objection, defence, correction or restoration request."""
+    """Decide an objection, defence, correction or restoration request.
+
+    Credit restoration is granted only when every configured condition is met
+    (`policy.restoration_conditions`, registry.listings.restoration).
+    """
     actor.require("listing.decide")
     reason = clean_text(reason, "reason", 2000, required=True)
     not_in_future("on", today)
@@ -140,6 +163,14 @@ def decide_request(
                 "decide", "pending", "a reviewer cannot decide a request they recorded"
             )
         listing = request.listing
+        if accepted and request.kind == "restoration":
+            conditions = (policy or Policy()).restoration_conditions
+            unmet = [c for c in check_conditions(listing, request, conditions) if not c.met]
+            if unmet:
+                raise Conflict(
+                    f"request {request.id}: credit restoration cannot be granted, conditions "
+                    "not met: " + "; ".join(f"{c.code} ({c.detail})" for c in unmet)
+                )
         before = snapshot(listing)
         request.decision = "accepted" if accepted else "refused"
         request.decided_on = today

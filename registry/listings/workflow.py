@@ -57,9 +57,12 @@ def propose(
     sectors: Sequence[str] | None = None,
     measures: Sequence[str] | None = None,
     remedy: str | None = None,
-    decision_authority: str = "",
 ) -> Listing:
-    """Draft a proposal citing only grounds that hold today, with their explanations."""
+    """Draft a proposal citing only grounds that hold today, with their explanations.
+
+    The deciding authority is the registry's configured one (`policy.authority`), never the
+    court or office that decided a basis case.
+    """
     actor.require("listing.propose")
     not_in_future("on", today)
     requested = list(dict.fromkeys(grounds))
@@ -82,6 +85,16 @@ def propose(
             )
         _check_basis_not_used(session, subject.id, basis_ids)
         basis: list[EnforcementCase] = [own[cid] for cid in basis_ids]
+        # A revoked case supports nothing, whatever earlier date the proposal claims.
+        revoked = [case for case in basis if case.revoked_on is not None]
+        if revoked:
+            assert revoked[0].revoked_on is not None
+            raise InvalidTransition(
+                "propose",
+                "draft",
+                f"basis case {revoked[0].document_number} was revoked on "
+                f"{revoked[0].revoked_on.isoformat()}",
+            )
         chosen_sectors = (
             sorted(set(sectors))
             if sectors is not None
@@ -100,8 +113,7 @@ def propose(
             sectors=chosen_sectors,
             measures=list(measures) if measures else list(DEFAULT_MEASURES),
             remedy=clean_text(remedy, "remedy", 2000) or DEFAULT_REMEDY,
-            decision_authority=clean_text(decision_authority, "decision_authority", 200)
-            or basis[-1].authority,
+            decision_authority=policy.authority.name,
             proposed_by=actor.user_id,
             proposed_on=today,
             cases=basis,
@@ -257,11 +269,16 @@ def approve(
     listing_id: int,
     today: dt.date,
     reason: str,
-    document_number: str | None = None,
+    document_number: str | None,
 ) -> Listing:
-    """Approve a proposal under review; the grounds must still hold today."""
+    """Approve a proposal under review, recording the decision document number issued for it.
+
+    The grounds must still hold today; the number must match the configured authority's
+    pattern (nothing is made up when it is missing).
+    """
     actor.require("listing.approve")
     reason = clean_text(reason, "reason", 2000, required=True)
+    number = policy.authority.check_document_number(document_number)
     not_in_future("on", today)
     with atomic(session):
         listing = load_listing(session, listing_id)
@@ -279,18 +296,30 @@ def approve(
             )
         evaluation = evaluate_subject(session, listing.subject_id, today, policy)
         check_proposal_grounds({g["code"] for g in listing.grounds}, evaluation)
+        _check_number_unused(session, listing, number)
         before = snapshot(listing)
         listing.state = "approved"
         listing.reviewed_by = actor.user_id
         listing.approved_on = today
         listing.review_flag = None
         listing.decision_decided_on = today
-        listing.decision_document_number = (
-            clean_text(document_number, "document_number", 100)
-            or f"DEC-{today.year}-{listing.id:06d}"
-        )
+        listing.decision_authority = policy.authority.name
+        listing.decision_document_number = number
         audit_transition(session, actor, "listing.approve", listing, before, reason)
     return listing
+
+
+def _check_number_unused(session: Session, listing: Listing, number: str) -> None:
+    other = session.scalar(
+        select(Listing.id).where(
+            Listing.decision_document_number == number, Listing.id != listing.id
+        )
+    )
+    if other is not None:
+        raise Conflict(
+            f"document_number: {number} is already the decision of listing {other}; "
+            "each listing decision has its own document number"
+        )
 
 
 def reject(session: Session, actor: Actor, listing_id: int, reason: str) -> Listing:

@@ -97,5 +97,9 @@ class ListingRequest(Base):
     decision: Mapped[str | None] = mapped_column(String(20))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # An accepted correction: the entry revision that published it (None until published).
+    published_revision: Mapped[int | None] = mapped_column(Integer)
+    # A restoration application: the evidence of performance and the credit commitment.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     listing: Mapped[Listing] = relationship(back_populates="requests")

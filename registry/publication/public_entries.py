@@ -24,6 +24,7 @@ from registry.publication.public_view import (
     PUBLIC_STATUSES,
     PublicEntry,
     entry_with_history,
+    removal_pending,
     shown_entries,
 )
 from registry.timestamps import format_timestamp
@@ -78,6 +79,9 @@ def entry_view(entry: PublicEntry) -> dict[str, Any]:
 
     An entry removed because it was listed in error keeps only a removal notice: its id, status,
     end date and reason, and no content, name or dates of the listing.
+
+    `removal_pending` is set (by `page_of_entries` and `entry_detail`) while a removal of a
+    listed entry awaits its second reviewer, e.g. from the moment its basis was revoked.
     """
     removal = entry.removal
     if entry.removed_in_error:
@@ -99,6 +103,7 @@ def entry_view(entry: PublicEntry) -> dict[str, Any]:
         "name_latin": subject.get("name_latin"),
         "sectors": list(content.get("sectors", [])),
         "authority": (content.get("decision") or {}).get("authority"),
+        "removal_pending": entry.pending_removal.as_dict() if entry.pending_removal else None,
         "bundle": entry.bundle,
         "removed_in_error": False,
     }
@@ -127,7 +132,7 @@ def _removal_notice(entry: PublicEntry) -> dict[str, Any]:
 
 
 def page_of_entries(
-    state: ListState, entry_filter: EntryFilter, page: int, page_size: int
+    session: Session, state: ListState, entry_filter: EntryFilter, page: int, page_size: int
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of matching entries in entry id order, and how many match in all."""
     if page < 1:
@@ -136,7 +141,13 @@ def page_of_entries(
         raise InvalidValue("page_size", "must be from 1 to 100")
     matching = [entry for entry in shown_entries(state) if entry_filter.accepts(entry)]
     start = (page - 1) * page_size
-    return [entry_view(entry) for entry in matching[start : start + page_size]], len(matching)
+    shown = [entry_view(entry) for entry in matching[start : start + page_size]]
+    pending = removal_pending(
+        session, [item["entry_id"] for item in shown if item["status"] == "published"], state.day
+    )
+    for item in shown:
+        item["removal_pending"] = pending.get(item["entry_id"])
+    return shown, len(matching)
 
 
 def entry_detail(session: Session, entry_id: str, today: dt.date) -> dict[str, Any]:

@@ -49,12 +49,29 @@ class Removal:
     reason: str
 
 
+# How a pending removal reads, by reason code: "removal pending — basis revoked on D".
+PENDING_WORDS = {
+    "basis_revoked": "basis revoked",
+    "credit_restored": "credit restored",
+    "error": "listed in error",
+}
+
+
 @dataclass(frozen=True)
 class PendingRemoval:
     """A removal one reviewer proposed and a second reviewer has yet to confirm."""
 
     proposed_on: dt.date
     reason_code: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The `removal_pending` object every public reader reports for a listed entry."""
+        words = PENDING_WORDS.get(self.reason_code, self.reason_code)
+        return {
+            "reason": self.reason_code,
+            "since": self.proposed_on.isoformat(),
+            "note": f"removal pending — {words} on {self.proposed_on.isoformat()}",
+        }
 
 
 @dataclass(frozen=True)
@@ -241,23 +258,42 @@ def entry_with_history(
     return entry, entry_history(session, entry_id, tree_size)
 
 
-def pending_removals(session: Session, entry_ids: Iterable[str]) -> dict[str, PendingRemoval]:
-    """The removals proposed for these entries' listings and not yet confirmed, by entry id."""
-    rows = session.execute(
+def pending_removals(
+    session: Session, entry_ids: Iterable[str] | None
+) -> dict[str, PendingRemoval]:
+    """The removals proposed for these entries' listings (None: all) and not yet confirmed."""
+    query = (
         select(Listing.entry_id, ListingRequest.lodged_on, ListingRequest.text)
         .join(ListingRequest, ListingRequest.listing_id == Listing.id)
         .where(
-            Listing.entry_id.in_(list(entry_ids)),
             Listing.state == "published",
             ListingRequest.kind == "removal",
             ListingRequest.decision.is_(None),
         )
     )
+    if entry_ids is not None:
+        query = query.where(Listing.entry_id.in_(list(entry_ids)))
+    rows = session.execute(query)
     # The proposal's text starts with its reason code ("error: listed in error").
     return {
         entry_id: PendingRemoval(lodged_on, text.split(":", 1)[0])
         for entry_id, lodged_on, text in rows
         if entry_id is not None
+    }
+
+
+def removal_pending(
+    session: Session, entry_ids: Iterable[str], day: dt.date
+) -> dict[str, dict[str, str]]:
+    """The `removal_pending` objects of these entries on `day`, by entry id.
+
+    A removal proposed after `day` is not reported for it: an answer for an earlier day says
+    what was known then.
+    """
+    return {
+        entry_id: pending.as_dict()
+        for entry_id, pending in pending_removals(session, entry_ids).items()
+        if pending.proposed_on <= day
     }
 
 

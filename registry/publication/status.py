@@ -1,4 +1,4 @@
-"""Is publication keeping up: approvals waiting, the last feed version, the index's expiry."""
+"""Is publication keeping up: approvals and removals waiting, the last feed version, its expiry."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.models import FeedVersion, Listing
+from registry.models import FeedVersion, Listing, LogEvent
 from registry.timestamps import format_timestamp
 
 # The `index_sha256` of a feed version whose number is reserved but whose index is not written.
@@ -33,3 +33,21 @@ def publication_lag(session: Session) -> dict[str, Any]:
         "feed_expires": format_timestamp(last.expires) if last else None,
         "tree_size": last.tree_size if last else None,
     }
+
+
+def removals_not_in_feed(session: Session) -> int:
+    """`removed` log events the last written feed version does not contain yet."""
+    last = session.scalar(
+        select(FeedVersion.tree_size)
+        .where(FeedVersion.index_sha256 != RESERVED)
+        .order_by(FeedVersion.version.desc())
+        .limit(1)
+    )
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(LogEvent)
+            .where(LogEvent.event == "removed", LogEvent.seq >= (last or 0))
+        )
+        or 0
+    )

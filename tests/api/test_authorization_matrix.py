@@ -26,6 +26,7 @@ PERSON = {
     "scheme": "cn_ric",
     "value": builders.id_number(3),
 }
+APPROVAL = {"reason": "established", "document_number": "演示知信〔2026〕2号"}
 
 
 @pytest.fixture
@@ -62,6 +63,18 @@ def api_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | None,
         ("GET", f"{a}/subjects/{w['subject']}/persons", None, READERS),
         ("POST", f"{a}/subjects/{w['subject']}/persons", PERSON, {"clerk"}),
         ("DELETE", f"{a}/subjects/{w['subject']}/persons/1", None, {"clerk"}),
+        (
+            "POST",
+            f"{a}/subjects/{w['subject']}/correct",
+            {"name": "Gamma Renamed Ltd", "reason": "registered name change"},
+            {"reviewer"},
+        ),
+        (
+            "POST",
+            f"{a}/cases/{w['case']}/correct",
+            {"performance_status": "performed", "reason": "paid in full"},
+            {"reviewer"},
+        ),
         ("GET", f"{a}/cases?sector=internet", None, READERS),
         ("GET", f"{a}/cases/{w['case']}", None, READERS),
         (
@@ -109,7 +122,7 @@ def api_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | None,
             {"accepted": False, "reason": "no"},
             {"reviewer"},
         ),
-        ("POST", f"{a}/listings/{lid}/approve", {"reason": "established"}, {"reviewer"}),
+        ("POST", f"{a}/listings/{lid}/approve", APPROVAL, {"reviewer"}),
         ("POST", f"{a}/listings/{lid}/reject", {"reason": "not established"}, {"reviewer"}),
         ("POST", f"{a}/listings/{lid}/withdraw", {"reason": "mistake"}, {"clerk", "reviewer"}),
         (
@@ -191,7 +204,7 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
             {"decision": "refuse", "reason": "no"},
             {"reviewer"},
         ),
-        ("POST", f"{t}/approve", {"reason": "established"}, {"reviewer"}),
+        ("POST", f"{t}/approve", APPROVAL, {"reviewer"}),
         ("POST", f"{t}/reject", {"reason": "not established"}, {"reviewer"}),
         ("POST", f"{t}/withdraw", {"reason": "mistake"}, {"clerk", "reviewer"}),
         ("POST", f"{t}/remove", {"reason_code": "error", "reason": "wrong"}, {"reviewer"}),
@@ -263,15 +276,13 @@ def test_nobody_approves_their_own_proposal(app, signed_in, world, users):
     promoted.post(
         f"/api/v1/admin/requests/{world['request']}/decision", {"accepted": False, "reason": "no"}
     )
-    refused = promoted.post(f"/api/v1/admin/listings/{lid}/approve", {"reason": "mine"})
+    refused = promoted.post(f"/api/v1/admin/listings/{lid}/approve", APPROVAL)
     assert refused.status_code == 409
     assert "cannot decide their own proposal" in refused.get_json()["message"]
     page = promoted.get(f"/admin/listings/{lid}").get_data(as_text=True)
     assert "another reviewer must decide it" in page
     assert (
-        signed_in["reviewer"]
-        .post(f"/api/v1/admin/listings/{lid}/approve", {"reason": "established"})
-        .status_code
+        signed_in["reviewer"].post(f"/api/v1/admin/listings/{lid}/approve", APPROVAL).status_code
         == 200
     )
 

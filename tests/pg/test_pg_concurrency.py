@@ -56,7 +56,7 @@ def test_twenty_racing_approvals_produce_one(pg_app: Flask) -> None:
     attempts = [
         (
             lambda s, r=reviewers[i % 2]: workflow.approve(
-                s, r, policy, listing_id, D(2026, 10, 19), "race"
+                s, r, policy, listing_id, D(2026, 10, 19), "race", "演示知信〔2026〕1号"
             )
         )
         for i in range(20)

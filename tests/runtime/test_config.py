@@ -10,6 +10,14 @@ from flask import request
 from runtime.config import ConfigError, load_config, webhook_egress
 from tests.conftest import make_app
 
+# A production registry names the real authority that decides its listings.
+AUTHORITY = {
+    "REGISTRY_AUTHORITY_NAME": "某市知识产权局",
+    "REGISTRY_AUTHORITY_CODE": "SZ-IPA",
+    "REGISTRY_AUTHORITY_DOCUMENT_PATTERN": r"某知信〔\d{4}〕\d+号",
+    "REGISTRY_AUTHORITY_OBJECTION_CONTACT": "某市知识产权局信用科",
+}
+
 
 def test_development_defaults_use_sqlite_in_instance(tmp_path) -> None:
     config = load_config(str(tmp_path), {})
@@ -31,6 +39,7 @@ def test_production_accepts_a_real_secret_and_postgres(tmp_path) -> None:
             "REGISTRY_SECRET_KEY": "x" * 40,
             "REGISTRY_DATABASE_URL": "postgresql://registry@db/registry",
             "REGISTRY_PUBLIC_URL": "https://ipl.example.cn",
+            **AUTHORITY,
         },
     )
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://registry@db/registry"
@@ -52,9 +61,42 @@ def test_production_needs_the_public_address_the_feed_links_to(tmp_path, url: st
         ("REGISTRY_SCHEDULER", "maybe", "true or false"),
         ("REGISTRY_ENV", "staging", "REGISTRY_ENV"),
         ("REGISTRY_WEBHOOK_DENY_RANGES", "10.0.0.0/8,x", "REGISTRY_WEBHOOK_DENY_RANGES: 'x'"),
+        (
+            "REGISTRY_RESTORATION_CONDITIONS",
+            "credit_commitment,good_mood",
+            "REGISTRY_RESTORATION_CONDITIONS: unknown condition good_mood",
+        ),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path, name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(str(tmp_path), {name: value})
+
+
+def test_production_refuses_the_demonstration_authority(tmp_path) -> None:
+    environ = {
+        "REGISTRY_ENV": "production",
+        "REGISTRY_SECRET_KEY": "x" * 40,
+        "REGISTRY_PUBLIC_URL": "https://ipl.example.cn",
+    }
+    with pytest.raises(ConfigError, match="REGISTRY_AUTHORITY_NAME and REGISTRY_AUTHORITY_CODE"):
+        load_config(str(tmp_path), environ)
+    demo_code = AUTHORITY | {"REGISTRY_AUTHORITY_CODE": "DEMO"}
+    with pytest.raises(ConfigError, match="demonstration authority"):
+        load_config(str(tmp_path), environ | demo_code)
+    assert load_config(str(tmp_path), environ | AUTHORITY)["REGISTRY"]["AUTHORITY_CODE"] == "SZ-IPA"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("REGISTRY_AUTHORITY_DOCUMENT_PATTERN", "某知信〔(", "not a valid regular expression"),
+        ("REGISTRY_AUTHORITY_NAME", "   ", "REGISTRY_AUTHORITY_NAME must not be empty"),
+    ],
+)
+def test_a_broken_authority_names_its_variable(
+    tmp_path, name: str, value: str, message: str
+) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(str(tmp_path), {name: value})
 
@@ -64,6 +106,7 @@ def test_webhook_egress_policy_comes_from_configuration(tmp_path) -> None:
         "REGISTRY_ENV": "production",
         "REGISTRY_SECRET_KEY": "x" * 40,
         "REGISTRY_PUBLIC_URL": "https://ipl.example.cn",
+        **AUTHORITY,
     }
     policy = webhook_egress(load_config(str(tmp_path), production))
     assert policy.allow_internal is False and policy.allow == policy.deny == ()

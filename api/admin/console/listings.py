@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp, form_date, form_lines, reported_errors
@@ -13,6 +13,7 @@ from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
 from registry.actors import Actor
+from registry.errors import InvalidValue
 from registry.listings import (
     published as published_listings,
 )
@@ -26,6 +27,7 @@ from registry.listings.published import REMOVAL_REASONS
 from registry.listings.queries import get_listing, list_listings, listing_view, review_queue
 from registry.listings.requests import REQUEST_KINDS
 from registry.models import LISTING_STATES, ListingRequest
+from runtime import publish_now
 from runtime.extensions import db, session
 from runtime.signing_keys import key_store
 
@@ -48,6 +50,8 @@ def _request(actor: Actor, listing_id: int, form: Form) -> None:
         form_date(form, "lodged_on"),
         form.get("text", ""),
         form.get("evidence"),
+        form.get("performance_evidence") or None,
+        form.get("credit_commitment") or None,
     )
 
 
@@ -63,7 +67,7 @@ def _approve(actor: Actor, listing_id: int, form: Form) -> None:
         listing_id,
         form_date(form, "on", False) or today(),
         form.get("reason", ""),
-        form.get("document_number") or None,
+        form.get("document_number"),
     )
 
 
@@ -76,7 +80,7 @@ def _withdraw(actor: Actor, listing_id: int, form: Form) -> None:
 
 
 def _remove(actor: Actor, listing_id: int, form: Form) -> None:
-    published_listings.remove(
+    listing = published_listings.remove(
         session(),
         actor,
         key_store(),
@@ -85,6 +89,8 @@ def _remove(actor: Actor, listing_id: int, form: Form) -> None:
         form_date(form, "on", False) or today(),
         form.get("reason", ""),
     )
+    if listing.state == "removed":
+        publish_now.request_run(current_app, f"listing {listing.id} removed")
 
 
 def _amend(actor: Actor, listing_id: int, form: Form) -> None:
@@ -96,7 +102,17 @@ def _amend(actor: Actor, listing_id: int, form: Form) -> None:
         form.get("reason", ""),
         measures=form_lines(form, "measures") or None,
         remedy=form.get("remedy") or None,
+        correction_id=_form_int(form, "correction_id"),
     )
+
+
+def _form_int(form: Form, name: str) -> int | None:
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        raise InvalidValue(name, f"{raw!r} is not a request number")
+    return int(raw)
 
 
 TRANSITIONS: dict[str, tuple[Callable[[Actor, int, Form], None], str]] = {
@@ -142,6 +158,7 @@ def listing_detail(listing_id: int) -> str:
         view=listing_view(listing, policy(), today()),
         request_kinds=REQUEST_KINDS,
         removal_reasons=REMOVAL_REASONS,
+        authority=policy().authority,
         today=today(),
     )
 
@@ -175,6 +192,7 @@ def request_decision(request_id: int) -> Response:
             request.form.get("decision") == "accept",
             today(),
             request.form.get("reason", ""),
+            policy(),
         )
         flash("Decision recorded.", "info")
     return redirect(url_for("admin_console.listing_detail", listing_id=listing_id), 303)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 
 from api.auth import current_actor
+from registry.listings.authority import DecisionAuthority
 from registry.listings.queries import request_view
 from registry.models import ListingRequest
 from tests.api.conftest import SignedIn
@@ -51,11 +52,29 @@ def test_listing_walk_propose_notify_review_approve(signed_in, deliberate_subjec
     review = clerk.post(f"{API}/listings/{listing['id']}/start-review", {"on": after})
     assert review.get_json()["state"] == "under_review"
 
+    approve_url = f"{API}/listings/{listing['id']}/approve"
+    reason = "deliberate infringement established"
+    # Finding 12: the reviewer enters the authority's document number; nothing is invented.
+    missing = reviewer.post(approve_url, {"reason": reason, "on": after})
+    assert missing.status_code == 422
+    assert (
+        "enter the decision document number" in missing.get_json()["errors"]["document_number"][0]
+    )
+    foreign = reviewer.post(
+        approve_url, {"reason": reason, "on": after, "document_number": "DEC-2026-000001"}
+    )
+    assert foreign.status_code == 422
+    assert (
+        "does not match the document number pattern"
+        in (foreign.get_json()["errors"]["document_number"][0])
+    )
+    assert clerk.get(f"{API}/listings/{listing['id']}").get_json()["state"] == "under_review"
     approved = reviewer.post(
-        f"{API}/listings/{listing['id']}/approve",
-        {"reason": "deliberate infringement established", "on": after},
+        approve_url, {"reason": reason, "on": after, "document_number": "演示知信〔2026〕8号"}
     )
     assert approved.status_code == 200, approved.get_json()
+    assert approved.get_json()["decision_document_number"] == "演示知信〔2026〕8号"
+    assert approved.get_json()["decision_authority"] == DecisionAuthority().name
     body = approved.get_json()
     assert body["state"] == "approved"
     assert body["deadlines"][0]["name"] == "publish by"
@@ -84,7 +103,10 @@ def test_objection_moves_to_review_and_must_be_decided_before_approval(
     request_id = lodged.get_json()["id"]
     assert clerk.get(f"{API}/listings/{listing['id']}").get_json()["state"] == "under_review"
 
-    blocked = reviewer.post(f"{API}/listings/{listing['id']}/approve", {"reason": "ok"})
+    blocked = reviewer.post(
+        f"{API}/listings/{listing['id']}/approve",
+        {"reason": "ok", "document_number": "演示知信〔2026〕9号"},
+    )
     assert blocked.status_code == 409
     assert "objection" in blocked.get_json()["message"]
 

@@ -142,18 +142,38 @@ def test_one_reviewer_decides_the_objection_another_approves_with_a_reason(
     # Issue #17, finding 7: whoever decided the objection does not also approve.
     own = decider.client.post(
         f"/admin/listings/{listing.id}/approve",
-        data={"csrf_token": decider.csrf_token, "reason": "established"},
+        data={
+            "csrf_token": decider.csrf_token,
+            "reason": "established",
+            "document_number": "演示知信〔2026〕11号",
+        },
         follow_redirects=True,
     )
     assert "another reviewer must approve" in _text(own)
 
     no_reason = reviewer.client.post(
         f"/admin/listings/{listing.id}/approve",
-        data={"csrf_token": reviewer.csrf_token, "reason": ""},
+        data={
+            "csrf_token": reviewer.csrf_token,
+            "reason": "",
+            "document_number": "演示知信〔2026〕11号",
+        },
         follow_redirects=True,
     )
     assert "reason: must not be empty" in _text(no_reason)
-    approved = reviewer.form(f"/admin/listings/{listing.id}/approve", {"reason": "established"})
+    no_number = reviewer.client.post(
+        f"/admin/listings/{listing.id}/approve",
+        data={"csrf_token": reviewer.csrf_token, "reason": "established"},
+        follow_redirects=True,
+    )
+    assert "document_number: enter the decision document number" in _text(no_number)
+    # The form names the configured authority and the pattern its numbers follow.
+    assert "issued by 演示知识产权局（开发演示用，非真实机关）" in _text(no_number)
+    assert "<code>演示知信〔\\d{4}〕\\d{1,6}号</code>" in _text(no_number)
+    approved = reviewer.form(
+        f"/admin/listings/{listing.id}/approve",
+        {"reason": "established", "document_number": "演示知信〔2026〕11号"},
+    )
     page = _text(reviewer.get(approved.location))
     assert "Approved; it will be published at the next run." in page
     assert "State: <strong>approved</strong>" in page

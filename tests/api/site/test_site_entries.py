@@ -207,3 +207,20 @@ def test_an_entry_published_by_the_workflow_renders_and_verifies(app: Flask, ses
     assert "限制参与政府采购" in page  # the workflow's default measures, translated
     bundle = _embedded_bundle(page)
     verify_entry(bundle, [key_store(app).current("entry").verification_key()])
+
+
+def test_the_configured_authority_says_where_objections_are_lodged(
+    site: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another authority decided entry 1: this registry's objection address is not offered.
+    assert "lodged at" not in client.get("/entries/IPL-2026-000001?lang=en").text
+    settings = dict(site.config["REGISTRY"])
+    settings["AUTHORITY_NAME"] = "福州市市场监督管理局"
+    settings["AUTHORITY_CODE"] = "FZ-AMR"
+    settings["AUTHORITY_OBJECTION_CONTACT"] = "福州市鼓楼区信用科<1号窗口>"
+    monkeypatch.setitem(site.config, "REGISTRY", settings)
+    english = client.get("/entries/IPL-2026-000001?lang=en").text
+    assert "Objections and correction requests are lodged at: " in english
+    assert str(escape("福州市鼓楼区信用科<1号窗口>")) in english
+    chinese = client.get("/entries/IPL-2026-000001?lang=zh").text
+    assert "异议和更正申请的受理地址：福州市鼓楼区信用科&lt;1号窗口&gt;" in chinese

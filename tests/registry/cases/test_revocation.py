@@ -7,12 +7,15 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.cases import records as cases
 from registry.errors import Forbidden, InvalidTransition
 from registry.listings import published as published_listings
+from registry.listings import workflow
 from registry.listings.policy import Policy
+from registry.models import Listing
 from registry.publication.public_view import PendingRemoval, pending_removals
 from runtime.signing_keys import key_store
 from tests import builders
@@ -89,3 +92,31 @@ def test_a_published_listing_gets_a_removal_due_in_three_working_days(
     assert (listing.state, listing.end_reason) == ("removed", "basis_revoked")
     deadlines = [r for r in listing.requests if r.kind == "removal"]
     assert deadlines[0].decision == "accepted"
+
+
+def test_a_proposal_dated_before_a_revocation_cannot_rest_on_the_revoked_case(
+    session: Session, policy: Policy, set_today: SetToday
+) -> None:
+    # Found by the procedure state machine: revoke today, then propose "two days ago".
+    team = builders.actors(session)
+    subject = builders.deliberate_subject(session)
+    set_today(dt.date(2026, 11, 4))
+    cases.revoke_case(
+        session,
+        team["reviewer"],
+        subject.cases[0].id,
+        dt.date(2026, 11, 4),
+        "overturned",
+        policy=policy,
+    )
+    with pytest.raises(InvalidTransition, match="was revoked on 2026-11-04"):
+        workflow.propose(
+            session,
+            team["clerk"],
+            policy,
+            subject.id,
+            ["deliberate_infringement"],
+            dt.date(2026, 11, 2),
+            case_ids=[subject.cases[0].id],
+        )
+    assert session.scalars(select(Listing).where(Listing.subject_id == subject.id)).all() == []

@@ -17,6 +17,7 @@ from registry.listings import workflow
 from registry.listings.policy import Policy
 from tests import builders
 
+NUMBER = "演示知信〔2026〕1号"  # the decision document number entered on approval
 D = dt.date
 SetToday = Callable[[dt.date], None]
 
@@ -45,7 +46,7 @@ def test_a_pending_objection_holds_the_proposal_past_the_defence_period(
     set_today(after)
     reviewer = builders.actors(session)["reviewer"]
     with pytest.raises(InvalidTransition, match=f"objection #{request_id} is not decided yet"):
-        workflow.approve(session, reviewer, policy, listing_id, after, "period is over")
+        workflow.approve(session, reviewer, policy, listing_id, after, "period is over", NUMBER)
     assert listing.state == "under_review"
 
 
@@ -67,7 +68,9 @@ def test_an_upheld_objection_ends_the_proposal(
     assert (record.before or {})["state"] == "under_review"
     assert (record.after or {})["state"] == "rejected"
     with pytest.raises(InvalidTransition, match="only possible from under_review"):
-        workflow.approve(session, team["reviewer2"], policy, listing_id, D(2026, 10, 5), "ok")
+        workflow.approve(
+            session, team["reviewer2"], policy, listing_id, D(2026, 10, 5), "ok", NUMBER
+        )
 
 
 def test_a_dismissed_objection_lets_another_reviewer_approve(
@@ -80,12 +83,22 @@ def test_a_dismissed_objection_lets_another_reviewer_approve(
         session, team["reviewer"], request_id, False, D(2026, 10, 5), "licence forged"
     )
     with pytest.raises(InvalidTransition, match="another reviewer must approve"):
-        workflow.approve(session, team["reviewer"], policy, listing_id, D(2026, 10, 5), "ok")
+        workflow.approve(
+            session, team["reviewer"], policy, listing_id, D(2026, 10, 5), "ok", NUMBER
+        )
     # The objection moved it to review early; approval still waits for the defence period.
     with pytest.raises(InvalidTransition, match="defence period runs until 2026-10-16"):
-        workflow.approve(session, team["reviewer2"], policy, listing_id, D(2026, 10, 5), "ok")
+        workflow.approve(
+            session, team["reviewer2"], policy, listing_id, D(2026, 10, 5), "ok", NUMBER
+        )
     set_today(D(2026, 10, 17))
     approved = workflow.approve(
-        session, team["reviewer2"], policy, listing_id, D(2026, 10, 17), "grounds made out"
+        session,
+        team["reviewer2"],
+        policy,
+        listing_id,
+        D(2026, 10, 17),
+        "grounds made out",
+        "演示知信〔2026〕5号",
     )
     assert approved.state == "approved"

@@ -136,7 +136,14 @@ def test_random_procedures_keep_the_invariants(app: Flask, session: Session) -> 
                     self._try(workflow.start_review, session, team["clerk"], listing.id, self.day)
                 else:
                     self._try(
-                        workflow.approve, session, approver, policy, listing.id, self.day, "holds"
+                        workflow.approve,
+                        session,
+                        approver,
+                        policy,
+                        listing.id,
+                        self.day,
+                        "holds",
+                        policy.authority.demo_document_number(self.day.year, listing.id),
                     )
             elif listing.state == "approved":
                 self._try(
@@ -241,6 +248,7 @@ def test_random_procedures_keep_the_invariants(app: Flask, session: Session) -> 
                     listing.id,
                     self.day,
                     "grounds hold",
+                    policy.authority.demo_document_number(self.day.year, listing.id),
                 )
 
         @rule(index=st.integers(0, 5))

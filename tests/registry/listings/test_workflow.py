@@ -14,6 +14,7 @@ from registry.actors import SYSTEM, Actor
 from registry.audit import trail as audit
 from registry.canonical import sha256_hex
 from registry.cases import records as cases
+from registry.cases.corrections import correct_case
 from registry.errors import Forbidden, InvalidTransition, InvalidValue
 from registry.listings import (
     grounds,
@@ -33,6 +34,7 @@ from tests import builders
 
 SetToday = Callable[[dt.date], None]
 
+NUMBER = "演示知信〔2026〕1号"  # the decision document number entered on approval
 D = dt.date
 
 
@@ -85,8 +87,10 @@ def test_subject_walks_from_cases_to_expiry(
 
     set_today(D(2026, 10, 19))
     with pytest.raises(Forbidden):
-        workflow.approve(session, clerk, policy, listing.id, D(2026, 10, 19), "clerk tries")
-    workflow.approve(session, rev1, policy, listing.id, D(2026, 10, 19), "grounds confirmed")
+        workflow.approve(session, clerk, policy, listing.id, D(2026, 10, 19), "clerk tries", NUMBER)
+    workflow.approve(
+        session, rev1, policy, listing.id, D(2026, 10, 19), "grounds confirmed", NUMBER
+    )
     assert listing.state == "approved"
 
     set_today(D(2026, 10, 20))
@@ -124,6 +128,17 @@ def test_subject_walks_from_cases_to_expiry(
     assert audit.verify_chain(session).intact
 
 
+# A restoration application meeting the configured conditions (registry.listings.restoration).
+RESTORATION = {"performance_evidence": "bank receipt 42", "credit_commitment": "letter 7"}
+
+
+def _performed(session: Session, listing: Listing, reviewer: Actor) -> None:
+    for case in listing.cases:
+        correct_case(
+            session, reviewer, key_store(), case.id, "paid", performance_status="performed"
+        )
+
+
 def test_early_removal_by_credit_restoration_needs_two_reviewers(
     app: Flask, session: Session, policy: Policy, set_today: SetToday
 ) -> None:
@@ -150,14 +165,18 @@ def test_early_removal_by_credit_restoration_needs_two_reviewers(
         "restoration",
         D(2027, 10, 20),
         "performed in full",
+        **RESTORATION,
     )
+    _performed(session, listing, rev1)
     assert request.decision_due == D(2027, 11, 4)
     set_today(D(2027, 10, 24))
     with pytest.raises(InvalidTransition, match="no accepted credit-restoration"):
         published_listings.remove(
             session, rev1, keys, listing.id, "credit_restored", D(2027, 10, 21), "early"
         )
-    listing_requests.decide_request(session, rev1, request.id, True, D(2027, 10, 22), "verified")
+    listing_requests.decide_request(
+        session, rev1, request.id, True, D(2027, 10, 22), "verified", policy
+    )
     published_listings.remove(
         session, rev1, keys, listing.id, "credit_restored", D(2027, 10, 23), "restored"
     )
@@ -180,15 +199,23 @@ def test_a_reviewer_cannot_accept_a_restoration_they_recorded(
     listing, actors = _published(session, policy)
     set_today(D(2027, 10, 20))
     request = listing_requests.lodge_request(
-        session, actors["clerk"], policy, listing.id, "restoration", D(2027, 10, 20), "paid"
+        session,
+        actors["clerk"],
+        policy,
+        listing.id,
+        "restoration",
+        D(2027, 10, 20),
+        "paid",
+        **RESTORATION,
     )
+    _performed(session, listing, actors["reviewer"])
     set_today(D(2027, 10, 21))
     # The clerk who recorded it has since been made a reviewer: same user, new role.
     promoted = Actor(name="clerk", role="reviewer", user_id=actors["clerk"].user_id)
     with pytest.raises(InvalidTransition, match="cannot decide a request they recorded"):
         listing_requests.decide_request(session, promoted, request.id, True, D(2027, 10, 21), "ok")
     listing_requests.decide_request(
-        session, actors["reviewer"], request.id, True, D(2027, 10, 21), "verified"
+        session, actors["reviewer"], request.id, True, D(2027, 10, 21), "verified", policy
     )
     assert request.decision == "accepted"
 
@@ -234,7 +261,9 @@ def test_invalid_transitions_say_which_state(app: Flask, session: Session, polic
         workflow.withdraw(session, actors["clerk"], listing.id, "late")
     assert "cannot withdraw a listing in state 'published'" in str(caught.value)
     with pytest.raises(InvalidTransition, match="approve"):
-        workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 11, 1), "again")
+        workflow.approve(
+            session, actors["reviewer2"], policy, listing.id, D(2026, 11, 1), "again", NUMBER
+        )
 
 
 def test_reviewer_cannot_decide_own_proposal(
@@ -259,13 +288,19 @@ def test_reviewer_cannot_decide_own_proposal(
     assert listing.state == "under_review"
     set_today(D(2026, 10, 2))
     with pytest.raises(InvalidTransition, match="own proposal"):
-        workflow.approve(session, actors["reviewer"], policy, listing.id, D(2026, 10, 2), "mine")
+        workflow.approve(
+            session, actors["reviewer"], policy, listing.id, D(2026, 10, 2), "mine", NUMBER
+        )
     with pytest.raises(InvalidTransition, match="objection #1 is not decided"):
-        workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok")
+        workflow.approve(
+            session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok", NUMBER
+        )
     listing_requests.decide_request(
         session, actors["reviewer2"], 1, False, D(2026, 10, 2), "licence forged"
     )
     # The reviewer who dismissed the objection cannot also approve (issue #17, finding 7).
     with pytest.raises(InvalidTransition, match="another reviewer must approve"):
-        workflow.approve(session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok")
+        workflow.approve(
+            session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok", NUMBER
+        )
     assert listing.state == "under_review"

@@ -44,6 +44,8 @@ class PublishSettings:
     witness_timeout: float = 5.0
     # When set, each version is also uploaded to this bucket (publisher/object_store.py).
     object_store: ObjectStoreSettings | None = None
+    # When set, the screening index of what is public is written here after each run.
+    screening_index: Path | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
@@ -60,6 +62,7 @@ class PublishSettings:
             witness_policy_text=policy_text,
             witness_timeout=settings["WITNESS_TIMEOUT"],
             object_store=ObjectStoreSettings.from_settings(settings),
+            screening_index=Path(config["SCREENING_INDEX"]),
         )
 
 

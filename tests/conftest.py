@@ -103,6 +103,7 @@ def make_app(tmp_path: Path, database_url: str, **overrides: object) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "KEYS_DIR": str(tmp_path / "keys"),
         "FEED_DIR": str(tmp_path / "feed"),
+        "SCREENING_INDEX": str(tmp_path / "screening.index"),
         "WTF_CSRF_ENABLED": True,
     }
     config.update(overrides)

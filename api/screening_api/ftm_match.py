@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 from api.api_key_auth import BEARER_SECURITY, api_key_required
 from api.auth import csrf_exempt_blueprint
+from api.public_view import screening_index
 from api.screening_api.context import answering_checkpoint, state_at
 from registry.errors import InvalidValue, NotFound
 from registry.screening import yente
@@ -68,7 +69,7 @@ class Match(MethodView):
         cutoff, _ = yente.check_options(_number("cutoff", 0.5), limit)
         queries = yente.parse_match_request(body)
         state = state_at(answering_checkpoint(), None)
-        return yente.match(state, queries, dataset, threshold, limit, cutoff)
+        return yente.match(state, queries, dataset, threshold, limit, cutoff, screening_index())
 
 
 @blp.route("/entities/<string:entity_id>")

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
+from api.public_view import screening_index
 from api.screening_api import schemas
 from api.screening_api.context import answering_checkpoint, state_at
 from registry.errors import InvalidValue
@@ -198,7 +199,7 @@ class Screen(MethodView):
         )
         checkpoint = answering_checkpoint()
         state = state_at(checkpoint, data.get("as_of"))
-        found = screening.screen(state, request)
+        found = screening.screen(state, request, screening_index())
         receipt = _sign(
             "screen",
             checkpoint,

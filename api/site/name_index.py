@@ -1,6 +1,7 @@
 """Name search for the public site, on the screening engine and its index (registry.screening).
 
-The site asks the same index as screening (one per list state, `match_index`) with a lower
+The site asks the same index as screening (one per list state, `match_index`, over the
+shared index file when the publisher has written one) with a lower
 threshold, because a visitor often types part of a name and wants to see the candidates, ranked,
 rather than a yes-or-no answer. Place and industry words typed next to a name (深圳 华兴, 电子,
 Shenzhen) narrow the results to subjects of that place and industry.
@@ -11,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.publication.as_of import ListState
-from registry.screening.matching.index import MatchIndex
 from registry.screening.matching.query_words import split_query_words
 from registry.screening.matching.records import ScreeningQuery
 from registry.screening.matching.score import NAME_FEATURES, ScreeningMatch
-from registry.screening.screen import match_index
+from registry.screening.shared_index import SharedIndex, StateIndex, match_index
 
 SEARCH_THRESHOLD = 0.6
 SEARCH_LIMIT = 200
@@ -35,8 +35,8 @@ class NameMatch:
 class NameIndex:
     """The screening index of a list state, searched the way a visitor types."""
 
-    def __init__(self, state: ListState) -> None:
-        self.index: MatchIndex = match_index(state)
+    def __init__(self, state: ListState, shared: SharedIndex | None = None) -> None:
+        self.index: StateIndex = match_index(state, shared)
 
     def search(self, text: str) -> list[NameMatch]:
         """Entries whose names resemble `text` (within its place and industry words), best first."""

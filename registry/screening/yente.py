@@ -17,7 +17,8 @@ from registry.errors import InvalidValue
 from registry.publication.as_of import ListState
 from registry.publication.ftm_entities import subject_entity
 from registry.screening.matching import DEFAULT_THRESHOLD, ScreeningMatch, ScreeningQuery
-from registry.screening.screen import MAX_QUERIES, match_index
+from registry.screening.screen import MAX_QUERIES
+from registry.screening.shared_index import SharedIndex, match_index
 
 KIND_BY_SCHEMA = {
     "Company": "legal_person",
@@ -113,9 +114,10 @@ def match(
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = 5,
     cutoff: float = 0.5,
+    shared: SharedIndex | None = None,
 ) -> dict[str, Any]:
     """Answer every query: candidates scoring at least `cutoff`, `match` at `threshold`."""
-    index = match_index(state)
+    index = match_index(state, shared)
     responses = {}
     for query in queries:
         best: dict[str, ScreeningMatch] = {}

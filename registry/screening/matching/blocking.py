@@ -14,11 +14,12 @@ sharing the most keys with it, and those one typo away.
 from __future__ import annotations
 
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from functools import partial
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 from registry.screening.matching.forms import NameForm
+from registry.screening.matching.regions import significant_code
 from registry.screening.matching.score import IndexedRecord
 from registry.screening.matching.sound import sounds_of
 
@@ -91,7 +92,8 @@ def _latin_keys(form: NameForm) -> tuple[set[str], set[str]]:
     return plain, typo
 
 
-def _record_keys(record: IndexedRecord) -> set[str]:
+def record_keys(record: IndexedRecord) -> set[str]:
+    """Every blocking key of a listed subject's names."""
     keys: set[str] = set()
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     for _, _, form in record.forms:
@@ -124,31 +126,80 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     return [(han, {key for key in han if key.startswith(_SOUND_KEYS)}), latin]
 
 
+def identifier_posting_key(scheme: str, value: str) -> str:
+    """The key of an exact identifier (scheme and normalised value)."""
+    return f"i{scheme}\x1f{value}"
+
+
+def place_keys(record: IndexedRecord) -> set[str]:
+    """Keys for `entries_in`: each place, its enclosing divisions, and its industry tokens."""
+    keys: set[str] = set()
+    for _, _, form in record.forms:
+        for code in form.regions:
+            significant = significant_code(code)
+            keys.add("q" + significant)  # the place itself: found from places within it
+            keys.update("p" + significant[:end] for end in range(2, len(significant) + 1, 2))
+        keys.update("t" + token for token in form.sector)
+    return keys
+
+
+def every_key(record: IndexedRecord) -> set[str]:
+    """Every key a record is filed under: blocking, identifier, place and industry keys."""
+    keys = record_keys(record) | place_keys(record)
+    keys.update(identifier_posting_key(*pair) for pair in record.identifiers)
+    return keys
+
+
+def query_place_keys(regions: Iterable[str]) -> set[str]:
+    """Keys of the records in or around `regions`: places within them, and places holding them."""
+    keys: set[str] = set()
+    for code in regions:
+        significant = significant_code(code)
+        keys.add("p" + significant)
+        keys.update("q" + significant[:end] for end in range(2, len(significant) + 1, 2))
+    return keys
+
+
+class Postings(Protocol):
+    """Where a blocker finds the record positions filed under each key."""
+
+    def get_many(self, keys: Iterable[str]) -> Mapping[str, Sequence[int]]:
+        """The positions of every key that has any."""
+
+
+class DictPostings:
+    """Postings held in memory, in a dict of arrays."""
+
+    def __init__(self, postings: dict[str, array[int]]) -> None:
+        self._postings = postings
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, array[int]]:
+        """The positions of every key that has any."""
+        postings = self._postings
+        return {key: postings[key] for key in keys if key in postings}
+
+
 class Blocker:
     """Inverted lists from keys to record positions."""
 
-    def __init__(self, postings: dict[str, array[int]], size: int) -> None:
+    def __init__(self, postings: Postings, size: int) -> None:
         self._postings = postings
         self._key_cap = max(MIN_KEY_CAP, int(size * COMMON_KEY_SHARE))
 
-    @classmethod
-    def build(cls, records: Sequence[IndexedRecord]) -> Blocker:
-        """File every record's keys under its position in `records`."""
-        postings: defaultdict[str, array[int]] = defaultdict(partial(array, "i"))
-        for position, record in enumerate(records):
-            for key in _record_keys(record):
-                postings[key].append(position)
-        return cls(dict(postings), len(records))
-
     def candidates(self, form: NameForm) -> list[int]:
         """Positions of the records sharing the most informative keys with the query name."""
+        families = _query_keys(form)
+        wanted = set().union(*(plain | typo for plain, typo in families))
+        found = self._postings.get_many(wanted)
         positions: list[int] = []
-        for plain, typo in _query_keys(form):
-            positions += self._best_sharing(plain, typo)
+        for plain, typo in families:
+            positions += self._best_sharing(plain, typo, found)
         return positions
 
-    def _best_sharing(self, plain: set[str], typo: set[str]) -> list[int]:
-        found = sorted((self._postings[key] for key in plain if key in self._postings), key=len)
+    def _best_sharing(
+        self, plain: set[str], typo: set[str], postings: Mapping[str, Sequence[int]]
+    ) -> list[int]:
+        found = sorted((postings[key] for key in plain if key in postings), key=len)
         informative = [plist for plist in found if len(plist) <= self._key_cap]
         if len(informative) < MIN_KEYS:
             informative = found[:MIN_KEYS]
@@ -163,7 +214,7 @@ class Blocker:
         best = [position for position, count in ranked if count >= floor]
         # ...unless a distinctive word of theirs is one typo away: the deletion keys point
         # at few records, each of which is a serious candidate.
-        near_lists = (self._postings.get(key, _NONE) for key in typo)
+        near_lists = (postings.get(key, _NONE) for key in typo)
         near = set().union(*(plist for plist in near_lists if len(plist) <= RARE_KEY))
         near_only = sorted(near.difference(best), key=hits.__getitem__, reverse=True)
         return best + near_only[:MAX_CANDIDATES]

@@ -227,12 +227,13 @@ def test_a_page_past_the_end_offers_the_first(client: FlaskClient) -> None:
 
 
 def test_the_site_search_uses_the_screening_index(client: FlaskClient) -> None:
+    from api.public_view import screening_index
     from api.site.catalogue import current_catalogue
-    from registry.screening.screen import match_index
+    from registry.screening.shared_index import match_index
 
     with client.application.app_context():
         catalogue = current_catalogue()
-        assert catalogue.names.index is match_index(catalogue.state)
+        assert catalogue.names.index is match_index(catalogue.state, screening_index())
 
 
 def test_region_and_industry_words_find_entries(client: FlaskClient) -> None:

@@ -14,9 +14,10 @@ sharing the most keys with it, and those one typo away.
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
+
+import numpy as np
 
 from registry.screening.matching.forms import NameForm
 from registry.screening.matching.regions import significant_code
@@ -203,18 +204,31 @@ class Blocker:
         informative = [plist for plist in found if len(plist) <= self._key_cap]
         if len(informative) < MIN_KEYS:
             informative = found[:MIN_KEYS]
-        hits: Counter[int] = Counter()
-        for plist in informative:
-            hits.update(plist)
-            if len(plist) <= RARE_KEY:
-                hits.update(plist)  # a rare key says more: count it twice
-        ranked = hits.most_common(MAX_CANDIDATES)
+        # A rare key says more: its records count twice.
+        parts = [_as_array(plist) for plist in informative]
+        parts += [_as_array(plist) for plist in informative if len(plist) <= RARE_KEY]
+        if parts:
+            shared, counts = np.unique(np.concatenate(parts), return_counts=True)
+        else:
+            shared = counts = np.zeros(0, dtype=np.int64)
+        # Most shared keys first, then the lower position (the earlier entry id).
+        order = np.lexsort((shared, -counts))[:MAX_CANDIDATES]
         # Records sharing far fewer keys than the best one are not worth scoring...
-        floor = ranked[0][1] * MIN_HIT_SHARE if ranked else 0
-        best = [position for position, count in ranked if count >= floor]
+        floor = counts[order[0]] * MIN_HIT_SHARE if len(order) else 0
+        best: list[int] = shared[order][counts[order] >= floor].tolist()
         # ...unless a distinctive word of theirs is one typo away: the deletion keys point
         # at few records, each of which is a serious candidate.
         near_lists = (postings.get(key, _NONE) for key in typo)
         near = set().union(*(plist for plist in near_lists if len(plist) <= RARE_KEY))
-        near_only = sorted(near.difference(best), key=hits.__getitem__, reverse=True)
-        return best + near_only[:MAX_CANDIDATES]
+        near_only = sorted(near.difference(best))
+        if len(near_only) > MAX_CANDIDATES:
+            where = np.searchsorted(shared, near_only).clip(max=max(len(shared) - 1, 0))
+            hit = np.where(shared[where] == near_only, counts[where], 0) if len(shared) else 0
+            ranked = np.lexsort((np.asarray(near_only), -np.asarray(hit)))
+            near_only = [near_only[i] for i in ranked[:MAX_CANDIDATES].tolist()]
+        return best + near_only
+
+
+def _as_array(positions: Sequence[int]) -> np.ndarray:
+    found: np.ndarray = np.frombuffer(positions, dtype=np.int32)  # type: ignore[call-overload]
+    return found

@@ -100,7 +100,7 @@ def _form_from(fields: list[Any]) -> NameForm:
 
 def _record_from(raw: bytes) -> IndexedRecord:
     data = json.loads(raw)
-    listed = ListedName(
+    listed = ListedName.restore(
         entry_id=data["entry_id"],
         kind=data["kind"],
         name=data["name"],

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from bench.memory import peak_rss_mb
 from bench.screening_data import Benchmark, generate_benchmark
+from bench.screening_nomenklatura import report_side_by_side
 from bench.screening_queries import LabeledQuery
 from registry.screening.matching import (
     DEFAULT_THRESHOLD,
@@ -163,7 +164,7 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def report_quality(listed: int, query_count: int) -> None:
+def report_quality(listed: int, query_count: int, sample: int) -> None:
     """Build the benchmark set, screen it at the default threshold, print the rates."""
     benchmark = generate_benchmark(listed, query_count)
     index = MatchIndex.build(benchmark.listed)
@@ -180,6 +181,8 @@ def report_quality(listed: int, query_count: int) -> None:
     for variant, (measure, count, rate) in per_class(benchmark.queries, results).items():
         aim = ">= 0.98" if measure == "recall" else "<= 0.005"
         print(f"    {variant:<32}{measure:<17}{count:>8}{rate:>9.4f}  {aim}")
+    stride = max(1, len(benchmark.queries) // sample)
+    report_side_by_side(benchmark.listed, index, benchmark.queries[::stride][:sample])
 
 
 def report_speed(listed: int, query_count: int, brute_count: int) -> None:
@@ -239,7 +242,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     args = parser.parse_args(argv)
     quality_sizes, speed_sizes = (
-        ((600, 800), (10_000, 500, 100)) if args.quick else ((2_000, 2_400), (100_000, 3_000, 100))
+        ((600, 800, 40), (10_000, 600, 100))
+        if args.quick
+        else ((2_000, 2_400, 200), (100_000, 3_000, 100))
     )
     print(f"screening benchmark{' (quick)' if args.quick else ''}")
     report_quality(*quality_sizes)

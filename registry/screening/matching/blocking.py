@@ -86,11 +86,14 @@ def _latin_keys(form: NameForm) -> tuple[set[str], set[str]]:
     # ("runchenxinxijishu" for 润宸信息技术).
     if len(joined) > HEAD_LETTERS:
         plain.add("^" + joined[:HEAD_LETTERS])
-    typo: set[str] = set()
-    if MIN_DELETION_WORD <= len(joined) <= MAX_DELETION_WORD:
-        typo.add("-" + joined)
-        typo.update("-" + joined[:i] + joined[i + 1 :] for i in range(len(joined)))
-    return plain, typo
+    return plain, _deletion_keys(joined)
+
+
+def _deletion_keys(word: str) -> set[str]:
+    """A word and the word with each one letter left out (`-` keys), if of a fitting length."""
+    if not MIN_DELETION_WORD <= len(word) <= MAX_DELETION_WORD:
+        return set()
+    return {"-" + word} | {"-" + word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def record_keys(record: IndexedRecord) -> set[str]:
@@ -117,6 +120,10 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     names by its pinyin; the two are ranked apart so that neither crowds out the other.
     """
     plain, typo = _latin_keys(form)
+    if len(form.distinct) > 1:
+        # Each distinctive word on its own, one typo away: an unrecognised place word
+        # ("Tiagjin Linlian") leaves the trade name to find the record ("Lianlian").
+        typo.update(key for word in form.distinct for key in _deletion_keys(word))
     prefix = "x" if form.han else "l"
     latin = ({prefix + key for key in plain}, {prefix + key for key in typo})
     if not form.han:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from registry.publication.as_of import ListState
 from registry.screening.matching.query_words import split_query_words
 from registry.screening.matching.records import ScreeningQuery
-from registry.screening.matching.score import NAME_FEATURES, ScreeningMatch
+from registry.screening.matching.score import NAME_FEATURES, FeatureExplanation, ScreeningMatch
 from registry.screening.shared_index import SharedIndex, StateIndex, match_index
 
 SEARCH_THRESHOLD = 0.6
@@ -30,6 +30,7 @@ class NameMatch:
     entry_id: str
     score: float
     matched_on: str
+    features: tuple[FeatureExplanation, ...] = ()
 
 
 class NameIndex:
@@ -52,7 +53,7 @@ class NameIndex:
             ScreeningQuery(name=name), threshold=SEARCH_THRESHOLD, limit=SEARCH_LIMIT
         )
         return [
-            NameMatch(m.entry_id, m.score, _deciding_feature(m))
+            NameMatch(m.entry_id, m.score, _deciding_feature(m), m.features)
             for m in matches
             if allowed is None or m.entry_id in allowed
         ]

@@ -77,7 +77,7 @@ def _document_errors(*extra: int) -> Callable[[View], View]:
     return decorate
 
 
-def _sign(
+def sign_receipt(
     endpoint: str,
     checkpoint: screening.CheckpointRef,
     day: Any,
@@ -86,6 +86,7 @@ def _sign(
     privacy: bool,
     parameters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Sign, keep and return a receipt for this key's call (queries hashed if `privacy`)."""
     return receipts.issue_receipt(
         db.session(),
         key_store().current("receipt"),
@@ -147,7 +148,9 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
         state, query["scheme"], query["value"], query.get("name") or query.get("country")
     )
     result = {"answer": found.answer, "entries": found.entries}
-    receipt = _sign("lookup", checkpoint, state.day, [found.query], [result], query["privacy"])
+    receipt = sign_receipt(
+        "lookup", checkpoint, state.day, [found.query], [result], query["privacy"]
+    )
     # For people reading the answer: whom each entry names and where to read it. The
     # receipt keeps its contract fields; these are in the response only.
     root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
@@ -200,7 +203,7 @@ class Screen(MethodView):
         checkpoint = answering_checkpoint()
         state = state_at(checkpoint, data.get("as_of"))
         found = screening.screen(state, request, screening_index())
-        receipt = _sign(
+        receipt = sign_receipt(
             "screen",
             checkpoint,
             state.day,

@@ -35,6 +35,9 @@ OMITTED_INDUSTRY = 0.5
 EXTRA_INDUSTRY = 0.0
 # Letters a matched span may grow by to cover whole words (see _widen_to_words).
 WORD_SLACK = 2
+# Left over after the aligned distinctive words, this close to the industry words is they,
+# misspelt (keji / krji: 0.75); less alike is another word (an extra distinctive one).
+MISSPELT_INDUSTRY = 0.7
 # A query word this close to the listed subject's place name is that place, misspelt.
 MISSPELT_PLACE_CUTOFF = 75
 MIN_PLACE_LENGTH = 4
@@ -339,7 +342,12 @@ def _aligned(query: NameForm, listed: NameForm) -> float:
     rest_short = "".join(short.words).replace(needle, "", 1)
     rest_other = haystack[:start] + haystack[end:]
     rests = (rest_short, rest_other) if query_shorter else (rest_other, rest_short)
-    return found * _rest_agreement(*rests)
+    rest = _rest_agreement(*rests)
+    if rest >= MISSPELT_INDUSTRY:
+        # What is left is the industry word misspelt ("Krji" for Keji): it weighs as much as
+        # an industry word does in the structured comparison.
+        return found * ((1.0 - INDUSTRY_SHARE) + INDUSTRY_SHARE * rest)
+    return found * rest
 
 
 def _widen_to_words(words: tuple[str, ...], start: int, end: int) -> tuple[int, int]:

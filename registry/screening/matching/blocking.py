@@ -14,6 +14,7 @@ sharing the most keys with it, and those one typo away.
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
@@ -33,6 +34,8 @@ MIN_HIT_SHARE = 0.5
 COMMON_KEY_SHARE = 0.0025
 MIN_KEY_CAP = 64
 MIN_KEYS = 3
+# Up to this many positions in all, shared keys are counted in Python, beyond with numpy.
+SMALL_COUNT = 2048
 # A key shared by at most this many records counts twice.
 RARE_KEY = 16
 # Distinctive words (run together) of this length get one-letter-deletion keys.
@@ -212,28 +215,69 @@ class Blocker:
         if len(informative) < MIN_KEYS:
             informative = found[:MIN_KEYS]
         # A rare key says more: its records count twice.
-        parts = [_as_array(plist) for plist in informative]
-        parts += [_as_array(plist) for plist in informative if len(plist) <= RARE_KEY]
-        if parts:
-            shared, counts = np.unique(np.concatenate(parts), return_counts=True)
-        else:
-            shared = counts = np.zeros(0, dtype=np.int64)
-        # Most shared keys first, then the lower position (the earlier entry id).
-        order = np.lexsort((shared, -counts))[:MAX_CANDIDATES]
+        lists = informative + [plist for plist in informative if len(plist) <= RARE_KEY]
+        shared = SharedKeys.count(lists)
+        ranked = shared.top(MAX_CANDIDATES)
         # Records sharing far fewer keys than the best one are not worth scoring...
-        floor = counts[order[0]] * MIN_HIT_SHARE if len(order) else 0
-        best: list[int] = shared[order][counts[order] >= floor].tolist()
+        floor = ranked[0][1] * MIN_HIT_SHARE if ranked else 0
+        best = [position for position, count in ranked if count >= floor]
         # ...unless a distinctive word of theirs is one typo away: the deletion keys point
         # at few records, each of which is a serious candidate.
         near_lists = (postings.get(key, _NONE) for key in typo)
         near = set().union(*(plist for plist in near_lists if len(plist) <= RARE_KEY))
-        near_only = sorted(near.difference(best))
-        if len(near_only) > MAX_CANDIDATES:
-            where = np.searchsorted(shared, near_only).clip(max=max(len(shared) - 1, 0))
-            hit = np.where(shared[where] == near_only, counts[where], 0) if len(shared) else 0
-            ranked = np.lexsort((np.asarray(near_only), -np.asarray(hit)))
-            near_only = [near_only[i] for i in ranked[:MAX_CANDIDATES].tolist()]
-        return best + near_only
+        near_only = shared.counts_of(sorted(near.difference(best)))
+        return (
+            best
+            + [position for position, _ in sorted(near_only, key=_most_shared)][:MAX_CANDIDATES]
+        )
+
+
+def _most_shared(item: tuple[int, int]) -> tuple[int, int]:
+    return -item[1], item[0]
+
+
+class SharedKeys:
+    """How many posting lists hold each position: counted in Python for a few, numpy for many."""
+
+    def __init__(self, positions: np.ndarray, counts: np.ndarray) -> None:
+        self._positions = positions  # sorted
+        self._counts = counts
+
+    @classmethod
+    def count(cls, lists: list[Sequence[int]]) -> SharedKeys:
+        """Count the positions of `lists`."""
+        if sum(map(len, lists)) <= SMALL_COUNT:
+            hits: Counter[int] = Counter()
+            for plist in lists:
+                hits.update(plist)
+            ordered = sorted(hits.items())
+            return cls(
+                np.fromiter((p for p, _ in ordered), dtype=np.int64, count=len(ordered)),
+                np.fromiter((c for _, c in ordered), dtype=np.int64, count=len(ordered)),
+            )
+        if not lists:
+            return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        positions, counts = np.unique(
+            np.concatenate([_as_array(p) for p in lists]), return_counts=True
+        )
+        return cls(positions, counts)
+
+    def top(self, size: int) -> list[tuple[int, int]]:
+        """The `size` positions held by most lists (then the lowest), with their counts."""
+        if len(self._positions) <= size:
+            order = np.lexsort((self._positions, -self._counts))
+        else:
+            order = np.lexsort((self._positions, -self._counts))[:size]
+        return list(zip(self._positions[order].tolist(), self._counts[order].tolist(), strict=True))
+
+    def counts_of(self, positions: list[int]) -> list[tuple[int, int]]:
+        """Each of `positions` (sorted) with its count, 0 if no list holds it."""
+        if not positions or not len(self._positions):
+            return [(position, 0) for position in positions]
+        wanted = np.asarray(positions)
+        where = np.searchsorted(self._positions, wanted).clip(max=len(self._positions) - 1)
+        found = np.where(self._positions[where] == wanted, self._counts[where], 0)
+        return list(zip(positions, found.tolist(), strict=True))
 
 
 def _as_array(positions: Sequence[int]) -> np.ndarray:

@@ -343,9 +343,9 @@ def _aligned(query: NameForm, listed: NameForm) -> float:
     rest_other = haystack[:start] + haystack[end:]
     rests = (rest_short, rest_other) if query_shorter else (rest_other, rest_short)
     rest = _rest_agreement(*rests)
-    if rest >= MISSPELT_INDUSTRY:
-        # What is left is the industry word misspelt ("Krji" for Keji): it weighs as much as
-        # an industry word does in the structured comparison.
+    if rest >= MISSPELT_INDUSTRY and listed.sector and not query.sector:
+        # What is left is the listed industry word misspelt beyond recognition ("Krji" for
+        # Keji): it weighs as much as an industry word does in the structured comparison.
         return found * ((1.0 - INDUSTRY_SHARE) + INDUSTRY_SHARE * rest)
     return found * rest
 

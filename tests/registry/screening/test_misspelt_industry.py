@@ -24,3 +24,9 @@ def test_a_misspelt_industry_word_keeps_the_match() -> None:
 def test_another_word_after_the_trade_name_is_not_taken_for_the_industry() -> None:
     assert _score("Wanpu Zhongxin", "WANPU") < 0.8
     assert _score("Waldwell Logistics", "WALDWELL") < 0.8
+
+
+def test_a_query_industry_word_is_not_taken_for_the_end_of_a_personal_name() -> None:
+    index = MatchIndex.build([ListedName("P", "natural_person", "程佳芳")])
+    found = index.screen(ScreeningQuery(name="Chaengjia Fangzhi"), threshold=0.0)
+    assert all(match.score < 0.8 for match in found)

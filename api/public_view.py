@@ -7,21 +7,34 @@ state replayed for one reader answers the others too (registry.publication.publi
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from flask import current_app
 
 from registry import clock
 from registry.publication.as_of import ListState
 from registry.publication.public_view import ListStateCache, state_now
+from registry.screening.shared_index import SharedIndex
 from runtime.extensions import db
 
 CACHE = "public_view.list_states"
+SHARED_INDEX = "public_view.screening_index"
 
 
 def list_states() -> ListStateCache:
     """This app's cache of list states (created on first use)."""
     cache: ListStateCache = current_app.extensions.setdefault(CACHE, ListStateCache())
     return cache
+
+
+def screening_index() -> SharedIndex:
+    """The screening index file the publisher writes, mapped by this worker when it exists."""
+    shared = current_app.extensions.get(SHARED_INDEX)
+    if shared is None:
+        shared = SharedIndex(Path(current_app.config["SCREENING_INDEX"]))
+        current_app.extensions[SHARED_INDEX] = shared
+    assert isinstance(shared, SharedIndex)
+    return shared
 
 
 def today() -> dt.date:

@@ -16,11 +16,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import api_load, ledger, publish, screening, verify, witness
+from bench import api_load, ledger, publish, screening, screening_index, verify, witness
 
 BENCHMARKS: list[tuple[str, str, Callable[[list[str]], object]]] = [
     ("ledger", "python -m bench.ledger", ledger.main),
     ("screening", "python -m bench.screening", screening.main),
+    ("screening_index", "python -m bench.screening_index", screening_index.main),
     ("publish", "python -m bench.publish", publish.main),
     ("verify", "python -m bench.verify", verify.main),
     ("witness", "python -m bench.witness", witness.main),

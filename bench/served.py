@@ -64,6 +64,7 @@ def server_env(workdir: Path, database_url: str, **extra: str) -> dict[str, str]
         REGISTRY_DATABASE_URL=database_url,
         REGISTRY_KEYS_DIR=str(workdir / "keys"),
         REGISTRY_FEED_DIR=str(workdir / "feed"),
+        REGISTRY_SCREENING_INDEX=str(workdir / "screening.index"),
         REGISTRY_SCHEDULER="false",
         # Production refuses the development address as the public one; any real-looking one
         # will do for a server that only answers the benchmark.

@@ -3,8 +3,10 @@
 Order matters for crash safety: database transitions commit first (each in its own
 transaction, so a kill loses none and doubles none); the checkpoint is signed and the tiles
 written under their final names only once complete; then the feed files of a new version
-(publisher/feed_files.py), `index.json` last. A run killed anywhere leaves the previous index
-pointing at complete files, and the next run finishes the work under a fresh version number.
+(publisher/feed_files.py), `index.json` last; then the screening index file the web workers
+map (registry/screening/shared_index.py), replaced atomically. A run killed anywhere leaves the
+previous index pointing at complete files, and the next run finishes the work under a fresh
+version number.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ from registry.models import (
     LogTile,
     utcnow,
 )
+from registry.publication.as_of import list_state
 from registry.publication.checkpoints import sign_new_checkpoint
+from registry.screening.shared_index import write_shared_index
 from registry.signing.keystore import KeyStore
 from registry.transaction import atomic
 
@@ -198,4 +202,10 @@ def publish_once(
         progress("writing the national platform export")
         with report.step("national"):
             export_national(session, settings.national_dir, checkpoint.tree_size, now)
+    if settings.screening_index is not None:
+        # Every web worker maps this one file instead of indexing the list itself.
+        progress("writing the screening index")
+        with report.step("screening_index"):
+            state = list_state(session, checkpoint.tree_size, legal_date(now))
+            write_shared_index(settings.screening_index, state, progress)
     return report

@@ -46,6 +46,8 @@ class PublishSettings:
     object_store: ObjectStoreSettings | None = None
     # When set, each run also writes the national platform export here.
     national_dir: Path | None = None
+    # When set, the screening index of what is public is written here after each run.
+    screening_index: Path | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
@@ -63,6 +65,7 @@ class PublishSettings:
             witness_timeout=settings["WITNESS_TIMEOUT"],
             object_store=ObjectStoreSettings.from_settings(settings),
             national_dir=_optional_path(config.get("NATIONAL_EXPORT_DIR")),
+            screening_index=Path(config["SCREENING_INDEX"]),
         )
 
 

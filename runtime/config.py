@@ -23,6 +23,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "KEYS_DIR": (None, str, "signing keys directory; default instance/keys"),
     "KEY_PASSPHRASE": (None, str, "passphrase encrypting the signing keys at rest"),
     "FEED_DIR": (None, str, "disclosure feed directory; default instance/feed"),
+    "SCREENING_INDEX": (
+        None,
+        str,
+        "screening index file the publisher writes, workers map; default instance/screening.index",
+    ),
     "PUBLIC_URL": (
         "http://127.0.0.1:5000",
         str,
@@ -235,6 +240,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "KEYS_DIR": values["KEYS_DIR"] or str(instance / "keys"),
         "FEED_DIR": values["FEED_DIR"] or str(instance / "feed"),
         "NATIONAL_EXPORT_DIR": values["NATIONAL_EXPORT_DIR"] or str(instance / "national-platform"),
+        "SCREENING_INDEX": values["SCREENING_INDEX"] or str(instance / "screening.index"),
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE"],
         "WEBHOOK_ALLOW_RANGES": allow_ranges,
         "WEBHOOK_DENY_RANGES": deny_ranges,

@@ -104,6 +104,7 @@ def make_app(tmp_path: Path, database_url: str, **overrides: object) -> Flask:
         "KEYS_DIR": str(tmp_path / "keys"),
         "FEED_DIR": str(tmp_path / "feed"),
         "NATIONAL_EXPORT_DIR": str(tmp_path / "national-platform"),
+        "SCREENING_INDEX": str(tmp_path / "screening.index"),
         "WTF_CSRF_ENABLED": True,
     }
     config.update(overrides)

@@ -12,7 +12,9 @@ from flask_smorest import Blueprint
 
 from api.api_key_auth import BEARER_SECURITY, api_key_required
 from api.auth import csrf_exempt_blueprint
+from api.public_view import screening_index
 from api.screening_api.context import answering_checkpoint, state_at
+from api.screening_api.screening import sign_receipt
 from registry.errors import InvalidValue, NotFound
 from registry.screening import yente
 from registry.screening.matching import DEFAULT_THRESHOLD
@@ -67,8 +69,25 @@ class Match(MethodView):
         )
         cutoff, _ = yente.check_options(_number("cutoff", 0.5), limit)
         queries = yente.parse_match_request(body)
-        state = state_at(answering_checkpoint(), None)
-        return yente.match(state, queries, dataset, threshold, limit, cutoff)
+        checkpoint = answering_checkpoint()
+        state = state_at(checkpoint, None)
+        answer = yente.match(state, queries, dataset, threshold, limit, cutoff, screening_index())
+        # yente clients ignore the extra key; the queries are signed as their hash only.
+        receipt = sign_receipt(
+            "ftm_match",
+            checkpoint,
+            state.day,
+            [{"key": q.key, "schema": q.schema, "properties": q.properties} for q in queries],
+            answer.receipt_results,
+            privacy=True,
+            parameters={
+                "dataset": dataset,
+                "threshold": f"{threshold:.4f}",  # decimal strings: no floats are signed
+                "limit": limit,
+                "cutoff": f"{cutoff:.4f}",
+            },
+        )
+        return answer.body | {"receipt": receipt}
 
 
 @blp.route("/entities/<string:entity_id>")

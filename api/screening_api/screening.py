@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
+from api.public_view import screening_index
 from api.screening_api import schemas
 from api.screening_api.context import answering_checkpoint, state_at
 from registry.errors import InvalidValue
@@ -78,7 +79,7 @@ def _document_errors(*extra: int) -> Callable[[View], View]:
     return decorate
 
 
-def _sign(
+def sign_receipt(
     endpoint: str,
     checkpoint: screening.CheckpointRef,
     day: Any,
@@ -87,6 +88,7 @@ def _sign(
     privacy: bool,
     parameters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Sign, keep and return a receipt for this key's call (queries hashed if `privacy`)."""
     return receipts.issue_receipt(
         db.session(),
         key_store().current("receipt"),
@@ -157,7 +159,9 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {"answer": found.answer, "entries": found.entries}
     if signed_relations:
         result["relations"] = signed_relations
-    receipt = _sign("lookup", checkpoint, state.day, [found.query], [result], query["privacy"])
+    receipt = sign_receipt(
+        "lookup", checkpoint, state.day, [found.query], [result], query["privacy"]
+    )
     # For people reading the answer: whom each entry names and where to read it. The
     # receipt keeps its contract fields; these are in the response only.
     root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
@@ -218,7 +222,7 @@ class Screen(MethodView):
         )
         checkpoint = answering_checkpoint()
         state = state_at(checkpoint, data.get("as_of"))
-        found = screening.screen(state, request)
+        found = screening.screen(state, request, screening_index())
         related = person_index(session(), state).screen(request)
         signed_results = [result.receipt_dict(state.day) for result in found]
         shown_results = [result.as_dict(state.day) for result in found]
@@ -226,7 +230,7 @@ class Screen(MethodView):
             shown["relations"] = [relation.as_dict(state) for relation in relations]
             if relations:
                 signed["relations"] = [relation.receipt_dict(state) for relation in relations]
-        receipt = _sign(
+        receipt = sign_receipt(
             "screen",
             checkpoint,
             state.day,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from api.public_view import public_now
+from api.public_view import public_now, screening_index
 from api.site.name_index import NameIndex
 from registry.publication.as_of import ListState
 from registry.publication.public_view import PublicEntry, shown_entries
@@ -67,7 +67,7 @@ def current_catalogue() -> Catalogue:
         catalogue = Catalogue(
             state=state,
             all_entries=entries,
-            names=NameIndex(state),
+            names=NameIndex(state, screening_index()),
         )
         state.derived[CATALOGUE] = catalogue
     return catalogue

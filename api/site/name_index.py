@@ -1,6 +1,7 @@
 """Name search for the public site, on the screening engine and its index (registry.screening).
 
-The site asks the same index as screening (one per list state, `match_index`) with a lower
+The site asks the same index as screening (one per list state, `match_index`, over the
+shared index file when the publisher has written one) with a lower
 threshold, because a visitor often types part of a name and wants to see the candidates, ranked,
 rather than a yes-or-no answer. Place and industry words typed next to a name (深圳 华兴, 电子,
 Shenzhen) narrow the results to subjects of that place and industry.
@@ -11,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.publication.as_of import ListState
-from registry.screening.matching.index import MatchIndex
 from registry.screening.matching.query_words import split_query_words
 from registry.screening.matching.records import ScreeningQuery
-from registry.screening.matching.score import NAME_FEATURES, ScreeningMatch
-from registry.screening.screen import match_index
+from registry.screening.matching.score import NAME_FEATURES, FeatureExplanation, ScreeningMatch
+from registry.screening.shared_index import SharedIndex, StateIndex, match_index
 
 SEARCH_THRESHOLD = 0.6
 SEARCH_LIMIT = 200
@@ -30,13 +30,14 @@ class NameMatch:
     entry_id: str
     score: float
     matched_on: str
+    features: tuple[FeatureExplanation, ...] = ()
 
 
 class NameIndex:
     """The screening index of a list state, searched the way a visitor types."""
 
-    def __init__(self, state: ListState) -> None:
-        self.index: MatchIndex = match_index(state)
+    def __init__(self, state: ListState, shared: SharedIndex | None = None) -> None:
+        self.index: StateIndex = match_index(state, shared)
 
     def search(self, text: str) -> list[NameMatch]:
         """Entries whose names resemble `text` (within its place and industry words), best first."""
@@ -52,7 +53,7 @@ class NameIndex:
             ScreeningQuery(name=name), threshold=SEARCH_THRESHOLD, limit=SEARCH_LIMIT
         )
         return [
-            NameMatch(m.entry_id, m.score, _deciding_feature(m))
+            NameMatch(m.entry_id, m.score, _deciding_feature(m), m.features)
             for m in matches
             if allowed is None or m.entry_id in allowed
         ]

@@ -11,6 +11,7 @@ from api.site.catalogue import Catalogue
 from api.site.redaction import compact
 from api.site.search_query import SearchRequest, SearchTerm
 from registry.publication.public_view import PublicEntry
+from registry.screening.matching import FeatureExplanation
 
 PAGE_SIZE = 20
 
@@ -21,6 +22,7 @@ class Hit:
 
     entry: PublicEntry
     matched_on: str | None = None
+    features: tuple[FeatureExplanation, ...] = ()  # why a name search found it
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def _match(catalogue: Catalogue, term: SearchTerm, candidates: list[PublicEntry]
         return exact
     allowed = {entry.entry_id: entry for entry in candidates}
     return [
-        Hit(allowed[match.entry_id], match.matched_on)
+        Hit(allowed[match.entry_id], match.matched_on, match.features)
         for match in catalogue.names.search(term.text)
         if match.entry_id in allowed
     ]

@@ -35,6 +35,7 @@ from api.site.i18n import (
     remember_language,
     url_in_language,
 )
+from api.site.match_words import match_explanations
 from api.site.person_search import person_hits, person_role_label
 from api.site.redaction import compact, redact_id_numbers
 from api.site.regions import province_name, region_label
@@ -120,6 +121,7 @@ def _site_context() -> dict[str, Any]:
         "event_label": lambda code: labels.label(labels.EVENTS, code),
         "wording": labels.wording,
         "match_label": lambda code: labels.label(labels.MATCH_FEATURES, code),
+        "match_explanations": match_explanations,
         "ground_title": lambda code: labels.label(labels.GROUND_TITLES, code),
         "ground_explanation": lambda code: str(labels.GROUND_EXPLANATIONS.get(code, "")),
         "region_label": lambda code: region_label(code, language),

@@ -27,11 +27,10 @@ from registry.publication.public_view import PublicEntry
 from registry.screening.matching import (
     DEFAULT_LIMIT,
     DEFAULT_THRESHOLD,
-    ListedName,
-    MatchIndex,
     ScreeningMatch,
     ScreeningQuery,
 )
+from registry.screening.shared_index import SharedIndex, match_index
 from registry.subjects.identifiers import SCHEMES, Identifier, validate_identifier
 
 MAX_QUERIES = 1000
@@ -249,37 +248,11 @@ class QueryResult:
         return signed
 
 
-def match_index(state: ListState) -> MatchIndex:
-    """The matching index over every entry of `state` with content, listed or since ended."""
-    index = state.derived.get("match_index")
-    if index is None:
-        index = state.derived["match_index"] = MatchIndex.build(
-            _listed_name(entry, state.identifiers.get(entry.entry_id, []))
-            for entry in sorted(state.entries.values(), key=lambda e: e.entry_id)
-            if entry.content is not None
-        )
-    assert isinstance(index, MatchIndex)
-    return index
-
-
-def _listed_name(entry: EntryState, identifiers: Iterable[tuple[str, str, str]]) -> ListedName:
-    assert entry.content is not None
-    subject = entry.content["subject"]
-    region = subject.get("region")
-    return ListedName(
-        entry_id=entry.entry_id,
-        kind=subject["kind"],
-        name=subject["name"],
-        latin=subject.get("name_latin") or None,
-        aliases=tuple(subject.get("aliases") or ()),
-        identifiers=tuple((scheme, value) for scheme, _, value in identifiers),
-        region=region if isinstance(region, str) and len(region) == 6 else None,
-    )
-
-
-def screen(state: ListState, request: ScreenRequest) -> list[QueryResult]:
-    """Screen every query of the batch against the list state."""
-    found = match_index(state).screen_many(
+def screen(
+    state: ListState, request: ScreenRequest, shared: SharedIndex | None = None
+) -> list[QueryResult]:
+    """Screen every query of the batch against the list state (over `shared` if given)."""
+    found = match_index(state, shared).screen_many(
         request.queries, request.threshold, request.limit, request.exclude_entry_ids
     )
     return [

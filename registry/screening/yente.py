@@ -16,8 +16,10 @@ from typing import Any
 from registry.errors import InvalidValue
 from registry.publication.as_of import ListState
 from registry.publication.ftm_entities import subject_entity
+from registry.publication.public_view import PublicEntry
 from registry.screening.matching import DEFAULT_THRESHOLD, ScreeningMatch, ScreeningQuery
-from registry.screening.screen import MAX_QUERIES, match_index
+from registry.screening.screen import MAX_QUERIES
+from registry.screening.shared_index import SharedIndex, match_index
 
 KIND_BY_SCHEMA = {
     "Company": "legal_person",
@@ -113,10 +115,12 @@ def match(
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = 5,
     cutoff: float = 0.5,
-) -> dict[str, Any]:
+    shared: SharedIndex | None = None,
+) -> MatchAnswer:
     """Answer every query: candidates scoring at least `cutoff`, `match` at `threshold`."""
-    index = match_index(state)
+    index = match_index(state, shared)
     responses = {}
+    signed: list[dict[str, Any]] = []
     for query in queries:
         best: dict[str, ScreeningMatch] = {}
         for found in index.screen_many(query.queries, threshold=cutoff, limit=limit):
@@ -128,13 +132,28 @@ def match(
                     best[candidate.entry_id] = candidate
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.entry_id))[:limit]
         results = [_result(state, candidate, dataset, threshold) for candidate in ranked]
+        signed.append({"query": query.key, "matches": [_signed(state, m) for m in ranked]})
         responses[query.key] = {
             "status": 200,
             "results": results,
             "total": {"value": len(results), "relation": "eq"},
             "query": {"schema": query.schema, "properties": query.properties},
         }
-    return {"responses": responses, "limit": limit}
+    return MatchAnswer({"responses": responses, "limit": limit}, signed)
+
+
+@dataclass(frozen=True)
+class MatchAnswer:
+    """yente's response body, and per query what a receipt signs (entry, score, status)."""
+
+    body: dict[str, Any]
+    receipt_results: list[dict[str, Any]]
+
+
+def _signed(state: ListState, match: ScreeningMatch) -> dict[str, Any]:
+    entry = state.entries[match.entry_id]
+    status = PublicEntry(entry, state.day).screening_status
+    return {"entry_id": match.entry_id, "score": f"{match.score:.4f}", "status": status}
 
 
 def _result(

@@ -68,3 +68,28 @@ def test_publish_writes_a_signed_verifiable_feed(
     assert dt.datetime.fromisoformat(second["expires"].replace("Z", "+00:00")) > dt.datetime.now(
         dt.UTC
     )
+
+
+def test_publish_writes_the_screening_index_the_workers_map(
+    app: Flask, session: Session, runner: FlaskCliRunner
+) -> None:
+    from registry.screening.matching.index_file import IndexFile
+    from registry.screening.shared_index import SharedIndex
+
+    load_demo(session, Policy.from_settings(app.config["REGISTRY"]), key_store(app))
+    path = Path(app.config["SCREENING_INDEX"])
+    assert not path.exists()
+    result = runner.invoke(args=["publish"])
+    assert result.exit_code == 0, result.output
+    assert "writing the screening index" in result.output
+    mapped = IndexFile(path)
+    signed = _index(Path(app.config["FEED_DIR"]))["signed"]
+    assert mapped.stamp == str(parse_and_verify(signed["checkpoint"], _vkey(app)).size)
+    published = session.scalar(select(func.count()).where(Listing.state == "published"))
+    assert mapped.count >= published
+    assert not str(path).startswith(app.config["FEED_DIR"])  # full identifiers stay private
+    assert SharedIndex(path).current() is not None
+
+
+def _vkey(app: Flask) -> str:
+    return next(k["note_vkey"] for k in key_store(app).public_keys() if k["use"] == "checkpoint")

@@ -14,11 +14,14 @@ sharing the most keys with it, and those one typo away.
 from __future__ import annotations
 
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from functools import partial
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
+
+import numpy as np
 
 from registry.screening.matching.forms import NameForm
+from registry.screening.matching.regions import significant_code
 from registry.screening.matching.score import IndexedRecord
 from registry.screening.matching.sound import sounds_of
 
@@ -31,6 +34,8 @@ MIN_HIT_SHARE = 0.5
 COMMON_KEY_SHARE = 0.0025
 MIN_KEY_CAP = 64
 MIN_KEYS = 3
+# Up to this many positions in all, shared keys are counted in Python, beyond with numpy.
+SMALL_COUNT = 2048
 # A key shared by at most this many records counts twice.
 RARE_KEY = 16
 # Distinctive words (run together) of this length get one-letter-deletion keys.
@@ -84,14 +89,18 @@ def _latin_keys(form: NameForm) -> tuple[set[str], set[str]]:
     # ("runchenxinxijishu" for 润宸信息技术).
     if len(joined) > HEAD_LETTERS:
         plain.add("^" + joined[:HEAD_LETTERS])
-    typo: set[str] = set()
-    if MIN_DELETION_WORD <= len(joined) <= MAX_DELETION_WORD:
-        typo.add("-" + joined)
-        typo.update("-" + joined[:i] + joined[i + 1 :] for i in range(len(joined)))
-    return plain, typo
+    return plain, _deletion_keys(joined)
 
 
-def _record_keys(record: IndexedRecord) -> set[str]:
+def _deletion_keys(word: str) -> set[str]:
+    """A word and the word with each one letter left out (`-` keys), if of a fitting length."""
+    if not MIN_DELETION_WORD <= len(word) <= MAX_DELETION_WORD:
+        return set()
+    return {"-" + word} | {"-" + word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def record_keys(record: IndexedRecord) -> set[str]:
+    """Every blocking key of a listed subject's names."""
     keys: set[str] = set()
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     for _, _, form in record.forms:
@@ -114,6 +123,10 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     names by its pinyin; the two are ranked apart so that neither crowds out the other.
     """
     plain, typo = _latin_keys(form)
+    if len(form.distinct) > 1:
+        # Each distinctive word on its own, one typo away: an unrecognised place word
+        # ("Tiagjin Linlian") leaves the trade name to find the record ("Lianlian").
+        typo.update(key for word in form.distinct for key in _deletion_keys(word))
     prefix = "x" if form.han else "l"
     latin = ({prefix + key for key in plain}, {prefix + key for key in typo})
     if not form.han:
@@ -124,46 +137,149 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     return [(han, {key for key in han if key.startswith(_SOUND_KEYS)}), latin]
 
 
+def identifier_posting_key(scheme: str, value: str) -> str:
+    """The key of an exact identifier (scheme and normalised value)."""
+    return f"i{scheme}\x1f{value}"
+
+
+def place_keys(record: IndexedRecord) -> set[str]:
+    """Keys for `entries_in`: each place, its enclosing divisions, and its industry tokens."""
+    keys: set[str] = set()
+    for _, _, form in record.forms:
+        for code in form.regions:
+            significant = significant_code(code)
+            keys.add("q" + significant)  # the place itself: found from places within it
+            keys.update("p" + significant[:end] for end in range(2, len(significant) + 1, 2))
+        keys.update("t" + token for token in form.sector)
+    return keys
+
+
+def every_key(record: IndexedRecord) -> set[str]:
+    """Every key a record is filed under: blocking, identifier, place and industry keys."""
+    keys = record_keys(record) | place_keys(record)
+    keys.update(identifier_posting_key(*pair) for pair in record.identifiers)
+    return keys
+
+
+def query_place_keys(regions: Iterable[str]) -> set[str]:
+    """Keys of the records in or around `regions`: places within them, and places holding them."""
+    keys: set[str] = set()
+    for code in regions:
+        significant = significant_code(code)
+        keys.add("p" + significant)
+        keys.update("q" + significant[:end] for end in range(2, len(significant) + 1, 2))
+    return keys
+
+
+class Postings(Protocol):
+    """Where a blocker finds the record positions filed under each key."""
+
+    def get_many(self, keys: Iterable[str]) -> Mapping[str, Sequence[int]]:
+        """The positions of every key that has any."""
+
+
+class DictPostings:
+    """Postings held in memory, in a dict of arrays."""
+
+    def __init__(self, postings: dict[str, array[int]]) -> None:
+        self._postings = postings
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, array[int]]:
+        """The positions of every key that has any."""
+        postings = self._postings
+        return {key: postings[key] for key in keys if key in postings}
+
+
 class Blocker:
     """Inverted lists from keys to record positions."""
 
-    def __init__(self, postings: dict[str, array[int]], size: int) -> None:
+    def __init__(self, postings: Postings, size: int) -> None:
         self._postings = postings
         self._key_cap = max(MIN_KEY_CAP, int(size * COMMON_KEY_SHARE))
 
-    @classmethod
-    def build(cls, records: Sequence[IndexedRecord]) -> Blocker:
-        """File every record's keys under its position in `records`."""
-        postings: defaultdict[str, array[int]] = defaultdict(partial(array, "i"))
-        for position, record in enumerate(records):
-            for key in _record_keys(record):
-                postings[key].append(position)
-        return cls(dict(postings), len(records))
-
     def candidates(self, form: NameForm) -> list[int]:
         """Positions of the records sharing the most informative keys with the query name."""
+        families = _query_keys(form)
+        wanted = set().union(*(plain | typo for plain, typo in families))
+        found = self._postings.get_many(wanted)
         positions: list[int] = []
-        for plain, typo in _query_keys(form):
-            positions += self._best_sharing(plain, typo)
+        for plain, typo in families:
+            positions += self._best_sharing(plain, typo, found)
         return positions
 
-    def _best_sharing(self, plain: set[str], typo: set[str]) -> list[int]:
-        found = sorted((self._postings[key] for key in plain if key in self._postings), key=len)
+    def _best_sharing(
+        self, plain: set[str], typo: set[str], postings: Mapping[str, Sequence[int]]
+    ) -> list[int]:
+        found = sorted((postings[key] for key in plain if key in postings), key=len)
         informative = [plist for plist in found if len(plist) <= self._key_cap]
         if len(informative) < MIN_KEYS:
             informative = found[:MIN_KEYS]
-        hits: Counter[int] = Counter()
-        for plist in informative:
-            hits.update(plist)
-            if len(plist) <= RARE_KEY:
-                hits.update(plist)  # a rare key says more: count it twice
-        ranked = hits.most_common(MAX_CANDIDATES)
+        # A rare key says more: its records count twice.
+        lists = informative + [plist for plist in informative if len(plist) <= RARE_KEY]
+        shared = SharedKeys.count(lists)
+        ranked = shared.top(MAX_CANDIDATES)
         # Records sharing far fewer keys than the best one are not worth scoring...
         floor = ranked[0][1] * MIN_HIT_SHARE if ranked else 0
         best = [position for position, count in ranked if count >= floor]
         # ...unless a distinctive word of theirs is one typo away: the deletion keys point
         # at few records, each of which is a serious candidate.
-        near_lists = (self._postings.get(key, _NONE) for key in typo)
+        near_lists = (postings.get(key, _NONE) for key in typo)
         near = set().union(*(plist for plist in near_lists if len(plist) <= RARE_KEY))
-        near_only = sorted(near.difference(best), key=hits.__getitem__, reverse=True)
-        return best + near_only[:MAX_CANDIDATES]
+        near_only = shared.counts_of(sorted(near.difference(best)))
+        return (
+            best
+            + [position for position, _ in sorted(near_only, key=_most_shared)][:MAX_CANDIDATES]
+        )
+
+
+def _most_shared(item: tuple[int, int]) -> tuple[int, int]:
+    return -item[1], item[0]
+
+
+class SharedKeys:
+    """How many posting lists hold each position: counted in Python for a few, numpy for many."""
+
+    def __init__(self, positions: np.ndarray, counts: np.ndarray) -> None:
+        self._positions = positions  # sorted
+        self._counts = counts
+
+    @classmethod
+    def count(cls, lists: list[Sequence[int]]) -> SharedKeys:
+        """Count the positions of `lists`."""
+        if sum(map(len, lists)) <= SMALL_COUNT:
+            hits: Counter[int] = Counter()
+            for plist in lists:
+                hits.update(plist)
+            ordered = sorted(hits.items())
+            return cls(
+                np.fromiter((p for p, _ in ordered), dtype=np.int64, count=len(ordered)),
+                np.fromiter((c for _, c in ordered), dtype=np.int64, count=len(ordered)),
+            )
+        if not lists:
+            return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        positions, counts = np.unique(
+            np.concatenate([_as_array(p) for p in lists]), return_counts=True
+        )
+        return cls(positions, counts)
+
+    def top(self, size: int) -> list[tuple[int, int]]:
+        """The `size` positions held by most lists (then the lowest), with their counts."""
+        if len(self._positions) <= size:
+            order = np.lexsort((self._positions, -self._counts))
+        else:
+            order = np.lexsort((self._positions, -self._counts))[:size]
+        return list(zip(self._positions[order].tolist(), self._counts[order].tolist(), strict=True))
+
+    def counts_of(self, positions: list[int]) -> list[tuple[int, int]]:
+        """Each of `positions` (sorted) with its count, 0 if no list holds it."""
+        if not positions or not len(self._positions):
+            return [(position, 0) for position in positions]
+        wanted = np.asarray(positions)
+        where = np.searchsorted(self._positions, wanted).clip(max=len(self._positions) - 1)
+        found = np.where(self._positions[where] == wanted, self._counts[where], 0)
+        return list(zip(positions, found.tolist(), strict=True))
+
+
+def _as_array(positions: Sequence[int]) -> np.ndarray:
+    found: np.ndarray = np.frombuffer(positions, dtype=np.int32)  # type: ignore[call-overload]
+    return found

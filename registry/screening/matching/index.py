@@ -7,12 +7,22 @@ of its identifiers; only those are scored (registry.matching.score).
 from __future__ import annotations
 
 import gc
+from array import array
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 from registry.errors import InvalidValue
-from registry.screening.matching.blocking import Blocker
+from registry.screening.matching.blocking import (
+    Blocker,
+    DictPostings,
+    Postings,
+    every_key,
+    identifier_posting_key,
+    query_place_keys,
+)
+from registry.screening.matching.index_file import IndexFile, MappedPostings, MappedRecords
 from registry.screening.matching.records import ListedName, ScreeningQuery
-from registry.screening.matching.regions import codes_compatible
 from registry.screening.matching.score import (
     IndexedRecord,
     PreparedQuery,
@@ -49,15 +59,16 @@ def _parse_all(listed: Iterable[ListedName]) -> list[IndexedRecord]:
 
 
 class MatchIndex:
-    """Listed subjects, indexed for fast fuzzy screening by name and exact lookup by identifier."""
+    """Listed subjects, indexed for fast fuzzy screening by name and exact lookup by identifier.
 
-    def __init__(self, records: Sequence[IndexedRecord], blocker: Blocker) -> None:
+    The records and key tables are held in memory (`build`) or mapped from an index file
+    (`from_file`, registry.screening.matching.index_file); both answer alike.
+    """
+
+    def __init__(self, records: Sequence[IndexedRecord], postings: Postings) -> None:
         self._records = records
-        self._blocker = blocker
-        self._identifiers: dict[tuple[str, str], list[int]] = {}
-        for position, record in enumerate(records):
-            for identifier in record.identifiers:
-                self._identifiers.setdefault(identifier, []).append(position)
+        self._postings = postings
+        self._blocker = Blocker(postings, len(records))
 
     @classmethod
     def build(cls, listed: Iterable[ListedName]) -> MatchIndex:
@@ -68,26 +79,37 @@ class MatchIndex:
         gc.disable()
         try:
             records = _parse_all(listed)
-            return cls(records, Blocker.build(records))
+            postings: defaultdict[str, array[int]] = defaultdict(partial(array, "i"))
+            for position, record in enumerate(records):
+                for key in every_key(record):
+                    postings[key].append(position)
+            return cls(records, DictPostings(dict(postings)))
         finally:
             if collecting:
                 gc.enable()
+
+    @classmethod
+    def from_file(cls, file: IndexFile) -> MatchIndex:
+        """The index of a mapped index file (records decoded as candidates need them)."""
+        return cls(MappedRecords(file), MappedPostings(file))
 
     def __len__(self) -> int:
         return len(self._records)
 
     def entries_in(self, regions: frozenset[str], sector: Iterable[str]) -> set[str]:
         """Entry ids of subjects in one of `regions` (if any) with every industry token."""
-        wanted = set(sector)
-        found = set()
-        for record in self._records:
-            places = frozenset().union(*(form.regions for _, _, form in record.forms))
-            if regions and not (places and codes_compatible(regions, places)):
-                continue
-            tokens = set().union(*(form.sector for _, _, form in record.forms))
-            if wanted <= tokens:
-                found.add(record.listed.entry_id)
-        return found
+        wanted = ["t" + token for token in set(sector)]
+        place_keys_wanted = query_place_keys(regions)
+        found = self._postings.get_many([*wanted, *place_keys_wanted])
+        positions: set[int] | None = None
+        if regions:
+            positions = set().union(*(found.get(key, ()) for key in place_keys_wanted))
+        for key in wanted:
+            tokens = set(found.get(key, ()))
+            positions = tokens if positions is None else positions & tokens
+        if positions is None:
+            positions = set(range(len(self._records)))
+        return {self._records[position].listed.entry_id for position in positions}
 
     def screen(
         self,
@@ -119,8 +141,9 @@ class MatchIndex:
         self, query: PreparedQuery, threshold: float, limit: int, excluded: set[str]
     ) -> list[ScreeningMatch]:
         positions = set(self._blocker.candidates(query.form)) if query.form else set()
-        for identifier in query.identifiers:
-            positions.update(self._identifiers.get(identifier, ()))
+        wanted = [identifier_posting_key(*identifier) for identifier in query.identifiers]
+        for found in self._postings.get_many(wanted).values():
+            positions.update(found)
         matches = []
         for position in positions:
             record = self._records[position]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from registry.errors import InvalidValue
 from registry.subjects.identifiers import identifier_key
@@ -86,6 +87,14 @@ class ListedName:
         object.__setattr__(self, "identifiers", _check_identifiers(self.identifiers, "identifiers"))
         if self.region is not None:
             _check_region(self.region, "region")
+
+    @classmethod
+    def restore(cls, **fields: Any) -> ListedName:
+        """A listed name as the index file keeps it: checked when it was made, not again."""
+        listed = object.__new__(cls)
+        for name in ("entry_id", "kind", "name", "latin", "aliases", "identifiers", "region"):
+            object.__setattr__(listed, name, fields[name])
+        return listed
 
 
 @dataclass(frozen=True)

@@ -328,15 +328,15 @@ def latin_place_names(codes: frozenset[str]) -> frozenset[str]:
 
 @lru_cache(maxsize=4096)
 def _latin_place_names(codes: frozenset[str]) -> frozenset[str]:
-    wanted = [_significant(code) for code in codes]
+    wanted = [significant_code(code) for code in codes]
     return frozenset(
         name
         for name, places in _LATIN_ROOTS.items()
-        if any(want.startswith(_significant(place)) for place in places for want in wanted)
+        if any(want.startswith(significant_code(place)) for place in places for want in wanted)
     )
 
 
-def _significant(code: str) -> str:
+def significant_code(code: str) -> str:
     """440300 -> 4403: the part of a division code that says where it is."""
     trimmed = code
     while trimmed.endswith("00") and len(trimmed) > 2:
@@ -351,8 +351,8 @@ def codes_compatible(left: frozenset[str], right: frozenset[str]) -> bool:
 
 @lru_cache(maxsize=16384)
 def _compatible(left: frozenset[str], right: frozenset[str]) -> bool:
-    left_codes = [_significant(code) for code in left]
-    right_codes = [_significant(code) for code in right]
+    left_codes = [significant_code(code) for code in left]
+    right_codes = [significant_code(code) for code in right]
     return any(a.startswith(b) or b.startswith(a) for a in left_codes for b in right_codes)
 
 

@@ -41,6 +41,11 @@ class FeatureExplanation:
     score: float
     weight: float
     note: str
+    # What was found, in a word, for explanations in the reader's language (api/site): per
+    # feature one of same, different, missing (name parts); sound_alike, one_slip,
+    # person_sound_alike, person_different (trade name); none, omitted, extra, rest
+    # (industry); decides, weaker (name features); province (region); conflict (identifier).
+    code: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The explanation as plain data for an API response."""
@@ -161,7 +166,11 @@ def _identifier_feature(
         scheme, value = shared[0]
         shown = public_identifier_value(scheme, value, natural_person=True)
         return FeatureExplanation(
-            "identifier", 1.0, 1.0, f"same {scheme} {shown}: the identifier decides the match"
+            "identifier",
+            1.0,
+            1.0,
+            f"same {scheme} {shown}: the identifier decides the match",
+            "same",
         )
     listed_schemes = {scheme for scheme, _ in listed_ids}
     conflicts = sorted({scheme for scheme, _ in query_ids} & listed_schemes & SINGLE_VALUED_SCHEMES)
@@ -171,6 +180,7 @@ def _identifier_feature(
             0.0,
             IDENTIFIER_CONFLICT_WEIGHT,
             f"different {', '.join(conflicts)}: strong evidence of a different subject",
+            "conflict",
         )
     return None
 
@@ -209,13 +219,14 @@ def _explain_names(best: dict[str, tuple[Similarity, str]]) -> list[FeatureExpla
             1.0 if kind == strongest else 0.0,
             f"against {best[kind][1]}: {best[kind][0].reason}"
             + ("" if kind == strongest else " (a stronger name feature decides)"),
+            "decides" if kind == strongest else "weaker",
         )
         for kind in NAME_FEATURES
         if kind in best
     ]
     # The deciding Chinese name, part by part: trade name, industry word, legal form, region.
     parts = [
-        FeatureExplanation(part.feature, round(part.score, 4), part.weight, part.note)
+        FeatureExplanation(part.feature, round(part.score, 4), part.weight, part.note, part.code)
         for part in best[strongest][0].parts
     ]
     return names + parts
@@ -225,9 +236,13 @@ def _kind_feature(query: ScreeningQuery, listed: ListedName) -> FeatureExplanati
     if query.kind is None:
         return None
     if query.kind == listed.kind:
-        return FeatureExplanation("kind", 1.0, KIND_WEIGHT, f"both are {listed.kind}")
+        return FeatureExplanation("kind", 1.0, KIND_WEIGHT, f"both are {listed.kind}", "same")
     return FeatureExplanation(
-        "kind", 0.0, KIND_WEIGHT, f"query is {query.kind}, listed subject is {listed.kind}"
+        "kind",
+        0.0,
+        KIND_WEIGHT,
+        f"query is {query.kind}, listed subject is {listed.kind}",
+        "different",
     )
 
 
@@ -240,4 +255,5 @@ def _region_feature(query: ScreeningQuery, listed: ListedName) -> FeatureExplana
         0.5: f"region {query.region} is in the same province as {listed.region}",
         0.0: f"region {query.region} is in another province than {listed.region}",
     }[agreement]
-    return FeatureExplanation("region", agreement, REGION_WEIGHT, note)
+    code = {1.0: "same", 0.5: "province", 0.0: "different"}[agreement]
+    return FeatureExplanation("region", agreement, REGION_WEIGHT, note, code)

@@ -35,6 +35,9 @@ OMITTED_INDUSTRY = 0.5
 EXTRA_INDUSTRY = 0.0
 # Letters a matched span may grow by to cover whole words (see _widen_to_words).
 WORD_SLACK = 2
+# Left over after the aligned distinctive words, this close to the industry words is they,
+# misspelt (keji / krji: 0.75); less alike is another word (an extra distinctive one).
+MISSPELT_INDUSTRY = 0.7
 # A query word this close to the listed subject's place name is that place, misspelt.
 MISSPELT_PLACE_CUTOFF = 75
 MIN_PLACE_LENGTH = 4
@@ -57,6 +60,7 @@ class Part(NamedTuple):
     score: float
     weight: float
     note: str
+    code: str = ""  # what was found, in a word (see FeatureExplanation.code)
 
 
 class Similarity(NamedTuple):
@@ -104,7 +108,7 @@ def _compare_han(query: NameForm, listed: NameForm) -> Similarity:
         key=lambda option: option[0].score * _factor(option[1]),
     )
     parts = (
-        Part("trade_name", trade.score, 1.0, trade.reason),
+        Part("trade_name", trade.score, 1.0, trade.reason, trade.code),
         industry,
         _legal_form_part(query, listed),
         _region_part(query, listed),
@@ -131,15 +135,19 @@ def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameSc
             if agreement == 1.0
             else f"industry word {query.industry} vs {listed.industry} ({agreement:.2f} alike)"
         )
-        industry = Part("industry", agreement, INDUSTRY_SHARE, note)
+        code = "same" if agreement == 1.0 else "different"
+        industry = Part("industry", agreement, INDUSTRY_SHARE, note, code)
     elif not query.industry and not listed.industry:
-        industry = Part("industry", 1.0, INDUSTRY_SHARE, "neither name has an industry word")
+        industry = Part(
+            "industry", 1.0, INDUSTRY_SHARE, "neither name has an industry word", "none"
+        )
     elif listed.industry:
         industry = Part(
             "industry",
             OMITTED_INDUSTRY,
             INDUSTRY_SHARE,
             f"the query leaves out the industry word {listed.industry}",
+            "omitted",
         )
     else:
         industry = Part(
@@ -147,6 +155,7 @@ def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameSc
             EXTRA_INDUSTRY,
             INDUSTRY_SHARE,
             f"the query adds an industry word {query.industry} the listed name does not have",
+            "extra",
         )
     if not query.industry and not listed.industry and min(map(len, trades)) > _LONG_CORE:
         # Neither industry word is known (工艺品): an ending the two cores share is taken for
@@ -154,7 +163,9 @@ def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameSc
         shared = _shared_ending(*trades)
         if shared:
             trades = (trades[0][:-shared], trades[1][:-shared])
-            industry = industry._replace(note=f"same unlisted industry word {query.core[-shared:]}")
+            industry = industry._replace(
+                note=f"same unlisted industry word {query.core[-shared:]}", code="same"
+            )
     options = [(trade_name_score(*trades, person=person), industry)]
     if query.industry != listed.industry:
         # The parse may have read a slip in an industry word (医疗 typed 依疗) as part of the
@@ -168,7 +179,7 @@ def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameSc
         options.append(
             (
                 trade_name_score(query.core[:size], listed.core[:size], person=person),
-                Part("industry", rest, INDUSTRY_SHARE, note),
+                Part("industry", rest, INDUSTRY_SHARE, note, "same" if rest == 1.0 else "rest"),
             )
         )
     return options
@@ -213,28 +224,34 @@ def _trade_part(form: NameForm) -> str:
 def _legal_form_part(query: NameForm, listed: NameForm) -> Part:
     if not query.legal_form or not listed.legal_form:
         missing = "the query" if not query.legal_form else "the listed name"
-        return Part("legal_form", 1.0, LEGAL_FORM_WEIGHT, f"{missing} names no legal form")
+        note = f"{missing} names no legal form"
+        return Part("legal_form", 1.0, LEGAL_FORM_WEIGHT, note, "missing")
     if query.legal_form == listed.legal_form:
-        return Part("legal_form", 1.0, LEGAL_FORM_WEIGHT, f"same legal form {listed.legal_form}")
+        note = f"same legal form {listed.legal_form}"
+        return Part("legal_form", 1.0, LEGAL_FORM_WEIGHT, note, "same")
     return Part(
         "legal_form",
         0.0,
         LEGAL_FORM_WEIGHT,
         f"legal form {query.legal_form} vs {listed.legal_form} (often written loosely)",
+        "different",
     )
 
 
 def _region_part(query: NameForm, listed: NameForm) -> Part:
     if not query.regions or not listed.regions:
         missing = "the query" if not query.regions else "the listed name"
-        return Part("name_region", 1.0, REGION_CONFLICT_WEIGHT, f"{missing} names no region")
+        note = f"{missing} names no region"
+        return Part("name_region", 1.0, REGION_CONFLICT_WEIGHT, note, "missing")
     if codes_compatible(query.regions, listed.regions):
-        return Part("name_region", 1.0, REGION_CONFLICT_WEIGHT, "the region prefixes agree")
+        note = "the region prefixes agree"
+        return Part("name_region", 1.0, REGION_CONFLICT_WEIGHT, note, "same")
     return Part(
         "name_region",
         0.0,
         REGION_CONFLICT_WEIGHT,
         "the region prefixes name different places",
+        "different",
     )
 
 
@@ -325,7 +342,12 @@ def _aligned(query: NameForm, listed: NameForm) -> float:
     rest_short = "".join(short.words).replace(needle, "", 1)
     rest_other = haystack[:start] + haystack[end:]
     rests = (rest_short, rest_other) if query_shorter else (rest_other, rest_short)
-    return found * _rest_agreement(*rests)
+    rest = _rest_agreement(*rests)
+    if rest >= MISSPELT_INDUSTRY and listed.sector and not query.sector:
+        # What is left is the listed industry word misspelt beyond recognition ("Krji" for
+        # Keji): it weighs as much as an industry word does in the structured comparison.
+        return found * ((1.0 - INDUSTRY_SHARE) + INDUSTRY_SHARE * rest)
+    return found * rest
 
 
 def _widen_to_words(words: tuple[str, ...], start: int, end: int) -> tuple[int, int]:

@@ -134,12 +134,15 @@ class TradeNameScore:
 
     score: float
     reason: str
+    # What was found, for explanations in other languages: same, sound_alike, one_slip,
+    # different, person_sound_alike or person_different.
+    code: str = "different"
 
 
 def trade_name_score(query: str, listed: str, person: bool = False) -> TradeNameScore:
     """Score two trade names (or personal names) by character and by sound."""
     if query == listed:
-        return TradeNameScore(1.0, f"same characters {listed}")
+        return TradeNameScore(1.0, f"same characters {listed}", "same")
     found = compare_chars(query, listed)
     longer = max(len(query), len(listed))
     if person:
@@ -149,22 +152,27 @@ def trade_name_score(query: str, listed: str, person: bool = False) -> TradeName
                 f"{query} sounds like {listed} ({_sounds(query, listed)}); for a person that"
                 " is often another"
                 " person, so the ID number should decide",
+                "person_sound_alike",
             )
         return TradeNameScore(
             min(DIFFERENT_CEILING, _share(found, longer) ** 2),
             f"{query} and {listed} are different names",
+            "person_different",
         )
     penalty = SOUND_ALIKE_PENALTY * found.homophones + SWAP_PENALTY * found.swaps
     if found.slips == 0:
         what = _describe(found)
         return TradeNameScore(
-            round(1.0 - penalty, 4), f"{query} is {listed} {what} ({_sounds(query, listed)})"
+            round(1.0 - penalty, 4),
+            f"{query} is {listed} {what} ({_sounds(query, listed)})",
+            "sound_alike",
         )
     agreeing_enough = found.agreeing >= max(_MIN_AGREEING_FOR_SLIP, longer - 1)
     if found.slips == 1 and agreeing_enough:
         return TradeNameScore(
             round(ONE_SLIP_SCORE - penalty, 4),
             f"{query} is {listed} with one character replaced, added or left out",
+            "one_slip",
         )
     score = min(DIFFERENT_CEILING, DIFFERENT_CEILING * 2 * _share(found, longer))
     return TradeNameScore(

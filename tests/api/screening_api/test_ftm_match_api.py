@@ -111,3 +111,39 @@ def test_thresholds_outside_0_to_1_and_unknown_datasets_are_refused(
     assert refused.status_code == 422 and "threshold" in refused.get_json()["errors"]
     assert _match(client, key, body, "/api/v1/ftm/match/sanctions").status_code == 404
     assert client.post("/api/v1/ftm/match/default", json=body).status_code == 401
+
+
+def test_a_match_carries_a_signed_receipt_of_what_was_found(
+    client: FlaskClient, key: str, session: Session
+) -> None:
+    from sqlalchemy import select
+
+    from registry.models import ScreeningCall
+    from registry.screening.receipts import verify_receipt
+    from runtime.signing_keys import key_store
+
+    listing = published(session, "legal_person")[0]
+    company = model.make_entity("Company")
+    company.add("name", listing.subject.name)
+    body = {"queries": {"c1": company.to_dict()}}
+    with client.application.app_context():
+        response = _match(client, key, body, "/api/v1/ftm/match/default?threshold=0.8")
+        assert response.status_code == 200, response.get_json()
+        answer = response.get_json()
+        signed = verify_receipt(answer["receipt"], key_store().public_keys())
+    found = signed["results"][0]
+    assert found["query"] == "c1"
+    assert found["matches"][0]["entry_id"] == listing.entry_id
+    assert found["matches"][0]["score"] == f"{answer['responses']['c1']['results'][0]['score']:.4f}"
+    assert found["matches"][0]["status"] == "listed"
+    assert "queries" not in signed and len(signed["queries_sha256"]) == 64  # names not kept
+    assert signed["parameters"] == {
+        "dataset": "default",
+        "threshold": "0.8000",
+        "limit": 5,
+        "cutoff": "0.5000",
+    }
+    call = session.scalars(select(ScreeningCall).order_by(ScreeningCall.id.desc())).first()
+    assert call is not None and (call.endpoint, call.query_count) == ("ftm_match", 1)
+    fetched = client.get(f"/api/v1/receipts/{signed['receipt_id']}", headers=bearer(key))
+    assert fetched.status_code == 200 and fetched.get_json() == answer["receipt"]

@@ -227,12 +227,13 @@ def test_a_page_past_the_end_offers_the_first(client: FlaskClient) -> None:
 
 
 def test_the_site_search_uses_the_screening_index(client: FlaskClient) -> None:
+    from api.public_view import screening_index
     from api.site.catalogue import current_catalogue
-    from registry.screening.screen import match_index
+    from registry.screening.shared_index import match_index
 
     with client.application.app_context():
         catalogue = current_catalogue()
-        assert catalogue.names.index is match_index(catalogue.state)
+        assert catalogue.names.index is match_index(catalogue.state, screening_index())
 
 
 def test_region_and_industry_words_find_entries(client: FlaskClient) -> None:
@@ -270,3 +271,21 @@ def test_a_page_past_the_end_is_not_found(client: FlaskClient) -> None:
     response = client.get("/search?sector=environment&page=99&lang=en")
     assert response.status_code == 404
     assert _found(response.text) == []
+
+
+def test_results_explain_each_feature_in_the_readers_language(client: FlaskClient) -> None:
+    chinese = client.get("/search?q=福州华星科技").text
+    assert _found(chinese)[:1] == ["IPL-2026-000001"]
+    assert "为何列出此结果" in chinese
+    assert "字号：读音相同（同音字，或两个字顺序调换）。" in chinese
+    assert "行业用语：相同。" in chinese
+    english = client.get("/search?q=福州华星科技&lang=en").text
+    assert "Why this result" in english
+    assert "Trade name: sounds the same" in english
+    assert "Compared with the registered name: 94% alike." in english
+
+
+def test_a_search_by_code_explains_nothing(client: FlaskClient) -> None:
+    page = client.get(f"/search?q={USCC}&lang=en").text
+    assert _found(page) == ["IPL-2026-000001"]
+    assert "Why this result" not in page

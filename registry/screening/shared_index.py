@@ -1,0 +1,196 @@
+"""The screening index of a list state, from the file the publisher writes or built in memory.
+
+The publisher writes the index of what is public into one file after each run
+(`write_shared_index`); every worker maps that file read-only (`SharedIndex`) and reopens it
+when a newer one replaces it, so 100k subjects are parsed once, not once per worker. Each record
+carries a stamp of its entry (entry id, content hash and identifiers): a list state that has
+moved on since the file was written (a removal or a correction committed after the run) hides
+the file's records whose stamp it no longer has and indexes its own new or changed entries in a
+small in-memory index beside the file. Without a file the whole state is indexed in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from registry.publication.as_of import EntryState, ListState
+from registry.screening.matching import (
+    DEFAULT_LIMIT,
+    DEFAULT_THRESHOLD,
+    ListedName,
+    MatchIndex,
+    ScreeningMatch,
+    ScreeningQuery,
+)
+from registry.screening.matching.index_file import IndexFile, write_index_file
+from registry.screening.matching.score import IndexedRecord
+
+DERIVED_KEY = "match_index"
+
+
+def entry_stamp(entry: EntryState, identifiers: Iterable[Sequence[str]]) -> int:
+    """A 64-bit stamp of what the matcher sees of an entry: id, content hash, identifiers."""
+    text = "\x1f".join(
+        [entry.entry_id, entry.content_sha256, *sorted("\x1e".join(i) for i in identifiers)]
+    )
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+def _listed_name(entry: EntryState, identifiers: Iterable[Sequence[str]]) -> ListedName:
+    assert entry.content is not None
+    subject = entry.content["subject"]
+    region = subject.get("region")
+    return ListedName(
+        entry_id=entry.entry_id,
+        kind=subject["kind"],
+        name=subject["name"],
+        latin=subject.get("name_latin") or None,
+        aliases=tuple(subject.get("aliases") or ()),
+        identifiers=tuple((scheme, value) for scheme, _, value in identifiers),
+        region=region if isinstance(region, str) and len(region) == 6 else None,
+    )
+
+
+def _indexed_entries(state: ListState) -> list[EntryState]:
+    """Every entry of `state` with content, listed or since ended, by entry id."""
+    return sorted(
+        (entry for entry in state.entries.values() if entry.content is not None),
+        key=lambda entry: entry.entry_id,
+    )
+
+
+def write_shared_index(
+    path: Path, state: ListState, progress: Callable[[str], None] = lambda _message: None
+) -> int:
+    """Write the index file of `state` to `path`; return the number of records."""
+    entries = _indexed_entries(state)
+    records, stamps = [], []
+    for number, entry in enumerate(entries, 1):
+        identifiers = state.identifiers.get(entry.entry_id, [])
+        records.append(IndexedRecord.from_listed(_listed_name(entry, identifiers)))
+        stamps.append(entry_stamp(entry, identifiers))
+        if number % 20_000 == 0:
+            progress(f"screening index: parsed {number:,} of {len(entries):,} names")
+    write_index_file(path, records, stamps, f"{state.tree_size}", progress)
+    return len(records)
+
+
+class SharedIndex:
+    """The index file at a path, mapped once per process and reopened when it is replaced."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._identity: tuple[int, int, int] | None = None
+        self._file: IndexFile | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> IndexFile | None:
+        """The newest index file, mapped (None while there is none)."""
+        try:
+            status = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        identity = (status.st_ino, status.st_mtime_ns, status.st_size)
+        with self._lock:
+            if identity != self._identity:
+                # The replaced file's mapping goes once no index uses it any more.
+                self._file, self._identity = IndexFile(self.path), identity
+            return self._file
+
+
+class StateIndex:
+    """The screening index of one list state: the shared file's records and its own changes."""
+
+    def __init__(
+        self,
+        base: MatchIndex,
+        hidden: frozenset[str] = frozenset(),
+        extra: MatchIndex | None = None,
+        file: IndexFile | None = None,
+    ) -> None:
+        self._base = base
+        self._hidden = hidden
+        self._extra = extra
+        self.file = file
+
+    @classmethod
+    def in_memory(cls, state: ListState) -> StateIndex:
+        """Index every entry of the state in this process."""
+        return cls(MatchIndex.build(_listed_names(state, _indexed_entries(state))))
+
+    @classmethod
+    def over_file(cls, state: ListState, file: IndexFile) -> StateIndex:
+        """The file's records that the state still has, and the state's others in memory."""
+        entries = _indexed_entries(state)
+        stamps = np.fromiter(
+            (entry_stamp(e, state.identifiers.get(e.entry_id, [])) for e in entries),
+            dtype="<u8",
+            count=len(entries),
+        )
+        kept = np.isin(file.stamps, stamps)
+        hidden = frozenset(
+            file.record(position).listed.entry_id for position in np.flatnonzero(~kept).tolist()
+        )
+        new = [entries[i] for i in np.flatnonzero(~np.isin(stamps, file.stamps)).tolist()]
+        extra = MatchIndex.build(_listed_names(state, new)) if new else None
+        return cls(MatchIndex.from_file(file), hidden, extra, file)
+
+    def __len__(self) -> int:
+        return len(self._base) - len(self._hidden) + (len(self._extra) if self._extra else 0)
+
+    def screen(
+        self,
+        query: ScreeningQuery,
+        threshold: float = DEFAULT_THRESHOLD,
+        limit: int = DEFAULT_LIMIT,
+        exclude_entry_ids: Iterable[str] = (),
+    ) -> list[ScreeningMatch]:
+        """Listed subjects scoring at least `threshold` for the query, best first."""
+        return self.screen_many([query], threshold, limit, exclude_entry_ids)[0]
+
+    def screen_many(
+        self,
+        queries: Iterable[ScreeningQuery],
+        threshold: float = DEFAULT_THRESHOLD,
+        limit: int = DEFAULT_LIMIT,
+        exclude_entry_ids: Iterable[str] = (),
+    ) -> list[list[ScreeningMatch]]:
+        """Screen a batch of queries; one result list per query, in order."""
+        queries = list(queries)
+        excluded = set(exclude_entry_ids)
+        found = self._base.screen_many(queries, threshold, limit, excluded | self._hidden)
+        if self._extra is None:
+            return found
+        more = self._extra.screen_many(queries, threshold, limit, excluded)
+        return [
+            sorted(left + right, key=lambda match: (-match.score, match.entry_id))[:limit]
+            for left, right in zip(found, more, strict=True)
+        ]
+
+    def entries_in(self, regions: frozenset[str], sector: Iterable[str]) -> set[str]:
+        """Entry ids of subjects in one of `regions` (if any) with every industry token."""
+        sector = list(sector)
+        found = self._base.entries_in(regions, sector) - self._hidden
+        if self._extra is not None:
+            found |= self._extra.entries_in(regions, sector)
+        return found
+
+
+def _listed_names(state: ListState, entries: Iterable[EntryState]) -> list[ListedName]:
+    return [_listed_name(e, state.identifiers.get(e.entry_id, [])) for e in entries]
+
+
+def match_index(state: ListState, shared: SharedIndex | None = None) -> StateIndex:
+    """The screening index of `state`: over the shared file if there is one, else in memory."""
+    file = shared.current() if shared is not None else None
+    index = state.derived.get(DERIVED_KEY)
+    if not isinstance(index, StateIndex) or index.file is not file:
+        index = StateIndex.over_file(state, file) if file else StateIndex.in_memory(state)
+        state.derived[DERIVED_KEY] = index
+    return index

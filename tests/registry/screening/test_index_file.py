@@ -1,0 +1,125 @@
+"""The screening index file: mapped read-only, it answers exactly as the index built in memory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from registry.errors import InvalidValue
+from registry.screening.matching import ListedName, MatchIndex, ScreeningQuery
+from registry.screening.matching.index_file import IndexFile, _record_from, write_index_file
+from registry.screening.matching.score import IndexedRecord
+from registry.screening.shared_index import SharedIndex
+
+LISTED = [
+    ListedName(
+        "E1",
+        "legal_person",
+        "深圳市华兴科技有限公司",
+        latin="Shenzhen Huaxing Keji",
+        identifiers=(("cn_uscc", "91440300MA5FXXXX1X"),),
+        region="440300",
+    ),
+    ListedName("E2", "legal_person", "福州瑞达电子有限公司", region="350100"),
+    ListedName("E3", "natural_person", "张伟", identifiers=(("cn_ric", "110101199003077777"),)),
+    ListedName("E4", "legal_person", "Nordlicht Optics GmbH", aliases=("Nordlicht Optik",)),
+    ListedName("E5", "legal_person", "杭州华美电子有限公司", region="330100"),
+]
+QUERIES = [
+    ScreeningQuery(name="深圳华星科技"),
+    ScreeningQuery(name="兴华科技有限公司"),
+    ScreeningQuery(name="shenzhen hua xing"),
+    ScreeningQuery(name="Nordlict Optics"),
+    ScreeningQuery(name="瑞达电子", region="350100"),
+    ScreeningQuery(identifiers=(("cn_ric", "110101199003077777"),)),
+    ScreeningQuery(name="张伟", kind="natural_person"),
+    ScreeningQuery(name="完全无关的名字"),
+]
+
+
+def _write(path: Path, listed: list[ListedName], stamp: str = "1") -> None:
+    records = [IndexedRecord.from_listed(item) for item in listed]
+    write_index_file(path, records, list(range(len(records))), stamp)
+
+
+def _answers(index: MatchIndex) -> list[list[dict[str, object]]]:
+    return [[m.as_dict() for m in found] for found in index.screen_many(QUERIES, threshold=0.5)]
+
+
+def test_a_mapped_index_answers_as_the_index_built_in_memory(tmp_path: Path) -> None:
+    path = tmp_path / "screening.index"
+    _write(path, LISTED)
+    mapped = MatchIndex.from_file(IndexFile(path))
+    built = MatchIndex.build(LISTED)
+    assert len(mapped) == len(built) == 5
+    assert _answers(mapped) == _answers(built)
+    assert any(found for found in _answers(mapped))
+
+
+@pytest.mark.parametrize(
+    ("regions", "sector", "expected"),
+    [
+        (frozenset({"440300"}), [], {"E1"}),
+        (frozenset({"440000"}), [], {"E1"}),  # a province holds its cities
+        (frozenset({"440305"}), [], {"E1"}),  # a district lies within the city
+        (frozenset(), ["dianzi"], {"E2", "E5"}),
+        (frozenset({"330100"}), ["dianzi"], {"E5"}),
+        (frozenset({"110000"}), [], set()),
+    ],
+)
+def test_place_and_industry_words_find_the_same_entries(
+    tmp_path: Path, regions: frozenset[str], sector: list[str], expected: set[str]
+) -> None:
+    path = tmp_path / "screening.index"
+    _write(path, LISTED)
+    assert MatchIndex.from_file(IndexFile(path)).entries_in(regions, sector) == expected
+    assert MatchIndex.build(LISTED).entries_in(regions, sector) == expected
+
+
+def test_a_file_that_is_not_an_index_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "screening.index"
+    path.write_bytes(b"not an index at all")
+    with pytest.raises(InvalidValue, match="not a screening index file"):
+        IndexFile(path)
+
+
+def test_one_stamp_per_record_is_required(tmp_path: Path) -> None:
+    records = [IndexedRecord.from_listed(item) for item in LISTED]
+    with pytest.raises(InvalidValue, match="one stamp per record"):
+        write_index_file(tmp_path / "screening.index", records, [1], "1")
+
+
+def test_the_file_is_private_and_written_whole(tmp_path: Path) -> None:
+    path = tmp_path / "screening.index"
+    _write(path, LISTED)
+    assert os.stat(path).st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["screening.index"]
+
+
+def test_a_worker_maps_the_newer_file_once_it_replaces_the_old(tmp_path: Path) -> None:
+    path = tmp_path / "screening.index"
+    shared = SharedIndex(path)
+    assert shared.current() is None
+    _write(path, LISTED[:2], stamp="2")
+    first = shared.current()
+    assert first is not None and first.count == 2
+    assert shared.current() is first  # mapped once, not per request
+    _write(path, LISTED, stamp="5")
+    second = shared.current()
+    assert second is not first and second is not None and second.count == 5
+    old = MatchIndex.from_file(first)  # the replaced file stays readable while in use
+    assert [m.entry_id for m in old.screen(ScreeningQuery(name="瑞达电子"))] == ["E2"]
+
+
+def test_a_record_may_carry_fields_a_reader_does_not_know() -> None:
+    record = (
+        b'{"entry_id":"E9","kind":"natural_person","name":"\xe7\x8e\x8b\xe8\x8a\xb3","latin":null,'
+        b'"aliases":[],"identifiers":[],"region":null,"relation":"legal_representative",'
+        b'"forms":[["name","\xe7\x8e\x8b\xe8\x8a\xb3",[true,[],"\xe7\x8e\x8b\xe8\x8a\xb3",'
+        b'"\xe7\x8e\x8b\xe8\x8a\xb3","",["wang","fang"],["wang","fang"],[],"",true]]]}'
+    )
+    decoded = _record_from(record)
+    assert decoded.listed.entry_id == "E9"
+    assert decoded.forms[0][2].person is True

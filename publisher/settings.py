@@ -44,6 +44,8 @@ class PublishSettings:
     witness_timeout: float = 5.0
     # When set, each version is also uploaded to this bucket (publisher/object_store.py).
     object_store: ObjectStoreSettings | None = None
+    # Also publish the whole snapshot, CSV and FTM files beside their chunks (this release).
+    whole_files: bool = True
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
@@ -60,6 +62,7 @@ class PublishSettings:
             witness_policy_text=policy_text,
             witness_timeout=settings["WITNESS_TIMEOUT"],
             object_store=ObjectStoreSettings.from_settings(settings),
+            whole_files=settings["FEED_WHOLE_FILES"],
         )
 
 

@@ -86,6 +86,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "RETENTION_DAYS": (365, int, "days after removal before entry content may be purged"),
     "FEED_KEEP_VERSIONS": (24, int, "feed versions whose snapshot, CSV and FTM files are kept"),
     "FEED_KEEP_DELTAS_DAYS": (30, int, "days a feed delta file is kept after its version"),
+    "FEED_WHOLE_FILES": (
+        True,
+        "bool",
+        "also publish whole snapshot, CSV and FTM files beside their chunks (this release only)",
+    ),
     "FEED_S3_BUCKET": (None, str, "publish the feed to this S3 bucket too (empty: local only)"),
     "FEED_S3_PREFIX": ("", str, "key prefix of the feed in the bucket, e.g. feed/"),
     "FEED_S3_ENDPOINT": (None, str, "S3-compatible endpoint URL (empty: AWS)"),

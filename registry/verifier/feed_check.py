@@ -56,8 +56,24 @@ def check_snapshot(
     report: VerificationReport,
 ) -> int:
     """Check every signed entry of a snapshot and that the log records its content; return count."""
+    return check_snapshot_part(path, stream, keys, leaves, report)[0]
+
+
+def check_snapshot_part(
+    path: str,
+    stream: IO[bytes],
+    keys: tuple[VerificationKey, ...],
+    leaves: LeafIndex | None,
+    report: VerificationReport,
+    previous: str = "",
+    key: str = "",
+) -> tuple[int, str]:
+    """Check a snapshot or one chunk of it; return its count and its last entry_id.
+
+    Entries must sort after `previous` (the last entry of the chunk before) and their ids
+    must start with the chunk's `key`.
+    """
     count = 0
-    previous = ""
     for number, bundle in jsonl_records(path, stream, report):
         count += 1
         where = f"line {number} ({_entry_label(bundle)})"
@@ -71,12 +87,14 @@ def check_snapshot(
         if not isinstance(entry_id, str) or entry_id <= previous:
             report.fail(path, f"{where}: entries must be sorted by entry_id, each once")
         previous = str(entry_id)
+        if not previous.startswith(key):
+            report.fail(path, f"{where}: belongs to no chunk {key!r} (its id has another key)")
         if entry.get("status") != "published":
             report.fail(path, f"{where}: status is {entry.get('status')!r}, not 'published'")
         if leaves is not None:
             _check_against_log(path, where, entry, leaves, report)
         report.count("signed entries")
-    return count
+    return count, previous
 
 
 def _check_against_log(

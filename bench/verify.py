@@ -68,6 +68,8 @@ def measure(size: int) -> dict[str, Any]:
         workdir = Path(directory)
         generate(workdir, size)
         app = _app(workdir)
+        # The feed as it will be published: chunks only (docs/feed-chunks.md).
+        app.config["REGISTRY"]["FEED_WHOLE_FILES"] = False
         with app.app_context():
             settings = app.config["REGISTRY"]
             publish_once(

@@ -12,7 +12,11 @@ byte for byte, so the index of an incremental run equals the index of a full bui
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,10 @@ SNAPSHOT = ChunkKind("snapshot", "snapshot", ".jsonl")
 CSV = ChunkKind("snapshot_csv", "snapshot", ".csv", header=UTF8_BOM + incremental.csv_header())
 FTM = ChunkKind("ftm", "ftm", ".ftm.json")
 KINDS = (SNAPSHOT, CSV, FTM)
+# A full build goes to worker processes only past this many keys (starting them costs more
+# than a small registry's whole build), with at most IN_FLIGHT keys queued per process.
+PARALLEL_FROM = 8
+IN_FLIGHT = 3
 
 Bundle = Mapping[str, Any]
 Changed = Sequence[tuple[str, Bundle | None]]
@@ -61,14 +69,42 @@ def _in_kind_order(records: Iterable[Resource]) -> list[Resource]:
 
 
 def write_all_chunks(
-    session: Session, feed_dir: Path, size: int, public_url: str | None
+    session: Session, feed_dir: Path, size: int, public_url: str | None, workers: int = 1
 ) -> list[Resource]:
-    """Write every chunk of the entries listed at log size `size`; return their records."""
+    """Write every chunk of the entries listed at log size `size`; return their records.
+
+    With `workers` > 1, keys past the first PARALLEL_FROM are encoded and written by that
+    many processes (chunks are independent), while this one reads the database.
+    """
     pairs = ((_entry_id(bundle), bundle) for bundle in listed_bundles(session, size))
     records: list[Resource] = []
-    for key, bundles in grouped(pairs):
+    groups = grouped(pairs)
+    for key, bundles in itertools.islice(groups, PARALLEL_FROM if workers > 1 else None):
         records.extend(write_key_chunks(feed_dir, key, bundles, public_url))
+    if workers > 1:
+        records.extend(_write_in_processes(feed_dir, groups, public_url, workers))
     return _in_kind_order(records)
+
+
+def _write_in_processes(
+    feed_dir: Path,
+    groups: Iterator[tuple[str, list[dict[str, Any]]]],
+    public_url: str | None,
+    workers: int,
+) -> list[Resource]:
+    # Spawned, not forked: the publisher may hold database connections and threads.
+    records: list[Resource] = []
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending: deque[Future[list[Resource]]] = deque()
+        for key, bundles in groups:
+            pending.append(pool.submit(write_key_chunks, feed_dir, key, bundles, public_url))
+            # A bounded queue keeps memory flat: a few chunks per process in flight.
+            while len(pending) >= IN_FLIGHT * workers:
+                records.extend(pending.popleft().result())
+        while pending:
+            records.extend(pending.popleft().result())
+    return records
 
 
 def previous_chunks(

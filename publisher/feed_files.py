@@ -187,6 +187,7 @@ def write_chunks(
     size: int,
     public_url: str | None,
     head: versions.PublishedHead,
+    workers: int = 1,
 ) -> list[Resource]:
     """The chunk records of the version at `size`: only the changed keys' chunks are written."""
     previous = chunked_files.previous_chunks(feed_dir, head)
@@ -199,7 +200,7 @@ def write_chunks(
             return chunked_files.write_changed_chunks(
                 session, feed_dir, size, previous, changed, public_url
             )
-    return chunked_files.write_all_chunks(session, feed_dir, size, public_url)
+    return chunked_files.write_all_chunks(session, feed_dir, size, public_url, workers)
 
 
 def _previous_paths(
@@ -337,7 +338,7 @@ def write_feed(
                 session, feed_dir, version, size, public_url, steps, head=head
             )
     with timed(steps, "chunks"):
-        resources += write_chunks(session, feed_dir, size, public_url, head)
+        resources += write_chunks(session, feed_dir, size, public_url, head, settings.workers)
     with timed(steps, "delta"):
         events = events_with_content(session, head.tree_size, size)
         delta = write_delta(feed_dir, head.version, version, events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ class PublishSettings:
     object_store: ObjectStoreSettings | None = None
     # Also publish the whole snapshot, CSV and FTM files beside their chunks (this release).
     whole_files: bool = True
+    # Processes that write chunks in a full build (publisher/chunked_files.py).
+    workers: int = 1
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
@@ -63,6 +66,7 @@ class PublishSettings:
             witness_timeout=settings["WITNESS_TIMEOUT"],
             object_store=ObjectStoreSettings.from_settings(settings),
             whole_files=settings["FEED_WHOLE_FILES"],
+            workers=settings["PUBLISH_WORKERS"] or os.cpu_count() or 1,
         )
 
 

@@ -86,6 +86,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "RETENTION_DAYS": (365, int, "days after removal before entry content may be purged"),
     "FEED_KEEP_VERSIONS": (24, int, "feed versions whose snapshot, CSV and FTM files are kept"),
     "FEED_KEEP_DELTAS_DAYS": (30, int, "days a feed delta file is kept after its version"),
+    "PUBLISH_WORKERS": (0, int, "processes writing feed chunks in a full build (0: one per core)"),
     "FEED_WHOLE_FILES": (
         True,
         "bool",
@@ -155,6 +156,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         raise ConfigError("REGISTRY_TRUSTED_PROXIES must be a hop count from 0 to 10")
     if values["FEED_KEEP_VERSIONS"] < 1:
         raise ConfigError("REGISTRY_FEED_KEEP_VERSIONS must be at least 1 (the current version)")
+    if values["PUBLISH_WORKERS"] < 0:
+        raise ConfigError("REGISTRY_PUBLISH_WORKERS must be 0 (one per core) or more processes")
     if values["FEED_KEEP_DELTAS_DAYS"] < 0:
         raise ConfigError("REGISTRY_FEED_KEEP_DELTAS_DAYS must be 0 or more days")
 

@@ -187,3 +187,24 @@ def test_settings_default_to_whole_files_for_this_release(app: Flask) -> None:
     settings = PublishSettings.from_config(app.config)
     assert settings.whole_files is True
     assert dataclasses.replace(settings, whole_files=False).whole_files is False
+
+
+def test_a_full_build_in_worker_processes_writes_the_same_chunks(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chunks, "KEY_LENGTH", 15)  # one entry per key: 12 keys
+    for _ in range(12):
+        registry.approve()
+    registry.publish()
+    signed = json.loads((registry.feed / "index.json").read_bytes())["signed"]
+    size = int(signed["checkpoint"].split("\n")[1])
+    session = registry.session
+    alone = chunked_files.write_all_chunks(session, registry.rebuilt, size, PUBLIC_URL)
+    parallel_dir = registry.rebuilt.parent / "parallel"
+    parallel = chunked_files.write_all_chunks(session, parallel_dir, size, PUBLIC_URL, workers=2)
+    assert len(alone) == 36
+    assert parallel == alone
+    for record in parallel:
+        assert (parallel_dir / record["path"]).read_bytes() == (
+            registry.rebuilt / record["path"]
+        ).read_bytes()

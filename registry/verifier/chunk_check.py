@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from registry.signing.keys import VerificationKey
-from registry.verifier.feed_check import check_snapshot_part
+from registry.verifier.feed_check import LineCheck, check_snapshot_part
 from registry.verifier.log_check import LeafIndex, Progress
+from registry.verifier.parallel_check import checked_in_processes
 from registry.verifier.report import VerificationReport
 from registry.verifier.source import CHUNK_SIZE, FeedSource, SourceUnavailable
 
 INDEX_FILE = "index.json"
 CHUNKED = ("snapshot", "snapshot_csv", "ftm")
 SNAPSHOT_CHUNK = "snapshot/"
+# Worker processes take a second or two to start: worth it from this many chunks on.
+PARALLEL_FROM = 8
 
 
 def is_chunk(record: dict[str, Any]) -> bool:
@@ -79,16 +82,26 @@ def check_snapshot_chunks(
     leaves: LeafIndex | None,
     report: VerificationReport,
     progress: Progress,
+    workers: int = 1,
 ) -> None:
-    """Hash each snapshot chunk and check its entries (sorted across chunks, signed, logged)."""
+    """Hash each snapshot chunk and check its entries (sorted across chunks, signed, logged).
+
+    With `workers` > 1 and at least PARALLEL_FROM chunks, the signatures are checked by that
+    many processes (registry/verifier/parallel_check.py).
+    """
     chunks = [record for record in records if str(record.get("name")).startswith(SNAPSHOT_CHUNK)]
+    read = ((record, _read_hashed(source, record, report)) for record in chunks)
+    checked: Iterable[tuple[dict[str, Any], bytes | None, dict[int, LineCheck] | None]]
+    if workers > 1 and len(chunks) >= PARALLEL_FROM:
+        checked = checked_in_processes(read, keys, workers)
+    else:
+        checked = ((record, data, None) for record, data in read)
     previous = ""
-    for number, record in enumerate(chunks, start=1):
-        data = _read_hashed(source, record, report)
+    for number, (record, data, signed) in enumerate(checked, start=1):
         if data is not None:
             key = str(record["name"])[len(SNAPSHOT_CHUNK) :]
             count, previous = check_snapshot_part(
-                record["path"], io.BytesIO(data), keys, leaves, report, previous, key
+                record["path"], io.BytesIO(data), keys, leaves, report, previous, key, signed
             )
             if count != record.get("count"):
                 report.fail(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import IO, Any
@@ -216,8 +217,13 @@ def verify_feed(
     since_name: str = "saved checkpoint",
     now: dt.datetime | None = None,
     progress: Progress = _quiet,
+    workers: int | None = None,
 ) -> VerificationReport:
-    """Run every check on the feed at `source`; the report lists each failure by file."""
+    """Run every check on the feed at `source`; the report lists each failure by file.
+
+    The snapshot chunks' signatures are checked by `workers` processes (default: one per core).
+    """
+    workers = workers or os.cpu_count() or 1
     report = VerificationReport(source.location)
     envelope = _read_index(source, report)
     trust = _trusted_keys(source, pinned_keys, vkey, report)
@@ -242,7 +248,9 @@ def verify_feed(
         )
         if checkpoint is None:
             # Without a trusted tree size and root nothing else can be checked against the log.
-            check_snapshot_chunks(source, snapshot_chunks, trust.keys, None, report, progress)
+            check_snapshot_chunks(
+                source, snapshot_chunks, trust.keys, None, report, progress, workers
+            )
             return report
 
         delta_file = files.get("delta")
@@ -256,7 +264,7 @@ def verify_feed(
         if snapshot is not None and "snapshot" in files:
             count = check_snapshot(snapshot["path"], files["snapshot"], trust.keys, known, report)
             _check_count(snapshot, count, report)
-        check_snapshot_chunks(source, snapshot_chunks, trust.keys, known, report, progress)
+        check_snapshot_chunks(source, snapshot_chunks, trust.keys, known, report, progress, workers)
         if delta is not None and delta_file is not None:
             count = check_delta(
                 delta["path"], delta_file, trust.keys, known, checkpoint.size, report

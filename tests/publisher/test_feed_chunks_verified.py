@@ -101,3 +101,27 @@ def test_an_entry_under_another_key_is_caught(registry: Registry) -> None:
 
     _resign(registry, rename)
     assert any("belongs to no chunk 'IPL-2026-00003'" in p for p in _problems(registry))
+
+
+def test_signatures_checked_in_worker_processes_report_the_same(
+    app: Flask, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chunks, "KEY_LENGTH", 15)  # one entry per chunk: 12 chunks
+    app.config["REGISTRY"]["FEED_WHOLE_FILES"] = False
+    registry = Registry(app, session, tmp_path)
+    for _ in range(12):
+        registry.approve()
+    registry.publish()
+    source = DirectorySource(str(registry.feed))
+    report = verify_feed(source, now=START, workers=2)
+    assert report.ok, report.problems()
+    assert report.checked["signed entries"] == 24  # 12 in the chunks, 12 in the delta
+
+    path = registry.feed / _record(registry, "snapshot/IPL-2026-000007")["path"]
+    line = path.read_bytes()
+    start = line.index(b'"sig":"') + len(b'"sig":"')
+    flipped = b"B" if line[start : start + 1] == b"A" else b"A"
+    path.write_bytes(line[:start] + flipped + line[start + 1 :])
+    alone = verify_feed(source, now=START, workers=1).problems()
+    assert any("entry signature rejected" in problem for problem in alone), alone
+    assert verify_feed(source, now=START, workers=2).problems() == alone

@@ -56,8 +56,11 @@ def verify_directory(feed_dir: str) -> dict[str, Any]:
     }
 
 
-def measure(size: int) -> dict[str, Any]:
-    """Build and publish a feed of `size` entries, then verify it in a fresh process."""
+def measure(size: int, regular: bool = False) -> dict[str, Any]:
+    """Build and publish a feed of `size` entries, then verify it in a fresh process.
+
+    With `regular`, verify the version after a second run (its delta is empty).
+    """
     from publisher.run import publish_once
     from publisher.settings import PublishSettings
     from registry.listings.policy import Policy
@@ -72,12 +75,15 @@ def measure(size: int) -> dict[str, Any]:
         app.config["REGISTRY"]["FEED_WHOLE_FILES"] = False
         with app.app_context():
             settings = app.config["REGISTRY"]
-            publish_once(
-                db.session(),
-                key_store(app),
-                Policy.from_settings(settings),
-                PublishSettings.from_config(app.config),
-            )
+            # Twice, as a consumer meets the feed: the first version's delta holds every
+            # event (all N entries again), a regular version's only its run's events.
+            for _run in range(2 if regular else 1):
+                publish_once(
+                    db.session(),
+                    key_store(app),
+                    Policy.from_settings(settings),
+                    PublishSettings.from_config(app.config),
+                )
             db.session.remove()
         # A fresh process, so the peak memory is the verifier's own, not the publisher's.
         completed = subprocess.run(
@@ -98,6 +104,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.verify", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1k and 10k entries")
     parser.add_argument("--sizes", help="comma-separated entry counts")
+    parser.add_argument(
+        "--regular",
+        action="store_true",
+        help="verify the version of a second run (empty delta), not the first (every event)",
+    )
     parser.add_argument("--measure", metavar="FEED_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -114,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{'RSS MB':>14}"
     )
     for size in sizes:
-        row = measure(size)
+        row = measure(size, args.regular)
         rate = row["entries"] / row["verify_s"]
         ratio = row["verify_s"] / row["raw_s"]
         print(

@@ -4,10 +4,11 @@
 `--sizes 1000,5000` any list of sizes. For each size a SQLite database is filled directly
 (subjects, listings, signed entry revisions and their `listed` leaves, appended to the tiled
 log in bulk), then a separate process times the real `publish_once`: the first run (every
-tile, a full snapshot, CSV, FollowTheMoney, the delta of every event) and an incremental run
-with 10 newly approved listings on top, which the run itself publishes (10 new signed
-entries and events). Each publishing process reports its peak memory; raw Ed25519 signing
-of the same number of entries is the yardstick.
+tile, every snapshot, CSV and FollowTheMoney chunk, the delta of every event) and an
+incremental run with 10 newly approved listings on top, which the run itself publishes (10
+new signed entries and events). `--whole-files` also writes the whole files, as this
+release does by default (docs/feed-chunks.md). Each publishing process reports its peak
+memory; raw Ed25519 signing of the same number of entries is the yardstick.
 """
 
 from __future__ import annotations

@@ -4,10 +4,11 @@
 `--sizes 1000,5000` any list of sizes. For each size a SQLite database is filled directly
 (subjects, listings, signed entry revisions and their `listed` leaves, appended to the tiled
 log in bulk), then a separate process times the real `publish_once`: the first run (every
-tile, a full snapshot, CSV, FollowTheMoney, the delta of every event) and an incremental run
-with 10 newly approved listings on top, which the run itself publishes (10 new signed
-entries and events). Each publishing process reports its peak memory; raw Ed25519 signing
-of the same number of entries is the yardstick.
+tile, every snapshot, CSV and FollowTheMoney chunk, the delta of every event) and an
+incremental run with 10 newly approved listings on top, which the run itself publishes (10
+new signed entries and events). `--whole-files` also writes the whole files, as this
+release does by default (docs/feed-chunks.md). Each publishing process reports its peak
+memory; raw Ed25519 signing of the same number of entries is the yardstick.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ STEP_ORDER = (
     "snapshot",
     "snapshot_csv",
     "ftm",
+    "chunks",
     "delta",
     "index",
     "atom",
@@ -223,8 +225,12 @@ def _approve_new(entries: int) -> None:
     session.commit()
 
 
-def measure(workdir: Path, entries: int) -> dict[str, Any]:
-    """In this process: time a full publication, then an incremental one; peak memory."""
+def measure(workdir: Path, entries: int, whole_files: bool = False) -> dict[str, Any]:
+    """In this process: time a full publication, then an incremental one; peak memory.
+
+    By default the feed is published as chunks only (docs/feed-chunks.md); `whole_files`
+    also writes the whole snapshot, CSV and FollowTheMoney files, as this release does.
+    """
     from publisher.run import publish_once
     from publisher.settings import PublishSettings
     from registry.listings.policy import Policy
@@ -233,6 +239,7 @@ def measure(workdir: Path, entries: int) -> dict[str, Any]:
 
     app = _app(workdir)
     result: dict[str, Any] = {"entries": entries}
+    app.config["REGISTRY"]["FEED_WHOLE_FILES"] = whole_files
     with app.app_context():
         settings = app.config["REGISTRY"]
         result["baseline_rss_mb"] = peak_rss_mb()
@@ -278,10 +285,11 @@ def _dominant(steps: dict[str, float]) -> str:
     return f"{name} {detail[name] / total:.0%}"
 
 
-def _child(size: int, workdir: Path) -> dict[str, Any]:
+def _child(size: int, workdir: Path, whole_files: bool) -> dict[str, Any]:
     """Measure one size in a fresh process, so its peak memory is its own."""
+    whole = ["--whole-files"] if whole_files else []
     completed = subprocess.run(
-        [sys.executable, "-m", "bench.publish", "--measure", str(size), str(workdir)],
+        [sys.executable, "-m", "bench.publish", "--measure", str(size), str(workdir), *whole],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -296,10 +304,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.publish", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1k and 10k entries")
     parser.add_argument("--sizes", help="comma-separated entry counts, e.g. 1000000")
+    parser.add_argument(
+        "--whole-files",
+        action="store_true",
+        help="also write the whole snapshot, CSV and FTM files (this release's default)",
+    )
     parser.add_argument("--measure", nargs=2, metavar=("ENTRIES", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(Path(args.measure[1]), int(args.measure[0]))))
+        measured = measure(Path(args.measure[1]), int(args.measure[0]), args.whole_files)
+        print(json.dumps(measured))
         return
 
     sizes = (
@@ -307,14 +321,18 @@ def main(argv: list[str] | None = None) -> None:
         if args.sizes
         else ((1_000, 10_000) if args.quick else (10_000, 100_000, 1_000_000))
     )
-    print(f"publisher benchmark{' (quick)' if args.quick else ''}: real publish_once on SQLite")
+    mode = "whole files and chunks" if args.whole_files else "chunks only"
+    print(
+        f"publisher benchmark{' (quick)' if args.quick else ''}: real publish_once on SQLite, "
+        f"{mode}"
+    )
     rows = []
     for size in sizes:
         workdir = Path(tempfile.mkdtemp(prefix=f"bench-publish-{size}-"))
         try:
             generated = generate(workdir, size)
             print(f"  generated {size:,} signed entries and leaves in {generated:.1f}s")
-            result = _child(size, workdir)
+            result = _child(size, workdir, args.whole_files)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         result["sign_s"] = raw_signing(size)
@@ -341,9 +359,9 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(f"    {r['entries']:>8,}: {cells}")
     print("  RSS: peak of the publishing process (after imports and app start-up in brackets).")
-    print("  An incremental run copies the previous snapshot, CSV and FollowTheMoney lines of")
-    print("  unchanged entries as bytes and renders only the entries its new events touch; the")
-    print("  copy is still a pass over the list, the rendering is proportional to the change.")
+    print("  An incremental run rewrites only the chunks its new events touch (the 10 new entries")
+    print("  fall in the last chunk) and lists every other chunk again; with --whole-files it")
+    print("  also copies the whole files, a pass over the list.")
 
 
 if __name__ == "__main__":

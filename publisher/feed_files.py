@@ -10,7 +10,9 @@ A run that finds no new log event lists the previous version's snapshot, CSV and
 FollowTheMoney files again instead of writing identical copies (only the empty delta is new).
 A run with new events merges those three files from the previous version's, re-encoding only
 the entries the new events touched (publisher/incremental.py), and rebuilds a file in full
-when its predecessor is missing, damaged or unexpected.
+when its predecessor is missing, damaged or unexpected. The same three files are published as
+immutable chunks too (publisher/chunked_files.py), of which a run writes only the changed
+ones; the whole files are written for this release only (REGISTRY_FEED_WHOLE_FILES).
 Files no recent version lists are pruned after the index is written, never before.
 With object storage configured, the version is then uploaded to the bucket in the same order
 (publisher/object_store.py), and files are pruned locally and in the bucket only after that.
@@ -33,7 +35,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from publisher import incremental, versions
+from publisher import chunked_files, incremental, versions
+from publisher.chunk_retention import archive_index, prune_chunks
 from publisher.object_store import FeedBucket, upload_feed
 from publisher.settings import PublishSettings
 from publisher.writers import (
@@ -51,6 +54,7 @@ from publisher.writers import (
 from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, check_version, describe
 from publisher.writers.snapshot import UTF8_BOM, in_entry_order
+from registry.canonical import canonical_bytes
 from registry.errors import Conflict
 from registry.models import FeedVersion, LogEvent, SignedCheckpoint
 from registry.publication.changes import events_with_content
@@ -178,6 +182,28 @@ def write_version_files(
     return [snapshot, csv, ftm]
 
 
+def write_chunks(
+    session: Session,
+    feed_dir: Path,
+    size: int,
+    public_url: str | None,
+    head: versions.PublishedHead,
+    workers: int = 1,
+) -> list[Resource]:
+    """The chunk records of the version at `size`: only the changed keys' chunks are written."""
+    previous = chunked_files.previous_chunks(feed_dir, head)
+    if previous is not None and size >= head.tree_size:
+        try:
+            changed = changed_entries(session, head.tree_size, size)
+        except incremental.NotIncremental:
+            changed = None
+        if changed is not None and len(changed) <= MAX_CHANGED:
+            return chunked_files.write_changed_chunks(
+                session, feed_dir, size, previous, changed, public_url
+            )
+    return chunked_files.write_all_chunks(session, feed_dir, size, public_url, workers)
+
+
 def _previous_paths(
     feed_dir: Path, head: versions.PublishedHead | None, size: int
 ) -> dict[str, Path] | None:
@@ -303,13 +329,17 @@ def write_feed(
     size = checkpoint.tree_size
     version = versions.reserve_version(session, feed_dir, size, issued, expires)
     progress(f"writing feed version {version} (log size {size})")
-    resources = reusable_files(feed_dir, head, size)
-    if resources:
-        progress(f"no new log event: version {version} lists the files of {head.version}")
-    else:
-        resources = write_version_files(
-            session, feed_dir, version, size, public_url, steps, head=head
-        )
+    resources: list[Resource] = []
+    if settings.whole_files:
+        resources = reusable_files(feed_dir, head, size)
+        if resources:
+            progress(f"no new log event: version {version} lists the files of {head.version}")
+        else:
+            resources = write_version_files(
+                session, feed_dir, version, size, public_url, steps, head=head
+            )
+    with timed(steps, "chunks"):
+        resources += write_chunks(session, feed_dir, size, public_url, head, settings.workers)
     with timed(steps, "delta"):
         events = events_with_content(session, head.tree_size, size)
         delta = write_delta(feed_dir, head.version, version, events)
@@ -318,6 +348,7 @@ def write_feed(
         write_atomic(feed_dir / "log" / "checkpoint", checkpoint.note.encode())
         signed = build_index(version, issued, expires, checkpoint.note, resources, delta)
         envelope = sign_envelope("ipl.feed-index/v1", signed, keys.current("index"))
+        archive_index(feed_dir, version, canonical_bytes(envelope) + b"\n")
         index_sha256, _size = write_index(feed_dir, envelope)
         versions.mark_published(session, version, index_sha256)
     with timed(steps, "atom"):
@@ -338,6 +369,7 @@ def write_feed(
     with timed(steps, "prune"):
         # Only now: index.json is fsynced (and uploaded) and names none of the files to go.
         removed = versions.prune_feed(session, feed_dir, signed, settings.retention, issued)
+        removed += prune_chunks(feed_dir, signed, version - settings.retention.keep_versions + 1)
         if bucket is not None and removed:
             bucket.delete(removed)
     if removed:

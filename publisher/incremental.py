@@ -52,10 +52,14 @@ def verified_previous(feed_dir: Path, head: versions.PublishedHead) -> list[dict
     # (A checkpoint note's second line is its tree size; read_signed_index checked it parses.)
     if int(str(signed["checkpoint"]).split("\n")[1]) != head.tree_size:
         return []
-    records = signed.get("resources")
-    if not isinstance(records, list) or sorted(
-        str(record.get("name")) for record in records if isinstance(record, dict)
-    ) != sorted(REUSABLE):
+    listed = signed.get("resources")
+    # Chunk records (publisher/chunks.py) are listed beside the whole files.
+    records = [
+        record
+        for record in (listed if isinstance(listed, list) else [])
+        if isinstance(record, dict) and "/" not in str(record.get("name"))
+    ]
+    if sorted(str(record.get("name")) for record in records) != sorted(REUSABLE):
         return []
     for record in records:
         on_disk = file_sha256(feed_dir / str(record["path"]))

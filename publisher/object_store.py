@@ -32,6 +32,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from publisher.chunks import is_chunk_path
 from registry.errors import Conflict, InvalidValue
 from registry.publication.feed_http import cache_control, content_type, is_mutable
 
@@ -265,7 +266,8 @@ def upload_feed(
     Call once the local `index.json` of the version is written; `expires` is its expiry.
     """
     local = local_files(feed_dir)
-    upload = missing_objects(local, bucket.sizes())
+    in_bucket = bucket.sizes()
+    upload = missing_objects(local, in_bucket)
     progress(f"uploading {len(upload)} new feed objects to {bucket.settings.where}")
     with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
         # list() waits for every upload and re-raises the first failure, before the head.
@@ -274,4 +276,9 @@ def upload_feed(
     head = [name for name in HEAD_ORDER if name in local]
     for name in head:
         bucket.put(name, local[name], expires_in)
+    # Chunks deleted locally (a purge's) go from the bucket too, once the index no longer
+    # lists them; pruned files are deleted by the caller.
+    stale = [name for name in in_bucket if is_chunk_path(name) and name not in local]
+    if stale:
+        bucket.delete(stale)
     return len(upload) + len(head)

@@ -2,8 +2,10 @@
 
 Snapshots, CSV and FollowTheMoney files of earlier versions drop the entry; earlier deltas keep
 the event but with `"bundle": null`. The current index never lists these older files, so their
-changed hashes contradict nothing a consumer can still fetch through it. The leaves, the
-tiles and every proof are untouched.
+changed hashes contradict nothing a consumer can still fetch through it. Chunk files are
+named by their hash, so the chunks of the purged entry's key are deleted instead, and the
+run rewrites the current one (publisher/chunk_retention.py). The leaves, the tiles and every
+proof are untouched.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from followthemoney.util import make_entity_id
 
+from publisher.chunk_retention import redact_chunks
 from publisher.writers import write_atomic
 
 LineFilter = Callable[[bytes], bytes | None]
@@ -94,4 +97,4 @@ def redact_feed_files(feed_dir: Path, purged: Collection[str], current: Collecti
         changed += _rewrite_lines(path, _ftm_line(purged))
     for path in _files(feed_dir, "delta", "*.jsonl", current):
         changed += _rewrite_lines(path, _delta_line(purged))
-    return changed
+    return changed + redact_chunks(feed_dir, purged)

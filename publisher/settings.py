@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,10 @@ class PublishSettings:
     national_dir: Path | None = None
     # When set, the screening index of what is public is written here after each run.
     screening_index: Path | None = None
+    # Also publish the whole snapshot, CSV and FTM files beside their chunks (this release).
+    whole_files: bool = True
+    # Processes that write chunks in a full build (publisher/chunked_files.py).
+    workers: int = 1
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PublishSettings:
@@ -66,6 +71,8 @@ class PublishSettings:
             object_store=ObjectStoreSettings.from_settings(settings),
             national_dir=_optional_path(config.get("NATIONAL_EXPORT_DIR")),
             screening_index=Path(config["SCREENING_INDEX"]),
+            whole_files=settings["FEED_WHOLE_FILES"],
+            workers=settings["PUBLISH_WORKERS"] or os.cpu_count() or 1,
         )
 
 

@@ -125,6 +125,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     ),
     "FEED_KEEP_VERSIONS": (24, int, "feed versions whose snapshot, CSV and FTM files are kept"),
     "FEED_KEEP_DELTAS_DAYS": (30, int, "days a feed delta file is kept after its version"),
+    "PUBLISH_WORKERS": (0, int, "processes writing feed chunks in a full build (0: one per core)"),
+    "FEED_WHOLE_FILES": (
+        True,
+        "bool",
+        "also publish whole snapshot, CSV and FTM files beside their chunks (this release only)",
+    ),
     "FEED_S3_BUCKET": (None, str, "publish the feed to this S3 bucket too (empty: local only)"),
     "FEED_S3_PREFIX": ("", str, "key prefix of the feed in the bucket, e.g. feed/"),
     "FEED_S3_ENDPOINT": (None, str, "S3-compatible endpoint URL (empty: AWS)"),
@@ -213,6 +219,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         raise ConfigError("REGISTRY_FEED_KEEP_VERSIONS must be at least 1 (the current version)")
     if values["NATIONAL_REPORT_WORKING_DAYS"] < 1:
         raise ConfigError("REGISTRY_NATIONAL_REPORT_WORKING_DAYS must be at least 1 working day")
+    if values["PUBLISH_WORKERS"] < 0:
+        raise ConfigError("REGISTRY_PUBLISH_WORKERS must be 0 (one per core) or more processes")
     if values["FEED_KEEP_DELTAS_DAYS"] < 0:
         raise ConfigError("REGISTRY_FEED_KEEP_DELTAS_DAYS must be 0 or more days")
 

@@ -33,6 +33,9 @@ class FeedHead:
     issued_at: str
     expires: str
     files: tuple[FeedFile, ...]
+    # The snapshot, CSV and FTM files are also listed as chunks (docs/feed-chunks.md): counted
+    # here rather than shown one per row.
+    chunks: int = 0
 
 
 def read_feed_head(feed_dir: str | Path) -> FeedHead | None:
@@ -45,8 +48,13 @@ def read_feed_head(feed_dir: str | Path) -> FeedHead | None:
     records: list[Any] = list(signed.get("resources") or [])
     if isinstance(signed.get("delta"), dict):
         records.append({"name": "delta", **signed["delta"]})
-    files = tuple(item for item in (_feed_file(r) for r in records) if item is not None)
-    return FeedHead(int(version), str(issued_at), str(expires), files)
+    chunks = [r for r in records if isinstance(r, dict) and "/" in str(r.get("name"))]
+    files = tuple(
+        item
+        for item in (_feed_file(r) for r in records if not any(r is c for c in chunks))
+        if item is not None
+    )
+    return FeedHead(int(version), str(issued_at), str(expires), files, len(chunks))
 
 
 def _feed_file(record: Any) -> FeedFile | None:

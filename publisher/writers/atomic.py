@@ -12,7 +12,7 @@ import errno
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from registry.errors import Conflict, InvalidValue
@@ -139,3 +139,21 @@ def write_immutable(path: str | os.PathLike[str], content: Content) -> tuple[str
     if existing != (sha256, size):
         raise ImmutableFileChanged(target, existing[0], sha256)
     return sha256, size
+
+
+def write_addressed(
+    directory: str | os.PathLike[str], name_for: Callable[[str], str], content: Content
+) -> tuple[Path, str, int]:
+    """Write `content` once under the name `name_for(sha256)`; return (path, sha256, size).
+
+    The name is derived from the content's hash, so an existing file of that name already
+    holds these bytes and is left alone: an addressed file is never overwritten.
+    """
+    folder = Path(directory)
+    temporary, sha256, size = _write_temporary(folder / ".addressed", content)
+    target = folder / name_for(sha256)
+    if file_sha256(target) == (sha256, size):
+        temporary.unlink(missing_ok=True)
+        return target, sha256, size
+    _install(temporary, target)
+    return target, sha256, size

@@ -363,20 +363,26 @@ def listings_by_month(session: Session, state: ListState) -> list[tuple[str, int
 
 
 def listed_bundles(
-    session: Session, tree_size: int, entry_ids: Sequence[str] | None = None
+    session: Session,
+    tree_size: int,
+    entry_ids: Sequence[str] | None = None,
+    id_prefix: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Signed bundles of the entries the first `tree_size` events list, by entry id, streamed.
 
     The feed's form of the same answer, derived from the log alone, so a snapshot is exactly
     the state its checkpoint commits to whatever the web processes do meanwhile. It is bound to
     no day: an ended period counts once its expiry is logged, and a publish run logs every due
-    expiry before it writes. Purged entries are left out. With `entry_ids`, only those entries.
+    expiry before it writes. Purged entries are left out. With `entry_ids`, only those entries;
+    with `id_prefix`, only the entries whose id starts with it.
     """
     last_query = select(LogEvent.entry_id, func.max(LogEvent.seq).label("seq")).where(
         LogEvent.seq < tree_size
     )
     if entry_ids is not None:
         last_query = last_query.where(LogEvent.entry_id.in_(entry_ids))
+    if id_prefix is not None:
+        last_query = last_query.where(LogEvent.entry_id.startswith(id_prefix, autoescape=True))
     last = last_query.group_by(LogEvent.entry_id).subquery()
     rows = session.execute(
         select(EntryRevision.bundle)

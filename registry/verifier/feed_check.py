@@ -6,7 +6,8 @@ Both are read line by line from an open file, so memory does not grow with their
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from registry.canonical import canonical_bytes, loads_strict, sha256_hex
@@ -56,38 +57,81 @@ def check_snapshot(
     report: VerificationReport,
 ) -> int:
     """Check every signed entry of a snapshot and that the log records its content; return count."""
+    return check_snapshot_part(path, stream, keys, leaves, report)[0]
+
+
+def check_snapshot_part(
+    path: str,
+    stream: IO[bytes],
+    keys: tuple[VerificationKey, ...],
+    leaves: LeafIndex | None,
+    report: VerificationReport,
+    previous: str = "",
+    key: str = "",
+    signed: Mapping[int, LineCheck] | None = None,
+) -> tuple[int, str]:
+    """Check a snapshot or one chunk of it; return its count and its last entry_id.
+
+    Entries must sort after `previous` (the last entry of the chunk before) and their ids
+    must start with the chunk's `key`. `signed` holds the signature checks and content
+    hashes already computed per line number (by another process, registry/verifier/
+    parallel_check.py); without it they are computed here.
+    """
     count = 0
-    previous = ""
     for number, bundle in jsonl_records(path, stream, report):
         count += 1
         where = f"line {number} ({_entry_label(bundle)})"
-        try:
-            verify_entry(bundle, keys)
-        except SignatureInvalid as error:
-            report.fail(path, f"{where}: entry signature rejected: {error.reason}")
+        known = signed.get(number) if signed is not None else None
+        check = known if known is not None else line_check(bundle, keys)
+        if check.rejected is not None:
+            report.fail(path, f"{where}: entry signature rejected: {check.rejected}")
             continue
         entry = bundle["entry"]
         entry_id = entry.get("entry_id")
         if not isinstance(entry_id, str) or entry_id <= previous:
             report.fail(path, f"{where}: entries must be sorted by entry_id, each once")
         previous = str(entry_id)
+        if not previous.startswith(key):
+            report.fail(path, f"{where}: belongs to no chunk {key!r} (its id has another key)")
         if entry.get("status") != "published":
             report.fail(path, f"{where}: status is {entry.get('status')!r}, not 'published'")
         if leaves is not None:
-            _check_against_log(path, where, entry, leaves, report)
+            _check_against_log(path, where, entry, leaves, report, check.content_sha256)
         report.count("signed entries")
-    return count
+    return count, previous
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    """One snapshot line's signature check (None: valid) and its entry's content hash."""
+
+    rejected: str | None
+    content_sha256: str | None
+
+
+def line_check(bundle: Any, keys: tuple[VerificationKey, ...]) -> LineCheck:
+    """Check one bundle's signature and hash its entry (the costly part of a line's checks)."""
+    try:
+        verify_entry(bundle, keys)
+    except SignatureInvalid as error:
+        return LineCheck(error.reason, None)
+    return LineCheck(None, sha256_hex(bundle["entry"]))
 
 
 def _check_against_log(
-    path: str, where: str, entry: dict[str, Any], leaves: LeafIndex, report: VerificationReport
+    path: str,
+    where: str,
+    entry: dict[str, Any],
+    leaves: LeafIndex,
+    report: VerificationReport,
+    digest: str | None = None,
 ) -> None:
     entry_id, revision = entry.get("entry_id"), entry.get("revision")
     logged = leaves.contents.get((str(entry_id), revision)) if isinstance(revision, int) else None
     if logged is None:
         report.fail(path, f"{where}: no log entry up to the checkpoint records this revision")
         return
-    digest = sha256_hex(entry)
+    digest = digest or sha256_hex(entry)
     if logged != digest:
         report.fail(
             path,

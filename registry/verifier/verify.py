@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import IO, Any
@@ -22,6 +23,11 @@ from registry.ledger.tiled_log import TiledLog
 from registry.signing.keys import VerificationKey
 from registry.signing.signatures import FEED_INDEX_TYPE, SignatureInvalid, verify_envelope
 from registry.timestamps import format_timestamp
+from registry.verifier.chunk_check import (
+    SNAPSHOT_CHUNK,
+    check_chunk_keys,
+    check_snapshot_chunks,
+)
 from registry.verifier.feed_check import check_delta, check_snapshot, first_delta_seq
 from registry.verifier.log_check import LeafIndex, Progress, check_consistency, rebuild_log
 from registry.verifier.report import VerificationReport
@@ -211,8 +217,13 @@ def verify_feed(
     since_name: str = "saved checkpoint",
     now: dt.datetime | None = None,
     progress: Progress = _quiet,
+    workers: int | None = None,
 ) -> VerificationReport:
-    """Run every check on the feed at `source`; the report lists each failure by file."""
+    """Run every check on the feed at `source`; the report lists each failure by file.
+
+    The snapshot chunks' signatures are checked by `workers` processes (default: one per core).
+    """
+    workers = workers or os.cpu_count() or 1
     report = VerificationReport(source.location)
     envelope = _read_index(source, report)
     trust = _trusted_keys(source, pinned_keys, vkey, report)
@@ -228,10 +239,19 @@ def verify_feed(
     checkpoint = _open_checkpoints(source, signed, trust, report)
     report.checkpoint = checkpoint
     records = _listed_files(signed, report)
+    check_chunk_keys(records, report)
+    # Snapshot chunks are hashed and checked line by line in one read, after the log.
+    snapshot_chunks = [r for r in records if str(r.get("name")).startswith(SNAPSHOT_CHUNK)]
     with ExitStack() as opened:
-        files = _fetch_files(source, records, report, progress, opened)
+        files = _fetch_files(
+            source, [r for r in records if r not in snapshot_chunks], report, progress, opened
+        )
         if checkpoint is None:
-            return report  # without a trusted tree size and root nothing else can be checked
+            # Without a trusted tree size and root nothing else can be checked against the log.
+            check_snapshot_chunks(
+                source, snapshot_chunks, trust.keys, None, report, progress, workers
+            )
+            return report
 
         delta_file = files.get("delta")
         first_seq = None if delta_file is None else first_delta_seq(delta_file)
@@ -244,6 +264,7 @@ def verify_feed(
         if snapshot is not None and "snapshot" in files:
             count = check_snapshot(snapshot["path"], files["snapshot"], trust.keys, known, report)
             _check_count(snapshot, count, report)
+        check_snapshot_chunks(source, snapshot_chunks, trust.keys, known, report, progress, workers)
         if delta is not None and delta_file is not None:
             count = check_delta(
                 delta["path"], delta_file, trust.keys, known, checkpoint.size, report

@@ -33,9 +33,11 @@ def assert_feed_complete(feed: Path, public_keys: list[dict[str, Any]]) -> dict[
         path = feed / record["path"]
         assert path.is_file(), f"{record['path']} is listed in version {signed['version']}"
         assert file_digest(path) == (record["sha256"], record["size"]), record["path"]
-    snapshot = next(r for r in signed["resources"] if r["name"] == "snapshot")
-    lines = (feed / snapshot["path"]).read_bytes().splitlines()
-    assert len(lines) == snapshot["count"]
+    # The whole snapshot (while it is still published) and each of its chunks.
+    for snapshot in signed["resources"]:
+        if snapshot["name"] == "snapshot" or snapshot["name"].startswith("snapshot/"):
+            lines = (feed / snapshot["path"]).read_bytes().splitlines()
+            assert len(lines) == snapshot["count"], snapshot["path"]
     delta_lines = (feed / signed["delta"]["path"]).read_bytes().splitlines()
     if delta_lines:
         assert json.loads(delta_lines[-1])["seq"] == checkpoint.size - 1

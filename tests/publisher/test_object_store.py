@@ -23,6 +23,7 @@ from publisher.object_store import (
     FeedBucket,
     ImmutableObjectChanged,
     ObjectStoreError,
+    ObjectStoreSettings,
 )
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
@@ -128,11 +129,11 @@ def test_immutable_objects_go_first_and_the_index_after_them(
     assert not set(uploaded[:-4]) & set(head_names)
     assert any(name.startswith("snapshot/") for name in uploaded[:-4])
 
-    # A run with nothing new uploads only its new delta and the head: nothing is re-sent.
+    # A run with nothing new uploads only its new delta, its kept index and the head.
     uploaded.clear()
     run_publication(store_app)
-    assert uploaded == [uploaded[0], *head_names]
-    assert uploaded[0].startswith("delta/")
+    assert uploaded[-4:] == head_names
+    assert sorted(name.split("/")[0] for name in uploaded[:-4]) == ["delta", "index"]
 
 
 def test_a_run_failing_mid_upload_leaves_the_previous_feed_and_the_next_catches_up(
@@ -278,3 +279,23 @@ def test_sigkill_at_any_instant_of_a_run_leaves_the_bucket_complete(
     listed = [record["path"] for record in [*signed["resources"], signed["delta"]]]
     for name in listed:
         assert (served / name).read_bytes() == (local / name).read_bytes()
+
+
+def test_chunks_gone_from_the_folder_go_from_the_bucket(
+    store_app: Flask, s3_server: S3Server, bucket: str
+) -> None:
+    run_publication(store_app)
+    settings = ObjectStoreSettings.from_settings(store_app.config["REGISTRY"])
+    assert settings is not None
+    feed_bucket = FeedBucket(settings)
+    stray = Path(store_app.config["FEED_DIR"]) / "stray"
+    stray.write_bytes(b"purged content\n")
+    gone = f"snapshot/chunks/IPL-2026-000.{'0' * 64}.jsonl"
+    feed_bucket.put(gone, stray)
+    feed_bucket.put("notes/readme.txt", stray)  # not a chunk: the feed leaves it alone
+
+    run_publication(store_app)
+    served = served_feed(s3_server, bucket)
+    assert not (served / gone).exists()
+    assert (served / "notes" / "readme.txt").exists()
+    assert PREFIX in str(served)

@@ -213,3 +213,24 @@ def test_downloads_list_the_files_of_the_signed_index(empty_site: Flask) -> None
     assert '<a href="/feed/delta/6-7.jsonl"' in page
     assert "passwd" not in page
     assert "全部在列记录的电子表格（CSV）" in client.get("/downloads?lang=zh").text
+
+
+def test_downloads_count_the_chunks_instead_of_listing_each(empty_site: Flask) -> None:
+    feed_dir = Path(empty_site.config["FEED_DIR"])
+    feed_dir.mkdir(parents=True, exist_ok=True)
+    chunk = {"sha256": "ef" * 32, "size": 10, "count": 1}
+    signed = {
+        "version": 3,
+        "issued_at": "2026-03-02T08:00:00Z",
+        "expires": "2026-03-02T10:00:00Z",
+        "resources": [
+            {"name": f"{kind}/IPL-2026-000", "path": f"{kind}/chunks/x", **chunk}
+            for kind in ("snapshot", "snapshot_csv", "ftm")
+        ],
+    }
+    (feed_dir / "index.json").write_text(json.dumps({"signed": signed, "signatures": []}))
+    client = empty_site.test_client()
+    page = client.get("/downloads?lang=en").text
+    assert "also published in 3 chunks" in page
+    assert "chunks/x" not in page
+    assert "同样的条目也以 3 个分块公布" in client.get("/downloads?lang=zh").text

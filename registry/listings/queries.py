@@ -92,28 +92,31 @@ def request_view(request: ListingRequest, today: dt.date) -> dict[str, Any]:
 
 def listing_deadlines(listing: Listing, policy: Policy, today: dt.date) -> list[dict[str, Any]]:
     """The deadlines that are running for the listing in its current state."""
-    running: list[tuple[str, dt.date]] = []
+    # (kind, English name, due, request); the console words each kind, the API keeps the name.
+    running: list[tuple[str, str, dt.date, ListingRequest | None]] = []
     if listing.state == "notified" and listing.defence_deadline:
-        running.append(("defence period ends", listing.defence_deadline))
+        running.append(("defence", "defence period ends", listing.defence_deadline, None))
     if listing.state == "approved" and listing.approved_on:
-        running.append(
-            ("publish by", publish_due(listing.approved_on, policy.calendar, policy.periods))
-        )
+        due = publish_due(listing.approved_on, policy.calendar, policy.periods)
+        running.append(("publish", "publish by", due, None))
     if listing.state == "published" and listing.period_end:
-        running.append(("listing period ends", listing.period_end))
+        running.append(("period_end", "listing period ends", listing.period_end, None))
     running += [
-        (f"decide {r.kind} #{r.id}", r.decision_due)
+        ("request", f"decide {r.kind} #{r.id}", r.decision_due, r)
         for r in listing.requests
         if r.decision is None and r.decision_due is not None
     ]
     return [
         {
-            "name": n,
+            "kind": kind,
+            "name": name,
             "due": due,
             "status": deadline_status(due, today),
             "provisional": policy.calendar.is_provisional(due),
+            "request_kind": request.kind if request else None,
+            "request_id": request.id if request else None,
         }
-        for n, due in running
+        for kind, name, due, request in running
     ]
 
 

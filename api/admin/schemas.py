@@ -239,6 +239,7 @@ class RequestOutSchema(Schema):
     decided_on = fields.Date(allow_none=True)
     decision_reason = fields.String(allow_none=True)
     deadline_status = fields.String(allow_none=True)
+    recorded_by = fields.Integer(allow_none=True, metadata={"description": "user id"})
 
 
 class DeadlineSchema(Schema):
@@ -289,6 +290,10 @@ class QueueOutSchema(Schema):
     under_review = fields.List(fields.Nested(ListingOutSchema))
     flagged = fields.List(fields.Nested(ListingOutSchema))
     open_requests = fields.List(fields.Nested(RequestOutSchema))
+    pending_removals = fields.List(
+        fields.Nested(RequestOutSchema),
+        metadata={"description": "early removals proposed by one reviewer, for a second"},
+    )
 
 
 class UserInSchema(Schema):

@@ -13,7 +13,7 @@ from registry.errors import InvalidValue, NotFound
 from registry.listings.periods import deadline_status, publish_due
 from registry.listings.policy import Policy
 from registry.listings.requests import REQUEST_KINDS
-from registry.models import LISTING_STATES, Listing, ListingRequest
+from registry.models import LISTING_STATES, Listing, ListingRequest, Subject
 
 # The fields of a listing the admin surface shows as they are stored.
 LISTING_FIELDS = (
@@ -43,9 +43,14 @@ LISTING_FIELDS = (
 
 
 def list_listings(
-    session: Session, state: str | None, subject_id: int | None, limit: int, offset: int
+    session: Session,
+    state: str | None,
+    subject_id: int | None,
+    limit: int,
+    offset: int,
+    name: str | None = None,
 ) -> list[Listing]:
-    """Listings, newest first, optionally in one state or of one subject."""
+    """Listings, newest first, optionally in one state, of one subject, or whose name has `name`."""
     if state is not None and state not in LISTING_STATES:
         raise InvalidValue(
             "state", f"unknown state {state!r}; expected {', '.join(LISTING_STATES)}"
@@ -55,6 +60,10 @@ def list_listings(
         query = query.where(Listing.state == state)
     if subject_id is not None:
         query = query.where(Listing.subject_id == subject_id)
+    if name:
+        query = query.join(Subject, Listing.subject_id == Subject.id).where(
+            Subject.name.contains(name)
+        )
     return list(session.scalars(query.limit(limit).offset(offset)))
 
 
@@ -87,6 +96,7 @@ def request_view(request: ListingRequest, today: dt.date) -> dict[str, Any]:
         "decided_on": request.decided_on,
         "decision_reason": request.decision_reason,
         "deadline_status": status,
+        "recorded_by": request.recorded_by,
     }
 
 
@@ -138,10 +148,12 @@ class ReviewQueue:
     under_review: list[dict[str, Any]] = field(default_factory=list)
     flagged: list[dict[str, Any]] = field(default_factory=list)
     open_requests: list[dict[str, Any]] = field(default_factory=list)
+    # Early removals one reviewer proposed, waiting for a second reviewer to confirm.
+    pending_removals: list[dict[str, Any]] = field(default_factory=list)
 
 
 def review_queue(session: Session, policy: Policy, today: dt.date) -> ReviewQueue:
-    """Listings under review, flagged listings and undecided requests, most urgent first."""
+    """Listings under review, flagged listings, undecided requests and proposed removals."""
     queue = ReviewQueue(on=today)
     for listing in session.scalars(
         select(Listing).where(Listing.state == "under_review").order_by(Listing.id)
@@ -157,4 +169,10 @@ def review_queue(session: Session, policy: Policy, today: dt.date) -> ReviewQueu
         .order_by(ListingRequest.decision_due, ListingRequest.id)
     )
     queue.open_requests = [request_view(r, today) for r in requests]
+    removals = session.scalars(
+        select(ListingRequest)
+        .where(ListingRequest.decision.is_(None), ListingRequest.kind == "removal")
+        .order_by(ListingRequest.lodged_on, ListingRequest.id)
+    )
+    queue.pending_removals = [request_view(r, today) for r in removals]
     return queue

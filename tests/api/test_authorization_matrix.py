@@ -179,7 +179,9 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
             {"decision": "refuse", "reason": "no"},
             {"reviewer"},
         ),
-        ("POST", f"{t}/approve", {"reason": "established"}, {"reviewer"}),
+        ("GET", f"{t}/approval", None, {"reviewer"}),
+        ("POST", f"{t}/approval", {"reason": "established"}, {"reviewer"}),
+        ("POST", f"{t}/approve", {"reason": "established", "confirm": "1"}, {"reviewer"}),
         ("POST", f"{t}/reject", {"reason": "not established"}, {"reviewer"}),
         ("POST", f"{t}/withdraw", {"reason": "mistake"}, {"clerk", "reviewer"}),
         ("POST", f"{t}/remove", {"reason_code": "error", "reason": "wrong"}, {"reviewer"}),
@@ -241,6 +243,7 @@ def test_nobody_approves_their_own_proposal(app, signed_in, world, users):
     # A role change ends the account's sessions (#18): the promoted clerk signs in again.
     assert signed_in["clerk"].get("/api/v1/admin/subjects").status_code == 401
     client = app.test_client()
+    client.set_cookie("lang", "en")
     assert console_login(client, "clerk").status_code == 303
     promoted = SignedIn(client, client.get("/api/v1/admin/session").get_json()["csrf_token"])
     lid = world["listing"]

@@ -1,19 +1,22 @@
 """The admin console under /admin: server-rendered pages and plain HTML forms, no scripts.
 
 Every POST form carries `csrf_token()` (CSRFProtect refuses it otherwise). Role refusals render
-a 403 page; mistakes a user can fix (InvalidValue, Conflict) come back as a flashed message.
+a 403 page; a refused form comes back as typed, each error beside its field (422, or 409 for
+a state conflict). Pages are in Chinese first, English on request (`?lang=en`, remembered).
 """
 
-from api.admin.console import approval, auth_views, imports, listings, people, records
-from api.admin.console.blueprint import bp
-
-VIEW_MODULES = (
+from api.admin.console import (
     approval,
     auth_views,
+    dashboard,
     imports,
     listings,
     people,
     records,
-)  # each attaches its routes to bp
+)
+from api.admin.console.blueprint import bp
+
+# Each module attaches its routes to bp.
+VIEW_MODULES = (approval, auth_views, dashboard, imports, listings, people, records)
 
 __all__ = ["VIEW_MODULES", "bp"]

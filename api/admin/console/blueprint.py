@@ -47,6 +47,7 @@ def _signed_in_actor() -> dict[str, Any]:
     return {
         "actor": current_actor() if current_user.is_authenticated else None,
         "word": words.word,
+        "removal_text": words.removal_text,
         "beijing": words.beijing,
         "field_label": field_label,
         "languages": LANGUAGES,

@@ -144,14 +144,16 @@ def listings() -> str:
     state = request.args.get("state") or None
     if state is not None and state not in LISTING_STATES:
         raise InvalidValue("state", gettext("Choose a state from the list."))
+    name = request.args.get("name", "").strip() or None
     number = page_number()
-    found = list_listings(session(), state, None, PAGE_SIZE + 1, offset(number))
+    found = list_listings(session(), state, None, PAGE_SIZE + 1, offset(number), name=name)
     rows, page = paged(found, number)
     return render_template(
         "admin/listings.html",
         actor=actor,
         states=LISTING_STATES,
         state=state,
+        name=name or "",
         page=page,
         listings=[listing_view(x, policy(), today()) for x in rows],
     )

@@ -31,10 +31,25 @@ USER_FIELDS = ("username", "display_name", "role", "password")
 def _users_page(problem: FormProblem | None = None, typed: Any = None) -> str:
     actor = current_actor()
     require_role(actor, USER_READERS, "list user accounts")
+    search = request.args.get("q", "").strip().casefold()
+    role = request.args.get("role") or None
+    if role is not None and role not in ROLES:
+        raise InvalidValue("role", gettext("Choose a role from the list."))
+    found = [
+        user
+        for user in list_users(db.session())
+        if (role is None or user.role == role)
+        and (search in user.username.casefold() or search in (user.display_name or "").casefold())
+    ]
+    number = page_number()
+    rows, page = paged(found[offset(number) : offset(number) + PAGE_SIZE + 1], number)
     return render_template(
         "admin/users.html",
         actor=actor,
-        users=list_users(db.session()),
+        users=rows,
+        page=page,
+        search=request.args.get("q", ""),
+        role=role or "",
         roles=ROLES,
         problem=problem,
         typed=typed if typed is not None else MultiDict(),

@@ -17,6 +17,7 @@ from api.admin.console.blueprint import (
     form_problem,
     reported_errors,
 )
+from api.admin.console.paging import PAGE_SIZE, offset, page_number, paged
 from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
@@ -69,10 +70,14 @@ def authorities() -> dict[str, Any]:
 
 def _subjects_page(problem: FormProblem | None = None, typed: Any = NOTHING_TYPED) -> str:
     name = request.args.get("name", "").strip() or None
+    number = page_number()
+    found = list_subjects(db.session(), name, PAGE_SIZE + 1, offset(number))
+    rows, page = paged(found, number)
     return render_template(
         "admin/subjects.html",
         actor=current_actor(),
-        subjects=list_subjects(db.session(), name, 200, 0),
+        subjects=rows,
+        page=page,
         kinds=SUBJECT_KINDS,
         schemes=SCHEMES,
         name=name or "",
@@ -212,13 +217,23 @@ def cases() -> str:
     require_role(actor, RECORD_READERS, "read registry records")
     sector = request.args.get("sector") or None
     authority = request.args.get("authority") or None
+    if sector is not None and sector not in SECTORS:
+        raise InvalidValue("sector", gettext("Choose a sector from the list."))
+    number = page_number()
     found = list_cases(
-        db.session(), sector=sector if sector in SECTORS else None, authority=authority, limit=200
+        db.session(),
+        sector=sector,
+        authority=authority,
+        limit=PAGE_SIZE + 1,
+        offset=offset(number),
     )
+    rows, page = paged(found, number)
     return render_template(
         "admin/cases.html",
         actor=actor,
-        cases=found,
+        cases=rows,
+        page=page,
+        authorities=authorities(),
         sectors=SECTORS,
         sector=sector or "",
         authority=authority or "",

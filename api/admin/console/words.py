@@ -89,8 +89,15 @@ ACTIONS: Mapping[str, LazyString] = {
     "patent.invalidate": _l("Recorded a patent invalidation"),
     "listing.propose": _l("Drafted a proposal"),
     "listing.notify": _l("Recorded the notice"),
-    "listing.objection": _l("Recorded an objection or defence"),
+    "listing.objection": _l("Recorded an objection"),
+    "listing.defence": _l("Recorded a defence"),
+    "listing.correction": _l("Recorded a correction request"),
+    "listing.restoration": _l("Recorded a credit restoration request"),
     "listing.request": _l("Recorded a request"),
+    "request.decide.objection": _l("Decided an objection"),
+    "request.decide.defence": _l("Decided a defence"),
+    "request.decide.correction": _l("Decided a correction request"),
+    "request.decide.restoration": _l("Decided a credit restoration request"),
     "listing.review": _l("Started the review"),
     "listing.decide": _l("Decided a request"),
     "listing.approve": _l("Approved a listing"),
@@ -99,6 +106,7 @@ ACTIONS: Mapping[str, LazyString] = {
     "listing.publish": _l("Published a listing"),
     "listing.amend": _l("Published a correction"),
     "listing.remove": _l("Removed a listing"),
+    "listing.remove.propose": _l("Proposed an early removal"),
     "listing.expire": _l("A listing expired"),
     "listing.stop": _l("Stopped a listing"),
     "listing.flag": _l("Flagged a listing for review"),
@@ -114,10 +122,20 @@ ACTIONS: Mapping[str, LazyString] = {
     "demo.loaded": _l("Loaded the demonstration data"),
 }
 
+# Why a listing waits for someone: the step that is theirs to take.
+WHY: Mapping[str, LazyString] = {
+    "approve": _l("Decide: approve or reject"),
+    "flag": _l("Flagged: check it again"),
+    "notify": _l("Serve and record the notice"),
+    "start-review": _l("Defence period over: start the review"),
+}
+
 TABLES: Mapping[str, Mapping[str, Any]] = {
+    "why": WHY,
     "state": STATES,
     "role": ROLES,
     "request": REQUEST_KINDS,
+    "request_kind": REQUEST_KINDS,
     "decision": DECISIONS,
     "removal": REMOVAL_REASONS,
     "performance": PERFORMANCE,
@@ -138,6 +156,14 @@ def word(table: str, code: str | None) -> str:
         return ""
     known = TABLES[table].get(code)
     return str(known) if known is not None else code
+
+
+def removal_text(text: str) -> str:
+    """A proposed removal's recorded text ("<reason code>: <reason>") with the code in words."""
+    code, _sep, reason = text.partition(":")
+    if code in REMOVAL_REASONS:
+        return f"{word('removal', code)}: {reason.strip()}"
+    return text
 
 
 def beijing(moment: dt.datetime | None) -> str:

@@ -247,3 +247,73 @@ def test_listings_are_paged(signed_in, session: Session, deliberate_subject: int
     assert 'href="/admin/listings?state=withdrawn&amp;page=2" rel="next"' in first
     second = _text(signed_in["clerk"].get("/admin/listings?state=withdrawn&page=2"))
     assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
+def test_a_removal_proposed_by_one_reviewer_waits_in_another_reviewers_queue(
+    signed_in, session: Session
+) -> None:
+    listing = builders.listing(session, state="published")
+    proposed = signed_in["reviewer"].form(
+        f"/admin/listings/{listing.id}/remove", {"reason_code": "error", "reason": "wrong company"}
+    )
+    assert proposed.status_code == 303
+    other = _text(signed_in["reviewer2"].get("/admin/"))
+    waiting = other.split("Early removals proposed by another reviewer")[1].split("</table>")[0]
+    assert f'href="/admin/listings/{listing.id}"' in waiting
+    assert "Listed in error: wrong company" in waiting
+    own = _text(signed_in["reviewer"].get("/admin/"))
+    assert "No removal waits for your confirmation." in own
+    queue = _text(signed_in["reviewer2"].get("/admin/queue"))
+    assert "Listed in error: wrong company" in queue
+    detail = _text(signed_in["reviewer2"].get(f"/admin/listings/{listing.id}"))
+    assert "Another reviewer proposed this removal" in detail
+
+
+def test_the_dashboard_lists_what_waits_with_urgent_deadlines_and_recent_decisions(
+    signed_in, session: Session, deliberate_subject: int
+) -> None:
+    listing = builders.listing(
+        session, state="under_review", subject_id=deliberate_subject, objection="Unfair."
+    )
+    draft = builders.listing(session, state="draft")
+    reviewer = _text(signed_in["reviewer"].get("/admin/"))
+    mine = reviewer.split("Waiting for you")[1]
+    assert f'href="/admin/listings/{listing.id}"' in mine
+    assert "Deadlines near or missed" in mine and "MISSED" in mine  # the objection is overdue
+    assert "Requests to decide" in mine
+    clerk = _text(signed_in["clerk"].get("/admin/")).split("Waiting for you")[1]
+    assert f'href="/admin/listings/{draft.id}"' in clerk
+    assert "Serve and record the notice" in clerk
+    assert "Started the review" not in clerk  # not a decision
+    signed_in["reviewer2"].form(
+        f"/admin/requests/{listing.requests[0].id}/decision",
+        {"decision": "refuse", "reason": "no new facts"},
+    )
+    approved = signed_in["reviewer"].form(
+        f"/admin/listings/{listing.id}/approve", {"reason": "established", "confirm": "1"}
+    )
+    assert approved.status_code == 303, _text(approved)
+    recent = _text(signed_in["auditor"].get("/admin/")).split("Recent decisions")[1]
+    assert "Approved a listing" in recent and "Decided an objection" in recent
+
+
+def test_every_list_has_search_filters_and_paging(
+    signed_in, session: Session, deliberate_subject: int
+) -> None:
+    clerk, admin = signed_in["clerk"], signed_in["admin"]
+    acme = builders.listing(session, state="draft", subject_id=deliberate_subject)
+    other = builders.listing(session, state="draft")
+    found = _text(clerk.get("/admin/listings?name=Acme"))
+    rows = found.split("<tbody>")[1]
+    assert f'href="/admin/listings/{acme.id}"' in rows
+    assert f'href="/admin/listings/{other.id}"' not in rows
+    assert 'name="name" value="Acme"' in found
+    assert "No subjects recorded." in _text(clerk.get("/admin/subjects?name=nobody"))
+    assert "No cases match." in _text(clerk.get("/admin/cases?authority=nobody"))
+    assert clerk.get("/admin/cases?sector=nonsense").status_code == 422
+    users = _text(admin.get("/admin/users?role=reviewer"))
+    rows = users.split("<tbody>")[1].split("</tbody>")[0]
+    assert "<td>reviewer2</td>" in rows and "<td>clerk</td>" not in rows
+    searched = _text(admin.get("/admin/users?q=REVIEWER2")).split("<tbody>")[1]
+    assert "<td>reviewer2</td>" in searched and "<td>reviewer</td>" not in searched
+    assert admin.get("/admin/users?role=king").status_code == 422

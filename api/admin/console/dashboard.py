@@ -40,7 +40,8 @@ class Waiting:
     listings: list[dict[str, Any]] = field(default_factory=list)  # with `why`: the step due
     requests: list[dict[str, Any]] = field(default_factory=list)
     removals: list[dict[str, Any]] = field(default_factory=list)
-    urgent: list[dict[str, Any]] = field(default_factory=list)  # (listing, deadline) pairs
+    # (listing, deadline) pairs
+    urgent: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
 
 
 def _reviewer_work(actor: Actor, waiting: Waiting) -> None:

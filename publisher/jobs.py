@@ -26,6 +26,7 @@ from publisher.settings import PublishSettings, cron_interval
 from publisher.witnessing import witnessing_readiness
 from registry.listings.policy import Policy
 from registry.models import utcnow
+from runtime import publish_now
 from runtime.extensions import db
 from runtime.health import register_check
 from runtime.signing_keys import key_store
@@ -161,7 +162,8 @@ def _index_freshness(read_index: Callable[[], bytes | None]) -> tuple[bool, str]
 
 
 def init_app(app: Flask) -> None:
-    """Register the freshness check; start the in-process scheduler when configured."""
+    """Register the freshness check and the run on request; start the scheduler when configured."""
+    publish_now.offer(app, partial(run_publication, app))
     register_check(app, "feed", lambda: feed_freshness(app))
     register_check(
         app,

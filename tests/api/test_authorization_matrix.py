@@ -193,6 +193,12 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
             {"reviewer"},
         ),
         ("GET", f"{c}/queue", None, READERS),
+        ("GET", f"{c}/keys", None, {"admin"}),
+        ("POST", f"{c}/keys", {"name": "Bank", "scopes": "screen"}, {"admin"}),
+        ("GET", f"{c}/keys/1", None, {"admin"}),
+        ("POST", f"{c}/keys/1/revoke", {"reason": "done"}, {"admin"}),
+        ("GET", f"{c}/publish", None, {"admin"}),
+        ("POST", f"{c}/publish", {}, {"admin"}),
         ("GET", f"{c}/users", None, {"admin", "auditor"}),
         (
             "POST",

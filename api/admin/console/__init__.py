@@ -11,12 +11,22 @@ from api.admin.console import (
     dashboard,
     imports,
     listings,
+    operations,
     people,
     records,
 )
 from api.admin.console.blueprint import bp
 
 # Each module attaches its routes to bp.
-VIEW_MODULES = (approval, auth_views, dashboard, imports, listings, people, records)
+VIEW_MODULES = (
+    approval,
+    auth_views,
+    dashboard,
+    imports,
+    listings,
+    operations,
+    people,
+    records,
+)
 
 __all__ = ["VIEW_MODULES", "bp"]

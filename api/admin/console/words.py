@@ -122,6 +122,11 @@ ACTIONS: Mapping[str, LazyString] = {
     "demo.loaded": _l("Loaded the demonstration data"),
 }
 
+SCOPES: Mapping[str, LazyString] = {
+    "screen": _l("Screening and lookups"),
+    "watch": _l("Watchlists"),
+}
+
 # Why a listing waits for someone: the step that is theirs to take.
 WHY: Mapping[str, LazyString] = {
     "approve": _l("Decide: approve or reject"),
@@ -132,6 +137,7 @@ WHY: Mapping[str, LazyString] = {
 
 TABLES: Mapping[str, Mapping[str, Any]] = {
     "why": WHY,
+    "scope": SCOPES,
     "state": STATES,
     "role": ROLES,
     "request": REQUEST_KINDS,

@@ -67,7 +67,7 @@ def test_clerk_records_a_case_and_drafts_a_proposal_from_holding_grounds(
     )
     assert drafted.status_code == 303
     listing_page = _text(clerk.get(drafted.location))
-    assert "State: <strong>Draft</strong>" in listing_page
+    assert 'State: <strong id="listing-state">Draft</strong>' in listing_page
     assert "found deliberate infringement" in listing_page
     assert "Record the notice" in listing_page
 
@@ -161,7 +161,7 @@ def test_one_reviewer_decides_the_objection_another_approves_with_a_reason(
     )
     page = _text(reviewer.get(approved.location))
     assert "Approved; it will be published at the next run." in page
-    assert "State: <strong>Approved, waiting for publication</strong>" in page
+    assert 'State: <strong id="listing-state">Approved, waiting for publication</strong>' in page
     assert "Publish by" in page
 
 

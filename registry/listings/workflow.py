@@ -101,7 +101,9 @@ def propose(
             sectors=chosen_sectors,
             measures=list(measures) if measures else list(DEFAULT_MEASURES),
             remedy=clean_text(remedy, "remedy", 2000) or DEFAULT_REMEDY,
-            decision_authority=clean_text(decision_authority, "decision_authority", 200)
+            decision_authority=clean_text(
+                decision_authority, "decision_authority", 200, as_typed=True
+            )
             or basis[-1].authority,
             proposed_by=actor.user_id,
             proposed_on=today,

@@ -22,6 +22,7 @@ from api.site.i18n import (
     remember_language,
     url_in_language,
 )
+from api.site.views import beijing_stamp
 from registry.errors import Conflict, Forbidden, InvalidValue, NotFound
 
 bp = Blueprint("admin_console", __name__, url_prefix="/admin")
@@ -49,6 +50,7 @@ def _signed_in_actor() -> dict[str, Any]:
         "word": words.word,
         "removal_text": words.removal_text,
         "beijing": words.beijing,
+        "beijing_stamp": beijing_stamp,
         "field_label": field_label,
         "languages": LANGUAGES,
         "language_names": LANGUAGE_NAMES,

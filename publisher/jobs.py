@@ -209,7 +209,8 @@ def _index_freshness(read_index: Callable[[], bytes | None]) -> tuple[bool, str]
 
 
 def init_app(app: Flask) -> None:
-    """Register the freshness check; start the in-process scheduler when configured."""
+    """Register the freshness check and the run on request; start the scheduler when configured."""
+    publish_now.offer(app, partial(run_publication, app))
     register_check(app, "feed", lambda: feed_freshness(app))
     register_check(
         app,

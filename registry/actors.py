@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"auditor", "reviewer", "clerk", "admin"}),
     "user.manage": frozenset({"admin"}),
     "apikey.manage": frozenset({"admin"}),
+    "publication.run": frozenset({"admin"}),
     "key.manage": frozenset({"admin"}),
 }
 

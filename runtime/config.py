@@ -86,6 +86,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         int,
         "working days to remove a published listing whose basis case was revoked",
     ),
+    "AUTHORITIES": (
+        "",
+        str,
+        "deciding authorities the console offers for a case, separated by | "
+        "(empty: typed, with those already recorded suggested)",
+    ),
     "CALENDAR_OVERRIDES": (
         None,
         str,

@@ -289,6 +289,7 @@ class RequestOutSchema(Schema):
         fields.Nested(ConditionSchema),
         metadata={"description": "restoration: each configured condition, checked"},
     )
+    recorded_by = fields.Integer(allow_none=True, metadata={"description": "user id"})
 
 
 class DeadlineSchema(Schema):
@@ -339,6 +340,10 @@ class QueueOutSchema(Schema):
     under_review = fields.List(fields.Nested(ListingOutSchema))
     flagged = fields.List(fields.Nested(ListingOutSchema))
     open_requests = fields.List(fields.Nested(RequestOutSchema))
+    pending_removals = fields.List(
+        fields.Nested(RequestOutSchema),
+        metadata={"description": "early removals proposed by one reviewer, for a second"},
+    )
 
 
 class UserInSchema(Schema):

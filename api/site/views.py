@@ -111,6 +111,19 @@ def _site_context() -> dict[str, Any]:
         "html_langs": HTML_LANG,
         "language_names": LANGUAGE_NAMES,
         "url_in_language": url_in_language,
+        **entry_helpers(language),
+        "match_label": lambda code: labels.label(labels.MATCH_FEATURES, code),
+        "match_explanations": match_explanations,
+        "feed_file_label": lambda name: labels.label(labels.FEED_FILES, name),
+        "human_size": human_size,
+        "beijing_time": beijing_time,
+        "beijing_stamp": beijing_stamp,
+    }
+
+
+def entry_helpers(language: str) -> dict[str, Any]:
+    """The label helpers `site/_entry_content.html` needs, for pages outside the site too."""
+    return {
         "scheme_label": _scheme_label,
         "shown_identifiers": _shown_identifiers,
         "sector_label": lambda code: labels.label(labels.SECTORS, code),
@@ -120,15 +133,9 @@ def _site_context() -> dict[str, Any]:
         "removal_pending": _removal_pending,
         "event_label": lambda code: labels.label(labels.EVENTS, code),
         "wording": labels.wording,
-        "match_label": lambda code: labels.label(labels.MATCH_FEATURES, code),
-        "match_explanations": match_explanations,
         "ground_title": lambda code: labels.label(labels.GROUND_TITLES, code),
         "ground_explanation": lambda code: str(labels.GROUND_EXPLANATIONS.get(code, "")),
         "region_label": lambda code: region_label(code, language),
-        "feed_file_label": lambda name: labels.label(labels.FEED_FILES, name),
-        "human_size": human_size,
-        "beijing_time": beijing_time,
-        "beijing_stamp": beijing_stamp,
     }
 
 

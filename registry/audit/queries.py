@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,3 +47,9 @@ def appended_since(session: Session, seq: int, action: str) -> list[AuditRecord]
             .order_by(AuditRecord.seq)
         )
     )
+
+
+def recent_records(session: Session, actions: Sequence[str], limit: int = 10) -> list[AuditRecord]:
+    """The newest records of any of `actions`, newest first."""
+    query = select(AuditRecord).where(AuditRecord.action.in_(actions))
+    return list(session.scalars(query.order_by(AuditRecord.seq.desc()).limit(limit)))

@@ -201,7 +201,7 @@ class _Planner:
         # A row naming a different subject than its identifier's points at a typo in one of them.
         row, ok = reader.number, True
         try:
-            name = clean_text(reader.values.get("subject_name"), "subject_name", 200)
+            name = clean_text(reader.values.get("subject_name"), "subject_name", 200, as_typed=True)
         except InvalidValue as error:
             self.error(row, "subject_name", error.reason)
             return False

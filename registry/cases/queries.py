@@ -39,3 +39,9 @@ def list_cases(
     # Sectors are a JSON list, filtered here so the query stays portable across databases.
     matching = [case for case in session.scalars(query) if sector in case.sectors]
     return matching[offset : offset + limit]
+
+
+def recorded_authorities(session: Session, limit: int = 200) -> list[str]:
+    """The deciding authorities named in recorded cases, alphabetically."""
+    query = select(EnforcementCase.authority).distinct().order_by(EnforcementCase.authority)
+    return list(session.scalars(query.limit(limit)))

@@ -83,8 +83,11 @@ def check_case(data: CaseInput) -> CheckedCase:
             "sectors", f"unknown sector {', '.join(unknown)}; expected {', '.join(SECTORS)}"
         )
     check_findings(data.kind, data.deliberate, data.punitive_damages)
-    authority = clean_text(data.authority, "authority", 200, required=True)
-    document = clean_text(data.document_number, "document_number", 100, required=True)
+    # As written on the decision: （2025）闽01民初 keeps its full-width brackets.
+    authority = clean_text(data.authority, "authority", 200, required=True, as_typed=True)
+    document = clean_text(
+        data.document_number, "document_number", 100, required=True, as_typed=True
+    )
     patents = [validate_patent_number(p, f"patents[{i}]") for i, p in enumerate(data.patents)]
     if len(set(patents)) != len(patents):
         raise InvalidValue("patents", "the same patent is listed twice")

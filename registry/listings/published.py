@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from registry import clock
 from registry.actors import Actor
 from registry.errors import Conflict, InvalidTransition, InvalidValue
+from registry.listings.allowed import FROM_STATES
 from registry.listings.calendar import add_days
 from registry.listings.dating import not_in_future
 from registry.listings.policy import Policy
@@ -52,7 +53,7 @@ def remove(
     not_in_future("on", today)
     with atomic(session):
         listing = load_listing(session, listing_id)
-        require_state(listing, "remove", ["published"])
+        require_state(listing, "remove", FROM_STATES["remove"])
         if reason_code == "credit_restored" and not any(
             r.kind == "restoration" and r.decision == "accepted" for r in listing.requests
         ):
@@ -129,7 +130,7 @@ def amend(
         raise InvalidValue("measures", "give the corrected measures, remedy or sectors")
     with atomic(session):
         listing = load_listing(session, listing_id)
-        require_state(listing, "amend", ["published"])
+        require_state(listing, "amend", FROM_STATES["amend"])
         correction = _open_correction(listing, correction_id)
         before = snapshot(listing)
         published = (list(listing.measures), listing.remedy, list(listing.sectors))

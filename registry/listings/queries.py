@@ -14,7 +14,7 @@ from registry.listings.periods import correction_publish_due, deadline_status, p
 from registry.listings.policy import Policy
 from registry.listings.requests import REQUEST_KINDS
 from registry.listings.restoration import check_conditions
-from registry.models import LISTING_STATES, Listing, ListingRequest
+from registry.models import LISTING_STATES, Listing, ListingRequest, Subject
 
 # The fields of a listing the admin surface shows as they are stored.
 LISTING_FIELDS = (
@@ -44,9 +44,14 @@ LISTING_FIELDS = (
 
 
 def list_listings(
-    session: Session, state: str | None, subject_id: int | None, limit: int, offset: int
+    session: Session,
+    state: str | None,
+    subject_id: int | None,
+    limit: int,
+    offset: int,
+    name: str | None = None,
 ) -> list[Listing]:
-    """Listings, newest first, optionally in one state or of one subject."""
+    """Listings, newest first, optionally in one state, of one subject, or whose name has `name`."""
     if state is not None and state not in LISTING_STATES:
         raise InvalidValue(
             "state", f"unknown state {state!r}; expected {', '.join(LISTING_STATES)}"
@@ -56,6 +61,10 @@ def list_listings(
         query = query.where(Listing.state == state)
     if subject_id is not None:
         query = query.where(Listing.subject_id == subject_id)
+    if name:
+        query = query.join(Subject, Listing.subject_id == Subject.id).where(
+            Subject.name.contains(name)
+        )
     return list(session.scalars(query.limit(limit).offset(offset)))
 
 
@@ -116,38 +125,43 @@ def request_view(
         ]
         if request.kind == "restoration"
         else [],
+        "recorded_by": request.recorded_by,
     }
 
 
 def listing_deadlines(listing: Listing, policy: Policy, today: dt.date) -> list[dict[str, Any]]:
     """The deadlines that are running for the listing in its current state."""
-    running: list[tuple[str, dt.date]] = []
+    # (kind, English name, due, request); the console words each kind, the API keeps the name.
+    running: list[tuple[str, str, dt.date, ListingRequest | None]] = []
     if listing.state == "notified" and listing.defence_deadline:
-        running.append(("defence period ends", listing.defence_deadline))
+        running.append(("defence", "defence period ends", listing.defence_deadline, None))
     if listing.state == "approved" and listing.approved_on:
-        running.append(
-            ("publish by", publish_due(listing.approved_on, policy.calendar, policy.periods))
-        )
+        due = publish_due(listing.approved_on, policy.calendar, policy.periods)
+        running.append(("publish", "publish by", due, None))
     if listing.state == "published" and listing.period_end:
-        running.append(("listing period ends", listing.period_end))
+        running.append(("period_end", "listing period ends", listing.period_end, None))
     running += [
-        (f"decide {r.kind} #{r.id}", r.decision_due)
+        ("request", f"decide {r.kind} #{r.id}", r.decision_due, r)
         for r in listing.requests
         if r.decision is None and r.decision_due is not None
     ]
-    running += [
-        (f"publish correction #{r.id} by", due)
-        for r in listing.requests
-        if (due := correction_due(r, policy)) is not None
-    ]
+    for r in listing.requests:
+        correction_publish_by = correction_due(r, policy)
+        if correction_publish_by is not None:
+            running.append(
+                ("correction_publish", f"publish correction #{r.id} by", correction_publish_by, r)
+            )
     return [
         {
-            "name": n,
+            "kind": kind,
+            "name": name,
             "due": due,
             "status": deadline_status(due, today),
             "provisional": policy.calendar.is_provisional(due),
+            "request_kind": request.kind if request else None,
+            "request_id": request.id if request else None,
         }
-        for n, due in running
+        for kind, name, due, request in running
     ]
 
 
@@ -169,10 +183,12 @@ class ReviewQueue:
     under_review: list[dict[str, Any]] = field(default_factory=list)
     flagged: list[dict[str, Any]] = field(default_factory=list)
     open_requests: list[dict[str, Any]] = field(default_factory=list)
+    # Early removals one reviewer proposed, waiting for a second reviewer to confirm.
+    pending_removals: list[dict[str, Any]] = field(default_factory=list)
 
 
 def review_queue(session: Session, policy: Policy, today: dt.date) -> ReviewQueue:
-    """Listings under review, flagged listings and undecided requests, most urgent first."""
+    """Listings under review, flagged listings, undecided requests and proposed removals."""
     queue = ReviewQueue(on=today)
     for listing in session.scalars(
         select(Listing).where(Listing.state == "under_review").order_by(Listing.id)
@@ -188,4 +204,10 @@ def review_queue(session: Session, policy: Policy, today: dt.date) -> ReviewQueu
         .order_by(ListingRequest.decision_due, ListingRequest.id)
     )
     queue.open_requests = [request_view(r, today, policy) for r in requests]
+    removals = session.scalars(
+        select(ListingRequest)
+        .where(ListingRequest.decision.is_(None), ListingRequest.kind == "removal")
+        .order_by(ListingRequest.lodged_on, ListingRequest.id)
+    )
+    queue.pending_removals = [request_view(r, today, policy) for r in removals]
     return queue

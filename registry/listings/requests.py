@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from registry.actors import Actor
 from registry.errors import Conflict, InvalidTransition, InvalidValue, NotFound
+from registry.listings.allowed import FROM_STATES
 from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.periods import objection_decision_due, restoration_allowed_from
 from registry.listings.policy import Policy
@@ -83,11 +84,11 @@ def lodge_request(
             not_before=[preceding],
         )
         if kind in ("objection", "defence"):
-            require_state(listing, f"lodge an {kind} against", ["notified", "under_review"])
+            require_state(listing, f"lodge an {kind} against", FROM_STATES[kind])
         elif kind == "correction":
-            require_state(listing, "request a correction of", ["published"])
+            require_state(listing, "request a correction of", FROM_STATES["correction"])
         else:
-            require_state(listing, "apply for credit restoration of", ["published"])
+            require_state(listing, "apply for credit restoration of", FROM_STATES["restoration"])
             assert listing.listed_on is not None
             earliest = restoration_allowed_from(listing.listed_on, policy.periods)
             if lodged_on < earliest:

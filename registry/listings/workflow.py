@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from registry import clock
 from registry.actors import Actor
 from registry.errors import Conflict, InvalidTransition, InvalidValue
+from registry.listings.allowed import FROM_STATES
 from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.grounds import evaluate_subject
 from registry.listings.periods import defence_deadline, period_end
@@ -182,7 +183,7 @@ def notify(
     actor.require("listing.notify")
     with atomic(session):
         listing = load_listing(session, listing_id)
-        require_state(listing, "notify", ["draft"])
+        require_state(listing, "notify", FROM_STATES["notify"])
         require_live_basis(listing, "notify")
         effective = [case.effective_on for case in listing.cases if case.effective_on]
         backdating = check_occurred_on(
@@ -218,7 +219,7 @@ def start_review(session: Session, actor: Actor, listing_id: int, today: dt.date
     not_in_future("on", today)
     with atomic(session):
         listing = load_listing(session, listing_id)
-        require_state(listing, "start review of", ["notified"])
+        require_state(listing, "start review of", FROM_STATES["start-review"])
         assert listing.defence_deadline is not None
         if today <= listing.defence_deadline:
             raise InvalidTransition(
@@ -282,7 +283,7 @@ def approve(
     not_in_future("on", today)
     with atomic(session):
         listing = load_listing(session, listing_id)
-        require_state(listing, "approve", ["under_review"])
+        require_state(listing, "approve", FROM_STATES["approve"])
         _check_four_eyes(listing, actor, "approve")
         require_live_basis(listing, "approve")
         _check_objections_decided(listing, actor)
@@ -328,7 +329,7 @@ def reject(session: Session, actor: Actor, listing_id: int, reason: str) -> List
     reason = clean_text(reason, "reason", 2000, required=True)
     with atomic(session):
         listing = load_listing(session, listing_id)
-        require_state(listing, "reject", ["under_review"])
+        require_state(listing, "reject", FROM_STATES["reject"])
         _check_four_eyes(listing, actor, "reject")
         before = snapshot(listing)
         listing.state = "rejected"
@@ -343,7 +344,7 @@ def withdraw(session: Session, actor: Actor, listing_id: int, reason: str) -> Li
     reason = clean_text(reason, "reason", 2000, required=True)
     with atomic(session):
         listing = load_listing(session, listing_id)
-        require_state(listing, "withdraw", ["draft", "notified"])
+        require_state(listing, "withdraw", FROM_STATES["withdraw"])
         before = snapshot(listing)
         listing.state = "withdrawn"
         audit_transition(session, actor, "listing.withdraw", listing, before, reason)

@@ -38,9 +38,20 @@ class SubjectInput:
     address: str | None = None
 
 
-def clean_text(value: str | None, field_name: str, max_length: int, required: bool = False) -> str:
-    """NFKC-normalise and trim a text field; refuse control characters and overlong text."""
-    text = unicodedata.normalize("NFKC", value or "").strip()
+def clean_text(
+    value: str | None,
+    field_name: str,
+    max_length: int,
+    required: bool = False,
+    as_typed: bool = False,
+) -> str:
+    """Trim a text field, NFKC-normalised unless kept `as_typed`; refuse control characters.
+
+    Names and addresses are kept as typed: NFKC would turn Chinese full-width punctuation
+    such as （） and ， into ASCII, changing the name a subject is registered under.
+    """
+    text = (value or "") if as_typed else unicodedata.normalize("NFKC", value or "")
+    text = text.strip()
     if required and not text:
         raise InvalidValue(field_name, "must not be empty")
     if len(text) > max_length:
@@ -66,7 +77,7 @@ def check_subject(data: SubjectInput) -> tuple[dict[str, object], list[Identifie
         raise InvalidValue(
             "kind", f"unknown kind {data.kind!r}; expected {', '.join(SUBJECT_KINDS)}"
         )
-    name = clean_text(data.name, "name", 200, required=True)
+    name = clean_text(data.name, "name", 200, required=True, as_typed=True)
     identifiers = [
         validate_identifier(
             item.get("scheme", ""),
@@ -90,9 +101,11 @@ def check_subject(data: SubjectInput) -> tuple[dict[str, object], list[Identifie
     region = clean_text(data.region, "region", 6) or None
     if region and not _REGION_RE.match(region):
         raise InvalidValue("region", "must be a 6-digit administrative division code")
-    aliases = [clean_text(a, f"aliases[{i}]", 200, True) for i, a in enumerate(data.aliases)]
+    aliases = [
+        clean_text(a, f"aliases[{i}]", 200, True, as_typed=True) for i, a in enumerate(data.aliases)
+    ]
     persons = [
-        clean_text(p, f"responsible_persons[{i}]", 100, True)
+        clean_text(p, f"responsible_persons[{i}]", 100, True, as_typed=True)
         for i, p in enumerate(data.responsible_persons)
     ]
     edited = bool(data.name_latin and data.name_latin.strip())
@@ -104,11 +117,13 @@ def check_subject(data: SubjectInput) -> tuple[dict[str, object], list[Identifie
         else latin_form(name, data.kind),
         "name_latin_edited": edited,
         "aliases": list(dict.fromkeys(aliases)),
-        "legal_representative": clean_text(data.legal_representative, "legal_representative", 100)
+        "legal_representative": clean_text(
+            data.legal_representative, "legal_representative", 100, as_typed=True
+        )
         or None,
         "responsible_persons": persons,
         "region": region,
-        "address": clean_text(data.address, "address", 300) or None,
+        "address": clean_text(data.address, "address", 300, as_typed=True) or None,
     }
     return fields, identifiers
 

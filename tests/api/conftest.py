@@ -71,10 +71,11 @@ class SignedIn:
 
 @pytest.fixture
 def signed_in(app: Flask, users: dict[str, User]) -> Iterator[dict[str, SignedIn]]:
-    """A signed-in client per account name in STAFF."""
+    """A signed-in client per account name in STAFF, reading the console in English."""
     clients = {}
     for name in STAFF:
         client = app.test_client()
+        client.set_cookie("lang", "en")
         assert console_login(client, name).status_code == 303
         token = client.get("/api/v1/admin/session").get_json()["csrf_token"]
         clients[name] = SignedIn(client, token)

@@ -128,7 +128,7 @@ def test_totp_once_enabled_is_required_at_sign_in(app: Flask, client, users, ses
 def test_form_post_without_csrf_token_is_refused(client, users):
     response = client.post("/admin/login", data={"username": "clerk", "password": PASSWORD})
     assert response.status_code == 400
-    assert "The CSRF token is missing." in response.get_data(as_text=True)
+    assert "安全令牌缺失或已过期" in response.get_data(as_text=True)  # the console's language
 
 
 def test_admin_api_needs_the_csrf_header_for_unsafe_requests(signed_in: dict[str, SignedIn]):

@@ -204,7 +204,9 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
             {"decision": "refuse", "reason": "no"},
             {"reviewer"},
         ),
-        ("POST", f"{t}/approve", APPROVAL, {"reviewer"}),
+        ("GET", f"{t}/approval", None, {"reviewer"}),
+        ("POST", f"{t}/approval", {"reason": "established"}, {"reviewer"}),
+        ("POST", f"{t}/approve", {**APPROVAL, "confirm": "1"}, {"reviewer"}),
         ("POST", f"{t}/reject", {"reason": "not established"}, {"reviewer"}),
         ("POST", f"{t}/withdraw", {"reason": "mistake"}, {"clerk", "reviewer"}),
         ("POST", f"{t}/remove", {"reason_code": "error", "reason": "wrong"}, {"reviewer"}),
@@ -218,6 +220,12 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
         ("GET", f"{c}/queue", None, READERS),
         ("GET", f"{c}/national-platform", None, READERS),
         ("POST", f"{c}/national-platform/reported", {"entry_id": "IPL-2026-000001"}, {"clerk"}),
+        ("GET", f"{c}/keys", None, {"admin"}),
+        ("POST", f"{c}/keys", {"name": "Bank", "scopes": "screen"}, {"admin"}),
+        ("GET", f"{c}/keys/1", None, {"admin"}),
+        ("POST", f"{c}/keys/1/revoke", {"reason": "done"}, {"admin"}),
+        ("GET", f"{c}/publish", None, {"admin"}),
+        ("POST", f"{c}/publish", {}, {"admin"}),
         ("GET", f"{c}/users", None, {"admin", "auditor"}),
         (
             "POST",
@@ -270,6 +278,7 @@ def test_nobody_approves_their_own_proposal(app, signed_in, world, users):
     # A role change ends the account's sessions (#18): the promoted clerk signs in again.
     assert signed_in["clerk"].get("/api/v1/admin/subjects").status_code == 401
     client = app.test_client()
+    client.set_cookie("lang", "en")
     assert console_login(client, "clerk").status_code == 303
     promoted = SignedIn(client, client.get("/api/v1/admin/session").get_json()["csrf_token"])
     lid = world["listing"]

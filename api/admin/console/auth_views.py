@@ -6,14 +6,12 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp
-from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, sign_in, sign_out
 from registry import clock
 from registry.accounts.login import LoginRefused, authenticate
 from registry.accounts.second_factor import enable_totp, new_totp_secret, totp_uri
 from registry.accounts.throttle import FREE_ATTEMPTS, LONGEST_WAIT
 from registry.errors import InvalidValue
-from registry.listings.queries import count_by_state
 from runtime.extensions import db
 
 PENDING_TOTP = "pending_totp_secret"
@@ -76,15 +74,6 @@ def logout() -> Response:
     sign_out()
     flash("Signed out.", "info")
     return redirect(url_for("admin_console.login"), 303)
-
-
-@bp.get("/")
-@login_required
-def dashboard() -> str:
-    """Counts of listings per state, and where to go next for the user's role."""
-    actor = current_actor()
-    counts = count_by_state(db.session()) if actor.role in RECORD_READERS else {}
-    return render_template("admin/dashboard.html", actor=actor, counts=counts)
 
 
 @bp.route("/account/totp", methods=["GET", "POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask_babel import gettext
 
 from api.admin.console.blueprint import bp, reported_errors
 from api.auth import current_actor, login_required
@@ -53,7 +54,7 @@ def import_upload() -> tuple[str, int]:
     limits = import_limits()
     with reported_errors():
         if upload is None or not upload.filename:
-            raise InvalidValue("file", "choose a CSV file to upload")
+            raise InvalidValue("file", gettext("choose a CSV file to upload"))
         # One byte past the limit is enough to refuse the file without reading all of it.
         data = upload.stream.read(limits.max_bytes + 1)
         report = import_cases(session(), actor, data, limits, dry_run="dry_run" in request.form)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from api.admin.console.blueprint import bp, form_date, form_lines, reported_errors
+from api.admin.console.blueprint import (
+    FormProblem,
+    bp,
+    form_date,
+    form_lines,
+    form_problem,
+    reported_errors,
+)
+from api.admin.console.paging import PAGE_SIZE, offset, page_number, paged
 from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
-from registry.cases.queries import list_cases
+from registry.cases.queries import list_cases, recorded_authorities
 from registry.cases.records import CaseInput, record_case, revoke_case
+from registry.errors import Conflict, InvalidValue
 from registry.listings import workflow
 from registry.listings.grounds import evaluate_subject
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, SECTORS, SUBJECT_KINDS
@@ -19,28 +32,72 @@ from registry.subjects.queries import list_subjects
 from registry.subjects.records import SubjectInput, get_subject, record_subject
 from runtime.extensions import db
 
+SUBJECT_FIELDS = (
+    "kind",
+    "name",
+    "identifier_value",
+    "identifier_name",
+    "aliases",
+    "legal_representative",
+    "region",
+    "address",
+)
+CASE_FIELDS = (
+    "kind",
+    "authority",
+    "document_number",
+    "decided_on",
+    "effective_on",
+    "act_start",
+    "act_end",
+    "patents",
+    "findings",
+    "performance_deadline",
+    "performance_status",
+    "sectors",
+)
+NOTHING_TYPED: MultiDict[str, str] = MultiDict()
+
+
+def authorities() -> dict[str, Any]:
+    """The authorities a case may name: the configured list, else those already recorded."""
+    configured = current_app.config["REGISTRY"].get("AUTHORITIES") or ""
+    names = [name.strip() for name in configured.split("|") if name.strip()]
+    if names:
+        return {"configured": True, "names": names}
+    return {"configured": False, "names": recorded_authorities(db.session())}
+
+
+def _subjects_page(problem: FormProblem | None = None, typed: Any = NOTHING_TYPED) -> str:
+    name = request.args.get("name", "").strip() or None
+    number = page_number()
+    found = list_subjects(db.session(), name, PAGE_SIZE + 1, offset(number))
+    rows, page = paged(found, number)
+    return render_template(
+        "admin/subjects.html",
+        actor=current_actor(),
+        subjects=rows,
+        page=page,
+        kinds=SUBJECT_KINDS,
+        schemes=SCHEMES,
+        name=name or "",
+        problem=problem,
+        typed=typed,
+    )
+
 
 @bp.get("/subjects")
 @login_required
 def subjects() -> str:
     """Subjects, with a form to record a new one."""
-    actor = current_actor()
-    require_role(actor, RECORD_READERS, "read registry records")
-    name = request.args.get("name", "").strip() or None
-    return render_template(
-        "admin/subjects.html",
-        actor=actor,
-        subjects=list_subjects(db.session(), name, 200, 0),
-        kinds=SUBJECT_KINDS,
-        schemes=SCHEMES,
-        name=name or "",
-    )
+    require_role(current_actor(), RECORD_READERS, "read registry records")
+    return _subjects_page()
 
 
 @bp.post("/subjects")
 @login_required
-def subject_create() -> Response:
-    """Record a subject from the form."""
+def subject_create() -> Response | tuple[str, int]:
+    """Record a subject from the form; a refused form comes back as typed, errors beside fields."""
     form = request.form
     identifiers = []
     if form.get("identifier_value", "").strip():
@@ -60,23 +117,24 @@ def subject_create() -> Response:
         region=form.get("region") or None,
         address=form.get("address") or None,
     )
-    with reported_errors():
+    try:
         subject = record_subject(db.session(), current_actor(), data)
-        flash(f"Subject {subject.name} recorded.", "info")
-        return redirect(url_for("admin_console.subject_detail", subject_id=subject.id), 303)
-    return redirect(url_for("admin_console.subjects"), 303)
+    except (InvalidValue, Conflict) as error:
+        problem = form_problem(error, SUBJECT_FIELDS)
+        return _subjects_page(problem, form), problem.status
+    flash(gettext("Subject %(name)s recorded.", name=subject.name), "info")
+    return redirect(url_for("admin_console.subject_detail", subject_id=subject.id), 303)
 
 
-@bp.get("/subjects/<int:subject_id>")
-@login_required
-def subject_detail(subject_id: int) -> str:
-    """A subject's cases and which grounds hold today, with the case and proposal forms."""
+def _subject_page(
+    subject_id: int, problem: FormProblem | None = None, typed: Any = NOTHING_TYPED
+) -> str:
     actor = current_actor()
     require_role(actor, RECORD_READERS, "read registry records")
     subject = get_subject(db.session(), subject_id)
     on = today()
     with reported_errors():
-        on = form_date(request.args, "on", required=False) or on
+        on = today(form_date(request.args, "on", required=False))
     evaluation = evaluate_subject(db.session(), subject_id, on, policy())
     return render_template(
         "admin/subject.html",
@@ -84,18 +142,29 @@ def subject_detail(subject_id: int) -> str:
         subject=subject,
         evaluation=evaluation,
         on=on,
+        today=today(),
         case_kinds=CASE_KINDS,
         statuses=PERFORMANCE_STATUSES,
         sectors=SECTORS,
+        authorities=authorities(),
+        problem=problem,
+        typed=typed,
     )
+
+
+@bp.get("/subjects/<int:subject_id>")
+@login_required
+def subject_detail(subject_id: int) -> str:
+    """A subject's cases and which grounds hold today, with the case and proposal forms."""
+    return _subject_page(subject_id)
 
 
 @bp.post("/subjects/<int:subject_id>/cases")
 @login_required
-def case_create(subject_id: int) -> Response:
-    """Record an enforcement case against the subject."""
+def case_create(subject_id: int) -> Response | tuple[str, int]:
+    """Record an enforcement case; a refused form comes back as typed, errors beside fields."""
     form = request.form
-    with reported_errors():
+    try:
         data = CaseInput(
             subject_id=subject_id,
             kind=form.get("kind", ""),
@@ -114,7 +183,10 @@ def case_create(subject_id: int) -> Response:
             sectors=form.getlist("sectors"),
         )
         case = record_case(db.session(), current_actor(), data)
-        flash(f"Case {case.document_number} recorded.", "info")
+    except (InvalidValue, Conflict) as error:
+        problem = form_problem(error, CASE_FIELDS)
+        return _subject_page(subject_id, problem, form), problem.status
+    flash(gettext("Case %(number)s recorded.", number=case.document_number), "info")
     return redirect(url_for("admin_console.subject_detail", subject_id=subject_id), 303)
 
 
@@ -132,7 +204,7 @@ def propose(subject_id: int) -> Response:
             today(),
             remedy=request.form.get("remedy") or None,
         )
-        flash(f"Proposal {listing.id} drafted.", "info")
+        flash(gettext("Proposal %(number)s drafted.", number=listing.id), "info")
         return redirect(url_for("admin_console.listing_detail", listing_id=listing.id), 303)
     return redirect(url_for("admin_console.subject_detail", subject_id=subject_id), 303)
 
@@ -145,16 +217,27 @@ def cases() -> str:
     require_role(actor, RECORD_READERS, "read registry records")
     sector = request.args.get("sector") or None
     authority = request.args.get("authority") or None
+    if sector is not None and sector not in SECTORS:
+        raise InvalidValue("sector", gettext("Choose a sector from the list."))
+    number = page_number()
     found = list_cases(
-        db.session(), sector=sector if sector in SECTORS else None, authority=authority, limit=200
+        db.session(),
+        sector=sector,
+        authority=authority,
+        limit=PAGE_SIZE + 1,
+        offset=offset(number),
     )
+    rows, page = paged(found, number)
     return render_template(
         "admin/cases.html",
         actor=actor,
-        cases=found,
+        cases=rows,
+        page=page,
+        authorities=authorities(),
         sectors=SECTORS,
         sector=sector or "",
         authority=authority or "",
+        today=today(),
     )
 
 
@@ -174,5 +257,8 @@ def case_revoke(case_id: int) -> Response:
             request.form.get("evidence"),
             policy(),
         )
-        flash(f"Case revoked; {len(flagged)} listing(s) flagged for review.", "info")
+        flash(
+            gettext("Case revoked; %(count)s listing(s) flagged for review.", count=len(flagged)),
+            "info",
+        )
     return redirect(url_for("admin_console.cases"), 303)

@@ -40,8 +40,8 @@ def test_clerk_records_a_case_and_drafts_a_proposal_from_holding_grounds(
 ):
     clerk = signed_in["clerk"]
     page = _text(clerk.get(f"/admin/subjects/{deliberate_subject}"))
-    assert "deliberate_infringement</strong>: HOLDS" in page
-    assert "repeat_infringement</strong>: does not hold" in page
+    assert "Deliberate infringement</strong>: holds" in page
+    assert "Repeat infringement</strong>: does not hold" in page
     assert 'name="grounds" value="deliberate_infringement"' in page
     assert 'name="grounds" value="repeat_infringement"' not in page
 
@@ -67,7 +67,7 @@ def test_clerk_records_a_case_and_drafts_a_proposal_from_holding_grounds(
     )
     assert drafted.status_code == 303
     listing_page = _text(clerk.get(drafted.location))
-    assert "State: <strong>draft</strong>" in listing_page
+    assert 'State: <strong id="listing-state">Draft</strong>' in listing_page
     assert "found deliberate infringement" in listing_page
     assert "Record the notice" in listing_page
 
@@ -83,9 +83,16 @@ def test_console_reports_fixable_mistakes_by_field(signed_in, deliberate_subject
             "document_number": "Z-1",
             "decided_on": "1 March",
         },
-        follow_redirects=True,
     )
-    assert "decided_on: &#39;1 March&#39; is not a date; use YYYY-MM-DD" in _text(bad_date)
+    assert bad_date.status_code == 422
+    page = _text(bad_date)
+    # Beside its field, in words, and what was typed is still there.
+    assert (
+        '<p class="field-error" id="decided_on-error" role="alert">'
+        "1 March is not a date; choose one (YYYY-MM-DD).</p>"
+    ) in page
+    assert 'name="document_number" required value="Z-1"' in page
+    assert 'value="court_judgment" selected' in page
     not_holding = clerk.client.post(
         f"/admin/subjects/{deliberate_subject}/proposals",
         data={
@@ -140,44 +147,32 @@ def test_one_reviewer_decides_the_objection_another_approves_with_a_reason(
     )
     assert "Decision recorded." in _text(decider.get(decided.location))
     # Issue #17, finding 7: whoever decided the objection does not also approve.
-    own = decider.client.post(
+    own = decider.form(
         f"/admin/listings/{listing.id}/approve",
-        data={
-            "csrf_token": decider.csrf_token,
-            "reason": "established",
-            "document_number": "演示知信〔2026〕11号",
-        },
-        follow_redirects=True,
+        {"reason": "established", "document_number": "演示知信〔2026〕11号", "confirm": "1"},
     )
+    assert own.status_code == 409
     assert "another reviewer must approve" in _text(own)
 
-    no_reason = reviewer.client.post(
+    no_reason = reviewer.form(
         f"/admin/listings/{listing.id}/approve",
-        data={
-            "csrf_token": reviewer.csrf_token,
-            "reason": "",
-            "document_number": "演示知信〔2026〕11号",
-        },
-        follow_redirects=True,
+        {"document_number": "演示知信〔2026〕11号", "confirm": "1"},
     )
-    assert "reason: must not be empty" in _text(no_reason)
-    no_number = reviewer.client.post(
-        f"/admin/listings/{listing.id}/approve",
-        data={"csrf_token": reviewer.csrf_token, "reason": "established"},
-        follow_redirects=True,
+    assert no_reason.status_code == 422
+    assert 'id="reason-error" role="alert">Fill this in: it must not be empty.' in _text(no_reason)
+    no_number = reviewer.form(
+        f"/admin/listings/{listing.id}/approve", {"reason": "established", "confirm": "1"}
     )
-    assert "document_number: enter the decision document number" in _text(no_number)
-    # The form names the configured authority and the pattern its numbers follow.
-    assert "issued by 演示知识产权局（开发演示用，非真实机关）" in _text(no_number)
-    assert "<code>演示知信〔\\d{4}〕\\d{1,6}号</code>" in _text(no_number)
+    assert no_number.status_code == 422
+    assert 'id="document_number-error" role="alert">' in _text(no_number)
     approved = reviewer.form(
         f"/admin/listings/{listing.id}/approve",
-        {"reason": "established", "document_number": "演示知信〔2026〕11号"},
+        {"reason": "established", "document_number": "演示知信〔2026〕11号", "confirm": "1"},
     )
     page = _text(reviewer.get(approved.location))
     assert "Approved; it will be published at the next run." in page
-    assert "State: <strong>approved</strong>" in page
-    assert "publish by" in page
+    assert 'State: <strong id="listing-state">Approved, waiting for publication</strong>' in page
+    assert "Publish by" in page
 
 
 def test_auditor_browses_and_verifies_the_audit_trail(signed_in, deliberate_subject):

@@ -108,7 +108,12 @@ def test_the_console_publishes_a_correction_and_names_a_bad_request_number(
         },
         follow_redirects=True,
     )
-    assert "correction_id: &#39;²&#39; is not a request number" in bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    # The error stands beside the field it names, in words.
+    assert (
+        'id="correction_id-error" role="alert">&#39;²&#39; is not a request number'
+        in bad.get_data(as_text=True)
+    )
     published = reviewer.form(url, {"reason": "typo", "remedy": "Corrected remedy text."})
     assert published.status_code == 303
     session.refresh(listing)
@@ -179,8 +184,8 @@ def test_the_console_shows_the_correction_deadline_and_the_restoration_condition
         },
     )
     page = reviewer.get(f"/admin/listings/{listing.id}").get_data(as_text=True)
-    assert f"publish correction #{correction} by: 2027-10-25" in page
-    assert "publish correction by 2027-10-25" in page
-    assert "NOT met: obligations_performed" in page
-    assert "NOT met: credit_commitment (no credit commitment recorded)" in page
-    assert "met: no_new_case (no case decided since the listing)" in page
+    assert f"Publish the accepted correction (Correction request #{correction}): 2027-10-25" in page
+    assert "publish the correction by 2027-10-25" in page
+    assert "NOT met: Obligations performed, with evidence" in page
+    assert "NOT met: Credit commitment recorded (no credit commitment recorded)" in page
+    assert "met: No new case since listing (no case decided since the listing)" in page

@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from registry.clients.egress import EgressPolicy, parse_ranges
+from registry.errors import InvalidValue
+from registry.listings.list_types.loader import list_types_in
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
@@ -83,6 +85,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         str,
         "JSON file of extra holidays, make-up working days and official years (docs/procedure.md)",
     ),
+    "LIST_TYPES_DIR": (
+        None,
+        str,
+        "folder of list-type TOML files (docs/list-types.md); default the shipped types",
+    ),
     "RETENTION_DAYS": (365, int, "days after removal before entry content may be purged"),
     "FEED_KEEP_VERSIONS": (24, int, "feed versions whose snapshot, CSV and FTM files are kept"),
     "FEED_KEEP_DELTAS_DAYS": (30, int, "days a feed delta file is kept after its version"),
@@ -152,6 +159,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         raise ConfigError("REGISTRY_FEED_KEEP_VERSIONS must be at least 1 (the current version)")
     if values["FEED_KEEP_DELTAS_DAYS"] < 0:
         raise ConfigError("REGISTRY_FEED_KEEP_DELTAS_DAYS must be 0 or more days")
+    try:
+        list_types_in(values["LIST_TYPES_DIR"])  # read and checked once, at start
+    except InvalidValue as error:
+        raise ConfigError(f"REGISTRY_LIST_TYPES_DIR: {error}") from None
 
     try:
         allow_ranges = parse_ranges(values["WEBHOOK_ALLOW_RANGES"], "REGISTRY_WEBHOOK_ALLOW_RANGES")

@@ -183,7 +183,9 @@ def entry(entry_id: str) -> str:
     if found.removed_in_error:
         # Listed in error: only a short notice stays at the address, none of the content.
         return render_template("site/entry_withdrawn.html", entry=found, history=history)
-    periods = Policy.from_settings(current_app.config["REGISTRY"]).periods
+    policy = Policy.from_settings(current_app.config["REGISTRY"])
+    codes = [g.get("code") for g in (found.content or {}).get("grounds") or []]
+    periods = policy.periods_for(c for c in codes if c in {t.code for t in policy.list_types})
     return render_template(
         "site/entry.html",
         entry=found,

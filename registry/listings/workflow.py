@@ -34,11 +34,6 @@ from registry.signing.keystore import KeyStore
 from registry.subjects.records import clean_text, get_subject
 from registry.transaction import atomic
 
-DEFAULT_MEASURES = [
-    "restricted access to government procurement",
-    "stricter review of credit applications",
-    "suspension of fiscal subsidies and honours",
-]
 DEFAULT_REMEDY = (
     "An objection or a correction request may be lodged with the deciding authority at any "
     "time; it is decided within 15 days. Credit restoration may be applied for one year after "
@@ -98,7 +93,7 @@ def propose(
                 for code in requested
             ],
             sectors=chosen_sectors,
-            measures=list(measures) if measures else list(DEFAULT_MEASURES),
+            measures=list(measures) if measures else _type_measures(policy, requested),
             remedy=clean_text(remedy, "remedy", 2000) or DEFAULT_REMEDY,
             decision_authority=clean_text(decision_authority, "decision_authority", 200)
             or basis[-1].authority,
@@ -110,6 +105,15 @@ def propose(
         session.flush()
         audit_transition(session, actor, "listing.propose", listing, {}, None, grounds=requested)
     return listing
+
+
+def _type_measures(policy: Policy, codes: Sequence[str]) -> list[str]:
+    # The cited list types' measures, each once, Chinese first and English after it.
+    return list(dict.fromkeys(m for code in codes for m in policy.rules.list_type(code).measures))
+
+
+def _codes(listing: Listing) -> list[str]:
+    return [ground["code"] for ground in listing.grounds]
 
 
 # A proposal in one of these states is live: a second one on the same cases would list twice.
@@ -331,7 +335,7 @@ def publish_approved(
         before = snapshot(listing)
         listing.state = "published"
         listing.listed_on = today
-        listing.period_end = period_end(today, policy.periods)
+        listing.period_end = period_end(today, policy.periods_for(_codes(listing)))
         listing.revision = 1
         listing.entry_id = publication.next_entry_id(session, today.year)
         publication.record_revision(session, keys, listing, "listed", clock.utcnow(), None)

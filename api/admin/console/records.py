@@ -13,6 +13,7 @@ from registry.cases.queries import list_cases
 from registry.cases.records import CaseInput, record_case, revoke_case
 from registry.listings import workflow
 from registry.listings.grounds import evaluate_subject
+from registry.listings.list_types.loader import CONDUCTS
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, SECTORS, SUBJECT_KINDS
 from registry.subjects.identifiers import SCHEMES
 from registry.subjects.queries import list_subjects
@@ -87,6 +88,7 @@ def subject_detail(subject_id: int) -> str:
         case_kinds=CASE_KINDS,
         statuses=PERFORMANCE_STATUSES,
         sectors=SECTORS,
+        conducts=CONDUCTS,
     )
 
 
@@ -112,6 +114,7 @@ def case_create(subject_id: int) -> Response:
             performance_deadline=form_date(form, "performance_deadline", required=False),
             performance_status=form.get("performance_status", "pending"),
             sectors=form.getlist("sectors"),
+            conduct=form.get("conduct") or None,
         )
         case = record_case(db.session(), current_actor(), data)
         flash(f"Case {case.document_number} recorded.", "info")

@@ -90,6 +90,21 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         str,
         "folder of list-type TOML files (docs/list-types.md); default the shipped types",
     ),
+    "RECONSIDERATION_DAYS": (
+        60,
+        int,
+        "days to apply for administrative reconsideration, in the remedy (行政复议法 art. 20)",
+    ),
+    "LITIGATION_MONTHS": (
+        6,
+        int,
+        "months to bring administrative litigation, stated in the remedy (行政诉讼法 art. 46)",
+    ),
+    "AUTHORITY_CONTACT": (
+        "",
+        str,
+        "how to reach the listing authority, stated in every new entry's remedy (address, phone)",
+    ),
     "RETENTION_DAYS": (365, int, "days after removal before entry content may be purged"),
     "FEED_KEEP_VERSIONS": (24, int, "feed versions whose snapshot, CSV and FTM files are kept"),
     "FEED_KEEP_DELTAS_DAYS": (30, int, "days a feed delta file is kept after its version"),

@@ -89,10 +89,20 @@ def _shown_identifiers(subject: dict[str, Any]) -> list[dict[str, Any]]:
     )
 
 
+def _localized(language: str) -> Any:
+    def localized(item: dict[str, Any], key: str) -> Any:
+        """An entry field in the reader's language: v2 gives `<key>_en` beside the Chinese."""
+        english = f"{key}_en"
+        return item[english] if language == "en" and english in item else item.get(key)
+
+    return localized
+
+
 @bp.context_processor
 def _site_context() -> dict[str, Any]:
     language = current_language()
     return {
+        "localized": _localized(language),
         "language": language,
         "html_lang": HTML_LANG[language],
         "html_langs": HTML_LANG,

@@ -277,7 +277,9 @@ class DemoBuilder:
                 self.keys,
                 listing.id,
                 "corrected the remedy text",
-                remedy=workflow.DEFAULT_REMEDY + " Contact the deciding authority's credit office.",
+                remedy=listing.remedy + "信用修复申请向作出列入决定的部门的信用管理机构提出。",
+                remedy_en=listing.remedy_en
+                + " Credit restoration is applied for at the listing authority's credit office.",
             )
         elif target == "expired":
             published_listings.expire(s, SYSTEM, listing.id, self.today)

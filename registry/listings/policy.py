@@ -11,6 +11,7 @@ from typing import Any
 from registry.listings.calendar import WorkingDayCalendar, load_overrides
 from registry.listings.list_types.loader import ListType, list_types_in
 from registry.listings.periods import PeriodsConfig
+from registry.listings.remedy import RemedyConfig
 from registry.listings.rules import RulesConfig
 
 
@@ -22,6 +23,7 @@ class Policy:
     periods: PeriodsConfig = field(default_factory=PeriodsConfig)
     calendar: WorkingDayCalendar = field(default_factory=WorkingDayCalendar)
     retention_days: int = 365
+    remedy: RemedyConfig = field(default_factory=RemedyConfig)
 
     def __post_init__(self) -> None:
         for list_type in self.rules.list_types:
@@ -67,6 +69,11 @@ class Policy:
             ),
             calendar=_calendar(settings.get("CALENDAR_OVERRIDES")),
             retention_days=settings["RETENTION_DAYS"],
+            remedy=RemedyConfig(
+                reconsideration_days=settings["RECONSIDERATION_DAYS"],
+                litigation_months=settings["LITIGATION_MONTHS"],
+                authority_contact=settings["AUTHORITY_CONTACT"] or "",
+            ),
         )
 
 

@@ -115,8 +115,13 @@ def amend(
     measures: Sequence[str] | None = None,
     remedy: str | None = None,
     sectors: Sequence[str] | None = None,
+    remedy_en: str | None = None,
 ) -> Listing:
-    """Correct a published listing: a new signed revision and an `amended` log event."""
+    """Correct a published listing: a new signed revision and an `amended` log event.
+
+    New measures or remedy are published as written, in every language, unless `remedy_en`
+    gives the English remedy alongside.
+    """
     actor.require("listing.amend")
     reason = clean_text(reason, "reason", 2000, required=True)
     with atomic(session):
@@ -127,8 +132,12 @@ def amend(
             listing.measures = [
                 clean_text(m, f"measures[{i}]", 300, True) for i, m in enumerate(measures)
             ]
+            listing.measures_en = list(listing.measures)
         if remedy is not None:
             listing.remedy = clean_text(remedy, "remedy", 2000, required=True)
+            listing.remedy_en = listing.remedy
+        if remedy_en is not None:
+            listing.remedy_en = clean_text(remedy_en, "remedy_en", 2000, required=True)
         if sectors is not None:
             unknown = sorted(set(sectors) - set(SECTORS))
             if unknown:

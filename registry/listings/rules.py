@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from registry.errors import InvalidValue
+from registry.listings import explain_zh
 from registry.listings.calendar import add_years
 from registry.listings.facts import (
     CONDUCT_WORDS,
@@ -91,6 +92,7 @@ class GroundResult:
     explanation: str
     case_ids: tuple[int, ...] = ()
     dates: tuple[CitedDate, ...] = ()
+    explanation_zh: str = ""  # the published primary text, given when the ground holds
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,11 @@ def _repeat_infringement(
             act,
             CitedDate(later.case_id, "effective_on", _effective(later)),
         )
-        return GroundResult(code, True, explanation, (earlier.case_id, later.case_id), dates)
+        patents = _same_patents(later, earlier)
+        zh = explain_zh.repeat(earlier, later, patents, cfg.lookback_years, window_start)
+        return GroundResult(
+            code, True, explanation, (earlier.case_id, later.case_id), dates, explanation_zh=zh
+        )
     if not findings:
         reason = f"no effective infringement finding counts on {on.isoformat()}"
     elif len(findings) == 1:
@@ -293,6 +299,7 @@ def _deliberate_infringement(
         " ".join(sentences),
         tuple(c.case_id for c in cases),
         tuple(CitedDate(c.case_id, "effective_on", _effective(c)) for c in cases),
+        explain_zh.deliberate(cases),
     )
 
 
@@ -328,7 +335,9 @@ def _refusal_to_perform(
             ]
     if sentences:
         case_ids = tuple(dict.fromkeys(d.case_id for d in dates))
-        return GroundResult(code, True, " ".join(sentences), case_ids, tuple(dates))
+        refused = [c for c in counted if c.case_id in case_ids]
+        zh = explain_zh.refusal(refused)
+        return GroundResult(code, True, " ".join(sentences), case_ids, tuple(dates), zh)
     reason = "no effective ruling or penalty was refused after its performance deadline"
     return GroundResult(code, False, reason + "".join(f"; {w}" for w in why_not) + ".")
 
@@ -358,4 +367,5 @@ def _determination(list_type: ListType, counted: list[CaseFacts], on: date) -> G
         " ".join(sentences),
         tuple(c.case_id for c in cases),
         tuple(CitedDate(c.case_id, "effective_on", _effective(c)) for c in cases),
+        explain_zh.determination(cases, list_type.name_zh),
     )

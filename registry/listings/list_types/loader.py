@@ -66,11 +66,6 @@ class ListType:
     measures_zh: tuple[str, ...]
     measures_en: tuple[str, ...]
 
-    @property
-    def measures(self) -> list[str]:
-        """The measures as published: each Chinese text first, its English after it."""
-        return [f"{zh} / {en}" for zh, en in zip(self.measures_zh, self.measures_en, strict=True)]
-
 
 class ListTypeError(InvalidValue):
     """A list-type file is unusable; the field is named as `file: field`."""

@@ -396,9 +396,8 @@ def test_a_determination_type_is_proposed_on_its_determination(
     assert response.status_code == 201, response.get_json()
     listing = response.get_json()
     assert "found abnormal patent applications" in listing["grounds"][0]["explanation"]
-    assert (
-        listing["measures"][0] == "限制参与政府采购 / restricted access to government procurement"
-    )
+    assert listing["measures"][0] == "限制参与政府采购"
+    assert listing["remedy"].startswith("对列入决定不服的，可以自知道该决定之日起60日内")
     unknown = clerk.post(
         f"{API}/listings",
         {"subject_id": deliberate_subject, "grounds": ["gossip"], "on": PROPOSED},

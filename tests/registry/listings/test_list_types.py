@@ -58,9 +58,10 @@ def test_shipped_periods_are_the_settings_because_the_figures_are_unverified() -
         assert list_type.period_source.startswith("unverified")
 
 
-def test_measures_are_chinese_first_english_second() -> None:
+def test_measures_are_chinese_with_english_alongside() -> None:
     repeat = {t.code: t for t in load_list_types(SHIPPED_DIR)}["repeat_infringement"]
-    assert repeat.measures[0] == "限制参与政府采购 / restricted access to government procurement"
+    assert repeat.measures_zh[0] == "限制参与政府采购"
+    assert repeat.measures_en[0] == "restricted access to government procurement"
 
 
 def test_the_rules_engine_and_the_models_know_the_same_case_kinds() -> None:

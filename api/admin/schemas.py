@@ -156,6 +156,7 @@ class GroundOutSchema(Schema):
     code = fields.String()
     holds = fields.Boolean()
     explanation = fields.String()
+    explanation_zh = fields.String(metadata={"description": "published text, when it holds"})
     case_ids = fields.List(fields.Integer())
     dates = fields.List(fields.Nested(CitedDateSchema))
 
@@ -260,6 +261,8 @@ class DeadlineSchema(Schema):
 class GroundCitedSchema(Schema):
     code = fields.String()
     explanation = fields.String()
+    explanation_zh = fields.String(load_default=None)
+    name_zh = fields.String(load_default=None)
 
 
 class ListingOutSchema(Schema):

@@ -396,6 +396,11 @@ def test_a_determination_type_is_proposed_on_its_determination(
     assert response.status_code == 201, response.get_json()
     listing = response.get_json()
     assert "found abnormal patent applications" in listing["grounds"][0]["explanation"]
+    assert listing["grounds"][0]["explanation_zh"] == (
+        "国家知识产权局认定决定国知发保决字〔2025〕3号（国家知识产权局）认定存在非正常申请专利行为，"
+        "于2025年6月2日生效。"
+    )
+    assert listing["grounds"][0]["name_zh"] == "非正常申请专利行为"
     assert listing["measures"][0] == "限制参与政府采购"
     assert listing["remedy"].startswith("对列入决定不服的，可以自知道该决定之日起60日内")
     unknown = clerk.post(

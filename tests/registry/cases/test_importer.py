@@ -384,3 +384,28 @@ def test_import_and_undo_on_postgresql(pg_app: Flask, monkeypatch: pytest.Monkey
         importer.import_cases(db.session, CLERK, csv_bytes(rows))
     assert counts(db.session) == (4, 5)
     assert audit.verify_chain(db.session).intact
+
+
+@pytest.mark.parametrize(
+    ("conduct", "infringement", "column", "reason"),
+    [
+        ("", "", "conduct", "a determination names the conduct it found: one of agency_violation"),
+        ("gossip", "", "conduct", "a determination names the conduct it found"),
+        ("false_documents", "是", "infringement_found", "does not find patent infringement"),
+    ],
+)
+def test_a_determination_row_is_checked_and_nothing_imported(
+    session: Session, conduct: str, infringement: str, column: str, reason: str
+) -> None:
+    rows = list(csv.DictReader(io.StringIO(EXAMPLE.read_text(encoding="utf-8"))))
+    determination = next(r for r in rows if r["kind"] == "cnipa_determination")
+    determination["conduct"], determination["infringement_found"] = conduct, infringement
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    report = importer.import_cases(session, CLERK, out.getvalue().encode())
+    row = rows.index(determination) + 2  # the header is row 1
+    assert [(e.row, e.column) for e in report.errors] == [(row, column)]
+    assert reason in report.errors[0].reason
+    assert report.imported == 0

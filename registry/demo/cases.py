@@ -112,5 +112,6 @@ class DemoCases:
             decided_on=decided_on,
             effective_on=decided_on,
             conduct=conduct,
+            sectors=self.rng.sample(SECTORS, 1),
         )
         return cases.record_case(self.session, self.clerk, data)

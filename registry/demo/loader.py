@@ -107,6 +107,9 @@ class DemoBuilder(DemoCases):
         self.keys = keys
         self.today = today
         self.rng = random.Random(20261125)  # noqa: S311 - reproducible demo data, not secrets
+        # Subjects draw from their own sequence, so that the cases of one list type or another
+        # do not change the names and identifiers of the subjects that follow.
+        self.subject_rng = random.Random(20261126)  # noqa: S311
         self.names: set[str] = set()
         self.documents = 0
         self.persons = 0
@@ -117,7 +120,7 @@ class DemoBuilder(DemoCases):
 
     def subject(self, index: int) -> Subject:
         """A subject: mostly enterprises, every seventh a person, every ninth foreign."""
-        rng = self.rng
+        rng = self.subject_rng
         if index % 9 == 4:
             name, scheme_name, value = FOREIGN[(index // 9) % len(FOREIGN)]
             if name in self.names:

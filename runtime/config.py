@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from registry.clients.egress import EgressPolicy, parse_ranges
 from registry.errors import InvalidValue
 from registry.listings import authority
+from registry.listings.list_types.loader import list_types_in
 from registry.listings.restoration import parse_conditions
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
@@ -117,6 +118,21 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         authority.DEMO_CONTACT,
         str,
         "address where objections and correction requests are lodged (shown on each entry page)",
+    ),
+    "LIST_TYPES_DIR": (
+        None,
+        str,
+        "folder of list-type TOML files (docs/list-types.md); default the shipped types",
+    ),
+    "RECONSIDERATION_DAYS": (
+        60,
+        int,
+        "days to apply for administrative reconsideration, in the remedy (行政复议法 art. 20)",
+    ),
+    "LITIGATION_MONTHS": (
+        6,
+        int,
+        "months to bring administrative litigation, stated in the remedy (行政诉讼法 art. 46)",
     ),
     "RETENTION_DAYS": (365, int, "days after removal before entry content may be purged"),
     "NATIONAL_EXPORT_DIR": (
@@ -229,6 +245,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         raise ConfigError("REGISTRY_PUBLISH_WORKERS must be 0 (one per core) or more processes")
     if values["FEED_KEEP_DELTAS_DAYS"] < 0:
         raise ConfigError("REGISTRY_FEED_KEEP_DELTAS_DAYS must be 0 or more days")
+    try:
+        list_types_in(values["LIST_TYPES_DIR"])  # read and checked once, at start
+    except InvalidValue as error:
+        raise ConfigError(f"REGISTRY_LIST_TYPES_DIR: {error}") from None
 
     try:
         allow_ranges = parse_ranges(values["WEBHOOK_ALLOW_RANGES"], "REGISTRY_WEBHOOK_ALLOW_RANGES")

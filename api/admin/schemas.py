@@ -6,7 +6,6 @@ from marshmallow import Schema, fields, validate
 
 from registry.listings.published import REMOVAL_REASONS
 from registry.listings.requests import REQUEST_KINDS
-from registry.listings.rules import GROUNDS
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, ROLES, SECTORS, SUBJECT_KINDS
 from registry.subjects.identifiers import SCHEMES
 
@@ -74,7 +73,12 @@ class CaseInSchema(Schema):
     act_start = fields.Date(load_default=None)
     act_end = fields.Date(load_default=None)
     patents = fields.List(fields.String(), load_default=list)
-    infringement_found = fields.Boolean(load_default=True)
+    infringement_found = fields.Boolean(
+        load_default=None,
+        metadata={
+            "description": "default: true for rulings and judgments, false for determinations"
+        },
+    )
     deliberate = fields.Boolean(load_default=False)
     punitive_damages = fields.Boolean(load_default=False)
     performance_deadline = fields.Date(load_default=None)
@@ -82,6 +86,10 @@ class CaseInSchema(Schema):
         load_default="pending", validate=validate.OneOf(PERFORMANCE_STATUSES)
     )
     sectors = fields.List(fields.String(validate=validate.OneOf(SECTORS)), load_default=list)
+    conduct = fields.String(
+        load_default=None,
+        metadata={"description": "determinations only: the conduct found, e.g. false_documents"},
+    )
 
 
 class CaseOutSchema(Schema):
@@ -101,6 +109,7 @@ class CaseOutSchema(Schema):
     performance_deadline = fields.Date(allow_none=True)
     performance_status = fields.String()
     sectors = fields.List(fields.String())
+    conduct = fields.String(allow_none=True)
     revoked_on = fields.Date(allow_none=True)
     revocation_reason = fields.String(allow_none=True)
 
@@ -147,6 +156,7 @@ class GroundOutSchema(Schema):
     code = fields.String()
     holds = fields.Boolean()
     explanation = fields.String()
+    explanation_zh = fields.String(metadata={"description": "published text, when it holds"})
     case_ids = fields.List(fields.Integer())
     dates = fields.List(fields.Nested(CitedDateSchema))
 
@@ -165,9 +175,7 @@ class EvaluationOutSchema(Schema):
 
 class ProposeInSchema(Schema):
     subject_id = fields.Integer(required=True)
-    grounds = fields.List(
-        fields.String(validate=validate.OneOf(GROUNDS)), required=True, validate=validate.Length(1)
-    )
+    grounds = fields.List(fields.String(), required=True, validate=validate.Length(1))
     case_ids = fields.List(fields.Integer(), load_default=list)
     sectors = fields.List(fields.String(), load_default=None)
     measures = fields.List(fields.String(), load_default=None)
@@ -304,6 +312,8 @@ class DeadlineSchema(Schema):
 class GroundCitedSchema(Schema):
     code = fields.String()
     explanation = fields.String()
+    explanation_zh = fields.String(load_default=None)
+    name_zh = fields.String(load_default=None)
 
 
 class ListingOutSchema(Schema):

@@ -12,6 +12,10 @@ GROUND_TITLES: Mapping[str, LazyString] = {
     "repeat_infringement": _l("Repeat infringement"),
     "deliberate_infringement": _l("Deliberate infringement"),
     "refusal_to_perform": _l("Refusal to perform a decision"),
+    "agency_violation": _l("Serious violation in patent agency"),
+    "certificate_lending": _l("Lending a patent attorney certificate"),
+    "abnormal_application": _l("Abnormal patent applications"),
+    "false_documents": _l("Submitting false documents"),
 }
 
 GROUND_EXPLANATIONS: Mapping[str, LazyString] = {
@@ -49,6 +53,8 @@ CASE_KINDS: Mapping[str, LazyString] = {
     "administrative_ruling": _l("Administrative ruling on a patent infringement dispute"),
     "court_judgment": _l("Court judgment"),
     "administrative_penalty": _l("Administrative penalty"),
+    "cnipa_determination": _l("Determination by CNIPA"),
+    "provincial_determination": _l("Determination by a provincial intellectual property office"),
 }
 
 REASONS: Mapping[str, LazyString] = {

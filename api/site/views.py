@@ -102,6 +102,15 @@ def _removal_pending(entry_id: str) -> PendingRemoval | None:
     return found
 
 
+def _localized(language: str) -> Any:
+    def localized(item: dict[str, Any], key: str) -> Any:
+        """An entry field in the reader's language: v2 gives `<key>_en` beside the Chinese."""
+        english = f"{key}_en"
+        return item[english] if language == "en" and english in item else item.get(key)
+
+    return localized
+
+
 @bp.context_processor
 def _site_context() -> dict[str, Any]:
     language = current_language()
@@ -124,6 +133,7 @@ def _site_context() -> dict[str, Any]:
 def entry_helpers(language: str) -> dict[str, Any]:
     """The label helpers `site/_entry_content.html` needs, for pages outside the site too."""
     return {
+        "localized": _localized(language),
         "scheme_label": _scheme_label,
         "shown_identifiers": _shown_identifiers,
         "sector_label": lambda code: labels.label(labels.SECTORS, code),
@@ -209,7 +219,9 @@ def entry(entry_id: str) -> str:
         # Listed in error: only a short notice stays at the address, none of the content.
         return render_template("site/entry_withdrawn.html", entry=found, history=history)
     configured = Policy.from_settings(current_app.config["REGISTRY"])
-    periods = configured.periods
+    codes = [g.get("code") for g in (found.content or {}).get("grounds") or []]
+    known = {t.code for t in configured.list_types}
+    periods = configured.periods_for(c for c in codes if c in known)
     decided_by = ((found.content or {}).get("decision") or {}).get("authority")
     return render_template(
         "site/entry.html",

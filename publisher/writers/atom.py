@@ -103,7 +103,9 @@ def event_text(leaf: Mapping[str, Any], entry: Mapping[str, Any] | None) -> str:
         f"{item.get('name') or _said(_SCHEMES, item.get('scheme'))} {item.get('value')}"
         for item in shown
     )
-    grounds = "、".join(_said(_GROUNDS, g.get("code", "")) for g in entry.get("grounds") or [])
+    grounds = "、".join(
+        g.get("name") or _said(_GROUNDS, g.get("code", "")) for g in entry.get("grounds") or []
+    )
     latin = f" / {subject['name_latin']}" if subject.get("name_latin") else ""
     lines += [
         f"主体：{subject.get('name')}{latin}（{_said(_KINDS, subject.get('kind'))}）",

@@ -42,6 +42,7 @@ CASE_COLUMNS = (
     "performance_deadline",
     "performance_status",
     "sectors",
+    "conduct",
 )
 # Optional: one responsible person of the subject per row (registry/cases/import_persons.py).
 PERSON_COLUMNS = (
@@ -216,7 +217,7 @@ class RowReader:
             self.errors.append(RowError(self.number, column, "is required"))
         return raw
 
-    def flag(self, column: str, default: bool) -> bool:
+    def flag(self, column: str, default: bool | None) -> bool | None:
         """A true/false/是/否 cell; `default` when empty."""
         raw = self.text(column)
         if not raw:
@@ -242,10 +243,11 @@ class RowReader:
             act_start=self.date("act_start"),
             act_end=self.date("act_end"),
             patents=self.items("patents"),
-            infringement_found=self.flag("infringement_found", True),
-            deliberate=self.flag("deliberate", False),
-            punitive_damages=self.flag("punitive_damages", False),
+            infringement_found=self.flag("infringement_found", None),
+            deliberate=bool(self.flag("deliberate", False)),
+            punitive_damages=bool(self.flag("punitive_damages", False)),
             performance_deadline=self.date("performance_deadline"),
             performance_status=self.text("performance_status") or "pending",
             sectors=self.items("sectors"),
+            conduct=self.text("conduct") or None,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,8 +15,9 @@ from registry.audit import trail as audit
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.listings.dating import check_occurred_on
 from registry.listings.grounds import case_facts
+from registry.listings.list_types.loader import DETERMINATION_KINDS
 from registry.listings.policy import Policy
-from registry.listings.rules import check_findings
+from registry.listings.rules import check_conduct, check_findings
 from registry.models import (
     CASE_KINDS,
     PERFORMANCE_STATUSES,
@@ -49,12 +50,13 @@ class CaseInput:
     act_start: dt.date | None = None
     act_end: dt.date | None = None
     patents: Sequence[str] = ()
-    infringement_found: bool = True
+    infringement_found: bool | None = None  # None: yes for rulings, no for determinations
     deliberate: bool = False
     punitive_damages: bool = False
     performance_deadline: dt.date | None = None
     performance_status: str = "pending"
     sectors: Sequence[str] = field(default_factory=list)
+    conduct: str | None = None  # what a determination found (list type conduct)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ def check_case(data: CaseInput) -> CheckedCase:
         raise InvalidValue(
             "sectors", f"unknown sector {', '.join(unknown)}; expected {', '.join(SECTORS)}"
         )
+    if data.infringement_found is None:
+        data = replace(data, infringement_found=data.kind not in DETERMINATION_KINDS)
+    data = replace(data, conduct=(data.conduct or "").strip() or None)
+    check_conduct(data.kind, data.conduct, data.infringement_found)
     check_findings(data.kind, data.deliberate, data.punitive_damages)
     # As written on the decision: （2025）闽01民初 keeps its full-width brackets.
     authority = clean_text(data.authority, "authority", 200, required=True, as_typed=True)
@@ -105,7 +111,8 @@ def _new_case(checked: CheckedCase, subject_id: int) -> EnforcementCase:
         effective_on=data.effective_on,
         act_start=data.act_start,
         act_end=data.act_end,
-        infringement_found=data.infringement_found,
+        infringement_found=bool(data.infringement_found),
+        conduct=data.conduct,
         deliberate=data.deliberate,
         punitive_damages=data.punitive_damages,
         performance_deadline=data.performance_deadline,

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 
 from stdnum.cn import ric, uscc
+from stdnum.iso7064 import mod_11_2
 
 from registry.subjects.credit_codes import organisation_check_character
 from registry.subjects.identifiers import patent_check_digit
@@ -52,6 +53,25 @@ AUTHORITIES = {
     "court_judgment": "{city}中级人民法院",
 }
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# The province of each demo region, whose intellectual property office makes determinations.
+PROVINCES = {
+    "44": "广东省",
+    "33": "浙江省",
+    "32": "江苏省",
+    "35": "福建省",
+    "51": "四川省",
+    "42": "湖北省",
+}
+CNIPA = "国家知识产权局"
+# The personal identifier schemes of natural persons, in turn (registry/subjects/personal_ids.py).
+PERSONAL_SCHEMES = (
+    "cn_ric",
+    "hkmo_permit",
+    "tw_permit",
+    "hkmotw_residence",
+    "foreign_pr",
+    "passport",
+)
 
 
 def credit_code(rng: random.Random, region_code: str) -> str:
@@ -66,6 +86,36 @@ def id_number(rng: random.Random, region_code: str) -> str:
     birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 35))
     body = region_code + birth.strftime("%Y%m%d") + f"{rng.randrange(0, 1000):03d}"
     return body + ric.calc_check_digit(body + "0")
+
+
+def _birth(rng: random.Random) -> str:
+    return (dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 35))).strftime("%Y%m%d")
+
+
+def personal_identifier(rng: random.Random, scheme: str) -> dict[str, str]:
+    """A valid identifier of a fictitious natural person under `scheme`."""
+    if scheme == "cn_ric":
+        return {"scheme": scheme, "value": id_number(rng, "110105")}
+    if scheme == "hkmo_permit":
+        return {"scheme": scheme, "value": rng.choice("HM") + f"{rng.randrange(10**8):08d}"}
+    if scheme == "tw_permit":
+        return {"scheme": scheme, "value": f"{rng.randrange(10**8):08d}"}
+    if scheme == "hkmotw_residence":
+        body = (
+            rng.choice(("810000", "820000", "830000")) + _birth(rng) + f"{rng.randrange(1000):03d}"
+        )
+        return {"scheme": scheme, "value": body + mod_11_2.calc_check_digit(body)}
+    if scheme == "foreign_pr":
+        # 2023 form: 9, province of acceptance, nationality code, birth date, sequence, check.
+        body = (
+            "9"
+            + rng.choice(("11", "31", "44"))
+            + "840"
+            + _birth(rng)
+            + f"{rng.randrange(1000):03d}"
+        )
+        return {"scheme": scheme, "value": body + mod_11_2.calc_check_digit(body)}
+    return {"scheme": "passport", "value": f"5{rng.randrange(10**8):08d}", "country": "GB"}
 
 
 def patent_number(rng: random.Random) -> str:

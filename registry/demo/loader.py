@@ -22,15 +22,15 @@ from registry.actors import SYSTEM, Actor
 from registry.audit import trail as audit
 from registry.cases import corrections
 from registry.cases import records as cases
+from registry.demo.cases import DemoCases
 from registry.demo.data import (
-    AUTHORITIES,
     FOREIGN,
+    PERSONAL_SCHEMES,
     REGIONS,
     credit_code,
     enterprise_name,
-    id_number,
-    patent_number,
     person_name,
+    personal_identifier,
 )
 from registry.errors import Conflict
 from registry.listings import (
@@ -43,7 +43,7 @@ from registry.listings import (
     workflow,
 )
 from registry.listings.policy import Policy
-from registry.models import SECTORS, AuditRecord, EnforcementCase, Listing, Subject, User
+from registry.models import AuditRecord, EnforcementCase, Listing, Subject, User
 from registry.signing.keystore import KeyStore
 from registry.subjects import records as subjects
 from registry.transaction import atomic
@@ -71,7 +71,16 @@ SCENARIOS = [
     ("withdrawn", 2),
 ]
 UNLISTED_SUBJECTS = 14
-GROUND_CYCLE = ["deliberate_infringement", "repeat_infringement", "refusal_to_perform"]
+# Every shipped list type in turn: the infringement types, then the determination types.
+GROUND_CYCLE = [
+    "deliberate_infringement",
+    "repeat_infringement",
+    "refusal_to_perform",
+    "abnormal_application",
+    "agency_violation",
+    "false_documents",
+    "certificate_lending",
+]
 DEMO_STEPS = sum(n for _, n in SCENARIOS) + UNLISTED_SUBJECTS
 
 
@@ -90,7 +99,7 @@ class DemoSummary:
         return f"demo data {verb}: {self.subjects} subjects, {self.cases} cases; listings: {states}"
 
 
-class DemoBuilder:
+class DemoBuilder(DemoCases):
     """Creates subjects, cases and listings through the services."""
 
     def __init__(self, session: Session, policy: Policy, keys: KeyStore, today: dt.date) -> None:
@@ -99,8 +108,12 @@ class DemoBuilder:
         self.keys = keys
         self.today = today
         self.rng = random.Random(20261125)  # noqa: S311 - reproducible demo data, not secrets
+        # Subjects draw from their own sequence, so that the cases of one list type or another
+        # do not change the names and identifiers of the subjects that follow.
+        self.subject_rng = random.Random(20261126)  # noqa: S311
         self.names: set[str] = set()
         self.documents = 0
+        self.persons = 0
         users = {u.username: u for u in session.scalars(select(User))}
         self.clerk = _actor(users["demo-clerk"])
         self.reviewer = _actor(users["demo-reviewer"])
@@ -108,7 +121,7 @@ class DemoBuilder:
 
     def subject(self, index: int) -> Subject:
         """A subject: mostly enterprises, every seventh a person, every ninth foreign."""
-        rng = self.rng
+        rng = self.subject_rng
         if index % 9 == 4:
             name, scheme_name, value = FOREIGN[(index // 9) % len(FOREIGN)]
             if name in self.names:
@@ -121,11 +134,16 @@ class DemoBuilder:
                 legal_representative="J. Demo",
             )
         elif index % 7 == 3:
+            self.persons += 1
             _, region = rng.choice(REGIONS)
             data = subjects.SubjectInput(
                 kind="natural_person",
                 name=person_name(rng, self.names),
-                identifiers=[{"scheme": "cn_ric", "value": id_number(rng, "110105")}],
+                identifiers=[
+                    personal_identifier(
+                        rng, PERSONAL_SCHEMES[(self.persons - 1) % len(PERSONAL_SCHEMES)]
+                    )
+                ],
                 region=region,
                 address=f"北京市朝阳区建国路{rng.randrange(1, 400)}号院{rng.randrange(1, 30)}室",
             )
@@ -142,78 +160,6 @@ class DemoBuilder:
                 address=f"{city}高新区科技路{rng.randrange(1, 300)}号",
             )
         return subjects.record_subject(self.session, self.clerk, data)
-
-    def case(
-        self,
-        subject: Subject,
-        decided_on: dt.date,
-        kind: str = "administrative_ruling",
-        act_start: dt.date | None = None,
-        deliberate: bool = False,
-        refused: bool = False,
-        patents: list[str] | None = None,
-    ) -> EnforcementCase:
-        """One decision against `subject`, effective 30 days after it was made."""
-        rng = self.rng
-        self.documents += 1
-        city = (
-            rng.choice(REGIONS)[0]
-            if subject.region is None
-            else next((c for c, code in REGIONS if code == subject.region), REGIONS[0][0])
-        )
-        prefix = {
-            "administrative_ruling": "知裁",
-            "administrative_penalty": "市监罚",
-            "court_judgment": "知民初",
-        }[kind]
-        act = act_start or decided_on - dt.timedelta(days=rng.randrange(90, 300))
-        # Drawn even when `patents` is given, so that the rest of the demo stays the same.
-        drawn = [patent_number(rng) for _ in range(rng.choice((1, 1, 2)))]
-        data = cases.CaseInput(
-            subject_id=subject.id,
-            kind=kind,
-            authority=AUTHORITIES[kind].format(city=city.removesuffix("市")),
-            document_number=f"{prefix}〔{decided_on.year}〕{self.documents:04d}号",
-            decided_on=decided_on,
-            effective_on=decided_on + dt.timedelta(days=30),
-            act_start=act,
-            patents=patents or drawn,
-            infringement_found=True,
-            deliberate=deliberate,
-            punitive_damages=deliberate and rng.random() < 0.5,
-            performance_deadline=decided_on + dt.timedelta(days=60)
-            if kind != "court_judgment"
-            else None,
-            performance_status="refused" if refused else rng.choice(("performed", "pending")),
-            sectors=rng.sample(SECTORS, rng.choice((1, 1, 2))),
-        )
-        return cases.record_case(self.session, self.clerk, data)
-
-    def qualifying_cases(self, subject: Subject, ground: str, anchor: dt.date) -> None:
-        """Cases that make `ground` hold on `anchor` (plus some that do not matter)."""
-        first = anchor - dt.timedelta(days=self.rng.randrange(500, 700))
-        if self.rng.random() < 0.75:  # an older, unrelated decision that was performed
-            self.case(subject, first - dt.timedelta(days=1200), "administrative_penalty")
-        if ground == "deliberate_infringement":
-            self.case(subject, first, "court_judgment", deliberate=True)
-            self.case(subject, first - dt.timedelta(days=400), "administrative_penalty")
-        elif ground == "repeat_infringement":
-            earlier = self.case(subject, first)
-            assert earlier.effective_on is not None
-            act = earlier.effective_on + dt.timedelta(days=60)
-            # A repeat infringes the same patent again (国知发保字〔2019〕52号).
-            self.case(
-                subject,
-                act + dt.timedelta(days=120),
-                "administrative_penalty",
-                act_start=act,
-                patents=list(earlier.patent_numbers),
-            )
-            if self.rng.random() < 0.5:
-                self.case(subject, first - dt.timedelta(days=900), "court_judgment")
-        else:
-            self.case(subject, first, "administrative_ruling", refused=True)
-            self.case(subject, first + dt.timedelta(days=100), "court_judgment")
 
     def listing(self, subject: Subject, ground: str, target: str) -> Listing:
         """Walk a proposal through the lifecycle up to `target`."""
@@ -284,7 +230,9 @@ class DemoBuilder:
                 self.keys,
                 listing.id,
                 "corrected the remedy text",
-                remedy=workflow.DEFAULT_REMEDY + " Contact the deciding authority's credit office.",
+                remedy=listing.remedy + "信用修复申请向作出列入决定的部门的信用管理机构提出。",
+                remedy_en=listing.remedy_en
+                + " Credit restoration is applied for at the listing authority's credit office.",
             )
         elif target == "expired":
             published_listings.expire(s, SYSTEM, listing.id, self.today)
@@ -374,7 +322,7 @@ def load_demo(
         for _ in range(count):
             subject = builder.subject(index)
             with clock.today_is(builder.today):
-                builder.listing(subject, GROUND_CYCLE[index % 3], target)
+                builder.listing(subject, GROUND_CYCLE[index % len(GROUND_CYCLE)], target)
             index += 1
             progress(1)
     for _ in range(UNLISTED_SUBJECTS):

@@ -34,6 +34,7 @@ def case_facts(case: EnforcementCase, invalidations: Sequence[PatentInvalidation
         performance_deadline=case.performance_deadline,
         performance_status=case.performance_status,
         revoked_on=case.revoked_on,
+        conduct=case.conduct,
         invalidated_patents=tuple(
             InvalidationFact(i.patent_number, i.decided_on)
             for i in invalidations

@@ -117,11 +117,14 @@ def amend(
     remedy: str | None = None,
     sectors: Sequence[str] | None = None,
     correction_id: int | None = None,
+    remedy_en: str | None = None,
 ) -> Listing:
     """Correct a published listing: a new signed revision and an `amended` log event.
 
     `correction_id` names the accepted correction request this revision publishes; it is then
     closed (its publication deadline stops running). An amendment must change the entry.
+    New measures or remedy are published as written, in every language, unless `remedy_en`
+    gives the English remedy alongside.
     """
     actor.require("listing.amend")
     reason = clean_text(reason, "reason", 2000, required=True)
@@ -138,8 +141,12 @@ def amend(
             listing.measures = [
                 clean_text(m, f"measures[{i}]", 300, True) for i, m in enumerate(measures)
             ]
+            listing.measures_en = list(listing.measures)
         if remedy is not None:
             listing.remedy = clean_text(remedy, "remedy", 2000, required=True)
+            listing.remedy_en = listing.remedy
+        if remedy_en is not None:
+            listing.remedy_en = clean_text(remedy_en, "remedy_en", 2000, required=True)
         if sectors is not None:
             unknown = sorted(set(sectors) - set(SECTORS))
             if unknown:

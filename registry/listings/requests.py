@@ -90,7 +90,8 @@ def lodge_request(
         else:
             require_state(listing, "apply for credit restoration of", FROM_STATES["restoration"])
             assert listing.listed_on is not None
-            earliest = restoration_allowed_from(listing.listed_on, policy.periods)
+            periods = policy.periods_for(g["code"] for g in listing.grounds)
+            earliest = restoration_allowed_from(listing.listed_on, periods)
             if lodged_on < earliest:
                 raise InvalidTransition(
                     "apply for credit restoration of",

@@ -18,101 +18,37 @@ The rules, and the texts they implement:
   (Patent Law art. 65: the patent administration department may only mediate the amount), so
   neither finding is accepted on one (`check_findings`);
 - refusal to perform (国知发保字〔2019〕52号, refusal to perform): an effective administrative
-  ruling or penalty whose performance deadline passed with performance refused.
+  ruling or penalty whose performance deadline passed with performance refused;
+- determination types (agency violations, certificate lending, abnormal applications, false
+  documents): an effective determination by CNIPA or a provincial office finding the type's
+  conduct. The engine does not judge the conduct; it checks that the document exists and counts.
+
+Which grounds exist, and which case kinds each may rest on, come from the list-type files
+(`RulesConfig.list_types`, registry/listings/list_types/).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from registry.errors import InvalidValue
+from registry.listings import explain_zh
 from registry.listings.calendar import add_years
+from registry.listings.facts import (
+    CONDUCT_WORDS,
+    KIND_WORDS,
+    CaseFacts,
+    PatentInvalidation,
+    check_conduct,
+    check_findings,
+    deduplicate,
+    reason_not_counted,
+)
+from registry.listings.list_types.loader import DETERMINATION, ListType, list_types_in
 
-GROUNDS = ("repeat_infringement", "deliberate_infringement", "refusal_to_perform")
-CASE_KINDS = ("administrative_ruling", "court_judgment", "administrative_penalty")
-PERFORMANCE_STATUSES = ("performed", "pending", "refused")
-_KIND_WORDS = {
-    "administrative_ruling": "an administrative ruling",
-    "court_judgment": "a court judgment",
-    "administrative_penalty": "an administrative penalty",
-}
-
-
-@dataclass(frozen=True)
-class PatentInvalidation:
-    """A patent of the case declared wholly invalid, and the day that decision was made."""
-
-    patent: str
-    declared_on: date
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """The facts of one enforcement case that the rules look at."""
-
-    case_id: int
-    document_number: str
-    kind: str
-    authority: str
-    decided_on: date
-    effective_on: date | None  # None: not yet final
-    act_start: date | None = None
-    act_end: date | None = None
-    patents: tuple[str, ...] = ()
-    infringement_found: bool = False
-    deliberate: bool = False
-    punitive_damages: bool = False
-    performance_deadline: date | None = None
-    performance_status: str = "pending"
-    revoked_on: date | None = None
-    invalidated_patents: tuple[PatentInvalidation, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.case_id < 1:
-            raise InvalidValue("case_id", f"must be a positive number, got {self.case_id}")
-        for name in ("document_number", "authority"):
-            if not getattr(self, name).strip():
-                raise InvalidValue(name, f"case {self.case_id}: must not be empty")
-        if self.kind not in CASE_KINDS:
-            raise InvalidValue("kind", f"'{self.kind}' is not one of {', '.join(CASE_KINDS)}")
-        if self.performance_status not in PERFORMANCE_STATUSES:
-            raise InvalidValue(
-                "performance_status",
-                f"'{self.performance_status}' is not one of {', '.join(PERFORMANCE_STATUSES)}",
-            )
-        # An act is adjudicated after it began; the repeat rule relies on it.
-        _require_order(self, "act_start", "decided_on")
-        _require_order(self, "act_start", "act_end")
-        _require_order(self, "decided_on", "effective_on")
-        _require_order(self, "decided_on", "performance_deadline")
-        _require_order(self, "decided_on", "revoked_on")
-        if (self.deliberate or self.punitive_damages) and not self.infringement_found:
-            raise InvalidValue(
-                "infringement_found",
-                f"case {self.case_id}: deliberate infringement or punitive damages "
-                "need a finding of infringement",
-            )
-        for invalidation in self.invalidated_patents:
-            if invalidation.patent not in self.patents:
-                raise InvalidValue(
-                    "invalidated_patents",
-                    f"case {self.case_id}: patent {invalidation.patent} is not one of its patents",
-                )
-
-    def label(self) -> str:
-        """Name the case in published explanations: its document number, no internal id."""
-        return f"decision {self.document_number}"
-
-
-def _require_order(case: CaseFacts, earlier: str, later: str) -> None:
-    first, second = getattr(case, earlier), getattr(case, later)
-    if first is not None and second is not None and second < first:
-        raise InvalidValue(
-            later,
-            f"case {case.case_id}: {second.isoformat()} is before {earlier} {first.isoformat()}",
-        )
+__all__ = ["CaseFacts", "PatentInvalidation", "check_conduct", "check_findings"]
 
 
 @dataclass(frozen=True)
@@ -120,15 +56,22 @@ class RulesConfig:
     """Thresholds of the grounds; the defaults follow the published rules."""
 
     lookback_years: int = 5
-    # Court judgments that are not performed go to the courts' own enforcement lists.
-    refusal_kinds: frozenset[str] = frozenset({"administrative_ruling", "administrative_penalty"})
+    # One ground per list type; the shipped files unless the operator points elsewhere.
+    list_types: tuple[ListType, ...] = field(default_factory=list_types_in)
 
     def __post_init__(self) -> None:
         if self.lookback_years < 1:
             raise InvalidValue("lookback_years", f"must be 1 or more, got {self.lookback_years}")
-        unknown = sorted(self.refusal_kinds - set(CASE_KINDS))
-        if unknown:
-            raise InvalidValue("refusal_kinds", f"unknown case kinds: {', '.join(unknown)}")
+        if not self.list_types:
+            raise InvalidValue("list_types", "configure at least one list type")
+
+    def list_type(self, code: str) -> ListType:
+        """The list type `code`; InvalidValue("grounds") names the known ones otherwise."""
+        for list_type in self.list_types:
+            if list_type.code == code:
+                return list_type
+        known = ", ".join(t.code for t in self.list_types)
+        raise InvalidValue("grounds", f"unknown ground {code}; expected one of {known}")
 
 
 @dataclass(frozen=True)
@@ -149,6 +92,7 @@ class GroundResult:
     explanation: str
     case_ids: tuple[int, ...] = ()
     dates: tuple[CitedDate, ...] = ()
+    explanation_zh: str = ""  # the published primary text, given when the ground holds
 
 
 @dataclass(frozen=True)
@@ -171,17 +115,13 @@ class Evaluation:
 def evaluate(cases: Iterable[CaseFacts], on: date, config: RulesConfig | None = None) -> Evaluation:
     """Evaluate every ground for one subject's cases as they stand on day `on`."""
     cfg = config or RulesConfig()
-    unique = _deduplicate(cases)
-    reasons = {case.case_id: _reason_not_counted(case, on) for case in unique}
+    unique = deduplicate(cases)
+    reasons = {case.case_id: reason_not_counted(case, on) for case in unique}
     counted = [case for case in unique if reasons[case.case_id] is None]
     set_aside = [SetAsideCase(id_, why) for id_, why in reasons.items() if why is not None]
     return Evaluation(
         on=on,
-        grounds={
-            "repeat_infringement": _repeat_infringement(counted, on, cfg),
-            "deliberate_infringement": _deliberate_infringement(counted, on),
-            "refusal_to_perform": _refusal_to_perform(counted, on, cfg),
-        },
+        grounds={t.code: _ground(t, counted, on, cfg) for t in cfg.list_types},
         set_aside=tuple(set_aside),
     )
 
@@ -195,11 +135,11 @@ def check_proposal_grounds(requested: set[str], evaluation: Evaluation) -> None:
     """Raise `InvalidValue("grounds", ...)` unless every requested ground holds."""
     if not requested:
         raise InvalidValue("grounds", "cite at least one ground for listing")
-    unknown = sorted(requested - set(GROUNDS))
+    unknown = sorted(requested - set(evaluation.grounds))
     if unknown:
         raise InvalidValue(
             "grounds",
-            f"unknown ground {', '.join(unknown)}; expected one of {', '.join(GROUNDS)}",
+            f"unknown ground {', '.join(unknown)}; expected one of {', '.join(evaluation.grounds)}",
         )
     reasons = [
         f"{code} does not hold on {evaluation.on.isoformat()}: {result.explanation}"
@@ -212,47 +152,18 @@ def check_proposal_grounds(requested: set[str], evaluation: Evaluation) -> None:
         raise InvalidValue("grounds", " ".join(reasons))
 
 
-def _deduplicate(cases: Iterable[CaseFacts]) -> list[CaseFacts]:
-    # The same case passed twice counts once; two records of one decision are a data error
-    # that would otherwise turn one finding into a "repeat".
-    by_id: dict[int, CaseFacts] = {}
-    by_document: dict[tuple[str, str], int] = {}
-    for case in cases:
-        known = by_id.get(case.case_id)
-        if known is not None:
-            if known != case:
-                raise InvalidValue(
-                    "cases", f"case {case.case_id} is given twice with different facts"
-                )
-            continue
-        key = (case.authority.strip(), case.document_number.strip())
-        other = by_document.setdefault(key, case.case_id)
-        if other != case.case_id:
-            low, high = sorted((other, case.case_id))
-            raise InvalidValue(
-                "cases",
-                f"cases {low} and {high} both record document {key[1]} of {key[0]}; "
-                "record each decision once",
-            )
-        by_id[case.case_id] = case
-    return sorted(by_id.values(), key=lambda case: case.case_id)
-
-
-def _reason_not_counted(case: CaseFacts, on: date) -> str | None:
-    if case.revoked_on is not None and case.revoked_on <= on:
-        return f"revoked on {case.revoked_on.isoformat()}"
-    if case.effective_on is None:
-        return "not yet effective"
-    if case.effective_on > on:
-        return f"not yet effective (becomes effective on {case.effective_on.isoformat()})"
-    invalid_on: dict[str, date] = {}
-    for item in case.invalidated_patents:
-        if item.declared_on <= on:
-            invalid_on[item.patent] = min(item.declared_on, invalid_on.get(item.patent, on))
-    if case.patents and set(case.patents) <= invalid_on.keys():
-        last = max(invalid_on.values()).isoformat()
-        return f"every patent declared wholly invalid (the last on {last})"
-    return None
+def _ground(
+    list_type: ListType, counted: list[CaseFacts], on: date, cfg: RulesConfig
+) -> GroundResult:
+    kinds = set(list_type.basis_kinds)
+    if list_type.rule == "repeat_infringement":
+        return _repeat_infringement(list_type.code, kinds, counted, on, cfg)
+    if list_type.rule == "deliberate_infringement":
+        return _deliberate_infringement(list_type.code, kinds, counted, on)
+    if list_type.rule == "refusal_to_perform":
+        return _refusal_to_perform(list_type.code, kinds, counted, on)
+    assert list_type.rule == DETERMINATION  # the loader admits no other rule
+    return _determination(list_type, counted, on)
 
 
 def _capital(text: str) -> str:
@@ -308,11 +219,14 @@ def _not_repeated(findings: list[CaseFacts]) -> str:
     )
 
 
-def _repeat_infringement(counted: list[CaseFacts], on: date, cfg: RulesConfig) -> GroundResult:
-    code = "repeat_infringement"
+def _repeat_infringement(
+    code: str, kinds: set[str], counted: list[CaseFacts], on: date, cfg: RulesConfig
+) -> GroundResult:
     window_start = add_years(on, -cfg.lookback_years)
     window = f"the {cfg.lookback_years}-year look-back starting {window_start.isoformat()}"
-    findings = sorted((c for c in counted if c.infringement_found), key=_effective)
+    findings = sorted(
+        (c for c in counted if c.infringement_found and c.kind in kinds), key=_effective
+    )
     pairs = [(e, later) for e in findings for later in findings if _follows(later, e)]
     in_window = [(e, later) for e, later in pairs if _effective(e) >= window_start]
     if in_window:
@@ -335,7 +249,11 @@ def _repeat_infringement(counted: list[CaseFacts], on: date, cfg: RulesConfig) -
             act,
             CitedDate(later.case_id, "effective_on", _effective(later)),
         )
-        return GroundResult(code, True, explanation, (earlier.case_id, later.case_id), dates)
+        patents = _same_patents(later, earlier)
+        zh = explain_zh.repeat(earlier, later, patents, cfg.lookback_years, window_start)
+        return GroundResult(
+            code, True, explanation, (earlier.case_id, later.case_id), dates, explanation_zh=zh
+        )
     if not findings:
         reason = f"no effective infringement finding counts on {on.isoformat()}"
     elif len(findings) == 1:
@@ -347,36 +265,19 @@ def _repeat_infringement(counted: list[CaseFacts], on: date, cfg: RulesConfig) -
     return GroundResult(code, False, reason + ".")
 
 
-def check_findings(kind: str, deliberate: bool, punitive_damages: bool) -> None:
-    """Refuse findings that a case of `kind` cannot make (Patent Law arts. 65 and 71)."""
-    if kind == "court_judgment":
-        return
-    if punitive_damages:
-        raise InvalidValue(
-            "punitive_damages",
-            f"{_KIND_WORDS.get(kind, kind)} cannot award damages; punitive damages are awarded "
-            "by a court judgment (Patent Law art. 71)",
-        )
-    if deliberate:
-        raise InvalidValue(
-            "deliberate",
-            "deliberate (wilful) infringement is a finding of a court judgment (Patent Law "
-            f"art. 71), not of {_KIND_WORDS.get(kind, kind)}",
-        )
-
-
-def _deliberate_infringement(counted: list[CaseFacts], on: date) -> GroundResult:
-    code = "deliberate_infringement"
+def _deliberate_infringement(
+    code: str, kinds: set[str], counted: list[CaseFacts], on: date
+) -> GroundResult:
     found = [c for c in counted if c.deliberate or c.punitive_damages]
     # Recorded before findings were checked against the case kind: never counted.
-    cases = [c for c in found if c.kind == "court_judgment"]
+    cases = [c for c in found if c.kind in kinds]
     if not cases:
         reason = (
             "no effective court judgment finding deliberate infringement or awarding punitive "
             "damages counts"
         )
         not_courts = "".join(
-            f"; {c.label()} is {_KIND_WORDS[c.kind]}, which cannot make that finding "
+            f"; {c.label()} is {KIND_WORDS[c.kind]}, which cannot make that finding "
             "(Patent Law art. 71)"
             for c in found
         )
@@ -398,18 +299,20 @@ def _deliberate_infringement(counted: list[CaseFacts], on: date) -> GroundResult
         " ".join(sentences),
         tuple(c.case_id for c in cases),
         tuple(CitedDate(c.case_id, "effective_on", _effective(c)) for c in cases),
+        explain_zh.deliberate(cases),
     )
 
 
-def _refusal_to_perform(counted: list[CaseFacts], on: date, cfg: RulesConfig) -> GroundResult:
-    code = "refusal_to_perform"
+def _refusal_to_perform(
+    code: str, kinds: set[str], counted: list[CaseFacts], on: date
+) -> GroundResult:
     sentences: list[str] = []
     dates: list[CitedDate] = []
     why_not: list[str] = []
     for c in (c for c in counted if c.performance_status == "refused"):
         deadline = c.performance_deadline
-        if c.kind not in cfg.refusal_kinds:
-            why_not.append(f"{c.label()} is {_KIND_WORDS[c.kind]}, which does not count")
+        if c.kind not in kinds:
+            why_not.append(f"{c.label()} is {KIND_WORDS[c.kind]}, which does not count")
         elif deadline is None:
             why_not.append(f"{c.label()} has no performance deadline")
         elif deadline >= on:
@@ -423,7 +326,7 @@ def _refusal_to_perform(counted: list[CaseFacts], on: date, cfg: RulesConfig) ->
             )
         else:
             sentences.append(
-                f"{_capital(c.label())}, {_KIND_WORDS[c.kind]} effective {_effective(c)}, set a "
+                f"{_capital(c.label())}, {KIND_WORDS[c.kind]} effective {_effective(c)}, set a "
                 f"performance deadline of {deadline} that has passed, and performance was refused."
             )
             dates += [
@@ -432,6 +335,37 @@ def _refusal_to_perform(counted: list[CaseFacts], on: date, cfg: RulesConfig) ->
             ]
     if sentences:
         case_ids = tuple(dict.fromkeys(d.case_id for d in dates))
-        return GroundResult(code, True, " ".join(sentences), case_ids, tuple(dates))
+        refused = [c for c in counted if c.case_id in case_ids]
+        zh = explain_zh.refusal(refused)
+        return GroundResult(code, True, " ".join(sentences), case_ids, tuple(dates), zh)
     reason = "no effective ruling or penalty was refused after its performance deadline"
     return GroundResult(code, False, reason + "".join(f"; {w}" for w in why_not) + ".")
+
+
+def _determination(list_type: ListType, counted: list[CaseFacts], on: date) -> GroundResult:
+    conduct = CONDUCT_WORDS[str(list_type.conduct)]
+    found = [c for c in counted if c.conduct == list_type.conduct]
+    cases = [c for c in found if c.kind in list_type.basis_kinds]
+    if not cases:
+        not_basis = "".join(
+            f"; {c.label()} is {KIND_WORDS[c.kind]}, which this list type does not rest on"
+            for c in found
+        )
+        return GroundResult(
+            list_type.code,
+            False,
+            f"no effective determination of {conduct} counts on {on.isoformat()}{not_basis}.",
+        )
+    sentences = [
+        f"{_capital(c.label())}, {KIND_WORDS[c.kind]} ({c.authority}), found {conduct}, "
+        f"effective {_effective(c)}."
+        for c in cases
+    ]
+    return GroundResult(
+        list_type.code,
+        True,
+        " ".join(sentences),
+        tuple(c.case_id for c in cases),
+        tuple(CitedDate(c.case_id, "effective_on", _effective(c)) for c in cases),
+        explain_zh.determination(cases, list_type.name_zh),
+    )

@@ -14,7 +14,7 @@ Objections, defences and other requests lodged against a listing, and their deci
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,26 +25,17 @@ from registry.errors import Conflict, InvalidTransition, InvalidValue
 from registry.listings.allowed import FROM_STATES
 from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.grounds import evaluate_subject
+from registry.listings.list_types.loader import ListType
 from registry.listings.periods import defence_deadline, period_end
 from registry.listings.policy import Policy
-from registry.listings.rules import check_proposal_grounds
+from registry.listings.remedy import standard_remedy
+from registry.listings.rules import GroundResult, check_proposal_grounds
 from registry.listings.state import audit_transition, load_listing, require_state, snapshot
 from registry.models import SECTORS, EnforcementCase, Listing, ListingCase
 from registry.publication import events as publication
 from registry.signing.keystore import KeyStore
 from registry.subjects.records import clean_text, get_subject
 from registry.transaction import atomic
-
-DEFAULT_MEASURES = [
-    "restricted access to government procurement",
-    "stricter review of credit applications",
-    "suspension of fiscal subsidies and honours",
-]
-DEFAULT_REMEDY = (
-    "An objection or a correction request may be lodged with the deciding authority at any "
-    "time; it is decided within 15 days. Credit restoration may be applied for one year after "
-    "listing, once the decision has been performed."
-)
 
 
 def propose(
@@ -104,16 +95,27 @@ def propose(
         unknown = sorted(set(chosen_sectors) - set(SECTORS))
         if unknown:
             raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}")
+        types = [policy.rules.list_type(code) for code in requested]
+        authority = policy.authority.name
+        written_remedy = clean_text(remedy, "remedy", 2000)
+        remedy_zh, remedy_en = (
+            (written_remedy, written_remedy)
+            if written_remedy
+            else (standard_remedy(authority, types, policy.periods_for(requested), policy.remedy))
+        )
         listing = Listing(
             subject_id=subject.id,
             state="draft",
-            grounds=[
-                {"code": code, "explanation": evaluation.grounds[code].explanation}
-                for code in requested
-            ],
+            grounds=[_ground_record(t, evaluation.grounds[t.code]) for t in types],
             sectors=chosen_sectors,
-            measures=list(measures) if measures else list(DEFAULT_MEASURES),
-            remedy=clean_text(remedy, "remedy", 2000) or DEFAULT_REMEDY,
+            measures=list(measures)
+            if measures
+            else _unique(m for t in types for m in t.measures_zh),
+            measures_en=list(measures)
+            if measures
+            else _unique(m for t in types for m in t.measures_en),
+            remedy=remedy_zh,
+            remedy_en=remedy_en,
             decision_authority=policy.authority.name,
             proposed_by=actor.user_id,
             proposed_on=today,
@@ -123,6 +125,28 @@ def propose(
         session.flush()
         audit_transition(session, actor, "listing.propose", listing, {}, None, grounds=requested)
     return listing
+
+
+def _unique(texts: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(texts))
+
+
+def _ground_record(list_type: ListType, result: GroundResult) -> dict[str, str]:
+    # What a published entry says of the ground: its type's names and citation, and why it
+    # holds, Chinese first (ipl.entry/v2).
+    return {
+        "code": list_type.code,
+        "explanation": result.explanation,
+        "explanation_zh": result.explanation_zh,
+        "name_zh": list_type.name_zh,
+        "name_en": list_type.name_en,
+        "citation_zh": list_type.citation_zh,
+        "citation_en": list_type.citation_en,
+    }
+
+
+def _codes(listing: Listing) -> list[str]:
+    return [ground["code"] for ground in listing.grounds]
 
 
 # A proposal in one of these states is live: a second one on the same cases would list twice.
@@ -361,7 +385,7 @@ def publish_approved(
         before = snapshot(listing)
         listing.state = "published"
         listing.listed_on = today
-        listing.period_end = period_end(today, policy.periods)
+        listing.period_end = period_end(today, policy.periods_for(_codes(listing)))
         listing.revision = 1
         listing.entry_id = publication.next_entry_id(session, today.year)
         publication.record_revision(session, keys, listing, "listed", clock.utcnow(), None)

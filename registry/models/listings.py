@@ -51,6 +51,10 @@ class Listing(Base):
     sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
     measures: Mapped[list[str]] = mapped_column(JSON, default=list)
     remedy: Mapped[str] = mapped_column(Text, default="")
+    # English alongside the Chinese measures and remedy (ipl.entry/v2); as written when the
+    # authority wrote its own text.
+    measures_en: Mapped[list[str]] = mapped_column(JSON, default=list)
+    remedy_en: Mapped[str] = mapped_column(Text, default="")
     decision_authority: Mapped[str] = mapped_column(String(200), default="")
     decision_document_number: Mapped[str | None] = mapped_column(String(100))
     decision_decided_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -11,7 +11,14 @@ from registry.clock import utcnow
 from registry.models.base import Base, UTCDateTime
 
 SUBJECT_KINDS = ("legal_person", "natural_person", "other_org")
-CASE_KINDS = ("administrative_ruling", "court_judgment", "administrative_penalty")
+# registry/listings/list_types/loader.py holds the same kinds; a test keeps them equal.
+CASE_KINDS = (
+    "administrative_ruling",
+    "court_judgment",
+    "administrative_penalty",
+    "cnipa_determination",
+    "provincial_determination",
+)
 PERFORMANCE_STATUSES = ("performed", "pending", "refused")
 SECTORS = (
     "food_drug",
@@ -66,7 +73,7 @@ class SubjectIdentifier(Base):
 
 
 class EnforcementCase(Base):
-    """An administrative ruling, court judgment or penalty: the basis of a listing."""
+    """A ruling, judgment, penalty or determination by CNIPA or a provincial office."""
 
     __tablename__ = "enforcement_cases"
     __table_args__ = (UniqueConstraint("authority", "document_number"),)
@@ -88,6 +95,8 @@ class EnforcementCase(Base):
     sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
     revoked_on: Mapped[dt.date | None] = mapped_column(Date)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    # The conduct a determination found (a determination list type's conduct), else None.
+    conduct: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     subject: Mapped[Subject] = relationship(back_populates="cases")

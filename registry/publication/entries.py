@@ -1,4 +1,9 @@
-"""The public content of a listing (DESIGN.md section 3), masked before it is signed."""
+"""The public content of a listing (DESIGN.md section 3, docs/entry-v2.md), masked before signing.
+
+New revisions are `ipl.entry/v2`: Chinese primary text for the list type, the grounds, the
+measures and the remedy, English alongside. Entries signed as v1 are never rebuilt: their signed
+bytes stay as published.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,8 @@ import datetime as dt
 from typing import Any
 
 from registry.models import EnforcementCase, Listing
+from registry.signing.signatures import ENTRY_TYPE
 from registry.subjects.records import subject_identifiers
-
-ENTRY_TYPE = "ipl.entry/v1"
 
 
 def _basis(case: EnforcementCase) -> dict[str, Any]:
@@ -20,6 +24,21 @@ def _basis(case: EnforcementCase) -> dict[str, Any]:
         "effective_on": case.effective_on.isoformat() if case.effective_on else None,
         "patents": case.patent_numbers,
         "deliberate": bool(case.deliberate or case.punitive_damages),
+        "conduct": case.conduct,
+    }
+
+
+def _ground(ground: dict[str, Any]) -> dict[str, Any]:
+    # A ground proposed before list types carried names keeps its code and English text.
+    english = ground["explanation"]
+    return {
+        "code": ground["code"],
+        "name": ground.get("name_zh") or ground["code"],
+        "name_en": ground.get("name_en") or ground["code"],
+        "citation": ground.get("citation_zh") or "",
+        "citation_en": ground.get("citation_en") or "",
+        "explanation": ground.get("explanation_zh") or english,
+        "explanation_en": english,
     }
 
 
@@ -75,19 +94,23 @@ def _entry(
     }
     if subject.kind != "natural_person":
         published_subject["legal_representative"] = subject.legal_representative
+    measures = list(listing.measures)
+    measures_en = list(listing.measures_en or [])
     return {
         "type": ENTRY_TYPE,
         "entry_id": entry_id,
         "revision": revision,
         "status": status,
         "subject": published_subject,
-        "grounds": [{"code": g["code"], "explanation": g["explanation"]} for g in listing.grounds],
+        "grounds": [_ground(g) for g in listing.grounds],
         "basis": [_basis(case) for case in listing.cases],
         "decision": decision,
         "sectors": list(listing.sectors),
         "listed_on": listing.listed_on.isoformat() if listing.listed_on else None,
         "period_end": listing.period_end.isoformat() if listing.period_end else None,
-        "measures": list(listing.measures),
+        "measures": measures,
+        "measures_en": measures_en if len(measures_en) == len(measures) else measures,
         "remedy": listing.remedy,
+        "remedy_en": listing.remedy_en or listing.remedy,
         "nonce": nonce,
     }

@@ -16,12 +16,19 @@ from registry.canonical import canonical_bytes
 from registry.errors import DomainError, InvalidValue
 from registry.signing.keys import ALGORITHM, SigningKey, VerificationKey
 
-ENTRY_TYPE = "ipl.entry/v1"
+ENTRY_TYPE = "ipl.entry/v2"  # what new publications sign (docs/entry-v2.md)
+ENTRY_V1_TYPE = "ipl.entry/v1"  # entries signed before v2; they keep verifying
+ENTRY_TYPES = (ENTRY_V1_TYPE, ENTRY_TYPE)
 FEED_INDEX_TYPE = "ipl.feed-index/v1"
 RECEIPT_TYPE = "ipl.receipt/v1"
 
 # Which key use may sign which document type.
-USE_FOR_TYPE = {ENTRY_TYPE: "entry", FEED_INDEX_TYPE: "index", RECEIPT_TYPE: "receipt"}
+USE_FOR_TYPE = {
+    ENTRY_V1_TYPE: "entry",
+    ENTRY_TYPE: "entry",
+    FEED_INDEX_TYPE: "index",
+    RECEIPT_TYPE: "receipt",
+}
 
 PublicKeys = Iterable[Mapping[str, Any] | VerificationKey]
 """Keys to verify with: keys.json records or VerificationKey values."""
@@ -68,16 +75,19 @@ def _encode(signature: bytes) -> str:
 
 
 def sign_entry(entry: Mapping[str, Any], key: SigningKey) -> dict[str, Any]:
-    """Return `{"entry", "signature": {"alg", "kid", "sig"}}` for a published entry."""
+    """Return `{"entry", "signature": {"alg", "kid", "sig"}}` for a published entry (v1 or v2)."""
     body = dict(entry)
-    message = _check_signable(ENTRY_TYPE, body, key, "entry")
+    type_ = body.get("type")
+    if type_ not in ENTRY_TYPES:
+        raise InvalidValue("entry.type", f"must be one of {', '.join(ENTRY_TYPES)}")
+    message = _check_signable(str(type_), body, key, "entry")
     signature = {"alg": ALGORITHM, "kid": key.kid, "sig": _encode(key.sign(message))}
     return {"entry": body, "signature": signature}
 
 
 def sign_envelope(type_: str, signed: Mapping[str, Any], key: SigningKey) -> dict[str, Any]:
     """Return `{"signed", "signatures": [{"kid", "sig"}]}` for a feed index or a receipt."""
-    if type_ == ENTRY_TYPE:
+    if type_ in ENTRY_TYPES:
         raise InvalidValue("type", "entries are signed with sign_entry, not in an envelope")
     body = dict(signed)
     message = _check_signable(type_, body, key, "signed")
@@ -121,13 +131,14 @@ def verify_entry(bundle: Mapping[str, Any], public_keys: PublicKeys) -> None:
     entry, signature = bundle.get("entry"), bundle.get("signature")
     if not isinstance(entry, dict) or not isinstance(signature, Mapping):
         raise SignatureInvalid("expected an object with 'entry' and 'signature'")
-    if entry.get("type") != ENTRY_TYPE:
-        raise SignatureInvalid(f"entry.type must be {ENTRY_TYPE!r}")
+    type_ = entry.get("type")
+    if type_ not in ENTRY_TYPES:
+        raise SignatureInvalid(f"entry.type must be one of {', '.join(map(repr, ENTRY_TYPES))}")
     if signature.get("alg") != ALGORITHM:
         raise SignatureInvalid(f"signature.alg must be {ALGORITHM!r}, got {signature.get('alg')!r}")
     key = _check_key(signature.get("kid"), _keys_by_kid(public_keys), "entry", "signature")
     raw = _decode_signature(signature.get("sig"), "signature")
-    if not key.verifies(raw, signing_message(ENTRY_TYPE, entry)):
+    if not key.verifies(raw, signing_message(str(type_), entry)):
         raise SignatureInvalid(f"the entry does not match its signature by key {key.kid}")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from publisher.jobs import run_publication
 from registry.actors import SYSTEM
 from registry.models import EntryRevision, Listing, ResponsiblePerson, Subject, SubjectIdentifier
-from registry.subjects.identifiers import mask_ric
+from registry.subjects.personal_ids import PERSONAL_SCHEMES, mask_personal
 from registry.subjects.persons import PersonInput, record_person
 from runtime.extensions import db
 from tests import builders
@@ -45,12 +45,12 @@ def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:
 
 
 def _secrets(session: Session) -> dict[str, str]:
-    """Full ID numbers and natural persons' addresses, each with a label."""
+    """Full personal identifiers (every personal scheme) and natural persons' addresses."""
     secrets = {
         value: f"ID number of subject {subject_id}"
         for value, subject_id in session.execute(
             select(SubjectIdentifier.value, SubjectIdentifier.subject_id).where(
-                SubjectIdentifier.scheme == "cn_ric"
+                SubjectIdentifier.scheme.in_(PERSONAL_SCHEMES)
             )
         )
     }
@@ -87,7 +87,7 @@ def test_no_public_output_contains_personal_data(
     secrets = _secrets(session)
     assert sum(label.startswith("ID") for label in secrets.values()) >= 5
     # The published form of each number is the masked one, and it does appear.
-    masked = [mask_ric(value) for value, label in secrets.items() if label.startswith("ID")]
+    masked = [mask_personal(value) for value, label in secrets.items() if label.startswith("ID")]
 
     leaks: list[str] = []
     seen_masked = False

@@ -208,7 +208,9 @@ def test_a_tampered_entry_fails_the_in_browser_check(
     # Entries no other test opens, so the tampering cannot leak into them.
     entry = chinese_company(demo_site, position)
     assert entry.content is not None
-    demo_site.tamper(entry.entry_id, rehash=rehash, remedy=entry.content["remedy"] + " (edited)")
+    # The English page shows a v2 entry's English remedy, so that is the text tampered with.
+    field = "remedy_en" if "remedy_en" in entry.content else "remedy"
+    demo_site.tamper(entry.entry_id, rehash=rehash, **{field: entry.content[field] + " (edited)"})
 
     visitor.open(f"/entries/{entry.entry_id}?lang=en")
 

@@ -148,3 +148,14 @@ def test_the_readme_documents_every_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     undocumented = [name for name in SETTINGS if f"| `REGISTRY_{name}` |" not in readme]
     assert undocumented == []
+
+
+def test_a_bad_list_type_file_stops_the_start_naming_file_and_field(tmp_path) -> None:
+    folder = tmp_path / "types"
+    folder.mkdir()
+    (folder / "fake_papers.toml").write_text('code = "fake_papers"\nrule = "rumour"\n', "utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(str(tmp_path), {"REGISTRY_LIST_TYPES_DIR": str(folder)})
+    assert str(raised.value).startswith("REGISTRY_LIST_TYPES_DIR: fake_papers.toml: rule: ")
+    with pytest.raises(ConfigError, match="is not a folder"):
+        load_config(str(tmp_path), {"REGISTRY_LIST_TYPES_DIR": str(tmp_path / "missing")})

@@ -41,8 +41,8 @@ def test_a_valid_file_is_imported_with_progress_and_summary(
     code, output = _import(runner, str(EXAMPLE), "--clerk", clerk)
     assert code == 0, output
     assert "checking rows" in output and "importing rows" in output
-    assert "5 rows, 5 cases imported, 4 new subjects, 0 errors" in output
-    assert _counts(session) == (4, 5)
+    assert "6 rows, 6 cases imported, 4 new subjects, 0 errors" in output
+    assert _counts(session) == (4, 6)
 
 
 def test_errors_are_written_as_csv_and_nothing_is_imported(
@@ -58,7 +58,7 @@ def test_errors_are_written_as_csv_and_nothing_is_imported(
     code, output = _import(runner, str(bad), "--clerk", clerk, "--errors", str(report))
     assert code == 1
     assert "row 1, =HYPERLINK(x): unknown column" in output
-    assert "5 rows, 1 error: nothing was imported" in output
+    assert "6 rows, 1 error: nothing was imported" in output
     with report.open(encoding="utf-8-sig", newline="") as written:
         rows = list(csv.reader(written))
     assert rows[0] == ["row", "column", "reason"]
@@ -81,7 +81,7 @@ def test_dry_run_checks_without_importing(
 ) -> None:
     code, output = _import(runner, str(EXAMPLE), "--clerk", clerk, "--dry-run")
     assert code == 0, output
-    assert "dry run: 5 rows, no errors; 5 cases and 4 new subjects would be imported" in output
+    assert "dry run: 6 rows, no errors; 6 cases and 4 new subjects would be imported" in output
     assert "importing rows" not in output
     assert _counts(session) == (0, 0)
 

@@ -26,6 +26,7 @@ from registry.cases.records import CaseInput, record_case, revoke_case
 from registry.errors import Conflict, InvalidValue
 from registry.listings import workflow
 from registry.listings.grounds import evaluate_subject
+from registry.listings.list_types.loader import CONDUCTS
 from registry.models import CASE_KINDS, PERFORMANCE_STATUSES, SECTORS, SUBJECT_KINDS
 from registry.subjects.identifiers import SCHEMES
 from registry.subjects.queries import list_subjects
@@ -51,6 +52,7 @@ CASE_FIELDS = (
     "act_start",
     "act_end",
     "patents",
+    "conduct",
     "findings",
     "performance_deadline",
     "performance_status",
@@ -149,6 +151,7 @@ def _subject_page(
         authorities=authorities(),
         problem=problem,
         typed=typed,
+        conducts=CONDUCTS,
     )
 
 
@@ -181,6 +184,7 @@ def case_create(subject_id: int) -> Response | tuple[str, int]:
             performance_deadline=form_date(form, "performance_deadline", required=False),
             performance_status=form.get("performance_status", "pending"),
             sectors=form.getlist("sectors"),
+            conduct=form.get("conduct") or None,
         )
         case = record_case(db.session(), current_actor(), data)
     except (InvalidValue, Conflict) as error:

@@ -365,3 +365,69 @@ def test_identifier_errors_are_422_naming_the_field_and_the_part(signed_in):
     )
     assert person.status_code == 422
     assert "identifiers[0].country" in person.get_json()["errors"]
+
+
+def _determination(clerk: SignedIn, subject_id: int, **fields: object):
+    body = {
+        "subject_id": subject_id,
+        "kind": "cnipa_determination",
+        "authority": "国家知识产权局",
+        "document_number": "国知发保决字〔2025〕3号",
+        "decided_on": "2025-06-02",
+        "effective_on": "2025-06-02",
+        "conduct": "abnormal_application",
+        **fields,
+    }
+    return clerk.post(f"{API}/cases", body)
+
+
+def test_a_determination_needs_its_conduct_and_finds_no_infringement(signed_in, deliberate_subject):
+    clerk = signed_in["clerk"]
+    missing = _determination(clerk, deliberate_subject, conduct=None)
+    assert missing.status_code == 422
+    assert (
+        "a determination names the conduct it found" in missing.get_json()["errors"]["conduct"][0]
+    )
+    unknown = _determination(clerk, deliberate_subject, conduct="plagiarism")
+    assert set(unknown.get_json()["errors"]) == {"conduct"}
+    infringing = _determination(clerk, deliberate_subject, infringement_found=True)
+    assert infringing.status_code == 422
+    assert set(infringing.get_json()["errors"]) == {"infringement_found"}
+    on_a_ruling = _determination(clerk, deliberate_subject, kind="administrative_ruling")
+    assert on_a_ruling.status_code == 422
+    assert set(on_a_ruling.get_json()["errors"]) == {"conduct"}
+
+
+def test_a_determination_type_is_proposed_on_its_determination(
+    signed_in, deliberate_subject, set_today
+):
+    set_today(dt.date.fromisoformat(PROPOSED))
+    clerk = signed_in["clerk"]
+    recorded = _determination(clerk, deliberate_subject)
+    assert recorded.status_code == 201, recorded.get_json()
+    case = recorded.get_json()
+    assert (case["conduct"], case["infringement_found"]) == ("abnormal_application", False)
+    evaluation = clerk.get(f"{API}/subjects/{deliberate_subject}/evaluation?on={PROPOSED}")
+    grounds = {g["code"]: g for g in evaluation.get_json()["grounds"]}
+    assert grounds["abnormal_application"]["holds"] is True
+    assert grounds["abnormal_application"]["case_ids"] == [case["id"]]
+    response = clerk.post(
+        f"{API}/listings",
+        {"subject_id": deliberate_subject, "grounds": ["abnormal_application"], "on": PROPOSED},
+    )
+    assert response.status_code == 201, response.get_json()
+    listing = response.get_json()
+    assert "found abnormal patent applications" in listing["grounds"][0]["explanation"]
+    assert listing["grounds"][0]["explanation_zh"] == (
+        "国家知识产权局认定决定国知发保决字〔2025〕3号（国家知识产权局）认定存在非正常申请专利行为，"
+        "于2025年6月2日生效。"
+    )
+    assert listing["grounds"][0]["name_zh"] == "非正常申请专利行为"
+    assert listing["measures"][0] == "限制参与政府采购"
+    assert listing["remedy"].startswith("对列入决定不服的，可以自知道该决定之日起60日内")
+    unknown = clerk.post(
+        f"{API}/listings",
+        {"subject_id": deliberate_subject, "grounds": ["gossip"], "on": PROPOSED},
+    )
+    assert unknown.status_code == 422
+    assert "unknown ground gossip" in unknown.get_json()["errors"]["grounds"][0]

@@ -200,3 +200,27 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client):
     assert response.status_code == 302
     assert "/admin/login?next=" in response.location
     assert "Authentication code" in _text(client.get("/admin/login"))
+
+
+def test_console_records_a_determination_with_its_conduct(signed_in, deliberate_subject):
+    clerk = signed_in["clerk"]
+    page = _text(clerk.get(f"/admin/subjects/{deliberate_subject}"))
+    assert "<option>false_documents</option>" in page
+    fields = {
+        "kind": "provincial_determination",
+        "authority": "福建省知识产权局",
+        "document_number": "闽知保决字〔2025〕2号",
+        "decided_on": "2025-06-01",
+        "effective_on": "2025-06-01",
+        "conduct": "agency_violation",
+    }
+    ticked = clerk.client.post(
+        f"/admin/subjects/{deliberate_subject}/cases",
+        data={"csrf_token": clerk.csrf_token, **fields, "infringement_found": "1"},
+        follow_redirects=True,
+    )
+    assert "infringement_found: a determination by a patent office does not find" in _text(ticked)
+    recorded = clerk.form(f"/admin/subjects/{deliberate_subject}/cases", fields)
+    assert recorded.status_code == 303
+    followed = _text(clerk.get(recorded.location))
+    assert "agency_violation</strong>: HOLDS" in followed

@@ -38,8 +38,8 @@ def test_clerk_finds_the_page_in_the_navigation(signed_in: dict[str, SignedIn]) 
 def test_clerk_imports_a_valid_file(signed_in: dict[str, SignedIn], session: Session) -> None:
     response = _upload(signed_in["clerk"], EXAMPLE.read_bytes())
     assert response.status_code == 200
-    assert "5 rows, 5 cases imported, 4 new subjects, 0 errors." in response.get_data(as_text=True)
-    assert _cases(session) == 5
+    assert "6 rows, 6 cases imported, 4 new subjects, 0 errors." in response.get_data(as_text=True)
+    assert _cases(session) == 6
     assert session.scalar(select(func.count()).select_from(Subject)) == 4
 
 
@@ -47,7 +47,7 @@ def test_gb18030_upload_and_dry_run(signed_in: dict[str, SignedIn], session: Ses
     data = EXAMPLE.read_text(encoding="utf-8").encode("gb18030")
     response = _upload(signed_in["clerk"], data, dry_run="1")
     assert response.status_code == 200
-    assert "5 cases and 4 new subjects would be imported" in response.get_data(as_text=True)
+    assert "6 cases and 4 new subjects would be imported" in response.get_data(as_text=True)
     assert _cases(session) == 0
 
 
@@ -56,16 +56,16 @@ def test_every_error_is_shown_and_nothing_is_imported(
 ) -> None:
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2].replace("administrative_penalty", "<script>x</script>")
-    lines[5] = lines[5].replace("ZL201710601862.3", "ZL201710601862.4")
+    lines[6] = lines[6].replace("ZL201710601862.3", "ZL201710601862.4")
     response = _upload(signed_in["clerk"], ("\n".join(lines) + "\n").encode())
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "5 rows, 2 errors: nothing was imported" in page
+    assert "6 rows, 2 errors: nothing was imported" in page
     assert (
         "<tr><td>3</td><td>kind</td><td>unknown kind &#39;&lt;script&gt;x&lt;/script&gt;&#39;"
         in page
     )
-    assert "<tr><td>6</td><td>patents</td>" in page
+    assert "<tr><td>7</td><td>patents</td>" in page
     assert "has check digit 4 but the number requires 3" in page
     assert "<script>" not in page
     assert _cases(session) == 0

@@ -71,8 +71,8 @@ def counts(session: Session) -> tuple[int, int]:
 def test_example_file_imports_every_row_and_matches_repeated_subjects(session: Session) -> None:
     report = importer.import_cases(session, CLERK, EXAMPLE.read_bytes())
     assert report.errors == ()
-    assert (report.rows, report.imported, report.subjects_created) == (5, 5, 4)
-    assert counts(session) == (4, 5)
+    assert (report.rows, report.imported, report.subjects_created) == (6, 6, 4)
+    assert counts(session) == (4, 6)
     first = session.scalars(select(Subject).order_by(Subject.id)).first()
     assert first is not None
     assert [c.document_number for c in first.cases] == [
@@ -87,8 +87,13 @@ def test_example_file_imports_every_row_and_matches_repeated_subjects(session: S
     foreign = session.scalars(select(EnforcementCase).order_by(EnforcementCase.id.desc())).first()
     assert foreign is not None and foreign.patent_numbers == ["ZL201710601862.3", "EP1234567B1"]
     assert foreign.effective_on is None
+    determination = session.scalars(
+        select(EnforcementCase).where(EnforcementCase.kind == "cnipa_determination")
+    ).one()
+    assert determination.conduct == "abnormal_application"
+    assert not determination.infringement_found  # a determination finds no infringement
     actions = session.scalars(select(AuditRecord.action).order_by(AuditRecord.seq)).all()
-    assert actions.count("case.record") == 5 and actions.count("subject.record") == 4
+    assert actions.count("case.record") == 6 and actions.count("subject.record") == 4
     assert actions[-1] == "case.import"
     assert audit.verify_chain(session).intact
 
@@ -141,7 +146,7 @@ def test_one_bad_row_imports_nothing_and_every_error_is_reported(session: Sessio
             4,
             "kind",
             "unknown kind 'verdict'; expected administrative_ruling, court_judgment, "
-            "administrative_penalty",
+            "administrative_penalty, cnipa_determination, provincial_determination",
         ),
         RowError(5, "subject_name", "is required: no subject with this identifier is recorded yet"),
         RowError(6, "act_end", "2023-04-01 is before act_start 2023-05-01"),
@@ -220,7 +225,7 @@ def test_gb18030_and_gbk_files_are_read(session: Session) -> None:
     data = EXAMPLE.read_text(encoding="utf-8").encode("gb18030")
     assert read_cases_file(data).encoding == "gb18030"
     report = importer.import_cases(session, CLERK, data)
-    assert (report.imported, report.errors) == (5, ())
+    assert (report.imported, report.errors) == (6, ())
     names = session.scalars(select(Subject.name).order_by(Subject.id)).all()
     assert names[0] == "福州示例贸易有限公司"
     gbk_row = {
@@ -306,7 +311,7 @@ def test_header_problems_are_reported_on_row_one(session: Session) -> None:
 
 def test_dry_run_checks_without_writing(session: Session) -> None:
     report = importer.import_cases(session, CLERK, EXAMPLE.read_bytes(), dry_run=True)
-    assert (report.imported, report.subjects_created, report.dry_run) == (5, 4, True)
+    assert (report.imported, report.subjects_created, report.dry_run) == (6, 4, True)
     assert "would be imported" in report.summary()
     assert counts(session) == (0, 0)
 
@@ -368,7 +373,7 @@ def test_a_crash_half_way_leaves_nothing_behind(
 def test_import_and_undo_on_postgresql(pg_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     from runtime.extensions import db
 
-    assert importer.import_cases(db.session, CLERK, EXAMPLE.read_bytes()).imported == 5
+    assert importer.import_cases(db.session, CLERK, EXAMPLE.read_bytes()).imported == 6
     assert counts(db.session) == (4, 5)
     rows = [
         {**ROW, "subject_id_value": credit_code("91110000MA01ABCD"), "document_number": n}
@@ -379,3 +384,28 @@ def test_import_and_undo_on_postgresql(pg_app: Flask, monkeypatch: pytest.Monkey
         importer.import_cases(db.session, CLERK, csv_bytes(rows))
     assert counts(db.session) == (4, 5)
     assert audit.verify_chain(db.session).intact
+
+
+@pytest.mark.parametrize(
+    ("conduct", "infringement", "column", "reason"),
+    [
+        ("", "", "conduct", "a determination names the conduct it found: one of agency_violation"),
+        ("gossip", "", "conduct", "a determination names the conduct it found"),
+        ("false_documents", "是", "infringement_found", "does not find patent infringement"),
+    ],
+)
+def test_a_determination_row_is_checked_and_nothing_imported(
+    session: Session, conduct: str, infringement: str, column: str, reason: str
+) -> None:
+    rows = list(csv.DictReader(io.StringIO(EXAMPLE.read_text(encoding="utf-8"))))
+    determination = next(r for r in rows if r["kind"] == "cnipa_determination")
+    determination["conduct"], determination["infringement_found"] = conduct, infringement
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    report = importer.import_cases(session, CLERK, out.getvalue().encode())
+    row = rows.index(determination) + 2  # the header is row 1
+    assert [(e.row, e.column) for e in report.errors] == [(row, column)]
+    assert reason in report.errors[0].reason
+    assert report.imported == 0

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.audit import trail as audit
+from registry.demo.data import PERSONAL_SCHEMES
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
 from registry.models import (
@@ -33,13 +34,26 @@ def test_demo_loads_every_state_once(app: Flask, session: Session) -> None:
     first = load_demo(session, policy, key_store(app))
     assert first.loaded
     assert first.subjects >= 60
-    assert first.cases >= 150
+    assert first.cases >= 120  # a determination type rests on one document
     assert set(first.listings_by_state) == set(LISTING_STATES)
     kinds = dict(session.execute(select(Subject.kind, func.count()).group_by(Subject.kind)).all())
     assert kinds["natural_person"] >= 5
     assert session.scalar(select(func.count()).where(SubjectIdentifier.scheme == "other")) >= 5
     sectors = {s for case in session.scalars(select(EnforcementCase)) for s in case.sectors}
     assert len(sectors) == 7
+    # Every shipped list type is listed on, every personal scheme appears on a natural person.
+    cited = {g["code"] for listing in session.scalars(select(Listing)) for g in listing.grounds}
+    assert cited == {t.code for t in policy.list_types}
+    kinds_of_case = set(session.scalars(select(EnforcementCase.kind)))
+    assert {"cnipa_determination", "provincial_determination"} <= kinds_of_case
+    person_schemes = set(
+        session.scalars(
+            select(SubjectIdentifier.scheme).join(Subject).where(Subject.kind == "natural_person")
+        )
+    )
+    assert person_schemes == set(PERSONAL_SCHEMES)
+    published = session.scalars(select(EntryRevision)).all()
+    assert {r.bundle["entry"]["type"] for r in published if r.bundle} == {"ipl.entry/v2"}
 
     before = _fingerprint(session)
     second = load_demo(session, policy, key_store(app))

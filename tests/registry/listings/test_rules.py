@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from registry.errors import InvalidValue
 from registry.listings.rules import (
-    GROUNDS,
     CaseFacts,
     CitedDate,
     PatentInvalidation,
@@ -62,6 +61,15 @@ def test_repeat_holds_when_the_second_act_began_after_the_first_finding() -> Non
         CitedDate(1, "effective_on", date(2023, 3, 1)),
         CitedDate(2, "act_start", date(2024, 2, 10)),
         CitedDate(2, "effective_on", date(2024, 9, 1)),
+    )
+
+
+def test_repeat_explanation_in_chinese_names_documents_and_dates() -> None:
+    text = evaluate([FIRST, SECOND], ON).grounds["repeat_infringement"].explanation_zh
+    assert text == (
+        "行政裁决闽知裁字〔2023〕1号认定侵犯专利权（专利号ZL201510123456.7），于2023年3月1日生效；"
+        "行政裁决闽知裁字〔2023〕2号所涉侵权行为始于2024年2月10日，在前一认定生效之后，"
+        "并被认定侵犯同一专利权，于2024年9月1日生效；两者均在自2021年6月1日起的5年回溯期内。"
     )
 
 
@@ -344,6 +352,10 @@ def test_refusal_after_the_deadline_holds() -> None:
         CitedDate(5, "performance_deadline", date(2023, 4, 1)),
     )
     assert "performance deadline of 2023-04-01 that has passed" in result.explanation
+    assert result.explanation_zh == (
+        "行政裁决闽知裁字〔2023〕5号于2023年3月1日生效，确定的履行期限2023年4月1日已届满，"
+        "当事人拒不履行。"
+    )
 
 
 def test_refusal_with_deadline_not_yet_passed_does_not_hold() -> None:
@@ -365,8 +377,6 @@ def test_refusal_needs_a_deadline_and_an_administrative_decision() -> None:
     assert not result.holds
     assert "decision 闽知裁字〔2023〕5号 has no performance deadline" in result.explanation
     assert "is a court judgment, which does not count" in result.explanation
-    everything = RulesConfig(refusal_kinds=frozenset({"court_judgment"}))
-    assert evaluate([judgment], ON, everything).grounds["refusal_to_perform"].holds
 
 
 def test_pending_performance_past_the_deadline_is_not_refusal() -> None:
@@ -448,8 +458,8 @@ def test_invalid_rules_config() -> None:
         RulesConfig(lookback_years=0)
     assert raised.value.field == "lookback_years"
     with pytest.raises(InvalidValue) as raised:
-        RulesConfig(refusal_kinds=frozenset({"verdict"}))
-    assert raised.value.field == "refusal_kinds"
+        RulesConfig(list_types=())
+    assert raised.value.field == "list_types"
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -525,7 +535,7 @@ def test_adding_a_revoked_case_never_adds_a_ground(
     before = evaluate(cases, on)
     after = evaluate([*cases, revoked], on)
     assert grounds_holding(after) == grounds_holding(before)
-    assert all(after.grounds[g] == before.grounds[g] for g in GROUNDS)
+    assert after.grounds == before.grounds
 
 
 @settings(max_examples=60, deadline=None)
@@ -538,6 +548,9 @@ def test_every_holding_ground_cites_counted_cases(cases: list[CaseFacts], on: da
         assert not set(result.case_ids) & set_aside
         assert {d.case_id for d in result.dates} <= set(result.case_ids)
         assert all(d.on <= on for d in result.dates)
+        # A holding ground has its published Chinese text, naming documents, never a case id.
+        assert bool(result.explanation_zh) == result.holds
+        assert all(f"case {case_id}" not in result.explanation_zh for case_id in result.case_ids)
 
 
 def test_refusal_counts_only_once_the_ruling_is_effective() -> None:

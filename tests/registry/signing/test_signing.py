@@ -124,11 +124,26 @@ def test_a_key_for_another_use_cannot_sign_or_verify_entries(store: KeyStore) ->
 
 def test_entries_must_say_their_type(store: KeyStore) -> None:
     with pytest.raises(InvalidValue) as caught:
-        sign_entry({**ENTRY, "type": "ipl.entry/v2"}, store.current("entry"))
+        sign_entry({**ENTRY, "type": "ipl.entry/v3"}, store.current("entry"))
     assert caught.value.field == "entry.type"
     with pytest.raises(InvalidValue) as caught:
         sign_entry({**ENTRY, "revision": 1.0}, store.current("entry"))
     assert caught.value.field == "$.revision"
+
+
+def test_v1_and_v2_entries_are_signed_and_verified_under_their_own_type(store: KeyStore) -> None:
+    v2 = {**ENTRY, "type": "ipl.entry/v2"}
+    for entry in (ENTRY, v2):
+        bundle = sign_entry(entry, store.current("entry"))
+        verify_entry(bundle, store.public_keys())
+        raw = base64.b64decode(bundle["signature"]["sig"])
+        message = entry["type"].encode() + b"\x00" + canonical_bytes(entry)
+        Ed25519PublicKey.from_public_bytes(store.current("entry").public_key).verify(raw, message)
+    # A v1 signature does not verify the same content relabelled v2: the type is signed.
+    relabelled = sign_entry(ENTRY, store.current("entry"))
+    relabelled["entry"] = {**relabelled["entry"], "type": "ipl.entry/v2"}
+    with pytest.raises(SignatureInvalid, match="does not match its signature"):
+        verify_entry(relabelled, store.public_keys())
 
 
 def test_signatures_survive_rotation(store: KeyStore) -> None:

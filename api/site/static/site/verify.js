@@ -1,7 +1,8 @@
 /*
  * Checks the signature of the entry on this page, in the browser, with WebCrypto Ed25519.
  *
- * The signed bytes are "ipl.entry/v1" || 0x00 || JCS(entry) (RFC 8785). The public keys come
+ * The signed bytes are entry.type || 0x00 || JCS(entry) (RFC 8785), the type being
+ * "ipl.entry/v2" or, for entries signed before it, "ipl.entry/v1". The public keys come
  * from /api/v1/keys, or from the feed's keys.json when the API does not answer. The page works without this script; it only adds the check's outcome
  * to the status region, whose messages the server has already translated.
  *
@@ -12,7 +13,7 @@
 (function () {
   "use strict";
 
-  var ENTRY_TYPE = "ipl.entry/v1";
+  var ENTRY_TYPES = ["ipl.entry/v1", "ipl.entry/v2"];
   var ALGORITHM = "Ed25519";
 
   // RFC 8785 for the value types an entry holds. JSON.stringify already escapes strings
@@ -59,8 +60,8 @@
     }).join("");
   }
 
-  function signedMessage(canonical) {
-    var prefix = new TextEncoder().encode(ENTRY_TYPE);
+  function signedMessage(type, canonical) {
+    var prefix = new TextEncoder().encode(type);
     var message = new Uint8Array(prefix.length + 1 + canonical.length);
     message.set(prefix, 0);
     message[prefix.length] = 0;
@@ -86,7 +87,7 @@
   async function verifyBundle(bundle, keys, subtle, expectedSha256) {
     var entry = bundle && bundle.entry;
     var signature = bundle && bundle.signature;
-    if (!entry || !signature || entry.type !== ENTRY_TYPE || signature.alg !== ALGORITHM) {
+    if (!entry || !signature || ENTRY_TYPES.indexOf(entry.type) < 0 || signature.alg !== ALGORITHM) {
       return "failed";
     }
     var record = findKey(keys, signature.kid);
@@ -109,7 +110,7 @@
     } catch (error) {
       return error && error.name === "NotSupportedError" ? "unsupported" : "failed";
     }
-    var valid = await subtle.verify({ name: ALGORITHM }, key, base64ToBytes(signature.sig), signedMessage(canonical));
+    var valid = await subtle.verify({ name: ALGORITHM }, key, base64ToBytes(signature.sig), signedMessage(entry.type, canonical));
     return valid ? "verified" : "failed";
   }
 

@@ -1,0 +1,192 @@
+"""The facts of one enforcement case as the rules engine sees them, and their consistency checks.
+
+Pure: no database. The case kinds and conducts come from the list-type vocabulary
+(registry/listings/list_types/loader.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from registry.errors import InvalidValue
+from registry.listings.list_types.loader import CASE_KINDS, CONDUCTS, DETERMINATION_KINDS
+
+PERFORMANCE_STATUSES = ("performed", "pending", "refused")
+KIND_WORDS = {
+    "administrative_ruling": "an administrative ruling",
+    "court_judgment": "a court judgment",
+    "administrative_penalty": "an administrative penalty",
+    "cnipa_determination": "a determination by CNIPA",
+    "provincial_determination": "a determination by a provincial patent office",
+}
+CONDUCT_WORDS = {
+    "agency_violation": "a serious violation in patent agency",
+    "certificate_lending": "lending a patent attorney certificate",
+    "abnormal_application": "abnormal patent applications",
+    "false_documents": "submitting false documents",
+}
+
+
+@dataclass(frozen=True)
+class PatentInvalidation:
+    """A patent of the case declared wholly invalid, and the day that decision was made."""
+
+    patent: str
+    declared_on: date
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The facts of one enforcement case that the rules look at."""
+
+    case_id: int
+    document_number: str
+    kind: str
+    authority: str
+    decided_on: date
+    effective_on: date | None  # None: not yet final
+    act_start: date | None = None
+    act_end: date | None = None
+    patents: tuple[str, ...] = ()
+    infringement_found: bool = False
+    deliberate: bool = False
+    punitive_damages: bool = False
+    performance_deadline: date | None = None
+    performance_status: str = "pending"
+    revoked_on: date | None = None
+    invalidated_patents: tuple[PatentInvalidation, ...] = ()
+    conduct: str | None = None  # what a determination found (determination kinds only)
+
+    def __post_init__(self) -> None:
+        if self.case_id < 1:
+            raise InvalidValue("case_id", f"must be a positive number, got {self.case_id}")
+        for name in ("document_number", "authority"):
+            if not getattr(self, name).strip():
+                raise InvalidValue(name, f"case {self.case_id}: must not be empty")
+        if self.kind not in CASE_KINDS:
+            raise InvalidValue("kind", f"'{self.kind}' is not one of {', '.join(CASE_KINDS)}")
+        if self.performance_status not in PERFORMANCE_STATUSES:
+            raise InvalidValue(
+                "performance_status",
+                f"'{self.performance_status}' is not one of {', '.join(PERFORMANCE_STATUSES)}",
+            )
+        # An act is adjudicated after it began; the repeat rule relies on it.
+        _require_order(self, "act_start", "decided_on")
+        _require_order(self, "act_start", "act_end")
+        _require_order(self, "decided_on", "effective_on")
+        _require_order(self, "decided_on", "performance_deadline")
+        _require_order(self, "decided_on", "revoked_on")
+        if (self.deliberate or self.punitive_damages) and not self.infringement_found:
+            raise InvalidValue(
+                "infringement_found",
+                f"case {self.case_id}: deliberate infringement or punitive damages "
+                "need a finding of infringement",
+            )
+        check_conduct(self.kind, self.conduct, self.infringement_found)
+        for invalidation in self.invalidated_patents:
+            if invalidation.patent not in self.patents:
+                raise InvalidValue(
+                    "invalidated_patents",
+                    f"case {self.case_id}: patent {invalidation.patent} is not one of its patents",
+                )
+
+    def label(self) -> str:
+        """Name the case in published explanations: its document number, no internal id."""
+        noun = "determination" if self.kind in DETERMINATION_KINDS else "decision"
+        return f"{noun} {self.document_number}"
+
+
+def _require_order(case: CaseFacts, earlier: str, later: str) -> None:
+    first, second = getattr(case, earlier), getattr(case, later)
+    if first is not None and second is not None and second < first:
+        raise InvalidValue(
+            later,
+            f"case {case.case_id}: {second.isoformat()} is before {earlier} {first.isoformat()}",
+        )
+
+
+def check_conduct(kind: str, conduct: str | None, infringement_found: bool | None) -> None:
+    """Refuse a determination without a known conduct, or a conduct on any other kind."""
+    if kind not in DETERMINATION_KINDS:
+        if conduct:
+            raise InvalidValue(
+                "conduct",
+                f"only a determination by CNIPA or a provincial office names a conduct, "
+                f"not {KIND_WORDS.get(kind, kind)}",
+            )
+        return
+    if conduct not in CONDUCTS:
+        raise InvalidValue(
+            "conduct", f"a determination names the conduct it found: one of {', '.join(CONDUCTS)}"
+        )
+    if infringement_found:
+        raise InvalidValue(
+            "infringement_found",
+            "a determination by a patent office does not find patent infringement; "
+            "record the infringement ruling or judgment as its own case",
+        )
+
+
+def check_findings(kind: str, deliberate: bool, punitive_damages: bool) -> None:
+    """Refuse findings that a case of `kind` cannot make (Patent Law arts. 65 and 71)."""
+    if kind == "court_judgment":
+        return
+    if punitive_damages:
+        raise InvalidValue(
+            "punitive_damages",
+            f"{KIND_WORDS.get(kind, kind)} cannot award damages; punitive damages are awarded "
+            "by a court judgment (Patent Law art. 71)",
+        )
+    if deliberate:
+        raise InvalidValue(
+            "deliberate",
+            "deliberate (wilful) infringement is a finding of a court judgment (Patent Law "
+            f"art. 71), not of {KIND_WORDS.get(kind, kind)}",
+        )
+
+
+def deduplicate(cases: Iterable[CaseFacts]) -> list[CaseFacts]:
+    """The cases once each, by id; two records of one decision are refused."""
+    # The same case passed twice counts once; two records of one decision are a data error
+    # that would otherwise turn one finding into a "repeat".
+    by_id: dict[int, CaseFacts] = {}
+    by_document: dict[tuple[str, str], int] = {}
+    for case in cases:
+        known = by_id.get(case.case_id)
+        if known is not None:
+            if known != case:
+                raise InvalidValue(
+                    "cases", f"case {case.case_id} is given twice with different facts"
+                )
+            continue
+        key = (case.authority.strip(), case.document_number.strip())
+        other = by_document.setdefault(key, case.case_id)
+        if other != case.case_id:
+            low, high = sorted((other, case.case_id))
+            raise InvalidValue(
+                "cases",
+                f"cases {low} and {high} both record document {key[1]} of {key[0]}; "
+                "record each decision once",
+            )
+        by_id[case.case_id] = case
+    return sorted(by_id.values(), key=lambda case: case.case_id)
+
+
+def reason_not_counted(case: CaseFacts, on: date) -> str | None:
+    """Why `case` does not count on day `on` (revoked, not effective, invalidated), or None."""
+    if case.revoked_on is not None and case.revoked_on <= on:
+        return f"revoked on {case.revoked_on.isoformat()}"
+    if case.effective_on is None:
+        return "not yet effective"
+    if case.effective_on > on:
+        return f"not yet effective (becomes effective on {case.effective_on.isoformat()})"
+    invalid_on: dict[str, date] = {}
+    for item in case.invalidated_patents:
+        if item.declared_on <= on:
+            invalid_on[item.patent] = min(item.declared_on, invalid_on.get(item.patent, on))
+    if case.patents and set(case.patents) <= invalid_on.keys():
+        last = max(invalid_on.values()).isoformat()
+        return f"every patent declared wholly invalid (the last on {last})"
+    return None

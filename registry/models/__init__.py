@@ -6,7 +6,14 @@ table on `Base.metadata`, so import models from here.
 """
 
 from registry.clock import utcnow
-from registry.models.accounts import ROLES, AdminSession, AuditRecord, LoginThrottle, User
+from registry.models.accounts import (
+    ROLES,
+    AdminSession,
+    AuditRecord,
+    LoginThrottle,
+    RecoveryCode,
+    User,
+)
 from registry.models.base import NAMING, Base, UTCDateTime
 from registry.models.clients import (
     ApiKey,
@@ -54,6 +61,7 @@ __all__ = [
     "LoginThrottle",
     "PatentInvalidation",
     "Receipt",
+    "RecoveryCode",
     "ScreeningCall",
     "SignedCheckpoint",
     "Subject",

@@ -265,7 +265,8 @@ OUTSIDE_MATRIX = {
     ("admin_console.login", "GET"),
     ("admin_console.login", "POST"),
     ("admin_console.logout", "POST"),
-    ("admin_console.totp", "POST"),
+    ("admin_console.confirm_totp", "POST"),
+    ("admin_console.replace_totp", "POST"),
 }
 
 

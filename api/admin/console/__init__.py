@@ -4,9 +4,16 @@ Every POST form carries `csrf_token()` (CSRFProtect refuses it otherwise). Role 
 a 403 page; mistakes a user can fix (InvalidValue, Conflict) come back as a flashed message.
 """
 
-from api.admin.console import auth_views, imports, listings, people, records
+from api.admin.console import account_views, auth_views, imports, listings, people, records
 from api.admin.console.blueprint import bp
 
-VIEW_MODULES = (auth_views, imports, listings, people, records)  # each attaches its routes to bp
+VIEW_MODULES = (
+    account_views,
+    auth_views,
+    imports,
+    listings,
+    people,
+    records,
+)  # each attaches its routes to bp
 
 __all__ = ["VIEW_MODULES", "bp"]

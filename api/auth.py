@@ -94,6 +94,11 @@ def sign_in(user: User) -> None:
     login_user(_session_user(user))
 
 
+def current_session_token() -> str:
+    """The token of the signed-in session ("" when none), to keep it across a password change."""
+    return str(flask_session.get(SESSION_COOKIE_KEY) or "")
+
+
 def held_step() -> str:
     """The step the signed-in account must take before anything else ("" when none)."""
     return str(getattr(current_user, "held_for", "") or "")

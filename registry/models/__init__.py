@@ -8,6 +8,7 @@ table on `Base.metadata`, so import models from here.
 from registry.clock import utcnow
 from registry.models.accounts import (
     ROLES,
+    AccountRequest,
     AdminSession,
     AuditRecord,
     LoginThrottle,
@@ -45,6 +46,7 @@ __all__ = [
     "ROLES",
     "SECTORS",
     "SUBJECT_KINDS",
+    "AccountRequest",
     "AdminSession",
     "ApiKey",
     "AuditRecord",

@@ -4,10 +4,19 @@ Every POST form carries `csrf_token()` (CSRFProtect refuses it otherwise). Role 
 a 403 page; mistakes a user can fix (InvalidValue, Conflict) come back as a flashed message.
 """
 
-from api.admin.console import account_views, auth_views, imports, listings, people, records
+from api.admin.console import (
+    account_requests,
+    account_views,
+    auth_views,
+    imports,
+    listings,
+    people,
+    records,
+)
 from api.admin.console.blueprint import bp
 
 VIEW_MODULES = (
+    account_requests,
     account_views,
     auth_views,
     imports,

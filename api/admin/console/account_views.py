@@ -1,4 +1,4 @@
-"""The signed-in account's own security: enrolling and replacing the authenticator app.
+"""Account security: the authenticator app, changing one's password, an admin's reset.
 
 Pages that show a secret or recovery codes are sent with `Cache-Control: no-store`.
 """
@@ -8,11 +8,15 @@ from __future__ import annotations
 import segno
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp
-from api.auth import current_actor, login_required
+from api.auth import current_actor, current_session_token, login_required
 from registry import clock
+from registry.accounts.password_changes import change_password as set_new_password
+from registry.accounts.password_changes import reset_password
+from registry.accounts.passwords import MIN_PASSWORD_LENGTH
 from registry.accounts.second_factor import (
     EnrolmentRefused,
     enable_totp,
@@ -20,7 +24,7 @@ from registry.accounts.second_factor import (
     start_reenrolment,
     totp_uri,
 )
-from registry.errors import InvalidValue
+from registry.errors import Conflict, InvalidValue, NotFound
 from runtime.extensions import db
 
 
@@ -89,3 +93,76 @@ def replace_totp() -> Response:
         return _private(render_template("admin/totp_reenrol.html", error=error), 401)
     flash(_("Scan the new QR code, then confirm it with a code from the app."), "info")
     return redirect(url_for("admin_console.totp"), 303)
+
+
+_PASSWORD_FIELDS = {
+    "current_password": _l("Current password"),
+    "new_password": _l("New password"),
+    "confirm_password": _l("New password again"),
+}
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response:
+    """Change the password with the current one; the account's other sessions end."""
+    actor = current_actor()
+    assert actor.user_id is not None
+    if request.method == "GET":
+        return _private(render_template("admin/password.html", fields=_PASSWORD_FIELDS))
+    form = request.form
+    try:
+        if form.get("new_password", "") != form.get("confirm_password", ""):
+            raise InvalidValue("confirm_password", "does not repeat the new password")
+        set_new_password(
+            db.session(),
+            actor.user_id,
+            form.get("current_password", ""),
+            form.get("new_password", ""),
+            clock.utcnow(),
+            keep_token=current_session_token(),
+        )
+    except (InvalidValue, Conflict) as error:
+        page = render_template(
+            "admin/password.html", fields=_PASSWORD_FIELDS, error=_password_error(error)
+        )
+        return _private(page, 422 if isinstance(error, InvalidValue) else 409)
+    flash(_("Password changed; your other sessions have ended."), "info")
+    return redirect(url_for("admin_console.dashboard"), 303)
+
+
+def _password_error(error: InvalidValue | Conflict) -> str:
+    """The refusal in the reader's language: the field named, then the rule it broke."""
+    if isinstance(error, Conflict):
+        return str(_("Too many wrong passwords; wait a while and try again."))
+    label = str(_PASSWORD_FIELDS.get(error.field, error.field))
+    reasons = {
+        "does not match the account's password": _("it is not the account's password."),
+        "must differ from the current password": _("it must differ from the current one."),
+        "does not repeat the new password": _("it does not repeat the new password."),
+        "is on the list of common passwords; choose a less guessable one": _(
+            "it is on the list of common passwords; choose a less guessable one."
+        ),
+        "must not contain the username": _("it must not contain the username."),
+        "is the published demo password; choose your own": _(
+            "it is the published demo password; choose your own."
+        ),
+    }
+    reasons[f"must be at least {MIN_PASSWORD_LENGTH} characters long"] = _(
+        "it must be at least %(count)s characters long.", count=MIN_PASSWORD_LENGTH
+    )
+    reason = reasons.get(error.reason, error.reason)
+    return str(_("%(field)s: %(reason)s", field=label, reason=reason))
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@login_required
+def user_reset_password(user_id: int) -> Response:
+    """An admin resets an account's password; the temporary one is shown once."""
+    try:
+        username, temporary = reset_password(db.session(), current_actor(), user_id, clock.utcnow())
+    except (Conflict, NotFound) as error:
+        flash(error.message, "error")
+        return redirect(url_for("admin_console.users"), 303)
+    page = render_template("admin/password_reset.html", temporary=temporary, username=username)
+    return _private(page)

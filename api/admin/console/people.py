@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import bp, reported_errors
 from api.admin.records import USER_READERS
 from api.auth import current_actor, login_required, require_role
-from registry.accounts import users as accounts
-from registry.accounts.changes import change_role, deactivate
+from registry import clock
+from registry.accounts.changes import deactivate
+from registry.accounts.confirmations import create_account, set_role
 from registry.accounts.queries import list_users
 from registry.audit import trail as audit
 from registry.audit.queries import audit_records
-from registry.models import ROLES
+from registry.models import ROLES, AccountRequest
 from runtime.extensions import db
 
 AUDIT_FILTERS = ("action", "object_type", "object_id", "actor")
@@ -38,16 +40,31 @@ def user_create() -> Response:
     actor.require("user.manage")
     form = request.form
     with reported_errors():
-        user = accounts.create_user(
+        made = create_account(
             db.session(),
+            actor,
             form.get("username", ""),
             form.get("role", ""),
             form.get("password", ""),
             form.get("display_name", ""),
-            actor.name,
+            clock.utcnow(),
         )
-        flash(f"Account {user.username} created.", "info")
+        if isinstance(made, AccountRequest):
+            flash(_waiting_message(made), "info")
+        else:
+            flash(f"Account {made.username} created.", "info")
     return redirect(url_for("admin_console.users"), 303)
+
+
+def _waiting_message(pending: AccountRequest) -> str:
+    return str(
+        _(
+            "Request %(id)s (%(name)s as %(role)s) waits for another admin's confirmation.",
+            id=pending.id,
+            name=pending.username,
+            role=pending.role,
+        )
+    )
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -55,8 +72,12 @@ def user_create() -> Response:
 def user_role(user_id: int) -> Response:
     """Give an account another role."""
     with reported_errors():
-        user = change_role(db.session(), current_actor(), user_id, request.form.get("role", ""))
-        flash(f"{user.username} is now {user.role}.", "info")
+        role = request.form.get("role", "")
+        changed = set_role(db.session(), current_actor(), user_id, role, clock.utcnow())
+        if isinstance(changed, AccountRequest):
+            flash(_waiting_message(changed), "info")
+        else:
+            flash(f"{changed.username} is now {changed.role}.", "info")
     return redirect(url_for("admin_console.users"), 303)
 
 

@@ -208,6 +208,7 @@ def console_routes(w: dict[str, int]) -> list[tuple[str, str, dict[str, Any] | N
         ),
         ("POST", f"{c}/users/{w['spare']}/role", {"role": "auditor"}, {"admin"}),
         ("POST", f"{c}/users/{w['spare']}/reset-password", None, {"admin"}),
+        ("POST", f"{c}/users/{w['spare']}/end-sessions", None, {"admin"}),
         ("GET", f"{c}/users/requests", None, {"admin", "auditor"}),
         ("POST", f"{c}/users/requests/999/confirm", None, {"admin"}),
         ("POST", f"{c}/users/requests/999/refuse", None, {"admin"}),
@@ -288,6 +289,7 @@ OUTSIDE_MATRIX = {
     ("admin_console.confirm_totp", "POST"),
     ("admin_console.replace_totp", "POST"),
     ("admin_console.change_password", "POST"),
+    ("admin_console.end_all_sessions", "POST"),
 }
 
 

@@ -12,6 +12,7 @@ from api.admin.console import (
     listings,
     people,
     records,
+    session_views,
 )
 from api.admin.console.blueprint import bp
 
@@ -23,6 +24,7 @@ VIEW_MODULES = (
     listings,
     people,
     records,
+    session_views,
 )  # each attaches its routes to bp
 
 __all__ = ["VIEW_MODULES", "bp"]

@@ -67,13 +67,21 @@ def _failure_limit() -> RateLimitItem:
     return parse_limit(current_app.config["REGISTRY"]["API_KEY_FAILURES"])
 
 
+def _limiting() -> bool:
+    # With rate limiting switched off (RATELIMIT_ENABLED=false) there is no counter to ask.
+    return bool(limiter.enabled and limiter.initialized)
+
+
 def _failures_allowed() -> bool:
     # Guessing keys from one address stops at the limit; a key that works is never slowed.
+    if not _limiting():
+        return True
     return bool(limiter.limiter.test(_failure_limit(), "api-key-failures", get_remote_address()))
 
 
 def _count_failure() -> None:
-    limiter.limiter.hit(_failure_limit(), "api-key-failures", get_remote_address())
+    if _limiting():
+        limiter.limiter.hit(_failure_limit(), "api-key-failures", get_remote_address())
 
 
 def _unauthorized(message: str) -> tuple[Response, int]:

@@ -108,3 +108,20 @@ def test_failed_key_attempts_from_one_address_are_rate_limited(
         "/api/v1/usage", headers=bearer(good), environ_base={"REMOTE_ADDR": "192.0.2.7"}
     )
     assert other.status_code == 200
+
+
+def test_with_rate_limiting_off_failed_keys_are_plain_401s(tmp_path) -> None:
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'off.sqlite3'}", RATELIMIT_ENABLED=False)
+    with app.app_context():
+        from registry.models import Base
+        from runtime.extensions import db
+
+        Base.metadata.create_all(db.engine)
+        client = app.test_client()
+        for _ in range(25):
+            guessed = client.get("/api/v1/usage", headers=bearer("ipl_abcdefgh_" + "x" * 40))
+            assert guessed.status_code == 401
+        db.session.remove()
+        db.engine.dispose()

@@ -2,7 +2,9 @@
 
 `api_key_required("screen")` wraps a view: a missing, malformed, unknown or revoked key gives
 401 (with `WWW-Authenticate: Bearer`), a key without the scope 403, and a key over its own rate
-limit (shared by every endpoint it calls) 429. The authenticated key is `g.api_key`.
+limit (shared by every endpoint it calls) 429. Failed authentications are also counted per client
+address (REGISTRY_API_KEY_FAILURES, default 20 a minute); past that, the address gets 429 until
+the window passes. The authenticated key is `g.api_key`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem
+from limits import parse as parse_limit
 
 from api.errors import error_response
 from api.openapi_document import SCOPE_ATTRIBUTE
@@ -60,6 +64,27 @@ _per_key_limit = limiter.shared_limit(
 )
 
 
+def _failure_limit() -> RateLimitItem:
+    return parse_limit(current_app.config["REGISTRY"]["API_KEY_FAILURES"])
+
+
+def _limiting() -> bool:
+    # With rate limiting switched off (RATELIMIT_ENABLED=false) there is no counter to ask.
+    return bool(limiter.enabled and limiter.initialized)
+
+
+def _failures_allowed() -> bool:
+    # Guessing keys from one address stops at the limit; a key that works is never slowed.
+    if not _limiting():
+        return True
+    return bool(limiter.limiter.test(_failure_limit(), "api-key-failures", get_remote_address()))
+
+
+def _count_failure() -> None:
+    if _limiting():
+        limiter.limiter.hit(_failure_limit(), "api-key-failures", get_remote_address())
+
+
 def _unauthorized(message: str) -> tuple[Response, int]:
     response, status = error_response(401, "unauthorized", message)
     response.headers["WWW-Authenticate"] = 'Bearer realm="registry"'
@@ -85,14 +110,22 @@ def api_key_required(scope: str | None = None) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             g.pop("api_key", None)  # `g` can outlive a request when one app context serves many
+            if not _failures_allowed():
+                return error_response(
+                    429,
+                    "too_many_requests",
+                    "too many failed API-key authentications from this address; wait a minute",
+                )
             token = _presented_key()
             if token is None:
+                _count_failure()
                 return _unauthorized(
                     "send an API key as 'Authorization: Bearer ipl_<prefix>_<secret>'"
                 )
             try:
                 g.api_key = authenticate(session(), token)
             except KeyRejected as error:
+                _count_failure()
                 return _unauthorized(error.message)
             if scope is not None and scope not in g.api_key.scopes:
                 return error_response(

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from api.errors import error_response
 from registry import clock
 from registry.accounts import sessions
+from registry.accounts.second_factor import needs_enrolment
 from registry.accounts.sessions import SessionLimits
 from registry.actors import Actor
 from registry.errors import Forbidden
@@ -46,6 +47,8 @@ class SessionUser(UserMixin):  # type: ignore[misc]
     id: int
     username: str
     role: str
+    # A step the account must take before anything else: "second_factor" or "password".
+    held_for: str = ""
 
     def get_id(self) -> str:
         """The id stored in the session cookie."""
@@ -63,11 +66,42 @@ def _limits() -> SessionLimits:
     )
 
 
+# Where a held session may go: the page of its step, and sign-out.
+HELD_STEP_ENDPOINTS = {
+    "second_factor": "admin_console.totp",
+    "password": "admin_console.change_password",
+}
+_OPEN_WHILE_HELD = frozenset(
+    {*HELD_STEP_ENDPOINTS.values(), "admin_console.confirm_totp", "admin_console.logout"}
+)
+
+
+def _held_for(user: User) -> str:
+    if user.must_change_password:
+        return "password"
+    production = current_app.config.get("REGISTRY_ENV") == "production"
+    return "second_factor" if needs_enrolment(user, production) else ""
+
+
+def _session_user(user: User) -> SessionUser:
+    return SessionUser(user.id, user.username, user.role, _held_for(user))
+
+
 def sign_in(user: User) -> None:
     """Start a server-side session for an authenticated user; the cookie carries its token."""
     flask_session.clear()  # a fresh cookie: nothing from before sign-in carries over
     flask_session[SESSION_COOKIE_KEY] = sessions.start_session(db.session(), user, clock.utcnow())
-    login_user(SessionUser(user.id, user.username, user.role))
+    login_user(_session_user(user))
+
+
+def current_session_token() -> str:
+    """The token of the signed-in session ("" when none), to keep it across a password change."""
+    return str(flask_session.get(SESSION_COOKIE_KEY) or "")
+
+
+def held_step() -> str:
+    """The step the signed-in account must take before anything else ("" when none)."""
+    return str(getattr(current_user, "held_for", "") or "")
 
 
 def sign_out() -> None:
@@ -87,12 +121,19 @@ def current_actor() -> Actor:
 
 
 def login_required(view: F) -> F:
-    """Require a signed-in user: 401 JSON for the API, a redirect to the login page otherwise."""
+    """Require a signed-in user: 401 JSON for the API, a redirect to the login page otherwise.
+
+    A session held for a step (second-factor enrolment in production, a forced password
+    change) reaches only that step's page and sign-out until the step is done.
+    """
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        step = held_step()
+        if step and request.endpoint not in _OPEN_WHILE_HELD:
+            return _send_to_step(step)
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
@@ -119,7 +160,19 @@ def _load_user(user_id: str) -> SessionUser | None:
     user = sessions.session_user(db.session(), token, clock.utcnow(), _limits())
     if user is None or str(user.id) != user_id:
         return None
-    return SessionUser(user.id, user.username, user.role)
+    return _session_user(user)
+
+
+def _send_to_step(step: str) -> BaseResponse | tuple[Response, int]:
+    target = url_for(HELD_STEP_ENDPOINTS[step])
+    if request.path.startswith(API_PREFIX):
+        message = (
+            f"enrol a second factor at {target} first"
+            if step == "second_factor"
+            else f"change the password at {target} first"
+        )
+        return error_response(403, f"{step}_required", message)
+    return redirect(target, 303)
 
 
 def _unauthorized() -> BaseResponse | tuple[Response, int]:

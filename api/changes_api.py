@@ -45,7 +45,10 @@ class ChangesQuerySchema(Schema):
 class ChangePageSchema(Schema):
     events = fields.List(
         fields.Dict(),
-        metadata={"description": "ipl.event/v1 leaf fields plus bundle (null once purged)"},
+        metadata={
+            "description": "ipl.event/v1 leaf fields plus bundle (null once purged), or an "
+            "ipl.audit_anchor/v1 leaf with bundle null"
+        },
     )
     after = fields.Integer()
     next_after = fields.Integer(metadata={"description": "pass as after for the next page"})

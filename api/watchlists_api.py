@@ -226,6 +226,7 @@ class Watchlists(WatchView):
             data["name"],
             data["webhook_url"],
             webhook_egress(current_app.config),
+            most=current_app.config["REGISTRY"]["MAX_WATCHLISTS_PER_KEY"],
         )
         return _watchlist_view(created.watchlist) | {"webhook_secret": created.secret}
 

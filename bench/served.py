@@ -66,6 +66,9 @@ def server_env(workdir: Path, database_url: str, **extra: str) -> dict[str, str]
         REGISTRY_FEED_DIR=str(workdir / "feed"),
         REGISTRY_SCREENING_INDEX=str(workdir / "screening.index"),
         REGISTRY_SCHEDULER="false",
+        # Production keeps the signing keys encrypted and the rate limits in a shared store.
+        REGISTRY_KEY_PASSPHRASE=secrets.token_hex(16),
+        REGISTRY_RATELIMIT_STORAGE="redis://127.0.0.1:6379",
         # Production refuses the development address as the public one; any real-looking one
         # will do for a server that only answers the benchmark.
         REGISTRY_PUBLIC_URL="https://registry.bench.invalid",

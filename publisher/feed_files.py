@@ -56,6 +56,7 @@ from publisher.writers.index import Counter, check_version, describe
 from publisher.writers.snapshot import UTF8_BOM, in_entry_order
 from registry.canonical import canonical_bytes
 from registry.errors import Conflict
+from registry.ledger.anchors import ANCHOR_EVENT
 from registry.models import FeedVersion, LogEvent, SignedCheckpoint
 from registry.publication.changes import events_with_content
 from registry.publication.public_view import listed_bundles, removed_in_error_since
@@ -87,7 +88,7 @@ def changed_entries(session: Session, start: int, end: int) -> list[tuple[str, A
     """
     entry_ids = session.scalars(
         select(LogEvent.entry_id)
-        .where(LogEvent.seq >= start, LogEvent.seq < end)
+        .where(LogEvent.seq >= start, LogEvent.seq < end, LogEvent.event != ANCHOR_EVENT)
         .distinct()
         .order_by(LogEvent.entry_id)
     ).all()

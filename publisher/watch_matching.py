@@ -25,6 +25,7 @@ from registry.clients.watch_match import (
     WatchItem,
     identifier_pairs,
 )
+from registry.ledger.anchors import is_anchor
 from registry.models import Listing, Subject, Watchlist, WatchlistItem, WebhookDelivery, utcnow
 from registry.publication.as_of import published_by
 from registry.publication.changes import events_with_content
@@ -139,7 +140,8 @@ def match_new_events(session: Session, tree_size: int) -> MatchReport:
     if not watchlists:
         return report
     start = min(watchlist.last_seq for watchlist in watchlists) + 1
-    events = list(events_with_content(session, start, tree_size))
+    # Audit anchors name no entry, so no watchlist can match them.
+    events = [e for e in events_with_content(session, start, tree_size) if not is_anchor(e)]
     subjects = _subjects(session, {event["entry_id"] for event in events})
     queries = {e["seq"]: _event_subject(e, subjects.get(e["entry_id"])) for e in events}
     report.events = len(events)

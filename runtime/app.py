@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from runtime import health, signing_keys
 from runtime.config import load_config
 from runtime.extensions import db, limiter, migrate
+from runtime.file_permissions import check_private_files, create_private_database
 from runtime.log_privacy import install_log_scrubbing
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -42,6 +43,10 @@ def create_base_app(import_name: str, test_config: dict[str, Any] | None = None)
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
+    database_url = app.config["SQLALCHEMY_DATABASE_URI"]
+    create_private_database(database_url)
+    if app.config["REGISTRY_ENV"] == "production":
+        check_private_files(database_url, app.config["KEYS_DIR"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     limiter.init_app(app)

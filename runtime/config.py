@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse as parse_limit
+
 from registry.clients.egress import EgressPolicy, parse_ranges
 from registry.errors import InvalidValue
 from registry.listings import authority
@@ -22,7 +24,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "SECRET_KEY": (DEFAULT_SECRET_KEY, str, "session and CSRF secret; required in production"),
     "DATABASE_URL": (None, str, "SQLAlchemy URL; default sqlite file instance/registry.sqlite3"),
     "KEYS_DIR": (None, str, "signing keys directory; default instance/keys"),
-    "KEY_PASSPHRASE": (None, str, "passphrase encrypting the signing keys at rest"),
+    "KEY_PASSPHRASE": (
+        None,
+        str,
+        "passphrase encrypting the signing keys at rest (required in production)",
+    ),
     "FEED_DIR": (None, str, "disclosure feed directory; default instance/feed"),
     "SCREENING_INDEX": (
         None,
@@ -51,7 +57,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "RATELIMIT_STORAGE": (
         "memory://",
         str,
-        "Flask-Limiter storage URI, e.g. redis://127.0.0.1:6379",
+        "Flask-Limiter storage URI, e.g. redis://127.0.0.1:6379 (production refuses memory://)",
     ),
     "WEBHOOK_ALLOW_RANGES": (
         "",
@@ -67,6 +73,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         None,
         "bool",
         "let webhooks reach loopback and private addresses (default: not in production)",
+    ),
+    "MAX_WATCHLISTS_PER_KEY": (20, int, "the most active watchlists one API key may hold"),
+    "API_KEY_FAILURES": (
+        "20/minute",
+        str,
+        "failed API-key authentications allowed per client address before 429",
     ),
     "SESSION_IDLE_MINUTES": (30, int, "a console session ends after this long without a request"),
     "SESSION_MAX_HOURS": (12, int, "a console session ends this long after sign-in, used or not"),
@@ -210,6 +222,20 @@ def _check_authority(values: dict[str, Any], env: str) -> None:
         )
 
 
+def _check_production_secrets(values: Mapping[str, Any]) -> None:
+    """Production keeps signing keys encrypted and shares rate limits between workers."""
+    if not values["KEY_PASSPHRASE"]:
+        raise ConfigError(
+            "REGISTRY_KEY_PASSPHRASE must be set in production: the signing keys are kept "
+            "encrypted with it (an unencrypted key file is refused)"
+        )
+    if str(values["RATELIMIT_STORAGE"]).startswith("memory://"):
+        raise ConfigError(
+            "REGISTRY_RATELIMIT_STORAGE must be a shared store in production (e.g. "
+            "redis://127.0.0.1:6379): in-memory limits are per worker process"
+        )
+
+
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     environ = os.environ if environ is None else environ
@@ -228,6 +254,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
 
     if env == "production":
         _check_public_url(values["PUBLIC_URL"])
+        _check_production_secrets(values)
     _check_authority(values, env)
     try:
         parse_conditions(values["RESTORATION_CONDITIONS"])
@@ -235,6 +262,15 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         raise ConfigError(f"REGISTRY_RESTORATION_CONDITIONS: {error.reason}") from None
     if values["SESSION_IDLE_MINUTES"] < 1 or values["SESSION_MAX_HOURS"] < 1:
         raise ConfigError("REGISTRY_SESSION_IDLE_MINUTES and REGISTRY_SESSION_MAX_HOURS must be 1+")
+    if values["MAX_WATCHLISTS_PER_KEY"] < 1:
+        raise ConfigError("REGISTRY_MAX_WATCHLISTS_PER_KEY must be at least 1")
+    try:
+        parse_limit(values["API_KEY_FAILURES"])
+    except ValueError:
+        raise ConfigError(
+            "REGISTRY_API_KEY_FAILURES must be a rate like 20/minute, "
+            f"not {values['API_KEY_FAILURES']!r}"
+        ) from None
     if not 0 <= values["TRUSTED_PROXIES"] <= 10:
         raise ConfigError("REGISTRY_TRUSTED_PROXIES must be a hop count from 0 to 10")
     if values["FEED_KEEP_VERSIONS"] < 1:

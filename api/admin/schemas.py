@@ -375,6 +375,27 @@ class UserOutSchema(Schema):
     active = fields.Boolean()
     totp_enabled = fields.Function(lambda user: bool(user.totp_secret))
     locked_until = fields.DateTime(allow_none=True)
+    must_change_password = fields.Boolean()
+
+
+class AccountRequestOutSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "create or role"})
+    user_id = fields.Integer(allow_none=True)
+    username = fields.String()
+    role = fields.String()
+    requested_by = fields.String()
+    requested_at = fields.DateTime()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={"description": "confirmed or refused"})
+
+
+class PasswordResetOutSchema(Schema):
+    username = fields.String()
+    temporary_password = fields.String(
+        metadata={"description": "shown once; the account must replace it at its next sign-in"}
+    )
 
 
 class SessionOutSchema(Schema):

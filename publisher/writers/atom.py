@@ -25,6 +25,7 @@ from publisher.writers.atomic import write_atomic
 from publisher.writers.delta import event_bundle, event_leaf_object
 from publisher.writers.index import Resource, describe
 from registry.errors import InvalidValue
+from registry.ledger.anchors import is_anchor
 from registry.subjects.identifiers import public_identifiers
 from registry.timestamps import format_timestamp
 
@@ -121,7 +122,11 @@ def event_text(leaf: Mapping[str, Any], entry: Mapping[str, Any] | None) -> str:
 def _newest(
     events: Iterable[Any], limit: int, in_error: Collection[str]
 ) -> list[tuple[dict[str, Any], Mapping[str, Any] | None]]:
-    checked = ((event_leaf_object(event, f"events[{n}]"), event) for n, event in enumerate(events))
+    checked = (
+        (leaf, event)
+        for n, event in enumerate(events)
+        if not is_anchor(leaf := event_leaf_object(event, f"events[{n}]"))
+    )  # audit anchors are not news about entries
     shown = (
         (leaf, event)
         for leaf, event in checked

@@ -1,7 +1,8 @@
 """The delta between two feed versions: the log events in between, each with its entry content.
 
 A line is the log leaf object (`ipl.event/v1`) plus `bundle`, the signed entry it refers to,
-or null once the content is purged. Dropping `bundle` and canonicalising gives back the leaf
+or null once the content is purged; an audit anchor's line (`ipl.audit_anchor/v1`) has a null
+`bundle`. Dropping `bundle` and canonicalising gives back the leaf
 bytes, so a consumer can check each line against the transparency log.
 """
 
@@ -16,6 +17,7 @@ from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, Delta, check_version, describe
 from registry.canonical import canonical_bytes, sha256_hex
 from registry.errors import InvalidValue
+from registry.ledger.anchors import ANCHOR_TYPE, checked_anchor, is_anchor
 from registry.ledger.events import EVENT_TYPE, event_object
 
 # event_object's parameter names, which are also the leaf's keys.
@@ -24,9 +26,14 @@ _HANDED_OVER_KEYS = {"type", "bundle", *_LEAF_FIELDS}
 
 
 def event_leaf_object(event: Any, field: str) -> dict[str, Any]:
-    """Return the validated ipl.event/v1 leaf object of an event as handed over (no bundle)."""
+    """Return the validated leaf object of an event as handed over (no bundle).
+
+    An ipl.event/v1 event, or an ipl.audit_anchor/v1 anchor (whose bundle is always null).
+    """
     if not isinstance(event, Mapping):
         raise InvalidValue(field, f"must be an event object, got {type(event).__name__}")
+    if event.get("type") == ANCHOR_TYPE:
+        return _anchor_leaf_object(event, field)
     unknown = sorted(map(str, set(event) - _HANDED_OVER_KEYS))
     if unknown:
         raise InvalidValue(field, f"unexpected keys {', '.join(unknown)}")
@@ -39,12 +46,21 @@ def event_leaf_object(event: Any, field: str) -> dict[str, Any]:
         raise InvalidValue(f"{field}.{error.field}", error.reason) from None
 
 
+def _anchor_leaf_object(event: Mapping[str, Any], field: str) -> dict[str, Any]:
+    if event.get("bundle") is not None:
+        raise InvalidValue(f"{field}.bundle", "an audit anchor has no entry: must be null")
+    try:
+        return checked_anchor({k: v for k, v in event.items() if k != "bundle"})
+    except InvalidValue as error:
+        raise InvalidValue(f"{field}.{error.field}", error.reason) from None
+
+
 def event_bundle(
     leaf: Mapping[str, Any], event: Mapping[str, Any], field: str
 ) -> Mapping[str, Any] | None:
     """Return the event's signed bundle (None once purged), checking it is the named entry."""
     bundle = event.get("bundle")
-    if bundle is None:
+    if bundle is None or is_anchor(leaf):
         return None
     if not isinstance(bundle, Mapping) or not isinstance(bundle.get("entry"), Mapping):
         raise InvalidValue(f"{field}.bundle", "must be a signed bundle with an entry, or null")

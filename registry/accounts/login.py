@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.passwords import is_demo_password
-from registry.accounts.second_factor import totp_matches
+from registry.accounts.second_factor import accept_code
 from registry.accounts.throttle import clear, record_failure, seconds_to_wait, throttle_keys
 from registry.accounts.users import hash_password, password_matches
 from registry.audit import trail as audit
@@ -28,6 +28,10 @@ class LoginRefused(DomainError):
 
     code = "login_refused"
 
+    def __init__(self, message: str, wait_seconds: int = 0) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
 
 def authenticate(
     session: Session,
@@ -38,7 +42,7 @@ def authenticate(
     production: bool = False,
     address: str | None = None,
 ) -> User:
-    """Check password (and TOTP when enabled), throttled per account name and client address.
+    """Check password and, once enrolled, a second-factor code (each accepted once), throttled.
 
     Every refusal gives the same answer and is recorded in the audit trail; an account or an
     address with too many failures in a row waits before it may try again (registry.accounts.
@@ -49,7 +53,7 @@ def authenticate(
     keys = throttle_keys(name, address)
     wait = seconds_to_wait(session, keys, now)
     if wait:
-        raise LoginRefused(f"too many failed sign-ins; try again in {wait} seconds")
+        raise LoginRefused(f"too many failed sign-ins; try again in {wait} seconds", wait)
     user = session.scalars(select(User).where(User.username == name)).one_or_none()
     if user is None or not user.active:
         password_matches(_DUMMY_HASH, password or "")
@@ -58,8 +62,8 @@ def authenticate(
         _refuse(session, keys, name, now, "the published demo password is refused in production")
     elif not password_matches(user.password_hash, password or ""):
         _refuse(session, keys, name, now, "wrong password")
-    elif user.totp_secret and not totp_matches(user.totp_secret, totp_code, now):
-        _refuse(session, keys, name, now, "missing or wrong authentication code")
+    elif user.totp_secret and not accept_code(session, user, totp_code, now):
+        _refuse(session, keys, name, now, "missing, wrong or already used authentication code")
     assert user is not None  # every other path raised
     with atomic(session):
         clear(session, keys[0])

@@ -87,13 +87,16 @@ def end_session(session: Session, token: str, now: dt.datetime) -> None:
         )
 
 
-def end_user_sessions(session: Session, user_id: int, now: dt.datetime, reason: str) -> int:
-    """End every live session of one account (inside the caller's transaction); how many."""
-    ended = session.execute(
-        update(AdminSession)
-        .where(AdminSession.user_id == user_id, AdminSession.ended_at.is_(None))
-        .values(ended_at=now, end_reason=reason)
+def end_user_sessions(
+    session: Session, user_id: int, now: dt.datetime, reason: str, keep_token: str = ""
+) -> int:
+    """End every live session of one account but `keep_token`'s (caller's transaction); how many."""
+    query = update(AdminSession).where(
+        AdminSession.user_id == user_id, AdminSession.ended_at.is_(None)
     )
+    if keep_token:
+        query = query.where(AdminSession.token_sha256 != _digest(keep_token))
+    ended = session.execute(query.values(ended_at=now, end_reason=reason))
     return int(getattr(ended, "rowcount", 0) or 0)
 
 

@@ -47,6 +47,15 @@ def create_user(
     Only the demo loader passes `allow_demo_password`; the published demo password is refused
     for every other account.
     """
+    username = check_new_account(username, role, password, allow_demo_password)
+    with atomic(session):
+        return insert_user(session, username, role, hash_password(password), display_name, actor)
+
+
+def check_new_account(
+    username: str, role: str, password: str, allow_demo_password: bool = False
+) -> str:
+    """Validate a new account's name, role and password; returns the name as stored."""
     username = username.strip().lower()
     if not _USERNAME_RE.match(username):
         raise InvalidValue(
@@ -55,20 +64,25 @@ def create_user(
     if role not in ROLES:
         raise InvalidValue("role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     check_password(password, username, allow_demo=allow_demo_password)
-    with atomic(session):
-        return _insert_user(session, username, role, password, display_name, actor)
+    return username
 
 
-def _insert_user(
-    session: Session, username: str, role: str, password: str, display_name: str, actor: str
+def insert_user(
+    session: Session,
+    username: str,
+    role: str,
+    password_hash: str,
+    display_name: str,
+    actor: str,
 ) -> User:
+    """Add a validated account with an already hashed password (caller's transaction), audited."""
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise Conflict(f"a user named {username!r} already exists")
     user = User(
         username=username,
         role=role,
         display_name=display_name or username,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
     )
     session.add(user)
     session.flush()

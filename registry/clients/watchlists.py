@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry.clients.egress import EgressPolicy
 from registry.clients.watch_items import check_upload_size, check_webhook_url
-from registry.errors import InvalidValue, NotFound
+from registry.errors import Conflict, InvalidValue, NotFound
 from registry.models import Watchlist, WatchlistItem, WebhookDelivery, utcnow
 from registry.publication.events import log_size
 from registry.subjects.records import clean_text
@@ -29,6 +29,9 @@ MAX_PAGE = 1000
 # Rows per INSERT statement: large enough to be fast, small enough for every driver's limits.
 INSERT_BATCH = 5000
 
+# The most active watchlists one API key may hold (REGISTRY_MAX_WATCHLISTS_PER_KEY).
+DEFAULT_MAX_WATCHLISTS = 20
+
 
 @dataclass(frozen=True)
 class CreatedWatchlist:
@@ -39,13 +42,28 @@ class CreatedWatchlist:
 
 
 def create_watchlist(
-    session: Session, api_key_id: int, name: str, webhook_url: str, policy: EgressPolicy
+    session: Session,
+    api_key_id: int,
+    name: str,
+    webhook_url: str,
+    policy: EgressPolicy,
+    most: int = DEFAULT_MAX_WATCHLISTS,
 ) -> CreatedWatchlist:
-    """Create a watchlist that reports changes after now to `webhook_url`."""
+    """Create a watchlist that reports changes after now to `webhook_url`; `most` per key."""
     name = clean_text(name if isinstance(name, str) else "", "name", 100, required=True)
     url = check_webhook_url(webhook_url, policy)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     with atomic(session):
+        held = session.scalar(
+            select(func.count())
+            .select_from(Watchlist)
+            .where(Watchlist.api_key_id == api_key_id, Watchlist.active)
+        )
+        if (held or 0) >= most:
+            raise Conflict(
+                f"this API key already has {held} watchlists, the most allowed; "
+                "delete one before creating another"
+            )
         watchlist = Watchlist(
             api_key_id=api_key_id,
             name=name,

@@ -6,7 +6,15 @@ table on `Base.metadata`, so import models from here.
 """
 
 from registry.clock import utcnow
-from registry.models.accounts import ROLES, AdminSession, AuditRecord, LoginThrottle, User
+from registry.models.accounts import (
+    ROLES,
+    AccountRequest,
+    AdminSession,
+    AuditRecord,
+    LoginThrottle,
+    RecoveryCode,
+    User,
+)
 from registry.models.base import NAMING, Base, UTCDateTime
 from registry.models.clients import (
     ApiKey,
@@ -42,6 +50,7 @@ __all__ = [
     "ROLES",
     "SECTORS",
     "SUBJECT_KINDS",
+    "AccountRequest",
     "AdminSession",
     "ApiKey",
     "AuditRecord",
@@ -59,6 +68,7 @@ __all__ = [
     "NationalReport",
     "PatentInvalidation",
     "Receipt",
+    "RecoveryCode",
     "ResponsiblePerson",
     "ScreeningCall",
     "SignedCheckpoint",

@@ -28,7 +28,11 @@ class EntryRevision(Base):
 
 
 class LogEvent(Base):
-    """One leaf of the transparency log: a listed, amended or removed event."""
+    """One leaf of the transparency log: a listed, amended or removed event, or an audit anchor.
+
+    An anchor's row has `event = "anchor"`, entry id "", the audit trail's length as `revision`
+    and its head hash as `content_sha256` (registry.ledger.anchors).
+    """
 
     __tablename__ = "log_events"
     __table_args__ = (UniqueConstraint("entry_id", "revision", "event"),)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import clock
+from registry.ledger.anchors import ANCHOR_EVENT
 from registry.models import EntryRevision, Listing, LogEvent, SubjectIdentifier
 from registry.subjects.identifiers import identifier_key, public_identifier_value
 
@@ -149,7 +150,11 @@ def _replay(
     """entry id -> where the entry stands after the events replayed."""
     query = (
         select(LogEvent)
-        .where(LogEvent.seq < tree_size, LogEvent.recorded_at < until)
+        .where(
+            LogEvent.seq < tree_size,
+            LogEvent.recorded_at < until,
+            LogEvent.event != ANCHOR_EVENT,
+        )
         .order_by(LogEvent.seq)
     )
     if entry_ids is not None:

@@ -9,14 +9,20 @@ from sqlalchemy.orm import Session
 from registry.errors import Conflict
 from registry.ledger.checkpoint import sign_checkpoint
 from registry.models import SignedCheckpoint, utcnow
+from registry.publication.audit_anchors import anchor_audit_trail
 from registry.publication.events import log_size, open_log
 from registry.signing.keystore import KeyStore
 from registry.transaction import atomic
 
 
 def sign_new_checkpoint(session: Session, keys: KeyStore, origin: str) -> SignedCheckpoint:
-    """Sign the log at its current size, refusing if it contradicts the last signed one."""
+    """Anchor the audit trail, then sign the log at its size, refusing to contradict the last.
+
+    The anchor leaf (registry.publication.audit_anchors) is appended only when the trail moved
+    since the last anchor, so every checkpoint commits to the trail as it stood when signed.
+    """
     with atomic(session):
+        anchor_audit_trail(session, utcnow())
         log = open_log(session)
         last = session.scalar(select(SignedCheckpoint).order_by(SignedCheckpoint.tree_size.desc()))
         if last is not None:

@@ -1,7 +1,9 @@
 """Publication events: signed entry revisions and their leaves in the transparency log.
 
 Every `listed`, `amended` and `removed` transition appends exactly one leaf, in the same
-transaction as the state change. On PostgreSQL an advisory lock serialises appenders; the
+transaction as the state change. Audit anchors (registry.ledger.anchors) are leaves too; their
+rows carry `event = "anchor"`, an empty entry id, the trail's length as `revision` and its head
+as `content_sha256`. On PostgreSQL an advisory lock serialises appenders; the
 primary key on `seq` and the unique (entry, revision, event) refuse a duplicate anywhere.
 """
 
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry.canonical import sha256_hex
 from registry.errors import Conflict
+from registry.ledger.anchors import ANCHOR_EVENT, anchor_leaf
 from registry.ledger.events import event_leaf
 from registry.ledger.tiled_log import TiledLog
 from registry.models import EntryRevision, Listing, LogEvent, LogTile
@@ -77,10 +80,7 @@ def append_event(
     seq = log.size
     stamp = format_timestamp(recorded_at, "recorded_at")
     leaf = event_leaf(seq, event, entry_id, revision, content_sha256, stamp, reason)
-    index = log.append(leaf)
-    if index != seq:
-        raise Conflict(f"log append returned index {index}, expected {seq}")
-    log.flush()
+    _append_leaf(log, seq, leaf)
     row = LogEvent(
         seq=seq,
         event=event,
@@ -89,6 +89,38 @@ def append_event(
         content_sha256=content_sha256,
         recorded_at=recorded_at,
         reason=reason,
+        leaf=leaf,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _append_leaf(log: TiledLog, seq: int, leaf: bytes) -> None:
+    index = log.append(leaf)
+    if index != seq:
+        raise Conflict(f"log append returned index {index}, expected {seq}")
+    log.flush()
+
+
+def append_anchor(
+    session: Session, audit_length: int, audit_head: bytes, recorded_at: dt.datetime
+) -> LogEvent:
+    """Append an audit anchor leaf (registry.ledger.anchors); its row has no entry id."""
+    _lock_log(session)
+    log = open_log(session)
+    seq = log.size
+    stamp = format_timestamp(recorded_at, "recorded_at")
+    leaf = anchor_leaf(seq, audit_length, audit_head.hex(), stamp)
+    _append_leaf(log, seq, leaf)
+    row = LogEvent(
+        seq=seq,
+        event=ANCHOR_EVENT,
+        entry_id="",
+        revision=audit_length,
+        content_sha256=audit_head.hex(),
+        recorded_at=recorded_at,
+        reason=None,
         leaf=leaf,
     )
     session.add(row)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.ledger.anchors import ANCHOR_EVENT
 from registry.models import EntryRevision, Listing, ListingRequest, LogEvent
 from registry.publication.as_of import (
     EXPIRED,
@@ -377,7 +378,7 @@ def listed_bundles(
     with `id_prefix`, only the entries whose id starts with it.
     """
     last_query = select(LogEvent.entry_id, func.max(LogEvent.seq).label("seq")).where(
-        LogEvent.seq < tree_size
+        LogEvent.seq < tree_size, LogEvent.event != ANCHOR_EVENT
     )
     if entry_ids is not None:
         last_query = last_query.where(LogEvent.entry_id.in_(entry_ids))

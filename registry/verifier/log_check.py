@@ -14,8 +14,9 @@ from typing import Any
 
 from registry.canonical import canonical_bytes, loads_strict
 from registry.errors import DomainError, InvalidValue
+from registry.ledger.anchors import ANCHOR_TYPE, checked_anchor, is_anchor
 from registry.ledger.checkpoint import Checkpoint
-from registry.ledger.events import event_object
+from registry.ledger.events import EVENT_TYPE, event_object
 from registry.ledger.hashing import HASH_SIZE
 from registry.ledger.proofs import InvalidProof, verify_consistency
 from registry.ledger.tiled_log import TiledLog
@@ -38,6 +39,7 @@ class LeafIndex:
     # them. Digests, not the leaves, so a 1M-event delta costs tens of MB, not hundreds.
     kept: list[bytes] = field(default_factory=list)
     keep_from: int = 0
+    anchors: int = 0  # audit anchors among the leaves
 
     def keep(self, seq: int, leaf: bytes) -> None:
         """Remember leaf `seq` (called in order) if the delta will need it."""
@@ -95,15 +97,18 @@ def _entry_tiles(size: int) -> list[TileRef]:
 
 
 def _check_leaf(seq: int, leaf: bytes) -> dict[str, Any]:
-    """Return the leaf's event object, or raise InvalidValue saying why it is not one."""
+    """Return the leaf's event or anchor object, or raise InvalidValue saying why it is neither."""
     body = loads_strict(leaf)
-    if not isinstance(body, dict) or body.get("type") != "ipl.event/v1":
-        raise InvalidValue("type", "is not an ipl.event/v1 object")
-    unknown = set(body) - {"type", *_LEAF_FIELDS}
-    if unknown:
-        raise InvalidValue("leaf", f"has unexpected keys {', '.join(sorted(unknown))}")
-    fields: dict[str, Any] = {name: body.get(name) for name in _LEAF_FIELDS}
-    event = event_object(**fields)
+    if is_anchor(body):
+        event = checked_anchor(body)
+    elif not isinstance(body, dict) or body.get("type") != EVENT_TYPE:
+        raise InvalidValue("type", f"is neither an {EVENT_TYPE} nor an {ANCHOR_TYPE} object")
+    else:
+        unknown = set(body) - {"type", *_LEAF_FIELDS}
+        if unknown:
+            raise InvalidValue("leaf", f"has unexpected keys {', '.join(sorted(unknown))}")
+        fields: dict[str, Any] = {name: body.get(name) for name in _LEAF_FIELDS}
+        event = event_object(**fields)
     if event["seq"] != seq:
         raise InvalidValue("seq", f"is {event['seq']}, but the leaf is at index {seq}")
     if canonical_bytes(event) != leaf:
@@ -114,6 +119,9 @@ def _check_leaf(seq: int, leaf: bytes) -> dict[str, Any]:
 def _index_leaf(
     leaves: LeafIndex, seq: int, event: dict[str, Any], where: str, report: VerificationReport
 ) -> None:
+    if is_anchor(event):
+        leaves.anchors += 1
+        return
     entry_id, revision = str(event["entry_id"]), int(event["revision"])
     digest = str(event["content_sha256"])
     known = leaves.contents.setdefault((entry_id, revision), digest)

@@ -1,8 +1,9 @@
-"""`registry admin create`, `registry admin end-sessions` and `registry audit verify`."""
+"""`registry admin create`, `registry admin end-sessions`, `registry audit verify` and `anchor`."""
 
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -13,7 +14,10 @@ from registry.actors import Actor
 from registry.audit import trail as audit
 from registry.errors import DomainError
 from registry.models import ROLES, User
+from registry.publication.audit_anchors import check_trail_against_log
+from registry.publication.checkpoints import sign_new_checkpoint
 from runtime.extensions import db
+from runtime.signing_keys import key_store
 from server.cli.group import commands, fail
 
 # The operator at the server's shell acts with admin rights, as for `admin create`.
@@ -64,14 +68,46 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Recompute the audit chain and report the first broken record."""
+    """Recompute the audit chain, check it against the signed log, report the first bad record."""
     total = audit.count(db.session())
     with click.progressbar(length=total, label="checking audit trail", file=None) as bar:
         report = audit.verify_chain(db.session(), progress=bar.update)
-    if report.intact:
-        click.echo(f"audit trail intact: {report.checked} records")
-        return
-    raise click.ClickException(
-        f"audit trail BROKEN at record {report.first_bad_seq}: {report.problem} "
-        f"({report.checked} records before it are intact)"
+    if not report.intact:
+        raise click.ClickException(
+            f"audit trail BROKEN at record {report.first_bad_seq}: {report.problem} "
+            f"({report.checked} records before it are intact)"
+        )
+    try:
+        vkey = key_store().current("checkpoint").verification_key().note_vkey or ""
+    except DomainError as error:
+        fail(error)
+    anchored = check_trail_against_log(db.session(), vkey)
+    if not anchored.intact:
+        where = f" at record {anchored.first_bad_seq}" if anchored.first_bad_seq else ""
+        raise click.ClickException(
+            f"audit trail does NOT MATCH the signed log{where}: {anchored.problem} "
+            f"({anchored.confirmed} records confirmed by the log)"
+        )
+    click.echo(f"audit trail intact: {report.checked} records")
+    if anchored.anchors:
+        click.echo(
+            f"the signed log anchors the first {anchored.confirmed} of them "
+            f"({anchored.anchors} anchors checked)"
+        )
+    else:
+        click.echo(f"not yet anchored in a signed checkpoint ({anchored.problem or 'no anchor'})")
+
+
+@audit_group.command("anchor")
+@with_appcontext
+def audit_anchor() -> None:
+    """Commit the audit trail's head to the transparency log now, and sign a checkpoint."""
+    origin = current_app.config["REGISTRY"]["LOG_ORIGIN"]
+    try:
+        checkpoint = sign_new_checkpoint(db.session(), key_store(), origin)
+    except DomainError as error:
+        fail(error)
+    click.echo(
+        f"audit trail of {audit.count(db.session())} records anchored; "
+        f"checkpoint signed at log size {checkpoint.tree_size}"
     )

@@ -35,12 +35,17 @@ def csrf_from(page: TestResponse) -> str:
 
 
 def console_login(
-    client: FlaskClient, username: str, password: str = PASSWORD, totp: str = ""
+    client: FlaskClient,
+    username: str,
+    password: str = PASSWORD,
+    totp: str = "",
+    headers: dict[str, str] | None = None,
 ) -> TestResponse:
     """Sign in through the console form, CSRF token included."""
     token = csrf_from(client.get("/admin/login"))
     return client.post(
         "/admin/login",
+        headers=headers,
         data={
             "csrf_token": token,
             "username": username,

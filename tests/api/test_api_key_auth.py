@@ -90,3 +90,38 @@ def test_only_admins_manage_keys(signed_in: dict[str, SignedIn]) -> None:
     made = signed_in["admin"].post("/api/v1/admin/api-keys", json=body).get_json()
     listed = signed_in["admin"].get("/api/v1/admin/api-keys").get_json()
     assert listed[0]["prefix"] == made["prefix"] and "key" not in listed[0]
+
+
+def test_failed_key_attempts_from_one_address_are_rate_limited(
+    app, client: FlaskClient, session: Session
+) -> None:
+    app.config["REGISTRY"]["API_KEY_FAILURES"] = "3/minute"
+    good = new_key(session)
+    for _ in range(3):
+        guessed = client.get("/api/v1/usage", headers=bearer("ipl_abcdefgh_" + "x" * 40))
+        assert guessed.status_code == 401
+    held = client.get("/api/v1/usage", headers=bearer("ipl_abcdefgh_" + "y" * 40))
+    assert held.status_code == 429
+    assert "too many failed API-key authentications" in held.get_json()["message"]
+    # The wait is per address: another client still gets through.
+    other = client.get(
+        "/api/v1/usage", headers=bearer(good), environ_base={"REMOTE_ADDR": "192.0.2.7"}
+    )
+    assert other.status_code == 200
+
+
+def test_with_rate_limiting_off_failed_keys_are_plain_401s(tmp_path) -> None:
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'off.sqlite3'}", RATELIMIT_ENABLED=False)
+    with app.app_context():
+        from registry.models import Base
+        from runtime.extensions import db
+
+        Base.metadata.create_all(db.engine)
+        client = app.test_client()
+        for _ in range(25):
+            guessed = client.get("/api/v1/usage", headers=bearer("ipl_abcdefgh_" + "x" * 40))
+            assert guessed.status_code == 401
+        db.session.remove()
+        db.engine.dispose()

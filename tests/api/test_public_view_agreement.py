@@ -106,10 +106,11 @@ def test_a_removal_reaches_every_reader_before_the_next_publish_run(
     found = _lookup(client, key, uscc)
     assert found["answer"] == "previously_listed"
     assert found["entries"][0]["end_reason"] == "error"
-    assert found["checkpoint"]["tree_size"] == log_size
+    # The lookup signs a checkpoint covering the removal and the audit anchor signed with it.
+    assert found["checkpoint"]["tree_size"] == log_size + 1
     signed = verify_receipt(found["receipt"], key_store().public_keys())
     assert signed["results"][0]["answer"] == "previously_listed"
-    assert signed["checkpoint"]["tree_size"] == log_size
+    assert signed["checkpoint"]["tree_size"] == log_size + 1
     assert _screen(client, key, name, entry_id) == ["previously_listed"]
 
     assert entry_id not in _site_search(client, name, "listed")

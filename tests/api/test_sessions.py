@@ -101,3 +101,22 @@ def test_the_operator_ends_sessions_from_the_command_line(
     assert result.exit_code == 0 and f"ended {len(signed_in) - 1} session(s)" in result.output
     unknown = runner.invoke(args=["admin", "end-sessions", "--user", "nobody"])
     assert unknown.exit_code != 0 and "--user: no account named 'nobody'" in unknown.output
+
+
+def test_an_admin_ends_every_session_from_the_console(signed_in) -> None:
+    refused = signed_in["clerk"].form("/admin/sessions/end-all")
+    assert refused.status_code == 403
+    assert signed_in["reviewer"].get("/api/v1/admin/session").status_code == 200
+
+    ended = signed_in["admin"].form("/admin/sessions/end-all")
+    assert ended.status_code == 303 and ended.location.endswith("/admin/login")
+    for name in ("clerk", "reviewer", "auditor", "admin"):
+        assert signed_in[name].get("/api/v1/admin/session").status_code == 401
+
+
+def test_an_admin_ends_one_accounts_sessions_from_the_console(signed_in, users) -> None:
+    done = signed_in["admin"].form(f"/admin/users/{users['clerk'].id}/end-sessions")
+    assert done.status_code == 303
+    assert signed_in["clerk"].get("/api/v1/admin/session").status_code == 401
+    assert signed_in["auditor"].get("/api/v1/admin/session").status_code == 200
+    assert signed_in["admin"].get("/api/v1/admin/session").status_code == 200

@@ -267,3 +267,17 @@ def test_delivery_log_and_replay(
         1,
         200,
     )
+
+
+def test_a_key_holds_at_most_the_configured_number_of_watchlists(
+    app, client: FlaskClient, owner: dict[str, str], stranger: dict[str, str]
+) -> None:
+    app.config["REGISTRY"]["MAX_WATCHLISTS_PER_KEY"] = 2
+    _create(client, owner)
+    _create(client, owner)
+    third = client.post(
+        "/api/v1/watchlists", json={"name": "More", "webhook_url": HOOK}, headers=owner
+    )
+    assert third.status_code == 409
+    assert "already has 2 watchlists, the most allowed" in third.json["message"]
+    _create(client, stranger)  # the cap is per key

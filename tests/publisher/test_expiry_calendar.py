@@ -115,5 +115,8 @@ def test_expiry_is_in_the_delta_between_the_versions(app: Flask, session: Sessio
     feed = Path(app.config["FEED_DIR"])
     delta = feed / "delta" / f"{first.version}-{second.version}.jsonl"
     events = [json.loads(line) for line in delta.read_bytes().splitlines()]
-    assert [(e["event"], e.get("reason")) for e in events] == [("removed", "expired")]
+    assert [(e["type"], e.get("event"), e.get("reason")) for e in events] == [
+        ("ipl.event/v1", "removed", "expired"),
+        ("ipl.audit_anchor/v1", None, None),  # the expiry moved the audit trail
+    ]
     assert events[0]["bundle"]["entry"]["period_end"] == "2030-06-02"

@@ -103,11 +103,11 @@ def test_a_database_behind_the_published_feed_is_refused(
 ) -> None:
     feed = Path(app.config["FEED_DIR"])
     builders.listing(session, state="approved")
-    assert run_publication(app).tree_size == 1
+    assert run_publication(app).tree_size == 2  # the listing and the audit anchor
     before = (feed / "index.json").read_bytes()
     # As if the database were restored from a backup taken before that event.
     monkeypatch.setattr(
-        versions, "published_head", lambda _session, _feed: versions.PublishedHead(1, 2)
+        versions, "published_head", lambda _session, _feed: versions.PublishedHead(1, 3)
     )
     with pytest.raises(Conflict, match="refusing to publish a shorter log"):
         run_publication(app)

@@ -26,6 +26,29 @@ def test_development_defaults_use_sqlite_in_instance(tmp_path) -> None:
     assert config["REGISTRY"]["SCHEDULER"] is True
 
 
+PRODUCTION_SECRETS = {
+    "REGISTRY_ENV": "production",
+    "REGISTRY_SECRET_KEY": "x" * 40,
+    "REGISTRY_KEY_PASSPHRASE": "a passphrase for the signing keys",
+    "REGISTRY_RATELIMIT_STORAGE": "redis://127.0.0.1:6379",
+}
+
+
+@pytest.mark.parametrize(
+    ("missing", "value", "message"),
+    [
+        ("REGISTRY_KEY_PASSPHRASE", "", "REGISTRY_KEY_PASSPHRASE must be set in production"),
+        ("REGISTRY_RATELIMIT_STORAGE", "memory://", "REGISTRY_RATELIMIT_STORAGE must be a shared"),
+    ],
+)
+def test_production_refuses_plain_keys_and_per_process_limits(
+    tmp_path, missing: str, value: str, message: str
+) -> None:
+    environ = {**PRODUCTION_SECRETS, "REGISTRY_PUBLIC_URL": "https://ipl.example.cn"}
+    with pytest.raises(ConfigError, match=message):
+        load_config(str(tmp_path), {**environ, missing: value})
+
+
 def test_production_refuses_default_secret(tmp_path) -> None:
     with pytest.raises(ConfigError, match="REGISTRY_SECRET_KEY"):
         load_config(str(tmp_path), {"REGISTRY_ENV": "production"})
@@ -35,8 +58,7 @@ def test_production_accepts_a_real_secret_and_postgres(tmp_path) -> None:
     config = load_config(
         str(tmp_path),
         {
-            "REGISTRY_ENV": "production",
-            "REGISTRY_SECRET_KEY": "x" * 40,
+            **PRODUCTION_SECRETS,
             "REGISTRY_DATABASE_URL": "postgresql://registry@db/registry",
             "REGISTRY_PUBLIC_URL": "https://ipl.example.cn",
             **AUTHORITY,
@@ -103,8 +125,7 @@ def test_a_broken_authority_names_its_variable(
 
 def test_webhook_egress_policy_comes_from_configuration(tmp_path) -> None:
     production = {
-        "REGISTRY_ENV": "production",
-        "REGISTRY_SECRET_KEY": "x" * 40,
+        **PRODUCTION_SECRETS,
         "REGISTRY_PUBLIC_URL": "https://ipl.example.cn",
         **AUTHORITY,
     }

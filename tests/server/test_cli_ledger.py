@@ -229,7 +229,7 @@ def test_purge_drops_content_from_the_next_feed_but_every_proof_holds(
         run_publication(app)
         feed = Path(app.config["FEED_DIR"])
         delta = [json.loads(line) for line in (feed / "delta/1-2.jsonl").read_bytes().splitlines()]
-        removal = [event for event in delta if event["entry_id"] == entry_id]
+        removal = [event for event in delta if event.get("entry_id") == entry_id]
         assert [(event["event"], event["bundle"]) for event in removal] == [("removed", None)]
         assert entry_id.encode() not in (feed / "snapshot/2.jsonl").read_bytes()
         audit = db.session.scalars(

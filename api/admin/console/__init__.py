@@ -6,6 +6,8 @@ a state conflict). Pages are in Chinese first, English on request (`?lang=en`, r
 """
 
 from api.admin.console import (
+    account_requests,
+    account_views,
     approval,
     auth_views,
     dashboard,
@@ -16,11 +18,14 @@ from api.admin.console import (
     people,
     persons,
     records,
+    session_views,
 )
 from api.admin.console.blueprint import bp
 
 # Each module attaches its routes to bp.
 VIEW_MODULES = (
+    account_requests,
+    account_views,
     approval,
     auth_views,
     dashboard,
@@ -31,6 +36,7 @@ VIEW_MODULES = (
     people,
     persons,
     records,
+    session_views,
 )
 
 __all__ = ["VIEW_MODULES", "bp"]

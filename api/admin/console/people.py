@@ -15,13 +15,14 @@ from api.admin.console.changes import field_changes
 from api.admin.console.paging import PAGE_SIZE, offset, page_number, paged
 from api.admin.records import USER_READERS
 from api.auth import current_actor, login_required, require_role
-from registry.accounts import users as accounts
-from registry.accounts.changes import change_role, deactivate
+from registry import clock
+from registry.accounts.changes import deactivate
+from registry.accounts.confirmations import create_account, set_role
 from registry.accounts.queries import list_users
 from registry.audit import trail as audit
 from registry.audit.queries import audit_records
 from registry.errors import Conflict, InvalidValue
-from registry.models import ROLES
+from registry.models import ROLES, AccountRequest
 from runtime.extensions import db
 
 AUDIT_FILTERS = ("action", "object_type", "object_id", "actor")
@@ -71,19 +72,34 @@ def user_create() -> Response | tuple[str, int]:
     actor.require("user.manage")
     form = request.form
     try:
-        user = accounts.create_user(
+        made = create_account(
             db.session(),
+            actor,
             form.get("username", ""),
             form.get("role", ""),
             form.get("password", ""),
             form.get("display_name", ""),
-            actor.name,
+            clock.utcnow(),
         )
     except (InvalidValue, Conflict) as error:
         problem = form_problem(error, USER_FIELDS)
         return _users_page(problem, form), problem.status
-    flash(gettext("Account %(name)s created.", name=user.username), "info")
+    if isinstance(made, AccountRequest):
+        flash(_waiting_message(made), "info")
+    else:
+        flash(gettext("Account %(name)s created.", name=made.username), "info")
     return redirect(url_for("admin_console.users"), 303)
+
+
+def _waiting_message(pending: AccountRequest) -> str:
+    return str(
+        gettext(
+            "Request %(id)s (%(name)s as %(role)s) waits for another admin's confirmation.",
+            id=pending.id,
+            name=pending.username,
+            role=words.word("role", pending.role),
+        )
+    )
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -91,9 +107,13 @@ def user_create() -> Response | tuple[str, int]:
 def user_role(user_id: int) -> Response:
     """Give an account another role."""
     with reported_errors():
-        user = change_role(db.session(), current_actor(), user_id, request.form.get("role", ""))
-        role = words.word("role", user.role)
-        flash(gettext("%(name)s is now %(role)s.", name=user.username, role=role), "info")
+        role = request.form.get("role", "")
+        changed = set_role(db.session(), current_actor(), user_id, role, clock.utcnow())
+        if isinstance(changed, AccountRequest):
+            flash(_waiting_message(changed), "info")
+        else:
+            shown = words.word("role", changed.role)
+            flash(gettext("%(name)s is now %(role)s.", name=changed.username, role=shown), "info")
     return redirect(url_for("admin_console.users"), 303)
 
 

@@ -293,8 +293,8 @@ def test_admin_manages_users_but_not_their_own_account(signed_in, users):
     assert short.get_json()["errors"] == {"password": ["must be at least 12 characters long"]}
 
     assert (
-        admin.post(f"{API}/users/{user_id}/role", {"role": "reviewer"}).get_json()["role"]
-        == "reviewer"
+        admin.post(f"{API}/users/{user_id}/role", {"role": "auditor"}).get_json()["role"]
+        == "auditor"
     )
     assert admin.post(f"{API}/users/{user_id}/deactivate").get_json()["active"] is False
     assert admin.post(f"{API}/users/{user_id}/deactivate").status_code == 409

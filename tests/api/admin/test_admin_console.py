@@ -188,18 +188,42 @@ def test_admin_creates_an_account_from_the_console(signed_in):
     admin = signed_in["admin"]
     created = admin.form(
         "/admin/users",
-        {"username": "newreviewer", "role": "reviewer", "password": "long enough password"},
+        {"username": "newclerk", "role": "clerk", "password": "long enough password"},
     )
     page = _text(admin.get(created.location))
-    assert "Account newreviewer created." in page
-    assert "<td>newreviewer</td>" in page
+    assert "Account newclerk created." in page
+    assert "<td>newclerk</td>" in page
+
+
+def test_a_reviewer_created_in_the_console_waits_for_a_second_admin(app, signed_in, session):
+    from registry.accounts import users as accounts
+    from tests.api.conftest import SignedIn, console_login
+
+    accounts.create_user(session, "second", "admin", "another long password")
+    admin = signed_in["admin"]
+    asked = admin.form(
+        "/admin/users",
+        {"username": "newreviewer", "role": "reviewer", "password": "long enough password"},
+    )
+    page = _text(admin.get(asked.location))
+    assert "（newreviewer 为 reviewer）等待另一位管理员确认。" in page
+    assert "<td>newreviewer</td>" not in page
+    listed = _text(admin.get("/admin/users/requests"))
+    assert "newreviewer" in listed and "确认</button>" not in listed  # not by the requester
+
+    client = app.test_client()
+    assert console_login(client, "second", "another long password").status_code == 303
+    second = SignedIn(client, client.get("/api/v1/admin/session").get_json()["csrf_token"])
+    confirmed = second.form("/admin/users/requests/1/confirm")
+    assert "申请 1 已确认。" in _text(second.get(confirmed.location))
+    assert "<td>newreviewer</td>" in _text(second.get("/admin/users"))
 
 
 def test_anonymous_visitor_is_sent_to_the_login_page(client):
     response = client.get("/admin/queue")
     assert response.status_code == 302
     assert "/admin/login?next=" in response.location
-    assert "Authentication code" in _text(client.get("/admin/login"))
+    assert "验证码" in _text(client.get("/admin/login"))
 
 
 def test_console_records_a_determination_with_its_conduct(signed_in, deliberate_subject):

@@ -146,9 +146,26 @@ def test_a_second_factor_once_enabled_is_required(bare_session: Session, clerk: 
     assert _refusal(bare_session, "clerk", PASSWORD) == REFUSED
     assert _refusal(bare_session, "clerk", PASSWORD, stale) == REFUSED
     assert [r.reason for r in _failures(bare_session, "clerk")] == [
-        "missing or wrong authentication code"
+        "missing, wrong or already used authentication code"
     ] * 2
     assert authenticate(bare_session, "clerk", PASSWORD, code, NOW) is clerk
+
+
+def test_an_authentication_code_signs_in_once(bare_session: Session, clerk: User) -> None:
+    secret = pyotp.random_base32()
+    clerk.totp_secret = secret
+    bare_session.commit()
+    code = pyotp.TOTP(secret).at(NOW)
+    assert authenticate(bare_session, "clerk", PASSWORD, code, NOW) is clerk
+    # The same code, still inside its window, is refused the second time.
+    later = NOW + dt.timedelta(seconds=5)
+    assert _refusal(bare_session, "clerk", PASSWORD, code, later) == REFUSED
+    # An older step's code is refused too, once a later one was accepted.
+    earlier = pyotp.TOTP(secret).at(NOW - dt.timedelta(seconds=30))
+    assert _refusal(bare_session, "clerk", PASSWORD, earlier, later) == REFUSED
+    following = NOW + dt.timedelta(seconds=30)
+    next_code = pyotp.TOTP(secret).at(following)
+    assert authenticate(bare_session, "clerk", PASSWORD, next_code, following) is clerk
 
 
 def test_login_refused_is_a_domain_error() -> None:

@@ -96,11 +96,7 @@ def test_bad_values_name_the_variable(tmp_path, name: str, value: str, message: 
 
 
 def test_production_refuses_the_demonstration_authority(tmp_path) -> None:
-    environ = {
-        "REGISTRY_ENV": "production",
-        "REGISTRY_SECRET_KEY": "x" * 40,
-        "REGISTRY_PUBLIC_URL": "https://ipl.example.cn",
-    }
+    environ = {**PRODUCTION_SECRETS, "REGISTRY_PUBLIC_URL": "https://ipl.example.cn"}
     with pytest.raises(ConfigError, match="REGISTRY_AUTHORITY_NAME and REGISTRY_AUTHORITY_CODE"):
         load_config(str(tmp_path), environ)
     demo_code = AUTHORITY | {"REGISTRY_AUTHORITY_CODE": "DEMO"}

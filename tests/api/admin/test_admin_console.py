@@ -206,9 +206,9 @@ def test_a_reviewer_created_in_the_console_waits_for_a_second_admin(app, signed_
         {"username": "newreviewer", "role": "reviewer", "password": "long enough password"},
     )
     page = _text(admin.get(asked.location))
-    assert "（newreviewer 为 reviewer）等待另一位管理员确认。" in page
+    assert "Request 1 (newreviewer as Reviewer) waits for another admin&#39;s confirmation." in page
     assert "<td>newreviewer</td>" not in page
-    listed = _text(admin.get("/admin/users/requests"))
+    listed = _text(admin.get("/admin/users/requests?lang=zh"))
     assert "newreviewer" in listed and "确认</button>" not in listed  # not by the requester
 
     client = app.test_client()
@@ -229,7 +229,7 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client):
 def test_console_records_a_determination_with_its_conduct(signed_in, deliberate_subject):
     clerk = signed_in["clerk"]
     page = _text(clerk.get(f"/admin/subjects/{deliberate_subject}"))
-    assert "<option>false_documents</option>" in page
+    assert '<option value="false_documents" >Submitting false documents</option>' in page
     fields = {
         "kind": "provincial_determination",
         "authority": "福建省知识产权局",
@@ -243,8 +243,9 @@ def test_console_records_a_determination_with_its_conduct(signed_in, deliberate_
         data={"csrf_token": clerk.csrf_token, **fields, "infringement_found": "1"},
         follow_redirects=True,
     )
-    assert "infringement_found: a determination by a patent office does not find" in _text(ticked)
+    assert ticked.status_code == 422
+    assert "infringement found: a determination by a patent office does not find" in _text(ticked)
     recorded = clerk.form(f"/admin/subjects/{deliberate_subject}/cases", fields)
     assert recorded.status_code == 303
     followed = _text(clerk.get(recorded.location))
-    assert "agency_violation</strong>: HOLDS" in followed
+    assert "<strong>Serious violation in patent agency</strong>: holds" in followed

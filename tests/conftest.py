@@ -78,7 +78,7 @@ class FullIdNumberFinder(logging.Handler):
 
 @pytest.fixture(scope="session", autouse=True)
 def no_full_id_number_in_any_log() -> Iterator[FullIdNumberFinder]:
-    """Scan every log line of the test run (INFO and above) for a full ID number (issue #18)."""
+    """Scan every log line of the test run (INFO and above) for a full ID number."""
     finder = FullIdNumberFinder()
     root = logging.getLogger()
     level = root.level

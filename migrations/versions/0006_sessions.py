@@ -1,4 +1,4 @@
-"""Server-side admin sessions (issue #18)
+"""Server-side admin sessions
 
 Revision ID: 0006
 Revises: 0003

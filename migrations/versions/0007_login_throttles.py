@@ -1,4 +1,4 @@
-"""Sign-in throttling per account name and client address (issue #18)
+"""Sign-in throttling per account name and client address
 
 Revision ID: 0007
 Revises: 0006

@@ -1,4 +1,4 @@
-"""Determinations record the conduct they found; listings keep English measures and remedy (#16)
+"""Determinations record the conduct they found; listings keep English measures and remedy
 
 Revision ID: 0008_16a
 Revises: 0008_17

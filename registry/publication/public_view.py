@@ -37,7 +37,7 @@ from registry.timestamps import beijing_date
 PUBLISHED = "published"
 REMOVED = "removed"
 # An entry removed for this reason should never have been listed: it leaves every listing and
-# search, and its address keeps only a short notice (issue #20).
+# search, and its address keeps only a short notice.
 LISTED_IN_ERROR = "error"
 PUBLIC_STATUSES = (PUBLISHED, REMOVED, EXPIRED)
 

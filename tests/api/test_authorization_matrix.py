@@ -296,7 +296,7 @@ def test_nobody_approves_their_own_proposal(app, signed_in, world, users, sessio
     confirm_request(
         session, Actor(second.username, "admin", second.id), asked.get_json()["id"], utcnow()
     )
-    # A role change ends the account's sessions (#18): the promoted clerk signs in again.
+    # A role change ends the account's sessions: the promoted clerk signs in again.
     assert signed_in["clerk"].get("/api/v1/admin/subjects").status_code == 401
     client = app.test_client()
     client.set_cookie("lang", "en")

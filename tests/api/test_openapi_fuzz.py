@@ -46,7 +46,7 @@ def test_no_server_errors_and_documented_responses(app: Flask, session: Session)
     )
     headers = bearer(new_key(session))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 7  # POST /api/v1/lookup joined GET (#18)
+    assert len(operations) == 7  # POST /api/v1/lookup joined GET
 
     for operation in operations:
 

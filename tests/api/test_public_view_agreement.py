@@ -114,5 +114,5 @@ def test_a_removal_reaches_every_reader_before_the_next_publish_run(
     assert _screen(client, key, name, entry_id) == ["previously_listed"]
 
     assert entry_id not in _site_search(client, name, "listed")
-    # Removed in error: it leaves the site's search altogether (issue #20).
+    # Removed in error: it leaves the site's search altogether.
     assert entry_id not in _site_search(client, name, "removed")

@@ -1,4 +1,4 @@
-"""Server-side sessions: logout, timeouts, role changes and an admin end them (issue #18)."""
+"""Server-side sessions: logout, timeouts, role changes and an admin end them."""
 
 from __future__ import annotations
 

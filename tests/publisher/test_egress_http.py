@@ -1,4 +1,4 @@
-"""Webhook POSTs connect to the address that was checked, never to a second lookup (#18)."""
+"""Webhook POSTs connect to the address that was checked, never to a second lookup."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Full ID card numbers never reach a log line: app logging and gunicorn's access log (#18)."""
+"""Full ID card numbers never reach a log line: app logging and gunicorn's access log."""
 
 from __future__ import annotations
 

@@ -291,7 +291,7 @@ def test_a_full_id_number_confirms_but_is_never_echoed(
         "/api/v1/lookup", json={"scheme": "cn_ric", "value": full}, headers=bearer(key)
     )
     assert response.get_json()["answer"] == "listed"
-    # In a URL the number would reach access logs and proxies: GET refuses it (issue #18).
+    # In a URL the number would reach access logs and proxies: GET refuses it.
     in_url = client.get(
         "/api/v1/lookup", query_string={"scheme": "cn_ric", "value": full}, headers=bearer(key)
     )

@@ -116,7 +116,7 @@ def test_entry_page_links_its_log_events_to_inclusion_proofs(client: FlaskClient
     rows = re.findall(r"<tr>\s*<td class=\"number\">(\d+)</td>\s*<td>([^<]+)</td>", page)
     assert [event for _seq, event in rows] == ["Listing", "Correction (correction)"]
     assert int(rows[1][0]) == int(rows[0][0]) + 1
-    # Each event links to its readable proof page (issue #20), which links the JSON.
+    # Each event links to its readable proof page, which links the JSON.
     for seq, _event in rows:
         assert f'href="/entries/IPL-2026-000002/proof/{seq}"' in page
     assert "Entry IPL-2026-000002, revision 2" in page

@@ -223,7 +223,7 @@ def test_a_page_past_the_end_offers_the_first(client: FlaskClient) -> None:
     assert 'href="/search?sector=food_drug&amp;status=listed">Go to the first page' in page
 
 
-# --- issue #19: the site searches on the screening engine ----------------------------------
+# --- the site searches on the screening engine -------------------------------------------
 
 
 def test_the_site_search_uses_the_screening_index(client: FlaskClient) -> None:

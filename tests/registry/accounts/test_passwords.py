@@ -1,4 +1,4 @@
-"""The password policy and the published demo password (issue #18)."""
+"""The password policy and the published demo password."""
 
 from __future__ import annotations
 

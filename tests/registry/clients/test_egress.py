@@ -1,4 +1,4 @@
-"""Webhook targets: every spelling of an internal address is refused (issue #18, SSRF)."""
+"""Webhook targets: every spelling of an internal address is refused (SSRF)."""
 
 from __future__ import annotations
 

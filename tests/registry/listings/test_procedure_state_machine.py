@@ -3,7 +3,7 @@
 A hypothesis state machine records cases, serves notices (some back-dated, some claiming the
 future), lodges objections and restoration requests, decides them, revokes cases, approves,
 publishes, amends and advances the clock, against the real services and database. After every
-step it checks the invariants of issue #17:
+step it checks the invariants of the procedure:
 - no listing approved before its defence deadline by the server clock;
 - none approved, published or proposed on a revoked basis without its removal under way;
 - none restored before its earliest date;

@@ -298,7 +298,7 @@ def test_reviewer_cannot_decide_own_proposal(
     listing_requests.decide_request(
         session, actors["reviewer2"], 1, False, D(2026, 10, 2), "licence forged"
     )
-    # The reviewer who dismissed the objection cannot also approve (issue #17, finding 7).
+    # The reviewer who dismissed the objection cannot also approve.
     with pytest.raises(InvalidTransition, match="another reviewer must approve"):
         workflow.approve(
             session, actors["reviewer2"], policy, listing.id, D(2026, 10, 2), "ok", NUMBER

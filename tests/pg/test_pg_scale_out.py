@@ -12,6 +12,7 @@ contiguous with unique leaves, `registry verify` passes, and both nodes give the
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import time
 from contextlib import ExitStack
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 import redis
+import requests
 from sqlalchemy import select
 
 from bench.served import registry, server_env
@@ -101,7 +103,7 @@ def _published_count(feed: Path) -> int:
     index = feed / "index.json"
     if not index.exists():
         return 0
-    signed = nodes.json.loads(index.read_bytes())["signed"]
+    signed = json.loads(index.read_bytes())["signed"]
     return len(snapshot_entry_ids(feed, signed))
 
 
@@ -182,7 +184,7 @@ def _lookups(web: list[str], api_key: str, count: int) -> list[list[dict[str, An
     for base_url in web:
         node_answers = []
         for code in codes:
-            answer = nodes.requests.post(
+            answer = requests.post(
                 f"{base_url}/api/v1/lookup",
                 json={"scheme": "cn_uscc", "value": code},
                 headers={"Authorization": f"Bearer {api_key}"},
@@ -198,7 +200,7 @@ def _lookups(web: list[str], api_key: str, count: int) -> list[list[dict[str, An
 def _limited_lookups(web: list[str], api_key: str, count: int) -> list[int]:
     """The status of `count` lookups with one key, sent to the nodes in turn."""
     return [
-        nodes.requests.post(
+        requests.post(
             f"{base_url}/api/v1/lookup",
             json={"scheme": "cn_uscc", "value": builders.credit_code(0)},
             headers={"Authorization": f"Bearer {api_key}"},

@@ -30,6 +30,7 @@ from registry.models import Listing
 from runtime.extensions import db
 from runtime.signing_keys import key_store
 from tests import builders
+from tests.api.screening_api.screening_fixtures import new_key
 from tests.conftest import make_app
 from tests.pg import scale_out_nodes as nodes
 from tests.publisher.feed_checks import (
@@ -58,25 +59,18 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-def _api_key(env: dict[str, str], rate_limit: str) -> str:
-    created = registry(
-        env, "apikey", "create", "--name", "scale-out", "--scopes", "screen",
-        "--rate-limit", rate_limit,
-    )  # fmt: skip
-    return created.strip().splitlines()[-1]
-
-
-def _prepare(tmp_path: Path, database_url: str, env: dict[str, str]) -> list[int]:
-    """Migrate, build the staff and 3 x BATCH listings under review; return the listing ids."""
+def _prepare(tmp_path: Path, database_url: str, env: dict[str, str]) -> tuple[list[int], list[str]]:
+    """Migrate; build staff, 3 x BATCH listings under review, a key and one of LIMIT a minute."""
     registry(env, "db", "upgrade")
     app = make_app(tmp_path, database_url)  # the same keys and feed folder as `env`
     with app.app_context():
         builders.users(db.session)
         ids = [builders.listing(db.session, state="under_review").id for _ in range(3 * BATCH)]
+        keys = [new_key(db.session), new_key(db.session, rate_limit=f"{LIMIT}/minute")]
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    return ids
+    return ids, keys
 
 
 def _approve(staff: nodes.Staff, web: list[str], listing_ids: list[int], first: int) -> None:
@@ -126,8 +120,7 @@ def test_two_web_nodes_and_two_publishers_share_one_registry(
     pg_database: str, redis_url: str, tmp_path: Path
 ) -> None:
     env = server_env(tmp_path, pg_database, REGISTRY_RATELIMIT_STORAGE=redis_url)
-    listing_ids = _prepare(tmp_path, pg_database, env)
-    api_key, limited_key = _api_key(env, "100000/minute"), _api_key(env, f"{LIMIT}/minute")
+    listing_ids, (api_key, limited_key) = _prepare(tmp_path, pg_database, env)
     feed, runs = tmp_path / "feed", tmp_path / "runs.jsonl"
     sampler = nodes.LockSampler(pg_database)
     with ExitStack() as stack:

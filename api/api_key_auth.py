@@ -44,7 +44,9 @@ def current_key() -> KeyIdentity:
 
 def _key_identity() -> str:
     key = g.get("api_key")
-    return f"api-key:{key.id}" if key is not None else f"address:{get_remote_address()}"
+    # The key's random public prefix, not its row id: registries sharing one Redis (staging
+    # and production, say) would otherwise share the counter of every key with the same id.
+    return f"api-key:{key.prefix}" if key is not None else f"address:{get_remote_address()}"
 
 
 def _key_limit() -> str:

@@ -72,6 +72,10 @@ def server_env(workdir: Path, database_url: str, **extra: str) -> dict[str, str]
         # Production refuses the development address as the public one; any real-looking one
         # will do for a server that only answers the benchmark.
         REGISTRY_PUBLIC_URL="https://registry.bench.invalid",
+        # Production refuses the demonstration authority too; a generic one, as in the
+        # configuration tests, names no real office.
+        REGISTRY_AUTHORITY_NAME="某市知识产权局",
+        REGISTRY_AUTHORITY_CODE="BENCH-IPA",
         FLASK_APP="wsgi:app",
         PYTHONPATH=str(ROOT),
     )

@@ -49,6 +49,9 @@ def create_base_app(import_name: str, test_config: dict[str, Any] | None = None)
         check_private_files(database_url, app.config["KEYS_DIR"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    # The one Limiter is shared by every app of the process, and it takes an app's missing
+    # RATELIMIT_ENABLED from the last app it served: each app states its own.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     with app.app_context():
         _configure_sqlite(db.engine)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
 
+from registry.models import Base
+from runtime.extensions import db
 from tests.api.conftest import SignedIn
 from tests.api.screening_api.screening_fixtures import bearer, new_key
+from tests.conftest import make_app
 
 
 @pytest.fixture
@@ -125,3 +130,22 @@ def test_with_rate_limiting_off_failed_keys_are_plain_401s(tmp_path) -> None:
             assert guessed.status_code == 401
         db.session.remove()
         db.engine.dispose()
+
+
+def test_keys_of_two_registries_on_one_limit_store_count_apart(tmp_path: Path) -> None:
+    # Web nodes of two registries (say staging and production) may share one Redis: a key's
+    # counter is its own, not that of whichever key has the same row id in the other database.
+    keys = []
+    clients = []
+    for name in ("staging", "production"):
+        registry_app = make_app(tmp_path / name, f"sqlite:///{tmp_path / f'{name}.sqlite3'}")
+        with registry_app.app_context():
+            Base.metadata.create_all(db.engine)
+            keys.append(new_key(db.session, rate_limit="2/minute"))
+            db.session.commit()
+        clients.append(registry_app.test_client())
+    first, second = clients
+    for _ in range(2):
+        assert first.get("/api/v1/usage", headers=bearer(keys[0])).status_code == 200
+    assert first.get("/api/v1/usage", headers=bearer(keys[0])).status_code == 429
+    assert second.get("/api/v1/usage", headers=bearer(keys[1])).status_code == 200

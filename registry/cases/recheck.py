@@ -1,8 +1,7 @@
 """After a case is corrected, the grounds of every live listing resting on it are checked again.
 
-A listing may only cite grounds that hold (Measures for the Administration of the List of
-Seriously Dishonest Entities in Market Supervision, art. 2 and 10: listing rests on the facts
-found; 国知发保字〔2019〕52号 for the patent grounds). When a corrected effective date or
+A listing may only cite grounds that hold (DESIGN.md §2, Grounds: the engine decides which
+grounds hold; a registry rule, no statutory article claimed). When a corrected effective date or
 performance status means a cited ground no longer holds by the rules engine as of today:
 - a proposal (draft, notified, under review, approved) is stopped, as revocation stops it, with
   the reason recorded and end reason `basis_corrected`;

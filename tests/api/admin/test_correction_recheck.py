@@ -46,6 +46,12 @@ def test_a_correction_that_voids_the_ground_flags_the_entry_in_console_and_api(
     assert "Needs review:" in page and "the cited ground no longer holds" in page
     assert "Listed in error" in page
 
+    # The trail names each step in words: the correction, the flag, the proposed removal.
+    trail = reviewer.get("/admin/audit?lang=en").get_data(as_text=True)
+    for words in ("Corrected a case", "Flagged a listing for review", "Proposed an early removal"):
+        assert words in trail
+    assert "更正了案件" in reviewer.get("/admin/audit?lang=zh").get_data(as_text=True)
+
     entry = app.test_client().get(f"/api/v1/entries/{listing.entry_id}").get_json()
     assert entry["removal_pending"]["note"] == f"removal pending — listed in error on {today}"
 

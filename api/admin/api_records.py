@@ -176,7 +176,9 @@ class CaseCorrect(MethodView):
     @blp.response(200, schemas.RevisedOutSchema)
     def post(self, data: dict[str, Any], case_id: int) -> dict[str, Any]:
         """Correct a case's effective date or performance status, with a reason (reviewer)."""
-        revised = correct_case(db.session(), current_actor(), key_store(), case_id, **data)
+        revised = correct_case(
+            db.session(), current_actor(), key_store(), case_id, **data, policy=policy()
+        )
         return {"revised_listing_ids": [listing.id for listing in revised]}
 
 

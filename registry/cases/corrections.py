@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from registry import clock
 from registry.actors import Actor
 from registry.audit import trail as audit
+from registry.cases.recheck import recheck_listings
 from registry.cases.records import get_case
 from registry.errors import Conflict, InvalidValue
 from registry.listings.dating import not_in_future
+from registry.listings.policy import Policy
 from registry.listings.state import audit_transition, snapshot
 from registry.models import PERFORMANCE_STATUSES, Listing
 from registry.publication import events as publication
@@ -74,8 +76,14 @@ def correct_case(
     reason: str,
     effective_on: dt.date | None = None,
     performance_status: str | None = None,
+    policy: Policy | None = None,
 ) -> list[Listing]:
-    """Correct a case's effective date or performance status; returns listings revised."""
+    """Correct a case's effective date or performance status; returns listings revised.
+
+    The grounds of every live listing resting on the case are then checked again
+    (`recheck_listings`): a proposal whose cited ground no longer holds is stopped, a published
+    listing is flagged and its removal proposed.
+    """
     actor.require("record.correct")
     reason = clean_text(reason, "reason", 2000, required=True)
     if effective_on is None and performance_status is None:
@@ -129,12 +137,15 @@ def correct_case(
             reason=reason,
         )
         # The performance status is not published; the effective date is, in each basis.
-        if not changes_entry:
-            return []
-        resting = session.scalars(
-            select(Listing).where(Listing.cases.any(id=case.id)).order_by(Listing.id)
-        )
-        return _revise(session, actor, keys, resting, reason)
+        revised: list[Listing] = []
+        if changes_entry:
+            resting = session.scalars(
+                select(Listing).where(Listing.cases.any(id=case.id)).order_by(Listing.id)
+            )
+            revised = _revise(session, actor, keys, resting, reason)
+        performed_only = not changes_entry and case.performance_status == "performed"
+        recheck_listings(session, actor, policy or Policy(), case, reason, performed_only)
+        return revised
 
 
 def _revise(

@@ -265,6 +265,7 @@ class DemoBuilder(DemoCases):
                         case.id,
                         "performance verified",
                         performance_status="performed",
+                        policy=pol,
                     )
             listing_requests.decide_request(
                 s, self.reviewer, request.id, True, self.today, "performance verified", pol

@@ -93,6 +93,8 @@ ACTIONS: Mapping[str, LazyString] = {
     "case.record": _l("Recorded a case"),
     "case.import": _l("Imported cases"),
     "case.revoke": _l("Recorded a revocation"),
+    "case.correct": _l("Corrected a case"),
+    "subject.correct": _l("Corrected a subject"),
     "patent.invalidate": _l("Recorded a patent invalidation"),
     "listing.propose": _l("Drafted a proposal"),
     "listing.notify": _l("Recorded the notice"),

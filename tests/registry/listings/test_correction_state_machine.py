@@ -9,6 +9,9 @@ step it checks:
   effective dates): an edit that changes published content produced a new revision;
 - an accepted correction is either published in a revision that exists, or still due;
 - no credit restoration granted without its configured conditions;
+- no live listing cites a ground that does not hold after a correction: a proposal whose
+  ground a corrected case voided is stopped, a published entry is flagged with its removal
+  proposed (a repeat-infringement entry and proposal ride along for that);
 - a refused command changes nothing in the audit trail, and the hash chain verifies.
 """
 
@@ -28,12 +31,14 @@ from sqlalchemy.orm import Session
 from registry import clock
 from registry.audit import trail as audit
 from registry.cases.corrections import correct_case, rename_subject
+from registry.cases.recheck import failing_grounds
 from registry.errors import DomainError
 from registry.listings import published as published_listings
 from registry.listings import requests as listing_requests
 from registry.listings.policy import Policy
 from registry.listings.queries import correction_due
-from registry.models import AuditRecord, EntryRevision, Listing, ListingRequest
+from registry.listings.workflow import LIVE_STATES
+from registry.models import AuditRecord, EnforcementCase, EntryRevision, Listing, ListingRequest
 from runtime.signing_keys import key_store
 from tests import builders
 
@@ -55,7 +60,15 @@ def test_random_corrections_keep_published_entries_true(app: Flask, session: Ses
             listing = builders.listing(session, state="published", policy=policy, team=team)
             self.listing_id = listing.id
             self.subject_id = listing.subject_id
-            self.case_ids = [case.id for case in listing.cases]
+            # A repetition breaks when its earlier finding is corrected to after the later act.
+            others = [
+                builders.listing(
+                    session, state=state, ground="repeat_infringement", policy=policy, team=team
+                )
+                for state in ("published", "notified")
+            ]
+            self.listing_ids = [listing.id] + [other.id for other in others]
+            self.case_ids = [case.id for one in (listing, *others) for case in one.cases]
 
         def _listing(self) -> Listing:
             found = session.get(Listing, self.listing_id)
@@ -141,11 +154,12 @@ def test_random_corrections_keep_published_entries_true(app: Flask, session: Ses
                 rename_subject, session, team["reviewer"], keys, self.subject_id, name, "renamed"
             )
 
-        @rule(index=st.integers(0, 3), shift=st.integers(-5, 60), status=st.sampled_from(STATUSES))
+        @rule(index=st.integers(0, 5), shift=st.integers(-5, 150), status=st.sampled_from(STATUSES))
         def correct(self, index: int, shift: int, status: str) -> None:
             case_id = self.case_ids[index % len(self.case_ids)]
-            listing = self._listing()
-            decided = next(c.decided_on for c in listing.cases if c.id == case_id)
+            case = session.get(EnforcementCase, case_id)
+            assert case is not None
+            decided = case.decided_on
             effective = decided + dt.timedelta(days=shift) if shift % 2 else None
             self._try(
                 correct_case,
@@ -156,6 +170,7 @@ def test_random_corrections_keep_published_entries_true(app: Flask, session: Ses
                 "record corrected",
                 effective_on=effective,
                 performance_status=None if effective else status,
+                policy=policy,
             )
 
         @rule(evidence=st.booleans(), commitment=st.booleans())
@@ -211,6 +226,24 @@ def test_random_corrections_keep_published_entries_true(app: Flask, session: Ses
                     assert details.get("credit_commitment")
 
         @invariant()
+        def no_live_listing_cites_a_ground_that_does_not_hold(self) -> None:
+            for listing_id in self.listing_ids:
+                listing = session.get(Listing, listing_id)
+                assert listing is not None
+                if listing.state not in LIVE_STATES:
+                    # Only a correction ends a proposal here; it says why, and is flagged.
+                    assert listing.end_reason == "basis_corrected" and listing.review_flag
+                    outcomes["stopped"] += 1
+                    continue
+                with clock.today_is(self.day):
+                    failing = failing_grounds(session, listing, policy)
+                if failing:
+                    assert listing.state == "published", f"{listing.state} cites {failing}"
+                    assert listing.review_flag
+                    assert any(r.kind == "removal" and r.decision is None for r in listing.requests)
+                    outcomes["flagged for removal"] += 1
+
+        @invariant()
         def the_trail_is_intact(self) -> None:
             assert audit.verify_chain(session).intact
 
@@ -226,3 +259,5 @@ def test_random_corrections_keep_published_entries_true(app: Flask, session: Ses
     # The runs reached every kind of correction, so the invariants were tested on them.
     for reached in ("lodge_request", "decide_request", "amend", "rename_subject", "correct_case"):
         assert outcomes[reached] > 0, f"no run reached {reached}: {dict(outcomes)}"
+    for reached in ("flagged for removal", "stopped"):
+        assert outcomes[reached] > 0, f"no correction voided a ground: {dict(outcomes)}"

@@ -32,8 +32,8 @@ PROOF = [
     "7IF4HwUDYj98/7AFj1yBndOmavjQfX3XTWE3zRHrTDc=",
 ]
 BUNDLE_TEXT = "\n".join(["c2sp.org/tlog-proof@v1", f"extra {LEAF}", "index 1", *PROOF, "", NOTE])
-NAME = "武汉市创伟食品有限公司"
-USCC = "91420100959737942D"
+NAME = "深圳市禾信科技有限公司"
+USCC = "91440300752223952D"
 WATCHLIST = {
     "id": 1,
     "name": "Suppliers",
@@ -169,7 +169,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
                                 "trade_name": {
                                     "score": 1.0,
                                     "weight": 1.0,
-                                    "description": "same characters 创伟",
+                                    "description": "same characters 禾信",
                                 }
                             },
                         }

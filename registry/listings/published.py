@@ -139,14 +139,17 @@ def amend(
         published = (list(listing.measures), listing.remedy, list(listing.sectors))
         if measures is not None:
             listing.measures = [
-                clean_text(m, f"measures[{i}]", 300, True) for i, m in enumerate(measures)
+                clean_text(m, f"measures[{i}]", 300, True, as_typed=True)
+                for i, m in enumerate(measures)
             ]
             listing.measures_en = list(listing.measures)
         if remedy is not None:
-            listing.remedy = clean_text(remedy, "remedy", 2000, required=True)
+            listing.remedy = clean_text(remedy, "remedy", 2000, required=True, as_typed=True)
             listing.remedy_en = listing.remedy
         if remedy_en is not None:
-            listing.remedy_en = clean_text(remedy_en, "remedy_en", 2000, required=True)
+            listing.remedy_en = clean_text(
+                remedy_en, "remedy_en", 2000, required=True, as_typed=True
+            )
         if sectors is not None:
             unknown = sorted(set(sectors) - set(SECTORS))
             if unknown:

@@ -68,7 +68,7 @@ def lodge_request(
             next(iter(details)), "is recorded only with a credit-restoration application"
         )
     actor.require("listing.objection" if kind in ("objection", "defence") else "listing.request")
-    body = clean_text(text, "text", 10_000, required=True)
+    body = clean_text(text, "text", 10_000, required=True, as_typed=True)
     with atomic(session):
         listing = load_listing(session, listing_id)
         preceding = (

@@ -97,7 +97,7 @@ def propose(
             raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}")
         types = [policy.rules.list_type(code) for code in requested]
         authority = policy.authority.name
-        written_remedy = clean_text(remedy, "remedy", 2000)
+        written_remedy = clean_text(remedy, "remedy", 2000, as_typed=True)
         remedy_zh, remedy_en = (
             (written_remedy, written_remedy)
             if written_remedy

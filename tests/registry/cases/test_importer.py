@@ -374,7 +374,7 @@ def test_import_and_undo_on_postgresql(pg_app: Flask, monkeypatch: pytest.Monkey
     from runtime.extensions import db
 
     assert importer.import_cases(db.session, CLERK, EXAMPLE.read_bytes()).imported == 6
-    assert counts(db.session) == (4, 5)
+    assert counts(db.session) == (4, 6)
     rows = [
         {**ROW, "subject_id_value": credit_code("91110000MA01ABCD"), "document_number": n}
         for n in ("P-1", "P-2", "P-3")
@@ -382,7 +382,7 @@ def test_import_and_undo_on_postgresql(pg_app: Flask, monkeypatch: pytest.Monkey
     monkeypatch.setattr(importer, "add_case", _failing_on_third(importer.add_case))
     with pytest.raises(RuntimeError, match="disk full"):
         importer.import_cases(db.session, CLERK, csv_bytes(rows))
-    assert counts(db.session) == (4, 5)
+    assert counts(db.session) == (4, 6)
     assert audit.verify_chain(db.session).intact
 
 

@@ -111,12 +111,12 @@ def test_a_case_becomes_a_verified_public_entry_through_the_console(
     shoot(page, "dashboard-reviewer", viewport, language)
     page.goto(f"{base}/admin/listings/{listing_id}")
     page.fill("#a-reason", "事实清楚，证据充分")
-    page.fill("#document_number", f"闽知信〔2026〕{listing_id}号")
+    page.fill("#document_number", f"演示知信〔2026〕{listing_id}号")
     submit(page, "form[action$='/approval']")
     preview = page.locator("article.preview")
     expect(preview.locator("[data-signed='subject.name']")).to_have_text(name)
     expect(preview.locator("[data-signed='decision.document_number']")).to_have_text(
-        f"闽知信〔2026〕{listing_id}号"
+        f"演示知信〔2026〕{listing_id}号"
     )
     shoot(page, "approval-preview", viewport, language)
     page.check("input[name=confirm]")

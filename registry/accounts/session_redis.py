@@ -23,6 +23,13 @@ from sqlalchemy.orm import Session
 from registry.accounts.session_store import TOUCH_EVERY, SessionLimits, digest, expiry_reason
 from registry.models import User
 
+_RENEW = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'last_seen_at', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
 
 class RedisStore:
     """Sessions in Redis (`client`: a `redis.Redis` with decode_responses), keys under `prefix`."""
@@ -69,11 +76,13 @@ class RedisStore:
             self._delete(int(fields["user_id"]), [hashed])
             return None
         if now - last_seen >= TOUCH_EVERY:
-            pipe = self.client.pipeline()
-            pipe.hset(self._token_key(hashed), "last_seen_at", now.isoformat())
-            pipe.expire(self._token_key(hashed), self._ttl(created, now, limits))
-            pipe.execute()
+            self.renew(hashed, now, self._ttl(created, now, limits))
         return user
+
+    def renew(self, hashed: str, now: dt.datetime, ttl: int) -> bool:
+        """Record a use of a live session and extend its TTL; False if it has ended meanwhile."""
+        # One script, so a session ended between reading and renewing is not written back.
+        return bool(self.client.eval(_RENEW, 1, self._token_key(hashed), now.isoformat(), ttl))
 
     def end(self, session: Session, token: str, now: dt.datetime) -> None:
         """Delete the token's key (logout)."""

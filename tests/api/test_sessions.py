@@ -13,7 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from registry import clock
-from registry.accounts.sessions import end_all_sessions
+from registry.accounts.session_redis import RedisStore
+from registry.accounts.session_store import store_for
+from registry.accounts.sessions import DatabaseStore, end_all_sessions
 from registry.models import AdminSession, Base, User
 from runtime.extensions import db
 from tests import builders
@@ -21,6 +23,9 @@ from tests.api.conftest import SignedIn, console_login
 from tests.api.session_stores import redis_keys
 from tests.builders import PASSWORD, actor
 from tests.conftest import make_app
+
+# A test about Redis itself runs on that store alone.
+ON_REDIS = pytest.mark.parametrize("app_on_each_store", ["redis"], indirect=True)
 
 
 @pytest.fixture
@@ -168,11 +173,10 @@ def test_deactivating_an_account_ends_its_sessions(
     assert signed_in["clerk"].get("/api/v1/admin/session").status_code == 200
 
 
+@ON_REDIS
 def test_redis_keeps_only_the_token_hash_with_a_ttl_renewed_on_use(
     app: Flask, users: dict[str, User], clock_at: list[dt.datetime]
 ) -> None:
-    if not app.config["SESSION_REDIS_URL"]:
-        pytest.skip("Redis layout: sessions are in the database in this run")
     client = app.test_client()
     assert console_login(client, "clerk").status_code == 303
     token = _cookie_token(app, client)
@@ -227,3 +231,18 @@ def test_an_unreachable_redis_answers_503_not_500(tmp_path: Path) -> None:
         assert chinese.get_json()["message"] == "会话存储暂不可用，请稍后重试。"
         db.session.remove()
         db.engine.dispose()
+
+
+@ON_REDIS
+def test_a_session_ended_while_in_use_is_not_written_back(
+    app: Flask, users: dict[str, User]
+) -> None:
+    client = app.test_client()
+    assert console_login(client, "clerk").status_code == 303
+    hashed = hashlib.sha256(_cookie_token(app, client).encode()).hexdigest()
+    store = store_for(db.session(), DatabaseStore())
+    assert isinstance(store, RedisStore)
+    assert store.renew(hashed, clock.utcnow(), 60) is True
+    end_all_sessions(db.session(), actor(users["admin"]), clock.utcnow())
+    assert store.renew(hashed, clock.utcnow(), 60) is False
+    assert redis_keys(app) == []

@@ -10,7 +10,6 @@ out by blueprint: call `csrf_exempt_blueprint(bp)` before registering `bp`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -26,11 +25,11 @@ from api.errors import error_response
 from registry import clock
 from registry.accounts import sessions
 from registry.accounts.second_factor import needs_enrolment
-from registry.accounts.sessions import SessionLimits
 from registry.actors import Actor
 from registry.errors import Forbidden
 from registry.models import User
 from runtime.extensions import db
+from runtime.session_stores import session_limits
 
 API_PREFIX = "/api/"
 
@@ -56,14 +55,6 @@ class SessionUser(UserMixin):  # type: ignore[misc]
 
 
 SESSION_COOKIE_KEY = "sid"
-
-
-def _limits() -> SessionLimits:
-    settings = current_app.config["REGISTRY"]
-    return SessionLimits(
-        idle=dt.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
-        absolute=dt.timedelta(hours=settings["SESSION_MAX_HOURS"]),
-    )
 
 
 # Where a held session may go: the page of its step, and sign-out.
@@ -157,7 +148,8 @@ def csrf_exempt_blueprint(bp: Blueprint) -> None:
 def _load_user(user_id: str) -> SessionUser | None:
     # Looked up on every request: a logout, timeout or revocation takes effect at once.
     token = str(flask_session.get(SESSION_COOKIE_KEY) or "")
-    user = sessions.session_user(db.session(), token, clock.utcnow(), _limits())
+    limits = session_limits(current_app.config)
+    user = sessions.session_user(db.session(), token, clock.utcnow(), limits)
     if user is None or str(user.id) != user_id:
         return None
     return _session_user(user)

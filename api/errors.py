@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, request
+from redis import RedisError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -110,6 +111,18 @@ def init_app(app: Flask) -> None:
         _discard_transaction()
         return error_response(
             503, "database_unavailable", "the database is unavailable; retry shortly"
+        )
+
+    @app.errorhandler(RedisError)
+    def _session_store_down(error: RedisError) -> tuple[Response, int]:
+        # Sessions kept in Redis (REGISTRY_SESSION_REDIS_URL) cannot be checked: refuse rather
+        # than fall back to the database, where a revoked session would still look live.
+        log.warning(
+            "session store unavailable during %s %s: %s", request.method, request.path, error
+        )
+        _discard_transaction()
+        return error_response(
+            503, "session_store_unavailable", "the session store is unavailable; retry shortly"
         )
 
     @app.errorhandler(OverflowError)

@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from runtime import health, signing_keys
+from runtime import health, session_stores, signing_keys
 from runtime.config import load_config
 from runtime.extensions import db, limiter, migrate
 from runtime.file_permissions import check_private_files, create_private_database
@@ -55,6 +55,7 @@ def create_base_app(import_name: str, test_config: dict[str, Any] | None = None)
     limiter.init_app(app)
     with app.app_context():
         _configure_sqlite(db.engine)
+    session_stores.init_app(app)
     health.init_app(app)
     signing_keys.init_app(app)
     return app

@@ -82,6 +82,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     ),
     "SESSION_IDLE_MINUTES": (30, int, "a console session ends after this long without a request"),
     "SESSION_MAX_HOURS": (12, int, "a console session ends this long after sign-in, used or not"),
+    "SESSION_REDIS_URL": (
+        "",
+        str,
+        "keep console sessions in this Redis, e.g. redis://127.0.0.1:6379/1 (default: database)",
+    ),
     "LOOKBACK_YEARS": (5, int, "repeat-infringement look-back window in years"),
     "DEFENCE_WORKING_DAYS": (10, int, "defence period after notice, in working days"),
     "LISTING_YEARS": (3, int, "listing period from publication, in years"),
@@ -262,6 +267,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         raise ConfigError(f"REGISTRY_RESTORATION_CONDITIONS: {error.reason}") from None
     if values["SESSION_IDLE_MINUTES"] < 1 or values["SESSION_MAX_HOURS"] < 1:
         raise ConfigError("REGISTRY_SESSION_IDLE_MINUTES and REGISTRY_SESSION_MAX_HOURS must be 1+")
+    if values["SESSION_REDIS_URL"] and not str(values["SESSION_REDIS_URL"]).startswith(
+        ("redis://", "rediss://", "unix://")
+    ):
+        raise ConfigError("REGISTRY_SESSION_REDIS_URL must be a redis://, rediss:// or unix:// URL")
     if values["MAX_WATCHLISTS_PER_KEY"] < 1:
         raise ConfigError("REGISTRY_MAX_WATCHLISTS_PER_KEY must be at least 1")
     try:
@@ -312,6 +321,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "NATIONAL_EXPORT_DIR": values["NATIONAL_EXPORT_DIR"] or str(instance / "national-platform"),
         "SCREENING_INDEX": values["SCREENING_INDEX"] or str(instance / "screening.index"),
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE"],
+        "SESSION_REDIS_URL": values["SESSION_REDIS_URL"],
+        "SESSION_REDIS_PREFIX": "registry:session:",
         "WEBHOOK_ALLOW_RANGES": allow_ranges,
         "WEBHOOK_DENY_RANGES": deny_ranges,
         "WEBHOOK_ALLOW_PRIVATE_TARGETS": values["WEBHOOK_PRIVATE_TARGETS"],

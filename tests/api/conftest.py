@@ -16,6 +16,7 @@ from werkzeug.test import TestResponse
 
 from registry.models import User
 from tests import builders
+from tests.api.session_stores import app_on_each_store  # noqa: F401 (a fixture)
 from tests.builders import PASSWORD, STAFF
 
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -1,19 +1,37 @@
-"""Server-side sessions: logout, timeouts, role changes and an admin end them."""
+"""Server-side sessions, in the database and in Redis: every way of ending one reaches them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from pathlib import Path
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from registry import clock
-from registry.accounts.sessions import end_all_sessions
-from registry.models import AdminSession, User
+from registry.accounts.session_redis import RedisStore
+from registry.accounts.session_store import store_for
+from registry.accounts.sessions import DatabaseStore, end_all_sessions
+from registry.models import AdminSession, Base, User
+from runtime.extensions import db
+from tests import builders
 from tests.api.conftest import SignedIn, console_login
-from tests.builders import actor
+from tests.api.session_stores import redis_keys
+from tests.builders import PASSWORD, actor
+from tests.conftest import make_app
+
+# A test about Redis itself runs on that store alone.
+ON_REDIS = pytest.mark.parametrize("app_on_each_store", ["redis"], indirect=True)
+
+
+@pytest.fixture
+def app(app_on_each_store: Flask) -> Flask:
+    """Every test here runs once with sessions in the database and once in Redis."""
+    return app_on_each_store
 
 
 def _stolen_copy(app: Flask, signed: SignedIn) -> FlaskClient:
@@ -80,13 +98,15 @@ def test_a_role_change_ends_the_accounts_sessions(
 
 
 def test_an_admin_ends_every_session(
-    session: Session, signed_in: dict[str, SignedIn], users: dict[str, User]
+    app: Flask, session: Session, signed_in: dict[str, SignedIn], users: dict[str, User]
 ) -> None:
     ended = end_all_sessions(session, actor(users["admin"]), clock.utcnow())
     assert ended == len(signed_in)
     assert all(s.get("/api/v1/admin/subjects").status_code == 401 for s in signed_in.values())
-    reasons = {row.end_reason for row in session.query(AdminSession)}
-    assert reasons == {"ended_by_admin"}
+    assert redis_keys(app) == []
+    if not app.config["SESSION_REDIS_URL"]:
+        reasons = {row.end_reason for row in session.query(AdminSession)}
+        assert reasons == {"ended_by_admin"}
 
 
 def test_the_operator_ends_sessions_from_the_command_line(
@@ -120,3 +140,109 @@ def test_an_admin_ends_one_accounts_sessions_from_the_console(signed_in, users) 
     assert signed_in["clerk"].get("/api/v1/admin/session").status_code == 401
     assert signed_in["auditor"].get("/api/v1/admin/session").status_code == 200
     assert signed_in["admin"].get("/api/v1/admin/session").status_code == 200
+
+
+def test_a_password_change_and_an_admin_reset_end_the_accounts_sessions(
+    app: Flask, users: dict[str, User], signed_in: dict[str, SignedIn]
+) -> None:
+    elsewhere = app.test_client()
+    assert console_login(elsewhere, "clerk").status_code == 303
+    changed = signed_in["clerk"].form(
+        "/admin/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "another quite long secret",
+            "confirm_password": "another quite long secret",
+        },
+    )
+    assert changed.status_code == 303
+    assert elsewhere.get("/api/v1/admin/session").status_code == 401
+    assert signed_in["clerk"].get("/api/v1/admin/session").status_code == 200
+
+    reset = signed_in["admin"].post(f"/api/v1/admin/users/{users['clerk'].id}/reset-password")
+    assert reset.status_code == 200
+    assert signed_in["clerk"].get("/api/v1/admin/session").status_code == 401
+
+
+def test_deactivating_an_account_ends_its_sessions(
+    app: Flask, users: dict[str, User], signed_in: dict[str, SignedIn]
+) -> None:
+    closed = signed_in["admin"].post(f"/api/v1/admin/users/{users['auditor'].id}/deactivate")
+    assert closed.status_code == 200, closed.get_json()
+    assert signed_in["auditor"].get("/api/v1/admin/session").status_code == 401
+    assert signed_in["clerk"].get("/api/v1/admin/session").status_code == 200
+
+
+@ON_REDIS
+def test_redis_keeps_only_the_token_hash_with_a_ttl_renewed_on_use(
+    app: Flask, users: dict[str, User], clock_at: list[dt.datetime]
+) -> None:
+    client = app.test_client()
+    assert console_login(client, "clerk").status_code == 303
+    token = _cookie_token(app, client)
+    (key,) = redis_keys(app, "token:*")
+    assert key.endswith(hashlib.sha256(token.encode()).hexdigest()) and token not in key
+    assert redis_keys(app, f"user:{users['clerk'].id}") != []
+    store = redis.Redis.from_url(app.config["SESSION_REDIS_URL"], decode_responses=True)
+    assert 0 < store.ttl(key) <= 30 * 60
+
+    store.expire(key, 60)  # as if time had passed; a request after a minute renews it
+    clock_at[0] += dt.timedelta(minutes=5)
+    assert client.get("/api/v1/admin/session").status_code == 200
+    assert store.ttl(key) > 29 * 60
+    assert store.hget(key, "last_seen_at") == clock_at[0].isoformat()
+
+    # Near the absolute limit the TTL is what is left of the 12 hours, not 30 minutes.
+    clock_at[0] += dt.timedelta(hours=11, minutes=40)
+    store.hset(key, "last_seen_at", (clock_at[0] - dt.timedelta(minutes=2)).isoformat())
+    assert client.get("/api/v1/admin/session").status_code == 200
+    assert 0 < store.ttl(key) <= 15 * 60
+
+    assert client.post("/admin/logout", data={"csrf_token": _csrf(client)}).status_code == 303
+    assert redis_keys(app) == []
+
+
+def _cookie_token(app: Flask, client: FlaskClient) -> str:
+    """The session token the signed cookie carries."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    return str(serializer.loads(cookie.value)["sid"])
+
+
+def _csrf(client: FlaskClient) -> str:
+    return str(client.get("/api/v1/admin/session").get_json()["csrf_token"])
+
+
+def test_an_unreachable_redis_answers_503_not_500(tmp_path: Path) -> None:
+    down = make_app(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'down.sqlite3'}",
+        SESSION_REDIS_URL="redis://127.0.0.1:1/0",
+    )
+    with down.app_context():
+        Base.metadata.create_all(db.engine)
+        builders.user(db.session(), "clerk")
+        answer = console_login(down.test_client(), "clerk")
+        assert answer.status_code == 503
+        assert answer.get_json()["code"] == "session_store_unavailable"
+        chinese = console_login(down.test_client(), "clerk", headers={"Accept-Language": "zh"})
+        assert chinese.status_code == 503
+        assert chinese.get_json()["message"] == "会话存储暂不可用，请稍后重试。"
+        db.session.remove()
+        db.engine.dispose()
+
+
+@ON_REDIS
+def test_a_session_ended_while_in_use_is_not_written_back(
+    app: Flask, users: dict[str, User]
+) -> None:
+    client = app.test_client()
+    assert console_login(client, "clerk").status_code == 303
+    hashed = hashlib.sha256(_cookie_token(app, client).encode()).hexdigest()
+    store = store_for(db.session(), DatabaseStore())
+    assert isinstance(store, RedisStore)
+    assert store.renew(hashed, clock.utcnow(), 60) is True
+    end_all_sessions(db.session(), actor(users["admin"]), clock.utcnow())
+    assert store.renew(hashed, clock.utcnow(), 60) is False
+    assert redis_keys(app) == []

@@ -83,6 +83,7 @@ def test_production_needs_the_public_address_the_feed_links_to(tmp_path, url: st
         ("REGISTRY_SCHEDULER", "maybe", "true or false"),
         ("REGISTRY_ENV", "staging", "REGISTRY_ENV"),
         ("REGISTRY_WEBHOOK_DENY_RANGES", "10.0.0.0/8,x", "REGISTRY_WEBHOOK_DENY_RANGES: 'x'"),
+        ("REGISTRY_SESSION_REDIS_URL", "127.0.0.1:6379", "REGISTRY_SESSION_REDIS_URL must be"),
         (
             "REGISTRY_RESTORATION_CONDITIONS",
             "credit_commitment,good_mood",

@@ -101,16 +101,30 @@ class ImportPlan:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did (or, in a dry run, would do); with any error it imported nothing."""
+    """What an import did (or, in a dry run, would do); with any error it imported nothing,
+    unless the clerk asked to skip the bad rows."""
 
     rows: int
     imported: int
     subjects_created: int
     errors: tuple[RowError, ...] = ()
     dry_run: bool = False
+    skipped_bad_rows: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """True when the file was refused as a whole: errors, and no rows skipped instead."""
+        return bool(self.errors) and not self.skipped_bad_rows
 
     def summary(self) -> str:
         """One line for the clerk: rows, cases imported, subjects created, errors."""
+        if self.skipped_bad_rows:
+            bad = len({error.row for error in self.errors})
+            verb = "would be imported" if self.dry_run else "imported"
+            return (
+                f"{self.rows} rows, {bad} skipped for errors; {self.imported} cases {verb}, "
+                f"{self.subjects_created} new subjects"
+            )
         if self.errors:
             count = len(self.errors)
             return (
@@ -299,13 +313,20 @@ def apply_import(
     plan: ImportPlan,
     dry_run: bool = False,
     progress: Progress | None = None,
+    skip_bad_rows: bool = False,
 ) -> ImportReport:
-    """Insert every planned row in one transaction; with any error, or in a dry run, nothing."""
+    """Insert every planned row in one transaction; with any error, or in a dry run, nothing.
+
+    With `skip_bad_rows` the rows without errors are imported and every bad row is reported;
+    a file whose header is wrong is still refused whole (no row was planned from it).
+    """
     _require_clerk(actor)
-    if plan.errors:
+    skipping = skip_bad_rows and bool(plan.errors) and bool(plan.cases)
+    if plan.errors and not skipping:
         return ImportReport(plan.rows, 0, 0, tuple(plan.errors), dry_run)
+    skipped = tuple(plan.errors) if skipping else ()
     if dry_run:
-        return ImportReport(plan.rows, len(plan.cases), plan.new_subjects, dry_run=True)
+        return ImportReport(plan.rows, len(plan.cases), plan.new_subjects, skipped, True, skipping)
     created: dict[PlannedSubject, int] = {}
     row, column = 0, ""
     try:
@@ -330,7 +351,12 @@ def apply_import(
                 action="case.import",
                 object_type="import",
                 object_id=plan.sha256[:16],
-                after={"sha256": plan.sha256, "cases": len(plan.cases), "subjects": len(created)},
+                after={
+                    "sha256": plan.sha256,
+                    "cases": len(plan.cases),
+                    "subjects": len(created),
+                    "skipped_rows": sorted({error.row for error in skipped}),
+                },
             )
     except DomainError as error:
         # Someone recorded the same subject or document between the check and the import.
@@ -342,7 +368,9 @@ def apply_import(
     except IntegrityError:
         reason = "was recorded by someone else during the import; nothing was imported, retry"
         return ImportReport(plan.rows, 0, 0, (RowError(row, column, reason),))
-    return ImportReport(plan.rows, len(plan.cases), len(created))
+    return ImportReport(
+        plan.rows, len(plan.cases), len(created), skipped, skipped_bad_rows=skipping
+    )
 
 
 def import_cases(
@@ -351,7 +379,8 @@ def import_cases(
     data: bytes,
     limits: ImportLimits | None = None,
     dry_run: bool = False,
+    skip_bad_rows: bool = False,
 ) -> ImportReport:
     """Read, check and (unless `dry_run` or any row is wrong) import a cases CSV file."""
     plan = plan_import(session, actor, read_cases_file(data, limits))
-    return apply_import(session, actor, plan, dry_run)
+    return apply_import(session, actor, plan, dry_run, skip_bad_rows=skip_bad_rows)

@@ -31,14 +31,18 @@ def write_error_report(path: Path, errors: tuple[RowError, ...] | list[RowError]
             )
 
 
-def _run(actor: Actor, path: Path, limits: ImportLimits, dry_run: bool) -> ImportReport:
+def _run(
+    actor: Actor, path: Path, limits: ImportLimits, dry_run: bool, skip_bad_rows: bool
+) -> ImportReport:
     cases_file = read_cases_file(path.read_bytes(), limits)
     with click.progressbar(length=len(cases_file.rows), label="checking rows ") as bar:
         plan = plan_import(session(), actor, cases_file, progress=bar.update)
-    if plan.errors or dry_run:
-        return apply_import(session(), actor, plan, dry_run)
+    if (plan.errors and not skip_bad_rows) or dry_run:
+        return apply_import(session(), actor, plan, dry_run, skip_bad_rows=skip_bad_rows)
     with click.progressbar(length=len(plan.cases), label="importing rows") as bar:
-        return apply_import(session(), actor, plan, progress=bar.update)
+        return apply_import(
+            session(), actor, plan, progress=bar.update, skip_bad_rows=skip_bad_rows
+        )
 
 
 @commands.command("import-cases")
@@ -58,6 +62,11 @@ def _run(actor: Actor, path: Path, limits: ImportLimits, dry_run: bool) -> Impor
 )
 @click.option("--dry-run", is_flag=True, help="check every row, import nothing")
 @click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="import the rows without errors, report the others (default: one bad row refuses all)",
+)
+@click.option(
     "--max-rows", type=click.IntRange(1), default=ImportLimits.max_rows, show_default=True
 )
 @click.option(
@@ -69,13 +78,15 @@ def import_cases_command(
     username: str,
     errors_path: Path | None,
     dry_run: bool,
+    skip_bad_rows: bool,
     max_rows: int,
     max_bytes: int,
 ) -> None:
     """Import enforcement cases from a CSV file: every row, or none when any row is wrong."""
     try:
         clerk = account_actor(db.session(), username)
-        report = _run(clerk, file, ImportLimits(max_bytes, max_rows), dry_run)
+        limits = ImportLimits(max_bytes, max_rows)
+        report = _run(clerk, file, limits, dry_run, skip_bad_rows)
     except DomainError as error:
         fail(error)
     for problem in report.errors[:20]:
@@ -86,5 +97,5 @@ def import_cases_command(
         write_error_report(errors_path, report.errors)
         click.echo(f"error report written to {errors_path}")
     click.echo(report.summary())
-    if report.errors:
+    if report.refused:
         raise SystemExit(1)

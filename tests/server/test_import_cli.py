@@ -76,6 +76,20 @@ def test_errors_are_written_as_csv_and_nothing_is_imported(
     assert _counts(session) == (0, 0)
 
 
+def test_asked_to_skip_bad_rows_the_rest_is_imported(
+    runner: FlaskCliRunner, session: Session, clerk: str, tmp_path: Path
+) -> None:
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace("2024-09-12", "12/09/2024")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, output = _import(runner, str(bad), "--clerk", clerk, "--skip-bad-rows")
+    assert code == 0, output
+    assert "row 4, decided_on: '12/09/2024' is not a date; use YYYY-MM-DD" in output
+    assert "6 rows, 1 skipped for errors; 5 cases imported" in output
+    assert _counts(session)[1] == 5
+
+
 def test_dry_run_checks_without_importing(
     runner: FlaskCliRunner, session: Session, clerk: str
 ) -> None:

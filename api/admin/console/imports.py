@@ -57,6 +57,13 @@ def import_upload() -> tuple[str, int]:
             raise InvalidValue("file", gettext("choose a CSV file to upload"))
         # One byte past the limit is enough to refuse the file without reading all of it.
         data = upload.stream.read(limits.max_bytes + 1)
-        report = import_cases(session(), actor, data, limits, dry_run="dry_run" in request.form)
-        return _page(actor, report, 422 if report.errors else 200)
+        report = import_cases(
+            session(),
+            actor,
+            data,
+            limits,
+            dry_run="dry_run" in request.form,
+            skip_bad_rows="skip_bad_rows" in request.form,
+        )
+        return _page(actor, report, 422 if report.refused else 200)
     return _page(actor, status=422)

@@ -71,6 +71,19 @@ def test_every_error_is_shown_and_nothing_is_imported(
     assert _cases(session) == 0
 
 
+def test_a_clerk_may_import_the_good_rows_and_see_the_skipped_ones(
+    signed_in: dict[str, SignedIn], session: Session
+) -> None:
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("administrative_penalty", "verdict")
+    response = _upload(signed_in["clerk"], ("\n".join(lines) + "\n").encode(), skip_bad_rows="1")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "6 rows, 1 skipped for errors; 5 cases imported" in page
+    assert "<tr><td>3</td><td>kind</td>" in page
+    assert _cases(session) == 5
+
+
 def test_unreadable_missing_or_oversize_files_are_refused(
     signed_in: dict[str, SignedIn], app: Flask, session: Session
 ) -> None:

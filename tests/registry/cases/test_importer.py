@@ -165,6 +165,36 @@ def test_one_bad_row_imports_nothing_and_every_error_is_reported(session: Sessio
     assert report.summary() == "7 rows, 7 errors: nothing was imported"
 
 
+def test_asked_to_skip_bad_rows_the_good_ones_are_imported_and_the_bad_reported(
+    session: Session,
+) -> None:
+    rows = [
+        ROW,
+        {**ROW, "document_number": "A-2", "decided_on": "2024/03/15"},
+        {**ROW, "document_number": "A-3"},
+    ]
+    checked = importer.import_cases(
+        session, CLERK, csv_bytes(rows), dry_run=True, skip_bad_rows=True
+    )
+    assert checked.imported == 2 and counts(session) == (0, 0)
+    report = importer.import_cases(session, CLERK, csv_bytes(rows), skip_bad_rows=True)
+    assert report.imported == 2 and report.subjects_created == 1
+    assert counts(session) == (1, 2)
+    assert list(report.errors) == [
+        RowError(3, "decided_on", "'2024/03/15' is not a date; use YYYY-MM-DD")
+    ]
+    assert not report.refused
+    assert report.summary() == "3 rows, 1 skipped for errors; 2 cases imported, 1 new subjects"
+    imported = session.scalars(select(AuditRecord).where(AuditRecord.action == "case.import")).one()
+    assert imported.after["skipped_rows"] == [3]
+
+
+def test_skipping_bad_rows_still_refuses_a_file_with_no_good_row(session: Session) -> None:
+    rows = [{**ROW, "decided_on": "2024/03/15"}]
+    report = importer.import_cases(session, CLERK, csv_bytes(rows), skip_bad_rows=True)
+    assert report.refused and report.imported == 0 and counts(session) == (0, 0)
+
+
 def test_patent_and_identifier_errors_name_their_column(session: Session) -> None:
     rows = [
         {**ROW, "patents": "ZL201810123456.5;ZL201810123456.4"},

@@ -30,8 +30,8 @@ from tests.live_demo import LiveDemo, live_demo
 QUICKSTART = ROOT / "docs" / "api-quickstart.md"
 DOC_URL = "https://registry.example"
 DOC_KEY = "ipl_0123456789ab_example-secret-shown-once"
-LISTED_CODE = "91420100959737942D"
-LISTED_NAME = "武汉市创伟食品有限公司"
+LISTED_CODE = "91440300752223952D"
+LISTED_NAME = "深圳市禾信科技有限公司"
 _BLOCK = re.compile(
     r"(?:<!-- example: (?P<name>[\w-]+) -->\n)?```(?P<lang>\w*)\n(?P<code>.*?)```", re.S
 )

@@ -68,4 +68,4 @@ def test_the_console_reset_shows_the_temporary_password_once(
 ) -> None:
     page = signed_in["admin"].form(f"/admin/users/{users['clerk'].id}/reset-password")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
-    assert "账户 clerk 现使用以下临时密码" in page.get_data(as_text=True)
+    assert "The account clerk now has this temporary password" in page.get_data(as_text=True)

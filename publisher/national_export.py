@@ -10,6 +10,7 @@ still to report. Like the feed, a run costs what changed, not the size of the li
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from publisher.writers.national_platform import (
     write_national_export,
 )
 from registry.clock import legal_date
+from registry.listings.list_types.loader import ListType
 from registry.listings.national_reports import (
     BATCH,
     entry_decisions,
@@ -52,9 +54,15 @@ def _recorded_representatives(session: Session, entry_ids: list[str]) -> dict[st
 
 
 def export_national(
-    session: Session, directory: Path, tree_size: int, now: dt.datetime
+    session: Session,
+    directory: Path,
+    tree_size: int,
+    now: dt.datetime,
+    types: Sequence[ListType] | None = None,
 ) -> NationalExport | None:
     """Export the decisions new since the last export, up to log size `tree_size`.
+
+    `types` are the configured list types, which name the grounds of v1 entries.
 
     Only entries with log events since the last export are read. None when there is nothing
     new to report (no file is written).
@@ -90,6 +98,6 @@ def export_national(
         )
         for entry_id, wanted in sorted(events.items())
     )
-    export = write_national_export(directory, day, tree_size, exported)
+    export = write_national_export(directory, day, tree_size, exported, types)
     record_export(session, decisions, now, export.csv_path.name, tree_size)
     return export

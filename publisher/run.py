@@ -201,7 +201,13 @@ def publish_once(
     if settings.national_dir is not None:
         progress("writing the national platform export")
         with report.step("national"):
-            export_national(session, settings.national_dir, checkpoint.tree_size, now)
+            export_national(
+                session,
+                settings.national_dir,
+                checkpoint.tree_size,
+                now,
+                policy.rules.list_types,
+            )
     if settings.screening_index is not None:
         # Every web worker maps this one file instead of indexing the list itself.
         progress("writing the screening index")

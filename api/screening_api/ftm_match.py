@@ -18,6 +18,8 @@ from api.screening_api.screening import sign_receipt
 from registry.errors import InvalidValue, NotFound
 from registry.screening import yente
 from registry.screening.matching import DEFAULT_THRESHOLD
+from registry.screening.persons import person_index
+from runtime.extensions import session
 
 blp = Blueprint(
     "ftm_match",
@@ -71,7 +73,16 @@ class Match(MethodView):
         queries = yente.parse_match_request(body)
         checkpoint = answering_checkpoint()
         state = state_at(checkpoint, None)
-        answer = yente.match(state, queries, dataset, threshold, limit, cutoff, screening_index())
+        answer = yente.match(
+            state,
+            queries,
+            dataset,
+            threshold,
+            limit,
+            cutoff,
+            screening_index(),
+            person_index(session(), state),
+        )
         # yente clients ignore the extra key; the queries are signed as their hash only.
         receipt = sign_receipt(
             "ftm_match",

@@ -20,6 +20,7 @@ from typing import Any
 
 from publisher.writers.atomic import write_atomic
 from publisher.writers.snapshot import UTF8_BOM, neutralise_formula
+from registry.listings.list_types.loader import ListType, list_types_in
 from registry.subjects.identifiers import public_identifiers
 
 EXPORT_TYPE = "ipl.national-export/v1"
@@ -41,12 +42,8 @@ FIELDS = (
     ("removal_reason", "移出原因"),
 )
 RECORD_KINDS = {"listed": "列入", "removed": "移出"}
-# The grounds of ipl.entry/v1 and the kinds of conduct of the 2018 memorandum they are.
-LIST_TYPES = {
-    "repeat_infringement": "重复专利侵权行为",
-    "refusal_to_perform": "不依法执行行为",
-    "deliberate_infringement": "故意专利侵权行为（本登记机关政策类型）",
-}
+# Written for a ground whose code no configured list type has (a type since withdrawn).
+UNCONFIGURED = "名单类型未在本登记机关配置"
 REMOVAL_REASONS = {
     "expired": "列入期限届满",
     "credit_restored": "信用修复",
@@ -76,14 +73,42 @@ def _subject_code(subject: Mapping[str, Any]) -> str:
     return str(preferred[0].get("value") or "") if preferred else ""
 
 
-def _list_type(content: Mapping[str, Any]) -> str:
-    codes = [str(g.get("code")) for g in content.get("grounds") or [] if isinstance(g, Mapping)]
-    return SEPARATOR.join(LIST_TYPES.get(code, code) for code in codes)
+def _grounds(content: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [g for g in content.get("grounds") or [] if isinstance(g, Mapping)]
 
 
-def records(entry: ExportedEntry) -> list[dict[str, str]]:
-    """The listing record of an entry and, once it ended, its removal record (as asked)."""
+def _chinese(ground: Mapping[str, Any], field: str, v2: bool) -> str | None:
+    """The ground's own Chinese `field` of a v2 entry; None where it holds no Chinese text.
+
+    A v1 entry's texts are English; a v2 ground proposed before list types existed carries its
+    code as name and its English explanation in both fields (docs/entry-v2.md).
+    """
+    text = str(ground.get(field) or "")
+    if not v2 or not text or text == ground.get("code") or text == ground.get(f"{field}_en"):
+        return None
+    return text
+
+
+def _list_type_and_reason(content: Mapping[str, Any], types: Sequence[ListType]) -> tuple[str, str]:
+    """The grounds' Chinese list-type names and reasons, from the entry or its configured type."""
+    v2 = content.get("type") == "ipl.entry/v2"
+    configured = {t.code: t.name_zh for t in types}
+    names, reasons = [], []
+    for ground in _grounds(content):
+        fallback = configured.get(str(ground.get("code")), UNCONFIGURED)
+        names.append(_chinese(ground, "name", v2) or fallback)
+        reasons.append(_chinese(ground, "explanation", v2) or fallback)
+    return SEPARATOR.join(names), SEPARATOR.join(reasons)
+
+
+def records(entry: ExportedEntry, types: Sequence[ListType] | None = None) -> list[dict[str, str]]:
+    """The listing record of an entry and, once it ended, its removal record (as asked).
+
+    `types` are the configured list types (default: the shipped ones); a v1 entry, whose texts
+    are English, is described by its list type's Chinese name.
+    """
     content = entry.content
+    list_type, reason = _list_type_and_reason(content, list_types_in() if types is None else types)
     subject = content.get("subject") or {}
     decision = content.get("decision") or {}
     listing = {
@@ -94,10 +119,8 @@ def records(entry: ExportedEntry) -> list[dict[str, str]]:
         "legal_representative": str(
             subject.get("legal_representative") or entry.legal_representative or ""
         ),
-        "list_type": _list_type(content),
-        "reason": SEPARATOR.join(
-            str(g.get("explanation") or "") for g in content.get("grounds") or []
-        ),
+        "list_type": list_type,
+        "reason": reason,
         "decision_document": str(decision.get("document_number") or ""),
         "basis_documents": SEPARATOR.join(
             str(case.get("document_number") or "") for case in content.get("basis") or []
@@ -150,10 +173,14 @@ class NationalExport:
 
 
 def write_national_export(
-    directory: Path, as_of: dt.date, tree_size: int, entries: Iterable[ExportedEntry]
+    directory: Path,
+    as_of: dt.date,
+    tree_size: int,
+    entries: Iterable[ExportedEntry],
+    types: Sequence[ListType] | None = None,
 ) -> NationalExport:
     """Write `national-platform-<tree_size>.csv` and `.json` into `directory`, atomically."""
-    rows = tuple(row for entry in entries for row in records(entry))
+    rows = tuple(row for entry in entries for row in records(entry, types))
     stem = directory / f"national-platform-{tree_size}"
     csv_path, json_path = stem.with_suffix(".csv"), stem.with_suffix(".json")
     write_atomic(csv_path, _csv_bytes(rows))

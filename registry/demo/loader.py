@@ -32,6 +32,7 @@ from registry.demo.data import (
     person_name,
     personal_identifier,
 )
+from registry.demo.persons import DemoPersons
 from registry.errors import Conflict
 from registry.listings import (
     published as published_listings,
@@ -118,9 +119,13 @@ class DemoBuilder(DemoCases):
         self.clerk = _actor(users["demo-clerk"])
         self.reviewer = _actor(users["demo-reviewer"])
         self.reviewer2 = _actor(users["demo-reviewer2"])
+        self.responsible = DemoPersons(session, self.clerk, self.names)
 
     def subject(self, index: int) -> Subject:
-        """A subject: mostly enterprises, every seventh a person, every ninth foreign."""
+        """A subject: mostly enterprises, every seventh a person, every ninth foreign.
+
+        Some Chinese enterprises also get their responsible persons recorded (demo/persons.py).
+        """
         rng = self.subject_rng
         if index % 9 == 4:
             name, scheme_name, value = FOREIGN[(index // 9) % len(FOREIGN)]
@@ -159,6 +164,9 @@ class DemoBuilder(DemoCases):
                 region=region,
                 address=f"{city}高新区科技路{rng.randrange(1, 300)}号",
             )
+            enterprise = subjects.record_subject(self.session, self.clerk, data)
+            self.responsible.record(index, enterprise)
+            return enterprise
         return subjects.record_subject(self.session, self.clerk, data)
 
     def listing(self, subject: Subject, ground: str, target: str) -> Listing:

@@ -18,8 +18,11 @@ from registry.publication.as_of import ListState
 from registry.publication.ftm_entities import subject_entity
 from registry.publication.public_view import PublicEntry
 from registry.screening.matching import DEFAULT_THRESHOLD, ScreeningMatch, ScreeningQuery
+from registry.screening.persons import PersonIndex
 from registry.screening.screen import MAX_QUERIES
 from registry.screening.shared_index import SharedIndex, match_index
+from registry.screening.yente_persons import PersonResult, person_results
+from registry.subjects.personal_ids import mask_personal
 
 KIND_BY_SCHEMA = {
     "Company": "legal_person",
@@ -34,6 +37,8 @@ IDENTIFIER_PROPERTIES = {
     "registrationNumber": "cn_uscc",
     "idNumber": "cn_ric",
 }
+# Properties that identify a natural person: masked in the answer's echo of the query.
+PERSONAL_PROPERTIES = ("idNumber", "passportNumber")
 MAX_KEY = 100
 MAX_LIMIT = 100
 
@@ -46,6 +51,14 @@ class MatchQuery:
     schema: str
     queries: tuple[ScreeningQuery, ...]  # one per name (a query may carry several names)
     properties: dict[str, list[str]]
+
+    def echo(self) -> dict[str, Any]:
+        """The query as the answer repeats it: a natural person's identifiers masked."""
+        shown = {
+            name: [mask_personal(v) for v in values] if name in PERSONAL_PROPERTIES else values
+            for name, values in self.properties.items()
+        }
+        return {"schema": self.schema, "properties": shown}
 
 
 def parse_match_request(body: Mapping[str, Any]) -> list[MatchQuery]:
@@ -116,8 +129,13 @@ def match(
     limit: int = 5,
     cutoff: float = 0.5,
     shared: SharedIndex | None = None,
+    persons: PersonIndex | None = None,
 ) -> MatchAnswer:
-    """Answer every query: candidates scoring at least `cutoff`, `match` at `threshold`."""
+    """Answer every query: candidates scoring at least `cutoff`, `match` at `threshold`.
+
+    With `persons`, a person query also finds the responsible persons of listed organisations
+    (registry/screening/yente_persons.py), ranked with the subjects within `limit`.
+    """
     index = match_index(state, shared)
     responses = {}
     signed: list[dict[str, Any]] = []
@@ -131,13 +149,34 @@ def match(
                 ):
                     best[candidate.entry_id] = candidate
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.entry_id))[:limit]
-        results = [_result(state, candidate, dataset, threshold) for candidate in ranked]
-        signed.append({"query": query.key, "matches": [_signed(state, m) for m in ranked]})
+        related = (
+            person_results(persons, query.queries, state, dataset, (threshold, cutoff, limit))
+            if persons is not None
+            else []
+        )
+        # Subjects and persons by score (a subject first on a tie), cut to the limit together.
+        both = sorted(
+            [(-m.score, 0, m.entry_id, m) for m in ranked]
+            + [(-p.score, 1, p.key, p) for p in related]
+        )[:limit]
+        ranked = [m for *_, m in both if isinstance(m, ScreeningMatch)]
+        related = [p for *_, p in both if isinstance(p, PersonResult)]
+        results = [
+            _result(state, m, dataset, threshold) if isinstance(m, ScreeningMatch) else m.shown
+            for *_, m in both
+        ]
+        receipt: dict[str, Any] = {
+            "query": query.key,
+            "matches": [_signed(state, m) for m in ranked],
+        }
+        if related:  # receipts without persons keep their old shape
+            receipt["relations"] = [p.signed for p in related]
+        signed.append(receipt)
         responses[query.key] = {
             "status": 200,
             "results": results,
             "total": {"value": len(results), "relation": "eq"},
-            "query": {"schema": query.schema, "properties": query.properties},
+            "query": query.echo(),
         }
     return MatchAnswer({"responses": responses, "limit": limit}, signed)
 

@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import io
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Flask
@@ -21,6 +23,7 @@ from publisher.writers.national_platform import (
 )
 from registry import clock
 from registry.demo.loader import load_demo
+from registry.listings.list_types.loader import list_types_in
 from registry.listings.policy import Policy
 from registry.models import Listing, NationalReport, SubjectIdentifier
 from registry.subjects.identifiers import mask_ric
@@ -30,6 +33,7 @@ from tests.builders import id_number
 
 RIC = id_number(4)
 CONTENT = {
+    "type": "ipl.entry/v2",
     "entry_id": "IPL-2026-000007",
     "subject": {
         "kind": "natural_person",
@@ -37,7 +41,15 @@ CONTENT = {
         # An entry published before every personal scheme was masked holds the full number.
         "identifiers": [{"scheme": "cn_ric", "value": RIC}],
     },
-    "grounds": [{"code": "repeat_infringement", "explanation": "=又一次侵权"}],
+    "grounds": [
+        {
+            "code": "repeat_infringement",
+            "name": "重复专利侵权行为",
+            "name_en": "Repeat patent infringement",
+            "explanation": "=又一次侵权",
+            "explanation_en": "Infringed again",
+        }
+    ],
     "basis": [
         {"document_number": "榕知执字〔2024〕12号"},
         {"document_number": "榕知执字〔2025〕3号"},
@@ -75,6 +87,55 @@ def test_an_ended_entry_gives_a_listing_and_a_removal_record_with_the_id_masked(
         "removed_on": "2026-09-01",
         "removal_reason": "信用修复",
     }
+
+
+def test_a_v2_entry_gives_its_own_chinese_list_type_name_and_explanation() -> None:
+    grounds = [
+        {
+            "code": "agency_violation",
+            "name": "严重违法专利代理行为（登记机关所载名称）",
+            "name_en": "Serious violations in patent agency",
+            "explanation": "国家知识产权局决定国知发代字〔2025〕9号认定严重违法专利代理行为。",
+            "explanation_en": "CNIPA decision 国知发代字〔2025〕9号 found agency violations.",
+        }
+    ]
+    [listing] = records(ExportedEntry(CONTENT | {"grounds": grounds}))
+    assert listing["list_type"] == "严重违法专利代理行为（登记机关所载名称）"
+    assert listing["reason"] == "国家知识产权局决定国知发代字〔2025〕9号认定严重违法专利代理行为。"
+
+
+def test_a_v1_entry_gives_the_configured_chinese_name_never_english_or_a_code() -> None:
+    v1 = {key: value for key, value in CONTENT.items() if key != "type"} | {
+        "type": "ipl.entry/v1",
+        "grounds": [
+            {"code": "repeat_infringement", "explanation": "Decision 1 found infringement."},
+            {"code": "refusal_to_perform", "explanation": "The subject did not perform."},
+        ],
+    }
+    [listing] = records(ExportedEntry(v1))
+    names = "重复专利侵权行为；不依法执行行为"
+    shipped = {t.code: t.name_zh for t in list_types_in()}
+    assert names == "；".join(shipped[c] for c in ("repeat_infringement", "refusal_to_perform"))
+    assert listing["list_type"] == names and listing["reason"] == names
+
+    renamed = replace(list_types_in()[0], code="repeat_infringement", name_zh="重复侵权（本省）")
+    [listing] = records(ExportedEntry(v1), (renamed,))
+    assert listing["list_type"].startswith("重复侵权（本省）；")
+    assert "refusal_to_perform" not in listing["list_type"] + listing["reason"]
+    assert not re.search("[A-Za-z]", listing["list_type"] + listing["reason"])
+
+
+def test_a_v2_ground_proposed_before_list_types_falls_back_to_the_configured_name() -> None:
+    old = {
+        "code": "deliberate_infringement",
+        "name": "deliberate_infringement",
+        "name_en": "deliberate_infringement",
+        "explanation": "Judgment 1 found wilful infringement.",
+        "explanation_en": "Judgment 1 found wilful infringement.",
+    }
+    [listing] = records(ExportedEntry(CONTENT | {"grounds": [old]}))
+    shipped = {t.code: t.name_zh for t in list_types_in()}
+    assert listing["list_type"] == listing["reason"] == shipped["deliberate_infringement"]
 
 
 def test_files_are_utf8_with_bom_chinese_headers_and_neutralised_formulas(tmp_path: Path) -> None:
@@ -125,6 +186,8 @@ def test_a_publish_run_exports_only_decisions_no_export_has_carried(
     }
     listed = [r for r in document["records"] if r["record_kind"] == "列入"]
     assert {r["entry_id"] for r in listed} <= shown and listed
+    names = {t.name_zh for t in list_types_in()}
+    assert all(set(r["list_type"].split("；")) <= names for r in document["records"])
     text = csv_file.read_text("utf-8-sig") + json.dumps(document, ensure_ascii=False)
     for identifier in session.scalars(
         select(SubjectIdentifier).where(SubjectIdentifier.scheme == "cn_ric")

@@ -147,3 +147,72 @@ def test_a_match_carries_a_signed_receipt_of_what_was_found(
     assert call is not None and (call.endpoint, call.query_count) == ("ftm_match", 1)
     fetched = client.get(f"/api/v1/receipts/{signed['receipt_id']}", headers=bearer(key))
     assert fetched.status_code == 200 and fetched.get_json() == answer["receipt"]
+
+
+def test_a_responsible_person_matches_as_a_person_naming_the_listed_organisation(
+    client: FlaskClient, key: str, session: Session
+) -> None:
+    from registry.actors import SYSTEM
+    from registry.screening.receipts import verify_receipt
+    from registry.subjects.identifiers import mask_ric
+    from registry.subjects.persons import PersonInput, record_person
+    from runtime.signing_keys import key_store
+    from tests.builders import id_number
+
+    listing = published(session, "legal_person")[0]
+    ric = id_number(43)
+    record_person(
+        session,
+        SYSTEM,
+        listing.subject_id,
+        PersonInput("legal_representative", "欧阳娜娜", "cn_ric", ric),
+    )
+    by_name = model.make_entity("Person")
+    by_name.add("name", "欧阳娜娜")
+    by_id = model.make_entity("Person")
+    by_id.add("idNumber", ric)
+    as_company = model.make_entity("Company")
+    as_company.add("name", "欧阳娜娜")
+    body = {"queries": {"n": by_name.to_dict(), "i": by_id.to_dict(), "c": as_company.to_dict()}}
+    with client.application.app_context():
+        response = _match(client, key, body)
+        assert response.status_code == 200, response.get_json()
+        answer = response.get_json()
+        signed = verify_receipt(answer["receipt"], key_store().public_keys())
+
+    subject_name = listing.subject.name
+    for query in ("n", "i"):
+        [result] = [r for r in answer["responses"][query]["results"] if r["schema"] == "Person"]
+        person = model.get_proxy(result)
+        assert person.get("name") == ["欧阳娜娜"] and person.get("idNumber") == [mask_ric(ric)]
+        assert person.get("position") == ["法定代表人 (legal representative)"]
+        assert f"{subject_name}的法定代表人（列入 {listing.entry_id}）" in person.get("notes")
+        assert result["relation"] == {
+            "zh": f"{subject_name}的法定代表人（列入 {listing.entry_id}）",
+            "en": f"legal representative of {subject_name}, listed {listing.entry_id}",
+        }
+        assert result["entry_id"] == listing.entry_id and result["target"] is False
+        assert result["score"] == 1.0 and result["match"] is True
+        assert subject_name in result["explanations"]["relation"]["description"]
+        assert set(result["features"]) == set(result["explanations"])
+        assert person.id and ric not in str(person.id)
+    assert answer["responses"]["c"]["results"] == [] or all(
+        r["schema"] != "Person" for r in answer["responses"]["c"]["results"]
+    )
+    assert ric not in response.get_data(as_text=True)  # the query echo masks it too
+    assert answer["responses"]["i"]["query"]["properties"]["idNumber"] == [mask_ric(ric)]
+    by_query = {r["query"]: r for r in signed["results"]}
+    assert (
+        by_query["n"]["relations"]
+        == by_query["i"]["relations"]
+        == [
+            {
+                "entry_id": listing.entry_id,
+                "person": "欧阳娜娜",
+                "role": "legal_representative",
+                "score": "1.0000",
+                "status": "listed",
+            }
+        ]
+    )
+    assert "relations" not in by_query["c"]  # no person found: the old shape

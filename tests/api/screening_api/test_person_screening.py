@@ -157,7 +157,7 @@ def test_a_removed_person_no_longer_screens_and_a_new_one_does_at_once(
         return found
 
     assert relations(NAME)  # the index of this list state is now built and cached
-    [person] = subject_persons(session, company.subject_id)
+    [person] = [p for p in subject_persons(session, company.subject_id) if p.name == NAME]
     remove_person(session, SYSTEM, company.subject_id, person.id)
     assert relations(NAME) == []
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry import clock
 from registry.audit import trail as audit
 from registry.demo.data import PERSONAL_SCHEMES
 from registry.demo.loader import load_demo
@@ -16,10 +19,14 @@ from registry.models import (
     EntryRevision,
     Listing,
     LogEvent,
+    ResponsiblePerson,
     Subject,
     SubjectIdentifier,
 )
+from registry.publication.as_of import list_state
 from registry.publication.events import open_log
+from registry.screening.persons import load_relations
+from registry.subjects.identifiers import validate_identifier
 from runtime.signing_keys import key_store
 
 
@@ -66,3 +73,27 @@ def test_demo_loads_every_state_once(app: Flask, session: Session) -> None:
     assert open_log(session).size == len(events)
     reasons = {e.reason for e in events if e.event == "removed"}
     assert reasons == {"expired", "credit_restored", "basis_revoked", "error"}
+
+
+def test_the_demo_records_responsible_persons_that_screen_as_relations(
+    app: Flask, session: Session
+) -> None:
+    load_demo(session, Policy.from_settings(app.config["REGISTRY"]), key_store(app))
+    persons = session.scalars(select(ResponsiblePerson).order_by(ResponsiblePerson.id)).all()
+    assert {p.role for p in persons} == {"legal_representative", "main_responsible"}
+    subjects = {p.subject_id: session.get(Subject, p.subject_id) for p in persons}
+    assert {s.kind for s in subjects.values() if s} == {"legal_person"}
+    assert len({p.scheme for p in persons}) >= 3 and set(p.scheme for p in persons) <= set(
+        PERSONAL_SCHEMES
+    )
+    for person in persons:
+        validate_identifier(person.scheme, person.value, country=person.scheme_name or None)
+        if person.role == "legal_representative":
+            assert person.name == getattr(subjects[person.subject_id], "legal_representative")
+
+    state = list_state(session, open_log(session).size, clock.beijing_today())
+    relations = load_relations(session, state)
+    listed = [r for r in relations if state.entries[r.entry_id].status(state.day) == "listed"]
+    assert {r.role for r in listed} == {"legal_representative", "main_responsible"}
+    shown = json.dumps([r.as_public_dict(state) for r in relations], ensure_ascii=False)
+    assert all(p.value not in shown for p in persons)

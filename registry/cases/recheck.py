@@ -21,12 +21,11 @@ from sqlalchemy.orm import Session
 from registry import clock
 from registry.actors import Actor
 from registry.audit import trail as audit
-from registry.listings.grounds import case_facts
+from registry.listings.grounds import evaluate_cases
 from registry.listings.policy import Policy
-from registry.listings.rules import evaluate
 from registry.listings.state import audit_transition, snapshot
 from registry.listings.workflow import LIVE_STATES
-from registry.models import EnforcementCase, Listing, ListingRequest, PatentInvalidation
+from registry.models import EnforcementCase, Listing, ListingRequest
 
 PROPOSAL_STATES = ("draft", "notified", "under_review", "approved")
 END_REASON = "basis_corrected"
@@ -34,19 +33,7 @@ END_REASON = "basis_corrected"
 
 def failing_grounds(session: Session, listing: Listing, policy: Policy) -> dict[str, str]:
     """The listing's cited grounds that do not hold today on its own basis cases, with why."""
-    patents = {p.patent_number for case in listing.cases for p in case.patents}
-    invalidations = (
-        session.scalars(
-            select(PatentInvalidation).where(PatentInvalidation.patent_number.in_(patents))
-        ).all()
-        if patents
-        else []
-    )
-    evaluation = evaluate(
-        [case_facts(c, invalidations) for c in listing.cases],
-        clock.beijing_today(),
-        policy.rules,
-    )
+    evaluation = evaluate_cases(session, listing.cases, clock.beijing_today(), policy)
     failing = {}
     for ground in listing.grounds:
         result = evaluation.grounds.get(ground["code"])

@@ -45,8 +45,14 @@ def case_facts(case: EnforcementCase, invalidations: Sequence[PatentInvalidation
 
 def evaluate_subject(session: Session, subject_id: int, on: dt.date, policy: Policy) -> Evaluation:
     """Which grounds hold for the subject on `on`, and why."""
-    subject = get_subject(session, subject_id)
-    patents = {p.patent_number for case in subject.cases for p in case.patents}
+    return evaluate_cases(session, get_subject(session, subject_id).cases, on, policy)
+
+
+def evaluate_cases(
+    session: Session, cases: Sequence[EnforcementCase], on: dt.date, policy: Policy
+) -> Evaluation:
+    """Which grounds these cases support on `on`, with the recorded patent invalidations."""
+    patents = {p.patent_number for case in cases for p in case.patents}
     invalidations = (
         session.scalars(
             select(PatentInvalidation).where(PatentInvalidation.patent_number.in_(patents))
@@ -54,4 +60,4 @@ def evaluate_subject(session: Session, subject_id: int, on: dt.date, policy: Pol
         if patents
         else []
     )
-    return evaluate([case_facts(c, invalidations) for c in subject.cases], on, policy.rules)
+    return evaluate([case_facts(c, invalidations) for c in cases], on, policy.rules)

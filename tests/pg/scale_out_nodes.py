@@ -166,7 +166,7 @@ class LockSampler:
 class Staff:
     """A member of staff signed in on one node, whose session cookie any node accepts."""
 
-    def __init__(self, base_url: str, username: str, password: str) -> None:
+    def __init__(self, base_url: str, username: str, password: str, code: str = "") -> None:
         self.http = requests.Session()
         page = self._call("GET", f"{base_url}/admin/login")
         found = _CSRF_RE.search(page.text)
@@ -174,7 +174,12 @@ class Staff:
         signed_in = self._call(
             "POST",
             f"{base_url}/admin/login",
-            data={"csrf_token": found.group(1), "username": username, "password": password},
+            data={
+                "csrf_token": found.group(1),
+                "username": username,
+                "password": password,
+                "totp": code,
+            },
             allow_redirects=False,
         )
         assert signed_in.status_code == 303, signed_in.text[:500]

@@ -19,6 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 import redis
 import requests
@@ -59,18 +60,25 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-def _prepare(tmp_path: Path, database_url: str, env: dict[str, str]) -> tuple[list[int], list[str]]:
-    """Migrate; build staff, 3 x BATCH listings under review, a key and one of LIMIT a minute."""
+def _prepare(
+    tmp_path: Path, database_url: str, env: dict[str, str]
+) -> tuple[list[int], list[str], str]:
+    """Migrate; build staff, 3 x BATCH listings under review, a key and one of LIMIT a minute.
+
+    The reviewer has enrolled a second factor (production asks reviewers for one); its secret
+    is returned so that the test can sign in with a current code.
+    """
     registry(env, "db", "upgrade")
     app = make_app(tmp_path, database_url)  # the same keys and feed folder as `env`
     with app.app_context():
-        builders.users(db.session)
+        second_factor = pyotp.random_base32()
+        builders.users(db.session)["reviewer"].totp_secret = second_factor
         ids = [builders.listing(db.session, state="under_review").id for _ in range(3 * BATCH)]
         keys = [new_key(db.session), new_key(db.session, rate_limit=f"{LIMIT}/minute")]
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    return ids, keys
+    return ids, keys, second_factor
 
 
 def _approve(staff: nodes.Staff, web: list[str], listing_ids: list[int], first: int) -> None:
@@ -120,7 +128,7 @@ def test_two_web_nodes_and_two_publishers_share_one_registry(
     pg_database: str, redis_url: str, tmp_path: Path
 ) -> None:
     env = server_env(tmp_path, pg_database, REGISTRY_RATELIMIT_STORAGE=redis_url)
-    listing_ids, (api_key, limited_key) = _prepare(tmp_path, pg_database, env)
+    listing_ids, (api_key, limited_key), second_factor = _prepare(tmp_path, pg_database, env)
     feed, runs = tmp_path / "feed", tmp_path / "runs.jsonl"
     sampler = nodes.LockSampler(pg_database)
     with ExitStack() as stack:
@@ -130,7 +138,9 @@ def test_two_web_nodes_and_two_publishers_share_one_registry(
             name: stack.enter_context(nodes.publisher(env, tmp_path, runs, name))
             for name in ("publisher-1", "publisher-2")
         }
-        reviewer = nodes.Staff(web[0], "reviewer", builders.PASSWORD)
+        reviewer = nodes.Staff(
+            web[0], "reviewer", builders.PASSWORD, pyotp.TOTP(second_factor).now()
+        )
 
         _approve(reviewer, web, listing_ids[:BATCH], first=100)
         _wait_until(lambda: _published_count(feed) == BATCH, "the first batch in the feed")

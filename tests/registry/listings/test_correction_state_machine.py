@@ -249,8 +249,11 @@ def test_random_corrections_keep_published_entries_true(app: Flask, session: Ses
 
     run_state_machine_as_test(
         Corrections,
+        # Derandomised: the same examples every run, so the check below that runs reached each
+        # outcome is a fact about this test, not a matter of luck on a given day.
         settings=settings(
             max_examples=12,
+            derandomize=True,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -24,6 +24,7 @@ from registry.screening import receipts
 from registry.screening import screen as screening
 from registry.screening.persons import lookup_relations, person_index
 from registry.screening.screen import CheckpointRef
+from registry.subjects.personal_ids import PERSONAL_SCHEMES
 from runtime.extensions import db, session
 from runtime.signing_keys import key_store
 
@@ -116,15 +117,17 @@ class Lookup(MethodView):
     @blp.response(200, schemas.LookupResponseSchema)
     @_document_errors(422)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """Was this code listed (cn_uscc, other); ID card numbers go by POST (scope screen).
+        """Was this code listed (cn_uscc, other); personal numbers go by POST (scope screen).
 
-        A query string reaches access logs, proxies and browser histories, so a `cn_ric` value
-        is refused here (422) and accepted only in a POST body.
+        A query string reaches access logs, proxies and browser histories, so a value of any
+        scheme that identifies a person (ID card, permits, residence IDs, passports) is
+        refused here (422) and accepted only in a POST body.
         """
-        if query["scheme"] == "cn_ric":
+        if query["scheme"] in PERSONAL_SCHEMES:
             raise InvalidValue(
                 "scheme",
-                "cn_ric lookups are personal data: POST them to /api/v1/lookup as a JSON body",
+                f"{query['scheme']} lookups are personal data: POST them to /api/v1/lookup as a"
+                " JSON body",
             )
         return _answer_lookup(query)
 

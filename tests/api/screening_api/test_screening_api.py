@@ -282,6 +282,26 @@ def _other_name(listing: Listing) -> dict[str, str]:
     return {"name": identifier.scheme_name} if identifier.scheme == "other" else {}
 
 
+@pytest.mark.parametrize(
+    ("scheme", "value", "name"),
+    [
+        ("hkmo_permit", "H12345678", None),
+        ("tw_permit", "12345678", None),
+        ("hkmotw_residence", "810000199001011234", None),
+        ("foreign_pr", "USA350000199001011234", None),
+        ("passport", "E12345678", "GB"),
+    ],
+)
+def test_every_personal_scheme_is_refused_in_a_url(
+    client: FlaskClient, key: str, scheme: str, value: str, name: str | None
+) -> None:
+    # Any number that identifies a person would reach access logs and proxies in a URL.
+    query = {"scheme": scheme, "value": value, **({"name": name} if name else {})}
+    in_url = client.get("/api/v1/lookup", query_string=query, headers=bearer(key))
+    assert in_url.status_code == 422
+    assert f"{scheme} lookups are personal data" in in_url.get_json()["errors"]["scheme"][0]
+
+
 def test_a_full_id_number_confirms_but_is_never_echoed(
     client: FlaskClient, key: str, session: Session
 ) -> None:

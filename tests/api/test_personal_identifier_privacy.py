@@ -41,17 +41,17 @@ def test_personal_identifiers_are_masked_in_every_public_output(
     run_publication(app)
 
     key = new_key(session)
-    answer = client.get(
+    answer = client.post(
         "/api/v1/lookup",
-        query_string={"scheme": "hkmo_permit", "value": "H12345678"},
+        json={"scheme": "hkmo_permit", "value": "H12345678"},
         headers=bearer(key),
     )
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["answer"] == "listed"
     assert answer.get_json()["query"]["value"] == mask_personal("H12345678")
-    passport = client.get(
+    passport = client.post(
         "/api/v1/lookup",
-        query_string={"scheme": "passport", "value": "K01234567", "country": "HK"},
+        json={"scheme": "passport", "value": "K01234567", "country": "HK"},
         headers=bearer(key),
     ).get_json()
     assert passport["answer"] == "listed"

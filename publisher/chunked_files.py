@@ -182,12 +182,12 @@ def _rewrite_key(
         try:
             return _merge_key(feed_dir, key, old, changed, public_url)
         except incremental.NotIncremental:
-            pass
-        bundles = [
-            bundle
-            for bundle in listed_bundles(session, size, id_prefix=key)
-            if chunk_key(_entry_id(bundle)) == key
-        ]
+            # A previous chunk is missing or damaged: the key is read again from the database.
+            bundles = [
+                bundle
+                for bundle in listed_bundles(session, size, id_prefix=key)
+                if chunk_key(_entry_id(bundle)) == key
+            ]
     else:
         # A key the previous version did not have: its entries are all new, all in `changed`.
         bundles = [bundle for _entry_id, bundle in changed if bundle is not None]

@@ -7,6 +7,7 @@ lock; a staff member signs in on one node and carries the session cookie to any 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -45,11 +46,9 @@ def with_application_name(database_url: str, name: str) -> str:
 def _wait_healthy(base_url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(requests.RequestException):  # refused, or still starting
             if requests.get(f"{base_url}/healthz", timeout=2).status_code == 200:
                 return
-        except requests.RequestException:  # refused, or still starting
-            pass
         assert process.poll() is None, f"gunicorn exited with {process.returncode}"
         time.sleep(0.2)
     raise AssertionError(f"{base_url} did not answer /healthz within 30 s")

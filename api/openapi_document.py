@@ -107,14 +107,17 @@ def add_examples(operation: dict[str, Any], example: dict[str, Any]) -> None:
         content = body.setdefault("content", {})
         for media in content.values() or [content.setdefault("application/json", {})]:
             media.setdefault("example", example["request"])
+    responses = operation.setdefault("responses", {}) if "response" in example else {}
+    answers = dict(example.get("answers", {}))
     if "response" in example:
-        responses = operation.setdefault("responses", {})
         success = [code for code in responses if code.startswith("2")] or ["200"]
-        answer = responses.setdefault(success[0], {"description": "OK"})
+        answers[success[0]] = example["response"]
+    for code, body in answers.items():
+        answer = operation.setdefault("responses", {}).setdefault(code, {"description": "OK"})
         content = answer.setdefault("content", {})
         kind = example.get("media", "application/json")
         media = content.get("application/json") or content.setdefault(kind, {})
-        media.setdefault("example", example["response"])
+        media.setdefault("example", body)
 
 
 def arranged(spec: dict[str, Any], app: Flask) -> dict[str, Any]:

@@ -1,14 +1,17 @@
-"""Example requests and answers for the public and client endpoints of the OpenAPI document.
+"""Example requests and answers for the endpoints of the OpenAPI document.
 
 Taken from the demo registry (`make run`; fictional subjects) and shortened: hash lists keep
 two hashes, long texts end in "…". `api/openapi_document.py` puts each where its operation's
 schema has none; `tests/api/test_openapi_document.py` checks every public and client operation
-has one and that an example's fields are the ones its schema documents.
+has one and that an example's fields are the ones its schema documents. The admin endpoints'
+examples are in `api/openapi_admin_examples.py`, added to the same table here.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from api.openapi_admin_examples import ADMIN_EXAMPLES
 
 ORIGIN = "registry.example/patent-infringers/v1"
 ROOT = "7+LDxSwI7r1PhljQ7D/ORdoUAEVsCVvFqO2pbxY3tWM="
@@ -73,7 +76,8 @@ FTM_ENTITY = {
     "properties": {"name": [NAME], "uscCode": [USCC], "country": ["cn"], "topics": ["reg.action"]},
 }
 
-# (method, OpenAPI path) -> {"request": body, "response": body, "media": response media type}
+# (method, OpenAPI path) -> {"request": body, "response": body of the first 2xx answer,
+# "answers": {2xx code: body} where an operation documents several, "media": response media type}
 EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/lookup"): {"request": {"scheme": "cn_uscc", "value": USCC}},
     ("get", "/api/v1/log/checkpoint"): {
@@ -201,3 +205,4 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "response": DELIVERY | {"status": "pending", "next_attempt_at": "2026-12-06T12:05:00+00:00"}
     },
 }
+EXAMPLES.update(ADMIN_EXAMPLES)

@@ -28,6 +28,7 @@ from registry.models.ledger import EntryRevision, FeedVersion, LogEvent, LogTile
 from registry.models.listings import LISTING_STATES, Listing, ListingCase, ListingRequest
 from registry.models.national_reports import NATIONAL_EVENTS, NationalReport
 from registry.models.persons import PERSON_ROLES, ResponsiblePerson
+from registry.models.publish_runs import PUBLISH_RUN_STATES, RUNNING_SLOT, PublishRun
 from registry.models.subjects import (
     CASE_KINDS,
     PERFORMANCE_STATUSES,
@@ -47,7 +48,9 @@ __all__ = [
     "NATIONAL_EVENTS",
     "PERFORMANCE_STATUSES",
     "PERSON_ROLES",
+    "PUBLISH_RUN_STATES",
     "ROLES",
+    "RUNNING_SLOT",
     "SECTORS",
     "SUBJECT_KINDS",
     "AccountRequest",
@@ -67,6 +70,7 @@ __all__ = [
     "LoginThrottle",
     "NationalReport",
     "PatentInvalidation",
+    "PublishRun",
     "Receipt",
     "RecoveryCode",
     "ResponsiblePerson",

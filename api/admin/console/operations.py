@@ -1,10 +1,10 @@
-"""Admin console pages for API keys (create, show once, revoke, usage) and a publication run."""
+"""Admin console pages for API keys (create, show once, revoke, usage) and publication runs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -16,7 +16,7 @@ from api.site.charts import columns
 from registry.clients.api_keys import DEFAULT_RATE_LIMIT, SCOPES, create_key, list_keys, revoke_key
 from registry.clients.usage import daily_calls
 from registry.errors import Conflict, InvalidValue, NotFound
-from registry.models import ApiKey
+from registry.models import ApiKey, PublishRun
 from runtime import publish_now
 from runtime.extensions import db
 
@@ -92,22 +92,80 @@ def key_usage(key_id: int) -> str:
     return render_template("admin/key.html", actor=actor, key=key, usage=usage, chart=chart)
 
 
-@bp.route("/publish", methods=["GET", "POST"])
-@login_required
-def publish() -> str:
-    """Start a publication run now and show each of its steps as it reported them."""
+def _publish_page(run: PublishRun | None) -> str:
     actor = current_actor()
-    actor.require("publication.run")
-    steps: list[str] = []
-    report = None
-    ran = request.method == "POST"
-    if ran:
-        report = publish_now.publish_now(steps.append)
     return render_template(
         "admin/publish.html",
         actor=actor,
-        ran=ran,
-        steps=steps,
-        report=report,
+        run=run,
+        outcome=_outcome(run) if run is not None else "",
         available=publish_now.available(),
     )
+
+
+def _outcome(run: PublishRun) -> str:
+    """How the run ended, in the reader's language ("" while it goes)."""
+    message: str = ""
+    if run.state == "done" and run.result:
+        message = gettext(
+            "Done: feed version %(version)s, log size %(size)s; %(published)s published, "
+            "%(expired)s expired.",
+            version=run.result["version"],
+            size=run.result["tree_size"],
+            published=run.result["published"],
+            expired=run.result["expired"],
+        )
+    elif run.state == "skipped":
+        message = gettext(
+            "Another publication run is in progress; nothing was done. Try again in a minute."
+        )
+    elif run.state == "failed":
+        message = gettext("The run failed: %(error)s", error=run.error or "")
+    return message
+
+
+def _publish_run(run_id: int) -> PublishRun:
+    current_actor().require("publication.run")
+    run = db.session.get(PublishRun, run_id)
+    if run is None:
+        raise NotFound(gettext("No publication run with number %(number)s.", number=run_id))
+    return run
+
+
+@bp.get("/publish")
+@login_required
+def publish() -> str:
+    """The run going now, or the last one, and the button that starts a run (admin)."""
+    current_actor().require("publication.run")
+    return _publish_page(publish_now.running() or publish_now.latest())
+
+
+@bp.post("/publish")
+@login_required
+def publish_start() -> Response:
+    """Start a run in the background, or, while one goes, show that one instead."""
+    actor = current_actor()
+    actor.require("publication.run")
+    if not publish_now.available():
+        raise Conflict(gettext("This process cannot publish; run the publisher command instead."))
+    run, started = publish_now.start(actor.name)
+    if not started:
+        flash(gettext("A publication run is already going; here is its progress."), "info")
+    return redirect(url_for("admin_console.publish_run", run_id=run.id), 303)
+
+
+@bp.get("/publish/runs/<int:run_id>")
+@login_required
+def publish_run(run_id: int) -> str:
+    """One run's steps so far; the page follows the run while it goes (static/admin/publish.js)."""
+    return _publish_page(_publish_run(run_id))
+
+
+@bp.get("/publish/runs/<int:run_id>/progress")
+@login_required
+def publish_progress(run_id: int) -> Response:
+    """The run's state, steps so far and outcome as JSON, for the page to poll."""
+    run = _publish_run(run_id)
+    response = jsonify(publish_now.progress(run) | {"outcome": _outcome(run)})
+    response.headers["Cache-Control"] = "no-store"
+    return response

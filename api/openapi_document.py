@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from api.openapi_examples import EXAMPLES
+from api.openapi_language import N_
 
 API_PREFIX = "/api/v1"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -24,7 +25,8 @@ _NO_KEY = object()
 SCOPE_EXTENSION = "x-api-key-scope"
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 Patent authorities list repeat and deliberate patent infringers here; every entry is signed and
 recorded in a public transparency log. This API serves three audiences, in this order:
 
@@ -47,6 +49,7 @@ Errors are JSON `{code, status, message, errors}`, the message in Chinese or Eng
 `Accept-Language`; a 422 maps each invalid field to its reasons, a 409 is a state conflict.
 A walk-through with curl and Python examples: docs/api-quickstart.md in the registry's source.
 """
+)
 
 ACCESS = {
     "public": "Access: public, no key needed (rate-limited per client address).",
@@ -149,7 +152,8 @@ def arranged(spec: dict[str, Any], app: Flask) -> dict[str, Any]:
 
 
 def endpoint_sections(spec: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
-    """The arranged spec's operations as rows (method, path, summary, scope) per audience."""
+    """The arranged spec's operations as rows (method, path, summary, details, scope) per
+    audience."""
     sections: dict[str, list[dict[str, str]]] = {who: [] for who in AUDIENCES}
     for path, method, operation in operations(spec):
         sections[audience(path, operation)].append(
@@ -157,6 +161,10 @@ def endpoint_sections(spec: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
                 "method": method.upper(),
                 "path": path,
                 "summary": operation.get("summary", ""),
+                # The description without its last paragraph, the access sentence.
+                "details": operation.get("description", "").rsplit("\n\n", 1)[0]
+                if "\n\n" in operation.get("description", "")
+                else "",
                 "scope": operation.get(SCOPE_EXTENSION, ""),
             }
         )

@@ -10,13 +10,14 @@ import json
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.exceptions import HTTPException
 
 from api.errors import error_response
 from api.openapi_document import API_PREFIX, arranged
+from api.openapi_language import CANONICAL, LANGUAGES, localised
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -59,8 +60,20 @@ class RegistryApi(Api):
         return arranged(self.spec.to_dict(), current_app)
 
     def _openapi_json(self) -> Response:
-        """Serve `document()` at /api/v1/openapi.json, in place of the raw spec."""
-        body = json.dumps(self.document(), indent=2, ensure_ascii=False)
+        """Serve `document()` at /api/v1/openapi.json, in place of the raw spec.
+
+        The English document is the specification; `?lang=zh` gives a copy with its prose in
+        Chinese (`api/openapi_language.py`), which the Chinese docs page links to.
+        """
+        language = request.args.get("lang", CANONICAL)
+        if language not in LANGUAGES:
+            choices = " or ".join(LANGUAGES)
+            refusal, status = error_response(
+                422, "invalid_value", f"lang: must be {choices}", {"lang": [f"must be {choices}"]}
+            )
+            refusal.status_code = status
+            return refusal
+        body = json.dumps(localised(self.document(), language), indent=2, ensure_ascii=False)
         return current_app.response_class(body, mimetype="application/json")
 
     def handle_http_exception(self, error: HTTPException) -> tuple[Response, int]:

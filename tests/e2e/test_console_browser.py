@@ -124,11 +124,14 @@ def test_a_case_becomes_a_verified_public_entry_through_the_console(
     expect(page.locator("#listing-state")).to_have_text(words["approved"])
     sign_out(page)
 
-    # An admin publishes now and sees the run's steps.
+    # An admin publishes now and sees the run's steps appear while it goes, then its outcome.
     sign_in(page, base, "demo-admin")
     page.goto(f"{base}/admin/publish")
     submit(page, "form[action='/admin/publish']")
     expect(page.locator("ol.steps li").first).to_be_visible()
+    expect(page.locator("#publish-run")).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(page.locator("#publish-outcome")).to_contain_text("1")
+    assert page.locator("ol.steps li").count() >= 3
     shoot(page, "publish", viewport, language)
     page.goto(f"{base}/admin/keys")
     shoot(page, "keys", viewport, language)

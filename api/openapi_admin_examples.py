@@ -71,7 +71,7 @@ REQUEST = {
     "listing_id": 1,
     "kind": "defence",
     "lodged_on": "2026-11-20",
-    "decision_due": "2026-12-04",
+    "decision_due": "2026-12-07",
     "text": "The second ruling is under administrative reconsideration.",
     "decision": None,
     "decided_on": None,
@@ -110,7 +110,7 @@ LISTING = {
     "review_flag": None,
     "requests": [REQUEST],
     "deadlines": [
-        {"name": "defence", "due": "2026-11-20", "status": "ok", "provisional": False},
+        {"name": "decide defence #3", "due": "2026-12-07", "status": "near", "provisional": False},
     ],
 }
 APPROVED = LISTING | {
@@ -119,7 +119,9 @@ APPROVED = LISTING | {
     "reviewed_by": 3,
     "approved_on": "2026-12-01",
     "requests": [],
-    "deadlines": [{"name": "publish", "due": "2026-12-08", "status": "ok", "provisional": False}],
+    "deadlines": [
+        {"name": "publish by", "due": "2026-12-10", "status": "ok", "provisional": False}
+    ],
 }
 PUBLISHED = APPROVED | {
     "entry_id": "IPL-2026-000016",
@@ -127,7 +129,9 @@ PUBLISHED = APPROVED | {
     "listed_on": "2026-12-02",
     "period_end": "2029-12-02",
     "revision": 1,
-    "deadlines": [],
+    "deadlines": [
+        {"name": "listing period ends", "due": "2029-12-02", "status": "ok", "provisional": True}
+    ],
 }
 USER = {
     "id": 4,
@@ -275,7 +279,19 @@ ADMIN_EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("get", f"{ADMIN}/listings/{{listing_id}}"): {"response": LISTING},
     ("post", f"{ADMIN}/listings/{{listing_id}}/notify"): {
         "request": {"served_on": "2026-11-05", "evidence": "EMS receipt 1190 2233 4455"},
-        "response": LISTING | {"state": "notified", "requests": []},
+        "response": LISTING
+        | {
+            "state": "notified",
+            "requests": [],
+            "deadlines": [
+                {
+                    "name": "defence period ends",
+                    "due": "2026-11-20",
+                    "status": "ok",
+                    "provisional": False,
+                }
+            ],
+        },
     },
     ("post", f"{ADMIN}/listings/{{listing_id}}/requests"): {
         "request": {

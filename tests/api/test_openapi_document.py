@@ -128,11 +128,41 @@ def test_admin_operations_have_written_examples(client: FlaskClient) -> None:
             assert (method, path) in EXAMPLES, f"{method} {path} has no written example"
 
 
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
+
+
+def _wrong_value(schema: dict[str, Any], value: Any, where: str) -> list[str]:
+    """`value` is null where the schema does not allow it, of another type, or not in its enum."""
+    kind = schema.get("type")
+    if value is None:
+        return [] if schema.get("nullable") or kind is None else [f"{where}: null"]
+    if kind in _TYPES:
+        wrong = not isinstance(value, _TYPES[kind]) or (
+            isinstance(value, bool) and kind in ("integer", "number")
+        )
+        if wrong:
+            return [f"{where}: {type(value).__name__}, not {kind}"]
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{where}: {value!r} is not one of {schema['enum']}"]
+    return []
+
+
 def _undocumented(spec: dict[str, Any], schema: Any, body: Any, where: str) -> list[str]:
-    """The fields of `body` (nested too) that `schema` does not document."""
+    """Where `body` (nested too) disagrees with `schema`: a field it does not document, or a
+    value of the wrong type, null where not nullable, or outside the schema's enum."""
     schema = _resolve(spec, schema)
     if not isinstance(schema, dict):
         return []
+    wrong = _wrong_value(schema, body, where)
+    if wrong or body is None:
+        return wrong
     if isinstance(body, list) and schema.get("type") == "array":
         return [
             name
@@ -191,3 +221,11 @@ def test_an_undocumented_field_is_found_however_deep() -> None:
     assert _undocumented(spec, outer, {"inner": [{"a": "x"}]}, "x") == []
     assert _undocumented(spec, outer, {"inner": [{"a": "x", "b": 1}]}, "x") == ["x.inner[0].b"]
     assert _undocumented(spec, outer, {"other": 1}, "x") == ["x.other"]
+    assert _undocumented(spec, outer, {"inner": [{"a": 1}]}, "x") == [
+        "x.inner[0].a: int, not string"
+    ]
+    assert _undocumented(spec, outer, {"inner": [{"a": None}]}, "x") == ["x.inner[0].a: null"]
+    kinds = {"type": "string", "enum": ["whole", "partial"]}
+    assert _undocumented(spec, kinds, "some", "x") == [
+        "x: 'some' is not one of ['whole', 'partial']"
+    ]

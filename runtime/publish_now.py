@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from registry.clock import utcnow
 from registry.models import RUNNING_SLOT, PublishRun
@@ -146,7 +146,11 @@ def _run_in_background(app: Flask, run_id: int) -> None:
 
         def step(message: str) -> None:
             steps.append(message)
-            _record(run_id, steps=list(steps))
+            try:
+                _record(run_id, steps=list(steps))
+            except SQLAlchemyError as error:
+                # Progress must not fail the publication: the next write carries every step.
+                log.warning("publish-now run %s: step not recorded yet (%s)", run_id, error)
 
         ended: dict[str, Any] = {"slot": None}
         try:

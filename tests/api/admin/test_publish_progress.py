@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from registry import clock
@@ -199,3 +200,23 @@ def test_the_progress_page_reads_in_chinese(signed_in, app: Flask, held: HeldRun
     assert "运行" in html and "Steps of the run" not in html
     _finish(app, held)
     assert "完成" in admin.get(f"{page}/progress").get_json()["outcome"]
+
+
+def test_a_step_that_cannot_be_recorded_does_not_fail_the_run(
+    signed_in, app: Flask, held: HeldRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_record = publish_now._record
+    refused: list[list[str]] = []
+
+    def flaky(run_id: int, **values: Any) -> None:
+        if values.get("steps") == ["applying due transitions"]:
+            refused.append(values["steps"])
+            raise OperationalError("UPDATE publish_runs", {}, Exception("database is locked"))
+        real_record(run_id, **values)
+
+    monkeypatch.setattr(publish_now, "_record", flaky)
+    _page, progress_url = _start(signed_in, app, held)
+    _finish(app, held)
+    body = signed_in["admin"].get(progress_url).get_json()
+    assert refused and body["state"] == "done"
+    assert body["steps"][0] == "applying due transitions" and len(body["steps"]) == 3

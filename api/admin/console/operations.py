@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from api.admin.console.blueprint import FormProblem, bp, form_problem, reported_errors
+from api.admin.console.publish_steps import shown_steps
 from api.admin.context import today
 from api.auth import current_actor, login_required
 from api.site.charts import columns
@@ -99,6 +100,7 @@ def _publish_page(run: PublishRun | None) -> str:
         actor=actor,
         run=run,
         outcome=_outcome(run) if run is not None else "",
+        steps=shown_steps(run.steps) if run is not None else [],
         available=publish_now.available(),
     )
 
@@ -166,6 +168,7 @@ def publish_run(run_id: int) -> str:
 def publish_progress(run_id: int) -> Response:
     """The run's state, steps so far and outcome as JSON, for the page to poll."""
     run = _publish_run(run_id)
-    response = jsonify(publish_now.progress(run) | {"outcome": _outcome(run)})
+    shown = {"shown_steps": shown_steps(run.steps), "outcome": _outcome(run)}
+    response = jsonify(publish_now.progress(run) | shown)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -44,7 +44,7 @@
         return response.json();
       })
       .then(function (run) {
-        showSteps(run.steps);
+        showSteps(run.shown_steps);
         if (run.state === "running") {
           window.setTimeout(poll, waitMs);
         } else {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy.orm import Session
 
@@ -76,5 +77,10 @@ def test_publish_now_runs_the_publisher_and_shows_its_steps(
     assert '<ol class="steps"' in page and "<li>" in page.split('<ol class="steps"')[1]
     assert "1 published" in page
     assert "Start a publication run now" in _text(admin.get("/admin/publish"))
+    # Every step the real publisher reported has its words in Chinese.
+    admin.client.set_cookie("lang", "zh")
+    shown = admin.get(f"{started.headers['Location']}/progress").get_json()["shown_steps"]
+    assert len(shown) >= 4
+    assert all(re.search(r"[\u4e00-\u9fff]", step) for step in shown), shown
     session.expire_all()
     assert session.get(Listing, listing.id).state == "published"

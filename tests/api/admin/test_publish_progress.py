@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,12 +11,16 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from api.admin.console.publish_steps import shown_steps
 from registry import clock
 from registry.models import PublishRun
 from runtime import publish_now
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -198,8 +203,36 @@ def test_the_progress_page_reads_in_chinese(signed_in, app: Flask, held: HeldRun
     admin.client.set_cookie("lang", "zh")
     html = admin.get(page).get_data(as_text=True)
     assert "运行" in html and "Steps of the run" not in html
+    assert "<li>执行到期的状态变更</li>" in html
     _finish(app, held)
-    assert "完成" in admin.get(f"{page}/progress").get_json()["outcome"]
+    body = admin.get(f"{page}/progress").get_json()
+    assert "完成" in body["outcome"]
+    assert body["shown_steps"][:2] == ["执行到期的状态变更", "签署日志检查点"]
+    # An unknown step is shown as the publisher said it; the record keeps its words.
+    assert body["shown_steps"][2] == "writing the feed files"
+    assert body["steps"][0] == "applying due transitions"
+
+
+def test_every_step_the_publisher_reports_has_words_in_chinese(app: Flask) -> None:
+    said = [
+        "applying due transitions",
+        "signing the log checkpoint",
+        "asking the witnesses to cosign",
+        "writing log tiles (1,045 events)",
+        "writing feed version 46 (log size 1,045)",
+        "no new log event: version 47 lists the files of 46",
+        "pruned 12 old feed files",
+        "writing the national platform export",
+        "writing the screening index",
+        "screening index: 1,000 of 2,500 records",
+        "screening index: hashing 1,137 keys",
+        "screening index: parsed 500 of 800 names",
+        "uploading 9 new feed objects to s3://feed-bucket/registry/",
+    ]
+    with app.test_request_context(), force_locale("zh"):
+        shown = shown_steps(said)
+    assert all(CHINESE.search(step) for step in shown), shown
+    assert "1,045" in shown[3] and "46" in shown[4] and "s3://feed-bucket/registry/" in shown[-1]
 
 
 def test_a_step_that_cannot_be_recorded_does_not_fail_the_run(

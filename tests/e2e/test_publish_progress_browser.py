@@ -60,6 +60,7 @@ def test_the_publish_page_follows_the_run_step_by_step(
     expect(steps).to_have_text(["applying due transitions"])
     expect(page.locator("#publish-run")).to_have_attribute("data-state", "running")
     expect(page.locator("form[action='/admin/publish']")).to_have_count(0)
+    expect(page.locator("#publication-status")).to_be_visible()
     page.evaluate("window.stillTheSamePage = true")
     held.go_on.set()
     expect(steps).to_have_text(
@@ -71,4 +72,5 @@ def test_the_publish_page_follows_the_run_step_by_step(
     )
     assert page.evaluate("window.stillTheSamePage === true")  # no reload, no navigation
     expect(page.locator("#publish-start-hidden a")).to_have_attribute("href", "/admin/publish")
+    expect(page.locator("#publication-status")).to_be_hidden()  # read before the run ended
     visitor.assert_no_problems()

@@ -24,7 +24,12 @@
     outcome.textContent = run.outcome;
     outcome.className = run.state === "done" ? "flash flash-info" : "flash flash-error";
     outcome.setAttribute("role", run.state === "done" ? "status" : "alert");
-    // The form to start another run and the publication table come with the page.
+    // The publication table was read before the run ended: hide it rather than show it stale.
+    // The link back to the page brings the table as it is now and the form for another run.
+    var status = document.getElementById("publication-status");
+    if (status) {
+      status.hidden = true;
+    }
     var again = document.getElementById("publish-start-hidden");
     if (again) {
       var link = document.createElement("a");

@@ -144,7 +144,9 @@ def read_cases_file(data: bytes, limits: ImportLimits | None = None) -> CasesFil
     if len(data) > limits.max_bytes:
         raise InvalidValue(
             "file",
-            f"is {len(data)} bytes; at most {limits.max_bytes} bytes can be imported at once",
+            "is %(data_count)s bytes; at most %(max_bytes)s bytes can be imported at once",
+            data_count=len(data),
+            max_bytes=limits.max_bytes,
         )
     text, encoding = decode(data)
     records = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -163,7 +165,9 @@ def read_cases_file(data: bytes, limits: ImportLimits | None = None) -> CasesFil
             data_rows += 1
             if data_rows > limits.max_rows:
                 raise InvalidValue(
-                    "file", f"has more than {limits.max_rows} rows; split it into smaller files"
+                    "file",
+                    "has more than %(max_rows)s rows; split it into smaller files",
+                    max_rows=limits.max_rows,
                 )
             if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
                 reason = f"has {len(record)} cells but the header names {len(header)} columns"
@@ -172,7 +176,10 @@ def read_cases_file(data: bytes, limits: ImportLimits | None = None) -> CasesFil
             rows.append((number, dict(zip(header, record, strict=False))))
     except csv.Error as error:
         raise InvalidValue(
-            "file", f"is not valid CSV near line {records.line_num}: {error}"
+            "file",
+            "is not valid CSV near line %(line_num)s: %(error)s",
+            line_num=records.line_num,
+            error=error,
         ) from error
     if not rows and not errors:
         raise InvalidValue("file", "has a header but no rows to import")

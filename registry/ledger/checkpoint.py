@@ -49,9 +49,18 @@ def checkpoint_body(origin: str, size: int, root: bytes) -> str:
     if not origin or any(ch < " " for ch in origin):
         raise InvalidValue("origin", "must be a non-empty line without control characters")
     if size < 0:
-        raise InvalidValue("size", f"must not be negative, got {size}")
+        raise InvalidValue(
+            "size",
+            "must not be negative, got %(size)s",
+            size=size,
+        )
     if len(root) != HASH_SIZE:
-        raise InvalidValue("root", f"must be {HASH_SIZE} bytes, got {len(root)}")
+        raise InvalidValue(
+            "root",
+            "must be %(HASH_SIZE)s bytes, got %(root_count)s",
+            HASH_SIZE=HASH_SIZE,
+            root_count=len(root),
+        )
     return f"{origin}\n{size}\n{base64.b64encode(root).decode('ascii')}\n"
 
 
@@ -75,7 +84,12 @@ def sign_checkpoint(
     check_key_name(note_name)
     if not isinstance(key, Ed25519PrivateKey):
         if key.use != "checkpoint":
-            raise InvalidValue("key", f"key {key.kid} is for {key.use!r}, not 'checkpoint'")
+            raise InvalidValue(
+                "key",
+                "key %(kid)s is for %(use)r, not 'checkpoint'",
+                kid=key.kid,
+                use=key.use,
+            )
         key = key.private_key
     return sign_note(checkpoint_body(origin, size, root), key, note_name)
 

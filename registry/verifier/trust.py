@@ -25,7 +25,7 @@ def parse_keys_document(data: bytes) -> list[VerificationKey]:
         try:
             keys.append(VerificationKey.from_record(record))
         except InvalidValue as error:
-            raise InvalidValue(f"keys[{position}].{error.field}", error.reason) from None
+            raise error.at(f"keys[{position}].{error.field}") from None
     return keys
 
 

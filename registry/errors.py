@@ -43,7 +43,8 @@ class DomainError(Exception):
         self.errors = errors or {}
 
     def _framed(self, reason: str, **frame_params: object) -> None:
-        # A subclass's message: its frame around the filled-in reason.
+        # A subclass's message: its frame around the filled-in reason (a subclass that frames
+        # again, with parameters of its own, replaces what its parent's constructor set).
         self.frame_params = dict(frame_params)
         self.message = self.frame % {**frame_params, "reason": reason}
         self.args = (self.message,)
@@ -58,7 +59,9 @@ class InvalidValue(DomainError):
     def __init__(self, field: str, reason: str, /, **params: object) -> None:
         text = fill(reason, params)
         super().__init__(reason, {field: [text]}, **params)
-        self._framed(text, field=field)
+        self.frame_params = {"field": field}
+        self.message = InvalidValue.frame % {"field": field, "reason": text}
+        self.args = (self.message,)
         self.field = field
         self.reason = text
 

@@ -8,7 +8,7 @@ from registry import clock
 from registry.accounts.sessions import end_user_sessions
 from registry.actors import Actor
 from registry.audit import trail as audit
-from registry.errors import Conflict, InvalidValue, NotFound
+from registry.errors import Conflict, InvalidValue, NotFound, translatable
 from registry.models import ROLES, User
 from registry.transaction import atomic
 
@@ -40,7 +40,7 @@ def change_role(session: Session, actor: Actor, user_id: int, role: str) -> User
             expected=", ".join(ROLES),
         )
     with atomic(session):
-        user = _target(session, actor, user_id, "change the role of")
+        user = _target(session, actor, user_id, translatable("change the role of"))
         before = {"role": user.role}
         user.role = role
         # Privileges are decided at sign-in too (second factor); the new role signs in afresh.
@@ -61,7 +61,7 @@ def deactivate(session: Session, actor: Actor, user_id: int) -> User:
     """Close an account and end its sessions."""
     actor.require("user.manage")
     with atomic(session):
-        user = _target(session, actor, user_id, "deactivate")
+        user = _target(session, actor, user_id, translatable("deactivate"))
         if not user.active:
             raise Conflict(
                 "user %(username)r is already deactivated",

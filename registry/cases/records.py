@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from registry import clock
 from registry.actors import Actor
 from registry.audit import trail as audit
-from registry.errors import Conflict, InvalidValue, NotFound
+from registry.errors import Conflict, InvalidValue, NotFound, translatable
 from registry.listings.dating import check_occurred_on
 from registry.listings.grounds import case_facts
 from registry.listings.list_types.loader import DETERMINATION_KINDS
@@ -261,7 +261,7 @@ def revoke_case(
             revoked_on,
             periods.backdating_window_days,
             evidence,
-            not_before=[(case.decided_on, "the case was decided")],
+            not_before=[(case.decided_on, translatable("the case was decided"))],
         )
         case.revoked_on = revoked_on
         case.revocation_reason = reason

@@ -10,16 +10,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from registry.errors import InvalidValue
+from registry.errors import InvalidValue, translatable
 from registry.listings.list_types.loader import CASE_KINDS, CONDUCTS, DETERMINATION_KINDS
 
 PERFORMANCE_STATUSES = ("performed", "pending", "refused")
 KIND_WORDS = {
-    "administrative_ruling": "an administrative ruling",
-    "court_judgment": "a court judgment",
-    "administrative_penalty": "an administrative penalty",
-    "cnipa_determination": "a determination by CNIPA",
-    "provincial_determination": "a determination by a provincial patent office",
+    "administrative_ruling": translatable("an administrative ruling"),
+    "court_judgment": translatable("a court judgment"),
+    "administrative_penalty": translatable("an administrative penalty"),
+    "cnipa_determination": translatable("a determination by CNIPA"),
+    "provincial_determination": translatable("a determination by a provincial patent office"),
 }
 CONDUCT_WORDS = {
     "agency_violation": "a serious violation in patent agency",

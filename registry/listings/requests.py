@@ -17,7 +17,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from registry.actors import Actor
-from registry.errors import Conflict, InvalidTransition, InvalidValue, NotFound
+from registry.errors import Conflict, InvalidTransition, InvalidValue, NotFound, translatable
 from registry.listings.allowed import FROM_STATES
 from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.periods import objection_decision_due, restoration_allowed_from
@@ -77,9 +77,9 @@ def lodge_request(
     with atomic(session):
         listing = load_listing(session, listing_id)
         preceding = (
-            (listing.notice_served_on, "service of the notice")
+            (listing.notice_served_on, translatable("service of the notice"))
             if kind in ("objection", "defence")
-            else (listing.listed_on, "the listing")
+            else (listing.listed_on, translatable("the listing"))
         )
         backdating = check_occurred_on(
             "lodged_on",

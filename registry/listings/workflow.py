@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from registry import clock
 from registry.actors import Actor
-from registry.errors import Conflict, InvalidTransition, InvalidValue
+from registry.errors import Conflict, InvalidTransition, InvalidValue, translatable
 from registry.listings.allowed import FROM_STATES
 from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.grounds import evaluate_subject
@@ -235,8 +235,8 @@ def notify(
             policy.periods.backdating_window_days,
             evidence,
             not_before=[
-                (listing.proposed_on, "the proposal"),
-                (max(effective, default=None), "the latest basis case took effect"),
+                (listing.proposed_on, translatable("the proposal")),
+                (max(effective, default=None), translatable("the latest basis case took effect")),
             ],
         )
         before = snapshot(listing)

@@ -49,7 +49,7 @@ MESSAGES: dict[str, LazyString] = {
 
 
 # Parameters whose values are phrases the domain marked with `translatable`.
-PHRASE_PARAMETERS = frozenset({"change", "problem", "what", "word"})
+PHRASE_PARAMETERS = frozenset({"change", "label", "problem", "what", "word"})
 WORDS_EXTENSION = "domain_parameter_words"
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from stdnum import numdb
 from stdnum.cn import uscc
 
-from registry.errors import InvalidValue
+from registry.errors import InvalidValue, translatable
 
 # GB 32100-2015 Appendix A, table A.1 (registration authority -> category codes), with the
 # codes added since: A (military organisations, 中央军委改革和编制办公室) and N (rural collective
@@ -38,7 +38,7 @@ REGISTRATION_AUTHORITIES: dict[str, tuple[str, frozenset[str]]] = {
 NATIONAL_LEVEL = "100000"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
-_LABEL = "unified social credit code"
+_LABEL = translatable("unified social credit code")
 
 
 def organisation_check_character(body: str) -> str:
@@ -62,25 +62,24 @@ def validate_uscc(value: str, field: str) -> str:
     if len(code) != 18:
         raise InvalidValue(
             field,
-            "%(_LABEL)s must have 18 characters, not %(code_count)s",
-            _LABEL=_LABEL,
+            "%(label)s must have 18 characters, not %(code_count)s",
+            label=_LABEL,
             code_count=len(code),
         )
     wrong = sorted({ch for ch in code if ch not in _ALPHABET})
     if wrong:
         raise InvalidValue(
             field,
-            "%(_LABEL)s contains %(wrong)s; allowed are digits and A-Y except I, O, S, V",
-            _LABEL=_LABEL,
+            "%(label)s contains %(wrong)s; allowed are digits and A-Y except I, O, S, V",
+            label=_LABEL,
             wrong=", ".join(wrong),
         )
     authority, category, division = code[0], code[1], code[2:8]
     if authority not in REGISTRATION_AUTHORITIES:
         raise InvalidValue(
             field,
-            "%(_LABEL)s has registration authority code %(authority)s; expected one of "
-            "%(expected)s",
-            _LABEL=_LABEL,
+            "%(label)s has registration authority code %(authority)s; expected one of %(expected)s",
+            label=_LABEL,
             authority=authority,
             expected=", ".join(REGISTRATION_AUTHORITIES),
         )
@@ -88,9 +87,9 @@ def validate_uscc(value: str, field: str) -> str:
     if category not in categories:
         raise InvalidValue(
             field,
-            "%(_LABEL)s has category code %(category)s, which registration authority "
+            "%(label)s has category code %(category)s, which registration authority "
             "%(authority)s (%(name)s) does not use; expected one of %(categories)s",
-            _LABEL=_LABEL,
+            label=_LABEL,
             category=category,
             authority=authority,
             name=name,
@@ -99,8 +98,8 @@ def validate_uscc(value: str, field: str) -> str:
     if not division.isdigit() or not _known_division(division):
         raise InvalidValue(
             field,
-            "%(_LABEL)s has division code %(division)s, which is not in the division table",
-            _LABEL=_LABEL,
+            "%(label)s has division code %(division)s, which is not in the division table",
+            label=_LABEL,
             division=division,
         )
     expected_org = organisation_check_character(code[8:16])
@@ -114,8 +113,8 @@ def validate_uscc(value: str, field: str) -> str:
     if code[17] != expected:
         raise InvalidValue(
             field,
-            "%(_LABEL)s check character should be %(expected)s",
-            _LABEL=_LABEL,
+            "%(label)s check character should be %(expected)s",
+            label=_LABEL,
             expected=expected,
         )
     return code

@@ -35,7 +35,7 @@ from stdnum.cn import ric
 from stdnum.iso7064 import mod_11_2
 
 from registry import clock
-from registry.errors import InvalidValue
+from registry.errors import InvalidValue, translatable
 
 PERSONAL_SCHEMES = frozenset(
     {"cn_ric", "hkmotw_residence", "hkmo_permit", "tw_permit", "foreign_pr", "passport"}
@@ -113,7 +113,7 @@ def _check_mod_11_2(number: str, label: str, field: str) -> None:
 
 def validate_ric(value: str, field: str) -> str:
     """The canonical resident identity card number, or InvalidValue naming what is wrong."""
-    label = "resident identity card number"
+    label = translatable("resident identity card number")
     number = ric.compact(value)
     if len(number) != 18:
         raise InvalidValue(
@@ -143,7 +143,7 @@ def validate_ric(value: str, field: str) -> str:
 
 def validate_residence_permit(value: str, field: str) -> str:
     """A residence permit for Hong Kong, Macau and Taiwan residents (港澳台居民居住证)."""
-    label = "residence permit number"
+    label = translatable("residence permit number")
     number = ric.compact(value)
     if len(number) != 18 or not re.fullmatch(r"\d{17}[\dX]", number):
         raise InvalidValue(
@@ -199,7 +199,7 @@ def _provinces() -> frozenset[str]:
 
 def validate_foreign_pr(value: str, field: str) -> str:
     """A foreigner's permanent residence ID (外国人永久居留身份证), 2023 or 2004 form."""
-    label = "permanent residence ID number"
+    label = translatable("permanent residence ID number")
     number = _compact(value)
     if _FOREIGN_PR_2004.fullmatch(number):
         return number

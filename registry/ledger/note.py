@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from typing import Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -37,6 +38,11 @@ class InvalidNote(DomainError):
         super().__init__(reason, None, **params)
         self.reason = fill(reason, params)
         self._framed(self.reason)
+
+    @classmethod
+    def carrying(cls, other: DomainError) -> Self:
+        """This kind of error, for the reason another one gave."""
+        return cls(other.template, **other.params)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""A JSON 422 says the domain's reason in Chinese when the caller asks for it; English is unchanged."""
+"""A JSON 422 gives the domain's reason in Chinese when asked for; English is unchanged."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app, request
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -75,6 +75,10 @@ def _shown(name: str, value: object, tables: Mapping[str, Mapping[str, Any]]) ->
 
 
 def _said(template: str, params: Mapping[str, object], english: str) -> str:
+    # English readers get the domain's own words, exactly as before: codes stay codes.
+    locale = get_locale()
+    if locale is None or locale.language == ENGLISH:
+        return english
     if not params:
         return str(gettext(template))
     tables = _code_words()

@@ -121,7 +121,11 @@ def _form_int(form: Form, name: str) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()):
-        raise InvalidValue(name, f"{raw!r} is not a request number")
+        raise InvalidValue(
+            name,
+            "%(raw)r is not a request number",
+            raw=raw,
+        )
     return int(raw)
 
 

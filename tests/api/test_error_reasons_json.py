@@ -68,3 +68,13 @@ def test_a_not_found_says_what_is_missing_in_chinese(signed_in):
     )
     assert missing.status_code == 404
     assert missing.get_json()["message"] == "主体 987654 不存在"
+
+
+def test_an_unknown_api_key_is_refused_in_chinese(client: FlaskClient) -> None:
+    refused = client.get(
+        "/api/v1/lookup",
+        query_string={"scheme": "cn_uscc", "value": "123"},
+        headers={"Authorization": "Bearer not-a-key", "Accept-Language": "zh"},
+    )
+    assert refused.status_code == 401
+    assert refused.get_json()["message"] == "API 密钥格式错误：应为 ipl_<prefix>_<secret>"

@@ -21,6 +21,7 @@ from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from registry.cases.import_file import RowError
 from registry.errors import DomainError, fill
 
 ENGLISH = "en"
@@ -93,6 +94,11 @@ def _said(template: str, params: Mapping[str, object], english: str) -> str:
 def domain_reason(error: DomainError) -> str:
     """The error's reason, without its field or frame, in the current locale."""
     return _said(error.template, error.params, fill(error.template, error.params))
+
+
+def row_reason(error: RowError) -> str:
+    """A case file's row problem in the current locale."""
+    return _said(error.template or error.reason, dict(error.params), error.reason)
 
 
 def domain_message(error: DomainError) -> str:

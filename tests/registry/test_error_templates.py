@@ -104,6 +104,33 @@ def test_every_domain_error_is_raised_with_a_literal_template() -> None:
     assert offending == []
 
 
+def test_every_problem_of_an_imported_row_is_a_literal_template() -> None:
+    # The case import reports problems per row (RowError); they are read in the console too.
+    offending, built = [], []
+    for path, tree in _trees():
+        marked = _marked_constants(tree)
+        forwarding = {  # the constructors themselves pass on the template they were given
+            id(call)
+            for function in ast.walk(tree)
+            if isinstance(function, ast.FunctionDef) and function.name.startswith("row_error")
+            for call in ast.walk(function)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or id(node) in forwarding:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            where = f"{path.relative_to(REGISTRY.parent)}:{node.lineno}"
+            if name == "RowError":
+                built.append(where)
+            if name == "row_error" and not (
+                len(node.args) > 2 and _is_literal(node.args[2], marked)
+            ):
+                offending.append(where)
+    assert offending == []
+    assert built == []  # only `row_error` and `row_error_of` build a RowError themselves
+
+
 @pytest.mark.parametrize(
     "source",
     [

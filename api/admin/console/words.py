@@ -179,6 +179,7 @@ PARAMETERS: Mapping[str, Mapping[str, LazyString]] = {
     "ground": site_labels.GROUND_TITLES,
     "scheme": site_labels.ID_SCHEMES,
     "person_role": ROLE_LABELS,
+    "subject_kind": site_labels.SUBJECT_KINDS,
     "transition": TRANSITIONS,
     "outcome": OUTCOMES,
 }

@@ -9,7 +9,7 @@ WITNESS_NAME := witness.localhost/demo-w1
 WITNESS_DIR  := instance/witness
 export FLASK_APP := wsgi:app
 
-.PHONY: install run test lint audit lock bench clean
+.PHONY: install run test lint audit lock bench messages clean
 
 # Everything is installed from the lock file, every distribution checked against its hash;
 # the project itself goes in last, without resolving anything again.
@@ -66,6 +66,22 @@ lock:
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The domain's reasons are the templates given to its error constructors (docs/errors.md).
+BABEL_KEYWORDS := -k _l -k translatable -k DomainError -k NotFound -k Conflict -k Forbidden \
+	-k SigningUnavailable -k SignatureInvalid -k InvalidBundle -k KeyRejected -k LoginRefused \
+	-k EnrolmentRefused -k MalformedSubmission -k UnknownLog -k UntrustedCheckpoint \
+	-k InconsistentCheckpoint -k SourceUnavailable -k InvalidProof -k InvalidNote \
+	-k TileUnavailable -k InvalidValue:2 -k EgressRefused:2 -k ListTypeError:2 \
+	-k InvalidCheckpoint -k InvalidCosignature -k InvalidPolicy:2 -k InvalidTransition:3 \
+	-k row_error:3
+
+# Extract every message (site, console, domain reasons) into the template; new messages are
+# then added to both catalogues by hand, in one block at the end (see babel.cfg).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		--no-wrap -o api/translations/messages.pot .
+	$(BIN)/pybabel compile -d api/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -87,8 +87,8 @@ def _count_failure() -> None:
         limiter.limiter.hit(_failure_limit(), "api-key-failures", get_remote_address())
 
 
-def _unauthorized(message: str) -> tuple[Response, int]:
-    response, status = error_response(401, "unauthorized", message)
+def _unauthorized(message: str, domain: KeyRejected | None = None) -> tuple[Response, int]:
+    response, status = error_response(401, "unauthorized", message, domain=domain)
     response.headers["WWW-Authenticate"] = 'Bearer realm="registry"'
     return response, status
 
@@ -128,7 +128,7 @@ def api_key_required(scope: str | None = None) -> Callable[[F], F]:
                 g.api_key = authenticate(session(), token)
             except KeyRejected as error:
                 _count_failure()
-                return _unauthorized(error.message)
+                return _unauthorized(error.message, error)
             if scope is not None and scope not in g.api_key.scopes:
                 return error_response(
                     403,

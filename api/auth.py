@@ -137,7 +137,11 @@ SIGNED_IN: list[Callable[..., Any]] = [login_required]
 def require_role(actor: Actor, roles: frozenset[str], what: str) -> None:
     """Raise Forbidden unless the actor has one of `roles` (for reads Actor.require lacks)."""
     if actor.role not in roles:
-        raise Forbidden(f"role '{actor.role}' may not {what}")
+        raise Forbidden(
+            "role '%(role)s' may not %(what)s",
+            role=actor.role,
+            what=what,
+        )
 
 
 def csrf_exempt_blueprint(bp: Blueprint) -> None:

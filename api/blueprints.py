@@ -8,6 +8,7 @@ from api import (
     admin,
     auth,
     changes_api,
+    error_language,
     errors,
     feed,
     hostile_input,
@@ -19,11 +20,13 @@ from api import (
     site,
     watchlists_api,
 )
+from api.admin.console import words
 
 
 def init_app(app: Flask) -> None:
     """Register error mapping, security, the site, login, the REST API and the feed."""
     errors.init_app(app)
+    error_language.use_parameter_words(app, words.PARAMETERS)
     hostile_input.init_app(app)
     security.init_app(app)
     site.init_app(app)

@@ -32,10 +32,18 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
 
 
 def error_response(
-    status: int, code: str, message: str, errors: dict[str, list[str]] | None = None
+    status: int,
+    code: str,
+    message: str,
+    errors: dict[str, list[str]] | None = None,
+    domain: DomainError | None = None,
 ) -> tuple[Response, int]:
-    """The JSON error body shared by every endpoint, its message in the caller's language."""
-    message, language = localised(code, message, errors or {})
+    """The JSON error body shared by every endpoint, its message in the caller's language.
+
+    `domain` is the domain error the answer reports, if any: a Chinese reader gets its reason
+    in Chinese.
+    """
+    message, language = localised(code, message, errors or {}, domain)
     body = {"code": code, "status": status, "message": message, "errors": errors or {}}
     response = jsonify(body)
     response.headers["Content-Language"] = language
@@ -89,7 +97,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> tuple[Response, int]:
-        return error_response(status_for(error), error.code, error.message, error.errors)
+        return error_response(
+            status_for(error), error.code, error.message, error.errors, domain=error
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[Response, int]:

@@ -19,6 +19,7 @@ from marshmallow import Schema, fields
 from api.auth import current_actor, login_required, require_role
 from api.rest import register_blueprint
 from registry.clock import beijing_today
+from registry.errors import translatable
 from registry.publication.status import publication_lag
 from runtime.extensions import db
 from runtime.health import run_check
@@ -72,7 +73,7 @@ class Publication(MethodView):
     @blp.response(200, PublicationSchema)
     def get(self) -> dict[str, Any]:
         """Approved listings waiting, the last run, the feed version and its expiry."""
-        require_role(current_actor(), READERS, "read the publication status")
+        require_role(current_actor(), READERS, translatable("read the publication status"))
         return publication_status(current_app._get_current_object())  # type: ignore[attr-defined]
 
 

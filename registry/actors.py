@@ -49,7 +49,11 @@ class Actor:
         if self.role == "system":
             return
         if self.role not in PERMISSIONS.get(action, frozenset()):
-            raise Forbidden(f"role '{self.role}' may not perform {action}")
+            raise Forbidden(
+                "role '%(role)s' may not perform %(action)s",
+                role=self.role,
+                action=action,
+            )
 
 
 SYSTEM = Actor(name="system", role="system")

@@ -21,7 +21,7 @@ MAX_SAFE_INTEGER = 2**53 - 1
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
-Problem = tuple[list[str | int], str]
+Problem = tuple[list[str | int], InvalidValue]
 """Where a value is not acceptable (path segments, innermost first) and why."""
 
 
@@ -42,11 +42,18 @@ def _problem(value: Any, keys: _Keys | None = None) -> Problem | None:
     if kind is int:
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             return None
-        return [], f"integer {value} is outside the JSON safe range ±(2**53-1)"
+        return [], InvalidValue(
+            "", "integer %(value)s is outside the JSON safe range ±(2**53-1)", value=value
+        )
     if isinstance(value, dict):
         for key, item in value.items():
             if type(key) is not str:
-                return [], f"object keys must be strings, got {type(key).__name__} {key!r}"
+                return [], InvalidValue(
+                    "",
+                    "object keys must be strings, got %(kind)s %(key)r",
+                    kind=type(key).__name__,
+                    key=key,
+                )
             if keys is not None and not key.isascii() and max(key) > "\uffff":
                 keys.astral = True
             found = _problem(item, keys)
@@ -62,10 +69,12 @@ def _problem(value: Any, keys: _Keys | None = None) -> Problem | None:
                 return found
         return None
     if isinstance(value, float):
-        return [], f"floats are not allowed (got {value!r}); use an integer or a string"
+        return [], InvalidValue(
+            "", "floats are not allowed (got %(value)r); use an integer or a string", value=value
+        )
     if isinstance(value, str | int):  # subclasses such as StrEnum serialise as their value
         return _problem(str(value) if isinstance(value, str) else int(value), keys)
-    return [], f"{kind.__name__} is not a JSON value"
+    return [], InvalidValue("", "%(kind)s is not a JSON value", kind=kind.__name__)
 
 
 def _unencodable(value: Any) -> Problem | None:
@@ -74,12 +83,14 @@ def _unencodable(value: Any) -> Problem | None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as error:
-            return [], f"text contains a lone surrogate at position {error.start}"
+            return [], InvalidValue(
+                "", "text contains a lone surrogate at position %(start)s", start=error.start
+            )
         return None
     if isinstance(value, dict):
         for key in value:
             if _unencodable(key):
-                return [], f"object key {key!r} contains a lone surrogate"
+                return [], InvalidValue("", "object key %(key)r contains a lone surrogate", key=key)
         items: Any = value.items()
     elif isinstance(value, list | tuple):
         items = enumerate(value)
@@ -108,7 +119,7 @@ def json_path(segments: list[str | int]) -> str:
 
 def _invalid(problem: Problem) -> InvalidValue:
     segments, reason = problem
-    return InvalidValue(json_path(segments[::-1]), reason)
+    return reason.at(json_path(segments[::-1]))
 
 
 def canonical_bytes(obj: Any) -> bytes:
@@ -130,7 +141,9 @@ def canonical_bytes(obj: Any) -> bytes:
         return rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, UnicodeError) as error:
         problem = _unencodable(obj)
-        raise _invalid(problem or ([], str(error))) from None
+        raise _invalid(
+            problem or ([], InvalidValue("", "not encodable: %(problem)s", problem=str(error)))
+        ) from None
 
 
 def sha256_hex(obj: Any) -> str:
@@ -139,18 +152,30 @@ def sha256_hex(obj: Any) -> str:
 
 
 def _refuse_float(text: str) -> Any:
-    raise InvalidValue("json", f"floats are not allowed (got {text}); use an integer or a string")
+    raise InvalidValue(
+        "json",
+        "floats are not allowed (got %(text)s); use an integer or a string",
+        text=text,
+    )
 
 
 def _refuse_constant(text: str) -> Any:
-    raise InvalidValue("json", f"{text} is not JSON")
+    raise InvalidValue(
+        "json",
+        "%(text)s is not JSON",
+        text=text,
+    )
 
 
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise InvalidValue("json", f"duplicate key {json.dumps(key, ensure_ascii=False)}")
+            raise InvalidValue(
+                "json",
+                "duplicate key %(key)s",
+                key=json.dumps(key, ensure_ascii=False),
+            )
         result[key] = value
     return result
 
@@ -161,7 +186,11 @@ def loads_strict(data: str | bytes) -> Any:
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise InvalidValue("json", f"not UTF-8: bad byte at offset {error.start}") from None
+            raise InvalidValue(
+                "json",
+                "not UTF-8: bad byte at offset %(error_start)s",
+                error_start=error.start,
+            ) from None
     try:
         return json.loads(
             data,
@@ -170,11 +199,20 @@ def loads_strict(data: str | bytes) -> Any:
             parse_constant=_refuse_constant,
         )
     except json.JSONDecodeError as error:
-        reason = f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        raise InvalidValue("json", reason) from None
+        raise InvalidValue(
+            "json",
+            "not valid JSON: %(problem)s at line %(line)s column %(column)s",
+            problem=error.msg,
+            line=error.lineno,
+            column=error.colno,
+        ) from None
     except ValueError as error:
         # Python refuses integers with more than 4300 digits as a ValueError.
-        raise InvalidValue("json", f"not acceptable JSON: {error}") from None
+        raise InvalidValue(
+            "json",
+            "not acceptable JSON: %(error)s",
+            error=error,
+        ) from None
     except RecursionError:
         # Thousands of nested arrays exhaust the parser's stack: refuse them like bad JSON.
         raise InvalidValue("json", "not acceptable JSON: nested too deeply") from None

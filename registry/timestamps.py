@@ -21,13 +21,18 @@ def check_timestamp(value: str, field: str) -> str:
     """Return `value` if it is a real RFC 3339 UTC time written `YYYY-MM-DDTHH:MM:SSZ`."""
     match = _TIMESTAMP.match(value) if isinstance(value, str) else None
     if not match:
-        reason = f"{value!r} must be an RFC 3339 UTC time like 2026-01-31T08:00:00Z"
-        raise InvalidValue(field, reason)
+        raise InvalidValue(
+            field, "%(value)r must be an RFC 3339 UTC time like 2026-01-31T08:00:00Z", value=value
+        )
     try:
         year, month, day, hour, minute, second = (int(part) for part in match.groups())
         dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
     except ValueError:
-        raise InvalidValue(field, f"{value!r} is not a real date and time") from None
+        raise InvalidValue(
+            field,
+            "%(value)r is not a real date and time",
+            value=value,
+        ) from None
     return value
 
 

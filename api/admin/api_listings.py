@@ -15,6 +15,7 @@ from api.admin import schemas
 from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
+from registry.errors import translatable
 from registry.listings import (
     published as published_listings,
 )
@@ -60,7 +61,7 @@ class Listings(StaffView):
     @blp.response(200, schemas.ListingOutSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """List listings, optionally in one state."""
-        require_role(current_actor(), RECORD_READERS, "read listings")
+        require_role(current_actor(), RECORD_READERS, translatable("read listings"))
         found = list_listings(
             session(), query["state"], query["subject_id"], query["limit"], query["offset"]
         )
@@ -80,7 +81,7 @@ class ListingById(StaffView):
     @blp.response(200, schemas.ListingOutSchema)
     def get(self, listing_id: int) -> dict[str, Any]:
         """One listing with its requests and running deadlines."""
-        require_role(current_actor(), RECORD_READERS, "read listings")
+        require_role(current_actor(), RECORD_READERS, translatable("read listings"))
         return _view(get_listing(session(), listing_id))
 
 
@@ -222,5 +223,5 @@ class Queue(StaffView):
     @blp.response(200, schemas.QueueOutSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """The reviewer queue: under review, flagged, and open requests with deadline status."""
-        require_role(current_actor(), RECORD_READERS, "read the review queue")
+        require_role(current_actor(), RECORD_READERS, translatable("read the review queue"))
         return asdict(review_queue(session(), policy(), today(query["on"])))

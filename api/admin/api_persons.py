@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from api.admin.records import RECORD_READERS
 from api.auth import SIGNED_IN, current_actor, require_role
+from registry.errors import translatable
 from registry.models import PERSON_ROLES, ResponsiblePerson
 from registry.subjects.persons import (
     PERSON_SCHEMES,
@@ -63,7 +64,7 @@ class SubjectPersons(MethodView):
     @blp.response(200, PersonOutSchema(many=True))
     def get(self, subject_id: int) -> list[ResponsiblePerson]:
         """The subject's legal representative, main and directly responsible persons."""
-        require_role(current_actor(), RECORD_READERS, "read registry records")
+        require_role(current_actor(), RECORD_READERS, translatable("read registry records"))
         get_subject(db.session(), subject_id)
         return subject_persons(db.session(), subject_id)
 

@@ -23,6 +23,7 @@ from registry.cases.records import (
     record_patent_invalidation,
     revoke_case,
 )
+from registry.errors import translatable
 from registry.listings.grounds import evaluate_subject
 from registry.models import EnforcementCase, Subject
 from registry.subjects.queries import list_subjects
@@ -39,7 +40,7 @@ blp = Blueprint(
 
 
 def _read_access() -> None:
-    require_role(current_actor(), RECORD_READERS, "read registry records")
+    require_role(current_actor(), RECORD_READERS, translatable("read registry records"))
 
 
 @blp.route("/session")

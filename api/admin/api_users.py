@@ -27,6 +27,7 @@ from registry.accounts.queries import list_users
 from registry.audit import trail as audit
 from registry.audit.queries import audit_records
 from registry.audit.trail import ChainReport
+from registry.errors import translatable
 from registry.models import AccountRequest, AuditRecord, User
 from runtime.extensions import db
 
@@ -45,7 +46,7 @@ class Users(MethodView):
     @blp.response(200, schemas.UserOutSchema(many=True))
     def get(self) -> list[User]:
         """Every account (admin, auditor)."""
-        require_role(current_actor(), USER_READERS, "list user accounts")
+        require_role(current_actor(), USER_READERS, translatable("list user accounts"))
         return list_users(db.session())
 
     @blp.arguments(schemas.UserInSchema)
@@ -79,7 +80,7 @@ class AccountRequests(MethodView):
     @blp.response(200, schemas.AccountRequestOutSchema(many=True))
     def get(self) -> list[AccountRequest]:
         """Account and role requests waiting for a second admin (admin, auditor)."""
-        require_role(current_actor(), USER_READERS, "list account requests")
+        require_role(current_actor(), USER_READERS, translatable("list account requests"))
         return waiting_requests(db.session())
 
 

@@ -54,8 +54,11 @@ def _signed_size(session: Session, requested: int | None, field: str) -> int:
     if requested is None:
         return latest
     if requested > latest:
-        reason = f"must not exceed {latest}, the size of the latest signed checkpoint"
-        raise InvalidValue(field, reason)
+        raise InvalidValue(
+            field,
+            "must not exceed %(latest)s, the size of the latest signed checkpoint",
+            latest=latest,
+        )
     return requested
 
 
@@ -78,10 +81,17 @@ def _inclusion(session: Session, log: TiledLog, event: LogEvent, size: int) -> d
 
 def _event_at(session: Session, index: int, size: int) -> LogEvent:
     if index >= size:
-        raise InvalidValue("index", f"must be below the tree size {size}")
+        raise InvalidValue(
+            "index",
+            "must be below the tree size %(size)s",
+            size=size,
+        )
     event = session.get(LogEvent, index)
     if event is None:
-        raise NotFound(f"leaf {index} is missing from the log")
+        raise NotFound(
+            "leaf %(index)s is missing from the log",
+            index=index,
+        )
     return event
 
 
@@ -116,7 +126,10 @@ def proof_bundle(
         event = _event_at(session, index or 0, size)
     note = _note_at(session, size)
     if note is None:
-        raise NotFound(f"no checkpoint was signed at size {size}; ask for a signed tree_size")
+        raise NotFound(
+            "no checkpoint was signed at size %(size)s; ask for a signed tree_size",
+            size=size,
+        )
     text = format_bundle(
         event.seq, open_log(session).inclusion_proof(event.seq, size), note, event.leaf
     )
@@ -137,10 +150,16 @@ def _entry_event(session: Session, entry_id: str, revision: int | None, size: in
     later = session.scalar(query.order_by(LogEvent.seq).limit(1))
     which = f"revision {revision} of {entry_id}" if revision else entry_id
     if later is None:
-        raise NotFound(f"the log holds no listed or amended event for {which}")
+        raise NotFound(
+            "the log holds no listed or amended event for %(which)s",
+            which=which,
+        )
     raise NotFound(
-        f"{which} is leaf {later.seq}, not yet covered by the checkpoint of size {size}; "
-        "it will be after the next publication run"
+        "%(which)s is leaf %(seq)s, not yet covered by the checkpoint of size %(size)s; it "
+        "will be after the next publication run",
+        which=which,
+        seq=later.seq,
+        size=size,
     )
 
 
@@ -148,7 +167,11 @@ def consistency(session: Session, first: int, second: int | None) -> dict[str, A
     """The proof that the tree of size `first` is a prefix of the signed tree of `second`."""
     size = _signed_size(session, second, "second")
     if first > size:
-        raise InvalidValue("first", f"must not exceed second ({size})")
+        raise InvalidValue(
+            "first",
+            "must not exceed second (%(size)s)",
+            size=size,
+        )
     log = open_log(session)
     return {
         "first": first,

@@ -38,7 +38,11 @@ DATASETS = ("default", "ipl")
 
 def _dataset(dataset: str) -> str:
     if dataset not in DATASETS:
-        raise NotFound(f"unknown dataset {dataset!r}; this registry serves {', '.join(DATASETS)}")
+        raise NotFound(
+            "unknown dataset %(dataset)r; this registry serves %(expected)s",
+            dataset=dataset,
+            expected=", ".join(DATASETS),
+        )
     return dataset
 
 
@@ -65,7 +69,11 @@ class Match(MethodView):
             raise InvalidValue("queries", 'send a JSON object {"queries": {key: entity}}')
         limit_raw = request.args.get("limit", "5")
         if not limit_raw.isdigit():
-            raise InvalidValue("limit", f"must be a whole number from 1 to {yente.MAX_LIMIT}")
+            raise InvalidValue(
+                "limit",
+                "must be a whole number from 1 to %(MAX_LIMIT)s",
+                MAX_LIMIT=yente.MAX_LIMIT,
+            )
         threshold, limit = yente.check_options(
             _number("threshold", DEFAULT_THRESHOLD), int(limit_raw)
         )

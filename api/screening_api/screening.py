@@ -126,8 +126,8 @@ class Lookup(MethodView):
         if query["scheme"] in PERSONAL_SCHEMES:
             raise InvalidValue(
                 "scheme",
-                f"{query['scheme']} lookups are personal data: POST them to /api/v1/lookup as a"
-                " JSON body",
+                "%(scheme)s lookups are personal data: POST them to /api/v1/lookup as a JSON body",
+                scheme=query["scheme"],
             )
         return _answer_lookup(query)
 

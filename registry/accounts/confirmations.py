@@ -44,7 +44,10 @@ def request_account(
     username = check_new_account(username, role, password)
     with atomic(session):
         if session.scalar(select(User.id).where(User.username == username)) is not None:
-            raise Conflict(f"a user named {username!r} already exists")
+            raise Conflict(
+                "a user named %(username)r already exists",
+                username=username,
+            )
         _refuse_duplicate(session, username)
         pending = AccountRequest(
             kind="create",
@@ -67,15 +70,27 @@ def request_role(
     """Ask to move an account into a privileged role; applied once a second admin confirms."""
     actor.require("user.manage")
     if role not in ROLES:
-        raise InvalidValue("role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        raise InvalidValue(
+            "role",
+            "unknown role %(role)r; expected one of %(expected)s",
+            role=role,
+            expected=", ".join(ROLES),
+        )
     with atomic(session):
         user = session.get(User, user_id)
         if user is None:
-            raise NotFound(f"user {user_id} does not exist")
+            raise NotFound(
+                "user %(user_id)s does not exist",
+                user_id=user_id,
+            )
         if actor.user_id == user.id:
             raise Conflict("you cannot change the role of your own account; ask another admin")
         if user.role == role:
-            raise Conflict(f"{user.username!r} already has the role {role!r}")
+            raise Conflict(
+                "%(username)r already has the role %(role)r",
+                username=user.username,
+                role=role,
+            )
         _refuse_duplicate(session, user.username)
         pending = AccountRequest(
             kind="role",
@@ -99,15 +114,26 @@ def _refuse_duplicate(session: Session, username: str) -> None:
         )
     )
     if open_request is not None:
-        raise Conflict(f"request {open_request} for {username!r} is already waiting")
+        raise Conflict(
+            "request %(open_request)s for %(username)r is already waiting",
+            open_request=open_request,
+            username=username,
+        )
 
 
 def _pending(session: Session, request_id: int) -> AccountRequest:
     found = session.get(AccountRequest, request_id)
     if found is None:
-        raise NotFound(f"account request {request_id} does not exist")
+        raise NotFound(
+            "account request %(request_id)s does not exist",
+            request_id=request_id,
+        )
     if found.decided_at is not None:
-        raise Conflict(f"account request {request_id} was already {found.outcome}")
+        raise Conflict(
+            "account request %(request_id)s was already %(outcome)s",
+            request_id=request_id,
+            outcome=found.outcome,
+        )
     return found
 
 
@@ -144,7 +170,10 @@ def confirm_request(
 def _role_target(session: Session, pending: AccountRequest) -> User:
     user = session.get(User, pending.user_id) if pending.user_id is not None else None
     if user is None or not user.active:
-        raise Conflict(f"the account {pending.username!r} is gone or deactivated")
+        raise Conflict(
+            "the account %(username)r is gone or deactivated",
+            username=pending.username,
+        )
     return user
 
 

@@ -13,12 +13,14 @@ from registry.accounts.second_factor import accept_code
 from registry.accounts.throttle import clear, record_failure, seconds_to_wait, throttle_keys
 from registry.accounts.users import hash_password, password_matches
 from registry.audit import trail as audit
-from registry.errors import DomainError
+from registry.errors import DomainError, translatable
 from registry.models import User
 from registry.transaction import atomic
 
 # One answer for every refusal, so that it tells nobody which part was wrong or which names exist.
-REFUSED = "sign-in refused: check the username, the password and the authentication code"
+REFUSED = translatable(
+    "sign-in refused: check the username, the password and the authentication code"
+)
 # Verified against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = hash_password("not-a-real-password-0000")
 
@@ -28,8 +30,8 @@ class LoginRefused(DomainError):
 
     code = "login_refused"
 
-    def __init__(self, message: str, wait_seconds: int = 0) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, wait_seconds: int = 0, /, **params: object) -> None:
+        super().__init__(message, None, **params)
         self.wait_seconds = wait_seconds
 
 
@@ -53,7 +55,11 @@ def authenticate(
     keys = throttle_keys(name, address)
     wait = seconds_to_wait(session, keys, now)
     if wait:
-        raise LoginRefused(f"too many failed sign-ins; try again in {wait} seconds", wait)
+        raise LoginRefused(
+            "too many failed sign-ins; try again in %(wait)s seconds",
+            wait,
+            wait=wait,
+        )
     user = session.scalars(select(User).where(User.username == name)).one_or_none()
     if user is None or not user.active:
         password_matches(_DUMMY_HASH, password or "")

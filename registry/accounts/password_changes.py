@@ -40,7 +40,10 @@ def change_password(
         raise Forbidden("the account no longer exists")
     keys = throttle_keys(user.username, None)
     if wait := seconds_to_wait(session, keys, now):
-        raise Conflict(f"too many wrong passwords; try again in {wait} seconds")
+        raise Conflict(
+            "too many wrong passwords; try again in %(wait)s seconds",
+            wait=wait,
+        )
     if not password_matches(user.password_hash, current or ""):
         with atomic(session):
             record_failure(session, keys, now)
@@ -67,11 +70,17 @@ def reset_password(
     with atomic(session):
         user = session.get(User, user_id)
         if user is None:
-            raise NotFound(f"user {user_id} does not exist")
+            raise NotFound(
+                "user %(user_id)s does not exist",
+                user_id=user_id,
+            )
         if actor.user_id == user.id:
             raise Conflict("you cannot reset your own password; change it with the current one")
         if not user.active:
-            raise Conflict(f"user {user.username!r} is deactivated")
+            raise Conflict(
+                "user %(username)r is deactivated",
+                username=user.username,
+            )
         temporary = secrets.token_urlsafe(12)
         user.password_hash = hash_password(temporary)
         user.must_change_password = True

@@ -38,7 +38,11 @@ def check_password(
 ) -> None:
     """Refuse a password that is short, common, a published demo password, or holds the username."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidValue(field, f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+        raise InvalidValue(
+            field,
+            "must be at least %(MIN_PASSWORD_LENGTH)s characters long",
+            MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH,
+        )
     if is_demo_password(password) and not allow_demo:
         raise InvalidValue(field, "is the published demo password; choose your own")
     if password.lower() in common_passwords():

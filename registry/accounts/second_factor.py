@@ -20,7 +20,7 @@ from registry.accounts.recovery_codes import issue_recovery_codes, use_recovery_
 from registry.accounts.throttle import record_failure, seconds_to_wait, throttle_keys
 from registry.accounts.users import password_matches
 from registry.audit import trail as audit
-from registry.errors import DomainError, Forbidden, InvalidValue
+from registry.errors import DomainError, Forbidden, InvalidValue, translatable
 from registry.models import User
 from registry.transaction import atomic
 
@@ -28,7 +28,9 @@ ISSUER = "Patent Registry"
 STEP_SECONDS = 30
 # Roles that decide on listings or manage accounts: a second factor is mandatory in production.
 SECOND_FACTOR_ROLES = frozenset({"reviewer", "admin"})
-REENROL_REFUSED = "re-enrolment refused: check the password and the authentication code"
+REENROL_REFUSED = translatable(
+    "re-enrolment refused: check the password and the authentication code"
+)
 
 
 class EnrolmentRefused(DomainError):

@@ -62,7 +62,12 @@ def check_new_account(
             "username", "use 2-64 lowercase letters, digits, '.', '_' or '-', starting alphanumeric"
         )
     if role not in ROLES:
-        raise InvalidValue("role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        raise InvalidValue(
+            "role",
+            "unknown role %(role)r; expected one of %(expected)s",
+            role=role,
+            expected=", ".join(ROLES),
+        )
     check_password(password, username, allow_demo=allow_demo_password)
     return username
 
@@ -77,7 +82,10 @@ def insert_user(
 ) -> User:
     """Add a validated account with an already hashed password (caller's transaction), audited."""
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise Conflict(f"a user named {username!r} already exists")
+        raise Conflict(
+            "a user named %(username)r already exists",
+            username=username,
+        )
     user = User(
         username=username,
         role=role,
@@ -101,5 +109,8 @@ def account_actor(session: Session, username: str) -> Actor:
     """The active account named `username`, as the Actor that work is recorded under."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active:
-        raise Forbidden(f"no active account {username!r}; create one with `registry admin create`")
+        raise Forbidden(
+            "no active account %(username)r; create one with `registry admin create`",
+            username=username,
+        )
     return Actor(name=user.username, role=user.role, user_id=user.id)

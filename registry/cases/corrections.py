@@ -91,7 +91,9 @@ def correct_case(
     if performance_status is not None and performance_status not in PERFORMANCE_STATUSES:
         raise InvalidValue(
             "performance_status",
-            f"unknown status {performance_status!r}; expected {', '.join(PERFORMANCE_STATUSES)}",
+            "unknown status %(performance_status)r; expected %(expected)s",
+            performance_status=performance_status,
+            expected=", ".join(PERFORMANCE_STATUSES),
         )
     if effective_on is not None:
         not_in_future("effective_on", effective_on)
@@ -99,14 +101,16 @@ def correct_case(
         case = get_case(session, case_id)
         if case.revoked_on is not None:
             raise Conflict(
-                f"case {case_id} was revoked on {case.revoked_on.isoformat()}; "
-                "a revoked case is not corrected"
+                "case %(case_id)s was revoked on %(revoked_on)s; a revoked case is not corrected",
+                case_id=case_id,
+                revoked_on=case.revoked_on.isoformat(),
             )
         if effective_on is not None and effective_on < case.decided_on:
             raise InvalidValue(
                 "effective_on",
-                f"{effective_on.isoformat()} is before the decision of "
-                f"{case.decided_on.isoformat()}",
+                "%(effective_on)s is before the decision of %(decided_on)s",
+                effective_on=effective_on.isoformat(),
+                decided_on=case.decided_on.isoformat(),
             )
         before = {
             "effective_on": case.effective_on.isoformat() if case.effective_on else None,

@@ -12,10 +12,10 @@ import datetime as dt
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from registry.cases.records import CaseInput
-from registry.errors import InvalidValue
+from registry.errors import DomainError, InvalidValue, fill
 
 # Every column the importer understands, in the order the example file uses.
 SUBJECT_COLUMNS = (
@@ -79,11 +79,28 @@ class ImportLimits:
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem in the file: the row (header = 1), the column, and what is wrong."""
+    """One problem in the file: the row (header = 1), the column, and what is wrong.
+
+    `reason` is in English; `template` and `params` say it again for translation, as a
+    domain error's do (registry/errors.py). Build one with `row_error` or `row_error_of`.
+    """
 
     row: int
     column: str
     reason: str
+    template: str = field(default="", compare=False)
+    params: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+
+
+def row_error(row: int, column: str, template: str, /, **params: object) -> RowError:
+    """A problem stated as a literal template with named parameters."""
+    return RowError(row, column, fill(template, params), template, tuple(params.items()))
+
+
+def row_error_of(row: int, column: str, error: DomainError, reason: str | None = None) -> RowError:
+    """A domain error's reason (or `reason`, its English shortened) as a problem of the row."""
+    english = error.reason if isinstance(error, InvalidValue) else error.message
+    return RowError(row, column, reason or english, error.template, tuple(error.params.items()))
 
 
 @dataclass(frozen=True)
@@ -120,18 +137,21 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def _header_errors(header: list[str]) -> list[RowError]:
     errors = [
-        RowError(
-            1, name or f"column {i + 1}", f"unknown column; expected one of {', '.join(COLUMNS)}"
+        row_error(
+            1,
+            name or f"column {i + 1}",
+            "unknown column; expected one of %(expected)s",
+            expected=", ".join(COLUMNS),
         )
         for i, name in enumerate(header)
         if name not in COLUMNS
     ]
     errors += [
-        RowError(1, name, "appears more than once in the header")
+        row_error(1, name, "appears more than once in the header")
         for name in sorted({n for n in header if n and header.count(n) > 1})
     ]
     errors += [
-        RowError(1, name, "required column is missing")
+        row_error(1, name, "required column is missing")
         for name in REQUIRED_COLUMNS
         if name not in header
     ]
@@ -144,7 +164,9 @@ def read_cases_file(data: bytes, limits: ImportLimits | None = None) -> CasesFil
     if len(data) > limits.max_bytes:
         raise InvalidValue(
             "file",
-            f"is {len(data)} bytes; at most {limits.max_bytes} bytes can be imported at once",
+            "is %(data_count)s bytes; at most %(max_bytes)s bytes can be imported at once",
+            data_count=len(data),
+            max_bytes=limits.max_bytes,
         )
     text, encoding = decode(data)
     records = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -163,16 +185,28 @@ def read_cases_file(data: bytes, limits: ImportLimits | None = None) -> CasesFil
             data_rows += 1
             if data_rows > limits.max_rows:
                 raise InvalidValue(
-                    "file", f"has more than {limits.max_rows} rows; split it into smaller files"
+                    "file",
+                    "has more than %(max_rows)s rows; split it into smaller files",
+                    max_rows=limits.max_rows,
                 )
             if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
-                reason = f"has {len(record)} cells but the header names {len(header)} columns"
-                errors.append(RowError(number, f"column {len(header) + 1}", reason))
+                errors.append(
+                    row_error(
+                        number,
+                        f"column {len(header) + 1}",
+                        "has %(cells)s cells but the header names %(columns)s columns",
+                        cells=len(record),
+                        columns=len(header),
+                    )
+                )
                 continue
             rows.append((number, dict(zip(header, record, strict=False))))
     except csv.Error as error:
         raise InvalidValue(
-            "file", f"is not valid CSV near line {records.line_num}: {error}"
+            "file",
+            "is not valid CSV near line %(line_num)s: %(error)s",
+            line_num=records.line_num,
+            error=error,
         ) from error
     if not rows and not errors:
         raise InvalidValue("file", "has a header but no rows to import")
@@ -202,19 +236,21 @@ class RowReader:
         raw = self.text(column)
         if not raw:
             if required:
-                self.errors.append(RowError(self.number, column, "is required (YYYY-MM-DD)"))
+                self.errors.append(row_error(self.number, column, "is required (YYYY-MM-DD)"))
             return None
         if _DATE_RE.match(raw):
             with contextlib.suppress(ValueError):  # e.g. 2026-02-30: reported below
                 return dt.date.fromisoformat(raw)
-        self.errors.append(RowError(self.number, column, f"{raw!r} is not a date; use YYYY-MM-DD"))
+        self.errors.append(
+            row_error(self.number, column, "%(raw)r is not a date; use YYYY-MM-DD", raw=raw)
+        )
         return None
 
     def required(self, column: str) -> str:
         """The cell, noting an error when it is empty."""
         raw = self.text(column)
         if not raw:
-            self.errors.append(RowError(self.number, column, "is required"))
+            self.errors.append(row_error(self.number, column, "is required"))
         return raw
 
     def flag(self, column: str, default: bool | None) -> bool | None:
@@ -224,7 +260,9 @@ class RowReader:
             return default
         if raw.lower() in TRUE_WORDS | FALSE_WORDS:
             return raw.lower() in TRUE_WORDS
-        self.errors.append(RowError(self.number, column, f"{raw!r} is not true/false/是/否"))
+        self.errors.append(
+            row_error(self.number, column, "%(raw)r is not true/false/是/否", raw=raw)
+        )
         return default
 
     def items(self, column: str) -> list[str]:

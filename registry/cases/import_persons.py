@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.cases.import_file import PERSON_COLUMNS, RowError
+from registry.cases.import_file import PERSON_COLUMNS, RowError, row_error, row_error_of
 from registry.errors import InvalidValue
 from registry.models import ResponsiblePerson
 from registry.subjects.persons import CheckedPerson, PersonInput, check_person
@@ -34,8 +34,10 @@ def row_person(row: int, values: dict[str, str]) -> tuple[CheckedPerson | None, 
         return None, []
     missing = [c for c in PERSON_COLUMNS[:4] if not cells[c]]
     if missing:
-        reason = "is required when a responsible person is given on the row"
-        return None, [RowError(row, column, reason) for column in missing]
+        return None, [
+            row_error(row, column, "is required when a responsible person is given on the row")
+            for column in missing
+        ]
     data = PersonInput(
         role=cells["person_role"],
         name=values.get("person_name", ""),
@@ -46,7 +48,7 @@ def row_person(row: int, values: dict[str, str]) -> tuple[CheckedPerson | None, 
     try:
         return check_person(data), []
     except InvalidValue as error:
-        return None, [RowError(row, _COLUMN_OF.get(error.field, "person_role"), error.reason)]
+        return None, [row_error_of(row, _COLUMN_OF.get(error.field, "person_role"), error)]
 
 
 def person_key(person: CheckedPerson) -> tuple[str, str, str, str]:

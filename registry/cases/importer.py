@@ -25,6 +25,8 @@ from registry.cases.import_file import (
     RowError,
     RowReader,
     read_cases_file,
+    row_error,
+    row_error_of,
 )
 from registry.cases.import_persons import person_key, recorded, row_person
 from registry.cases.records import (
@@ -151,14 +153,19 @@ class _Planner:
         self.documents: dict[tuple[str, str], int] = {}
         self.persons: set[tuple[PlannedSubject, tuple[str, str, str, str]]] = set()
 
-    def error(self, row: int, column: str, reason: str) -> None:
-        self.plan.errors.append(RowError(row, column, reason))
+    def row_error(self, row: int, column: str, template: str, /, **params: object) -> None:
+        self.plan.errors.append(row_error(row, column, template, **params))
+
+    def row_error_of(
+        self, row: int, column: str, error: DomainError, reason: str | None = None
+    ) -> None:
+        self.plan.errors.append(row_error_of(row, column, error, reason))
 
     def subject(self, reader: RowReader) -> PlannedSubject | None:
         row = reader.number
         missing = [c for c in ("subject_scheme", "subject_id_value") if not reader.text(c)]
         for column in missing:
-            self.error(row, column, "is required: subjects are matched by their identifier")
+            self.row_error(row, column, "is required: subjects are matched by their identifier")
         if missing:
             return None
         try:
@@ -169,7 +176,7 @@ class _Planner:
                 "subject",
             )
         except InvalidValue as error:
-            self.error(row, _SUBJECT_COLUMNS.get(error.field, error.field), error.reason)
+            self.row_error_of(row, _SUBJECT_COLUMNS.get(error.field, error.field), error)
             return None
         key = (identifier.scheme, identifier.name or "", identifier.value)
         known = self.subjects.get(key)
@@ -204,10 +211,14 @@ class _Planner:
             fields, identifiers = check_subject(data)
         except InvalidValue as error:
             column = _SUBJECT_COLUMNS.get(error.field, error.field)
-            reason = error.reason
             if column in ("subject_kind", "subject_name") and not reader.text(column):
-                reason = "is required: no subject with this identifier is recorded yet"
-            self.error(reader.number, column, reason)
+                self.row_error(
+                    reader.number,
+                    column,
+                    "is required: no subject with this identifier is recorded yet",
+                )
+            else:
+                self.row_error_of(reader.number, column, error)
             return None
         return PlannedSubject(str(fields["kind"]), str(fields["name"]), None, fields, identifiers)
 
@@ -217,15 +228,33 @@ class _Planner:
         try:
             name = clean_text(reader.values.get("subject_name"), "subject_name", 200, as_typed=True)
         except InvalidValue as error:
-            self.error(row, "subject_name", error.reason)
+            self.row_error_of(row, "subject_name", error)
             return False
         if name and name != known.name:
-            where = f"subject {known.subject_id}" if known.subject_id else "an earlier row"
-            self.error(row, "subject_name", f"the identifier belongs to {known.name!r} ({where})")
+            if known.subject_id:
+                self.row_error(
+                    row,
+                    "subject_name",
+                    "the identifier belongs to %(name)r (subject %(subject_id)s)",
+                    name=known.name,
+                    subject_id=known.subject_id,
+                )
+            else:
+                self.row_error(
+                    row,
+                    "subject_name",
+                    "the identifier belongs to %(name)r (an earlier row)",
+                    name=known.name,
+                )
             ok = False
         kind = reader.text("subject_kind")
         if kind and kind != known.kind:
-            self.error(row, "subject_kind", f"the identifier belongs to a {known.kind} subject")
+            self.row_error(
+                row,
+                "subject_kind",
+                "the identifier belongs to a %(subject_kind)s subject",
+                subject_kind=known.kind,
+            )
             ok = False
         return ok
 
@@ -240,16 +269,20 @@ class _Planner:
             check_case_rules(checked, label=row)
         except InvalidValue as error:
             column = _INDEX_RE.sub("", error.field)
-            self.error(row, column, error.reason.removeprefix(f"case {row}: "))
+            self.row_error_of(row, column, error, error.reason.removeprefix(f"case {row}: "))
             return None
         document = (checked.authority, checked.document_number)
         if document in self.documents:
-            self.error(row, "document_number", f"repeats row {self.documents[document]}")
+            self.row_error(
+                row, "document_number", "repeats row %(row)s", row=self.documents[document]
+            )
             return None
         self.documents[document] = row
         recorded = recorded_case_id(self.session, *document)
         if recorded is not None:
-            self.error(row, "document_number", f"is already recorded as case {recorded}")
+            self.row_error(
+                row, "document_number", "is already recorded as case %(case_id)s", case_id=recorded
+            )
             return None
         return checked
 
@@ -264,7 +297,7 @@ class _Planner:
         if person is None:
             return True, None
         if subject.kind == "natural_person":
-            self.error(row, "person_role", "a natural person has no responsible persons")
+            self.row_error(row, "person_role", "a natural person has no responsible persons")
             return False, None
         key = (subject, person_key(person))
         if key in self.persons or (
@@ -361,13 +394,15 @@ def apply_import(
     except DomainError as error:
         # Someone recorded the same subject or document between the check and the import.
         if isinstance(error, InvalidValue):
-            column, reason = _INDEX_RE.sub("", error.field), error.reason
-        else:
-            reason = error.message
-        return ImportReport(plan.rows, 0, 0, (RowError(row, column, reason),))
+            column = _INDEX_RE.sub("", error.field)
+        return ImportReport(plan.rows, 0, 0, (row_error_of(row, column, error),))
     except IntegrityError:
-        reason = "was recorded by someone else during the import; nothing was imported, retry"
-        return ImportReport(plan.rows, 0, 0, (RowError(row, column, reason),))
+        refused = row_error(
+            row,
+            column,
+            "was recorded by someone else during the import; nothing was imported, retry",
+        )
+        return ImportReport(plan.rows, 0, 0, (refused,))
     return ImportReport(
         plan.rows, len(plan.cases), len(created), skipped, skipped_bad_rows=skipping
     )

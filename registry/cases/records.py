@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from registry import clock
 from registry.actors import Actor
 from registry.audit import trail as audit
-from registry.errors import Conflict, InvalidValue, NotFound
+from registry.errors import Conflict, InvalidValue, NotFound, translatable
 from registry.listings.dating import check_occurred_on
 from registry.listings.grounds import case_facts
 from registry.listings.list_types.loader import DETERMINATION_KINDS
@@ -72,17 +72,26 @@ class CheckedCase:
 def check_case(data: CaseInput) -> CheckedCase:
     """Check every field of a case; InvalidValue names the first one that is wrong."""
     if data.kind not in CASE_KINDS:
-        raise InvalidValue("kind", f"unknown kind {data.kind!r}; expected {', '.join(CASE_KINDS)}")
+        raise InvalidValue(
+            "kind",
+            "unknown kind %(data_kind)r; expected %(expected)s",
+            data_kind=data.kind,
+            expected=", ".join(CASE_KINDS),
+        )
     if data.performance_status not in PERFORMANCE_STATUSES:
         raise InvalidValue(
             "performance_status",
-            f"unknown status {data.performance_status!r}; "
-            f"expected {', '.join(PERFORMANCE_STATUSES)}",
+            "unknown status %(performance_status)r; expected %(expected)s",
+            performance_status=data.performance_status,
+            expected=", ".join(PERFORMANCE_STATUSES),
         )
     unknown = sorted(set(data.sectors) - set(SECTORS))
     if unknown:
         raise InvalidValue(
-            "sectors", f"unknown sector {', '.join(unknown)}; expected {', '.join(SECTORS)}"
+            "sectors",
+            "unknown sector %(unknown)s; expected %(expected)s",
+            unknown=", ".join(unknown),
+            expected=", ".join(SECTORS),
         )
     if data.infringement_found is None:
         data = replace(data, infringement_found=data.kind not in DETERMINATION_KINDS)
@@ -150,8 +159,11 @@ def add_case(
     duplicate = recorded_case_id(session, checked.authority, checked.document_number)
     if duplicate is not None:
         raise Conflict(
-            f"document {checked.document_number} of {checked.authority} is already recorded "
-            f"as case {duplicate}"
+            "document %(document_number)s of %(authority)s is already recorded as case "
+            "%(duplicate)s",
+            document_number=checked.document_number,
+            authority=checked.authority,
+            duplicate=duplicate,
         )
     case = _new_case(checked, subject_id)
     session.add(case)
@@ -185,7 +197,10 @@ def get_case(session: Session, case_id: int) -> EnforcementCase:
     """The case, or NotFound."""
     case = session.get(EnforcementCase, case_id)
     if case is None:
-        raise NotFound(f"case {case_id} does not exist")
+        raise NotFound(
+            "case %(case_id)s does not exist",
+            case_id=case_id,
+        )
     return case
 
 
@@ -236,13 +251,17 @@ def revoke_case(
     with atomic(session):
         case = get_case(session, case_id)
         if case.revoked_on is not None:
-            raise Conflict(f"case {case_id} was already revoked on {case.revoked_on.isoformat()}")
+            raise Conflict(
+                "case %(case_id)s was already revoked on %(revoked_on)s",
+                case_id=case_id,
+                revoked_on=case.revoked_on.isoformat(),
+            )
         backdating = check_occurred_on(
             "revoked_on",
             revoked_on,
             periods.backdating_window_days,
             evidence,
-            not_before=[(case.decided_on, "the case was decided")],
+            not_before=[(case.decided_on, translatable("the case was decided"))],
         )
         case.revoked_on = revoked_on
         case.revocation_reason = reason
@@ -335,7 +354,11 @@ def record_patent_invalidation(
             )
             is not None
         ):
-            raise Conflict(f"decision {decision} on patent {patent} is already recorded")
+            raise Conflict(
+                "decision %(decision)s on patent %(patent)s is already recorded",
+                decision=decision,
+                patent=patent,
+            )
         session.add(
             PatentInvalidation(
                 patent_number=patent, decision_number=decision, decided_on=decided_on, scope=scope

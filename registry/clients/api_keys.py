@@ -71,11 +71,18 @@ def check_scopes(scopes: Iterable[str]) -> list[str]:
         scopes = [part for part in scopes.split(",") if part.strip()]
     chosen = sorted({str(scope).strip() for scope in scopes})
     if not chosen:
-        raise InvalidValue("scopes", f"give at least one scope: {', '.join(SCOPES)}")
+        raise InvalidValue(
+            "scopes",
+            "give at least one scope: %(expected)s",
+            expected=", ".join(SCOPES),
+        )
     unknown = [scope for scope in chosen if scope not in SCOPES]
     if unknown:
         raise InvalidValue(
-            "scopes", f"unknown scope {', '.join(unknown)}; expected {', '.join(SCOPES)}"
+            "scopes",
+            "unknown scope %(unknown)s; expected %(expected)s",
+            unknown=", ".join(unknown),
+            expected=", ".join(SCOPES),
         )
     return chosen
 
@@ -84,10 +91,18 @@ def check_rate_limit(value: str) -> str:
     """Return a rate limit written `<count>/<second|minute|hour|day>`, normalised."""
     match = _RATE_LIMIT.match(value) if isinstance(value, str) else None
     if not match:
-        raise InvalidValue("rate_limit", f"{value!r} must look like 600/minute (count/unit)")
+        raise InvalidValue(
+            "rate_limit",
+            "%(value)r must look like 600/minute (count/unit)",
+            value=value,
+        )
     count = int(match.group(1))
     if not 1 <= count <= MAX_RATE:
-        raise InvalidValue("rate_limit", f"count must be between 1 and {MAX_RATE}")
+        raise InvalidValue(
+            "rate_limit",
+            "count must be between 1 and %(MAX_RATE)s",
+            MAX_RATE=MAX_RATE,
+        )
     return f"{count}/{match.group(2)}"
 
 
@@ -96,7 +111,11 @@ def _check_name(name: str) -> str:
     if not cleaned:
         raise InvalidValue("name", "name the client, e.g. 'Example Bank credit screening'")
     if len(cleaned) > MAX_NAME:
-        raise InvalidValue("name", f"is longer than {MAX_NAME} characters")
+        raise InvalidValue(
+            "name",
+            "is longer than %(MAX_NAME)s characters",
+            MAX_NAME=MAX_NAME,
+        )
     return cleaned
 
 
@@ -145,9 +164,16 @@ def revoke_key(session: Session, actor: Actor, key_id: int, reason: str = "") ->
     with atomic(session):
         key = session.get(ApiKey, key_id)
         if key is None:
-            raise NotFound(f"no API key with id {key_id}")
+            raise NotFound(
+                "no API key with id %(key_id)s",
+                key_id=key_id,
+            )
         if key.revoked_at is not None:
-            raise Conflict(f"API key {key_id} was already revoked at {key.revoked_at:%Y-%m-%d}")
+            raise Conflict(
+                "API key %(key_id)s was already revoked at %(revoked_at)s",
+                key_id=key_id,
+                revoked_at=key.revoked_at.strftime("%Y-%m-%d"),
+            )
         key.revoked_at = utcnow()
         audit.record(
             session,
@@ -169,7 +195,10 @@ def list_keys(session: Session, actor: Actor) -> list[ApiKey]:
 def _parse(token: str) -> tuple[str, str]:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not _PREFIX.match(parts[1]) or not parts[2]:
-        raise KeyRejected(f"malformed API key: expected {KEY_PREFIX}_<prefix>_<secret>")
+        raise KeyRejected(
+            "malformed API key: expected %(KEY_PREFIX)s_<prefix>_<secret>",
+            KEY_PREFIX=KEY_PREFIX,
+        )
     return parts[1], parts[2]
 
 
@@ -182,7 +211,11 @@ def authenticate(session: Session, token: str) -> KeyIdentity:
     if not hmac.compare_digest(stored, hash_secret(secret)) or key is None:
         raise KeyRejected("unknown API key: check that it was copied in full")
     if key.revoked_at is not None:
-        raise KeyRejected(f"API key {key.prefix} was revoked on {key.revoked_at:%Y-%m-%d}")
+        raise KeyRejected(
+            "API key %(prefix)s was revoked on %(revoked_at)s",
+            prefix=key.prefix,
+            revoked_at=key.revoked_at.strftime("%Y-%m-%d"),
+        )
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         with atomic(session):

@@ -74,14 +74,26 @@ def host_address(host: str) -> IPAddress | None:
     if not labels or not _NUMBER.match(labels[-1]):
         return None
     if len(labels) > 4 or not all(_NUMBER.match(label) for label in labels):
-        raise InvalidValue("webhook_url", f"{host!r} is neither a host name nor an IP address")
+        raise InvalidValue(
+            "webhook_url",
+            "%(host)r is neither a host name nor an IP address",
+            host=host,
+        )
     try:
         parts = [_ipv4_number(label) for label in labels]
     except ValueError:
-        raise InvalidValue("webhook_url", f"{host!r} is not a valid IPv4 address") from None
+        raise InvalidValue(
+            "webhook_url",
+            "%(host)r is not a valid IPv4 address",
+            host=host,
+        ) from None
     *leading, last = parts
     if any(part > 255 for part in leading) or last >= 256 ** (5 - len(parts)):
-        raise InvalidValue("webhook_url", f"{host!r} is not a valid IPv4 address")
+        raise InvalidValue(
+            "webhook_url",
+            "%(host)r is not a valid IPv4 address",
+            host=host,
+        )
     value = last
     for position, part in enumerate(leading):
         value |= part << (8 * (3 - position))
@@ -126,12 +138,18 @@ class EgressPolicy:
         """Refuse a URL host that is, in any spelling, an address outside the policy."""
         lowered = host.lower().rstrip(".")
         if not self.allow_internal and (lowered == "localhost" or lowered.endswith(".localhost")):
-            raise EgressRefused("webhook_url", f"{host} is a loopback or private address")
+            raise EgressRefused(
+                "webhook_url",
+                "%(host)s is a loopback or private address",
+                host=host,
+            )
         address = host_address(host)
         if address is not None and not self.permits(address):
             raise EgressRefused(
                 "webhook_url",
-                f"{host} is a loopback or private address ({address}); use a public host",
+                "%(host)s is a loopback or private address (%(address)s); use a public host",
+                host=host,
+                address=address,
             )
 
     def resolve(self, host: str, port: int, resolver: Resolver) -> list[str]:
@@ -140,14 +158,25 @@ class EgressPolicy:
         try:
             found = resolver(host.rstrip("."), port)
         except OSError as error:
-            raise EgressRefused("webhook_url", f"{host} does not resolve: {error}") from None
+            raise EgressRefused(
+                "webhook_url",
+                "%(host)s does not resolve: %(error)s",
+                host=host,
+                error=error,
+            ) from None
         if not found:
-            raise EgressRefused("webhook_url", f"{host} does not resolve to any address")
+            raise EgressRefused(
+                "webhook_url",
+                "%(host)s does not resolve to any address",
+                host=host,
+            )
         for text in found:
             address = ipaddress.ip_address(text.split("%", 1)[0])
             if not self.permits(address):
                 raise EgressRefused(
                     "webhook_url",
-                    f"{host} resolves to {address}, a loopback, private or denied address",
+                    "%(host)s resolves to %(address)s, a loopback, private or denied address",
+                    host=host,
+                    address=address,
                 )
         return found

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from registry.clients.egress import EgressPolicy
-from registry.errors import InvalidValue
+from registry.errors import InvalidValue, translatable
 from registry.models import SUBJECT_KINDS
 from registry.subjects.identifiers import public_identifiers as masked_identifiers
 from registry.subjects.identifiers import validate_identifier
@@ -34,13 +34,16 @@ _REGION_RE = re.compile(r"^\d{6}$")
 class InvalidItems(InvalidValue):
     """Some uploaded rows are invalid; `errors` maps `<row>.<field>` to the reasons."""
 
-    def __init__(self, errors: dict[str, list[str]], invalid_rows: int) -> None:
-        field, reasons = next(iter(errors.items()))
-        super().__init__(field, reasons[0])
+    frame = translatable(
+        "%(invalid_rows)s row(s) are invalid and nothing was added; first: %(field)s: %(reason)s"
+    )
+
+    def __init__(
+        self, first: InvalidValue, errors: dict[str, list[str]], invalid_rows: int
+    ) -> None:
+        super().__init__(first.field, first.template, **first.params)
         self.errors = errors
-        self.message = (
-            f"{invalid_rows} row(s) are invalid and nothing was added; first: {field}: {reasons[0]}"
-        )
+        self._framed(first.reason, invalid_rows=invalid_rows, field=first.field)
 
 
 def _identifiers(raw: object, field: str) -> list[dict[str, str]]:
@@ -88,12 +91,16 @@ IdentifierReader = Callable[[object, str], list[dict[str, str]]]
 
 def _row_fields(
     row: Mapping[str, Any], prefix: str, read_identifiers: IdentifierReader
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, InvalidValue]]:
     """Validate each field of one row on its own, so one upload reports every problem."""
     fields: dict[str, Any] = {}
-    problems: dict[str, str] = {}
+    problems: dict[str, InvalidValue] = {}
     for unknown in sorted(set(row) - ITEM_FIELDS):
-        problems[f"{prefix}.{unknown}"] = f"unknown field; expected {', '.join(CSV_COLUMNS)}"
+        problems[f"{prefix}.{unknown}"] = InvalidValue(
+            f"{prefix}.{unknown}",
+            "unknown field; expected %(expected)s",
+            expected=", ".join(CSV_COLUMNS),
+        )
     checks: tuple[tuple[str, Callable[[Any, str], Any]], ...] = (
         *_FIELD_CHECKS,
         ("identifiers", read_identifiers),
@@ -102,7 +109,7 @@ def _row_fields(
         try:
             fields[name] = check(row.get(name), f"{prefix}.{name}")
         except InvalidValue as error:
-            problems[error.field] = error.reason
+            problems[error.field] = error
     return fields, problems
 
 
@@ -120,7 +127,12 @@ def _kind(raw: object, field: str) -> str | None:
     if raw in (None, ""):
         return None
     if raw not in SUBJECT_KINDS:
-        raise InvalidValue(field, f"unknown kind {raw!r}; expected {', '.join(SUBJECT_KINDS)}")
+        raise InvalidValue(
+            field,
+            "unknown kind %(raw)r; expected %(expected)s",
+            raw=raw,
+            expected=", ".join(SUBJECT_KINDS),
+        )
     return str(raw)
 
 
@@ -145,27 +157,31 @@ def validate_items(
 ) -> list[dict[str, Any]]:
     """Validate `(row label, row)` pairs; return storable items or raise InvalidItems.
 
-    A row given as a string is one that could not be read at all; the string says why.
+    A row given as an InvalidValue is one that could not be read at all; the error says why.
     """
     items: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     invalid_rows = 0
+    first: InvalidValue | None = None
     for label, row in rows:
-        if isinstance(row, str):
+        if isinstance(row, InvalidValue):
             problems = {label: row}
         elif not isinstance(row, Mapping):
-            problems = {label: "must be an object with name, kind, region, identifiers"}
+            problems = {
+                label: InvalidValue(label, "must be an object with name, kind, region, identifiers")
+            }
         else:
             fields, problems = _row_fields(row, label, read_identifiers)
             if not problems:
                 items.append(fields)
         if problems:
             invalid_rows += 1
-            for field, reason in problems.items():
+            for field, problem in problems.items():
+                first = first or problem
                 if len(errors) < MAX_REPORTED_ERRORS:
-                    errors[field] = [reason]
-    if errors:
-        raise InvalidItems(errors, invalid_rows)
+                    errors[field] = [problem.reason]
+    if first is not None:
+        raise InvalidItems(first, errors, invalid_rows)
     return items
 
 
@@ -205,7 +221,7 @@ def _csv_rows(reader: csv.DictReader[str]) -> Iterator[tuple[str, object]]:
     for row in reader:
         label = f"row[{reader.line_num}]"
         if None in row:
-            yield label, "has more cells than the header has columns"
+            yield label, InvalidValue(label, "has more cells than the header has columns")
         else:
             yield label, {key: (value or "").strip() for key, value in row.items()}
 
@@ -215,15 +231,28 @@ def items_from_csv(data: bytes) -> list[dict[str, Any]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InvalidValue("file", f"must be UTF-8 text (byte {error.start} is not)") from None
+        raise InvalidValue(
+            "file",
+            "must be UTF-8 text (byte %(error_start)s is not)",
+            error_start=error.start,
+        ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
     if "name" not in header:
-        raise InvalidValue("file", f"the first row must name the columns: {', '.join(CSV_COLUMNS)}")
+        raise InvalidValue(
+            "file",
+            "the first row must name the columns: %(expected)s",
+            expected=", ".join(CSV_COLUMNS),
+        )
     unknown = [name for name in header if name not in ITEM_FIELDS]
     if unknown:
         expected = ", ".join(CSV_COLUMNS)
-        raise InvalidValue("file", f"unknown column {unknown[0]!r}; expected {expected}")
+        raise InvalidValue(
+            "file",
+            "unknown column %(unknown)r; expected %(expected)s",
+            unknown=unknown[0],
+            expected=expected,
+        )
     reader.fieldnames = header
     rows = list(_csv_rows(reader))
     check_upload_size(len(rows))
@@ -237,8 +266,11 @@ def check_upload_size(count: int, existing: int = 0) -> None:
     if existing + count > MAX_ITEMS:
         raise InvalidValue(
             "items",
-            f"a watchlist holds at most {MAX_ITEMS} items; it has {existing} and the upload "
-            f"adds {count}",
+            "a watchlist holds at most %(MAX_ITEMS)s items; it has %(existing)s and the "
+            "upload adds %(count)s",
+            MAX_ITEMS=MAX_ITEMS,
+            existing=existing,
+            count=count,
         )
 
 
@@ -259,14 +291,26 @@ def check_webhook_url(url: object, policy: EgressPolicy) -> str:
         raise InvalidValue("webhook_url", "must be an http or https URL")
     url = url.strip()
     if len(url) > MAX_URL_LENGTH:
-        raise InvalidValue("webhook_url", f"is longer than {MAX_URL_LENGTH} characters")
+        raise InvalidValue(
+            "webhook_url",
+            "is longer than %(MAX_URL_LENGTH)s characters",
+            MAX_URL_LENGTH=MAX_URL_LENGTH,
+        )
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise InvalidValue("webhook_url", f"is not a valid URL: {error}") from None
+        raise InvalidValue(
+            "webhook_url",
+            "is not a valid URL: %(error)s",
+            error=error,
+        ) from None
     if parts.scheme not in ("http", "https"):
-        raise InvalidValue("webhook_url", f"scheme must be http or https, not {parts.scheme!r}")
+        raise InvalidValue(
+            "webhook_url",
+            "scheme must be http or https, not %(scheme)r",
+            scheme=parts.scheme,
+        )
     if not parts.hostname:
         raise InvalidValue("webhook_url", "must name a host")
     if parts.username or parts.password:

@@ -61,8 +61,9 @@ def create_watchlist(
         )
         if (held or 0) >= most:
             raise Conflict(
-                f"this API key already has {held} watchlists, the most allowed; "
-                "delete one before creating another"
+                "this API key already has %(held)s watchlists, the most allowed; delete one "
+                "before creating another",
+                held=held,
             )
         watchlist = Watchlist(
             api_key_id=api_key_id,
@@ -87,7 +88,10 @@ def get_watchlist(session: Session, api_key_id: int, watchlist_id: int) -> Watch
     """The key's watchlist, or NotFound (also when another key owns it)."""
     watchlist = session.get(Watchlist, watchlist_id)
     if watchlist is None or watchlist.api_key_id != api_key_id:
-        raise NotFound(f"watchlist {watchlist_id} does not exist")
+        raise NotFound(
+            "watchlist %(watchlist_id)s does not exist",
+            watchlist_id=watchlist_id,
+        )
     return watchlist
 
 
@@ -123,7 +127,11 @@ def add_items(
 
 def _page(limit: int, after_id: int) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidValue("limit", f"must be a whole number from 1 to {MAX_PAGE}")
+        raise InvalidValue(
+            "limit",
+            "must be a whole number from 1 to %(MAX_PAGE)s",
+            MAX_PAGE=MAX_PAGE,
+        )
     if isinstance(after_id, bool) or not isinstance(after_id, int) or after_id < 0:
         raise InvalidValue("after_id", "must be 0 or the id of the last item of the previous page")
 
@@ -149,7 +157,11 @@ def delete_item(session: Session, api_key_id: int, watchlist_id: int, item_id: i
         get_watchlist(session, api_key_id, watchlist_id)
         item = session.get(WatchlistItem, item_id)
         if item is None or item.watchlist_id != watchlist_id:
-            raise NotFound(f"item {item_id} is not on watchlist {watchlist_id}")
+            raise NotFound(
+                "item %(item_id)s is not on watchlist %(watchlist_id)s",
+                item_id=item_id,
+                watchlist_id=watchlist_id,
+            )
         session.delete(item)
 
 
@@ -164,7 +176,11 @@ def list_deliveries(
     """The watchlist's deliveries with id > `after_id`, oldest first, optionally by status."""
     _page(limit, after_id)
     if status is not None and status not in DELIVERY_STATUSES:
-        raise InvalidValue("status", f"must be one of {', '.join(DELIVERY_STATUSES)}")
+        raise InvalidValue(
+            "status",
+            "must be one of %(expected)s",
+            expected=", ".join(DELIVERY_STATUSES),
+        )
     get_watchlist(session, api_key_id, watchlist_id)
     query = (
         select(WebhookDelivery)
@@ -185,7 +201,11 @@ def replay_delivery(
         get_watchlist(session, api_key_id, watchlist_id)
         delivery = session.get(WebhookDelivery, delivery_id)
         if delivery is None or delivery.watchlist_id != watchlist_id:
-            raise NotFound(f"delivery {delivery_id} does not belong to watchlist {watchlist_id}")
+            raise NotFound(
+                "delivery %(delivery_id)s does not belong to watchlist %(watchlist_id)s",
+                delivery_id=delivery_id,
+                watchlist_id=watchlist_id,
+            )
         delivery.status = "pending"
         delivery.attempts = 0
         delivery.next_attempt_at = utcnow()

@@ -24,7 +24,12 @@ _SHA256_HEX = re.compile(r"[0-9a-f]{64}\Z")
 
 def _count(value: Any, field: str, least: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise InvalidValue(field, f"must be an integer of at least {least}, got {value!r}")
+        raise InvalidValue(
+            field,
+            "must be an integer of at least %(least)s, got %(value)r",
+            least=least,
+            value=value,
+        )
     return value
 
 
@@ -58,6 +63,10 @@ def checked_anchor(body: dict[str, Any]) -> dict[str, Any]:
     """The anchor object of a parsed leaf, refusing unknown or missing keys."""
     unknown = set(body) - {"type", *ANCHOR_FIELDS}
     if unknown:
-        raise InvalidValue("leaf", f"has unexpected keys {', '.join(sorted(unknown))}")
+        raise InvalidValue(
+            "leaf",
+            "has unexpected keys %(unknown)s",
+            unknown=", ".join(sorted(unknown)),
+        )
     fields: dict[str, Any] = {name: body.get(name) for name in ANCHOR_FIELDS}
     return anchor_object(**fields)

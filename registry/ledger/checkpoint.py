@@ -49,9 +49,18 @@ def checkpoint_body(origin: str, size: int, root: bytes) -> str:
     if not origin or any(ch < " " for ch in origin):
         raise InvalidValue("origin", "must be a non-empty line without control characters")
     if size < 0:
-        raise InvalidValue("size", f"must not be negative, got {size}")
+        raise InvalidValue(
+            "size",
+            "must not be negative, got %(size)s",
+            size=size,
+        )
     if len(root) != HASH_SIZE:
-        raise InvalidValue("root", f"must be {HASH_SIZE} bytes, got {len(root)}")
+        raise InvalidValue(
+            "root",
+            "must be %(HASH_SIZE)s bytes, got %(root_count)s",
+            HASH_SIZE=HASH_SIZE,
+            root_count=len(root),
+        )
     return f"{origin}\n{size}\n{base64.b64encode(root).decode('ascii')}\n"
 
 
@@ -75,7 +84,12 @@ def sign_checkpoint(
     check_key_name(note_name)
     if not isinstance(key, Ed25519PrivateKey):
         if key.use != "checkpoint":
-            raise InvalidValue("key", f"key {key.kid} is for {key.use!r}, not 'checkpoint'")
+            raise InvalidValue(
+                "key",
+                "key %(kid)s is for %(use)r, not 'checkpoint'",
+                kid=key.kid,
+                use=key.use,
+            )
         key = key.private_key
     return sign_note(checkpoint_body(origin, size, root), key, note_name)
 
@@ -89,13 +103,23 @@ def parse_checkpoint_text(text: str) -> Checkpoint:
         raise InvalidCheckpoint("checkpoint lines must not be empty")
     origin, size_line, root_line, *extensions = lines
     if not _SIZE.match(size_line):
-        raise InvalidCheckpoint(f"tree size {size_line!r} is not a decimal without leading zeros")
+        raise InvalidCheckpoint(
+            "tree size %(size_line)r is not a decimal without leading zeros",
+            size_line=size_line,
+        )
     try:
         root = strict_b64decode(root_line, "root")
     except InvalidValue as error:
-        raise InvalidCheckpoint(f"root hash: {error.reason}") from None
+        raise InvalidCheckpoint(
+            "root hash: %(error_reason)s",
+            error_reason=error.reason,
+        ) from None
     if len(root) != HASH_SIZE:
-        raise InvalidCheckpoint(f"root hash is {len(root)} bytes, not {HASH_SIZE}")
+        raise InvalidCheckpoint(
+            "root hash is %(root_count)s bytes, not %(HASH_SIZE)s",
+            root_count=len(root),
+            HASH_SIZE=HASH_SIZE,
+        )
     return Checkpoint(origin, int(size_line), root, tuple(extensions))
 
 
@@ -107,8 +131,12 @@ def parse_and_verify(note_text: str | bytes, vkey: str, origin: str | None = Non
     except InvalidCheckpoint:
         raise
     except InvalidNote as error:
-        raise InvalidCheckpoint(error.reason) from None
+        raise InvalidCheckpoint.carrying(error) from None
     checkpoint = parse_checkpoint_text(text)
     if origin is not None and checkpoint.origin != origin:
-        raise InvalidCheckpoint(f"origin is {checkpoint.origin!r}, expected {origin!r}")
+        raise InvalidCheckpoint(
+            "origin is %(checkpoint_origin)r, expected %(origin)r",
+            checkpoint_origin=checkpoint.origin,
+            origin=origin,
+        )
     return checkpoint

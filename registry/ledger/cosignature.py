@@ -64,7 +64,10 @@ def parse_cosigner_vkey(vkey: str) -> NoteVerifier:
 def signed_message(checkpoint_text: str, timestamp: int) -> bytes:
     """Return the bytes a `cosignature/v1` signs: header, time line, checkpoint note text."""
     if not 0 <= timestamp <= MAX_TIMESTAMP:
-        raise InvalidCosignature(f"timestamp {timestamp} is outside 0..2^63-1")
+        raise InvalidCosignature(
+            "timestamp %(timestamp)s is outside 0..2^63-1",
+            timestamp=timestamp,
+        )
     check_note_text(checkpoint_text)
     return f"{HEADER}time {timestamp}\n{checkpoint_text}".encode()
 
@@ -86,7 +89,10 @@ def check_cosignature(
         return None
     if len(signature) != SIGNATURE_SIZE:
         raise InvalidCosignature(
-            f"the cosignature by {name} is {len(signature)} bytes, not {SIGNATURE_SIZE}"
+            "the cosignature by %(name)s is %(signature_count)s bytes, not %(SIGNATURE_SIZE)s",
+            name=name,
+            signature_count=len(signature),
+            SIGNATURE_SIZE=SIGNATURE_SIZE,
         )
     timestamp = int.from_bytes(signature[4:12], "big")
     try:
@@ -94,7 +100,10 @@ def check_cosignature(
             signature[12:], signed_message(checkpoint_text, timestamp)
         )
     except InvalidSignature:
-        raise InvalidCosignature(f"the cosignature by {name} does not verify") from None
+        raise InvalidCosignature(
+            "the cosignature by %(name)s does not verify",
+            name=name,
+        ) from None
     return Cosignature(name, cosigner.key_id, timestamp)
 
 
@@ -121,5 +130,8 @@ def add_signature_lines(note: str, lines: str) -> str:
     extra = [line for line in lines.split("\n") if line and line not in present]
     for line in extra:
         if not line.startswith(SIGNATURE_PREFIX):
-            raise InvalidCosignature(f"{line[:40]!r} is not a signature line")
+            raise InvalidCosignature(
+                "%(line)r is not a signature line",
+                line=line[:40],
+            )
     return note + "".join(f"{line}\n" for line in extra)

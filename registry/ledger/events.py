@@ -26,16 +26,30 @@ def event_object(
 ) -> dict[str, Any]:
     """Return the validated ipl.event/v1 object; `reason` only for amended and removed."""
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-        raise InvalidValue("seq", f"must be a non-negative integer (the leaf index), got {seq!r}")
+        raise InvalidValue(
+            "seq",
+            "must be a non-negative integer (the leaf index), got %(seq)r",
+            seq=seq,
+        )
     if event not in EVENTS:
-        raise InvalidValue("event", f"must be one of {', '.join(EVENTS)}, got {event!r}")
+        raise InvalidValue(
+            "event",
+            "must be one of %(expected)s, got %(event)r",
+            expected=", ".join(EVENTS),
+            event=event,
+        )
     if not isinstance(entry_id, str) or not entry_id.strip():
         raise InvalidValue("entry_id", "must be a non-empty string")
     if isinstance(revision, bool) or not isinstance(revision, int) or revision < 1:
-        raise InvalidValue("revision", f"must be an integer of at least 1, got {revision!r}")
+        raise InvalidValue(
+            "revision",
+            "must be an integer of at least 1, got %(revision)r",
+            revision=revision,
+        )
     if not isinstance(content_sha256, str) or not _SHA256_HEX.match(content_sha256):
-        reason = "must be 64 lowercase hex digits (the SHA-256 of JCS(entry))"
-        raise InvalidValue("content_sha256", reason)
+        raise InvalidValue(
+            "content_sha256", "must be 64 lowercase hex digits (the SHA-256 of JCS(entry))"
+        )
     check_timestamp(recorded_at, "recorded_at")
     body: dict[str, Any] = {
         "type": EVENT_TYPE,
@@ -51,7 +65,13 @@ def event_object(
             raise InvalidValue("reason", "a 'listed' event carries no reason")
     elif reason not in REASONS:
         expected = ", ".join(REASONS)
-        raise InvalidValue("reason", f"an {event!r} event needs one of {expected}, got {reason!r}")
+        raise InvalidValue(
+            "reason",
+            "an %(event)r event needs one of %(expected)s, got %(reason)r",
+            event=event,
+            expected=expected,
+            reason=reason,
+        )
     else:
         body["reason"] = reason
     return body

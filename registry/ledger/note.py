@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from typing import Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from registry.errors import DomainError, InvalidValue
+from registry.errors import DomainError, InvalidValue, fill, translatable
 
 ED25519_TYPE = b"\x01"  # the signed-note signature type byte for Ed25519
 SIGNATURE_PREFIX = "\u2014 "  # em dash, space
@@ -31,9 +32,17 @@ class InvalidNote(DomainError):
 
     code = "invalid_note"
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"signed note rejected: {reason}")
-        self.reason = reason
+    frame = translatable("signed note rejected: %(reason)s")
+
+    def __init__(self, reason: str, /, **params: object) -> None:
+        super().__init__(reason, None, **params)
+        self.reason = fill(reason, params)
+        self._framed(self.reason)
+
+    @classmethod
+    def carrying(cls, other: DomainError) -> Self:
+        """This kind of error, for the reason another one gave."""
+        return cls(other.template, **other.params)
 
 
 @dataclass(frozen=True)
@@ -50,9 +59,17 @@ def strict_b64decode(text: str, field: str) -> bytes:
     try:
         data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidValue(field, f"{text!r} is not valid base64") from None
+        raise InvalidValue(
+            field,
+            "%(text)r is not valid base64",
+            text=text,
+        ) from None
     if base64.b64encode(data).decode("ascii") != text:
-        raise InvalidValue(field, f"{text!r} is not canonical base64")
+        raise InvalidValue(
+            field,
+            "%(text)r is not canonical base64",
+            text=text,
+        )
     return data
 
 
@@ -61,7 +78,11 @@ def check_key_name(name: str, field: str = "note_name") -> str:
     if not name:
         raise InvalidValue(field, "a note key name must not be empty")
     if any(ch.isspace() or ch == "+" or ord(ch) < 0x20 for ch in name):
-        raise InvalidValue(field, f"{name!r} must not contain spaces, '+' or control characters")
+        raise InvalidValue(
+            field,
+            "%(name)r must not contain spaces, '+' or control characters",
+            name=name,
+        )
     return name
 
 
@@ -75,7 +96,9 @@ def verifier_key(name: str, public_key: bytes, key_type: bytes = ED25519_TYPE) -
     check_key_name(name)
     if len(public_key) != 32:
         raise InvalidValue(
-            "public_key", f"an Ed25519 public key is 32 bytes, got {len(public_key)}"
+            "public_key",
+            "an Ed25519 public key is 32 bytes, got %(public_key_count)s",
+            public_key_count=len(public_key),
         )
     encoded = base64.b64encode(key_type + public_key).decode("ascii")
     return f"{name}+{key_id(name, public_key, key_type).hex()}+{encoded}"
@@ -93,16 +116,25 @@ def parse_verifier_key(vkey: str, key_type: bytes = ED25519_TYPE) -> NoteVerifie
         or hex_id != hex_id.lower()
         or not all(c in "0123456789abcdef" for c in hex_id)
     ):
-        raise InvalidValue("vkey", f"key ID {hex_id!r} must be 8 lowercase hex digits")
+        raise InvalidValue(
+            "vkey",
+            "key ID %(hex_id)r must be 8 lowercase hex digits",
+            hex_id=hex_id,
+        )
     key = strict_b64decode(encoded, "vkey")
     if len(key) != 33 or key[:1] != key_type:
         raise InvalidValue(
             "vkey",
-            f"the key must be 0x{key_type.hex()} followed by a 32-byte Ed25519 public key",
+            "the key must be 0x%(key_type)s followed by a 32-byte Ed25519 public key",
+            key_type=key_type.hex(),
         )
     public_key = key[1:]
     if key_id(name, public_key, key_type).hex() != hex_id:
-        raise InvalidValue("vkey", f"key ID {hex_id} does not match the name and key")
+        raise InvalidValue(
+            "vkey",
+            "key ID %(hex_id)s does not match the name and key",
+            hex_id=hex_id,
+        )
     return NoteVerifier(name, bytes.fromhex(hex_id), public_key)
 
 
@@ -116,11 +148,18 @@ def check_note_text(text: str) -> None:
 def _check_characters(text: str) -> None:
     for position, ch in enumerate(text):
         if ch < " " and ch != "\n":
-            raise InvalidNote(f"control character U+{ord(ch):04X} at position {position}")
+            raise InvalidNote(
+                "control character U+%(code_point)04X at position %(position)s",
+                code_point=ord(ch),
+                position=position,
+            )
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise InvalidNote(f"not valid UTF-8: lone surrogate at position {error.start}") from None
+        raise InvalidNote(
+            "not valid UTF-8: lone surrogate at position %(error_start)s",
+            error_start=error.start,
+        ) from None
 
 
 def sign_note(text: str, private_key: Ed25519PrivateKey, name: str) -> str:
@@ -136,21 +175,34 @@ def sign_note(text: str, private_key: Ed25519PrivateKey, name: str) -> str:
 def _signature_lines(block: str) -> list[tuple[str, bytes]]:
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
-        raise InvalidNote(f"more than {MAX_SIGNATURES} signature lines")
+        raise InvalidNote(
+            "more than %(MAX_SIGNATURES)s signature lines",
+            MAX_SIGNATURES=MAX_SIGNATURES,
+        )
     parsed = []
     for number, line in enumerate(lines, start=1):
         if not line.startswith(SIGNATURE_PREFIX):
-            raise InvalidNote(f"signature line {number} does not start with an em dash and a space")
+            raise InvalidNote(
+                "signature line %(number)s does not start with an em dash and a space",
+                number=number,
+            )
         fields = line[len(SIGNATURE_PREFIX) :].split(" ")
         if len(fields) != 2 or not fields[0]:
-            raise InvalidNote(f"signature line {number} is not '— <key name> <signature>'")
+            raise InvalidNote(
+                "signature line %(number)s is not '— <key name> <signature>'",
+                number=number,
+            )
         try:
             signature = strict_b64decode(fields[1], "signature")
         except InvalidValue:
-            raise InvalidNote(f"signature line {number} is not valid base64") from None
+            raise InvalidNote(
+                "signature line %(number)s is not valid base64",
+                number=number,
+            ) from None
         if len(signature) < 5:
             raise InvalidNote(
-                f"signature line {number} is too short to hold a key ID and signature"
+                "signature line %(number)s is too short to hold a key ID and signature",
+                number=number,
             )
         parsed.append((fields[0], signature))
     return parsed
@@ -162,7 +214,10 @@ def split_note(note: str | bytes) -> tuple[str, list[tuple[str, bytes]]]:
         try:
             note = note.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise InvalidNote(f"not UTF-8: bad byte at offset {error.start}") from None
+            raise InvalidNote(
+                "not UTF-8: bad byte at offset %(error_start)s",
+                error_start=error.start,
+            ) from None
     _check_characters(note)
     if not note.endswith("\n"):
         raise InvalidNote("the note must end with a newline")
@@ -189,10 +244,15 @@ def open_note(note: str | bytes, verifier: NoteVerifier) -> str:
                 signature[4:], text.encode("utf-8")
             )
         except InvalidSignature:
-            raise InvalidNote(f"the signature by {name} does not verify") from None
+            raise InvalidNote(
+                "the signature by %(name)s does not verify",
+                name=name,
+            ) from None
         verified = True
     if not verified:
         raise InvalidNote(
-            f"no signature by the trusted key {verifier.name} ({verifier.key_id.hex()})"
+            "no signature by the trusted key %(verifier_name)s (%(key_id)s)",
+            verifier_name=verifier.name,
+            key_id=verifier.key_id.hex(),
         )
     return text

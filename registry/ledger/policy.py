@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from registry.errors import DomainError, InvalidValue
+from registry.errors import DomainError, InvalidValue, fill, translatable
 from registry.ledger.cosignature import parse_cosigner_vkey, verify_cosignatures
 from registry.ledger.note import NoteVerifier, parse_verifier_key
 
@@ -25,10 +25,13 @@ class InvalidPolicy(DomainError):
 
     code = "invalid_policy"
 
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(f"policy line {line}: {reason}")
+    frame = translatable("policy line %(line)s: %(reason)s")
+
+    def __init__(self, line: int, reason: str, /, **params: object) -> None:
+        super().__init__(reason, None, **params)
         self.line = line
-        self.reason = reason
+        self.reason = fill(reason, params)
+        self._framed(self.reason, line=line)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,11 @@ def parse_policy(text: str | bytes) -> Policy:
     for number, raw in enumerate(text.split(b"\n"), start=1):
         bad = next((b for b in raw if (b < 0x20 and b != 0x09) or b == 0x7F), None)
         if bad is not None:
-            raise InvalidPolicy(number, f"control character 0x{bad:02x} is not allowed")
+            raise InvalidPolicy(
+                number,
+                "control character 0x%(bad)02x is not allowed",
+                bad=bad,
+            )
         line = raw.decode("utf-8", errors="surrogateescape").strip(" \t")
         if not line or line.startswith("#"):
             continue
@@ -119,13 +126,23 @@ def parse_policy(text: str | bytes) -> Policy:
             _check_arity(number, args, 1, 1, "quorum <name>")
             if quorum_line:
                 raise InvalidPolicy(
-                    number, f"a second quorum line (the first is line {quorum_line})"
+                    number,
+                    "a second quorum line (the first is line %(quorum_line)s)",
+                    quorum_line=quorum_line,
                 )
             if args[0] != NONE and not _defined(policy, args[0]):
-                raise InvalidPolicy(number, f"quorum names {args[0]!r}, not defined above")
+                raise InvalidPolicy(
+                    number,
+                    "quorum names %(args)r, not defined above",
+                    args=args[0],
+                )
             policy.quorum, quorum_line = args[0], number
         else:
-            raise InvalidPolicy(number, f"unknown keyword {keyword!r}")
+            raise InvalidPolicy(
+                number,
+                "unknown keyword %(keyword)r",
+                keyword=keyword,
+            )
     if not quorum_line:
         raise InvalidPolicy(number, "the policy has no quorum line")
     return policy
@@ -133,19 +150,31 @@ def parse_policy(text: str | bytes) -> Policy:
 
 def _check_arity(number: int, args: list[str], low: int, high: int, usage: str) -> None:
     if not low <= len(args) <= high:
-        raise InvalidPolicy(number, f"expected '{usage}'")
+        raise InvalidPolicy(
+            number,
+            "expected '%(usage)s'",
+            usage=usage,
+        )
 
 
 def _vkey(number: int, text: str, *, log: bool) -> NoteVerifier:
     try:
         return parse_verifier_key(text) if log else parse_cosigner_vkey(text)
     except InvalidValue as error:
-        raise InvalidPolicy(number, f"verifier key: {error.reason}") from None
+        raise InvalidPolicy(
+            number,
+            "verifier key: %(error_reason)s",
+            error_reason=error.reason,
+        ) from None
 
 
 def _unique_key(number: int, keys: dict[bytes, int], verifier: NoteVerifier) -> None:
     if verifier.public_key in keys:
-        raise InvalidPolicy(number, f"the same public key as line {keys[verifier.public_key]}")
+        raise InvalidPolicy(
+            number,
+            "the same public key as line %(keys)s",
+            keys=keys[verifier.public_key],
+        )
     keys[verifier.public_key] = number
 
 
@@ -157,14 +186,22 @@ def _new_name(number: int, policy: Policy, name: str) -> str:
     if name == NONE:
         raise InvalidPolicy(number, "'none' is reserved for 'quorum none'")
     if _defined(policy, name):
-        raise InvalidPolicy(number, f"{name!r} is already defined")
+        raise InvalidPolicy(
+            number,
+            "%(name)r is already defined",
+            name=name,
+        )
     return name
 
 
 def _group(number: int, policy: Policy, threshold: str, members: list[str]) -> Group:
     for member in members:
         if not _defined(policy, member):
-            raise InvalidPolicy(number, f"group member {member!r} is not defined above")
+            raise InvalidPolicy(
+                number,
+                "group member %(member)r is not defined above",
+                member=member,
+            )
     if len(set(members)) != len(members):
         raise InvalidPolicy(number, "a group lists the same member twice")
     if threshold == "all":
@@ -172,9 +209,16 @@ def _group(number: int, policy: Policy, threshold: str, members: list[str]) -> G
     if threshold == "any":
         return Group(1, tuple(members))
     if not _THRESHOLD.match(threshold):
-        raise InvalidPolicy(number, f"threshold {threshold!r} is not all, any or a number")
+        raise InvalidPolicy(
+            number,
+            "threshold %(threshold)r is not all, any or a number",
+            threshold=threshold,
+        )
     if int(threshold) > len(members):
         raise InvalidPolicy(
-            number, f"threshold {threshold} is impossible with {len(members)} member(s)"
+            number,
+            "threshold %(threshold)s is impossible with %(members_count)s member(s)",
+            threshold=threshold,
+            members_count=len(members),
         )
     return Group(int(threshold), tuple(members))

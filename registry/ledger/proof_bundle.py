@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from registry.errors import DomainError, InvalidValue
+from registry.errors import DomainError, InvalidValue, fill, translatable
 from registry.ledger.checkpoint import Checkpoint, InvalidCheckpoint, parse_checkpoint_text
 from registry.ledger.cosignature import InvalidCosignature
 from registry.ledger.hashing import HASH_SIZE, leaf_hash
@@ -37,9 +37,12 @@ class InvalidBundle(DomainError):
 
     code = "invalid_bundle"
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"proof bundle rejected: {reason}")
-        self.reason = reason
+    frame = translatable("proof bundle rejected: %(reason)s")
+
+    def __init__(self, reason: str, /, **params: object) -> None:
+        super().__init__(reason, None, **params)
+        self.reason = fill(reason, params)
+        self._framed(self.reason)
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,11 @@ def format_bundle(
 ) -> str:
     """Return the `.tlog-proof` text for leaf `index` under the checkpoint note."""
     if index < 0:
-        raise InvalidValue("index", f"must not be negative, got {index}")
+        raise InvalidValue(
+            "index",
+            "must not be negative, got %(index)s",
+            index=index,
+        )
     lines = [HEADER]
     if extra is not None:
         lines.append(f"extra {base64.b64encode(extra).decode('ascii')}")
@@ -80,11 +87,17 @@ def parse_bundle(text: str | bytes) -> ProofBundle:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise InvalidBundle(f"not UTF-8: bad byte at offset {error.start}") from None
+            raise InvalidBundle(
+                "not UTF-8: bad byte at offset %(error_start)s",
+                error_start=error.start,
+            ) from None
     head, separator, note = text.partition("\n\n")
     lines = head.split("\n")
     if lines[0] != HEADER:
-        raise InvalidBundle(f"line 1 must be {HEADER!r}")
+        raise InvalidBundle(
+            "line 1 must be %(HEADER)r",
+            HEADER=HEADER,
+        )
     if not separator or not note:
         raise InvalidBundle("truncated: no blank line followed by a checkpoint")
     number, extra = 2, None
@@ -92,19 +105,31 @@ def parse_bundle(text: str | bytes) -> ProofBundle:
         extra = _base64(lines[1][len("extra ") :], 2)
         number = 3
     if len(lines) < number:
-        raise InvalidBundle(f"line {number} must be 'index <N>'")
+        raise InvalidBundle(
+            "line %(number)s must be 'index <N>'",
+            number=number,
+        )
     match = _INDEX.match(lines[number - 1])
     if match is None:
-        raise InvalidBundle(f"line {number} must be 'index <N>' without leading zeros")
+        raise InvalidBundle(
+            "line %(number)s must be 'index <N>' without leading zeros",
+            number=number,
+        )
     hashes = lines[number:]
     if len(hashes) > MAX_PROOF_HASHES:
-        raise InvalidBundle(f"more than {MAX_PROOF_HASHES} inclusion proof lines")
+        raise InvalidBundle(
+            "more than %(MAX_PROOF_HASHES)s inclusion proof lines",
+            MAX_PROOF_HASHES=MAX_PROOF_HASHES,
+        )
     proof = []
     for offset, line in enumerate(hashes, start=number + 1):
         item = _base64(line, offset)
         if len(item) != HASH_SIZE:
             raise InvalidBundle(
-                f"line {offset}: a proof hash is {HASH_SIZE} bytes, not {len(item)}"
+                "line %(offset)s: a proof hash is %(HASH_SIZE)s bytes, not %(item_count)s",
+                offset=offset,
+                HASH_SIZE=HASH_SIZE,
+                item_count=len(item),
             )
         proof.append(item)
     return ProofBundle(extra, int(match.group(1)), tuple(proof), note)
@@ -114,7 +139,11 @@ def _base64(text: str, number: int) -> bytes:
     try:
         return strict_b64decode(text, "line")
     except InvalidValue as error:
-        raise InvalidBundle(f"line {number}: {error.reason}") from None
+        raise InvalidBundle(
+            "line %(number)s: %(error_reason)s",
+            number=number,
+            error_reason=error.reason,
+        ) from None
 
 
 def verify_bundle(bundle: ProofBundle, leaf: bytes, policy: Policy) -> ProvedInclusion:
@@ -122,19 +151,32 @@ def verify_bundle(bundle: ProofBundle, leaf: bytes, policy: Policy) -> ProvedInc
     origin = bundle.checkpoint_note.split("\n", 1)[0]
     log = policy.log_for(origin)
     if log is None:
-        raise InvalidBundle(f"the policy trusts no log with origin {origin!r}")
+        raise InvalidBundle(
+            "the policy trusts no log with origin %(origin)r",
+            origin=origin,
+        )
     try:
         checkpoint = parse_checkpoint_text(open_note(bundle.checkpoint_note, log))
         witnesses = tuple(policy.cosigned_by(bundle.checkpoint_note))
     except (InvalidNote, InvalidCheckpoint, InvalidCosignature) as error:
-        raise InvalidBundle(f"checkpoint: {error.reason}") from None
+        raise InvalidBundle(
+            "checkpoint: %(error_reason)s",
+            error_reason=error.reason,
+        ) from None
     if not policy.satisfied_by(witnesses):
         named = ", ".join(witnesses) or "no witness"
-        raise InvalidBundle(f"the witness quorum {policy.quorum!r} is not met: cosigned by {named}")
+        raise InvalidBundle(
+            "the witness quorum %(quorum)r is not met: cosigned by %(named)s",
+            quorum=policy.quorum,
+            named=named,
+        )
     try:
         verify_inclusion(
             bundle.index, checkpoint.size, leaf_hash(leaf), bundle.proof, checkpoint.root
         )
     except InvalidProof as error:
-        raise InvalidBundle(f"inclusion: {error.reason}") from None
+        raise InvalidBundle(
+            "inclusion: %(error_reason)s",
+            error_reason=error.reason,
+        ) from None
     return ProvedInclusion(checkpoint, witnesses)

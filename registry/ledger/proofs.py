@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from registry.errors import DomainError, InvalidValue
+from registry.errors import DomainError, InvalidValue, fill, translatable
 from registry.ledger.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
 
 SubtreeHash = Callable[[int, int], bytes]
@@ -20,9 +20,12 @@ class InvalidProof(DomainError):
 
     code = "invalid_proof"
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"proof rejected: {reason}")
-        self.reason = reason
+    frame = translatable("proof rejected: %(reason)s")
+
+    def __init__(self, reason: str, /, **params: object) -> None:
+        super().__init__(reason, None, **params)
+        self.reason = fill(reason, params)
+        self._framed(self.reason)
 
 
 def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
@@ -55,7 +58,12 @@ def inclusion_proof(index: int, size: int, subtree_hash: SubtreeHash) -> list[by
     if size < 1:
         raise InvalidValue("tree_size", "an inclusion proof needs a tree with at least one leaf")
     if not 0 <= index < size:
-        raise InvalidValue("index", f"must be between 0 and {size - 1} for a tree of size {size}")
+        raise InvalidValue(
+            "index",
+            "must be between 0 and %(last)s for a tree of size %(size)s",
+            last=size - 1,
+            size=size,
+        )
     path: list[bytes] = []
     start, end = 0, size
     while end - start > 1:
@@ -77,7 +85,12 @@ def consistency_proof(size1: int, size2: int, subtree_hash: SubtreeHash) -> list
             "size1", "must be at least 1: every tree is consistent with the empty one"
         )
     if size1 > size2:
-        raise InvalidValue("size1", f"must not exceed size2 ({size1} > {size2})")
+        raise InvalidValue(
+            "size1",
+            "must not exceed size2 (%(size1)s > %(size2)s)",
+            size1=size1,
+            size2=size2,
+        )
     path: list[bytes] = []
     start, end, m = 0, size2, size1
     complete = True  # whether the subtree of size m is a complete prefix of the old tree
@@ -100,7 +113,12 @@ def consistency_proof(size1: int, size2: int, subtree_hash: SubtreeHash) -> list
 def _check_hashes(proof: Sequence[bytes]) -> None:
     for position, item in enumerate(proof):
         if len(item) != HASH_SIZE:
-            raise InvalidProof(f"proof element {position} is {len(item)} bytes, not {HASH_SIZE}")
+            raise InvalidProof(
+                "proof element %(position)s is %(item_count)s bytes, not %(HASH_SIZE)s",
+                position=position,
+                item_count=len(item),
+                HASH_SIZE=HASH_SIZE,
+            )
 
 
 def verify_inclusion(
@@ -108,14 +126,24 @@ def verify_inclusion(
 ) -> None:
     """Check that `leaf` (a leaf hash) is at `index` in the tree with `root`; raise InvalidProof."""
     if not 0 <= index < size:
-        raise InvalidProof(f"index {index} is outside a tree of size {size}")
+        raise InvalidProof(
+            "index %(index)s is outside a tree of size %(size)s",
+            index=index,
+            size=size,
+        )
     if len(leaf) != HASH_SIZE or len(root) != HASH_SIZE:
-        raise InvalidProof(f"the leaf hash and the root must be {HASH_SIZE} bytes each")
+        raise InvalidProof(
+            "the leaf hash and the root must be %(HASH_SIZE)s bytes each",
+            HASH_SIZE=HASH_SIZE,
+        )
     _check_hashes(proof)
     fn, sn, result = index, size - 1, leaf
     for item in proof:
         if sn == 0:
-            raise InvalidProof(f"proof has {len(proof)} elements, too many for this tree")
+            raise InvalidProof(
+                "proof has %(proof_count)s elements, too many for this tree",
+                proof_count=len(proof),
+            )
         if fn & 1 or fn == sn:
             result = node_hash(item, result)
             while not fn & 1 and fn != 0:
@@ -126,7 +154,10 @@ def verify_inclusion(
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise InvalidProof(f"proof has {len(proof)} elements, too few for this tree")
+        raise InvalidProof(
+            "proof has %(proof_count)s elements, too few for this tree",
+            proof_count=len(proof),
+        )
     if result != root:
         raise InvalidProof("the computed root does not match the expected root")
 
@@ -140,7 +171,11 @@ def verify_consistency(
             "size1 must be at least 1: consistency with the empty tree proves nothing"
         )
     if size1 > size2:
-        raise InvalidProof(f"size1 ({size1}) is larger than size2 ({size2})")
+        raise InvalidProof(
+            "size1 (%(size1)s) is larger than size2 (%(size2)s)",
+            size1=size1,
+            size2=size2,
+        )
     if size1 == size2:
         if proof:
             raise InvalidProof("trees of equal size need an empty proof")
@@ -150,7 +185,10 @@ def verify_consistency(
     if not proof:
         raise InvalidProof("the proof is empty")
     if len(root1) != HASH_SIZE or len(root2) != HASH_SIZE:
-        raise InvalidProof(f"both roots must be {HASH_SIZE} bytes")
+        raise InvalidProof(
+            "both roots must be %(HASH_SIZE)s bytes",
+            HASH_SIZE=HASH_SIZE,
+        )
     _check_hashes(proof)
     path = list(proof)
     if size1 & (size1 - 1) == 0:  # the old tree is a complete subtree: its root starts the path
@@ -162,7 +200,10 @@ def verify_consistency(
     old, new = path[0], path[0]
     for item in path[1:]:
         if sn == 0:
-            raise InvalidProof(f"proof has {len(proof)} elements, too many for these sizes")
+            raise InvalidProof(
+                "proof has %(proof_count)s elements, too many for these sizes",
+                proof_count=len(proof),
+            )
         if fn & 1 or fn == sn:
             old = node_hash(item, old)
             new = node_hash(item, new)
@@ -174,7 +215,10 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise InvalidProof(f"proof has {len(proof)} elements, too few for these sizes")
+        raise InvalidProof(
+            "proof has %(proof_count)s elements, too few for these sizes",
+            proof_count=len(proof),
+        )
     if old != root1:
         raise InvalidProof("the proof does not lead to the old root")
     if new != root2:

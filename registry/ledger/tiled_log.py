@@ -46,7 +46,11 @@ class TiledLog:
 
     def __init__(self, store: TileStore, size: int = 0) -> None:
         if size < 0:
-            raise InvalidValue("size", f"must not be negative, got {size}")
+            raise InvalidValue(
+                "size",
+                "must not be negative, got %(size)s",
+                size=size,
+            )
         self._store = store
         self._size = size
         # _edge[L] holds the hashes of the rightmost, not yet full, tile at level L.
@@ -81,24 +85,45 @@ class TiledLog:
     def _read(self, ref: TileRef, length: int) -> bytes:
         data = self._store.read(ref.path)
         if data is None:
-            raise TileUnavailable(f"{ref.path} is missing from the tile store")
+            raise TileUnavailable(
+                "%(ref_path)s is missing from the tile store",
+                ref_path=ref.path,
+            )
         if len(data) != length:
-            raise TileUnavailable(f"{ref.path} holds {len(data)} bytes, expected {length}")
+            raise TileUnavailable(
+                "%(ref_path)s holds %(data_count)s bytes, expected %(length)s",
+                ref_path=ref.path,
+                data_count=len(data),
+                length=length,
+            )
         return data
 
     def _read_bundle(self, ref: TileRef, count: int) -> list[bytes]:
         data = self._store.read(ref.path)
         if data is None:
-            raise TileUnavailable(f"{ref.path} is missing from the tile store")
+            raise TileUnavailable(
+                "%(ref_path)s is missing from the tile store",
+                ref_path=ref.path,
+            )
         entries = decode_bundle(data)
         if len(entries) != count:
-            raise TileUnavailable(f"{ref.path} holds {len(entries)} entries, expected {count}")
+            raise TileUnavailable(
+                "%(ref_path)s holds %(entries_count)s entries, expected %(count)s",
+                ref_path=ref.path,
+                entries_count=len(entries),
+                count=count,
+            )
         return entries
 
     def append(self, entry: bytes) -> int:
         """Append one entry (the leaf bytes) and return its index."""
         if len(entry) > MAX_ENTRY_SIZE:
-            raise InvalidValue("entry", f"is {len(entry)} bytes; the limit is {MAX_ENTRY_SIZE}")
+            raise InvalidValue(
+                "entry",
+                "is %(entry_count)s bytes; the limit is %(MAX_ENTRY_SIZE)s",
+                entry_count=len(entry),
+                MAX_ENTRY_SIZE=MAX_ENTRY_SIZE,
+            )
         index = self._size
         self._size += 1
         self._edge_levels.clear()
@@ -173,7 +198,11 @@ class TiledLog:
         """Return MTH(D[start:end]) for the ranges RFC 9162 proofs use (start aligned)."""
         if not 0 <= start < end <= self._size:
             raise InvalidValue(
-                "range", f"[{start}, {end}) is not inside a log of size {self._size}"
+                "range",
+                "[%(start)s, %(end)s) is not inside a log of size %(size)s",
+                start=start,
+                end=end,
+                size=self._size,
             )
         pieces = []
         while start < end:
@@ -192,7 +221,10 @@ class TiledLog:
             return self._size
         if not 0 <= size <= self._size:
             raise InvalidValue(
-                field, f"must be between 0 and the log size {self._size}, got {size}"
+                field,
+                "must be between 0 and the log size %(size)s, got %(size2)s",
+                size=self._size,
+                size2=size,
             )
         return size
 
@@ -204,13 +236,23 @@ class TiledLog:
     def leaf_hash(self, index: int) -> bytes:
         """Return the leaf hash at `index`."""
         if not 0 <= index < self._size:
-            raise InvalidValue("index", f"must be between 0 and {self._size - 1}, got {index}")
+            raise InvalidValue(
+                "index",
+                "must be between 0 and %(last)s, got %(index)s",
+                last=self._size - 1,
+                index=index,
+            )
         return self._aligned_hash(index, 0)
 
     def entry(self, index: int) -> bytes:
         """Return the entry (leaf bytes) at `index`."""
         if not 0 <= index < self._size:
-            raise InvalidValue("index", f"must be between 0 and {self._size - 1}, got {index}")
+            raise InvalidValue(
+                "index",
+                "must be between 0 and %(last)s, got %(index)s",
+                last=self._size - 1,
+                index=index,
+            )
         tile_index, offset = divmod(index, TILE_WIDTH)
         if tile_index < self._size // TILE_WIDTH:
             return self._read_bundle(TileRef(None, tile_index), TILE_WIDTH)[offset]

@@ -51,7 +51,11 @@ class TileRef:
 def encode_index(index: int) -> str:
     """Encode a tile index as 3-digit path elements, all but the last prefixed with `x`."""
     if index < 0:
-        raise InvalidValue("index", f"tile index must not be negative, got {index}")
+        raise InvalidValue(
+            "index",
+            "tile index must not be negative, got %(index)s",
+            index=index,
+        )
     groups = [f"{index % 1000:03d}"]
     index //= 1000
     while index:
@@ -63,7 +67,12 @@ def encode_index(index: int) -> str:
 def hash_tile(level: int, index: int, width: int = TILE_WIDTH) -> TileRef:
     """Return the reference of a Merkle hash tile, validating its coordinates."""
     if not 0 <= level <= MAX_LEVEL:
-        raise InvalidValue("level", f"must be between 0 and {MAX_LEVEL}, got {level}")
+        raise InvalidValue(
+            "level",
+            "must be between 0 and %(MAX_LEVEL)s, got %(level)s",
+            MAX_LEVEL=MAX_LEVEL,
+            level=level,
+        )
     return _checked(TileRef(level, index, width))
 
 
@@ -74,9 +83,18 @@ def entries_tile(index: int, width: int = TILE_WIDTH) -> TileRef:
 
 def _checked(ref: TileRef) -> TileRef:
     if ref.index < 0:
-        raise InvalidValue("index", f"tile index must not be negative, got {ref.index}")
+        raise InvalidValue(
+            "index",
+            "tile index must not be negative, got %(ref_index)s",
+            ref_index=ref.index,
+        )
     if not 1 <= ref.width <= TILE_WIDTH:
-        raise InvalidValue("width", f"must be between 1 and {TILE_WIDTH}, got {ref.width}")
+        raise InvalidValue(
+            "width",
+            "must be between 1 and %(TILE_WIDTH)s, got %(width)s",
+            TILE_WIDTH=TILE_WIDTH,
+            width=ref.width,
+        )
     return ref
 
 
@@ -84,11 +102,19 @@ def parse_tile_path(path: str) -> TileRef:
     """Parse `tile/<L>/<N>[.p/<W>]` or `tile/entries/<N>[.p/<W>]`; only canonical forms."""
     parts = path.split("/")
     if len(parts) < 3 or parts[0] != "tile":
-        raise InvalidValue("path", f"{path!r} does not start with tile/<level>/")
+        raise InvalidValue(
+            "path",
+            "%(path)r does not start with tile/<level>/",
+            path=path,
+        )
     width = TILE_WIDTH
     if len(parts) >= 4 and parts[-2].endswith(".p"):
         if not _WIDTH.match(parts[-1]) or int(parts[-1]) >= TILE_WIDTH:
-            raise InvalidValue("path", f"partial width {parts[-1]!r} must be 1 to 255")
+            raise InvalidValue(
+                "path",
+                "partial width %(parts)r must be 1 to 255",
+                parts=parts[-1],
+            )
         width = int(parts[-1])
         parts = [*parts[:-2], parts[-2][:-2]]
     if parts[1] == "entries":
@@ -96,13 +122,27 @@ def parse_tile_path(path: str) -> TileRef:
     elif _LEVEL.match(parts[1]) and int(parts[1]) <= MAX_LEVEL:
         level = int(parts[1])
     else:
-        raise InvalidValue("path", f"level {parts[1]!r} must be 'entries' or 0 to {MAX_LEVEL}")
+        raise InvalidValue(
+            "path",
+            "level %(parts)r must be 'entries' or 0 to %(MAX_LEVEL)s",
+            parts=parts[1],
+            MAX_LEVEL=MAX_LEVEL,
+        )
     digits = "".join(part.removeprefix("x") for part in parts[2:])
     if not digits.isdecimal() or not digits.isascii():
-        raise InvalidValue("path", f"tile index in {path!r} is not made of digits")
+        raise InvalidValue(
+            "path",
+            "tile index in %(path)r is not made of digits",
+            path=path,
+        )
     ref = TileRef(level, int(digits), width)
     if ref.path != path:
-        raise InvalidValue("path", f"{path!r} is not canonical; expected {ref.path!r}")
+        raise InvalidValue(
+            "path",
+            "%(path)r is not canonical; expected %(ref_path)r",
+            path=path,
+            ref_path=ref.path,
+        )
     return ref
 
 
@@ -111,8 +151,13 @@ def encode_bundle(entries: list[bytes]) -> bytes:
     chunks = []
     for position, entry in enumerate(entries):
         if len(entry) > MAX_ENTRY_SIZE:
-            reason = f"entry {position} is {len(entry)} bytes; the limit is {MAX_ENTRY_SIZE}"
-            raise InvalidValue("entry", reason)
+            raise InvalidValue(
+                "entry",
+                "entry %(position)s is %(size)s bytes; the limit is %(limit)s",
+                position=position,
+                size=len(entry),
+                limit=MAX_ENTRY_SIZE,
+            )
         chunks.append(len(entry).to_bytes(2, "big"))
         chunks.append(entry)
     return b"".join(chunks)
@@ -124,15 +169,28 @@ def decode_bundle(data: bytes) -> list[bytes]:
     offset = 0
     while offset < len(data):
         if offset + 2 > len(data):
-            raise InvalidValue("bundle", f"truncated length prefix at offset {offset}")
+            raise InvalidValue(
+                "bundle",
+                "truncated length prefix at offset %(offset)s",
+                offset=offset,
+            )
         length = int.from_bytes(data[offset : offset + 2], "big")
         offset += 2
         if offset + length > len(data):
-            raise InvalidValue("bundle", f"entry at offset {offset - 2} claims {length} bytes")
+            raise InvalidValue(
+                "bundle",
+                "entry at offset %(last)s claims %(length)s bytes",
+                last=offset - 2,
+                length=length,
+            )
         entries.append(data[offset : offset + length])
         offset += length
     if len(entries) > TILE_WIDTH:
-        raise InvalidValue("bundle", f"holds {len(entries)} entries; a bundle has at most 256")
+        raise InvalidValue(
+            "bundle",
+            "holds %(entries_count)s entries; a bundle has at most 256",
+            entries_count=len(entries),
+        )
     return entries
 
 
@@ -150,7 +208,8 @@ class TileStore(Protocol):
 
 def _refuse_rewrite(path: str) -> Conflict:
     return Conflict(
-        f"{path} already holds different bytes: tiles are immutable, the log would fork"
+        "%(path)s already holds different bytes: tiles are immutable, the log would fork",
+        path=path,
     )
 
 

@@ -42,7 +42,9 @@ class DecisionAuthority:
             re.compile(self.document_number_pattern)
         except re.error as error:
             raise InvalidValue(
-                "authority_document_pattern", f"is not a valid regular expression: {error}"
+                "authority_document_pattern",
+                "is not a valid regular expression: %(error)s",
+                error=error,
             ) from error
 
     @property
@@ -66,7 +68,10 @@ class DecisionAuthority:
         if re.fullmatch(self.document_number_pattern, number) is None:
             raise InvalidValue(
                 "document_number",
-                f"{number!r} does not match the document number pattern of {self.name} "
-                f"({self.document_number_pattern})",
+                "%(number)r does not match the document number pattern of %(name)s "
+                "(%(document_number_pattern)s)",
+                number=number,
+                name=self.name,
+                document_number_pattern=self.document_number_pattern,
             )
         return number

@@ -45,7 +45,11 @@ class WorkingDayCalendar:
         clash = self._extra_holidays & self._extra_workdays
         if clash:
             listed = ", ".join(sorted(d.isoformat() for d in clash))
-            raise InvalidValue("extra_workdays", f"dates also given as holidays: {listed}")
+            raise InvalidValue(
+                "extra_workdays",
+                "dates also given as holidays: %(listed)s",
+                listed=listed,
+            )
         # Only the PUBLIC category: the package's HALF_DAY category (Women's Day, Youth Day...)
         # covers days off for some groups of people only, not for the authorities.
         self._holidays = country_holidays("CN", categories=(PUBLIC,))
@@ -91,7 +95,11 @@ class WorkingDayCalendar:
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after `start` (`start` itself not counted); n=0 gives `start`."""
         if n < 0:
-            raise InvalidValue("working_days", f"must be zero or more, got {n}")
+            raise InvalidValue(
+                "working_days",
+                "must be zero or more, got %(n)s",
+                n=n,
+            )
         current = start
         remaining = n
         while remaining:
@@ -118,7 +126,12 @@ def add_years(d: date, n: int) -> date:
     """The same day `n` years later; 29 February becomes 28 February in a common year."""
     year = d.year + n
     if not date.min.year <= year <= date.max.year:
-        raise InvalidValue("years", f"{d.isoformat()} plus {n} years is outside the calendar")
+        raise InvalidValue(
+            "years",
+            "%(d)s plus %(n)s years is outside the calendar",
+            d=d.isoformat(),
+            n=n,
+        )
     # Civil Code art. 202: a period counted in years ends on the corresponding day of the
     # final month, or on that month's last day when it has no corresponding day.
     last_day = gregorian.monthrange(year, d.month)[1]
@@ -134,12 +147,20 @@ def load_overrides(text: str) -> WorkingDayCalendar:
     try:
         data = json.loads(text)
     except ValueError as error:
-        raise InvalidValue("calendar_overrides", f"is not valid JSON: {error}") from error
+        raise InvalidValue(
+            "calendar_overrides",
+            "is not valid JSON: %(error)s",
+            error=error,
+        ) from error
     if not isinstance(data, dict):
         raise InvalidValue("calendar_overrides", "must be a JSON object")
     unknown = sorted(set(data) - {"holidays", "workdays", "official_years"})
     if unknown:
-        raise InvalidValue("calendar_overrides", f"unknown key {', '.join(unknown)}")
+        raise InvalidValue(
+            "calendar_overrides",
+            "unknown key %(unknown)s",
+            unknown=", ".join(unknown),
+        )
 
     def dates(key: str) -> list[date]:
         values = data.get(key, [])
@@ -150,7 +171,11 @@ def load_overrides(text: str) -> WorkingDayCalendar:
             try:
                 found.append(date.fromisoformat(value))
             except (TypeError, ValueError):
-                raise InvalidValue(key, f"{value!r} is not a YYYY-MM-DD date") from None
+                raise InvalidValue(
+                    key,
+                    "%(value)r is not a YYYY-MM-DD date",
+                    value=value,
+                ) from None
         return found
 
     years = data.get("official_years", [])

@@ -44,8 +44,10 @@ def not_in_future(field: str, value: dt.date, today: dt.date | None = None) -> d
     if value > today:
         raise InvalidValue(
             field,
-            f"{value.isoformat()} is after today ({today.isoformat()}, Beijing time): "
-            "nothing may be recorded as happening in the future",
+            "%(day)s is after today (%(today)s, Beijing time): nothing may be recorded as "
+            "happening in the future",
+            day=value.isoformat(),
+            today=today.isoformat(),
         )
     return value
 
@@ -68,7 +70,11 @@ def check_occurred_on(
     for earliest, what in not_before:
         if earliest is not None and occurred_on < earliest:
             raise InvalidValue(
-                field, f"{occurred_on.isoformat()} is before {what} ({earliest.isoformat()})"
+                field,
+                "%(occurred_on)s is before %(what)s (%(earliest)s)",
+                occurred_on=occurred_on.isoformat(),
+                what=what,
+                earliest=earliest.isoformat(),
             )
     if occurred_on == today:
         return None
@@ -76,14 +82,20 @@ def check_occurred_on(
     if days > window_days:
         raise InvalidValue(
             field,
-            f"{occurred_on.isoformat()} is {days} days before today ({today.isoformat()}); "
-            f"a fact may be recorded at most {window_days} days after it occurred",
+            "%(occurred_on)s is %(days)s days before today (%(today)s); a fact may be "
+            "recorded at most %(window_days)s days after it occurred",
+            occurred_on=occurred_on.isoformat(),
+            days=days,
+            today=today.isoformat(),
+            window_days=window_days,
         )
     cited = clean_text(evidence, "evidence", 200)
     if not cited:
         raise InvalidValue(
             "evidence",
-            f"{field} is {days} days before today: cite the evidence of the date "
-            "(postal tracking number or document number)",
+            "%(field)s is %(days)s days before today: cite the evidence of the date (postal "
+            "tracking number or document number)",
+            field=field,
+            days=days,
         )
     return BackDating(occurred_on, today, cited)

@@ -10,16 +10,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from registry.errors import InvalidValue
+from registry.errors import InvalidValue, translatable
 from registry.listings.list_types.loader import CASE_KINDS, CONDUCTS, DETERMINATION_KINDS
 
 PERFORMANCE_STATUSES = ("performed", "pending", "refused")
 KIND_WORDS = {
-    "administrative_ruling": "an administrative ruling",
-    "court_judgment": "a court judgment",
-    "administrative_penalty": "an administrative penalty",
-    "cnipa_determination": "a determination by CNIPA",
-    "provincial_determination": "a determination by a provincial patent office",
+    "administrative_ruling": translatable("an administrative ruling"),
+    "court_judgment": translatable("a court judgment"),
+    "administrative_penalty": translatable("an administrative penalty"),
+    "cnipa_determination": translatable("a determination by CNIPA"),
+    "provincial_determination": translatable("a determination by a provincial patent office"),
 }
 CONDUCT_WORDS = {
     "agency_violation": "a serious violation in patent agency",
@@ -61,16 +61,31 @@ class CaseFacts:
 
     def __post_init__(self) -> None:
         if self.case_id < 1:
-            raise InvalidValue("case_id", f"must be a positive number, got {self.case_id}")
+            raise InvalidValue(
+                "case_id",
+                "must be a positive number, got %(case_id)s",
+                case_id=self.case_id,
+            )
         for name in ("document_number", "authority"):
             if not getattr(self, name).strip():
-                raise InvalidValue(name, f"case {self.case_id}: must not be empty")
+                raise InvalidValue(
+                    name,
+                    "case %(case_id)s: must not be empty",
+                    case_id=self.case_id,
+                )
         if self.kind not in CASE_KINDS:
-            raise InvalidValue("kind", f"'{self.kind}' is not one of {', '.join(CASE_KINDS)}")
+            raise InvalidValue(
+                "kind",
+                "'%(kind)s' is not one of %(expected)s",
+                kind=self.kind,
+                expected=", ".join(CASE_KINDS),
+            )
         if self.performance_status not in PERFORMANCE_STATUSES:
             raise InvalidValue(
                 "performance_status",
-                f"'{self.performance_status}' is not one of {', '.join(PERFORMANCE_STATUSES)}",
+                "'%(performance_status)s' is not one of %(expected)s",
+                performance_status=self.performance_status,
+                expected=", ".join(PERFORMANCE_STATUSES),
             )
         # An act is adjudicated after it began; the repeat rule relies on it.
         _require_order(self, "act_start", "decided_on")
@@ -81,15 +96,18 @@ class CaseFacts:
         if (self.deliberate or self.punitive_damages) and not self.infringement_found:
             raise InvalidValue(
                 "infringement_found",
-                f"case {self.case_id}: deliberate infringement or punitive damages "
-                "need a finding of infringement",
+                "case %(case_id)s: deliberate infringement or punitive damages need a "
+                "finding of infringement",
+                case_id=self.case_id,
             )
         check_conduct(self.kind, self.conduct, self.infringement_found)
         for invalidation in self.invalidated_patents:
             if invalidation.patent not in self.patents:
                 raise InvalidValue(
                     "invalidated_patents",
-                    f"case {self.case_id}: patent {invalidation.patent} is not one of its patents",
+                    "case %(case_id)s: patent %(patent)s is not one of its patents",
+                    case_id=self.case_id,
+                    patent=invalidation.patent,
                 )
 
     def label(self) -> str:
@@ -103,7 +121,11 @@ def _require_order(case: CaseFacts, earlier: str, later: str) -> None:
     if first is not None and second is not None and second < first:
         raise InvalidValue(
             later,
-            f"case {case.case_id}: {second.isoformat()} is before {earlier} {first.isoformat()}",
+            "case %(case_id)s: %(second)s is before %(earlier)s %(first)s",
+            case_id=case.case_id,
+            second=second.isoformat(),
+            earlier=earlier,
+            first=first.isoformat(),
         )
 
 
@@ -113,13 +135,16 @@ def check_conduct(kind: str, conduct: str | None, infringement_found: bool | Non
         if conduct:
             raise InvalidValue(
                 "conduct",
-                f"only a determination by CNIPA or a provincial office names a conduct, "
-                f"not {KIND_WORDS.get(kind, kind)}",
+                "only a determination by CNIPA or a provincial office names a conduct, not "
+                "%(word)s",
+                word=KIND_WORDS.get(kind, kind),
             )
         return
     if conduct not in CONDUCTS:
         raise InvalidValue(
-            "conduct", f"a determination names the conduct it found: one of {', '.join(CONDUCTS)}"
+            "conduct",
+            "a determination names the conduct it found: one of %(expected)s",
+            expected=", ".join(CONDUCTS),
         )
     if infringement_found:
         raise InvalidValue(
@@ -136,14 +161,16 @@ def check_findings(kind: str, deliberate: bool, punitive_damages: bool) -> None:
     if punitive_damages:
         raise InvalidValue(
             "punitive_damages",
-            f"{KIND_WORDS.get(kind, kind)} cannot award damages; punitive damages are awarded "
-            "by a court judgment (Patent Law art. 71)",
+            "%(word)s cannot award damages; punitive damages are awarded by a court judgment "
+            "(Patent Law art. 71)",
+            word=KIND_WORDS.get(kind, kind),
         )
     if deliberate:
         raise InvalidValue(
             "deliberate",
             "deliberate (wilful) infringement is a finding of a court judgment (Patent Law "
-            f"art. 71), not of {KIND_WORDS.get(kind, kind)}",
+            "art. 71), not of %(word)s",
+            word=KIND_WORDS.get(kind, kind),
         )
 
 
@@ -158,7 +185,9 @@ def deduplicate(cases: Iterable[CaseFacts]) -> list[CaseFacts]:
         if known is not None:
             if known != case:
                 raise InvalidValue(
-                    "cases", f"case {case.case_id} is given twice with different facts"
+                    "cases",
+                    "case %(case_id)s is given twice with different facts",
+                    case_id=case.case_id,
                 )
             continue
         key = (case.authority.strip(), case.document_number.strip())
@@ -167,8 +196,12 @@ def deduplicate(cases: Iterable[CaseFacts]) -> list[CaseFacts]:
             low, high = sorted((other, case.case_id))
             raise InvalidValue(
                 "cases",
-                f"cases {low} and {high} both record document {key[1]} of {key[0]}; "
-                "record each decision once",
+                "cases %(low)s and %(high)s both record document %(key)s of %(key2)s; record "
+                "each decision once",
+                low=low,
+                high=high,
+                key=key[1],
+                key2=key[0],
             )
         by_id[case.case_id] = case
     return sorted(by_id.values(), key=lambda case: case.case_id)

@@ -107,9 +107,18 @@ def mark_reported(
     """Mark one decision (`entry_id`, `event`) or every exported, unreported one as reported."""
     actor.require("listing.national_report")
     if on > today:
-        raise InvalidValue("on", f"{on} is in the future; the latest day is {today}")
+        raise InvalidValue(
+            "on",
+            "%(on)s is in the future; the latest day is %(today)s",
+            on=on,
+            today=today,
+        )
     if event is not None and event not in NATIONAL_EVENTS:
-        raise InvalidValue("event", f"expected one of {', '.join(NATIONAL_EVENTS)}")
+        raise InvalidValue(
+            "event",
+            "expected one of %(expected)s",
+            expected=", ".join(NATIONAL_EVENTS),
+        )
     query = select(NationalReport).order_by(NationalReport.entry_id, NationalReport.event)
     if entry_id is not None:
         query = query.where(NationalReport.entry_id == entry_id)
@@ -122,16 +131,31 @@ def mark_reported(
     with atomic(session):
         rows = list(session.scalars(query))
         if entry_id is not None and not rows:
-            raise NotFound(f"no exported decision of {entry_id} is waiting to be reported")
+            raise NotFound(
+                "no exported decision of %(entry_id)s is waiting to be reported",
+                entry_id=entry_id,
+            )
         for row in rows:
             if row.reported_on is not None:
                 raise Conflict(
-                    f"the {row.event} decision of {row.entry_id} was reported on {row.reported_on}"
+                    "the %(event)s decision of %(entry_id)s was reported on %(reported_on)s",
+                    event=row.event,
+                    entry_id=row.entry_id,
+                    reported_on=row.reported_on,
                 )
             if row.exported_at is None:
-                raise Conflict(f"the {row.event} decision of {row.entry_id} is not exported yet")
+                raise Conflict(
+                    "the %(event)s decision of %(entry_id)s is not exported yet",
+                    event=row.event,
+                    entry_id=row.entry_id,
+                )
             if on < row.decided_on:
-                raise InvalidValue("on", f"{on} is before the decision of {row.decided_on}")
+                raise InvalidValue(
+                    "on",
+                    "%(on)s is before the decision of %(decided_on)s",
+                    on=on,
+                    decided_on=row.decided_on,
+                )
             row.reported_on, row.reported_by = on, actor.name
             audit.record(
                 session,

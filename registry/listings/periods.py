@@ -37,12 +37,18 @@ class PeriodsConfig:
             value = getattr(self, item.name)
             # bool is an int subclass; True as "1 year" would be a configuration slip.
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidValue(item.name, f"must be a whole number of 1 or more, got {value!r}")
+                raise InvalidValue(
+                    item.name,
+                    "must be a whole number of 1 or more, got %(value)r",
+                    value=value,
+                )
         if self.restoration_min_years > self.listing_years:
             raise InvalidValue(
                 "restoration_min_years",
-                f"{self.restoration_min_years} years is longer than the listing period "
-                f"of {self.listing_years} years",
+                "%(restoration_min_years)s years is longer than the listing period of "
+                "%(listing_years)s years",
+                restoration_min_years=self.restoration_min_years,
+                listing_years=self.listing_years,
             )
 
 
@@ -79,7 +85,11 @@ def publish_due(approved_on: date, cal: WorkingDayCalendar, cfg: PeriodsConfig) 
 def deadline_status(due: date, today: date, near_days: int = 2) -> DeadlineStatus:
     """Classify a deadline: "missed" after `due`, "near" within `near_days` days, else "ok"."""
     if near_days < 0:
-        raise InvalidValue("near_days", f"must be zero or more, got {near_days}")
+        raise InvalidValue(
+            "near_days",
+            "must be zero or more, got %(near_days)s",
+            near_days=near_days,
+        )
     if today > due:
         return "missed"
     if (due - today).days <= near_days:

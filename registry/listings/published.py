@@ -48,7 +48,11 @@ def remove(
     """Remove a published listing early: the first reviewer proposes, a second confirms."""
     actor.require("listing.remove")
     if reason_code not in REMOVAL_REASONS:
-        raise InvalidValue("reason_code", f"expected one of {', '.join(REMOVAL_REASONS)}")
+        raise InvalidValue(
+            "reason_code",
+            "expected one of %(expected)s",
+            expected=", ".join(REMOVAL_REASONS),
+        )
     reason = clean_text(reason, "reason", 2000, required=True)
     not_in_future("on", today)
     with atomic(session):
@@ -90,7 +94,10 @@ def remove(
         first_code = pending.text.split(":", 1)[0]
         if first_code != reason_code:
             raise InvalidTransition(
-                "remove", listing.state, f"the first reviewer proposed removal for {first_code}"
+                "remove",
+                listing.state,
+                "the first reviewer proposed removal for %(first_code)s",
+                first_code=first_code,
             )
         pending.decision = "accepted"
         pending.decided_on = today
@@ -153,7 +160,11 @@ def amend(
         if sectors is not None:
             unknown = sorted(set(sectors) - set(SECTORS))
             if unknown:
-                raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}")
+                raise InvalidValue(
+                    "sectors",
+                    "unknown sector %(unknown)s",
+                    unknown=", ".join(unknown),
+                )
             listing.sectors = sorted(set(sectors))
         if (list(listing.measures), listing.remedy, list(listing.sectors)) == published:
             raise InvalidValue(given[0], "changes nothing: it is what the entry already says")
@@ -188,7 +199,11 @@ def _open_correction(listing: Listing, correction_id: int | None) -> ListingRequ
         else None
     )
     if problem is not None:
-        raise Conflict(f"correction_id: correction #{correction_id} {problem}")
+        raise Conflict(
+            "correction_id: correction #%(correction_id)s %(problem)s",
+            correction_id=correction_id,
+            problem=problem,
+        )
     return found
 
 
@@ -201,7 +216,10 @@ def expire(session: Session, actor: Actor, listing_id: int, today: dt.date) -> L
         # `period_end` is the last day listed; the entry expires when the next day starts.
         if today <= listing.period_end:
             raise InvalidTransition(
-                "expire", listing.state, f"the period runs until {listing.period_end} inclusive"
+                "expire",
+                listing.state,
+                "the period runs until %(period_end)s inclusive",
+                period_end=listing.period_end,
             )
         before = snapshot(listing)
         listing.state = "expired"

@@ -54,7 +54,10 @@ def list_listings(
     """Listings, newest first, optionally in one state, of one subject, or whose name has `name`."""
     if state is not None and state not in LISTING_STATES:
         raise InvalidValue(
-            "state", f"unknown state {state!r}; expected {', '.join(LISTING_STATES)}"
+            "state",
+            "unknown state %(state)r; expected %(expected)s",
+            state=state,
+            expected=", ".join(LISTING_STATES),
         )
     query = select(Listing).order_by(Listing.id.desc())
     if state:
@@ -78,7 +81,10 @@ def get_listing(session: Session, listing_id: int) -> Listing:
     """The listing, or NotFound."""
     listing = session.get(Listing, listing_id)
     if listing is None:
-        raise NotFound(f"listing {listing_id} does not exist")
+        raise NotFound(
+            "listing %(listing_id)s does not exist",
+            listing_id=listing_id,
+        )
     return listing
 
 

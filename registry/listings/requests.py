@@ -17,7 +17,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from registry.actors import Actor
-from registry.errors import Conflict, InvalidTransition, InvalidValue, NotFound
+from registry.errors import Conflict, InvalidTransition, InvalidValue, NotFound, translatable
 from registry.listings.allowed import FROM_STATES
 from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.periods import objection_decision_due, restoration_allowed_from
@@ -54,7 +54,12 @@ def lodge_request(
     commitment (registry.listings.restoration).
     """
     if kind not in REQUEST_KINDS:
-        raise InvalidValue("kind", f"unknown request {kind!r}; expected {', '.join(REQUEST_KINDS)}")
+        raise InvalidValue(
+            "kind",
+            "unknown request %(kind)r; expected %(expected)s",
+            kind=kind,
+            expected=", ".join(REQUEST_KINDS),
+        )
     details = {
         name: clean_text(value, name, 500)
         for name, value in (
@@ -72,9 +77,9 @@ def lodge_request(
     with atomic(session):
         listing = load_listing(session, listing_id)
         preceding = (
-            (listing.notice_served_on, "service of the notice")
+            (listing.notice_served_on, translatable("service of the notice"))
             if kind in ("objection", "defence")
-            else (listing.listed_on, "the listing")
+            else (listing.listed_on, translatable("the listing"))
         )
         backdating = check_occurred_on(
             "lodged_on",
@@ -96,7 +101,8 @@ def lodge_request(
                 raise InvalidTransition(
                     "apply for credit restoration of",
                     listing.state,
-                    f"restoration may be applied for from {earliest.isoformat()}",
+                    "restoration may be applied for from %(earliest)s",
+                    earliest=earliest.isoformat(),
                 )
         request = ListingRequest(
             listing=listing,
@@ -145,14 +151,20 @@ def decide_request(
     with atomic(session):
         request = session.get(ListingRequest, request_id, with_for_update=True)
         if request is None:
-            raise NotFound(f"request {request_id} does not exist")
+            raise NotFound(
+                "request %(request_id)s does not exist",
+                request_id=request_id,
+            )
         if request.kind not in REQUEST_KINDS:
             raise InvalidTransition(
                 "decide", request.kind, "removals are decided through the two-reviewer removal"
             )
         if request.decision is not None:
             raise InvalidTransition(
-                "decide", request.decision, f"request {request_id} is already decided"
+                "decide",
+                request.decision,
+                "request %(request_id)s is already decided",
+                request_id=request_id,
             )
         recorder = request.recorded_by
         if (
@@ -170,8 +182,10 @@ def decide_request(
             unmet = [c for c in check_conditions(listing, request, conditions) if not c.met]
             if unmet:
                 raise Conflict(
-                    f"request {request.id}: credit restoration cannot be granted, conditions "
-                    "not met: " + "; ".join(f"{c.code} ({c.detail})" for c in unmet)
+                    "request %(request_id)s: credit restoration cannot be granted, conditions "
+                    "not met: %(unmet)s",
+                    request_id=request.id,
+                    unmet="; ".join(f"{c.code} ({c.detail})" for c in unmet),
                 )
         before = snapshot(listing)
         request.decision = "accepted" if accepted else "refused"

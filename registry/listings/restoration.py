@@ -42,7 +42,9 @@ def parse_conditions(raw: str) -> tuple[str, ...]:
     if unknown:
         raise InvalidValue(
             "restoration_conditions",
-            f"unknown condition {', '.join(unknown)}; expected any of {', '.join(CONDITIONS)}",
+            "unknown condition %(unknown)s; expected any of %(expected)s",
+            unknown=", ".join(unknown),
+            expected=", ".join(CONDITIONS),
         )
     return codes
 

@@ -61,7 +61,11 @@ class RulesConfig:
 
     def __post_init__(self) -> None:
         if self.lookback_years < 1:
-            raise InvalidValue("lookback_years", f"must be 1 or more, got {self.lookback_years}")
+            raise InvalidValue(
+                "lookback_years",
+                "must be 1 or more, got %(lookback_years)s",
+                lookback_years=self.lookback_years,
+            )
         if not self.list_types:
             raise InvalidValue("list_types", "configure at least one list type")
 
@@ -71,7 +75,12 @@ class RulesConfig:
             if list_type.code == code:
                 return list_type
         known = ", ".join(t.code for t in self.list_types)
-        raise InvalidValue("grounds", f"unknown ground {code}; expected one of {known}")
+        raise InvalidValue(
+            "grounds",
+            "unknown ground %(code)s; expected one of %(known)s",
+            code=code,
+            known=known,
+        )
 
 
 @dataclass(frozen=True)
@@ -139,17 +148,30 @@ def check_proposal_grounds(requested: set[str], evaluation: Evaluation) -> None:
     if unknown:
         raise InvalidValue(
             "grounds",
-            f"unknown ground {', '.join(unknown)}; expected one of {', '.join(evaluation.grounds)}",
+            "unknown ground %(unknown)s; expected one of %(items)s",
+            unknown=", ".join(unknown),
+            items=", ".join(evaluation.grounds),
         )
-    reasons = [
-        f"{code} does not hold on {evaluation.on.isoformat()}: {result.explanation}"
+    failing = [
+        (code, result.explanation)
         for code, result in evaluation.grounds.items()
         if code in requested and not result.holds
     ]
-    if reasons:
+    if failing:
         # Name the cases left out too: a revoked or pending case is often the missing piece.
-        reasons += [f"Set aside: case {s.case_id}, {s.reason}." for s in evaluation.set_aside]
-        raise InvalidValue("grounds", " ".join(reasons))
+        (ground, explanation), *others = failing
+        more = [
+            f"{code} does not hold on {evaluation.on.isoformat()}: {why}" for code, why in others
+        ]
+        more += [f"Set aside: case {s.case_id}, {s.reason}." for s in evaluation.set_aside]
+        raise InvalidValue(
+            "grounds",
+            "%(ground)s does not hold on %(on)s: %(explanation)s%(more)s",
+            ground=ground,
+            on=evaluation.on.isoformat(),
+            explanation=explanation,
+            more="".join(f" {part}" for part in more),
+        )
 
 
 def _ground(

@@ -28,7 +28,10 @@ def load_listing(session: Session, listing_id: int) -> Listing:
     # Row lock on PostgreSQL: concurrent transitions of one listing run one after another.
     listing = session.get(Listing, listing_id, with_for_update=True, populate_existing=True)
     if listing is None:
-        raise NotFound(f"listing {listing_id} does not exist")
+        raise NotFound(
+            "listing %(listing_id)s does not exist",
+            listing_id=listing_id,
+        )
     return listing
 
 
@@ -36,7 +39,10 @@ def require_state(listing: Listing, transition: str, allowed: Sequence[str]) -> 
     """Refuse `transition` unless the listing is in one of the `allowed` states."""
     if listing.state not in allowed:
         raise InvalidTransition(
-            transition, listing.state, f"only possible from {' or '.join(allowed)}"
+            transition,
+            listing.state,
+            "only possible from %(allowed)s",
+            allowed=" or ".join(allowed),
         )
 
 

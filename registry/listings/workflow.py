@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from registry import clock
 from registry.actors import Actor
-from registry.errors import Conflict, InvalidTransition, InvalidValue
+from registry.errors import Conflict, InvalidTransition, InvalidValue, translatable
 from registry.listings.allowed import FROM_STATES
 from registry.listings.dating import check_occurred_on, not_in_future
 from registry.listings.grounds import evaluate_subject
@@ -69,11 +69,17 @@ def propose(
         own = {case.id: case for case in subject.cases}
         foreign = [cid for cid in basis_ids if cid not in own]
         if foreign:
-            raise InvalidValue("case_ids", f"cases {foreign} are not cases against this subject")
+            raise InvalidValue(
+                "case_ids",
+                "cases %(foreign)s are not cases against this subject",
+                foreign=foreign,
+            )
         missing = sorted(cited - set(basis_ids))
         if missing:
             raise InvalidValue(
-                "case_ids", f"the cited grounds rest on cases {missing}; include them"
+                "case_ids",
+                "the cited grounds rest on cases %(missing)s; include them",
+                missing=missing,
             )
         _check_basis_not_used(session, subject.id, basis_ids)
         basis: list[EnforcementCase] = [own[cid] for cid in basis_ids]
@@ -84,8 +90,9 @@ def propose(
             raise InvalidTransition(
                 "propose",
                 "draft",
-                f"basis case {revoked[0].document_number} was revoked on "
-                f"{revoked[0].revoked_on.isoformat()}",
+                "basis case %(document_number)s was revoked on %(revoked_on)s",
+                document_number=revoked[0].document_number,
+                revoked_on=revoked[0].revoked_on.isoformat(),
             )
         chosen_sectors = (
             sorted(set(sectors))
@@ -94,7 +101,11 @@ def propose(
         )
         unknown = sorted(set(chosen_sectors) - set(SECTORS))
         if unknown:
-            raise InvalidValue("sectors", f"unknown sector {', '.join(unknown)}")
+            raise InvalidValue(
+                "sectors",
+                "unknown sector %(unknown)s",
+                unknown=", ".join(unknown),
+            )
         types = [policy.rules.list_type(code) for code in requested]
         authority = policy.authority.name
         written_remedy = clean_text(remedy, "remedy", 2000, as_typed=True)
@@ -167,14 +178,20 @@ def _check_basis_not_used(session: Session, subject_id: int, basis_ids: Sequence
         shared = sorted({case.id for case in other.cases} & set(basis_ids))
         if other.state in LIVE_STATES:
             raise Conflict(
-                f"listing {other.id} ({other.state}) already rests on cases {shared}; "
-                "a second proposal on the same basis is refused while it is live"
+                "listing %(other_id)s (%(state)s) already rests on cases %(shared)s; a "
+                "second proposal on the same basis is refused while it is live",
+                other_id=other.id,
+                state=other.state,
+                shared=shared,
             )
         if other.state == "removed" and other.end_reason in FINAL_REMOVALS:
             raise Conflict(
-                f"listing {other.id} on cases {shared} was removed ({other.end_reason}) on "
-                f"{other.ended_on.isoformat() if other.ended_on else '-'}; the subject cannot "
-                "be listed again on the same cases"
+                "listing %(other_id)s on cases %(shared)s was removed (%(end_reason)s) on "
+                "%(ended_on)s; the subject cannot be listed again on the same cases",
+                other_id=other.id,
+                shared=shared,
+                end_reason=other.end_reason,
+                ended_on=other.ended_on.isoformat() if other.ended_on else "-",
             )
 
 
@@ -187,7 +204,9 @@ def require_live_basis(listing: Listing, transition: str) -> None:
         raise InvalidTransition(
             transition,
             listing.state,
-            f"basis case {case.document_number} was revoked on {case.revoked_on.isoformat()}",
+            "basis case %(document_number)s was revoked on %(revoked_on)s",
+            document_number=case.document_number,
+            revoked_on=case.revoked_on.isoformat(),
         )
 
 
@@ -216,8 +235,8 @@ def notify(
             policy.periods.backdating_window_days,
             evidence,
             not_before=[
-                (listing.proposed_on, "the proposal"),
-                (max(effective, default=None), "the latest basis case took effect"),
+                (listing.proposed_on, translatable("the proposal")),
+                (max(effective, default=None), translatable("the latest basis case took effect")),
             ],
         )
         before = snapshot(listing)
@@ -249,7 +268,8 @@ def start_review(session: Session, actor: Actor, listing_id: int, today: dt.date
             raise InvalidTransition(
                 "start review of",
                 listing.state,
-                f"the defence period runs until {listing.defence_deadline.isoformat()}",
+                "the defence period runs until %(defence_deadline)s",
+                defence_deadline=listing.defence_deadline.isoformat(),
             )
         before = snapshot(listing)
         listing.state = "under_review"
@@ -274,16 +294,25 @@ def _check_objections_decided(listing: Listing, actor: Actor) -> None:
             raise InvalidTransition(
                 "approve",
                 listing.state,
-                f"{request.kind} #{request.id} is not decided yet "
-                f"(due by {request.decision_due.isoformat() if request.decision_due else '-'})",
+                "%(request_kind)s #%(request_id)s is not decided yet (due by %(decision_due)s)",
+                request_kind=request.kind,
+                request_id=request.id,
+                decision_due=request.decision_due.isoformat() if request.decision_due else "-",
             )
         if request.kind == "objection" and request.decision == "accepted":
-            raise InvalidTransition("approve", listing.state, f"objection #{request.id} was upheld")
+            raise InvalidTransition(
+                "approve",
+                listing.state,
+                "objection #%(request_id)s was upheld",
+                request_id=request.id,
+            )
         if actor.user_id is not None and request.decided_by == actor.user_id:
             raise InvalidTransition(
                 "approve",
                 listing.state,
-                f"you decided {request.kind} #{request.id}; another reviewer must approve",
+                "you decided %(request_kind)s #%(request_id)s; another reviewer must approve",
+                request_kind=request.kind,
+                request_id=request.id,
             )
 
 
@@ -317,7 +346,8 @@ def approve(
             raise InvalidTransition(
                 "approve",
                 listing.state,
-                f"the defence period runs until {listing.defence_deadline}",
+                "the defence period runs until %(defence_deadline)s",
+                defence_deadline=listing.defence_deadline,
             )
         evaluation = evaluate_subject(session, listing.subject_id, today, policy)
         check_proposal_grounds({g["code"] for g in listing.grounds}, evaluation)
@@ -342,8 +372,10 @@ def _check_number_unused(session: Session, listing: Listing, number: str) -> Non
     )
     if other is not None:
         raise Conflict(
-            f"document_number: {number} is already the decision of listing {other}; "
-            "each listing decision has its own document number"
+            "document_number: %(number)s is already the decision of listing %(other)s; each "
+            "listing decision has its own document number",
+            number=number,
+            other=other,
         )
 
 

@@ -69,7 +69,11 @@ def change_page(session: Session, after: int, limit: int = DEFAULT_PAGE) -> Chan
     if isinstance(after, bool) or not isinstance(after, int) or after < -1:
         raise InvalidValue("after", "must be a seq of at least -1 (-1 starts at the beginning)")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidValue("limit", f"must be a whole number from 1 to {MAX_PAGE}")
+        raise InvalidValue(
+            "limit",
+            "must be a whole number from 1 to %(MAX_PAGE)s",
+            MAX_PAGE=MAX_PAGE,
+        )
     tree_size = signed_tree_size(session)
     next_after = max(after, min(after + limit, tree_size - 1))
     return ChangePage(after, next_after, tree_size)

@@ -28,11 +28,14 @@ def sign_new_checkpoint(session: Session, keys: KeyStore, origin: str) -> Signed
         if last is not None:
             if log.size < last.tree_size:
                 raise Conflict(
-                    f"the log shrank from {last.tree_size} to {log.size}: refusing to sign"
+                    "the log shrank from %(tree_size)s to %(log_size)s: refusing to sign",
+                    tree_size=last.tree_size,
+                    log_size=log.size,
                 )
             if log.root(last.tree_size) != last.root:
                 raise Conflict(
-                    f"the log at size {last.tree_size} no longer matches its signed root"
+                    "the log at size %(tree_size)s no longer matches its signed root",
+                    tree_size=last.tree_size,
                 )
             if log.size == last.tree_size:
                 return last

@@ -44,7 +44,10 @@ class DatabaseTileStore:
         existing = self.read(path)
         if existing is not None:
             if existing != data:
-                raise Conflict(f"log tile {path} already holds different bytes")
+                raise Conflict(
+                    "log tile %(path)s already holds different bytes",
+                    path=path,
+                )
             return
         self.session.add(LogTile(path=path, data=data))
         self.session.flush()
@@ -99,7 +102,11 @@ def append_event(
 def _append_leaf(log: TiledLog, seq: int, leaf: bytes) -> None:
     index = log.append(leaf)
     if index != seq:
-        raise Conflict(f"log append returned index {index}, expected {seq}")
+        raise Conflict(
+            "log append returned index %(index)s, expected %(seq)s",
+            index=index,
+            seq=seq,
+        )
     log.flush()
 
 
@@ -164,7 +171,11 @@ def record_removal(session: Session, listing: Listing, reason: str, now: dt.date
         )
     )
     if current is None:
-        raise Conflict(f"{listing.entry_id} revision {listing.revision} was never published")
+        raise Conflict(
+            "%(entry_id)s revision %(revision)s was never published",
+            entry_id=listing.entry_id,
+            revision=listing.revision,
+        )
     return append_event(
         session, "removed", listing.entry_id, listing.revision, current.content_sha256, now, reason
     )

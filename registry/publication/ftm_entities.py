@@ -31,7 +31,11 @@ def subject_entity(entry: Mapping[str, Any], field: str, source_url: str | None)
     subject = entry.get("subject") or {}
     kind = subject.get("kind")
     if kind not in SCHEMA_BY_KIND:
-        raise InvalidValue(f"{field}.subject.kind", f"must be one of {', '.join(SCHEMA_BY_KIND)}")
+        raise InvalidValue(
+            f"{field}.subject.kind",
+            "must be one of %(expected)s",
+            expected=", ".join(SCHEMA_BY_KIND),
+        )
     if not subject.get("name"):
         raise InvalidValue(f"{field}.subject.name", "must be a non-empty string")
     proxy = model.make_entity(SCHEMA_BY_KIND[kind])

@@ -24,7 +24,10 @@ def bundles_at(session: Session, seq_by_entry: Mapping[str, int], size: int) -> 
         return {}
     note = session.scalar(select(SignedCheckpoint.note).where(SignedCheckpoint.tree_size == size))
     if note is None:
-        raise NotFound(f"no checkpoint was signed at size {size}")
+        raise NotFound(
+            "no checkpoint was signed at size %(size)s",
+            size=size,
+        )
     wanted = {seq for seq in seq_by_entry.values() if seq < size}
     leaves = dict(
         session.execute(select(LogEvent.seq, LogEvent.leaf).where(LogEvent.seq.in_(wanted))).all()

@@ -42,7 +42,11 @@ class EntryFilter:
 
     def __post_init__(self) -> None:
         if self.status is not None and self.status not in PUBLIC_STATUSES:
-            raise InvalidValue("status", f"must be one of {', '.join(PUBLIC_STATUSES)}")
+            raise InvalidValue(
+                "status",
+                "must be one of %(expected)s",
+                expected=", ".join(PUBLIC_STATUSES),
+            )
         if self.listed_from and self.listed_to and self.listed_from > self.listed_to:
             raise InvalidValue("listed_to", "must not be before listed_from")
 
@@ -154,7 +158,10 @@ def entry_detail(session: Session, entry_id: str, today: dt.date) -> dict[str, A
     """One entry now, with every revision and log event; NotFound when never published."""
     found = entry_with_history(session, entry_id, today)
     if found is None:
-        raise NotFound(f"no published entry {entry_id!r}")
+        raise NotFound(
+            "no published entry %(entry_id)r",
+            entry_id=entry_id,
+        )
     entry, history = found
     revisions = session.scalars(
         select(EntryRevision)

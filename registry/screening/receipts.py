@@ -120,7 +120,10 @@ def get_receipt(session: Session, api_key_id: int, receipt_id: str) -> dict[str,
     """A receipt issued to this key; another key's receipt is as unknown as a missing one."""
     receipt = session.get(Receipt, receipt_id)
     if receipt is None or receipt.api_key_id != api_key_id:
-        raise NotFound(f"no receipt {receipt_id!r} was issued to this API key")
+        raise NotFound(
+            "no receipt %(receipt_id)r was issued to this API key",
+            receipt_id=receipt_id,
+        )
     return dict(receipt.envelope)
 
 
@@ -149,5 +152,8 @@ def verify_receipt(envelope: Any, public_keys: PublicKeys) -> dict[str, Any]:
     if ("queries" in signed) == ("queries_sha256" in signed):
         missing.append("queries or queries_sha256 (exactly one)")
     if missing:
-        raise SignatureInvalid(f"the receipt is signed but lacks {', '.join(missing)}")
+        raise SignatureInvalid(
+            "the receipt is signed but lacks %(missing)s",
+            missing=", ".join(missing),
+        )
     return dict(signed)

@@ -62,7 +62,12 @@ def resolve_day(as_of: dt.date | None, today: dt.date) -> dt.date:
     if as_of is None:
         return today
     if as_of > today:
-        raise InvalidValue("as_of", f"{as_of} is in the future; the latest day is {today}")
+        raise InvalidValue(
+            "as_of",
+            "%(as_of)s is in the future; the latest day is %(today)s",
+            as_of=as_of,
+            today=today,
+        )
     return as_of
 
 
@@ -101,7 +106,7 @@ def lookup(state: ListState, scheme: str, value: str, name: str | None = None) -
     try:
         identifier = validate_identifier(scheme, value, name, field="identifier")
     except InvalidValue as error:
-        raise InvalidValue(error.field.removeprefix("identifier."), error.reason) from None
+        raise error.at(error.field.removeprefix("identifier.")) from None
     key = lookup_key(identifier.scheme, identifier.value, identifier.name)
     found = [state.entries[entry_id] for entry_id in state.by_identifier.get(key, [])]
     entries = [entry_summary(entry, state.day) for entry in sorted(found, key=lambda e: e.entry_id)]
@@ -156,7 +161,11 @@ def _query(raw: Mapping[str, Any], position: int) -> tuple[ScreeningQuery, str |
         raise InvalidValue(f"{where}.{unknown[0]}", "unknown field")
     ref = raw.get("ref")
     if ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF):
-        raise InvalidValue(f"{where}.ref", f"must be a string of at most {MAX_REF} characters")
+        raise InvalidValue(
+            f"{where}.ref",
+            "must be a string of at most %(MAX_REF)s characters",
+            MAX_REF=MAX_REF,
+        )
     identifiers = []
     for number, item in enumerate(raw.get("identifiers") or []):
         if not isinstance(item, Mapping):
@@ -164,7 +173,8 @@ def _query(raw: Mapping[str, Any], position: int) -> tuple[ScreeningQuery, str |
         if item.get("scheme") not in SCHEMES:
             raise InvalidValue(
                 f"{where}.identifiers[{number}].scheme",
-                f"unknown scheme; expected one of {', '.join(SCHEMES)}",
+                "unknown scheme; expected one of %(expected)s",
+                expected=", ".join(SCHEMES),
             )
         identifiers.append((item.get("scheme"), item.get("value")))
     try:
@@ -175,7 +185,7 @@ def _query(raw: Mapping[str, Any], position: int) -> tuple[ScreeningQuery, str |
             region=raw.get("region"),
         )
     except InvalidValue as error:
-        raise InvalidValue(f"{where}.{error.field}", error.reason) from None
+        raise error.at(f"{where}.{error.field}") from None
     return query, ref
 
 
@@ -189,13 +199,26 @@ def screen_request(
     if not isinstance(queries, Sequence) or isinstance(queries, str) or not queries:
         raise InvalidValue("queries", "give between 1 and 1000 queries")
     if len(queries) > MAX_QUERIES:
-        raise InvalidValue("queries", f"{len(queries)} queries; at most {MAX_QUERIES} per call")
+        raise InvalidValue(
+            "queries",
+            "%(queries_count)s queries; at most %(MAX_QUERIES)s per call",
+            queries_count=len(queries),
+            MAX_QUERIES=MAX_QUERIES,
+        )
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
         raise InvalidValue("threshold", "must be a number between 0 and 1")
     if not 0.0 <= threshold <= 1.0:
-        raise InvalidValue("threshold", f"must be between 0 and 1, got {threshold}")
+        raise InvalidValue(
+            "threshold",
+            "must be between 0 and 1, got %(threshold)s",
+            threshold=threshold,
+        )
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise InvalidValue("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+        raise InvalidValue(
+            "limit",
+            "must be a whole number from 1 to %(MAX_LIMIT)s",
+            MAX_LIMIT=MAX_LIMIT,
+        )
     excluded = tuple(sorted(set(exclude_entry_ids)))
     if not all(isinstance(entry_id, str) for entry_id in excluded):
         raise InvalidValue("exclude_entry_ids", "must be a list of entry ids")

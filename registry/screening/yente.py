@@ -67,20 +67,31 @@ def parse_match_request(body: Mapping[str, Any]) -> list[MatchQuery]:
     if not isinstance(queries, Mapping) or not queries:
         raise InvalidValue("queries", "give an object of 1 to 1000 FollowTheMoney entities")
     if len(queries) > MAX_QUERIES:
-        raise InvalidValue("queries", f"{len(queries)} queries; at most {MAX_QUERIES} per call")
+        raise InvalidValue(
+            "queries",
+            "%(queries_count)s queries; at most %(MAX_QUERIES)s per call",
+            queries_count=len(queries),
+            MAX_QUERIES=MAX_QUERIES,
+        )
     return [_parse_query(str(key), raw) for key, raw in queries.items()]
 
 
 def _parse_query(key: str, raw: Any) -> MatchQuery:
     where = f"queries.{key}"
     if len(key) > MAX_KEY:
-        raise InvalidValue(where, f"the key is longer than {MAX_KEY} characters")
+        raise InvalidValue(
+            where,
+            "the key is longer than %(MAX_KEY)s characters",
+            MAX_KEY=MAX_KEY,
+        )
     if not isinstance(raw, Mapping):
         raise InvalidValue(where, "must be a FollowTheMoney entity {schema, properties}")
     schema = raw.get("schema")
     if schema not in KIND_BY_SCHEMA:
         raise InvalidValue(
-            f"{where}.schema", f"unknown schema; expected one of {', '.join(KIND_BY_SCHEMA)}"
+            f"{where}.schema",
+            "unknown schema; expected one of %(expected)s",
+            expected=", ".join(KIND_BY_SCHEMA),
         )
     properties = raw.get("properties")
     if not isinstance(properties, Mapping):
@@ -106,7 +117,7 @@ def _parse_query(key: str, raw: Any) -> MatchQuery:
         ) or (ScreeningQuery(identifiers=identifiers, kind=kind),)
     except InvalidValue as error:
         field = "properties.name" if error.field == "name" else error.field
-        raise InvalidValue(f"{where}.{field}", error.reason) from None
+        raise error.at(f"{where}.{field}") from None
     return MatchQuery(key, schema, built, cleaned)
 
 
@@ -115,9 +126,17 @@ def check_options(threshold: Any, limit: Any) -> tuple[float, int]:
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
         raise InvalidValue("threshold", "must be a number between 0 and 1")
     if not 0.0 <= threshold <= 1.0:
-        raise InvalidValue("threshold", f"must be between 0 and 1, got {threshold}")
+        raise InvalidValue(
+            "threshold",
+            "must be between 0 and 1, got %(threshold)s",
+            threshold=threshold,
+        )
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise InvalidValue("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+        raise InvalidValue(
+            "limit",
+            "must be a whole number from 1 to %(MAX_LIMIT)s",
+            MAX_LIMIT=MAX_LIMIT,
+        )
     return float(threshold), limit
 
 

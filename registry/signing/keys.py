@@ -29,7 +29,12 @@ ALGORITHM = "Ed25519"
 def check_use(use: str) -> str:
     """Return `use` if it is one of the key uses."""
     if use not in KEY_USES:
-        raise InvalidValue("use", f"must be one of {', '.join(KEY_USES)}, got {use!r}")
+        raise InvalidValue(
+            "use",
+            "must be one of %(expected)s, got %(use)r",
+            expected=", ".join(KEY_USES),
+            use=use,
+        )
     return use
 
 
@@ -80,16 +85,29 @@ class VerificationKey:
     def from_record(cls, record: Mapping[str, Any]) -> VerificationKey:
         """Read a keys.json record, checking the algorithm, key length and kid."""
         if record.get("alg") != ALGORITHM:
-            raise InvalidValue("alg", f"must be {ALGORITHM!r}, got {record.get('alg')!r}")
+            raise InvalidValue(
+                "alg",
+                "must be %(ALGORITHM)r, got %(alg)r",
+                ALGORITHM=ALGORITHM,
+                alg=record.get("alg"),
+            )
         encoded = record.get("public_key")
         if not isinstance(encoded, str):
             raise InvalidValue("public_key", "must be a base64 string")
         public_key = strict_b64decode(encoded, "public_key")
         if len(public_key) != 32:
-            raise InvalidValue("public_key", f"must be 32 bytes, got {len(public_key)}")
+            raise InvalidValue(
+                "public_key",
+                "must be 32 bytes, got %(public_key_count)s",
+                public_key_count=len(public_key),
+            )
         kid = record.get("kid")
         if kid != jwk_thumbprint(public_key):
-            raise InvalidValue("kid", f"{kid!r} is not the RFC 7638 thumbprint of the public key")
+            raise InvalidValue(
+                "kid",
+                "%(kid)r is not the RFC 7638 thumbprint of the public key",
+                kid=kid,
+            )
         use = record.get("use")
         if not isinstance(use, str):
             raise InvalidValue("use", "must be a string")

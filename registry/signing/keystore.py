@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import (
 from filelock import FileLock
 
 from registry.canonical import canonical_bytes, loads_strict
-from registry.errors import InvalidValue, SigningUnavailable
+from registry.errors import InvalidValue, SigningUnavailable, translatable
 from registry.ledger.note import check_key_name
 from registry.signing.keys import KEY_USES, SigningKey, VerificationKey, check_use, generate_key
 from registry.timestamps import format_timestamp
@@ -59,20 +59,20 @@ def write_private_file(path: Path, data: bytes) -> None:
 def _record_problem(record: Any) -> str | None:
     """Say what is wrong with one keys.json metadata record, or None if nothing is."""
     if not isinstance(record, dict):
-        return "is not an object"
+        return translatable("is not an object")
     # The kid names the key file, so it must be a thumbprint and nothing path-like.
     if not _KID.match(str(record.get("kid"))) or record.get("use") not in KEY_USES:
-        return "needs a kid (an RFC 7638 thumbprint) and a known use"
+        return translatable("needs a kid (an RFC 7638 thumbprint) and a known use")
     try:
         public_key = base64.b64decode(str(record.get("public_key")), validate=True)
     except ValueError:
         public_key = b""
     if len(public_key) != 32:
-        return "needs a base64 32-byte public_key"
+        return translatable("needs a base64 32-byte public_key")
     if not isinstance(record.get("valid_from"), str):
-        return "needs valid_from"
+        return translatable("needs valid_from")
     if not all(isinstance(record.get(k), str | None) for k in ("valid_until", "note_name")):
-        return "has a valid_until or note_name that is not a string or null"
+        return translatable("has a valid_until or note_name that is not a string or null")
     return None
 
 
@@ -93,8 +93,9 @@ class KeyStore:
         if isinstance(passphrase, str):
             passphrase = passphrase.encode("utf-8")
         if passphrase is not None and not passphrase:
-            reason = "must not be empty; leave it unset to store keys unencrypted"
-            raise InvalidValue("passphrase", reason)
+            raise InvalidValue(
+                "passphrase", "must not be empty; leave it unset to store keys unencrypted"
+            )
         self._passphrase = passphrase
         self._loaded: dict[str, SigningKey] = {}  # by kid; private keys already read and decrypted
 
@@ -118,21 +119,39 @@ class KeyStore:
             if missing_ok:
                 return []
             raise SigningUnavailable(
-                f"{path} is missing: no signing keys have been generated in {self.directory}"
+                "%(path)s is missing: no signing keys have been generated in %(directory)s",
+                path=path,
+                directory=self.directory,
             ) from None
         except OSError as error:
-            raise SigningUnavailable(f"cannot read {path}: {error.strerror}") from None
+            raise SigningUnavailable(
+                "cannot read %(path)s: %(strerror)s",
+                path=path,
+                strerror=error.strerror,
+            ) from None
         try:
             document = loads_strict(raw)
         except InvalidValue as error:
-            raise SigningUnavailable(f"{path} is damaged: {error.reason}") from None
+            raise SigningUnavailable(
+                "%(path)s is damaged: %(error_reason)s",
+                path=path,
+                error_reason=error.reason,
+            ) from None
         records = document.get("keys") if isinstance(document, dict) else None
         if not isinstance(records, list):
-            raise SigningUnavailable(f"{path} is damaged: expected an object with a 'keys' list")
+            raise SigningUnavailable(
+                "%(path)s is damaged: expected an object with a 'keys' list",
+                path=path,
+            )
         for position, record in enumerate(records):
             problem = _record_problem(record)
             if problem:
-                raise SigningUnavailable(f"{path} is damaged: keys[{position}] {problem}")
+                raise SigningUnavailable(
+                    "%(path)s is damaged: keys[%(position)s] %(problem)s",
+                    path=path,
+                    position=position,
+                    problem=problem,
+                )
         return records
 
     def _write_records(self, records: list[dict[str, Any]]) -> None:
@@ -176,8 +195,10 @@ class KeyStore:
             if record.get("use") == use and record.get("valid_until") is None:
                 return record
         raise SigningUnavailable(
-            f"{self._metadata_path} has no current {use!r} key; generate keys on startup "
-            "or run `registry keys rotate`"
+            "%(metadata_path)s has no current %(use)r key; generate keys on startup or run "
+            "`registry keys rotate`",
+            metadata_path=self._metadata_path,
+            use=use,
         )
 
     def current(self, use: str) -> SigningKey:
@@ -187,8 +208,11 @@ class KeyStore:
         kid = str(record.get("kid"))
         if use == "checkpoint" and record.get("note_name") != self.note_name:
             raise SigningUnavailable(
-                f"checkpoint key {kid} signs for log origin {record.get('note_name')!r}, but the "
-                f"log origin is {self.note_name!r}; rotate the checkpoint key"
+                "checkpoint key %(kid)s signs for log origin %(note_name)r, but the log "
+                "origin is %(note_name2)r; rotate the checkpoint key",
+                kid=kid,
+                note_name=record.get("note_name"),
+                note_name2=self.note_name,
             )
         key = self._loaded.get(kid)
         if key is None:
@@ -202,21 +226,36 @@ class KeyStore:
         try:
             pem = path.read_bytes()
         except FileNotFoundError:
-            raise SigningUnavailable(f"signing key file {path} is missing") from None
+            raise SigningUnavailable(
+                "signing key file %(path)s is missing",
+                path=path,
+            ) from None
         except OSError as error:
-            reason = f"cannot read signing key file {path}: {error.strerror}"
-            raise SigningUnavailable(reason) from None
+            raise SigningUnavailable(
+                "cannot read signing key file %(path)s: %(problem)s",
+                path=path,
+                problem=error.strerror,
+            ) from None
         encrypted = pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
         if encrypted and self._passphrase is None:
-            reason = f"signing key file {path} is encrypted and no passphrase is set"
-            raise SigningUnavailable(reason)
+            raise SigningUnavailable(
+                "signing key file %(path)s is encrypted and no passphrase is set", path=path
+            )
         try:
             private_key = load_pem_private_key(pem, self._passphrase if encrypted else None)
         except (ValueError, TypeError, UnsupportedAlgorithm):
-            reason = "cannot be decrypted with the passphrase" if encrypted else "is not a PEM key"
-            raise SigningUnavailable(f"signing key file {path} {reason}") from None
+            if encrypted:
+                raise SigningUnavailable(
+                    "signing key file %(path)s cannot be decrypted with the passphrase", path=path
+                ) from None
+            raise SigningUnavailable(
+                "signing key file %(path)s is not a PEM key", path=path
+            ) from None
         if not isinstance(private_key, Ed25519PrivateKey):
-            raise SigningUnavailable(f"signing key file {path} does not hold an Ed25519 key")
+            raise SigningUnavailable(
+                "signing key file %(path)s does not hold an Ed25519 key",
+                path=path,
+            )
         key = SigningKey(
             private_key=private_key,
             use=str(record.get("use")),
@@ -225,8 +264,9 @@ class KeyStore:
             note_name=record.get("note_name"),
         )
         if key.kid != kid:
-            reason = f"signing key file {path} holds a different key than its name says"
-            raise SigningUnavailable(reason)
+            raise SigningUnavailable(
+                "signing key file %(path)s holds a different key than its name says", path=path
+            )
         return key
 
     def rotate(self, use: str, now: dt.datetime) -> SigningKey:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from registry.canonical import canonical_bytes
-from registry.errors import DomainError, InvalidValue
+from registry.errors import DomainError, InvalidValue, fill, translatable
 from registry.signing.keys import ALGORITHM, SigningKey, VerificationKey
 
 ENTRY_TYPE = "ipl.entry/v2"  # what new publications sign (docs/entry-v2.md)
@@ -39,9 +39,12 @@ class SignatureInvalid(DomainError):
 
     code = "signature_invalid"
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"signature rejected: {reason}")
-        self.reason = reason
+    frame = translatable("signature rejected: %(reason)s")
+
+    def __init__(self, reason: str, /, **params: object) -> None:
+        super().__init__(reason, None, **params)
+        self.reason = fill(reason, params)
+        self._framed(self.reason)
 
 
 def signing_message(type_: str, obj: Any) -> bytes:
@@ -57,16 +60,32 @@ def new_nonce() -> str:
 def _use_for(type_: str) -> str:
     use = USE_FOR_TYPE.get(type_)
     if use is None:
-        raise InvalidValue("type", f"must be one of {', '.join(USE_FOR_TYPE)}, got {type_!r}")
+        raise InvalidValue(
+            "type",
+            "must be one of %(expected)s, got %(type_)r",
+            expected=", ".join(USE_FOR_TYPE),
+            type_=type_,
+        )
     return use
 
 
 def _check_signable(type_: str, obj: Any, key: SigningKey, field: str) -> bytes:
     use = _use_for(type_)
     if not isinstance(obj, Mapping) or obj.get("type") != type_:
-        raise InvalidValue(f"{field}.type", f"must be {type_!r}")
+        raise InvalidValue(
+            f"{field}.type",
+            "must be %(type_)r",
+            type_=type_,
+        )
     if key.use != use:
-        raise InvalidValue("key", f"key {key.kid} is for {key.use!r}; {type_} needs a {use!r} key")
+        raise InvalidValue(
+            "key",
+            "key %(kid)s is for %(use)r; %(type_)s needs a %(use2)r key",
+            kid=key.kid,
+            use=key.use,
+            type_=type_,
+            use2=use,
+        )
     return signing_message(type_, obj)
 
 
@@ -79,7 +98,11 @@ def sign_entry(entry: Mapping[str, Any], key: SigningKey) -> dict[str, Any]:
     body = dict(entry)
     type_ = body.get("type")
     if type_ not in ENTRY_TYPES:
-        raise InvalidValue("entry.type", f"must be one of {', '.join(ENTRY_TYPES)}")
+        raise InvalidValue(
+            "entry.type",
+            "must be one of %(expected)s",
+            expected=", ".join(ENTRY_TYPES),
+        )
     message = _check_signable(str(type_), body, key, "entry")
     signature = {"alg": ALGORITHM, "kid": key.kid, "sig": _encode(key.sign(message))}
     return {"entry": body, "signature": signature}
@@ -105,13 +128,23 @@ def _keys_by_kid(public_keys: PublicKeys) -> dict[str, VerificationKey]:
 
 def _decode_signature(value: Any, where: str) -> bytes:
     if not isinstance(value, str):
-        raise SignatureInvalid(f"{where}.sig must be a base64 string")
+        raise SignatureInvalid(
+            "%(where)s.sig must be a base64 string",
+            where=where,
+        )
     try:
         signature = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise SignatureInvalid(f"{where}.sig is not valid base64") from None
+        raise SignatureInvalid(
+            "%(where)s.sig is not valid base64",
+            where=where,
+        ) from None
     if len(signature) != 64:
-        raise SignatureInvalid(f"{where}.sig is {len(signature)} bytes; Ed25519 signatures are 64")
+        raise SignatureInvalid(
+            "%(where)s.sig is %(signature_count)s bytes; Ed25519 signatures are 64",
+            where=where,
+            signature_count=len(signature),
+        )
     return signature
 
 
@@ -120,9 +153,19 @@ def _check_key(
 ) -> VerificationKey:
     key = keys.get(kid) if isinstance(kid, str) else None
     if key is None:
-        raise SignatureInvalid(f"{where}.kid {kid!r} is not a known public key")
+        raise SignatureInvalid(
+            "%(where)s.kid %(kid)r is not a known public key",
+            where=where,
+            kid=kid,
+        )
     if key.use != use:
-        raise SignatureInvalid(f"{where}.kid {kid} is a key for {key.use!r}, not for {use!r}")
+        raise SignatureInvalid(
+            "%(where)s.kid %(kid)s is a key for %(use)r, not for %(use2)r",
+            where=where,
+            kid=kid,
+            use=key.use,
+            use2=use,
+        )
     return key
 
 
@@ -133,13 +176,23 @@ def verify_entry(bundle: Mapping[str, Any], public_keys: PublicKeys) -> None:
         raise SignatureInvalid("expected an object with 'entry' and 'signature'")
     type_ = entry.get("type")
     if type_ not in ENTRY_TYPES:
-        raise SignatureInvalid(f"entry.type must be one of {', '.join(map(repr, ENTRY_TYPES))}")
+        raise SignatureInvalid(
+            "entry.type must be one of %(expected)s",
+            expected=", ".join(map(repr, ENTRY_TYPES)),
+        )
     if signature.get("alg") != ALGORITHM:
-        raise SignatureInvalid(f"signature.alg must be {ALGORITHM!r}, got {signature.get('alg')!r}")
+        raise SignatureInvalid(
+            "signature.alg must be %(ALGORITHM)r, got %(alg)r",
+            ALGORITHM=ALGORITHM,
+            alg=signature.get("alg"),
+        )
     key = _check_key(signature.get("kid"), _keys_by_kid(public_keys), "entry", "signature")
     raw = _decode_signature(signature.get("sig"), "signature")
     if not key.verifies(raw, signing_message(str(type_), entry)):
-        raise SignatureInvalid(f"the entry does not match its signature by key {key.kid}")
+        raise SignatureInvalid(
+            "the entry does not match its signature by key %(kid)s",
+            kid=key.kid,
+        )
 
 
 def verify_envelope(type_: str, envelope: Mapping[str, Any], public_keys: PublicKeys) -> None:
@@ -149,19 +202,33 @@ def verify_envelope(type_: str, envelope: Mapping[str, Any], public_keys: Public
     if not isinstance(signed, dict) or not isinstance(signatures, list):
         raise SignatureInvalid("expected an object with 'signed' and a 'signatures' list")
     if signed.get("type") != type_:
-        raise SignatureInvalid(f"signed.type must be {type_!r}, got {signed.get('type')!r}")
+        raise SignatureInvalid(
+            "signed.type must be %(type_)r, got %(type)r",
+            type_=type_,
+            type=signed.get("type"),
+        )
     keys = _keys_by_kid(public_keys)
     message = signing_message(type_, signed)
     verified = 0
     for position, item in enumerate(signatures):
         where = f"signatures[{position}]"
         if not isinstance(item, Mapping):
-            raise SignatureInvalid(f"{where} must be an object with 'kid' and 'sig'")
+            raise SignatureInvalid(
+                "%(where)s must be an object with 'kid' and 'sig'",
+                where=where,
+            )
         if item.get("kid") not in keys:
             continue  # a key the verifier does not know (another signer, a future key)
         key = _check_key(item.get("kid"), keys, use, where)
         if not key.verifies(_decode_signature(item.get("sig"), where), message):
-            raise SignatureInvalid(f"{where} by key {key.kid} does not match the signed content")
+            raise SignatureInvalid(
+                "%(where)s by key %(kid)s does not match the signed content",
+                where=where,
+                kid=key.kid,
+            )
         verified += 1
     if not verified:
-        raise SignatureInvalid(f"no signature by a known {use!r} key")
+        raise SignatureInvalid(
+            "no signature by a known %(use)r key",
+            use=use,
+        )

@@ -15,7 +15,7 @@ from functools import lru_cache
 from stdnum import numdb
 from stdnum.cn import uscc
 
-from registry.errors import InvalidValue
+from registry.errors import InvalidValue, translatable
 
 # GB 32100-2015 Appendix A, table A.1 (registration authority -> category codes), with the
 # codes added since: A (military organisations, 中央军委改革和编制办公室) and N (rural collective
@@ -38,7 +38,7 @@ REGISTRATION_AUTHORITIES: dict[str, tuple[str, frozenset[str]]] = {
 NATIONAL_LEVEL = "100000"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
-_LABEL = "unified social credit code"
+_LABEL = translatable("unified social credit code")
 
 
 def organisation_check_character(body: str) -> str:
@@ -60,35 +60,61 @@ def validate_uscc(value: str, field: str) -> str:
     """The canonical credit code, or InvalidValue naming the part that is wrong."""
     code = uscc.compact(value)
     if len(code) != 18:
-        raise InvalidValue(field, f"{_LABEL} must have 18 characters, not {len(code)}")
+        raise InvalidValue(
+            field,
+            "%(label)s must have 18 characters, not %(code_count)s",
+            label=_LABEL,
+            code_count=len(code),
+        )
     wrong = sorted({ch for ch in code if ch not in _ALPHABET})
     if wrong:
         raise InvalidValue(
             field,
-            f"{_LABEL} contains {', '.join(wrong)}; allowed are digits and A-Y except I, O, S, V",
+            "%(label)s contains %(wrong)s; allowed are digits and A-Y except I, O, S, V",
+            label=_LABEL,
+            wrong=", ".join(wrong),
         )
     authority, category, division = code[0], code[1], code[2:8]
     if authority not in REGISTRATION_AUTHORITIES:
         raise InvalidValue(
             field,
-            f"{_LABEL} has registration authority code {authority}; expected one of "
-            f"{', '.join(REGISTRATION_AUTHORITIES)}",
+            "%(label)s has registration authority code %(authority)s; expected one of %(expected)s",
+            label=_LABEL,
+            authority=authority,
+            expected=", ".join(REGISTRATION_AUTHORITIES),
         )
     name, categories = REGISTRATION_AUTHORITIES[authority]
     if category not in categories:
         raise InvalidValue(
             field,
-            f"{_LABEL} has category code {category}, which registration authority "
-            f"{authority} ({name}) does not use; expected one of {', '.join(sorted(categories))}",
+            "%(label)s has category code %(category)s, which registration authority "
+            "%(authority)s (%(name)s) does not use; expected one of %(categories)s",
+            label=_LABEL,
+            category=category,
+            authority=authority,
+            name=name,
+            categories=", ".join(sorted(categories)),
         )
     if not division.isdigit() or not _known_division(division):
         raise InvalidValue(
-            field, f"{_LABEL} has division code {division}, which is not in the division table"
+            field,
+            "%(label)s has division code %(division)s, which is not in the division table",
+            label=_LABEL,
+            division=division,
         )
     expected_org = organisation_check_character(code[8:16])
     if code[16] != expected_org:
-        raise InvalidValue(field, f"organisation code check character should be {expected_org}")
+        raise InvalidValue(
+            field,
+            "organisation code check character should be %(expected_org)s",
+            expected_org=expected_org,
+        )
     expected = uscc.calc_check_digit(code[:17])
     if code[17] != expected:
-        raise InvalidValue(field, f"{_LABEL} check character should be {expected}")
+        raise InvalidValue(
+            field,
+            "%(label)s check character should be %(expected)s",
+            label=_LABEL,
+            expected=expected,
+        )
     return code

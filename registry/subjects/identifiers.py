@@ -139,17 +139,28 @@ def validate_identifier(
         return Identifier(scheme, validate_passport(value, issuer, f"{field}.value"), issuer)
     if scheme != "other":
         raise InvalidValue(
-            f"{field}.scheme", f"unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}"
+            f"{field}.scheme",
+            "unknown scheme %(scheme)r; expected one of %(expected)s",
+            scheme=scheme,
+            expected=", ".join(SCHEMES),
         )
     label = unicodedata.normalize("NFKC", name or "").strip()
     if not label:
         raise InvalidValue(f"{field}.name", "name the foreign scheme (e.g. 'DE Handelsregister')")
     if len(label) > MAX_OTHER_SCHEME:
-        raise InvalidValue(f"{field}.name", f"is longer than {MAX_OTHER_SCHEME} characters")
+        raise InvalidValue(
+            f"{field}.name",
+            "is longer than %(MAX_OTHER_SCHEME)s characters",
+            MAX_OTHER_SCHEME=MAX_OTHER_SCHEME,
+        )
     if not value:
         raise InvalidValue(f"{field}.value", "must not be empty")
     if len(value) > MAX_OTHER_VALUE:
-        raise InvalidValue(f"{field}.value", f"is longer than {MAX_OTHER_VALUE} characters")
+        raise InvalidValue(
+            f"{field}.value",
+            "is longer than %(MAX_OTHER_VALUE)s characters",
+            MAX_OTHER_VALUE=MAX_OTHER_VALUE,
+        )
     if _has_control(value) or _has_control(label):
         raise InvalidValue(f"{field}.value", "contains control characters")
     return Identifier(scheme, value, label)

@@ -61,7 +61,11 @@ def validate_patent_number(value: str, field: str = "patents") -> str:
     compact = _SEPARATORS.sub("", text)
     if not (compact.startswith(("ZL", "CN")) or _BARE_APPLICATION.fullmatch(compact)):
         if len(text) > MAX_FOREIGN_PATENT:
-            raise InvalidValue(field, f"is longer than {MAX_FOREIGN_PATENT} characters")
+            raise InvalidValue(
+                field,
+                "is longer than %(MAX_FOREIGN_PATENT)s characters",
+                MAX_FOREIGN_PATENT=MAX_FOREIGN_PATENT,
+            )
         return text
     publication = _PUBLICATION.fullmatch(compact)
     if publication:
@@ -70,18 +74,27 @@ def validate_patent_number(value: str, field: str = "patents") -> str:
     if not application:
         raise InvalidValue(
             field,
-            f"{value!r} is neither a Chinese application number (8 or 12 digits and a check "
-            f"character) nor a publication number (CN, digits, kind code); {_EXAMPLES}",
+            "%(value)r is neither a Chinese application number (8 or 12 digits and a check "
+            "character) nor a publication number (CN, digits, kind code); %(_EXAMPLES)s",
+            value=value,
+            _EXAMPLES=_EXAMPLES,
         )
     digits, check = application.groups()
     type_digit = digits[4] if len(digits) == 12 else digits[2]
     if type_digit not in PATENT_TYPES:
         raise InvalidValue(
-            field, f"{value!r} has patent type digit {type_digit}; expected 1, 2, 3, 8 or 9"
+            field,
+            "%(value)r has patent type digit %(type_digit)s; expected 1, 2, 3, 8 or 9",
+            value=value,
+            type_digit=type_digit,
         )
     expected = patent_check_digit(digits)
     if check != expected:
         raise InvalidValue(
-            field, f"{value!r} has check digit {check} but the number requires {expected}"
+            field,
+            "%(value)r has check digit %(check)s but the number requires %(expected)s",
+            value=value,
+            check=check,
+            expected=expected,
         )
     return f"ZL{digits}.{check}"

@@ -35,7 +35,7 @@ from stdnum.cn import ric
 from stdnum.iso7064 import mod_11_2
 
 from registry import clock
-from registry.errors import InvalidValue
+from registry.errors import InvalidValue, translatable
 
 PERSONAL_SCHEMES = frozenset(
     {"cn_ric", "hkmotw_residence", "hkmo_permit", "tw_permit", "foreign_pr", "passport"}
@@ -74,16 +74,28 @@ def mask_personal(value: str) -> str:
 
 def _check_birth_date(born: dt.date, label: str, field: str) -> None:
     if born < EARLIEST_BIRTH_DATE:
-        raise InvalidValue(field, f"{label} has a birth date before 1900")
+        raise InvalidValue(
+            field,
+            "%(label)s has a birth date before 1900",
+            label=label,
+        )
     if born > beijing_today():
-        raise InvalidValue(field, f"{label} has a birth date in the future")
+        raise InvalidValue(
+            field,
+            "%(label)s has a birth date in the future",
+            label=label,
+        )
 
 
 def _birth_date(digits: str, label: str, field: str) -> dt.date:
     try:
         born = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        raise InvalidValue(field, f"{label} has no valid birth date in characters 7-14") from None
+        raise InvalidValue(
+            field,
+            "%(label)s has no valid birth date in characters 7-14",
+            label=label,
+        ) from None
     _check_birth_date(born, label, field)
     return born
 
@@ -91,39 +103,61 @@ def _birth_date(digits: str, label: str, field: str) -> dt.date:
 def _check_mod_11_2(number: str, label: str, field: str) -> None:
     expected = mod_11_2.calc_check_digit(number[:-1])
     if number[-1] != expected:
-        raise InvalidValue(field, f"{label} check character should be {expected}")
+        raise InvalidValue(
+            field,
+            "%(label)s check character should be %(expected)s",
+            label=label,
+            expected=expected,
+        )
 
 
 def validate_ric(value: str, field: str) -> str:
     """The canonical resident identity card number, or InvalidValue naming what is wrong."""
-    label = "resident identity card number"
+    label = translatable("resident identity card number")
     number = ric.compact(value)
     if len(number) != 18:
-        raise InvalidValue(field, f"{label} must have 18 characters, not {len(number)}")
+        raise InvalidValue(
+            field,
+            "%(label)s must have 18 characters, not %(number_count)s",
+            label=label,
+            number_count=len(number),
+        )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise InvalidValue(field, f"{label} must be 17 digits and a digit or X")
+        raise InvalidValue(
+            field,
+            "%(label)s must be 17 digits and a digit or X",
+            label=label,
+        )
     _check_mod_11_2(number, label, field)
     _birth_date(number[6:14], label, field)
     try:
         ric.validate(number)
     except stdnum_errors.ValidationError:
         raise InvalidValue(
-            field, f"{label} has an address code that was not in use in its birth year"
+            field,
+            "%(label)s has an address code that was not in use in its birth year",
+            label=label,
         ) from None
     return number
 
 
 def validate_residence_permit(value: str, field: str) -> str:
     """A residence permit for Hong Kong, Macau and Taiwan residents (港澳台居民居住证)."""
-    label = "residence permit number"
+    label = translatable("residence permit number")
     number = ric.compact(value)
     if len(number) != 18 or not re.fullmatch(r"\d{17}[\dX]", number):
-        raise InvalidValue(field, f"{label} must be 17 digits and a digit or X (18 characters)")
+        raise InvalidValue(
+            field,
+            "%(label)s must be 17 digits and a digit or X (18 characters)",
+            label=label,
+        )
     if number[:6] not in _RESIDENCE_REGIONS:
         raise InvalidValue(
             field,
-            f"{label} must start with 810000 (Hong Kong), 820000 (Macau) or 830000 (Taiwan), "
-            f"not {number[:6]}",
+            "%(label)s must start with 810000 (Hong Kong), 820000 (Macau) or 830000 "
+            "(Taiwan), not %(number)s",
+            label=label,
+            number=number[:6],
         )
     _check_mod_11_2(number, label, field)
     _birth_date(number[6:14], label, field)
@@ -165,18 +199,24 @@ def _provinces() -> frozenset[str]:
 
 def validate_foreign_pr(value: str, field: str) -> str:
     """A foreigner's permanent residence ID (外国人永久居留身份证), 2023 or 2004 form."""
-    label = "permanent residence ID number"
+    label = translatable("permanent residence ID number")
     number = _compact(value)
     if _FOREIGN_PR_2004.fullmatch(number):
         return number
     if not _FOREIGN_PR_2023.fullmatch(number):
         raise InvalidValue(
             field,
-            f"{label} must be 18 characters starting with 9 (2023 form) or three letters "
+            "%(label)s must be 18 characters starting with 9 (2023 form) or three letters "
             "and 12 digits (2004 form)",
+            label=label,
         )
     if number[1:3] not in _provinces():
-        raise InvalidValue(field, f"{label} has province code {number[1:3]}, which is unknown")
+        raise InvalidValue(
+            field,
+            "%(label)s has province code %(number)s, which is unknown",
+            label=label,
+            number=number[1:3],
+        )
     _check_mod_11_2(number, label, field)
     _birth_date(number[6:14], label, field)
     return number
@@ -194,7 +234,11 @@ def validate_country(value: str | None, field: str) -> str:
     if not code:
         raise InvalidValue(field, "name the issuing country (ISO 3166-1 alpha-2, e.g. GB)")
     if code not in _countries():
-        raise InvalidValue(field, f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+        raise InvalidValue(
+            field,
+            "%(code)r is not an ISO 3166-1 alpha-2 country code",
+            code=code,
+        )
     return code
 
 

@@ -57,14 +57,18 @@ def check_person(data: PersonInput, field: str = "person") -> CheckedPerson:
     """Check role, name and identifier; every error names the field at fault."""
     if data.role not in PERSON_ROLES:
         raise InvalidValue(
-            f"{field}.role", f"unknown role {data.role!r}; expected {', '.join(PERSON_ROLES)}"
+            f"{field}.role",
+            "unknown role %(data_role)r; expected %(expected)s",
+            data_role=data.role,
+            expected=", ".join(PERSON_ROLES),
         )
     name = clean_text(data.name, f"{field}.name", 100, required=True)
     if data.scheme not in PERSON_SCHEMES:
         raise InvalidValue(
             f"{field}.scheme",
-            f"{data.scheme!r} does not identify a natural person; expected one of "
-            f"{', '.join(PERSON_SCHEMES)}",
+            "%(scheme)r does not identify a natural person; expected one of %(expected)s",
+            scheme=data.scheme,
+            expected=", ".join(PERSON_SCHEMES),
         )
     identifier = validate_identifier(
         data.scheme, data.value, data.scheme_name, f"{field}.identifier", country=data.scheme_name
@@ -92,7 +96,10 @@ def add_person(
 ) -> ResponsiblePerson:
     """Insert a checked person inside the caller's transaction, with its audit record."""
     if subject.kind == "natural_person":
-        raise Conflict(f"subject {subject.id} is a natural person; only organisations have them")
+        raise Conflict(
+            "subject %(subject_id)s is a natural person; only organisations have them",
+            subject_id=subject.id,
+        )
     identifier = person.identifier
     duplicate = session.scalar(
         select(ResponsiblePerson.id).where(
@@ -105,7 +112,11 @@ def add_person(
         )
     )
     if duplicate is not None:
-        raise Conflict(f"this person is already recorded as {person.role} of subject {subject.id}")
+        raise Conflict(
+            "this person is already recorded as %(person_role)s of subject %(subject_id)s",
+            person_role=person.role,
+            subject_id=subject.id,
+        )
     row = ResponsiblePerson(
         subject_id=subject.id,
         role=person.role,
@@ -147,7 +158,11 @@ def remove_person(session: Session, actor: Actor, subject_id: int, person_id: in
     with atomic(session):
         row = session.get(ResponsiblePerson, person_id)
         if row is None or row.subject_id != subject_id or row.removed_at is not None:
-            raise NotFound(f"subject {subject_id} has no responsible person {person_id}")
+            raise NotFound(
+                "subject %(subject_id)s has no responsible person %(person_id)s",
+                subject_id=subject_id,
+                person_id=person_id,
+            )
         before = _audit_view(row)
         row.removed_at = utcnow()
         audit.record(

@@ -55,7 +55,12 @@ def clean_text(
     if required and not text:
         raise InvalidValue(field_name, "must not be empty")
     if len(text) > max_length:
-        raise InvalidValue(field_name, f"is {len(text)} characters long; at most {max_length}")
+        raise InvalidValue(
+            field_name,
+            "is %(text_count)s characters long; at most %(max_length)s",
+            text_count=len(text),
+            max_length=max_length,
+        )
     if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text):
         raise InvalidValue(field_name, "contains control or invisible formatting characters")
     return text
@@ -75,7 +80,10 @@ def check_subject(data: SubjectInput) -> tuple[dict[str, object], list[Identifie
     """Check every field of a subject: the column values to store and its identifiers."""
     if data.kind not in SUBJECT_KINDS:
         raise InvalidValue(
-            "kind", f"unknown kind {data.kind!r}; expected {', '.join(SUBJECT_KINDS)}"
+            "kind",
+            "unknown kind %(data_kind)r; expected %(expected)s",
+            data_kind=data.kind,
+            expected=", ".join(SUBJECT_KINDS),
         )
     name = clean_text(data.name, "name", 200, required=True, as_typed=True)
     identifiers = [
@@ -96,7 +104,10 @@ def check_subject(data: SubjectInput) -> tuple[dict[str, object], list[Identifie
     personal = [i.scheme for i in identifiers if i.scheme in PERSONAL_SCHEMES]
     if data.kind != "natural_person" and personal:
         raise InvalidValue(
-            "identifiers", f"{personal[0]} identifies natural persons only, not a {data.kind}"
+            "identifiers",
+            "%(personal)s identifies natural persons only, not a %(data_kind)s",
+            personal=personal[0],
+            data_kind=data.kind,
         )
     region = clean_text(data.region, "region", 6) or None
     if region and not _REGION_RE.match(region):
@@ -150,7 +161,10 @@ def add_subject(
         if existing is not None:
             shown = identifier.public_value(natural_person=True)
             raise Conflict(
-                f"identifier {identifier.scheme} {shown} already belongs to subject {existing.id}"
+                "identifier %(scheme)s %(shown)s already belongs to subject %(existing_id)s",
+                scheme=identifier.scheme,
+                shown=shown,
+                existing_id=existing.id,
             )
     subject = Subject(**fields)
     subject.identifiers = [
@@ -183,7 +197,10 @@ def get_subject(session: Session, subject_id: int) -> Subject:
     """The subject, or NotFound."""
     subject = session.get(Subject, subject_id)
     if subject is None:
-        raise NotFound(f"subject {subject_id} does not exist")
+        raise NotFound(
+            "subject %(subject_id)s does not exist",
+            subject_id=subject_id,
+        )
     return subject
 
 

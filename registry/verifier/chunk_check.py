@@ -64,7 +64,11 @@ def _read_hashed(
                 hasher.update(piece)
                 buffer.write(piece)
         except OSError as error:
-            raise SourceUnavailable(f"cannot read {path}: {error}") from None
+            raise SourceUnavailable(
+                "cannot read %(path)s: %(error)s",
+                path=path,
+                error=error,
+            ) from None
     data = buffer.getvalue()
     if len(data) != record["size"]:
         report.fail(path, f"is {len(data)} bytes, index.json says {record['size']}")

@@ -102,15 +102,29 @@ def _check_leaf(seq: int, leaf: bytes) -> dict[str, Any]:
     if is_anchor(body):
         event = checked_anchor(body)
     elif not isinstance(body, dict) or body.get("type") != EVENT_TYPE:
-        raise InvalidValue("type", f"is neither an {EVENT_TYPE} nor an {ANCHOR_TYPE} object")
+        raise InvalidValue(
+            "type",
+            "is neither an %(EVENT_TYPE)s nor an %(ANCHOR_TYPE)s object",
+            EVENT_TYPE=EVENT_TYPE,
+            ANCHOR_TYPE=ANCHOR_TYPE,
+        )
     else:
         unknown = set(body) - {"type", *_LEAF_FIELDS}
         if unknown:
-            raise InvalidValue("leaf", f"has unexpected keys {', '.join(sorted(unknown))}")
+            raise InvalidValue(
+                "leaf",
+                "has unexpected keys %(unknown)s",
+                unknown=", ".join(sorted(unknown)),
+            )
         fields: dict[str, Any] = {name: body.get(name) for name in _LEAF_FIELDS}
         event = event_object(**fields)
     if event["seq"] != seq:
-        raise InvalidValue("seq", f"is {event['seq']}, but the leaf is at index {seq}")
+        raise InvalidValue(
+            "seq",
+            "is %(event)s, but the leaf is at index %(seq)s",
+            event=event["seq"],
+            seq=seq,
+        )
     if canonical_bytes(event) != leaf:
         raise InvalidValue("leaf", "is not in canonical (JCS) form")
     return event

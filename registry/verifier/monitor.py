@@ -91,7 +91,11 @@ def pinned_vkey(source: FeedSource, state: MonitorState, vkey: str | None) -> st
     if vkey is not None:
         check_vkey(vkey)
         if saved is not None and saved.strip() != vkey:
-            raise InvalidValue("vkey", f"differs from the key pinned in {state.directory}/vkey")
+            raise InvalidValue(
+                "vkey",
+                "differs from the key pinned in %(directory)s/vkey",
+                directory=state.directory,
+            )
         return vkey
     if saved is not None:
         return check_vkey(saved.strip())

@@ -42,7 +42,11 @@ def entry_object(document: bytes) -> dict[str, Any]:
     try:
         value = loads_strict(document)
     except InvalidValue as error:
-        raise InvalidValue("entry", f"not valid JSON: {error.reason}") from None
+        raise InvalidValue(
+            "entry",
+            "not valid JSON: %(error_reason)s",
+            error_reason=error.reason,
+        ) from None
     if isinstance(value, dict) and isinstance(value.get("entry"), dict):
         value = value["entry"]
     if not isinstance(value, dict) or not isinstance(value.get("entry_id"), str):
@@ -61,21 +65,33 @@ def verify_entry_proof(bundle_text: bytes, entry_document: bytes, policy_text: b
     try:
         event = loads_strict(bundle.extra)
     except InvalidValue as error:
-        raise InvalidBundle(f"line 2: the event is not valid JSON: {error.reason}") from None
+        raise InvalidBundle(
+            "line 2: the event is not valid JSON: %(error_reason)s",
+            error_reason=error.reason,
+        ) from None
     if not isinstance(event, dict) or event.get("type") != EVENT_TYPE:
-        raise InvalidBundle(f"line 2: the leaf is not an {EVENT_TYPE} event")
+        raise InvalidBundle(
+            "line 2: the leaf is not an %(EVENT_TYPE)s event",
+            EVENT_TYPE=EVENT_TYPE,
+        )
     if event.get("seq") != bundle.index:
         raise InvalidBundle(
-            f"the event says seq {event.get('seq')!r}, the bundle index {bundle.index}"
+            "the event says seq %(seq)r, the bundle index %(bundle_index)s",
+            seq=event.get("seq"),
+            bundle_index=bundle.index,
         )
     if event.get("entry_id") != entry["entry_id"]:
         raise InvalidBundle(
-            f"the event is about {event.get('entry_id')!r}, the entry is {entry['entry_id']!r}"
+            "the event is about %(entry_id)r, the entry is %(entry)r",
+            entry_id=event.get("entry_id"),
+            entry=entry["entry_id"],
         )
     content = hashlib.sha256(canonical_bytes(entry)).hexdigest()
     if event.get("content_sha256") != content:
         raise InvalidBundle(
-            f"the entry's content hash {content} is not the event's {event.get('content_sha256')}"
+            "the entry's content hash %(content)s is not the event's %(content_sha256)s",
+            content=content,
+            content_sha256=event.get("content_sha256"),
         )
     return EntryProof(
         entry["entry_id"],

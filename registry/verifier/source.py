@@ -48,7 +48,10 @@ def _checked_path(path: str) -> str:
     parts = PurePosixPath(path).parts
     # A signed index names these paths, but a tampered one must not reach outside the feed.
     if not path or path.startswith("/") or "\\" in path or ".." in parts:
-        raise SourceUnavailable(f"{path!r} is not a path inside the feed")
+        raise SourceUnavailable(
+            "%(path)r is not a path inside the feed",
+            path=path,
+        )
     return path
 
 
@@ -59,7 +62,10 @@ class DirectorySource:
         self.root = Path(directory)
         self.location = str(self.root)
         if not self.root.is_dir():
-            raise SourceUnavailable(f"{self.root} is not a directory")
+            raise SourceUnavailable(
+                "%(root)s is not a directory",
+                root=self.root,
+            )
 
     def read(self, path: str) -> bytes | None:
         """Return the file's bytes, or None if it does not exist."""
@@ -70,7 +76,11 @@ class DirectorySource:
             try:
                 return stream.read()
             except OSError as error:
-                raise SourceUnavailable(f"cannot read {stream.name}: {error.strerror}") from None
+                raise SourceUnavailable(
+                    "cannot read %(stream_name)s: %(strerror)s",
+                    stream_name=stream.name,
+                    strerror=error.strerror,
+                ) from None
 
     def open(self, path: str) -> IO[bytes] | None:
         """Return the file opened for reading, or None if it does not exist."""
@@ -80,7 +90,11 @@ class DirectorySource:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
         except OSError as error:
-            raise SourceUnavailable(f"cannot read {target}: {error.strerror}") from None
+            raise SourceUnavailable(
+                "cannot read %(target)s: %(strerror)s",
+                target=target,
+                strerror=error.strerror,
+            ) from None
 
 
 class HttpSource:
@@ -88,7 +102,10 @@ class HttpSource:
 
     def __init__(self, url: str, timeout: float = TIMEOUT_SECONDS) -> None:
         if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
-            raise SourceUnavailable(f"{url!r} is not an http:// or https:// address")
+            raise SourceUnavailable(
+                "%(url)r is not an http:// or https:// address",
+                url=url,
+            )
         self.location = url if url.endswith("/") else f"{url}/"
         self.timeout = timeout
 
@@ -110,10 +127,19 @@ class HttpSource:
         except urllib.error.HTTPError as error:
             if error.code in (404, 410):
                 return None
-            raise SourceUnavailable(f"GET {url} answered {error.code} {error.reason}") from None
+            raise SourceUnavailable(
+                "GET %(url)s answered %(error_code)s %(error_reason)s",
+                url=url,
+                error_code=error.code,
+                error_reason=error.reason,
+            ) from None
         except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError) as error:
             reason = getattr(error, "reason", None) or error
-            raise SourceUnavailable(f"GET {url} failed: {reason}") from None
+            raise SourceUnavailable(
+                "GET %(url)s failed: %(reason)s",
+                url=url,
+                reason=reason,
+            ) from None
 
 
 def _whole_body(response: http.client.HTTPResponse) -> bytes:
@@ -140,5 +166,8 @@ def open_source(location: str) -> FeedSource:
     if scheme in ("http", "https"):
         return HttpSource(location)
     if scheme and len(scheme) > 1:  # a one-letter scheme is a Windows drive letter
-        raise SourceUnavailable(f"{location!r}: only local directories and http(s) are supported")
+        raise SourceUnavailable(
+            "%(location)r: only local directories and http(s) are supported",
+            location=location,
+        )
     return DirectorySource(location)

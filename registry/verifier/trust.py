@@ -25,7 +25,7 @@ def parse_keys_document(data: bytes) -> list[VerificationKey]:
         try:
             keys.append(VerificationKey.from_record(record))
         except InvalidValue as error:
-            raise InvalidValue(f"keys[{position}].{error.field}", error.reason) from None
+            raise error.at(f"keys[{position}].{error.field}") from None
     return keys
 
 
@@ -55,12 +55,14 @@ class TrustedKeys:
         """Verify a checkpoint note against the trusted checkpoint keys (current or retired)."""
         if not self.checkpoint_vkeys:
             raise InvalidCheckpoint("no checkpoint verifier key is trusted")
-        reasons = []
+        refusals = []
         for vkey in self.checkpoint_vkeys:
             try:
                 return parse_and_verify(note, vkey)
             except InvalidCheckpoint as error:
-                reasons.append(error.reason)
+                refusals.append(error)
         # A signature that names a trusted key but does not verify says more than "no key".
-        telling = [r for r in reasons if not r.startswith("no signature by the trusted key")]
-        raise InvalidCheckpoint(telling[0] if telling else reasons[0])
+        telling = [
+            e for e in refusals if not e.reason.startswith("no signature by the trusted key")
+        ]
+        raise InvalidCheckpoint.carrying(telling[0] if telling else refusals[0])

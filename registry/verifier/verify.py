@@ -194,7 +194,11 @@ def _check_hash(
             hasher.update(chunk)
             size += len(chunk)
     except OSError as error:
-        raise SourceUnavailable(f"cannot read {path}: {error}") from None
+        raise SourceUnavailable(
+            "cannot read %(path)s: %(error)s",
+            path=path,
+            error=error,
+        ) from None
     if size != record["size"]:
         report.fail(path, f"is {size} bytes, index.json says {record['size']}")
     digest = hasher.hexdigest()

@@ -38,7 +38,11 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     if path.exists():
         key = load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
-            raise InvalidValue("key_file", f"{path} does not hold an Ed25519 private key")
+            raise InvalidValue(
+                "key_file",
+                "%(path)s does not hold an Ed25519 private key",
+                path=path,
+            )
         return key
     key = Ed25519PrivateKey.generate()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,11 +82,17 @@ class Witness:
         submission = parse_submission(body)
         verifier = self.logs.get(submission.origin)
         if verifier is None:
-            raise UnknownLog(f"this witness does not follow the log {submission.origin!r}")
+            raise UnknownLog(
+                "this witness does not follow the log %(submission_origin)r",
+                submission_origin=submission.origin,
+            )
         try:
             open_note(submission.note, verifier)
         except InvalidNote as error:
-            raise UntrustedCheckpoint(f"checkpoint: {error.reason}") from None
+            raise UntrustedCheckpoint(
+                "checkpoint: %(error_reason)s",
+                error_reason=error.reason,
+            ) from None
         checkpoint = read_checkpoint(submission)
         try:
             self._check_consistency(
@@ -120,10 +130,14 @@ class Witness:
         if old == size:
             if proof or root != latest.root:
                 raise InconsistentCheckpoint(
-                    f"size {size} was cosigned with another root: the log forked"
+                    "size %(size)s was cosigned with another root: the log forked",
+                    size=size,
                 )
             return
         try:
             verify_consistency(old, size, proof, latest.root, root)
         except InvalidProof as error:
-            raise InconsistentCheckpoint(f"consistency proof: {error.reason}") from None
+            raise InconsistentCheckpoint(
+                "consistency proof: %(error_reason)s",
+                error_reason=error.reason,
+            ) from None

@@ -39,7 +39,12 @@ class StaleOldSize(Conflict):
     code = "stale_old_size"
 
     def __init__(self, old: int, latest: int) -> None:
-        super().__init__(f"old size {old} is not the latest cosigned size {latest}")
+        super().__init__(
+            "old size %(old)s is not the latest cosigned size %(latest)s",
+            None,
+            old=old,
+            latest=latest,
+        )
         self.latest = latest
 
 
@@ -63,33 +68,56 @@ class Submission:
 def parse_submission(body: bytes) -> Submission:
     """Parse `old N`, proof lines, a blank line and a checkpoint note; raise MalformedSubmission."""
     if len(body) > MAX_BODY_BYTES:
-        raise MalformedSubmission(f"the request is larger than {MAX_BODY_BYTES} bytes")
+        raise MalformedSubmission(
+            "the request is larger than %(MAX_BODY_BYTES)s bytes",
+            MAX_BODY_BYTES=MAX_BODY_BYTES,
+        )
     try:
         decoded = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise MalformedSubmission(f"not UTF-8: bad byte at offset {error.start}") from None
+        raise MalformedSubmission(
+            "not UTF-8: bad byte at offset %(error_start)s",
+            error_start=error.start,
+        ) from None
     head, separator, note = decoded.partition("\n\n")
     if not separator:
         raise MalformedSubmission("no blank line between the proof and the checkpoint")
     lines = head.split("\n")
     match = _OLD.match(lines[0])
     if match is None:
-        raise MalformedSubmission(f"line 1: expected 'old <size>', got {lines[0][:40]!r}")
+        raise MalformedSubmission(
+            "line 1: expected 'old <size>', got %(lines)r",
+            lines=lines[0][:40],
+        )
     if len(lines) - 1 > MAX_PROOF_LINES:
-        raise MalformedSubmission(f"more than {MAX_PROOF_LINES} consistency proof lines")
+        raise MalformedSubmission(
+            "more than %(MAX_PROOF_LINES)s consistency proof lines",
+            MAX_PROOF_LINES=MAX_PROOF_LINES,
+        )
     proof = []
     for number, line in enumerate(lines[1:], start=2):
         try:
             item = strict_b64decode(line, "proof")
         except InvalidValue as error:
-            raise MalformedSubmission(f"line {number}: {error.reason}") from None
+            raise MalformedSubmission(
+                "line %(number)s: %(error_reason)s",
+                number=number,
+                error_reason=error.reason,
+            ) from None
         if len(item) != HASH_SIZE:
-            raise MalformedSubmission(f"line {number}: a proof hash is {HASH_SIZE} bytes")
+            raise MalformedSubmission(
+                "line %(number)s: a proof hash is %(HASH_SIZE)s bytes",
+                number=number,
+                HASH_SIZE=HASH_SIZE,
+            )
         proof.append(item)
     try:
         text, _signatures = split_note(note)
     except InvalidNote as error:
-        raise MalformedSubmission(f"checkpoint: {error.reason}") from None
+        raise MalformedSubmission(
+            "checkpoint: %(error_reason)s",
+            error_reason=error.reason,
+        ) from None
     return Submission(int(match.group(1)), tuple(proof), note, text, text.split("\n", 1)[0])
 
 
@@ -98,9 +126,14 @@ def read_checkpoint(submission: Submission) -> Checkpoint:
     try:
         checkpoint = parse_checkpoint_text(submission.text)
     except InvalidCheckpoint as error:
-        raise MalformedSubmission(f"checkpoint: {error.reason}") from None
+        raise MalformedSubmission(
+            "checkpoint: %(error_reason)s",
+            error_reason=error.reason,
+        ) from None
     if submission.old > checkpoint.size:
         raise MalformedSubmission(
-            f"old size {submission.old} is larger than the checkpoint size {checkpoint.size}"
+            "old size %(old)s is larger than the checkpoint size %(checkpoint_size)s",
+            old=submission.old,
+            checkpoint_size=checkpoint.size,
         )
     return checkpoint

@@ -11,7 +11,7 @@ from api.admin.records import USER_READERS
 from api.auth import current_actor, login_required, require_role
 from registry import clock
 from registry.accounts.confirmations import confirm_request, refuse_request, waiting_requests
-from registry.errors import NotFound
+from registry.errors import NotFound, translatable
 from runtime.extensions import db
 
 
@@ -20,7 +20,7 @@ from runtime.extensions import db
 def account_requests() -> str:
     """Requests to create or elevate a reviewer or admin, waiting for a second admin."""
     actor = current_actor()
-    require_role(actor, USER_READERS, "list account requests")
+    require_role(actor, USER_READERS, translatable("list account requests"))
     pending = waiting_requests(db.session())
     return render_template("admin/account_requests.html", actor=actor, requests=pending)
 

@@ -14,6 +14,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from api.admin.console import words
 from api.admin.console.forms import FormProblem, field_label, form_date, form_lines, form_problem
+from api.error_language import domain_message
 from api.site.i18n import (
     HTML_LANG,
     LANGUAGE_NAMES,
@@ -89,14 +90,14 @@ def _invalid(error: InvalidValue) -> tuple[str, int]:
 @bp.errorhandler(Conflict)
 def _conflict(error: Conflict) -> tuple[str, int]:
     return render_template(
-        "admin/error.html", title=gettext("Not possible now"), message=error.message
+        "admin/error.html", title=gettext("Not possible now"), message=domain_message(error)
     ), 409
 
 
 @bp.errorhandler(NotFound)
 def _not_found(error: NotFound) -> tuple[str, int]:
     return render_template(
-        "admin/error.html", title=gettext("Not found"), message=error.message
+        "admin/error.html", title=gettext("Not found"), message=domain_message(error)
     ), 404
 
 

@@ -17,6 +17,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from api.error_language import domain_message, domain_reason
 from registry.errors import Conflict, DomainError, InvalidValue
 
 FIELD_LABELS: Mapping[str, LazyString] = {
@@ -60,50 +61,42 @@ FIELD_LABELS: Mapping[str, LazyString] = {
 # The domain's data paths that a form field of another name holds.
 FIELD_OF_PATH = {"identifiers": "identifier_value", "case_ids": "grounds"}
 
-# Reasons the domain gives, put in plain words; anything else is shown as the domain wrote it.
-_REASONS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"^must not be empty$"), lambda m: gettext("Fill this in: it must not be empty.")),
-    (
-        re.compile(r"^is (\d+) characters long; at most (\d+)$"),
-        lambda m: gettext(
-            "Too long: %(length)s characters, at most %(limit)s.", length=m[1], limit=m[2]
-        ),
+# Reasons the console puts more plainly than the domain does, by the domain's template; every
+# other reason is the domain's own, said in the page's language.
+_PLAIN: Mapping[str, Callable[[Mapping[str, object]], str]] = {
+    "must not be empty": lambda p: gettext("Fill this in: it must not be empty."),
+    "is %(text_count)s characters long; at most %(max_length)s": lambda p: gettext(
+        "Too long: %(length)s characters, at most %(limit)s.",
+        length=p["text_count"],
+        limit=p["max_length"],
+    ),
+    "contains control characters": lambda p: gettext(
+        "Contains invisible control characters; type it again."
+    ),
+    "contains control or invisible formatting characters": lambda p: gettext(
+        "Contains invisible control characters; type it again."
+    ),
+    "must be a 6-digit administrative division code": lambda p: gettext(
+        "Give the 6-digit administrative division code, e.g. 350100."
     ),
     (
-        re.compile(r"^contains control (or invisible formatting )?characters$"),
-        lambda m: gettext("Contains invisible control characters; type it again."),
+        "%(day)s is after today (%(today)s, Beijing time): nothing may be recorded as "
+        "happening in the future"
+    ): lambda p: gettext(
+        "%(day)s is after today (%(today)s, Beijing time): nothing may be recorded as "
+        "happening in the future.",
+        day=p["day"],
+        today=p["today"],
     ),
-    (
-        re.compile(r"^must be a 6-digit administrative division code$"),
-        lambda m: gettext("Give the 6-digit administrative division code, e.g. 350100."),
-    ),
-    (
-        re.compile(r"^(\d{4}-\d\d-\d\d) is after today \((\d{4}-\d\d-\d\d), Beijing time\)"),
-        lambda m: gettext(
-            "%(day)s is after today (%(today)s, Beijing time): nothing may be recorded as "
-            "happening in the future.",
-            day=m[1],
-            today=m[2],
-        ),
-    ),
-    (
-        re.compile(r"^cite at least one ground$"),
-        lambda m: gettext("Tick at least one ground."),
-    ),
-    (
-        re.compile(r"^the same patent is listed twice$"),
-        lambda m: gettext("The same patent is listed twice."),
-    ),
-]
+    "cite at least one ground": lambda p: gettext("Tick at least one ground."),
+    "the same patent is listed twice": lambda p: gettext("The same patent is listed twice."),
+}
 
 
-def plain_reason(reason: str) -> str:
-    """The domain's reason in the page's language, when it is one the console knows."""
-    for pattern, words in _REASONS:
-        found = pattern.search(reason)
-        if found:
-            return words(found)
-    return reason
+def plain_reason(error: DomainError) -> str:
+    """The reason in the page's language, in plain words where the console has them."""
+    plain = _PLAIN.get(error.template)
+    return plain(error.params) if plain is not None else domain_reason(error)
 
 
 def field_label(name: str) -> str:
@@ -125,10 +118,10 @@ def form_problem(error: DomainError, form_fields: Iterable[str]) -> FormProblem:
     """Place a domain error beside the form field it names, or above the form."""
     status = 409 if isinstance(error, Conflict) else 422
     if not isinstance(error, InvalidValue):
-        return FormProblem(general=error.message, status=status)
+        return FormProblem(general=domain_message(error), status=status)
     root = re.split(r"[\[.]", error.field, maxsplit=1)[0]
     name = FIELD_OF_PATH.get(root, root)
-    reason = plain_reason(error.reason)
+    reason = plain_reason(error)
     if name in set(form_fields):
         return FormProblem(fields={name: reason}, status=status)
     general = gettext("%(field)s: %(reason)s", field=field_label(name), reason=reason)

@@ -7,6 +7,7 @@ from flask_babel import gettext
 
 from api.admin.console.blueprint import bp, reported_errors
 from api.auth import current_actor, login_required
+from api.error_language import row_reason
 from registry.actors import Actor
 from registry.cases.import_file import COLUMNS, REQUIRED_COLUMNS, ImportLimits
 from registry.cases.importer import ImportReport, import_cases
@@ -31,6 +32,7 @@ def _page(actor: Actor, report: ImportReport | None = None, status: int = 200) -
         limits=import_limits(),
         columns=COLUMNS,
         required=REQUIRED_COLUMNS,
+        row_reason=row_reason,
     )
     return page, status
 

@@ -26,7 +26,7 @@ from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
 from registry.actors import Actor
-from registry.errors import Conflict, InvalidValue
+from registry.errors import Conflict, InvalidValue, translatable
 from registry.listings import published as published_listings
 from registry.listings import requests as listing_requests
 from registry.listings import workflow
@@ -121,7 +121,11 @@ def _form_int(form: Form, name: str) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()):
-        raise InvalidValue(name, f"{raw!r} is not a request number")
+        raise InvalidValue(
+            name,
+            "%(raw)r is not a request number",
+            raw=raw,
+        )
     return int(raw)
 
 
@@ -159,7 +163,7 @@ TRANSITIONS: dict[str, tuple[Callable[[Actor, int, Form], None], LazyString, tup
 def listings() -> str:
     """Listings, optionally in one state, a page at a time."""
     actor = current_actor()
-    require_role(actor, RECORD_READERS, "read listings")
+    require_role(actor, RECORD_READERS, translatable("read listings"))
     state = request.args.get("state") or None
     if state is not None and state not in LISTING_STATES:
         raise InvalidValue("state", gettext("Choose a state from the list."))
@@ -186,7 +190,7 @@ def listing_page(
 ) -> str:
     """A listing's page; after a refused form, `failed` names it and its problem is shown."""
     actor = current_actor()
-    require_role(actor, RECORD_READERS, "read listings")
+    require_role(actor, RECORD_READERS, translatable("read listings"))
     listing = get_listing(session(), listing_id)
     return render_template(
         "admin/listing.html",
@@ -256,7 +260,7 @@ def request_decision(request_id: int) -> Response:
 def queue() -> str:
     """The reviewer queue with deadlines; near and missed ones are marked in words."""
     actor = current_actor()
-    require_role(actor, RECORD_READERS, "read the review queue")
+    require_role(actor, RECORD_READERS, translatable("read the review queue"))
     return render_template(
         "admin/queue.html", actor=actor, queue=review_queue(session(), policy(), today())
     )

@@ -9,7 +9,7 @@ from api.admin.console.blueprint import bp, form_date, reported_errors
 from api.admin.context import policy, today
 from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
-from registry.errors import InvalidValue
+from registry.errors import InvalidValue, translatable
 from registry.listings.national_reports import mark_reported, report_rows
 from runtime.extensions import db
 
@@ -24,7 +24,7 @@ def _working_days() -> int:
 def national_reports() -> str:
     """Decisions to report to the national platform: exported when, due when, reported when."""
     actor = current_actor()
-    require_role(actor, RECORD_READERS, "read registry records")
+    require_role(actor, RECORD_READERS, translatable("read registry records"))
     on = today()
     return render_template(
         "admin/national_reports.html",

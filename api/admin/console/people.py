@@ -21,7 +21,7 @@ from registry.accounts.confirmations import create_account, set_role
 from registry.accounts.queries import list_users
 from registry.audit import trail as audit
 from registry.audit.queries import audit_records
-from registry.errors import Conflict, InvalidValue
+from registry.errors import Conflict, InvalidValue, translatable
 from registry.models import ROLES, AccountRequest
 from runtime.extensions import db
 
@@ -31,7 +31,7 @@ USER_FIELDS = ("username", "display_name", "role", "password")
 
 def _users_page(problem: FormProblem | None = None, typed: Any = None) -> str:
     actor = current_actor()
-    require_role(actor, USER_READERS, "list user accounts")
+    require_role(actor, USER_READERS, translatable("list user accounts"))
     search = request.args.get("q", "").strip().casefold()
     role = request.args.get("role") or None
     if role is not None and role not in ROLES:

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from api.admin.console.blueprint import bp, reported_errors
 from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
+from registry.errors import translatable
 from registry.models import PERSON_ROLES
 from registry.subjects.persons import (
     PERSON_SCHEMES,
@@ -27,7 +28,7 @@ from runtime.extensions import db
 def subject_persons_page(subject_id: int) -> str:
     """The subject's responsible persons, with a form to record one."""
     actor = current_actor()
-    require_role(actor, RECORD_READERS, "read registry records")
+    require_role(actor, RECORD_READERS, translatable("read registry records"))
     session = db.session()
     persons = subject_persons(session, subject_id)
     return render_template(

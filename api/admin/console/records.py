@@ -23,7 +23,7 @@ from api.admin.records import RECORD_READERS
 from api.auth import current_actor, login_required, require_role
 from registry.cases.queries import list_cases, recorded_authorities
 from registry.cases.records import CaseInput, record_case, revoke_case
-from registry.errors import Conflict, InvalidValue
+from registry.errors import Conflict, InvalidValue, translatable
 from registry.listings import workflow
 from registry.listings.grounds import evaluate_subject
 from registry.listings.list_types.loader import CONDUCTS
@@ -92,7 +92,7 @@ def _subjects_page(problem: FormProblem | None = None, typed: Any = NOTHING_TYPE
 @login_required
 def subjects() -> str:
     """Subjects, with a form to record a new one."""
-    require_role(current_actor(), RECORD_READERS, "read registry records")
+    require_role(current_actor(), RECORD_READERS, translatable("read registry records"))
     return _subjects_page()
 
 
@@ -132,7 +132,7 @@ def _subject_page(
     subject_id: int, problem: FormProblem | None = None, typed: Any = NOTHING_TYPED
 ) -> str:
     actor = current_actor()
-    require_role(actor, RECORD_READERS, "read registry records")
+    require_role(actor, RECORD_READERS, translatable("read registry records"))
     subject = get_subject(db.session(), subject_id)
     on = today()
     with reported_errors():
@@ -218,7 +218,7 @@ def propose(subject_id: int) -> Response:
 def cases() -> str:
     """Cases, filtered by sector and authority."""
     actor = current_actor()
-    require_role(actor, RECORD_READERS, "read registry records")
+    require_role(actor, RECORD_READERS, translatable("read registry records"))
     sector = request.args.get("sector") or None
     authority = request.args.get("authority") or None
     if sector is not None and sector not in SECTORS:

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from api.site import labels as site_labels
+from api.site.person_search import ROLE_LABELS
 from registry.timestamps import beijing_time
 
 STATES: Mapping[str, LazyString] = {
@@ -142,6 +143,45 @@ WHY: Mapping[str, LazyString] = {
     "flag": _l("Flagged: check it again"),
     "notify": _l("Serve and record the notice"),
     "start-review": _l("Defence period over: start the review"),
+}
+
+# What a listing transition is called, for "cannot <transition> a listing in state <state>".
+TRANSITIONS: Mapping[str, LazyString] = {
+    "amend": _l("publish a correction of"),
+    "apply for credit restoration of": _l("apply for credit restoration of"),
+    "approve": _l("approve"),
+    "decide": _l("decide"),
+    "expire": _l("expire"),
+    "notify": _l("record the notice of"),
+    "propose": _l("propose"),
+    "publish": _l("publish"),
+    "reject": _l("reject"),
+    "remove": _l("remove"),
+    "request a correction of": _l("request a correction of"),
+    "start review of": _l("start review of"),
+    "withdraw": _l("withdraw"),
+}
+
+# How an account request ended.
+OUTCOMES: Mapping[str, LazyString] = {
+    "confirmed": _l("confirmed"),
+    "refused": _l("refused"),
+}
+
+# The domain's error parameters that hold codes, by parameter name: their words.
+PARAMETERS: Mapping[str, Mapping[str, LazyString]] = {
+    "state": STATES,
+    "role": ROLES,
+    "request_kind": REQUEST_KINDS,
+    "end_reason": REMOVAL_REASONS,
+    "first_code": REMOVAL_REASONS,
+    "performance_status": PERFORMANCE,
+    "ground": site_labels.GROUND_TITLES,
+    "scheme": site_labels.ID_SCHEMES,
+    "person_role": ROLE_LABELS,
+    "subject_kind": site_labels.SUBJECT_KINDS,
+    "transition": TRANSITIONS,
+    "outcome": OUTCOMES,
 }
 
 TABLES: Mapping[str, Mapping[str, Any]] = {

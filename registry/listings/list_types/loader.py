@@ -71,14 +71,10 @@ class ListTypeError(InvalidValue):
     """A list-type file is unusable; the field is named as `file: field`."""
 
 
-def _fail(source: str, name: str, message: str) -> ListTypeError:
-    return ListTypeError(f"{source}: {name}", message)
-
-
 def _text(raw: Mapping[str, Any], name: str, source: str) -> str:
     value = raw.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise _fail(source, name, "must be a non-empty text")
+        raise ListTypeError(f"{source}: {name}", "must be a non-empty text")
     return value.strip()
 
 
@@ -87,13 +83,18 @@ def _texts(
 ) -> tuple[str, ...]:
     value = raw.get(name)
     if not isinstance(value, list) or not value:
-        raise _fail(source, name, "must be a non-empty list of texts")
+        raise ListTypeError(f"{source}: {name}", "must be a non-empty list of texts")
     items = []
     for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            raise _fail(source, f"{name}[{i}]", "must be a non-empty text")
+            raise ListTypeError(f"{source}: {name}[{i}]", "must be a non-empty text")
         if allowed and item not in allowed:
-            raise _fail(source, f"{name}[{i}]", f"{item!r} is not one of {', '.join(allowed)}")
+            raise ListTypeError(
+                f"{source}: {name}[{i}]",
+                "%(item)r is not one of %(allowed)s",
+                item=item,
+                allowed=", ".join(allowed),
+            )
         items.append(item.strip())
     return tuple(items)
 
@@ -103,7 +104,11 @@ def _years(raw: Mapping[str, Any], name: str, source: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _fail(source, name, f"must be a whole number of years, 1 or more, got {value!r}")
+        raise ListTypeError(
+            f"{source}: {name}",
+            "must be a whole number of years, 1 or more, got %(value)r",
+            value=value,
+        )
     return value
 
 
@@ -111,37 +116,59 @@ def parse_list_type(raw: Mapping[str, Any], source: str) -> ListType:
     """Check one list type read from `source` (a file name, used in error messages)."""
     unknown = sorted(set(raw) - _KNOWN)
     if unknown:
-        raise _fail(source, unknown[0], f"unknown field; expected {', '.join(sorted(_KNOWN))}")
+        raise ListTypeError(
+            f"{source}: {unknown[0]}",
+            "unknown field; expected %(expected)s",
+            expected=", ".join(sorted(_KNOWN)),
+        )
     code = _text(raw, "code", source)
     if not code.isascii() or not code.replace("_", "").isalnum() or not code.islower():
-        raise _fail(source, "code", f"{code!r} must be lower-case letters, digits and _")
+        raise ListTypeError(
+            f"{source}: code",
+            "%(code)r must be lower-case letters, digits and _",
+            code=code,
+        )
     rule = _text(raw, "rule", source)
     if rule not in (*ENGINE_RULES, DETERMINATION):
-        raise _fail(
-            source, "rule", f"{rule!r} is not one of {', '.join(ENGINE_RULES)}, determination"
+        raise ListTypeError(
+            f"{source}: rule",
+            "%(rule)r is not one of %(expected)s, determination",
+            rule=rule,
+            expected=", ".join(ENGINE_RULES),
         )
     conduct = raw.get("conduct")
     if rule == DETERMINATION and conduct not in CONDUCTS:
-        raise _fail(source, "conduct", f"a determination type names one of {', '.join(CONDUCTS)}")
+        raise ListTypeError(
+            f"{source}: conduct",
+            "a determination type names one of %(expected)s",
+            expected=", ".join(CONDUCTS),
+        )
     if rule != DETERMINATION and conduct is not None:
-        raise _fail(source, "conduct", f"only determination types name a conduct, not {rule}")
+        raise ListTypeError(
+            f"{source}: conduct",
+            "only determination types name a conduct, not %(rule)s",
+            rule=rule,
+        )
     basis = _texts(raw, "basis_kinds", source, CASE_KINDS)
     wrong = sorted(set(basis) - _ALLOWED_BASIS[rule])
     if wrong:
-        raise _fail(
-            source,
-            "basis_kinds",
-            f"rule {rule} cannot rest on {', '.join(wrong)}; "
-            f"allowed: {', '.join(sorted(_ALLOWED_BASIS[rule]))}",
+        raise ListTypeError(
+            f"{source}: basis_kinds",
+            "rule %(rule)s cannot rest on %(wrong)s; allowed: %(items)s",
+            rule=rule,
+            wrong=", ".join(wrong),
+            items=", ".join(sorted(_ALLOWED_BASIS[rule])),
         )
     listing_years = _years(raw, "listing_years", source)
     restoration = _years(raw, "restoration_min_years", source)
     if listing_years and restoration and restoration > listing_years:
-        raise _fail(source, "restoration_min_years", "is longer than listing_years")
+        raise ListTypeError(f"{source}: restoration_min_years", "is longer than listing_years")
     measures_zh = _texts(raw, "measures_zh", source)
     measures_en = _texts(raw, "measures_en", source)
     if len(measures_zh) != len(measures_en):
-        raise _fail(source, "measures_en", "must give one English text per Chinese measure")
+        raise ListTypeError(
+            f"{source}: measures_en", "must give one English text per Chinese measure"
+        )
     return ListType(
         code=code,
         rule=rule,
@@ -160,23 +187,43 @@ def parse_list_type(raw: Mapping[str, Any], source: str) -> ListType:
 def load_list_types(folder: Path) -> tuple[ListType, ...]:
     """Every `*.toml` list type in `folder`, ordered by code; any fault names file and field."""
     if not folder.is_dir():
-        raise ListTypeError("list_types", f"{folder} is not a folder")
+        raise ListTypeError(
+            "list_types",
+            "%(folder)s is not a folder",
+            folder=folder,
+        )
     found: dict[str, ListType] = {}
     for path in sorted(folder.glob("*.toml")):
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise ListTypeError(path.name, f"is not UTF-8 TOML: {error}") from error
+            raise ListTypeError(
+                path.name,
+                "is not UTF-8 TOML: %(error)s",
+                error=error,
+            ) from error
         list_type = parse_list_type(raw, path.name)
         if list_type.code != path.stem:
-            raise _fail(path.name, "code", f"{list_type.code!r} must match the file name")
+            raise ListTypeError(
+                f"{path.name}: code",
+                "%(list_type_code)r must match the file name",
+                list_type_code=list_type.code,
+            )
         found[list_type.code] = list_type
     if not found:
-        raise ListTypeError("list_types", f"{folder} holds no *.toml list type")
+        raise ListTypeError(
+            "list_types",
+            "%(folder)s holds no *.toml list type",
+            folder=folder,
+        )
     conducts = [t.conduct for t in found.values() if t.conduct]
     twice = sorted({c for c in conducts if conducts.count(c) > 1})
     if twice:
-        raise ListTypeError("list_types", f"conduct {', '.join(twice)} has two list types")
+        raise ListTypeError(
+            "list_types",
+            "conduct %(twice)s has two list types",
+            twice=", ".join(twice),
+        )
     return tuple(found[code] for code in sorted(found))
 
 

@@ -40,7 +40,11 @@ def _check_screen_options(threshold: float, limit: int) -> None:
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
         raise InvalidValue("threshold", "must be a number between 0 and 1")
     if not 0.0 <= threshold <= 1.0:
-        raise InvalidValue("threshold", f"must be between 0 and 1, got {threshold}")
+        raise InvalidValue(
+            "threshold",
+            "must be between 0 and 1, got %(threshold)s",
+            threshold=threshold,
+        )
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise InvalidValue("limit", "must be a whole number of at least 1")
 
@@ -52,7 +56,11 @@ def _parse_all(listed: Iterable[ListedName]) -> list[IndexedRecord]:
         if not isinstance(item, ListedName):
             raise InvalidValue(f"records[{position}]", "must be a ListedName")
         if item.entry_id in seen:
-            raise InvalidValue(f"records[{position}].entry_id", f"{item.entry_id} is listed twice")
+            raise InvalidValue(
+                f"records[{position}].entry_id",
+                "%(entry_id)s is listed twice",
+                entry_id=item.entry_id,
+            )
         seen.add(item.entry_id)
         records.append(IndexedRecord.from_listed(item))
     return records

@@ -184,11 +184,20 @@ class IndexFile:
         with path.open("rb") as handle:
             self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         if self._map[: len(MAGIC)] != MAGIC:
-            raise InvalidValue("screening_index", f"{path} is not a screening index file")
+            raise InvalidValue(
+                "screening_index",
+                "%(path)s is not a screening index file",
+                path=path,
+            )
         size = int.from_bytes(self._map[8:16], "little")
         header = json.loads(self._map[16 : 16 + size])
         if header.get("version") != FORMAT_VERSION:
-            raise InvalidValue("screening_index", f"{path} has format {header.get('version')}")
+            raise InvalidValue(
+                "screening_index",
+                "%(path)s has format %(version)s",
+                path=path,
+                version=header.get("version"),
+            )
         self.stamp: str = header["stamp"]
         self.count: int = header["count"]
         base = 16 + size

@@ -26,7 +26,12 @@ def _check_identifiers(identifiers: object, field: str) -> tuple[tuple[str, str]
     if not isinstance(identifiers, tuple | list):
         raise InvalidValue(field, "must be a list of (scheme, value) pairs")
     if len(identifiers) > MAX_IDENTIFIERS:
-        raise InvalidValue(field, f"has {len(identifiers)} entries; at most {MAX_IDENTIFIERS}")
+        raise InvalidValue(
+            field,
+            "has %(identifiers_count)s entries; at most %(MAX_IDENTIFIERS)s",
+            identifiers_count=len(identifiers),
+            MAX_IDENTIFIERS=MAX_IDENTIFIERS,
+        )
     checked = []
     for position, pair in enumerate(identifiers):
         where = f"{field}[{position}]"
@@ -47,12 +52,22 @@ def _check_name(name: object, field: str, required: bool) -> None:
     if required and not name.strip():
         raise InvalidValue(field, "must not be empty")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidValue(field, f"is {len(name)} characters long; at most {MAX_NAME_LENGTH}")
+        raise InvalidValue(
+            field,
+            "is %(name_count)s characters long; at most %(MAX_NAME_LENGTH)s",
+            name_count=len(name),
+            MAX_NAME_LENGTH=MAX_NAME_LENGTH,
+        )
 
 
 def _check_kind(kind: object, field: str) -> None:
     if kind not in KINDS:
-        raise InvalidValue(field, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise InvalidValue(
+            field,
+            "unknown kind %(kind)r; expected one of %(expected)s",
+            kind=kind,
+            expected=", ".join(KINDS),
+        )
 
 
 def _check_region(region: object, field: str) -> None:

@@ -121,3 +121,23 @@ def test_an_upload_without_csrf_token_is_refused(
     assert response.status_code == 400
     assert "Form refused" in response.get_data(as_text=True)
     assert _cases(session) == 0
+
+
+def test_a_chinese_reader_sees_every_row_problem_in_chinese(
+    signed_in: dict[str, SignedIn], session: Session
+) -> None:
+    clerk = signed_in["clerk"]
+    clerk.client.set_cookie("lang", "zh")
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("administrative_penalty", "<script>x</script>")
+    lines[6] = lines[6].replace("ZL201710601862.3", "ZL201710601862.4")
+    response = _upload(clerk, ("\n".join(lines) + "\n").encode())
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert (
+        "<tr><td>3</td><td>kind</td><td>未知的类型 &#39;&lt;script&gt;x&lt;/script&gt;&#39;" in page
+    )
+    assert "的校验位为 4，但该号码应为 3" in page
+    assert "unknown kind" not in page and "check digit" not in page
+    assert "<script>" not in page
+    assert _cases(session) == 0

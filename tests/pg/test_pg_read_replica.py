@@ -24,7 +24,7 @@ from api.public_view import CACHE
 from publisher.jobs import run_publication
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
-from registry.models import Base, Listing
+from registry.models import Base, Listing, LogEvent
 from runtime import read_replica
 from runtime.extensions import db
 from runtime.read_replica import ReadReplica, replica
@@ -129,6 +129,7 @@ def test_public_reads_go_to_the_standby_and_everything_else_to_the_primary(
     ).first()
     assert listing is not None
     entry_id, name = listing.entry_id, listing.subject.name
+    seq = db.session.scalar(select(LogEvent.seq).where(LogEvent.entry_id == entry_id))
     uscc = next(i.value for i in listing.subject.identifiers if i.scheme == "cn_uscc")
     key = new_key(db.session)
     cluster.wait_for_replay()
@@ -139,6 +140,8 @@ def test_public_reads_go_to_the_standby_and_everything_else_to_the_primary(
         "/",
         f"/search?q={name}",
         f"/entries/{entry_id}",
+        f"/entries/{entry_id}/proof/{seq}",
+        "/downloads/listings.csv",
         "/statistics",
         "/api/v1/entries",
         f"/api/v1/entries/{entry_id}",

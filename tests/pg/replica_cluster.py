@@ -122,6 +122,17 @@ class ReplicaCluster:
         with psycopg.connect(self._dsn(self.standby_port), autocommit=True) as conn:
             conn.execute(f"SELECT {function}()")
 
+    def stop_standby(self) -> None:
+        """Stop the standby at once, as if its machine died."""
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            *("-D", str(self.root / "standby"), "-m", "immediate", "-w", "stop"),
+        )
+
+    def start_standby(self) -> None:
+        """Start the stopped standby again (it resumes streaming from the primary)."""
+        self._pg_ctl(self.root / "standby", self.standby_port, "-c hot_standby=on")
+
     def _dsn(self, port: int) -> str:
         return f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
@@ -200,6 +201,7 @@ def test_nothing_can_be_written_through_the_read_engine(
     )
     with app.app_context():
         detail = app.test_client().get("/readyz").get_json()["checks"]["read_replica"]
+        db.session.remove()
         db.engine.dispose()
     assert detail == {"ok": True, "detail": "read URL is not a standby: no replication lag"}
     standby_state(app).engine.dispose()
@@ -280,3 +282,43 @@ def test_a_lagging_standby_never_changes_an_answer_and_its_pages_fall_back_to_th
     assert client.get(f"/entries/{entry_id}").status_code == 200
     assert statements.primary == []
     assert statements.standby
+
+
+def get(client: FlaskClient, path: str) -> int:
+    """GET `path` and end the session as a real request's app context would; the status."""
+    # The tests' outer app context outlives each request, and with it the session and the
+    # connections it holds; in production every request ends its own.
+    status = client.get(path).status_code
+    db.session.remove()
+    return status
+
+
+def test_a_dead_standby_sends_the_public_reads_to_the_primary(
+    node: Flask,
+    cluster: ReplicaCluster,
+    statements: Statements,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(read_replica, "CHECK_INTERVAL", 0.0)
+    standby = standby_state(node)
+    cluster.wait_for_replay()
+    client = node.test_client()
+    assert get(client, "/api/v1/entries") == 200
+    assert statements.standby
+    cluster.stop_standby()
+    try:
+        statements.clear()
+        for path in ("/", "/api/v1/entries", "/statistics"):
+            assert get(client, path) == 200, path
+        assert statements.standby == []
+        assert statements.primary
+        assert not standby.fresh()
+        detail = client.get("/readyz").get_json()["checks"]["read_replica"]
+        assert detail["ok"] is True
+        assert "read replica unreachable" in detail["detail"]
+    finally:
+        cluster.start_standby()
+    wait_until(standby.fresh, "the restarted standby is used again")
+    statements.clear()
+    assert get(client, "/api/v1/entries") == 200
+    assert statements.primary == []

@@ -82,10 +82,14 @@ class ReadReplica:
         now = time.monotonic()
         if now - self._checked_at < CHECK_INTERVAL:
             return self.status.fresh
-        with self._lock:
-            if now - self._checked_at >= CHECK_INTERVAL:
-                self._checked_at = now
-                self._record(self._sample(now))
+        # One thread samples; the others go on with the last outcome rather than wait for it.
+        if self._lock.acquire(blocking=False):
+            try:
+                if now - self._checked_at >= CHECK_INTERVAL:
+                    self._checked_at = now
+                    self._record(self._sample(now))
+            finally:
+                self._lock.release()
         return self.status.fresh
 
     def _record(self, status: ReplicaStatus) -> None:
@@ -104,6 +108,9 @@ class ReadReplica:
         try:
             with self.primary.connect() as conn:
                 primary_lsn = _lsn(conn.execute(text("SELECT pg_current_wal_lsn()::text")).scalar())
+        except sa.exc.DBAPIError as error:
+            return ReplicaStatus(False, f"primary unreachable: {type(error.orig).__name__}")
+        try:
             with self.engine.connect() as conn:
                 standby, replayed = conn.execute(
                     text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text")
@@ -196,7 +203,8 @@ def init_app(app: Flask, primary: sa.Engine) -> None:
     engine = sa.create_engine(
         url,
         pool_pre_ping=True,
-        connect_args={"options": "-c default_transaction_read_only=on"},
+        # A standby that does not answer must not hold a worker: give up connecting after 3 s.
+        connect_args={"options": "-c default_transaction_read_only=on", "connect_timeout": 3},
     )
     app.extensions[EXTENSION] = ReadReplica(
         engine, primary, float(app.config["REGISTRY"]["DATABASE_READ_MAX_LAG"])

@@ -44,6 +44,7 @@ MESSAGES: dict[str, LazyString] = {
     "internal_server_error": _l("An unexpected error occurred; please try again later."),
     "database_unavailable": _l("The database is unavailable; retry shortly."),
     "session_store_unavailable": _l("The session store is unavailable; retry shortly."),
+    "feed_store_unavailable": _l("The feed's object storage is unavailable; retry shortly."),
     "value_out_of_range": _l("A value in the request is too large or cannot be stored."),
     "signing_unavailable": _l("The signing key is unavailable; nothing can be signed now."),
 }

@@ -16,7 +16,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import api_load, ledger, publish, screening, screening_index, verify, witness
+from bench import (
+    api_load,
+    feed_bucket,
+    ledger,
+    publish,
+    screening,
+    screening_index,
+    verify,
+    witness,
+)
 
 BENCHMARKS: list[tuple[str, str, Callable[[list[str]], object]]] = [
     ("ledger", "python -m bench.ledger", ledger.main),
@@ -26,6 +35,7 @@ BENCHMARKS: list[tuple[str, str, Callable[[list[str]], object]]] = [
     ("verify", "python -m bench.verify", verify.main),
     ("witness", "python -m bench.witness", witness.main),
     ("api_load", "python -m bench.api_load", api_load.main),
+    ("feed_bucket", "python -m bench.feed_bucket", feed_bucket.main),
 ]
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

@@ -20,7 +20,7 @@ from flask import Flask
 
 from publisher import webhooks
 from publisher.leader import leadership
-from publisher.object_store import FeedBucket, ObjectStoreError, ObjectStoreSettings
+from publisher.object_store import ObjectStoreError, ObjectStoreSettings
 from publisher.run import RunReport, publish_once
 from publisher.settings import PublishSettings, cron_interval
 from publisher.witnessing import witnessing_readiness
@@ -29,6 +29,7 @@ from registry.models import utcnow
 from registry.publication.status import removals_not_in_feed
 from runtime import publish_now
 from runtime.extensions import db
+from runtime.feed_store import serving_bucket
 from runtime.health import register_check
 from runtime.signing_keys import key_store
 
@@ -172,10 +173,9 @@ def feed_freshness(app: Flask) -> tuple[bool, str]:
     if store is None:
         ok, detail = _index_freshness(partial(_local_index, Path(app.config["FEED_DIR"])))
     else:
-        # One client per settings, reused: a load balancer polls /readyz every few seconds.
-        cached = app.extensions.get("feed_bucket")
-        bucket = cached if cached is not None and cached.settings == store else FeedBucket(store)
-        app.extensions["feed_bucket"] = bucket
+        # The web nodes' client (short timeouts), reused: a load balancer polls /readyz often.
+        bucket = serving_bucket(app.extensions, app.config["REGISTRY"])
+        assert bucket is not None
         ok, detail = _index_freshness(partial(bucket.get, "index.json"))
     status = app.extensions.get("publisher_status", {})
     if status.get("failures"):

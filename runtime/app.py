@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from runtime import health, session_stores, signing_keys
+from runtime import health, read_replica, session_stores, signing_keys
 from runtime.config import load_config
 from runtime.extensions import db, limiter, migrate
 from runtime.file_permissions import check_private_files, create_private_database
@@ -55,8 +55,10 @@ def create_base_app(import_name: str, test_config: dict[str, Any] | None = None)
     limiter.init_app(app)
     with app.app_context():
         _configure_sqlite(db.engine)
+        read_replica.init_app(app, db.engine)
     session_stores.init_app(app)
     health.init_app(app)
+    health.register_check(app, "read_replica", lambda: read_replica.readiness(app))
     signing_keys.init_app(app)
     return app
 

@@ -23,6 +23,16 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "ENV": ("development", str, "development, testing or production"),
     "SECRET_KEY": (DEFAULT_SECRET_KEY, str, "session and CSRF secret; required in production"),
     "DATABASE_URL": (None, str, "SQLAlchemy URL; default sqlite file instance/registry.sqlite3"),
+    "DATABASE_READ_URL": (
+        None,
+        str,
+        "PostgreSQL read replica for public reads (docs/operations.md); unset: the primary",
+    ),
+    "DATABASE_READ_MAX_LAG": (
+        10.0,
+        float,
+        "seconds a read replica may lag before its reads go to the primary again",
+    ),
     "KEYS_DIR": (None, str, "signing keys directory; default instance/keys"),
     "KEY_PASSPHRASE": (
         None,
@@ -241,6 +251,33 @@ def _check_production_secrets(values: Mapping[str, Any]) -> None:
         )
 
 
+def _psycopg(url: str) -> str:
+    """A PostgreSQL URL with the driver the registry uses (psycopg 3)."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _read_url(values: Mapping[str, Any], database_url: str) -> str | None:
+    """The read replica's URL, checked: PostgreSQL, beside a PostgreSQL primary."""
+    if values["DATABASE_READ_MAX_LAG"] <= 0:
+        raise ConfigError("REGISTRY_DATABASE_READ_MAX_LAG must be more than 0 seconds")
+    raw = values["DATABASE_READ_URL"]
+    if not raw:
+        return None
+    read_url = _psycopg(raw)
+    if not read_url.startswith("postgresql+psycopg://"):
+        raise ConfigError(
+            f"REGISTRY_DATABASE_READ_URL must be a postgresql:// URL, not {urlsplit(raw).scheme!r}"
+        )
+    if not database_url.startswith("postgresql+psycopg://"):
+        raise ConfigError(
+            "REGISTRY_DATABASE_READ_URL needs REGISTRY_DATABASE_URL to be PostgreSQL too "
+            "(a replica replicates a PostgreSQL primary)"
+        )
+    return read_url
+
+
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     environ = os.environ if environ is None else environ
@@ -305,8 +342,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
 
     instance = Path(instance_path)
     database_url = values["DATABASE_URL"] or f"sqlite:///{instance / 'registry.sqlite3'}"
-    if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    database_url = _psycopg(database_url)
+    read_url = _read_url(values, database_url)
     if values["SCHEDULER"] is None:
         values["SCHEDULER"] = env == "development"
 
@@ -316,6 +353,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "SECRET_KEY": values["SECRET_KEY"],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_READ_DATABASE_URI": read_url,
         "KEYS_DIR": values["KEYS_DIR"] or str(instance / "keys"),
         "FEED_DIR": values["FEED_DIR"] or str(instance / "feed"),
         "NATIONAL_EXPORT_DIR": values["NATIONAL_EXPORT_DIR"] or str(instance / "national-platform"),

@@ -7,8 +7,10 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Session
 
 from registry.models import Base
+from runtime.read_replica import RoutingSession
 
-db = SQLAlchemy(model_class=Base)
+# Public read requests go to the read replica when one is configured (runtime/read_replica.py).
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 # Per-client-address limits by default; API routes key by API key instead.
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -11,6 +11,7 @@ from registry.publication.as_of import ListState
 from registry.publication.checkpoints import checkpoint_covering_log
 from registry.screening.screen import CheckpointRef, resolve_day
 from runtime.extensions import db
+from runtime.read_replica import replica_session_covering
 from runtime.signing_keys import key_store
 
 
@@ -22,5 +23,11 @@ def answering_checkpoint() -> CheckpointRef:
 
 
 def state_at(checkpoint: CheckpointRef, as_of: dt.date | None) -> ListState:
-    """The list as of a day, replayed up to the checkpoint (cached per app)."""
-    return list_states().get(db.session(), checkpoint.tree_size, resolve_day(as_of, today()))
+    """The list as of a day, replayed up to the checkpoint (cached per app).
+
+    Read from the read replica when one is configured, fresh, and holds the checkpoint's
+    log; otherwise from the primary. Either way the state is that of the checkpoint.
+    """
+    day = resolve_day(as_of, today())
+    with replica_session_covering(checkpoint.tree_size) as replica:
+        return list_states().get(replica or db.session(), checkpoint.tree_size, day)

@@ -1,5 +1,7 @@
 """What the published feed offers, read from its head (`index.json`) for the downloads page.
 
+The index comes from wherever `/feed/` serves it: the local feed folder, or the bucket.
+
 The page only lists and links the files; checking the index signature is the reader's job
 (`registry verify`), so nothing here vouches for the files.
 """
@@ -8,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 FEED_URL = "/feed/"
@@ -38,12 +39,14 @@ class FeedHead:
     chunks: int = 0
 
 
-def read_feed_head(feed_dir: str | Path) -> FeedHead | None:
-    """The feed's current head, or None when nothing readable has been published yet."""
+def read_feed_head(index: bytes | None) -> FeedHead | None:
+    """The feed's current head from the bytes of `index.json`; None when absent or unreadable."""
+    if index is None:
+        return None
     try:
-        signed = json.loads((Path(feed_dir) / "index.json").read_bytes())["signed"]
+        signed = json.loads(index)["signed"]
         version, issued_at, expires = signed["version"], signed["issued_at"], signed["expires"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
     records: list[Any] = list(signed.get("resources") or [])
     if isinstance(signed.get("delta"), dict):

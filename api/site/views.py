@@ -23,6 +23,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from api.feed import read_feed_file
 from api.ledger_api.proofs import inclusion_by_index
 from api.public_view import today
 from api.site import charts, labels
@@ -317,7 +318,7 @@ def downloads() -> str:
     """The files of the current disclosure feed, for people (machines read /feed/ directly)."""
     return render_template(
         "site/downloads.html",
-        head=read_feed_head(current_app.config["FEED_DIR"]),
+        head=read_feed_head(read_feed_file("index.json")),
         feed_url=FEED_URL,
     )
 

@@ -326,13 +326,15 @@ def recent_events(
         .execution_options(yield_per=100)
     )
     found: list[tuple[HistoryEvent, PublicEntry]] = []
-    for row in events:
-        entry = PublicEntry(state.entries[row.entry_id], state.day)
-        if entry.removed_in_error:
-            continue
-        found.append((HistoryEvent.of(row), entry))
-        if len(found) == limit:
-            break
+    # Stopping early leaves the streamed rows unread: close the server-side cursor (PostgreSQL).
+    with events:
+        for row in events:
+            entry = PublicEntry(state.entries[row.entry_id], state.day)
+            if entry.removed_in_error:
+                continue
+            found.append((HistoryEvent.of(row), entry))
+            if len(found) == limit:
+                break
     return found
 
 

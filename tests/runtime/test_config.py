@@ -177,3 +177,22 @@ def test_a_bad_list_type_file_stops_the_start_naming_file_and_field(tmp_path) ->
     assert str(raised.value).startswith("REGISTRY_LIST_TYPES_DIR: fake_papers.toml: rule: ")
     with pytest.raises(ConfigError, match="is not a folder"):
         load_config(str(tmp_path), {"REGISTRY_LIST_TYPES_DIR": str(tmp_path / "missing")})
+
+
+def test_the_read_replica_url_is_checked_at_start(tmp_path: Path) -> None:
+    environ = {
+        "REGISTRY_DATABASE_URL": "postgresql://registry@db/registry",
+        "REGISTRY_DATABASE_READ_URL": "postgresql://registry@replica/registry",
+    }
+    config = load_config(str(tmp_path), environ)
+    assert config["SQLALCHEMY_READ_DATABASE_URI"] == (
+        "postgresql+psycopg://registry@replica/registry"
+    )
+    assert config["REGISTRY"]["DATABASE_READ_MAX_LAG"] == 10.0
+    assert load_config(str(tmp_path), {})["SQLALCHEMY_READ_DATABASE_URI"] is None
+    with pytest.raises(ConfigError, match="REGISTRY_DATABASE_READ_URL must be a postgresql"):
+        load_config(str(tmp_path), {**environ, "REGISTRY_DATABASE_READ_URL": "sqlite:///x.db"})
+    with pytest.raises(ConfigError, match="needs REGISTRY_DATABASE_URL to be PostgreSQL"):
+        load_config(str(tmp_path), {**environ, "REGISTRY_DATABASE_URL": "sqlite:///x.db"})
+    with pytest.raises(ConfigError, match="REGISTRY_DATABASE_READ_MAX_LAG must be more than 0"):
+        load_config(str(tmp_path), {**environ, "REGISTRY_DATABASE_READ_MAX_LAG": "0"})

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 
 from api.openapi_examples import EXAMPLES
-from api.openapi_language import N_
+from api.text_marks import N_
 
 API_PREFIX = "/api/v1"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -51,12 +51,19 @@ A walk-through with curl and Python examples: docs/api-quickstart.md in the regi
 """
 )
 
+# Who may call an operation, the last paragraph of its description: by audience, and for the
+# client audience by the scope its key needs (None: any valid key). Marked for the catalogue.
 ACCESS = {
-    "public": "Access: public, no key needed (rate-limited per client address).",
-    "admin": (
+    "public": N_("Access: public, no key needed (rate-limited per client address)."),
+    "admin": N_(
         "Access: console session of registry staff (cookie), with the CSRF token from "
         "`GET /api/v1/admin/session` sent as `X-CSRFToken` on POST, PUT, PATCH and DELETE."
     ),
+}
+KEY_ACCESS: dict[str | None, str] = {
+    None: N_("Access: any valid API key (`Authorization: Bearer <key>`)."),
+    "screen": N_("Access: API key (`Authorization: Bearer <key>`) with the `screen` scope."),
+    "watch": N_("Access: API key (`Authorization: Bearer <key>`) with the `watch` scope."),
 }
 
 
@@ -88,9 +95,10 @@ def access_text(who: str, scope: str | None) -> str:
     """The sentence saying who may call an operation."""
     if who != "client":
         return ACCESS[who]
-    if scope is None:
-        return "Access: any valid API key (`Authorization: Bearer <key>`)."
-    return f"Access: API key (`Authorization: Bearer <key>`) with the `{scope}` scope."
+    # A scope without its marked sentence is still said (untranslated); a test names it.
+    return KEY_ACCESS.get(
+        scope, f"Access: API key (`Authorization: Bearer <key>`) with the `{scope}` scope."
+    )
 
 
 def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -17,6 +17,8 @@ _View = TypeVar("_View")
 _SchemaArgument = type[Schema] | Schema
 
 class Blueprint(FlaskBlueprint):
+    HTTP_METHODS: ClassVar[list[str]]
+    DOCSTRING_INFO_DELIMITER: ClassVar[str | None]
     description: str
     def __init__(
         self, name: str, import_name: str, *, description: str = "", **options: Any

@@ -11,7 +11,7 @@ import re
 
 from flask_babel import gettext
 
-from api.openapi_language import N_
+from api.text_marks import N_
 
 # (the publisher's wording as a pattern with named numbers, the message for the catalogue)
 _NUMBER = r"[\d,]+"

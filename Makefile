@@ -77,9 +77,10 @@ BABEL_KEYWORDS := -k _l -k translatable -k DomainError -k NotFound -k Conflict -
 	-k row_error:3
 
 # Extract every message (site, console, domain reasons) into the template; new messages are
-# then added to both catalogues by hand, in one block at the end (see babel.cfg).
+# then added to both catalogues by hand, in one block at the end (see babel.cfg). The OpenAPI
+# texts' extraction method is imported from this checkout.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	PYTHONPATH=$(CURDIR) $(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 		--no-wrap -o api/translations/messages.pot .
 	$(BIN)/pybabel compile -d api/translations
 

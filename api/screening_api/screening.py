@@ -14,7 +14,7 @@ from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
 from api.public_view import screening_index
 from api.screening_api import schemas
-from api.screening_api.context import answering_checkpoint, state_at
+from api.screening_api.context import answering, answering_checkpoint, state_at
 from registry.errors import InvalidValue
 from registry.models import ScreeningCall, utcnow
 from registry.publication.as_of import ListState
@@ -26,6 +26,7 @@ from registry.screening.persons import lookup_relations, person_index
 from registry.screening.screen import CheckpointRef
 from registry.subjects.personal_ids import PERSONAL_SCHEMES
 from runtime.extensions import db, session
+from runtime.receipt_writing import receipt_writer
 from runtime.signing_keys import key_store
 
 blp = Blueprint(
@@ -89,9 +90,12 @@ def sign_receipt(
     privacy: bool,
     parameters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Sign, keep and return a receipt for this key's call (queries hashed if `privacy`)."""
-    return receipts.issue_receipt(
-        db.session(),
+    """Sign and return a receipt for this key's call (queries hashed if `privacy`).
+
+    The receipt and the call record are kept by the worker's receipt writer, written within
+    REGISTRY_RECEIPT_FLUSH_MS (runtime.receipt_writing).
+    """
+    issued = receipts.prepare_receipt(
         key_store().current("receipt"),
         api_key_id=current_key().id,
         endpoint=endpoint,
@@ -103,6 +107,8 @@ def sign_receipt(
         privacy=privacy,
         parameters=parameters,
     )
+    receipt_writer().add(issued)
+    return issued.envelope
 
 
 def _published_name(content: dict[str, Any] | None) -> str | None:
@@ -147,13 +153,13 @@ class Lookup(MethodView):
 
 
 def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
-    checkpoint = answering_checkpoint()
-    state = state_at(checkpoint, query.get("as_of"))
+    at = answering(query.get("as_of"))
+    state, checkpoint = at.state, at.checkpoint
     found = screening.lookup(
         state, query["scheme"], query["value"], query.get("name") or query.get("country")
     )
     relations, signed_relations = lookup_relations(
-        person_index(session(), state),
+        at.persons(),
         query["scheme"],
         query["value"],
         query.get("name") or query.get("country"),
@@ -168,7 +174,8 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
     # For people reading the answer: whom each entry names and where to read it. The
     # receipt keeps its contract fields; these are in the response only.
     root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
-    pending = _pending(state, [entry["entry_id"] for entry in found.entries])
+    entry_ids = [entry["entry_id"] for entry in found.entries]
+    pending = at.removal_pending(_listed(state, entry_ids))
     shown = [
         {
             **entry,
@@ -186,23 +193,26 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
         "relations": relations,
         "checkpoint": checkpoint.as_dict(),
         "receipt": receipt,
-        "proofs": _proofs(state, checkpoint, [e["entry_id"] for e in found.entries]),
+        "proofs": at.bundles(
+            {entry_id: state.entries[entry_id].seq for entry_id in _listed(state, entry_ids)}
+        ),
     }
+
+
+def _listed(state: ListState, entry_ids: list[str]) -> list[str]:
+    """Those of the entries that are listed on the state's day."""
+    return [e for e in entry_ids if state.entries[e].status(state.day) == "listed"]
 
 
 def _pending(state: ListState, entry_ids: list[str]) -> dict[str, dict[str, str]]:
     """Removals awaiting confirmation of the listed entries an answer reports (response only)."""
-    listed = [e for e in entry_ids if state.entries[e].status(state.day) == "listed"]
+    listed = _listed(state, entry_ids)
     return removal_pending(session(), listed, state.day) if listed else {}
 
 
 def _proofs(state: ListState, checkpoint: CheckpointRef, entry_ids: list[str]) -> dict[str, str]:
     """Proof bundles of the listed entries an answer reports, under its checkpoint."""
-    listed = {
-        entry_id: state.entries[entry_id].seq
-        for entry_id in entry_ids
-        if state.entries[entry_id].status(state.day) == "listed"
-    }
+    listed = {entry_id: state.entries[entry_id].seq for entry_id in _listed(state, entry_ids)}
     return bundles_at(session(), listed, checkpoint.tree_size)
 
 
@@ -269,6 +279,7 @@ class ReceiptById(MethodView):
     @_document_errors(404)
     def get(self, receipt_id: str) -> dict[str, Any]:
         """A receipt issued earlier to the same key, byte for byte (scope: screen)."""
+        receipt_writer().flush()
         return receipts.get_receipt(db.session(), current_key().id, receipt_id)
 
 
@@ -281,4 +292,5 @@ class Usage(MethodView):
     @_document_errors(422)
     def get(self, query: dict[str, Any]) -> list[ScreeningCall]:
         """This key's own lookup and screening calls, newest first (any scope; no query content)."""
+        receipt_writer().flush()
         return receipts.usage(db.session(), current_key().id, query["limit"], query["offset"])

@@ -181,10 +181,19 @@ class ListStateCache:
         self._states: OrderedDict[tuple[Any, ...], ListState] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, tree_size: int, day: dt.date) -> ListState:
-        """The list state for the first `tree_size` leaves and `day`, replayed once, reused."""
+    def get(
+        self,
+        session: Session,
+        tree_size: int,
+        day: dt.date,
+        purges: tuple[int, Any] | None = None,
+    ) -> ListState:
+        """The list state for the first `tree_size` leaves and `day`, replayed once, reused.
+
+        `purges` is the `purge_marker` when the caller has just read it.
+        """
         # The log only grows, so within one database its size names its content.
-        key = (tree_size, day, purge_marker(session))
+        key = (tree_size, day, purge_marker(session) if purges is None else purges)
         with self._lock:
             state = self._states.get(key)
             if state is not None:

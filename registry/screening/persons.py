@@ -196,9 +196,14 @@ def persons_version(session: Session) -> tuple[int, int]:
     return int(highest or 0), int(removed or 0)
 
 
-def person_index(session: Session, state: ListState) -> PersonIndex:
-    """The person index of `state`, built once per state and set of recorded persons."""
-    version = persons_version(session)
+def person_index(
+    session: Session, state: ListState, version: tuple[int, int] | None = None
+) -> PersonIndex:
+    """The person index of `state`, built once per state and set of recorded persons.
+
+    `version` is the `persons_version` when the caller has just read it.
+    """
+    version = persons_version(session) if version is None else version
     cached = state.derived.get(PERSON_INDEX)
     if isinstance(cached, tuple) and cached[0] == version:
         index: PersonIndex = cached[1]

@@ -140,7 +140,7 @@ def api_key_required(scope: str | None = None) -> Callable[[F], F]:
                     "send an API key as 'Authorization: Bearer ipl_<prefix>_<secret>'"
                 )
             try:
-                g.api_key = _key_cache().authenticate(session(), token)
+                g.api_key = _key_cache().authenticate(session, token)
             except KeyRejected as error:
                 _count_failure()
                 return _unauthorized(error.message)

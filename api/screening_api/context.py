@@ -21,6 +21,7 @@ from registry.screening.screen import CheckpointRef, resolve_day
 from registry.screening.serving import ServingCache, ServingVersion, serving_version
 from runtime.extensions import db, session
 from runtime.signing_keys import key_store
+from runtime.version_reads import read_versioned
 
 SERVING_CACHE = "registry.serving_cache"
 
@@ -71,7 +72,7 @@ class Answering:
 def answering(as_of: dt.date | None) -> Answering:
     """The checkpoint covering the log, and the list state as of a day, at one version."""
     cache = serving_cache()
-    version = serving_version(session())
+    version = read_versioned(serving_version, lambda: serving_version(session()))
     checkpoint = cache.checkpoint(version, answering_checkpoint)
     day = resolve_day(as_of, today())
     state = list_states().get(session(), checkpoint.tree_size, day, version.purges)

@@ -13,7 +13,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -216,10 +216,13 @@ class KeyCache:
         self._verified: dict[str, tuple[float, int, KeyIdentity]] = {}
         self._lock = threading.Lock()
 
-    def authenticate(self, session: Session, token: str) -> KeyIdentity:
-        """As `authenticate`, answered from the cache while the key's verification is fresh."""
+    def authenticate(self, session: Callable[[], Session], token: str) -> KeyIdentity:
+        """As `authenticate`, answered from the cache while the key's verification is fresh.
+
+        `session` gives the database session, asked for only when the key must be read.
+        """
         if self.ttl <= 0:
-            return authenticate(session, token)
+            return authenticate(session(), token)
         digest = hash_secret(token)
         now = time.monotonic()
         with self._lock:
@@ -227,7 +230,7 @@ class KeyCache:
         if kept is not None and kept[0] > now and kept[1] == _revocations:
             return kept[2]
         generation = _revocations
-        identity = authenticate(session, token)
+        identity = authenticate(session(), token)
         with self._lock:
             if len(self._verified) >= self.capacity:
                 self._verified = {d: k for d, k in self._verified.items() if k[0] > now}

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, column, text
+from sqlalchemy import Connection, Integer, column, text
 from sqlalchemy.orm import Session
 
 from registry.models import UTCDateTime
@@ -69,9 +69,9 @@ class ServingVersion:
         return self.checkpoint_size is not None and self.checkpoint_size >= self.log_size
 
 
-def serving_version(session: Session) -> ServingVersion:
-    """Read the current facts (inside the session's transaction)."""
-    row = session.execute(_VERSION_SQL).one()
+def serving_version(reader: Session | Connection) -> ServingVersion:
+    """Read the current facts, in one statement (on a session or a plain connection)."""
+    row = reader.execute(_VERSION_SQL).one()
     top_seq, checkpoint, purged, last_purge, person, removed, pending, last_pending = row
     log_size = 0 if top_seq is None else int(top_seq) + 1
     return ServingVersion(

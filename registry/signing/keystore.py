@@ -97,6 +97,8 @@ class KeyStore:
             raise InvalidValue("passphrase", reason)
         self._passphrase = passphrase
         self._loaded: dict[str, SigningKey] = {}  # by kid; private keys already read and decrypted
+        # keys.json as last parsed, with the (inode, mtime, size) it was read at.
+        self._records: tuple[tuple[int, int, int], list[dict[str, Any]]] | None = None
 
     @property
     def _metadata_path(self) -> Path:
@@ -111,6 +113,26 @@ class KeyStore:
         os.chmod(self.directory, 0o700)
 
     def _read_records(self, *, missing_ok: bool = False) -> list[dict[str, Any]]:
+        # Every signature asks for the current key; the file is parsed again only when it was
+        # replaced or changed (keys are written by atomic replacement: a new inode each time).
+        path = self._metadata_path
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:
+            status = None
+        except OSError as error:
+            raise SigningUnavailable(f"cannot read {path}: {error.strerror}") from None
+        if status is not None:
+            seen = (status.st_ino, status.st_mtime_ns, status.st_size)
+            cached = self._records
+            if cached is not None and cached[0] == seen:
+                return [dict(record) for record in cached[1]]
+        records = self._parse_records(missing_ok=missing_ok)
+        if status is not None:
+            self._records = (seen, [dict(record) for record in records])
+        return records
+
+    def _parse_records(self, *, missing_ok: bool) -> list[dict[str, Any]]:
         path = self._metadata_path
         try:
             raw = path.read_bytes()

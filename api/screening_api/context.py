@@ -58,15 +58,15 @@ class Answering:
 
     def persons(self) -> PersonIndex:
         """The person index of the state, for the recorded persons of this version."""
-        return person_index(session(), self.state, self.version.persons)
+        return person_index(session, self.state, self.version.persons)
 
     def removal_pending(self, entry_ids: list[str]) -> dict[str, dict[str, str]]:
         """`removal_pending` of these entries on the state's day."""
-        return self.cache.removal_pending(session(), self.version, entry_ids, self.state.day)
+        return self.cache.removal_pending(session, self.version, entry_ids, self.state.day)
 
     def bundles(self, seq_by_entry: dict[str, int]) -> dict[str, str]:
         """Proof bundles of these entries' events under the answering checkpoint."""
-        return self.cache.bundles(session(), seq_by_entry, self.checkpoint.tree_size)
+        return self.cache.bundles(session, seq_by_entry, self.checkpoint.tree_size)
 
 
 def answering(as_of: dt.date | None) -> Answering:
@@ -75,5 +75,5 @@ def answering(as_of: dt.date | None) -> Answering:
     version = read_versioned(serving_version, lambda: serving_version(session()))
     checkpoint = cache.checkpoint(version, answering_checkpoint)
     day = resolve_day(as_of, today())
-    state = list_states().get(session(), checkpoint.tree_size, day, version.purges)
+    state = list_states().get(session, checkpoint.tree_size, day, version.purges)
     return Answering(version, checkpoint, state, cache)

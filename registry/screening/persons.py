@@ -14,7 +14,7 @@ exactly. A person's identifier is personal data: it is only ever shown masked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,14 +197,22 @@ def persons_version(session: Session) -> tuple[int, int]:
 
 
 def person_index(
-    session: Session, state: ListState, version: tuple[int, int] | None = None
+    session: Session | Callable[[], Session],
+    state: ListState,
+    version: tuple[int, int] | None = None,
 ) -> PersonIndex:
     """The person index of `state`, built once per state and set of recorded persons.
 
-    `version` is the `persons_version` when the caller has just read it.
+    `version` is the `persons_version` when the caller has just read it; `session` may be a
+    function giving the session, asked for only when the database must be read.
     """
-    version = persons_version(session) if version is None else version
     cached = state.derived.get(PERSON_INDEX)
+    if version is not None and isinstance(cached, tuple) and cached[0] == version:
+        kept: PersonIndex = cached[1]
+        return kept
+    if not isinstance(session, Session):
+        session = session()
+    version = persons_version(session) if version is None else version
     if isinstance(cached, tuple) and cached[0] == version:
         index: PersonIndex = cached[1]
         return index

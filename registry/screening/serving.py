@@ -106,14 +106,21 @@ class ServingCache:
         return fresh
 
     def removal_pending(
-        self, session: Session, version: ServingVersion, entry_ids: list[str], day: dt.date
+        self,
+        session: Callable[[], Session],
+        version: ServingVersion,
+        entry_ids: list[str],
+        day: dt.date,
     ) -> dict[str, dict[str, str]]:
-        """`removal_pending` objects of these entries on `day` (as public_view.removal_pending)."""
+        """`removal_pending` objects of these entries on `day` (as public_view.removal_pending).
+
+        `session` gives the database session, asked for only when the pending set changed.
+        """
         if not entry_ids:
             return {}
         kept = self._pending
         if kept is None or kept[0] != version.pending:
-            kept = (version.pending, pending_removals(session, None))
+            kept = (version.pending, pending_removals(session(), None))
             self._pending = kept
         pending = kept[1]
         return {
@@ -123,9 +130,12 @@ class ServingCache:
         }
 
     def bundles(
-        self, session: Session, seq_by_entry: Mapping[str, int], size: int
+        self, session: Callable[[], Session], seq_by_entry: Mapping[str, int], size: int
     ) -> dict[str, str]:
-        """Proof bundles as `bundles_at` gives them; each (entry, event, size) is built once."""
+        """Proof bundles as `bundles_at` gives them; each (entry, event, size) is built once.
+
+        `session` gives the database session, asked for only when a bundle must be built.
+        """
         found: dict[str, str] = {}
         missing: dict[str, int] = {}
         with self._lock:
@@ -136,7 +146,7 @@ class ServingCache:
                 else:
                     found[entry_id] = bundle
         if missing:
-            built = bundles_at(session, missing, size)
+            built = bundles_at(session(), missing, size)
             with self._lock:
                 for entry_id, bundle in built.items():
                     self._proofs[(entry_id, missing[entry_id], size)] = bundle

@@ -18,7 +18,12 @@ from registry.publication.as_of import ListState
 from registry.publication.checkpoints import checkpoint_covering_log
 from registry.screening.persons import PersonIndex, person_index
 from registry.screening.screen import CheckpointRef, resolve_day
-from registry.screening.serving import ServingCache, ServingVersion, serving_version
+from registry.screening.serving import (
+    ServingCache,
+    ServingVersion,
+    serving_version,
+    serving_version_raw,
+)
 from runtime.extensions import db, session
 from runtime.signing_keys import key_store
 from runtime.version_reads import read_versioned
@@ -72,7 +77,7 @@ class Answering:
 def answering(as_of: dt.date | None) -> Answering:
     """The checkpoint covering the log, and the list state as of a day, at one version."""
     cache = serving_cache()
-    version = read_versioned(serving_version, lambda: serving_version(session()))
+    version = read_versioned(serving_version_raw, lambda: serving_version(session()))
     checkpoint = cache.checkpoint(version, answering_checkpoint)
     day = resolve_day(as_of, today())
     state = list_states().get(session, checkpoint.tree_size, day, version.purges)

@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, column, text
+from sqlalchemy import Connection, Dialect, Integer, column, text
 from sqlalchemy.orm import Session
 
 from registry.models import UTCDateTime
@@ -28,7 +29,7 @@ from registry.screening.screen import CheckpointRef
 
 # Maxima of primary keys are index look-ups; the counts run over columns that are NULL for
 # almost every row (purged revisions, removed persons) or over the few removal requests.
-_VERSION_SQL = text(
+_VERSION_TEXT = (
     "SELECT"
     " (SELECT MAX(seq) FROM log_events) AS top_seq,"
     " (SELECT MAX(tree_size) FROM signed_checkpoints) AS checkpoint,"
@@ -40,7 +41,8 @@ _VERSION_SQL = text(
     " AS pending,"
     " (SELECT MAX(id) FROM listing_requests WHERE kind = 'removal' AND decision IS NULL)"
     " AS last_pending"
-).columns(
+)
+_VERSION_SQL = text(_VERSION_TEXT).columns(
     column("top_seq", Integer),
     column("checkpoint", Integer),
     column("purged", Integer),
@@ -71,7 +73,25 @@ class ServingVersion:
 
 def serving_version(reader: Session | Connection) -> ServingVersion:
     """Read the current facts, in one statement (on a session or a plain connection)."""
-    row = reader.execute(_VERSION_SQL).one()
+    return _version(reader.execute(_VERSION_SQL).one())
+
+
+def serving_version_raw(cursor: Any, dialect: Dialect) -> ServingVersion:
+    """Read the current facts with a driver cursor: no statement compiled, no result objects."""
+    cursor.execute(_VERSION_TEXT)
+    row = list(cursor.fetchone())
+    if row[3] is not None:
+        row[3] = _timestamp_reader(dialect)(row[3])
+    return _version(row)
+
+
+@cache
+def _timestamp_reader(dialect: Dialect) -> Callable[[Any], Any]:
+    processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    return processor if processor is not None else (lambda value: value)
+
+
+def _version(row: Sequence[Any]) -> ServingVersion:
     top_seq, checkpoint, purged, last_purge, person, removed, pending, last_pending = row
     log_size = 0 if top_seq is None else int(top_seq) + 1
     return ServingVersion(

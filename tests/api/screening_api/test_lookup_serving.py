@@ -27,14 +27,16 @@ from api.screening_api import schemas
 from registry.actors import SYSTEM
 from registry.clients.api_keys import revoke_key
 from registry.listings import published as published_listings
-from registry.models import ApiKey, Listing, LogEvent, Receipt, ScreeningCall
+from registry.models import ApiKey, EntryRevision, Listing, LogEvent, Receipt, ScreeningCall
 from registry.publication.proof_bundles import bundles_at
 from registry.screening.receipt_writer import ReceiptWriter
 from registry.screening.receipts import prepare_receipt, verify_receipt
 from registry.screening.screen import CheckpointRef
+from registry.screening.serving import ServingVersion, serving_version, serving_version_raw
 from runtime.config import ConfigError, load_config
 from runtime.receipt_writing import close_all, receipt_writer
 from runtime.signing_keys import key_store
+from runtime.version_reads import read_versioned
 from tests.api.screening_api.screening_fixtures import (
     bearer,
     demo_app,
@@ -340,3 +342,25 @@ def test_close_all_stops_every_writer_of_the_process(app: Flask) -> None:
     writer = receipt_writer()
     close_all()
     assert writer.pending() == 0
+
+
+def test_the_driver_read_of_the_serving_version_agrees_with_the_orm_read(
+    app: Flask, session: Session
+) -> None:
+    def both() -> tuple[ServingVersion, ServingVersion]:
+        session.rollback()
+        fast = read_versioned(serving_version_raw, lambda: serving_version(session))
+        return fast, serving_version(session)
+
+    fast, slow = both()
+    assert fast == slow and fast.log_size > 0 and fast.persons[0] > 0
+    first = session.scalar(select(func.min(EntryRevision.id)))
+    session.execute(
+        update(EntryRevision)
+        .where(EntryRevision.id == first)
+        .values(purged_at=dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC))
+    )
+    session.commit()
+    fast, slow = both()
+    assert fast == slow
+    assert fast.purges == (1, dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC))

@@ -175,6 +175,7 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
         query["value"],
         query.get("name") or query.get("country"),
         state,
+        found.identifier,
     )
     result: dict[str, Any] = {"answer": found.answer, "entries": found.entries}
     if signed_relations:

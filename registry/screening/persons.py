@@ -222,14 +222,19 @@ def person_index(
 
 
 def lookup_relations(
-    index: PersonIndex, scheme: str, value: str, name: str | None, state: ListState
+    index: PersonIndex,
+    scheme: str,
+    value: str,
+    name: str | None,
+    state: ListState,
+    validated: Identifier | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The relations of an identifier looked up: (as the response shows them, as signed).
 
     The identifier is checked as `registry.screening.screen.lookup` checks it, which has
-    already answered any error in it.
+    already answered any error in it; `validated` is that lookup's identifier, when at hand.
     """
-    identifier = validate_identifier(scheme, value, name, field="identifier")
+    identifier = validated or validate_identifier(scheme, value, name, field="identifier")
     shown, signed = [], []
     for relation in index.lookup(identifier):
         en_role = ROLE_NAMES[relation.role][1]

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ class KeyStore:
         # keys.json as last parsed, with the (inode, mtime, size) it was read at.
         self._records: tuple[tuple[int, int, int], list[dict[str, Any]]] | None = None
 
-    @property
+    @cached_property
     def _metadata_path(self) -> Path:
         return self.directory / self.METADATA
 

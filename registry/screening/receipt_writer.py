@@ -2,8 +2,8 @@
 
 Every lookup and screening answer is signed before it is sent (registry.screening.receipts);
 keeping its receipt and its call record is what a write buffer can postpone. `ReceiptWriter`
-collects the rows of signed receipts and inserts them together, with one multi-row statement
-per table in one transaction:
+collects the rows of signed receipts and inserts them together, one batched insert per table
+in one transaction:
 
 - when `batch` rows are waiting (in the request that added the last one),
 - every `interval` seconds, from a background thread of the process,
@@ -11,7 +11,7 @@ per table in one transaction:
 - when the process ends (`close()`, called at exit and from gunicorn's worker_exit hook).
 
 On PostgreSQL the batch is copied in (COPY ... FROM STDIN), the cheapest write for the server;
-elsewhere it is one multi-row insert per table.
+elsewhere each table gets one executemany insert.
 
 With `interval` 0 every receipt is written at once, in the request that signed it. A receipt
 issued by one process is therefore readable from another within `interval` seconds (plus the
@@ -105,10 +105,25 @@ class ReceiptWriter:
         with self._lock:
             self._waiting.append(issued)
             waiting = len(self._waiting)
-        if self.interval == 0 or waiting >= self.batch or waiting > MAX_WAITING:
-            self.flush()
-        else:
-            self._start()
+        if self.interval == 0 or waiting > MAX_WAITING:
+            # Written in the request: if that fails, the request fails and its answer is not
+            # sent, so its receipt must not be written later either.
+            try:
+                self.flush()
+            except Exception:
+                with self._lock:
+                    self._waiting = [kept for kept in self._waiting if kept is not issued]
+                raise
+            return
+        self._start()
+        if waiting >= self.batch:
+            try:
+                self.flush()
+            except Exception as error:  # the answer stands; the rows wait for the next attempt
+                log.warning(
+                    "receipt writer: a full batch was not written (%s); retrying",
+                    type(error).__name__,
+                )
 
     def pending(self) -> int:
         """How many receipts wait to be written."""

@@ -364,3 +364,31 @@ def test_the_driver_read_of_the_serving_version_agrees_with_the_orm_read(
     fast, slow = both()
     assert fast == slow
     assert fast.purges == (1, dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC))
+
+
+def test_a_receipt_that_could_not_be_written_in_its_request_is_dropped(
+    app: Flask, session: Session, tmp_path: Path, key: str
+) -> None:
+    key_id = int(session.scalar(select(ApiKey.id)) or 0)
+    empty = create_engine(f"sqlite:///{tmp_path / 'no-tables.sqlite3'}")
+    writer = ReceiptWriter(empty, 0, 1000)  # 0: written in the request
+    with pytest.raises(Exception, match="no such table"):
+        writer.add(_issued(key_id))
+    # The request failed, its answer was never sent: nothing is left to write later.
+    assert writer.pending() == 0
+    empty.dispose()
+
+
+def test_a_full_batch_that_cannot_be_written_waits_without_failing_the_answer(
+    app: Flask, session: Session, tmp_path: Path, key: str
+) -> None:
+    key_id = int(session.scalar(select(ApiKey.id)) or 0)
+    empty = create_engine(f"sqlite:///{tmp_path / 'no-tables.sqlite3'}")
+    writer = ReceiptWriter(empty, 60, 2)
+    writer.add(_issued(key_id))
+    writer.add(_issued(key_id))  # fills the batch; the write fails and is logged
+    assert writer.pending() == 2
+    writer.engine = app.extensions["sqlalchemy"].engine
+    writer.close()
+    assert writer.pending() == 0
+    empty.dispose()

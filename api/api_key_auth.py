@@ -5,6 +5,10 @@
 limit (shared by every endpoint it calls) 429. Failed authentications are also counted per client
 address (REGISTRY_API_KEY_FAILURES, default 20 a minute); past that, the address gets 429 until
 the window passes. The authenticated key is `g.api_key`.
+
+A verified key is trusted for REGISTRY_API_KEY_CACHE_MS (default one second) per worker before
+it is read again: a revocation made in another process takes effect within that time, one made
+in this process at once.
 """
 
 from __future__ import annotations
@@ -23,9 +27,9 @@ from api.openapi_document import SCOPE_ATTRIBUTE
 from registry.clients.api_keys import (
     DEFAULT_RATE_LIMIT,
     SCOPES,
+    KeyCache,
     KeyIdentity,
     KeyRejected,
-    authenticate,
 )
 from runtime.extensions import limiter, session
 
@@ -34,12 +38,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 # Public, unauthenticated reads: per client address.
 PUBLIC_RATE_LIMIT = "300/minute"
+KEY_CACHE = "registry.api_key_cache"
 
 
 def current_key() -> KeyIdentity:
     """The key that authenticated this request (only inside an api_key_required view)."""
     key: KeyIdentity = g.api_key
     return key
+
+
+def _key_cache() -> KeyCache:
+    """This app's verified keys (REGISTRY_API_KEY_CACHE_MS), created on first use."""
+    cache = current_app.extensions.get(KEY_CACHE)
+    if cache is None:
+        cache = KeyCache(current_app.config["API_KEY_CACHE_MS"] / 1000)
+        current_app.extensions[KEY_CACHE] = cache
+    assert isinstance(cache, KeyCache)
+    return cache
 
 
 def _key_identity() -> str:
@@ -125,7 +140,7 @@ def api_key_required(scope: str | None = None) -> Callable[[F], F]:
                     "send an API key as 'Authorization: Bearer ipl_<prefix>_<secret>'"
                 )
             try:
-                g.api_key = authenticate(session(), token)
+                g.api_key = _key_cache().authenticate(session, token)
             except KeyRejected as error:
                 _count_failure()
                 return _unauthorized(error.message, error)

@@ -90,6 +90,19 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         str,
         "failed API-key authentications allowed per client address before 429",
     ),
+    "RECEIPT_FLUSH_MS": (
+        100,
+        int,
+        "screening receipts and usage rows are written in batches at least this often "
+        "(milliseconds; 0 writes each in its request)",
+    ),
+    "RECEIPT_BATCH": (200, int, "receipts waiting that make a request write the batch at once"),
+    "API_KEY_CACHE_MS": (
+        1000,
+        int,
+        "a verified API key is trusted this long per worker before it is read again "
+        "(milliseconds; a revocation takes effect within it; 0 reads the key every request)",
+    ),
     "SESSION_IDLE_MINUTES": (30, int, "a console session ends after this long without a request"),
     "SESSION_MAX_HOURS": (12, int, "a console session ends this long after sign-in, used or not"),
     "SESSION_REDIS_URL": (
@@ -308,6 +321,12 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         ("redis://", "rediss://", "unix://")
     ):
         raise ConfigError("REGISTRY_SESSION_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    if not 0 <= values["RECEIPT_FLUSH_MS"] <= 10_000:
+        raise ConfigError("REGISTRY_RECEIPT_FLUSH_MS must be from 0 to 10000 milliseconds")
+    if values["RECEIPT_BATCH"] < 1:
+        raise ConfigError("REGISTRY_RECEIPT_BATCH must be at least 1 receipt")
+    if not 0 <= values["API_KEY_CACHE_MS"] <= 60_000:
+        raise ConfigError("REGISTRY_API_KEY_CACHE_MS must be from 0 to 60000 milliseconds")
     if values["MAX_WATCHLISTS_PER_KEY"] < 1:
         raise ConfigError("REGISTRY_MAX_WATCHLISTS_PER_KEY must be at least 1")
     try:
@@ -359,6 +378,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "NATIONAL_EXPORT_DIR": values["NATIONAL_EXPORT_DIR"] or str(instance / "national-platform"),
         "SCREENING_INDEX": values["SCREENING_INDEX"] or str(instance / "screening.index"),
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE"],
+        "RECEIPT_FLUSH_MS": values["RECEIPT_FLUSH_MS"],
+        "RECEIPT_BATCH": values["RECEIPT_BATCH"],
+        "API_KEY_CACHE_MS": values["API_KEY_CACHE_MS"],
         "SESSION_REDIS_URL": values["SESSION_REDIS_URL"],
         "SESSION_REDIS_PREFIX": "registry:session:",
         "WEBHOOK_ALLOW_RANGES": allow_ranges,

@@ -106,6 +106,9 @@ def make_app(tmp_path: Path, database_url: str, **overrides: object) -> Flask:
         "NATIONAL_EXPORT_DIR": str(tmp_path / "national-platform"),
         "SCREENING_INDEX": str(tmp_path / "screening.index"),
         "WTF_CSRF_ENABLED": True,
+        # Tests read receipts and usage rows straight after a request, from their own session;
+        # the batched writing has its own tests (tests/api/screening_api/test_receipt_batching.py).
+        "RECEIPT_FLUSH_MS": 0,
     }
     config.update(overrides)
     return create_app(config)

@@ -1,18 +1,37 @@
-"""What the screening views share: the answering checkpoint and the list state it answers from."""
+"""What the screening views share: the answering checkpoint and the list state it answers from.
+
+`answering(as_of)` reads the serving version (registry.screening.serving) once and answers
+from what this worker already computed for it: the checkpoint reference, the list state, the
+person index, pending removals and proof bundles. Anything that changed since is recomputed
+in the same request, so a removal, a purge or a new checkpoint shows in the very next answer.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from api.public_view import list_states, today
 from registry.publication.as_of import ListState
 from registry.publication.checkpoints import checkpoint_covering_log
+from registry.screening.persons import PersonIndex, person_index
 from registry.screening.screen import CheckpointRef, resolve_day
-from runtime.extensions import db
+from registry.screening.serving import (
+    ServingCache,
+    ServingVersion,
+    serving_version,
+    serving_version_raw,
+)
+from runtime.extensions import db, session
 from runtime.read_replica import replica_session_covering
 from runtime.signing_keys import key_store
+from runtime.version_reads import read_versioned
+
+SERVING_CACHE = "registry.serving_cache"
 
 
 def answering_checkpoint() -> CheckpointRef:
@@ -31,3 +50,51 @@ def state_at(checkpoint: CheckpointRef, as_of: dt.date | None) -> ListState:
     day = resolve_day(as_of, today())
     with replica_session_covering(checkpoint.tree_size) as replica:
         return list_states().get(replica or db.session(), checkpoint.tree_size, day)
+
+
+def serving_cache() -> ServingCache:
+    """This app's reusable parts of answers (created on first use)."""
+    cache = current_app.extensions.get(SERVING_CACHE)
+    if cache is None:
+        cache = current_app.extensions.setdefault(SERVING_CACHE, ServingCache())
+    assert isinstance(cache, ServingCache)
+    return cache
+
+
+@dataclass(frozen=True)
+class Answering:
+    """Everything an answer is computed from, read at one serving version."""
+
+    version: ServingVersion
+    checkpoint: CheckpointRef
+    state: ListState
+    cache: ServingCache
+
+    def persons(self) -> PersonIndex:
+        """The person index of the state, for the recorded persons of this version."""
+        return person_index(session, self.state, self.version.persons)
+
+    def removal_pending(self, entry_ids: list[str]) -> dict[str, dict[str, str]]:
+        """`removal_pending` of these entries on the state's day."""
+        return self.cache.removal_pending(session, self.version, entry_ids, self.state.day)
+
+    def bundles(self, seq_by_entry: dict[str, int]) -> dict[str, str]:
+        """Proof bundles of these entries' events under the answering checkpoint."""
+        return self.cache.bundles(session, seq_by_entry, self.checkpoint.tree_size)
+
+
+def answering(as_of: dt.date | None) -> Answering:
+    """The checkpoint covering the log, and the list state as of a day, at one version."""
+    cache = serving_cache()
+    version = read_versioned(serving_version_raw, lambda: serving_version(session()))
+    checkpoint = cache.checkpoint(version, answering_checkpoint)
+    day = resolve_day(as_of, today())
+    with contextlib.ExitStack() as stack:
+
+        def reading() -> Session:
+            """On a miss: the replica when it holds the checkpoint's log, else the primary."""
+            replica = stack.enter_context(replica_session_covering(checkpoint.tree_size))
+            return replica or session()
+
+        state = list_states().get(reading, checkpoint.tree_size, day, version.purges)
+    return Answering(version, checkpoint, state, cache)

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
-from flask import current_app
+import orjson
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -14,7 +15,7 @@ from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
 from api.public_view import screening_index
 from api.screening_api import schemas
-from api.screening_api.context import answering_checkpoint, state_at
+from api.screening_api.context import answering, answering_checkpoint, state_at
 from registry.errors import InvalidValue
 from registry.models import ScreeningCall, utcnow
 from registry.publication.as_of import ListState
@@ -26,6 +27,7 @@ from registry.screening.persons import lookup_relations, person_index
 from registry.screening.screen import CheckpointRef
 from registry.subjects.personal_ids import PERSONAL_SCHEMES
 from runtime.extensions import db, session
+from runtime.receipt_writing import receipt_writer
 from runtime.signing_keys import key_store
 
 blp = Blueprint(
@@ -89,9 +91,12 @@ def sign_receipt(
     privacy: bool,
     parameters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Sign, keep and return a receipt for this key's call (queries hashed if `privacy`)."""
-    return receipts.issue_receipt(
-        db.session(),
+    """Sign and return a receipt for this key's call (queries hashed if `privacy`).
+
+    The receipt and the call record are kept by the worker's receipt writer, written within
+    REGISTRY_RECEIPT_FLUSH_MS (runtime.receipt_writing).
+    """
+    issued = receipts.prepare_receipt(
         key_store().current("receipt"),
         api_key_id=current_key().id,
         endpoint=endpoint,
@@ -103,6 +108,8 @@ def sign_receipt(
         privacy=privacy,
         parameters=parameters,
     )
+    receipt_writer().add(issued)
+    return issued.envelope
 
 
 def _published_name(content: dict[str, Any] | None) -> str | None:
@@ -113,10 +120,10 @@ def _published_name(content: dict[str, Any] | None) -> str | None:
 class Lookup(MethodView):
     decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
 
-    @blp.arguments(schemas.LookupQuerySchema, location="query")
+    @blp.arguments(schemas.LookupQuerySchema(), location="query")
     @blp.response(200, schemas.LookupResponseSchema)
     @_document_errors(422)
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> Response:
         """Was this code listed (cn_uscc, other); personal numbers go by POST (scope screen).
 
         A query string reaches access logs, proxies and browser histories, so a value of any
@@ -129,12 +136,12 @@ class Lookup(MethodView):
                 "%(scheme)s lookups are personal data: POST them to /api/v1/lookup as a JSON body",
                 scheme=query["scheme"],
             )
-        return _answer_lookup(query)
+        return _json(_answer_lookup(query))
 
-    @blp.arguments(schemas.LookupQuerySchema)
+    @blp.arguments(schemas.LookupQuerySchema())
     @blp.response(200, schemas.LookupResponseSchema)
     @_document_errors(422)
-    def post(self, query: dict[str, Any]) -> dict[str, Any]:
+    def post(self, query: dict[str, Any]) -> Response:
         """Was this identifier listed: `listed`, `not_listed` or `previously_listed` (scope screen).
 
         Exact, by identifier: cn_uscc, a personal scheme (cn_ric, hkmotw_residence,
@@ -143,21 +150,32 @@ class Lookup(MethodView):
         `as_of` answers for the end of that day. A removed or expired listing is
         `previously_listed`, never `listed`.
         """
-        return _answer_lookup(query)
+        return _json(_answer_lookup(query))
+
+
+def _json(answer: dict[str, Any]) -> Response:
+    """A lookup answer as JSON, keys sorted as every other response.
+
+    The answer is built in the shape of LookupResponseSchema already (the tests hold it to
+    that), so it is encoded as it is, without a second pass through the schema.
+    """
+    body = orjson.dumps(answer, option=orjson.OPT_SORT_KEYS) + b"\n"
+    return current_app.response_class(body, mimetype="application/json")
 
 
 def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
-    checkpoint = answering_checkpoint()
-    state = state_at(checkpoint, query.get("as_of"))
+    at = answering(query.get("as_of"))
+    state, checkpoint = at.state, at.checkpoint
     found = screening.lookup(
         state, query["scheme"], query["value"], query.get("name") or query.get("country")
     )
     relations, signed_relations = lookup_relations(
-        person_index(session(), state),
+        at.persons(),
         query["scheme"],
         query["value"],
         query.get("name") or query.get("country"),
         state,
+        found.identifier,
     )
     result: dict[str, Any] = {"answer": found.answer, "entries": found.entries}
     if signed_relations:
@@ -168,7 +186,8 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
     # For people reading the answer: whom each entry names and where to read it. The
     # receipt keeps its contract fields; these are in the response only.
     root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
-    pending = _pending(state, [entry["entry_id"] for entry in found.entries])
+    entry_ids = [entry["entry_id"] for entry in found.entries]
+    pending = at.removal_pending(_listed(state, entry_ids))
     shown = [
         {
             **entry,
@@ -186,23 +205,26 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
         "relations": relations,
         "checkpoint": checkpoint.as_dict(),
         "receipt": receipt,
-        "proofs": _proofs(state, checkpoint, [e["entry_id"] for e in found.entries]),
+        "proofs": at.bundles(
+            {entry_id: state.entries[entry_id].seq for entry_id in _listed(state, entry_ids)}
+        ),
     }
+
+
+def _listed(state: ListState, entry_ids: list[str]) -> list[str]:
+    """Those of the entries that are listed on the state's day."""
+    return [e for e in entry_ids if state.entries[e].status(state.day) == "listed"]
 
 
 def _pending(state: ListState, entry_ids: list[str]) -> dict[str, dict[str, str]]:
     """Removals awaiting confirmation of the listed entries an answer reports (response only)."""
-    listed = [e for e in entry_ids if state.entries[e].status(state.day) == "listed"]
+    listed = _listed(state, entry_ids)
     return removal_pending(session(), listed, state.day) if listed else {}
 
 
 def _proofs(state: ListState, checkpoint: CheckpointRef, entry_ids: list[str]) -> dict[str, str]:
     """Proof bundles of the listed entries an answer reports, under its checkpoint."""
-    listed = {
-        entry_id: state.entries[entry_id].seq
-        for entry_id in entry_ids
-        if state.entries[entry_id].status(state.day) == "listed"
-    }
+    listed = {entry_id: state.entries[entry_id].seq for entry_id in _listed(state, entry_ids)}
     return bundles_at(session(), listed, checkpoint.tree_size)
 
 
@@ -269,6 +291,7 @@ class ReceiptById(MethodView):
     @_document_errors(404)
     def get(self, receipt_id: str) -> dict[str, Any]:
         """A receipt issued earlier to the same key, byte for byte (scope: screen)."""
+        receipt_writer().flush()
         return receipts.get_receipt(db.session(), current_key().id, receipt_id)
 
 
@@ -281,4 +304,5 @@ class Usage(MethodView):
     @_document_errors(422)
     def get(self, query: dict[str, Any]) -> list[ScreeningCall]:
         """This key's own lookup and screening calls, newest first (any scope; no query content)."""
+        receipt_writer().flush()
         return receipts.usage(db.session(), current_key().id, query["limit"], query["offset"])

@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -183,6 +185,7 @@ def revoke_key(session: Session, actor: Actor, key_id: int, reason: str = "") ->
             object_id=key.id,
             reason=reason or None,
         )
+    _forget_verified_keys()  # after the commit: a re-read now sees the revocation
     return key
 
 
@@ -221,3 +224,50 @@ def authenticate(session: Session, token: str) -> KeyIdentity:
         with atomic(session):
             key.last_used_at = now
     return KeyIdentity(key.id, key.name, key.prefix, tuple(key.scopes), key.rate_limit)
+
+
+# Bumped by every revocation in this process: each KeyCache then forgets what it verified.
+_revocations = 0
+
+
+def _forget_verified_keys() -> None:
+    global _revocations  # one process-wide counter, read by every cache
+    _revocations += 1
+
+
+class KeyCache:
+    """Keys verified recently, trusted for `ttl` seconds without reading them again.
+
+    A revocation made in this process takes effect at once; one made elsewhere (another
+    worker, the command line) within `ttl` seconds. Only the SHA-256 of a presented key is
+    kept; a key that fails is never cached.
+    """
+
+    def __init__(self, ttl: float, capacity: int = 1024) -> None:
+        self.ttl = ttl
+        self.capacity = capacity
+        self._verified: dict[str, tuple[float, int, KeyIdentity]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, session: Callable[[], Session], token: str) -> KeyIdentity:
+        """As `authenticate`, answered from the cache while the key's verification is fresh.
+
+        `session` gives the database session, asked for only when the key must be read.
+        """
+        if self.ttl <= 0:
+            return authenticate(session(), token)
+        digest = hash_secret(token)
+        now = time.monotonic()
+        with self._lock:
+            kept = self._verified.get(digest)
+        if kept is not None and kept[0] > now and kept[1] == _revocations:
+            return kept[2]
+        generation = _revocations
+        identity = authenticate(session(), token)
+        with self._lock:
+            if len(self._verified) >= self.capacity:
+                self._verified = {d: k for d, k in self._verified.items() if k[0] > now}
+                if len(self._verified) >= self.capacity:
+                    self._verified.clear()
+            self._verified[digest] = (now + self.ttl, generation, identity)
+        return identity

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base, UTCDateTime
@@ -15,7 +25,16 @@ class EntryRevision(Base):
     """One signed revision of a published entry; `bundle` is None once purged."""
 
     __tablename__ = "entry_revisions"
-    __table_args__ = (UniqueConstraint("entry_id", "revision"),)
+    __table_args__ = (
+        UniqueConstraint("entry_id", "revision"),
+        # Only the few purged revisions: every lookup counts them (registry/screening/serving).
+        Index(
+            "ix_entry_revisions_purged",
+            "purged_at",
+            sqlite_where=text("purged_at IS NOT NULL"),
+            postgresql_where=text("purged_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[str] = mapped_column(String(20), index=True)

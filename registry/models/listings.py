@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.clock import utcnow
@@ -89,6 +89,15 @@ class ListingRequest(Base):
     """An objection, defence statement, correction or credit-restoration request."""
 
     __tablename__ = "listing_requests"
+    # Only the removals awaiting a decision: every lookup reads them (registry/screening/serving).
+    __table_args__ = (
+        Index(
+            "ix_listing_requests_pending_removal",
+            "id",
+            sqlite_where=text("kind = 'removal' AND decision IS NULL"),
+            postgresql_where=text("kind = 'removal' AND decision IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)

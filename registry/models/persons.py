@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.clock import utcnow
@@ -23,6 +23,15 @@ class ResponsiblePerson(Base):
     """
 
     __tablename__ = "responsible_persons"
+    # Only the removed persons: every lookup counts them (registry/screening/serving).
+    __table_args__ = (
+        Index(
+            "ix_responsible_persons_removed",
+            "removed_at",
+            sqlite_where=text("removed_at IS NOT NULL"),
+            postgresql_where=text("removed_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(

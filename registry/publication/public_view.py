@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,10 +181,34 @@ class ListStateCache:
         self._states: OrderedDict[tuple[Any, ...], ListState] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, tree_size: int, day: dt.date) -> ListState:
-        """The list state for the first `tree_size` leaves and `day`, replayed once, reused."""
+    def _kept(self, key: tuple[Any, ...]) -> ListState | None:
+        with self._lock:
+            state = self._states.get(key)
+            if state is not None:
+                self._states.move_to_end(key)
+            return state
+
+    def get(
+        self,
+        session: Session | Callable[[], Session],
+        tree_size: int,
+        day: dt.date,
+        purges: tuple[int, Any] | None = None,
+    ) -> ListState:
+        """The list state for the first `tree_size` leaves and `day`, replayed once, reused.
+
+        `purges` is the `purge_marker` when the caller has just read it; `session` may be a
+        function giving the session, asked for only when the database must be read.
+        """
+        if not isinstance(session, Session):
+            factory = session
+            if purges is not None:
+                kept = self._kept((tree_size, day, purges))
+                if kept is not None:
+                    return kept
+            session = factory()
         # The log only grows, so within one database its size names its content.
-        key = (tree_size, day, purge_marker(session))
+        key = (tree_size, day, purge_marker(session) if purges is None else purges)
         with self._lock:
             state = self._states.get(key)
             if state is not None:

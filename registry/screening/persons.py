@@ -14,7 +14,7 @@ exactly. A person's identifier is personal data: it is only ever shown masked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,10 +196,23 @@ def persons_version(session: Session) -> tuple[int, int]:
     return int(highest or 0), int(removed or 0)
 
 
-def person_index(session: Session, state: ListState) -> PersonIndex:
-    """The person index of `state`, built once per state and set of recorded persons."""
-    version = persons_version(session)
+def person_index(
+    session: Session | Callable[[], Session],
+    state: ListState,
+    version: tuple[int, int] | None = None,
+) -> PersonIndex:
+    """The person index of `state`, built once per state and set of recorded persons.
+
+    `version` is the `persons_version` when the caller has just read it; `session` may be a
+    function giving the session, asked for only when the database must be read.
+    """
     cached = state.derived.get(PERSON_INDEX)
+    if version is not None and isinstance(cached, tuple) and cached[0] == version:
+        kept: PersonIndex = cached[1]
+        return kept
+    if not isinstance(session, Session):
+        session = session()
+    version = persons_version(session) if version is None else version
     if isinstance(cached, tuple) and cached[0] == version:
         index: PersonIndex = cached[1]
         return index
@@ -209,14 +222,19 @@ def person_index(session: Session, state: ListState) -> PersonIndex:
 
 
 def lookup_relations(
-    index: PersonIndex, scheme: str, value: str, name: str | None, state: ListState
+    index: PersonIndex,
+    scheme: str,
+    value: str,
+    name: str | None,
+    state: ListState,
+    validated: Identifier | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The relations of an identifier looked up: (as the response shows them, as signed).
 
     The identifier is checked as `registry.screening.screen.lookup` checks it, which has
-    already answered any error in it.
+    already answered any error in it; `validated` is that lookup's identifier, when at hand.
     """
-    identifier = validate_identifier(scheme, value, name, field="identifier")
+    identifier = validated or validate_identifier(scheme, value, name, field="identifier")
     shown, signed = [], []
     for relation in index.lookup(identifier):
         en_role = ROLE_NAMES[relation.role][1]

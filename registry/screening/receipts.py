@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -74,6 +75,53 @@ def build_signed(
     return signed
 
 
+@dataclass(frozen=True)
+class IssuedReceipt:
+    """A signed receipt and the two rows that keep it: the receipt and the call made."""
+
+    envelope: dict[str, Any]
+    receipt_row: dict[str, Any]
+    call_row: dict[str, Any]
+
+
+def prepare_receipt(
+    key: SigningKey,
+    *,
+    api_key_id: int,
+    endpoint: str,
+    issued_at: dt.datetime,
+    as_of: dt.date,
+    checkpoint: CheckpointRef,
+    queries: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    privacy: bool,
+    parameters: Mapping[str, Any] | None = None,
+) -> IssuedReceipt:
+    """Sign a receipt and describe its rows (count and log size, no query content)."""
+    receipt_id = new_receipt_id()
+    signed = build_signed(
+        receipt_id, issued_at, api_key_id, as_of, checkpoint, queries, results, privacy, parameters
+    )
+    envelope = sign_envelope(RECEIPT_TYPE, signed, key)
+    return IssuedReceipt(
+        envelope,
+        {
+            "receipt_id": receipt_id,
+            "api_key_id": api_key_id,
+            "issued_at": issued_at,
+            "envelope": envelope,
+        },
+        {
+            "api_key_id": api_key_id,
+            "called_at": issued_at,
+            "endpoint": endpoint,
+            "query_count": len(queries),
+            "tree_size": checkpoint.tree_size,
+            "receipt_id": receipt_id,
+        },
+    )
+
+
 def issue_receipt(
     session: Session,
     key: SigningKey,
@@ -88,32 +136,23 @@ def issue_receipt(
     privacy: bool,
     parameters: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Sign a receipt, keep it, and record the call (count and log size, no query content)."""
-    receipt_id = new_receipt_id()
-    signed = build_signed(
-        receipt_id, issued_at, api_key_id, as_of, checkpoint, queries, results, privacy, parameters
+    """Sign a receipt, keep it, and record the call, in the session's transaction."""
+    issued = prepare_receipt(
+        key,
+        api_key_id=api_key_id,
+        endpoint=endpoint,
+        issued_at=issued_at,
+        as_of=as_of,
+        checkpoint=checkpoint,
+        queries=queries,
+        results=results,
+        privacy=privacy,
+        parameters=parameters,
     )
-    envelope = sign_envelope(RECEIPT_TYPE, signed, key)
     with atomic(session):
-        session.add(
-            Receipt(
-                receipt_id=receipt_id,
-                api_key_id=api_key_id,
-                issued_at=issued_at,
-                envelope=envelope,
-            )
-        )
-        session.add(
-            ScreeningCall(
-                api_key_id=api_key_id,
-                called_at=issued_at,
-                endpoint=endpoint,
-                query_count=len(queries),
-                tree_size=checkpoint.tree_size,
-                receipt_id=receipt_id,
-            )
-        )
-    return envelope
+        session.add(Receipt(**issued.receipt_row))
+        session.add(ScreeningCall(**issued.call_row))
+    return issued.envelope
 
 
 def get_receipt(session: Session, api_key_id: int, receipt_id: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from registry.errors import InvalidValue
@@ -99,6 +99,8 @@ class LookupAnswer:
     query: dict[str, str]
     answer: str
     entries: list[dict[str, Any]]
+    # The identifier as validated (a personal one in full: never shown, never in a repr).
+    identifier: Identifier | None = field(default=None, repr=False, compare=False)
 
 
 def lookup(state: ListState, scheme: str, value: str, name: str | None = None) -> LookupAnswer:
@@ -113,7 +115,7 @@ def lookup(state: ListState, scheme: str, value: str, name: str | None = None) -
     statuses = {entry["status"] for entry in entries}
     answer = LISTED if LISTED in statuses else PREVIOUSLY_LISTED if statuses else NOT_LISTED
     shown = _public_identifier(identifier.scheme, identifier.value, identifier.name)
-    return LookupAnswer(shown, answer, entries)
+    return LookupAnswer(shown, answer, entries, identifier)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +99,10 @@ class KeyStore:
             )
         self._passphrase = passphrase
         self._loaded: dict[str, SigningKey] = {}  # by kid; private keys already read and decrypted
+        # keys.json as last parsed, with the (inode, mtime, size) it was read at.
+        self._records: tuple[tuple[int, int, int], list[dict[str, Any]]] | None = None
 
-    @property
+    @cached_property
     def _metadata_path(self) -> Path:
         return self.directory / self.METADATA
 
@@ -111,7 +114,27 @@ class KeyStore:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.directory, 0o700)
 
-    def _read_records(self, *, missing_ok: bool = False) -> list[dict[str, Any]]:
+    def _read_records(self, *, missing_ok: bool = False, copy: bool = True) -> list[dict[str, Any]]:
+        # Every signature asks for the current key; the file is parsed again only when it was
+        # replaced or changed (keys are written by atomic replacement: a new inode each time).
+        path = self._metadata_path
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:
+            status = None
+        except OSError as error:
+            raise SigningUnavailable(f"cannot read {path}: {error.strerror}") from None
+        if status is not None:
+            seen = (status.st_ino, status.st_mtime_ns, status.st_size)
+            cached = self._records
+            if cached is not None and cached[0] == seen:
+                return [dict(record) for record in cached[1]] if copy else cached[1]
+        records = self._parse_records(missing_ok=missing_ok)
+        if status is not None:
+            self._records = (seen, [dict(record) for record in records])
+        return records
+
+    def _parse_records(self, *, missing_ok: bool) -> list[dict[str, Any]]:
         path = self._metadata_path
         try:
             raw = path.read_bytes()
@@ -204,7 +227,7 @@ class KeyStore:
     def current(self, use: str) -> SigningKey:
         """Return the current signing key for `use`, reading it from disk if needed."""
         check_use(use)
-        record = self._current_record(use, self._read_records())
+        record = self._current_record(use, self._read_records(copy=False))  # only read
         kid = str(record.get("kid"))
         if use == "checkpoint" and record.get("note_name") != self.note_name:
             raise SigningUnavailable(

@@ -20,6 +20,7 @@ from registry.errors import Conflict, InvalidValue, NotFound
 from registry.models import ApiKey, PublishRun
 from runtime import publish_now
 from runtime.extensions import db
+from runtime.receipt_writing import receipt_writer
 
 KEY_FIELDS = ("name", "scopes", "rate_limit")
 
@@ -88,6 +89,7 @@ def key_usage(key_id: int) -> str:
     key = db.session.get(ApiKey, key_id)
     if key is None:
         raise NotFound(gettext("No API key with number %(number)s.", number=key_id))
+    receipt_writer().flush()  # the calls this process has not written yet count too
     usage = daily_calls(db.session(), key_id, today())
     chart = columns([(day.strftime("%m-%d"), count) for day, count in usage])
     return render_template("admin/key.html", actor=actor, key=key, usage=usage, chart=chart)

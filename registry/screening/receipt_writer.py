@@ -1,0 +1,193 @@
+"""Receipts and usage rows written in batches: one transaction for many answers.
+
+Every lookup and screening answer is signed before it is sent (registry.screening.receipts);
+keeping its receipt and its call record is what a write buffer can postpone. `ReceiptWriter`
+collects the rows of signed receipts and inserts them together, one batched insert per table
+in one transaction:
+
+- when `batch` rows are waiting (in the request that added the last one),
+- every `interval` seconds, from a background thread of the process,
+- whenever a reader of receipts or usage in this process asks (`flush()` before reading),
+- when the process ends (`close()`, called at exit and from gunicorn's worker_exit hook).
+
+On PostgreSQL the batch is copied in (COPY ... FROM STDIN), the cheapest write for the server;
+elsewhere each table gets one executemany insert.
+
+With `interval` 0 every receipt is written at once, in the request that signed it. A receipt
+issued by one process is therefore readable from another within `interval` seconds (plus the
+time of one write); in the process that issued it, at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, insert
+
+from registry.models import Receipt, ScreeningCall
+from registry.screening.receipts import IssuedReceipt
+
+log = logging.getLogger(__name__)
+
+# Beyond this many waiting rows (the database refusing writes for a while), answers stop
+# being buffered and each request writes its own rows, so the failure reaches the client.
+MAX_WAITING = 10_000
+
+
+_RECEIPT_COLUMNS = ("receipt_id", "api_key_id", "issued_at", "envelope")
+_CALL_COLUMNS = ("api_key_id", "called_at", "endpoint", "query_count", "tree_size", "receipt_id")
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    # As registry.models.UTCDateTime stores a timestamp: naive, in UTC.
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _copy(connection: Connection, rows: list[IssuedReceipt]) -> None:
+    """PostgreSQL: both tables filled with COPY, in the connection's transaction."""
+    driver: Any = connection.connection.dbapi_connection
+    with driver.cursor() as cursor:
+        receipts = f"COPY {Receipt.__tablename__} ({', '.join(_RECEIPT_COLUMNS)}) FROM STDIN"
+        with cursor.copy(receipts) as copy:
+            for issued in rows:
+                row = issued.receipt_row
+                copy.write_row(
+                    (
+                        row["receipt_id"],
+                        row["api_key_id"],
+                        _naive_utc(row["issued_at"]),
+                        orjson.dumps(row["envelope"]).decode("utf-8"),
+                    )
+                )
+        calls = f"COPY {ScreeningCall.__tablename__} ({', '.join(_CALL_COLUMNS)}) FROM STDIN"
+        with cursor.copy(calls) as copy:
+            for issued in rows:
+                row = issued.call_row
+                copy.write_row(
+                    (
+                        row["api_key_id"],
+                        _naive_utc(row["called_at"]),
+                        row["endpoint"],
+                        row["query_count"],
+                        row["tree_size"],
+                        row["receipt_id"],
+                    )
+                )
+
+
+class ReceiptWriter:
+    """A per-process buffer of receipt and call rows, flushed in one transaction."""
+
+    def __init__(self, engine: Engine, interval: float, batch: int) -> None:
+        if interval < 0:
+            raise ValueError("the flush interval is 0 (write at once) or more seconds")
+        if batch < 1:
+            raise ValueError("a batch holds at least one receipt")
+        self.engine = engine
+        self.interval = interval
+        self.batch = batch
+        self._waiting: list[IssuedReceipt] = []
+        self._lock = threading.Lock()  # guards _waiting
+        self._writing = threading.Lock()  # one flush at a time, in order
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+        self.written = 0
+
+    def add(self, issued: IssuedReceipt) -> None:
+        """Keep a signed receipt's rows; they are written within `interval` seconds."""
+        self._after_fork()
+        with self._lock:
+            self._waiting.append(issued)
+            waiting = len(self._waiting)
+        if self.interval == 0 or waiting > MAX_WAITING:
+            # Written in the request: if that fails, the request fails and its answer is not
+            # sent, so its receipt must not be written later either.
+            try:
+                self.flush()
+            except Exception:
+                with self._lock:
+                    self._waiting = [kept for kept in self._waiting if kept is not issued]
+                raise
+            return
+        self._start()
+        if waiting >= self.batch:
+            try:
+                self.flush()
+            except Exception as error:  # the answer stands; the rows wait for the next attempt
+                log.warning(
+                    "receipt writer: a full batch was not written (%s); retrying",
+                    type(error).__name__,
+                )
+
+    def pending(self) -> int:
+        """How many receipts wait to be written."""
+        with self._lock:
+            return len(self._waiting)
+
+    def flush(self) -> int:
+        """Write every waiting receipt now, in one transaction; return how many were written."""
+        with self._writing:
+            with self._lock:
+                rows, self._waiting = self._waiting, []
+            if not rows:
+                return 0
+            try:
+                with self.engine.begin() as connection:
+                    if connection.dialect.name == "postgresql":
+                        _copy(connection, rows)
+                    else:
+                        connection.execute(insert(Receipt), [r.receipt_row for r in rows])
+                        connection.execute(insert(ScreeningCall), [r.call_row for r in rows])
+            except Exception:
+                # Put them back in front, in order, to be written by the next flush.
+                with self._lock:
+                    self._waiting[:0] = rows
+                raise
+            self.written += len(rows)
+            return len(rows)
+
+    def close(self) -> None:
+        """Stop the background thread and write what waits."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=max(self.interval * 2, 1.0))
+        self._thread = None
+        if os.getpid() == self._pid:
+            self.flush()
+
+    def _start(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="receipt-writer", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.flush()
+            except Exception as error:  # the rows stay queued; the next tick retries
+                log.warning(
+                    "receipt writer: %d receipts not yet written (%s); retrying",
+                    self.pending(),
+                    type(error).__name__,
+                )
+
+    def _after_fork(self) -> None:
+        # A forked child inherits the parent's rows (the parent writes them) but not its thread.
+        if os.getpid() != self._pid:
+            with self._lock:
+                self._pid = os.getpid()
+                self._waiting = []
+                self._thread = None
+                self._stop = threading.Event()

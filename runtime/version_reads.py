@@ -1,0 +1,91 @@
+"""A second, small engine for the one statement every screening answer starts with.
+
+The serving version (registry.screening.serving) is read on every lookup. Through the request's
+session that costs a pool ping, a BEGIN and a ROLLBACK around the statement: on PostgreSQL,
+three round trips besides the one that matters, and SQLAlchemy's statement and result
+machinery costs as much CPU again. This engine's connections are in autocommit and are not
+reset when returned, and the statement runs on the driver's cursor, so the read is one round
+trip; a connection found broken is replaced and the read tried once more. It only ever reads.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app
+from sqlalchemy import Dialect, Engine, create_engine
+from sqlalchemy.exc import DBAPIError
+
+from runtime.extensions import db
+
+EXTENSION = "registry.version_engine"
+T = TypeVar("T")
+_lock = threading.Lock()
+
+
+def _version_engine() -> Engine | None:
+    """This app's read engine, or None where a second engine would see another database."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if EXTENSION not in app.extensions:
+        with _lock:
+            if EXTENSION not in app.extensions:
+                url = db.engine.url
+                if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+                    app.extensions[EXTENSION] = None
+                else:
+                    engine = create_engine(
+                        url,
+                        isolation_level="AUTOCOMMIT",
+                        pool_reset_on_return=None,
+                        pool_size=2,
+                        max_overflow=4,
+                    )
+                    weakref.finalize(app, engine.dispose)
+                    app.extensions[EXTENSION] = engine
+    engine = app.extensions[EXTENSION]
+    assert engine is None or isinstance(engine, Engine)
+    return engine
+
+
+def read_versioned(read: Callable[[Any, Dialect], T], fallback: Callable[[], T]) -> T:
+    """`read(cursor, dialect)` on an autocommit driver connection of the read engine.
+
+    Where there is no read engine (an in-memory SQLite database), `fallback()` answers. A
+    connection that turns out to be broken is dropped and the read tried once more.
+    """
+    engine = _version_engine()
+    if engine is None:
+        return fallback()
+    try:
+        return _read(engine, read)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    return _read(engine, read)
+
+
+def _read(engine: Engine, read: Callable[[Any, Dialect], T]) -> T:
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            return read(cursor, engine.dialect)
+        except engine.dialect.loaded_dbapi.Error as error:
+            broken = engine.dialect.is_disconnect(error, connection.dbapi_connection, cursor)
+            if broken:
+                connection.invalidate(error)
+            raise DBAPIError.instance(
+                None,
+                None,
+                error,
+                engine.dialect.loaded_dbapi.Error,
+                connection_invalidated=broken,
+                dialect=engine.dialect,
+            ) from error
+        finally:
+            cursor.close()
+    finally:
+        connection.close()

@@ -110,6 +110,20 @@ class TiledLog:
         self._push(0, leaf_hash(entry))
         return index
 
+    def append_leaf_hash(self, hash_: bytes) -> int:
+        """Append one entry by its leaf hash alone (computed elsewhere); return its index.
+
+        For a replay that checks the entries itself: the log keeps no entry bundle for the
+        entries appended this way, only the hash tiles.
+        """
+        if len(hash_) != HASH_SIZE:
+            raise InvalidValue("hash", f"is {len(hash_)} bytes; a leaf hash is {HASH_SIZE}")
+        index = self._size
+        self._size += 1
+        self._edge_levels.clear()
+        self._push(0, hash_)
+        return index
+
     def extend(self, entries: Iterable[bytes]) -> int:
         """Append entries in order and return the new size."""
         for entry in entries:

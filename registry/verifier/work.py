@@ -1,0 +1,306 @@
+"""The per-line work of a verification, done where it is cheapest: in worker processes.
+
+Each function here takes bytes and returns small, picklable results, so the same code runs
+in the verifying process (one worker) or in one process per core (registry/verifier/
+parallel_check.py), and the reports are the same either way. A snapshot chunk's lines and a
+run of log entry tiles are each read once: parsed, checked for canonical form, hashed and,
+for entries, their signatures checked. The verifying process is left with what needs the
+whole feed in order (sorting across chunks, the Merkle tree, the lines against the log).
+
+A line already in canonical form (every line the publisher writes) takes a fast path: it is
+parsed and re-serialised once, in C (registry.canonical.loads_canonical), and the entry's
+signature and content hash are checked on its own bytes within the line. Anything else takes
+the strict path, which names what is wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from registry.canonical import canonical_bytes, loads_canonical, loads_strict, sha256_hex
+from registry.errors import InvalidValue
+from registry.ledger.anchors import ANCHOR_TYPE, checked_anchor, is_anchor
+from registry.ledger.events import EVENT_TYPE, event_object
+from registry.ledger.hashing import leaf_hash
+from registry.ledger.tiles import TILE_WIDTH, decode_bundle
+from registry.signing.keys import ALGORITHM, VerificationKey
+from registry.signing.signatures import ENTRY_TYPES, SignatureInvalid, verify_entry
+
+# A signed entry is a few kilobytes; a longer line is refused unread, so a hostile feed made
+# of one endless line cannot exhaust the verifier's memory.
+MAX_LINE_BYTES = 1 << 20
+
+# Ranks order a line's problems as the checks run: reading and signature, then sorting,
+# then the chunk key, the status, and last the log (checked by the verifying process).
+RANK_READ, RANK_ORDER, RANK_KEY, RANK_STATUS, RANK_LOG = range(5)
+
+Problem = tuple[int, int, str]
+"""(line number, rank, message) of one failed check; line 0 is the file as a whole."""
+
+
+def jsonl_lines(
+    stream: IO[bytes], problem: Callable[[int, str], None], first_line: int = 1
+) -> Iterator[tuple[int, bytes]]:
+    """Yield (line number, line without its newline); bad lines go to `problem`, unyielded."""
+    number = first_line - 1
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if not line.endswith(b"\n") and len(line) > MAX_LINE_BYTES:
+            problem(number, f"line {number} is longer than {MAX_LINE_BYTES:,} bytes; skipped")
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(MAX_LINE_BYTES + 1)
+            continue
+        if not line.endswith(b"\n"):  # only the last line can lack it
+            problem(number, "does not end with a newline (the file may be truncated)")
+        yield number, line.removesuffix(b"\n")
+
+
+def entry_label(bundle: Any) -> str:
+    """How a line names its entry in a problem: `IPL-2026-000001 revision 1`."""
+    entry = bundle.get("entry") if isinstance(bundle, dict) else None
+    if isinstance(entry, dict):
+        return f"{entry.get('entry_id')} revision {entry.get('revision')}"
+    return "an object without an entry"
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    """One signed line's signature check (None: valid) and its entry's content hash."""
+
+    rejected: str | None
+    content_sha256: str | None
+
+
+def line_check(bundle: Any, keys: tuple[VerificationKey, ...]) -> LineCheck:
+    """Check one bundle's signature and hash its entry (the strict path)."""
+    try:
+        verify_entry(bundle, keys)
+    except SignatureInvalid as error:
+        return LineCheck(error.reason, None)
+    return LineCheck(None, sha256_hex(bundle["entry"]))
+
+
+class EntryKeys:
+    """The entry keys by kid, each loaded once for the many signatures it checks."""
+
+    def __init__(self, keys: tuple[VerificationKey, ...]) -> None:
+        self.keys = keys
+        self.loaded = {
+            key.kid: Ed25519PublicKey.from_public_bytes(key.public_key)
+            for key in keys
+            if key.use == "entry"
+        }
+
+
+_SIGNED_PREFIX = b'{"entry":'
+_SIGNATURE_MEMBER = b',"signature":'
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def fast_entry_check(line: bytes, keys: EntryKeys) -> tuple[dict[str, Any], str] | None:
+    """(bundle, content sha256) of a canonical line whose signature verifies, else None.
+
+    The line is JCS of `{"entry": …, "signature": …}`, so JCS(entry), what the signature
+    and the content hash cover, is the run of bytes after `{"entry":`; it is checked as it
+    stands, without serialising the entry again. None sends the line down the strict path.
+    """
+    bundle = loads_canonical(line)
+    if not isinstance(bundle, dict) or bundle.keys() != {"entry", "signature"}:
+        return None
+    entry, signature = bundle["entry"], bundle["signature"]
+    if not isinstance(entry, dict) or not isinstance(signature, dict):
+        return None
+    type_, kid = entry.get("type"), signature.get("kid")
+    if type_ not in ENTRY_TYPES or signature.get("alg") != ALGORITHM or not isinstance(kid, str):
+        return None
+    public = keys.loaded.get(kid)
+    sig = signature.get("sig")
+    if public is None or not isinstance(sig, str):
+        return None
+    # The line ends with `,"signature":` JCS(signature) `}`; what comes before is JCS(entry).
+    tail = _ENCODER.encode(signature)
+    signed = line[len(_SIGNED_PREFIX) : len(line) - len(_SIGNATURE_MEMBER) - len(tail) - 1]
+    try:
+        raw = base64.b64decode(sig, validate=True)
+        public.verify(raw, str(type_).encode("utf-8") + b"\x00" + signed)
+    except (binascii.Error, ValueError, InvalidSignature):
+        return None
+    return bundle, hashlib.sha256(signed).hexdigest()
+
+
+@dataclass
+class ChunkOutcome:
+    """What a snapshot chunk's own checks found; the log and cross-chunk checks come after."""
+
+    size: int
+    sha256: str
+    count: int = 0
+    # (line number, where, entry_id) of the first line whose signature verified, when it
+    # passed the order check within the chunk: the order across chunks is checked on it.
+    # `last` is the entry_id the next chunk must sort after.
+    first: tuple[int, str, str] | None = None
+    last: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    # (line number, where, entry_id, revision, content sha256) of each signed line.
+    logged: list[tuple[int, str, str, Any, str]] = field(default_factory=list)
+
+
+def check_chunk(
+    data: bytes, key: str, keys: tuple[VerificationKey, ...], first_line: int = 1
+) -> ChunkOutcome:
+    """Hash a snapshot chunk (or a piece of a whole snapshot, key "") and check its lines.
+
+    Per line: valid JSON, signature, sorted by entry_id within the chunk, the id under the
+    chunk's key, status published; and the entry's content hash for the log check. Lines
+    are numbered from `first_line`.
+    """
+    outcome = ChunkOutcome(len(data), hashlib.sha256(data).hexdigest())
+    entry_keys = EntryKeys(keys)
+
+    def problem(number: int, message: str, rank: int = RANK_READ) -> None:
+        outcome.problems.append((number, rank, message))
+
+    previous, seen = "", False
+    for number, line in jsonl_lines(io.BytesIO(data), problem, first_line):
+        fast = fast_entry_check(line, entry_keys)
+        if fast is not None:
+            bundle, digest = fast
+        else:
+            try:
+                bundle = loads_strict(line)
+            except InvalidValue as error:
+                problem(number, f"line {number} is not valid JSON: {error.reason}")
+                continue
+            check = line_check(bundle, keys)
+            if check.rejected is not None:
+                outcome.count += 1
+                where = f"line {number} ({entry_label(bundle)})"
+                problem(number, f"{where}: entry signature rejected: {check.rejected}")
+                continue
+            digest = str(check.content_sha256)
+        outcome.count += 1
+        entry = bundle["entry"]
+        entry_id, revision = entry.get("entry_id"), entry.get("revision")
+        where = f"line {number} ({entry_id} revision {revision})"
+        if not isinstance(entry_id, str) or entry_id <= previous:
+            problem(number, f"{where}: entries must be sorted by entry_id, each once", RANK_ORDER)
+        elif not seen:
+            outcome.first = (number, where, entry_id)
+        seen = True
+        previous = str(entry_id)
+        outcome.last = previous
+        if not previous.startswith(key):
+            message = f"{where}: belongs to no chunk {key!r} (its id has another key)"
+            problem(number, message, RANK_KEY)
+        if entry.get("status") != "published":
+            message = f"{where}: status is {entry.get('status')!r}, not 'published'"
+            problem(number, message, RANK_STATUS)
+        outcome.logged.append((number, where, previous, revision, digest))
+    return outcome
+
+
+@dataclass
+class TileOutcome:
+    """One entry tile replayed: its leaf hashes, or why it cannot be read."""
+
+    unreadable: str | None = None
+    hashes: list[bytes] = field(default_factory=list)
+    # (offset, message) of each leaf that is not a valid log event.
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    # (seq, event, entry_id, revision, content_sha256) of each valid event leaf.
+    events: list[tuple[int, str, str, int, str]] = field(default_factory=list)
+    anchors: int = 0
+    # SHA-256 of each leaf from the given seq on (what the delta is compared with).
+    kept: list[bytes] = field(default_factory=list)
+
+
+def check_tiles(tiles: list[tuple[int, int, bytes]], keep_from: int) -> list[TileOutcome]:
+    """Replay entry tiles given as (tile index, width, bundle bytes): decode, check each leaf."""
+    return [_check_tile(index, width, data, keep_from) for index, width, data in tiles]
+
+
+def _check_tile(index: int, width: int, data: bytes, keep_from: int) -> TileOutcome:
+    outcome = TileOutcome()
+    try:
+        entries = decode_bundle(data)
+    except InvalidValue as error:
+        outcome.unreadable = f"is not a valid entry bundle: {error.reason}"
+        return outcome
+    if len(entries) != width:
+        outcome.unreadable = f"holds {len(entries)} entries, expected {width}"
+        return outcome
+    for offset, leaf in enumerate(entries):
+        seq = index * TILE_WIDTH + offset
+        event = fast_leaf(seq, leaf)
+        if event is None:
+            try:
+                event = check_leaf(seq, leaf)
+            except InvalidValue as error:
+                message = f"entry {offset} (leaf {seq}) is not a valid log event: {error.message}"
+                outcome.problems.append((offset, message))
+        if event is not None:
+            if not is_anchor(event):
+                outcome.events.append(
+                    (
+                        seq,
+                        str(event["event"]),
+                        str(event["entry_id"]),
+                        int(event["revision"]),
+                        str(event["content_sha256"]),
+                    )
+                )
+            else:
+                outcome.anchors += 1
+        if seq >= keep_from:
+            outcome.kept.append(hashlib.sha256(leaf).digest())
+        outcome.hashes.append(leaf_hash(leaf))
+    return outcome
+
+
+_LEAF_FIELDS = ("seq", "event", "entry_id", "revision", "content_sha256", "recorded_at", "reason")
+
+
+def check_leaf(seq: int, leaf: bytes) -> dict[str, Any]:
+    """Return the leaf's event or anchor object, or raise InvalidValue saying why it is neither."""
+    body = loads_strict(leaf)
+    if is_anchor(body):
+        event = checked_anchor(body)
+    elif not isinstance(body, dict) or body.get("type") != EVENT_TYPE:
+        raise InvalidValue("type", f"is neither an {EVENT_TYPE} nor an {ANCHOR_TYPE} object")
+    else:
+        unknown = set(body) - {"type", *_LEAF_FIELDS}
+        if unknown:
+            raise InvalidValue("leaf", f"has unexpected keys {', '.join(sorted(unknown))}")
+        fields: dict[str, Any] = {name: body.get(name) for name in _LEAF_FIELDS}
+        event = event_object(**fields)
+    if event["seq"] != seq:
+        raise InvalidValue("seq", f"is {event['seq']}, but the leaf is at index {seq}")
+    if canonical_bytes(event) != leaf:
+        raise InvalidValue("leaf", "is not in canonical (JCS) form")
+    return event
+
+
+def fast_leaf(seq: int, leaf: bytes) -> dict[str, Any] | None:
+    """The event of a leaf in canonical form that check_leaf would accept, else None.
+
+    The leaf is JCS of `body`; the event rebuilt from its fields equals `body` only when
+    check_leaf's canonical comparison would hold too.
+    """
+    body = loads_canonical(leaf)
+    if not isinstance(body, dict) or body.get("type") != EVENT_TYPE:
+        return None
+    try:
+        event = event_object(**{name: body[name] for name in body if name != "type"})
+    except (InvalidValue, TypeError):  # TypeError: a key event_object does not take
+        return None
+    return event if event == body and event["seq"] == seq else None

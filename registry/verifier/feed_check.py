@@ -24,6 +24,7 @@ from registry.verifier.work import (
     Problem,
     check_chunk,
     jsonl_lines,
+    where,
 )
 
 __all__ = ["MAX_LINE_BYTES", "check_delta", "check_snapshot", "fold_chunk", "jsonl_records"]
@@ -100,14 +101,15 @@ def fold_chunk(
     """
     problems: list[Problem] = list(outcome.problems)
     if outcome.first is not None:
-        number, where, entry_id = outcome.first
+        number, entry_id, revision = outcome.first
         if entry_id <= previous:
-            message = f"{where}: entries must be sorted by entry_id, each once"
-            problems.append((number, RANK_ORDER, message))
+            message = "entries must be sorted by entry_id, each once"
+            problems.append((number, RANK_ORDER, f"{where(number, entry_id, revision)}: {message}"))
     if leaves is not None:
-        for number, where, entry_id, revision, digest in outcome.logged:
+        for number, entry_id, revision, digest in outcome.logged:
             if not _logged_as(leaves, entry_id, revision, digest):
-                for message in _log_problems(where, entry_id, revision, digest, leaves):
+                line = where(number, entry_id, revision)
+                for message in _log_problems(line, entry_id, revision, digest, leaves):
                     problems.append((number, RANK_LOG, message))
     for _number, _rank, message in sorted(problems, key=lambda found: found[:2]):
         report.fail(path, message)

@@ -124,7 +124,8 @@ def _tile_jobs(
 ) -> Iterator[tuple[tuple[TileRef, ...], tuple[list[tuple[int, int, bytes]], int] | None]]:
     """Read the entry tiles in runs of TILES_PER_JOB; a missing tile ends the runs."""
     for start in range(0, len(refs), TILES_PER_JOB):
-        run, tiles = refs[start : start + TILES_PER_JOB], []
+        run = refs[start : start + TILES_PER_JOB]
+        tiles: list[tuple[int, int, bytes]] = []
         for position, ref in enumerate(run):
             data = source.read(LOG_PREFIX + ref.path)
             if data is None:

@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -27,14 +28,21 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from registry.canonical import canonical_bytes, loads_canonical, loads_strict, sha256_hex
+from registry.canonical import (
+    MAX_SAFE_INTEGER,
+    canonical_bytes,
+    loads_canonical,
+    loads_strict,
+    sha256_hex,
+)
 from registry.errors import InvalidValue
 from registry.ledger.anchors import ANCHOR_TYPE, checked_anchor, is_anchor
-from registry.ledger.events import EVENT_TYPE, event_object
+from registry.ledger.events import EVENT_TYPE, REASONS, event_object
 from registry.ledger.hashing import leaf_hash
 from registry.ledger.tiles import TILE_WIDTH, decode_bundle
 from registry.signing.keys import ALGORITHM, VerificationKey
 from registry.signing.signatures import ENTRY_TYPES, SignatureInvalid, verify_entry
+from registry.timestamps import check_timestamp
 
 # A signed entry is a few kilobytes; a longer line is refused unread, so a hostile feed made
 # of one endless line cannot exhaust the verifier's memory.
@@ -63,6 +71,11 @@ def jsonl_lines(
         if not line.endswith(b"\n"):  # only the last line can lack it
             problem(number, "does not end with a newline (the file may be truncated)")
         yield number, line.removesuffix(b"\n")
+
+
+def where(number: int, entry_id: Any, revision: Any) -> str:
+    """How a problem names a signed line: `line 3 (IPL-2026-000001 revision 1)`."""
+    return f"line {number} ({entry_id} revision {revision})"
 
 
 def entry_label(bundle: Any) -> str:
@@ -145,14 +158,14 @@ class ChunkOutcome:
     size: int
     sha256: str
     count: int = 0
-    # (line number, where, entry_id) of the first line whose signature verified, when it
-    # passed the order check within the chunk: the order across chunks is checked on it.
+    # (line number, entry_id, revision) of the first line whose signature verified, when
+    # it passed the order check within the chunk: the order across chunks is checked on it.
     # `last` is the entry_id the next chunk must sort after.
-    first: tuple[int, str, str] | None = None
+    first: tuple[int, str, Any] | None = None
     last: str | None = None
     problems: list[Problem] = field(default_factory=list)
-    # (line number, where, entry_id, revision, content sha256) of each signed line.
-    logged: list[tuple[int, str, str, Any, str]] = field(default_factory=list)
+    # (line number, entry_id, revision, content sha256) of each signed line.
+    logged: list[tuple[int, str, Any, str]] = field(default_factory=list)
 
 
 def check_chunk(
@@ -184,28 +197,28 @@ def check_chunk(
             check = line_check(bundle, keys)
             if check.rejected is not None:
                 outcome.count += 1
-                where = f"line {number} ({entry_label(bundle)})"
-                problem(number, f"{where}: entry signature rejected: {check.rejected}")
+                label = f"line {number} ({entry_label(bundle)})"
+                problem(number, f"{label}: entry signature rejected: {check.rejected}")
                 continue
             digest = str(check.content_sha256)
         outcome.count += 1
         entry = bundle["entry"]
         entry_id, revision = entry.get("entry_id"), entry.get("revision")
-        where = f"line {number} ({entry_id} revision {revision})"
         if not isinstance(entry_id, str) or entry_id <= previous:
-            problem(number, f"{where}: entries must be sorted by entry_id, each once", RANK_ORDER)
+            message = "entries must be sorted by entry_id, each once"
+            problem(number, f"{where(number, entry_id, revision)}: {message}", RANK_ORDER)
         elif not seen:
-            outcome.first = (number, where, entry_id)
+            outcome.first = (number, entry_id, revision)
         seen = True
         previous = str(entry_id)
         outcome.last = previous
         if not previous.startswith(key):
-            message = f"{where}: belongs to no chunk {key!r} (its id has another key)"
-            problem(number, message, RANK_KEY)
+            message = f"belongs to no chunk {key!r} (its id has another key)"
+            problem(number, f"{where(number, entry_id, revision)}: {message}", RANK_KEY)
         if entry.get("status") != "published":
-            message = f"{where}: status is {entry.get('status')!r}, not 'published'"
-            problem(number, message, RANK_STATUS)
-        outcome.logged.append((number, where, previous, revision, digest))
+            message = f"status is {entry.get('status')!r}, not 'published'"
+            problem(number, f"{where(number, entry_id, revision)}: {message}", RANK_STATUS)
+        outcome.logged.append((number, previous, revision, digest))
     return outcome
 
 
@@ -239,28 +252,31 @@ def _check_tile(index: int, width: int, data: bytes, keep_from: int) -> TileOutc
     if len(entries) != width:
         outcome.unreadable = f"holds {len(entries)} entries, expected {width}"
         return outcome
+    timestamps: set[bytes] = set()
     for offset, leaf in enumerate(entries):
         seq = index * TILE_WIDTH + offset
-        event = fast_leaf(seq, leaf)
-        if event is None:
+        fields = fast_event(seq, leaf, timestamps)
+        if fields is not None:
+            outcome.events.append(fields)
+        else:
             try:
                 event = check_leaf(seq, leaf)
             except InvalidValue as error:
                 message = f"entry {offset} (leaf {seq}) is not a valid log event: {error.message}"
                 outcome.problems.append((offset, message))
-        if event is not None:
-            if not is_anchor(event):
-                outcome.events.append(
-                    (
-                        seq,
-                        str(event["event"]),
-                        str(event["entry_id"]),
-                        int(event["revision"]),
-                        str(event["content_sha256"]),
-                    )
-                )
             else:
-                outcome.anchors += 1
+                if is_anchor(event):
+                    outcome.anchors += 1
+                else:
+                    outcome.events.append(
+                        (
+                            seq,
+                            str(event["event"]),
+                            str(event["entry_id"]),
+                            int(event["revision"]),
+                            str(event["content_sha256"]),
+                        )
+                    )
         if seq >= keep_from:
             outcome.kept.append(hashlib.sha256(leaf).digest())
         outcome.hashes.append(leaf_hash(leaf))
@@ -290,17 +306,45 @@ def check_leaf(seq: int, leaf: bytes) -> dict[str, Any]:
     return event
 
 
-def fast_leaf(seq: int, leaf: bytes) -> dict[str, Any] | None:
-    """The event of a leaf in canonical form that check_leaf would accept, else None.
+# The canonical bytes of an ipl.event/v1 object whose strings need no escaping, members in
+# JCS order: a leaf matching this (and the checks in fast_event) is exactly what check_leaf
+# accepts for such an event. Anything else (anchors, other ids) takes check_leaf.
+_CANONICAL_EVENT = re.compile(
+    rb'\{"content_sha256":"([0-9a-f]{64})","entry_id":"([A-Za-z0-9-]+)",'
+    rb'"event":"(listed|amended|removed)",(?:"reason":"([a-z_]+)",)?'
+    rb'"recorded_at":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)",'
+    rb'"revision":([1-9][0-9]{0,15}),"seq":(0|[1-9][0-9]{0,15}),"type":"ipl\.event/v1"\}\Z'
+)
 
-    The leaf is JCS of `body`; the event rebuilt from its fields equals `body` only when
-    check_leaf's canonical comparison would hold too.
+
+def fast_event(
+    seq: int, leaf: bytes, timestamps: set[bytes]
+) -> tuple[int, str, str, int, str] | None:
+    """(seq, event, entry_id, revision, content_sha256) of a plain canonical event leaf.
+
+    None when the leaf is not of that plain form or fails a check: check_leaf then decides,
+    and says why. `timestamps` holds the recorded_at values already found valid.
     """
-    body = loads_canonical(leaf)
-    if not isinstance(body, dict) or body.get("type") != EVENT_TYPE:
+    match = _CANONICAL_EVENT.match(leaf)
+    if match is None:
         return None
-    try:
-        event = event_object(**{name: body[name] for name in body if name != "type"})
-    except (InvalidValue, TypeError):  # TypeError: a key event_object does not take
+    digest, entry_id, event, reason, recorded_at, revision, position = match.groups()
+    if int(position) != seq or int(revision) > MAX_SAFE_INTEGER:
         return None
-    return event if event == body and event["seq"] == seq else None
+    if (reason is None) != (event == b"listed"):
+        return None
+    if reason is not None and reason.decode("ascii") not in REASONS:
+        return None
+    if recorded_at not in timestamps:
+        try:
+            check_timestamp(recorded_at.decode("ascii"), "recorded_at")
+        except InvalidValue:
+            return None
+        timestamps.add(recorded_at)
+    return (
+        seq,
+        event.decode("ascii"),
+        entry_id.decode("ascii"),
+        int(revision),
+        digest.decode("ascii"),
+    )

@@ -5,31 +5,32 @@ Both are read line by line from an open file, so memory does not grow with their
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from typing import IO, Any
 
-from registry.canonical import canonical_bytes, loads_strict, sha256_hex
+from registry.canonical import loads_strict
 from registry.errors import InvalidValue
 from registry.signing.keys import VerificationKey
-from registry.signing.signatures import SignatureInvalid, verify_entry
 from registry.verifier.log_check import LeafIndex
 from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
 from registry.verifier.work import (
+    DELTA_GAP,
+    DELTA_LEAF,
     MAX_LINE_BYTES,
     RANK_LOG,
     RANK_ORDER,
     ChunkOutcome,
     Problem,
     check_chunk,
+    check_delta_lines,
     jsonl_lines,
     where,
 )
 
 __all__ = ["MAX_LINE_BYTES", "check_delta", "check_snapshot", "fold_chunk", "jsonl_records"]
 
-# Lines of a whole snapshot file handed to a worker at a time.
+# Lines of a whole snapshot or delta file handed to a worker at a time.
 LINES_PER_JOB = 1_000
 
 
@@ -48,10 +49,10 @@ def jsonl_records(
             report.fail(path, f"line {number} is not valid JSON: {error.reason}")
 
 
-def _snapshot_pieces(
+def _line_runs(
     path: str, stream: IO[bytes], keys: tuple[VerificationKey, ...], report: VerificationReport
 ) -> Iterator[tuple[None, tuple[bytes, str, tuple[VerificationKey, ...], int]]]:
-    """A whole snapshot in runs of consecutive lines, each a job for check_chunk."""
+    """A whole snapshot or delta in runs of consecutive lines, each a job for a worker."""
     lines: list[bytes] = []
     first = 1
 
@@ -80,7 +81,7 @@ def check_snapshot(
     """Check every signed entry of a snapshot and that the log records its content; return count."""
     count, previous = 0, ""
     running = workers or Workers(1)
-    for _tag, outcome in running.ordered(check_chunk, _snapshot_pieces(path, stream, keys, report)):
+    for _tag, outcome in running.ordered(check_chunk, _line_runs(path, stream, keys, report)):
         assert outcome is not None
         count += outcome.count
         previous = fold_chunk(path, outcome, leaves, report, previous)
@@ -168,61 +169,37 @@ def check_delta(
     leaves: LeafIndex | None,
     tree_size: int,
     report: VerificationReport,
+    workers: Workers | None = None,
 ) -> int:
-    """Check each delta line is a log leaf plus its signed entry (or null once purged)."""
+    """Check each delta line is a log leaf plus its signed entry (or null once purged).
+
+    Runs of lines are checked by `workers` (registry/verifier/work.py); the seq order and
+    each event against its log leaf are checked here, in order.
+    """
     count = 0
     previous: int | None = None
-    for number, record in jsonl_records(path, stream, report):
-        count += 1
-        if not isinstance(record, dict) or "bundle" not in record:
-            report.fail(path, f"line {number} is not a log event with a 'bundle' member")
-            continue
-        bundle = record.pop("bundle")
-        seq = record.get("seq")
-        where = f"line {number} (leaf {seq})"
-        if not isinstance(seq, int) or (previous is not None and seq != previous + 1):
-            report.fail(path, f"{where}: seq must follow {previous} without a gap")
-        previous = seq if isinstance(seq, int) else previous
-        if not isinstance(seq, int) or not 0 <= seq < tree_size:
-            report.fail(path, f"{where}: not inside the checkpoint's {tree_size} log entries")
-            continue
-        if leaves is not None and leaves.kept_digest(seq) != _canonical_digest(record):
-            report.fail(path, f"{where}: the event differs from log entry {seq}")
-        if bundle is not None:
-            _check_delta_bundle(path, where, record, bundle, keys, report)
-        report.count("delta events")
+    jobs = (
+        (tag, (data, first, keys, tree_size))
+        for tag, (data, _key, _keys, first) in _line_runs(path, stream, keys, report)
+    )
+    for _tag, outcome in (workers or Workers(1)).ordered(check_delta_lines, jobs):
+        assert outcome is not None
+        count += outcome.lines
+        problems: list[Problem] = list(outcome.problems)
+        for number, seq, inside, digest in outcome.events:
+            if not isinstance(seq, int) or (previous is not None and seq != previous + 1):
+                message = f"line {number} (leaf {seq}): seq must follow {previous} without a gap"
+                problems.append((number, DELTA_GAP, message))
+            previous = seq if isinstance(seq, int) else previous
+            if not inside:
+                continue
+            if leaves is not None and leaves.kept_digest(seq) != digest:
+                message = f"line {number} (leaf {seq}): the event differs from log entry {seq}"
+                problems.append((number, DELTA_LEAF, message))
+            report.count("delta events")
+        for _number, _rank, message in sorted(problems, key=lambda found: found[:2]):
+            report.fail(path, message)
+        report.count("signed entries", outcome.signed)
     if previous is not None and previous != tree_size - 1:
         report.fail(path, f"ends at leaf {previous}, but the checkpoint has {tree_size} entries")
     return count
-
-
-def _canonical_digest(record: dict[str, Any]) -> bytes | None:
-    try:
-        return hashlib.sha256(canonical_bytes(record)).digest()
-    except InvalidValue:
-        return None
-
-
-def _check_delta_bundle(
-    path: str,
-    where: str,
-    record: dict[str, Any],
-    bundle: Any,
-    keys: tuple[VerificationKey, ...],
-    report: VerificationReport,
-) -> None:
-    try:
-        verify_entry(bundle, keys)
-    except SignatureInvalid as error:
-        report.fail(path, f"{where}: entry signature rejected: {error.reason}")
-        return
-    entry = bundle["entry"]
-    if (entry.get("entry_id"), entry.get("revision")) != (
-        record.get("entry_id"),
-        record.get("revision"),
-    ):
-        report.fail(path, f"{where}: the bundle holds another entry than the event names")
-    elif sha256_hex(entry) != record.get("content_sha256"):
-        report.fail(path, f"{where}: the entry's hash differs from the event's content_sha256")
-    else:
-        report.count("signed entries")

@@ -278,7 +278,7 @@ def verify_feed(
         check_snapshot_chunks(source, snapshot_chunks, trust.keys, known, report, progress, running)
         if delta is not None and delta_file is not None:
             count = check_delta(
-                delta["path"], delta_file, trust.keys, known, checkpoint.size, report
+                delta["path"], delta_file, trust.keys, known, checkpoint.size, report, running
             )
             _check_count(delta, count, report)
     return report

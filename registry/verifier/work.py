@@ -52,6 +52,10 @@ MAX_LINE_BYTES = 1 << 20
 # then the chunk key, the status, and last the log (checked by the verifying process).
 RANK_READ, RANK_ORDER, RANK_KEY, RANK_STATUS, RANK_LOG = range(5)
 
+# A delta line's: its seq following the one before, inside the checkpoint, equal to its
+# log leaf (checked by the verifying process), then its bundle.
+DELTA_GAP, DELTA_RANGE, DELTA_LEAF, DELTA_BUNDLE = range(1, 5)
+
 Problem = tuple[int, int, str]
 """(line number, rank, message) of one failed check; line 0 is the file as a whole."""
 
@@ -123,11 +127,20 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys
 def fast_entry_check(line: bytes, keys: EntryKeys) -> tuple[dict[str, Any], str] | None:
     """(bundle, content sha256) of a canonical line whose signature verifies, else None.
 
-    The line is JCS of `{"entry": …, "signature": …}`, so JCS(entry), what the signature
-    and the content hash cover, is the run of bytes after `{"entry":`; it is checked as it
-    stands, without serialising the entry again. None sends the line down the strict path.
+    None sends the line down the strict path.
     """
-    bundle = loads_canonical(line)
+    bundle: Any = loads_canonical(line)
+    digest = canonical_bundle_check(bundle, line, keys)
+    return None if digest is None else (bundle, digest)
+
+
+def canonical_bundle_check(bundle: Any, data: bytes, keys: EntryKeys) -> str | None:
+    """The entry's content sha256 when `data`, JCS of `bundle`, carries a valid signature.
+
+    `data` is `{"entry":` JCS(entry) `,"signature":` JCS(signature) `}`, so JCS(entry), what
+    the signature and the content hash cover, is checked as it stands in `data`, without
+    serialising the entry again. None: not such a bundle, or the signature does not verify.
+    """
     if not isinstance(bundle, dict) or bundle.keys() != {"entry", "signature"}:
         return None
     entry, signature = bundle["entry"], bundle["signature"]
@@ -140,15 +153,14 @@ def fast_entry_check(line: bytes, keys: EntryKeys) -> tuple[dict[str, Any], str]
     sig = signature.get("sig")
     if public is None or not isinstance(sig, str):
         return None
-    # The line ends with `,"signature":` JCS(signature) `}`; what comes before is JCS(entry).
-    tail = _ENCODER.encode(signature)
-    signed = line[len(_SIGNED_PREFIX) : len(line) - len(_SIGNATURE_MEMBER) - len(tail) - 1]
+    tail = len(_SIGNATURE_MEMBER) + len(_ENCODER.encode(signature).encode("utf-8")) + 1
+    signed = data[len(_SIGNED_PREFIX) : len(data) - tail]
     try:
         raw = base64.b64decode(sig, validate=True)
         public.verify(raw, str(type_).encode("utf-8") + b"\x00" + signed)
     except (binascii.Error, ValueError, InvalidSignature):
         return None
-    return bundle, hashlib.sha256(signed).hexdigest()
+    return hashlib.sha256(signed).hexdigest()
 
 
 @dataclass
@@ -348,3 +360,94 @@ def fast_event(
         int(revision),
         digest.decode("ascii"),
     )
+
+
+@dataclass
+class DeltaOutcome:
+    """What a run of delta lines' own checks found; the order and the log come after."""
+
+    problems: list[Problem] = field(default_factory=list)
+    # (line number, seq, whether seq is inside the checkpoint, SHA-256 of the event
+    # without its bundle) of each log event line.
+    events: list[tuple[int, Any, bool, bytes | None]] = field(default_factory=list)
+    lines: int = 0
+    signed: int = 0
+
+
+_BUNDLE_PREFIX = b'{"bundle":'
+
+
+def check_delta_lines(
+    data: bytes, first_line: int, keys: tuple[VerificationKey, ...], tree_size: int
+) -> DeltaOutcome:
+    """Check delta lines on their own: a log event, its bundle's signature and content.
+
+    Lines are numbered from `first_line`. The seq order and each event against its log leaf
+    are checked by the caller, which has the whole delta and the log.
+    """
+    outcome = DeltaOutcome()
+    entry_keys = EntryKeys(keys)
+
+    def problem(number: int, message: str, rank: int = RANK_READ) -> None:
+        outcome.problems.append((number, rank, message))
+
+    for number, line in jsonl_lines(io.BytesIO(data), problem, first_line):
+        record = loads_canonical(line)
+        fast = isinstance(record, dict) and "bundle" in record
+        if not fast:
+            try:
+                record = loads_strict(line)
+            except InvalidValue as error:
+                problem(number, f"line {number} is not valid JSON: {error.reason}")
+                continue
+        outcome.lines += 1
+        if not isinstance(record, dict) or "bundle" not in record:
+            problem(number, f"line {number} is not a log event with a 'bundle' member")
+            continue
+        bundle = record.pop("bundle")
+        seq = record.get("seq")
+        if not isinstance(seq, int) or not 0 <= seq < tree_size:
+            message = f"not inside the checkpoint's {tree_size} log entries"
+            problem(number, f"line {number} (leaf {seq}): {message}", DELTA_RANGE)
+            outcome.events.append((number, seq, False, None))
+            continue
+        rest = _ENCODER.encode(record).encode("utf-8") if fast else None
+        digest = _canonical_digest(record) if rest is None else hashlib.sha256(rest).digest()
+        outcome.events.append((number, seq, True, digest))
+        if bundle is None:
+            continue
+        where = f"line {number} (leaf {seq})"
+        content = None
+        if rest is not None and len(rest) > 2:
+            # A canonical line is `{"bundle":` JCS(bundle) `,` and the rest of JCS(record).
+            content = canonical_bundle_check(
+                bundle, line[len(_BUNDLE_PREFIX) : len(line) - len(rest) + 1], entry_keys
+            )
+        if content is None:
+            check = line_check(bundle, keys)
+            if check.rejected is not None:
+                problem(
+                    number, f"{where}: entry signature rejected: {check.rejected}", DELTA_BUNDLE
+                )
+                continue
+            content = check.content_sha256
+        entry = bundle["entry"]
+        if (entry.get("entry_id"), entry.get("revision")) != (
+            record.get("entry_id"),
+            record.get("revision"),
+        ):
+            message = f"{where}: the bundle holds another entry than the event names"
+            problem(number, message, DELTA_BUNDLE)
+        elif content != record.get("content_sha256"):
+            message = f"{where}: the entry's hash differs from the event's content_sha256"
+            problem(number, message, DELTA_BUNDLE)
+        else:
+            outcome.signed += 1
+    return outcome
+
+
+def _canonical_digest(record: dict[str, Any]) -> bytes | None:
+    try:
+        return hashlib.sha256(canonical_bytes(record)).digest()
+    except InvalidValue:
+        return None

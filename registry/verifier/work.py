@@ -421,7 +421,7 @@ def check_delta_lines(
         if rest is not None and len(rest) > 2:
             # A canonical line is `{"bundle":` JCS(bundle) `,` and the rest of JCS(record).
             content = canonical_bundle_check(
-                bundle, line[len(_BUNDLE_PREFIX) : len(line) - len(rest) + 1], entry_keys
+                bundle, line[len(_BUNDLE_PREFIX) : len(line) - len(rest)], entry_keys
             )
         if content is None:
             check = line_check(bundle, keys)

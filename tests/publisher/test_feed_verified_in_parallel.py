@@ -20,7 +20,7 @@ from publisher.writers import write_index
 from registry.canonical import canonical_bytes
 from registry.ledger.tiles import decode_bundle, encode_bundle
 from registry.signing.signatures import sign_envelope
-from registry.verifier import DirectorySource, verify_feed
+from registry.verifier import DirectorySource, verify_feed, work
 from runtime.signing_keys import key_store
 from tests.publisher.test_incremental_files import START, Registry
 
@@ -163,3 +163,23 @@ def test_a_tampered_log_leaf_is_named(registry: Registry) -> None:
         f"log/tile/entries/000.p/{size}: entry 10 (leaf 10) is not a valid log event: reason: "
     ), problems
     assert any(f"log/tile/0/000.p/{size}: hash 10 (leaf 10) differs" in p for p in problems)
+
+
+def test_what_the_publisher_writes_takes_the_fast_path(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every snapshot and delta line the publisher writes is canonical, so none needs the
+    # strict path's second serialisation; only audit anchors among the leaves take it.
+    strict_lines, strict_leaves = [], []
+    monkeypatch.setattr(work, "line_check", lambda *args: strict_lines.append(args))
+    checked_leaf = work.check_leaf
+
+    def leaf(seq: int, data: bytes) -> dict[str, Any]:
+        strict_leaves.append(seq)
+        return checked_leaf(seq, data)
+
+    monkeypatch.setattr(work, "check_leaf", leaf)
+    report = verify_feed(DirectorySource(str(registry.feed)), now=START, workers=1)
+    assert report.ok, report.problems()
+    assert strict_lines == []
+    assert len(strict_leaves) == report.checked["log entries"] - ENTRIES

@@ -124,6 +124,12 @@ class TiledLog:
         self._push(0, hash_)
         return index
 
+    def extend_leaf_hashes(self, hashes: Iterable[bytes]) -> int:
+        """Append entries by their leaf hashes, in order (see append_leaf_hash); the new size."""
+        for hash_ in hashes:
+            self.append_leaf_hash(hash_)
+        return self._size
+
     def extend(self, entries: Iterable[bytes]) -> int:
         """Append entries in order and return the new size."""
         for entry in entries:

@@ -45,14 +45,6 @@ class LeafIndex:
         if seq >= self.keep_from:
             self.kept.append(hashlib.sha256(leaf).digest())
 
-    def add(self, seq: int, event: str, entry_id: str, revision: int, digest: str) -> str | None:
-        """Index an event leaf (in order); the problem when it gives a second content hash."""
-        known = self.contents.setdefault((entry_id, revision), digest)
-        self.last_event[entry_id] = (event, revision)
-        if known != digest:
-            return f"leaf {seq} gives {entry_id} revision {revision} a second content hash"
-        return None
-
     def kept_digest(self, seq: int) -> bytes | None:
         """The SHA-256 of leaf `seq`, if it was kept."""
         position = seq - self.keep_from
@@ -183,14 +175,16 @@ def _replay_tile(
         return False
     for _offset, message in outcome.problems:
         report.fail(path, message)
+    contents, last_event = leaves.contents, leaves.last_event
     for seq, event, entry_id, revision, digest in outcome.events:
-        problem = leaves.add(seq, event, entry_id, revision, digest)
-        if problem is not None:
-            report.fail(path, problem)
+        if contents.setdefault((entry_id, revision), digest) != digest:
+            report.fail(
+                path, f"leaf {seq} gives {entry_id} revision {revision} a second content hash"
+            )
+        last_event[entry_id] = (event, revision)
     leaves.anchors += outcome.anchors
     leaves.kept.extend(outcome.kept)
-    for hash_ in outcome.hashes:
-        log.append_leaf_hash(hash_)
+    log.extend_leaf_hashes(outcome.hashes)
     report.count("log entries", len(outcome.hashes))
     return True
 

@@ -60,6 +60,23 @@ Problem = tuple[int, int, str]
 """(line number, rank, message) of one failed check; line 0 is the file as a whole."""
 
 
+def split_lines(
+    data: bytes, problem: Callable[[int, str], None], first_line: int = 1
+) -> Iterator[tuple[int, bytes]]:
+    """jsonl_lines over bytes in memory: one split when no line can be too long."""
+    if len(data) > MAX_LINE_BYTES:
+        yield from jsonl_lines(io.BytesIO(data), problem, first_line)
+        return
+    lines = data.split(b"\n")
+    if lines[-1]:
+        problem(
+            first_line + len(lines) - 1, "does not end with a newline (the file may be truncated)"
+        )
+    else:
+        lines.pop()
+    yield from enumerate(lines, start=first_line)
+
+
 def jsonl_lines(
     stream: IO[bytes], problem: Callable[[int, str], None], first_line: int = 1
 ) -> Iterator[tuple[int, bytes]]:
@@ -153,8 +170,9 @@ def canonical_bundle_check(bundle: Any, data: bytes, keys: EntryKeys) -> str | N
     sig = signature.get("sig")
     if public is None or not isinstance(sig, str):
         return None
-    tail = len(_SIGNATURE_MEMBER) + len(_ENCODER.encode(signature).encode("utf-8")) + 1
-    signed = data[len(_SIGNED_PREFIX) : len(data) - tail]
+    # The signature member is the last: a key named so inside it would only make the bytes
+    # taken here fail the signature check, and the strict path decide.
+    signed = data[len(_SIGNED_PREFIX) : data.rfind(_SIGNATURE_MEMBER)]
     try:
         raw = base64.b64decode(sig, validate=True)
         public.verify(raw, str(type_).encode("utf-8") + b"\x00" + signed)
@@ -196,7 +214,7 @@ def check_chunk(
         outcome.problems.append((number, rank, message))
 
     previous, seen = "", False
-    for number, line in jsonl_lines(io.BytesIO(data), problem, first_line):
+    for number, line in split_lines(data, problem, first_line):
         fast = fast_entry_check(line, entry_keys)
         if fast is not None:
             bundle, digest = fast
@@ -391,7 +409,7 @@ def check_delta_lines(
     def problem(number: int, message: str, rank: int = RANK_READ) -> None:
         outcome.problems.append((number, rank, message))
 
-    for number, line in jsonl_lines(io.BytesIO(data), problem, first_line):
+    for number, line in split_lines(data, problem, first_line):
         record = loads_canonical(line)
         fast = isinstance(record, dict) and "bundle" in record
         if not fast:

@@ -34,21 +34,24 @@ class LeafIndex:
 
     contents: dict[tuple[str, int], str] = field(default_factory=dict)
     last_event: dict[str, tuple[str, int]] = field(default_factory=dict)
-    # SHA-256 of each leaf from `keep_from` on, in order: the delta's lines are compared with
-    # them. Digests, not the leaves, so a 1M-event delta costs tens of MB, not hundreds.
-    kept: list[bytes] = field(default_factory=list)
+    # SHA-256 of each leaf from `keep_from` on, in order, end to end: the delta's lines are
+    # compared with them. Digests in one buffer, not the leaves nor a bytes object each, so a
+    # 1M-event delta costs 32 MB.
+    kept: bytearray = field(default_factory=bytearray)
     keep_from: int = 0
     anchors: int = 0  # audit anchors among the leaves
 
     def keep(self, seq: int, leaf: bytes) -> None:
         """Remember leaf `seq` (called in order) if the delta will need it."""
         if seq >= self.keep_from:
-            self.kept.append(hashlib.sha256(leaf).digest())
+            self.kept += hashlib.sha256(leaf).digest()
 
     def kept_digest(self, seq: int) -> bytes | None:
         """The SHA-256 of leaf `seq`, if it was kept."""
-        position = seq - self.keep_from
-        return self.kept[position] if 0 <= position < len(self.kept) else None
+        position = (seq - self.keep_from) * HASH_SIZE
+        if not 0 <= position < len(self.kept):
+            return None
+        return bytes(self.kept[position : position + HASH_SIZE])
 
 
 class RecomputedTiles:
@@ -183,7 +186,7 @@ def _replay_tile(
             )
         last_event[entry_id] = (event, revision)
     leaves.anchors += outcome.anchors
-    leaves.kept.extend(outcome.kept)
+    leaves.kept += b"".join(outcome.kept)
     log.extend_leaf_hashes(outcome.hashes)
     report.count("log entries", len(outcome.hashes))
     return True

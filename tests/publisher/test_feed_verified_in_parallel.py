@@ -183,3 +183,36 @@ def test_what_the_publisher_writes_takes_the_fast_path(
     assert report.ok, report.problems()
     assert strict_lines == []
     assert len(strict_leaves) == report.checked["log entries"] - ENTRIES
+
+
+def test_a_chunk_cut_short_is_named(registry: Registry) -> None:
+    path = _chunk(registry, 2)
+    _rewrite_listed(registry, path, path.read_bytes().removesuffix(b"\n"))
+    relative = path.relative_to(registry.feed)
+    assert _both(registry) == [
+        f"{relative}: does not end with a newline (the file may be truncated)"
+    ]
+
+
+def test_whole_files_and_their_delta_are_checked_in_workers_alike(
+    app: Flask, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chunks, "KEY_LENGTH", 15)
+    app.config["REGISTRY"]["FEED_WHOLE_FILES"] = True
+    registry = Registry(app, session, tmp_path)
+    for _ in range(ENTRIES):
+        registry.approve()
+    registry.publish()
+    signed = _signed(registry)
+    snapshot = next(r for r in signed["resources"] if r["name"] == "snapshot")
+    delta = registry.feed / signed["delta"]["path"]
+    assert _both(registry) == []
+
+    lines = delta.read_bytes().splitlines(keepends=True)
+    lines[4] = lines[4].replace(b'"revision":1', b'"revision":2', 1)
+    _rewrite_listed(registry, delta, b"".join(lines))
+    whole = registry.feed / snapshot["path"]
+    _rewrite_listed(registry, whole, whole.read_bytes().replace(b"published", b"publishes", 1))
+    problems = _both(registry)
+    assert any(p.startswith(f"{snapshot['path']}: line 1 (") for p in problems), problems
+    assert any(p.startswith(f"{signed['delta']['path']}: line 5 (leaf ") for p in problems)

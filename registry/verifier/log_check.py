@@ -40,6 +40,7 @@ class LeafIndex:
     kept: bytearray = field(default_factory=bytearray)
     keep_from: int = 0
     anchors: int = 0  # audit anchors among the leaves
+    states: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
 
     def keep(self, seq: int, leaf: bytes) -> None:
         """Remember leaf `seq` (called in order) if the delta will need it."""
@@ -178,13 +179,15 @@ def _replay_tile(
         return False
     for _offset, message in outcome.problems:
         report.fail(path, message)
-    contents, last_event = leaves.contents, leaves.last_event
+    contents, last_event, states = leaves.contents, leaves.last_event, leaves.states
     for seq, event, entry_id, revision, digest in outcome.events:
         if contents.setdefault((entry_id, revision), digest) != digest:
             report.fail(
                 path, f"leaf {seq} gives {entry_id} revision {revision} a second content hash"
             )
-        last_event[entry_id] = (event, revision)
+        # One (event, revision) tuple shared by every entry in that state, not one each.
+        state = (event, revision)
+        last_event[entry_id] = states.setdefault(state, state)
     leaves.anchors += outcome.anchors
     leaves.kept += b"".join(outcome.kept)
     log.extend_leaf_hashes(outcome.hashes)

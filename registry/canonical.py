@@ -177,9 +177,10 @@ def loads_canonical(data: bytes) -> Any | None:
     if _BEYOND_BMP.search(data):
         return None
     try:
-        value = _FAST_DECODER.decode(data.decode("utf-8"))
-        # A lone surrogate (from an escape) cannot be encoded: not canonical UTF-8 text.
-        return value if _FAST_ENCODER.encode(value).encode("utf-8") == data else None
+        text = data.decode("utf-8")  # strict: the text is exactly `data`, with no surrogate
+        value = _FAST_DECODER.decode(text)
+        # A lone surrogate (from an escape) comes out raw, so it never equals the text.
+        return value if _FAST_ENCODER.encode(value) == text else None
     except (ValueError, RecursionError, _NotCanonical):
         return None
 

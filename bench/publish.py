@@ -44,6 +44,8 @@ STEP_ORDER = (
     "delta",
     "index",
     "atom",
+    "national",
+    "screening_index",
 )
 
 

@@ -19,6 +19,10 @@ from registry.errors import InvalidValue
 # JCS numbers are IEEE 754 doubles; integers beyond this lose precision.
 MAX_SAFE_INTEGER = 2**53 - 1
 
+# Compact, sorted, UTF-8 (not ASCII-escaped): JCS itself for float-free values with keys in
+# the BMP (see canonical_bytes). One encoder, built once.
+_FAST_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 Problem = tuple[list[str | int], InvalidValue]
@@ -135,9 +139,7 @@ def canonical_bytes(obj: Any) -> bytes:
         raise _invalid(problem)
     try:
         if not keys.astral:
-            return json.dumps(
-                obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True
-            ).encode("utf-8")
+            return _FAST_ENCODER.encode(obj).encode("utf-8")
         return rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, UnicodeError) as error:
         problem = _unencodable(obj)
@@ -149,6 +151,51 @@ def canonical_bytes(obj: Any) -> bytes:
 def sha256_hex(obj: Any) -> str:
     """Return the lowercase hex SHA-256 of the canonical bytes of `obj`."""
     return hashlib.sha256(canonical_bytes(obj)).hexdigest()
+
+
+# Lead bytes of 4-byte UTF-8 sequences (and bytes UTF-8 never uses): text beyond the BMP,
+# whose keys JCS sorts by UTF-16 code units, takes the slow path.
+_BEYOND_BMP = re.compile(rb"[\xf0-\xff]")
+
+
+class _NotCanonical(Exception):
+    """Raised inside the fast parse: the text holds what its canonical form would not."""
+
+
+def _not_canonical(_text: str) -> Any:
+    raise _NotCanonical
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise _NotCanonical
+    return value
+
+
+_FAST_DECODER = json.JSONDecoder(
+    parse_float=_not_canonical, parse_int=_safe_int, parse_constant=_not_canonical
+)
+
+
+def loads_canonical(data: bytes) -> Any | None:
+    """Parse `data` when it is exactly the canonical (JCS) bytes of a float-free value.
+
+    Returns None otherwise (other spacing or key order, escapes JCS does not use, duplicate
+    keys, floats, unsafe integers, text beyond the BMP, anything invalid): the caller then
+    takes `loads_strict` and `canonical_bytes`, which say what is wrong. For text in
+    canonical form this is one parse and one serialisation, both in C, so `data` itself
+    can be hashed or verified as JCS of the value.
+    """
+    if _BEYOND_BMP.search(data):
+        return None
+    try:
+        text = data.decode("utf-8")  # strict: the text is exactly `data`, with no surrogate
+        value = _FAST_DECODER.decode(text)
+        # A lone surrogate (from an escape) comes out raw, so it never equals the text.
+        return value if _FAST_ENCODER.encode(value) == text else None
+    except (ValueError, RecursionError, _NotCanonical):
+        return None
 
 
 def _refuse_float(text: str) -> Any:

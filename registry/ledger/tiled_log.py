@@ -135,6 +135,31 @@ class TiledLog:
         self._push(0, leaf_hash(entry))
         return index
 
+    def append_leaf_hash(self, hash_: bytes) -> int:
+        """Append one entry by its leaf hash alone (computed elsewhere); return its index.
+
+        For a replay that checks the entries itself: the log keeps no entry bundle for the
+        entries appended this way, only the hash tiles.
+        """
+        if len(hash_) != HASH_SIZE:
+            raise InvalidValue(
+                "hash",
+                "is %(size)s bytes; a leaf hash is %(expected)s",
+                size=len(hash_),
+                expected=HASH_SIZE,
+            )
+        index = self._size
+        self._size += 1
+        self._edge_levels.clear()
+        self._push(0, hash_)
+        return index
+
+    def extend_leaf_hashes(self, hashes: Iterable[bytes]) -> int:
+        """Append entries by their leaf hashes, in order (see append_leaf_hash); the new size."""
+        for hash_ in hashes:
+            self.append_leaf_hash(hash_)
+        return self._size
+
     def extend(self, entries: Iterable[bytes]) -> int:
         """Append entries in order and return the new size."""
         for entry in entries:

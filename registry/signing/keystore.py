@@ -123,7 +123,9 @@ class KeyStore:
         except FileNotFoundError:
             status = None
         except OSError as error:
-            raise SigningUnavailable(f"cannot read {path}: {error.strerror}") from None
+            raise SigningUnavailable(
+                "cannot read %(path)s: %(strerror)s", path=path, strerror=error.strerror
+            ) from None
         if status is not None:
             seen = (status.st_ino, status.st_mtime_ns, status.st_size)
             cached = self._records

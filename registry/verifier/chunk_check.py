@@ -8,23 +8,20 @@ other files. Every kind must list the same keys, in increasing order.
 
 from __future__ import annotations
 
-import hashlib
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from registry.signing.keys import VerificationKey
-from registry.verifier.feed_check import LineCheck, check_snapshot_part
+from registry.verifier.feed_check import fold_chunk
 from registry.verifier.log_check import LeafIndex, Progress
-from registry.verifier.parallel_check import checked_in_processes
+from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
-from registry.verifier.source import CHUNK_SIZE, FeedSource, SourceUnavailable
+from registry.verifier.source import FeedSource, SourceUnavailable
+from registry.verifier.work import check_chunk
 
 INDEX_FILE = "index.json"
 CHUNKED = ("snapshot", "snapshot_csv", "ftm")
 SNAPSHOT_CHUNK = "snapshot/"
-# Worker processes take a second or two to start: worth it from this many chunks on.
-PARALLEL_FROM = 8
 
 
 def is_chunk(record: dict[str, Any]) -> bool:
@@ -49,7 +46,7 @@ def check_chunk_keys(records: Sequence[dict[str, Any]], report: VerificationRepo
         report.fail(INDEX_FILE, "lists different chunk keys for the snapshot, CSV and FTM files")
 
 
-def _read_hashed(
+def _read_chunk(
     source: FeedSource, record: dict[str, Any], report: VerificationReport
 ) -> bytes | None:
     path = record["path"]
@@ -57,26 +54,27 @@ def _read_hashed(
     if stream is None:
         report.fail(path, "is listed in index.json but missing")
         return None
-    buffer, hasher = io.BytesIO(), hashlib.sha256()
     with stream:
         try:
-            while piece := stream.read(CHUNK_SIZE):
-                hasher.update(piece)
-                buffer.write(piece)
+            return stream.read()
         except OSError as error:
             raise SourceUnavailable(
                 "cannot read %(path)s: %(error)s",
                 path=path,
                 error=error,
             ) from None
-    data = buffer.getvalue()
-    if len(data) != record["size"]:
-        report.fail(path, f"is {len(data)} bytes, index.json says {record['size']}")
-    if hasher.hexdigest() != record["sha256"]:
-        report.fail(path, f"has sha256 {hasher.hexdigest()}, index.json says {record['sha256']}")
-    else:
-        report.count("files")
-    return data
+
+
+def _chunk_jobs(
+    source: FeedSource,
+    chunks: Sequence[dict[str, Any]],
+    keys: tuple[VerificationKey, ...],
+    report: VerificationReport,
+) -> Iterator[tuple[dict[str, Any], tuple[bytes, str, tuple[VerificationKey, ...]] | None]]:
+    for record in chunks:
+        data = _read_chunk(source, record, report)
+        key = str(record["name"])[len(SNAPSHOT_CHUNK) :]
+        yield record, None if data is None else (data, key, keys)
 
 
 def check_snapshot_chunks(
@@ -86,29 +84,32 @@ def check_snapshot_chunks(
     leaves: LeafIndex | None,
     report: VerificationReport,
     progress: Progress,
-    workers: int = 1,
+    workers: Workers | None = None,
 ) -> None:
     """Hash each snapshot chunk and check its entries (sorted across chunks, signed, logged).
 
-    With `workers` > 1 and at least PARALLEL_FROM chunks, the signatures are checked by that
-    many processes (registry/verifier/parallel_check.py).
+    Each chunk is read once and checked by `workers` (registry/verifier/work.py); this
+    process folds the results in order: the hash against the index, the order across
+    chunks, the count, and every entry against the log.
     """
     chunks = [record for record in records if str(record.get("name")).startswith(SNAPSHOT_CHUNK)]
-    read = ((record, _read_hashed(source, record, report)) for record in chunks)
-    checked: Iterable[tuple[dict[str, Any], bytes | None, dict[int, LineCheck] | None]]
-    if workers > 1 and len(chunks) >= PARALLEL_FROM:
-        checked = checked_in_processes(read, keys, workers)
-    else:
-        checked = ((record, data, None) for record, data in read)
     previous = ""
-    for number, (record, data, signed) in enumerate(checked, start=1):
-        if data is not None:
-            key = str(record["name"])[len(SNAPSHOT_CHUNK) :]
-            count, previous = check_snapshot_part(
-                record["path"], io.BytesIO(data), keys, leaves, report, previous, key, signed
-            )
-            if count != record.get("count"):
+    running = workers or Workers(1)
+    jobs = _chunk_jobs(source, chunks, keys, report)
+    for number, (record, outcome) in enumerate(running.ordered(check_chunk, jobs), start=1):
+        if outcome is not None:
+            path = record["path"]
+            if outcome.size != record["size"]:
+                report.fail(path, f"is {outcome.size} bytes, index.json says {record['size']}")
+            if outcome.sha256 != record["sha256"]:
                 report.fail(
-                    record["path"], f"has {count} lines, index.json says {record.get('count')}"
+                    path, f"has sha256 {outcome.sha256}, index.json says {record['sha256']}"
+                )
+            else:
+                report.count("files")
+            previous = fold_chunk(path, outcome, leaves, report, previous)
+            if outcome.count != record.get("count"):
+                report.fail(
+                    path, f"has {outcome.count} lines, index.json says {record.get('count')}"
                 )
         progress("checking snapshot chunks", number, len(chunks))

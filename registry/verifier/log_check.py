@@ -8,25 +8,24 @@ and the root is computed from the entries alone, never taken from the published 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-from registry.canonical import canonical_bytes, loads_strict
-from registry.errors import DomainError, InvalidValue
-from registry.ledger.anchors import ANCHOR_TYPE, checked_anchor, is_anchor
+from registry.errors import DomainError
 from registry.ledger.checkpoint import Checkpoint
-from registry.ledger.events import EVENT_TYPE, event_object
 from registry.ledger.hashing import HASH_SIZE
 from registry.ledger.proofs import InvalidProof, verify_consistency
 from registry.ledger.tiled_log import TiledLog
-from registry.ledger.tiles import TILE_WIDTH, TileRef, decode_bundle, parse_tile_path
+from registry.ledger.tiles import TILE_WIDTH, TileRef, parse_tile_path
+from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
 from registry.verifier.source import FeedSource
+from registry.verifier.work import TileOutcome, check_tiles
 
 LOG_PREFIX = "log/"
 Progress = Callable[[str, int, int], None]
-_LEAF_FIELDS = ("seq", "event", "entry_id", "revision", "content_sha256", "recorded_at", "reason")
+# Entry tiles handed to a worker at a time (4,096 leaves).
+TILES_PER_JOB = 16
 
 
 @dataclass
@@ -35,45 +34,65 @@ class LeafIndex:
 
     contents: dict[tuple[str, int], str] = field(default_factory=dict)
     last_event: dict[str, tuple[str, int]] = field(default_factory=dict)
-    # SHA-256 of each leaf from `keep_from` on, in order: the delta's lines are compared with
-    # them. Digests, not the leaves, so a 1M-event delta costs tens of MB, not hundreds.
-    kept: list[bytes] = field(default_factory=list)
+    # SHA-256 of each leaf from `keep_from` on, in order, end to end: the delta's lines are
+    # compared with them. Digests in one buffer, not the leaves nor a bytes object each, so a
+    # 1M-event delta costs 32 MB.
+    kept: bytearray = field(default_factory=bytearray)
     keep_from: int = 0
     anchors: int = 0  # audit anchors among the leaves
+    states: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
 
     def keep(self, seq: int, leaf: bytes) -> None:
         """Remember leaf `seq` (called in order) if the delta will need it."""
         if seq >= self.keep_from:
-            self.kept.append(hashlib.sha256(leaf).digest())
+            self.kept += hashlib.sha256(leaf).digest()
 
     def kept_digest(self, seq: int) -> bytes | None:
         """The SHA-256 of leaf `seq`, if it was kept."""
-        position = seq - self.keep_from
-        return self.kept[position] if 0 <= position < len(self.kept) else None
+        position = (seq - self.keep_from) * HASH_SIZE
+        if not 0 <= position < len(self.kept):
+            return None
+        return bytes(self.kept[position : position + HASH_SIZE])
 
 
 class RecomputedTiles:
-    """A TileStore that checks each hash tile the replay produces against the published one."""
+    """A TileStore that checks each hash tile the replay produces against the published one.
+
+    A tile equal to the published one is remembered by its SHA-256 only (a 1M-entry log has
+    32 MB of hash tiles) and read back from the feed when a proof needs it, checked against
+    that digest; a tile that differs is kept whole.
+    """
 
     def __init__(self, source: FeedSource, report: VerificationReport) -> None:
         self.source = source
         self.report = report
         self.hash_tiles: dict[str, bytes] = {}
+        self.digests: dict[str, bytes] = {}
 
     def read(self, path: str) -> bytes | None:
-        """Return a hash tile the replay computed (never the published bytes)."""
-        return self.hash_tiles.get(path)
+        """Return a hash tile the replay computed (never bytes it did not compute)."""
+        kept = self.hash_tiles.get(path)
+        if kept is not None or path not in self.digests:
+            return kept
+        published = self.source.read(LOG_PREFIX + path)
+        if published is None or hashlib.sha256(published).digest() != self.digests[path]:
+            return None
+        return published
 
     def write(self, path: str, data: bytes) -> None:
-        """Compare a recomputed tile with the published one and keep it."""
+        """Compare a recomputed tile with the published one and remember it."""
         ref = parse_tile_path(path)
         if ref.level is None:
             return  # entry bundles are what the replay read; comparing them proves nothing
-        self.hash_tiles[path] = data
         published = self.source.read(LOG_PREFIX + path)
+        if published == data:
+            self.digests[path] = hashlib.sha256(data).digest()
+            self.hash_tiles.pop(path, None)
+            return
+        self.hash_tiles[path] = data
         if published is None:
             self.report.fail(LOG_PREFIX + path, "is missing from the feed")
-        elif published != data:
+        else:
             self.report.fail(LOG_PREFIX + path, _tile_difference(ref, published, data))
 
 
@@ -96,52 +115,22 @@ def _entry_tiles(size: int) -> list[TileRef]:
     return refs + ([TileRef(None, full, rest)] if rest else [])
 
 
-def _check_leaf(seq: int, leaf: bytes) -> dict[str, Any]:
-    """Return the leaf's event or anchor object, or raise InvalidValue saying why it is neither."""
-    body = loads_strict(leaf)
-    if is_anchor(body):
-        event = checked_anchor(body)
-    elif not isinstance(body, dict) or body.get("type") != EVENT_TYPE:
-        raise InvalidValue(
-            "type",
-            "is neither an %(EVENT_TYPE)s nor an %(ANCHOR_TYPE)s object",
-            EVENT_TYPE=EVENT_TYPE,
-            ANCHOR_TYPE=ANCHOR_TYPE,
-        )
-    else:
-        unknown = set(body) - {"type", *_LEAF_FIELDS}
-        if unknown:
-            raise InvalidValue(
-                "leaf",
-                "has unexpected keys %(unknown)s",
-                unknown=", ".join(sorted(unknown)),
-            )
-        fields: dict[str, Any] = {name: body.get(name) for name in _LEAF_FIELDS}
-        event = event_object(**fields)
-    if event["seq"] != seq:
-        raise InvalidValue(
-            "seq",
-            "is %(event)s, but the leaf is at index %(seq)s",
-            event=event["seq"],
-            seq=seq,
-        )
-    if canonical_bytes(event) != leaf:
-        raise InvalidValue("leaf", "is not in canonical (JCS) form")
-    return event
-
-
-def _index_leaf(
-    leaves: LeafIndex, seq: int, event: dict[str, Any], where: str, report: VerificationReport
-) -> None:
-    if is_anchor(event):
-        leaves.anchors += 1
-        return
-    entry_id, revision = str(event["entry_id"]), int(event["revision"])
-    digest = str(event["content_sha256"])
-    known = leaves.contents.setdefault((entry_id, revision), digest)
-    if known != digest:
-        report.fail(where, f"leaf {seq} gives {entry_id} revision {revision} a second content hash")
-    leaves.last_event[entry_id] = (str(event["event"]), revision)
+def _tile_jobs(
+    source: FeedSource, refs: list[TileRef], keep_from: int
+) -> Iterator[tuple[tuple[TileRef, ...], tuple[list[tuple[int, int, bytes]], int] | None]]:
+    """Read the entry tiles in runs of TILES_PER_JOB; a missing tile ends the runs."""
+    for start in range(0, len(refs), TILES_PER_JOB):
+        run = refs[start : start + TILES_PER_JOB]
+        tiles: list[tuple[int, int, bytes]] = []
+        for position, ref in enumerate(run):
+            data = source.read(LOG_PREFIX + ref.path)
+            if data is None:
+                if tiles:
+                    yield tuple(run[:position]), (tiles, keep_from)
+                yield (ref,), None
+                return
+            tiles.append((ref.index, ref.width, data))
+        yield tuple(run), (tiles, keep_from)
 
 
 def rebuild_log(
@@ -150,38 +139,26 @@ def rebuild_log(
     report: VerificationReport,
     leaves: LeafIndex,
     progress: Progress,
+    workers: Workers | None = None,
 ) -> TiledLog | None:
-    """Replay the entry tiles up to the checkpoint size; None when they cannot be read."""
+    """Replay the entry tiles up to the checkpoint size; None when they cannot be read.
+
+    The leaves are decoded, checked and hashed by `workers` (registry/verifier/work.py);
+    this process builds the tree from their hashes and indexes their events, in order.
+    """
     log = TiledLog(RecomputedTiles(source, report))
     refs = _entry_tiles(checkpoint.size)
-    for number, ref in enumerate(refs):
-        path = LOG_PREFIX + ref.path
-        data = source.read(path)
-        if data is None:
+    done, running = 0, workers or Workers(1)
+    for run, outcomes in running.ordered(check_tiles, _tile_jobs(source, refs, leaves.keep_from)):
+        if outcomes is None:
+            path = LOG_PREFIX + run[0].path
             report.fail(path, f"is missing; the checkpoint covers {checkpoint.size} entries")
             return None
-        try:
-            entries = decode_bundle(data)
-        except InvalidValue as error:
-            report.fail(path, f"is not a valid entry bundle: {error.reason}")
-            return None
-        if len(entries) != ref.width:
-            report.fail(path, f"holds {len(entries)} entries, expected {ref.width}")
-            return None
-        for offset, leaf in enumerate(entries):
-            seq = ref.index * TILE_WIDTH + offset
-            try:
-                event = _check_leaf(seq, leaf)
-            except InvalidValue as error:
-                report.fail(
-                    path, f"entry {offset} (leaf {seq}) is not a valid log event: {error.message}"
-                )
-            else:
-                _index_leaf(leaves, seq, event, path, report)
-            leaves.keep(seq, leaf)
-            log.append(leaf)
-        report.count("log entries", len(entries))
-        progress("recomputing the log", number + 1, len(refs))
+        for ref, outcome in zip(run, outcomes, strict=True):
+            if not _replay_tile(LOG_PREFIX + ref.path, outcome, log, leaves, report):
+                return None
+            done += 1
+            progress("recomputing the log", done, len(refs))
     log.flush()
     if log.root() != checkpoint.root:
         report.fail(
@@ -191,6 +168,31 @@ def rebuild_log(
         )
         return None
     return log
+
+
+def _replay_tile(
+    path: str, outcome: TileOutcome, log: TiledLog, leaves: LeafIndex, report: VerificationReport
+) -> bool:
+    """Fold one checked tile into the tree and the leaf index; False when it is unreadable."""
+    if outcome.unreadable is not None:
+        report.fail(path, outcome.unreadable)
+        return False
+    for _offset, message in outcome.problems:
+        report.fail(path, message)
+    contents, last_event, states = leaves.contents, leaves.last_event, leaves.states
+    for seq, event, entry_id, revision, digest in outcome.events:
+        if contents.setdefault((entry_id, revision), digest) != digest:
+            report.fail(
+                path, f"leaf {seq} gives {entry_id} revision {revision} a second content hash"
+            )
+        # One (event, revision) tuple shared by every entry in that state, not one each.
+        state = (event, revision)
+        last_event[entry_id] = states.setdefault(state, state)
+    leaves.anchors += outcome.anchors
+    leaves.kept += b"".join(outcome.kept)
+    log.extend_leaf_hashes(outcome.hashes)
+    report.count("log entries", len(outcome.hashes))
+    return True
 
 
 def check_consistency(

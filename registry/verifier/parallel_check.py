@@ -1,59 +1,79 @@
-"""The costly part of checking snapshot chunks (signatures, content hashes) on every core.
+"""Run the verifier's per-chunk work (registry/verifier/work.py) on every core, in order.
 
-Chunks are independent, so each one's lines are parsed, their signatures checked and their
-entries hashed in a worker process, while this process reads and hashes the next chunks
-and then runs the checks that need the whole feed (order across chunks, the log) in order.
-A few chunks per process are in flight at a time, so memory stays flat.
+Chunks and runs of log tiles are independent, so each is checked in a worker process while
+this process reads the next ones and folds the results, in order, into what needs the whole
+feed (the Merkle tree, the order across chunks, the lines against the log). A few jobs per
+process are in flight at a time, so memory stays flat. With one worker the same functions
+run in this process, so the report is the same either way.
 """
 
 from __future__ import annotations
 
-import io
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
-
-from registry.signing.keys import VerificationKey
-from registry.verifier.feed_check import LineCheck, jsonl_records, line_check
-from registry.verifier.report import VerificationReport
+from types import TracebackType
+from typing import Any, TypeVar
 
 IN_FLIGHT = 3
 
-
-def signature_checks(data: bytes, keys: tuple[VerificationKey, ...]) -> dict[int, LineCheck]:
-    """The signature check and content hash of each line of a snapshot chunk, by line number."""
-    # Malformed lines are reported by the caller, which reads the same bytes again.
-    ignored = VerificationReport("")
-    return {
-        number: line_check(bundle, keys)
-        for number, bundle in jsonl_records("", io.BytesIO(data), ignored)
-    }
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-def checked_in_processes(
-    chunks: Iterable[tuple[dict[str, Any], bytes | None]],
-    keys: tuple[VerificationKey, ...],
-    workers: int,
-) -> Iterator[tuple[dict[str, Any], bytes | None, dict[int, LineCheck] | None]]:
-    """(record, data, line checks) per chunk, in the order given, the checks from `workers`."""
-    # Spawned, not forked: the caller may be a long-running monitor with threads.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        pending: deque[tuple[dict[str, Any], bytes | None, Future[dict[int, LineCheck]] | None]]
-        pending = deque()
+def _ready() -> bool:
+    """Run once in each worker as the pool starts, so its imports overlap the main work."""
+    import registry.verifier.work  # noqa: F401 - imported for its start-up cost
 
-        def submit(data: bytes | None) -> Future[dict[int, LineCheck]] | None:
-            return None if data is None else pool.submit(signature_checks, data, keys)
+    return True
 
-        def ready() -> tuple[dict[str, Any], bytes | None, dict[int, LineCheck] | None]:
-            record, data, future = pending.popleft()
-            return record, data, None if future is None else future.result()
 
-        for record, data in chunks:
-            pending.append((record, data, submit(data)))
-            if len(pending) >= IN_FLIGHT * workers:
-                yield ready()
+class Workers:
+    """Ordered map over worker processes (`count` > 1) or in this process (`count` 1)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = max(count, 1)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        if self.count > 1:
+            # Spawned, not forked: the caller may be a long-running monitor with threads.
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.count, mp_context=context)
+            for _ in range(self.count):
+                self._pool.submit(_ready)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def ordered(
+        self, function: Callable[..., R], jobs: Iterable[tuple[T, tuple[Any, ...] | None]]
+    ) -> Iterator[tuple[T, R | None]]:
+        """(tag, function(*arguments)) per job in the order given; None arguments pass as None.
+
+        Jobs are read from `jobs` only a few ahead of the results taken, so a caller that
+        stops early has not read everything.
+        """
+        if self._pool is None:
+            for tag, arguments in jobs:
+                yield tag, None if arguments is None else function(*arguments)
+            return
+        pool = self._pool
+        pending: deque[tuple[T, Future[R] | None]] = deque()
+        for tag, arguments in jobs:
+            pending.append((tag, None if arguments is None else pool.submit(function, *arguments)))
+            if len(pending) >= IN_FLIGHT * self.count:
+                first, future = pending.popleft()
+                yield first, None if future is None else future.result()
         while pending:
-            yield ready()
+            first, future = pending.popleft()
+            yield first, None if future is None else future.result()

@@ -20,6 +20,7 @@ from registry.canonical import loads_strict
 from registry.errors import InvalidValue
 from registry.ledger.checkpoint import Checkpoint, InvalidCheckpoint
 from registry.ledger.tiled_log import TiledLog
+from registry.ledger.tiles import TILE_WIDTH
 from registry.signing.keys import VerificationKey
 from registry.signing.signatures import FEED_INDEX_TYPE, SignatureInvalid, verify_envelope
 from registry.timestamps import format_timestamp
@@ -30,6 +31,7 @@ from registry.verifier.chunk_check import (
 )
 from registry.verifier.feed_check import check_delta, check_snapshot, first_delta_seq
 from registry.verifier.log_check import LeafIndex, Progress, check_consistency, rebuild_log
+from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
 from registry.verifier.source import CHUNK_SIZE, FeedSource, SourceUnavailable
 from registry.verifier.trust import TrustedKeys, parse_keys_document
@@ -38,6 +40,9 @@ INDEX_FILE = "index.json"
 KEYS_FILE = "keys.json"
 CHECKPOINT_FILE = "log/checkpoint"
 DATA_FILES = ("snapshot", "delta")  # checked line by line after the log; the rest by hash only
+# Worker processes take a second to start: worth it from this many chunks (or as many
+# entry tiles) on.
+PARALLEL_FROM = 8
 UNPINNED_WARNING = (
     "trusting the keys published in the feed's own keys.json: this proves the feed is "
     "self-consistent, not who signed it; pin the keys with --key-file or --vkey"
@@ -225,7 +230,8 @@ def verify_feed(
 ) -> VerificationReport:
     """Run every check on the feed at `source`; the report lists each failure by file.
 
-    The snapshot chunks' signatures are checked by `workers` processes (default: one per core).
+    The log's entries and the snapshot's lines are checked by `workers` processes (default:
+    one per core; registry/verifier/parallel_check.py).
     """
     workers = workers or os.cpu_count() or 1
     report = VerificationReport(source.location)
@@ -246,32 +252,37 @@ def verify_feed(
     check_chunk_keys(records, report)
     # Snapshot chunks are hashed and checked line by line in one read, after the log.
     snapshot_chunks = [r for r in records if str(r.get("name")).startswith(SNAPSHOT_CHUNK)]
-    with ExitStack() as opened:
+    size = checkpoint.size if checkpoint is not None else 0
+    if len(snapshot_chunks) < PARALLEL_FROM and size < PARALLEL_FROM * TILE_WIDTH:
+        workers = 1  # worker processes take a second to start: not worth it for a small feed
+    with ExitStack() as opened, Workers(workers) as running:
         files = _fetch_files(
             source, [r for r in records if r not in snapshot_chunks], report, progress, opened
         )
         if checkpoint is None:
             # Without a trusted tree size and root nothing else can be checked against the log.
             check_snapshot_chunks(
-                source, snapshot_chunks, trust.keys, None, report, progress, workers
+                source, snapshot_chunks, trust.keys, None, report, progress, running
             )
             return report
 
         delta_file = files.get("delta")
         first_seq = None if delta_file is None else first_delta_seq(delta_file)
         leaves = LeafIndex(keep_from=checkpoint.size if first_seq is None else first_seq)
-        log = rebuild_log(source, checkpoint, report, leaves, progress)
+        log = rebuild_log(source, checkpoint, report, leaves, progress, running)
         if since_note is not None:
             _check_since(log, trust, since_note, since_name, checkpoint, report)
         known = leaves if log is not None else None
         snapshot, delta = _record(records, "snapshot"), _record(records, "delta")
         if snapshot is not None and "snapshot" in files:
-            count = check_snapshot(snapshot["path"], files["snapshot"], trust.keys, known, report)
+            count = check_snapshot(
+                snapshot["path"], files["snapshot"], trust.keys, known, report, running
+            )
             _check_count(snapshot, count, report)
-        check_snapshot_chunks(source, snapshot_chunks, trust.keys, known, report, progress, workers)
+        check_snapshot_chunks(source, snapshot_chunks, trust.keys, known, report, progress, running)
         if delta is not None and delta_file is not None:
             count = check_delta(
-                delta["path"], delta_file, trust.keys, known, checkpoint.size, report
+                delta["path"], delta_file, trust.keys, known, checkpoint.size, report, running
             )
             _check_count(delta, count, report)
     return report

@@ -13,7 +13,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.canonical import canonical_bytes, loads_strict, sha256_hex
+from registry.canonical import canonical_bytes, loads_canonical, loads_strict, sha256_hex
 from registry.errors import InvalidValue
 
 JCS = Path(__file__).resolve().parents[2].parent / "shared" / "testvectors" / "jcs"
@@ -168,3 +168,75 @@ _json_values = st.recursive(
 @given(_json_values)
 def test_fast_path_agrees_with_the_rfc8785_package(value: object) -> None:
     assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_loads_canonical_takes_the_vectors_it_can_prove(name: str) -> None:
+    # A float-free vector without text beyond the BMP is recognised and parses to its input;
+    # whatever is recognised has exactly these RFC 8785 bytes (a float such as 56.0 is
+    # written 56, which reads back as an integer).
+    value = json.loads((JCS / "input" / f"{name}.json").read_text(encoding="utf-8"))
+    parsed = loads_canonical(expected_bytes(name))
+    if parsed is not None:
+        assert rfc8785.dumps(parsed) == expected_bytes(name)
+    if max(expected_bytes(name)) >= 0xF0:
+        assert parsed is None
+    elif first_float_path(value) is None:
+        assert parsed == value
+    assert loads_canonical((JCS / "input" / f"{name}.json").read_bytes()) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"b":1,"a":2}',  # key order
+        b'{"a": 1}',  # spacing
+        b'{"a":1,"a":1}',  # duplicate key
+        b'{"a":1.0}',  # float
+        b'{"a":-0}',  # JCS writes 0
+        b'{"a":NaN}',
+        b'{"a":9007199254740992}',  # beyond the safe integers
+        b'"\\u0041"',  # an escape JCS does not use
+        b'"\\ud800"',  # a lone surrogate
+        b'"\xed\xa0\x80"',  # the same as bytes: not UTF-8
+        b'{"\xf0\x9f\x98\x80":1}',  # a key beyond the BMP
+        b"\xef\xbb\xbf{}",  # a byte order mark
+        b"{}\n",
+        b"",
+    ],
+)
+def test_loads_canonical_refuses_what_is_not_canonical(data: bytes) -> None:
+    assert loads_canonical(data) is None
+
+
+@settings(max_examples=300)
+@given(_json_values)
+def test_loads_canonical_recognises_canonical_bytes(value: object) -> None:
+    data = rfc8785.dumps(value)
+    parsed = loads_canonical(data)
+    if max(data, default=0) >= 0xF0:
+        assert parsed is None
+    else:
+        assert parsed == value
+
+
+@settings(max_examples=300)
+@given(_json_values, st.sampled_from([None, 0, 1]), st.booleans(), st.booleans())
+def test_loads_canonical_never_accepts_other_bytes(
+    value: object, indent: int | None, ascii_only: bool, sort_keys: bool
+) -> None:
+    # Whatever the text, what loads_canonical accepts is exactly the RFC 8785 form.
+    data = json.dumps(value, indent=indent, ensure_ascii=ascii_only, sort_keys=sort_keys).encode(
+        "utf-8", "surrogatepass"
+    )
+    parsed = loads_canonical(data)
+    if parsed is not None:
+        assert rfc8785.dumps(parsed) == data
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=40))
+def test_loads_canonical_on_arbitrary_bytes(data: bytes) -> None:
+    parsed = loads_canonical(data)
+    if parsed is not None:
+        assert rfc8785.dumps(parsed) == data

@@ -17,7 +17,7 @@ from registry.models import AuditRecord, LogEvent
 from registry.publication.audit_anchors import check_trail_against_log
 from registry.publication.checkpoints import sign_new_checkpoint
 from registry.publication.events import log_size
-from registry.verifier.log_check import _check_leaf
+from registry.verifier.work import check_leaf as _check_leaf
 from runtime.signing_keys import key_store
 
 

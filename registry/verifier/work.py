@@ -1,0 +1,485 @@
+"""The per-line work of a verification, done where it is cheapest: in worker processes.
+
+Each function here takes bytes and returns small, picklable results, so the same code runs
+in the verifying process (one worker) or in one process per core (registry/verifier/
+parallel_check.py), and the reports are the same either way. A snapshot chunk's lines and a
+run of log entry tiles are each read once: parsed, checked for canonical form, hashed and,
+for entries, their signatures checked. The verifying process is left with what needs the
+whole feed in order (sorting across chunks, the Merkle tree, the lines against the log).
+
+A line already in canonical form (every line the publisher writes) takes a fast path: it is
+parsed and re-serialised once, in C (registry.canonical.loads_canonical), and the entry's
+signature and content hash are checked on its own bytes within the line. Anything else takes
+the strict path, which names what is wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from registry.canonical import (
+    MAX_SAFE_INTEGER,
+    canonical_bytes,
+    loads_canonical,
+    loads_strict,
+    sha256_hex,
+)
+from registry.errors import InvalidValue
+from registry.ledger.anchors import ANCHOR_TYPE, checked_anchor, is_anchor
+from registry.ledger.events import EVENT_TYPE, REASONS, event_object
+from registry.ledger.hashing import leaf_hash
+from registry.ledger.tiles import TILE_WIDTH, decode_bundle
+from registry.signing.keys import ALGORITHM, VerificationKey
+from registry.signing.signatures import ENTRY_TYPES, SignatureInvalid, verify_entry
+from registry.timestamps import check_timestamp
+
+# A signed entry is a few kilobytes; a longer line is refused unread, so a hostile feed made
+# of one endless line cannot exhaust the verifier's memory.
+MAX_LINE_BYTES = 1 << 20
+
+# Ranks order a line's problems as the checks run: reading and signature, then sorting,
+# then the chunk key, the status, and last the log (checked by the verifying process).
+RANK_READ, RANK_ORDER, RANK_KEY, RANK_STATUS, RANK_LOG = range(5)
+
+# A delta line's: its seq following the one before, inside the checkpoint, equal to its
+# log leaf (checked by the verifying process), then its bundle.
+DELTA_GAP, DELTA_RANGE, DELTA_LEAF, DELTA_BUNDLE = range(1, 5)
+
+Problem = tuple[int, int, str]
+"""(line number, rank, message) of one failed check; line 0 is the file as a whole."""
+
+
+def split_lines(
+    data: bytes, problem: Callable[[int, str], None], first_line: int = 1
+) -> Iterator[tuple[int, bytes]]:
+    """jsonl_lines over bytes in memory: one split when no line can be too long."""
+    if len(data) > MAX_LINE_BYTES:
+        yield from jsonl_lines(io.BytesIO(data), problem, first_line)
+        return
+    lines = data.split(b"\n")
+    if lines[-1]:
+        problem(
+            first_line + len(lines) - 1, "does not end with a newline (the file may be truncated)"
+        )
+    else:
+        lines.pop()
+    yield from enumerate(lines, start=first_line)
+
+
+def jsonl_lines(
+    stream: IO[bytes], problem: Callable[[int, str], None], first_line: int = 1
+) -> Iterator[tuple[int, bytes]]:
+    """Yield (line number, line without its newline); bad lines go to `problem`, unyielded."""
+    number = first_line - 1
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if not line.endswith(b"\n") and len(line) > MAX_LINE_BYTES:
+            problem(number, f"line {number} is longer than {MAX_LINE_BYTES:,} bytes; skipped")
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(MAX_LINE_BYTES + 1)
+            continue
+        if not line.endswith(b"\n"):  # only the last line can lack it
+            problem(number, "does not end with a newline (the file may be truncated)")
+        yield number, line.removesuffix(b"\n")
+
+
+def where(number: int, entry_id: Any, revision: Any) -> str:
+    """How a problem names a signed line: `line 3 (IPL-2026-000001 revision 1)`."""
+    return f"line {number} ({entry_id} revision {revision})"
+
+
+def entry_label(bundle: Any) -> str:
+    """How a line names its entry in a problem: `IPL-2026-000001 revision 1`."""
+    entry = bundle.get("entry") if isinstance(bundle, dict) else None
+    if isinstance(entry, dict):
+        return f"{entry.get('entry_id')} revision {entry.get('revision')}"
+    return "an object without an entry"
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    """One signed line's signature check (None: valid) and its entry's content hash."""
+
+    rejected: str | None
+    content_sha256: str | None
+
+
+def line_check(bundle: Any, keys: tuple[VerificationKey, ...]) -> LineCheck:
+    """Check one bundle's signature and hash its entry (the strict path)."""
+    try:
+        verify_entry(bundle, keys)
+    except SignatureInvalid as error:
+        return LineCheck(error.reason, None)
+    return LineCheck(None, sha256_hex(bundle["entry"]))
+
+
+class EntryKeys:
+    """The entry keys by kid, each loaded once for the many signatures it checks."""
+
+    def __init__(self, keys: tuple[VerificationKey, ...]) -> None:
+        self.keys = keys
+        self.loaded = {
+            key.kid: Ed25519PublicKey.from_public_bytes(key.public_key)
+            for key in keys
+            if key.use == "entry"
+        }
+
+
+_SIGNED_PREFIX = b'{"entry":'
+_SIGNATURE_MEMBER = b',"signature":'
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def fast_entry_check(line: bytes, keys: EntryKeys) -> tuple[dict[str, Any], str] | None:
+    """(bundle, content sha256) of a canonical line whose signature verifies, else None.
+
+    None sends the line down the strict path.
+    """
+    bundle: Any = loads_canonical(line)
+    digest = canonical_bundle_check(bundle, line, keys)
+    return None if digest is None else (bundle, digest)
+
+
+def canonical_bundle_check(bundle: Any, data: bytes, keys: EntryKeys) -> str | None:
+    """The entry's content sha256 when `data`, JCS of `bundle`, carries a valid signature.
+
+    `data` is `{"entry":` JCS(entry) `,"signature":` JCS(signature) `}`, so JCS(entry), what
+    the signature and the content hash cover, is checked as it stands in `data`, without
+    serialising the entry again. None: not such a bundle, or the signature does not verify.
+    """
+    if not isinstance(bundle, dict) or bundle.keys() != {"entry", "signature"}:
+        return None
+    entry, signature = bundle["entry"], bundle["signature"]
+    if not isinstance(entry, dict) or not isinstance(signature, dict):
+        return None
+    type_, kid = entry.get("type"), signature.get("kid")
+    if type_ not in ENTRY_TYPES or signature.get("alg") != ALGORITHM or not isinstance(kid, str):
+        return None
+    public = keys.loaded.get(kid)
+    sig = signature.get("sig")
+    if public is None or not isinstance(sig, str):
+        return None
+    # The signature member is the last: a key named so inside it would only make the bytes
+    # taken here fail the signature check, and the strict path decide.
+    signed = data[len(_SIGNED_PREFIX) : data.rfind(_SIGNATURE_MEMBER)]
+    try:
+        raw = base64.b64decode(sig, validate=True)
+        public.verify(raw, str(type_).encode("utf-8") + b"\x00" + signed)
+    except (binascii.Error, ValueError, InvalidSignature):
+        return None
+    return hashlib.sha256(signed).hexdigest()
+
+
+@dataclass
+class ChunkOutcome:
+    """What a snapshot chunk's own checks found; the log and cross-chunk checks come after."""
+
+    size: int
+    sha256: str
+    count: int = 0
+    # (line number, entry_id, revision) of the first line whose signature verified, when
+    # it passed the order check within the chunk: the order across chunks is checked on it.
+    # `last` is the entry_id the next chunk must sort after.
+    first: tuple[int, str, Any] | None = None
+    last: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    # (line number, entry_id, revision, content sha256) of each signed line.
+    logged: list[tuple[int, str, Any, str]] = field(default_factory=list)
+
+
+def check_chunk(
+    data: bytes, key: str, keys: tuple[VerificationKey, ...], first_line: int = 1
+) -> ChunkOutcome:
+    """Hash a snapshot chunk (or a piece of a whole snapshot, key "") and check its lines.
+
+    Per line: valid JSON, signature, sorted by entry_id within the chunk, the id under the
+    chunk's key, status published; and the entry's content hash for the log check. Lines
+    are numbered from `first_line`.
+    """
+    outcome = ChunkOutcome(len(data), hashlib.sha256(data).hexdigest())
+    entry_keys = EntryKeys(keys)
+
+    def problem(number: int, message: str, rank: int = RANK_READ) -> None:
+        outcome.problems.append((number, rank, message))
+
+    previous, seen = "", False
+    for number, line in split_lines(data, problem, first_line):
+        fast = fast_entry_check(line, entry_keys)
+        if fast is not None:
+            bundle, digest = fast
+        else:
+            try:
+                bundle = loads_strict(line)
+            except InvalidValue as error:
+                problem(number, f"line {number} is not valid JSON: {error.reason}")
+                continue
+            check = line_check(bundle, keys)
+            if check.rejected is not None:
+                outcome.count += 1
+                label = f"line {number} ({entry_label(bundle)})"
+                problem(number, f"{label}: entry signature rejected: {check.rejected}")
+                continue
+            digest = str(check.content_sha256)
+        outcome.count += 1
+        entry = bundle["entry"]
+        entry_id, revision = entry.get("entry_id"), entry.get("revision")
+        if not isinstance(entry_id, str) or entry_id <= previous:
+            message = "entries must be sorted by entry_id, each once"
+            problem(number, f"{where(number, entry_id, revision)}: {message}", RANK_ORDER)
+        elif not seen:
+            outcome.first = (number, entry_id, revision)
+        seen = True
+        previous = str(entry_id)
+        outcome.last = previous
+        if not previous.startswith(key):
+            message = f"belongs to no chunk {key!r} (its id has another key)"
+            problem(number, f"{where(number, entry_id, revision)}: {message}", RANK_KEY)
+        if entry.get("status") != "published":
+            message = f"status is {entry.get('status')!r}, not 'published'"
+            problem(number, f"{where(number, entry_id, revision)}: {message}", RANK_STATUS)
+        outcome.logged.append((number, previous, revision, digest))
+    return outcome
+
+
+@dataclass
+class TileOutcome:
+    """One entry tile replayed: its leaf hashes, or why it cannot be read."""
+
+    unreadable: str | None = None
+    hashes: list[bytes] = field(default_factory=list)
+    # (offset, message) of each leaf that is not a valid log event.
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    # (seq, event, entry_id, revision, content_sha256) of each valid event leaf.
+    events: list[tuple[int, str, str, int, str]] = field(default_factory=list)
+    anchors: int = 0
+    # SHA-256 of each leaf from the given seq on (what the delta is compared with).
+    kept: list[bytes] = field(default_factory=list)
+
+
+def check_tiles(tiles: list[tuple[int, int, bytes]], keep_from: int) -> list[TileOutcome]:
+    """Replay entry tiles given as (tile index, width, bundle bytes): decode, check each leaf."""
+    return [_check_tile(index, width, data, keep_from) for index, width, data in tiles]
+
+
+def _check_tile(index: int, width: int, data: bytes, keep_from: int) -> TileOutcome:
+    outcome = TileOutcome()
+    try:
+        entries = decode_bundle(data)
+    except InvalidValue as error:
+        outcome.unreadable = f"is not a valid entry bundle: {error.reason}"
+        return outcome
+    if len(entries) != width:
+        outcome.unreadable = f"holds {len(entries)} entries, expected {width}"
+        return outcome
+    timestamps: set[bytes] = set()
+    for offset, leaf in enumerate(entries):
+        seq = index * TILE_WIDTH + offset
+        fields = fast_event(seq, leaf, timestamps)
+        if fields is not None:
+            outcome.events.append(fields)
+        else:
+            try:
+                event = check_leaf(seq, leaf)
+            except InvalidValue as error:
+                message = f"entry {offset} (leaf {seq}) is not a valid log event: {error.message}"
+                outcome.problems.append((offset, message))
+            else:
+                if is_anchor(event):
+                    outcome.anchors += 1
+                else:
+                    outcome.events.append(
+                        (
+                            seq,
+                            str(event["event"]),
+                            str(event["entry_id"]),
+                            int(event["revision"]),
+                            str(event["content_sha256"]),
+                        )
+                    )
+        if seq >= keep_from:
+            outcome.kept.append(hashlib.sha256(leaf).digest())
+        outcome.hashes.append(leaf_hash(leaf))
+    return outcome
+
+
+_LEAF_FIELDS = ("seq", "event", "entry_id", "revision", "content_sha256", "recorded_at", "reason")
+
+
+def check_leaf(seq: int, leaf: bytes) -> dict[str, Any]:
+    """Return the leaf's event or anchor object, or raise InvalidValue saying why it is neither."""
+    body = loads_strict(leaf)
+    if is_anchor(body):
+        event = checked_anchor(body)
+    elif not isinstance(body, dict) or body.get("type") != EVENT_TYPE:
+        raise InvalidValue(
+            "type",
+            "is neither an %(EVENT_TYPE)s nor an %(ANCHOR_TYPE)s object",
+            EVENT_TYPE=EVENT_TYPE,
+            ANCHOR_TYPE=ANCHOR_TYPE,
+        )
+    else:
+        unknown = set(body) - {"type", *_LEAF_FIELDS}
+        if unknown:
+            raise InvalidValue(
+                "leaf",
+                "has unexpected keys %(unknown)s",
+                unknown=", ".join(sorted(unknown)),
+            )
+        fields: dict[str, Any] = {name: body.get(name) for name in _LEAF_FIELDS}
+        event = event_object(**fields)
+    if event["seq"] != seq:
+        raise InvalidValue(
+            "seq",
+            "is %(event)s, but the leaf is at index %(seq)s",
+            event=event["seq"],
+            seq=seq,
+        )
+    if canonical_bytes(event) != leaf:
+        raise InvalidValue("leaf", "is not in canonical (JCS) form")
+    return event
+
+
+# The canonical bytes of an ipl.event/v1 object whose strings need no escaping, members in
+# JCS order: a leaf matching this (and the checks in fast_event) is exactly what check_leaf
+# accepts for such an event. Anything else (anchors, other ids) takes check_leaf.
+_CANONICAL_EVENT = re.compile(
+    rb'\{"content_sha256":"([0-9a-f]{64})","entry_id":"([A-Za-z0-9-]+)",'
+    rb'"event":"(listed|amended|removed)",(?:"reason":"([a-z_]+)",)?'
+    rb'"recorded_at":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)",'
+    rb'"revision":([1-9][0-9]{0,15}),"seq":(0|[1-9][0-9]{0,15}),"type":"ipl\.event/v1"\}\Z'
+)
+
+
+def fast_event(
+    seq: int, leaf: bytes, timestamps: set[bytes]
+) -> tuple[int, str, str, int, str] | None:
+    """(seq, event, entry_id, revision, content_sha256) of a plain canonical event leaf.
+
+    None when the leaf is not of that plain form or fails a check: check_leaf then decides,
+    and says why. `timestamps` holds the recorded_at values already found valid.
+    """
+    match = _CANONICAL_EVENT.match(leaf)
+    if match is None:
+        return None
+    digest, entry_id, event, reason, recorded_at, revision, position = match.groups()
+    if int(position) != seq or int(revision) > MAX_SAFE_INTEGER:
+        return None
+    if (reason is None) != (event == b"listed"):
+        return None
+    if reason is not None and reason.decode("ascii") not in REASONS:
+        return None
+    if recorded_at not in timestamps:
+        try:
+            check_timestamp(recorded_at.decode("ascii"), "recorded_at")
+        except InvalidValue:
+            return None
+        timestamps.add(recorded_at)
+    return (
+        seq,
+        event.decode("ascii"),
+        entry_id.decode("ascii"),
+        int(revision),
+        digest.decode("ascii"),
+    )
+
+
+@dataclass
+class DeltaOutcome:
+    """What a run of delta lines' own checks found; the order and the log come after."""
+
+    problems: list[Problem] = field(default_factory=list)
+    # (line number, seq, whether seq is inside the checkpoint, SHA-256 of the event
+    # without its bundle) of each log event line.
+    events: list[tuple[int, Any, bool, bytes | None]] = field(default_factory=list)
+    lines: int = 0
+    signed: int = 0
+
+
+_BUNDLE_PREFIX = b'{"bundle":'
+
+
+def check_delta_lines(
+    data: bytes, first_line: int, keys: tuple[VerificationKey, ...], tree_size: int
+) -> DeltaOutcome:
+    """Check delta lines on their own: a log event, its bundle's signature and content.
+
+    Lines are numbered from `first_line`. The seq order and each event against its log leaf
+    are checked by the caller, which has the whole delta and the log.
+    """
+    outcome = DeltaOutcome()
+    entry_keys = EntryKeys(keys)
+
+    def problem(number: int, message: str, rank: int = RANK_READ) -> None:
+        outcome.problems.append((number, rank, message))
+
+    for number, line in split_lines(data, problem, first_line):
+        record = loads_canonical(line)
+        fast = isinstance(record, dict) and "bundle" in record
+        if not fast:
+            try:
+                record = loads_strict(line)
+            except InvalidValue as error:
+                problem(number, f"line {number} is not valid JSON: {error.reason}")
+                continue
+        outcome.lines += 1
+        if not isinstance(record, dict) or "bundle" not in record:
+            problem(number, f"line {number} is not a log event with a 'bundle' member")
+            continue
+        bundle = record.pop("bundle")
+        seq = record.get("seq")
+        if not isinstance(seq, int) or not 0 <= seq < tree_size:
+            message = f"not inside the checkpoint's {tree_size} log entries"
+            problem(number, f"line {number} (leaf {seq}): {message}", DELTA_RANGE)
+            outcome.events.append((number, seq, False, None))
+            continue
+        rest = _ENCODER.encode(record).encode("utf-8") if fast else None
+        digest = _canonical_digest(record) if rest is None else hashlib.sha256(rest).digest()
+        outcome.events.append((number, seq, True, digest))
+        if bundle is None:
+            continue
+        where = f"line {number} (leaf {seq})"
+        content = None
+        if rest is not None and len(rest) > 2:
+            # A canonical line is `{"bundle":` JCS(bundle) `,` and the rest of JCS(record).
+            content = canonical_bundle_check(
+                bundle, line[len(_BUNDLE_PREFIX) : len(line) - len(rest)], entry_keys
+            )
+        if content is None:
+            check = line_check(bundle, keys)
+            if check.rejected is not None:
+                problem(
+                    number, f"{where}: entry signature rejected: {check.rejected}", DELTA_BUNDLE
+                )
+                continue
+            content = check.content_sha256
+        entry = bundle["entry"]
+        if (entry.get("entry_id"), entry.get("revision")) != (
+            record.get("entry_id"),
+            record.get("revision"),
+        ):
+            message = f"{where}: the bundle holds another entry than the event names"
+            problem(number, message, DELTA_BUNDLE)
+        elif content != record.get("content_sha256"):
+            message = f"{where}: the entry's hash differs from the event's content_sha256"
+            problem(number, message, DELTA_BUNDLE)
+        else:
+            outcome.signed += 1
+    return outcome
+
+
+def _canonical_digest(record: dict[str, Any]) -> bytes | None:
+    try:
+        return hashlib.sha256(canonical_bytes(record)).digest()
+    except InvalidValue:
+        return None

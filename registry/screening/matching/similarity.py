@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA, Levenshtein
 
 from registry.screening.matching.forms import NameForm
 from registry.screening.matching.regions import codes_compatible, latin_place_names
@@ -42,6 +43,15 @@ MISSPELT_INDUSTRY = 0.7
 MISSPELT_PLACE_CUTOFF = 75
 MIN_PLACE_LENGTH = 4
 MIN_WORDS_FOR_PLACE = 2
+# Typing slips in Latin letters (a letter replaced, added or left out, two neighbours swapped):
+# each costs SLIP_COST, and a run of n letters may hold n // LETTERS_PER_SLIP of them. Edit
+# similarity alone counts a replaced or swapped letter twice. Distinctive words may hold one
+# slip: two slips in a short distinctive word (Solgen / Siggen) are as often another name as
+# the name misspelt. An industry word, from a small vocabulary, may hold two ("Liasb" / Labs).
+SLIP_COST = 0.08
+LETTERS_PER_SLIP = 3
+DISTINCT_SLIPS = 1
+INDUSTRY_SLIPS = 2
 # Two region prefixes naming different places (杭州 vs 深圳) scale the similarity by this.
 REGION_CONFLICT_FACTOR = 0.7
 REGION_CONFLICT_WEIGHT = 1.0 - REGION_CONFLICT_FACTOR
@@ -94,7 +104,38 @@ def latin_upper_bound(query: NameForm, listed: NameForm) -> float:
     """
     partial = fuzz.partial_ratio(query.distinct_joined, listed.distinct_joined)
     ordered = fuzz.token_sort_ratio(query.distinct_spaced, listed.distinct_spaced)
-    return max(partial, ordered) / 100.0
+    return max(
+        max(partial, ordered) / 100.0,
+        slip_similarity(query.distinct_joined, listed.distinct_joined, DISTINCT_SLIPS),
+    )
+
+
+def slip_similarity(left: str, right: str, most: int) -> float:
+    """1 - SLIP_COST per typing slip between two runs of letters; 0.0 beyond what they may hold.
+
+    At most `most` slips, and two only if they fall in both halves of the longer run.
+    """
+    allowed = min(most, max(len(left), len(right)) // LETTERS_PER_SLIP)
+    if not allowed:
+        return 0.0
+    slips = OSA.distance(left, right, score_cutoff=allowed)
+    if slips > allowed or (slips > 1 and not _slips_apart(left, right)):
+        return 0.0
+    return 1.0 - SLIP_COST * slips
+
+
+def _slips_apart(left: str, right: str) -> bool:
+    """True if the edits between two runs of letters fall in both halves of the longer one.
+
+    Letters changed within one half (Solgen / Siggen, Falkvik / Altvik) are a syllable or a
+    part of the name changed: another name. Slips in both halves leave each part recognisable
+    (Paxhof / Pahok).
+    """
+    edits = Levenshtein.editops(left, right)
+    longer_left = len(left) >= len(right)
+    positions = [op.src_pos if longer_left else op.dest_pos for op in edits]
+    half = max(len(left), len(right)) / 2
+    return min(positions) < half <= max(positions)
 
 
 def _ratio(left: str, right: str) -> float:
@@ -199,7 +240,8 @@ def _agreement(query: str, listed: str) -> float:
     if query == listed:
         return 1.0
     if not (contains_han(query) or contains_han(listed)):
-        return _ratio(query, listed)  # letters (what follows a Latin name): by spelling
+        # Letters (what follows a Latin name): by spelling, or typing slips ("Liasb" / labs).
+        return max(_ratio(query, listed), slip_similarity(query, listed, INDUSTRY_SLIPS))
     longer = max(len(query), len(listed))
     return round(max(0.0, 1.0 - compare_chars(query, listed).cost / longer), 4)
 
@@ -258,7 +300,7 @@ def _region_part(query: NameForm, listed: NameForm) -> Part:
 def _compare_latin(query: NameForm, listed: NameForm) -> Similarity:
     query = _without_misspelt_place(query, listed)
     if not query.sector and not listed.sector:
-        score = _spelling(query.words, listed.words)
+        score = _spelling(query.words, listed.words, DISTINCT_SLIPS)
         return Similarity(score, f"spelling {score:.2f} alike, ignoring word order and spacing")
     structured = _structured(query, listed)
     if not _parses_disagree(query, listed):
@@ -297,11 +339,11 @@ def _structured(query: NameForm, listed: NameForm) -> Similarity:
     (Lumvik / Paxvik) over the threshold, so they count for INDUSTRY_SHARE only.
     """
     if query.distinct and listed.distinct:
-        distinct = _spelling(query.distinct, listed.distinct)
+        distinct = _spelling(query.distinct, listed.distinct, DISTINCT_SLIPS)
     else:
         distinct = 0.0 if query.distinct or listed.distinct else 1.0
     if query.sector and listed.sector:
-        industry = _spelling(query.sector, listed.sector)
+        industry = _spelling(query.sector, listed.sector, INDUSTRY_SLIPS)
     else:
         industry = OMITTED_INDUSTRY if listed.sector else EXTRA_INDUSTRY
     score = distinct * ((1.0 - INDUSTRY_SHARE) + INDUSTRY_SHARE * industry)
@@ -366,8 +408,8 @@ def _widen_to_words(words: tuple[str, ...], start: int, end: int) -> tuple[int, 
     return start, end
 
 
-def _spelling(left: tuple[str, ...], right: tuple[str, ...]) -> float:
-    """The better of a word-order-free and a spacing-free comparison."""
+def _spelling(left: tuple[str, ...], right: tuple[str, ...], slips: int) -> float:
+    """The best of a word-order-free, a spacing-free and a typing-slip comparison."""
     spaced = fuzz.token_sort_ratio(" ".join(left), " ".join(right))
-    joined = fuzz.ratio("".join(left), "".join(right))
-    return max(spaced, joined) / 100.0
+    joined = "".join(left), "".join(right)
+    return max(max(spaced, fuzz.ratio(*joined)) / 100.0, slip_similarity(*joined, slips))

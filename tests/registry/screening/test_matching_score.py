@@ -319,3 +319,23 @@ def test_every_chinese_variant_class_and_look_alike_class_meets_its_aim() -> Non
     for variant in LOOKALIKE_CLASSES:
         measure, count, rate = classes[variant]
         assert (measure, count > 30, rate <= 0.005) == ("false positives", True, True), variant
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "matches"),
+    [
+        # An industry word with two typing slips, one in each half, is still that word.
+        ("Veklund pOtcis", "Veklund Optics S.r.l.", True),
+        ("Heliowerk nEeryg", "Heliowerk Energy Corp.", True),
+        # One slip in a distinctive word: a swap or a replaced letter.
+        ("Nrodwind Logistics", "Nordwind Logistics GmbH", True),
+        ("Nordwimd Logistics", "Nordwind Logistics GmbH", True),
+        # A syllable of the distinctive word changed is another company.
+        ("Solgen Energy Limited", "Siggen Energy AG", False),
+        ("Falkvik Optics PLC", "Altvik Optics AG", False),
+    ],
+)
+def test_typing_slips_in_latin_names(query: str, listed: str, matches: bool) -> None:
+    subject = ListedName("IPL-2026-000900", "legal_person", listed)
+    found = MatchIndex.build([subject]).screen(ScreeningQuery(query))
+    assert [match.entry_id for match in found] == (["IPL-2026-000900"] if matches else [])

@@ -42,6 +42,8 @@ RARE_KEY = 16
 MIN_DELETION_WORD = 4
 MAX_DELETION_WORD = 14
 HEAD_LETTERS = 6
+# Query words run together by up to this many neighbours, to meet a listed name whole.
+MAX_RUN_WORDS = 4
 # Chinese trade names of this many characters get keys with one syllable left out.
 MIN_SOUND_DELETION = 3
 
@@ -87,7 +89,7 @@ def _latin_keys(form: NameForm) -> tuple[set[str], set[str]]:
     plain.add("+" + joined + "/" + "".join(sorted(form.sector)))
     # The start of the name, where the trade name is, also when more follows it run together
     # ("runchenxinxijishu" for 润宸信息技术).
-    if len(joined) > HEAD_LETTERS:
+    if len(joined) >= HEAD_LETTERS:
         plain.add("^" + joined[:HEAD_LETTERS])
     return plain, _deletion_keys(joined)
 
@@ -123,6 +125,13 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     names by its pinyin; the two are ranked apart so that neither crowds out the other.
     """
     plain, typo = _latin_keys(form)
+    # Runs of neighbouring words, whole: the trade name of a pinyin query whose industry word
+    # is misspelt ("Li Jie Dain Zi": lijie) meets the listed trade name's own key.
+    plain.update(
+        "=" + "".join(form.distinct[start:end])
+        for start in range(len(form.distinct))
+        for end in range(start + 2, min(len(form.distinct), start + MAX_RUN_WORDS) + 1)
+    )
     if len(form.distinct) > 1:
         # Each distinctive word on its own, one typo away: an unrecognised place word
         # ("Tiagjin Linlian") leaves the trade name to find the record ("Lianlian").

@@ -41,7 +41,10 @@ from registry.screening.matching.records import ListedName
 from registry.screening.matching.score import IndexedRecord
 
 MAGIC = b"RSCIDX1\n"
-FORMAT_VERSION = 1
+# The version changes whenever the keys a record is filed under change, as well as the layout:
+# a file of another version lacks keys the blocker looks for (2: every Latin name of six or more
+# letters is filed under its head).
+FORMAT_VERSION = 2
 _ALIGN = 8
 # Records decoded from the file and kept per worker (the candidates of recent queries).
 RECORD_CACHE = 4096

@@ -43,3 +43,17 @@ def test_a_misspelt_place_and_a_trade_name_one_letter_short_still_find_the_subje
     index = MatchIndex.build(_listed())
     found = index.screen(ScreeningQuery(name="Tiagjin Linlian Trading Co., Ltd."))
     assert [match.entry_id for match in found][:1] == ["WANTED"]
+
+
+def test_a_pinyin_query_with_a_misspelt_industry_word_finds_the_trade_name_whole() -> None:
+    # Thirty companies whose trade names begin with the one sought (力洁 + one more character)
+    # share as many letters with the query; the query's words run together (li + jie) meet the
+    # trade name sought whole.
+    crowd = "安华美丰盛源和新泰嘉昌瑞博宏光平达兴顺通祥恒宇辰航远腾飞鸿"
+    listed = [
+        ListedName(f"C{n}", "legal_person", f"郑州市力洁{char}电子有限公司")
+        for n, char in enumerate(crowd)
+    ]
+    listed.append(ListedName("WANTED", "legal_person", "郑州市力洁电子有限公司"))
+    found = MatchIndex.build(listed).screen(ScreeningQuery(name="Li Jie Dain Zi"))
+    assert "WANTED" in [match.entry_id for match in found]

@@ -13,9 +13,11 @@ sharing the most keys with it, and those one typo away.
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -46,6 +48,8 @@ HEAD_LETTERS = 6
 MAX_RUN_WORDS = 4
 # Chinese trade names of this many characters get keys with one syllable left out.
 MIN_SOUND_DELETION = 3
+# Query names whose keys are kept per worker (batches and repeated screenings reuse them).
+QUERY_KEY_CACHE = 16384
 
 _NONE: array[int] = array("i")
 _SOUND_KEYS = ("s=", "o=")
@@ -146,6 +150,15 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     return [(han, {key for key in han if key.startswith(_SOUND_KEYS)}), latin]
 
 
+@lru_cache(maxsize=QUERY_KEY_CACHE)
+def _lookup_keys(
+    form: NameForm,
+) -> tuple[tuple[tuple[frozenset[str], frozenset[str]], ...], tuple[str, ...]]:
+    """A query name's key families (as _query_keys) and every key of them, made once a name."""
+    families = tuple((frozenset(plain), frozenset(typo)) for plain, typo in _query_keys(form))
+    return families, tuple(set().union(*(plain | typo for plain, typo in families)))
+
+
 def identifier_posting_key(scheme: str, value: str) -> str:
     """The key of an exact identifier (scheme and normalised value)."""
     return f"i{scheme}\x1f{value}"
@@ -208,8 +221,7 @@ class Blocker:
 
     def candidates(self, form: NameForm) -> list[int]:
         """Positions of the records sharing the most informative keys with the query name."""
-        families = _query_keys(form)
-        wanted = set().union(*(plain | typo for plain, typo in families))
+        families, wanted = _lookup_keys(form)
         found = self._postings.get_many(wanted)
         positions: list[int] = []
         for plain, typo in families:
@@ -217,7 +229,10 @@ class Blocker:
         return positions
 
     def _best_sharing(
-        self, plain: set[str], typo: set[str], postings: Mapping[str, Sequence[int]]
+        self,
+        plain: frozenset[str],
+        typo: frozenset[str],
+        postings: Mapping[str, Sequence[int]],
     ) -> list[int]:
         found = sorted((postings[key] for key in plain if key in postings), key=len)
         informative = [plist for plist in found if len(plist) <= self._key_cap]
@@ -253,17 +268,13 @@ class SharedKeys:
         self._counts = counts
 
     @classmethod
-    def count(cls, lists: list[Sequence[int]]) -> SharedKeys:
+    def count(cls, lists: list[Sequence[int]]) -> SharedKeys | CountedKeys:
         """Count the positions of `lists`."""
         if sum(map(len, lists)) <= SMALL_COUNT:
             hits: Counter[int] = Counter()
             for plist in lists:
                 hits.update(plist)
-            ordered = sorted(hits.items())
-            return cls(
-                np.fromiter((p for p, _ in ordered), dtype=np.int64, count=len(ordered)),
-                np.fromiter((c for _, c in ordered), dtype=np.int64, count=len(ordered)),
-            )
+            return CountedKeys(hits)
         if not lists:
             return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         positions, counts = np.unique(
@@ -287,6 +298,22 @@ class SharedKeys:
         where = np.searchsorted(self._positions, wanted).clip(max=len(self._positions) - 1)
         found = np.where(self._positions[where] == wanted, self._counts[where], 0)
         return list(zip(positions, found.tolist(), strict=True))
+
+
+class CountedKeys:
+    """SharedKeys for a few positions, counted in a dict (no arrays to build for a handful)."""
+
+    def __init__(self, hits: Counter[int]) -> None:
+        self._hits = hits
+
+    def top(self, size: int) -> list[tuple[int, int]]:
+        """The `size` positions held by most lists (then the lowest), with their counts."""
+        return heapq.nsmallest(size, self._hits.items(), key=_most_shared)
+
+    def counts_of(self, positions: list[int]) -> list[tuple[int, int]]:
+        """Each of `positions` with its count, 0 if no list holds it."""
+        hits = self._hits
+        return [(position, hits.get(position, 0)) for position in positions]
 
 
 def _as_array(positions: Sequence[int]) -> np.ndarray:

@@ -24,7 +24,14 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from registry.screening.matching.forms import NameForm
 from registry.screening.matching.regions import codes_compatible, latin_place_names
-from registry.screening.matching.sound import TradeNameScore, compare_chars, trade_name_score
+from registry.screening.matching.sound import (
+    DIFFERENT_CEILING,
+    MIN_AGREEING_FOR_SLIP,
+    TradeNameScore,
+    compare_chars,
+    slip_bounds,
+    trade_name_score,
+)
 from registry.screening.matching.text import contains_han
 
 # The industry word matters less than the trade name: 华兴科技 vs 华兴电子 keeps 0.7.
@@ -59,6 +66,8 @@ REGION_CONFLICT_WEIGHT = 1.0 - REGION_CONFLICT_FACTOR
 # a trade name has at least two characters.
 _LONG_CORE = 4
 _SHORTEST_TRADE = 2
+# Trade names this many slips apart score at most DIFFERENT_CEILING.
+_SLIPS_APART = 2
 # A different legal form (有限公司 / 股份有限公司) is weak evidence: people write it loosely.
 LEGAL_FORM_WEIGHT = 0.02
 
@@ -99,9 +108,16 @@ def compare_forms(query: NameForm, listed: NameForm) -> Similarity:
 def latin_upper_bound(query: NameForm, listed: NameForm) -> float:
     """A quick similarity that a comparison in Latin letters does not exceed.
 
-    Every Latin comparison is capped by how well the distinctive words meet, in some order or
-    as a part of the other; two calls into rapidfuzz tell that without the full comparison.
+    Every Latin comparison is capped by how well the distinctive words meet, in some order, as
+    a part of the other or a typing slip away (once a misspelt place word is left out); a few
+    calls into rapidfuzz tell that without the full comparison.
     """
+    # The comparison leaves out a query word that is the listed subject's place misspelt.
+    query = _without_misspelt_place(query, listed)
+    if not query.sector and not listed.sector:
+        return _spelling(query.words, listed.words, DISTINCT_SLIPS)  # the comparison itself
+    if not query.distinct or not listed.distinct:
+        return 1.0  # names of industry words only: no cheap bound
     partial = fuzz.partial_ratio(query.distinct_joined, listed.distinct_joined)
     ordered = fuzz.token_sort_ratio(query.distinct_spaced, listed.distinct_spaced)
     return max(
@@ -168,7 +184,6 @@ def _factor(part: Part) -> float:
 def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameScore, Part]]:
     """Ways to line two Chinese names up: (trade-name score, industry part) for each."""
     person = listed.person
-    trades = (_trade_part(query), _trade_part(listed))
     if query.industry and listed.industry:
         agreement = _agreement(query.industry, listed.industry)
         note = (
@@ -198,15 +213,11 @@ def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameSc
             f"the query adds an industry word {query.industry} the listed name does not have",
             "extra",
         )
-    if not query.industry and not listed.industry and min(map(len, trades)) > _LONG_CORE:
-        # Neither industry word is known (工艺品): an ending the two cores share is taken for
-        # it, so that the trade names before it are compared as trade names (万藤 / 万智).
-        shared = _shared_ending(*trades)
-        if shared:
-            trades = (trades[0][:-shared], trades[1][:-shared])
-            industry = industry._replace(
-                note=f"same unlisted industry word {query.core[-shared:]}", code="same"
-            )
+    trades, shared = _trade_names(query, listed)
+    if shared:
+        industry = industry._replace(
+            note=f"same unlisted industry word {query.core[-shared:]}", code="same"
+        )
     options = [(trade_name_score(*trades, person=person), industry)]
     if query.industry != listed.industry:
         # The parse may have read a slip in an industry word (医疗 typed 依疗) as part of the
@@ -224,6 +235,44 @@ def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameSc
             )
         )
     return options
+
+
+def _trade_names(query: NameForm, listed: NameForm) -> tuple[tuple[str, str], int]:
+    """The two trade names to compare, and the length of a shared ending taken for industry."""
+    trades = (_trade_part(query), _trade_part(listed))
+    if not query.industry and not listed.industry and min(map(len, trades)) > _LONG_CORE:
+        # Neither industry word is known (工艺品): an ending the two cores share is taken for
+        # it, so that the trade names before it are compared as trade names (万藤 / 万智).
+        shared = _shared_ending(*trades)
+        if shared:
+            return (trades[0][:-shared], trades[1][:-shared]), shared
+    return trades, 0
+
+
+def han_upper_bound(query: NameForm, listed: NameForm) -> float:
+    """A similarity that the comparison of two Chinese names does not exceed, found cheaply.
+
+    The name's score is a trade-name score times factors of at most 1, and a trade-name score
+    is at most DIFFERENT_CEILING unless the two trade names are at most one slip apart with
+    enough characters agreeing (sound.slip_bounds).
+    """
+    trades, _ = _trade_names(query, listed)
+    pairs = [trades]
+    if query.industry != listed.industry:
+        size = min(map(len, trades))
+        pairs.append((query.core[:size], listed.core[:size]))
+    return max(_trade_upper_bound(*pair) for pair in pairs)
+
+
+def _trade_upper_bound(query: str, listed: str) -> float:
+    if query == listed:
+        return 1.0
+    slips, agreeing = slip_bounds(query, listed)
+    if slips >= _SLIPS_APART:
+        return DIFFERENT_CEILING
+    if slips and agreeing < max(MIN_AGREEING_FOR_SLIP, max(len(query), len(listed)) - 1):
+        return DIFFERENT_CEILING  # one slip, but too few characters agree for it to count
+    return 1.0
 
 
 def _shared_ending(left: str, right: str) -> int:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from array import array
+
+import numpy as np
+
 from registry.screening.matching import ListedName, MatchIndex, ScreeningQuery
+from registry.screening.matching.blocking import CountedKeys, SharedKeys
 
 ENDINGS = [
     "da",
@@ -57,3 +62,19 @@ def test_a_pinyin_query_with_a_misspelt_industry_word_finds_the_trade_name_whole
     listed.append(ListedName("WANTED", "legal_person", "郑州市力洁电子有限公司"))
     found = MatchIndex.build(listed).screen(ScreeningQuery(name="Li Jie Dain Zi"))
     assert "WANTED" in [match.entry_id for match in found]
+
+
+def test_counting_in_python_and_with_numpy_rank_alike() -> None:
+    lists = [
+        array("i", [5, 9, 12, 40]),
+        array("i", [9, 12]),
+        array("i", [3, 9, 40]),
+        array("i", [12]),
+    ]
+    small = SharedKeys.count(lists)
+    many = SharedKeys(
+        *np.unique(np.concatenate([np.asarray(x) for x in lists]), return_counts=True)
+    )
+    assert isinstance(small, CountedKeys)
+    assert small.top(3) == many.top(3) == [(9, 3), (12, 3), (40, 2)]
+    assert small.counts_of([3, 7, 9]) == many.counts_of([3, 7, 9]) == [(3, 1), (7, 0), (9, 3)]

@@ -2,9 +2,10 @@
 
 Every listed name contributes keys: bigrams of its Chinese trade name and its whole core
 (`h`), the trade name's syllables as they come, sorted, and with one left out (`s`, `o`), and
-its single characters (`c`); in Latin letters (`l`), trigrams of its distinctive words, the
-words whole, the words with their industry words, the first letters, and one-letter
-deletions of the words. Subjects with no Chinese name repeat their Latin keys under `x`,
+its single characters (`c`), and the sound keys again with the industry words (`S`, `O`); in
+Latin letters (`l`), trigrams of its distinctive words, the words whole, the words with their
+industry words, the first letters, and one-letter deletions of the words, alone and with the
+industry words. Subjects with no Chinese name repeat their Latin keys under `x`,
 which Chinese queries reach through their pinyin. Industry words and legal forms give no keys
 of their own: thousands share them.
 A query looks up its own keys, ignores keys so common they say nothing, and keeps the records
@@ -52,7 +53,7 @@ MIN_SOUND_DELETION = 3
 QUERY_KEY_CACHE = 16384
 
 _NONE: array[int] = array("i")
-_SOUND_KEYS = ("s=", "o=")
+_SOUND_KEYS = ("s=", "o=", "S=", "O=")
 
 
 def _grams(text: str, size: int) -> set[str]:
@@ -69,11 +70,18 @@ def _han_keys(form: NameForm) -> set[str]:
     keys.add("h=" + form.core)
     # By sound: the trade name's syllables (华星 finds 华兴), in any order (兴华), with any one
     # left out (华达 and 华美达 find 华兴达); and each character, for a slip in a short name.
+    sounds = set()
     for sound in sounds_of(trade):
-        keys.add("s=" + "-".join(sound))
-        keys.add("o=" + "-".join(sorted(sound)))
+        sounds.add("s=" + "-".join(sound))
+        sounds.add("o=" + "-".join(sorted(sound)))
         if len(sound) >= MIN_SOUND_DELETION:
-            keys.update("s=" + "-".join(sound[:i] + sound[i + 1 :]) for i in range(len(sound)))
+            sounds.update("s=" + "-".join(sound[:i] + sound[i + 1 :]) for i in range(len(sound)))
+    keys |= sounds
+    if form.industry:
+        # The same sounds with the industry: among many trade names one slip from the query
+        # (添启 for 添腾启, 添启达, 添X启 ...), those of the same trade are few.
+        industry = "/" + "".join(sorted(form.sector))
+        keys.update(key[0].upper() + key[1:] + industry for key in sounds)
     keys.update("c" + char for char in trade)
     return keys
 
@@ -95,7 +103,12 @@ def _latin_keys(form: NameForm) -> tuple[set[str], set[str]]:
     # ("runchenxinxijishu" for 润宸信息技术).
     if len(joined) >= HEAD_LETTERS:
         plain.add("^" + joined[:HEAD_LETTERS])
-    return plain, _deletion_keys(joined)
+    typo = _deletion_keys(joined)
+    if form.sector:
+        # One typo away with the same industry words: few, where the word alone is common.
+        industry = "/" + "".join(sorted(form.sector))
+        typo |= {key + industry for key in typo}
+    return plain, typo
 
 
 def _deletion_keys(word: str) -> set[str]:

@@ -43,7 +43,7 @@ from registry.screening.matching.score import IndexedRecord
 MAGIC = b"RSCIDX1\n"
 # The version changes whenever the keys a record is filed under change, as well as the layout:
 # a file of another version lacks keys the blocker looks for (2: every Latin name of six or more
-# letters is filed under its head).
+# letters is filed under its head; trade-name sounds and one-typo keys also with the industry).
 FORMAT_VERSION = 2
 _ALIGN = 8
 # Hashes of recent keys kept per worker (query keys repeat: common words, places, sounds).

@@ -78,3 +78,17 @@ def test_counting_in_python_and_with_numpy_rank_alike() -> None:
     assert isinstance(small, CountedKeys)
     assert small.top(3) == many.top(3) == [(9, 3), (12, 3), (40, 2)]
     assert small.counts_of([3, 7, 9]) == many.counts_of([3, 7, 9]) == [(3, 1), (7, 0), (9, 3)]
+
+
+def test_a_slip_in_a_trade_name_is_found_among_many_one_slip_neighbours() -> None:
+    # Forty enterprises whose trade names are one character from the query's (添启 + one more)
+    # in other industries crowd out the one sought, unless its industry narrows the sound key.
+    crowd = "安华美丰盛源和新泰嘉昌瑞博宏光平达兴顺通祥恒宇辰航远腾飞鸿云志维明力海万锦立悦程"
+    listed = [
+        ListedName(f"C{n}{industry}", "legal_person", f"苏州市添{char}启{industry}有限公司")
+        for n, char in enumerate(crowd)
+        for industry in ("科技", "贸易")
+    ]
+    listed.append(ListedName("WANTED", "legal_person", "苏州市添腾启软件有限公司"))
+    found = MatchIndex.build(listed).screen(ScreeningQuery(name="苏州市添启软件有限公司"))
+    assert [match.entry_id for match in found] == ["WANTED"]

@@ -14,7 +14,6 @@ sharing the most keys with it, and those one typo away.
 
 from __future__ import annotations
 
-import heapq
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -321,7 +320,17 @@ class CountedKeys:
 
     def top(self, size: int) -> list[tuple[int, int]]:
         """The `size` positions held by most lists (then the lowest), with their counts."""
-        return heapq.nsmallest(size, self._hits.items(), key=_most_shared)
+        hits = self._hits
+        if size < 1:
+            return []
+        if len(hits) > size:
+            # Only positions counted at least as often as the size-th best can be among them.
+            least = sorted(hits.values(), reverse=True)[size - 1]
+            items = [item for item in hits.items() if item[1] >= least]
+        else:
+            items = list(hits.items())
+        items.sort(key=_most_shared)
+        return items[:size]
 
     def counts_of(self, positions: list[int]) -> list[tuple[int, int]]:
         """Each of `positions` with its count, 0 if no list holds it."""

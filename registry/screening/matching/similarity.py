@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import NamedTuple
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from registry.screening.matching.forms import NameForm
@@ -370,8 +370,8 @@ def _without_misspelt_place(query: NameForm, listed: NameForm) -> NameForm:
         return query
     places = latin_place_names(listed.regions)
     for word in (query.distinct[0], query.distinct[-1]):
-        if len(word) >= MIN_PLACE_LENGTH and any(
-            fuzz.ratio(word, place) >= MISSPELT_PLACE_CUTOFF for place in places
+        if len(word) >= MIN_PLACE_LENGTH and process.extractOne(
+            word, places, scorer=fuzz.ratio, score_cutoff=MISSPELT_PLACE_CUTOFF
         ):
             return replace(
                 query,

@@ -140,3 +140,16 @@ def test_a_file_of_another_format_version_is_refused(tmp_path: Path) -> None:
     path.write_bytes(old)
     with pytest.raises(InvalidValue, match="has format 1"):
         IndexFile(path)
+
+
+def test_a_worker_treats_a_file_of_another_format_as_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "screening.index"
+    _write(path, LISTED[:2], stamp="2")
+    path.write_bytes(
+        path.read_bytes().replace(b'"version": %d' % FORMAT_VERSION, b'"version": 1', 1)
+    )
+    shared = SharedIndex(path)
+    assert shared.current() is None  # the state is indexed in memory instead
+    _write(path, LISTED, stamp="5")  # the publisher's next run
+    replaced = shared.current()
+    assert replaced is not None and replaced.count == 5

@@ -49,7 +49,7 @@ MAX_RUN_WORDS = 4
 # Chinese trade names of this many characters get keys with one syllable left out.
 MIN_SOUND_DELETION = 3
 # Query names whose keys are kept per worker (batches and repeated screenings reuse them).
-QUERY_KEY_CACHE = 16384
+QUERY_KEY_CACHE = 2048
 
 _NONE: array[int] = array("i")
 _SOUND_KEYS = ("s=", "o=", "S=", "O=")

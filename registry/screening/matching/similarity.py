@@ -117,7 +117,8 @@ def latin_upper_bound(query: NameForm, listed: NameForm) -> float:
     if not query.sector and not listed.sector:
         return _spelling(query.words, listed.words, DISTINCT_SLIPS)  # the comparison itself
     if not query.distinct or not listed.distinct:
-        return 1.0  # names of industry words only: no cheap bound
+        # Distinctive words on one side only score 0; names of industry words only, anything.
+        return 0.0 if query.distinct or listed.distinct else 1.0
     partial = fuzz.partial_ratio(query.distinct_joined, listed.distinct_joined)
     ordered = fuzz.token_sort_ratio(query.distinct_spaced, listed.distinct_spaced)
     return max(

@@ -48,8 +48,9 @@ HEAD_LETTERS = 6
 MAX_RUN_WORDS = 4
 # Chinese trade names of this many characters get keys with one syllable left out.
 MIN_SOUND_DELETION = 3
-# Query names whose keys are kept per worker (batches and repeated screenings reuse them).
-QUERY_KEY_CACHE = 2048
+# Query names whose keys are kept per worker (a batch screened again reuses them); each holds
+# a hundred or more key strings, so few are kept.
+QUERY_KEY_CACHE = 256
 
 _NONE: array[int] = array("i")
 _SOUND_KEYS = ("s=", "o=", "S=", "O=")

@@ -47,7 +47,7 @@ MAGIC = b"RSCIDX1\n"
 FORMAT_VERSION = 2
 _ALIGN = 8
 # Hashes of recent keys kept per worker (query keys repeat: common words, places, sounds).
-KEY_HASH_CACHE = 16384
+KEY_HASH_CACHE = 4096
 # Records decoded from the file and kept per worker (the candidates of recent queries).
 RECORD_CACHE = 4096
 

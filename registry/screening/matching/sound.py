@@ -141,7 +141,7 @@ def slip_bounds(query: str, listed: str) -> tuple[int, int]:
     return slips, min(len(query) - unmatched_query, len(listed) - unmatched_listed)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def _heard(text: str) -> frozenset[str]:
     """The characters of a run and every reading of them."""
     return frozenset(text).union(*map(readings, text))

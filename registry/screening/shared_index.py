@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from registry.errors import InvalidValue
 from registry.publication.as_of import EntryState, ListState
 from registry.screening.matching import (
     DEFAULT_LIMIT,
@@ -91,7 +92,11 @@ class SharedIndex:
         self._lock = threading.Lock()
 
     def current(self) -> IndexFile | None:
-        """The newest index file, mapped (None while there is none)."""
+        """The newest index file, mapped (None while there is none, or none this code reads).
+
+        A file of another format version (written by an earlier release's publisher) counts as
+        no file: the state is indexed in memory until the publisher's next run replaces it.
+        """
         try:
             status = os.stat(self.path)
         except FileNotFoundError:
@@ -100,7 +105,11 @@ class SharedIndex:
         with self._lock:
             if identity != self._identity:
                 # The replaced file's mapping goes once no index uses it any more.
-                self._file, self._identity = IndexFile(self.path), identity
+                try:
+                    self._file = IndexFile(self.path)
+                except InvalidValue:
+                    self._file = None
+                self._identity = identity
             return self._file
 
 

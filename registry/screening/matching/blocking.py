@@ -2,9 +2,10 @@
 
 Every listed name contributes keys: bigrams of its Chinese trade name and its whole core
 (`h`), the trade name's syllables as they come, sorted, and with one left out (`s`, `o`), and
-its single characters (`c`); in Latin letters (`l`), trigrams of its distinctive words, the
-words whole, the words with their industry words, the first letters, and one-letter
-deletions of the words. Subjects with no Chinese name repeat their Latin keys under `x`,
+its single characters (`c`), and the sound keys again with the industry words (`S`, `O`); in
+Latin letters (`l`), trigrams of its distinctive words, the words whole, the words with their
+industry words, the first letters, and one-letter deletions of the words, alone and with the
+industry words. Subjects with no Chinese name repeat their Latin keys under `x`,
 which Chinese queries reach through their pinyin. Industry words and legal forms give no keys
 of their own: thousands share them.
 A query looks up its own keys, ignores keys so common they say nothing, and keeps the records
@@ -16,6 +17,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -42,11 +44,16 @@ RARE_KEY = 16
 MIN_DELETION_WORD = 4
 MAX_DELETION_WORD = 14
 HEAD_LETTERS = 6
+# Query words run together by up to this many neighbours, to meet a listed name whole.
+MAX_RUN_WORDS = 4
 # Chinese trade names of this many characters get keys with one syllable left out.
 MIN_SOUND_DELETION = 3
+# Query names whose keys are kept per worker (a batch screened again reuses them); each holds
+# a hundred or more key strings, so few are kept.
+QUERY_KEY_CACHE = 256
 
 _NONE: array[int] = array("i")
-_SOUND_KEYS = ("s=", "o=")
+_SOUND_KEYS = ("s=", "o=", "S=", "O=")
 
 
 def _grams(text: str, size: int) -> set[str]:
@@ -63,11 +70,18 @@ def _han_keys(form: NameForm) -> set[str]:
     keys.add("h=" + form.core)
     # By sound: the trade name's syllables (华星 finds 华兴), in any order (兴华), with any one
     # left out (华达 and 华美达 find 华兴达); and each character, for a slip in a short name.
+    sounds = set()
     for sound in sounds_of(trade):
-        keys.add("s=" + "-".join(sound))
-        keys.add("o=" + "-".join(sorted(sound)))
+        sounds.add("s=" + "-".join(sound))
+        sounds.add("o=" + "-".join(sorted(sound)))
         if len(sound) >= MIN_SOUND_DELETION:
-            keys.update("s=" + "-".join(sound[:i] + sound[i + 1 :]) for i in range(len(sound)))
+            sounds.update("s=" + "-".join(sound[:i] + sound[i + 1 :]) for i in range(len(sound)))
+    keys |= sounds
+    if form.industry:
+        # The same sounds with the industry: among many trade names one slip from the query
+        # (添启 for 添腾启, 添启达, 添X启 ...), those of the same trade are few.
+        industry = "/" + "".join(sorted(form.sector))
+        keys.update(key[0].upper() + key[1:] + industry for key in sounds)
     keys.update("c" + char for char in trade)
     return keys
 
@@ -87,9 +101,14 @@ def _latin_keys(form: NameForm) -> tuple[set[str], set[str]]:
     plain.add("+" + joined + "/" + "".join(sorted(form.sector)))
     # The start of the name, where the trade name is, also when more follows it run together
     # ("runchenxinxijishu" for 润宸信息技术).
-    if len(joined) > HEAD_LETTERS:
+    if len(joined) >= HEAD_LETTERS:
         plain.add("^" + joined[:HEAD_LETTERS])
-    return plain, _deletion_keys(joined)
+    typo = _deletion_keys(joined)
+    if form.sector:
+        # One typo away with the same industry words: few, where the word alone is common.
+        industry = "/" + "".join(sorted(form.sector))
+        typo |= {key + industry for key in typo}
+    return plain, typo
 
 
 def _deletion_keys(word: str) -> set[str]:
@@ -123,6 +142,13 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     names by its pinyin; the two are ranked apart so that neither crowds out the other.
     """
     plain, typo = _latin_keys(form)
+    # Runs of neighbouring words, whole: the trade name of a pinyin query whose industry word
+    # is misspelt ("Li Jie Dain Zi": lijie) meets the listed trade name's own key.
+    plain.update(
+        "=" + "".join(form.distinct[start:end])
+        for start in range(len(form.distinct))
+        for end in range(start + 2, min(len(form.distinct), start + MAX_RUN_WORDS) + 1)
+    )
     if len(form.distinct) > 1:
         # Each distinctive word on its own, one typo away: an unrecognised place word
         # ("Tiagjin Linlian") leaves the trade name to find the record ("Lianlian").
@@ -135,6 +161,15 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     # (华星 for 华兴) is a serious candidate even when others share more characters with it.
     han = _han_keys(form)
     return [(han, {key for key in han if key.startswith(_SOUND_KEYS)}), latin]
+
+
+@lru_cache(maxsize=QUERY_KEY_CACHE)
+def _lookup_keys(
+    form: NameForm,
+) -> tuple[tuple[tuple[frozenset[str], frozenset[str]], ...], tuple[str, ...]]:
+    """A query name's key families (as _query_keys) and every key of them, made once a name."""
+    families = tuple((frozenset(plain), frozenset(typo)) for plain, typo in _query_keys(form))
+    return families, tuple(set().union(*(plain | typo for plain, typo in families)))
 
 
 def identifier_posting_key(scheme: str, value: str) -> str:
@@ -199,8 +234,7 @@ class Blocker:
 
     def candidates(self, form: NameForm) -> list[int]:
         """Positions of the records sharing the most informative keys with the query name."""
-        families = _query_keys(form)
-        wanted = set().union(*(plain | typo for plain, typo in families))
+        families, wanted = _lookup_keys(form)
         found = self._postings.get_many(wanted)
         positions: list[int] = []
         for plain, typo in families:
@@ -208,7 +242,10 @@ class Blocker:
         return positions
 
     def _best_sharing(
-        self, plain: set[str], typo: set[str], postings: Mapping[str, Sequence[int]]
+        self,
+        plain: frozenset[str],
+        typo: frozenset[str],
+        postings: Mapping[str, Sequence[int]],
     ) -> list[int]:
         found = sorted((postings[key] for key in plain if key in postings), key=len)
         informative = [plist for plist in found if len(plist) <= self._key_cap]
@@ -244,17 +281,13 @@ class SharedKeys:
         self._counts = counts
 
     @classmethod
-    def count(cls, lists: list[Sequence[int]]) -> SharedKeys:
+    def count(cls, lists: list[Sequence[int]]) -> SharedKeys | CountedKeys:
         """Count the positions of `lists`."""
         if sum(map(len, lists)) <= SMALL_COUNT:
             hits: Counter[int] = Counter()
             for plist in lists:
                 hits.update(plist)
-            ordered = sorted(hits.items())
-            return cls(
-                np.fromiter((p for p, _ in ordered), dtype=np.int64, count=len(ordered)),
-                np.fromiter((c for _, c in ordered), dtype=np.int64, count=len(ordered)),
-            )
+            return CountedKeys(hits)
         if not lists:
             return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         positions, counts = np.unique(
@@ -278,6 +311,32 @@ class SharedKeys:
         where = np.searchsorted(self._positions, wanted).clip(max=len(self._positions) - 1)
         found = np.where(self._positions[where] == wanted, self._counts[where], 0)
         return list(zip(positions, found.tolist(), strict=True))
+
+
+class CountedKeys:
+    """SharedKeys for a few positions, counted in a dict (no arrays to build for a handful)."""
+
+    def __init__(self, hits: Counter[int]) -> None:
+        self._hits = hits
+
+    def top(self, size: int) -> list[tuple[int, int]]:
+        """The `size` positions held by most lists (then the lowest), with their counts."""
+        hits = self._hits
+        if size < 1:
+            return []
+        if len(hits) > size:
+            # Only positions counted at least as often as the size-th best can be among them.
+            least = sorted(hits.values(), reverse=True)[size - 1]
+            items = [item for item in hits.items() if item[1] >= least]
+        else:
+            items = list(hits.items())
+        items.sort(key=_most_shared)
+        return items[:size]
+
+    def counts_of(self, positions: list[int]) -> list[tuple[int, int]]:
+        """Each of `positions` with its count, 0 if no list holds it."""
+        hits = self._hits
+        return [(position, hits.get(position, 0)) for position in positions]
 
 
 def _as_array(positions: Sequence[int]) -> np.ndarray:

@@ -41,12 +41,18 @@ from registry.screening.matching.records import ListedName
 from registry.screening.matching.score import IndexedRecord
 
 MAGIC = b"RSCIDX1\n"
-FORMAT_VERSION = 1
+# The version changes whenever the keys a record is filed under change, as well as the layout:
+# a file of another version lacks keys the blocker looks for (2: every Latin name of six or more
+# letters is filed under its head; trade-name sounds and one-typo keys also with the industry).
+FORMAT_VERSION = 2
 _ALIGN = 8
+# Hashes of recent keys kept per worker (query keys repeat: common words, places, sounds).
+KEY_HASH_CACHE = 4096
 # Records decoded from the file and kept per worker (the candidates of recent queries).
 RECORD_CACHE = 4096
 
 
+@lru_cache(maxsize=KEY_HASH_CACHE)
 def key_hash(key: str) -> int:
     """The 64-bit hash a key is filed under (stable across processes, unlike hash())."""
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
@@ -224,13 +230,18 @@ class IndexFile:
             return {}
         hashes = np.fromiter(map(key_hash, wanted), dtype="<u8", count=len(wanted))
         table = self._arrays["key_hashes"]
-        found = np.searchsorted(table, hashes)
-        starts = self._arrays["key_starts"]
-        result = {}
-        for key, where, hashed in zip(wanted, found.tolist(), hashes.tolist(), strict=True):
-            if where < len(table) and int(table[where]) == hashed:
-                result[key] = self._positions[int(starts[where]) : int(starts[where + 1])]
-        return result
+        if not len(table):
+            return {}
+        found = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
+        (hits,) = np.nonzero(table[found] == hashes)
+        where = found[hits]
+        starts = self._arrays["key_starts"][where].tolist()
+        ends = self._arrays["key_starts"][where + 1].tolist()
+        positions = self._positions
+        return {
+            wanted[hit]: positions[start:end]
+            for hit, start, end in zip(hits.tolist(), starts, ends, strict=True)
+        }
 
     def _decode(self, position: int) -> IndexedRecord:
         starts = self._arrays["record_starts"]

@@ -23,7 +23,12 @@ from typing import Any
 from registry.screening.matching.forms import NameForm, parse_name
 from registry.screening.matching.records import SINGLE_VALUED_SCHEMES, ListedName, ScreeningQuery
 from registry.screening.matching.regions import region_agreement
-from registry.screening.matching.similarity import Similarity, compare_forms, latin_upper_bound
+from registry.screening.matching.similarity import (
+    Similarity,
+    compare_forms,
+    han_upper_bound,
+    latin_upper_bound,
+)
 from registry.subjects.identifiers import public_identifier_value
 
 KIND_WEIGHT = 0.25
@@ -135,7 +140,11 @@ def score_record(
     """Score one record against a query and explain each feature; None below `threshold`."""
     identifier = _identifier_feature(query.identifiers, record.identifiers)
     decisive = identifier is not None and identifier.score == 1.0
-    names = _best_names(query.form, record, 0.0 if decisive else threshold)
+    bounds = name_bounds(query.form, record)
+    if not decisive and threshold and max(filter(None, bounds), default=0.0) < threshold:
+        # Kind, region and identifier only lower a name's score: nothing here can pass.
+        return None
+    names = _best_names(query.form, record, 0.0 if decisive else threshold, bounds)
     kind = _kind_feature(query.query, record.listed)
     region = _region_feature(query.query, record.listed)
     if decisive:
@@ -185,8 +194,27 @@ def _identifier_feature(
     return None
 
 
+def name_bounds(form: NameForm | None, record: IndexedRecord) -> list[float | None]:
+    """Per name of the record, a score its comparison with the query name cannot exceed.
+
+    Found cheaply (latin_upper_bound, han_upper_bound); None for a name that is not compared
+    (a Latin name of a Chinese subject against a Chinese query).
+    """
+    if form is None:
+        return []
+    bounds: list[float | None] = []
+    for _, _, listed_form in record.forms:
+        if form.han and record.has_han and not listed_form.han:
+            bounds.append(None)  # Chinese against Chinese only: pinyin would equate homophones
+        elif form.han and listed_form.han:
+            bounds.append(han_upper_bound(form, listed_form))
+        else:
+            bounds.append(latin_upper_bound(form, listed_form))
+    return bounds
+
+
 def _best_names(
-    form: NameForm | None, record: IndexedRecord, floor: float
+    form: NameForm | None, record: IndexedRecord, floor: float, bounds: list[float | None]
 ) -> dict[str, tuple[Similarity, str]]:
     """The best similarity per name feature, with the listed name it was found against.
 
@@ -195,11 +223,11 @@ def _best_names(
     best: dict[str, tuple[Similarity, str]] = {}
     if form is None:
         return best
-    for feature, text, listed_form in record.forms:
-        if form.han and record.has_han and not listed_form.han:
-            continue  # Chinese against Chinese only: pinyin would equate homophones
+    for (feature, text, listed_form), bound in zip(record.forms, bounds, strict=True):
+        if bound is None:
+            continue
         in_latin = not (form.han and listed_form.han)
-        if floor and in_latin and latin_upper_bound(form, listed_form) < floor:
+        if floor and in_latin and bound < floor:
             continue
         kind = "latin" if feature == "name" and form.han != listed_form.han else feature
         similarity = compare_forms(form, listed_form)

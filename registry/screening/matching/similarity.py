@@ -19,11 +19,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import NamedTuple
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, Levenshtein
 
 from registry.screening.matching.forms import NameForm
 from registry.screening.matching.regions import codes_compatible, latin_place_names
-from registry.screening.matching.sound import TradeNameScore, compare_chars, trade_name_score
+from registry.screening.matching.sound import (
+    DIFFERENT_CEILING,
+    MIN_AGREEING_FOR_SLIP,
+    TradeNameScore,
+    compare_chars,
+    slip_bounds,
+    trade_name_score,
+)
 from registry.screening.matching.text import contains_han
 
 # The industry word matters less than the trade name: 华兴科技 vs 华兴电子 keeps 0.7.
@@ -42,6 +50,15 @@ MISSPELT_INDUSTRY = 0.7
 MISSPELT_PLACE_CUTOFF = 75
 MIN_PLACE_LENGTH = 4
 MIN_WORDS_FOR_PLACE = 2
+# Typing slips in Latin letters (a letter replaced, added or left out, two neighbours swapped):
+# each costs SLIP_COST, and a run of n letters may hold n // LETTERS_PER_SLIP of them. Edit
+# similarity alone counts a replaced or swapped letter twice. Distinctive words may hold one
+# slip: two slips in a short distinctive word (Solgen / Siggen) are as often another name as
+# the name misspelt. An industry word, from a small vocabulary, may hold two ("Liasb" / Labs).
+SLIP_COST = 0.08
+LETTERS_PER_SLIP = 3
+DISTINCT_SLIPS = 1
+INDUSTRY_SLIPS = 2
 # Two region prefixes naming different places (杭州 vs 深圳) scale the similarity by this.
 REGION_CONFLICT_FACTOR = 0.7
 REGION_CONFLICT_WEIGHT = 1.0 - REGION_CONFLICT_FACTOR
@@ -49,6 +66,8 @@ REGION_CONFLICT_WEIGHT = 1.0 - REGION_CONFLICT_FACTOR
 # a trade name has at least two characters.
 _LONG_CORE = 4
 _SHORTEST_TRADE = 2
+# Trade names this many slips apart score at most DIFFERENT_CEILING.
+_SLIPS_APART = 2
 # A different legal form (有限公司 / 股份有限公司) is weak evidence: people write it loosely.
 LEGAL_FORM_WEIGHT = 0.02
 
@@ -89,12 +108,51 @@ def compare_forms(query: NameForm, listed: NameForm) -> Similarity:
 def latin_upper_bound(query: NameForm, listed: NameForm) -> float:
     """A quick similarity that a comparison in Latin letters does not exceed.
 
-    Every Latin comparison is capped by how well the distinctive words meet, in some order or
-    as a part of the other; two calls into rapidfuzz tell that without the full comparison.
+    Every Latin comparison is capped by how well the distinctive words meet, in some order, as
+    a part of the other or a typing slip away (once a misspelt place word is left out); a few
+    calls into rapidfuzz tell that without the full comparison.
     """
+    # The comparison leaves out a query word that is the listed subject's place misspelt.
+    query = _without_misspelt_place(query, listed)
+    if not query.sector and not listed.sector:
+        return _spelling(query.words, listed.words, DISTINCT_SLIPS)  # the comparison itself
+    if not query.distinct or not listed.distinct:
+        # Distinctive words on one side only score 0; names of industry words only, anything.
+        return 0.0 if query.distinct or listed.distinct else 1.0
     partial = fuzz.partial_ratio(query.distinct_joined, listed.distinct_joined)
     ordered = fuzz.token_sort_ratio(query.distinct_spaced, listed.distinct_spaced)
-    return max(partial, ordered) / 100.0
+    return max(
+        max(partial, ordered) / 100.0,
+        slip_similarity(query.distinct_joined, listed.distinct_joined, DISTINCT_SLIPS),
+    )
+
+
+def slip_similarity(left: str, right: str, most: int) -> float:
+    """1 - SLIP_COST per typing slip between two runs of letters; 0.0 beyond what they may hold.
+
+    At most `most` slips, and two only if they fall in both halves of the longer run.
+    """
+    allowed = min(most, max(len(left), len(right)) // LETTERS_PER_SLIP)
+    if not allowed:
+        return 0.0
+    slips = OSA.distance(left, right, score_cutoff=allowed)
+    if slips > allowed or (slips > 1 and not _slips_apart(left, right)):
+        return 0.0
+    return 1.0 - SLIP_COST * slips
+
+
+def _slips_apart(left: str, right: str) -> bool:
+    """True if the edits between two runs of letters fall in both halves of the longer one.
+
+    Letters changed within one half (Solgen / Siggen, Falkvik / Altvik) are a syllable or a
+    part of the name changed: another name. Slips in both halves leave each part recognisable
+    (Paxhof / Pahok).
+    """
+    edits = Levenshtein.editops(left, right)
+    longer_left = len(left) >= len(right)
+    positions = [op.src_pos if longer_left else op.dest_pos for op in edits]
+    half = max(len(left), len(right)) / 2
+    return min(positions) < half <= max(positions)
 
 
 def _ratio(left: str, right: str) -> float:
@@ -127,7 +185,6 @@ def _factor(part: Part) -> float:
 def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameScore, Part]]:
     """Ways to line two Chinese names up: (trade-name score, industry part) for each."""
     person = listed.person
-    trades = (_trade_part(query), _trade_part(listed))
     if query.industry and listed.industry:
         agreement = _agreement(query.industry, listed.industry)
         note = (
@@ -157,15 +214,11 @@ def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameSc
             f"the query adds an industry word {query.industry} the listed name does not have",
             "extra",
         )
-    if not query.industry and not listed.industry and min(map(len, trades)) > _LONG_CORE:
-        # Neither industry word is known (工艺品): an ending the two cores share is taken for
-        # it, so that the trade names before it are compared as trade names (万藤 / 万智).
-        shared = _shared_ending(*trades)
-        if shared:
-            trades = (trades[0][:-shared], trades[1][:-shared])
-            industry = industry._replace(
-                note=f"same unlisted industry word {query.core[-shared:]}", code="same"
-            )
+    trades, shared = _trade_names(query, listed)
+    if shared:
+        industry = industry._replace(
+            note=f"same unlisted industry word {query.core[-shared:]}", code="same"
+        )
     options = [(trade_name_score(*trades, person=person), industry)]
     if query.industry != listed.industry:
         # The parse may have read a slip in an industry word (医疗 typed 依疗) as part of the
@@ -185,6 +238,44 @@ def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameSc
     return options
 
 
+def _trade_names(query: NameForm, listed: NameForm) -> tuple[tuple[str, str], int]:
+    """The two trade names to compare, and the length of a shared ending taken for industry."""
+    trades = (_trade_part(query), _trade_part(listed))
+    if not query.industry and not listed.industry and min(map(len, trades)) > _LONG_CORE:
+        # Neither industry word is known (工艺品): an ending the two cores share is taken for
+        # it, so that the trade names before it are compared as trade names (万藤 / 万智).
+        shared = _shared_ending(*trades)
+        if shared:
+            return (trades[0][:-shared], trades[1][:-shared]), shared
+    return trades, 0
+
+
+def han_upper_bound(query: NameForm, listed: NameForm) -> float:
+    """A similarity that the comparison of two Chinese names does not exceed, found cheaply.
+
+    The name's score is a trade-name score times factors of at most 1, and a trade-name score
+    is at most DIFFERENT_CEILING unless the two trade names are at most one slip apart with
+    enough characters agreeing (sound.slip_bounds).
+    """
+    trades, _ = _trade_names(query, listed)
+    pairs = [trades]
+    if query.industry != listed.industry:
+        size = min(map(len, trades))
+        pairs.append((query.core[:size], listed.core[:size]))
+    return max(_trade_upper_bound(*pair) for pair in pairs)
+
+
+def _trade_upper_bound(query: str, listed: str) -> float:
+    if query == listed:
+        return 1.0
+    slips, agreeing = slip_bounds(query, listed)
+    if slips >= _SLIPS_APART:
+        return DIFFERENT_CEILING
+    if slips and agreeing < max(MIN_AGREEING_FOR_SLIP, max(len(query), len(listed)) - 1):
+        return DIFFERENT_CEILING  # one slip, but too few characters agree for it to count
+    return 1.0
+
+
 def _shared_ending(left: str, right: str) -> int:
     """Length of the ending two cores share, leaving each a trade name of two characters."""
     longest = min(len(left), len(right)) - _SHORTEST_TRADE
@@ -199,7 +290,8 @@ def _agreement(query: str, listed: str) -> float:
     if query == listed:
         return 1.0
     if not (contains_han(query) or contains_han(listed)):
-        return _ratio(query, listed)  # letters (what follows a Latin name): by spelling
+        # Letters (what follows a Latin name): by spelling, or typing slips ("Liasb" / labs).
+        return max(_ratio(query, listed), slip_similarity(query, listed, INDUSTRY_SLIPS))
     longer = max(len(query), len(listed))
     return round(max(0.0, 1.0 - compare_chars(query, listed).cost / longer), 4)
 
@@ -258,7 +350,7 @@ def _region_part(query: NameForm, listed: NameForm) -> Part:
 def _compare_latin(query: NameForm, listed: NameForm) -> Similarity:
     query = _without_misspelt_place(query, listed)
     if not query.sector and not listed.sector:
-        score = _spelling(query.words, listed.words)
+        score = _spelling(query.words, listed.words, DISTINCT_SLIPS)
         return Similarity(score, f"spelling {score:.2f} alike, ignoring word order and spacing")
     structured = _structured(query, listed)
     if not _parses_disagree(query, listed):
@@ -279,8 +371,8 @@ def _without_misspelt_place(query: NameForm, listed: NameForm) -> NameForm:
         return query
     places = latin_place_names(listed.regions)
     for word in (query.distinct[0], query.distinct[-1]):
-        if len(word) >= MIN_PLACE_LENGTH and any(
-            fuzz.ratio(word, place) >= MISSPELT_PLACE_CUTOFF for place in places
+        if len(word) >= MIN_PLACE_LENGTH and process.extractOne(
+            word, places, scorer=fuzz.ratio, score_cutoff=MISSPELT_PLACE_CUTOFF
         ):
             return replace(
                 query,
@@ -297,11 +389,11 @@ def _structured(query: NameForm, listed: NameForm) -> Similarity:
     (Lumvik / Paxvik) over the threshold, so they count for INDUSTRY_SHARE only.
     """
     if query.distinct and listed.distinct:
-        distinct = _spelling(query.distinct, listed.distinct)
+        distinct = _spelling(query.distinct, listed.distinct, DISTINCT_SLIPS)
     else:
         distinct = 0.0 if query.distinct or listed.distinct else 1.0
     if query.sector and listed.sector:
-        industry = _spelling(query.sector, listed.sector)
+        industry = _spelling(query.sector, listed.sector, INDUSTRY_SLIPS)
     else:
         industry = OMITTED_INDUSTRY if listed.sector else EXTRA_INDUSTRY
     score = distinct * ((1.0 - INDUSTRY_SHARE) + INDUSTRY_SHARE * industry)
@@ -366,8 +458,8 @@ def _widen_to_words(words: tuple[str, ...], start: int, end: int) -> tuple[int, 
     return start, end
 
 
-def _spelling(left: tuple[str, ...], right: tuple[str, ...]) -> float:
-    """The better of a word-order-free and a spacing-free comparison."""
+def _spelling(left: tuple[str, ...], right: tuple[str, ...], slips: int) -> float:
+    """The best of a word-order-free, a spacing-free and a typing-slip comparison."""
     spaced = fuzz.token_sort_ratio(" ".join(left), " ".join(right))
-    joined = fuzz.ratio("".join(left), "".join(right))
-    return max(spaced, joined) / 100.0
+    joined = "".join(left), "".join(right)
+    return max(max(spaced, fuzz.ratio(*joined)) / 100.0, slip_similarity(*joined, slips))

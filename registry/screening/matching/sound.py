@@ -30,7 +30,7 @@ DIFFERENT_CEILING = 0.7
 # People: a homophone given name is usually another person (张伟 / 张玮), so a sound-alike
 # personal name is a near match below the threshold; the ID number decides.
 PERSON_SOUND_ALIKE = 0.75
-_MIN_AGREEING_FOR_SLIP = 2
+MIN_AGREEING_FOR_SLIP = 2
 # Readings of a name kept for blocking (a few characters have two or three: 行 xing/hang).
 MAX_READINGS = 8
 
@@ -128,6 +128,29 @@ def compare_chars(query: str, listed: str) -> CharComparison:
     return CharComparison(*previous[-1])
 
 
+def slip_bounds(query: str, listed: str) -> tuple[int, int]:
+    """(fewest slips, most agreeing characters) any alignment of two runs can have.
+
+    A character with no character of the same sound on the other side is a slip in every
+    alignment (compare_chars), and so is every character one run has more than the other; only
+    the other characters can agree.
+    """
+    unmatched_query = _unmatched(query, _heard(listed))
+    unmatched_listed = _unmatched(listed, _heard(query))
+    slips = max(abs(len(query) - len(listed)), unmatched_query, unmatched_listed)
+    return slips, min(len(query) - unmatched_query, len(listed) - unmatched_listed)
+
+
+@lru_cache(maxsize=1024)
+def _heard(text: str) -> frozenset[str]:
+    """The characters of a run and every reading of them."""
+    return frozenset(text).union(*map(readings, text))
+
+
+def _unmatched(text: str, heard: frozenset[str]) -> int:
+    return sum(1 for char in text if char not in heard and readings(char).isdisjoint(heard))
+
+
 @dataclass(frozen=True)
 class TradeNameScore:
     """A trade-name similarity in [0, 1] and what it rests on, in words."""
@@ -167,7 +190,7 @@ def trade_name_score(query: str, listed: str, person: bool = False) -> TradeName
             f"{query} is {listed} {what} ({_sounds(query, listed)})",
             "sound_alike",
         )
-    agreeing_enough = found.agreeing >= max(_MIN_AGREEING_FOR_SLIP, longer - 1)
+    agreeing_enough = found.agreeing >= max(MIN_AGREEING_FOR_SLIP, longer - 1)
     if found.slips == 1 and agreeing_enough:
         return TradeNameScore(
             round(ONE_SLIP_SCORE - penalty, 4),

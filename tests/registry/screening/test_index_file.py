@@ -9,7 +9,12 @@ import pytest
 
 from registry.errors import InvalidValue
 from registry.screening.matching import ListedName, MatchIndex, ScreeningQuery
-from registry.screening.matching.index_file import IndexFile, _record_from, write_index_file
+from registry.screening.matching.index_file import (
+    FORMAT_VERSION,
+    IndexFile,
+    _record_from,
+    write_index_file,
+)
 from registry.screening.matching.score import IndexedRecord
 from registry.screening.shared_index import SharedIndex
 
@@ -123,3 +128,28 @@ def test_a_record_may_carry_fields_a_reader_does_not_know() -> None:
     decoded = _record_from(record)
     assert decoded.listed.entry_id == "E9"
     assert decoded.forms[0][2].person is True
+
+
+def test_a_file_of_another_format_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "screening.index"
+    listed = ListedName("IPL-1", "legal_person", "深圳市华兴科技有限公司")
+    write_index_file(path, [IndexedRecord.from_listed(listed)], [1], "s")
+    data = path.read_bytes()
+    old = data.replace(b'"version": %d' % FORMAT_VERSION, b'"version": 1', 1)
+    assert old != data
+    path.write_bytes(old)
+    with pytest.raises(InvalidValue, match="has format 1"):
+        IndexFile(path)
+
+
+def test_a_worker_treats_a_file_of_another_format_as_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "screening.index"
+    _write(path, LISTED[:2], stamp="2")
+    path.write_bytes(
+        path.read_bytes().replace(b'"version": %d' % FORMAT_VERSION, b'"version": 1', 1)
+    )
+    shared = SharedIndex(path)
+    assert shared.current() is None  # the state is indexed in memory instead
+    _write(path, LISTED, stamp="5")  # the publisher's next run
+    replaced = shared.current()
+    assert replaced is not None and replaced.count == 5

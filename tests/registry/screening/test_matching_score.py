@@ -17,7 +17,8 @@ from registry.screening.matching import (
     MatchIndex,
     ScreeningQuery,
 )
-from registry.screening.matching.score import NAME_PARTS
+from registry.screening.matching.score import NAME_PARTS, PreparedQuery, name_bounds, score_record
+from registry.screening.matching.similarity import compare_forms
 
 HUAXING_USCC = "91440300MA5F8AXK4B"
 HUAXING = ListedName(
@@ -319,3 +320,58 @@ def test_every_chinese_variant_class_and_look_alike_class_meets_its_aim() -> Non
     for variant in LOOKALIKE_CLASSES:
         measure, count, rate = classes[variant]
         assert (measure, count > 30, rate <= 0.005) == ("false positives", True, True), variant
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "matches"),
+    [
+        # An industry word with two typing slips, one in each half, is still that word.
+        ("Veklund pOtcis", "Veklund Optics S.r.l.", True),
+        ("Heliowerk nEeryg", "Heliowerk Energy Corp.", True),
+        # One slip in a distinctive word: a swap or a replaced letter.
+        ("Nrodwind Logistics", "Nordwind Logistics GmbH", True),
+        ("Nordwimd Logistics", "Nordwind Logistics GmbH", True),
+        # A syllable of the distinctive word changed is another company.
+        ("Solgen Energy Limited", "Siggen Energy AG", False),
+        ("Falkvik Optics PLC", "Altvik Optics AG", False),
+    ],
+)
+def test_typing_slips_in_latin_names(query: str, listed: str, matches: bool) -> None:
+    subject = ListedName("IPL-2026-000900", "legal_person", listed)
+    found = MatchIndex.build([subject]).screen(ScreeningQuery(query))
+    assert [match.entry_id for match in found] == (["IPL-2026-000900"] if matches else [])
+
+
+def test_the_cheap_name_bound_is_never_below_the_full_comparison() -> None:
+    # Records whose bound is below the threshold are never compared in full: the bound must
+    # hold for every query and candidate of the benchmark set, at any threshold.
+    benchmark = generate_benchmark(400, 500)
+    index = MatchIndex.build(benchmark.listed)
+    records = index._records
+    checked = 0
+    for labeled in benchmark.queries:
+        query = PreparedQuery.prepare(labeled.query)
+        if query.form is None:
+            continue
+        for position in index._blocker.candidates(query.form):
+            record = records[position]
+            bounds = name_bounds(query.form, record)
+            for (_, _, listed_form), bound in zip(record.forms, bounds, strict=True):
+                if bound is not None:
+                    full = compare_forms(query.form, listed_form).score
+                    assert bound >= full, (labeled.query.name, listed_form.core, bound, full)
+                    checked += 1
+    assert checked > 1000
+
+
+def test_pruned_and_full_scoring_find_the_same_matches() -> None:
+    benchmark = generate_benchmark(400, 500)
+    index = MatchIndex.build(benchmark.listed)
+    for labeled in benchmark.queries[:200]:
+        query = PreparedQuery.prepare(labeled.query)
+        for record in index._records[:60]:
+            pruned = score_record(query, record, DEFAULT_THRESHOLD)
+            full = score_record(query, record, 0.0)
+            assert full is not None
+            expected = full.score if full.score >= DEFAULT_THRESHOLD else None
+            assert (pruned.score if pruned else None) == expected

@@ -1,0 +1,89 @@
+"""The 100-name batch screen against /healthz in one process, by CPU time.
+
+`python -m bench.api_load` measures the served API with wrk, which on a shared machine mostly
+measures the other jobs. This runs the same two requests through the Flask test client in one
+process (the demo after one publication, SQLite, rate limits off) and compares the CPU time
+each costs, in rounds, so that two copies of the code can be measured side by side.
+
+Run `python -m bench.api_inprocess` (about a minute); `--workdir` keeps the prepared database
+for another run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.served import first_listed, prepare_database, served_app, server_env
+
+ROUNDS = 3
+SCREENS = 30
+HEALTHZ = 1000
+BATCH = 100
+
+
+def prepared(workdir: Path) -> tuple[dict[str, str], str]:
+    """The server environment of `workdir` and an API key, preparing the database once."""
+    saved = workdir / "bench-env.json"
+    if not saved.exists():
+        env = server_env(workdir, f"sqlite:///{workdir}/registry.db")
+        key = prepare_database(env)
+        saved.write_text(json.dumps({"env": env, "key": key}))
+    data = json.loads(saved.read_text())
+    return data["env"], data["key"]
+
+
+def cpu_per_call(call: Any, count: int) -> float:
+    """CPU seconds a call of `call()`, over `count` calls."""
+    started = time.process_time()
+    for _ in range(count):
+        call()
+    return (time.process_time() - started) / count
+
+
+def measure(workdir: Path) -> list[tuple[float, float]]:
+    """Per round, CPU seconds of one `screen x100` request and of one `/healthz`."""
+    env, key = prepared(workdir)
+    os.environ.update(env)
+    client = served_app().test_client()
+    _entry, _identifier, names = first_listed(workdir / "feed")
+    batch = (names * (BATCH // max(len(names), 1) + 1))[:BATCH]
+    body = json.dumps({"queries": [{"name": name} for name in batch]})
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    def screen() -> None:
+        answer = client.post("/api/v1/screen", data=body, headers=headers)
+        if answer.status_code != 200:
+            raise SystemExit(f"screen answered {answer.status_code}: {answer.data[:200]!r}")
+
+    screen()  # the first request maps the index and fills the caches a running server has
+    cpu_per_call(lambda: client.get("/healthz"), 50)
+    return [
+        (cpu_per_call(screen, SCREENS), cpu_per_call(lambda: client.get("/healthz"), HEALTHZ))
+        for _ in range(ROUNDS)
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Prepare (or reuse) a database, measure, print one line a round."""
+    parser = argparse.ArgumentParser(prog="python -m bench.api_inprocess", description=__doc__)
+    parser.add_argument("--workdir", type=Path, help="keep the prepared database here")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        workdir = args.workdir or Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
+        print(f"screen x{BATCH} against /healthz, in process, CPU time ({workdir})")
+        for screen, healthz in measure(workdir):
+            print(
+                f"  screen x{BATCH} {screen * 1e3:7.1f} ms   /healthz {healthz * 1e3:6.3f} ms"
+                f"   x healthz {healthz / screen:.4f}   {screen / BATCH * 1e6:6.0f} µs a name"
+            )
+
+
+if __name__ == "__main__":
+    main()

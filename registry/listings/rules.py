@@ -127,6 +127,7 @@ class Evaluation:
     on: date
     grounds: Mapping[str, GroundResult]
     set_aside: tuple[SetAsideCase, ...] = ()
+    names_zh: Mapping[str, str] = field(default_factory=dict)  # each ground's Chinese name
 
 
 def evaluate(cases: Iterable[CaseFacts], on: date, config: RulesConfig | None = None) -> Evaluation:
@@ -144,6 +145,7 @@ def evaluate(cases: Iterable[CaseFacts], on: date, config: RulesConfig | None = 
         on=on,
         grounds={t.code: _ground(t, counted, on, cfg) for t in cfg.list_types},
         set_aside=tuple(set_aside),
+        names_zh={t.code: t.name_zh for t in cfg.list_types},
     )
 
 
@@ -165,24 +167,30 @@ def check_proposal_grounds(requested: set[str], evaluation: Evaluation) -> None:
             items=", ".join(evaluation.grounds),
         )
     failing = [
-        (code, result.explanation)
+        result
         for code, result in evaluation.grounds.items()
         if code in requested and not result.holds
     ]
     if failing:
         # Name the cases left out too: a revoked or pending case is often the missing piece.
-        (ground, explanation), *others = failing
-        more = [
-            f"{code} does not hold on {evaluation.on.isoformat()}: {why}" for code, why in others
-        ]
+        first, *others = failing
+        on = evaluation.on.isoformat()
+        more = [f"{r.code} does not hold on {on}: {r.explanation}" for r in others]
         more += [f"Set aside: case {s.case_id}, {s.reason}." for s in evaluation.set_aside]
+        # The same in Chinese, for a reader of the console in Chinese (`<name>_zh` parameters).
+        more_zh = [
+            f"{evaluation.names_zh.get(r.code, r.code)}在{on}不成立：{r.reason_zh}" for r in others
+        ]
+        more_zh += [f"不予考虑：案件{s.case_id}，{s.reason_zh}。" for s in evaluation.set_aside]
         raise InvalidValue(
             "grounds",
             "%(ground)s does not hold on %(on)s: %(explanation)s%(more)s",
-            ground=ground,
-            on=evaluation.on.isoformat(),
-            explanation=explanation,
+            ground=first.code,
+            on=on,
+            explanation=first.explanation,
             more="".join(f" {part}" for part in more),
+            explanation_zh=first.reason_zh,
+            more_zh="".join(more_zh),
         )
 
 

@@ -102,3 +102,17 @@ def test_the_subject_kind_line_ends_without_a_stray_full_stop(
     path = f"/admin/subjects/{with_region.id}"
     assert "<p>企业（法人），地区 350100\n" in _page(clerk, path, "zh")
     assert "<p>Enterprise (legal person), region 350100\n" in _page(clerk, path, "en")
+
+
+def test_a_proposal_on_a_ground_that_does_not_hold_is_refused_in_chinese(
+    signed_in, deliberate_subject: int
+) -> None:
+    clerk = signed_in["clerk"]
+    clerk.client.set_cookie("lang", "zh")
+    refused = clerk.form(
+        f"/admin/subjects/{deliberate_subject}/proposals", {"grounds": "repeat_infringement"}
+    )
+    assert refused.status_code == 303
+    page = _text(clerk.get(refused.location))
+    assert f"不成立：{ONE_FINDING_ZH}" in page
+    assert "only one effective" not in page

@@ -6,7 +6,16 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from registry.listings.rules import CaseFacts, PatentInvalidation, RulesConfig, evaluate
+import pytest
+
+from registry.errors import InvalidValue
+from registry.listings.rules import (
+    CaseFacts,
+    PatentInvalidation,
+    RulesConfig,
+    check_proposal_grounds,
+    evaluate,
+)
 
 ON = date(2026, 6, 1)
 PATENT = "ZL201510123456.7"
@@ -167,3 +176,21 @@ def test_set_aside_reasons_in_both_languages() -> None:
             "所涉专利均已被宣告全部无效（最后一项于2025-03-06宣告）",
         ),
     }
+
+
+def test_a_refused_proposal_carries_its_reasons_in_chinese_too() -> None:
+    evaluation = evaluate([FIRST, replace(SECOND, revoked_on=date(2026, 1, 1))], ON)
+    with pytest.raises(InvalidValue) as raised:
+        check_proposal_grounds({"repeat_infringement", "refusal_to_perform"}, evaluation)
+    params = raised.value.params
+    assert params["explanation_zh"] == (
+        "没有已生效的行政裁决或行政处罚在履行期限届满后被拒不履行。"
+    )
+    assert params["more_zh"] == (
+        "重复专利侵权行为在2026-06-01不成立：仅有一项可计入的已生效侵犯专利权认定"
+        "（专利侵权纠纷行政裁决闽知裁字〔2023〕1号）。不予考虑：案件2，已于2026-01-01撤销。"
+    )
+    # The English reason is as before.
+    assert raised.value.reason.startswith(
+        "refusal_to_perform does not hold on 2026-06-01: no effective ruling"
+    )

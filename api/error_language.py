@@ -84,10 +84,11 @@ def _said(template: str, params: Mapping[str, object], english: str) -> str:
     if not params:
         return str(gettext(template))
     tables = _code_words()
+    shown = {name: _shown(name, v, tables) for name, v in params.items()}
+    # A parameter the domain also gave in Chinese (`<name>_zh`) is said in its Chinese.
+    shown.update({name: params[f"{name}_zh"] for name in params if params.get(f"{name}_zh")})
     try:
-        return str(gettext(template)) % {
-            name: _shown(name, v, tables) for name, v in params.items()
-        }
+        return str(gettext(template)) % shown
     except (KeyError, TypeError, ValueError):  # a translation that names other parameters
         return english
 

@@ -207,19 +207,34 @@ def deduplicate(cases: Iterable[CaseFacts]) -> list[CaseFacts]:
     return sorted(by_id.values(), key=lambda case: case.case_id)
 
 
-def reason_not_counted(case: CaseFacts, on: date) -> str | None:
-    """Why `case` does not count on day `on` (revoked, not effective, invalidated), or None."""
+# Why a case does not count on a day: a code, and the day it names (if any).
+NotCounted = tuple[str, date | None]
+NOT_COUNTED_WORDS = {
+    "revoked": "revoked on {day}",
+    "not_final": "not yet effective",
+    "effective_later": "not yet effective (becomes effective on {day})",
+    "patents_invalid": "every patent declared wholly invalid (the last on {day})",
+}
+
+
+def not_counted(case: CaseFacts, on: date) -> NotCounted | None:
+    """Why `case` does not count on day `on`, as a code of `NOT_COUNTED_WORDS` and its day."""
     if case.revoked_on is not None and case.revoked_on <= on:
-        return f"revoked on {case.revoked_on.isoformat()}"
+        return "revoked", case.revoked_on
     if case.effective_on is None:
-        return "not yet effective"
+        return "not_final", None
     if case.effective_on > on:
-        return f"not yet effective (becomes effective on {case.effective_on.isoformat()})"
+        return "effective_later", case.effective_on
     invalid_on: dict[str, date] = {}
     for item in case.invalidated_patents:
         if item.declared_on <= on:
             invalid_on[item.patent] = min(item.declared_on, invalid_on.get(item.patent, on))
     if case.patents and set(case.patents) <= invalid_on.keys():
-        last = max(invalid_on.values()).isoformat()
-        return f"every patent declared wholly invalid (the last on {last})"
+        return "patents_invalid", max(invalid_on.values())
     return None
+
+
+def reason_not_counted_text(why: NotCounted) -> str:
+    """The English of a reason `not_counted` gave."""
+    code, day = why
+    return NOT_COUNTED_WORDS[code].format(day=day.isoformat() if day else "")

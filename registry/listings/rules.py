@@ -44,7 +44,8 @@ from registry.listings.facts import (
     check_conduct,
     check_findings,
     deduplicate,
-    reason_not_counted,
+    not_counted,
+    reason_not_counted_text,
 )
 from registry.listings.list_types.loader import DETERMINATION, ListType, list_types_in
 
@@ -102,6 +103,12 @@ class GroundResult:
     case_ids: tuple[int, ...] = ()
     dates: tuple[CitedDate, ...] = ()
     explanation_zh: str = ""  # the published primary text, given when the ground holds
+    reason_zh: str = ""  # why it does not hold, in Chinese: for the console, never published
+
+    @property
+    def text_zh(self) -> str:
+        """The Chinese of `explanation`, holding or not."""
+        return self.explanation_zh if self.holds else self.reason_zh
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,7 @@ class SetAsideCase:
 
     case_id: int
     reason: str
+    reason_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,19 +127,25 @@ class Evaluation:
     on: date
     grounds: Mapping[str, GroundResult]
     set_aside: tuple[SetAsideCase, ...] = ()
+    names_zh: Mapping[str, str] = field(default_factory=dict)  # each ground's Chinese name
 
 
 def evaluate(cases: Iterable[CaseFacts], on: date, config: RulesConfig | None = None) -> Evaluation:
     """Evaluate every ground for one subject's cases as they stand on day `on`."""
     cfg = config or RulesConfig()
     unique = deduplicate(cases)
-    reasons = {case.case_id: reason_not_counted(case, on) for case in unique}
+    reasons = {case.case_id: not_counted(case, on) for case in unique}
     counted = [case for case in unique if reasons[case.case_id] is None]
-    set_aside = [SetAsideCase(id_, why) for id_, why in reasons.items() if why is not None]
+    set_aside = [
+        SetAsideCase(id_, reason_not_counted_text(why), explain_zh.not_counted(why))
+        for id_, why in reasons.items()
+        if why is not None
+    ]
     return Evaluation(
         on=on,
         grounds={t.code: _ground(t, counted, on, cfg) for t in cfg.list_types},
         set_aside=tuple(set_aside),
+        names_zh={t.code: t.name_zh for t in cfg.list_types},
     )
 
 
@@ -153,24 +167,30 @@ def check_proposal_grounds(requested: set[str], evaluation: Evaluation) -> None:
             items=", ".join(evaluation.grounds),
         )
     failing = [
-        (code, result.explanation)
+        result
         for code, result in evaluation.grounds.items()
         if code in requested and not result.holds
     ]
     if failing:
         # Name the cases left out too: a revoked or pending case is often the missing piece.
-        (ground, explanation), *others = failing
-        more = [
-            f"{code} does not hold on {evaluation.on.isoformat()}: {why}" for code, why in others
-        ]
+        first, *others = failing
+        on = evaluation.on.isoformat()
+        more = [f"{r.code} does not hold on {on}: {r.explanation}" for r in others]
         more += [f"Set aside: case {s.case_id}, {s.reason}." for s in evaluation.set_aside]
+        # The same in Chinese, for a reader of the console in Chinese (`<name>_zh` parameters).
+        more_zh = [
+            f"{evaluation.names_zh.get(r.code, r.code)}在{on}不成立：{r.reason_zh}" for r in others
+        ]
+        more_zh += [f"不予考虑：案件{s.case_id}，{s.reason_zh}。" for s in evaluation.set_aside]
         raise InvalidValue(
             "grounds",
             "%(ground)s does not hold on %(on)s: %(explanation)s%(more)s",
-            ground=ground,
-            on=evaluation.on.isoformat(),
-            explanation=explanation,
+            ground=first.code,
+            on=on,
+            explanation=first.explanation,
             more="".join(f" {part}" for part in more),
+            explanation_zh=first.reason_zh,
+            more_zh="".join(more_zh),
         )
 
 
@@ -219,9 +239,10 @@ def _act_phrase(case: CaseFacts) -> str:
     return f"began {case.act_start.isoformat()}"
 
 
-def _not_repeated(findings: list[CaseFacts]) -> str:
+def _not_repeated(findings: list[CaseFacts]) -> tuple[str, str]:
     """Why no pair of findings is a repetition: each later finding, and what it lacks."""
     details = []
+    details_zh = []
     for later in findings[1:]:
         earlier = [e for e in findings if _effective(e) < _effective(later)] or findings[:1]
         if later.act_start is None:
@@ -229,15 +250,19 @@ def _not_repeated(findings: list[CaseFacts]) -> str:
                 f"the act in {later.label()} has no recorded start, so it cannot be shown to "
                 "have begun after an earlier finding took effect and is not counted"
             )
+            details_zh.append(explain_zh.unknown_start(later))
         elif not any(_same_patents(later, e) for e in earlier):
             details.append(f"{later.label()} concerns no patent of an earlier finding")
+            details_zh.append(explain_zh.other_patents(later))
         else:
             details.append(
                 f"{later.label()} effective {_effective(later)}, its act {_act_phrase(later)}"
             )
+            details_zh.append(explain_zh.too_early(later, _effective(later), later.act_start))
     return (
         "no infringement of the same patent began after an earlier finding against the subject "
-        f"took effect ({'; '.join(details)})"
+        f"took effect ({'; '.join(details)})",
+        explain_zh.not_repeated(details_zh),
     )
 
 
@@ -278,13 +303,16 @@ def _repeat_infringement(
         )
     if not findings:
         reason = f"no effective infringement finding counts on {on.isoformat()}"
+        reason_zh = explain_zh.no_finding(on)
     elif len(findings) == 1:
         reason = f"only one effective infringement finding counts ({findings[0].label()})"
+        reason_zh = explain_zh.one_finding(findings[0])
     elif pairs:
         reason = f"every repetition follows a finding that became effective before {window}"
+        reason_zh = explain_zh.outside_window(cfg.lookback_years, window_start)
     else:
-        reason = _not_repeated(findings)
-    return GroundResult(code, False, reason + ".")
+        reason, reason_zh = _not_repeated(findings)
+    return GroundResult(code, False, reason + ".", reason_zh=reason_zh)
 
 
 def _deliberate_infringement(
@@ -303,7 +331,12 @@ def _deliberate_infringement(
             "(Patent Law art. 71)"
             for c in found
         )
-        return GroundResult(code, False, f"{reason} on {on.isoformat()}{not_courts}.")
+        return GroundResult(
+            code,
+            False,
+            f"{reason} on {on.isoformat()}{not_courts}.",
+            reason_zh=explain_zh.no_deliberate(on, found),
+        )
     sentences = []
     for case in cases:
         said = " and ".join(
@@ -331,14 +364,18 @@ def _refusal_to_perform(
     sentences: list[str] = []
     dates: list[CitedDate] = []
     why_not: list[str] = []
+    why_not_zh: list[str] = []
     for c in (c for c in counted if c.performance_status == "refused"):
         deadline = c.performance_deadline
         if c.kind not in kinds:
             why_not.append(f"{c.label()} is {KIND_WORDS[c.kind]}, which does not count")
+            why_not_zh.append(explain_zh.not_counted_kind(c))
         elif deadline is None:
             why_not.append(f"{c.label()} has no performance deadline")
+            why_not_zh.append(explain_zh.no_deadline(c))
         elif deadline >= on:
             why_not.append(f"the performance deadline {deadline} of {c.label()} has not passed")
+            why_not_zh.append(explain_zh.deadline_open(c, deadline))
         elif deadline < _effective(c):
             # Performance is owed only under an effective ruling: a deadline that ran out before
             # the ruling took effect was never one the subject could refuse.
@@ -346,6 +383,7 @@ def _refusal_to_perform(
                 f"the performance deadline {deadline} of {c.label()} fell before it took effect "
                 f"on {_effective(c)}"
             )
+            why_not_zh.append(explain_zh.deadline_before_effect(c, deadline, _effective(c)))
         else:
             sentences.append(
                 f"{_capital(c.label())}, {KIND_WORDS[c.kind]} effective {_effective(c)}, set a "
@@ -361,7 +399,12 @@ def _refusal_to_perform(
         zh = explain_zh.refusal(refused)
         return GroundResult(code, True, " ".join(sentences), case_ids, tuple(dates), zh)
     reason = "no effective ruling or penalty was refused after its performance deadline"
-    return GroundResult(code, False, reason + "".join(f"; {w}" for w in why_not) + ".")
+    return GroundResult(
+        code,
+        False,
+        reason + "".join(f"; {w}" for w in why_not) + ".",
+        reason_zh=explain_zh.no_refusal(why_not_zh),
+    )
 
 
 def _determination(list_type: ListType, counted: list[CaseFacts], on: date) -> GroundResult:
@@ -377,6 +420,7 @@ def _determination(list_type: ListType, counted: list[CaseFacts], on: date) -> G
             list_type.code,
             False,
             f"no effective determination of {conduct} counts on {on.isoformat()}{not_basis}.",
+            reason_zh=explain_zh.no_determination(on, list_type.name_zh, found),
         )
     sentences = [
         f"{_capital(c.label())}, {KIND_WORDS[c.kind]} ({c.authority}), found {conduct}, "

@@ -45,6 +45,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# The browser's locale for each page language, so that its own widgets (date pickers) and
+# Accept-Language match the language under test.
+LOCALES = {"zh": "zh-CN", "en": "en-US"}
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 # Reports every Content-Security-Policy violation to the test through an exposed binding.
 CSP_LISTENER = """
@@ -116,6 +119,17 @@ class DemoSite:
             db.session.remove()
 
 
+def browser_locale(request: pytest.FixtureRequest) -> str:
+    """The locale for the language under test: the test's `language` parameter, else its
+    `reads` mark (`@pytest.mark.reads("en")`), else Chinese, the site's first language."""
+    callspec = getattr(request.node, "callspec", None)
+    language = callspec.params.get("language") if callspec is not None else None
+    mark = request.node.get_closest_marker("reads")
+    if language is None and mark is not None:
+        language = mark.args[0]
+    return LOCALES[language or "zh"]
+
+
 @pytest.fixture(scope="session")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     """The app with the demo data and one publication, served on 127.0.0.1 in a thread."""
@@ -165,9 +179,12 @@ class Visitor:
 
 
 @pytest.fixture
-def visitor(browser: Browser, demo_site: DemoSite) -> Iterator[Visitor]:
-    """A fresh browser context (no cookies) with one tab that records problems."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+def visitor(
+    browser: Browser, demo_site: DemoSite, request: pytest.FixtureRequest
+) -> Iterator[Visitor]:
+    """A fresh browser context (no cookies) in the test's locale, with one tab that records
+    problems."""
+    context = browser.new_context(viewport=VIEWPORT, locale=browser_locale(request))
     page = context.new_page()
     page.set_default_timeout(10_000)
     seen = Visitor(page, demo_site.url)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from registry.accounts.passwords import DEMO_PASSWORD
 from registry.models import Listing, LogEvent
 from runtime.extensions import db
-from tests.e2e.conftest import REQUIRE_BROWSER, VIEWPORT, DemoSite
+from tests.e2e.conftest import REQUIRE_BROWSER, VIEWPORT, DemoSite, browser_locale
 
 pytestmark = pytest.mark.browser
 
@@ -59,9 +59,12 @@ def described(violations: list[dict[str, Any]]) -> list[str]:
 
 
 @pytest.fixture
-def tab(browser: Browser) -> Iterator[Page]:
-    """A fresh tab; the context bypasses CSP only so that axe-core itself can be injected."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", bypass_csp=True)
+def tab(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh tab in the test's locale; the context bypasses CSP only so that axe-core itself
+    can be injected."""
+    context = browser.new_context(
+        viewport=VIEWPORT, locale=browser_locale(request), bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page

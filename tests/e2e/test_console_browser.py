@@ -15,7 +15,7 @@ from registry import clock
 from registry.accounts.passwords import DEMO_PASSWORD
 from registry.models import Listing
 from runtime.extensions import db
-from tests.e2e.conftest import DemoSite, Visitor
+from tests.e2e.conftest import LOCALES, DemoSite, Visitor
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +23,21 @@ DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 360, "height": 740}
 WORDS = {
-    "zh": {"draft": "草稿", "approved": "已批准，待公示", "holds": "成立", "published": "1"},
-    "en": {"draft": "Draft", "approved": "Approved, waiting for publication", "holds": "holds"},
+    "zh": {
+        "draft": "草稿",
+        "approved": "已批准，待公示",
+        "holds": "成立",
+        "published": "1",
+        "not_held": "不成立 — 仅有一项可计入的已生效侵犯专利权认定",
+        "deliberate": "认定故意侵权，于2025年4月1日生效。",
+    },
+    "en": {
+        "draft": "Draft",
+        "approved": "Approved, waiting for publication",
+        "holds": "holds",
+        "not_held": "does not hold — only one effective infringement finding counts",
+        "deliberate": "found deliberate infringement, effective 2025-04-01.",
+    },
 }
 
 
@@ -68,6 +81,7 @@ def test_a_case_becomes_a_verified_public_entry_through_the_console(
     page, base = visitor.page, demo_site.url
     page.set_viewport_size(PHONE if viewport == "phone" else DESKTOP)
     page.goto(f"{base}/admin/login?lang={language}")  # the choice is kept in a cookie
+    assert page.evaluate("navigator.language") == LOCALES[language]
     words = WORDS[language]
     name = f"福州精密机械有限公司（{language}-{viewport}）"
 
@@ -86,12 +100,17 @@ def test_a_case_becomes_a_verified_public_entry_through_the_console(
     page.fill("#effective_on", "2025-04-01")
     page.check("input[name=deliberate]")
     submit(page, "form[action$='/cases#record-case']")
-    expect(page.locator(".grounds")).to_contain_text(words["holds"])
+    grounds = page.locator(".grounds")
+    expect(grounds).to_contain_text(words["holds"])
+    # Every ground is explained in the page's language, holding or not.
+    expect(grounds).to_contain_text(words["not_held"])
+    expect(grounds).to_contain_text(words["deliberate"])
     shoot(page, "subject", viewport, language)
     submit(page, "form[action$='/proposals']")
     expect(page.locator("#listing-state")).to_have_text(words["draft"])
     listing_id = int(re.search(r"/admin/listings/(\d+)", page.url).group(1))  # type: ignore[union-attr]
     submit(page, "form[action$='/notify']")
+    expect(page.locator("main")).to_contain_text(words["deliberate"])
     shoot(page, "listing-notified", viewport, language)
 
     # The defence period passes without a defence; the clerk starts the review.

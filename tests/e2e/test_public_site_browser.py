@@ -173,6 +173,7 @@ def test_the_language_switch_shows_the_entry_in_english(
     visitor.assert_no_problems()
 
 
+@pytest.mark.reads("en")
 def test_keyboard_reaches_the_skip_link_and_the_search_input(
     demo_site: DemoSite, visitor: Visitor
 ) -> None:
@@ -197,6 +198,7 @@ def test_keyboard_reaches_the_skip_link_and_the_search_input(
     visitor.assert_no_problems()
 
 
+@pytest.mark.reads("en")
 @pytest.mark.parametrize(
     ("position", "rehash", "message"),
     [(-1, False, "data-msg-hash-mismatch"), (-2, True, "data-msg-failed")],
@@ -317,6 +319,7 @@ def test_an_entry_prints_without_navigation(
     visitor.page.screenshot(path=str(DOCS_SCREENSHOTS / "entry-print.png"), full_page=True)
 
 
+@pytest.mark.reads("en")
 def test_the_proof_of_an_entry_is_checked_in_the_browser(
     demo_site: DemoSite, visitor: Visitor
 ) -> None:

@@ -48,6 +48,7 @@ def held(demo_site: DemoSite) -> Iterator[HeldRun]:
     publish_now.offer(app, real)
 
 
+@pytest.mark.reads("en")
 def test_the_publish_page_follows_the_run_step_by_step(
     demo_site: DemoSite, visitor: Visitor, held: HeldRun
 ) -> None:

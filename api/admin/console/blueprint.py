@@ -50,6 +50,7 @@ def _signed_in_actor() -> dict[str, Any]:
         "actor": current_actor() if current_user.is_authenticated else None,
         "word": words.word,
         "removal_text": words.removal_text,
+        "in_language": words.in_language,
         "beijing": words.beijing,
         "beijing_stamp": beijing_stamp,
         "field_label": field_label,

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from api.site import labels as site_labels
+from api.site.i18n import current_language
 from api.site.person_search import ROLE_LABELS
 from registry.timestamps import beijing_time
 
@@ -220,6 +221,14 @@ def removal_text(text: str) -> str:
     if code in REMOVAL_REASONS:
         return f"{word('removal', code)}: {reason.strip()}"
     return text
+
+
+def in_language(english: str, chinese: str | None) -> str:
+    """The rule engine's text in the page's language: its Chinese on a zh page when there is one.
+
+    Listings stored before the engine explained itself in Chinese carry only the English.
+    """
+    return chinese if chinese and current_language() == "zh" else english
 
 
 def beijing(moment: dt.datetime | None) -> str:

@@ -551,6 +551,10 @@ def test_every_holding_ground_cites_counted_cases(cases: list[CaseFacts], on: da
         # A holding ground has its published Chinese text, naming documents, never a case id.
         assert bool(result.explanation_zh) == result.holds
         assert all(f"case {case_id}" not in result.explanation_zh for case_id in result.case_ids)
+        # Every ground reads in Chinese in the console, holding or not.
+        assert result.text_zh
+        assert bool(result.reason_zh) != result.holds
+    assert all(s.reason and s.reason_zh for s in evaluation.set_aside)
 
 
 def test_refusal_counts_only_once_the_ruling_is_effective() -> None:

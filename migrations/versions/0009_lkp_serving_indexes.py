@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_lkp'
-down_revision = '0008_18'
+down_revision = '0009_doc'
 branch_labels = None
 depends_on = None
 

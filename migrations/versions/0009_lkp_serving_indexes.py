@@ -1,7 +1,7 @@
 """Partial indexes for the serving version every lookup reads
 
 Revision ID: 0009_lkp
-Revises: 0008_18
+Revises: 0009_doc
 Create Date: 2026-12-06 15:30:00
 
 """

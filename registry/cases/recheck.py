@@ -23,6 +23,7 @@ from registry.actors import Actor
 from registry.audit import trail as audit
 from registry.listings.grounds import evaluate_cases
 from registry.listings.policy import Policy
+from registry.listings.rules import GroundResult
 from registry.listings.state import audit_transition, snapshot
 from registry.listings.workflow import LIVE_STATES
 from registry.models import EnforcementCase, Listing, ListingRequest
@@ -33,13 +34,41 @@ END_REASON = "basis_corrected"
 
 def failing_grounds(session: Session, listing: Listing, policy: Policy) -> dict[str, str]:
     """The listing's cited grounds that do not hold today on its own basis cases, with why."""
+    return {code: result.explanation for code, result in failing_results(session, listing, policy)}
+
+
+def failing_results(
+    session: Session, listing: Listing, policy: Policy
+) -> list[tuple[str, GroundResult]]:
+    """The listing's cited grounds that do not hold today, each with the engine's result."""
     evaluation = evaluate_cases(session, listing.cases, clock.beijing_today(), policy)
-    failing = {}
+    failing = []
     for ground in listing.grounds:
         result = evaluation.grounds.get(ground["code"])
         if result is not None and not result.holds:
-            failing[ground["code"]] = result.explanation
+            failing.append((ground["code"], result))
     return failing
+
+
+def _note(case: EnforcementCase, reason: str, failing: list[tuple[str, GroundResult]]) -> str:
+    why = "; ".join(f"{code}: {result.explanation}" for code, result in failing)
+    return (
+        f"after the correction of case {case.document_number} ({reason}), "
+        f"the cited ground no longer holds: {why}"
+    )
+
+
+def _note_zh(
+    case: EnforcementCase, reason: str, failing: list[tuple[str, GroundResult]], policy: Policy
+) -> str:
+    # The engine's Chinese for each ground, or its English where it gives none; the reviewer's
+    # reason as typed.
+    names = {t.code: t.name_zh for t in policy.rules.list_types}
+    why = "；".join(
+        f"{names.get(code, code)}：{result.reason_zh or result.explanation}"
+        for code, result in failing
+    )
+    return f"案件{case.document_number}更正后（{reason}），所引依据不再成立：{why}"
 
 
 def recheck_listings(
@@ -62,18 +91,14 @@ def recheck_listings(
     ).all()
     touched = []
     for listing in resting:
-        failing = failing_grounds(session, listing, policy)
+        failing = failing_results(session, listing, policy)
         if not failing:
             continue
-        why = "; ".join(f"{code}: {explanation}" for code, explanation in failing.items())
-        note = (
-            f"after the correction of case {case.document_number} ({reason}), "
-            f"the cited ground no longer holds: {why}"
-        )
-        _flag(session, actor, listing, note)
+        note = _note(case, reason, failing)
+        _flag(session, actor, listing, note, _note_zh(case, reason, failing, policy))
         if listing.state in PROPOSAL_STATES:
             _stop(session, actor, listing, note)
-        elif not (performed_only and set(failing) <= _refusal_codes(policy)):
+        elif not (performed_only and {code for code, _ in failing} <= _refusal_codes(policy)):
             _propose_removal(session, actor, policy, listing, note)
         touched.append(listing)
     return touched
@@ -83,9 +108,10 @@ def _refusal_codes(policy: Policy) -> set[str]:
     return {t.code for t in policy.rules.list_types if t.rule == "refusal_to_perform"}
 
 
-def _flag(session: Session, actor: Actor, listing: Listing, note: str) -> None:
+def _flag(session: Session, actor: Actor, listing: Listing, note: str, note_zh: str) -> None:
     before = {"review_flag": listing.review_flag}
     listing.review_flag = note
+    listing.review_flag_zh = note_zh
     audit.record(
         session,
         actor=actor.name,
@@ -93,7 +119,7 @@ def _flag(session: Session, actor: Actor, listing: Listing, note: str) -> None:
         object_type="listing",
         object_id=listing.id,
         before=before,
-        after={"review_flag": note},
+        after={"review_flag": note, "review_flag_zh": note_zh},
         reason=note,
     )
 

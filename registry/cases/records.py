@@ -205,7 +205,7 @@ def get_case(session: Session, case_id: int) -> EnforcementCase:
 
 
 def _flag_listings(
-    session: Session, case_ids: Sequence[int], reason: str, actor: Actor
+    session: Session, case_ids: Sequence[int], reason: str, reason_zh: str, actor: Actor
 ) -> list[Listing]:
     # IN (subquery) rather than JOIN ... DISTINCT: PostgreSQL cannot compare the JSON columns
     # that DISTINCT over whole listing rows would need.
@@ -217,13 +217,14 @@ def _flag_listings(
     ).all()
     for listing in listings:
         listing.review_flag = reason
+        listing.review_flag_zh = reason_zh
         audit.record(
             session,
             actor=actor.name,
             action="listing.flag",
             object_type="listing",
             object_id=listing.id,
-            after={"review_flag": reason},
+            after={"review_flag": reason, "review_flag_zh": reason_zh},
             reason=reason,
         )
     return list(listings)
@@ -276,7 +277,8 @@ def revoke_case(
             reason=reason,
         )
         note = f"basis case {case.document_number} revoked on {revoked_on.isoformat()}: {reason}"
-        flagged = _flag_listings(session, [case.id], note, actor)
+        note_zh = f"基础案件{case.document_number}已于{revoked_on.isoformat()}撤销：{reason}"
+        flagged = _flag_listings(session, [case.id], note, note_zh, actor)
         for listing in flagged:
             _stop_on_revoked_basis(session, actor, policy, listing, revoked_on, note)
         return flagged
@@ -383,4 +385,8 @@ def record_patent_invalidation(
             f"patent {patent} declared {'wholly' if scope == 'whole' else 'partly'} invalid "
             f"by decision {decision} on {decided_on.isoformat()}"
         )
-        return _flag_listings(session, list(case_ids), note, actor)
+        note_zh = (
+            f"专利{patent}已由决定{decision}于{decided_on.isoformat()}"
+            f"宣告{'全部' if scope == 'whole' else '部分'}无效"
+        )
+        return _flag_listings(session, list(case_ids), note, note_zh, actor)

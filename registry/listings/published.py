@@ -107,6 +107,7 @@ def remove(
         listing.ended_on = today
         listing.end_reason = reason_code
         listing.review_flag = None
+        listing.review_flag_zh = None
         publication.record_removal(session, listing, reason_code, clock.utcnow())
         audit_transition(
             session, actor, "listing.remove", listing, before, reason, reason_code=reason_code

@@ -40,6 +40,7 @@ LISTING_FIELDS = (
     "end_reason",
     "revision",
     "review_flag",
+    "review_flag_zh",
 )
 
 

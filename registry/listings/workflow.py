@@ -357,6 +357,7 @@ def approve(
         listing.reviewed_by = actor.user_id
         listing.approved_on = today
         listing.review_flag = None
+        listing.review_flag_zh = None
         listing.decision_decided_on = today
         listing.decision_authority = policy.authority.name
         listing.decision_document_number = number

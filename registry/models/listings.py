@@ -70,6 +70,8 @@ class Listing(Base):
     end_reason: Mapped[str | None] = mapped_column(String(20))
     revision: Mapped[int] = mapped_column(Integer, default=0)
     review_flag: Mapped[str | None] = mapped_column(Text)
+    # The same note in Chinese for the console; None on listings flagged before it was written.
+    review_flag_zh: Mapped[str | None] = mapped_column(Text)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

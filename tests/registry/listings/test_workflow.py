@@ -251,8 +251,15 @@ def test_revoked_basis_and_invalid_patent_flag_the_listing(
     )
     assert [f.id for f in flagged] == [listing.id]
     assert "declared wholly invalid" in (listing.review_flag or "")
+    assert listing.review_flag_zh == (
+        f"专利{builders.PATENT}已由决定第12345号于2026-11-01宣告全部无效"
+    )
     cases.revoke_case(session, actors["reviewer"], case_id, D(2026, 11, 2), "overturned on appeal")
     assert "revoked" in (listing.review_flag or "")
+    document = listing.cases[0].document_number
+    assert listing.review_flag_zh == (
+        f"基础案件{document}已于2026-11-02撤销：overturned on appeal"
+    )
 
 
 def test_invalid_transitions_say_which_state(app: Flask, session: Session, policy: Policy) -> None:

@@ -257,9 +257,7 @@ def test_revoked_basis_and_invalid_patent_flag_the_listing(
     cases.revoke_case(session, actors["reviewer"], case_id, D(2026, 11, 2), "overturned on appeal")
     assert "revoked" in (listing.review_flag or "")
     document = listing.cases[0].document_number
-    assert listing.review_flag_zh == (
-        f"基础案件{document}已于2026-11-02撤销：overturned on appeal"
-    )
+    assert listing.review_flag_zh == f"基础案件{document}已于2026-11-02撤销：overturned on appeal"
 
 
 def test_invalid_transitions_say_which_state(app: Flask, session: Session, policy: Policy) -> None:

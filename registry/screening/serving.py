@@ -142,6 +142,11 @@ class ServingCache:
                 self._answers.popitem(last=False)
         return built
 
+    def answers_kept(self) -> list[Hashable]:
+        """The keys of the answers kept now, least recently used first."""
+        with self._lock:
+            return list(self._answers)
+
     def checkpoint(
         self, version: ServingVersion, sign: Callable[[], CheckpointRef]
     ) -> CheckpointRef:

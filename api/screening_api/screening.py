@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 import orjson
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -117,11 +117,27 @@ def _published_name(content: dict[str, Any] | None) -> str | None:
     return str(content["subject"]["name"]) if content else None
 
 
+# One instance: the operations document it and every request is read with it.
+LOOKUP_ARGUMENTS = schemas.LookupQuerySchema()
+
+
 @blp.route("/lookup")
 class Lookup(MethodView):
     decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
 
-    @blp.arguments(schemas.LookupQuerySchema(), location="query")
+    def dispatch_request(self, **kwargs: Any) -> Response:
+        """Read the arguments and answer, without the per-request documentation wrappers.
+
+        `get` and `post` below document the operations (OpenAPI); a request is read here by
+        the same parser and schema instance their decorators use, so a bad argument gets the
+        same 422, and answered by the same function.
+        """
+        if request.method == "POST":
+            return _lookup_by_body(blp.ARGUMENTS_PARSER.parse(LOOKUP_ARGUMENTS, request))
+        query = blp.ARGUMENTS_PARSER.parse(LOOKUP_ARGUMENTS, request, location="query")
+        return _lookup_by_query(query)
+
+    @blp.arguments(LOOKUP_ARGUMENTS, location="query")
     @blp.response(200, schemas.LookupResponseSchema)
     @_document_errors(422)
     def get(self, query: dict[str, Any]) -> Response:
@@ -131,15 +147,9 @@ class Lookup(MethodView):
         scheme that identifies a person (ID card, permits, residence IDs, passports) is
         refused here (422) and accepted only in a POST body.
         """
-        if query["scheme"] in PERSONAL_SCHEMES:
-            raise InvalidValue(
-                "scheme",
-                "%(scheme)s lookups are personal data: POST them to /api/v1/lookup as a JSON body",
-                scheme=query["scheme"],
-            )
-        return _json(_answer_lookup(query))
+        return _lookup_by_query(query)
 
-    @blp.arguments(schemas.LookupQuerySchema())
+    @blp.arguments(LOOKUP_ARGUMENTS)
     @blp.response(200, schemas.LookupResponseSchema)
     @_document_errors(422)
     def post(self, query: dict[str, Any]) -> Response:
@@ -151,7 +161,23 @@ class Lookup(MethodView):
         `as_of` answers for the end of that day. A removed or expired listing is
         `previously_listed`, never `listed`.
         """
-        return _json(_answer_lookup(query))
+        return _lookup_by_body(query)
+
+
+def _lookup_by_query(query: dict[str, Any]) -> Response:
+    """GET: any scheme that identifies a person is refused in a query string."""
+    if query["scheme"] in PERSONAL_SCHEMES:
+        raise InvalidValue(
+            "scheme",
+            "%(scheme)s lookups are personal data: POST them to /api/v1/lookup as a JSON body",
+            scheme=query["scheme"],
+        )
+    return _json(_answer_lookup(query))
+
+
+def _lookup_by_body(query: dict[str, Any]) -> Response:
+    """POST: every scheme, personal numbers included."""
+    return _json(_answer_lookup(query))
 
 
 def _json(answer: dict[str, Any]) -> Response:

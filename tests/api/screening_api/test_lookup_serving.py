@@ -455,3 +455,25 @@ def test_the_answer_cache_builds_once_forgets_failures_and_keeps_the_recent() ->
     for index in range(ANSWER_CAPACITY):
         cache.answer(index, lambda: build("n"))
     assert "a" not in cache.answers_kept() and len(cache.answers_kept()) == ANSWER_CAPACITY
+
+
+def test_on_sqlite_the_version_is_read_again_only_after_another_connection_commits(
+    app: Flask, session: Session, key: str
+) -> None:
+    reads: list[int] = []
+
+    def read(cursor: Any, dialect: Any) -> int:
+        reads.append(1)
+        cursor.execute("SELECT COUNT(*) FROM log_events")
+        return int(cursor.fetchone()[0])
+
+    def never() -> int:
+        raise AssertionError("a file database has its own read engine")
+
+    with app.app_context():
+        first = read_versioned(read, never)
+        assert read_versioned(read, never) == first and len(reads) == 1
+        session.execute(update(ApiKey).values(name="renamed"))
+        session.commit()
+        assert read_versioned(read, never) == first and len(reads) == 2
+        assert read_versioned(read, never) == first and len(reads) == 2

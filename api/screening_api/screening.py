@@ -120,6 +120,25 @@ def _published_name(content: dict[str, Any] | None) -> str | None:
 # One instance: the operations document it and every request is read with it.
 LOOKUP_ARGUMENTS = schemas.LookupQuerySchema()
 
+# Query strings already read, with what they read as (never one naming a personal scheme,
+# which is refused anyway); emptied when full.
+_READ_QUERIES: dict[bytes, dict[str, Any]] = {}
+READ_QUERIES_CAPACITY = 4096
+
+
+def _read_query() -> dict[str, Any]:
+    """The lookup's query-string arguments, read once per distinct query string."""
+    raw = request.query_string
+    query = _READ_QUERIES.get(raw)
+    if query is None:
+        query = blp.ARGUMENTS_PARSER.parse(LOOKUP_ARGUMENTS, request, location="query")
+        assert isinstance(query, dict)
+        if query["scheme"] not in PERSONAL_SCHEMES:
+            if len(_READ_QUERIES) >= READ_QUERIES_CAPACITY:
+                _READ_QUERIES.clear()
+            _READ_QUERIES[raw] = query
+    return query
+
 
 @blp.route("/lookup")
 class Lookup(MethodView):
@@ -134,8 +153,7 @@ class Lookup(MethodView):
         """
         if request.method == "POST":
             return _lookup_by_body(blp.ARGUMENTS_PARSER.parse(LOOKUP_ARGUMENTS, request))
-        query = blp.ARGUMENTS_PARSER.parse(LOOKUP_ARGUMENTS, request, location="query")
-        return _lookup_by_query(query)
+        return _lookup_by_query(_read_query())
 
     @blp.arguments(LOOKUP_ARGUMENTS, location="query")
     @blp.response(200, schemas.LookupResponseSchema)

@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 
 from api.screening_api import schemas
+from api.screening_api import screening as screening_views
 from api.screening_api.context import SERVING_CACHE
 from registry.actors import SYSTEM
 from registry.clients.api_keys import revoke_key
@@ -477,3 +478,18 @@ def test_on_sqlite_the_version_is_read_again_only_after_another_connection_commi
         session.commit()
         assert read_versioned(read, never) == first and len(reads) == 2
         assert read_versioned(read, never) == first and len(reads) == 2
+
+
+def test_query_strings_are_read_once_but_personal_and_invalid_ones_are_never_kept(
+    client: FlaskClient, session: Session, key: str
+) -> None:
+    _listing_row, uscc = _listing(session)
+    screening_views._READ_QUERIES.clear()
+    _lookup(client, key, uscc)
+    assert list(screening_views._READ_QUERIES) == [f"scheme=cn_uscc&value={uscc}".encode()]
+    assert _lookup(client, key, uscc)["answer"] == "listed"
+    for query in ("scheme=hkmo_permit&value=H12345678", "scheme=cn_uscc&value="):
+        for _ in range(2):
+            response = client.get(f"/api/v1/lookup?{query}", headers=bearer(key))
+            assert response.status_code == 422, response.get_json()
+    assert len(screening_views._READ_QUERIES) == 1

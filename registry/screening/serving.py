@@ -6,8 +6,8 @@ the removals awaiting confirmation. `serving_version` reads all of them in one s
 indexed maxima and small counts; `ServingCache` keeps, per process, what was computed for
 them (the checkpoint reference, the pending removals, the proof bundles by event and tree
 size, and whole answers keyed by the version and the query) and recomputes a part as soon
-as its fact changes. A removal proposed or decided, a
-purge, a new person or a new checkpoint is therefore seen by the very next request.
+as its fact changes. A removal proposed or decided, a purge, a new person or a new
+checkpoint is therefore seen by the very next request.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ three round trips besides the one that matters, and SQLAlchemy's statement and r
 machinery costs as much CPU again. This engine's connections are in autocommit and are not
 reset when returned, and the statement runs on the driver's cursor, so the read is one round
 trip; a connection found broken is replaced and the read tried once more. It only ever reads.
+
+On SQLite each connection also keeps its last result with the file's `PRAGMA data_version`,
+which changes whenever any other connection (of any process) commits; while it has not
+changed the database is as it was, and the kept result is the answer, without the statement.
+The engine's own connections never write, so their own commits cannot go unnoticed.
 """
 
 from __future__ import annotations
@@ -72,7 +77,9 @@ def _read(engine: Engine, read: Callable[[Any, Dialect], T]) -> T:
     try:
         cursor = connection.cursor()
         try:
-            return read(cursor, engine.dialect)
+            if engine.dialect.name != "sqlite":
+                return read(cursor, engine.dialect)
+            return _read_unless_unchanged(connection.info, cursor, engine.dialect, read)
         except engine.dialect.loaded_dbapi.Error as error:
             broken = engine.dialect.is_disconnect(error, connection.dbapi_connection, cursor)
             if broken:
@@ -89,3 +96,17 @@ def _read(engine: Engine, read: Callable[[Any, Dialect], T]) -> T:
             cursor.close()
     finally:
         connection.close()
+
+
+def _read_unless_unchanged(
+    info: dict[Any, Any], cursor: Any, dialect: Dialect, read: Callable[[Any, Dialect], T]
+) -> T:
+    """SQLite: the result kept on this connection while no other connection has committed."""
+    cursor.execute("PRAGMA data_version")
+    data_version = cursor.fetchone()[0]
+    kept = info.get(read)
+    if kept is not None and kept[0] == data_version:
+        return kept[1]  # type: ignore[no-any-return]
+    result = read(cursor, dialect)
+    info[read] = (data_version, result)
+    return result

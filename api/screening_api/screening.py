@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 import orjson
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -15,7 +16,7 @@ from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
 from api.public_view import screening_index
 from api.screening_api import schemas
-from api.screening_api.context import answering, answering_checkpoint, state_at
+from api.screening_api.context import Answering, answering, answering_checkpoint, state_at
 from registry.errors import InvalidValue
 from registry.models import ScreeningCall, utcnow
 from registry.publication.as_of import ListState
@@ -116,11 +117,45 @@ def _published_name(content: dict[str, Any] | None) -> str | None:
     return str(content["subject"]["name"]) if content else None
 
 
+# One instance: the operations document it and every request is read with it.
+LOOKUP_ARGUMENTS = schemas.LookupQuerySchema()
+
+# Query strings already read, with what they read as (never one naming a personal scheme,
+# which is refused anyway); emptied when full.
+_READ_QUERIES: dict[bytes, dict[str, Any]] = {}
+READ_QUERIES_CAPACITY = 4096
+
+
+def _read_query() -> dict[str, Any]:
+    """The lookup's query-string arguments, read once per distinct query string."""
+    raw = request.query_string
+    query = _READ_QUERIES.get(raw)
+    if query is None:
+        query = blp.ARGUMENTS_PARSER.parse(LOOKUP_ARGUMENTS, request, location="query")
+        assert isinstance(query, dict)
+        if query["scheme"] not in PERSONAL_SCHEMES:
+            if len(_READ_QUERIES) >= READ_QUERIES_CAPACITY:
+                _READ_QUERIES.clear()
+            _READ_QUERIES[raw] = query
+    return query
+
+
 @blp.route("/lookup")
 class Lookup(MethodView):
     decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
 
-    @blp.arguments(schemas.LookupQuerySchema(), location="query")
+    def dispatch_request(self, **kwargs: Any) -> Response:
+        """Read the arguments and answer, without the per-request documentation wrappers.
+
+        `get` and `post` below document the operations (OpenAPI); a request is read here by
+        the same parser and schema instance their decorators use, so a bad argument gets the
+        same 422, and answered by the same function.
+        """
+        if request.method == "POST":
+            return _lookup_by_body(blp.ARGUMENTS_PARSER.parse(LOOKUP_ARGUMENTS, request))
+        return _lookup_by_query(_read_query())
+
+    @blp.arguments(LOOKUP_ARGUMENTS, location="query")
     @blp.response(200, schemas.LookupResponseSchema)
     @_document_errors(422)
     def get(self, query: dict[str, Any]) -> Response:
@@ -130,15 +165,9 @@ class Lookup(MethodView):
         scheme that identifies a person (ID card, permits, residence IDs, passports) is
         refused here (422) and accepted only in a POST body.
         """
-        if query["scheme"] in PERSONAL_SCHEMES:
-            raise InvalidValue(
-                "scheme",
-                "%(scheme)s lookups are personal data: POST them to /api/v1/lookup as a JSON body",
-                scheme=query["scheme"],
-            )
-        return _json(_answer_lookup(query))
+        return _lookup_by_query(query)
 
-    @blp.arguments(schemas.LookupQuerySchema())
+    @blp.arguments(LOOKUP_ARGUMENTS)
     @blp.response(200, schemas.LookupResponseSchema)
     @_document_errors(422)
     def post(self, query: dict[str, Any]) -> Response:
@@ -150,7 +179,23 @@ class Lookup(MethodView):
         `as_of` answers for the end of that day. A removed or expired listing is
         `previously_listed`, never `listed`.
         """
-        return _json(_answer_lookup(query))
+        return _lookup_by_body(query)
+
+
+def _lookup_by_query(query: dict[str, Any]) -> Response:
+    """GET: any scheme that identifies a person is refused in a query string."""
+    if query["scheme"] in PERSONAL_SCHEMES:
+        raise InvalidValue(
+            "scheme",
+            "%(scheme)s lookups are personal data: POST them to /api/v1/lookup as a JSON body",
+            scheme=query["scheme"],
+        )
+    return _json(_answer_lookup(query))
+
+
+def _lookup_by_body(query: dict[str, Any]) -> Response:
+    """POST: every scheme, personal numbers included."""
+    return _json(_answer_lookup(query))
 
 
 def _json(answer: dict[str, Any]) -> Response:
@@ -163,31 +208,34 @@ def _json(answer: dict[str, Any]) -> Response:
     return current_app.response_class(body, mimetype="application/json")
 
 
-def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
-    at = answering(query.get("as_of"))
-    state, checkpoint = at.state, at.checkpoint
-    found = screening.lookup(
-        state, query["scheme"], query["value"], query.get("name") or query.get("country")
-    )
+@dataclass(frozen=True)
+class _Prepared:
+    """What a lookup answer holds besides its receipt (shared between requests: read only)."""
+
+    query: dict[str, str]
+    answer: str
+    signed_result: dict[str, Any]
+    entries: list[dict[str, Any]]
+    relations: list[dict[str, Any]]
+    proofs: dict[str, str]
+
+
+def _prepare_lookup(at: Answering, scheme: str, value: str, name: str | None) -> _Prepared:
+    """Look the identifier up and assemble the answer's parts at one serving version."""
+    state = at.state
+    found = screening.lookup(state, scheme, value, name)
     relations, signed_relations = lookup_relations(
-        at.persons(),
-        query["scheme"],
-        query["value"],
-        query.get("name") or query.get("country"),
-        state,
-        found.identifier,
+        at.persons(), scheme, value, name, state, found.identifier
     )
     result: dict[str, Any] = {"answer": found.answer, "entries": found.entries}
     if signed_relations:
         result["relations"] = signed_relations
-    receipt = sign_receipt(
-        "lookup", checkpoint, state.day, [found.query], [result], query["privacy"]
-    )
     # For people reading the answer: whom each entry names and where to read it. The
     # receipt keeps its contract fields; these are in the response only.
     root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
     entry_ids = [entry["entry_id"] for entry in found.entries]
-    pending = at.removal_pending(_listed(state, entry_ids))
+    listed = _listed(state, entry_ids)
+    pending = at.removal_pending(listed)
     shown = [
         {
             **entry,
@@ -197,17 +245,40 @@ def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
         }
         for entry in found.entries
     ]
+    proofs = at.bundles({entry_id: state.entries[entry_id].seq for entry_id in listed})
+    return _Prepared(found.query, found.answer, result, shown, relations, proofs)
+
+
+def _answer_lookup(query: dict[str, Any]) -> dict[str, Any]:
+    at = answering(query.get("as_of"))
+    state, checkpoint = at.state, at.checkpoint
+    scheme, value = query["scheme"], query["value"]
+    name = query.get("name") or query.get("country")
+    if scheme in PERSONAL_SCHEMES:
+        # A personal number is never kept beyond its request, not even as a cache key.
+        prepared = _prepare_lookup(at, scheme, value, name)
+    else:
+        # Everything the parts depend on: the version (log, checkpoint, purges, persons,
+        # pending removals), the tree size answered under, the day and the query itself.
+        key = ("lookup", at.version, checkpoint.tree_size, state.day, scheme, value, name)
+        prepared = at.cache.answer(key, lambda: _prepare_lookup(at, scheme, value, name))
+    receipt = sign_receipt(
+        "lookup",
+        checkpoint,
+        state.day,
+        [prepared.query],
+        [prepared.signed_result],
+        query["privacy"],
+    )
     return {
-        "query": found.query,
+        "query": prepared.query,
         "as_of": state.day.isoformat(),
-        "answer": found.answer,
-        "entries": shown,
-        "relations": relations,
+        "answer": prepared.answer,
+        "entries": prepared.entries,
+        "relations": prepared.relations,
         "checkpoint": checkpoint.as_dict(),
         "receipt": receipt,
-        "proofs": at.bundles(
-            {entry_id: state.entries[entry_id].seq for entry_id in _listed(state, entry_ids)}
-        ),
+        "proofs": prepared.proofs,
     }
 
 

@@ -5,8 +5,9 @@ the database: the log's size, the latest signed checkpoint, purges, the recorded
 the removals awaiting confirmation. `serving_version` reads all of them in one statement of
 indexed maxima and small counts; `ServingCache` keeps, per process, what was computed for
 them (the checkpoint reference, the pending removals, the proof bundles by event and tree
-size) and recomputes a part as soon as its fact changes. A removal proposed or decided, a
-purge, a new person or a new checkpoint is therefore seen by the very next request.
+size, and whole answers keyed by the version and the query) and recomputes a part as soon
+as its fact changes. A removal proposed or decided, a purge, a new person or a new
+checkpoint is therefore seen by the very next request.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Dialect, Integer, column, text
 from sqlalchemy.orm import Session
@@ -54,6 +55,9 @@ _VERSION_SQL = text(_VERSION_TEXT).columns(
     column("last_pending", Integer),
 )
 PROOF_CAPACITY = 4096
+ANSWER_CAPACITY = 4096
+
+Built = TypeVar("Built")
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ def _version(row: Sequence[Any]) -> ServingVersion:
     )
 
 
+_MISSING = object()
+
+
 class ServingCache:
     """Per-process reusable parts of screening answers, each kept for the facts it came from."""
 
@@ -114,6 +121,32 @@ class ServingCache:
         self._pending: tuple[tuple[int, int, int], dict[str, PendingRemoval]] | None = None
         self._proofs: OrderedDict[tuple[str, int, int], str] = OrderedDict()
         self._proof_capacity = proof_capacity
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._answer_capacity = ANSWER_CAPACITY
+
+    def answer(self, key: Hashable, build: Callable[[], Built]) -> Built:
+        """What `build` gives for `key`, built once while `key` is among the recent ones.
+
+        `key` must hold every fact the result depends on (the serving version, the tree size,
+        the day, the query); the result is shared between requests and must not be changed.
+        A `build` that raises keeps nothing.
+        """
+        with self._lock:
+            kept = self._answers.get(key, _MISSING)
+            if kept is not _MISSING:
+                self._answers.move_to_end(key)
+                return kept  # type: ignore[no-any-return]
+        built = build()
+        with self._lock:
+            self._answers[key] = built
+            while len(self._answers) > self._answer_capacity:
+                self._answers.popitem(last=False)
+        return built
+
+    def answers_kept(self) -> list[Hashable]:
+        """The keys of the answers kept now, least recently used first."""
+        with self._lock:
+            return list(self._answers)
 
     def checkpoint(
         self, version: ServingVersion, sign: Callable[[], CheckpointRef]

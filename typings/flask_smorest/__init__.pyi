@@ -11,6 +11,7 @@ from apispec import APISpec
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask
 from marshmallow import Schema
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 _View = TypeVar("_View")
@@ -18,6 +19,7 @@ _SchemaArgument = type[Schema] | Schema
 
 class Blueprint(FlaskBlueprint):
     HTTP_METHODS: ClassVar[list[str]]
+    ARGUMENTS_PARSER: ClassVar[FlaskParser]
     DOCSTRING_INFO_DELIMITER: ClassVar[str | None]
     description: str
     def __init__(

@@ -24,6 +24,8 @@ from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 
 from api.screening_api import schemas
+from api.screening_api import screening as screening_views
+from api.screening_api.context import SERVING_CACHE
 from registry.actors import SYSTEM
 from registry.clients.api_keys import revoke_key
 from registry.listings import published as published_listings
@@ -32,7 +34,13 @@ from registry.publication.proof_bundles import bundles_at
 from registry.screening.receipt_writer import ReceiptWriter
 from registry.screening.receipts import prepare_receipt, verify_receipt
 from registry.screening.screen import CheckpointRef
-from registry.screening.serving import ServingVersion, serving_version, serving_version_raw
+from registry.screening.serving import (
+    ANSWER_CAPACITY,
+    ServingCache,
+    ServingVersion,
+    serving_version,
+    serving_version_raw,
+)
 from runtime.config import ConfigError, load_config
 from runtime.receipt_writing import close_all, receipt_writer
 from runtime.signing_keys import key_store
@@ -392,3 +400,96 @@ def test_a_full_batch_that_cannot_be_written_waits_without_failing_the_answer(
     writer.close()
     assert writer.pending() == 0
     empty.dispose()
+
+
+def test_a_repeated_lookup_reuses_its_parts_under_a_fresh_receipt(
+    app: Flask, client: FlaskClient, session: Session, key: str
+) -> None:
+    _listing_row, uscc = _listing(session)
+    _lookup(client, key, uscc)  # signs the first checkpoint: a new serving version
+    first = _lookup(client, key, uscc)
+    kept = app.extensions[SERVING_CACHE].answers_kept()
+    second = _lookup(client, key, uscc)
+    assert app.extensions[SERVING_CACHE].answers_kept() == kept and uscc in kept[-1]
+    assert first["receipt"]["signed"]["receipt_id"] != second["receipt"]["signed"]["receipt_id"]
+    for answer in (first, second):
+        signed = answer["receipt"]["signed"]
+        assert verify_receipt(answer["receipt"], key_store().public_keys()) == signed
+        assert signed["results"][0]["entries"] == [
+            {k: v for k, v in entry.items() if k not in ("name", "url", "removal_pending")}
+            for entry in answer["entries"]
+        ]
+    assert {k: v for k, v in first.items() if k != "receipt"} == {
+        k: v for k, v in second.items() if k != "receipt"
+    }
+
+
+def test_a_personal_number_is_never_kept_between_lookups(
+    app: Flask, client: FlaskClient, key: str
+) -> None:
+    number = "H12345678"
+    for _ in range(2):
+        response = client.post(
+            "/api/v1/lookup", json={"scheme": "hkmo_permit", "value": number}, headers=bearer(key)
+        )
+        assert response.status_code == 200, response.get_json()
+    assert app.extensions[SERVING_CACHE].answers_kept() == []
+
+
+def test_the_answer_cache_builds_once_forgets_failures_and_keeps_the_recent() -> None:
+    cache = ServingCache()
+    calls: list[str] = []
+
+    def build(name: str) -> dict[str, str]:
+        calls.append(name)
+        return {"name": name}
+
+    assert cache.answer("a", lambda: build("a")) is cache.answer("a", lambda: build("a"))
+    assert calls == ["a"]
+
+    def fail() -> dict[str, str]:
+        raise ValueError("no answer")
+
+    with pytest.raises(ValueError, match="no answer"):
+        cache.answer("b", fail)
+    assert cache.answers_kept() == ["a"]
+    for index in range(ANSWER_CAPACITY):
+        cache.answer(index, lambda: build("n"))
+    assert "a" not in cache.answers_kept() and len(cache.answers_kept()) == ANSWER_CAPACITY
+
+
+def test_on_sqlite_the_version_is_read_again_only_after_another_connection_commits(
+    app: Flask, session: Session, key: str
+) -> None:
+    reads: list[int] = []
+
+    def read(cursor: Any, dialect: Any) -> int:
+        reads.append(1)
+        cursor.execute("SELECT COUNT(*) FROM log_events")
+        return int(cursor.fetchone()[0])
+
+    def never() -> int:
+        raise AssertionError("a file database has its own read engine")
+
+    with app.app_context():
+        first = read_versioned(read, never)
+        assert read_versioned(read, never) == first and len(reads) == 1
+        session.execute(update(ApiKey).values(name="renamed"))
+        session.commit()
+        assert read_versioned(read, never) == first and len(reads) == 2
+        assert read_versioned(read, never) == first and len(reads) == 2
+
+
+def test_query_strings_are_read_once_but_personal_and_invalid_ones_are_never_kept(
+    client: FlaskClient, session: Session, key: str
+) -> None:
+    _listing_row, uscc = _listing(session)
+    screening_views._READ_QUERIES.clear()
+    _lookup(client, key, uscc)
+    assert list(screening_views._READ_QUERIES) == [f"scheme=cn_uscc&value={uscc}".encode()]
+    assert _lookup(client, key, uscc)["answer"] == "listed"
+    for query in ("scheme=hkmo_permit&value=H12345678", "scheme=cn_uscc&value="):
+        for _ in range(2):
+            response = client.get(f"/api/v1/lookup?{query}", headers=bearer(key))
+            assert response.status_code == 422, response.get_json()
+    assert len(screening_views._READ_QUERIES) == 1

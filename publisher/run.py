@@ -61,6 +61,8 @@ class RunReport:
     expired: list[str] = field(default_factory=list)
     reviews_started: int = 0
     purged: int = 0
+    # What the screening index step did: kept the file, or wrote it (and how many names).
+    screening_index: str = ""
     steps: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -213,5 +215,9 @@ def publish_once(
         progress("writing the screening index")
         with report.step("screening_index"):
             state = list_state(session, checkpoint.tree_size, legal_date(now))
-            write_shared_index(settings.screening_index, state, progress)
+            written = write_shared_index(
+                settings.screening_index, state, progress, settings.screening_index_max_drift
+            )
+        report.screening_index = str(written)
+        progress(f"screening index: {written}")
     return report

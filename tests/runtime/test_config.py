@@ -168,7 +168,9 @@ def test_the_screening_index_drift_bound_is_read_and_checked(
     monkeypatch.setenv("REGISTRY_SCREENING_INDEX_MAX_DRIFT", "1%")
     assert load_config(str(tmp_path))["REGISTRY"]["SCREENING_INDEX_MAX_DRIFT"].limit(10**6) == 10**4
     monkeypatch.setenv("REGISTRY_SCREENING_INDEX_MAX_DRIFT", "lots")
-    with pytest.raises(ConfigError, match="REGISTRY_SCREENING_INDEX_MAX_DRIFT .*count such as 500"):
+    with pytest.raises(
+        ConfigError, match=r"REGISTRY_SCREENING_INDEX_MAX_DRIFT .*count such as 500"
+    ):
         load_config(str(tmp_path))
 
 

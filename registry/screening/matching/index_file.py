@@ -179,7 +179,7 @@ def write_index_file_over(
     if len(stamps) != len(sources):
         raise InvalidValue("stamps", "must give one stamp per record")
     old_starts = old._arrays["record_starts"]
-    old_blob = memoryview(old._arrays["records"])
+    old_blob = old._arrays["records"]
     new_position = np.full(old.count, -1, dtype="<i8")
     parts: list[bytes] = []
     added_hashes: array[int] = array("Q")
@@ -212,7 +212,6 @@ def write_index_file_over(
         "records": np.frombuffer(b"".join(parts), dtype="u1"),
         "stamps": np.asarray(stamps, dtype="<u8"),
     }
-    del old_blob
     _write_arrays(path, arrays, {"count": len(sources), "stamp": file_stamp})
 
 

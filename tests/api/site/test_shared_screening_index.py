@@ -9,8 +9,16 @@ import pytest
 from flask import Flask
 
 from api.public_view import public_now, screening_index
+from registry.clock import utcnow
+from registry.models import EntryRevision
 from registry.screening.matching import ScreeningQuery
-from registry.screening.shared_index import DriftBound, match_index, write_shared_index
+from registry.screening.shared_index import (
+    DriftBound,
+    IndexWrite,
+    match_index,
+    update_shared_index,
+    write_shared_index,
+)
 from runtime.extensions import db
 from tests.api.site.site_fixtures import Publisher, standalone_site
 
@@ -118,6 +126,50 @@ def test_a_file_of_another_format_is_written_again_from_the_names(app: Flask) ->
     outcome = write_shared_index(path, public_now(), max_drift=DriftBound())
     assert not outcome.kept and outcome.parsed == 3
     assert _found("深圳华星科技") == ["IPL-2026-000001"]
+
+
+def _purge_now(publisher: Publisher, entry_id: str) -> None:
+    """Purge an entry as the publisher's run does, stamped with the real time."""
+    publisher.purge(entry_id)
+    for revision in db.session().query(EntryRevision).filter_by(entry_id=entry_id):
+        revision.purged_at = utcnow()
+    db.session().commit()
+
+
+def _publisher_step(app: Flask, bound: DriftBound) -> tuple[IndexWrite, Path]:
+    path = Path(app.config["SCREENING_INDEX"])
+    state = public_now()
+    return update_shared_index(db.session(), path, state.tree_size, state.day, bound), path
+
+
+def test_the_publisher_keeps_the_file_without_reading_the_list(app: Flask) -> None:
+    publisher: Publisher = app.extensions["test.publisher"]
+    before = _identity(Path(app.config["SCREENING_INDEX"]))
+    publisher.publish("IPL-2026-000004", "宁波鼎泰机械有限公司", region="330200")
+    publisher.publish("IPL-2026-000005", "温州恒信阀门有限公司", region="330300")
+    _purge_now(publisher, "IPL-2026-000003")
+    outcome, path = _publisher_step(app, DriftBound())
+    assert str(outcome) == "kept, 3 changed entries screened from memory"
+    assert _identity(path) == before
+    assert _found("宁波鼎泰机械") == ["IPL-2026-000004"]
+    assert _found("温州恒信阀门") == ["IPL-2026-000005"]
+    assert _found("星海电子") == []
+    client = app.test_client()
+    assert "IPL-2026-000005" in client.get("/search?q=温州恒信阀门").text
+
+
+def test_the_publisher_rewrites_the_file_past_the_bound(app: Flask, tmp_path: Path) -> None:
+    publisher: Publisher = app.extensions["test.publisher"]
+    publisher.publish("IPL-2026-000004", "宁波鼎泰机械有限公司", region="330200")
+    _purge_now(publisher, "IPL-2026-000003")
+    outcome, path = _publisher_step(app, DriftBound(entries=1))
+    assert str(outcome) == "written, 3 records (1 names parsed)"
+    scratch = tmp_path / "scratch.index"
+    write_shared_index(scratch, public_now())
+    assert path.read_bytes() == scratch.read_bytes()
+    outcome, _ = _publisher_step(app, DriftBound(entries=1))
+    # No event since; the purge may count again within the second the file was written in.
+    assert outcome.kept and outcome.changed <= 1
 
 
 @pytest.mark.parametrize(

@@ -207,11 +207,14 @@ def entries_changed_since(
 
     The entries with a log event after the file's tree size (new, corrected or removed; a
     removal keeps the content, so this counts more than changed), plus those purged since
-    the file was written; None when the file does not say its tree size.
+    the file was written; None when the file does not say its tree size or names a longer
+    log than this one (a file of another database).
     """
     try:
         written_at = int(file.stamp)
     except ValueError:
+        return None
+    if written_at > tree_size:
         return None
     changed = session.scalar(
         select(func.count(func.distinct(LogEvent.entry_id))).where(

@@ -194,3 +194,10 @@ def test_the_drift_bound_is_a_count_or_a_share_with_a_floor(
 def test_a_bad_drift_bound_is_refused(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         DriftBound.parse(text)
+
+
+def test_a_file_of_a_longer_log_is_written_again(app: Flask) -> None:
+    path = Path(app.config["SCREENING_INDEX"])
+    state = public_now()
+    outcome = update_shared_index(db.session(), path, state.tree_size - 1, state.day, DriftBound())
+    assert not outcome.kept

@@ -50,7 +50,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         DriftBound(),
         DriftBound.parse,
         "changed entries the screening index file may lag the list before the publisher "
-        "rewrites it: a count, or a percentage of the entries with a floor of 500 (default 2%)",
+        "rewrites it: a count, or a percentage of the entries (at least 500)",
     ),
     "PUBLIC_URL": (
         "http://127.0.0.1:5000",

@@ -201,3 +201,8 @@ def test_a_file_of_a_longer_log_is_written_again(app: Flask) -> None:
     state = public_now()
     outcome = update_shared_index(db.session(), path, state.tree_size - 1, state.day, DriftBound())
     assert not outcome.kept
+
+
+def test_the_default_bound_is_500_entries_whatever_the_size() -> None:
+    assert DriftBound().limit(10_000) == DriftBound().limit(1_000_000) == 500
+    assert str(DriftBound()) == "500" and str(DriftBound.parse("2%")) == "2%"

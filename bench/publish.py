@@ -62,6 +62,7 @@ def _app(workdir: Path) -> Any:
             "KEYS_DIR": str(workdir / "keys"),
             "FEED_DIR": str(workdir / "feed"),
             "NATIONAL_EXPORT_DIR": str(workdir / "national-platform"),
+            "SCREENING_INDEX": str(workdir / "screening.index"),
         }
     )
 

@@ -40,9 +40,8 @@ from registry.models import (
     LogTile,
     utcnow,
 )
-from registry.publication.as_of import list_state
 from registry.publication.checkpoints import sign_new_checkpoint
-from registry.screening.shared_index import write_shared_index
+from registry.screening.shared_index import update_shared_index
 from registry.signing.keystore import KeyStore
 from registry.transaction import atomic
 
@@ -61,6 +60,8 @@ class RunReport:
     expired: list[str] = field(default_factory=list)
     reviews_started: int = 0
     purged: int = 0
+    # What the screening index step did: kept the file, or wrote it (and how many names).
+    screening_index: str = ""
     steps: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -212,6 +213,14 @@ def publish_once(
         # Every web worker maps this one file instead of indexing the list itself.
         progress("writing the screening index")
         with report.step("screening_index"):
-            state = list_state(session, checkpoint.tree_size, legal_date(now))
-            write_shared_index(settings.screening_index, state, progress)
+            written = update_shared_index(
+                session,
+                settings.screening_index,
+                checkpoint.tree_size,
+                legal_date(now),
+                settings.screening_index_max_drift,
+                progress,
+            )
+        report.screening_index = str(written)
+        progress(f"screening index: {written}")
     return report

@@ -17,6 +17,7 @@ from registry.errors import InvalidValue
 from registry.ledger.policy import InvalidPolicy, parse_policy
 from registry.ledger.policy import Policy as WitnessPolicy
 from registry.models import utcnow
+from registry.screening.shared_index import DriftBound
 
 
 def cron_interval(cron: str) -> dt.timedelta:
@@ -49,6 +50,8 @@ class PublishSettings:
     national_dir: Path | None = None
     # When set, the screening index of what is public is written here after each run.
     screening_index: Path | None = None
+    # The file is kept while it lags the list by at most this many changed entries.
+    screening_index_max_drift: DriftBound = field(default_factory=DriftBound)
     # Also publish the whole snapshot, CSV and FTM files beside their chunks (this release).
     whole_files: bool = True
     # Processes that write chunks in a full build (publisher/chunked_files.py).
@@ -71,6 +74,7 @@ class PublishSettings:
             object_store=ObjectStoreSettings.from_settings(settings),
             national_dir=_optional_path(config.get("NATIONAL_EXPORT_DIR")),
             screening_index=Path(config["SCREENING_INDEX"]),
+            screening_index_max_drift=settings["SCREENING_INDEX_MAX_DRIFT"],
             whole_files=settings["FEED_WHOLE_FILES"],
             workers=settings["PUBLISH_WORKERS"] or os.cpu_count() or 1,
         )

@@ -15,6 +15,7 @@ from registry.errors import InvalidValue
 from registry.listings import authority
 from registry.listings.list_types.loader import list_types_in
 from registry.listings.restoration import parse_conditions
+from registry.screening.shared_index import DriftBound
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
@@ -44,6 +45,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         None,
         str,
         "screening index file the publisher writes, workers map; default instance/screening.index",
+    ),
+    "SCREENING_INDEX_MAX_DRIFT": (
+        DriftBound(),
+        DriftBound.parse,
+        "changed entries the screening index file may lag the list before the publisher "
+        "rewrites it: a count, or a percentage of the entries (at least 500)",
     ),
     "PUBLIC_URL": (
         "http://127.0.0.1:5000",

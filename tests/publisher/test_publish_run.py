@@ -89,6 +89,13 @@ def test_publish_writes_the_screening_index_the_workers_map(
     assert mapped.count >= published
     assert not str(path).startswith(app.config["FEED_DIR"])  # full identifiers stay private
     assert SharedIndex(path).current() is not None
+    assert "screening index: written" in result.output
+
+    status = path.stat()
+    again = runner.invoke(args=["publish"])
+    assert again.exit_code == 0, again.output
+    assert "screening index: kept, 0 changed entries screened from memory" in again.output
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (status.st_ino, status.st_mtime_ns)
 
 
 def _vkey(app: Flask) -> str:

@@ -159,6 +159,21 @@ def test_a_trusted_proxy_count_out_of_range_is_refused(
         load_config(str(tmp_path))
 
 
+def test_the_screening_index_drift_bound_is_read_and_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry.screening.shared_index import DriftBound
+
+    assert load_config(str(tmp_path))["REGISTRY"]["SCREENING_INDEX_MAX_DRIFT"] == DriftBound()
+    monkeypatch.setenv("REGISTRY_SCREENING_INDEX_MAX_DRIFT", "1%")
+    assert load_config(str(tmp_path))["REGISTRY"]["SCREENING_INDEX_MAX_DRIFT"].limit(10**6) == 10**4
+    monkeypatch.setenv("REGISTRY_SCREENING_INDEX_MAX_DRIFT", "lots")
+    with pytest.raises(
+        ConfigError, match=r"REGISTRY_SCREENING_INDEX_MAX_DRIFT .*count such as 500"
+    ):
+        load_config(str(tmp_path))
+
+
 def test_the_readme_documents_every_setting() -> None:
     from runtime.config import SETTINGS
     from tests.conftest import ROOT

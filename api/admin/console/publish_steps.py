@@ -53,6 +53,15 @@ STEPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("screening index: parsed %(done)s of %(total)s names"),
         ),
         (
+            rf"screening index: kept, (?P<count>{_NUMBER}) changed entries screened from memory",
+            N_("screening index: kept, %(count)s changed entries screened from memory"),
+        ),
+        (
+            rf"screening index: written, (?P<records>{_NUMBER}) records "
+            rf"\((?P<parsed>{_NUMBER}) names parsed\)",
+            N_("screening index: written, %(records)s records (%(parsed)s names parsed)"),
+        ),
+        (
             rf"uploading (?P<count>{_NUMBER}) new feed objects to (?P<where>.+)",
             N_("uploading %(count)s new feed objects to %(where)s"),
         ),

@@ -44,6 +44,9 @@ MAGIC = b"RSCIDX1\n"
 # The version changes whenever the keys a record is filed under change, as well as the layout:
 # a file of another version lacks keys the blocker looks for (2: every Latin name of six or more
 # letters is filed under its head; trade-name sounds and one-typo keys also with the industry).
+# It also changes whenever a name parses differently: the publisher takes the records of entries
+# that did not change from the file it replaces (`write_index_file_over`), never parsing them
+# again while the version is the same.
 FORMAT_VERSION = 2
 _ALIGN = 8
 # Hashes of recent keys kept per worker (query keys repeat: common words, places, sounds).
@@ -157,6 +160,59 @@ def write_index_file(
         "stamps": np.asarray(stamps, dtype="<u8"),
     }
     _write_arrays(path, arrays, {"count": len(records), "stamp": file_stamp})
+
+
+def write_index_file_over(
+    path: Path,
+    old: IndexFile,
+    sources: Sequence[int | IndexedRecord],
+    stamps: Sequence[int],
+    file_stamp: str,
+) -> None:
+    """Write an index file whose records are taken from `old` or given; atomically.
+
+    `sources[i]` is either the position in `old` of a record to take as it is (its stored bytes
+    and its postings) or a record to file anew. The file is the one `write_index_file` writes
+    for the same records: keys are kept as their hashes, so an old record's postings move to
+    its new position without its keys being computed again.
+    """
+    if len(stamps) != len(sources):
+        raise InvalidValue("stamps", "must give one stamp per record")
+    old_starts = old._arrays["record_starts"]
+    old_blob = old._arrays["records"]
+    new_position = np.full(old.count, -1, dtype="<i8")
+    parts: list[bytes] = []
+    added_hashes: array[int] = array("Q")
+    added_positions: array[int] = array("q")
+    for position, source in enumerate(sources):
+        if isinstance(source, int):
+            new_position[source] = position
+            parts.append(old_blob[int(old_starts[source]) : int(old_starts[source + 1])].tobytes())
+            continue
+        for key in every_key(source):
+            added_hashes.append(key_hash(key))
+            added_positions.append(position)
+        parts.append(_record_json(source))
+    old_hashes = np.repeat(old._arrays["key_hashes"], np.diff(old._arrays["key_starts"]))
+    moved = new_position[old._arrays["positions"]]
+    kept = moved >= 0
+    hashes = np.concatenate([old_hashes[kept], np.frombuffer(added_hashes, dtype="<u8")])
+    positions = np.concatenate([moved[kept], np.frombuffer(added_positions, dtype="<i8")])
+    order = np.lexsort((positions, hashes))
+    hashes, positions = hashes[order], positions[order]
+    unique_hashes, firsts = np.unique(hashes, return_index=True)
+    key_starts = np.append(firsts, len(hashes)).astype("<i8")
+    record_starts = np.zeros(len(parts) + 1, dtype="<i8")
+    np.cumsum([len(part) for part in parts], out=record_starts[1:])
+    arrays = {
+        "key_hashes": unique_hashes.astype("<u8"),
+        "key_starts": key_starts,
+        "positions": positions.astype("<i4"),
+        "record_starts": record_starts,
+        "records": np.frombuffer(b"".join(parts), dtype="u1"),
+        "stamps": np.asarray(stamps, dtype="<u8"),
+    }
+    _write_arrays(path, arrays, {"count": len(sources), "stamp": file_stamp})
 
 
 def _write_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:

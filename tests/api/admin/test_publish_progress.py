@@ -227,12 +227,15 @@ def test_every_step_the_publisher_reports_has_words_in_chinese(app: Flask) -> No
         "screening index: 1,000 of 2,500 records",
         "screening index: hashing 1,137 keys",
         "screening index: parsed 500 of 800 names",
+        "screening index: kept, 12 changed entries screened from memory",
+        "screening index: written, 10,010 records (510 names parsed)",
         "uploading 9 new feed objects to s3://feed-bucket/registry/",
     ]
     with app.test_request_context(), force_locale("zh"):
         shown = shown_steps(said)
     assert all(CHINESE.search(step) for step in shown), shown
     assert "1,045" in shown[3] and "46" in shown[4] and "s3://feed-bucket/registry/" in shown[-1]
+    assert "12" in shown[-3] and "10,010" in shown[-2] and "510" in shown[-2]
 
 
 def test_a_step_that_cannot_be_recorded_does_not_fail_the_run(

@@ -9,8 +9,16 @@ import pytest
 from flask import Flask
 
 from api.public_view import public_now, screening_index
+from registry.clock import utcnow
+from registry.models import EntryRevision
 from registry.screening.matching import ScreeningQuery
-from registry.screening.shared_index import match_index, write_shared_index
+from registry.screening.shared_index import (
+    DriftBound,
+    IndexWrite,
+    match_index,
+    update_shared_index,
+    write_shared_index,
+)
 from runtime.extensions import db
 from tests.api.site.site_fixtures import Publisher, standalone_site
 
@@ -25,7 +33,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
         publisher.publish("IPL-2026-000003", "厦门星海电子有限公司", region="350200")
         application.extensions["test.publisher"] = publisher
         written = write_shared_index(Path(application.config["SCREENING_INDEX"]), public_now())
-        assert written == 3
+        assert written.records == 3 and not written.kept
         yield application
 
 
@@ -61,3 +69,140 @@ def test_the_site_search_reads_the_file(app: Flask) -> None:
     page = client.get("/search?q=深圳华星科技").text
     assert "IPL-2026-000001" in page
     assert "IPL-2026-000002" not in page
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns
+
+
+def test_a_few_changes_keep_the_file_and_the_site_screens_them(app: Flask) -> None:
+    publisher: Publisher = app.extensions["test.publisher"]
+    path = Path(app.config["SCREENING_INDEX"])
+    before = _identity(path)
+    publisher.publish("IPL-2026-000004", "宁波鼎泰机械有限公司", region="330200")
+    publisher.purge("IPL-2026-000003")
+    outcome = write_shared_index(path, public_now(), max_drift=DriftBound())
+    assert outcome.kept and outcome.changed == 2 and outcome.parsed == 0
+    assert str(outcome) == "kept, 2 changed entries screened from memory"
+    assert _identity(path) == before
+    assert _found("宁波鼎泰机械") == ["IPL-2026-000004"]
+    assert _found("星海电子") == []
+    client = app.test_client()
+    assert "IPL-2026-000004" in client.get("/search?q=宁波鼎泰机械").text
+    assert "IPL-2026-000003" not in client.get("/search?q=厦门星海电子").text
+
+
+def test_changes_beyond_the_bound_rewrite_the_file_as_from_scratch(
+    app: Flask, tmp_path: Path
+) -> None:
+    publisher: Publisher = app.extensions["test.publisher"]
+    path = Path(app.config["SCREENING_INDEX"])
+    before = _identity(path)
+    publisher.publish("IPL-2026-000004", "宁波鼎泰机械有限公司", region="330200")
+    publisher.amend("IPL-2026-000002", name="福州瑞丰电子有限公司")
+    outcome = write_shared_index(path, public_now(), max_drift=DriftBound(entries=2))
+    assert not outcome.kept and outcome.changed == 3
+    assert (outcome.records, outcome.parsed) == (4, 2)  # two records taken from the old file
+    assert _identity(path) != before
+    scratch = tmp_path / "scratch.index"
+    assert write_shared_index(scratch, public_now()).parsed == 4
+    assert path.read_bytes() == scratch.read_bytes()
+    assert _found("瑞丰电子") == ["IPL-2026-000002"]
+    assert _found("瑞达电子") == []
+    assert _found("宁波鼎泰机械") == ["IPL-2026-000004"]
+    assert _found("深圳华星科技") == ["IPL-2026-000001"]
+
+
+def test_without_a_bound_the_file_is_written_on_every_run(app: Flask) -> None:
+    path = Path(app.config["SCREENING_INDEX"])
+    outcome = write_shared_index(path, public_now())
+    assert not outcome.kept and outcome.changed == 0 and outcome.parsed == 0
+
+
+def test_a_file_of_another_format_is_written_again_from_the_names(app: Flask) -> None:
+    path = Path(app.config["SCREENING_INDEX"])
+    path.write_bytes(b"not an index file")
+    outcome = write_shared_index(path, public_now(), max_drift=DriftBound())
+    assert not outcome.kept and outcome.parsed == 3
+    assert _found("深圳华星科技") == ["IPL-2026-000001"]
+
+
+def _purge_now(publisher: Publisher, entry_id: str) -> None:
+    """Purge an entry as the publisher's run does, stamped with the real time."""
+    publisher.purge(entry_id)
+    for revision in db.session().query(EntryRevision).filter_by(entry_id=entry_id):
+        revision.purged_at = utcnow()
+    db.session().commit()
+
+
+def _publisher_step(app: Flask, bound: DriftBound) -> tuple[IndexWrite, Path]:
+    path = Path(app.config["SCREENING_INDEX"])
+    state = public_now()
+    return update_shared_index(db.session(), path, state.tree_size, state.day, bound), path
+
+
+def test_the_publisher_keeps_the_file_without_reading_the_list(app: Flask) -> None:
+    publisher: Publisher = app.extensions["test.publisher"]
+    before = _identity(Path(app.config["SCREENING_INDEX"]))
+    publisher.publish("IPL-2026-000004", "宁波鼎泰机械有限公司", region="330200")
+    publisher.publish("IPL-2026-000005", "温州恒信阀门有限公司", region="330300")
+    _purge_now(publisher, "IPL-2026-000003")
+    outcome, path = _publisher_step(app, DriftBound())
+    assert str(outcome) == "kept, 3 changed entries screened from memory"
+    assert _identity(path) == before
+    assert _found("宁波鼎泰机械") == ["IPL-2026-000004"]
+    assert _found("温州恒信阀门") == ["IPL-2026-000005"]
+    assert _found("星海电子") == []
+    client = app.test_client()
+    assert "IPL-2026-000005" in client.get("/search?q=温州恒信阀门").text
+
+
+def test_the_publisher_rewrites_the_file_past_the_bound(app: Flask, tmp_path: Path) -> None:
+    publisher: Publisher = app.extensions["test.publisher"]
+    publisher.publish("IPL-2026-000004", "宁波鼎泰机械有限公司", region="330200")
+    _purge_now(publisher, "IPL-2026-000003")
+    outcome, path = _publisher_step(app, DriftBound(entries=1))
+    assert str(outcome) == "written, 3 records (1 names parsed)"
+    scratch = tmp_path / "scratch.index"
+    write_shared_index(scratch, public_now())
+    assert path.read_bytes() == scratch.read_bytes()
+    outcome, _ = _publisher_step(app, DriftBound(entries=1))
+    # No event since; the purge may count again within the second the file was written in.
+    assert outcome.kept and outcome.changed <= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "records", "limit"),
+    [("2%", 10_000, 500), ("2%", 1_000_000, 20_000), ("0.5%", 1_000_000, 5_000), ("7", 10, 7)],
+)
+def test_the_drift_bound_is_a_count_or_a_share_with_a_floor(
+    text: str, records: int, limit: int
+) -> None:
+    assert DriftBound.parse(text).limit(records) == limit
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-1", "0 or more"),
+        ("many", "a count such as 500"),
+        ("x%", "a percentage such as 2%"),
+        ("80%", "from 0% to 50%"),
+    ],
+)
+def test_a_bad_drift_bound_is_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        DriftBound.parse(text)
+
+
+def test_a_file_of_a_longer_log_is_written_again(app: Flask) -> None:
+    path = Path(app.config["SCREENING_INDEX"])
+    state = public_now()
+    outcome = update_shared_index(db.session(), path, state.tree_size - 1, state.day, DriftBound())
+    assert not outcome.kept
+
+
+def test_the_default_bound_is_500_entries_whatever_the_size() -> None:
+    assert DriftBound().limit(10_000) == DriftBound().limit(1_000_000) == 500
+    assert str(DriftBound()) == "500" and str(DriftBound.parse("2%")) == "2%"

@@ -14,6 +14,7 @@ from registry.screening.matching.index_file import (
     IndexFile,
     _record_from,
     write_index_file,
+    write_index_file_over,
 )
 from registry.screening.matching.score import IndexedRecord
 from registry.screening.shared_index import SharedIndex
@@ -153,3 +154,32 @@ def test_a_worker_treats_a_file_of_another_format_as_no_file(tmp_path: Path) -> 
     _write(path, LISTED, stamp="5")  # the publisher's next run
     replaced = shared.current()
     assert replaced is not None and replaced.count == 5
+
+
+def test_a_file_written_over_an_old_one_is_the_file_written_from_scratch(tmp_path: Path) -> None:
+    old_path, over, scratch = (tmp_path / name for name in ("old", "over", "scratch"))
+    _write(old_path, LISTED[:4])  # stamps 0..3 by position
+    old = IndexFile(old_path)
+    renamed = ListedName("E2", "legal_person", "福州瑞丰电子有限公司", region="350100")
+    # E1 gone, E2 changed, E3 and E4 kept (old positions 2 and 3), E5 new.
+    wanted = [renamed, LISTED[2], LISTED[3], LISTED[4]]
+    stamps = [10, 2, 3, 11]
+    sources: list[int | IndexedRecord] = [
+        IndexedRecord.from_listed(renamed),
+        2,
+        3,
+        IndexedRecord.from_listed(LISTED[4]),
+    ]
+    write_index_file_over(over, old, sources, stamps, "2")
+    records = [IndexedRecord.from_listed(item) for item in wanted]
+    write_index_file(scratch, records, stamps, "2")
+    assert over.read_bytes() == scratch.read_bytes()
+    assert _answers(MatchIndex.from_file(IndexFile(over))) == _answers(MatchIndex.build(wanted))
+
+
+def test_a_file_written_over_an_old_one_may_drop_every_record(tmp_path: Path) -> None:
+    _write(tmp_path / "old", LISTED)
+    write_index_file_over(tmp_path / "over", IndexFile(tmp_path / "old"), [], [], "3")
+    write_index_file(tmp_path / "scratch", [], [], "3")
+    assert (tmp_path / "over").read_bytes() == (tmp_path / "scratch").read_bytes()
+    assert IndexFile(tmp_path / "over").count == 0

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry.clock import beijing_today
 from registry.listings import published as published_listings
 from registry.models import EntryRevision, Listing, LogEvent, SignedCheckpoint, utcnow
 from registry.publication import checkpoints
@@ -39,7 +40,8 @@ def app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:
 
 
 def _today() -> dt.date:
-    return utcnow().date()
+    """The registry's calendar day (Beijing), which removals and answers are dated by."""
+    return beijing_today()
 
 
 def _origin(app: Flask) -> str:
@@ -68,7 +70,7 @@ def test_a_removal_is_pending_until_a_second_reviewer_confirms_it(session: Sessi
     removed = public_entry(session, listing.entry_id, today)
     assert removed is not None and removed.status == "removed" and not removed.listed
     assert removed.screening_status == "previously_listed"
-    assert removed.removal == Removal(utcnow().date(), "basis_revoked")
+    assert removed.removal == Removal(_today(), "basis_revoked")
     assert removed.pending_removal is None
     # The signed content of the last revision stays public as a record.
     assert removed.content is not None and removed.content["entry_id"] == listing.entry_id

@@ -181,3 +181,14 @@ def test_normalised_names_are_stable_and_visible(text: str) -> None:
     assert normalize_name(once) == once
     assert not any(unicodedata.category(char) in {"Cc", "Cf"} for char in once)
     assert once == once.strip()
+
+
+def test_steel_structures_and_crafts_are_industry_words() -> None:
+    # Without them the shared ending was taken for the industry and swallowed the trade
+    # name's last character, and "Steel Structure" met no Chinese industry word.
+    steel = parse_name("杭州华美钢结构有限公司")
+    assert (steel.trade, steel.industry) == ("华美", "钢结构")
+    assert parse_name("Hangzhou Huamei Steel Structure Co., Ltd.").sector == steel.sector
+    crafts = parse_name("义乌市华兴工艺品有限公司")
+    assert (crafts.trade, crafts.industry) == ("华兴", "工艺品")
+    assert parse_name("Yiwu Huaxing Crafts Co., Ltd.").sector == crafts.sector

@@ -12,11 +12,11 @@ from registry.screening.matching import ListedName, MatchIndex, ScreeningQuery
 from registry.screening.matching.index_file import (
     FORMAT_VERSION,
     IndexFile,
-    _record_from,
     write_index_file,
     write_index_file_over,
 )
 from registry.screening.matching.score import IndexedRecord
+from registry.screening.matching.stored_records import record_from_json
 from registry.screening.shared_index import SharedIndex
 
 LISTED = [
@@ -126,7 +126,7 @@ def test_a_record_may_carry_fields_a_reader_does_not_know() -> None:
         b'"forms":[["name","\xe7\x8e\x8b\xe8\x8a\xb3",[true,[],"\xe7\x8e\x8b\xe8\x8a\xb3",'
         b'"\xe7\x8e\x8b\xe8\x8a\xb3","",["wang","fang"],["wang","fang"],[],"",true]]]}'
     )
-    decoded = _record_from(record)
+    decoded = record_from_json(record)
     assert decoded.listed.entry_id == "E9"
     assert decoded.forms[0][2].person is True
 

@@ -139,9 +139,10 @@ def write_index_file(
             progress(f"screening index: {position:,} of {len(records):,} records")
     progress(f"screening index: hashing {len(postings):,} keys")
     keys = list(postings)
+    # Not through key_hash's cache, which keeps the keys of recent queries.
     hashes = np.fromiter(map(key_hash.__wrapped__, keys), dtype="<u8", count=len(keys))
     counts = np.fromiter((len(postings[key]) for key in keys), dtype=np.int64, count=len(keys))
-    lists = [np.frombuffer(postings.pop(key), dtype="<i4") for key in keys]
+    lists = [np.frombuffer(postings[key], dtype="<i4") for key in keys]
     positions = np.concatenate(lists) if lists else np.zeros(0, dtype="<i4")
     arrays = {
         **_key_arrays(hashes, counts, positions),
@@ -258,17 +259,16 @@ class IndexFile:
             name: np.frombuffer(self._map, dtype=kind, count=length, offset=base + offset)
             for name, (offset, kind, length) in header["arrays"].items()
         }
-        # Positions and records are sliced per key and per record: views, not numpy arrays.
-        whole = memoryview(self._map)
-        self._views = {
-            name: whole[base + offset : base + offset + self._arrays[name].nbytes]
-            for name, (offset, _, _) in header["arrays"].items()
-            if name in ("single_positions", "positions", "records")
-        }
-        self._single_positions = self._views["single_positions"].cast("i")
-        self._positions = self._views["positions"].cast("i")
-        self._records = self._views["records"]
-        whole.release()
+        # Positions and records are sliced per key and per record: memoryviews, not arrays.
+        with memoryview(self._map) as whole:
+
+            def view(name: str) -> memoryview:
+                offset = base + header["arrays"][name][0]
+                return whole[offset : offset + self._arrays[name].nbytes]
+
+            self._single_positions = view("single_positions").cast("i")
+            self._positions = view("positions").cast("i")
+            self._records = view("records")
         self.dictionary = self._arrays["record_dictionary"].tobytes()
         self.record = lru_cache(maxsize=RECORD_CACHE)(self._decode)
 
@@ -323,7 +323,7 @@ class IndexFile:
         """Let the mapping go (views into it must be gone)."""
         self.record.cache_clear()
         self._arrays.clear()
-        for view in (self._single_positions, self._positions, *self._views.values()):
+        for view in (self._single_positions, self._positions, self._records):
             view.release()
         self._map.close()
 

@@ -96,20 +96,23 @@ def _key_arrays(hashes: np.ndarray, counts: np.ndarray, positions: np.ndarray) -
     lists = ~single
     list_counts = counts[lists]
     list_starts = _offsets(list_counts)
-    # The positions of the keys with lists, in hash order: each list's run moved to its start.
-    moved = np.repeat(firsts[lists] - list_starts[:-1].astype(np.int64), list_counts)
+    # For each slot of the lists in hash order, where its position is in `positions`: the
+    # key's first there, plus the slot's place in its list.
+    shift = np.repeat(firsts[lists] - list_starts[:-1].astype(np.int64), list_counts)
+    taken = shift + np.arange(len(shift))
     return {
         "single_hashes": hashes[single].astype("<u8"),
         "single_positions": positions[firsts[single]].astype("<i4"),
         "list_hashes": hashes[lists].astype("<u8"),
         "list_starts": list_starts,
-        "positions": positions[moved + np.arange(len(moved))].astype("<i4"),
+        "positions": positions[taken].astype("<i4"),
     }
 
 
 def _record_arrays(
     parts: Sequence[bytes], dictionary: bytes, stamps: Sequence[int]
 ) -> dict[str, Any]:
+    """The record arrays of stored records `parts`, deflated against `dictionary`."""
     return {
         "record_starts": _offsets(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))),
         "records": np.frombuffer(b"".join(parts), dtype="u1"),

@@ -6,8 +6,8 @@ proportional memory (RSS, PSS: shared pages divided among the processes mapping 
 /proc. Side by side, one process builds the index in memory, as every worker did before the
 file. "ready" is the time from opening the file to the first answer.
 
-Run `python -m bench.screening_index` (100k subjects, 4 workers), `--listed 1000000` for 1M,
-or `--quick`.
+Run `python -m bench.screening_index` (100k subjects, 4 workers), `--listed 1000000` for 1M
+(with `--file-only` to skip the in-memory build beside it), or `--quick`. Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -100,15 +100,23 @@ def _report_in_memory(listed_count: int) -> None:
     )
 
 
-def report(listed_count: int, workers: int, query_count: int) -> None:
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def report(listed_count: int, workers: int, query_count: int, in_memory: bool = True) -> None:
     """Write the file, start `workers` mapping it, print their memory and start-up."""
     benchmark = generate_benchmark(listed_count, query_count, seed=7)
     print(f"  screening index file, {listed_count:,} subjects, {workers} workers")
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "screening.index"
         start = time.perf_counter()
-        records = [IndexedRecord.from_listed(item) for item in benchmark.listed]
-        write_index_file(path, records, list(range(len(records))), "bench")
+        records = []
+        for number, item in enumerate(benchmark.listed, 1):
+            records.append(IndexedRecord.from_listed(item))
+            if number % 100_000 == 0:
+                _progress(f"parsed {number:,} of {listed_count:,} names")
+        write_index_file(path, records, list(range(len(records))), "bench", _progress)
         written = time.perf_counter() - start
         del records
         size = path.stat().st_size / 2**20
@@ -143,7 +151,8 @@ def report(listed_count: int, workers: int, query_count: int) -> None:
         f" {total_pss - base_pss:>6.0f} MB for the index and its caches (aim <= 200 MB)"
     )
     print(f"    RSS per worker                  {max(rss for rss, _ in memory):>7.0f} MB at most")
-    _report_in_memory(listed_count)
+    if in_memory:
+        _report_in_memory(listed_count)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -152,6 +161,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--listed", type=int, default=100_000, help="subjects in the index")
     parser.add_argument("--workers", type=int, default=4, help="worker processes mapping it")
     parser.add_argument("--quick", action="store_true", help="10k subjects, 2 workers")
+    parser.add_argument(
+        "--file-only", action="store_true", help="skip building the index in memory beside it"
+    )
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--in-memory", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -163,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     listed, workers = (10_000, 2) if args.quick else (args.listed, args.workers)
     print(f"screening index benchmark{' (quick)' if args.quick else ''}")
-    report(listed, workers, 1000)
+    report(listed, workers, 1000, in_memory=not args.file_only)
 
 
 if __name__ == "__main__":

@@ -2,21 +2,30 @@
 
 Layout (all integers little-endian):
 
-    magic  b"RSCIDX1\\n"                 8 bytes
-    header length                        8 bytes, unsigned
-    header                               UTF-8 JSON: format version, record count, stamp of the
-                                         whole file, and per array its offset, type and length
-    arrays, each starting on 8 bytes     key_hashes  uint64, sorted (8-byte BLAKE2b of a key)
-                                         key_starts  int64, where each key's positions begin
-                                         positions   int32, record positions, per key
-                                         record_starts int64 and records (UTF-8 JSON objects)
-                                         stamps      uint64 per record, given by the caller
+    magic  b"RSCIDX1\\n"              8 bytes
+    header length                     8 bytes, unsigned
+    header                            UTF-8 JSON: format version, record count, stamp of the
+                                      whole file, and per array its offset, type and length
+    arrays, each starting on 8 bytes  single_hashes     uint64, sorted: the keys filed under
+                                                        one record (8-byte BLAKE2b of a key)
+                                      single_positions  int32, that record's position
+                                      list_hashes       uint64, sorted: the other keys
+                                      list_starts       where each of them begins in
+                                                        `positions`, and the end
+                                      positions         int32, record positions, per key
+                                      record_starts     where each record begins, and the end
+                                      records           each record deflated on its own
+                                      record_dictionary their preset dictionary
+                                      stamps            uint64 per record, given by the caller
 
+Offsets are uint32 while they fit (uint64 beyond 4 GiB); the header gives each array's type.
 Keys are the blocking keys of registry.screening.matching.blocking, identifier keys (`i`),
-and place and industry keys (`p`, `q`, `t`) for the site's place and industry words. A record
-is a JSON object (entry id, kind, names, identifiers, region and the parsed name forms);
-readers ignore fields they do not know, so a record may carry more (the relation of a person
-to an entry, say) without a new format version.
+and place and industry keys (`p`, `q`, `t`) for the site's place and industry words. Four keys
+in five are filed under a single record: they keep its position beside their hash, with no list
+of their own. Records are JSON, deflated (registry.screening.matching.stored_records).
+
+Every worker maps the same file, so the page cache holds one copy of it for all of them; what a
+worker holds of its own is the records it decoded last (`RECORD_CACHE`) and the matcher's caches.
 """
 
 from __future__ import annotations
@@ -36,24 +45,32 @@ import numpy as np
 
 from registry.errors import InvalidValue
 from registry.screening.matching.blocking import every_key
-from registry.screening.matching.forms import NameForm
-from registry.screening.matching.records import ListedName
 from registry.screening.matching.score import IndexedRecord
+from registry.screening.matching.stored_records import (
+    deflate,
+    encode_record,
+    inflate,
+    record_dictionary,
+    record_from_json,
+)
 
 MAGIC = b"RSCIDX1\n"
 # The version changes whenever the keys a record is filed under change, as well as the layout:
 # a file of another version lacks keys the blocker looks for (2: every Latin name of six or more
 # letters is filed under its head; trade-name sounds and one-typo keys also with the industry;
-# 3: 钢结构 and 工艺品 are industry words, so names holding them parse differently).
+# 3: 钢结构 and 工艺品 are industry words, so names holding them parse differently; 4: keys of
+# one record without a list, 32-bit offsets, records deflated against a preset dictionary).
 # It also changes whenever a name parses differently: the publisher takes the records of entries
 # that did not change from the file it replaces (`write_index_file_over`), never parsing them
 # again while the version is the same.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _ALIGN = 8
 # Hashes of recent keys kept per worker (query keys repeat: common words, places, sounds).
 KEY_HASH_CACHE = 4096
-# Records decoded from the file and kept per worker (the candidates of recent queries).
-RECORD_CACHE = 4096
+# Records decoded from the file and kept per worker (the candidates of recent queries). Few
+# candidates recur from one query to the next and decoding one costs about 15 µs, while each
+# decoded record holds some 3 KB of Python objects.
+RECORD_CACHE = 1024
 
 
 @lru_cache(maxsize=KEY_HASH_CACHE)
@@ -62,67 +79,46 @@ def key_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
 
-def _record_json(record: IndexedRecord) -> bytes:
-    listed = record.listed
-    data = {
-        "entry_id": listed.entry_id,
-        "kind": listed.kind,
-        "name": listed.name,
-        "latin": listed.latin,
-        "aliases": list(listed.aliases),
-        "identifiers": [list(pair) for pair in listed.identifiers],
-        "region": listed.region,
-        "forms": [[feature, text, _form_fields(form)] for feature, text, form in record.forms],
+def _offsets(sizes: np.ndarray) -> np.ndarray:
+    """Where each of consecutive parts of these sizes begins, and the end (uint32 if it fits)."""
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    return offsets.astype("<u4" if offsets[-1] < 2**32 else "<u8")
+
+
+def _key_arrays(hashes: np.ndarray, counts: np.ndarray, positions: np.ndarray) -> dict[str, Any]:
+    """The key tables of keys with unique `hashes`, each with `counts` of `positions` in turn."""
+    firsts = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=firsts[1:])
+    order = np.argsort(hashes, kind="stable")
+    hashes, counts, firsts = hashes[order], counts[order], firsts[order]
+    single = counts == 1
+    lists = ~single
+    list_counts = counts[lists]
+    list_starts = _offsets(list_counts)
+    # For each slot of the lists in hash order, where its position is in `positions`: the
+    # key's first there, plus the slot's place in its list.
+    shift = np.repeat(firsts[lists] - list_starts[:-1].astype(np.int64), list_counts)
+    taken = shift + np.arange(len(shift))
+    return {
+        "single_hashes": hashes[single].astype("<u8"),
+        "single_positions": positions[firsts[single]].astype("<i4"),
+        "list_hashes": hashes[lists].astype("<u8"),
+        "list_starts": list_starts,
+        "positions": positions[taken].astype("<i4"),
     }
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _form_fields(form: NameForm) -> list[Any]:
-    return [
-        form.han,
-        sorted(form.regions),
-        form.core,
-        form.trade,
-        form.industry,
-        list(form.words),
-        list(form.distinct),
-        list(form.sector),
-        form.legal_form,
-        form.person,
-    ]
-
-
-def _form_from(fields: list[Any]) -> NameForm:
-    han, regions, core, trade, industry, words, distinct, sector, legal_form, person = fields
-    return NameForm(
-        han,
-        frozenset(regions),
-        core,
-        trade,
-        industry,
-        tuple(words),
-        tuple(distinct),
-        tuple(sector),
-        legal_form,
-        person,
-    )
-
-
-def _record_from(raw: bytes) -> IndexedRecord:
-    data = json.loads(raw)
-    listed = ListedName.restore(
-        entry_id=data["entry_id"],
-        kind=data["kind"],
-        name=data["name"],
-        latin=data["latin"],
-        aliases=tuple(data["aliases"]),
-        identifiers=tuple((scheme, value) for scheme, value in data["identifiers"]),
-        region=data["region"],
-    )
-    forms = tuple((feature, text, _form_from(fields)) for feature, text, fields in data["forms"])
-    return IndexedRecord(
-        listed, forms, any(form.han for _, _, form in forms), frozenset(listed.identifiers)
-    )
+def _record_arrays(
+    parts: Sequence[bytes], dictionary: bytes, stamps: Sequence[int]
+) -> dict[str, Any]:
+    """The record arrays of stored records `parts`, deflated against `dictionary`."""
+    return {
+        "record_starts": _offsets(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))),
+        "records": np.frombuffer(b"".join(parts), dtype="u1"),
+        "record_dictionary": np.frombuffer(dictionary, dtype="u1"),
+        "stamps": np.asarray(stamps, dtype="<u8"),
+    }
 
 
 def write_index_file(
@@ -135,30 +131,25 @@ def write_index_file(
     """Write `records` as an index file, atomically (readers see the old file or the new one)."""
     if len(stamps) != len(records):
         raise InvalidValue("stamps", "must give one stamp per record")
+    dictionary = record_dictionary()
     postings: defaultdict[str, array[int]] = defaultdict(partial(array, "i"))
-    blob = bytearray()
-    record_starts = array("q", [0])
+    parts = []
     for position, record in enumerate(records):
         for key in every_key(record):
             postings[key].append(position)
-        blob += _record_json(record)
-        record_starts.append(len(blob))
+        parts.append(encode_record(record, dictionary))
         if position and position % 20_000 == 0:
             progress(f"screening index: {position:,} of {len(records):,} records")
     progress(f"screening index: hashing {len(postings):,} keys")
     keys = list(postings)
-    hashes = np.fromiter(map(key_hash, keys), dtype="<u8", count=len(keys))
-    order = np.argsort(hashes, kind="stable")
-    lists = [np.frombuffer(postings[keys[i]], dtype="<i4") for i in order.tolist()]
-    key_starts = np.zeros(len(lists) + 1, dtype="<i8")
-    np.cumsum([len(plist) for plist in lists], out=key_starts[1:])
+    # Not through key_hash's cache, which keeps the keys of recent queries.
+    hashes = np.fromiter(map(key_hash.__wrapped__, keys), dtype="<u8", count=len(keys))
+    counts = np.fromiter((len(postings[key]) for key in keys), dtype=np.int64, count=len(keys))
+    lists = [np.frombuffer(postings[key], dtype="<i4") for key in keys]
+    positions = np.concatenate(lists) if lists else np.zeros(0, dtype="<i4")
     arrays = {
-        "key_hashes": hashes[order],
-        "key_starts": key_starts,
-        "positions": np.concatenate(lists) if lists else np.zeros(0, dtype="<i4"),
-        "record_starts": np.frombuffer(record_starts, dtype="<i8"),
-        "records": np.frombuffer(bytes(blob), dtype="u1"),
-        "stamps": np.asarray(stamps, dtype="<u8"),
+        **_key_arrays(hashes, counts, positions),
+        **_record_arrays(parts, dictionary, stamps),
     }
     _write_arrays(path, arrays, {"count": len(records), "stamp": file_stamp})
 
@@ -179,8 +170,7 @@ def write_index_file_over(
     """
     if len(stamps) != len(sources):
         raise InvalidValue("stamps", "must give one stamp per record")
-    old_starts = old._arrays["record_starts"]
-    old_blob = old._arrays["records"]
+    dictionary = record_dictionary()
     new_position = np.full(old.count, -1, dtype="<i8")
     parts: list[bytes] = []
     added_hashes: array[int] = array("Q")
@@ -188,30 +178,25 @@ def write_index_file_over(
     for position, source in enumerate(sources):
         if isinstance(source, int):
             new_position[source] = position
-            parts.append(old_blob[int(old_starts[source]) : int(old_starts[source + 1])].tobytes())
+            stored = old.stored_record(source)
+            if old.dictionary != dictionary:
+                stored = deflate(inflate(stored, old.dictionary), dictionary)
+            parts.append(stored)
             continue
         for key in every_key(source):
             added_hashes.append(key_hash(key))
             added_positions.append(position)
-        parts.append(_record_json(source))
-    old_hashes = np.repeat(old._arrays["key_hashes"], np.diff(old._arrays["key_starts"]))
-    moved = new_position[old._arrays["positions"]]
+        parts.append(encode_record(source, dictionary))
+    old_hashes, old_positions = old.postings()
+    moved = new_position[old_positions]
     kept = moved >= 0
     hashes = np.concatenate([old_hashes[kept], np.frombuffer(added_hashes, dtype="<u8")])
     positions = np.concatenate([moved[kept], np.frombuffer(added_positions, dtype="<i8")])
     order = np.lexsort((positions, hashes))
-    hashes, positions = hashes[order], positions[order]
-    unique_hashes, firsts = np.unique(hashes, return_index=True)
-    key_starts = np.append(firsts, len(hashes)).astype("<i8")
-    record_starts = np.zeros(len(parts) + 1, dtype="<i8")
-    np.cumsum([len(part) for part in parts], out=record_starts[1:])
+    unique_hashes, counts = np.unique(hashes[order], return_counts=True)
     arrays = {
-        "key_hashes": unique_hashes.astype("<u8"),
-        "key_starts": key_starts,
-        "positions": positions.astype("<i4"),
-        "record_starts": record_starts,
-        "records": np.frombuffer(b"".join(parts), dtype="u1"),
-        "stamps": np.asarray(stamps, dtype="<u8"),
+        **_key_arrays(unique_hashes, counts, positions[order]),
+        **_record_arrays(parts, dictionary, stamps),
     }
     _write_arrays(path, arrays, {"count": len(sources), "stamp": file_stamp})
 
@@ -238,6 +223,15 @@ def _write_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _find(table: np.ndarray, hashes: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """Which of `hashes` the sorted `table` holds (their indexes), and where in it."""
+    if not len(table):
+        return [], np.zeros(0, dtype=np.int64)
+    found = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
+    (hits,) = np.nonzero(table[found] == hashes)
+    return hits.tolist(), found[hits]
 
 
 class IndexFile:
@@ -268,11 +262,17 @@ class IndexFile:
             name: np.frombuffer(self._map, dtype=kind, count=length, offset=base + offset)
             for name, (offset, kind, length) in header["arrays"].items()
         }
-        self._positions = memoryview(self._map)[
-            base + header["arrays"]["positions"][0] : base
-            + header["arrays"]["positions"][0]
-            + 4 * header["arrays"]["positions"][2]
-        ].cast("i")
+        # Positions and records are sliced per key and per record: memoryviews, not arrays.
+        with memoryview(self._map) as whole:
+
+            def view(name: str) -> memoryview:
+                offset = base + header["arrays"][name][0]
+                return whole[offset : offset + self._arrays[name].nbytes]
+
+            self._single_positions = view("single_positions").cast("i")
+            self._positions = view("positions").cast("i")
+            self._records = view("records")
+        self.dictionary = self._arrays["record_dictionary"].tobytes()
         self.record = lru_cache(maxsize=RECORD_CACHE)(self._decode)
 
     @property
@@ -286,24 +286,37 @@ class IndexFile:
         if not wanted:
             return {}
         hashes = np.fromiter(map(key_hash, wanted), dtype="<u8", count=len(wanted))
-        table = self._arrays["key_hashes"]
-        if not len(table):
-            return {}
-        found = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
-        (hits,) = np.nonzero(table[found] == hashes)
-        where = found[hits]
-        starts = self._arrays["key_starts"][where].tolist()
-        ends = self._arrays["key_starts"][where + 1].tolist()
-        positions = self._positions
-        return {
-            wanted[hit]: positions[start:end]
-            for hit, start, end in zip(hits.tolist(), starts, ends, strict=True)
+        hits, where = _find(self._arrays["single_hashes"], hashes)
+        single = self._single_positions
+        found = {
+            wanted[hit]: single[at : at + 1] for hit, at in zip(hits, where.tolist(), strict=True)
         }
+        hits, where = _find(self._arrays["list_hashes"], hashes)
+        starts = self._arrays["list_starts"][where].tolist()
+        ends = self._arrays["list_starts"][where + 1].tolist()
+        positions = self._positions
+        for hit, start, end in zip(hits, starts, ends, strict=True):
+            found[wanted[hit]] = positions[start:end]
+        return found
+
+    def postings(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every (key hash, position) the file holds, as two arrays."""
+        arrays = self._arrays
+        list_hashes = np.repeat(arrays["list_hashes"], np.diff(arrays["list_starts"]))
+        return (
+            np.concatenate([arrays["single_hashes"], list_hashes]),
+            np.concatenate([arrays["single_positions"], arrays["positions"]]),
+        )
+
+    def stored_record(self, position: int) -> bytes:
+        """A record as the file stores it (deflated against `dictionary`)."""
+        starts = self._arrays["record_starts"]
+        return self._records[int(starts[position]) : int(starts[position + 1])].tobytes()
 
     def _decode(self, position: int) -> IndexedRecord:
         starts = self._arrays["record_starts"]
-        start, end = int(starts[position]), int(starts[position + 1])
-        return _record_from(self._arrays["records"][start:end].tobytes())
+        stored = self._records[int(starts[position]) : int(starts[position + 1])]
+        return record_from_json(inflate(stored, self.dictionary))
 
     def records(self) -> Iterator[IndexedRecord]:
         """Every record, in position order (decoded one by one, not kept)."""
@@ -313,7 +326,8 @@ class IndexFile:
         """Let the mapping go (views into it must be gone)."""
         self.record.cache_clear()
         self._arrays.clear()
-        self._positions.release()
+        for view in (self._single_positions, self._positions, self._records):
+            view.release()
         self._map.close()
 
 

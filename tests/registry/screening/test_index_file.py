@@ -5,18 +5,21 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from registry.errors import InvalidValue
-from registry.screening.matching import ListedName, MatchIndex, ScreeningQuery
+from registry.screening.matching import ListedName, MatchIndex, ScreeningQuery, index_file
+from registry.screening.matching.blocking import every_key
 from registry.screening.matching.index_file import (
     FORMAT_VERSION,
     IndexFile,
-    _record_from,
+    _offsets,
     write_index_file,
     write_index_file_over,
 )
 from registry.screening.matching.score import IndexedRecord
+from registry.screening.matching.stored_records import record_from_json, record_json
 from registry.screening.shared_index import SharedIndex
 
 LISTED = [
@@ -126,7 +129,7 @@ def test_a_record_may_carry_fields_a_reader_does_not_know() -> None:
         b'"forms":[["name","\xe7\x8e\x8b\xe8\x8a\xb3",[true,[],"\xe7\x8e\x8b\xe8\x8a\xb3",'
         b'"\xe7\x8e\x8b\xe8\x8a\xb3","",["wang","fang"],["wang","fang"],[],"",true]]]}'
     )
-    decoded = _record_from(record)
+    decoded = record_from_json(record)
     assert decoded.listed.entry_id == "E9"
     assert decoded.forms[0][2].person is True
 
@@ -183,3 +186,49 @@ def test_a_file_written_over_an_old_one_may_drop_every_record(tmp_path: Path) ->
     write_index_file(tmp_path / "scratch", [], [], "3")
     assert (tmp_path / "over").read_bytes() == (tmp_path / "scratch").read_bytes()
     assert IndexFile(tmp_path / "over").count == 0
+
+
+def test_every_key_finds_the_positions_of_the_index_built_in_memory(tmp_path: Path) -> None:
+    path = tmp_path / "screening.index"
+    _write(path, LISTED)
+    records = [IndexedRecord.from_listed(item) for item in LISTED]
+    expected: dict[str, list[int]] = {}
+    for position, record in enumerate(records):
+        for key in every_key(record):
+            expected.setdefault(key, []).append(position)
+    found = IndexFile(path).lookup([*expected, "hnot-a-key"])
+    assert {key: list(positions) for key, positions in found.items()} == expected
+    # Most keys name one record (kept beside their hash), the others a list.
+    assert any(len(positions) == 1 for positions in expected.values())
+    assert any(len(positions) > 1 for positions in expected.values())
+
+
+def test_records_are_stored_deflated_and_decode_to_the_records_written(tmp_path: Path) -> None:
+    path = tmp_path / "screening.index"
+    _write(path, LISTED)
+    mapped = IndexFile(path)
+    records = [IndexedRecord.from_listed(item) for item in LISTED]
+    assert list(mapped.records()) == records
+    for position, record in enumerate(records):
+        assert len(mapped.stored_record(position)) < len(record_json(record)) / 2
+
+
+def test_records_of_a_file_deflated_with_another_dictionary_are_deflated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old_path, over, scratch = (tmp_path / name for name in ("old", "over", "scratch"))
+    with monkeypatch.context() as patched:
+        patched.setattr(index_file, "record_dictionary", lambda: b'{"entry_id":"E"}')
+        _write(old_path, LISTED[:3])
+    old = IndexFile(old_path)
+    assert old.dictionary == b'{"entry_id":"E"}'
+    write_index_file_over(over, old, [0, 1, 2], [0, 1, 2], "2")
+    _write(scratch, LISTED[:3], stamp="2")
+    assert over.read_bytes() == scratch.read_bytes()
+
+
+def test_offsets_are_32_bit_until_they_pass_4_gib() -> None:
+    assert _offsets(np.array([3, 4])).tolist() == [0, 3, 7]
+    assert _offsets(np.array([3, 4])).dtype == np.dtype("<u4")
+    assert _offsets(np.array([2**31, 2**31])).dtype == np.dtype("<u8")
+    assert _offsets(np.array([2**31, 2**31]))[-1] == 2**32

@@ -132,5 +132,7 @@ class ChangeListener:
             while not self._stopped.is_set():
                 for _notice in driver.notifies(timeout=POLL_SECONDS):
                     self._heard += 1
-        finally:
-            connection.close()
+        except BaseException:
+            connection.invalidate()  # closed as it is: no reset on a connection found broken
+            raise
+        connection.close()

@@ -67,7 +67,8 @@ def read_versioned(read: Callable[[Any, Dialect], T], fallback: Callable[[], T])
     """`read(cursor, dialect)` on an autocommit driver connection of the read engine.
 
     Where there is no read engine (an in-memory SQLite database), `fallback()` answers. A
-    connection that turns out to be broken is dropped and the read tried once more.
+    connection that turns out to be broken is dropped and the read tried once more. On
+    PostgreSQL the result is kept between change notices (runtime.version_notices).
     """
     engine = _version_engine()
     if engine is None:

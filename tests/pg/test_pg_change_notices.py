@@ -405,3 +405,18 @@ def _commit_unnoticed(app: Flask, statement: Any) -> None:
             conn.execute(statement)
     finally:
         other.dispose()
+
+
+def test_with_a_maximum_age_of_zero_every_lookup_reads_the_version(
+    tmp_path: Path, pg_demo: str, reads: list[ServingVersion]
+) -> None:
+    for application in _app(tmp_path, pg_demo, SERVING_VERSION_MAX_AGE_MS=0):
+        session = db.session()
+        key = new_key(session)
+        uscc = published(session, "legal_person")[0].subject.identifiers[0].value
+        client = application.test_client()
+        _signed_checkpoint(client, key, uscc, reads)
+        for count in (1, 2, 3):
+            _lookup(client, key, uscc)
+            assert len(reads) == count
+        assert change_listener() is None and LISTENER not in application.extensions

@@ -81,8 +81,56 @@ def wrk_script(target: Target, directory: Path) -> Path:
     return script
 
 
-def run_wrk(wrk: str, url: str, script: Path, connections: int, seconds: int) -> dict[str, Any]:
-    """One wrk run: requests/s, non-2xx count and socket errors."""
+def server_cpu(served: Served) -> dict[int, float]:
+    """CPU seconds used so far by each gunicorn worker and each PostgreSQL backend it talks to.
+
+    Read from /proc, so the benchmark can divide the server's own CPU time by the requests it
+    answered: on a machine shared with other jobs that ratio moves far less than requests/s.
+    """
+    pids = _children(served.process.pid)
+    if served.backend == "postgresql":
+        pids += _backends(served.env["REGISTRY_DATABASE_URL"])
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return used
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+    except OSError:
+        return []
+
+
+def _backends(database_url: str) -> list[int]:
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(database_url).set(drivername="postgresql+psycopg")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            return [
+                int(pid)
+                for pid in conn.execute(text(query + " AND pid <> pg_backend_pid()")).scalars()
+            ]
+    finally:
+        engine.dispose()
+
+
+def run_wrk(
+    wrk: str, url: str, script: Path, connections: int, seconds: int, served: Served | None = None
+) -> dict[str, Any]:
+    """One wrk run: requests/s, non-2xx count, socket errors and the server's CPU per request."""
+    before = server_cpu(served) if served else {}
     output = subprocess.run(
         [
             wrk,
@@ -99,7 +147,10 @@ def run_wrk(wrk: str, url: str, script: Path, connections: int, seconds: int) ->
         text=True,
         check=True,
     ).stdout
+    after = server_cpu(served) if served else {}
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    answered = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    cpu = sum(used - before.get(pid, 0.0) for pid, used in after.items())
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
@@ -108,6 +159,7 @@ def run_wrk(wrk: str, url: str, script: Path, connections: int, seconds: int) ->
         "rps": rate,
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        "cpu_us": cpu / answered * 1e6 if answered else 0.0,
     }
 
 
@@ -115,10 +167,16 @@ def saturating_rate(
     wrk: str, served: Served, target: Target, scripts: Path, seconds: int, levels: tuple[int, ...]
 ) -> dict[str, Any]:
     """The best requests/s over the connection counts in `levels` (stops once it stops rising)."""
-    best: dict[str, Any] = {"rps": 0.0, "connections": 0, "non_2xx": 0, "socket_errors": 0}
+    best: dict[str, Any] = {
+        "rps": 0.0,
+        "connections": 0,
+        "non_2xx": 0,
+        "socket_errors": 0,
+        "cpu_us": 0.0,
+    }
     script = wrk_script(target, scripts)
     for connections in levels:
-        run = run_wrk(wrk, served.base_url + target.path, script, connections, seconds)
+        run = run_wrk(wrk, served.base_url + target.path, script, connections, seconds, served)
         if run["non_2xx"] or run["socket_errors"]:
             print(
                 f"[{served.backend}] {target.name}: {run['non_2xx']} non-2xx and "
@@ -131,12 +189,15 @@ def saturating_rate(
     return best
 
 
-def measure(wrk: str, served: Served, quick: bool) -> list[dict[str, Any]]:
-    """Saturating rate and half-rate latency of every target on one served backend."""
+def measure(
+    wrk: str, served: Served, quick: bool, only: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """Saturating rate and half-rate latency of every target (or `/healthz` and `only`)."""
     rows = []
     seconds, levels = (3, (4, 16)) if quick else (8, (4, 16, 64))
+    chosen = [t for t in targets(served) if not only or t.name in only or t.name == "healthz"]
     with tempfile.TemporaryDirectory() as scripts:
-        for target in targets(served):
+        for target in chosen:
             tried = (1, 2) if target.heavy and quick else (1, 2, 4) if target.heavy else levels
             best = saturating_rate(wrk, served, target, Path(scripts), seconds, tried)
             half = best["rps"] / 2
@@ -157,9 +218,10 @@ def measure(wrk: str, served: Served, quick: bool) -> list[dict[str, Any]]:
                 f"p99 {latency['p99_ms']:.1f} ms",
                 flush=True,
             )
-    ceiling = rows[0]["rps"]
+    ceiling, ceiling_cpu = rows[0]["rps"], rows[0]["cpu_us"]
     for row in rows:
         row["ratio_to_healthz"] = row["rps"] / ceiling if ceiling else 0.0
+        row["cpu_ratio_to_healthz"] = ceiling_cpu / row["cpu_us"] if row["cpu_us"] else 0.0
     return rows
 
 
@@ -167,14 +229,19 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     """Requests/s side by side with /healthz, and latency at half the saturating rate."""
     print(
         f"\n{'backend':<10} {'target':<12} {'req/s':>8} {'x healthz':>9} {'at req/s':>8} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'sent/s':>7}"
+        f"{'p50 ms':>7} {'p99 ms':>7} {'sent/s':>7} {'CPU us':>7} {'x by CPU':>8}"
     )
     for row in rows:
         print(
             f"{row['backend']:<10} {row['target']:<12} {row['rps']:>8.0f} "
             f"{row['ratio_to_healthz']:>9.3f} {row['half_rate']:>8.0f} {row['p50_ms']:>7.1f} "
-            f"{row['p99_ms']:>7.1f} {row['achieved_rps']:>7.0f}"
+            f"{row['p99_ms']:>7.1f} {row['achieved_rps']:>7.0f} {row['cpu_us']:>7.0f} "
+            f"{row['cpu_ratio_to_healthz']:>8.3f}"
         )
+    print(
+        "(CPU us: CPU time of the gunicorn workers, and of the PostgreSQL backends serving "
+        "them, per request answered at the saturating rate; x by CPU: /healthz's over it)"
+    )
 
 
 def postgres_url() -> str:
@@ -196,18 +263,18 @@ def postgres_url() -> str:
     return LOCAL_POSTGRES
 
 
-def run(quick: bool) -> list[dict[str, Any]]:
+def run(quick: bool, only: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Benchmark SQLite (and PostgreSQL unless quick or unconfigured); return the rows."""
     wrk = ensure_wrk()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         workdir = Path(tmp) / "sqlite"
         with serve("sqlite", workdir, f"sqlite:///{workdir / 'registry.sqlite3'}") as served:
-            rows += measure(wrk, served, quick)
+            rows += measure(wrk, served, quick, only)
         pg_url = postgres_url()
         if pg_url and not quick:
             with pg_database(pg_url) as url, serve("postgresql", Path(tmp) / "pg", url) as served:
-                rows += measure(wrk, served, quick)
+                rows += measure(wrk, served, quick, only)
         elif not quick:
             print(f"no PostgreSQL at REGISTRY_TEST_PG_URL or {LOCAL_POSTGRES}: skipped")
     return rows
@@ -217,9 +284,15 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     """Command-line entry point; prints the table and returns its rows."""
     parser = argparse.ArgumentParser(prog="python -m bench.api_load", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="SQLite only, short runs (< 2 min)")
+    parser.add_argument(
+        "--targets",
+        default="",
+        help="comma-separated targets to measure besides /healthz, e.g. lookup (default: all)",
+    )
     args = parser.parse_args(argv)
+    only = frozenset(name.strip() for name in args.targets.split(",") if name.strip())
     started = time.monotonic()
-    rows = run(args.quick)
+    rows = run(args.quick, only)
     print_table(rows)
     print(
         f"({'quick mode, ' if args.quick else ''}{time.monotonic() - started:.0f} s; "

@@ -22,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORKERS = 2
+STARTUP_SECONDS = 120
 
 
 @dataclass
@@ -130,7 +131,8 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         env=env,
         cwd=ROOT,
     )
-    deadline = time.monotonic() + 30
+    # Generous: on a machine shared with other jobs two workers may take a minute to start.
+    deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
@@ -140,7 +142,7 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
                 raise SystemExit(f"gunicorn exited with {process.returncode}") from None
             time.sleep(0.2)
     process.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 30 s")
+    raise SystemExit(f"gunicorn did not answer /healthz within {STARTUP_SECONDS} s")
 
 
 def first_listed(feed_dir: Path) -> tuple[str, dict[str, str], list[str]]:

@@ -110,6 +110,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "a verified API key is trusted this long per worker before it is read again "
         "(milliseconds; a revocation takes effect within it; 0 reads the key every request)",
     ),
+    "SERVING_VERSION_MAX_AGE_MS": (
+        1000,
+        int,
+        "PostgreSQL: a serving version kept between change notices is read again at least this "
+        "often per worker (milliseconds; 0 reads it on every lookup)",
+    ),
     "SESSION_IDLE_MINUTES": (30, int, "a console session ends after this long without a request"),
     "SESSION_MAX_HOURS": (12, int, "a console session ends this long after sign-in, used or not"),
     "SESSION_REDIS_URL": (
@@ -334,6 +340,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         raise ConfigError("REGISTRY_RECEIPT_BATCH must be at least 1 receipt")
     if not 0 <= values["API_KEY_CACHE_MS"] <= 60_000:
         raise ConfigError("REGISTRY_API_KEY_CACHE_MS must be from 0 to 60000 milliseconds")
+    if not 0 <= values["SERVING_VERSION_MAX_AGE_MS"] <= 60_000:
+        raise ConfigError(
+            "REGISTRY_SERVING_VERSION_MAX_AGE_MS must be from 0 to 60000 milliseconds"
+        )
     if values["MAX_WATCHLISTS_PER_KEY"] < 1:
         raise ConfigError("REGISTRY_MAX_WATCHLISTS_PER_KEY must be at least 1")
     try:
@@ -388,6 +398,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "RECEIPT_FLUSH_MS": values["RECEIPT_FLUSH_MS"],
         "RECEIPT_BATCH": values["RECEIPT_BATCH"],
         "API_KEY_CACHE_MS": values["API_KEY_CACHE_MS"],
+        "SERVING_VERSION_MAX_AGE_MS": values["SERVING_VERSION_MAX_AGE_MS"],
         "SESSION_REDIS_URL": values["SESSION_REDIS_URL"],
         "SESSION_REDIS_PREFIX": "registry:session:",
         "WEBHOOK_ALLOW_RANGES": allow_ranges,

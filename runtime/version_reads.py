@@ -11,10 +11,15 @@ On SQLite each connection also keeps its last result with the file's `PRAGMA dat
 which changes whenever any other connection (of any process) commits; while it has not
 changed the database is as it was, and the kept result is the answer, without the statement.
 The engine's own connections never write, so their own commits cannot go unnoticed.
+
+On PostgreSQL each process listens for the registry's change notices instead
+(runtime.version_notices): a result is kept until a commit that may change it is heard, for
+REGISTRY_SERVING_VERSION_MAX_AGE_MS at most, and read on every request while not listening.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Callable
@@ -23,10 +28,13 @@ from typing import Any, TypeVar
 from flask import current_app
 from sqlalchemy import Dialect, Engine, create_engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from runtime.extensions import db
+from runtime.version_notices import ChangeListener
 
 EXTENSION = "registry.version_engine"
+LISTENER = "registry.change_listener"
 T = TypeVar("T")
 _lock = threading.Lock()
 
@@ -59,11 +67,44 @@ def read_versioned(read: Callable[[Any, Dialect], T], fallback: Callable[[], T])
     """`read(cursor, dialect)` on an autocommit driver connection of the read engine.
 
     Where there is no read engine (an in-memory SQLite database), `fallback()` answers. A
-    connection that turns out to be broken is dropped and the read tried once more.
+    connection that turns out to be broken is dropped and the read tried once more. On
+    PostgreSQL the result is kept between change notices (runtime.version_notices).
     """
     engine = _version_engine()
     if engine is None:
         return fallback()
+    if engine.dialect.name == "sqlite":
+        return _read_retrying(engine, read)
+    listener = change_listener()
+    if listener is None:
+        return _read_retrying(engine, read)
+    return listener.read(read, lambda: _read_retrying(engine, read))
+
+
+def change_listener() -> ChangeListener | None:
+    """This process's listener for the app's database (PostgreSQL), started on first use.
+
+    None when REGISTRY_SERVING_VERSION_MAX_AGE_MS is 0 (every lookup reads the version).
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    listener = app.extensions.get(LISTENER)
+    if listener is None or listener.pid != os.getpid():
+        max_age = app.config["SERVING_VERSION_MAX_AGE_MS"] / 1000
+        if max_age <= 0:
+            return None
+        with _lock:
+            listener = app.extensions.get(LISTENER)
+            # A listener inherited through fork has no thread in this process.
+            if listener is None or listener.pid != os.getpid():
+                engine = create_engine(db.engine.url, poolclass=NullPool)
+                listener = ChangeListener(engine, max_age)
+                weakref.finalize(app, listener.stop, False)
+                app.extensions[LISTENER] = listener
+    assert isinstance(listener, ChangeListener)
+    return listener
+
+
+def _read_retrying(engine: Engine, read: Callable[[Any, Dialect], T]) -> T:
     try:
         return _read(engine, read)
     except DBAPIError as error:

@@ -16,6 +16,7 @@ from registry.models.accounts import (
     User,
 )
 from registry.models.base import NAMING, Base, UTCDateTime
+from registry.models.change_notices import CHANNEL as CHANGE_CHANNEL
 from registry.models.clients import (
     ApiKey,
     Receipt,
@@ -43,6 +44,7 @@ from registry.models.subjects import (
 
 __all__ = [
     "CASE_KINDS",
+    "CHANGE_CHANNEL",
     "LISTING_STATES",
     "NAMING",
     "NATIONAL_EVENTS",

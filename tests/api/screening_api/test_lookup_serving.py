@@ -339,6 +339,8 @@ def test_the_lookup_answer_has_exactly_the_documented_shape(
         ("RECEIPT_FLUSH_MS", "10001"),
         ("RECEIPT_BATCH", "0"),
         ("API_KEY_CACHE_MS", "60001"),
+        ("SERVING_VERSION_MAX_AGE_MS", "-1"),
+        ("SERVING_VERSION_MAX_AGE_MS", "60001"),
     ],
 )
 def test_batching_and_key_cache_settings_are_checked(tmp_path: Path, name: str, value: str) -> None:

@@ -16,7 +16,6 @@ batch sent with `privacy`, are answered but never kept.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +71,8 @@ class _KeptAnswers:
         self.index = index
         self.persons = persons
         self.lock = threading.Lock()
-        self.answers: OrderedDict[Hashable, QueryAnswer] = OrderedDict()
+        # By query and options; emptied when full (a dictionary look-up is all a hit costs).
+        self.answers: dict[Hashable, QueryAnswer] = {}
 
 
 def _kept(state: ListState, index: StateIndex, persons: PersonIndex) -> _KeptAnswers:
@@ -102,26 +102,27 @@ def answer_batch(
     """
     options = (request.threshold, request.limit, request.exclude_entry_ids)
     kept = _kept(state, index, persons)
-    found: dict[ScreeningQuery, QueryAnswer] = {}
+    answers: list[QueryAnswer | None] = [None] * len(request.queries)
     if keep:
-        with kept.lock:
-            for query in request.queries:
-                answer = kept.answers.get((query, options))
-                if answer is not None:
-                    kept.answers.move_to_end((query, options))
-                    found[query] = answer
-    missing = tuple(dict.fromkeys(q for q in request.queries if q not in found))
+        found = kept.answers.get  # a read of a dict needs no lock
+        answers = [found((query, options)) for query in request.queries]
+    missing: dict[ScreeningQuery, list[int]] = {}
+    for position, answer in enumerate(answers):
+        if answer is None:
+            missing.setdefault(request.queries[position], []).append(position)
     if missing:
-        built = _screen(state, request, missing, index, persons)
-        found.update(built)
+        built = _screen(state, request, tuple(missing), index, persons)
+        for query, positions in missing.items():
+            for position in positions:
+                answers[position] = built[query]
         if keep:
             with kept.lock:
+                if len(kept.answers) + len(built) > QUERY_ANSWER_CAPACITY:
+                    kept.answers.clear()
                 for query, answer in built.items():
                     if may_keep(query):
                         kept.answers[(query, options)] = answer
-                while len(kept.answers) > QUERY_ANSWER_CAPACITY:
-                    kept.answers.popitem(last=False)
-    return [found[query] for query in request.queries]
+    return [answer for answer in answers if answer is not None]  # all filled by now
 
 
 def _screen(

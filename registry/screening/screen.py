@@ -156,26 +156,29 @@ class ScreenRequest:
 
 
 def _query(raw: Mapping[str, Any], position: int) -> tuple[ScreeningQuery, str | None]:
-    where = f"queries[{position}]"
+    # `where` is spelt out only for an error: a batch of 1,000 valid queries never needs it.
     if not isinstance(raw, Mapping):
-        raise InvalidValue(where, "must be an object with a name and optional identifiers")
-    unknown = sorted(set(raw) - QUERY_FIELDS)
-    if unknown:
-        raise InvalidValue(f"{where}.{unknown[0]}", "unknown field")
+        raise InvalidValue(
+            f"queries[{position}]", "must be an object with a name and optional identifiers"
+        )
+    if not raw.keys() <= QUERY_FIELDS:
+        unknown = sorted(set(raw) - QUERY_FIELDS)
+        raise InvalidValue(f"queries[{position}].{unknown[0]}", "unknown field")
     ref = raw.get("ref")
     if ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF):
         raise InvalidValue(
-            f"{where}.ref",
+            f"queries[{position}].ref",
             "must be a string of at most %(MAX_REF)s characters",
             MAX_REF=MAX_REF,
         )
     identifiers = []
     for number, item in enumerate(raw.get("identifiers") or []):
+        where = f"queries[{position}].identifiers[{number}]"
         if not isinstance(item, Mapping):
-            raise InvalidValue(f"{where}.identifiers[{number}]", "must be {scheme, value}")
+            raise InvalidValue(where, "must be {scheme, value}")
         if item.get("scheme") not in SCHEMES:
             raise InvalidValue(
-                f"{where}.identifiers[{number}].scheme",
+                f"{where}.scheme",
                 "unknown scheme; expected one of %(expected)s",
                 expected=", ".join(SCHEMES),
             )
@@ -188,7 +191,7 @@ def _query(raw: Mapping[str, Any], position: int) -> tuple[ScreeningQuery, str |
             region=raw.get("region"),
         )
     except InvalidValue as error:
-        raise error.at(f"{where}.{error.field}") from None
+        raise error.at(f"queries[{position}].{error.field}") from None
     return query, ref
 
 

@@ -163,3 +163,22 @@ def test_the_screen_answer_has_exactly_the_documented_shape(
     assert any(m["removal_pending"] for r in answer["results"] for m in r["matches"])
     assert any(r["relations"] for r in answer["results"])
     assert schemas.ScreenResponseSchema().dump(answer) == answer
+
+
+def test_the_answers_kept_stay_within_their_capacity(
+    client: FlaskClient,
+    session: Session,
+    key: str,
+    screened: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(batch, "QUERY_ANSWER_CAPACITY", 2)
+    names = [listing.subject.name for listing in published(session)[:3]]
+    first = _screen(client, key, queries=[{"name": names[0]}])
+    _screen(client, key, queries=[{"name": names[1]}])
+    _screen(client, key, queries=[{"name": names[0]}])
+    assert screened == names[:2]  # the first is still kept
+    _screen(client, key, queries=[{"name": names[2]}])  # a third: the kept ones go
+    again = _screen(client, key, queries=[{"name": names[0]}])
+    assert screened == [*names, names[0]]
+    assert again["results"] == first["results"]

@@ -64,6 +64,11 @@ class QueryAnswer:
         return signed
 
 
+# The answer of every query that finds nothing (most of a bank's customers): one object, kept
+# as often as wanted at the cost of a dictionary entry.
+NOTHING_FOUND = QueryAnswer([], [], [], [], ())
+
+
 class _KeptAnswers:
     """The answers kept for one list state, over one index and one set of recorded persons."""
 
@@ -132,7 +137,7 @@ def _screen(
     index: StateIndex,
     persons: PersonIndex,
 ) -> dict[ScreeningQuery, QueryAnswer]:
-    """Screen distinct queries against subjects and persons; build each entry's parts once."""
+    """Screen distinct queries against subjects and persons, and build their answers."""
     subset = ScreenRequest(
         queries, (None,) * len(queries), request.threshold, request.limit, request.exclude_entry_ids
     )
@@ -143,6 +148,9 @@ def _screen(
     day = state.day
     answers = {}
     for query, matches, relations in zip(queries, subjects, related, strict=True):
+        if not matches and not relations:
+            answers[query] = NOTHING_FOUND
+            continue
         entries = [state.entries[match.entry_id] for match in matches]
         answers[query] = QueryAnswer(
             matches=[match_shown(m, e, day) for m, e in zip(matches, entries, strict=True)],

@@ -4,8 +4,8 @@ What one query contributes to a batch answer (its matches and the responsible pe
 finds, as the response shows them and as the receipt signs them) depends only on the list
 state (log size, day, purges), the screening index over it, the recorded persons, the options
 (threshold, limit, excluded entries) and the query. `answer_batch` screens the queries of a
-batch that it has not answered before under those facts (each distinct query once, subjects
-and persons in one pass) and keeps their parts with the list state, so that a query screened
+batch not answered before under those facts (each distinct query once, against subjects and
+responsible persons) and keeps their parts with the list state, so that a query screened
 again, in the same batch or a later one, costs a dictionary look-up. A new list state, a
 replaced index file or a person recorded or removed starts afresh.
 

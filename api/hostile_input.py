@@ -43,22 +43,32 @@ def _int64(text: str) -> int:
     return value
 
 
-def _structure_problem(document: Any) -> str | None:
-    """Why the parsed body is refused (too deep, a NUL character), or None."""
-    # Walked with an explicit stack: recursing here, inside a request, could itself overflow.
-    pending: list[tuple[Any, int]] = [(document, 0)]
-    while pending:
-        value, depth = pending.pop()
+def _structure_problem(document: Any, strings: bool = True) -> str | None:
+    """Why the parsed body is refused (too deep, a NUL character), or None.
+
+    With `strings` false (the text holds no \\u0000 escape, the only way a parsed string can
+    hold a NUL) strings are not searched.
+    """
+    # Walked level by level, not recursively: recursing here, inside a request, could itself
+    # overflow. Keys sit one level below their object, as its values do.
+    level: list[Any] = [document]
+    depth = 0
+    while level:
         if depth > MAX_DEPTH:
             return f"the JSON body is nested too deeply (more than {MAX_DEPTH} levels)"
-        if isinstance(value, str):
-            if "\x00" in value:
+        inner: list[Any] = []
+        for value in level:
+            kind = type(value)
+            if kind is dict:
+                if strings:
+                    inner.extend(value)
+                inner.extend(value.values())
+            elif kind is list:
+                inner.extend(value)
+            elif strings and kind is str and "\x00" in value:
                 return "the JSON body contains a NUL character (\\u0000)"
-        elif isinstance(value, dict):
-            pending.extend((key, depth + 1) for key in value)
-            pending.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
+        level = inner
+        depth += 1
     return None
 
 
@@ -72,7 +82,8 @@ def check_json_body(data: bytes) -> str | None:
         return "the JSON body is nested too deeply"
     except (ValueError, UnicodeDecodeError):
         return None  # not JSON at all: the view's own parser answers with its 400
-    return _structure_problem(document)
+    # Strict parsing refuses raw control characters in strings: a NUL can only be escaped.
+    return _structure_problem(document, strings=b"\\u0000" in data)
 
 
 def refuse_hostile_request() -> tuple[Response, int] | None:

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 import rfc8785
 
 from registry.errors import InvalidValue
@@ -39,7 +40,11 @@ class _Keys:
 
 
 def _problem(value: Any, keys: _Keys | None = None) -> Problem | None:
-    """Return the first value JCS must not see, or None; paths are built only on failure."""
+    """Return the first value JCS must not see, or None; paths are built only on failure.
+
+    Containers pass over their strings, booleans and nulls in place, without a call each:
+    a receipt or an entry is mostly strings.
+    """
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return None
@@ -60,6 +65,9 @@ def _problem(value: Any, keys: _Keys | None = None) -> Problem | None:
                 )
             if keys is not None and not key.isascii() and max(key) > "\uffff":
                 keys.astral = True
+            item_kind = type(item)
+            if item_kind is str or item_kind is bool or item is None:
+                continue
             found = _problem(item, keys)
             if found:
                 found[0].append(key)
@@ -67,6 +75,9 @@ def _problem(value: Any, keys: _Keys | None = None) -> Problem | None:
         return None
     if kind is list or kind is tuple:
         for index, item in enumerate(value):
+            item_kind = type(item)
+            if item_kind is str or item_kind is bool or item is None:
+                continue
             found = _problem(item, keys)
             if found:
                 found[0].append(index)
@@ -126,6 +137,19 @@ def _invalid(problem: Problem) -> InvalidValue:
     return reason.at(json_path(segments[::-1]))
 
 
+def _compact_sorted(obj: Any) -> bytes:
+    """Compact, key-sorted UTF-8 JSON of a checked value: orjson, else the standard library.
+
+    For float-free values with keys in the BMP the two agree byte for byte (orjson sorts keys
+    by UTF-8 bytes, which is code point order). orjson refuses a lone surrogate and nesting
+    beyond 254 levels; the standard library encodes the latter and reports the former.
+    """
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return _FAST_ENCODER.encode(obj).encode("utf-8")
+
+
 def canonical_bytes(obj: Any) -> bytes:
     """Return the RFC 8785 canonical bytes of a float-free JSON value.
 
@@ -139,7 +163,7 @@ def canonical_bytes(obj: Any) -> bytes:
         raise _invalid(problem)
     try:
         if not keys.astral:
-            return _FAST_ENCODER.encode(obj).encode("utf-8")
+            return _compact_sorted(obj)
         return rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, UnicodeError) as error:
         problem = _unencodable(obj)

@@ -16,18 +16,18 @@ from api.api_key_auth import BEARER_SECURITY, api_key_required, current_key
 from api.auth import csrf_exempt_blueprint
 from api.public_view import screening_index
 from api.screening_api import schemas
-from api.screening_api.context import Answering, answering, answering_checkpoint, state_at
+from api.screening_api.context import Answering, answering
+from api.screening_api.screen_body import SCREEN_ARGUMENTS, read_screen_body
 from registry.errors import InvalidValue
 from registry.models import ScreeningCall, utcnow
 from registry.publication.as_of import ListState
-from registry.publication.proof_bundles import bundles_at
-from registry.publication.public_view import removal_pending
 from registry.screening import receipts
 from registry.screening import screen as screening
-from registry.screening.persons import lookup_relations, person_index
-from registry.screening.screen import CheckpointRef
+from registry.screening.batch import answer_batch
+from registry.screening.persons import lookup_relations
+from registry.screening.shared_index import match_index
 from registry.subjects.personal_ids import PERSONAL_SCHEMES
-from runtime.extensions import db, session
+from runtime.extensions import db
 from runtime.receipt_writing import receipt_writer
 from runtime.signing_keys import key_store
 
@@ -287,23 +287,21 @@ def _listed(state: ListState, entry_ids: list[str]) -> list[str]:
     return [e for e in entry_ids if state.entries[e].status(state.day) == "listed"]
 
 
-def _pending(state: ListState, entry_ids: list[str]) -> dict[str, dict[str, str]]:
-    """Removals awaiting confirmation of the listed entries an answer reports (response only)."""
-    listed = _listed(state, entry_ids)
-    return removal_pending(session(), listed, state.day) if listed else {}
-
-
-def _proofs(state: ListState, checkpoint: CheckpointRef, entry_ids: list[str]) -> dict[str, str]:
-    """Proof bundles of the listed entries an answer reports, under its checkpoint."""
-    listed = {entry_id: state.entries[entry_id].seq for entry_id in _listed(state, entry_ids)}
-    return bundles_at(session(), listed, checkpoint.tree_size)
-
-
 @blp.route("/screen")
 class Screen(MethodView):
     decorators: ClassVar[list[Callable[..., Any]]] = [api_key_required("screen")]
 
-    @blp.arguments(schemas.ScreenRequestSchema, example=SCREEN_EXAMPLE)
+    def dispatch_request(self, **kwargs: Any) -> Response:
+        """Read the batch and answer, without the per-request documentation wrappers.
+
+        `post` below documents the operation (OpenAPI); a plain body is read directly
+        (api/screening_api/screen_body.py) and any other by the schema instance its decorator
+        uses, so a bad argument gets the same 422; the answer is the one `post` returns.
+        """
+        data = read_screen_body(lambda: blp.ARGUMENTS_PARSER.parse(SCREEN_ARGUMENTS, request))
+        return _json(_answer_screen(data))
+
+    @blp.arguments(SCREEN_ARGUMENTS, example=SCREEN_EXAMPLE)
     @blp.response(200, schemas.ScreenResponseSchema)
     @_document_errors(422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -313,45 +311,48 @@ class Screen(MethodView):
         screened (`listed` or `previously_listed`). Entries in `exclude_entry_ids` are never
         reported. Purged entries cannot match.
         """
-        request = screening.screen_request(
-            data["queries"], data["threshold"], data["limit"], data["exclude_entry_ids"]
-        )
-        checkpoint = answering_checkpoint()
-        state = state_at(checkpoint, data.get("as_of"))
-        found = screening.screen(state, request, screening_index())
-        related = person_index(session(), state).screen(request)
-        signed_results = [result.receipt_dict(state.day) for result in found]
-        shown_results = [result.as_dict(state.day) for result in found]
-        for signed, shown, relations in zip(signed_results, shown_results, related, strict=True):
-            shown["relations"] = [relation.as_dict(state) for relation in relations]
-            if relations:
-                signed["relations"] = [relation.receipt_dict(state) for relation in relations]
-        receipt = sign_receipt(
-            "screen",
-            checkpoint,
-            state.day,
-            request.public_queries(),
-            signed_results,
-            data["privacy"],
-            request.parameters(),
-        )
-        pending = _pending(
-            state, [entry.entry_id for result in found for _match, entry in result.matches]
-        )
-        for result in shown_results:
-            for match in result["matches"]:
-                match["removal_pending"] = pending.get(match["entry_id"])
-        return {
-            "as_of": state.day.isoformat(),
-            "checkpoint": checkpoint.as_dict(),
-            "results": shown_results,
-            "receipt": receipt,
-            "proofs": _proofs(
-                state,
-                checkpoint,
-                [entry.entry_id for result in found for _match, entry in result.matches],
-            ),
-        }
+        return _answer_screen(data)
+
+
+def _answer_screen(data: dict[str, Any]) -> dict[str, Any]:
+    """Screen a batch at one serving version; each query's part is reused while it holds."""
+    request = screening.screen_request(
+        data["queries"], data["threshold"], data["limit"], data["exclude_entry_ids"]
+    )
+    at = answering(data.get("as_of"))
+    state, checkpoint = at.state, at.checkpoint
+    answers = answer_batch(
+        state,
+        request,
+        match_index(state, screening_index()),
+        at.persons(),
+        keep=not data["privacy"],
+    )
+    signed_results = [
+        answer.signed(position, ref)
+        for position, (answer, ref) in enumerate(zip(answers, request.refs, strict=True))
+    ]
+    receipt = sign_receipt(
+        "screen",
+        checkpoint,
+        state.day,
+        request.public_queries(),
+        signed_results,
+        data["privacy"],
+        request.parameters(),
+    )
+    listed = _listed(state, list(dict.fromkeys(e for a in answers for e in a.entry_ids)))
+    pending = at.removal_pending(listed)
+    return {
+        "as_of": state.day.isoformat(),
+        "checkpoint": checkpoint.as_dict(),
+        "results": [
+            answer.shown(position, ref, pending)
+            for position, (answer, ref) in enumerate(zip(answers, request.refs, strict=True))
+        ],
+        "receipt": receipt,
+        "proofs": at.bundles({entry_id: state.entries[entry_id].seq for entry_id in listed}),
+    }
 
 
 @blp.route("/receipts/<string:receipt_id>")

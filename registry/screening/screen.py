@@ -1,8 +1,10 @@
 """Identifier lookups and batch name screening against the list as of a day.
 
-Both answer from a `ListState` of the public read model (registry.publication.public_view),
-replayed up to a signed checkpoint that includes every committed event; the state and its
-matching index are cached, so a batch of 1,000 queries costs one replay at most.
+Lookups are answered here; a batch is validated here, answered by registry.screening.batch and
+its matches shown and signed as `match_shown` and `match_signed` put them. Both answer from a
+`ListState` of the public read model (registry.publication.public_view), replayed up to a
+signed checkpoint that includes every committed event; the state and its matching index are
+cached, so a batch of 1,000 queries costs one replay at most.
 Answers carry only published data: a full resident ID number confirms a match but is never
 given back, neither in a result nor in a receipt.
 """
@@ -30,7 +32,6 @@ from registry.screening.matching import (
     ScreeningMatch,
     ScreeningQuery,
 )
-from registry.screening.shared_index import SharedIndex, match_index
 from registry.subjects.identifiers import SCHEMES, Identifier, validate_identifier
 
 MAX_QUERIES = 1000
@@ -155,26 +156,29 @@ class ScreenRequest:
 
 
 def _query(raw: Mapping[str, Any], position: int) -> tuple[ScreeningQuery, str | None]:
-    where = f"queries[{position}]"
+    # `where` is spelt out only for an error: a batch of 1,000 valid queries never needs it.
     if not isinstance(raw, Mapping):
-        raise InvalidValue(where, "must be an object with a name and optional identifiers")
-    unknown = sorted(set(raw) - QUERY_FIELDS)
-    if unknown:
-        raise InvalidValue(f"{where}.{unknown[0]}", "unknown field")
+        raise InvalidValue(
+            f"queries[{position}]", "must be an object with a name and optional identifiers"
+        )
+    if not raw.keys() <= QUERY_FIELDS:
+        unknown = sorted(set(raw) - QUERY_FIELDS)
+        raise InvalidValue(f"queries[{position}].{unknown[0]}", "unknown field")
     ref = raw.get("ref")
     if ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF):
         raise InvalidValue(
-            f"{where}.ref",
+            f"queries[{position}].ref",
             "must be a string of at most %(MAX_REF)s characters",
             MAX_REF=MAX_REF,
         )
     identifiers = []
     for number, item in enumerate(raw.get("identifiers") or []):
+        where = f"queries[{position}].identifiers[{number}]"
         if not isinstance(item, Mapping):
-            raise InvalidValue(f"{where}.identifiers[{number}]", "must be {scheme, value}")
+            raise InvalidValue(where, "must be {scheme, value}")
         if item.get("scheme") not in SCHEMES:
             raise InvalidValue(
-                f"{where}.identifiers[{number}].scheme",
+                f"{where}.scheme",
                 "unknown scheme; expected one of %(expected)s",
                 expected=", ".join(SCHEMES),
             )
@@ -187,7 +191,7 @@ def _query(raw: Mapping[str, Any], position: int) -> tuple[ScreeningQuery, str |
             region=raw.get("region"),
         )
     except InvalidValue as error:
-        raise error.at(f"{where}.{error.field}") from None
+        raise error.at(f"queries[{position}].{error.field}") from None
     return query, ref
 
 
@@ -238,49 +242,22 @@ def _published_name(entry: EntryState) -> str:
     return str(entry.content["subject"]["name"]) if entry.content else ""
 
 
-@dataclass(frozen=True)
-class QueryResult:
-    """The matches for one query of a batch, best first."""
+def match_shown(match: ScreeningMatch, entry: EntryState, day: dt.date) -> dict[str, Any]:
+    """A match as the API response shows it: score, features, status and the published name.
 
-    position: int
-    ref: str | None
-    matches: list[tuple[ScreeningMatch, EntryState]]
-
-    def as_dict(self, day: dt.date) -> dict[str, Any]:
-        """The result with each match's score, features and status (for the API response)."""
-        return {
-            "query": self.position,
-            "ref": self.ref,
-            "matches": [
-                match.as_dict() | entry_summary(entry, day) | {"name": _published_name(entry)}
-                for match, entry in self.matches
-            ],
-        }
-
-    def receipt_dict(self, day: dt.date) -> dict[str, Any]:
-        """The result as a receipt signs it: entry, score as a decimal string, status."""
-        signed: dict[str, Any] = {"query": self.position}
-        if self.ref is not None:
-            signed["ref"] = self.ref
-        signed["matches"] = [
-            {
-                "entry_id": match.entry_id,
-                "score": f"{match.score:.4f}",
-                "status": PublicEntry(entry, day).screening_status,
-            }
-            for match, entry in self.matches
-        ]
-        return signed
-
-
-def screen(
-    state: ListState, request: ScreenRequest, shared: SharedIndex | None = None
-) -> list[QueryResult]:
-    """Screen every query of the batch against the list state (over `shared` if given)."""
-    found = match_index(state, shared).screen_many(
-        request.queries, request.threshold, request.limit, request.exclude_entry_ids
+    `removal_pending` is None here; the answer fills it in for the entries awaiting removal.
+    """
+    return (
+        match.as_dict()
+        | entry_summary(entry, day)
+        | {"name": _published_name(entry), "removal_pending": None}
     )
-    return [
-        QueryResult(position, ref, [(match, state.entries[match.entry_id]) for match in matches])
-        for position, (ref, matches) in enumerate(zip(request.refs, found, strict=True))
-    ]
+
+
+def match_signed(match: ScreeningMatch, entry: EntryState, day: dt.date) -> dict[str, Any]:
+    """A match as a receipt signs it: entry, score as a decimal string, status."""
+    return {
+        "entry_id": match.entry_id,
+        "score": f"{match.score:.4f}",
+        "status": PublicEntry(entry, day).screening_status,
+    }

@@ -116,6 +116,13 @@ def test_safe_integer_edges_are_accepted() -> None:
     assert canonical_bytes([2**53 - 1, -(2**53 - 1)]) == b"[9007199254740991,-9007199254740991]"
 
 
+def test_values_nested_deeper_than_orjson_goes_are_encoded_all_the_same() -> None:
+    value: Any = "x"
+    for depth in range(300):  # orjson stops at 254 levels
+        value = [value] if depth % 2 else {"k": value}
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
 def test_sha256_hex_hashes_the_canonical_bytes() -> None:
     assert sha256_hex({"b": 1, "a": "é"}) == hashlib.sha256('{"a":"é","b":1}'.encode()).hexdigest()
 

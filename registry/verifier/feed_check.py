@@ -113,8 +113,9 @@ def fold_chunk(
     if leaves is not None:
         logged = zip(outcome.logged, outcome.codes, outcome.contents, strict=True)
         for (number, entry_id, revision, digest), code, content in logged:
-            events = leaves.events_of(leaves.code_of(entry_id, code))
-            if not _logged_as(leaves, events, revision, content):
+            code = code or leaves.other_code(entry_id)
+            if type(revision) is not int or not leaves.lists(code, revision, content):
+                events = leaves.events_of(code)
                 line = where(number, entry_id, revision)
                 for message in _log_problems(line, events, revision, digest, content, leaves):
                     problems.append((number, RANK_LOG, message))
@@ -122,20 +123,6 @@ def fold_chunk(
         report.fail(path, message)
     report.count("signed entries", len(outcome.logged))
     return previous if outcome.last is None else outcome.last
-
-
-def _logged_as(leaves: LeafIndex, events: Sequence[int], revision: Any, content: int) -> bool:
-    """Whether the entry's latest event (of `events`) lists exactly this revision and content.
-
-    The content is the one the first event of that revision recorded.
-    """
-    if type(revision) is not int or not events:
-        return False
-    last_event, last_revision = leaves.state(events[-1])
-    if last_event == "removed" or last_revision != revision:
-        return False
-    first = leaves.first_with(events, revision)
-    return first is not None and leaves.contents[first] == content
 
 
 def _log_problems(

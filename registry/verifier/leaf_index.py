@@ -16,8 +16,15 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from registry.verifier.leaf_codes import NO_EVENT, entry_name, fingerprint, unpack_mark
+from registry.verifier.leaf_codes import (
+    EVENT_CODES,
+    NO_EVENT,
+    entry_name,
+    fingerprint,
+    unpack_mark,
+)
 
+REMOVED = EVENT_CODES["removed"]
 # Events per bucket of the hash table, about: small enough that sorting one bucket takes
 # no memory to speak of.
 BUCKET_EVENTS = 256
@@ -68,11 +75,11 @@ class LeafIndex:
         self.marks.extend(tile.marks)
         self.contents.extend(tile.contents)
         for offset, entry_id in tile.other_ids:
-            self.codes[base + offset] = self._other_code(entry_id)
+            self.codes[base + offset] = self._numbered(entry_id)
         self.kept.extend(tile.kept)
         self.anchors += tile.anchors
 
-    def _other_code(self, entry_id: str) -> int:
+    def _numbered(self, entry_id: str) -> int:
         code = self._other_codes.get(entry_id)
         if code is None:
             self._other_ids.append(entry_id)
@@ -124,9 +131,9 @@ class LeafIndex:
             return self._other_ids[code - 1]
         return entry_name(code)
 
-    def code_of(self, entry_id: str, code: int) -> int:
-        """The code of a snapshot line's entry: its exact code, else its number (0: unlogged)."""
-        return code or self._other_codes.get(entry_id, 0)
+    def other_code(self, entry_id: str) -> int:
+        """The number an entry id without an exact code was given (0: not in the log)."""
+        return self._other_codes.get(entry_id, 0)
 
     def events_of(self, code: int) -> Sequence[int]:
         """The seqs of the entry's events, in log order (after `finish`)."""
@@ -134,6 +141,27 @@ class LeafIndex:
         key = self.codes.__getitem__
         low = bisect_left(bucket, code, key=key)
         return bucket[low : bisect_right(bucket, code, low, key=key)]
+
+    def lists(self, code: int, revision: int, content: int) -> bool:
+        """Whether the entry's latest event lists (or amends to) `revision`, and the first
+        event of that revision recorded `content`: what a snapshot line must find.
+
+        events_of, state and first_with in one pass, for the line that passes.
+        """
+        bucket, codes, marks = self._buckets[code & self._mask], self.codes, self.marks
+        position = bisect_left(bucket, code, key=codes.__getitem__)
+        end = position
+        while end < len(bucket) and codes[bucket[end]] == code:
+            end += 1
+        if end == position:
+            return False
+        last = marks[bucket[end - 1]]
+        if last & 3 == REMOVED or last >> 2 != revision:
+            return False
+        for seq in bucket[position:end]:
+            if marks[seq] >> 2 == revision:
+                return self.contents[seq] == content
+        return False  # not reached: the last event has this revision
 
     def state(self, seq: int) -> tuple[str, int]:
         """The (event, revision) of an event."""

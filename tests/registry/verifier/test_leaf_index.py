@@ -156,6 +156,32 @@ def test_a_revision_given_a_second_content_is_named_at_each_later_event() -> Non
     assert leaves.contents[first] == fingerprint(SECRET, content("a1").encode())
 
 
+def test_a_snapshot_line_passes_on_the_latest_revision_and_its_first_content() -> None:
+    def fingerprint_of(label: str) -> int:
+        return fingerprint(SECRET, content(label).encode())
+
+    leaves = index_of(
+        [
+            ("listed", "IPL-2026-000001", 1, content("a1")),
+            ("listed", "IPL-2026-000002", 1, content("b1")),
+            ("amended", "IPL-2026-000002", 2, content("b2")),
+            ("listed", "IPL-2026-000003", 1, content("c1")),
+            ("removed", "IPL-2026-000003", 1, content("c1")),
+            ("amended", "IPL-2026-000001", 1, content("a1 again")),
+        ]
+    )
+    leaves.finish()
+    one, two, three = (entry_code(f"IPL-2026-00000{n}") for n in (1, 2, 3))
+
+    assert leaves.lists(one, 1, fingerprint_of("a1"))
+    assert not leaves.lists(one, 1, fingerprint_of("a1 again"))  # the first content holds
+    assert leaves.lists(two, 2, fingerprint_of("b2"))
+    assert not leaves.lists(two, 1, fingerprint_of("b1"))  # not the latest revision
+    assert not leaves.lists(two, 2, fingerprint_of("b1"))
+    assert not leaves.lists(three, 1, fingerprint_of("c1"))  # removed
+    assert not leaves.lists(entry_code("IPL-2026-000004"), 1, fingerprint_of("a1"))
+
+
 def test_entries_sharing_a_bucket_keep_their_own_events() -> None:
     # Codes equal in their low bits all land in one bucket; the search there is exact.
     count = 3 * BUCKET_EVENTS
@@ -167,6 +193,9 @@ def test_entries_sharing_a_bucket_keep_their_own_events() -> None:
     for seq, entry_id in enumerate(ids):
         expected = [seq, count] if seq == 7 else [seq]
         assert list(leaves.events_of(entry_code(entry_id))) == expected
+        assert leaves.lists(
+            entry_code(entry_id), 1, fingerprint(SECRET, content(entry_id).encode())
+        ) == (seq != 7)
 
 
 def test_ids_of_another_form_are_numbered_apart() -> None:
@@ -180,11 +209,11 @@ def test_ids_of_another_form_are_numbered_apart() -> None:
     )
     leaves.finish()
 
-    demo = leaves.code_of("DEMO-1", 0)
-    assert demo not in (0, leaves.code_of("DEMO-2", 0), entry_code("IPL-2026-000001"))
+    demo = leaves.other_code("DEMO-1")
+    assert demo not in (0, leaves.other_code("DEMO-2"), entry_code("IPL-2026-000001"))
     assert list(leaves.events_of(demo)) == [0, 2]
     assert leaves.entry_id(demo) == "DEMO-1"
-    assert leaves.code_of("DEMO-3", 0) == 0
+    assert leaves.other_code("DEMO-3") == 0
     assert list(leaves.events_of(0)) == []  # no event has code 0, anchors included
 
 

@@ -1,9 +1,11 @@
-"""Peak memory of the running benchmark process."""
+"""Peak memory of the running benchmark process, or of a measured child and its workers."""
 
 from __future__ import annotations
 
 import resource
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 STATUS = Path("/proc/self/status")
@@ -21,3 +23,39 @@ def peak_rss_mb() -> float:
                 return int(line.split()[1]) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
+
+
+def _descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (Linux: /proc/<pid>/task/<tid>/children)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue  # ended meanwhile
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmRSS:"), 0)
+
+
+def tree_peak_rss_mb(process: subprocess.Popen[str], interval: float = 0.02) -> float:
+    """Wait for `process`; the peak of the RSS summed over it and its descendants, in MB.
+
+    Sampled every `interval` seconds, so it counts worker processes a child starts (0 where
+    /proc is not there). Shared pages are counted in every process that maps them.
+    """
+    peak = 0
+    while process.poll() is None:
+        if Path("/proc").is_dir():
+            peak = max(peak, sum(_rss_kb(pid) for pid in _descendants(process.pid)))
+        time.sleep(interval)
+    return peak / 1024

@@ -2,11 +2,13 @@
 
 For each size a fresh SQLite registry is filled with that many published entries (the
 publisher benchmark's generator), published once, and the resulting feed directory verified
-with `registry.verifier.verify_feed` in a fresh process (whose peak memory is reported), side
-by side with raw Ed25519 verification of as many signatures (the floor any verifier of signed
-entries pays).
+with `registry.verifier.verify_feed` in a fresh process (whose peak memory is reported, on
+its own and with its worker processes), side by side with raw Ed25519 verification of as
+many signatures (the floor any verifier of signed entries pays). `--feed` verifies feed
+directories already published instead (a 1M-entry feed takes an hour to build), against raw
+verification of as many signatures as the verifier checked.
 
-    python -m bench.verify [--quick] [--sizes 1000,10000]
+    python -m bench.verify [--quick] [--sizes 1000,10000] [--feed DIR,...]
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.publish import _app, generate, peak_rss_mb
+from bench.memory import peak_rss_mb, tree_peak_rss_mb
+from bench.publish import _app, generate
 
 QUICK_SIZES = (1_000, 10_000)
 FULL_SIZES = (1_000, 100_000, 1_000_000)
@@ -86,7 +89,36 @@ def verify_directory(feed_dir: str) -> dict[str, Any]:
         "verify_cpu_s": _cpu_seconds() - cpu,
         "baseline_rss_mb": baseline,
         "peak_rss_mb": peak_rss_mb(),
+        "signed": report.checked.get("signed entries", 0),
         "problems": [] if report.ok else report.problems(),
+    }
+
+
+def verify_in_child(feed_dir: str) -> dict[str, Any]:
+    """Verify `feed_dir` in a fresh process, so the peak memory is the verifier's own."""
+    with tempfile.TemporaryFile("w+") as output:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bench.verify", "--measure", feed_dir], stdout=output, text=True
+        )
+        tree_peak = tree_peak_rss_mb(child)
+        if child.returncode != 0:
+            raise SystemExit(f"verifying {feed_dir} failed (exit {child.returncode})")
+        output.seek(0)
+        result: dict[str, Any] = json.loads(output.read().strip().splitlines()[-1])
+    if result["problems"]:
+        raise SystemExit(f"verification of {feed_dir} failed: {result['problems']}")
+    return {**result, "tree_peak_rss_mb": tree_peak}
+
+
+def yardsticks(size: int) -> dict[str, Any]:
+    """Raw Ed25519 verification of `size` signatures: one core, every core, CPU seconds."""
+    cores = os.cpu_count() or 1
+    return {
+        "entries": size,
+        "raw_s": raw_verification(size),
+        "raw_cores_s": raw_verification_on_cores(size, cores),
+        "raw_cpu_s": raw_verification_cpu(size),
+        "cores": cores,
     }
 
 
@@ -124,26 +156,14 @@ def measure(size: int, regular: bool = False) -> dict[str, Any]:
                     publish_settings,
                 )
             db.session.remove()
-        # A fresh process, so the peak memory is the verifier's own, not the publisher's.
-        completed = subprocess.run(
-            [sys.executable, "-m", "bench.verify", "--measure", app.config["FEED_DIR"]],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        if completed.returncode != 0:
-            raise SystemExit(f"verifying {size:,} entries failed (exit {completed.returncode})")
-        result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-        if result["problems"]:
-            raise SystemExit(f"verification failed at {size}: {result['problems']}")
-    cores = os.cpu_count() or 1
-    return {
-        "entries": size,
-        "raw_s": raw_verification(size),
-        "raw_cores_s": raw_verification_on_cores(size, cores),
-        "raw_cpu_s": raw_verification_cpu(size),
-        "cores": cores,
-        **result,
-    }
+        result = verify_in_child(app.config["FEED_DIR"])
+    return {**yardsticks(size), **result}
+
+
+def measure_feed(feed_dir: str) -> dict[str, Any]:
+    """Verify a feed already published, against raw verification of as many signatures."""
+    result = verify_in_child(feed_dir)
+    return {**yardsticks(result["signed"]), **result}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -155,6 +175,9 @@ def main(argv: list[str] | None = None) -> None:
         "--regular",
         action="store_true",
         help="verify the version of a second run (empty delta), not the first (every event)",
+    )
+    parser.add_argument(
+        "--feed", help="comma-separated feed directories already published, verified as they are"
     )
     parser.add_argument("--measure", metavar="FEED_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -170,10 +193,14 @@ def main(argv: list[str] | None = None) -> None:
     print("load average at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(
         f"{'entries':>10} {'verify':>9} {'entries/s':>10} {'raw Ed25519':>12} {'ratio':>7} "
-        f"{'raw, all cores':>15} {'ratio':>7} {'CPU ratio':>10} {'RSS MB':>14}"
+        f"{'raw, all cores':>15} {'ratio':>7} {'CPU ratio':>10} {'RSS MB':>14} {'+workers':>9}"
     )
-    for size in sizes:
-        row = measure(size, args.regular)
+    rows = (
+        (measure_feed(feed) for feed in args.feed.split(","))
+        if args.feed
+        else (measure(size, args.regular) for size in sizes)
+    )
+    for row in rows:
         rate = row["entries"] / row["verify_s"]
         ratio = row["verify_s"] / row["raw_s"]
         print(
@@ -181,14 +208,18 @@ def main(argv: list[str] | None = None) -> None:
             f"{row['raw_s']:>11.2f}s {ratio:>6.2f}x "
             f"{row['raw_cores_s']:>14.2f}s {row['verify_s'] / row['raw_cores_s']:>6.2f}x "
             f"{row['verify_cpu_s'] / row['raw_cpu_s']:>9.2f}x "
-            f"{row['peak_rss_mb']:>7.0f} ({row['baseline_rss_mb']:.0f})",
+            f"{row['peak_rss_mb']:>7.0f} ({row['baseline_rss_mb']:.0f}) "
+            f"{row['tree_peak_rss_mb']:>9.0f}",
             flush=True,
         )
     print("  ratio: verification time over raw signature checks of as many entries, on one")
     print("  core and split over every core (the verifier checks chunks on every core)")
     print("  CPU ratio: CPU seconds of the verifier and its workers over those of the raw checks")
     print("  (on a shared machine the wall-clock ratios move with the load; this one does not)")
-    print("  RSS: peak of the verifying process (after start-up in brackets)")
+    print("  RSS: peak of the verifying process (after start-up in brackets); +workers: peak of")
+    print("  the RSS summed over it and its worker processes, sampled every 20 ms")
+    if args.feed:
+        print("  (--feed: entries are the signatures the verifier checked, the yardstick's count)")
 
 
 if __name__ == "__main__":

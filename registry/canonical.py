@@ -177,9 +177,9 @@ def sha256_hex(obj: Any) -> str:
     return hashlib.sha256(canonical_bytes(obj)).hexdigest()
 
 
-# Lead bytes of 4-byte UTF-8 sequences (and bytes UTF-8 never uses): text beyond the BMP,
-# whose keys JCS sorts by UTF-16 code units, takes the slow path.
-_BEYOND_BMP = re.compile(rb"[\xf0-\xff]")
+# Lead bytes of 4-byte UTF-8 sequences: text beyond the BMP, whose keys JCS sorts by UTF-16
+# code units, takes the slow path (bytes past 0xF4 are not UTF-8 and fail to decode).
+_BEYOND_BMP = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
 
 
 class _NotCanonical(Exception):
@@ -211,15 +211,20 @@ def loads_canonical(data: bytes) -> Any | None:
     canonical form this is one parse and one serialisation, both in C, so `data` itself
     can be hashed or verified as JCS of the value.
     """
-    if _BEYOND_BMP.search(data):
-        return None
+    if any(map(data.__contains__, _BEYOND_BMP)):
+        return None  # five byte searches: a third of the time of one regular expression
     try:
-        text = data.decode("utf-8")  # strict: the text is exactly `data`, with no surrogate
-        value = _FAST_DECODER.decode(text)
-        # A lone surrogate (from an escape) comes out raw, so it never equals the text.
-        return value if _FAST_ENCODER.encode(value) == text else None
-    except (ValueError, RecursionError, _NotCanonical):
+        value = _FAST_DECODER.decode(data.decode("utf-8"))
+        # orjson writes what _FAST_ENCODER writes (JCS of a float-free value with BMP keys)
+        # in half the time; a lone surrogate (from an escape) cannot be written at all.
+        return value if jcs_bmp_bytes(value) == data else None
+    except (ValueError, RecursionError, _NotCanonical, orjson.JSONEncodeError):
         return None
+
+
+def jcs_bmp_bytes(value: Any) -> bytes:
+    """JCS of a value read by loads_canonical (float-free, safe integers, keys in the BMP)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def _refuse_float(text: str) -> Any:

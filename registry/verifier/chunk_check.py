@@ -13,7 +13,8 @@ from typing import Any
 
 from registry.signing.keys import VerificationKey
 from registry.verifier.feed_check import fold_chunk
-from registry.verifier.log_check import LeafIndex, Progress
+from registry.verifier.leaf_index import LeafIndex, secret_of
+from registry.verifier.log_check import Progress
 from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
 from registry.verifier.source import FeedSource, SourceUnavailable
@@ -65,16 +66,20 @@ def _read_chunk(
             ) from None
 
 
+ChunkJob = tuple[bytes, str, tuple[VerificationKey, ...], int, bytes]
+
+
 def _chunk_jobs(
     source: FeedSource,
     chunks: Sequence[dict[str, Any]],
     keys: tuple[VerificationKey, ...],
+    secret: bytes,
     report: VerificationReport,
-) -> Iterator[tuple[dict[str, Any], tuple[bytes, str, tuple[VerificationKey, ...]] | None]]:
+) -> Iterator[tuple[dict[str, Any], ChunkJob | None]]:
     for record in chunks:
         data = _read_chunk(source, record, report)
         key = str(record["name"])[len(SNAPSHOT_CHUNK) :]
-        yield record, None if data is None else (data, key, keys)
+        yield record, None if data is None else (data, key, keys, 1, secret)
 
 
 def check_snapshot_chunks(
@@ -95,7 +100,7 @@ def check_snapshot_chunks(
     chunks = [record for record in records if str(record.get("name")).startswith(SNAPSHOT_CHUNK)]
     previous = ""
     running = workers or Workers(1)
-    jobs = _chunk_jobs(source, chunks, keys, report)
+    jobs = _chunk_jobs(source, chunks, keys, secret_of(leaves), report)
     for number, (record, outcome) in enumerate(running.ordered(check_chunk, jobs), start=1):
         if outcome is not None:
             path = record["path"]

@@ -5,13 +5,13 @@ Both are read line by line from an open file, so memory does not grow with their
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from registry.canonical import loads_strict
 from registry.errors import InvalidValue
 from registry.signing.keys import VerificationKey
-from registry.verifier.log_check import LeafIndex
+from registry.verifier.leaf_index import LeafIndex, secret_of
 from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
 from registry.verifier.work import (
@@ -50,9 +50,9 @@ def jsonl_records(
 
 
 def _line_runs(
-    path: str, stream: IO[bytes], keys: tuple[VerificationKey, ...], report: VerificationReport
-) -> Iterator[tuple[None, tuple[bytes, str, tuple[VerificationKey, ...], int]]]:
-    """A whole snapshot or delta in runs of consecutive lines, each a job for a worker."""
+    path: str, stream: IO[bytes], report: VerificationReport
+) -> Iterator[tuple[int, bytes]]:
+    """A whole snapshot or delta in runs of consecutive lines: (first line number, lines)."""
     lines: list[bytes] = []
     first = 1
 
@@ -61,13 +61,13 @@ def _line_runs(
 
     for number, line in jsonl_lines(stream, problem):
         if lines and (number != first + len(lines) or len(lines) >= LINES_PER_JOB):
-            yield None, (b"\n".join(lines) + b"\n", "", keys, first)
+            yield first, b"\n".join(lines) + b"\n"
             lines = []
         if not lines:
             first = number
         lines.append(line)
     if lines:
-        yield None, (b"\n".join(lines) + b"\n", "", keys, first)
+        yield first, b"\n".join(lines) + b"\n"
 
 
 def check_snapshot(
@@ -81,7 +81,11 @@ def check_snapshot(
     """Check every signed entry of a snapshot and that the log records its content; return count."""
     count, previous = 0, ""
     running = workers or Workers(1)
-    for _tag, outcome in running.ordered(check_chunk, _line_runs(path, stream, keys, report)):
+    secret = secret_of(leaves)
+    jobs = (
+        (None, (data, "", keys, first, secret)) for first, data in _line_runs(path, stream, report)
+    )
+    for _tag, outcome in running.ordered(check_chunk, jobs):
         assert outcome is not None
         count += outcome.count
         previous = fold_chunk(path, outcome, leaves, report, previous)
@@ -107,10 +111,13 @@ def fold_chunk(
             message = "entries must be sorted by entry_id, each once"
             problems.append((number, RANK_ORDER, f"{where(number, entry_id, revision)}: {message}"))
     if leaves is not None:
-        for number, entry_id, revision, digest in outcome.logged:
-            if not _logged_as(leaves, entry_id, revision, digest):
+        logged = zip(outcome.logged, outcome.codes, outcome.contents, strict=True)
+        for (number, entry_id, revision, digest), code, content in logged:
+            code = code or leaves.other_code(entry_id)
+            if type(revision) is not int or not leaves.lists(code, revision, content):
+                events = leaves.events_of(code)
                 line = where(number, entry_id, revision)
-                for message in _log_problems(line, entry_id, revision, digest, leaves):
+                for message in _log_problems(line, events, revision, digest, content, leaves):
                     problems.append((number, RANK_LOG, message))
     for _number, _rank, message in sorted(problems, key=lambda found: found[:2]):
         report.fail(path, message)
@@ -118,27 +125,27 @@ def fold_chunk(
     return previous if outcome.last is None else outcome.last
 
 
-def _logged_as(leaves: LeafIndex, entry_id: str, revision: Any, digest: str) -> bool:
-    """Whether the log's latest event of the entry lists exactly this revision and content."""
-    return (
-        type(revision) is int
-        and leaves.last_event.get(entry_id) in (("listed", revision), ("amended", revision))
-        and leaves.contents.get((entry_id, revision)) == digest
-    )
-
-
 def _log_problems(
-    where: str, entry_id: str, revision: Any, digest: str, leaves: LeafIndex
+    where: str,
+    events: Sequence[int],
+    revision: Any,
+    digest: str,
+    content: int,
+    leaves: LeafIndex,
 ) -> list[str]:
-    logged = leaves.contents.get((entry_id, revision)) if isinstance(revision, int) else None
-    if logged is None:
+    # As a dict keyed by (entry_id, revision) would: True finds revision 1.
+    first = leaves.first_with(events, int(revision)) if isinstance(revision, int) else None
+    if first is None:
         return [f"{where}: no log entry up to the checkpoint records this revision"]
     problems = []
-    if logged != digest:
+    if leaves.contents[first] != content:
+        logged = leaves.logged_content(first)
+        if logged is None:
+            logged = f"(log leaf {first} now reads otherwise)"
         problems.append(
             f"{where}: content hash {digest} differs from the log's content_sha256 {logged}"
         )
-    last_event, last_revision = leaves.last_event[entry_id]
+    last_event, last_revision = leaves.state(events[-1])
     if last_event == "removed":
         problems.append(f"{where}: the log records this entry as removed")
     elif last_revision != revision:
@@ -178,9 +185,10 @@ def check_delta(
     """
     count = 0
     previous: int | None = None
+    secret = secret_of(leaves)
     jobs = (
-        (tag, (data, first, keys, tree_size))
-        for tag, (data, _key, _keys, first) in _line_runs(path, stream, keys, report)
+        (None, (data, first, keys, tree_size, secret))
+        for first, data in _line_runs(path, stream, report)
     )
     for _tag, outcome in (workers or Workers(1)).ordered(check_delta_lines, jobs):
         assert outcome is not None
@@ -193,7 +201,7 @@ def check_delta(
             previous = seq if isinstance(seq, int) else previous
             if not inside:
                 continue
-            if leaves is not None and leaves.kept_digest(seq) != digest:
+            if leaves is not None and leaves.kept_print(seq) != digest:
                 message = f"line {number} (leaf {seq}): the event differs from log entry {seq}"
                 problems.append((number, DELTA_LEAF, message))
             report.count("delta events")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
-from registry.errors import DomainError
+from registry.errors import DomainError, InvalidValue
 from registry.ledger.checkpoint import Checkpoint
 from registry.ledger.hashing import HASH_SIZE
 from registry.ledger.proofs import InvalidProof, verify_consistency
 from registry.ledger.tiled_log import TiledLog
-from registry.ledger.tiles import TILE_WIDTH, TileRef, parse_tile_path
+from registry.ledger.tiles import TILE_WIDTH, TileRef, decode_bundle, parse_tile_path
+from registry.verifier.leaf_index import LeafIndex
 from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
 from registry.verifier.source import FeedSource
@@ -26,33 +26,6 @@ LOG_PREFIX = "log/"
 Progress = Callable[[str, int, int], None]
 # Entry tiles handed to a worker at a time (4,096 leaves).
 TILES_PER_JOB = 16
-
-
-@dataclass
-class LeafIndex:
-    """What the snapshot and delta checks need to know about the leaves."""
-
-    contents: dict[tuple[str, int], str] = field(default_factory=dict)
-    last_event: dict[str, tuple[str, int]] = field(default_factory=dict)
-    # SHA-256 of each leaf from `keep_from` on, in order, end to end: the delta's lines are
-    # compared with them. Digests in one buffer, not the leaves nor a bytes object each, so a
-    # 1M-event delta costs 32 MB.
-    kept: bytearray = field(default_factory=bytearray)
-    keep_from: int = 0
-    anchors: int = 0  # audit anchors among the leaves
-    states: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
-
-    def keep(self, seq: int, leaf: bytes) -> None:
-        """Remember leaf `seq` (called in order) if the delta will need it."""
-        if seq >= self.keep_from:
-            self.kept += hashlib.sha256(leaf).digest()
-
-    def kept_digest(self, seq: int) -> bytes | None:
-        """The SHA-256 of leaf `seq`, if it was kept."""
-        position = (seq - self.keep_from) * HASH_SIZE
-        if not 0 <= position < len(self.kept):
-            return None
-        return bytes(self.kept[position : position + HASH_SIZE])
 
 
 class RecomputedTiles:
@@ -115,9 +88,28 @@ def _entry_tiles(size: int) -> list[TileRef]:
     return refs + ([TileRef(None, full, rest)] if rest else [])
 
 
+def leaf_reader(source: FeedSource, size: int) -> Callable[[int], bytes | None]:
+    """Read leaf `seq` of a log of `size` leaves again from its entry tile."""
+
+    def read(seq: int) -> bytes | None:
+        index, offset = divmod(seq, TILE_WIDTH)
+        ref = TileRef(None, index, min(TILE_WIDTH, size - index * TILE_WIDTH))
+        data = source.read(LOG_PREFIX + ref.path)
+        try:
+            leaves = [] if data is None else decode_bundle(data)
+        except InvalidValue:
+            return None
+        return leaves[offset] if offset < len(leaves) else None
+
+    return read
+
+
+TileJob = tuple[list[tuple[int, int, bytes]], int, bytes]
+
+
 def _tile_jobs(
-    source: FeedSource, refs: list[TileRef], keep_from: int
-) -> Iterator[tuple[tuple[TileRef, ...], tuple[list[tuple[int, int, bytes]], int] | None]]:
+    source: FeedSource, refs: list[TileRef], leaves: LeafIndex
+) -> Iterator[tuple[tuple[TileRef, ...], TileJob | None]]:
     """Read the entry tiles in runs of TILES_PER_JOB; a missing tile ends the runs."""
     for start in range(0, len(refs), TILES_PER_JOB):
         run = refs[start : start + TILES_PER_JOB]
@@ -126,11 +118,11 @@ def _tile_jobs(
             data = source.read(LOG_PREFIX + ref.path)
             if data is None:
                 if tiles:
-                    yield tuple(run[:position]), (tiles, keep_from)
+                    yield tuple(run[:position]), (tiles, leaves.keep_from, leaves.secret)
                 yield (ref,), None
                 return
             tiles.append((ref.index, ref.width, data))
-        yield tuple(run), (tiles, keep_from)
+        yield tuple(run), (tiles, leaves.keep_from, leaves.secret)
 
 
 def rebuild_log(
@@ -148,17 +140,22 @@ def rebuild_log(
     """
     log = TiledLog(RecomputedTiles(source, report))
     refs = _entry_tiles(checkpoint.size)
-    done, running = 0, workers or Workers(1)
-    for run, outcomes in running.ordered(check_tiles, _tile_jobs(source, refs, leaves.keep_from)):
-        if outcomes is None:
-            path = LOG_PREFIX + run[0].path
-            report.fail(path, f"is missing; the checkpoint covers {checkpoint.size} entries")
-            return None
-        for ref, outcome in zip(run, outcomes, strict=True):
-            if not _replay_tile(LOG_PREFIX + ref.path, outcome, log, leaves, report):
+    # Where each replayed tile's problems end in the report: an event that gives a revision
+    # a second content hash is found once every tile is indexed, and reported there.
+    ends: list[int] = []
+    try:
+        running = workers or Workers(1)
+        for run, outcomes in running.ordered(check_tiles, _tile_jobs(source, refs, leaves)):
+            if outcomes is None:
+                path = LOG_PREFIX + run[0].path
+                report.fail(path, f"is missing; the checkpoint covers {checkpoint.size} entries")
                 return None
-            done += 1
-            progress("recomputing the log", done, len(refs))
+            for ref, outcome in zip(run, outcomes, strict=True):
+                if not _replay_tile(LOG_PREFIX + ref.path, outcome, log, leaves, report, ends):
+                    return None
+                progress("recomputing the log", len(ends), len(refs))
+    finally:
+        _report_second_contents(leaves.finish(), refs, ends, report)
     log.flush()
     if log.root() != checkpoint.root:
         report.fail(
@@ -171,7 +168,12 @@ def rebuild_log(
 
 
 def _replay_tile(
-    path: str, outcome: TileOutcome, log: TiledLog, leaves: LeafIndex, report: VerificationReport
+    path: str,
+    outcome: TileOutcome,
+    log: TiledLog,
+    leaves: LeafIndex,
+    report: VerificationReport,
+    ends: list[int],
 ) -> bool:
     """Fold one checked tile into the tree and the leaf index; False when it is unreadable."""
     if outcome.unreadable is not None:
@@ -179,20 +181,33 @@ def _replay_tile(
         return False
     for _offset, message in outcome.problems:
         report.fail(path, message)
-    contents, last_event, states = leaves.contents, leaves.last_event, leaves.states
-    for seq, event, entry_id, revision, digest in outcome.events:
-        if contents.setdefault((entry_id, revision), digest) != digest:
-            report.fail(
-                path, f"leaf {seq} gives {entry_id} revision {revision} a second content hash"
-            )
-        # One (event, revision) tuple shared by every entry in that state, not one each.
-        state = (event, revision)
-        last_event[entry_id] = states.setdefault(state, state)
-    leaves.anchors += outcome.anchors
-    leaves.kept += b"".join(outcome.kept)
+    ends.append(len(report.failures))
+    leaves.add(outcome)
     log.extend_leaf_hashes(outcome.hashes)
     report.count("log entries", len(outcome.hashes))
     return True
+
+
+def _report_second_contents(
+    seconds: list[tuple[int, str, int]],
+    refs: list[TileRef],
+    ends: list[int],
+    report: VerificationReport,
+) -> None:
+    """Report each event that gives a revision a second content hash, after its tile's problems.
+
+    `ends[i]` is how many failures the report held after tile i's own; later failures
+    stay after these, as if they had been reported while the tile was replayed.
+    """
+    inserted = 0
+    for seq, entry_id, revision in seconds:
+        tile, held = seq // TILE_WIDTH, len(report.failures)
+        report.fail_at(
+            ends[tile] + inserted,
+            LOG_PREFIX + refs[tile].path,
+            f"leaf {seq} gives {entry_id} revision {revision} a second content hash",
+        )
+        inserted += len(report.failures) - held
 
 
 def check_consistency(

@@ -46,6 +46,14 @@ class VerificationReport:
             return
         self.failures.append(Failure(file, problem))
 
+    def fail_at(self, position: int, file: str, problem: str) -> None:
+        """Record a failed check about `file` as if when the report held `position` failures."""
+        before = self.failures[:position]
+        if sum(1 for failure in before if failure.file == file) >= MAX_FAILURES_PER_FILE:
+            self.suppressed[file] = self.suppressed.get(file, 0) + 1
+            return
+        self.failures.insert(position, Failure(file, problem))
+
     def count(self, what: str, number: int = 1) -> None:
         """Add to the tally of things checked (shown in the summary)."""
         self.checked[what] = self.checked.get(what, 0) + number

@@ -30,7 +30,9 @@ from registry.verifier.chunk_check import (
     check_snapshot_chunks,
 )
 from registry.verifier.feed_check import check_delta, check_snapshot, first_delta_seq
-from registry.verifier.log_check import LeafIndex, Progress, check_consistency, rebuild_log
+from registry.verifier.leaf_codes import new_secret
+from registry.verifier.leaf_index import LeafIndex
+from registry.verifier.log_check import Progress, check_consistency, leaf_reader, rebuild_log
 from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
 from registry.verifier.source import CHUNK_SIZE, FeedSource, SourceUnavailable
@@ -268,7 +270,11 @@ def verify_feed(
 
         delta_file = files.get("delta")
         first_seq = None if delta_file is None else first_delta_seq(delta_file)
-        leaves = LeafIndex(keep_from=checkpoint.size if first_seq is None else first_seq)
+        leaves = LeafIndex(
+            new_secret(),
+            keep_from=checkpoint.size if first_seq is None else first_seq,
+            read_leaf=leaf_reader(source, checkpoint.size),
+        )
         log = rebuild_log(source, checkpoint, report, leaves, progress, running)
         if since_note is not None:
             _check_since(log, trust, since_note, since_name, checkpoint, report)

@@ -19,8 +19,8 @@ import base64
 import binascii
 import hashlib
 import io
-import json
 import re
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from registry.canonical import (
     MAX_SAFE_INTEGER,
     canonical_bytes,
+    jcs_bmp_bytes,
     loads_canonical,
     loads_strict,
     sha256_hex,
@@ -43,6 +44,7 @@ from registry.ledger.tiles import TILE_WIDTH, decode_bundle
 from registry.signing.keys import ALGORITHM, VerificationKey
 from registry.signing.signatures import ENTRY_TYPES, SignatureInvalid, verify_entry
 from registry.timestamps import check_timestamp
+from registry.verifier.leaf_codes import NO_EVENT, entry_code, fingerprint, pack_mark
 
 # A signed entry is a few kilobytes; a longer line is refused unread, so a hostile feed made
 # of one endless line cannot exhaust the verifier's memory.
@@ -138,7 +140,6 @@ class EntryKeys:
 
 _SIGNED_PREFIX = b'{"entry":'
 _SIGNATURE_MEMBER = b',"signature":'
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def fast_entry_check(line: bytes, keys: EntryKeys) -> tuple[dict[str, Any], str] | None:
@@ -194,18 +195,26 @@ class ChunkOutcome:
     first: tuple[int, str, Any] | None = None
     last: str | None = None
     problems: list[Problem] = field(default_factory=list)
-    # (line number, entry_id, revision, content sha256) of each signed line.
+    # (line number, entry_id, revision, content sha256) of each signed line, and in the
+    # same order its entry's code and its content fingerprint (registry/verifier/
+    # leaf_codes.py), which the log check looks up.
     logged: list[tuple[int, str, Any, str]] = field(default_factory=list)
+    codes: array[int] = field(default_factory=lambda: array("Q"))
+    contents: array[int] = field(default_factory=lambda: array("Q"))
 
 
 def check_chunk(
-    data: bytes, key: str, keys: tuple[VerificationKey, ...], first_line: int = 1
+    data: bytes,
+    key: str,
+    keys: tuple[VerificationKey, ...],
+    first_line: int = 1,
+    secret: bytes = b"",
 ) -> ChunkOutcome:
     """Hash a snapshot chunk (or a piece of a whole snapshot, key "") and check its lines.
 
     Per line: valid JSON, signature, sorted by entry_id within the chunk, the id under the
-    chunk's key, status published; and the entry's content hash for the log check. Lines
-    are numbered from `first_line`.
+    chunk's key, status published; and the entry's content hash for the log check, with
+    its fingerprint under `secret`. Lines are numbered from `first_line`.
     """
     outcome = ChunkOutcome(len(data), hashlib.sha256(data).hexdigest())
     entry_keys = EntryKeys(keys)
@@ -249,30 +258,41 @@ def check_chunk(
             message = f"status is {entry.get('status')!r}, not 'published'"
             problem(number, f"{where(number, entry_id, revision)}: {message}", RANK_STATUS)
         outcome.logged.append((number, previous, revision, digest))
+        outcome.codes.append(entry_code(previous))
+        outcome.contents.append(fingerprint(secret, digest.encode("ascii")))
     return outcome
 
 
 @dataclass
 class TileOutcome:
-    """One entry tile replayed: its leaf hashes, or why it cannot be read."""
+    """One entry tile replayed: its leaf hashes, or why it cannot be read.
+
+    Each leaf's event is given in three words, one array each (registry/verifier/
+    leaf_codes.py): its entry's code, its event and revision, its content fingerprint.
+    """
 
     unreadable: str | None = None
     hashes: list[bytes] = field(default_factory=list)
     # (offset, message) of each leaf that is not a valid log event.
     problems: list[tuple[int, str]] = field(default_factory=list)
-    # (seq, event, entry_id, revision, content_sha256) of each valid event leaf.
-    events: list[tuple[int, str, str, int, str]] = field(default_factory=list)
+    codes: array[int] = field(default_factory=lambda: array("Q"))
+    marks: array[int] = field(default_factory=lambda: array("Q"))
+    contents: array[int] = field(default_factory=lambda: array("Q"))
+    # (offset, entry_id) of each event whose entry id has no exact code (code 0).
+    other_ids: list[tuple[int, str]] = field(default_factory=list)
     anchors: int = 0
-    # SHA-256 of each leaf from the given seq on (what the delta is compared with).
-    kept: list[bytes] = field(default_factory=list)
+    # Fingerprint of each leaf from the given seq on (what the delta is compared with).
+    kept: array[int] = field(default_factory=lambda: array("Q"))
 
 
-def check_tiles(tiles: list[tuple[int, int, bytes]], keep_from: int) -> list[TileOutcome]:
+def check_tiles(
+    tiles: list[tuple[int, int, bytes]], keep_from: int, secret: bytes
+) -> list[TileOutcome]:
     """Replay entry tiles given as (tile index, width, bundle bytes): decode, check each leaf."""
-    return [_check_tile(index, width, data, keep_from) for index, width, data in tiles]
+    return [_check_tile(index, width, data, keep_from, secret) for index, width, data in tiles]
 
 
-def _check_tile(index: int, width: int, data: bytes, keep_from: int) -> TileOutcome:
+def _check_tile(index: int, width: int, data: bytes, keep_from: int, secret: bytes) -> TileOutcome:
     outcome = TileOutcome()
     try:
         entries = decode_bundle(data)
@@ -286,9 +306,7 @@ def _check_tile(index: int, width: int, data: bytes, keep_from: int) -> TileOutc
     for offset, leaf in enumerate(entries):
         seq = index * TILE_WIDTH + offset
         fields = fast_event(seq, leaf, timestamps)
-        if fields is not None:
-            outcome.events.append(fields)
-        else:
+        if fields is None:
             try:
                 event = check_leaf(seq, leaf)
             except InvalidValue as error:
@@ -298,17 +316,26 @@ def _check_tile(index: int, width: int, data: bytes, keep_from: int) -> TileOutc
                 if is_anchor(event):
                     outcome.anchors += 1
                 else:
-                    outcome.events.append(
-                        (
-                            seq,
-                            str(event["event"]),
-                            str(event["entry_id"]),
-                            int(event["revision"]),
-                            str(event["content_sha256"]),
-                        )
+                    fields = (
+                        str(event["event"]),
+                        str(event["entry_id"]),
+                        int(event["revision"]),
+                        str(event["content_sha256"]).encode("ascii"),
                     )
+        if fields is None:
+            outcome.codes.append(0)
+            outcome.marks.append(NO_EVENT)
+            outcome.contents.append(0)
+        else:
+            name, entry_id, revision, content = fields
+            code = entry_code(entry_id)
+            if not code:
+                outcome.other_ids.append((offset, entry_id))
+            outcome.codes.append(code)
+            outcome.marks.append(pack_mark(name, revision))
+            outcome.contents.append(fingerprint(secret, content))
         if seq >= keep_from:
-            outcome.kept.append(hashlib.sha256(leaf).digest())
+            outcome.kept.append(fingerprint(secret, leaf))
         outcome.hashes.append(leaf_hash(leaf))
     return outcome
 
@@ -361,10 +388,8 @@ _CANONICAL_EVENT = re.compile(
 )
 
 
-def fast_event(
-    seq: int, leaf: bytes, timestamps: set[bytes]
-) -> tuple[int, str, str, int, str] | None:
-    """(seq, event, entry_id, revision, content_sha256) of a plain canonical event leaf.
+def fast_event(seq: int, leaf: bytes, timestamps: set[bytes]) -> tuple[str, str, int, bytes] | None:
+    """(event, entry_id, revision, content_sha256) of a plain canonical event leaf.
 
     None when the leaf is not of that plain form or fails a check: check_leaf then decides,
     and says why. `timestamps` holds the recorded_at values already found valid.
@@ -385,13 +410,7 @@ def fast_event(
         except InvalidValue:
             return None
         timestamps.add(recorded_at)
-    return (
-        seq,
-        event.decode("ascii"),
-        entry_id.decode("ascii"),
-        int(revision),
-        digest.decode("ascii"),
-    )
+    return event.decode("ascii"), entry_id.decode("ascii"), int(revision), digest
 
 
 @dataclass
@@ -399,9 +418,9 @@ class DeltaOutcome:
     """What a run of delta lines' own checks found; the order and the log come after."""
 
     problems: list[Problem] = field(default_factory=list)
-    # (line number, seq, whether seq is inside the checkpoint, SHA-256 of the event
-    # without its bundle) of each log event line.
-    events: list[tuple[int, Any, bool, bytes | None]] = field(default_factory=list)
+    # (line number, seq, whether seq is inside the checkpoint, fingerprint of the event
+    # without its bundle, None when not in canonical form) of each log event line.
+    events: list[tuple[int, Any, bool, int | None]] = field(default_factory=list)
     lines: int = 0
     signed: int = 0
 
@@ -410,12 +429,17 @@ _BUNDLE_PREFIX = b'{"bundle":'
 
 
 def check_delta_lines(
-    data: bytes, first_line: int, keys: tuple[VerificationKey, ...], tree_size: int
+    data: bytes,
+    first_line: int,
+    keys: tuple[VerificationKey, ...],
+    tree_size: int,
+    secret: bytes = b"",
 ) -> DeltaOutcome:
     """Check delta lines on their own: a log event, its bundle's signature and content.
 
     Lines are numbered from `first_line`. The seq order and each event against its log leaf
-    are checked by the caller, which has the whole delta and the log.
+    (by fingerprint under `secret`) are checked by the caller, which has the whole delta
+    and the log.
     """
     outcome = DeltaOutcome()
     entry_keys = EntryKeys(keys)
@@ -443,9 +467,10 @@ def check_delta_lines(
             problem(number, f"line {number} (leaf {seq}): {message}", DELTA_RANGE)
             outcome.events.append((number, seq, False, None))
             continue
-        rest = _ENCODER.encode(record).encode("utf-8") if fast else None
-        digest = _canonical_digest(record) if rest is None else hashlib.sha256(rest).digest()
-        outcome.events.append((number, seq, True, digest))
+        rest = jcs_bmp_bytes(record) if fast else None
+        event = rest if rest is not None else _canonical_or_none(record)
+        event_print = None if event is None else fingerprint(secret, event)
+        outcome.events.append((number, seq, True, event_print))
         if bundle is None:
             continue
         where = f"line {number} (leaf {seq})"
@@ -478,8 +503,8 @@ def check_delta_lines(
     return outcome
 
 
-def _canonical_digest(record: dict[str, Any]) -> bytes | None:
+def _canonical_or_none(record: dict[str, Any]) -> bytes | None:
     try:
-        return hashlib.sha256(canonical_bytes(record)).digest()
+        return canonical_bytes(record)
     except InvalidValue:
         return None

@@ -67,22 +67,29 @@ def build_feed(
     purged: bool = False,
     delta_from: int = 0,
     keys: dict[str, SigningKey] | None = None,
+    relogged: int = 0,
 ) -> Feed:
     """Publish `listed` entries (the last `removed` of them removed again) as feed version 1.
 
     The delta holds the events from `delta_from` on, as if earlier ones were in older deltas.
-    `keys` signs with the keys of an earlier feed (the same log publishing again).
+    `keys` signs with the keys of an earlier feed (the same log publishing again). The first
+    `relogged` entries are then logged as amended at the same revision with another content
+    hash (their delta lines without a bundle), which the log must never do.
     """
     keys = keys or {use: generate_key(use, NOW - dt.timedelta(days=2), ORIGIN) for use in KEY_USES}
     bundles = [sign_entry(make_entry(number), keys["entry"]) for number in range(1, listed + 1)]
     log = TiledLog(DirectoryTileStore(root / "log"))
     events: list[dict[str, Any]] = []
 
-    def append(event: str, bundle: dict[str, Any], reason: str | None = None) -> None:
+    def append(
+        event: str, bundle: dict[str, Any], reason: str | None = None, content: str | None = None
+    ) -> None:
         entry = bundle["entry"]
-        fields = (log.size, event, entry["entry_id"], entry["revision"], sha256_hex(entry))
+        digest = content or sha256_hex(entry)
+        fields = (log.size, event, entry["entry_id"], entry["revision"], digest)
         leaf = event_leaf(*fields, _stamp(log.size), reason)
-        events.append({**json.loads(leaf), "bundle": None if purged and reason else bundle})
+        purge = (purged and reason) or content
+        events.append({**json.loads(leaf), "bundle": None if purge else bundle})
         log.append(leaf)
         log.flush()  # as the publisher does after every append: partial tiles for every size
 
@@ -90,6 +97,9 @@ def build_feed(
         append("listed", bundle)
     for bundle in bundles[listed - removed :]:
         append("removed", bundle, "error")
+    for bundle in bundles[:relogged]:
+        other = sha256_hex({**bundle["entry"], "remedy": "logged twice"})
+        append("amended", bundle, "correction", other)
     feed = Feed(root, keys)
     note = feed.checkpoint(log.size)
     write_atomic(root / "log" / "checkpoint", note.encode())

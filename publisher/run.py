@@ -36,7 +36,6 @@ from registry.listings import workflow
 from registry.listings.policy import Policy
 from registry.models import (
     EntryRevision,
-    Listing,
     LogTile,
     utcnow,
 )
@@ -106,19 +105,12 @@ def purge_expired_content(
     With `feed_dir`, the feed files already published lose the content too, before the
     purge commits: a purge recorded in the database is always a purge on disk as well.
     """
-    ended = session.scalars(
-        select(Listing).where(
-            Listing.state.in_(("removed", "expired")), Listing.entry_id.is_not(None)
-        )
-    ).all()
     purged = 0
-    for listing in ended:
-        if not published_listings.retention_over(listing, policy, today):
-            continue
+    for entry_id in published_listings.due_for_purge(session, policy, today):
         with atomic(session):
             revisions = session.scalars(
                 select(EntryRevision).where(
-                    EntryRevision.entry_id == listing.entry_id, EntryRevision.bundle.is_not(None)
+                    EntryRevision.entry_id == entry_id, EntryRevision.purged_at.is_(None)
                 )
             ).all()
             for revision in revisions:
@@ -130,12 +122,12 @@ def purge_expired_content(
                     actor="system",
                     action="entry.purge",
                     object_type="entry",
-                    object_id=listing.entry_id or "",
+                    object_id=entry_id,
                     reason="retention period over",
                     after={"revisions": [r.revision for r in revisions]},
                 )
                 if feed_dir is not None:
-                    redact_feed_files(feed_dir, {listing.entry_id or ""}, current=())
+                    redact_feed_files(feed_dir, {entry_id}, current=())
                 purged += 1
     return purged
 

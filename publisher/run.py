@@ -31,12 +31,12 @@ from registry import clock
 from registry.actors import SYSTEM
 from registry.audit import trail as audit
 from registry.clock import legal_date
+from registry.ledger.tiles import tiles_written_since
 from registry.listings import published as published_listings
 from registry.listings import workflow
 from registry.listings.policy import Policy
 from registry.models import (
     EntryRevision,
-    Listing,
     LogTile,
     utcnow,
 )
@@ -46,6 +46,10 @@ from registry.signing.keystore import KeyStore
 from registry.transaction import atomic
 
 Progress = Callable[[str], None]
+# Past this many new leaves a run reads every stored tile instead of naming the new ones (the
+# names grow with the leaves; the first publication of a large log is a full copy anyway).
+TILE_CATCH_UP = 4096
+TILE_BATCH = 500
 
 __all__ = ["RunReport", "publish_once", "write_feed"]
 
@@ -106,19 +110,12 @@ def purge_expired_content(
     With `feed_dir`, the feed files already published lose the content too, before the
     purge commits: a purge recorded in the database is always a purge on disk as well.
     """
-    ended = session.scalars(
-        select(Listing).where(
-            Listing.state.in_(("removed", "expired")), Listing.entry_id.is_not(None)
-        )
-    ).all()
     purged = 0
-    for listing in ended:
-        if not published_listings.retention_over(listing, policy, today):
-            continue
+    for entry_id in published_listings.due_for_purge(session, policy, today):
         with atomic(session):
             revisions = session.scalars(
                 select(EntryRevision).where(
-                    EntryRevision.entry_id == listing.entry_id, EntryRevision.bundle.is_not(None)
+                    EntryRevision.entry_id == entry_id, EntryRevision.purged_at.is_(None)
                 )
             ).all()
             for revision in revisions:
@@ -130,25 +127,50 @@ def purge_expired_content(
                     actor="system",
                     action="entry.purge",
                     object_type="entry",
-                    object_id=listing.entry_id or "",
+                    object_id=entry_id,
                     reason="retention period over",
                     after={"revisions": [r.revision for r in revisions]},
                 )
                 if feed_dir is not None:
-                    redact_feed_files(feed_dir, {listing.entry_id or ""}, current=())
+                    redact_feed_files(feed_dir, {entry_id}, current=())
                 purged += 1
     return purged
 
 
-def write_tiles(session: Session, feed_dir: Path) -> int:
-    """Copy log tiles to `log/tile/...`; tiles already on disk are left alone (immutable)."""
+def write_tiles(session: Session, feed_dir: Path, tree_size: int) -> int:
+    """Copy log tiles to `log/tile/...`; tiles already on disk are left alone (immutable).
+
+    Only the tiles the log may have written since the size of `log/checkpoint` on disk are
+    looked at, that checkpoint having gone to disk after its tiles; without one, or past
+    TILE_CATCH_UP new leaves, every stored tile is.
+    """
+    on_disk = _checkpoint_size_on_disk(feed_dir)
+    if on_disk is None or not 0 <= tree_size - on_disk <= TILE_CATCH_UP:
+        rows = session.execute(select(LogTile.path, LogTile.data))
+        return sum(_write_tile(feed_dir, path, data) for path, data in rows)
+    candidates = [ref.path for ref in tiles_written_since(on_disk, tree_size)]
+    missing = [path for path in candidates if not (feed_dir / "log" / path).exists()]
     written = 0
-    for path, data in session.execute(select(LogTile.path, LogTile.data)):
-        target = feed_dir / "log" / path
-        if not target.exists():
-            write_immutable(target, data)
-            written += 1
+    for first in range(0, len(missing), TILE_BATCH):
+        batch = missing[first : first + TILE_BATCH]
+        rows = session.execute(select(LogTile.path, LogTile.data).where(LogTile.path.in_(batch)))
+        written += sum(_write_tile(feed_dir, path, data) for path, data in rows)
     return written
+
+
+def _write_tile(feed_dir: Path, path: str, data: bytes) -> int:
+    target = feed_dir / "log" / path
+    if target.exists():
+        return 0
+    write_immutable(target, data)
+    return 1
+
+
+def _checkpoint_size_on_disk(feed_dir: Path) -> int | None:
+    try:
+        return int((feed_dir / "log" / "checkpoint").read_text(encoding="utf-8").split("\n")[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def remove_stale_temporaries(feed_dir: Path) -> int:
@@ -194,7 +216,7 @@ def publish_once(
     report.tree_size = checkpoint.tree_size
     progress(f"writing log tiles ({checkpoint.tree_size} events)")
     with report.step("tiles"):
-        write_tiles(session, feed)
+        write_tiles(session, feed, checkpoint.tree_size)
     with report.step("feed"):
         report.version = write_feed(
             session, keys, settings, checkpoint, now, progress, steps=report.steps

@@ -146,6 +146,29 @@ def parse_tile_path(path: str) -> TileRef:
     return ref
 
 
+def tiles_written_since(old_size: int, new_size: int) -> list[TileRef]:
+    """Every tile a log growing from `old_size` to `new_size` leaves may have written.
+
+    That is, per level (and for the entry bundles), each tile from the one that was partial
+    at `old_size` on, at every width it may have had on the way (each append may flush
+    partial tiles, `TiledLog.flush`); the tiles of the log at `old_size` come first. Some of
+    them may never have been written (a bulk append flushes once). Empty unless it grew.
+    """
+    refs: list[TileRef] = []
+    for level in (None, *range(MAX_LEVEL + 1)):
+        shift = TILE_HEIGHT * (level or 0)
+        old, new = old_size >> shift, new_size >> shift
+        if new <= old:
+            if level is not None:
+                break  # this level did not grow, and no level above it did
+            continue
+        for index in range(old // TILE_WIDTH, (new - 1) // TILE_WIDTH + 1):
+            start = index * TILE_WIDTH
+            low, high = max(old - start, 1), min(new - start, TILE_WIDTH)
+            refs.extend(TileRef(level, index, width) for width in range(low, high + 1))
+    return refs
+
+
 def encode_bundle(entries: list[bytes]) -> bytes:
     """Encode entries as an entry bundle: each entry prefixed by its big-endian uint16 length."""
     chunks = []

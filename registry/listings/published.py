@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from registry import clock
@@ -23,7 +23,7 @@ from registry.listings.calendar import add_days
 from registry.listings.dating import not_in_future
 from registry.listings.policy import Policy
 from registry.listings.state import audit_transition, load_listing, require_state, snapshot
-from registry.models import SECTORS, Listing, ListingRequest
+from registry.models import SECTORS, EntryRevision, Listing, ListingRequest
 from registry.publication import events as publication
 from registry.signing.keystore import KeyStore
 from registry.subjects.records import clean_text
@@ -240,8 +240,27 @@ def due_for_expiry(session: Session, today: dt.date) -> list[int]:
     )
 
 
-def retention_over(listing: Listing, policy: Policy, today: dt.date) -> bool:
-    """Whether a removed or expired listing's content may be purged."""
-    return (
-        listing.ended_on is not None and add_days(listing.ended_on, policy.retention_days) <= today
+def due_for_purge(session: Session, policy: Policy, today: dt.date) -> list[str]:
+    """Entry ids of removed or expired listings past the retention period still holding content.
+
+    Listings purged in an earlier run are left out by the query itself, so a run reads no
+    listing it has nothing to do for.
+    """
+    # `purged_at`, not `bundle`: a purged bundle is stored as JSON null, not as SQL NULL.
+    holding = exists().where(
+        EntryRevision.entry_id == Listing.entry_id, EntryRevision.purged_at.is_(None)
     )
+    return [
+        entry_id
+        for entry_id in session.scalars(
+            select(Listing.entry_id)
+            .where(
+                Listing.state.in_(("removed", "expired")),
+                Listing.entry_id.is_not(None),
+                Listing.ended_on <= add_days(today, -policy.retention_days),
+                holding,
+            )
+            .order_by(Listing.id)
+        )
+        if entry_id is not None
+    ]

@@ -42,6 +42,12 @@ class Listing(Base):
     """A proposal to list a subject, followed through the due-process lifecycle."""
 
     __tablename__ = "listings"
+    # Every publication run asks which published listings ended and which ended ones are past
+    # their retention period: by state and date, so the answer reads only those listings.
+    __table_args__ = (
+        Index("ix_listings_state_period_end", "state", "period_end"),
+        Index("ix_listings_state_ended_on", "state", "ended_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[str | None] = mapped_column(String(20), unique=True)

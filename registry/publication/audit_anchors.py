@@ -46,8 +46,12 @@ def anchor_audit_trail(session: Session, now: dt.datetime) -> LogEvent | None:
     if head is None:
         return None
     length, record_hash = int(head[0]), bytes(head[1])
+    # Anchor rows have the entry id "": its index finds the newest without reading the log.
     last = session.scalar(
-        select(LogEvent).where(LogEvent.event == ANCHOR_EVENT).order_by(LogEvent.seq.desc())
+        select(LogEvent)
+        .where(LogEvent.entry_id == "", LogEvent.event == ANCHOR_EVENT)
+        .order_by(LogEvent.seq.desc())
+        .limit(1)
     )
     if last is not None and (last.revision, last.content_sha256) == (length, record_hash.hex()):
         return None

@@ -185,6 +185,36 @@ def next_entry_id(session: Session, year: int) -> str:
     """The next `IPL-<year>-<nnnnnn>` entry id (takes the log lock, so ids never collide)."""
     _lock_log(session)
     prefix = f"IPL-{year}-"
+    number = _after_newest_listed(session, prefix) or _after_largest_listing(session, prefix)
+    return f"{prefix}{number:06d}"
+
+
+def _after_newest_listed(session: Session, prefix: str) -> int | None:
+    """The number after the newest `listed` event's entry, if it has `prefix` and that is free.
+
+    Ids are handed out here only, in increasing order, each logged as `listed` in the same
+    transaction: the newest `listed` leaf names the year's largest id. Found from the end of
+    the log (its primary key), this costs the same whatever the registry's size; None (ask
+    the listings instead) for the first id of a year or anything unexpected.
+    """
+    newest = session.scalar(
+        select(LogEvent.entry_id)
+        .where(LogEvent.event == "listed")
+        .order_by(LogEvent.seq.desc())
+        .limit(1)
+    )
+    digits = newest.removeprefix(prefix) if newest is not None else ""
+    if newest is None or digits == newest or not digits.isdecimal() or not digits.isascii():
+        return None
+    number = int(digits) + 1
+    taken = session.scalar(
+        select(Listing.id).where(Listing.entry_id == f"{prefix}{number:06d}").limit(1)
+    )
+    return None if taken is not None else number
+
+
+def _after_largest_listing(session: Session, prefix: str) -> int:
+    # Reads every id of the year: only for a year's first id, or when the log disagrees.
     # Longest first: past 999999 the numbers grow a digit, and "IPL-2026-1000000" sorts
     # before "IPL-2026-999999" as text.
     last = session.scalar(
@@ -193,5 +223,4 @@ def next_entry_id(session: Session, year: int) -> str:
         .order_by(func.length(Listing.entry_id).desc(), Listing.entry_id.desc())
         .limit(1)
     )
-    number = int(last.removeprefix(prefix)) + 1 if last else 1
-    return f"{prefix}{number:06d}"
+    return int(last.removeprefix(prefix)) + 1 if last else 1

@@ -47,3 +47,31 @@ def test_purged_entries_leave_every_feed_file(app: Flask, session: Session) -> N
 
     result = verify_feed(open_source(str(feed)))
     assert result.ok, result.problems()
+
+
+def test_an_entry_is_purged_once_and_later_runs_leave_it_alone(
+    app: Flask, session: Session
+) -> None:
+    load_demo(session, Policy.from_settings(app.config["REGISTRY"]), key_store(app))
+    app.config["REGISTRY"]["RETENTION_DAYS"] = 0
+    first = run_publication(app)
+    assert first is not None and first.purged > 0
+    purged_at = dict(
+        session.execute(
+            select(EntryRevision.id, EntryRevision.purged_at).where(
+                EntryRevision.purged_at.is_not(None)
+            )
+        ).all()
+    )
+    audited = session.scalars(select(AuditRecord.action)).all().count("entry.purge")
+
+    again = run_publication(app)
+
+    assert again is not None and again.purged == 0
+    assert session.scalars(select(AuditRecord.action)).all().count("entry.purge") == audited
+    still = session.execute(
+        select(EntryRevision.id, EntryRevision.purged_at).where(
+            EntryRevision.purged_at.is_not(None)
+        )
+    ).all()
+    assert dict(still) == purged_at  # the first purge's time stands

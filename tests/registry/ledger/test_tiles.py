@@ -24,6 +24,7 @@ from registry.ledger.tiles import (
     entries_tile,
     hash_tile,
     parse_tile_path,
+    tiles_written_since,
 )
 
 
@@ -264,3 +265,31 @@ def test_entries_longer_than_a_uint16_are_refused() -> None:
         encode_bundle([b"\x00" * 65536])
     with pytest.raises(InvalidValue, match="65536 bytes"):
         TiledLog(MemoryTileStore()).append(b"\x00" * 65536)
+
+
+@pytest.mark.parametrize(
+    ("old_size", "new_size"),
+    [(0, 5), (3, 14), (250, 262), (256, 256), (511, 513), (65_530, 65_545), (70_000, 70_001)],
+)
+def test_tiles_written_since_names_every_tile_a_growing_log_writes(
+    old_size: int, new_size: int
+) -> None:
+    store = MemoryTileStore()
+    log = TiledLog(store)
+    log.extend(leaves(0, old_size))
+    log.flush()
+    before = set(store.files)
+    for leaf in leaves(old_size, new_size):  # one flush per append, as the registry does
+        log.append(leaf)
+        log.flush()
+
+    named = {ref.path for ref in tiles_written_since(old_size, new_size)}
+
+    assert set(store.files) - before <= named
+    assert named <= set(store.files)  # one flush per append writes every width on the way
+    assert len(named) <= 2 * (new_size - old_size) + 8  # not growing with the log
+
+
+def test_tiles_written_since_is_empty_unless_the_log_grew() -> None:
+    assert tiles_written_since(300, 300) == []
+    assert tiles_written_since(300, 200) == []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from publisher.writers.delta import event_leaf_object
@@ -140,3 +141,24 @@ def test_the_audit_commands_anchor_and_report_truncation(
     truncated = runner.invoke(args=["audit", "verify"])
     assert truncated.exit_code == 1
     assert "does NOT MATCH the signed log at record 4" in truncated.output
+
+
+def test_the_newest_anchor_is_found_without_reading_the_log(app: Flask, session: Session) -> None:
+    _write(session, 1)
+    _sign(app, session)
+    statements: list[tuple[str, Any]] = []
+
+    def record(*args: Any) -> None:
+        statements.append((" ".join(str(args[2]).split()), tuple(args[3])))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert _sign(app, session) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    sql, params = next(s for s in statements if "log_events.event =" in s[0])
+    plan = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+    assert [str(row[-1]) for row in plan] == [
+        "SEARCH log_events USING INDEX ix_log_events_entry_id (entry_id=?)"
+    ]

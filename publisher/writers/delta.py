@@ -8,6 +8,7 @@ bytes, so a consumer can check each line against the transparency log.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, Delta, check_version, describe
-from registry.canonical import canonical_bytes, sha256_hex
+from registry.canonical import canonical_bytes
 from registry.errors import InvalidValue
 from registry.ledger.anchors import ANCHOR_TYPE, checked_anchor, is_anchor
 from registry.ledger.events import EVENT_TYPE, event_object
@@ -23,6 +24,7 @@ from registry.ledger.events import EVENT_TYPE, event_object
 # event_object's parameter names, which are also the leaf's keys.
 _LEAF_FIELDS = ("seq", "event", "entry_id", "revision", "content_sha256", "recorded_at", "reason")
 _HANDED_OVER_KEYS = {"type", "bundle", *_LEAF_FIELDS}
+_BUNDLE_KEYS = {"entry", "signature"}
 
 
 def event_leaf_object(event: Any, field: str) -> dict[str, Any]:
@@ -59,6 +61,14 @@ def event_bundle(
     leaf: Mapping[str, Any], event: Mapping[str, Any], field: str
 ) -> Mapping[str, Any] | None:
     """Return the event's signed bundle (None once purged), checking it is the named entry."""
+    checked = _checked_bundle(leaf, event, field)
+    return None if checked is None else checked[0]
+
+
+def _checked_bundle(
+    leaf: Mapping[str, Any], event: Mapping[str, Any], field: str
+) -> tuple[Mapping[str, Any], bytes] | None:
+    """The event's bundle and the canonical bytes of its entry, or None once purged."""
     bundle = event.get("bundle")
     if bundle is None or is_anchor(leaf):
         return None
@@ -71,10 +81,25 @@ def event_bundle(
             f"holds {entry.get('entry_id')} revision {entry.get('revision')}, "
             f"but the event is about {leaf['entry_id']} revision {leaf['revision']}",
         )
-    if sha256_hex(entry) != leaf["content_sha256"]:
+    entry_bytes = canonical_bytes(entry)
+    if hashlib.sha256(entry_bytes).hexdigest() != leaf["content_sha256"]:
         reason = "entry content does not match the event's content_sha256"
         raise InvalidValue(f"{field}.bundle", reason)
-    return bundle
+    return bundle, entry_bytes
+
+
+def _line(leaf: Mapping[str, Any], checked: tuple[Mapping[str, Any], bytes] | None) -> bytes:
+    """JCS of the leaf plus `bundle`, reusing the entry's canonical bytes already hashed."""
+    if checked is None:
+        return canonical_bytes({**leaf, "bundle": None}) + b"\n"
+    bundle, entry_bytes = checked
+    if set(bundle) != _BUNDLE_KEYS or not leaf or "bundle" in leaf or min(leaf) < "bundle":
+        return canonical_bytes({**leaf, "bundle": bundle}) + b"\n"
+    # JCS sorts the ASCII keys: "bundle" comes first in the line, "entry" then "signature"
+    # in the bundle, so the line is those parts joined (each part canonical on its own).
+    signature = canonical_bytes(bundle["signature"])
+    rest = canonical_bytes(leaf)[1:]
+    return b'{"bundle":{"entry":%b,"signature":%b},%b\n' % (entry_bytes, signature, rest)
 
 
 def _lines(events: Iterable[Any], counter: Counter) -> Iterator[bytes]:
@@ -88,9 +113,8 @@ def _lines(events: Iterable[Any], counter: Counter) -> Iterator[bytes]:
             reason = f"expected {previous + 1} after {previous}, got {seq}"
             raise InvalidValue(f"{field}.seq", reason)
         previous = seq
-        line = {**leaf, "bundle": event_bundle(leaf, event, field)}
         counter.value += 1
-        yield canonical_bytes(line) + b"\n"
+        yield _line(leaf, _checked_bundle(leaf, event, field))
 
 
 def write_delta(

@@ -58,6 +58,22 @@ def test_dropping_the_bundle_gives_back_the_log_leaf_bytes(tmp_path: Path) -> No
         assert canonical_bytes(leaf) == event_leaf(**fields)
 
 
+def test_each_line_is_the_canonical_form_of_its_event(tmp_path: Path) -> None:
+    # A line is joined from the entry's canonical bytes (the ones hashed) and the rest:
+    # it must be exactly JCS of the whole line, for entries with awkward text too.
+    events = sample_events()
+    odd = make_bundle(3, name='引号"与\\反斜杠\u2028', aliases=["𠀀 astral", "\u0000"])
+    events.insert(3, make_event(13, "listed", odd))
+    events[4]["seq"] = 14
+    write_delta(tmp_path, 3, 4, events)
+
+    lines = (tmp_path / "delta" / "3-4.jsonl").read_bytes().splitlines()
+    assert len(lines) == 5
+    for line, event in zip(lines, events, strict=True):
+        assert line == canonical_bytes(loads_strict(line))
+        assert loads_strict(line)["bundle"] == event["bundle"]
+
+
 def test_an_empty_delta_is_written(tmp_path: Path) -> None:
     delta = write_delta(tmp_path, 4, 5, [])
 

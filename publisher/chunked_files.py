@@ -12,11 +12,9 @@ byte for byte, so the index of an incremental run equals the index of a full bui
 
 from __future__ import annotations
 
-import itertools
-import multiprocessing
-from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,19 +23,16 @@ from sqlalchemy.orm import Session
 
 from publisher import incremental, versions
 from publisher.chunks import ChunkKind, chunk_key, grouped, listed_chunks, write_chunk
+from publisher.worker_pool import WorkerPool
 from publisher.writers import Resource
 from publisher.writers.atomic import file_sha256
 from publisher.writers.snapshot import UTF8_BOM
-from registry.publication.public_view import listed_bundles
+from registry.publication.public_view import listed_bundle_texts, listed_bundles
 
 SNAPSHOT = ChunkKind("snapshot", "snapshot", ".jsonl")
 CSV = ChunkKind("snapshot_csv", "snapshot", ".csv", header=UTF8_BOM + incremental.csv_header())
 FTM = ChunkKind("ftm", "ftm", ".ftm.json")
 KINDS = (SNAPSHOT, CSV, FTM)
-# A full build goes to worker processes only past this many keys (starting them costs more
-# than a small registry's whole build), with at most IN_FLIGHT keys queued per process.
-PARALLEL_FROM = 8
-IN_FLIGHT = 3
 
 Bundle = Mapping[str, Any]
 Changed = Sequence[tuple[str, Bundle | None]]
@@ -68,43 +63,38 @@ def _in_kind_order(records: Iterable[Resource]) -> list[Resource]:
     return sorted(records, key=lambda r: (rank[r["name"].split("/")[0]], r["name"]))
 
 
+def write_key_chunk_texts(
+    feed_dir: Path, key: str, texts: Sequence[tuple[str, str]], public_url: str | None
+) -> list[Resource]:
+    """`write_key_chunks` from (entry_id, bundle JSON text) pairs, decoded here (in a worker)."""
+    bundles = [json.loads(text) for _entry_id, text in texts]
+    for (entry_id, _text), bundle in zip(texts, bundles, strict=True):
+        if _entry_id(bundle) != entry_id:
+            raise ValueError(f"the bundle stored for {entry_id!r} is {_entry_id(bundle)!r}'s")
+    return write_key_chunks(feed_dir, key, bundles, public_url)
+
+
 def write_all_chunks(
-    session: Session, feed_dir: Path, size: int, public_url: str | None, workers: int = 1
+    session: Session,
+    feed_dir: Path,
+    size: int,
+    public_url: str | None,
+    workers: int = 1,
+    pool: WorkerPool | None = None,
 ) -> list[Resource]:
     """Write every chunk of the entries listed at log size `size`; return their records.
 
-    With `workers` > 1, keys past the first PARALLEL_FROM are encoded and written by that
-    many processes (chunks are independent), while this one reads the database.
+    Chunks are independent: past the first few keys, `pool` (or a pool of `workers`
+    processes) decodes, encodes and writes them while this process reads the database.
     """
-    pairs = ((_entry_id(bundle), bundle) for bundle in listed_bundles(session, size))
-    records: list[Resource] = []
-    groups = grouped(pairs)
-    for key, bundles in itertools.islice(groups, PARALLEL_FROM if workers > 1 else None):
-        records.extend(write_key_chunks(feed_dir, key, bundles, public_url))
-    if workers > 1:
-        records.extend(_write_in_processes(feed_dir, groups, public_url, workers))
+    pairs = ((entry_id, (entry_id, text)) for entry_id, text in listed_bundle_texts(session, size))
+    jobs = ((feed_dir, key, texts, public_url) for key, texts in grouped(pairs))
+    with ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(WorkerPool(workers))
+        chunks = pool.ordered(write_key_chunk_texts, jobs)
+        records = [record for chunk in chunks for record in chunk]
     return _in_kind_order(records)
-
-
-def _write_in_processes(
-    feed_dir: Path,
-    groups: Iterator[tuple[str, list[dict[str, Any]]]],
-    public_url: str | None,
-    workers: int,
-) -> list[Resource]:
-    # Spawned, not forked: the publisher may hold database connections and threads.
-    records: list[Resource] = []
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        pending: deque[Future[list[Resource]]] = deque()
-        for key, bundles in groups:
-            pending.append(pool.submit(write_key_chunks, feed_dir, key, bundles, public_url))
-            # A bounded queue keeps memory flat: a few chunks per process in flight.
-            while len(pending) >= IN_FLIGHT * workers:
-                records.extend(pending.popleft().result())
-        while pending:
-            records.extend(pending.popleft().result())
-    return records
 
 
 def previous_chunks(

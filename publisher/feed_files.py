@@ -39,6 +39,7 @@ from publisher import chunked_files, incremental, versions
 from publisher.chunk_retention import archive_index, prune_chunks
 from publisher.object_store import FeedBucket, upload_feed
 from publisher.settings import PublishSettings
+from publisher.worker_pool import WorkerPool
 from publisher.writers import (
     Resource,
     build_index,
@@ -58,7 +59,7 @@ from registry.canonical import canonical_bytes
 from registry.errors import Conflict
 from registry.ledger.anchors import ANCHOR_EVENT
 from registry.models import FeedVersion, LogEvent, SignedCheckpoint
-from registry.publication.changes import events_with_content
+from registry.publication.changes import decoded_event, event_texts, events_with_content
 from registry.publication.public_view import listed_bundles, removed_in_error_since
 from registry.signing.keystore import KeyStore
 from registry.signing.signatures import sign_envelope
@@ -189,7 +190,7 @@ def write_chunks(
     size: int,
     public_url: str | None,
     head: versions.PublishedHead,
-    workers: int = 1,
+    pool: WorkerPool | None = None,
 ) -> list[Resource]:
     """The chunk records of the version at `size`: only the changed keys' chunks are written."""
     previous = chunked_files.previous_chunks(feed_dir, head)
@@ -202,7 +203,7 @@ def write_chunks(
             return chunked_files.write_changed_chunks(
                 session, feed_dir, size, previous, changed, public_url
             )
-    return chunked_files.write_all_chunks(session, feed_dir, size, public_url, workers)
+    return chunked_files.write_all_chunks(session, feed_dir, size, public_url, pool=pool)
 
 
 def _previous_paths(
@@ -339,11 +340,14 @@ def write_feed(
             resources = write_version_files(
                 session, feed_dir, version, size, public_url, steps, head=head
             )
-    with timed(steps, "chunks"):
-        resources += write_chunks(session, feed_dir, size, public_url, head, settings.workers)
-    with timed(steps, "delta"):
-        events = events_with_content(session, head.tree_size, size)
-        delta = write_delta(feed_dir, head.version, version, events)
+    # The chunks and the delta are encoded by worker processes (a full build's, at least);
+    # both are written before the index that names them.
+    with WorkerPool(settings.workers) as pool:
+        with timed(steps, "chunks"):
+            resources += write_chunks(session, feed_dir, size, public_url, head, pool)
+        with timed(steps, "delta"):
+            events = event_texts(session, head.tree_size, size)
+            delta = write_delta(feed_dir, head.version, version, events, pool, decoded_event)
     with timed(steps, "index"):
         write_keys(feed_dir, keys.public_keys(), settings.witness_policy_text)
         write_atomic(feed_dir / "log" / "checkpoint", checkpoint.note.encode())

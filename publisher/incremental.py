@@ -27,7 +27,7 @@ from publisher import versions
 from publisher.writers.atomic import file_sha256
 from publisher.writers.snapshot import CSV_COLUMNS, UTF8_BOM, csv_row
 from registry.canonical import canonical_bytes
-from registry.publication.ftm_entities import entry_entities
+from registry.publication.ftm_lines import entry_lines
 
 REUSABLE = ("snapshot", "snapshot_csv", "ftm")
 _ENTRY_ID = b'"entry_id":"'
@@ -188,14 +188,7 @@ def csv_line(bundle: Mapping[str, Any]) -> bytes:
 
 def ftm_lines(bundle: Mapping[str, Any], base_url: str | None) -> bytes:
     """The two entity lines of one entry, as the full FollowTheMoney writer encodes them."""
-    # The same encoding as publisher/writers/ftm.py; tests compare both outputs byte for byte.
-    return b"".join(
-        json.dumps(
-            proxy.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-        ).encode("utf-8")
-        + b"\n"
-        for proxy in entry_entities(bundle, base_url=base_url)
-    )
+    return entry_lines(bundle, base_url=base_url)
 
 
 def _source_url_marker(entry_id: str, base_url: str | None) -> bytes | None:

@@ -2,12 +2,12 @@
 
 Screening tools built on FollowTheMoney (yente, nomenklatura, Aleph) load this file as is.
 Entity ids are derived from the entry_id alone, so they stay stable across versions. Lines
-are not signed, so they are plain sorted-key JSON rather than the (much slower) JCS.
+are not signed, so they are plain sorted-key JSON rather than the (much slower) JCS, rendered
+without building entity objects (registry/publication/ftm_lines.py).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -17,22 +17,16 @@ from publisher.writers.atomic import write_immutable
 from publisher.writers.index import Counter, Resource, check_version, describe
 from publisher.writers.snapshot import in_entry_order
 from registry.errors import InvalidValue
-from registry.publication.ftm_entities import DEFAULT_PROGRAM, entry_entities
+from registry.publication.ftm_entities import DEFAULT_PROGRAM
+from registry.publication.ftm_lines import entry_lines
 
 
 def _lines(
     bundles: Iterable[Any], counter: Counter, program: str, base_url: str | None
 ) -> Iterator[bytes]:
     for number, bundle in enumerate(in_entry_order(bundles)):
-        entities = entry_entities(
-            bundle, program=program, base_url=base_url, field=f"bundles[{number}]"
-        )
-        for proxy in entities:
-            counter.value += 1
-            line = json.dumps(
-                proxy.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-            )
-            yield line.encode("utf-8") + b"\n"
+        counter.value += 2
+        yield entry_lines(bundle, program=program, base_url=base_url, field=f"bundles[{number}]")
 
 
 def write_ftm(

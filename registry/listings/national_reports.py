@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from registry.actors import Actor
@@ -77,18 +77,22 @@ def record_export(
     tree_size: int,
 ) -> None:
     """Record new decisions as exported in `export_file`, made at log size `tree_size`."""
+    rows = [
+        {
+            "entry_id": decision.entry_id,
+            "event": decision.event,
+            "decided_on": decision.decided_on,
+            "exported_at": exported_at,
+            "export_file": export_file,
+            "export_tree_size": tree_size,
+        }
+        for decision in decisions
+    ]
+    if not rows:
+        return
     with atomic(session):
-        session.add_all(
-            NationalReport(
-                entry_id=decision.entry_id,
-                event=decision.event,
-                decided_on=decision.decided_on,
-                exported_at=exported_at,
-                export_file=export_file,
-                export_tree_size=tree_size,
-            )
-            for decision in decisions
-        )
+        # One multi-row insert: the first export records every decision on the list.
+        session.execute(insert(NationalReport), rows)
 
 
 def report_due(decided_on: dt.date, calendar: WorkingDayCalendar, working_days: int) -> dt.date:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from registry.errors import InvalidValue
@@ -31,8 +31,23 @@ def signed_tree_size(session: Session) -> int:
 
 def events_with_content(session: Session, start: int, end: int) -> Iterator[dict[str, Any]]:
     """Events with `start <= seq < end`: leaf fields plus `bundle` (None once purged)."""
+    return map(decoded_event, event_texts(session, start, end))
+
+
+def decoded_event(row: tuple[bytes | str, str | None]) -> dict[str, Any]:
+    """An event of `event_texts`, decoded: leaf fields plus `bundle` (None once purged)."""
+    leaf, bundle = row
+    event: dict[str, Any] = json.loads(leaf)
+    return event | {"bundle": None if bundle is None else json.loads(bundle)}
+
+
+def event_texts(session: Session, start: int, end: int) -> Iterator[tuple[bytes, str | None]]:
+    """Events with `start <= seq < end` as their leaf bytes and bundle JSON text, undecoded.
+
+    Worker processes decode them (`decoded_event`), so the reading process stays light.
+    """
     query = (
-        select(LogEvent.leaf, EntryRevision.bundle)
+        select(LogEvent.leaf, cast(EntryRevision.bundle, Text))
         .outerjoin(
             EntryRevision,
             (EntryRevision.entry_id == LogEvent.entry_id)
@@ -42,8 +57,8 @@ def events_with_content(session: Session, start: int, end: int) -> Iterator[dict
         .order_by(LogEvent.seq)
         .execution_options(yield_per=500)
     )
-    for leaf, bundle in session.execute(query):
-        yield json.loads(leaf) | {"bundle": bundle}
+    # Plain tuples: they are pickled to the workers.
+    yield from ((leaf, bundle) for leaf, bundle in session.execute(query))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from registry.ledger.anchors import ANCHOR_EVENT
@@ -389,6 +389,36 @@ def listings_by_month(session: Session, state: ListState) -> list[tuple[str, int
     return sorted(months.items())
 
 
+def _listed(
+    columns: Sequence[Any],
+    tree_size: int,
+    entry_ids: Sequence[str] | None = None,
+    id_prefix: str | None = None,
+) -> Select[Any]:
+    """The query for `columns` of the entries the first `tree_size` events list, by entry id."""
+    last_query = select(LogEvent.entry_id, func.max(LogEvent.seq).label("seq")).where(
+        LogEvent.seq < tree_size, LogEvent.event != ANCHOR_EVENT
+    )
+    if entry_ids is not None:
+        last_query = last_query.where(LogEvent.entry_id.in_(entry_ids))
+    if id_prefix is not None:
+        last_query = last_query.where(LogEvent.entry_id.startswith(id_prefix, autoescape=True))
+    last = last_query.group_by(LogEvent.entry_id).subquery()
+    return (
+        select(*columns)
+        .select_from(LogEvent)
+        .join(last, last.c.seq == LogEvent.seq)
+        .join(
+            EntryRevision,
+            (EntryRevision.entry_id == LogEvent.entry_id)
+            & (EntryRevision.revision == LogEvent.revision),
+        )
+        .where(LogEvent.event != "removed")
+        .order_by(LogEvent.entry_id)
+        .execution_options(yield_per=1000)
+    )
+
+
 def listed_bundles(
     session: Session,
     tree_size: int,
@@ -403,27 +433,18 @@ def listed_bundles(
     expiry before it writes. Purged entries are left out. With `entry_ids`, only those entries;
     with `id_prefix`, only the entries whose id starts with it.
     """
-    last_query = select(LogEvent.entry_id, func.max(LogEvent.seq).label("seq")).where(
-        LogEvent.seq < tree_size, LogEvent.event != ANCHOR_EVENT
-    )
-    if entry_ids is not None:
-        last_query = last_query.where(LogEvent.entry_id.in_(entry_ids))
-    if id_prefix is not None:
-        last_query = last_query.where(LogEvent.entry_id.startswith(id_prefix, autoescape=True))
-    last = last_query.group_by(LogEvent.entry_id).subquery()
-    rows = session.execute(
-        select(EntryRevision.bundle)
-        .select_from(LogEvent)
-        .join(last, last.c.seq == LogEvent.seq)
-        .join(
-            EntryRevision,
-            (EntryRevision.entry_id == LogEvent.entry_id)
-            & (EntryRevision.revision == LogEvent.revision),
-        )
-        .where(LogEvent.event != "removed")
-        .order_by(LogEvent.entry_id)
-        .execution_options(yield_per=1000)
-    )
+    rows = session.execute(_listed([EntryRevision.bundle], tree_size, entry_ids, id_prefix))
     for (bundle,) in rows:
         if bundle is not None:
             yield bundle
+
+
+def listed_bundle_texts(session: Session, tree_size: int) -> Iterator[tuple[str, str]]:
+    """(entry_id, JSON text of its bundle) for `listed_bundles`, left for the caller to decode.
+
+    Worker processes decode the text themselves, so the reading process stays light.
+    """
+    columns = [LogEvent.entry_id, cast(EntryRevision.bundle, Text)]
+    for entry_id, text in session.execute(_listed(columns, tree_size)):
+        if text is not None and text != "null":  # purged: a JSON null
+            yield entry_id, text

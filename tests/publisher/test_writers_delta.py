@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from publisher.worker_pool import WorkerPool
+from publisher.writers import delta
 from publisher.writers.atomic import ImmutableFileChanged
 from publisher.writers.delta import write_delta
 from registry.canonical import canonical_bytes, loads_strict
@@ -56,6 +59,22 @@ def test_dropping_the_bundle_gives_back_the_log_leaf_bytes(tmp_path: Path) -> No
         leaf = {key: value for key, value in loads_strict(line).items() if key != "bundle"}
         fields = {key: value for key, value in event.items() if key != "bundle"}
         assert canonical_bytes(leaf) == event_leaf(**fields)
+
+
+def test_each_line_is_the_canonical_form_of_its_event(tmp_path: Path) -> None:
+    # A line is joined from the entry's canonical bytes (the ones hashed) and the rest:
+    # it must be exactly JCS of the whole line, for entries with awkward text too.
+    events = sample_events()
+    odd = make_bundle(3, name='引号"与\\反斜杠\u2028', aliases=["𠀀 astral", "\u0000"])
+    events.insert(3, make_event(13, "listed", odd))
+    events[4]["seq"] = 14
+    write_delta(tmp_path, 3, 4, events)
+
+    lines = (tmp_path / "delta" / "3-4.jsonl").read_bytes().splitlines()
+    assert len(lines) == 5
+    for line, event in zip(lines, events, strict=True):
+        assert line == canonical_bytes(loads_strict(line))
+        assert loads_strict(line)["bundle"] == event["bundle"]
 
 
 def test_an_empty_delta_is_written(tmp_path: Path) -> None:
@@ -132,3 +151,53 @@ def test_a_written_delta_is_immutable(tmp_path: Path) -> None:
 
     with pytest.raises(ImmutableFileChanged):
         write_delta(tmp_path, 3, 4, events[:2])
+
+
+@pytest.fixture
+def pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[WorkerPool]:
+    """Two worker processes, given runs of one event each (all but the first two)."""
+    monkeypatch.setattr(delta, "BATCH", 1)
+    with WorkerPool(2) as workers:
+        yield workers
+
+
+def many_events() -> list[dict[str, Any]]:
+    return [make_event(20 + n, "listed", make_bundle(n + 1)) for n in range(6)]
+
+
+def test_worker_processes_write_the_same_delta(tmp_path: Path, pool: WorkerPool) -> None:
+    alone = write_delta(tmp_path / "alone", 3, 4, many_events())
+    parallel = write_delta(tmp_path / "parallel", 3, 4, many_events(), pool)
+
+    assert parallel == alone
+    assert parallel["count"] == 6
+    assert (tmp_path / "parallel" / parallel["path"]).read_bytes() == (
+        tmp_path / "alone" / alone["path"]
+    ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda events: events.__delitem__(4), id="gap-between-runs"),
+        pytest.param(lambda events: events[4].__setitem__("revision", 0), id="bad-leaf"),
+        pytest.param(
+            lambda events: events[5].__setitem__("content_sha256", "0" * 64), id="bad-bundle"
+        ),
+    ],
+)
+def test_an_event_refused_in_a_worker_is_reported_as_alone(
+    tmp_path: Path, pool: WorkerPool, damage: Callable[[list[dict[str, Any]]], None]
+) -> None:
+    events = many_events()
+    damage(events)
+    with pytest.raises(InvalidValue) as alone:
+        write_delta(tmp_path / "alone", 3, 4, events)
+    with pytest.raises(InvalidValue) as parallel:
+        write_delta(tmp_path / "parallel", 3, 4, events, pool)
+
+    assert (parallel.value.field, parallel.value.message) == (
+        alone.value.field,
+        alone.value.message,
+    )
+    assert not (tmp_path / "parallel" / "delta" / "3-4.jsonl").exists()

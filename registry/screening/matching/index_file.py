@@ -35,9 +35,8 @@ import json
 import mmap
 import os
 from array import array
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -132,26 +131,36 @@ def write_index_file(
     if len(stamps) != len(records):
         raise InvalidValue("stamps", "must give one stamp per record")
     dictionary = record_dictionary()
-    postings: defaultdict[str, array[int]] = defaultdict(partial(array, "i"))
+    # Each key filed is kept as its 64-bit hash beside the record's position (12 bytes), not
+    # as a string with a list of its own: names that yield hundreds of keys each (a long
+    # trade name of digits, say) would otherwise hold gigabytes at 100k records.
+    hashes: array[int] = array("Q")
+    positions: array[int] = array("i")
     parts = []
+    # Not through key_hash's cache, which keeps the keys of recent queries.
+    hash_of = key_hash.__wrapped__
     for position, record in enumerate(records):
         for key in every_key(record):
-            postings[key].append(position)
+            hashes.append(hash_of(key))
+            positions.append(position)
         parts.append(encode_record(record, dictionary))
         if position and position % 20_000 == 0:
             progress(f"screening index: {position:,} of {len(records):,} records")
-    progress(f"screening index: hashing {len(postings):,} keys")
-    keys = list(postings)
-    # Not through key_hash's cache, which keeps the keys of recent queries.
-    hashes = np.fromiter(map(key_hash.__wrapped__, keys), dtype="<u8", count=len(keys))
-    counts = np.fromiter((len(postings[key]) for key in keys), dtype=np.int64, count=len(keys))
-    lists = [np.frombuffer(postings[key], dtype="<i4") for key in keys]
-    positions = np.concatenate(lists) if lists else np.zeros(0, dtype="<i4")
+    progress(f"screening index: sorting {len(hashes):,} postings")
     arrays = {
-        **_key_arrays(hashes, counts, positions),
+        **_postings_arrays(
+            np.frombuffer(hashes, dtype="<u8"), np.frombuffer(positions, dtype="<i4")
+        ),
         **_record_arrays(parts, dictionary, stamps),
     }
     _write_arrays(path, arrays, {"count": len(records), "stamp": file_stamp})
+
+
+def _postings_arrays(hashes: np.ndarray, positions: np.ndarray) -> dict[str, Any]:
+    """The key tables of postings given as (key hash, position) pairs in any order."""
+    order = np.lexsort((positions, hashes))
+    unique_hashes, counts = np.unique(hashes[order], return_counts=True)
+    return _key_arrays(unique_hashes, counts, positions[order])
 
 
 def write_index_file_over(
@@ -192,10 +201,8 @@ def write_index_file_over(
     kept = moved >= 0
     hashes = np.concatenate([old_hashes[kept], np.frombuffer(added_hashes, dtype="<u8")])
     positions = np.concatenate([moved[kept], np.frombuffer(added_positions, dtype="<i8")])
-    order = np.lexsort((positions, hashes))
-    unique_hashes, counts = np.unique(hashes[order], return_counts=True)
     arrays = {
-        **_key_arrays(unique_hashes, counts, positions[order]),
+        **_postings_arrays(hashes, positions),
         **_record_arrays(parts, dictionary, stamps),
     }
     _write_arrays(path, arrays, {"count": len(sources), "stamp": file_stamp})

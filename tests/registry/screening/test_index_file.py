@@ -188,10 +188,26 @@ def test_a_file_written_over_an_old_one_may_drop_every_record(tmp_path: Path) ->
     assert IndexFile(tmp_path / "over").count == 0
 
 
-def test_every_key_finds_the_positions_of_the_index_built_in_memory(tmp_path: Path) -> None:
+# Names whose trade name runs into digits yield some two hundred keys each, most shared.
+NUMBERED = [
+    ListedName(
+        f"N{number}",
+        "legal_person",
+        f"基准测试科技有限公司{number:07d}",
+        latin=f"Jizhun Ceshi Keji Youxian Gongsi {number:07d}",
+        region="350100",
+    )
+    for number in range(1, 13)
+]
+
+
+@pytest.mark.parametrize("listed", [LISTED, LISTED + NUMBERED], ids=["names", "numbered names"])
+def test_every_key_finds_the_positions_of_the_index_built_in_memory(
+    tmp_path: Path, listed: list[ListedName]
+) -> None:
     path = tmp_path / "screening.index"
-    _write(path, LISTED)
-    records = [IndexedRecord.from_listed(item) for item in LISTED]
+    _write(path, listed)
+    records = [IndexedRecord.from_listed(item) for item in listed]
     expected: dict[str, list[int]] = {}
     for position, record in enumerate(records):
         for key in every_key(record):

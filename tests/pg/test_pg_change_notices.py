@@ -223,6 +223,49 @@ def test_a_removal_by_another_process_shows_in_the_next_lookup_after_its_notice(
     _settled(client, key, uscc, reads)
 
 
+def test_a_screen_answer_kept_for_a_name_is_dropped_when_another_process_removes_it(
+    app: Flask, client: FlaskClient, session: Session, reads: list[ServingVersion], tmp_path: Path
+) -> None:
+    key = new_key(session)
+    listing = published(session, "legal_person")[0]
+    uscc = listing.subject.identifiers[0].value
+    listener = _listening()
+    _signed_checkpoint(client, key, uscc, reads)
+
+    def match() -> dict[str, Any]:
+        response = client.post(
+            "/api/v1/screen",
+            json={"queries": [{"name": listing.subject.name}]},
+            headers=bearer(key),
+        )
+        assert response.status_code == 200, response.get_json()
+        found = [
+            m
+            for m in response.get_json()["results"][0]["matches"]
+            if m["entry_id"] == listing.entry_id
+        ]
+        assert len(found) == 1
+        return found[0]
+
+    assert match()["status"] == "listed"
+    assert match()["status"] == "listed"  # answered from the kept answer
+
+    heard = listener.heard
+    _in_another_process(
+        tmp_path,
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        f"""
+        listing = session.get(Listing, {listing.id})
+        for reviewer in demo_reviewers(session):
+            published_listings.remove(
+                session, reviewer, key_store(), listing.id, "error", listing.proposed_on, "x"
+            )
+        """,
+    )
+    _wait_for(lambda: listener.heard > heard, "the notice of the removal")
+    assert match()["status"] == "previously_listed"
+
+
 def test_a_publication_by_another_process_is_answered_under_its_new_checkpoint(
     app: Flask, client: FlaskClient, session: Session, reads: list[ServingVersion], tmp_path: Path
 ) -> None:

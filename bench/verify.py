@@ -1,12 +1,13 @@
 """Offline verification throughput: `registry verify` on feeds of growing size.
 
-For each size a fresh SQLite registry is filled with that many published entries (the
-publisher benchmark's generator), published once, and the resulting feed directory verified
+For each size a fresh SQLite registry is filled with that many published entries
+(bench/registry_data.py; with `--data-dir` or `BENCH_DATA_DIR` generated once and copied for
+later runs), published once, and the resulting feed directory verified
 with `registry.verifier.verify_feed` in a fresh process (whose peak memory is reported), side
 by side with raw Ed25519 verification of as many signatures (the floor any verifier of signed
 entries pays).
 
-    python -m bench.verify [--quick] [--sizes 1000,10000]
+    python -m bench.verify [--quick] [--sizes 1000,10000] [--data-dir /work/bench-data]
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.publish import _app, generate, peak_rss_mb
+from bench.memory import peak_rss_mb
+from bench.registry_data import app_for, data_dir_from, describe, prepare
 
 QUICK_SIZES = (1_000, 10_000)
 FULL_SIZES = (1_000, 100_000, 1_000_000)
@@ -90,10 +92,11 @@ def verify_directory(feed_dir: str) -> dict[str, Any]:
     }
 
 
-def measure(size: int, regular: bool = False) -> dict[str, Any]:
+def measure(size: int, regular: bool = False, data_dir: Path | None = None) -> dict[str, Any]:
     """Build and publish a feed of `size` entries, then verify it in a fresh process.
 
-    With `regular`, verify the version after a second run (its delta is empty).
+    With `regular`, verify the version after a second run (its delta is empty); with
+    `data_dir`, the registry is generated there once and copied (bench/registry_data.py).
     """
     from publisher.run import publish_once
     from publisher.settings import PublishSettings
@@ -103,8 +106,9 @@ def measure(size: int, regular: bool = False) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
-        generate(workdir, size)
-        app = _app(workdir)
+        seconds, reused = prepare(workdir, size, data_dir)
+        print(describe(size, seconds, reused), file=sys.stderr, flush=True)
+        app = app_for(workdir)
         # The feed as it will be published: chunks only (docs/feed-chunks.md).
         app.config["REGISTRY"]["FEED_WHOLE_FILES"] = False
         with app.app_context():
@@ -156,6 +160,10 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="verify the version of a second run (empty delta), not the first (every event)",
     )
+    parser.add_argument(
+        "--data-dir",
+        help="keep each size's generated registry here and reuse it (default: $BENCH_DATA_DIR)",
+    )
     parser.add_argument("--measure", metavar="FEED_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -173,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{'raw, all cores':>15} {'ratio':>7} {'CPU ratio':>10} {'RSS MB':>14}"
     )
     for size in sizes:
-        row = measure(size, args.regular)
+        row = measure(size, args.regular, data_dir_from(args.data_dir))
         rate = row["entries"] / row["verify_s"]
         ratio = row["verify_s"] / row["raw_s"]
         print(

@@ -68,6 +68,11 @@ def _approve_new(entries: int) -> None:
     session.commit()
 
 
+def _megabytes(directory: Path) -> float:
+    """Bytes of the files under `directory`, in MB."""
+    return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file()) / 2**20
+
+
 def measure(workdir: Path, entries: int, whole_files: bool = False) -> dict[str, Any]:
     """In this process: time a full publication, then an incremental one; peak memory.
 
@@ -98,6 +103,7 @@ def measure(workdir: Path, entries: int, whole_files: bool = False) -> dict[str,
             return time.perf_counter() - started, report.steps, len(report.published)
 
         result["full_s"], result["full_steps"], _ = publish()
+        result["feed_mb"] = _megabytes(Path(app.config["FEED_DIR"]))
         _approve_new(entries)
         result["incremental_s"], result["incremental_steps"], published = publish()
         assert published == NEW_LISTINGS, f"the incremental run published {published}"
@@ -207,6 +213,10 @@ def main(argv: list[str] | None = None) -> None:
             for name in STEP_ORDER
         )
         print(f"    {r['entries']:>8,}: {cells}")
+    for r in rows:  # the feed folder's files (tiles, chunks, delta, index)
+        print(
+            f"  feed on disk after the full run, {r['entries']:,} entries: {r['feed_mb']:,.1f} MB"
+        )
     print("  RSS: peak of the publishing process (after imports and app start-up in brackets).")
     print("  An incremental run rewrites only the chunks its new events touch (the 10 new entries")
     print("  fall in the last chunk) and lists every other chunk again; with --whole-files it")

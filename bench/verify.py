@@ -17,7 +17,6 @@ import dataclasses
 import json
 import multiprocessing
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.memory import peak_rss_mb
+from bench.memory import cpu_seconds, peak_rss_mb
 from bench.registry_data import app_for, data_dir_from, describe, prepare
 
 QUICK_SIZES = (1_000, 10_000)
@@ -65,27 +64,18 @@ def raw_verification_cpu(count: int) -> float:
     return time.process_time() - started
 
 
-def _cpu_seconds() -> float:
-    """CPU time of this process and of its children that have ended (worker processes)."""
-    own, children = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def verify_directory(feed_dir: str) -> dict[str, Any]:
     """In this process: verify the feed at `feed_dir`; seconds, CPU seconds, peak memory."""
     from registry.verifier import open_source, verify_feed
 
     baseline = peak_rss_mb()
-    cpu = _cpu_seconds()
+    cpu = cpu_seconds()
     started = time.perf_counter()
     report = verify_feed(open_source(feed_dir))
     seconds = time.perf_counter() - started
     return {
         "verify_s": seconds,
-        "verify_cpu_s": _cpu_seconds() - cpu,
+        "verify_cpu_s": cpu_seconds() - cpu,
         "baseline_rss_mb": baseline,
         "peak_rss_mb": peak_rss_mb(),
         "problems": [] if report.ok else report.problems(),

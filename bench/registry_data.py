@@ -273,7 +273,12 @@ def generate(workdir: Path, entries: int, workers: int | None = None, batch: int
 
 
 def fingerprint() -> str:
-    """What a kept registry must have been made with: the tables' DDL and the generating code."""
+    """What a kept registry must have been made with: the tables' DDL and the code making rows.
+
+    That code is the registry's canonical form, signatures and log leaves, and this module's
+    functions that build and insert the rows (not the rest of it, so that a change to how a
+    kept registry is found or copied does not make it again).
+    """
     from sqlalchemy.dialects import sqlite
     from sqlalchemy.schema import CreateTable
 
@@ -285,13 +290,20 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     for table in Base.metadata.sorted_tables:
         digest.update(str(CreateTable(table).compile(dialect=sqlite.dialect())).encode())
-    for module in (
+    code: tuple[Any, ...] = (
         registry.canonical,
         registry.ledger.events,
         registry.signing.signatures,
-        inspect.getmodule(generate),
-    ):
-        digest.update(inspect.getsource(module).encode())
+        subject_row,
+        listing_row,
+        entry_content,
+        published_rows,
+        BoundTable,
+        _bound_rows,
+        generate,
+    )
+    for item in code:
+        digest.update(inspect.getsource(item).encode())
     return digest.hexdigest()
 
 

@@ -1,4 +1,5 @@
-"""Peak memory of the running benchmark process, or of a measured child and its workers."""
+"""Peak memory and CPU time of the running benchmark process, or of a measured child and its
+workers."""
 
 from __future__ import annotations
 
@@ -59,3 +60,11 @@ def tree_peak_rss_mb(process: subprocess.Popen[str], interval: float = 0.02) -> 
             peak = max(peak, sum(_rss_kb(pid) for pid in _descendants(process.pid)))
         time.sleep(interval)
     return peak / 1024
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (worker processes)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

@@ -3,10 +3,11 @@
 `python -m bench.publish` runs 10k, 100k and 1M published entries, `--quick` 1k and 10k,
 `--sizes 1000,5000` any list of sizes. For each size a SQLite database is filled directly
 (subjects, listings, signed entry revisions and their `listed` leaves, appended to the tiled
-log in bulk), then a separate process times the real `publish_once`: the first run (every
-tile, every snapshot, CSV and FollowTheMoney chunk, the delta of every event) and an
-incremental run with 10 newly approved listings on top, which the run itself publishes (10
-new signed entries and events). `--whole-files` also writes the whole files, as this
+log in bulk: bench/registry_data.py; with `--data-dir` or `BENCH_DATA_DIR` it is generated
+once and copied for later runs), then a separate process times the real `publish_once`: the
+first run (every tile, every snapshot, CSV and FollowTheMoney chunk, the delta of every event)
+and an incremental run with 10 newly approved listings on top, which the run itself publishes
+(10 new signed entries and events). `--whole-files` also writes the whole files, as this
 release does by default (docs/feed-chunks.md). Each publishing process reports its peak
 memory; raw Ed25519 signing of the same number of entries is the yardstick.
 """
@@ -14,25 +15,28 @@ memory; raw Ed25519 signing of the same number of entries is the yardstick.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.memory import peak_rss_mb
+from bench.memory import cpu_seconds, peak_rss_mb
+from bench.registry_data import (
+    RECORDED_AT,
+    app_for,
+    data_dir_from,
+    describe,
+    entry_content,
+    listing_row,
+    prepare,
+    subject_row,
+)
 
 NEW_LISTINGS = 10
-BATCH = 5_000
-LISTED_ON = dt.date(2026, 3, 2)
-RECORDED_AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 STEP_ORDER = (
     "transitions",
     "checkpoint",
@@ -49,170 +53,6 @@ STEP_ORDER = (
 )
 
 
-def _app(workdir: Path) -> Any:
-    warnings.simplefilter("ignore")  # a benchmark reports numbers, not library warnings
-    os.environ.setdefault("REGISTRY_ENV", "testing")
-    os.environ["REGISTRY_SCHEDULER"] = "false"
-    from server.app import create_app
-
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'registry.sqlite3'}",
-            "KEYS_DIR": str(workdir / "keys"),
-            "FEED_DIR": str(workdir / "feed"),
-            "NATIONAL_EXPORT_DIR": str(workdir / "national-platform"),
-            "SCREENING_INDEX": str(workdir / "screening.index"),
-        }
-    )
-
-
-def _subject_row(number: int, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "id": number,
-        "kind": "legal_person",
-        "name": f"基准测试科技有限公司{number:07d}",
-        "name_latin": f"Jizhun Ceshi Keji Youxian Gongsi {number:07d}",
-        "name_latin_edited": False,
-        "aliases": [],
-        "legal_representative": "王伟",
-        "responsible_persons": [],
-        "region": "350100",
-        "address": None,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _listing_row(number: int, state: str, now: dt.datetime) -> dict[str, Any]:
-    published = state == "published"
-    return {
-        "id": number,
-        "entry_id": f"IPL-2026-{number:06d}" if published else None,
-        "subject_id": number,
-        "state": state,
-        "grounds": [
-            {
-                "code": "deliberate_infringement",
-                "explanation": "wilful infringement found by an effective judgment",
-            }
-        ],
-        "sectors": ["manufacturing"],
-        "measures": ["public disclosure"],
-        "remedy": "Perform the decision and apply for credit restoration.",
-        "decision_authority": "福州市知识产权局",
-        "decision_document_number": f"榕知罚〔2026〕{number}号",
-        "decision_decided_on": dt.date(2026, 2, 1),
-        "proposed_on": dt.date(2026, 1, 5),
-        "approved_on": dt.date(2026, 2, 1),
-        "listed_on": LISTED_ON if published else None,
-        "period_end": dt.date(2029, 3, 2) if published else None,
-        "revision": 1 if published else 0,
-        "lock_version": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _entry(listing: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "ipl.entry/v1",
-        "entry_id": listing["entry_id"],
-        "revision": 1,
-        "status": "published",
-        "subject": {
-            "kind": subject["kind"],
-            "name": subject["name"],
-            "name_latin": subject["name_latin"],
-            "aliases": [],
-            "identifiers": [],
-            "region": subject["region"],
-            "legal_representative": subject["legal_representative"],
-        },
-        "grounds": listing["grounds"],
-        "basis": [],
-        "decision": {
-            "authority": listing["decision_authority"],
-            "document_number": listing["decision_document_number"],
-            "decided_on": "2026-02-01",
-        },
-        "sectors": listing["sectors"],
-        "listed_on": LISTED_ON.isoformat(),
-        "period_end": "2029-03-02",
-        "measures": listing["measures"],
-        "remedy": listing["remedy"],
-        "nonce": f"bench{listing['id']:011d}AAAAAAA=",
-    }
-
-
-def _batches(first: int, last: int) -> Iterator[range]:
-    for start in range(first, last + 1, BATCH):
-        yield range(start, min(start + BATCH, last + 1))
-
-
-def generate(workdir: Path, entries: int) -> float:
-    """Fill a fresh database with `entries` published entries plus approvals; seconds taken."""
-    from sqlalchemy import insert
-
-    from registry.canonical import sha256_hex
-    from registry.ledger.events import event_leaf
-    from registry.models import Base, EntryRevision, Listing, LogEvent, Subject
-    from registry.publication.events import open_log
-    from registry.signing.signatures import sign_entry
-    from runtime.extensions import db
-    from runtime.signing_keys import key_store
-
-    started = time.perf_counter()
-    app = _app(workdir)
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-        session = db.session()
-        key = key_store(app).current("entry")
-        log = open_log(session)
-        now = RECORDED_AT
-        for numbers in _batches(1, entries):
-            subjects = [_subject_row(n, now) for n in numbers]
-            listings = [_listing_row(n, "published", now) for n in numbers]
-            revisions, events = [], []
-            for subject, listing in zip(subjects, listings, strict=True):
-                entry = _entry(listing, subject)
-                digest = sha256_hex(entry)
-                seq = listing["id"] - 1
-                leaf = event_leaf(
-                    seq, "listed", entry["entry_id"], 1, digest, "2026-03-02T08:00:00Z"
-                )
-                log.append(leaf)
-                revisions.append(
-                    {
-                        "entry_id": entry["entry_id"],
-                        "revision": 1,
-                        "listing_id": listing["id"],
-                        "bundle": sign_entry(entry, key),
-                        "content_sha256": digest,
-                        "published_at": now,
-                    }
-                )
-                events.append(
-                    {
-                        "seq": seq,
-                        "event": "listed",
-                        "entry_id": entry["entry_id"],
-                        "revision": 1,
-                        "content_sha256": digest,
-                        "recorded_at": now,
-                        "reason": None,
-                        "leaf": leaf,
-                    }
-                )
-            session.execute(insert(Subject), subjects)
-            session.execute(insert(Listing), listings)
-            session.execute(insert(EntryRevision), revisions)
-            session.execute(insert(LogEvent), events)
-        log.flush()
-        session.commit()
-    return time.perf_counter() - started
-
-
 def _approve_new(entries: int) -> None:
     """Add listings approved and waiting: the next run publishes them (signs, logs them)."""
     from sqlalchemy import insert
@@ -223,9 +63,19 @@ def _approve_new(entries: int) -> None:
     now = RECORDED_AT
     numbers = range(entries + 1, entries + NEW_LISTINGS + 1)
     session = db.session()
-    session.execute(insert(Subject), [_subject_row(n, now) for n in numbers])
-    session.execute(insert(Listing), [_listing_row(n, "approved", now) for n in numbers])
+    session.execute(insert(Subject), [subject_row(n, now) for n in numbers])
+    session.execute(insert(Listing), [listing_row(n, "approved", now) for n in numbers])
     session.commit()
+
+
+def _progress(message: str) -> None:
+    """A publication's progress on stderr, timed: a run cut short still tells how far it got."""
+    print(f"    {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
+
+def _megabytes(directory: Path) -> float:
+    """Bytes of the files under `directory`, in MB."""
+    return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file()) / 2**20
 
 
 def measure(workdir: Path, entries: int, whole_files: bool = False) -> dict[str, Any]:
@@ -240,45 +90,51 @@ def measure(workdir: Path, entries: int, whole_files: bool = False) -> dict[str,
     from runtime.extensions import db
     from runtime.signing_keys import key_store
 
-    app = _app(workdir)
+    app = app_for(workdir)
     result: dict[str, Any] = {"entries": entries}
     app.config["REGISTRY"]["FEED_WHOLE_FILES"] = whole_files
     with app.app_context():
         settings = app.config["REGISTRY"]
         result["baseline_rss_mb"] = peak_rss_mb()
 
-        def publish() -> tuple[float, dict[str, float], int]:
-            started = time.perf_counter()
+        def publish(run: str) -> int:
+            cpu, started = cpu_seconds(), time.perf_counter()
             report = publish_once(
                 db.session(),
                 key_store(app),
                 Policy.from_settings(settings),
                 PublishSettings.from_config(app.config),
+                progress=lambda message: _progress(f"{run}: {message}"),
             )
-            return time.perf_counter() - started, report.steps, len(report.published)
+            result[f"{run}_s"] = time.perf_counter() - started
+            result[f"{run}_cpu_s"] = cpu_seconds() - cpu
+            result[f"{run}_steps"] = report.steps
+            _progress(f"{run}: {json.dumps(report.steps)}")
+            return len(report.published)
 
-        result["full_s"], result["full_steps"], _ = publish()
+        publish("full")
+        result["feed_mb"] = _megabytes(Path(app.config["FEED_DIR"]))
         _approve_new(entries)
-        result["incremental_s"], result["incremental_steps"], published = publish()
+        published = publish("incremental")
         assert published == NEW_LISTINGS, f"the incremental run published {published}"
         result["peak_rss_mb"] = peak_rss_mb()
     return result
 
 
-def raw_signing(count: int) -> float:
-    """Seconds for `count` raw Ed25519 signatures over entry-sized messages."""
+def raw_signing(count: int) -> tuple[float, float]:
+    """Seconds and CPU seconds for `count` raw Ed25519 signatures over entry-sized messages."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from registry.canonical import canonical_bytes
 
     key = Ed25519PrivateKey.generate()
     message = b"ipl.entry/v1\x00" + canonical_bytes(
-        _entry(_listing_row(1, "published", RECORDED_AT), _subject_row(1, RECORDED_AT))
+        entry_content(listing_row(1, "published", RECORDED_AT), subject_row(1, RECORDED_AT))
     )
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     for _ in range(count):
         key.sign(message)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def _dominant(steps: dict[str, float]) -> str:
@@ -312,6 +168,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also write the whole snapshot, CSV and FTM files (this release's default)",
     )
+    parser.add_argument(
+        "--data-dir",
+        help="keep each size's generated registry here and reuse it (default: $BENCH_DATA_DIR; "
+        "none: generate it afresh each run)",
+    )
     parser.add_argument("--measure", nargs=2, metavar=("ENTRIES", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -329,16 +190,17 @@ def main(argv: list[str] | None = None) -> None:
         f"publisher benchmark{' (quick)' if args.quick else ''}: real publish_once on SQLite, "
         f"{mode}"
     )
+    data_dir = data_dir_from(args.data_dir)
     rows = []
     for size in sizes:
         workdir = Path(tempfile.mkdtemp(prefix=f"bench-publish-{size}-"))
         try:
-            generated = generate(workdir, size)
-            print(f"  generated {size:,} signed entries and leaves in {generated:.1f}s")
+            seconds, reused = prepare(workdir, size, data_dir)
+            print(describe(size, seconds, reused), flush=True)
             result = _child(size, workdir, args.whole_files)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        result["sign_s"] = raw_signing(size)
+        result["sign_s"], result["sign_cpu_s"] = raw_signing(size)
         rows.append(result)
 
     header = (
@@ -361,6 +223,17 @@ def main(argv: list[str] | None = None) -> None:
             for name in STEP_ORDER
         )
         print(f"    {r['entries']:>8,}: {cells}")
+    print("  CPU seconds (the publishing process and its workers; load cannot skew these):")
+    for r in rows:
+        print(
+            f"    {r['entries']:>8,}: full {r['full_cpu_s']:.1f}s, incremental "
+            f"{r['incremental_cpu_s']:.1f}s, raw signing {r['sign_cpu_s']:.1f}s, "
+            f"full/sign {r['full_cpu_s'] / r['sign_cpu_s']:.1f}x"
+        )
+    for r in rows:  # the feed folder's files (tiles, chunks, delta, index)
+        print(
+            f"  feed on disk after the full run, {r['entries']:,} entries: {r['feed_mb']:,.1f} MB"
+        )
     print("  RSS: peak of the publishing process (after imports and app start-up in brackets).")
     print("  An incremental run rewrites only the chunks its new events touch (the 10 new entries")
     print("  fall in the last chunk) and lists every other chunk again; with --whole-files it")

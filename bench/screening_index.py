@@ -6,28 +6,41 @@ proportional memory (RSS, PSS: shared pages divided among the processes mapping 
 /proc. Side by side, one process builds the index in memory, as every worker did before the
 file. "ready" is the time from opening the file to the first answer.
 
-Run `python -m bench.screening_index` (100k subjects, 4 workers), `--listed 1000000` for 1M
-(with `--file-only` to skip the in-memory build beside it), or `--quick`. Progress goes to stderr.
+Run `python -m bench.screening_index` (100k subjects, 4 workers), `--listed 1000000` for 1M,
+or `--quick`. The names are parsed in one process per core (`--parse-workers`); with
+`--data-dir` (or `BENCH_DATA_DIR`) the file and queries are kept there and reused while the code
+that makes them is unchanged; `--skip-in-memory` leaves out the in-memory build. Progress goes to
+stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.registry_data import data_dir_from
 from bench.screening import percentile
 from bench.screening_data import generate_benchmark
+from registry.screening import matching
 from registry.screening.matching import ListedName, MatchIndex, ScreeningQuery
 from registry.screening.matching.index_file import IndexFile, write_index_file
 from registry.screening.matching.score import IndexedRecord
 
 ROLLUP = "/proc/{pid}/smaps_rollup"
+INDEX = "screening.index"
+QUERIES = "queries.json"
+MANIFEST = "generated.json"
+# The benchmark modules that make the listed names and queries.
+SOURCES = ("screening_data", "screening_names", "screening_queries", "screening_subjects")
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -104,26 +117,83 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def report(listed_count: int, workers: int, query_count: int, in_memory: bool = True) -> None:
-    """Write the file, start `workers` mapping it, print their memory and start-up."""
+def _parsed(listed: list[ListedName], workers: int) -> list[IndexedRecord]:
+    """Every listed name parsed into its record, in order, over `workers` processes."""
+    if workers <= 1:
+        return [IndexedRecord.from_listed(item) for item in listed]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(IndexedRecord.from_listed, listed, chunksize=2_000)
+
+
+def write_index_and_queries(
+    directory: Path, listed_count: int, query_count: int, workers: int
+) -> float:
+    """Write the index file of `listed_count` subjects and the query names; seconds taken."""
     benchmark = generate_benchmark(listed_count, query_count, seed=7)
+    start = time.perf_counter()
+    records = _parsed(benchmark.listed, workers)
+    write_index_file(
+        directory / INDEX, records, list(range(len(records))), "bench", _progress
+    )
+    written = time.perf_counter() - start
+    names = [q.query.name or "-" for q in benchmark.queries]
+    (directory / QUERIES).write_text(json.dumps(names, ensure_ascii=False))
+    return written
+
+
+def fingerprint(listed_count: int, query_count: int) -> str:
+    """What a kept index file must have been made with: sizes and the code making it."""
+    digest = hashlib.sha256(f"{listed_count} {query_count} seed 7".encode())
+    sources = sorted(Path(matching.__file__).parent.glob("*.py"))
+    sources += [Path(__file__).parent / f"{name}.py" for name in SOURCES]
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def kept_index(
+    data_dir: Path, listed_count: int, query_count: int, workers: int
+) -> tuple[Path, float | None]:
+    """The kept index file and queries in `data_dir`, written first if missing or stale.
+
+    Returns their folder and the seconds the write took in this call (None if reused).
+    """
+    directory = data_dir / f"screening-{listed_count}"
+    wanted = fingerprint(listed_count, query_count)
+    manifest = directory / MANIFEST
+    if manifest.exists() and json.loads(manifest.read_text())["fingerprint"] == wanted:
+        return directory, None
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    written = write_index_and_queries(directory, listed_count, query_count, workers)
+    manifest.write_text(json.dumps({"fingerprint": wanted, "written_s": round(written, 1)}))
+    return directory, written
+
+
+def report(
+    listed_count: int,
+    workers: int,
+    query_count: int,
+    data_dir: Path | None = None,
+    parse_workers: int = 1,
+    in_memory: bool = True,
+) -> None:
+    """Write the file, start `workers` mapping it, print their memory and start-up."""
     print(f"  screening index file, {listed_count:,} subjects, {workers} workers")
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "screening.index"
-        start = time.perf_counter()
-        records = []
-        for number, item in enumerate(benchmark.listed, 1):
-            records.append(IndexedRecord.from_listed(item))
-            if number % 100_000 == 0:
-                _progress(f"parsed {number:,} of {listed_count:,} names")
-        write_index_file(path, records, list(range(len(records))), "bench", _progress)
-        written = time.perf_counter() - start
-        del records
+    with tempfile.TemporaryDirectory() as scratch:
+        if data_dir is None:
+            directory: Path = Path(scratch)
+            written: float | None = write_index_and_queries(
+                directory, listed_count, query_count, parse_workers
+            )
+        else:
+            directory, written = kept_index(data_dir, listed_count, query_count, parse_workers)
+        path, queries = directory / INDEX, directory / QUERIES
         size = path.stat().st_size / 2**20
-        print(f"    write the file (parse + keys)   {written:>7.1f}s  {size:>7.0f} MB on disk")
-        queries = Path(directory) / "queries.json"
-        names = [q.query.name or "-" for q in benchmark.queries]
-        queries.write_text(json.dumps(names, ensure_ascii=False))
+        if written is None:
+            print(f"    the kept file in {directory}       {size:>7.0f} MB on disk")
+        else:
+            print(f"    write the file (parse + keys)   {written:>7.1f}s  {size:>7.0f} MB on disk")
         processes = [_start(["--worker", str(path), str(queries)]) for _ in range(workers)]
         found = []
         for process in processes:
@@ -162,7 +232,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=4, help="worker processes mapping it")
     parser.add_argument("--quick", action="store_true", help="10k subjects, 2 workers")
     parser.add_argument(
-        "--file-only", action="store_true", help="skip building the index in memory beside it"
+        "--data-dir",
+        help="keep the index file and queries here and reuse them while the code is unchanged "
+        "(default: $BENCH_DATA_DIR; none: write them afresh)",
+    )
+    parser.add_argument(
+        "--parse-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes parsing the names when the file is written (default: one per core)",
+    )
+    parser.add_argument(
+        "--skip-in-memory",
+        action="store_true",
+        help="leave out building the index in memory for comparison (slow at 1M)",
     )
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--in-memory", type=int, help=argparse.SUPPRESS)
@@ -175,7 +258,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     listed, workers = (10_000, 2) if args.quick else (args.listed, args.workers)
     print(f"screening index benchmark{' (quick)' if args.quick else ''}")
-    report(listed, workers, 1000, in_memory=not args.file_only)
+    report(
+        listed,
+        workers,
+        1000,
+        data_dir_from(args.data_dir),
+        args.parse_workers,
+        in_memory=not args.skip_in_memory,
+    )
 
 
 if __name__ == "__main__":

@@ -1,14 +1,15 @@
 """Offline verification throughput: `registry verify` on feeds of growing size.
 
-For each size a fresh SQLite registry is filled with that many published entries (the
-publisher benchmark's generator), published once, and the resulting feed directory verified
-with `registry.verifier.verify_feed` in a fresh process (whose peak memory is reported, on
-its own and with its worker processes), side by side with raw Ed25519 verification of as
-many signatures (the floor any verifier of signed entries pays). `--feed` verifies feed
-directories already published instead (a 1M-entry feed takes an hour to build), against raw
-verification of as many signatures as the verifier checked.
+For each size a fresh SQLite registry is filled with that many published entries
+(bench/registry_data.py; with `--data-dir` or `BENCH_DATA_DIR` generated once and copied for
+later runs), published once, and the resulting feed directory verified with
+`registry.verifier.verify_feed` in a fresh process (whose peak memory is reported, on its own
+and with its worker processes), side by side with raw Ed25519 verification of as many
+signatures (the floor any verifier of signed entries pays). `--feed` verifies feed directories
+already published instead, against raw verification of as many signatures as the verifier
+checked.
 
-    python -m bench.verify [--quick] [--sizes 1000,10000] [--feed DIR,...]
+    python -m bench.verify [--quick] [--sizes 1000,10000] [--data-dir DIR] [--feed DIR,...]
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import dataclasses
 import json
 import multiprocessing
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,8 +29,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.memory import peak_rss_mb, tree_peak_rss_mb
-from bench.publish import _app, generate
+from bench.memory import cpu_seconds, peak_rss_mb, tree_peak_rss_mb
+from bench.registry_data import app_for, data_dir_from, describe, prepare
 
 QUICK_SIZES = (1_000, 10_000)
 FULL_SIZES = (1_000, 100_000, 1_000_000)
@@ -66,27 +66,18 @@ def raw_verification_cpu(count: int) -> float:
     return time.process_time() - started
 
 
-def _cpu_seconds() -> float:
-    """CPU time of this process and of its children that have ended (worker processes)."""
-    own, children = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def verify_directory(feed_dir: str) -> dict[str, Any]:
     """In this process: verify the feed at `feed_dir`; seconds, CPU seconds, peak memory."""
     from registry.verifier import open_source, verify_feed
 
     baseline = peak_rss_mb()
-    cpu = _cpu_seconds()
+    cpu = cpu_seconds()
     started = time.perf_counter()
     report = verify_feed(open_source(feed_dir))
     seconds = time.perf_counter() - started
     return {
         "verify_s": seconds,
-        "verify_cpu_s": _cpu_seconds() - cpu,
+        "verify_cpu_s": cpu_seconds() - cpu,
         "baseline_rss_mb": baseline,
         "peak_rss_mb": peak_rss_mb(),
         "signed": report.checked.get("signed entries", 0),
@@ -122,10 +113,11 @@ def yardsticks(size: int) -> dict[str, Any]:
     }
 
 
-def measure(size: int, regular: bool = False) -> dict[str, Any]:
+def measure(size: int, regular: bool = False, data_dir: Path | None = None) -> dict[str, Any]:
     """Build and publish a feed of `size` entries, then verify it in a fresh process.
 
-    With `regular`, verify the version after a second run (its delta is empty).
+    With `regular`, verify the version after a second run (its delta is empty); with
+    `data_dir`, the registry is generated there once and copied (bench/registry_data.py).
     """
     from publisher.run import publish_once
     from publisher.settings import PublishSettings
@@ -135,8 +127,9 @@ def measure(size: int, regular: bool = False) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
-        generate(workdir, size)
-        app = _app(workdir)
+        seconds, reused = prepare(workdir, size, data_dir)
+        print(describe(size, seconds, reused), file=sys.stderr, flush=True)
+        app = app_for(workdir)
         # The feed as it will be published: chunks only (docs/feed-chunks.md).
         app.config["REGISTRY"]["FEED_WHOLE_FILES"] = False
         with app.app_context():
@@ -179,6 +172,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--feed", help="comma-separated feed directories already published, verified as they are"
     )
+    parser.add_argument(
+        "--data-dir",
+        help="keep each size's generated registry here and reuse it (default: $BENCH_DATA_DIR)",
+    )
     parser.add_argument("--measure", metavar="FEED_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -198,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = (
         (measure_feed(feed) for feed in args.feed.split(","))
         if args.feed
-        else (measure(size, args.regular) for size in sizes)
+        else (measure(size, args.regular, data_dir_from(args.data_dir)) for size in sizes)
     )
     for row in rows:
         rate = row["entries"] / row["verify_s"]

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench import publish
 from bench.ledger import int_leaf_store
+from bench.registry_data import app_for, generate
 from registry.ledger.checkpoint import sign_checkpoint
 from registry.ledger.hashing import leaf_hash
 from registry.ledger.proof_bundle import format_bundle, parse_bundle
@@ -84,8 +85,8 @@ def witnessing_cost(entries: int) -> dict[str, Any]:
     for label in ("without", "with"):
         with tempfile.TemporaryDirectory(prefix="bench-witness-") as tmp:
             workdir = Path(tmp)
-            publish.generate(workdir, entries)
-            app = publish._app(workdir)
+            generate(workdir, entries)
+            app = app_for(workdir)
             with app.app_context():
                 keys = key_store(app)
                 rules = Policy.from_settings(app.config["REGISTRY"])

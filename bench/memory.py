@@ -61,6 +61,7 @@ def tree_peak_rss_mb(process: subprocess.Popen[str], interval: float = 0.02) -> 
         time.sleep(interval)
     return peak / 1024
 
+
 def cpu_seconds() -> float:
     """CPU time of this process and of its children that have ended (worker processes)."""
     own, children = (

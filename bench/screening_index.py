@@ -132,9 +132,7 @@ def write_index_and_queries(
     benchmark = generate_benchmark(listed_count, query_count, seed=7)
     start = time.perf_counter()
     records = _parsed(benchmark.listed, workers)
-    write_index_file(
-        directory / INDEX, records, list(range(len(records))), "bench", _progress
-    )
+    write_index_file(directory / INDEX, records, list(range(len(records))), "bench", _progress)
     written = time.perf_counter() - start
     names = [q.query.name or "-" for q in benchmark.queries]
     (directory / QUERIES).write_text(json.dumps(names, ensure_ascii=False))

@@ -153,7 +153,8 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     A Chinese query looks up Chinese records by its characters and records with only Latin
     names by its pinyin; the two are ranked apart so that neither crowds out the other.
     """
-    plain, typo = _latin_keys(form, two_slips=True)
+    # A Chinese query is not a foreign name mistyped: only a Latin one looks two typos away.
+    plain, typo = _latin_keys(form, two_slips=not form.han)
     # Runs of neighbouring words, whole: the trade name of a pinyin query whose industry word
     # is misspelt ("Li Jie Dain Zi": lijie) meets the listed trade name's own key.
     plain.update(

@@ -36,8 +36,9 @@ MIN_AGREEING_FOR_SLIP = 2
 MAX_READINGS = 8
 # Besides its most common reading, a character is heard another way only if at least this
 # share of its readings in pypinyin's phrase dictionary are that way: 行 hang (15%) and
-# 长 chang (74%) count, 行 heng (1 word in 762) does not, nor 鑫 xun and 晟 jing (in no word).
-MIN_READING_SHARE = 0.05
+# 长 chang (74%) count; 盛 cheng (8%, 盛饭, never in a name), 行 heng (1 word in 762), 鑫 xun
+# and 晟 jing (in no word) do not.
+MIN_READING_SHARE = 0.1
 
 
 @cache

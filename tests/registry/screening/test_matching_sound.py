@@ -30,6 +30,7 @@ def test_readings_are_toneless_and_cover_every_common_pronunciation() -> None:
         ("行", "heng", {"xing", "hang"}),  # 道行: one phrase in 762
         ("越", "huo", {"yue"}),
         ("立", "wei", {"li"}),
+        ("盛", "cheng", {"sheng"}),  # 盛饭: 4 phrases in 49
     ],
 )
 def test_a_rare_reading_does_not_count_for_sound(char: str, rare: str, common: set[str]) -> None:
@@ -44,6 +45,7 @@ def test_a_rare_reading_does_not_count_for_sound(char: str, rare: str, common: s
         ("和晶", "和晟"),  # 晶 jing, 晟 cheng
         ("和致", "越致"),  # 和 he, 越 yue
         ("立藤", "薇藤"),  # 立 li, 薇 wei
+        ("盛鸿", "成鸿"),  # 盛 sheng, 成 cheng
     ],
 )
 def test_look_alikes_by_a_rare_reading_are_different_trade_names(query: str, listed: str) -> None:

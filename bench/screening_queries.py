@@ -335,7 +335,15 @@ class NegativeMaker:
     def unrelated_foreign(self) -> LabeledQuery | None:
         """A foreign company whose distinctive word is far from every listed one."""
         word = self.rng.choice(FOREIGN_HEADS) + self.rng.choice(FOREIGN_TAILS)
-        if process.extractOne(word, self.foreign_words, scorer=fuzz.ratio, score_cutoff=75):
+        # Compared in lower case, as the matcher compares them (Vorlund is near Orilund).
+        near = process.extractOne(
+            word,
+            self.foreign_words,
+            scorer=fuzz.ratio,
+            processor=utils.default_process,
+            score_cutoff=75,
+        )
+        if near:
             return None
         name = f"{word} {self.rng.choice(FOREIGN_TRADES)} {self.rng.choice(FOREIGN_FORMS)}"
         return self._negative(name, "unrelated_foreign")

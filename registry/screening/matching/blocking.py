@@ -43,6 +43,11 @@ RARE_KEY = 16
 # Distinctive words (run together) of this length get one-letter-deletion keys.
 MIN_DELETION_WORD = 4
 MAX_DELETION_WORD = 14
+# Distinctive words (run together) of this length also get two-letter-deletion keys, which meet
+# a word two typing slips away; only in names with no Chinese form (foreign companies), whose
+# distinctive words are few, not in the pinyin of every Chinese name.
+MIN_TWO_SLIP_WORD = 6
+MAX_TWO_SLIP_WORD = 10
 HEAD_LETTERS = 6
 # Query words run together by up to this many neighbours, to meet a listed name whole.
 MAX_RUN_WORDS = 4
@@ -86,12 +91,13 @@ def _han_keys(form: NameForm) -> set[str]:
     return keys
 
 
-def _latin_keys(form: NameForm) -> tuple[set[str], set[str]]:
-    """(plain keys, one-typo keys) of the distinctive words in Latin letters.
+def _latin_keys(form: NameForm, two_slips: bool = False) -> tuple[set[str], set[str]]:
+    """(plain keys, typo keys) of the distinctive words in Latin letters.
 
     Trigrams find misspellings; whole words ("=huaxing") find exact spellings among the
     thousands of names sharing common trigrams; one-letter deletions ("-huaxng") find a word
-    with a single typo, which may leave no rare trigram in a short word (ruhao / runhao).
+    with a single typo, which may leave no rare trigram in a short word (ruhao / runhao), and
+    with `two_slips` two-letter deletions one with two (Pahok / Paxhof).
     """
     joined = "".join(form.distinct)
     plain = _grams(joined, 3)
@@ -108,6 +114,12 @@ def _latin_keys(form: NameForm) -> tuple[set[str], set[str]]:
         # One typo away with the same industry words: few, where the word alone is common.
         industry = "/" + "".join(sorted(form.sector))
         typo |= {key + industry for key in typo}
+    if two_slips and MIN_TWO_SLIP_WORD <= len(joined) <= MAX_TWO_SLIP_WORD:
+        typo.update(
+            "-" + word[:i] + word[i + 1 :]
+            for word in {joined[:i] + joined[i + 1 :] for i in range(len(joined))}
+            for i in range(len(word))
+        )
     return plain, typo
 
 
@@ -128,7 +140,7 @@ def record_keys(record: IndexedRecord) -> set[str]:
         if (form.distinct, form.sector) in seen:
             continue  # a Latin name and the pinyin of the Chinese one often agree
         seen.add((form.distinct, form.sector))
-        plain, typo = _latin_keys(form)
+        plain, typo = _latin_keys(form, two_slips=not record.has_han)
         keys.update("l" + key for key in plain | typo)
         if not record.has_han:
             keys.update("x" + key for key in plain | typo)
@@ -141,7 +153,8 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
     A Chinese query looks up Chinese records by its characters and records with only Latin
     names by its pinyin; the two are ranked apart so that neither crowds out the other.
     """
-    plain, typo = _latin_keys(form)
+    # A Chinese query is not a foreign name mistyped: only a Latin one looks two typos away.
+    plain, typo = _latin_keys(form, two_slips=not form.han)
     # Runs of neighbouring words, whole: the trade name of a pinyin query whose industry word
     # is misspelt ("Li Jie Dain Zi": lijie) meets the listed trade name's own key.
     plain.update(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from pypinyin import lazy_pinyin
+from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.phrases_dict import phrases_dict
 
 from registry.screening.matching.text import HAN_RUN_RE, clean_text, contains_han, tokenize
@@ -65,6 +67,23 @@ def _han_run_pinyin(run: str) -> list[str]:
 def _char_pinyin(char: str) -> str:
     readings = lazy_pinyin(char, errors="ignore")
     return readings[0] if readings else ""
+
+
+@cache
+def phrase_readings() -> dict[str, Counter[str]]:
+    """How often each character is read each way (toneless, ü as u) in pypinyin's phrases.
+
+    pypinyin lists a character's most common reading first, then every reading dictionaries
+    record, old ones too (鑫 xin, xun); the words of its phrase dictionary show which of them
+    are in use (长 chang in 407 words, zhang in 144; 行 heng in one word of 762).
+    """
+    toneless = cache(to_normal)
+    counts: dict[str, Counter[str]] = {}
+    for phrase, syllables in phrases_dict.items():
+        for char, spelled in zip(phrase, syllables, strict=False):
+            reading = toneless(spelled[0]).replace("v", "u")
+            counts.setdefault(char, Counter())[reading] += 1
+    return counts
 
 
 _LONGEST_PHRASE = max(map(len, phrases_dict))

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import OSA
 
 from registry.screening.matching.forms import NameForm
 from registry.screening.matching.regions import codes_compatible, latin_place_names
@@ -51,13 +51,14 @@ MISSPELT_PLACE_CUTOFF = 75
 MIN_PLACE_LENGTH = 4
 MIN_WORDS_FOR_PLACE = 2
 # Typing slips in Latin letters (a letter replaced, added or left out, two neighbours swapped):
-# each costs SLIP_COST, and a run of n letters may hold n // LETTERS_PER_SLIP of them. Edit
-# similarity alone counts a replaced or swapped letter twice. Distinctive words may hold one
-# slip: two slips in a short distinctive word (Solgen / Siggen) are as often another name as
-# the name misspelt. An industry word, from a small vocabulary, may hold two ("Liasb" / Labs).
+# each costs SLIP_COST, and a run of n letters may hold n // LETTERS_PER_SLIP of them, at most
+# two. Edit similarity alone counts a replaced or swapped letter twice. Two slips must leave
+# the first letter (or swap it with the second), and at most one may be a replaced letter: a
+# name that starts otherwise (Falkvik / Altvik) or has two letters replaced (a syllable changed:
+# Solgen / Siggen, Margen / Marses) is another name as often as the name misspelt.
 SLIP_COST = 0.08
 LETTERS_PER_SLIP = 3
-DISTINCT_SLIPS = 1
+DISTINCT_SLIPS = 2
 INDUSTRY_SLIPS = 2
 # Two region prefixes naming different places (杭州 vs 深圳) scale the similarity by this.
 REGION_CONFLICT_FACTOR = 0.7
@@ -130,29 +131,47 @@ def latin_upper_bound(query: NameForm, listed: NameForm) -> float:
 def slip_similarity(left: str, right: str, most: int) -> float:
     """1 - SLIP_COST per typing slip between two runs of letters; 0.0 beyond what they may hold.
 
-    At most `most` slips, and two only if they fall in both halves of the longer run.
+    At most `most` slips; two only with the first letter in place and at most one letter
+    replaced (see SLIP_COST).
     """
     allowed = min(most, max(len(left), len(right)) // LETTERS_PER_SLIP)
     if not allowed:
         return 0.0
     slips = OSA.distance(left, right, score_cutoff=allowed)
-    if slips > allowed or (slips > 1 and not _slips_apart(left, right)):
+    if slips > allowed or (slips > 1 and not _typing_slips(left, right)):
         return 0.0
     return 1.0 - SLIP_COST * slips
 
 
-def _slips_apart(left: str, right: str) -> bool:
-    """True if the edits between two runs of letters fall in both halves of the longer one.
+def _typing_slips(left: str, right: str) -> bool:
+    """True if two slips apart runs start alike (or swapped) with at most one letter replaced."""
+    starts_alike = left[0] == right[0] or left[1::-1] == right[:2]
+    return starts_alike and replaced_letters(left, right) <= 1
 
-    Letters changed within one half (Solgen / Siggen, Falkvik / Altvik) are a syllable or a
-    part of the name changed: another name. Slips in both halves leave each part recognisable
-    (Paxhof / Pahok).
+
+def replaced_letters(left: str, right: str) -> int:
+    """The fewest letters replaced in an alignment of the fewest slips between two runs.
+
+    Optimal string alignment (a swap of neighbours is one slip), tracking per cell the slips
+    and, among alignments with that many, the fewest replaced letters.
     """
-    edits = Levenshtein.editops(left, right)
-    longer_left = len(left) >= len(right)
-    positions = [op.src_pos if longer_left else op.dest_pos for op in edits]
-    half = max(len(left), len(right)) / 2
-    return min(positions) < half <= max(positions)
+    previous = [(j, 0) for j in range(len(right) + 1)]
+    before = previous
+    for i, letter in enumerate(left, 1):
+        row = [(i, 0)]
+        for j, other in enumerate(right, 1):
+            slips, replaced = previous[j - 1]
+            best = (slips, replaced) if letter == other else (slips + 1, replaced + 1)
+            best = min(best, _added(previous[j]), _added(row[j - 1]))
+            if i > 1 and j > 1 and letter == right[j - 2] and left[i - 2] == other != letter:
+                best = min(best, _added(before[j - 2]))
+            row.append(best)
+        before, previous = previous, row
+    return previous[-1][1]
+
+
+def _added(cell: tuple[int, int]) -> tuple[int, int]:
+    return cell[0] + 1, cell[1]
 
 
 def _ratio(left: str, right: str) -> float:

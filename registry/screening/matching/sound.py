@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 
 from pypinyin import Style, pinyin
 
+from registry.screening.matching.pinyin import phrase_readings
 from registry.screening.matching.text import contains_han
 
 HOMOPHONE_COST = 0.2
@@ -33,16 +34,32 @@ PERSON_SOUND_ALIKE = 0.75
 MIN_AGREEING_FOR_SLIP = 2
 # Readings of a name kept for blocking (a few characters have two or three: 行 xing/hang).
 MAX_READINGS = 8
+# Besides its most common reading, a character is heard another way only if at least this
+# share of its readings in pypinyin's phrase dictionary are that way: 行 hang (15%) and
+# 长 chang (74%) count; 盛 cheng (8%, 盛饭, never in a name), 行 heng (1 word in 762), 鑫 xun
+# and 晟 jing (in no word) do not.
+MIN_READING_SHARE = 0.1
 
 
 @cache
 def readings(char: str) -> frozenset[str]:
-    """Every toneless pinyin reading of a character (ü as u); others stand for themselves."""
+    """The toneless pinyin readings of a character in use (ü as u); others stand for themselves.
+
+    pypinyin's first reading is the most common one; the others it lists come from
+    dictionaries of every period (鑫 xun, 晟 jing), and count only if words use them
+    (MIN_READING_SHARE), so that a rare reading makes no sound-alike (嘉鑫 / 嘉迅).
+    """
     if not contains_han(char):
         return frozenset({char})
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
-    spelled = {reading.replace("v", "u") for reading in (found[0] if found else ())}
-    return frozenset(spelled) or frozenset({char})
+    spelled = [reading.replace("v", "u") for reading in (found[0] if found else ())]
+    if not spelled:
+        return frozenset({char})
+    uses = phrase_readings().get(char)
+    if uses is None:
+        return frozenset(spelled[:1])
+    least = MIN_READING_SHARE * sum(uses.values())
+    return frozenset(spelled[:1] + [reading for reading in spelled[1:] if uses[reading] >= least])
 
 
 @cache

@@ -331,8 +331,16 @@ def test_every_chinese_variant_class_and_look_alike_class_meets_its_aim() -> Non
         # One slip in a distinctive word: a swap or a replaced letter.
         ("Nrodwind Logistics", "Nordwind Logistics GmbH", True),
         ("Nordwimd Logistics", "Nordwind Logistics GmbH", True),
-        # A syllable of the distinctive word changed is another company.
+        # Two slips in a distinctive word of six letters or more: letters added, left out or
+        # swapped, and at most one replaced; found although they share no three letters.
+        ("Pahok Labs", "Paxhof Labs PLC", True),
+        ("Lamtk Dynamics", "Lumtek Dynamics S.A.", True),
+        ("Velud Optics", "Veklund Optics S.r.l.", True),
+        ("tSalix Software", "Stahlix Software GmbH", True),
+        # A syllable of the distinctive word changed is another company: two letters replaced,
+        # or another first letter.
         ("Solgen Energy Limited", "Siggen Energy AG", False),
+        ("Marses Systems", "Margen Systems Ltd", False),
         ("Falkvik Optics PLC", "Altvik Optics AG", False),
     ],
 )

@@ -14,11 +14,44 @@ from registry.screening.matching.sound import (
 )
 
 
-def test_readings_are_toneless_and_cover_every_pronunciation() -> None:
-    assert readings("行") >= {"xing", "hang"}
+def test_readings_are_toneless_and_cover_every_common_pronunciation() -> None:
+    assert readings("行") == {"xing", "hang"}
+    assert readings("长") == {"zhang", "chang"}
     assert same_sound("兴", "星")
     assert not same_sound("兴", "鑫")  # xing / xin: a near sound, not the same
     assert ("hua", "xing") in sounds_of("华行") and ("hua", "hang") in sounds_of("华行")
+
+
+@pytest.mark.parametrize(
+    ("char", "rare", "common"),
+    [
+        ("鑫", "xun", {"xin"}),
+        ("晟", "jing", {"cheng"}),
+        ("行", "heng", {"xing", "hang"}),  # 道行: one phrase in 762
+        ("越", "huo", {"yue"}),
+        ("立", "wei", {"li"}),
+        ("盛", "cheng", {"sheng"}),  # 盛饭: 4 phrases in 49
+    ],
+)
+def test_a_rare_reading_does_not_count_for_sound(char: str, rare: str, common: set[str]) -> None:
+    assert readings(char) == common
+    assert rare not in readings(char)
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("嘉迅", "嘉鑫"),  # 迅 xun, 鑫 xin (xun only in old dictionaries)
+        ("和晶", "和晟"),  # 晶 jing, 晟 cheng
+        ("和致", "越致"),  # 和 he, 越 yue
+        ("立藤", "薇藤"),  # 立 li, 薇 wei
+        ("盛鸿", "成鸿"),  # 盛 sheng, 成 cheng
+    ],
+)
+def test_look_alikes_by_a_rare_reading_are_different_trade_names(query: str, listed: str) -> None:
+    differing = [(left, right) for left, right in zip(query, listed, strict=True) if left != right]
+    assert not any(same_sound(left, right) for left, right in differing)
+    assert trade_name_score(query, listed).score < DEFAULT_THRESHOLD
 
 
 @pytest.mark.parametrize(

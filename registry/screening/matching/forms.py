@@ -42,6 +42,10 @@ _MAX_PERSONAL_NAME = 4
 _FUZZY_INDUSTRY_MIN_LENGTH = 6
 _TWO_SLIP_LENGTH = 9
 _LONGEST_INDUSTRY_PHRASE = 4  # words: "science and technology"
+# Names whose parse is kept per worker: the queries screened lately (a listed name's parse lives
+# in its record). Bounded, so that what a worker keeps does not grow with the distinct names it
+# screens.
+PARSE_CACHE = 16384
 
 
 def _latin_industry() -> dict[str, tuple[str, ...]]:
@@ -100,7 +104,7 @@ class NameForm:
         return " ".join(self.distinct)
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=PARSE_CACHE)
 def parse_name(name: str) -> NameForm:
     """Take a name apart into region, core, trade name, industry and Latin tokens."""
     bracket_regions: set[str] = set()

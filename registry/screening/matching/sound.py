@@ -25,6 +25,10 @@ SWAP_COST = 0.3
 # Scores by what separates two trade names (the screening threshold is 0.8).
 SOUND_ALIKE_PENALTY = 0.06  # per character of the same sound
 SWAP_PENALTY = 0.1  # per pair of swapped characters
+# Alignments of a query's and a candidate's trade names kept per worker (the same query screened
+# again, or one candidate of many queries); bounded so a worker's memory does not grow with the
+# distinct names it screens.
+PAIR_CACHE = 16384
 ONE_SLIP_SCORE = 0.85  # one character replaced, added or left out, two or more agree
 # Anything else is scaled so that half the characters agreeing gives this, never more.
 DIFFERENT_CEILING = 0.7
@@ -107,7 +111,7 @@ class CharComparison:
         return self.same + self.homophones + 2 * self.swaps
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PAIR_CACHE)
 def compare_chars(query: str, listed: str) -> CharComparison:
     """The cheapest alignment of two character runs (optimal string alignment distance)."""
     # Cells are tuples (cost, homophones, swaps, slips, same): compared like CharComparison,

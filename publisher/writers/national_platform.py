@@ -151,8 +151,13 @@ def _csv_line(values: Iterable[str]) -> str:
 
 
 def _json_record(row: Mapping[str, str]) -> str:
-    """A record as `json.dumps(..., indent=1)` lays it out inside the document's list."""
-    return "  " + json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+    """A record as `json.dumps(..., indent=1)` lays it out inside the document's list.
+
+    A record is flat, string to string, so the separators alone give that layout, and the
+    fast encoder (not used with `indent`) writes it.
+    """
+    flat = json.dumps(row, ensure_ascii=False, separators=(",\n   ", ": "))
+    return "  {\n   " + flat[1:-1] + "\n  }"
 
 
 @dataclass(frozen=True)

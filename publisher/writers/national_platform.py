@@ -13,10 +13,11 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from publisher.writers.atomic import write_atomic
 from publisher.writers.snapshot import UTF8_BOM, neutralise_formula
@@ -143,33 +144,41 @@ def records(entry: ExportedEntry, types: Sequence[ListType] | None = None) -> li
     return found
 
 
-def _csv_bytes(rows: Sequence[Mapping[str, str]]) -> bytes:
+def _csv_line(values: Iterable[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header for _key, header in FIELDS)
-    for row in rows:
-        writer.writerow(neutralise_formula(row[key]) for key, _header in FIELDS)
-    return UTF8_BOM + buffer.getvalue().encode("utf-8")
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
 
 
-def _json_bytes(rows: Sequence[Mapping[str, str]], as_of: dt.date, tree_size: int) -> bytes:
-    document = {
-        "type": EXPORT_TYPE,
-        "as_of": as_of.isoformat(),
-        "tree_size": tree_size,
-        "fields": {key: header for key, header in FIELDS},
-        "records": list(rows),
-    }
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+def _json_record(row: Mapping[str, str]) -> str:
+    """A record as `json.dumps(..., indent=1)` lays it out inside the document's list.
+
+    A record is flat, string to string, so the separators alone give that layout, and the
+    fast encoder (not used with `indent`) writes it.
+    """
+    flat = json.dumps(row, ensure_ascii=False, separators=(",\n   ", ": "))
+    return "  {\n   " + flat[1:-1] + "\n  }"
 
 
 @dataclass(frozen=True)
 class NationalExport:
-    """The files one run wrote and the records in them."""
+    """The files one run wrote and how many records are in them."""
 
     csv_path: Path
     json_path: Path
-    records: tuple[dict[str, str], ...]
+    records: int
+
+
+def _spooled(spool: IO[bytes]) -> Iterator[bytes]:
+    spool.seek(0)
+    while chunk := spool.read(1 << 20):
+        yield chunk
+
+
+def export_paths(directory: Path, tree_size: int) -> tuple[Path, Path]:
+    """The CSV and JSON files of the export made at log size `tree_size`."""
+    stem = directory / f"national-platform-{tree_size}"
+    return stem.with_suffix(".csv"), stem.with_suffix(".json")
 
 
 def write_national_export(
@@ -179,10 +188,44 @@ def write_national_export(
     entries: Iterable[ExportedEntry],
     types: Sequence[ListType] | None = None,
 ) -> NationalExport:
-    """Write `national-platform-<tree_size>.csv` and `.json` into `directory`, atomically."""
-    rows = tuple(row for entry in entries for row in records(entry, types))
-    stem = directory / f"national-platform-{tree_size}"
-    csv_path, json_path = stem.with_suffix(".csv"), stem.with_suffix(".json")
-    write_atomic(csv_path, _csv_bytes(rows))
-    write_atomic(json_path, _json_bytes(rows, as_of, tree_size))
-    return NationalExport(csv_path, json_path, rows)
+    """Write `national-platform-<tree_size>.csv` and `.json` into `directory`, atomically.
+
+    The records stream: the CSV is written as they come, the JSON records meanwhile go to a
+    temporary file, so memory does not grow with the export.
+    """
+    csv_path, json_path = export_paths(directory, tree_size)
+    head = {
+        "type": EXPORT_TYPE,
+        "as_of": as_of.isoformat(),
+        "tree_size": tree_size,
+        "fields": {key: header for key, header in FIELDS},
+        "records": [],
+    }
+    # The document of no records ends in `[]\n}`: the records go between the brackets.
+    opening = json.dumps(head, ensure_ascii=False, indent=1)[: -len("]\n}")]
+    count = 0
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=directory) as spool:
+
+        def csv_chunks() -> Iterator[bytes]:
+            nonlocal count
+            yield UTF8_BOM + _csv_line(header for _key, header in FIELDS).encode("utf-8")
+            for entry in entries:
+                lines, recorded = [], []
+                for row in records(entry, types):
+                    lines.append(_csv_line(neutralise_formula(row[key]) for key, _header in FIELDS))
+                    recorded.append(_json_record(row))
+                if recorded:
+                    separator = "\n" if count == 0 else ",\n"
+                    spool.write((separator + ",\n".join(recorded)).encode("utf-8"))
+                    count += len(recorded)
+                    yield "".join(lines).encode("utf-8")
+
+        def json_chunks() -> Iterator[bytes]:
+            yield opening.encode("utf-8")
+            yield from _spooled(spool)
+            yield b"\n ]\n}\n" if count else b"]\n}\n"
+
+        write_atomic(csv_path, csv_chunks())
+        write_atomic(json_path, json_chunks())
+    return NationalExport(csv_path, json_path, count)

@@ -69,14 +69,14 @@ def new_decisions(session: Session, decisions: Iterable[Decision]) -> list[Decis
     return [d for d in wanted if (d.entry_id, d.event) not in known]
 
 
-def record_export(
+def add_exported(
     session: Session,
     decisions: Iterable[Decision],
     exported_at: dt.datetime,
     export_file: str,
     tree_size: int,
 ) -> None:
-    """Record new decisions as exported in `export_file`, made at log size `tree_size`."""
+    """Add new decisions as exported in `export_file`, in the caller's transaction."""
     rows = [
         {
             "entry_id": decision.entry_id,
@@ -88,11 +88,21 @@ def record_export(
         }
         for decision in decisions
     ]
-    if not rows:
-        return
-    with atomic(session):
-        # One multi-row insert: the first export records every decision on the list.
+    if rows:
+        # One multi-row insert per batch of entries.
         session.execute(insert(NationalReport), rows)
+
+
+def record_export(
+    session: Session,
+    decisions: Iterable[Decision],
+    exported_at: dt.datetime,
+    export_file: str,
+    tree_size: int,
+) -> None:
+    """Record new decisions as exported in `export_file`, made at log size `tree_size`."""
+    with atomic(session):
+        add_exported(session, decisions, exported_at, export_file, tree_size)
 
 
 def report_due(decided_on: dt.date, calendar: WorkingDayCalendar, working_days: int) -> dt.date:

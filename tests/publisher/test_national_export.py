@@ -10,22 +10,25 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from publisher import national_export
 from publisher.writers.national_platform import (
     FIELDS,
     ExportedEntry,
     records,
     write_national_export,
 )
+from publisher.writers.snapshot import neutralise_formula
 from registry import clock
 from registry.demo.loader import load_demo
 from registry.listings.list_types.loader import list_types_in
 from registry.listings.policy import Policy
-from registry.models import Listing, NationalReport, SubjectIdentifier
+from registry.models import Listing, LogEvent, NationalReport, SubjectIdentifier
 from registry.subjects.identifiers import mask_ric
 from runtime.signing_keys import key_store
 from tests import builders
@@ -210,3 +213,74 @@ def test_a_publish_run_exports_only_decisions_no_export_has_carried(
     records_now = json.loads(newest.read_text("utf-8"))["records"]
     assert [(r["record_kind"], r["entry_id"]) for r in records_now] == [("移出", live)]
     assert records_now[0]["removal_reason"] == "错误列入，予以更正"
+
+
+def _table_bytes(rows: list[dict[str, str]]) -> bytes:
+    """The CSV file as one `csv.writer` over every row writes it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header for _key, header in FIELDS)
+    writer.writerows([neutralise_formula(row[key]) for key, _header in FIELDS] for row in rows)
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def _document_bytes(rows: list[dict[str, str]], as_of: dt.date, tree_size: int) -> bytes:
+    """The JSON file as one `json.dumps` of the whole document lays it out."""
+    document = {
+        "type": "ipl.national-export/v1",
+        "as_of": as_of.isoformat(),
+        "tree_size": tree_size,
+        "fields": {key: header for key, header in FIELDS},
+        "records": rows,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def test_the_streamed_json_is_laid_out_as_one_dump_of_the_document(tmp_path: Path) -> None:
+    ended = ExportedEntry(CONTENT, (dt.date(2026, 9, 1), "credit_restored"))
+    company = ExportedEntry(CONTENT | {"entry_id": "IPL-2026-000008"}, None, '王伟\n"总"')
+    for number, entries in enumerate([[], [ExportedEntry(CONTENT)], [ended, company]]):
+        export = write_national_export(tmp_path, dt.date(2026, 3, 6), number, entries)
+        rows = [row for entry in entries for row in records(entry)]
+        assert export.records == len(rows)
+        assert export.json_path.read_bytes() == _document_bytes(rows, dt.date(2026, 3, 6), number)
+        assert export.csv_path.read_bytes() == _table_bytes(rows)
+
+
+def test_an_export_in_many_batches_writes_and_records_what_one_batch_does(
+    app: Flask, session: Session, runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_demo(session, Policy.from_settings(app.config["REGISTRY"]), key_store(app))
+    assert runner.invoke(args=["publish"]).exit_code == 0
+    tree_size = int(session.scalar(select(func.max(LogEvent.seq))) or 0) + 1
+    now = dt.datetime.now(dt.UTC)
+    directory = Path(app.config["NATIONAL_EXPORT_DIR"])
+
+    def export(batch: int) -> tuple[bytes, bytes, list[tuple[object, ...]]]:
+        session.execute(delete(NationalReport))
+        session.commit()
+        monkeypatch.setattr(national_export, "BATCH", batch)
+        export = national_export.export_national(session, directory / str(batch), tree_size, now)
+        assert export is not None
+        reports = session.execute(
+            select(
+                NationalReport.entry_id,
+                NationalReport.event,
+                NationalReport.decided_on,
+                NationalReport.export_file,
+                NationalReport.export_tree_size,
+            ).order_by(NationalReport.entry_id, NationalReport.event)
+        )
+        return (
+            export.csv_path.read_bytes(),
+            export.json_path.read_bytes(),
+            list(map(tuple, reports)),
+        )
+
+    one = export(national_export.BATCH)
+    changed = len({report[0] for report in one[2]})
+    assert changed > 3 and any(report[1] == "removed" for report in one[2])
+    assert export(2) == one
+    # Nothing new once recorded: no file, nothing added.
+    assert national_export.export_national(session, directory / "again", tree_size, now) is None
+    assert not (directory / "again").exists()

@@ -192,6 +192,21 @@ def _in_another_process(tmp_path: Path, url: str, code: str) -> None:
     )
 
 
+def _removed_by_another_process(tmp_path: Path, app: Flask, listing_id: int) -> None:
+    """Another process removes the listing, by the demo's reviewers (error, confirmed)."""
+    _in_another_process(
+        tmp_path,
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        f"""
+        listing = session.get(Listing, {listing_id})
+        for reviewer in demo_reviewers(session):
+            published_listings.remove(
+                session, reviewer, key_store(), listing.id, "error", listing.proposed_on, "x"
+            )
+        """,
+    )
+
+
 def test_a_removal_by_another_process_shows_in_the_next_lookup_after_its_notice(
     app: Flask, client: FlaskClient, session: Session, reads: list[ServingVersion], tmp_path: Path
 ) -> None:
@@ -205,17 +220,7 @@ def test_a_removal_by_another_process_shows_in_the_next_lookup_after_its_notice(
     assert len(reads) == 1  # the second lookup used the version kept
 
     heard = listener.heard
-    _in_another_process(
-        tmp_path,
-        app.config["SQLALCHEMY_DATABASE_URI"],
-        f"""
-        listing = session.get(Listing, {listing.id})
-        for reviewer in demo_reviewers(session):
-            published_listings.remove(
-                session, reviewer, key_store(), listing.id, "error", listing.proposed_on, "x"
-            )
-        """,
-    )
+    _removed_by_another_process(tmp_path, app, listing.id)
     _wait_for(lambda: listener.heard > heard, "the notice of the removal")
     found = _lookup(client, key, uscc)
     assert found["answer"] == "previously_listed"
@@ -251,17 +256,7 @@ def test_a_screen_answer_kept_for_a_name_is_dropped_when_another_process_removes
     assert match()["status"] == "listed"  # answered from the kept answer
 
     heard = listener.heard
-    _in_another_process(
-        tmp_path,
-        app.config["SQLALCHEMY_DATABASE_URI"],
-        f"""
-        listing = session.get(Listing, {listing.id})
-        for reviewer in demo_reviewers(session):
-            published_listings.remove(
-                session, reviewer, key_store(), listing.id, "error", listing.proposed_on, "x"
-            )
-        """,
-    )
+    _removed_by_another_process(tmp_path, app, listing.id)
     _wait_for(lambda: listener.heard > heard, "the notice of the removal")
     assert match()["status"] == "previously_listed"
 

@@ -45,8 +45,8 @@ STEPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("screening index: %(done)s of %(total)s records"),
         ),
         (
-            rf"screening index: hashing (?P<keys>{_NUMBER}) keys",
-            N_("screening index: hashing %(keys)s keys"),
+            rf"screening index: sorting (?P<postings>{_NUMBER}) postings",
+            N_("screening index: sorting %(postings)s postings"),
         ),
         (
             rf"screening index: parsed (?P<done>{_NUMBER}) of (?P<total>{_NUMBER}) names",

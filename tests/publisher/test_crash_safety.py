@@ -206,12 +206,17 @@ def test_killed_runs_leave_a_complete_feed_and_the_next_run_finishes(
         current = _check_after_kill(app, feed, signed["version"])
         signed = _recover(app, feed, current)
 
-    # Measure a forked run with new work in it, then kill forked runs across that span.
-    approvals.add(2)
-    started = time.perf_counter()
-    assert _fork_and_kill(app, delay=120.0) == 0  # finishes long before the kill
-    run_time = time.perf_counter() - started
-    signed = _recover(app, feed, _check_after_kill(app, feed, signed["version"]))
+    # Measure forked runs with new work in them, then kill forked runs across the span of the
+    # shortest: a single measure taken while the machine was busy would put many kills after
+    # the end of a run.
+    spans = []
+    for _measure in range(3):
+        approvals.add(2)
+        started = time.perf_counter()
+        assert _fork_and_kill(app, delay=120.0) == 0  # finishes long before the kill
+        spans.append(time.perf_counter() - started)
+        signed = _recover(app, feed, _check_after_kill(app, feed, signed["version"]))
+    run_time = min(spans)
 
     killed_mid_run = 0
     delays = [run_time * (n + 0.5) / FORKED_KILLS for n in range(FORKED_KILLS)]

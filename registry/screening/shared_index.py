@@ -174,13 +174,13 @@ def write_shared_index(
     )
     old = _readable(path)
     if old is None:
-        records = []
-        for number, (entry, ids) in enumerate(zip(entries, identifiers, strict=True), 1):
-            records.append(IndexedRecord.from_listed(_listed_name(entry, ids)))
-            if number % 20_000 == 0:
-                progress(f"screening index: parsed {number:,} of {len(entries):,} names")
+        # Parsed one at a time as the writer files them: the parsed forms are never all held.
+        records = (
+            IndexedRecord.from_listed(_listed_name(entry, ids))
+            for entry, ids in zip(entries, identifiers, strict=True)
+        )
         write_index_file(path, records, stamps.tolist(), f"{state.tree_size}", progress)
-        return IndexWrite(len(records), kept=False, changed=len(records), parsed=len(records))
+        return IndexWrite(len(entries), kept=False, changed=len(entries), parsed=len(entries))
     old_stamps = old.stamps.copy()
     changed = int(np.count_nonzero(~np.isin(stamps, old_stamps))) + int(
         np.count_nonzero(~np.isin(old_stamps, stamps))

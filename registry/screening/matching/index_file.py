@@ -124,14 +124,16 @@ def _record_arrays(
 
 def write_index_file(
     path: Path,
-    records: Sequence[IndexedRecord],
+    records: Iterable[IndexedRecord],
     stamps: Sequence[int],
     file_stamp: str,
     progress: Callable[[str], None] = lambda _message: None,
 ) -> None:
-    """Write `records` as an index file, atomically (readers see the old file or the new one)."""
-    if len(stamps) != len(records):
-        raise InvalidValue("stamps", "must give one stamp per record")
+    """Write `records` as an index file, atomically (readers see the old file or the new one).
+
+    `records` may be a generator: each record is filed and encoded as it comes and not kept,
+    so a publisher parsing a million names never holds their parsed forms all at once.
+    """
     dictionary = record_dictionary()
     # Each key filed is kept as its 64-bit hash beside the record's position (12 bytes), not
     # as a string with a list of its own: names that yield hundreds of keys each (a long
@@ -141,13 +143,17 @@ def write_index_file(
     parts = []
     # Not through key_hash's cache, which keeps the keys of recent queries.
     hash_of = key_hash.__wrapped__
+    count = 0
     for position, record in enumerate(records):
         for key in every_key(record):
             hashes.append(hash_of(key))
             positions.append(position)
         parts.append(encode_record(record, dictionary))
+        count = position + 1
         if position and position % 20_000 == 0:
-            progress(f"screening index: {position:,} of {len(records):,} records")
+            progress(f"screening index: {position:,} of {len(stamps):,} records")
+    if count != len(stamps):
+        raise InvalidValue("stamps", "must give one stamp per record")
     progress(f"screening index: sorting {len(hashes):,} postings")
     arrays = {
         **_postings_arrays(
@@ -155,7 +161,7 @@ def write_index_file(
         ),
         **_record_arrays(parts, dictionary, stamps),
     }
-    _write_arrays(path, arrays, {"count": len(records), "stamp": file_stamp})
+    _write_arrays(path, arrays, {"count": count, "stamp": file_stamp})
 
 
 def _postings_arrays(hashes: np.ndarray, positions: np.ndarray) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from registry.screening.matching.index_file import (
     IndexFile,
     write_index_file,
     write_index_file_over,
+    write_index_records,
 )
 from registry.screening.matching.score import IndexedRecord
 
@@ -249,13 +250,52 @@ def update_shared_index(
     writing it reads the whole state and parses only the names the old file lacks.
     """
     file = _readable(path)
-    if file is not None:
-        changed = entries_changed_since(session, file, path, tree_size)
-        count = file.count
-        file.close()
-        if changed is not None and changed <= max_drift.limit(count):
-            return IndexWrite(count, kept=True, changed=changed, parsed=0)
+    if file is None:
+        return _write_in_batches(session, path, tree_size, day, progress)
+    changed = entries_changed_since(session, file, path, tree_size)
+    count = file.count
+    file.close()
+    if changed is not None and changed <= max_drift.limit(count):
+        return IndexWrite(count, kept=True, changed=changed, parsed=0)
     return write_shared_index(path, list_state(session, tree_size, day), progress)
+
+
+# Entries read at a time when the file is written from scratch.
+SCRATCH_BATCH = 2_000
+
+
+def _write_in_batches(
+    session: Session,
+    path: Path,
+    tree_size: int,
+    day: dt.date,
+    progress: Callable[[str], None],
+) -> IndexWrite:
+    """Write the file from scratch, reading the list state `SCRATCH_BATCH` entries at a time.
+
+    The file is the one `write_shared_index` writes over the whole state: entries in entry id
+    order, each parsed as the writer files it. Only a batch of entries' contents is held at a
+    time, so a first publication of a million entries does not hold the whole list here.
+    """
+    entry_ids = sorted(
+        session.scalars(
+            select(LogEvent.entry_id)
+            .where(LogEvent.seq < tree_size, LogEvent.event != ANCHOR_EVENT)
+            .distinct()
+        )
+    )
+    stamps: list[int] = []
+
+    def records() -> Iterator[IndexedRecord]:
+        for first in range(0, len(entry_ids), SCRATCH_BATCH):
+            batch = list_state(session, tree_size, day, entry_ids[first : first + SCRATCH_BATCH])
+            for entry in _indexed_entries(batch):
+                ids = batch.identifiers.get(entry.entry_id, [])
+                stamps.append(entry_stamp(entry, ids))
+                yield IndexedRecord.from_listed(_listed_name(entry, ids))
+
+    count = write_index_records(path, records(), stamps, f"{tree_size}", progress)
+    return IndexWrite(count, kept=False, changed=count, parsed=count)
 
 
 class SharedIndex:

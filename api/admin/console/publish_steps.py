@@ -45,6 +45,10 @@ STEPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("screening index: %(done)s of %(total)s records"),
         ),
         (
+            rf"screening index: (?P<done>{_NUMBER}) records",
+            N_("screening index: %(done)s records"),
+        ),
+        (
             rf"screening index: sorting (?P<postings>{_NUMBER}) postings",
             N_("screening index: sorting %(postings)s postings"),
         ),

@@ -134,6 +134,21 @@ def write_index_file(
     `records` may be a generator: each record is filed and encoded as it comes and not kept,
     so a publisher parsing a million names never holds their parsed forms all at once.
     """
+    write_index_records(path, records, stamps, file_stamp, progress)
+
+
+def write_index_records(
+    path: Path,
+    records: Iterable[IndexedRecord],
+    stamps: Sequence[int],
+    file_stamp: str,
+    progress: Callable[[str], None] = lambda _message: None,
+) -> int:
+    """`write_index_file`, where `stamps` may still grow while `records` are taken.
+
+    The stamp of each record must be in `stamps` once the record has been taken (a generator
+    reading the list in batches appends both). Returns how many records were written.
+    """
     dictionary = record_dictionary()
     # Each key filed is kept as its 64-bit hash beside the record's position (12 bytes), not
     # as a string with a list of its own: names that yield hundreds of keys each (a long
@@ -151,7 +166,7 @@ def write_index_file(
         parts.append(encode_record(record, dictionary))
         count = position + 1
         if position and position % 20_000 == 0:
-            progress(f"screening index: {position:,} of {len(stamps):,} records")
+            progress(f"screening index: {position:,} records")
     if count != len(stamps):
         raise InvalidValue("stamps", "must give one stamp per record")
     progress(f"screening index: sorting {len(hashes):,} postings")
@@ -162,6 +177,7 @@ def write_index_file(
         **_record_arrays(parts, dictionary, stamps),
     }
     _write_arrays(path, arrays, {"count": count, "stamp": file_stamp})
+    return count
 
 
 def _postings_arrays(hashes: np.ndarray, positions: np.ndarray) -> dict[str, Any]:

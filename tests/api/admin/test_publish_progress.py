@@ -225,6 +225,7 @@ def test_every_step_the_publisher_reports_has_words_in_chinese(app: Flask) -> No
         "writing the national platform export",
         "writing the screening index",
         "screening index: 1,000 of 2,500 records",
+        "screening index: 40,000 records",
         "screening index: sorting 1,137 postings",
         "screening index: parsed 500 of 800 names",
         "screening index: kept, 12 changed entries screened from memory",

@@ -11,6 +11,7 @@ from flask import Flask
 from api.public_view import public_now, screening_index
 from registry.clock import utcnow
 from registry.models import EntryRevision
+from registry.screening import shared_index
 from registry.screening.matching import ScreeningQuery
 from registry.screening.shared_index import (
     DriftBound,
@@ -206,3 +207,23 @@ def test_a_file_of_a_longer_log_is_written_again(app: Flask) -> None:
 def test_the_default_bound_is_500_entries_whatever_the_size() -> None:
     assert DriftBound().limit(10_000) == DriftBound().limit(1_000_000) == 500
     assert str(DriftBound()) == "500" and str(DriftBound.parse("2%")) == "2%"
+
+
+def test_the_publisher_writes_a_missing_file_in_batches_as_from_the_whole_list(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publisher: Publisher = app.extensions["test.publisher"]
+    publisher.amend("IPL-2026-000002", name="福州瑞丰电子有限公司")
+    publisher.publish("IPL-2026-000004", "宁波鼎泰机械有限公司", region="330200")
+    publisher.publish("IPL-2026-000005", "温州恒信阀门有限公司", region="330300")
+    _purge_now(publisher, "IPL-2026-000003")
+    whole = tmp_path / "whole.index"
+    assert write_shared_index(whole, public_now()).records == 4
+    path = Path(app.config["SCREENING_INDEX"])
+    path.unlink()
+    monkeypatch.setattr(shared_index, "SCRATCH_BATCH", 2)
+    outcome, _path = _publisher_step(app, DriftBound())
+    assert (outcome.records, outcome.kept, outcome.parsed) == (4, False, 4)
+    assert path.read_bytes() == whole.read_bytes()
+    assert _found("温州恒信阀门") == ["IPL-2026-000005"]
+    assert _found("星海电子") == []

@@ -8,10 +8,13 @@ never hide a change: a proposed removal, a new checkpoint or a revoked key.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +23,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.orm import Session
 
 from api.screening_api import schemas
@@ -123,17 +126,96 @@ def test_usage_counts_calls_still_waiting_to_be_written(
     assert all(call["endpoint"] == "lookup" and call["query_count"] == 1 for call in usage)
 
 
-def test_a_full_batch_is_written_by_the_request_that_fills_it(
-    client: FlaskClient, session: Session, key: str
+def test_a_full_batch_is_written_by_the_writer_not_by_the_request_that_fills_it(
+    app: Flask, client: FlaskClient, session: Session, key: str
 ) -> None:
     uscc = _listing(session)[1]
+    engine = app.extensions["sqlalchemy"].engine
+    writers: list[str] = []
+    written = threading.Event()
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("INSERT INTO receipts"):
+            writers.append(threading.current_thread().name)
+            written.set()
+
     before = _stored(session)
-    for _ in range(2):
-        _lookup(client, key, uscc)
-    assert _stored(session) == before
-    _lookup(client, key, uscc)  # the third: RECEIPT_BATCH
+    event.listen(engine, "after_cursor_execute", seen)
+    try:
+        for _ in range(3):  # the third fills RECEIPT_BATCH
+            _lookup(client, key, uscc)
+        # Long before the writer's own tick (NEVER_MS): the full batch woke it.
+        assert written.wait(NEVER_MS / 1000 / 2)
+    finally:
+        event.remove(engine, "after_cursor_execute", seen)
+    assert writers == ["receipt-writer"]
+    receipt_writer().flush()  # this reader waits for the batch's transaction to end
     assert receipt_writer().pending() == 0
     assert _stored(session) == (before[0] + 3, before[1] + 3)
+
+
+def test_lookups_are_answered_while_a_batch_holds_the_database_write_lock(
+    app: Flask, client: FlaskClient, session: Session, key: str
+) -> None:
+    uscc = _listing(session)[1]
+    engine = app.extensions["sqlalchemy"].engine
+    holding, let_go, done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The batch's first insert has run: its transaction holds SQLite's write lock until
+        # the test lets it commit.
+        if statement.startswith("INSERT INTO receipts") and not holding.is_set():
+            holding.set()
+            let_go.wait(30)  # only a failing test waits this long
+            done.set()
+
+    before = _stored(session)
+    event.listen(engine, "after_cursor_execute", hold)
+    try:
+        for _ in range(3):  # a full batch: the writer takes it, and stops in its transaction
+            _lookup(client, key, uscc)
+        assert holding.wait(30)
+        locked = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            locked.execute("PRAGMA busy_timeout=0")
+            locked.execute("BEGIN IMMEDIATE")
+        locked.close()
+        # Another full batch and one more, each signed and answered while the lock is held.
+        answers = [_lookup(client, key, uscc) for _ in range(4)]
+        assert not done.is_set()
+    finally:
+        let_go.set()
+        event.remove(engine, "after_cursor_execute", hold)
+    for answer in answers:
+        verify_receipt(answer["receipt"], key_store().public_keys())
+    # Nothing is lost: the held batch commits, the next one follows.
+    assert done.wait(30)
+    receipt_writer().flush()
+    assert _stored(session) == (before[0] + 7, before[1] + 7)
+    ids = {answer["receipt"]["signed"]["receipt_id"] for answer in answers}
+    assert ids <= set(session.scalars(select(Receipt.receipt_id)))
+
+
+def test_waiting_receipts_are_flat_rows_the_garbage_collector_does_not_track(
+    app: Flask, session: Session, key: str
+) -> None:
+    key_id = int(session.scalar(select(ApiKey.id)) or 0)
+    writer = ReceiptWriter(app.extensions["sqlalchemy"].engine, 3600, 1000)
+    issued = _issued(key_id)
+    writer.add(issued)
+    gc.collect()  # a tuple of atoms is untracked by the first collection that sees it
+    (row,) = writer._waiting
+    assert type(row) is tuple and not gc.is_tracked(row)
+    assert writer.flush() == 1
+    session.rollback()
+    stored = session.get(Receipt, issued.receipt_row["receipt_id"])
+    assert stored is not None and stored.envelope == issued.envelope
+    assert stored.issued_at == issued.receipt_row["issued_at"]
+    call = session.scalar(
+        select(ScreeningCall).where(ScreeningCall.receipt_id == stored.receipt_id)
+    )
+    assert call is not None
+    assert (call.endpoint, call.query_count, call.tree_size) == ("lookup", 1, 1)
 
 
 def test_the_writer_writes_on_its_own_within_the_interval(

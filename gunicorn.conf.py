@@ -1,6 +1,14 @@
-"""Gunicorn settings read from the working directory: scrubbed access log, receipts kept on exit."""
+"""Gunicorn settings read from the working directory: scrubbed access log, receipts kept on exit,
+and the loaded app kept out of the garbage collector's full collections."""
 
 logger_class = "server.gunicorn_logging.ScrubbingLogger"
+
+
+def post_worker_init(worker: object) -> None:  # gunicorn calls it once the app is loaded
+    """Freeze what loading the app allocated (runtime.gc_pauses)."""
+    from runtime.gc_pauses import freeze_loaded
+
+    freeze_loaded()
 
 
 def worker_exit(server: object, worker: object) -> None:  # gunicorn calls it with these

@@ -103,7 +103,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "screening receipts and usage rows are written in batches at least this often "
         "(milliseconds; 0 writes each in its request)",
     ),
-    "RECEIPT_BATCH": (200, int, "receipts waiting that make a request write the batch at once"),
+    "RECEIPT_BATCH": (
+        200,
+        int,
+        "receipts waiting that wake the writer to write the batch at once (no request waits)",
+    ),
     "API_KEY_CACHE_MS": (
         1000,
         int,

@@ -15,9 +15,9 @@ in one transaction, from a background thread of the process:
 A waiting receipt is kept as one flat tuple of strings, numbers and timestamps, its JSON
 already encoded (by orjson, a tenth of the cost of the standard library's for a 100-query
 receipt) in the request that signed it. The garbage collector stops tracking such tuples, so
-a buffer of receipts adds nothing to the objects a full collection walks; kept as the signed
-dictionaries, every batch used to move thousands of objects into the oldest generation and
-bring on full collections, each a pause of every request of the worker.
+receipts waiting through a collection (the signed dictionaries: dozens of containers each)
+are not moved into the oldest generation, where they would count towards the next full
+collection, a pause of every request of the worker (runtime.gc_pauses).
 
 On PostgreSQL the batch is copied in (COPY ... FROM STDIN), the cheapest write for the server;
 elsewhere each table gets one executemany insert.

@@ -1,5 +1,8 @@
-"""Gunicorn settings read from the working directory: scrubbed access log, receipts kept on exit,
-and the loaded app kept out of the garbage collector's full collections."""
+"""Gunicorn settings read from the working directory.
+
+A scrubbed access log, the loaded app kept out of the garbage collector's full collections
+(runtime.gc_pauses) and the receipts a worker holds written when it stops.
+"""
 
 logger_class = "server.gunicorn_logging.ScrubbingLogger"
 

@@ -189,6 +189,11 @@ class Written:
     sha256: str
 
 
+# The child runs this file's `main` with no main module of its own, so the worker processes
+# of the writer (started from a fork server) do not import the benchmark again each.
+_CHILD = "import runpy, sys; runpy.run_path(sys.argv.pop(1))['main'](sys.argv[1:])"
+
+
 def write_measured(names: Path, index: Path, workers: int, code: Path) -> Written:
     """Write the index file in a child process running the code in `code`, and measure it.
 
@@ -197,8 +202,7 @@ def write_measured(names: Path, index: Path, workers: int, code: Path) -> Writte
     """
     process = subprocess.Popen(
         [
-            sys.executable,
-            str(Path(__file__).resolve()),
+            *(sys.executable, "-c", _CHILD, str(Path(__file__).resolve())),
             *("--write-child", str(names), str(index)),
             *("--parse-workers", str(workers)),
         ],

@@ -44,6 +44,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import blake2b
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -103,8 +104,9 @@ def _offsets(sizes: np.ndarray) -> np.ndarray:
 # files. The scratch files lie beside the file (the same disk, not a memory-backed /tmp).
 SPILL_BITS = 8
 SPILL_POSTINGS = 1 << 21
-# Names parsed per job when they are parsed in worker processes; jobs done here before the
-# processes are started (a small list is not worth starting them), and jobs queued per process.
+# Names parsed per job when they are parsed in worker processes; a list of at most
+# `INLINE_JOBS` jobs is parsed here (not worth starting the processes), and jobs queued per
+# process.
 JOB_NAMES = 500
 INLINE_JOBS = 2
 IN_FLIGHT = 3
@@ -156,25 +158,26 @@ def _filed(items: Iterable[_Item], dictionary: bytes, workers: int) -> Iterator[
     the bytes this process would. Only a few jobs per process are in flight: the items may be
     read from the database as they are taken, and are not all held.
     """
-    pool: ProcessPoolExecutor | None = None
+    jobs = _jobs(items)
+    first = list(islice(jobs, INLINE_JOBS + 1))
+    if workers <= 1 or len(first) <= INLINE_JOBS:
+        for job in chain(first, jobs):
+            yield _file(job, dictionary)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
     pending: deque[Future[_Filed]] = deque()
-    try:
-        for number, job in enumerate(_jobs(items)):
-            if workers <= 1 or number < INLINE_JOBS:
-                yield _file(job, dictionary)
-                continue
-            if pool is None:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(_PRELOAD)
-                pool = ProcessPoolExecutor(workers, mp_context=context)
-            pending.append(pool.submit(_file, job, dictionary))
-            while len(pending) >= IN_FLIGHT * workers:
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        try:
+            for job in chain(first, jobs):
+                pending.append(pool.submit(_file, job, dictionary))
+                while len(pending) >= IN_FLIGHT * workers:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 class _Writer:

@@ -7,7 +7,11 @@ proportional memory (RSS, PSS: shared pages divided among the processes mapping 
 file. "ready" is the time from opening the file to the first answer.
 
 Run `python -m bench.screening_index` (100k subjects, 4 workers), `--listed 1000000` for 1M,
-or `--quick`. The names are parsed in one process per core (`--parse-workers`); with
+or `--quick`. The file is written in a child process, as the publisher writes it (the names
+read as they are filed, parsed in one process per core, `--parse-workers`); its CPU (with the
+parsing processes) and its peak RSS (summed over it and them) are reported. `--base DIR` times
+only the write, with the code checked out in DIR (one process, as it parsed) and with this
+tree, alternating `--rounds` times on the same names, and prints both files' digests. With
 `--data-dir` (or `BENCH_DATA_DIR`) the file and queries are kept there and reused while the code
 that makes them is unchanged; `--skip-in-memory` leaves out the in-memory build. Progress goes to
 stderr.

@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import json
 import zlib
-from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import Any
 
 from registry.screening.matching.forms import NameForm
 from registry.screening.matching.pinyin import to_pinyin
 from registry.screening.matching.records import KINDS, ListedName
 from registry.screening.matching.score import IndexedRecord
 from registry.screening.matching.vocabulary import HAN_LEGAL_FORMS, INDUSTRY_GROUPS
-
-if TYPE_CHECKING:
-    from zlib import _Compress
 
 _WINDOW_BITS = -15  # raw deflate: no zlib header or checksum per record
 _LATIN_ENDINGS = " Co., Ltd. Co.,Ltd Corporation Limited GmbH Inc. "
@@ -65,16 +62,10 @@ def encode_record(record: IndexedRecord, dictionary: bytes) -> bytes:
 
 def deflate(raw: bytes, dictionary: bytes) -> bytes:
     """Raw deflate of `raw` with a preset dictionary (the same bytes every time)."""
-    # A copy of a compressor primed with the dictionary, not a new one: loading the
-    # dictionary costs more than deflating a record, and the copy deflates to the same bytes.
-    compressor = _primed(dictionary).copy()
+    compressor = zlib.compressobj(
+        9, zlib.DEFLATED, _WINDOW_BITS, 9, zlib.Z_DEFAULT_STRATEGY, dictionary
+    )
     return compressor.compress(raw) + compressor.flush()
-
-
-@lru_cache(maxsize=4)
-def _primed(dictionary: bytes) -> _Compress:
-    """A compressor with `dictionary` loaded and nothing compressed yet (copied per record)."""
-    return zlib.compressobj(9, zlib.DEFLATED, _WINDOW_BITS, 9, zlib.Z_DEFAULT_STRATEGY, dictionary)
 
 
 def inflate(stored: bytes | memoryview, dictionary: bytes) -> bytes:

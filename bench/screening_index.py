@@ -7,7 +7,11 @@ proportional memory (RSS, PSS: shared pages divided among the processes mapping 
 file. "ready" is the time from opening the file to the first answer.
 
 Run `python -m bench.screening_index` (100k subjects, 4 workers), `--listed 1000000` for 1M,
-or `--quick`. The names are parsed in one process per core (`--parse-workers`); with
+or `--quick`. The file is written in a child process, as the publisher writes it (the names
+read as they are filed, parsed in one process per core, `--parse-workers`); its CPU (with the
+parsing processes) and its peak RSS (summed over it and them) are reported. `--base DIR` times
+only the write, with the code checked out in DIR (one process, as it parsed) and with this
+tree, alternating `--rounds` times on the same names, and prints both files' digests. With
 `--data-dir` (or `BENCH_DATA_DIR`) the file and queries are kept there and reused while the code
 that makes them is unchanged; `--skip-in-memory` leaves out the in-memory build. Progress goes to
 stderr.
@@ -18,21 +22,24 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import multiprocessing
 import os
+import pickle
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from bench.memory import _descendants, cpu_seconds, peak_rss_mb, tree_peak_rss_mb
 from bench.registry_data import data_dir_from
 from bench.screening import percentile
 from bench.screening_data import generate_benchmark
 from registry.screening import matching
-from registry.screening.matching import ListedName, MatchIndex, ScreeningQuery
-from registry.screening.matching.index_file import IndexFile, write_index_file
+from registry.screening.matching import ListedName, MatchIndex, ScreeningQuery, index_file
+from registry.screening.matching.index_file import IndexFile
 from registry.screening.matching.score import IndexedRecord
 
 ROLLUP = "/proc/{pid}/smaps_rollup"
@@ -40,6 +47,8 @@ INDEX = "screening.index"
 QUERIES = "queries.json"
 MANIFEST = "generated.json"
 # The benchmark modules that make the listed names and queries.
+# Names pickled at a time for the child process that writes the file.
+NAMES_PER_PICKLE = 2_000
 SOURCES = ("screening_data", "screening_names", "screening_queries", "screening_subjects")
 
 
@@ -117,26 +126,138 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _parsed(listed: list[ListedName], workers: int) -> list[IndexedRecord]:
-    """Every listed name parsed into its record, in order, over `workers` processes."""
-    if workers <= 1:
-        return [IndexedRecord.from_listed(item) for item in listed]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(IndexedRecord.from_listed, listed, chunksize=2_000)
+def _dump_names(listed: list[ListedName], path: Path) -> None:
+    """The listed names, pickled `NAMES_PER_PICKLE` at a time (a child reads them as it goes)."""
+    with path.open("wb") as out:
+        for first in range(0, len(listed), NAMES_PER_PICKLE):
+            pickle.dump(listed[first : first + NAMES_PER_PICKLE], out)
+
+
+def _load_names(path: Path) -> Iterator[ListedName]:
+    with path.open("rb") as source:
+        while True:
+            try:
+                yield from pickle.load(source)
+            except EOFError:
+                return
+
+
+def _pool_cpu_seconds() -> float:
+    """CPU time of the processes below this one (the forkserver and the workers it reaped)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in _descendants(os.getpid())[1:]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / tick
+
+
+def write_child(names_path: str, index_path: str, workers: int) -> None:
+    """Write the index file of the pickled names with the code on PYTHONPATH, as a publisher.
+
+    The names are read as they are filed, each stamp appended as its name is taken (the
+    publisher's first write, `_write_in_batches`). A tree without `write_index_names` (the
+    code before it) parses each name here and files it with `write_index_records`.
+    """
+    stamps: list[int] = []
+
+    def names() -> Iterator[ListedName]:
+        for name in _load_names(Path(names_path)):
+            stamps.append(len(stamps))
+            yield name
+
+    start, cpu = time.perf_counter(), cpu_seconds()
+    if hasattr(index_file, "write_index_names"):
+        index_file.write_index_names(
+            Path(index_path), names(), stamps, "bench", _progress, workers=workers
+        )
+    else:
+        records = (IndexedRecord.from_listed(name) for name in names())
+        index_file.write_index_records(Path(index_path), records, stamps, "bench", _progress)
+    wall = time.perf_counter() - start
+    time.sleep(0.5)  # the forkserver reaps the workers that ended
+    own = cpu_seconds() - cpu
+    print(json.dumps({"wall": wall, "cpu": own + _pool_cpu_seconds(), "peak_self": peak_rss_mb()}))
+
+
+@dataclass(frozen=True)
+class Written:
+    """What writing the file took: clock and CPU seconds (with the workers), peak RSS, digest."""
+
+    wall: float
+    cpu: float
+    peak_mb: float
+    sha256: str
+
+
+# The child runs this file's `main` with no main module of its own, so the worker processes
+# of the writer (started from a fork server) do not import the benchmark again each.
+_CHILD = "import runpy, sys; runpy.run_path(sys.argv.pop(1))['main'](sys.argv[1:])"
+
+
+def write_measured(names: Path, index: Path, workers: int, code: Path) -> Written:
+    """Write the index file in a child process running the code in `code`, and measure it.
+
+    The peak is the RSS summed over the child and its worker processes (sampled), so it is
+    the writer's own: the benchmark's list of names is not in it.
+    """
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-c", _CHILD, str(Path(__file__).resolve())),
+            *("--write-child", str(names), str(index)),
+            *("--parse-workers", str(workers)),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=code,
+        env={**os.environ, "PYTHONPATH": str(code)},
+    )
+    with process:
+        peak = tree_peak_rss_mb(process)
+        assert process.stdout is not None
+        found = json.loads(process.stdout.read().strip().splitlines()[-1])
+    if process.returncode:
+        raise RuntimeError(f"the writer in {code} failed ({process.returncode})")
+    digest = hashlib.sha256(index.read_bytes()).hexdigest()
+    return Written(found["wall"], found["cpu"], max(peak, found["peak_self"]), digest)
 
 
 def write_index_and_queries(
     directory: Path, listed_count: int, query_count: int, workers: int
-) -> float:
-    """Write the index file of `listed_count` subjects and the query names; seconds taken."""
+) -> Written:
+    """Write the index file of `listed_count` subjects and the query names; what it took."""
     benchmark = generate_benchmark(listed_count, query_count, seed=7)
-    start = time.perf_counter()
-    records = _parsed(benchmark.listed, workers)
-    write_index_file(directory / INDEX, records, list(range(len(records))), "bench", _progress)
-    written = time.perf_counter() - start
     names = [q.query.name or "-" for q in benchmark.queries]
     (directory / QUERIES).write_text(json.dumps(names, ensure_ascii=False))
-    return written
+    with tempfile.TemporaryDirectory(dir=directory) as scratch:
+        _dump_names(benchmark.listed, Path(scratch) / "names.pickle")
+        del benchmark
+        return write_measured(
+            Path(scratch) / "names.pickle", directory / INDEX, workers, Path.cwd()
+        )
+
+
+def compare_writers(listed_count: int, workers: int, base: Path, rounds: int) -> None:
+    """Write the same names with the code in `base` and with this code, alternating; print both."""
+    print(f"  index file write, {listed_count:,} subjects: {base} (before) and this tree (after)")
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_SCRATCH")) as scratch:
+        folder = Path(scratch)
+        _dump_names(generate_benchmark(listed_count, 10, seed=7).listed, folder / "names.pickle")
+        print("    code     wall s    CPU s   peak RSS MB  sha256")
+        for _round in range(rounds):
+            for label, code, parse_workers in (("before", base, 1), ("after", Path.cwd(), workers)):
+                written = write_measured(
+                    folder / "names.pickle", folder / f"{label}.index", parse_workers, code
+                )
+                print(
+                    f"    {label:<7} {written.wall:>7.1f}  {written.cpu:>7.1f}"
+                    f"  {written.peak_mb:>11.0f}  {written.sha256[:16]}",
+                    flush=True,
+                )
+                (folder / f"{label}.index").unlink()
 
 
 def fingerprint(listed_count: int, query_count: int) -> str:
@@ -151,10 +272,10 @@ def fingerprint(listed_count: int, query_count: int) -> str:
 
 def kept_index(
     data_dir: Path, listed_count: int, query_count: int, workers: int
-) -> tuple[Path, float | None]:
+) -> tuple[Path, Written | None]:
     """The kept index file and queries in `data_dir`, written first if missing or stale.
 
-    Returns their folder and the seconds the write took in this call (None if reused).
+    Returns their folder and what the write took in this call (None if reused).
     """
     directory = data_dir / f"screening-{listed_count}"
     wanted = fingerprint(listed_count, query_count)
@@ -164,7 +285,7 @@ def kept_index(
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     written = write_index_and_queries(directory, listed_count, query_count, workers)
-    manifest.write_text(json.dumps({"fingerprint": wanted, "written_s": round(written, 1)}))
+    manifest.write_text(json.dumps({"fingerprint": wanted, "written_s": round(written.wall, 1)}))
     return directory, written
 
 
@@ -181,7 +302,7 @@ def report(
     with tempfile.TemporaryDirectory() as scratch:
         if data_dir is None:
             directory: Path = Path(scratch)
-            written: float | None = write_index_and_queries(
+            written: Written | None = write_index_and_queries(
                 directory, listed_count, query_count, parse_workers
             )
         else:
@@ -191,7 +312,14 @@ def report(
         if written is None:
             print(f"    the kept file in {directory}       {size:>7.0f} MB on disk")
         else:
-            print(f"    write the file (parse + keys)   {written:>7.1f}s  {size:>7.0f} MB on disk")
+            print(
+                "    write the file (parse + keys)   "
+                f"{written.wall:>7.1f}s  {size:>7.0f} MB on disk"
+            )
+            print(
+                f"    the writer: CPU {written.cpu:.1f} s (with its {parse_workers} parsing"
+                f" processes), peak RSS {written.peak_mb:.0f} MB (summed over them)"
+            )
         processes = [_start(["--worker", str(path), str(queries)]) for _ in range(workers)]
         found = []
         for process in processes:
@@ -245,7 +373,14 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="leave out building the index in memory for comparison (slow at 1M)",
     )
+    parser.add_argument(
+        "--base",
+        help="a checkout of the code before (a git worktree): time the file write alone with "
+        "it and with this tree, side by side, on the same names",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of the --base comparison")
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--write-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--in-memory", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -253,6 +388,13 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.in_memory:
         in_memory_worker(args.in_memory)
+        return
+    if args.write_child:
+        names_path, index_path = args.write_child
+        write_child(names_path, index_path, args.parse_workers)
+        return
+    if args.base:
+        compare_writers(args.listed, args.parse_workers, Path(args.base), args.rounds)
         return
     listed, workers = (10_000, 2) if args.quick else (args.listed, args.workers)
     print(f"screening index benchmark{' (quick)' if args.quick else ''}")

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import os
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,11 +42,9 @@ from registry.screening.matching import (
 )
 from registry.screening.matching.index_file import (
     IndexFile,
-    write_index_file,
     write_index_file_over,
-    write_index_records,
+    write_index_names,
 )
-from registry.screening.matching.score import IndexedRecord
 
 DERIVED_KEY = "match_index"
 
@@ -159,13 +158,16 @@ def write_shared_index(
     state: ListState,
     progress: Callable[[str], None] = lambda _message: None,
     max_drift: DriftBound | None = None,
+    workers: int | None = None,
 ) -> IndexWrite:
     """Bring the index file at `path` up to `state`: keep it, or write it again.
 
     The file is kept while it lags `state` by at most `max_drift` changed entries (None:
     write it whatever the drift). A new file takes the records of unchanged entries from the
-    old one and parses only new or changed names; it is the file a write from scratch gives.
+    old one and parses only new or changed names, over `workers` processes (None: one per
+    core); it is the file a write from scratch gives.
     """
+    workers = workers or os.cpu_count() or 1
     entries = _indexed_entries(state)
     identifiers = [state.identifiers.get(entry.entry_id, []) for entry in entries]
     stamps = np.fromiter(
@@ -175,12 +177,11 @@ def write_shared_index(
     )
     old = _readable(path)
     if old is None:
-        # Parsed one at a time as the writer files them: the parsed forms are never all held.
-        records = (
-            IndexedRecord.from_listed(_listed_name(entry, ids))
-            for entry, ids in zip(entries, identifiers, strict=True)
+        # Parsed as the writer files them: the parsed forms are never all held.
+        names = (_listed_name(entry, ids) for entry, ids in zip(entries, identifiers, strict=True))
+        write_index_names(
+            path, names, stamps.tolist(), f"{state.tree_size}", progress, workers=workers
         )
-        write_index_file(path, records, stamps.tolist(), f"{state.tree_size}", progress)
         return IndexWrite(len(entries), kept=False, changed=len(entries), parsed=len(entries))
     old_stamps = old.stamps.copy()
     changed = int(np.count_nonzero(~np.isin(stamps, old_stamps))) + int(
@@ -190,16 +191,14 @@ def write_shared_index(
         old.close()
         return IndexWrite(old.count, kept=True, changed=changed, parsed=0)
     position_of = {stamp: position for position, stamp in enumerate(old_stamps.tolist())}
-    sources: list[int | IndexedRecord] = []
+    sources: list[int | ListedName] = []
     for entry, ids, stamp in zip(entries, identifiers, stamps.tolist(), strict=True):
         position = position_of.get(stamp)
-        sources.append(
-            position
-            if position is not None
-            else IndexedRecord.from_listed(_listed_name(entry, ids))
-        )
+        sources.append(position if position is not None else _listed_name(entry, ids))
     parsed = sum(1 for source in sources if not isinstance(source, int))
-    write_index_file_over(path, old, sources, stamps.tolist(), f"{state.tree_size}")
+    write_index_file_over(
+        path, old, sources, stamps.tolist(), f"{state.tree_size}", workers=workers
+    )
     old.close()
     return IndexWrite(len(sources), kept=False, changed=changed, parsed=parsed)
 
@@ -242,22 +241,25 @@ def update_shared_index(
     day: dt.date,
     max_drift: DriftBound,
     progress: Callable[[str], None] = lambda _message: None,
+    workers: int | None = None,
 ) -> IndexWrite:
     """The publisher's step: keep the file while few entries changed since, else write it.
 
     Keeping it reads no list state (the log events and purges since the file say how many
     entries changed), so a run with a few changes costs the same at 10k as at 1M entries;
-    writing it reads the whole state and parses only the names the old file lacks.
+    writing it reads the whole state and parses only the names the old file lacks, over
+    `workers` processes (None: one per core).
     """
+    workers = workers or os.cpu_count() or 1
     file = _readable(path)
     if file is None:
-        return _write_in_batches(session, path, tree_size, day, progress)
+        return _write_in_batches(session, path, tree_size, day, progress, workers)
     changed = entries_changed_since(session, file, path, tree_size)
     count = file.count
     file.close()
     if changed is not None and changed <= max_drift.limit(count):
         return IndexWrite(count, kept=True, changed=changed, parsed=0)
-    return write_shared_index(path, list_state(session, tree_size, day), progress)
+    return write_shared_index(path, list_state(session, tree_size, day), progress, workers=workers)
 
 
 # Entries read at a time when the file is written from scratch.
@@ -270,12 +272,14 @@ def _write_in_batches(
     tree_size: int,
     day: dt.date,
     progress: Callable[[str], None],
+    workers: int,
 ) -> IndexWrite:
     """Write the file from scratch, reading the list state `SCRATCH_BATCH` entries at a time.
 
     The file is the one `write_shared_index` writes over the whole state: entries in entry id
-    order, each parsed as the writer files it. Only a batch of entries' contents is held at a
-    time, so a first publication of a million entries does not hold the whole list here.
+    order, each parsed as the writer files it (over `workers` processes). Only a batch of
+    entries' contents is held at a time, and the writer spills what it files to scratch
+    files, so a first publication of a million entries holds about what one of 10k holds.
     """
     entry_ids = sorted(
         session.scalars(
@@ -284,17 +288,17 @@ def _write_in_batches(
             .distinct()
         )
     )
-    stamps: list[int] = []
+    stamps: array[int] = array("Q")
 
-    def records() -> Iterator[IndexedRecord]:
+    def names() -> Iterator[ListedName]:
         for first in range(0, len(entry_ids), SCRATCH_BATCH):
             batch = list_state(session, tree_size, day, entry_ids[first : first + SCRATCH_BATCH])
             for entry in _indexed_entries(batch):
                 ids = batch.identifiers.get(entry.entry_id, [])
                 stamps.append(entry_stamp(entry, ids))
-                yield IndexedRecord.from_listed(_listed_name(entry, ids))
+                yield _listed_name(entry, ids)
 
-    count = write_index_records(path, records(), stamps, f"{tree_size}", progress)
+    count = write_index_names(path, names(), stamps, f"{tree_size}", progress, workers)
     return IndexWrite(count, kept=False, changed=count, parsed=count)
 
 

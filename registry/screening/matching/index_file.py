@@ -33,17 +33,26 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
+import multiprocessing
 import os
+import shutil
+import tempfile
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
+from hashlib import blake2b
+from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from registry.errors import InvalidValue
 from registry.screening.matching.blocking import every_key
+from registry.screening.matching.records import ListedName
 from registry.screening.matching.score import IndexedRecord
 from registry.screening.matching.stored_records import (
     deflate,
@@ -87,39 +96,272 @@ def _offsets(sizes: np.ndarray) -> np.ndarray:
     return offsets.astype("<u4" if offsets[-1] < 2**32 else "<u8")
 
 
-def _key_arrays(hashes: np.ndarray, counts: np.ndarray, positions: np.ndarray) -> dict[str, Any]:
-    """The key tables of keys with unique `hashes`, each with `counts` of `positions` in turn."""
-    firsts = np.zeros(len(counts), dtype=np.int64)
-    np.cumsum(counts[:-1], out=firsts[1:])
-    order = np.argsort(hashes, kind="stable")
-    hashes, counts, firsts = hashes[order], counts[order], firsts[order]
-    single = counts == 1
-    lists = ~single
-    list_counts = counts[lists]
-    list_starts = _offsets(list_counts)
-    # For each slot of the lists in hash order, where its position is in `positions`: the
-    # key's first there, plus the slot's place in its list.
-    shift = np.repeat(firsts[lists] - list_starts[:-1].astype(np.int64), list_counts)
-    taken = shift + np.arange(len(shift))
-    return {
-        "single_hashes": hashes[single].astype("<u8"),
-        "single_positions": positions[firsts[single]].astype("<i4"),
-        "list_hashes": hashes[lists].astype("<u8"),
-        "list_starts": list_starts,
-        "positions": positions[taken].astype("<i4"),
-    }
+# Writing holds about the same memory whatever the size of the list: each record is deflated
+# and appended to a scratch file as it is filed, and its postings (key hash, position) are
+# spilled, `SPILL_POSTINGS` at a time, to one scratch file per hash range (the hash's top
+# `SPILL_BITS` bits). The key tables are then made range by range in hash order, each range
+# sorted on its own (a 256th of the postings), and the file is put together from the scratch
+# files. The scratch files lie beside the file (the same disk, not a memory-backed /tmp).
+SPILL_BITS = 8
+SPILL_POSTINGS = 1 << 21
+# Names parsed per job when they are parsed in worker processes; a list of at most
+# `INLINE_JOBS` jobs is parsed here (not worth starting the processes), and jobs queued per
+# process.
+JOB_NAMES = 500
+INLINE_JOBS = 2
+IN_FLIGHT = 3
+_POSTING = np.dtype([("hash", "<u8"), ("position", "<i4")])
+_PRELOAD = ["registry.screening.matching.index_file"]
+# Key tables, as the writer keeps them in scratch files while it makes them range by range.
+_KEY_COLUMNS = {
+    "single_hashes": "<u8",
+    "single_positions": "<i4",
+    "list_hashes": "<u8",
+    "list_starts": "<u8",
+    "positions": "<i4",
+}
+# Filed records: each deflated, the 8-byte hashes of all their keys, and how many keys each.
+_Filed = tuple[list[bytes], bytes, bytes]
+_Item = IndexedRecord | ListedName
 
 
-def _record_arrays(
-    parts: Sequence[bytes], dictionary: bytes, stamps: Sequence[int]
-) -> dict[str, Any]:
-    """The record arrays of stored records `parts`, deflated against `dictionary`."""
-    return {
-        "record_starts": _offsets(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))),
-        "records": np.frombuffer(b"".join(parts), dtype="u1"),
-        "record_dictionary": np.frombuffer(dictionary, dtype="u1"),
-        "stamps": np.asarray(stamps, dtype="<u8"),
-    }
+def _file(items: Sequence[_Item], dictionary: bytes) -> _Filed:
+    """Records (or listed names, parsed here) as the writer takes them, in order."""
+    parts = []
+    digests: list[bytes] = []
+    counts: array[int] = array("i")
+    for item in items:
+        record = item if isinstance(item, IndexedRecord) else IndexedRecord.from_listed(item)
+        before = len(digests)
+        # key_hash's bytes, without its cache (which keeps the keys of recent queries).
+        digests += [blake2b(key.encode(), digest_size=8).digest() for key in every_key(record)]
+        counts.append(len(digests) - before)
+        parts.append(encode_record(record, dictionary))
+    return parts, b"".join(digests), counts.tobytes()
+
+
+def _jobs(items: Iterable[_Item]) -> Iterator[list[_Item]]:
+    job: list[_Item] = []
+    for item in items:
+        job.append(item)
+        if len(job) == JOB_NAMES:
+            yield job
+            job = []
+    if job:
+        yield job
+
+
+def _filed(items: Iterable[_Item], dictionary: bytes, workers: int) -> Iterator[_Filed]:
+    """`items` filed, `JOB_NAMES` at a time, in order; over `workers` processes if more than one.
+
+    A name's parse, keys and deflated record depend on that name alone, so the processes give
+    the bytes this process would. Only a few jobs per process are in flight: the items may be
+    read from the database as they are taken, and are not all held.
+    """
+    jobs = _jobs(items)
+    first = list(islice(jobs, INLINE_JOBS + 1))
+    if workers <= 1 or len(first) <= INLINE_JOBS:
+        for job in chain(first, jobs):
+            yield _file(job, dictionary)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    pending: deque[Future[_Filed]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        try:
+            for job in chain(first, jobs):
+                pending.append(pool.submit(_file, job, dictionary))
+                while len(pending) >= IN_FLIGHT * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+class _Writer:
+    """An index file being written: records and postings go to scratch files as they come."""
+
+    def __init__(self, path: Path, dictionary: bytes, progress: Callable[[str], None]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self.dictionary = dictionary
+        self._progress = progress
+        self._scratch = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        self._records = (self._scratch / "records").open("wb")
+        self._sizes: array[int] = array("q")
+        self._held: list[np.ndarray] = []
+        self._held_count = 0
+        self._spilled = False
+        self.count = 0
+
+    def add(self, filed: _Filed) -> None:
+        """Filed records, at the next positions."""
+        parts, digests, counts = filed
+        first = self.count
+        positions = np.repeat(
+            np.arange(first, first + len(parts), dtype="<i4"), np.frombuffer(counts, dtype="i")
+        )
+        self.add_postings(np.frombuffer(digests, dtype="<u8"), positions)
+        for part in parts:
+            self.add_stored(part)
+
+    def add_stored(self, stored: bytes) -> None:
+        """A record as stored, at the next position (its postings are added on their own)."""
+        self._records.write(stored)
+        self._sizes.append(len(stored))
+        self.count += 1
+        if self.count % 20_000 == 0:
+            self._progress(f"screening index: {self.count:,} records")
+
+    def add_postings(self, hashes: np.ndarray, positions: np.ndarray) -> None:
+        """Postings (key hash, record position), in any order."""
+        if not len(hashes):
+            return
+        postings = np.empty(len(hashes), dtype=_POSTING)
+        postings["hash"] = hashes
+        postings["position"] = positions
+        self._held.append(postings)
+        self._held_count += len(postings)
+        if self._held_count >= SPILL_POSTINGS:
+            self._spill()
+
+    def _spill(self) -> None:
+        postings = np.concatenate(self._held) if self._held else np.empty(0, dtype=_POSTING)
+        self._held, self._held_count, self._spilled = [], 0, True
+        ranges = (postings["hash"] >> np.uint64(64 - SPILL_BITS)).astype(np.intp)
+        postings = postings[np.argsort(ranges, kind="stable")]
+        ends = np.cumsum(np.bincount(ranges, minlength=1 << SPILL_BITS)).tolist()
+        start = 0
+        for number, end in enumerate(ends):
+            if end > start:
+                with (self._scratch / f"postings.{number}").open("ab") as out:
+                    out.write(postings[start:end].tobytes())
+            start = end
+
+    def _ranges(self) -> Iterator[np.ndarray]:
+        """Every posting, range by range in hash order, each sorted by hash, then position."""
+        if not self._spilled:
+            ranges = [np.concatenate(self._held)] if self._held else []
+            self._held = []
+            for postings in ranges:
+                yield postings[np.lexsort((postings["position"], postings["hash"]))]
+            return
+        self._spill()
+        for number in range(1 << SPILL_BITS):
+            path = self._scratch / f"postings.{number}"
+            if path.exists():
+                postings = np.fromfile(path, dtype=_POSTING)
+                path.unlink()
+                yield postings[np.lexsort((postings["position"], postings["hash"]))]
+
+    def _key_tables(self) -> dict[str, tuple[Path, int]]:
+        """The key tables, written range by range to scratch files: each one's file and length."""
+        outs = {name: (self._scratch / name).open("wb") for name in _KEY_COLUMNS}
+        lengths = dict.fromkeys(_KEY_COLUMNS, 0)
+        listed = 0  # postings in the lists so far
+        try:
+            for postings in self._ranges():
+                hashes, positions = postings["hash"], postings["position"]
+                unique, firsts, counts = np.unique(hashes, return_index=True, return_counts=True)
+                single = counts == 1
+                list_counts = counts[~single]
+                starts = np.zeros(len(list_counts), dtype="<u8")
+                np.cumsum(list_counts[:-1], out=starts[1:])
+                tables = {
+                    "single_hashes": unique[single],
+                    "single_positions": positions[firsts[single]],
+                    "list_hashes": unique[~single],
+                    "list_starts": starts + np.uint64(listed),
+                    "positions": positions[np.repeat(~single, counts)],
+                }
+                for name, values in tables.items():
+                    outs[name].write(values.astype(_KEY_COLUMNS[name]).tobytes())
+                    lengths[name] += len(values)
+                listed += int(list_counts.sum())
+        finally:
+            for out in outs.values():
+                out.close()
+        return {name: (self._scratch / name, lengths[name]) for name in _KEY_COLUMNS}
+
+    def finish(self, stamps: Sequence[int], meta: dict[str, Any]) -> None:
+        """Write the file from what was added, atomically; the scratch files go."""
+        self._records.close()
+        if self.count != len(stamps):
+            raise InvalidValue("stamps", "must give one stamp per record")
+        self._progress(f"screening index: sorting {self._postings_count():,} postings")
+        tables = self._key_tables()
+        list_starts_path, list_count = tables.pop("list_starts")
+        positions_count = tables["positions"][1]
+        starts_kind = np.dtype("<u4" if positions_count < 2**32 else "<u8")
+        sizes = np.frombuffer(self._sizes, dtype=np.int64)
+        columns: dict[str, _Column] = {
+            **{
+                name: _Column(np.dtype(_KEY_COLUMNS[name]), length, path)
+                for name, (path, length) in tables.items()
+            },
+            "list_starts": _Column(
+                starts_kind, list_count + 1, list_starts_path, end=positions_count
+            ),
+            "record_starts": _Column.of(_offsets(sizes)),
+            "records": _Column(np.dtype("u1"), int(sizes.sum()), self._scratch / "records"),
+            "record_dictionary": _Column.of(np.frombuffer(self.dictionary, dtype="u1")),
+            "stamps": _Column.of(np.asarray(stamps, dtype="<u8")),
+        }
+        order = [*_KEY_COLUMNS, "record_starts", "records", "record_dictionary", "stamps"]
+        _write_columns(self._path, {name: columns[name] for name in order}, meta)
+
+    def _postings_count(self) -> int:
+        spilled = sum(path.stat().st_size for path in self._scratch.glob("postings.*"))
+        return self._held_count + spilled // _POSTING.itemsize
+
+    def close(self) -> None:
+        """Remove the scratch files."""
+        self._records.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class _Column:
+    """An array of the file: in memory, or in a scratch file (converted to `kind` if need be).
+
+    `end`, if given, is one more value after the scratch file's (the end of the last list).
+    """
+
+    kind: np.dtype[Any]
+    size: int
+    path: Path | None = None
+    values: np.ndarray | None = None
+    end: int | None = None
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _Column:
+        return cls(values.dtype, int(values.size), values=values)
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.kind.itemsize
+
+    def write_to(self, out: BinaryIO) -> None:
+        if self.values is not None:
+            out.write(self.values.tobytes())
+            return
+        assert self.path is not None
+        stored = np.dtype(_stored_kind(self.path.name))
+        with self.path.open("rb") as source:
+            if stored == self.kind:
+                shutil.copyfileobj(source, out, 1 << 20)
+            else:
+                while chunk := source.read((1 << 20) * stored.itemsize):
+                    out.write(np.frombuffer(chunk, dtype=stored).astype(self.kind).tobytes())
+        if self.end is not None:
+            out.write(np.array([self.end], dtype=self.kind).tobytes())
+
+
+def _stored_kind(name: str) -> str:
+    """How a scratch file keeps its values: key tables as `_KEY_COLUMNS` says, records as bytes."""
+    return _KEY_COLUMNS.get(name, "u1")
 
 
 def write_index_file(
@@ -149,105 +391,119 @@ def write_index_records(
     The stamp of each record must be in `stamps` once the record has been taken (a generator
     reading the list in batches appends both). Returns how many records were written.
     """
+    return _write(path, records, stamps, file_stamp, progress, workers=1)
+
+
+def write_index_names(
+    path: Path,
+    names: Iterable[ListedName],
+    stamps: Sequence[int],
+    file_stamp: str,
+    progress: Callable[[str], None] = lambda _message: None,
+    workers: int = 1,
+) -> int:
+    """`write_index_records` of the records of `names`, parsed over `workers` processes.
+
+    The file is the one written from the same names parsed here, byte for byte.
+    """
+    return _write(path, names, stamps, file_stamp, progress, workers)
+
+
+def _write(
+    path: Path,
+    items: Iterable[IndexedRecord | ListedName],
+    stamps: Sequence[int],
+    file_stamp: str,
+    progress: Callable[[str], None],
+    workers: int,
+) -> int:
     dictionary = record_dictionary()
-    # Each key filed is kept as its 64-bit hash beside the record's position (12 bytes), not
-    # as a string with a list of its own: names that yield hundreds of keys each (a long
-    # trade name of digits, say) would otherwise hold gigabytes at 100k records.
-    hashes: array[int] = array("Q")
-    positions: array[int] = array("i")
-    parts = []
-    # Not through key_hash's cache, which keeps the keys of recent queries.
-    hash_of = key_hash.__wrapped__
-    count = 0
-    for position, record in enumerate(records):
-        for key in every_key(record):
-            hashes.append(hash_of(key))
-            positions.append(position)
-        parts.append(encode_record(record, dictionary))
-        count = position + 1
-        if position and position % 20_000 == 0:
-            progress(f"screening index: {position:,} records")
-    if count != len(stamps):
-        raise InvalidValue("stamps", "must give one stamp per record")
-    progress(f"screening index: sorting {len(hashes):,} postings")
-    arrays = {
-        **_postings_arrays(
-            np.frombuffer(hashes, dtype="<u8"), np.frombuffer(positions, dtype="<i4")
-        ),
-        **_record_arrays(parts, dictionary, stamps),
-    }
-    _write_arrays(path, arrays, {"count": count, "stamp": file_stamp})
-    return count
+    writer = _Writer(path, dictionary, progress)
+    try:
+        for filed in _filed(items, dictionary, workers):
+            writer.add(filed)
+        writer.finish(stamps, {"count": writer.count, "stamp": file_stamp})
+        return writer.count
+    finally:
+        writer.close()
 
 
-def _postings_arrays(hashes: np.ndarray, positions: np.ndarray) -> dict[str, Any]:
-    """The key tables of postings given as (key hash, position) pairs in any order."""
-    order = np.lexsort((positions, hashes))
-    unique_hashes, counts = np.unique(hashes[order], return_counts=True)
-    return _key_arrays(unique_hashes, counts, positions[order])
+# Keys of the old file whose lists are moved to the new file at a time.
+_OLD_KEYS = 1 << 16
 
 
 def write_index_file_over(
     path: Path,
     old: IndexFile,
-    sources: Sequence[int | IndexedRecord],
+    sources: Sequence[int | IndexedRecord | ListedName],
     stamps: Sequence[int],
     file_stamp: str,
+    workers: int = 1,
 ) -> None:
     """Write an index file whose records are taken from `old` or given; atomically.
 
     `sources[i]` is either the position in `old` of a record to take as it is (its stored bytes
-    and its postings) or a record to file anew. The file is the one `write_index_file` writes
-    for the same records: keys are kept as their hashes, so an old record's postings move to
-    its new position without its keys being computed again.
+    and its postings) or a record (or a listed name, parsed over `workers` processes) to file
+    anew. The file is the one `write_index_file` writes for the same records: keys are kept as
+    their hashes, so an old record's postings move to its new position without its keys being
+    computed again.
     """
     if len(stamps) != len(sources):
         raise InvalidValue("stamps", "must give one stamp per record")
     dictionary = record_dictionary()
-    new_position = np.full(old.count, -1, dtype="<i8")
-    parts: list[bytes] = []
-    added_hashes: array[int] = array("Q")
-    added_positions: array[int] = array("q")
-    for position, source in enumerate(sources):
-        if isinstance(source, int):
-            new_position[source] = position
-            stored = old.stored_record(source)
-            if old.dictionary != dictionary:
-                stored = deflate(inflate(stored, old.dictionary), dictionary)
-            parts.append(stored)
-            continue
-        for key in every_key(source):
-            added_hashes.append(key_hash(key))
-            added_positions.append(position)
-        parts.append(encode_record(source, dictionary))
-    old_hashes, old_positions = old.postings()
-    moved = new_position[old_positions]
-    kept = moved >= 0
-    hashes = np.concatenate([old_hashes[kept], np.frombuffer(added_hashes, dtype="<u8")])
-    positions = np.concatenate([moved[kept], np.frombuffer(added_positions, dtype="<i8")])
-    arrays = {
-        **_postings_arrays(hashes, positions),
-        **_record_arrays(parts, dictionary, stamps),
-    }
-    _write_arrays(path, arrays, {"count": len(sources), "stamp": file_stamp})
+    writer = _Writer(path, dictionary, lambda _message: None)
+    try:
+        new_position = np.full(old.count, -1, dtype="<i8")
+        for position, source in enumerate(sources):
+            if isinstance(source, int):
+                new_position[source] = position
+        fresh = _filed(
+            (source for source in sources if not isinstance(source, int)), dictionary, workers
+        )
+        parts: list[bytes] = []
+        digests = np.zeros(0, dtype="<u8")
+        ends: list[int] = []
+        taken = 0
+        for position, source in enumerate(sources):
+            if isinstance(source, int):
+                stored = old.stored_record(source)
+                if old.dictionary != dictionary:
+                    stored = deflate(inflate(stored, old.dictionary), dictionary)
+                writer.add_stored(stored)
+                continue
+            if taken == len(parts):
+                parts, hashes, counts = next(fresh)
+                digests = np.frombuffer(hashes, dtype="<u8")
+                ends = np.cumsum(np.frombuffer(counts, dtype="i")).tolist()
+                taken = 0
+            keys = digests[ends[taken - 1] if taken else 0 : ends[taken]]
+            writer.add_postings(keys, np.full(len(keys), position, dtype="<i4"))
+            writer.add_stored(parts[taken])
+            taken += 1
+        for old_hashes, old_positions in old.postings_in_parts(_OLD_KEYS):
+            moved = new_position[old_positions]
+            kept = moved >= 0
+            writer.add_postings(old_hashes[kept], moved[kept])
+        writer.finish(stamps, {"count": len(sources), "stamp": file_stamp})
+    finally:
+        writer.close()
 
 
-def _write_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+def _write_columns(path: Path, columns: dict[str, _Column], meta: dict[str, Any]) -> None:
     layout: dict[str, list[Any]] = {}
     offset = 0
-    for name, values in arrays.items():
-        layout[name] = [offset, values.dtype.str, int(values.size)]
-        offset += -(-values.nbytes // _ALIGN) * _ALIGN
+    for name, column in columns.items():
+        layout[name] = [offset, column.kind.str, column.size]
+        offset += -(-column.nbytes // _ALIGN) * _ALIGN
     header = json.dumps({"version": FORMAT_VERSION, **meta, "arrays": layout}).encode()
     header += b" " * (-(len(header) + 16) % _ALIGN)
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with temporary.open("wb") as out:
             out.write(MAGIC + len(header).to_bytes(8, "little") + header)
-            for values in arrays.values():
-                out.write(values.tobytes())
-                out.write(b"\0" * (-values.nbytes % _ALIGN))
+            for column in columns.values():
+                column.write_to(out)
+                out.write(b"\0" * (-column.nbytes % _ALIGN))
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, 0o640)  # full identifiers: not for the public feed directory
@@ -338,6 +594,23 @@ class IndexFile:
             np.concatenate([arrays["single_hashes"], list_hashes]),
             np.concatenate([arrays["single_positions"], arrays["positions"]]),
         )
+
+    def postings_in_parts(self, keys: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Every (key hash, position) the file holds, as pairs of arrays of `keys` keys each."""
+        arrays = self._arrays
+        singles = arrays["single_hashes"]
+        for first in range(0, len(singles), keys):
+            yield (
+                singles[first : first + keys],
+                arrays["single_positions"][first : first + keys],
+            )
+        list_hashes, starts = arrays["list_hashes"], arrays["list_starts"]
+        for first in range(0, len(list_hashes), keys):
+            bounds = starts[first : first + keys + 1].astype(np.int64)
+            yield (
+                np.repeat(list_hashes[first : first + keys], np.diff(bounds)),
+                arrays["positions"][bounds[0] : bounds[-1]],
+            )
 
     def stored_record(self, position: int) -> bytes:
         """A record as the file stores it (deflated against `dictionary`)."""

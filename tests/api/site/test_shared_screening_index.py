@@ -12,7 +12,7 @@ from api.public_view import public_now, screening_index
 from registry.clock import utcnow
 from registry.models import EntryRevision
 from registry.screening import shared_index
-from registry.screening.matching import ScreeningQuery
+from registry.screening.matching import ScreeningQuery, index_file
 from registry.screening.shared_index import (
     DriftBound,
     IndexWrite,
@@ -227,3 +227,36 @@ def test_the_publisher_writes_a_missing_file_in_batches_as_from_the_whole_list(
     assert path.read_bytes() == whole.read_bytes()
     assert _found("温州恒信阀门") == ["IPL-2026-000005"]
     assert _found("星海电子") == []
+
+
+def test_names_parsed_in_worker_processes_give_the_file_parsed_here(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publisher: Publisher = app.extensions["test.publisher"]
+    publisher.amend("IPL-2026-000002", name="福州瑞丰电子有限公司")
+    publisher.publish("IPL-2026-000004", "宁波鼎泰机械有限公司", region="330200")
+    publisher.publish("IPL-2026-000005", "Nordlicht Optics GmbH")
+    here = tmp_path / "here.index"
+    assert write_shared_index(here, public_now(), workers=1).parsed == 5
+    # A job per name, and no job parsed in this process: every name goes to a worker.
+    monkeypatch.setattr(index_file, "JOB_NAMES", 1)
+    monkeypatch.setattr(index_file, "INLINE_JOBS", 0)
+    monkeypatch.setattr(shared_index, "SCRATCH_BATCH", 2)
+    path = Path(app.config["SCREENING_INDEX"])
+    path.unlink()
+    state = public_now()
+    first = update_shared_index(
+        db.session(), path, state.tree_size, state.day, DriftBound(), workers=2
+    )
+    assert (first.records, first.parsed) == (5, 5)
+    assert path.read_bytes() == here.read_bytes()
+    # Over an old file: the old records are taken as they are, the changed names parsed there.
+    old = tmp_path / "old.index"
+    assert write_shared_index(old, public_now(), workers=1).records == 5
+    publisher.publish("IPL-2026-000006", "温州恒信阀门有限公司", region="330300")
+    publisher.amend("IPL-2026-000001", name="深圳市华星科技有限公司")
+    over = write_shared_index(old, public_now(), max_drift=DriftBound(entries=0), workers=2)
+    assert (over.records, over.parsed) == (6, 2)
+    scratch = tmp_path / "scratch.index"
+    assert write_shared_index(scratch, public_now(), workers=1).parsed == 6
+    assert old.read_bytes() == scratch.read_bytes()

@@ -9,9 +9,7 @@ Only published, masked data goes in: a natural person's identifier is masked.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from publisher.writers.atomic import write_atomic
+from publisher.writers.csv_text import csv_text
 from publisher.writers.snapshot import UTF8_BOM, neutralise_formula
 from registry.listings.list_types.loader import ListType, list_types_in
 from registry.subjects.identifiers import public_identifiers
@@ -145,9 +144,7 @@ def records(entry: ExportedEntry, types: Sequence[ListType] | None = None) -> li
 
 
 def _csv_line(values: Iterable[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
-    return buffer.getvalue()
+    return csv_text(list(values))
 
 
 def _json_record(row: Mapping[str, str]) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from publisher.worker_pool import WorkerPool
 from publisher.writers.national_platform import (
     ExportedEntry,
     NationalExport,
@@ -94,6 +95,7 @@ def export_national(
     tree_size: int,
     now: dt.datetime,
     types: Sequence[ListType] | None = None,
+    workers: int = 1,
 ) -> NationalExport | None:
     """Export the decisions new since the last export, up to log size `tree_size`.
 
@@ -102,7 +104,8 @@ def export_national(
     Only entries with log events since the last export are read, `BATCH` at a time, and the
     files are written as the batches go, so memory stays flat however many changed. The
     decisions are recorded in one transaction, committed once both files are written. None
-    when there is nothing new to report (no file is written).
+    when there is nothing new to report (no file is written). The records are rendered by
+    `workers` processes while this one reads the database and records the decisions.
     """
     # Streamed, not buffered: the ids alone are what the first export holds (72 MB at 1M).
     changed = sorted(
@@ -114,10 +117,10 @@ def export_national(
         )
     )
     csv_path, _json_path = export_paths(directory, tree_size)
-    with atomic(session):
+    with atomic(session), WorkerPool(workers) as pool:
         batches = _exported_batches(session, changed, tree_size, now, csv_path.name)
         first = next(batches, None)
         if first is None:
             return None
         entries = chain.from_iterable(chain([first], batches))
-        return write_national_export(directory, legal_date(now), tree_size, entries, types)
+        return write_national_export(directory, legal_date(now), tree_size, entries, types, pool)

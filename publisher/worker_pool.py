@@ -27,7 +27,11 @@ R = TypeVar("R")
 # jobs queued per process.
 INLINE_JOBS = 2
 IN_FLIGHT = 3
-_PRELOAD = ["publisher.chunked_files", "publisher.writers.delta"]
+_PRELOAD = [
+    "publisher.chunked_files",
+    "publisher.writers.delta",
+    "publisher.writers.national_platform",
+]
 
 
 @dataclass(frozen=True)

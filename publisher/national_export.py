@@ -4,7 +4,9 @@ Runs after the feed is written, on the list as the run's checkpoint holds it. Th
 log events since the last export are read; each listing decision and removal that no export has
 carried yet becomes a record (publisher/writers/national_platform.py), and is then recorded as
 exported in that file (registry/listings/national_reports.py), so the console can show what is
-still to report. Like the feed, a run costs what changed, not the size of the list.
+still to report. Like the feed, a run costs what changed, not the size of the list. The
+records are rendered by worker processes (publisher/worker_pool.py) while this process reads
+the database and records the decisions.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Worker processes that encode feed files on every core while this process reads the database.
 
-A full build's chunks are independent, and so are runs of delta lines: each is a job whose
-result (written chunk records, or rendered bytes) comes back in submission order, with only a
+A full build's chunks are independent, and so are runs of delta lines and of national export
+records: each is a job whose result (written chunk records, or rendered bytes) comes back in
+submission order, with only a
 few jobs per process in flight, so memory stays flat however long the list grows.
 
 The processes are forked from a server process started once (multiprocessing's `forkserver`)

@@ -4,9 +4,7 @@ Runs after the feed is written, on the list as the run's checkpoint holds it. Th
 log events since the last export are read; each listing decision and removal that no export has
 carried yet becomes a record (publisher/writers/national_platform.py), and is then recorded as
 exported in that file (registry/listings/national_reports.py), so the console can show what is
-still to report. Like the feed, a run costs what changed, not the size of the list. The
-records are rendered by worker processes (publisher/worker_pool.py) while this process reads
-the database and records the decisions.
+still to report. Like the feed, a run costs what changed, not the size of the list.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.worker_pool import WorkerPool
 from publisher.writers.national_platform import (
     ExportedEntry,
     NationalExport,
@@ -97,7 +94,6 @@ def export_national(
     tree_size: int,
     now: dt.datetime,
     types: Sequence[ListType] | None = None,
-    workers: int = 1,
 ) -> NationalExport | None:
     """Export the decisions new since the last export, up to log size `tree_size`.
 
@@ -106,8 +102,7 @@ def export_national(
     Only entries with log events since the last export are read, `BATCH` at a time, and the
     files are written as the batches go, so memory stays flat however many changed. The
     decisions are recorded in one transaction, committed once both files are written. None
-    when there is nothing new to report (no file is written). The records are rendered by
-    `workers` processes while this one reads the database and records the decisions.
+    when there is nothing new to report (no file is written).
     """
     # Streamed, not buffered: the ids alone are what the first export holds (72 MB at 1M).
     changed = sorted(
@@ -119,10 +114,10 @@ def export_national(
         )
     )
     csv_path, _json_path = export_paths(directory, tree_size)
-    with atomic(session), WorkerPool(workers) as pool:
+    with atomic(session):
         batches = _exported_batches(session, changed, tree_size, now, csv_path.name)
         first = next(batches, None)
         if first is None:
             return None
         entries = chain.from_iterable(chain([first], batches))
-        return write_national_export(directory, legal_date(now), tree_size, entries, types, pool)
+        return write_national_export(directory, legal_date(now), tree_size, entries, types)

@@ -230,7 +230,6 @@ def publish_once(
                 checkpoint.tree_size,
                 now,
                 policy.rules.list_types,
-                settings.workers,
             )
     if settings.screening_index is not None:
         # Every web worker maps this one file instead of indexing the list itself.

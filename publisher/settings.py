@@ -54,8 +54,7 @@ class PublishSettings:
     screening_index_max_drift: DriftBound = field(default_factory=DriftBound)
     # Also publish the whole snapshot, CSV and FTM files beside their chunks (this release).
     whole_files: bool = True
-    # Processes that write a full build's chunks and delta (publisher/chunked_files.py) and
-    # render the national export's records (publisher/writers/national_platform.py).
+    # Processes that write chunks in a full build (publisher/chunked_files.py).
     workers: int = 1
 
     @classmethod

@@ -1,8 +1,7 @@
 """Worker processes that encode feed files on every core while this process reads the database.
 
-A full build's chunks are independent, and so are runs of delta lines and of national export
-records: each is a job whose result (written chunk records, or rendered bytes) comes back in
-submission order, with only a
+A full build's chunks are independent, and so are runs of delta lines: each is a job whose
+result (written chunk records, or rendered bytes) comes back in submission order, with only a
 few jobs per process in flight, so memory stays flat however long the list grows.
 
 The processes are forked from a server process started once (multiprocessing's `forkserver`)
@@ -28,11 +27,7 @@ R = TypeVar("R")
 # jobs queued per process.
 INLINE_JOBS = 2
 IN_FLIGHT = 3
-_PRELOAD = [
-    "publisher.chunked_files",
-    "publisher.writers.delta",
-    "publisher.writers.national_platform",
-]
+_PRELOAD = ["publisher.chunked_files", "publisher.writers.delta"]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from publisher.worker_pool import WorkerPool
 from publisher.writers.atomic import write_atomic
 from publisher.writers.csv_text import csv_text
 from publisher.writers.snapshot import UTF8_BOM, neutralise_formula
@@ -52,8 +51,6 @@ REMOVAL_REASONS = {
     "error": "错误列入，予以更正",
 }
 SEPARATOR = "；"
-# Entries rendered per job.
-RENDER_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -174,36 +171,6 @@ def _json_record(row: Mapping[str, str]) -> str:
 
 
 @dataclass(frozen=True)
-class Rendered:
-    """A run of entries' records: CSV rows, JSON records (joined by ",\n") and how many."""
-
-    csv: bytes
-    json: str
-    count: int
-
-
-def render_entries(entries: Sequence[ExportedEntry], configured: Mapping[str, str]) -> Rendered:
-    """The CSV rows and JSON records of `entries`, in order (run in a worker process)."""
-    lines, recorded = [], []
-    for entry in entries:
-        for row in _records(entry, configured):
-            lines.append(_csv_line([neutralise_formula(row[key]) for key, _header in FIELDS]))
-            recorded.append(_json_record(row))
-    return Rendered("".join(lines).encode("utf-8"), ",\n".join(recorded), len(recorded))
-
-
-def _runs(entries: Iterable[ExportedEntry]) -> Iterator[list[ExportedEntry]]:
-    run: list[ExportedEntry] = []
-    for entry in entries:
-        run.append(entry)
-        if len(run) == RENDER_BATCH:
-            yield run
-            run = []
-    if run:
-        yield run
-
-
-@dataclass(frozen=True)
 class NationalExport:
     """The files one run wrote and how many records are in them."""
 
@@ -230,16 +197,13 @@ def write_national_export(
     tree_size: int,
     entries: Iterable[ExportedEntry],
     types: Sequence[ListType] | None = None,
-    pool: WorkerPool | None = None,
 ) -> NationalExport:
     """Write `national-platform-<tree_size>.csv` and `.json` into `directory`, atomically.
 
     The records stream: the CSV is written as they come, the JSON records meanwhile go to a
-    temporary file, so memory does not grow with the export. With `pool`, runs of
-    RENDER_BATCH entries are rendered in its worker processes, in order.
+    temporary file, so memory does not grow with the export.
     """
-    configured = _names(types)
-    pool = pool or WorkerPool()
+    configured = _names(types)  # once, not per entry
     csv_path, json_path = export_paths(directory, tree_size)
     head = {
         "type": EXPORT_TYPE,
@@ -257,13 +221,16 @@ def write_national_export(
         def csv_chunks() -> Iterator[bytes]:
             nonlocal count
             yield UTF8_BOM + _csv_line(header for _key, header in FIELDS).encode("utf-8")
-            jobs = ((run, configured) for run in _runs(entries))
-            for rendered in pool.ordered(render_entries, jobs):
-                if rendered.count:
+            for entry in entries:
+                lines, recorded = [], []
+                for row in _records(entry, configured):
+                    lines.append(_csv_line(neutralise_formula(row[key]) for key, _header in FIELDS))
+                    recorded.append(_json_record(row))
+                if recorded:
                     separator = "\n" if count == 0 else ",\n"
-                    spool.write((separator + rendered.json).encode("utf-8"))
-                    count += rendered.count
-                    yield rendered.csv
+                    spool.write((separator + ",\n".join(recorded)).encode("utf-8"))
+                    count += len(recorded)
+                    yield "".join(lines).encode("utf-8")
 
         def json_chunks() -> Iterator[bytes]:
             yield opening.encode("utf-8")

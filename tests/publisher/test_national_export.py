@@ -17,8 +17,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from publisher import national_export
-from publisher.worker_pool import INLINE_JOBS
-from publisher.writers import national_platform
 from publisher.writers.national_platform import (
     FIELDS,
     ExportedEntry,
@@ -286,28 +284,3 @@ def test_an_export_in_many_batches_writes_and_records_what_one_batch_does(
     # Nothing new once recorded: no file, nothing added.
     assert national_export.export_national(session, directory / "again", tree_size, now) is None
     assert not (directory / "again").exists()
-
-
-def test_records_rendered_by_worker_processes_are_the_ones_rendered_here(
-    app: Flask, session: Session, runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    load_demo(session, Policy.from_settings(app.config["REGISTRY"]), key_store(app))
-    assert runner.invoke(args=["publish"]).exit_code == 0
-    tree_size = int(session.scalar(select(func.max(LogEvent.seq))) or 0) + 1
-    now = dt.datetime.now(dt.UTC)
-    directory = Path(app.config["NATIONAL_EXPORT_DIR"])
-    # One entry per job, so all but the first few jobs go to the worker processes.
-    monkeypatch.setattr(national_platform, "RENDER_BATCH", 1)
-
-    def export(workers: int) -> tuple[bytes, bytes, int]:
-        session.execute(delete(NationalReport))
-        session.commit()
-        made = national_export.export_national(
-            session, directory / str(workers), tree_size, now, workers=workers
-        )
-        assert made is not None
-        return made.csv_path.read_bytes(), made.json_path.read_bytes(), made.records
-
-    here = export(1)
-    assert here[2] > 2 * INLINE_JOBS
-    assert export(2) == here

@@ -12,7 +12,6 @@ byte for byte, so the index of an incremental run equals the index of a full bui
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from functools import partial
@@ -28,6 +27,7 @@ from publisher.writers import Resource
 from publisher.writers.atomic import file_sha256
 from publisher.writers.snapshot import UTF8_BOM
 from registry.publication.public_view import listed_bundle_texts, listed_bundles
+from registry.publication.stored_json import loads_stored
 
 SNAPSHOT = ChunkKind("snapshot", "snapshot", ".jsonl")
 CSV = ChunkKind("snapshot_csv", "snapshot", ".csv", header=UTF8_BOM + incremental.csv_header())
@@ -67,7 +67,7 @@ def write_key_chunk_texts(
     feed_dir: Path, key: str, texts: Sequence[tuple[str, str]], public_url: str | None
 ) -> list[Resource]:
     """`write_key_chunks` from (entry_id, bundle JSON text) pairs, decoded here (in a worker)."""
-    bundles = [json.loads(text) for _entry_id, text in texts]
+    bundles = [loads_stored(text) for _entry_id, text in texts]
     for (entry_id, _text), bundle in zip(texts, bundles, strict=True):
         if _entry_id(bundle) != entry_id:
             raise ValueError(f"the bundle stored for {entry_id!r} is {_entry_id(bundle)!r}'s")

@@ -14,7 +14,6 @@ when the published index lists them with hashes they still match.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ from followthemoney.util import make_entity_id
 
 from publisher import versions
 from publisher.writers.atomic import file_sha256
+from publisher.writers.csv_text import csv_text
 from publisher.writers.snapshot import CSV_COLUMNS, UTF8_BOM, csv_row
 from registry.canonical import canonical_bytes
 from registry.publication.ftm_lines import entry_lines
@@ -171,9 +171,7 @@ def previous_csv_rows(path: Path, entry_ids: Iterator[str]) -> Iterator[tuple[st
 
 
 def _csv_bytes(row: list[str]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(row)
-    return buffer.getvalue().encode("utf-8")
+    return csv_text(row).encode("utf-8")
 
 
 def csv_header() -> bytes:

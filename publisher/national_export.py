@@ -62,7 +62,8 @@ def _exported_batches(
     """Per batch of changed entries, the ones with new decisions, which are added as exported."""
     day = legal_date(now)
     for first in range(0, len(changed), BATCH):
-        state = list_state(session, tree_size, day, changed[first : first + BATCH])
+        batch = changed[first : first + BATCH]
+        state = list_state(session, tree_size, day, batch, identifiers=False)
         found = [
             decision
             for entry_id in sorted(state.entries)

@@ -9,9 +9,7 @@ Only published, masked data goes in: a natural person's identifier is masked.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from publisher.writers.atomic import write_atomic
+from publisher.writers.csv_text import csv_text
 from publisher.writers.snapshot import UTF8_BOM, neutralise_formula
 from registry.listings.list_types.loader import ListType, list_types_in
 from registry.subjects.identifiers import public_identifiers
@@ -90,10 +89,14 @@ def _chinese(ground: Mapping[str, Any], field: str, v2: bool) -> str | None:
     return text
 
 
-def _list_type_and_reason(content: Mapping[str, Any], types: Sequence[ListType]) -> tuple[str, str]:
-    """The grounds' Chinese list-type names and reasons, from the entry or its configured type."""
+def _list_type_and_reason(
+    content: Mapping[str, Any], configured: Mapping[str, str]
+) -> tuple[str, str]:
+    """The grounds' Chinese list-type names and reasons, from the entry or its configured type.
+
+    `configured` maps each configured list type's code to its Chinese name.
+    """
     v2 = content.get("type") == "ipl.entry/v2"
-    configured = {t.code: t.name_zh for t in types}
     names, reasons = [], []
     for ground in _grounds(content):
         fallback = configured.get(str(ground.get("code")), UNCONFIGURED)
@@ -108,8 +111,17 @@ def records(entry: ExportedEntry, types: Sequence[ListType] | None = None) -> li
     `types` are the configured list types (default: the shipped ones); a v1 entry, whose texts
     are English, is described by its list type's Chinese name.
     """
+    return _records(entry, _names(types))
+
+
+def _names(types: Sequence[ListType] | None) -> dict[str, str]:
+    """Each list type's code -> its Chinese name (default: the shipped types)."""
+    return {t.code: t.name_zh for t in (list_types_in() if types is None else types)}
+
+
+def _records(entry: ExportedEntry, configured: Mapping[str, str]) -> list[dict[str, str]]:
     content = entry.content
-    list_type, reason = _list_type_and_reason(content, list_types_in() if types is None else types)
+    list_type, reason = _list_type_and_reason(content, configured)
     subject = content.get("subject") or {}
     decision = content.get("decision") or {}
     listing = {
@@ -145,9 +157,7 @@ def records(entry: ExportedEntry, types: Sequence[ListType] | None = None) -> li
 
 
 def _csv_line(values: Iterable[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
-    return buffer.getvalue()
+    return csv_text(list(values))
 
 
 def _json_record(row: Mapping[str, str]) -> str:
@@ -193,6 +203,7 @@ def write_national_export(
     The records stream: the CSV is written as they come, the JSON records meanwhile go to a
     temporary file, so memory does not grow with the export.
     """
+    configured = _names(types)  # once, not per entry
     csv_path, json_path = export_paths(directory, tree_size)
     head = {
         "type": EXPORT_TYPE,
@@ -212,7 +223,7 @@ def write_national_export(
             yield UTF8_BOM + _csv_line(header for _key, header in FIELDS).encode("utf-8")
             for entry in entries:
                 lines, recorded = [], []
-                for row in records(entry, types):
+                for row in _records(entry, configured):
                     lines.append(_csv_line(neutralise_formula(row[key]) for key, _header in FIELDS))
                     recorded.append(_json_record(row))
                 if recorded:

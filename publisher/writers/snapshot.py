@@ -155,7 +155,11 @@ def csv_row(bundle: Mapping[str, Any]) -> list[str]:
         signature.get("kid"),
         signature.get("sig"),
     ]
-    return [neutralise_formula(_text(cell)) for cell in cells]
+    row = []
+    for cell in cells:  # _text, then neutralise_formula, inlined: this runs per cell and entry
+        text = "" if cell is None else cell if type(cell) is str else str(cell)
+        row.append(f"'{text}" if text.startswith(FORMULA_PREFIXES) else text)
+    return row
 
 
 def _csv_lines(bundles: Iterable[Any], counter: Counter) -> Iterator[bytes]:

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from registry import clock
 from registry.ledger.anchors import ANCHOR_EVENT
 from registry.models import EntryRevision, Listing, LogEvent, SubjectIdentifier
+from registry.publication.stored_json import loads_stored
 from registry.subjects.identifiers import identifier_key, public_identifier_value
 
 LISTED = "listed"
@@ -137,19 +138,27 @@ class ListState:
 
 @dataclass(frozen=True)
 class _Replayed:
-    """An entry after the replay: its content revision, last seq and removal event."""
+    """An entry after the replay: its content revision, last seq and removal (when, why)."""
 
     revision: int
     seq: int
-    removal: LogEvent | None = None
+    removal: tuple[dt.datetime, str | None] | None = None
 
 
 def _replay(
     session: Session, tree_size: int, until: dt.datetime, entry_ids: Iterable[str] | None
 ) -> dict[str, _Replayed]:
     """entry id -> where the entry stands after the events replayed."""
+    # Plain rows, not LogEvent objects: a replay reads every event of the list.
     query = (
-        select(LogEvent)
+        select(
+            LogEvent.entry_id,
+            LogEvent.event,
+            LogEvent.revision,
+            LogEvent.seq,
+            LogEvent.recorded_at,
+            LogEvent.reason,
+        )
         .where(
             LogEvent.seq < tree_size,
             LogEvent.recorded_at < until,
@@ -160,13 +169,14 @@ def _replay(
     if entry_ids is not None:
         query = query.where(LogEvent.entry_id.in_(list(entry_ids)))
     replayed: dict[str, _Replayed] = {}
-    for event in session.scalars(query.execution_options(yield_per=2000)):
-        if event.event != "removed":
-            replayed[event.entry_id] = _Replayed(event.revision, event.seq)
+    rows = session.execute(query.execution_options(yield_per=2000))
+    for entry_id, event, revision, seq, recorded_at, reason in rows:
+        if event != "removed":
+            replayed[entry_id] = _Replayed(revision, seq)
             continue
         # A removal keeps the content of the revision it ends.
-        ended = replayed.get(event.entry_id) or _Replayed(event.revision, event.seq)
-        replayed[event.entry_id] = _Replayed(ended.revision, event.seq, event)
+        ended = replayed.get(entry_id) or _Replayed(revision, seq)
+        replayed[entry_id] = _Replayed(ended.revision, seq, (recorded_at, reason))
     return replayed
 
 
@@ -222,24 +232,34 @@ def _published_identifiers(
 
 
 def list_state(
-    session: Session, tree_size: int, day: dt.date, entry_ids: Iterable[str] | None = None
+    session: Session,
+    tree_size: int,
+    day: dt.date,
+    entry_ids: Iterable[str] | None = None,
+    identifiers: bool = True,
 ) -> ListState:
-    """Replay the first `tree_size` log events recorded by the end of `day`."""
+    """Replay the first `tree_size` log events recorded by the end of `day`.
+
+    With `identifiers` false the state's `identifiers` stay empty (not read), for a reader
+    that only needs the entries.
+    """
     replayed = _replay(session, tree_size, end_of_day(day), entry_ids)
     wanted = {(entry_id, found.revision) for entry_id, found in replayed.items()}
     revisions: dict[tuple[str, int], tuple[dict[str, Any] | None, str]] = {}
+    # The bundle's JSON text, decoded here (stored_json.py): faster than the column type.
     query = select(
         EntryRevision.entry_id,
         EntryRevision.revision,
-        EntryRevision.bundle,
+        cast(EntryRevision.bundle, Text),
         EntryRevision.content_sha256,
     )
     if entry_ids is not None:
         query = query.where(EntryRevision.entry_id.in_(list(replayed)))
-    for entry_id, revision, bundle, digest in session.execute(
+    for entry_id, revision, text, digest in session.execute(
         query.execution_options(yield_per=2000)
     ):
         if (entry_id, revision) in wanted:
+            bundle = None if text is None else loads_stored(text)
             revisions[(entry_id, revision)] = (bundle, digest)
     entries = {}
     for entry_id, found in replayed.items():
@@ -250,10 +270,12 @@ def list_state(
             revision=found.revision,
             seq=found.seq,
             bundle=bundle,
-            removed_at=removal.recorded_at if removal else None,
-            removal_reason=removal.reason if removal else None,
+            removed_at=removal[0] if removal else None,
+            removal_reason=removal[1] if removal else None,
             content_sha256=digest,
         )
+    if not identifiers:
+        return ListState(day, tree_size, entries)
     contents = {e.entry_id: e.content for e in entries.values() if e.content is not None}
-    identifiers = _published_identifiers(session, contents, every_entry=entry_ids is None)
-    return ListState(day, tree_size, entries, identifiers)
+    found_identifiers = _published_identifiers(session, contents, every_entry=entry_ids is None)
+    return ListState(day, tree_size, entries, found_identifiers)

@@ -7,7 +7,6 @@ after `after` of at most `limit` events ends exactly at `min(after + limit, tree
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from registry.errors import InvalidValue
 from registry.models import EntryRevision, LogEvent, SignedCheckpoint
+from registry.publication.stored_json import loads_stored
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 10_000
@@ -37,8 +37,8 @@ def events_with_content(session: Session, start: int, end: int) -> Iterator[dict
 def decoded_event(row: tuple[bytes | str, str | None]) -> dict[str, Any]:
     """An event of `event_texts`, decoded: leaf fields plus `bundle` (None once purged)."""
     leaf, bundle = row
-    event: dict[str, Any] = json.loads(leaf)
-    return event | {"bundle": None if bundle is None else json.loads(bundle)}
+    event: dict[str, Any] = loads_stored(leaf)
+    return event | {"bundle": None if bundle is None else loads_stored(bundle)}
 
 
 def event_texts(session: Session, start: int, end: int) -> Iterator[tuple[bytes, str | None]]:

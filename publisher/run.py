@@ -242,6 +242,7 @@ def publish_once(
                 legal_date(now),
                 settings.screening_index_max_drift,
                 progress,
+                workers=settings.workers,
             )
         report.screening_index = str(written)
         progress(f"screening index: {written}")

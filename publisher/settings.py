@@ -54,7 +54,8 @@ class PublishSettings:
     screening_index_max_drift: DriftBound = field(default_factory=DriftBound)
     # Also publish the whole snapshot, CSV and FTM files beside their chunks (this release).
     whole_files: bool = True
-    # Processes that write chunks in a full build (publisher/chunked_files.py).
+    # Processes that write chunks in a full build (publisher/chunked_files.py) and parse the
+    # names of a screening index write (registry/screening/matching/index_file.py).
     workers: int = 1
 
     @classmethod

@@ -11,6 +11,12 @@ A line already in canonical form (every line the publisher writes) takes a fast 
 parsed and re-serialised once, in C (registry.canonical.loads_canonical), and the entry's
 signature and content hash are checked on its own bytes within the line. Anything else takes
 the strict path, which names what is wrong.
+
+A delta line whose bundle is, byte for byte, a snapshot line whose signature verified (every
+line of a first version's delta repeats one) is not verified twice: the snapshot's checks
+return each such line's fingerprint (`bundle_print`), the verifying process hands the delta
+checks the fingerprint expected at each seq, and a bundle with that fingerprint passes the
+same checks bar the Ed25519 verification, whose answer for those bytes is already known.
 """
 
 from __future__ import annotations
@@ -152,12 +158,21 @@ def fast_entry_check(line: bytes, keys: EntryKeys) -> tuple[dict[str, Any], str]
     return None if digest is None else (bundle, digest)
 
 
-def canonical_bundle_check(bundle: Any, data: bytes, keys: EntryKeys) -> str | None:
+def bundle_print(secret: bytes, data: bytes) -> int:
+    """The fingerprint of a bundle's canonical bytes whose signature verified (never 0)."""
+    return fingerprint(secret, data) or 1
+
+
+def canonical_bundle_check(
+    bundle: Any, data: bytes, keys: EntryKeys, verified: bool = False
+) -> str | None:
     """The entry's content sha256 when `data`, JCS of `bundle`, carries a valid signature.
 
     `data` is `{"entry":` JCS(entry) `,"signature":` JCS(signature) `}`, so JCS(entry), what
     the signature and the content hash cover, is checked as it stands in `data`, without
     serialising the entry again. None: not such a bundle, or the signature does not verify.
+    `verified`: these very bytes passed this check before, with the same keys, so the
+    signature is not verified again (everything else is).
     """
     if not isinstance(bundle, dict) or bundle.keys() != {"entry", "signature"}:
         return None
@@ -176,7 +191,8 @@ def canonical_bundle_check(bundle: Any, data: bytes, keys: EntryKeys) -> str | N
     signed = data[len(_SIGNED_PREFIX) : data.rfind(_SIGNATURE_MEMBER)]
     try:
         raw = base64.b64decode(sig, validate=True)
-        public.verify(raw, str(type_).encode("utf-8") + b"\x00" + signed)
+        if not verified:
+            public.verify(raw, str(type_).encode("utf-8") + b"\x00" + signed)
     except (binascii.Error, ValueError, InvalidSignature):
         return None
     return hashlib.sha256(signed).hexdigest()
@@ -201,6 +217,9 @@ class ChunkOutcome:
     logged: list[tuple[int, str, Any, str]] = field(default_factory=list)
     codes: array[int] = field(default_factory=lambda: array("Q"))
     contents: array[int] = field(default_factory=lambda: array("Q"))
+    # With `prints`, the same order again: each line's bundle_print when its signature
+    # verified on the fast path, else 0 (what a delta line repeating it need not verify).
+    bundles: array[int] = field(default_factory=lambda: array("Q"))
 
 
 def check_chunk(
@@ -209,12 +228,14 @@ def check_chunk(
     keys: tuple[VerificationKey, ...],
     first_line: int = 1,
     secret: bytes = b"",
+    prints: bool = False,
 ) -> ChunkOutcome:
     """Hash a snapshot chunk (or a piece of a whole snapshot, key "") and check its lines.
 
     Per line: valid JSON, signature, sorted by entry_id within the chunk, the id under the
     chunk's key, status published; and the entry's content hash for the log check, with
-    its fingerprint under `secret`. Lines are numbered from `first_line`.
+    its fingerprint under `secret`. Lines are numbered from `first_line`. With `prints`,
+    also each line's bundle fingerprint (ChunkOutcome.bundles).
     """
     outcome = ChunkOutcome(len(data), hashlib.sha256(data).hexdigest())
     entry_keys = EntryKeys(keys)
@@ -225,8 +246,11 @@ def check_chunk(
     previous, seen = "", False
     for number, line in split_lines(data, problem, first_line):
         fast = fast_entry_check(line, entry_keys)
+        signed = 0
         if fast is not None:
             bundle, digest = fast
+            if prints:
+                signed = bundle_print(secret, line)
         else:
             try:
                 bundle = loads_strict(line)
@@ -260,6 +284,8 @@ def check_chunk(
         outcome.logged.append((number, previous, revision, digest))
         outcome.codes.append(entry_code(previous))
         outcome.contents.append(fingerprint(secret, digest.encode("ascii")))
+        if prints:
+            outcome.bundles.append(signed)
     return outcome
 
 
@@ -434,12 +460,15 @@ def check_delta_lines(
     keys: tuple[VerificationKey, ...],
     tree_size: int,
     secret: bytes = b"",
+    verified: array[int] | None = None,
+    base: int = 0,
 ) -> DeltaOutcome:
     """Check delta lines on their own: a log event, its bundle's signature and content.
 
     Lines are numbered from `first_line`. The seq order and each event against its log leaf
     (by fingerprint under `secret`) are checked by the caller, which has the whole delta
-    and the log.
+    and the log. `verified[seq - base]`, when not 0, is the bundle_print of a bundle whose
+    signature verified: a line of that seq whose bundle has it is not verified again.
     """
     outcome = DeltaOutcome()
     entry_keys = EntryKeys(keys)
@@ -477,9 +506,12 @@ def check_delta_lines(
         content = None
         if rest is not None and len(rest) > 2:
             # A canonical line is `{"bundle":` JCS(bundle) `,` and the rest of JCS(record).
-            content = canonical_bundle_check(
-                bundle, line[len(_BUNDLE_PREFIX) : len(line) - len(rest)], entry_keys
-            )
+            data = line[len(_BUNDLE_PREFIX) : len(line) - len(rest)]
+            known = 0
+            if verified is not None and 0 <= seq - base < len(verified):
+                known = verified[seq - base]
+            seen = known != 0 and bundle_print(secret, data) == known
+            content = canonical_bundle_check(bundle, data, entry_keys, seen)
         if content is None:
             check = line_check(bundle, keys)
             if check.rejected is not None:

@@ -5,7 +5,6 @@ Both are read line by line from an open file, so memory does not grow with their
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
@@ -22,6 +21,7 @@ from registry.verifier.work import (
     RANK_LOG,
     RANK_ORDER,
     ChunkOutcome,
+    NotedBundles,
     Problem,
     check_chunk,
     check_delta_lines,
@@ -158,19 +158,24 @@ def _log_problems(
     return problems
 
 
-def _signed_prints(
-    leaves: LeafIndex | None, first_line: int, data: bytes
-) -> tuple[array[int] | None, int]:
-    """The bundle prints the snapshot noted for a run of delta lines, and the seq they start at.
+def _noted_bundles(leaves: LeafIndex | None, first_line: int, data: bytes) -> NotedBundles | None:
+    """What the snapshot's checks noted for the leaves of a run of delta lines (None: nothing).
 
     In a delta as published, line n holds leaf keep_from + n - 1 (keep_from: the seq of its
     first line); the checks look a line's print up by its own seq, so a delta that is not
-    that way only has its signatures verified again.
+    that way only has its lines checked in full.
     """
     if leaves is None or not leaves.signed:
-        return None, 0
-    noted = leaves.signed_prints(leaves.keep_from + first_line - 1, data.count(b"\n"))
-    return (None, 0) if noted is None else (noted[1], noted[0])
+        return None
+    found = leaves.signed_prints(leaves.keep_from + first_line - 1, data.count(b"\n"))
+    if found is None:
+        return None
+    base, prints = found
+    entries = [
+        (leaves.entry_id(leaves.codes[seq]), leaves.marks[seq] >> 2) if known else None
+        for seq, known in enumerate(prints, start=base)
+    ]
+    return NotedBundles(base, prints, entries)
 
 
 def first_delta_seq(stream: IO[bytes]) -> int | None:
@@ -207,7 +212,7 @@ def check_delta(
     previous: int | None = None
     secret = secret_of(leaves)
     jobs = (
-        (None, (data, first, keys, tree_size, secret, *_signed_prints(leaves, first, data)))
+        (None, (data, first, keys, tree_size, secret, _noted_bundles(leaves, first, data)))
         for first, data in _line_runs(path, stream, report)
     )
     for _tag, outcome in (workers or Workers(1)).ordered(check_delta_lines, jobs):

@@ -26,17 +26,25 @@ DELTA = "delta/0-1.jsonl"
 SNAPSHOT = "snapshot/1.jsonl"
 
 
-def _checks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Record, per fast-path bundle check (snapshot lines, then delta lines), whether it
-    skipped the signature."""
-    calls: list[bool] = []
-    check = work.canonical_bundle_check
+def _checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record how each line's bundle is checked, in order (snapshot lines, then delta lines):
+    "verified" (its signature), "known" (the fast check without the signature), "noted" (a
+    delta line taken as the noted bundle, unparsed)."""
+    calls: list[str] = []
+    check, noted_line = work.canonical_bundle_check, work._noted_line
 
     def counted(bundle: Any, data: bytes, keys: work.EntryKeys, verified: bool = False) -> Any:
-        calls.append(verified)
+        calls.append("known" if verified else "verified")
         return check(bundle, data, keys, verified)
 
+    def noted(*arguments: Any) -> Any:
+        found = noted_line(*arguments)
+        if found is not None:
+            calls.append("noted")
+        return found
+
     monkeypatch.setattr(work, "canonical_bundle_check", counted)
+    monkeypatch.setattr(work, "_noted_line", noted)
     return calls
 
 
@@ -52,7 +60,7 @@ def test_a_first_versions_delta_verifies_only_what_the_snapshot_did_not(
 
     assert report.ok, report.problems()
     # The snapshot's two lines, then the delta's four.
-    assert calls == [False, False, True, True, False, False]
+    assert calls == ["verified", "verified", "noted", "noted", "verified", "verified"]
     assert report.checked["signed entries"] == 2 + 4
 
 
@@ -66,7 +74,7 @@ def test_a_regular_versions_small_delta_is_verified_on_its_own(
     report = feed.verify(workers=1)
 
     assert report.ok, report.problems()
-    assert calls == [False] * (50 + 2)
+    assert calls == ["verified"] * (50 + 2)
 
 
 def _forge_signature(line: dict[str, Any]) -> dict[str, Any]:
@@ -105,6 +113,13 @@ def _duplicate_line(path: Path, number: int) -> None:
     path.write_bytes(b"".join(lines))
 
 
+def _swap_bundles(path: Path, first: int, second: int) -> None:
+    lines = [json.loads(line) for line in path.read_bytes().splitlines()]
+    one, two = lines[first - 1], lines[second - 1]
+    one["bundle"], two["bundle"] = two["bundle"], one["bundle"]
+    path.write_bytes(b"".join(canonical_bytes(line) + b"\n" for line in lines))
+
+
 def _forge_both(feed: Feed) -> None:
     rewrite_line(
         feed.root / SNAPSHOT, 1, lambda bundle: _forge_signature({"bundle": bundle})["bundle"]
@@ -112,7 +127,7 @@ def _forge_both(feed: Feed) -> None:
     rewrite_line(feed.root / DELTA, 1, _forge_signature)
 
 
-Tamper = Callable[[Feed], None]
+Tamper = Callable[[Feed], object]
 
 TAMPERINGS: dict[str, Tamper] = {
     "none": lambda feed: None,
@@ -151,6 +166,24 @@ TAMPERINGS: dict[str, Tamper] = {
         lambda bundle: sign_entry({**bundle["entry"], "remedy": "y"}, feed.keys["entry"]),
     ),
     "snapshot line repeated": lambda feed: _duplicate_line(feed.root / SNAPSHOT, 1),
+    "delta event names another entry": lambda feed: rewrite_line(
+        feed.root / DELTA, 1, lambda line: {**line, "entry_id": "IPL-2026-000002"}
+    ),
+    "delta event names another revision": lambda feed: rewrite_line(
+        feed.root / DELTA, 2, lambda line: {**line, "revision": 2}
+    ),
+    "delta event with another content hash": lambda feed: rewrite_line(
+        feed.root / DELTA, 1, lambda line: {**line, "content_sha256": "0" * 64}
+    ),
+    "delta event with an extra member": lambda feed: rewrite_line(
+        feed.root / DELTA, 1, lambda line: {**line, "zz": 1}
+    ),
+    "delta bundle on the next line's seq": lambda feed: _swap_bundles(feed.root / DELTA, 1, 2),
+    "snapshot entry id not text": lambda feed: rewrite_line(
+        feed.root / SNAPSHOT,
+        1,
+        lambda bundle: sign_entry({**bundle["entry"], "entry_id": 1}, feed.keys["entry"]),
+    ),
     "snapshot holds a removed entry": lambda feed: (feed.root / SNAPSHOT).write_bytes(
         (feed.root / SNAPSHOT).read_bytes()
         + canonical_bytes(sign_entry(make_entry(3), feed.keys["entry"]))

@@ -1,9 +1,10 @@
 """The log's events as the snapshot and delta checks need them, in flat arrays.
 
-Each leaf costs three 64-bit words in arrays indexed by seq (its entry's code, its event
-and revision, its content fingerprint: registry/verifier/leaf_codes.py), and each event
-four bytes more in a hash table of seqs whose buckets are sorted by entry code: about 28
-bytes a leaf, where a dict of tuples cost about 450. An entry's events are found by a
+Each leaf costs a 64-bit word for its entry's code, a 32-bit one for its event and revision
+(64-bit once a revision reaches 2**30) and a 64-bit one for its content fingerprint, in
+arrays indexed by seq (registry/verifier/leaf_codes.py), and each event four bytes more in
+a hash table of seqs whose buckets are sorted by entry code: about 24 bytes a leaf, where a
+dict of tuples cost about 450. An entry's events are found by a
 binary search in its bucket, in log order. The delta's leaves are kept as one fingerprint
 each, and, when the delta repeats much of the snapshot (a first version), the fingerprint of
 the bundle each of them should carry whose signature the snapshot check verified (one more
@@ -68,7 +69,9 @@ class LeafIndex:
         self.match_bundles = match_bundles
         self.anchors = 0  # audit anchors among the leaves
         self.codes = array("Q")
-        self.marks = array("Q")
+        # 32-bit words while every revision fits (below 2**30), 64-bit from the first that
+        # does not.
+        self.marks = array("I")
         self.contents = array("Q")
         self.kept = array("Q")
         # bundle_print noted for each kept leaf (0: none), allocated at the first one.
@@ -83,7 +86,11 @@ class LeafIndex:
         """Append the leaves of the next tile, in log order."""
         base = len(self.codes)
         self.codes.extend(tile.codes)
-        self.marks.extend(tile.marks)
+        try:
+            self.marks.extend(array(self.marks.typecode, tile.marks))
+        except OverflowError:
+            self.marks = array("Q", self.marks)
+            self.marks.extend(tile.marks)
         self.contents.extend(tile.contents)
         for offset, entry_id in tile.other_ids:
             self.codes[base + offset] = self._numbered(entry_id)

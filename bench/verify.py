@@ -7,18 +7,23 @@ later runs), published once, and the resulting feed directory verified with
 and with its worker processes), side by side with raw Ed25519 verification of as many
 signatures (the floor any verifier of signed entries pays). `--feed` verifies feed directories
 already published instead, against raw verification of as many signatures as the verifier
-checked.
+checked. `--keep-feeds DIR` publishes each size's feed into `DIR/feed-<N>` (`-regular` for
+`--regular`) and keeps it; a later run with the same folder verifies the kept feed without
+publishing again (delete it after the publisher changes what it writes).
 
     python -m bench.verify [--quick] [--sizes 1000,10000] [--data-dir DIR] [--feed DIR,...]
+        [--keep-feeds DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import json
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,6 +39,8 @@ from bench.registry_data import app_for, data_dir_from, describe, prepare
 
 QUICK_SIZES = (1_000, 10_000)
 FULL_SIZES = (1_000, 100_000, 1_000_000)
+# Written into a kept feed's folder once its publication has finished.
+KEPT_FEED_MARK = "published.json"
 
 
 def raw_verification(count: int) -> float:
@@ -113,11 +120,13 @@ def yardsticks(size: int) -> dict[str, Any]:
     }
 
 
-def measure(size: int, regular: bool = False, data_dir: Path | None = None) -> dict[str, Any]:
-    """Build and publish a feed of `size` entries, then verify it in a fresh process.
+def publish_feed(
+    size: int, feed_dir: Path, regular: bool = False, data_dir: Path | None = None
+) -> None:
+    """Publish a feed of `size` entries into `feed_dir` (chunks only, as it will be published).
 
-    With `regular`, verify the version after a second run (its delta is empty); with
-    `data_dir`, the registry is generated there once and copied (bench/registry_data.py).
+    With `regular`, the version after a second run (its delta is empty); with `data_dir`,
+    the registry is generated there once and copied (bench/registry_data.py).
     """
     from publisher.run import publish_once
     from publisher.settings import PublishSettings
@@ -130,6 +139,7 @@ def measure(size: int, regular: bool = False, data_dir: Path | None = None) -> d
         seconds, reused = prepare(workdir, size, data_dir)
         print(describe(size, seconds, reused), file=sys.stderr, flush=True)
         app = app_for(workdir)
+        app.config["FEED_DIR"] = str(feed_dir)
         # The feed as it will be published: chunks only (docs/feed-chunks.md).
         app.config["REGISTRY"]["FEED_WHOLE_FILES"] = False
         with app.app_context():
@@ -149,7 +159,50 @@ def measure(size: int, regular: bool = False, data_dir: Path | None = None) -> d
                     publish_settings,
                 )
             db.session.remove()
-        result = verify_in_child(app.config["FEED_DIR"])
+            db.engine.dispose()
+
+
+def kept_feed(
+    feeds_dir: Path, size: int, regular: bool = False, data_dir: Path | None = None
+) -> Path:
+    """The feed of `size` entries kept under `feeds_dir`, published first if not there whole."""
+    feed_dir = feeds_dir / f"feed-{size}{'-regular' if regular else ''}"
+    mark = feed_dir / KEPT_FEED_MARK
+    if mark.exists():
+        print(f"  verifying the kept feed {feed_dir}", file=sys.stderr, flush=True)
+        return feed_dir
+    shutil.rmtree(feed_dir, ignore_errors=True)  # a publication cut short
+    started = time.perf_counter()
+    publish_feed(size, feed_dir, regular, data_dir)
+    record = {
+        "entries": size,
+        "regular": regular,
+        "published_s": round(time.perf_counter() - started, 1),
+        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    mark.write_text(json.dumps(record, indent=1) + "\n")
+    return feed_dir
+
+
+def measure(
+    size: int,
+    regular: bool = False,
+    data_dir: Path | None = None,
+    feeds_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Publish a feed of `size` entries, then verify it in a fresh process.
+
+    With `regular`, verify the version after a second run (its delta is empty); with
+    `data_dir`, the registry is generated there once and copied (bench/registry_data.py);
+    with `feeds_dir`, the feed is kept there and reused (`kept_feed`).
+    """
+    if feeds_dir is not None:
+        result = verify_in_child(str(kept_feed(feeds_dir, size, regular, data_dir)))
+        return {**yardsticks(size), **result}
+    with tempfile.TemporaryDirectory() as directory:
+        feed_dir = Path(directory) / "feed"
+        publish_feed(size, feed_dir, regular, data_dir)
+        result = verify_in_child(str(feed_dir))
     return {**yardsticks(size), **result}
 
 
@@ -176,6 +229,10 @@ def main(argv: list[str] | None = None) -> None:
         "--data-dir",
         help="keep each size's generated registry here and reuse it (default: $BENCH_DATA_DIR)",
     )
+    parser.add_argument(
+        "--keep-feeds",
+        help="publish each size's feed into this folder and keep it; verify a kept one as it is",
+    )
     parser.add_argument("--measure", metavar="FEED_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -192,10 +249,13 @@ def main(argv: list[str] | None = None) -> None:
         f"{'entries':>10} {'verify':>9} {'entries/s':>10} {'raw Ed25519':>12} {'ratio':>7} "
         f"{'raw, all cores':>15} {'ratio':>7} {'CPU ratio':>10} {'RSS MB':>14} {'+workers':>9}"
     )
+    feeds_dir = Path(args.keep_feeds) if args.keep_feeds else None
     rows = (
         (measure_feed(feed) for feed in args.feed.split(","))
         if args.feed
-        else (measure(size, args.regular, data_dir_from(args.data_dir)) for size in sizes)
+        else (
+            measure(size, args.regular, data_dir_from(args.data_dir), feeds_dir) for size in sizes
+        )
     )
     for row in rows:
         rate = row["entries"] / row["verify_s"]

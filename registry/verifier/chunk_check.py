@@ -66,7 +66,7 @@ def _read_chunk(
             ) from None
 
 
-ChunkJob = tuple[bytes, str, tuple[VerificationKey, ...], int, bytes]
+ChunkJob = tuple[bytes, str, tuple[VerificationKey, ...], int, bytes, bool]
 
 
 def _chunk_jobs(
@@ -74,12 +74,13 @@ def _chunk_jobs(
     chunks: Sequence[dict[str, Any]],
     keys: tuple[VerificationKey, ...],
     secret: bytes,
+    prints: bool,
     report: VerificationReport,
 ) -> Iterator[tuple[dict[str, Any], ChunkJob | None]]:
     for record in chunks:
         data = _read_chunk(source, record, report)
         key = str(record["name"])[len(SNAPSHOT_CHUNK) :]
-        yield record, None if data is None else (data, key, keys, 1, secret)
+        yield record, None if data is None else (data, key, keys, 1, secret, prints)
 
 
 def check_snapshot_chunks(
@@ -100,7 +101,8 @@ def check_snapshot_chunks(
     chunks = [record for record in records if str(record.get("name")).startswith(SNAPSHOT_CHUNK)]
     previous = ""
     running = workers or Workers(1)
-    jobs = _chunk_jobs(source, chunks, keys, secret_of(leaves), report)
+    prints = leaves is not None and leaves.match_bundles
+    jobs = _chunk_jobs(source, chunks, keys, secret_of(leaves), prints, report)
     for number, (record, outcome) in enumerate(running.ordered(check_chunk, jobs), start=1):
         if outcome is not None:
             path = record["path"]

@@ -21,6 +21,7 @@ from registry.verifier.work import (
     RANK_LOG,
     RANK_ORDER,
     ChunkOutcome,
+    NotedBundles,
     Problem,
     check_chunk,
     check_delta_lines,
@@ -81,9 +82,10 @@ def check_snapshot(
     """Check every signed entry of a snapshot and that the log records its content; return count."""
     count, previous = 0, ""
     running = workers or Workers(1)
-    secret = secret_of(leaves)
+    secret, prints = secret_of(leaves), leaves is not None and leaves.match_bundles
     jobs = (
-        (None, (data, "", keys, first, secret)) for first, data in _line_runs(path, stream, report)
+        (None, (data, "", keys, first, secret, prints))
+        for first, data in _line_runs(path, stream, report)
     )
     for _tag, outcome in running.ordered(check_chunk, jobs):
         assert outcome is not None
@@ -112,13 +114,16 @@ def fold_chunk(
             problems.append((number, RANK_ORDER, f"{where(number, entry_id, revision)}: {message}"))
     if leaves is not None:
         logged = zip(outcome.logged, outcome.codes, outcome.contents, strict=True)
-        for (number, entry_id, revision, digest), code, content in logged:
+        for position, ((number, entry_id, revision, digest), code, content) in enumerate(logged):
             code = code or leaves.other_code(entry_id)
-            if type(revision) is not int or not leaves.lists(code, revision, content):
+            seq = leaves.listed_at(code, revision, content) if type(revision) is int else -1
+            if seq < 0:
                 events = leaves.events_of(code)
                 line = where(number, entry_id, revision)
                 for message in _log_problems(line, events, revision, digest, content, leaves):
                     problems.append((number, RANK_LOG, message))
+            elif outcome.bundles and outcome.bundles[position]:
+                leaves.note_signed(seq, outcome.bundles[position])
     for _number, _rank, message in sorted(problems, key=lambda found: found[:2]):
         report.fail(path, message)
     report.count("signed entries", len(outcome.logged))
@@ -151,6 +156,26 @@ def _log_problems(
     elif last_revision != revision:
         problems.append(f"{where}: the log's latest revision is {last_revision}")
     return problems
+
+
+def _noted_bundles(leaves: LeafIndex | None, first_line: int, data: bytes) -> NotedBundles | None:
+    """What the snapshot's checks noted for the leaves of a run of delta lines (None: nothing).
+
+    In a delta as published, line n holds leaf keep_from + n - 1 (keep_from: the seq of its
+    first line); the checks look a line's print up by its own seq, so a delta that is not
+    that way only has its lines checked in full.
+    """
+    if leaves is None or not leaves.signed:
+        return None
+    found = leaves.signed_prints(leaves.keep_from + first_line - 1, data.count(b"\n"))
+    if found is None:
+        return None
+    base, prints = found
+    entries = [
+        (leaves.entry_id(leaves.codes[seq]), leaves.marks[seq] >> 2) if known else None
+        for seq, known in enumerate(prints, start=base)
+    ]
+    return NotedBundles(base, prints, entries)
 
 
 def first_delta_seq(stream: IO[bytes]) -> int | None:
@@ -187,7 +212,7 @@ def check_delta(
     previous: int | None = None
     secret = secret_of(leaves)
     jobs = (
-        (None, (data, first, keys, tree_size, secret))
+        (None, (data, first, keys, tree_size, secret, _noted_bundles(leaves, first, data)))
         for first, data in _line_runs(path, stream, report)
     )
     for _tag, outcome in (workers or Workers(1)).ordered(check_delta_lines, jobs):

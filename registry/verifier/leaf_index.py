@@ -1,11 +1,15 @@
 """The log's events as the snapshot and delta checks need them, in flat arrays.
 
-Each leaf costs three 64-bit words in arrays indexed by seq (its entry's code, its event
-and revision, its content fingerprint: registry/verifier/leaf_codes.py), and each event
-four bytes more in a hash table of seqs whose buckets are sorted by entry code: about 28
-bytes a leaf, where a dict of tuples cost about 450. An entry's events are found by a
+Each leaf costs a 64-bit word for its entry's code, a 32-bit one for its event and revision
+(64-bit once a revision reaches 2**30) and a 64-bit one for its content fingerprint, in
+arrays indexed by seq (registry/verifier/leaf_codes.py), and each event four bytes more in
+a hash table of seqs whose buckets are sorted by entry code: about 24 bytes a leaf, where a
+dict of tuples cost about 450. An entry's events are found by a
 binary search in its bucket, in log order. The delta's leaves are kept as one fingerprint
-each. The full text a problem quotes is read back from the log when a check fails.
+each, and, when the delta repeats much of the snapshot (a first version), the fingerprint of
+the bundle each of them should carry whose signature the snapshot check verified (one more
+word a delta leaf: registry/verifier/work.py, `bundle_print`). The full text a problem quotes
+is read back from the log when a check fails.
 """
 
 from __future__ import annotations
@@ -52,16 +56,26 @@ class LeafIndex:
     """The log's events by entry, and the fingerprints of the leaves the delta repeats."""
 
     def __init__(
-        self, secret: bytes, keep_from: int = 0, read_leaf: Callable[[int], bytes | None] = _unread
+        self,
+        secret: bytes,
+        keep_from: int = 0,
+        read_leaf: Callable[[int], bytes | None] = _unread,
+        match_bundles: bool = False,
     ) -> None:
         self.secret = secret
         self.read_leaf = read_leaf  # leaf `seq` read again from the feed, for a problem's text
         self.keep_from = keep_from  # the first leaf the delta is compared with
+        # Whether the snapshot's signed bundles are noted for the delta (`note_signed`).
+        self.match_bundles = match_bundles
         self.anchors = 0  # audit anchors among the leaves
         self.codes = array("Q")
-        self.marks = array("Q")
+        # 32-bit words while every revision fits (below 2**30), 64-bit from the first that
+        # does not.
+        self.marks = array("I")
         self.contents = array("Q")
         self.kept = array("Q")
+        # bundle_print noted for each kept leaf (0: none), allocated at the first one.
+        self.signed = array("Q")
         # Entry ids not of the registry's form, numbered from 1 in the order met.
         self._other_codes: dict[str, int] = {}
         self._other_ids: list[str] = []
@@ -72,7 +86,11 @@ class LeafIndex:
         """Append the leaves of the next tile, in log order."""
         base = len(self.codes)
         self.codes.extend(tile.codes)
-        self.marks.extend(tile.marks)
+        try:
+            self.marks.extend(array(self.marks.typecode, tile.marks))
+        except OverflowError:
+            self.marks = array("Q", self.marks)
+            self.marks.extend(tile.marks)
         self.contents.extend(tile.contents)
         for offset, entry_id in tile.other_ids:
             self.codes[base + offset] = self._numbered(entry_id)
@@ -144,7 +162,11 @@ class LeafIndex:
 
     def lists(self, code: int, revision: int, content: int) -> bool:
         """Whether the entry's latest event lists (or amends to) `revision`, and the first
-        event of that revision recorded `content`: what a snapshot line must find.
+        event of that revision recorded `content`: what a snapshot line must find."""
+        return self.listed_at(code, revision, content) >= 0
+
+    def listed_at(self, code: int, revision: int, content: int) -> int:
+        """The seq of the first event of `revision` when `lists` holds, else -1.
 
         events_of, state and first_with in one pass, for the line that passes.
         """
@@ -154,14 +176,14 @@ class LeafIndex:
         while end < len(bucket) and codes[bucket[end]] == code:
             end += 1
         if end == position:
-            return False
+            return -1
         last = marks[bucket[end - 1]]
         if last & 3 == REMOVED or last >> 2 != revision:
-            return False
+            return -1
         for seq in bucket[position:end]:
             if marks[seq] >> 2 == revision:
-                return self.contents[seq] == content
-        return False  # not reached: the last event has this revision
+                return seq if self.contents[seq] == content else -1
+        return -1  # not reached: the last event has this revision
 
     def state(self, seq: int) -> tuple[str, int]:
         """The (event, revision) of an event."""
@@ -184,6 +206,26 @@ class LeafIndex:
         """The fingerprint of leaf `seq`, if it was kept."""
         position = seq - self.keep_from
         return self.kept[position] if 0 <= position < len(self.kept) else None
+
+    def note_signed(self, seq: int, bundle: int) -> None:
+        """Note that the bundle of event `seq` is the one with fingerprint `bundle`, whose
+        signature verified (ignored for a leaf not kept, or without `match_bundles`)."""
+        position = seq - self.keep_from
+        if not self.match_bundles or not 0 <= position < len(self.kept):
+            return
+        if not self.signed:
+            self.signed = array("Q", bytes(8 * len(self.kept)))
+        self.signed[position] = bundle
+
+    def signed_prints(self, first: int, count: int) -> tuple[int, array[int]] | None:
+        """The noted bundle prints of leaves `first` to `first + count - 1`, as (the seq of
+        the first one given, the prints); None when none is noted there."""
+        start = max(first - self.keep_from, 0)
+        end = min(first - self.keep_from + count, len(self.signed))
+        if start >= end:
+            return None
+        prints = self.signed[start:end]
+        return (self.keep_from + start, prints) if any(prints) else None
 
 
 def secret_of(leaves: LeafIndex | None) -> bytes:

@@ -11,6 +11,12 @@ A line already in canonical form (every line the publisher writes) takes a fast 
 parsed and re-serialised once, in C (registry.canonical.loads_canonical), and the entry's
 signature and content hash are checked on its own bytes within the line. Anything else takes
 the strict path, which names what is wrong.
+
+A delta line whose bundle is, byte for byte, a snapshot line whose signature verified (every
+line of a first version's delta repeats one) is not verified twice: the snapshot's checks
+return each such line's fingerprint (`bundle_print`), the verifying process hands the delta
+checks the fingerprint expected at each seq, and a bundle with that fingerprint passes the
+same checks bar the Ed25519 verification, whose answer for those bytes is already known.
 """
 
 from __future__ import annotations
@@ -152,12 +158,21 @@ def fast_entry_check(line: bytes, keys: EntryKeys) -> tuple[dict[str, Any], str]
     return None if digest is None else (bundle, digest)
 
 
-def canonical_bundle_check(bundle: Any, data: bytes, keys: EntryKeys) -> str | None:
+def bundle_print(secret: bytes, data: bytes) -> int:
+    """The fingerprint of a bundle's canonical bytes whose signature verified (never 0)."""
+    return fingerprint(secret, data) or 1
+
+
+def canonical_bundle_check(
+    bundle: Any, data: bytes, keys: EntryKeys, verified: bool = False
+) -> str | None:
     """The entry's content sha256 when `data`, JCS of `bundle`, carries a valid signature.
 
     `data` is `{"entry":` JCS(entry) `,"signature":` JCS(signature) `}`, so JCS(entry), what
     the signature and the content hash cover, is checked as it stands in `data`, without
     serialising the entry again. None: not such a bundle, or the signature does not verify.
+    `verified`: these very bytes passed this check before, with the same keys, so the
+    signature is not verified again (everything else is).
     """
     if not isinstance(bundle, dict) or bundle.keys() != {"entry", "signature"}:
         return None
@@ -176,7 +191,8 @@ def canonical_bundle_check(bundle: Any, data: bytes, keys: EntryKeys) -> str | N
     signed = data[len(_SIGNED_PREFIX) : data.rfind(_SIGNATURE_MEMBER)]
     try:
         raw = base64.b64decode(sig, validate=True)
-        public.verify(raw, str(type_).encode("utf-8") + b"\x00" + signed)
+        if not verified:
+            public.verify(raw, str(type_).encode("utf-8") + b"\x00" + signed)
     except (binascii.Error, ValueError, InvalidSignature):
         return None
     return hashlib.sha256(signed).hexdigest()
@@ -201,6 +217,9 @@ class ChunkOutcome:
     logged: list[tuple[int, str, Any, str]] = field(default_factory=list)
     codes: array[int] = field(default_factory=lambda: array("Q"))
     contents: array[int] = field(default_factory=lambda: array("Q"))
+    # With `prints`, the same order again: each line's bundle_print when its signature
+    # verified on the fast path, else 0 (what a delta line repeating it need not verify).
+    bundles: array[int] = field(default_factory=lambda: array("Q"))
 
 
 def check_chunk(
@@ -209,12 +228,14 @@ def check_chunk(
     keys: tuple[VerificationKey, ...],
     first_line: int = 1,
     secret: bytes = b"",
+    prints: bool = False,
 ) -> ChunkOutcome:
     """Hash a snapshot chunk (or a piece of a whole snapshot, key "") and check its lines.
 
     Per line: valid JSON, signature, sorted by entry_id within the chunk, the id under the
     chunk's key, status published; and the entry's content hash for the log check, with
-    its fingerprint under `secret`. Lines are numbered from `first_line`.
+    its fingerprint under `secret`. Lines are numbered from `first_line`. With `prints`,
+    also each line's bundle fingerprint (ChunkOutcome.bundles).
     """
     outcome = ChunkOutcome(len(data), hashlib.sha256(data).hexdigest())
     entry_keys = EntryKeys(keys)
@@ -225,8 +246,11 @@ def check_chunk(
     previous, seen = "", False
     for number, line in split_lines(data, problem, first_line):
         fast = fast_entry_check(line, entry_keys)
+        signed = 0
         if fast is not None:
             bundle, digest = fast
+            if prints:
+                signed = bundle_print(secret, line)
         else:
             try:
                 bundle = loads_strict(line)
@@ -260,6 +284,10 @@ def check_chunk(
         outcome.logged.append((number, previous, revision, digest))
         outcome.codes.append(entry_code(previous))
         outcome.contents.append(fingerprint(secret, digest.encode("ascii")))
+        if prints:
+            # Noted only for an id that is text, as the log's are: the delta's check takes
+            # the noted entry_id for the one in the bundle.
+            outcome.bundles.append(signed if isinstance(entry_id, str) else 0)
     return outcome
 
 
@@ -428,18 +456,68 @@ class DeltaOutcome:
 _BUNDLE_PREFIX = b'{"bundle":'
 
 
+@dataclass(frozen=True)
+class NotedBundles:
+    """What the snapshot's checks noted for a run of delta leaves (registry/verifier/
+    leaf_index.py): from seq `base` on, each leaf's bundle_print (0: none) and, where there
+    is one, the (entry_id, revision) that bundle holds."""
+
+    base: int
+    prints: array[int]
+    entries: list[tuple[str, int] | None]
+
+    def noted(self, seq: int) -> int:
+        """The print noted for leaf `seq` (0: none)."""
+        position = seq - self.base
+        return self.prints[position] if 0 <= position < len(self.prints) else 0
+
+
+_CONTENT_MEMBER = b',"content_sha256":'
+
+
+def _noted_line(
+    line: bytes, noted: NotedBundles, secret: bytes, tree_size: int
+) -> tuple[dict[str, Any], bytes, int, bytes] | None:
+    """(record without its bundle, JCS of it, seq, bundle bytes) of a canonical delta line
+    whose bundle is the one noted for its seq; None sends the line down the other paths.
+
+    Such a line is `{"bundle":` B `,` and the rest of a canonical record whose first member
+    is its content hash, which sorts after "bundle": with B byte for byte a canonical
+    snapshot line, the line is JCS of the whole record exactly when the rest is JCS of the
+    record without its bundle, so only the rest is parsed.
+    """
+    cut = line.rfind(_CONTENT_MEMBER)
+    if cut <= len(_BUNDLE_PREFIX) or not line.startswith(_BUNDLE_PREFIX):
+        return None
+    rest = b"{" + line[cut + 1 :]
+    record = loads_canonical(rest)
+    if not isinstance(record, dict):
+        return None
+    seq = record.get("seq")
+    if type(seq) is not int or not 0 <= seq < tree_size:
+        return None
+    known = noted.noted(seq)
+    bundle = line[len(_BUNDLE_PREFIX) : cut]
+    if not known or bundle_print(secret, bundle) != known:
+        return None
+    return record, rest, seq, bundle
+
+
 def check_delta_lines(
     data: bytes,
     first_line: int,
     keys: tuple[VerificationKey, ...],
     tree_size: int,
     secret: bytes = b"",
+    noted: NotedBundles | None = None,
 ) -> DeltaOutcome:
     """Check delta lines on their own: a log event, its bundle's signature and content.
 
     Lines are numbered from `first_line`. The seq order and each event against its log leaf
     (by fingerprint under `secret`) are checked by the caller, which has the whole delta
-    and the log.
+    and the log. A line whose bundle is the one `noted` for its seq, a bundle whose
+    signature verified in the snapshot, is neither parsed nor verified again: its entry and
+    revision are the noted ones and its content hash is taken from its bytes.
     """
     outcome = DeltaOutcome()
     entry_keys = EntryKeys(keys)
@@ -447,7 +525,30 @@ def check_delta_lines(
     def problem(number: int, message: str, rank: int = RANK_READ) -> None:
         outcome.problems.append((number, rank, message))
 
+    def compare(
+        number: int, seq: int, named: tuple[Any, Any], content: str | None, record: dict[str, Any]
+    ) -> None:
+        where = f"line {number} (leaf {seq})"
+        if named != (record.get("entry_id"), record.get("revision")):
+            message = f"{where}: the bundle holds another entry than the event names"
+            problem(number, message, DELTA_BUNDLE)
+        elif content != record.get("content_sha256"):
+            message = f"{where}: the entry's hash differs from the event's content_sha256"
+            problem(number, message, DELTA_BUNDLE)
+        else:
+            outcome.signed += 1
+
     for number, line in split_lines(data, problem, first_line):
+        found = None if noted is None else _noted_line(line, noted, secret, tree_size)
+        if found is not None and noted is not None:
+            event_record, event_bytes, leaf, noted_bundle = found
+            outcome.lines += 1
+            outcome.events.append((number, leaf, True, fingerprint(secret, event_bytes)))
+            signed = noted_bundle[len(_SIGNED_PREFIX) : noted_bundle.rfind(_SIGNATURE_MEMBER)]
+            named = noted.entries[leaf - noted.base]
+            assert named is not None  # noted with its print
+            compare(number, leaf, named, hashlib.sha256(signed).hexdigest(), event_record)
+            continue
         record = loads_canonical(line)
         fast = isinstance(record, dict) and "bundle" in record
         if not fast:
@@ -473,33 +574,24 @@ def check_delta_lines(
         outcome.events.append((number, seq, True, event_print))
         if bundle is None:
             continue
-        where = f"line {number} (leaf {seq})"
         content = None
         if rest is not None and len(rest) > 2:
             # A canonical line is `{"bundle":` JCS(bundle) `,` and the rest of JCS(record).
-            content = canonical_bundle_check(
-                bundle, line[len(_BUNDLE_PREFIX) : len(line) - len(rest)], entry_keys
-            )
+            bundle_bytes = line[len(_BUNDLE_PREFIX) : len(line) - len(rest)]
+            known = 0 if noted is None else noted.noted(seq)
+            seen = known != 0 and bundle_print(secret, bundle_bytes) == known
+            content = canonical_bundle_check(bundle, bundle_bytes, entry_keys, seen)
         if content is None:
             check = line_check(bundle, keys)
             if check.rejected is not None:
+                where = f"line {number} (leaf {seq})"
                 problem(
                     number, f"{where}: entry signature rejected: {check.rejected}", DELTA_BUNDLE
                 )
                 continue
             content = check.content_sha256
         entry = bundle["entry"]
-        if (entry.get("entry_id"), entry.get("revision")) != (
-            record.get("entry_id"),
-            record.get("revision"),
-        ):
-            message = f"{where}: the bundle holds another entry than the event names"
-            problem(number, message, DELTA_BUNDLE)
-        elif content != record.get("content_sha256"):
-            message = f"{where}: the entry's hash differs from the event's content_sha256"
-            problem(number, message, DELTA_BUNDLE)
-        else:
-            outcome.signed += 1
+        compare(number, seq, (entry.get("entry_id"), entry.get("revision")), content, record)
     return outcome
 
 

@@ -249,3 +249,21 @@ def test_the_logged_content_is_read_again_and_checked() -> None:
     assert leaves.logged_content(0) is None  # the log reads otherwise now
     del reads[0]
     assert leaves.logged_content(0) is None
+
+
+def test_marks_take_32_bits_until_a_revision_needs_more() -> None:
+    big = 2**31
+    leaves = index_of(
+        [("listed", "IPL-2026-000001", 1, content("a1"))],
+        [("amended", "IPL-2026-000001", big, content("a2")), None],
+    )
+    assert leaves.marks.typecode == "Q"
+    assert [leaves.state(seq) for seq in (0, 1)] == [("listed", 1), ("amended", big)]
+    assert leaves.marks[2] == NO_EVENT
+    leaves.finish()
+    one = entry_code("IPL-2026-000001")
+    assert leaves.lists(one, big, fingerprint(SECRET, content("a2").encode()))
+
+    small = index_of([("listed", "IPL-2026-000001", 2**30 - 1, content("a1"))])
+    assert small.marks.typecode == "I"
+    assert small.state(0) == ("listed", 2**30 - 1)

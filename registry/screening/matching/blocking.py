@@ -56,8 +56,13 @@ MIN_SOUND_DELETION = 3
 # Query names whose keys are kept per worker (a batch screened again reuses them); each holds
 # a hundred or more key strings, so few are kept.
 QUERY_KEY_CACHE = 256
+# Keys looked up in an index file whose answer (the positions, or that there are none) a blocker
+# keeps: two fifths of a new name's keys were looked up for an earlier name (common characters,
+# syllables, trigrams, industry words), and each look-up hashes the key. Lists of more than
+# KEPT_LIST positions are not kept (they are looked up each time); emptied when full.
+KEPT_KEYS = 32768
+KEPT_LIST = 256
 
-_NONE: array[int] = array("i")
 _SOUND_KEYS = ("s=", "o=", "S=", "O=")
 
 
@@ -238,17 +243,61 @@ class DictPostings:
         return {key: postings[key] for key in keys if key in postings}
 
 
+class KeptPostings:
+    """Postings of an index file, with the answers for recent keys kept in memory.
+
+    Positions are kept as copies (an index file's mapping can be closed while a blocker
+    lives); a key with no positions is kept as None.
+    """
+
+    def __init__(self, postings: Postings) -> None:
+        self._postings = postings
+        self._kept: dict[str, array[int] | None] = {}
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Sequence[int]]:
+        """The positions of every key that has any (in no particular order)."""
+        kept = self._kept
+        found: dict[str, Sequence[int]] = {}
+        missing = []
+        for key in keys:
+            plist = kept.get(key, _UNKNOWN)
+            if plist is _UNKNOWN:
+                missing.append(key)
+            elif plist is not None:
+                found[key] = plist
+        if not missing:
+            return found
+        looked = self._postings.get_many(missing)
+        if len(kept) + len(missing) > KEPT_KEYS:
+            kept.clear()
+        for key in missing:
+            positions = looked.get(key)
+            if positions is None:
+                kept[key] = None
+            else:
+                found[key] = positions
+                if len(positions) <= KEPT_LIST:
+                    kept[key] = array("i", positions)
+        return found
+
+
+_UNKNOWN = array("i")  # a marker: no answer kept for the key
+
+
 class Blocker:
     """Inverted lists from keys to record positions."""
 
     def __init__(self, postings: Postings, size: int) -> None:
-        self._postings = postings
+        # An index file's look-ups hash every key; those in memory are dictionary look-ups.
+        self._postings = postings if isinstance(postings, DictPostings) else KeptPostings(postings)
         self._key_cap = max(MIN_KEY_CAP, int(size * COMMON_KEY_SHARE))
 
     def candidates(self, form: NameForm) -> list[int]:
         """Positions of the records sharing the most informative keys with the query name."""
         families, wanted = _lookup_keys(form)
         found = self._postings.get_many(wanted)
+        if not found:
+            return []  # most names screened share no key with any listed subject
         positions: list[int] = []
         for plain, typo in families:
             positions += self._best_sharing(plain, typo, found)
@@ -260,7 +309,18 @@ class Blocker:
         typo: frozenset[str],
         postings: Mapping[str, Sequence[int]],
     ) -> list[int]:
-        found = sorted((postings[key] for key in plain if key in postings), key=len)
+        # A distinctive word of a record one typo away: the deletion keys point at few
+        # records, each of which is a serious candidate. Only the keys found are visited
+        # (a set: their order does not matter).
+        near: set[int] = set()
+        for key in typo.intersection(postings):
+            plist = postings[key]
+            if len(plist) <= RARE_KEY:
+                near.update(plist)
+        found = sorted([postings[key] for key in plain if key in postings], key=len)
+        if not found:
+            # Nothing shared: only the near misses, lowest position first (all count 0).
+            return sorted(near)[:MAX_CANDIDATES]
         informative = [plist for plist in found if len(plist) <= self._key_cap]
         if len(informative) < MIN_KEYS:
             informative = found[:MIN_KEYS]
@@ -268,13 +328,12 @@ class Blocker:
         lists = informative + [plist for plist in informative if len(plist) <= RARE_KEY]
         shared = SharedKeys.count(lists)
         ranked = shared.top(MAX_CANDIDATES)
-        # Records sharing far fewer keys than the best one are not worth scoring...
+        # Records sharing far fewer keys than the best one are not worth scoring, unless they
+        # are near misses.
         floor = ranked[0][1] * MIN_HIT_SHARE if ranked else 0
         best = [position for position, count in ranked if count >= floor]
-        # ...unless a distinctive word of theirs is one typo away: the deletion keys point
-        # at few records, each of which is a serious candidate.
-        near_lists = (postings.get(key, _NONE) for key in typo)
-        near = set().union(*(plist for plist in near_lists if len(plist) <= RARE_KEY))
+        if not near:
+            return best
         near_only = shared.counts_of(sorted(near.difference(best)))
         return (
             best

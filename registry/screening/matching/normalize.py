@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from registry.screening.matching.pinyin import to_pinyin
 from registry.screening.matching.text import clean_text, contains_han, replace_brackets, tokenize
 from registry.screening.matching.vocabulary import HAN_LEGAL_FORMS, LATIN_LEGAL_FORMS
@@ -32,14 +34,28 @@ def strip_han_suffixes(text: str, words: frozenset[str]) -> tuple[str, tuple[str
 
     Returns the rest and the stripped words in reading order.
     """
+    lasts, sizes = _suffix_table(words)
     stripped: list[str] = []
-    while True:
+    # Most names end in no word of the set: their last character ends none.
+    while text and text[-1] in lasts:
         room = len(text) - _MIN_HAN_CORE
-        size = next((n for n in _SUFFIX_SIZES if n <= room and text[-n:] in words), 0)
+        size = next((n for n in sizes if n <= room and text[-n:] in words), 0)
         if not size:
-            return text, tuple(reversed(stripped))
+            break
         stripped.append(text[-size:])
         text = text[:-size]
+    return text, tuple(reversed(stripped))
+
+
+@cache
+def _suffix_table(words: frozenset[str]) -> tuple[frozenset[str], tuple[int, ...]]:
+    """The last characters of the words of a set, and their lengths longest first (<= 8)."""
+    fitting = [word for word in words if len(word) in _SUFFIX_SIZES]
+    lengths = {len(word) for word in fitting}
+    return (
+        frozenset(word[-1] for word in fitting),
+        tuple(size for size in _SUFFIX_SIZES if size in lengths),
+    )
 
 
 def strip_latin_legal_forms(tokens: list[str]) -> list[str]:

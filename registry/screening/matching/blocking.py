@@ -60,7 +60,7 @@ QUERY_KEY_CACHE = 256
 # keeps: two fifths of a new name's keys were looked up for an earlier name (common characters,
 # syllables, trigrams, industry words), and each look-up hashes the key. Lists of more than
 # KEPT_LIST positions are not kept (they are looked up each time); emptied when full.
-KEPT_KEYS = 32768
+KEPT_KEYS = 65536
 KEPT_LIST = 256
 
 _SOUND_KEYS = ("s=", "o=", "S=", "O=")
@@ -132,7 +132,10 @@ def _deletion_keys(word: str) -> set[str]:
     """A word and the word with each one letter left out (`-` keys), if of a fitting length."""
     if not MIN_DELETION_WORD <= len(word) <= MAX_DELETION_WORD:
         return set()
-    return {"-" + word} | {"-" + word[:i] + word[i + 1 :] for i in range(len(word))}
+    marked = "-" + word
+    keys = {marked[: i + 1] + word[i + 1 :] for i in range(len(word))}
+    keys.add(marked)
+    return keys
 
 
 def record_keys(record: IndexedRecord) -> set[str]:

@@ -34,11 +34,12 @@ def strip_han_suffixes(text: str, words: frozenset[str]) -> tuple[str, tuple[str
 
     Returns the rest and the stripped words in reading order.
     """
-    lasts, sizes = _suffix_table(words)
+    sizes_by_last = _suffix_table(words)
     stripped: list[str] = []
-    # Most names end in no word of the set: their last character ends none.
-    while text and text[-1] in lasts:
+    # Only the lengths of the words ending in the name's last character are tried.
+    while text:
         room = len(text) - _MIN_HAN_CORE
+        sizes = sizes_by_last.get(text[-1], ())
         size = next((n for n in sizes if n <= room and text[-n:] in words), 0)
         if not size:
             break
@@ -48,14 +49,13 @@ def strip_han_suffixes(text: str, words: frozenset[str]) -> tuple[str, tuple[str
 
 
 @cache
-def _suffix_table(words: frozenset[str]) -> tuple[frozenset[str], tuple[int, ...]]:
-    """The last characters of the words of a set, and their lengths longest first (<= 8)."""
-    fitting = [word for word in words if len(word) in _SUFFIX_SIZES]
-    lengths = {len(word) for word in fitting}
-    return (
-        frozenset(word[-1] for word in fitting),
-        tuple(size for size in _SUFFIX_SIZES if size in lengths),
-    )
+def _suffix_table(words: frozenset[str]) -> dict[str, tuple[int, ...]]:
+    """Per last character of the words of a set, their lengths longest first (at most 8)."""
+    lengths: dict[str, set[int]] = {}
+    for word in words:
+        if len(word) in _SUFFIX_SIZES:
+            lengths.setdefault(word[-1], set()).add(len(word))
+    return {last: tuple(sorted(sizes, reverse=True)) for last, sizes in lengths.items()}
 
 
 def strip_latin_legal_forms(tokens: list[str]) -> list[str]:

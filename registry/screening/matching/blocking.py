@@ -64,6 +64,9 @@ KEPT_KEYS = 65536
 KEPT_LIST = 256
 
 _SOUND_KEYS = ("s=", "o=", "S=", "O=")
+# Keys that may end in "/" and the industry words, after a key without them: sound keys of a
+# Chinese trade name, one-typo keys of distinctive words (`l`, and `x` of a name in pinyin).
+_WITH_INDUSTRY = ("S=", "O=", "l-", "x-")
 
 
 def _grams(text: str, size: int) -> set[str]:
@@ -187,10 +190,27 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
 @lru_cache(maxsize=QUERY_KEY_CACHE)
 def _lookup_keys(
     form: NameForm,
-) -> tuple[tuple[tuple[frozenset[str], frozenset[str]], ...], tuple[str, ...]]:
-    """A query name's key families (as _query_keys) and every key of them, made once a name."""
+) -> tuple[
+    tuple[tuple[frozenset[str], frozenset[str]], ...], tuple[str, ...], tuple[tuple[str, str], ...]
+]:
+    """A query name's key families (as _query_keys) and its keys to look up, made once a name.
+
+    The keys are given in two parts: those looked up first, and (key, base) pairs of keys a
+    record has only if it also has the base key, looked up only when the base key was found.
+    A key with the industry words (`S=`, `O=`, `-.../industry`) is filed for a record only with
+    the same key without them, which most names share with no record.
+    """
     families = tuple((frozenset(plain), frozenset(typo)) for plain, typo in _query_keys(form))
-    return families, tuple(set().union(*(plain | typo for plain, typo in families)))
+    every = set().union(*(plain | typo for plain, typo in families))
+    deferred = []
+    for key in every:
+        if "/" in key and key.startswith(_WITH_INDUSTRY):
+            head = key[: key.index("/")]
+            base = key[0].lower() + head[1:]
+            if base in every:
+                deferred.append((key, base))
+    first = every.difference(key for key, _ in deferred)
+    return families, tuple(first), tuple(deferred)
 
 
 def identifier_posting_key(scheme: str, value: str) -> str:
@@ -297,8 +317,12 @@ class Blocker:
 
     def candidates(self, form: NameForm) -> list[int]:
         """Positions of the records sharing the most informative keys with the query name."""
-        families, wanted = _lookup_keys(form)
-        found = self._postings.get_many(wanted)
+        families, first, deferred = _lookup_keys(form)
+        found = self._postings.get_many(first)
+        if deferred and found:
+            wanted = [key for key, base in deferred if base in found]
+            if wanted:
+                found = {**found, **self._postings.get_many(wanted)}
         if not found:
             return []  # most names screened share no key with any listed subject
         positions: list[int] = []

@@ -56,9 +56,17 @@ MIN_SOUND_DELETION = 3
 # Query names whose keys are kept per worker (a batch screened again reuses them); each holds
 # a hundred or more key strings, so few are kept.
 QUERY_KEY_CACHE = 256
+# Keys looked up in an index file whose answer (the positions, or that there are none) a blocker
+# keeps: two fifths of a new name's keys were looked up for an earlier name (common characters,
+# syllables, trigrams, industry words), and each look-up hashes the key. Lists of more than
+# KEPT_LIST positions are not kept (they are looked up each time); emptied when full.
+KEPT_KEYS = 65536
+KEPT_LIST = 256
 
-_NONE: array[int] = array("i")
 _SOUND_KEYS = ("s=", "o=", "S=", "O=")
+# Keys that may end in "/" and the industry words, after a key without them: sound keys of a
+# Chinese trade name, one-typo keys of distinctive words (`l`, and `x` of a name in pinyin).
+_WITH_INDUSTRY = ("S=", "O=", "l-", "x-")
 
 
 def _grams(text: str, size: int) -> set[str]:
@@ -127,7 +135,10 @@ def _deletion_keys(word: str) -> set[str]:
     """A word and the word with each one letter left out (`-` keys), if of a fitting length."""
     if not MIN_DELETION_WORD <= len(word) <= MAX_DELETION_WORD:
         return set()
-    return {"-" + word} | {"-" + word[:i] + word[i + 1 :] for i in range(len(word))}
+    marked = "-" + word
+    keys = {marked[: i + 1] + word[i + 1 :] for i in range(len(word))}
+    keys.add(marked)
+    return keys
 
 
 def record_keys(record: IndexedRecord) -> set[str]:
@@ -179,10 +190,27 @@ def _query_keys(form: NameForm) -> list[tuple[set[str], set[str]]]:
 @lru_cache(maxsize=QUERY_KEY_CACHE)
 def _lookup_keys(
     form: NameForm,
-) -> tuple[tuple[tuple[frozenset[str], frozenset[str]], ...], tuple[str, ...]]:
-    """A query name's key families (as _query_keys) and every key of them, made once a name."""
+) -> tuple[
+    tuple[tuple[frozenset[str], frozenset[str]], ...], tuple[str, ...], tuple[tuple[str, str], ...]
+]:
+    """A query name's key families (as _query_keys) and its keys to look up, made once a name.
+
+    The keys are given in two parts: those looked up first, and (key, base) pairs of keys a
+    record has only if it also has the base key, looked up only when the base key was found.
+    A key with the industry words (`S=`, `O=`, `-.../industry`) is filed for a record only with
+    the same key without them, which most names share with no record.
+    """
     families = tuple((frozenset(plain), frozenset(typo)) for plain, typo in _query_keys(form))
-    return families, tuple(set().union(*(plain | typo for plain, typo in families)))
+    every = set().union(*(plain | typo for plain, typo in families))
+    deferred = []
+    for key in every:
+        if "/" in key and key.startswith(_WITH_INDUSTRY):
+            head = key[: key.index("/")]
+            base = key[0].lower() + head[1:]
+            if base in every:
+                deferred.append((key, base))
+    first = every.difference(key for key, _ in deferred)
+    return families, tuple(first), tuple(deferred)
 
 
 def identifier_posting_key(scheme: str, value: str) -> str:
@@ -238,17 +266,65 @@ class DictPostings:
         return {key: postings[key] for key in keys if key in postings}
 
 
+class KeptPostings:
+    """Postings of an index file, with the answers for recent keys kept in memory.
+
+    Positions are kept as copies (an index file's mapping can be closed while a blocker
+    lives); a key with no positions is kept as None.
+    """
+
+    def __init__(self, postings: Postings) -> None:
+        self._postings = postings
+        self._kept: dict[str, array[int] | None] = {}
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Sequence[int]]:
+        """The positions of every key that has any (in no particular order)."""
+        kept = self._kept
+        found: dict[str, Sequence[int]] = {}
+        missing = []
+        for key in keys:
+            plist = kept.get(key, _UNKNOWN)
+            if plist is _UNKNOWN:
+                missing.append(key)
+            elif plist is not None:
+                found[key] = plist
+        if not missing:
+            return found
+        looked = self._postings.get_many(missing)
+        if len(kept) + len(missing) > KEPT_KEYS:
+            kept.clear()
+        for key in missing:
+            positions = looked.get(key)
+            if positions is None:
+                kept[key] = None
+            else:
+                found[key] = positions
+                if len(positions) <= KEPT_LIST:
+                    kept[key] = array("i", positions)
+        return found
+
+
+_UNKNOWN = array("i")  # a marker: no answer kept for the key
+
+
 class Blocker:
     """Inverted lists from keys to record positions."""
 
     def __init__(self, postings: Postings, size: int) -> None:
-        self._postings = postings
+        # An index file's look-ups hash every key; those in memory are dictionary look-ups.
+        self._postings = postings if isinstance(postings, DictPostings) else KeptPostings(postings)
         self._key_cap = max(MIN_KEY_CAP, int(size * COMMON_KEY_SHARE))
 
     def candidates(self, form: NameForm) -> list[int]:
         """Positions of the records sharing the most informative keys with the query name."""
-        families, wanted = _lookup_keys(form)
-        found = self._postings.get_many(wanted)
+        families, first, deferred = _lookup_keys(form)
+        found = self._postings.get_many(first)
+        if deferred and found:
+            wanted = [key for key, base in deferred if base in found]
+            if wanted:
+                found = {**found, **self._postings.get_many(wanted)}
+        if not found:
+            return []  # most names screened share no key with any listed subject
         positions: list[int] = []
         for plain, typo in families:
             positions += self._best_sharing(plain, typo, found)
@@ -260,7 +336,18 @@ class Blocker:
         typo: frozenset[str],
         postings: Mapping[str, Sequence[int]],
     ) -> list[int]:
-        found = sorted((postings[key] for key in plain if key in postings), key=len)
+        # A distinctive word of a record one typo away: the deletion keys point at few
+        # records, each of which is a serious candidate. Only the keys found are visited
+        # (a set: their order does not matter).
+        near: set[int] = set()
+        for key in typo.intersection(postings):
+            plist = postings[key]
+            if len(plist) <= RARE_KEY:
+                near.update(plist)
+        found = sorted([postings[key] for key in plain if key in postings], key=len)
+        if not found:
+            # Nothing shared: only the near misses, lowest position first (all count 0).
+            return sorted(near)[:MAX_CANDIDATES]
         informative = [plist for plist in found if len(plist) <= self._key_cap]
         if len(informative) < MIN_KEYS:
             informative = found[:MIN_KEYS]
@@ -268,13 +355,12 @@ class Blocker:
         lists = informative + [plist for plist in informative if len(plist) <= RARE_KEY]
         shared = SharedKeys.count(lists)
         ranked = shared.top(MAX_CANDIDATES)
-        # Records sharing far fewer keys than the best one are not worth scoring...
+        # Records sharing far fewer keys than the best one are not worth scoring, unless they
+        # are near misses.
         floor = ranked[0][1] * MIN_HIT_SHARE if ranked else 0
         best = [position for position, count in ranked if count >= floor]
-        # ...unless a distinctive word of theirs is one typo away: the deletion keys point
-        # at few records, each of which is a serious candidate.
-        near_lists = (postings.get(key, _NONE) for key in typo)
-        near = set().union(*(plist for plist in near_lists if len(plist) <= RARE_KEY))
+        if not near:
+            return best
         near_only = shared.counts_of(sorted(near.difference(best)))
         return (
             best

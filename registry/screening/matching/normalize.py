@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from registry.screening.matching.pinyin import to_pinyin
 from registry.screening.matching.text import clean_text, contains_han, replace_brackets, tokenize
 from registry.screening.matching.vocabulary import HAN_LEGAL_FORMS, LATIN_LEGAL_FORMS
@@ -32,14 +34,28 @@ def strip_han_suffixes(text: str, words: frozenset[str]) -> tuple[str, tuple[str
 
     Returns the rest and the stripped words in reading order.
     """
+    sizes_by_last = _suffix_table(words)
     stripped: list[str] = []
-    while True:
+    # Only the lengths of the words ending in the name's last character are tried.
+    while text:
         room = len(text) - _MIN_HAN_CORE
-        size = next((n for n in _SUFFIX_SIZES if n <= room and text[-n:] in words), 0)
+        sizes = sizes_by_last.get(text[-1], ())
+        size = next((n for n in sizes if n <= room and text[-n:] in words), 0)
         if not size:
-            return text, tuple(reversed(stripped))
+            break
         stripped.append(text[-size:])
         text = text[:-size]
+    return text, tuple(reversed(stripped))
+
+
+@cache
+def _suffix_table(words: frozenset[str]) -> dict[str, tuple[int, ...]]:
+    """Per last character of the words of a set, their lengths longest first (at most 8)."""
+    lengths: dict[str, set[int]] = {}
+    for word in words:
+        if len(word) in _SUFFIX_SIZES:
+            lengths.setdefault(word[-1], set()).add(len(word))
+    return {last: tuple(sorted(sizes, reverse=True)) for last, sizes in lengths.items()}
 
 
 def strip_latin_legal_forms(tokens: list[str]) -> list[str]:

@@ -187,6 +187,7 @@ _HAN_ROOTS: dict[str, tuple[str, bool]] = {
     root: (code, needs) for root, code, needs in _REGION_TABLE
 }
 _MAX_ROOT = max(len(root) for root in _HAN_ROOTS)
+_ROOT_STARTS = frozenset(root[:1] for root in _HAN_ROOTS)
 # The core that remains after a prefix must keep this many characters, or the "prefix" was
 # really the whole name (a company called 中山 is not "the city of Zhongshan").
 _MIN_HAN_REST = 2
@@ -263,6 +264,8 @@ def _place_code(name: str) -> str:
 
 
 def _root_at(text: str, pos: int) -> tuple[str, str, bool] | None:
+    if text[pos : pos + 1] not in _ROOT_STARTS:
+        return None
     for length in range(_MAX_ROOT, 1, -1):
         root = text[pos : pos + length]
         if root in _HAN_ROOTS:

@@ -76,13 +76,16 @@ def _conversion_triggers() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
 
 
 _TRADITIONAL_CHARACTERS, _TRADITIONAL_PHRASES = _conversion_triggers()
+_TRADITIONAL_STARTS = frozenset(_TRADITIONAL_PHRASES)
 
 
 def _needs_conversion(text: str) -> bool:
     if not _TRADITIONAL_CHARACTERS.isdisjoint(text):
         return True
     return any(
-        phrase in text for char in set(text) for phrase in _TRADITIONAL_PHRASES.get(char, ())
+        phrase in text
+        for char in _TRADITIONAL_STARTS.intersection(text)
+        for phrase in _TRADITIONAL_PHRASES[char]
     )
 
 

@@ -3,6 +3,7 @@ workers."""
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -69,3 +70,23 @@ def cpu_seconds() -> float:
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def tree_cpu_seconds() -> float:
+    """CPU time of this process and of every process below it, ended or running.
+
+    Ended children that were waited for are in RUSAGE_CHILDREN; a running descendant (a
+    multiprocessing fork server, its workers) counts its own time and that of the children it
+    reaped (/proc/<pid>/stat utime, stime, cutime, cstime), so nothing is counted twice.
+    """
+    total = cpu_seconds()
+    if not Path("/proc").is_dir():
+        return total
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in _descendants(os.getpid())[1:]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        total += sum(int(value) for value in fields[11:15]) / tick
+    return total

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.memory import _descendants, cpu_seconds, peak_rss_mb, tree_peak_rss_mb
+from bench.memory import peak_rss_mb, tree_cpu_seconds, tree_peak_rss_mb
 from bench.registry_data import data_dir_from
 from bench.screening import percentile
 from bench.screening_data import generate_benchmark
@@ -142,19 +142,6 @@ def _load_names(path: Path) -> Iterator[ListedName]:
                 return
 
 
-def _pool_cpu_seconds() -> float:
-    """CPU time of the processes below this one (the forkserver and the workers it reaped)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in _descendants(os.getpid())[1:]:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    return total / tick
-
-
 def write_child(names_path: str, index_path: str, workers: int) -> None:
     """Write the index file of the pickled names with the code on PYTHONPATH, as a publisher.
 
@@ -169,7 +156,7 @@ def write_child(names_path: str, index_path: str, workers: int) -> None:
             stamps.append(len(stamps))
             yield name
 
-    start, cpu = time.perf_counter(), cpu_seconds()
+    start, cpu = time.perf_counter(), tree_cpu_seconds()
     if hasattr(index_file, "write_index_names"):
         index_file.write_index_names(
             Path(index_path), names(), stamps, "bench", _progress, workers=workers
@@ -179,8 +166,7 @@ def write_child(names_path: str, index_path: str, workers: int) -> None:
         index_file.write_index_records(Path(index_path), records, stamps, "bench", _progress)
     wall = time.perf_counter() - start
     time.sleep(0.5)  # the forkserver reaps the workers that ended
-    own = cpu_seconds() - cpu
-    print(json.dumps({"wall": wall, "cpu": own + _pool_cpu_seconds(), "peak_self": peak_rss_mb()}))
+    print(json.dumps({"wall": wall, "cpu": tree_cpu_seconds() - cpu, "peak_self": peak_rss_mb()}))
 
 
 @dataclass(frozen=True)

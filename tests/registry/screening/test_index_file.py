@@ -21,6 +21,7 @@ from registry.screening.matching.index_file import (
 from registry.screening.matching.score import IndexedRecord
 from registry.screening.matching.stored_records import record_from_json, record_json
 from registry.screening.shared_index import SharedIndex
+from tests.registry.screening.numbered_names import numbered_names
 
 LISTED = [
     ListedName(
@@ -188,17 +189,7 @@ def test_a_file_written_over_an_old_one_may_drop_every_record(tmp_path: Path) ->
     assert IndexFile(tmp_path / "over").count == 0
 
 
-# Names whose trade name runs into digits yield some two hundred keys each, most shared.
-NUMBERED = [
-    ListedName(
-        f"N{number}",
-        "legal_person",
-        f"基准测试科技有限公司{number:07d}",
-        latin=f"Jizhun Ceshi Keji Youxian Gongsi {number:07d}",
-        region="350100",
-    )
-    for number in range(1, 13)
-]
+NUMBERED = numbered_names(12)
 
 
 @pytest.mark.parametrize("listed", [LISTED, LISTED + NUMBERED], ids=["names", "numbered names"])

@@ -28,18 +28,9 @@ from registry.screening.matching.index_file import (
 )
 from registry.screening.matching.score import IndexedRecord
 from registry.screening.matching.stored_records import encode_record, record_dictionary
+from tests.registry.screening.numbered_names import numbered_names
 
-# Names whose trade name runs into digits yield some two hundred keys each, most shared.
-NUMBERED = [
-    ListedName(
-        f"N{number}",
-        "legal_person",
-        f"基准测试科技有限公司{number:07d}",
-        latin=f"Jizhun Ceshi Keji Youxian Gongsi {number:07d}",
-        region="350100",
-    )
-    for number in range(1, 41)
-]
+NUMBERED = numbered_names(40)
 OTHERS = [
     ListedName("E1", "legal_person", "深圳市华兴科技有限公司", latin="Shenzhen Huaxing Keji"),
     ListedName("E2", "natural_person", "张伟", identifiers=(("cn_ric", "110101199003077777"),)),

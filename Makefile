@@ -42,8 +42,11 @@ run: install
 	$(BIN)/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:$(PORT) \
 		--graceful-timeout 5 --access-logfile - wsgi:app
 
+# The suite runs over every core: one pytest worker per core, each test file kept on one worker
+# (its module fixtures built once). `make test PYTEST_WORKERS=0` runs it in this process.
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

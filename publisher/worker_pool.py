@@ -5,14 +5,14 @@ result (written chunk records, or rendered bytes) comes back in submission order
 few jobs per process in flight, so memory stays flat however long the list grows.
 
 The processes are forked from a server process started once (multiprocessing's `forkserver`)
-with the feed writers already imported: a new pool starts without importing anything, and
+with the feed writers already imported, and the screening index writer too whichever pool
+starts it (registry.worker_processes): a new pool starts without importing anything, and
 the workers inherit neither this process's database connections nor its threads. The pool
 itself is started only when a run has more than a few jobs (an incremental run starts none).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -21,13 +21,14 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from registry.errors import InvalidValue
+from registry.worker_processes import forkserver_context, preload_in_workers
 
 R = TypeVar("R")
 # Jobs done here before the pool is started (starting it costs more than a small run), and
 # jobs queued per process.
 INLINE_JOBS = 2
 IN_FLIGHT = 3
-_PRELOAD = ["publisher.chunked_files", "publisher.writers.delta"]
+preload_in_workers("publisher.chunked_files", "publisher.writers.delta")
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,7 @@ class WorkerPool:
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(_PRELOAD)
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=forkserver_context())
         return self._pool
 
     def ordered(self, job: Callable[..., R], arguments: Iterable[tuple[Any, ...]]) -> Iterator[R]:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -61,6 +60,7 @@ from registry.screening.matching.stored_records import (
     record_dictionary,
     record_from_json,
 )
+from registry.worker_processes import forkserver_context, preload_in_workers
 
 MAGIC = b"RSCIDX1\n"
 # The version changes whenever the keys a record is filed under change, as well as the layout:
@@ -111,7 +111,7 @@ JOB_NAMES = 500
 INLINE_JOBS = 2
 IN_FLIGHT = 3
 _POSTING = np.dtype([("hash", "<u8"), ("position", "<i4")])
-_PRELOAD = ["registry.screening.matching.index_file"]
+preload_in_workers(__name__)
 # Key tables, as the writer keeps them in scratch files while it makes them range by range.
 _KEY_COLUMNS = {
     "single_hashes": "<u8",
@@ -164,8 +164,7 @@ def _filed(items: Iterable[_Item], dictionary: bytes, workers: int) -> Iterator[
         for job in chain(first, jobs):
             yield _file(job, dictionary)
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)
+    context = forkserver_context()
     pending: deque[Future[_Filed]] = deque()
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         try:

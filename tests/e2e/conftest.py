@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,25 +99,43 @@ class DemoSite:
         with self.app.test_request_context(), force_locale(language):
             return str(gettext(message))
 
-    def tamper(self, entry_id: str, *, rehash: bool, **changes: Any) -> None:
-        """Change the latest revision's entry content without signing it again.
+    @contextmanager
+    def tampered(self, entry_id: str, *, rehash: bool, **changes: Any) -> Iterator[None]:
+        """The latest revision's entry content changed without signing it again, meanwhile.
 
         With `rehash`, the recorded content hash is made to match the altered content, so
-        only the signature can give the change away.
+        only the signature can give the change away. The revision is put back afterwards:
+        the site is shared by the session's tests, and a publication by a later test would
+        otherwise refuse the altered entry.
         """
         with self.app.app_context():
-            revision = db.session.scalars(
-                select(EntryRevision)
-                .where(EntryRevision.entry_id == entry_id)
-                .order_by(EntryRevision.revision.desc())
-            ).first()
-            assert revision is not None and revision.bundle is not None
+            revision = self._latest_revision(entry_id)
+            kept = (revision.bundle, revision.content_sha256)
+            assert revision.bundle is not None
             entry = {**revision.bundle["entry"], **changes}
             revision.bundle = {**revision.bundle, "entry": entry}  # new object: column written
             if rehash:
                 revision.content_sha256 = sha256_hex(entry)
             db.session.commit()
             db.session.remove()
+        try:
+            yield
+        finally:
+            with self.app.app_context():
+                revision = self._latest_revision(entry_id)
+                revision.bundle, revision.content_sha256 = kept
+                db.session.commit()
+                db.session.remove()
+
+    @staticmethod
+    def _latest_revision(entry_id: str) -> EntryRevision:
+        revision = db.session.scalars(
+            select(EntryRevision)
+            .where(EntryRevision.entry_id == entry_id)
+            .order_by(EntryRevision.revision.desc())
+        ).first()
+        assert revision is not None
+        return revision
 
 
 def browser_locale(request: pytest.FixtureRequest) -> str:

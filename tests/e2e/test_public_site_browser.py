@@ -207,20 +207,20 @@ def test_keyboard_reaches_the_skip_link_and_the_search_input(
 def test_a_tampered_entry_fails_the_in_browser_check(
     demo_site: DemoSite, visitor: Visitor, position: int, rehash: bool, message: str
 ) -> None:
-    # Entries no other test opens, so the tampering cannot leak into them.
+    # Entries no other test opens, and put back afterwards (a later test publishes).
     entry = chinese_company(demo_site, position)
     assert entry.content is not None
     # The English page shows a v2 entry's English remedy, so that is the text tampered with.
     field = "remedy_en" if "remedy_en" in entry.content else "remedy"
-    demo_site.tamper(entry.entry_id, rehash=rehash, **{field: entry.content[field] + " (edited)"})
+    edited = {field: entry.content[field] + " (edited)"}
+    with demo_site.tampered(entry.entry_id, rehash=rehash, **edited):
+        visitor.open(f"/entries/{entry.entry_id}?lang=en")
 
-    visitor.open(f"/entries/{entry.entry_id}?lang=en")
-
-    status = verify_status(visitor, "failed")
-    assert status.inner_text() == status.get_attribute(message)
-    assert status.inner_text().startswith(FAILED_MARK)
-    assert "verified" not in (status.get_attribute("class") or "")
-    assert "(edited)" in visitor.page.inner_text("#remedy-heading >> xpath=..")
+        status = verify_status(visitor, "failed")
+        assert status.inner_text() == status.get_attribute(message)
+        assert status.inner_text().startswith(FAILED_MARK)
+        assert "verified" not in (status.get_attribute("class") or "")
+        assert "(edited)" in visitor.page.inner_text("#remedy-heading >> xpath=..")
     visitor.assert_no_problems()
 
 

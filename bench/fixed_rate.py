@@ -92,7 +92,7 @@ def fixed_rate_latency(
     failures: list[str] = []
     lock = threading.Lock()
 
-    messages = {id(request): _message(request, host, port) for request in requests}
+    messages = {request: _message(request, host, port) for request in requests}
 
     def send() -> None:
         while (job := due_times.get()) is not None:
@@ -100,7 +100,7 @@ def fixed_rate_latency(
             wait = due - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
-            status = _exchange(host, port, messages[id(request)])
+            status = _exchange(host, port, messages[request])
             failed = status is None or status >= 400
             elapsed = time.perf_counter() - due
             with lock:

@@ -5,7 +5,10 @@ find anything) on the seeded benchmark set of bench.screening_data. Speed: batch
 against 100,000 listed subjects with the index, side by side with a brute-force baseline that
 runs rapidfuzz.process.extractOne over every normalised name for each query.
 
-Run `python -m bench.screening` (about a minute on two cores) or `--quick` for a smoke run.
+Per class, the rates are also pooled over six larger samples (2,000 listed subjects, 24,000
+queries each, other seeds), where every class has thousands of queries.
+
+Run `python -m bench.screening` (about four minutes on two cores) or `--quick` for a smoke run.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ BATCH = 25
 LATENCY_BATCH = 1000
 # The speed-up over brute-force WRatio that screening aims at.
 SPEED_AIM = 50
+# The larger samples pooled per class are drawn with seeds from this one on.
+SAMPLE_SEEDS = 5
 
 
 def quality(
@@ -185,6 +190,42 @@ def report_quality(listed: int, query_count: int, sample: int) -> None:
     report_side_by_side(benchmark.listed, index, benchmark.queries[::stride][:sample])
 
 
+def report_samples(listed: int, query_count: int, seeds: Sequence[int]) -> None:
+    """Per class, pooled over larger samples of other seeds, with the range over the samples.
+
+    The benchmark set has a few dozen queries in some classes, where one miss moves the rate by
+    0.03; these samples give each class thousands.
+    """
+    pooled: dict[str, list[tuple[int, float]]] = {}
+    measures: dict[str, str] = {}
+    for number, seed in enumerate(seeds, 1):
+        benchmark = generate_benchmark(listed, query_count, seed=seed)
+        results = MatchIndex.build(benchmark.listed).screen_many(
+            labeled.query for labeled in benchmark.queries
+        )
+        for variant, (measure, count, rate) in per_class(benchmark.queries, results).items():
+            pooled.setdefault(variant, []).append((count, rate))
+            measures[variant] = measure
+        print(f"    sample {number} of {len(seeds)} (seed {seed}) screened", flush=True)
+    print(
+        f"  per class, pooled over {len(seeds)} sample{'s' if len(seeds) > 1 else ''}"
+        f" of {listed:,} listed subjects and"
+        f" {query_count:,} queries (seeds {seeds[0]} to {seeds[-1]})"
+    )
+    print(f"    {'class':<32}{'measure':<17}{'queries':>8}{'pooled':>9}{'range':>17}  aim")
+    for variant, samples in sorted(pooled.items()):
+        count = sum(n for n, _ in samples)
+        rate = sum(n * r for n, r in samples) / count
+        low, high = min(r for _, r in samples), max(r for _, r in samples)
+        recall = measures[variant] == "recall"
+        met = rate >= 0.98 if recall else rate <= 0.005
+        aim = f"{'>= 0.98' if recall else '<= 0.005'}{'' if met else ' not met'}"
+        print(
+            f"    {variant:<32}{measures[variant]:<17}{count:>8,}{rate:>9.4f}"
+            f"   {low:.4f}–{high:.4f}  {aim}"
+        )
+
+
 def report_speed(listed: int, query_count: int, brute_count: int) -> None:
     """Batch screening with the index against brute force, in the same run."""
     start = time.perf_counter()
@@ -240,14 +281,23 @@ def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print side-by-side numbers."""
     parser = argparse.ArgumentParser(prog="python -m bench.screening", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        help="larger samples pooled per class (default 6, 1 with --quick; 0 for none)",
+    )
     args = parser.parse_args(argv)
     quality_sizes, speed_sizes = (
         ((600, 800, 40), (10_000, 600, 100))
         if args.quick
         else ((2_000, 2_400, 200), (100_000, 3_000, 100))
     )
+    samples = args.samples if args.samples is not None else (1 if args.quick else 6)
     print(f"screening benchmark{' (quick)' if args.quick else ''}")
     report_quality(*quality_sizes)
+    if samples:
+        sizes = (600, 2_400) if args.quick else (2_000, 24_000)
+        report_samples(*sizes, seeds=range(SAMPLE_SEEDS, SAMPLE_SEEDS + samples))
     report_speed(*speed_sizes)
 
 

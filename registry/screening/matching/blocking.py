@@ -44,8 +44,8 @@ RARE_KEY = 16
 MIN_DELETION_WORD = 4
 MAX_DELETION_WORD = 14
 # Distinctive words (run together) of this length also get two-letter-deletion keys, which meet
-# a word two typing slips away; only in names with no Chinese form (foreign companies), whose
-# distinctive words are few, not in the pinyin of every Chinese name.
+# a word two typing slips away; only in names written in Latin letters (a foreign company's name,
+# a Chinese company's English name), not in the pinyin made from every Chinese name.
 MIN_TWO_SLIP_WORD = 6
 MAX_TWO_SLIP_WORD = 10
 HEAD_LETTERS = 6
@@ -144,14 +144,18 @@ def _deletion_keys(word: str) -> set[str]:
 def record_keys(record: IndexedRecord) -> set[str]:
     """Every blocking key of a listed subject's names."""
     keys: set[str] = set()
-    seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+    seen: set[tuple[tuple[str, ...], tuple[str, ...], bool]] = set()
     for _, _, form in record.forms:
         if form.han:
             keys |= _han_keys(form)
-        if (form.distinct, form.sector) in seen:
+        # A name written in Latin letters is typed in them, slips and all; the pinyin made from
+        # a Chinese name is not, and is filed without two-slip keys (a Chinese query looks up
+        # its own pinyin exactly).
+        two_slips = not form.han
+        if (form.distinct, form.sector, two_slips) in seen:
             continue  # a Latin name and the pinyin of the Chinese one often agree
-        seen.add((form.distinct, form.sector))
-        plain, typo = _latin_keys(form, two_slips=not record.has_han)
+        seen.add((form.distinct, form.sector, two_slips))
+        plain, typo = _latin_keys(form, two_slips=two_slips)
         keys.update("l" + key for key in plain | typo)
         if not record.has_han:
             keys.update("x" + key for key in plain | typo)

@@ -69,11 +69,12 @@ MAGIC = b"RSCIDX1\n"
 # 3: 钢结构 and 工艺品 are industry words, so names holding them parse differently; 4: keys of
 # one record without a list, 32-bit offsets, records deflated against a preset dictionary; 5: a
 # rare reading of a character (鑫 xun) gives no sound key, and names with no Chinese form are
-# also filed under their distinctive word with two letters left out).
+# also filed under their distinctive word with two letters left out; 6: so are the names of any
+# subject written in Latin letters, a Chinese subject's English name too).
 # It also changes whenever a name parses differently: the publisher takes the records of entries
 # that did not change from the file it replaces (`write_index_file_over`), never parsing them
 # again while the version is the same.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 _ALIGN = 8
 # Hashes of recent keys kept per worker (query keys repeat: common words, places, sounds).
 KEY_HASH_CACHE = 4096

@@ -350,6 +350,27 @@ def test_typing_slips_in_latin_names(query: str, listed: str, matches: bool) -> 
     assert [match.entry_id for match in found] == (["IPL-2026-000900"] if matches else [])
 
 
+@pytest.mark.parametrize(
+    ("seed", "query", "entry_id"),
+    [
+        # Two slips in the pinyin word of a Chinese subject's Latin name: among two thousand
+        # listed names sharing its trigrams, only keys two slips away still meet it.
+        (5, "Nanjing Shingti Semiconductor Co., Ltd.", "IPL-2026-001549"),  # Shengtai
+        (5, "Zhengzhou Minji Packaging Co., Ltd.", "IPL-2026-000131"),  # Mingjie
+        (6, "Ningbo Tentiada Water Co., Ltd.", "IPL-2026-000401"),  # Tengtianda
+        (6, "Hefei Xiangron Ceramics Co., Ltd.", "IPL-2026-001312"),  # Xianghong
+        (6, "Wuhan Chergi Crafts Co., Ltd.", "IPL-2026-000643"),  # Chenrui
+    ],
+)
+def test_a_latin_name_two_slips_away_is_found_among_many(
+    seed: int, query: str, entry_id: str
+) -> None:
+    listed = generate_benchmark(2000, 0, seed=seed).listed
+    assert next(subject for subject in listed if subject.entry_id == entry_id).latin
+    found = MatchIndex.build(listed).screen(ScreeningQuery(query))
+    assert [match.entry_id for match in found] == [entry_id]
+
+
 def test_the_cheap_name_bound_is_never_below_the_full_comparison() -> None:
     # Records whose bound is below the threshold are never compared in full: the bound must
     # hold for every query and candidate of the benchmark set, at any threshold.

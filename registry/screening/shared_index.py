@@ -281,18 +281,13 @@ def _write_in_batches(
     entries' contents is held at a time, and the writer spills what it files to scratch
     files, so a first publication of a million entries holds about what one of 10k holds.
     """
-    entry_ids = sorted(
-        session.scalars(
-            select(LogEvent.entry_id)
-            .where(LogEvent.seq < tree_size, LogEvent.event != ANCHOR_EVENT)
-            .distinct()
-        )
-    )
+    entry_ids = _sorted_entry_ids(session, tree_size)
     stamps: array[int] = array("Q")
 
     def names() -> Iterator[ListedName]:
         for first in range(0, len(entry_ids), SCRATCH_BATCH):
-            batch = list_state(session, tree_size, day, entry_ids[first : first + SCRATCH_BATCH])
+            batch_ids = [entry_id.decode() for entry_id in entry_ids[first : first + SCRATCH_BATCH]]
+            batch = list_state(session, tree_size, day, batch_ids)
             for entry in _indexed_entries(batch):
                 ids = batch.identifiers.get(entry.entry_id, [])
                 stamps.append(entry_stamp(entry, ids))
@@ -300,6 +295,27 @@ def _write_in_batches(
 
     count = write_index_names(path, names(), stamps, f"{tree_size}", progress, workers)
     return IndexWrite(count, kept=False, changed=count, parsed=count)
+
+
+def _sorted_entry_ids(session: Session, tree_size: int) -> np.ndarray:
+    """The ids of the entries in the first `tree_size` log events, sorted, as UTF-8 bytes.
+
+    Held in one numpy array of fixed-width byte strings: a million ids take about 15 MB, where
+    a list of Python strings takes about 70 MB through the whole write. Bytes sort as the ids'
+    code points do, the order `write_shared_index` files entries in.
+    """
+    parts = [
+        np.array([entry_id.encode() for entry_id in part], dtype=np.bytes_)
+        for part in session.scalars(
+            select(LogEvent.entry_id)
+            .where(LogEvent.seq < tree_size, LogEvent.event != ANCHOR_EVENT)
+            .distinct()
+            .execution_options(yield_per=SCRATCH_BATCH * 10)
+        ).partitions()
+    ]
+    if not parts:
+        return np.array([], dtype=np.bytes_)
+    return np.sort(np.concatenate(parts))
 
 
 class SharedIndex:

@@ -222,6 +222,10 @@ def test_the_publisher_writes_a_missing_file_in_batches_as_from_the_whole_list(
     path = Path(app.config["SCREENING_INDEX"])
     path.unlink()
     monkeypatch.setattr(shared_index, "SCRATCH_BATCH", 2)
+    # The ids are held as one array of bytes, in the order of the whole list's file.
+    ids = shared_index._sorted_entry_ids(db.session(), public_now().tree_size)
+    assert ids.nbytes == 5 * len("IPL-2026-000001")
+    assert [entry_id.decode() for entry_id in ids] == [f"IPL-2026-00000{n}" for n in range(1, 6)]
     outcome, _path = _publisher_step(app, DriftBound())
     assert (outcome.records, outcome.kept, outcome.parsed) == (4, False, 4)
     assert path.read_bytes() == whole.read_bytes()

@@ -17,7 +17,7 @@ from registry.verifier.leaf_index import LeafIndex, secret_of
 from registry.verifier.log_check import Progress
 from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
-from registry.verifier.source import FeedSource, SourceUnavailable
+from registry.verifier.source import MISSING, FeedSource, LocalFile, SourceUnavailable, local_file
 from registry.verifier.work import check_chunk
 
 INDEX_FILE = "index.json"
@@ -53,7 +53,7 @@ def _read_chunk(
     path = record["path"]
     stream = source.open(path)
     if stream is None:
-        report.fail(path, "is listed in index.json but missing")
+        report.fail(path, MISSING_CHUNK)
         return None
     with stream:
         try:
@@ -66,7 +66,8 @@ def _read_chunk(
             ) from None
 
 
-ChunkJob = tuple[bytes, str, tuple[VerificationKey, ...], int, bytes, bool]
+ChunkJob = tuple[bytes | LocalFile, str, tuple[VerificationKey, ...], int, bytes, bool]
+MISSING_CHUNK = "is listed in index.json but missing"
 
 
 def _chunk_jobs(
@@ -78,7 +79,8 @@ def _chunk_jobs(
     report: VerificationReport,
 ) -> Iterator[tuple[dict[str, Any], ChunkJob | None]]:
     for record in chunks:
-        data = _read_chunk(source, record, report)
+        # A chunk on the local disk is read by the worker checking it, not sent to it.
+        data = local_file(source, record["path"]) or _read_chunk(source, record, report)
         key = str(record["name"])[len(SNAPSHOT_CHUNK) :]
         yield record, None if data is None else (data, key, keys, 1, secret, prints)
 
@@ -104,7 +106,10 @@ def check_snapshot_chunks(
     prints = leaves is not None and leaves.match_bundles
     jobs = _chunk_jobs(source, chunks, keys, secret_of(leaves), prints, report)
     for number, (record, outcome) in enumerate(running.ordered(check_chunk, jobs), start=1):
-        if outcome is not None:
+        if outcome is not None and outcome.unreadable is not None:
+            missing = outcome.unreadable == MISSING
+            report.fail(record["path"], MISSING_CHUNK if missing else outcome.unreadable)
+        elif outcome is not None:
             path = record["path"]
             if outcome.size != record["size"]:
                 report.fail(path, f"is {outcome.size} bytes, index.json says {record['size']}")

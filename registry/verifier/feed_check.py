@@ -11,9 +11,11 @@ from typing import IO, Any
 from registry.canonical import loads_strict
 from registry.errors import InvalidValue
 from registry.signing.keys import VerificationKey
+from registry.verifier.leaf_codes import entry_name
 from registry.verifier.leaf_index import LeafIndex, secret_of
 from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
+from registry.verifier.source import LocalFile
 from registry.verifier.work import (
     DELTA_GAP,
     DELTA_LEAF,
@@ -31,8 +33,8 @@ from registry.verifier.work import (
 
 __all__ = ["MAX_LINE_BYTES", "check_delta", "check_snapshot", "fold_chunk", "jsonl_records"]
 
-# Lines of a whole snapshot or delta file handed to a worker at a time.
-LINES_PER_JOB = 1_000
+# Bytes of a whole snapshot or delta read at a time, handed to a worker as one run of lines.
+RUN_BYTES = 1 << 20
 
 
 def jsonl_records(
@@ -51,24 +53,46 @@ def jsonl_records(
 
 
 def _line_runs(
-    path: str, stream: IO[bytes], report: VerificationReport
-) -> Iterator[tuple[int, bytes]]:
-    """A whole snapshot or delta in runs of consecutive lines: (first line number, lines)."""
-    lines: list[bytes] = []
-    first = 1
+    path: str, stream: IO[bytes], report: VerificationReport, local: LocalFile | None = None
+) -> Iterator[tuple[int, bytes, bytes | LocalFile]]:
+    """A whole snapshot or delta in runs of whole lines: (first line number, their bytes, and
+    what a worker is given: the same bytes, or where it reads them when the file is `local`).
 
-    def problem(_number: int, message: str) -> None:
-        report.fail(path, message)
+    Read RUN_BYTES at a time, not line by line: a run ends at the last newline read. A line
+    longer than MAX_LINE_BYTES is reported here and skipped unread, so an endless line is
+    never held; the workers split the runs (work.split_lines), skip a long line that fits in
+    a run, and report a last line without its newline.
+    """
+    number, held, start = 1, b"", 0  # start: the offset of `held` in the file
 
-    for number, line in jsonl_lines(stream, problem):
-        if lines and (number != first + len(lines) or len(lines) >= LINES_PER_JOB):
-            yield first, b"\n".join(lines) + b"\n"
-            lines = []
-        if not lines:
-            first = number
-        lines.append(line)
-    if lines:
-        yield first, b"\n".join(lines) + b"\n"
+    def run(data: bytes) -> tuple[int, bytes, bytes | LocalFile]:
+        return number, data, data if local is None else local.part(start, len(data))
+
+    while block := stream.read(RUN_BYTES):
+        data = held + block
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield run(data[:cut])
+            number += data.count(b"\n", 0, cut)
+        held, start = data[cut:], start + cut
+        if len(held) > MAX_LINE_BYTES:
+            report.fail(path, f"line {number} is longer than {MAX_LINE_BYTES:,} bytes; skipped")
+            skipped, rest = _rest_after_line(stream)
+            held, start = rest, start + len(held) + skipped
+            number += 1
+    if held:
+        yield run(held)
+
+
+def _rest_after_line(stream: IO[bytes]) -> tuple[int, bytes]:
+    """Read past the end of the current line: (bytes up to its newline, what follows)."""
+    skipped = 0
+    while block := stream.read(RUN_BYTES):
+        end = block.find(b"\n")
+        if end >= 0:
+            return skipped + end + 1, block[end + 1 :]
+        skipped += len(block)
+    return skipped, b""
 
 
 def check_snapshot(
@@ -78,17 +102,25 @@ def check_snapshot(
     leaves: LeafIndex | None,
     report: VerificationReport,
     workers: Workers | None = None,
+    local: LocalFile | None = None,
 ) -> int:
-    """Check every signed entry of a snapshot and that the log records its content; return count."""
+    """Check every signed entry of a snapshot and that the log records its content; return count.
+
+    With `local` (the file `stream` reads, on this machine's disk) the workers read their runs
+    of lines from it themselves.
+    """
     count, previous = 0, ""
     running = workers or Workers(1)
     secret, prints = secret_of(leaves), leaves is not None and leaves.match_bundles
     jobs = (
-        (None, (data, "", keys, first, secret, prints))
-        for first, data in _line_runs(path, stream, report)
+        (first, (given, "", keys, first, secret, prints))
+        for first, _data, given in _line_runs(path, stream, report, local)
     )
-    for _tag, outcome in running.ordered(check_chunk, jobs):
+    for first, outcome in running.ordered(check_chunk, jobs):
         assert outcome is not None
+        if outcome.unreadable is not None:
+            report.fail(path, f"lines from {first} on: {outcome.unreadable}")
+            continue
         count += outcome.count
         previous = fold_chunk(path, outcome, leaves, report, previous)
     return count
@@ -113,20 +145,28 @@ def fold_chunk(
             message = "entries must be sorted by entry_id, each once"
             problems.append((number, RANK_ORDER, f"{where(number, entry_id, revision)}: {message}"))
     if leaves is not None:
-        logged = zip(outcome.logged, outcome.codes, outcome.contents, strict=True)
-        for position, ((number, entry_id, revision, digest), code, content) in enumerate(logged):
-            code = code or leaves.other_code(entry_id)
-            seq = leaves.listed_at(code, revision, content) if type(revision) is int else -1
+        codes, contents, revisions = outcome.codes, outcome.contents, outcome.revisions
+        for position, code in enumerate(codes):
+            stated: Any = revisions[position]
+            unusual = outcome.unusual.get(position) if not code or stated < 0 else None
+            if unusual is not None:
+                stated = unusual[1]
+                code = code or leaves.other_code(unusual[0])
+            content = contents[position]
+            seq = leaves.listed_at(code, stated, content) if type(stated) is int else -1
             if seq < 0:
+                number = outcome.numbers[position]
+                entry_id = entry_name(code) if unusual is None else unusual[0]
+                digest = outcome.digests[32 * position : 32 * (position + 1)].hex()
                 events = leaves.events_of(code)
-                line = where(number, entry_id, revision)
-                for message in _log_problems(line, events, revision, digest, content, leaves):
+                line = where(number, entry_id, stated)
+                for message in _log_problems(line, events, stated, digest, content, leaves):
                     problems.append((number, RANK_LOG, message))
             elif outcome.bundles and outcome.bundles[position]:
                 leaves.note_signed(seq, outcome.bundles[position])
     for _number, _rank, message in sorted(problems, key=lambda found: found[:2]):
         report.fail(path, message)
-    report.count("signed entries", len(outcome.logged))
+    report.count("signed entries", len(outcome.codes))
     return previous if outcome.last is None else outcome.last
 
 
@@ -159,11 +199,12 @@ def _log_problems(
 
 
 def _noted_bundles(leaves: LeafIndex | None, first_line: int, data: bytes) -> NotedBundles | None:
-    """What the snapshot's checks noted for the leaves of a run of delta lines (None: nothing).
+    """What the snapshot's checks and the log noted for the leaves of a run of delta lines
+    (None: nothing).
 
     In a delta as published, line n holds leaf keep_from + n - 1 (keep_from: the seq of its
-    first line); the checks look a line's print up by its own seq, so a delta that is not
-    that way only has its lines checked in full.
+    first line); the checks look a line's print up by its place (or its own seq), so a delta
+    that is not that way only has its lines checked in full.
     """
     if leaves is None or not leaves.signed:
         return None
@@ -171,11 +212,8 @@ def _noted_bundles(leaves: LeafIndex | None, first_line: int, data: bytes) -> No
     if found is None:
         return None
     base, prints = found
-    entries = [
-        (leaves.entry_id(leaves.codes[seq]), leaves.marks[seq] >> 2) if known else None
-        for seq, known in enumerate(prints, start=base)
-    ]
-    return NotedBundles(base, prints, entries)
+    start = base - leaves.keep_from
+    return NotedBundles(leaves.keep_from, base, prints, leaves.kept[start : start + len(prints)])
 
 
 def first_delta_seq(stream: IO[bytes]) -> int | None:
@@ -202,18 +240,20 @@ def check_delta(
     tree_size: int,
     report: VerificationReport,
     workers: Workers | None = None,
+    local: LocalFile | None = None,
 ) -> int:
     """Check each delta line is a log leaf plus its signed entry (or null once purged).
 
     Runs of lines are checked by `workers` (registry/verifier/work.py); the seq order and
-    each event against its log leaf are checked here, in order.
+    each event against its log leaf are checked here, in order. With `local` (the file
+    `stream` reads, on this machine's disk) the workers read their runs from it themselves.
     """
     count = 0
     previous: int | None = None
     secret = secret_of(leaves)
     jobs = (
-        (None, (data, first, keys, tree_size, secret, _noted_bundles(leaves, first, data)))
-        for first, data in _line_runs(path, stream, report)
+        (None, (given, first, keys, tree_size, secret, _noted_bundles(leaves, first, data)))
+        for first, data, given in _line_runs(path, stream, report, local)
     )
     for _tag, outcome in (workers or Workers(1)).ordered(check_delta_lines, jobs):
         assert outcome is not None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from typing import Any
 
 EVENTS = ("listed", "amended", "removed")
 NO_EVENT = 3  # the mark of a leaf that is not an event (an audit anchor, an invalid leaf)
@@ -31,10 +32,22 @@ def new_secret() -> bytes:
     return secrets.token_bytes(16)
 
 
+# A BLAKE2b state keyed with each recent secret: copying it costs a third less than keying a
+# new one, about 0.2 µs of the 0.6 µs a short fingerprint takes, six times an entry.
+_KEYED: dict[bytes, Any] = {}
+KEYED_SECRETS = 4
+
+
 def fingerprint(secret: bytes, data: bytes) -> int:
     """The keyed 64-bit fingerprint of `data`."""
-    digest = hashlib.blake2b(data, digest_size=8, key=secret).digest()
-    return int.from_bytes(digest, "little")
+    keyed = _KEYED.get(secret)
+    if keyed is None:
+        if len(_KEYED) >= KEYED_SECRETS:
+            _KEYED.clear()
+        keyed = _KEYED[secret] = hashlib.blake2b(digest_size=8, key=secret)
+    state = keyed.copy()
+    state.update(data)
+    return int.from_bytes(state.digest(), "little")
 
 
 def entry_code(entry_id: str) -> int:

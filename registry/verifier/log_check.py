@@ -19,7 +19,7 @@ from registry.ledger.tiles import TILE_WIDTH, TileRef, decode_bundle, parse_tile
 from registry.verifier.leaf_index import LeafIndex
 from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
-from registry.verifier.source import FeedSource
+from registry.verifier.source import FeedSource, LocalFile, local_file
 from registry.verifier.work import TileOutcome, check_tiles
 
 LOG_PREFIX = "log/"
@@ -104,7 +104,7 @@ def leaf_reader(source: FeedSource, size: int) -> Callable[[int], bytes | None]:
     return read
 
 
-TileJob = tuple[list[tuple[int, int, bytes]], int, bytes]
+TileJob = tuple[list[tuple[int, int, bytes | LocalFile]], int, bytes]
 
 
 def _tile_jobs(
@@ -113,9 +113,11 @@ def _tile_jobs(
     """Read the entry tiles in runs of TILES_PER_JOB; a missing tile ends the runs."""
     for start in range(0, len(refs), TILES_PER_JOB):
         run = refs[start : start + TILES_PER_JOB]
-        tiles: list[tuple[int, int, bytes]] = []
+        tiles: list[tuple[int, int, bytes | LocalFile]] = []
         for position, ref in enumerate(run):
-            data = source.read(LOG_PREFIX + ref.path)
+            # A tile on the local disk is read by the worker replaying it, not sent to it.
+            path = LOG_PREFIX + ref.path
+            data = local_file(source, path) or source.read(path)
             if data is None:
                 if tiles:
                     yield tuple(run[:position]), (tiles, leaves.keep_from, leaves.secret)

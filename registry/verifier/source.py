@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import shutil
 import tempfile
 import urllib.error
@@ -10,7 +11,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import IO, Protocol, TypeVar
+from typing import IO, NamedTuple, Protocol, TypeVar
 
 from registry.errors import DomainError
 
@@ -95,6 +96,67 @@ class DirectorySource:
                 target=target,
                 strerror=error.strerror,
             ) from None
+
+
+MISSING = "is missing"
+
+
+CHANGED = "was replaced or changed while the feed was verified"
+
+
+def identity(stream: IO[bytes]) -> tuple[int, int, int, int]:
+    """(device, inode, size, modification time in ns) of an open file."""
+    status = os.fstat(stream.fileno())
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
+
+
+class LocalFile(NamedTuple):
+    """A feed file (or `length` bytes of it from `offset`) on this machine's disk, named to a
+    worker process, which reads it itself.
+
+    The checks of a snapshot chunk, a log tile or a run of delta lines read its bytes where
+    they run: sent through a pipe, the feed's gigabytes would cost the verifying process and
+    each worker about as much as reading them. A part of a file the verifying process holds
+    open carries that file's `identity`: the worker reads the part only from the same file,
+    unchanged, so the checks still read the very bytes that were hashed.
+    """
+
+    path: str
+    offset: int = 0
+    length: int = -1
+    expected: tuple[int, int, int, int] | None = None
+
+    def read(self) -> bytes | str:
+        """The bytes, or why they cannot be read (as a problem's text)."""
+        try:
+            with open(self.path, "rb") as stream:
+                if self.expected is not None and identity(stream) != self.expected:
+                    return CHANGED
+                stream.seek(self.offset)
+                data = stream.read(self.length)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return MISSING if self.expected is None else CHANGED
+        except OSError as error:
+            return f"cannot be read: {error.strerror}"
+        if self.length >= 0 and len(data) != self.length:
+            return CHANGED
+        return data
+
+    def part(self, offset: int, length: int) -> LocalFile:
+        """`length` bytes of this file from `offset`."""
+        return self._replace(offset=offset, length=length)
+
+
+def local_file(source: FeedSource, path: str, opened: IO[bytes] | None = None) -> LocalFile | None:
+    """The file at `path` of a feed in a local directory, when it is there; None otherwise
+    (another kind of source, or no such file: the caller reads it from the source). With
+    `opened`, the file as the caller holds it open (LocalFile.expected)."""
+    if type(source) is not DirectorySource:
+        return None
+    target = source.root / _checked_path(path)
+    if opened is not None:
+        return LocalFile(str(target), expected=identity(opened))
+    return LocalFile(str(target)) if target.is_file() else None
 
 
 class HttpSource:

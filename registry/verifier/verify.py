@@ -35,7 +35,7 @@ from registry.verifier.leaf_index import LeafIndex
 from registry.verifier.log_check import Progress, check_consistency, leaf_reader, rebuild_log
 from registry.verifier.parallel_check import Workers
 from registry.verifier.report import VerificationReport
-from registry.verifier.source import CHUNK_SIZE, FeedSource, SourceUnavailable
+from registry.verifier.source import CHUNK_SIZE, FeedSource, SourceUnavailable, local_file
 from registry.verifier.trust import TrustedKeys, parse_keys_document
 
 INDEX_FILE = "index.json"
@@ -287,14 +287,22 @@ def verify_feed(
         known = leaves if log is not None else None
         snapshot, delta = _record(records, "snapshot"), _record(records, "delta")
         if snapshot is not None and "snapshot" in files:
-            count = check_snapshot(
-                snapshot["path"], files["snapshot"], trust.keys, known, report, running
-            )
+            path, stream = snapshot["path"], files["snapshot"]
+            local = local_file(source, path, stream)
+            count = check_snapshot(path, stream, trust.keys, known, report, running, local)
             _check_count(snapshot, count, report)
         check_snapshot_chunks(source, snapshot_chunks, trust.keys, known, report, progress, running)
         if delta is not None and delta_file is not None:
+            local = local_file(source, delta["path"], delta_file)
             count = check_delta(
-                delta["path"], delta_file, trust.keys, known, checkpoint.size, report, running
+                delta["path"],
+                delta_file,
+                trust.keys,
+                known,
+                checkpoint.size,
+                report,
+                running,
+                local,
             )
             _check_count(delta, count, report)
     return report

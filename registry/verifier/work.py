@@ -16,7 +16,12 @@ A delta line whose bundle is, byte for byte, a snapshot line whose signature ver
 line of a first version's delta repeats one) is not verified twice: the snapshot's checks
 return each such line's fingerprint (`bundle_print`), the verifying process hands the delta
 checks the fingerprint expected at each seq, and a bundle with that fingerprint passes the
-same checks bar the Ed25519 verification, whose answer for those bytes is already known.
+same checks bar the Ed25519 verification, whose answer for those bytes is already known. When
+the rest of the line is also, byte for byte, the leaf its place names, nothing of it is parsed
+(`_repeated_line`): the snapshot line and the leaf were checked against each other already.
+
+On a local disk the workers read the chunks, tiles and runs of lines they check themselves
+(registry.verifier.source.LocalFile), instead of receiving their bytes through a pipe.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import io
 import re
 from array import array
 from collections.abc import Callable, Iterator
@@ -51,6 +55,7 @@ from registry.signing.keys import ALGORITHM, VerificationKey
 from registry.signing.signatures import ENTRY_TYPES, SignatureInvalid, verify_entry
 from registry.timestamps import check_timestamp
 from registry.verifier.leaf_codes import NO_EVENT, entry_code, fingerprint, pack_mark
+from registry.verifier.source import LocalFile
 
 # A signed entry is a few kilobytes; a longer line is refused unread, so a hostile feed made
 # of one endless line cannot exhaust the verifier's memory.
@@ -71,18 +76,22 @@ Problem = tuple[int, int, str]
 def split_lines(
     data: bytes, problem: Callable[[int, str], None], first_line: int = 1
 ) -> Iterator[tuple[int, bytes]]:
-    """jsonl_lines over bytes in memory: one split when no line can be too long."""
-    if len(data) > MAX_LINE_BYTES:
-        yield from jsonl_lines(io.BytesIO(data), problem, first_line)
-        return
+    """jsonl_lines over bytes in memory, in one split: the same lines and problems."""
     lines = data.split(b"\n")
-    if lines[-1]:
-        problem(
-            first_line + len(lines) - 1, "does not end with a newline (the file may be truncated)"
-        )
-    else:
-        lines.pop()
-    yield from enumerate(lines, start=first_line)
+    last = lines.pop()
+    if last:
+        lines.append(last)
+        if len(last) <= MAX_LINE_BYTES:
+            number = first_line + len(lines) - 1
+            problem(number, "does not end with a newline (the file may be truncated)")
+    if max(map(len, lines), default=0) <= MAX_LINE_BYTES:
+        yield from enumerate(lines, start=first_line)
+        return
+    for number, line in enumerate(lines, start=first_line):
+        if len(line) > MAX_LINE_BYTES:
+            problem(number, f"line {number} is longer than {MAX_LINE_BYTES:,} bytes; skipped")
+        else:
+            yield number, line
 
 
 def jsonl_lines(
@@ -204,6 +213,9 @@ class ChunkOutcome:
 
     size: int
     sha256: str
+    # Why the chunk could not be read where it was checked (LocalFile.read); nothing else
+    # is then set.
+    unreadable: str | None = None
     count: int = 0
     # (line number, entry_id, revision) of the first line whose signature verified, when
     # it passed the order check within the chunk: the order across chunks is checked on it.
@@ -211,19 +223,25 @@ class ChunkOutcome:
     first: tuple[int, str, Any] | None = None
     last: str | None = None
     problems: list[Problem] = field(default_factory=list)
-    # (line number, entry_id, revision, content sha256) of each signed line, and in the
-    # same order its entry's code and its content fingerprint (registry/verifier/
-    # leaf_codes.py), which the log check looks up.
-    logged: list[tuple[int, str, Any, str]] = field(default_factory=list)
+    # Of each signed line, in order, in flat arrays (a million lines cost the pipe and the
+    # verifying process little): its line number, its entry's code and its content
+    # fingerprint (registry/verifier/leaf_codes.py), which the log check looks up, its
+    # revision (-1: see `unusual`) and its content sha256 (32 bytes a line, for a problem's
+    # text). `unusual` gives (entry_id, revision) by position for a line whose id has no code
+    # (0) or whose revision is not a small integer; any other id is `entry_name` of its code.
+    numbers: array[int] = field(default_factory=lambda: array("Q"))
     codes: array[int] = field(default_factory=lambda: array("Q"))
     contents: array[int] = field(default_factory=lambda: array("Q"))
+    revisions: array[int] = field(default_factory=lambda: array("q"))
+    digests: bytearray = field(default_factory=bytearray)
+    unusual: dict[int, tuple[str, Any]] = field(default_factory=dict)
     # With `prints`, the same order again: each line's bundle_print when its signature
     # verified on the fast path, else 0 (what a delta line repeating it need not verify).
     bundles: array[int] = field(default_factory=lambda: array("Q"))
 
 
 def check_chunk(
-    data: bytes,
+    data: bytes | LocalFile,
     key: str,
     keys: tuple[VerificationKey, ...],
     first_line: int = 1,
@@ -235,8 +253,14 @@ def check_chunk(
     Per line: valid JSON, signature, sorted by entry_id within the chunk, the id under the
     chunk's key, status published; and the entry's content hash for the log check, with
     its fingerprint under `secret`. Lines are numbered from `first_line`. With `prints`,
-    also each line's bundle fingerprint (ChunkOutcome.bundles).
+    also each line's bundle fingerprint (ChunkOutcome.bundles). A chunk on the local disk
+    is read here (`LocalFile`).
     """
+    if isinstance(data, LocalFile):
+        read = data.read()
+        if isinstance(read, str):
+            return ChunkOutcome(0, "", unreadable=read)
+        data = read
     outcome = ChunkOutcome(len(data), hashlib.sha256(data).hexdigest())
     entry_keys = EntryKeys(keys)
 
@@ -281,9 +305,15 @@ def check_chunk(
         if entry.get("status") != "published":
             message = f"status is {entry.get('status')!r}, not 'published'"
             problem(number, f"{where(number, entry_id, revision)}: {message}", RANK_STATUS)
-        outcome.logged.append((number, previous, revision, digest))
-        outcome.codes.append(entry_code(previous))
+        code = entry_code(previous)
+        small = type(revision) is int and 0 <= revision <= MAX_SAFE_INTEGER
+        if not code or not small:
+            outcome.unusual[len(outcome.codes)] = (previous, revision)
+        outcome.numbers.append(number)
+        outcome.codes.append(code)
         outcome.contents.append(fingerprint(secret, digest.encode("ascii")))
+        outcome.revisions.append(revision if small else -1)
+        outcome.digests += bytes.fromhex(digest)
         if prints:
             # Noted only for an id that is text, as the log's are: the delta's check takes
             # the noted entry_id for the one in the bundle.
@@ -314,14 +344,23 @@ class TileOutcome:
 
 
 def check_tiles(
-    tiles: list[tuple[int, int, bytes]], keep_from: int, secret: bytes
+    tiles: list[tuple[int, int, bytes | LocalFile]], keep_from: int, secret: bytes
 ) -> list[TileOutcome]:
-    """Replay entry tiles given as (tile index, width, bundle bytes): decode, check each leaf."""
+    """Replay entry tiles given as (tile index, width, bundle bytes or the file on the local
+    disk): decode, check each leaf."""
     return [_check_tile(index, width, data, keep_from, secret) for index, width, data in tiles]
 
 
-def _check_tile(index: int, width: int, data: bytes, keep_from: int, secret: bytes) -> TileOutcome:
+def _check_tile(
+    index: int, width: int, data: bytes | LocalFile, keep_from: int, secret: bytes
+) -> TileOutcome:
     outcome = TileOutcome()
+    if isinstance(data, LocalFile):
+        read = data.read()
+        if isinstance(read, str):
+            outcome.unreadable = read
+            return outcome
+        data = read
     try:
         entries = decode_bundle(data)
     except InvalidValue as error:
@@ -458,13 +497,14 @@ _BUNDLE_PREFIX = b'{"bundle":'
 
 @dataclass(frozen=True)
 class NotedBundles:
-    """What the snapshot's checks noted for a run of delta leaves (registry/verifier/
-    leaf_index.py): from seq `base` on, each leaf's bundle_print (0: none) and, where there
-    is one, the (entry_id, revision) that bundle holds."""
+    """What the snapshot's checks and the log noted for a run of delta leaves (registry/
+    verifier/leaf_index.py): from seq `base` on, each leaf's bundle_print (0: none) and the
+    fingerprint of the leaf itself. Delta line n holds leaf `keep_from + n - 1`."""
 
+    keep_from: int
     base: int
     prints: array[int]
-    entries: list[tuple[str, int] | None]
+    leaves: array[int]
 
     def noted(self, seq: int) -> int:
         """The print noted for leaf `seq` (0: none)."""
@@ -475,36 +515,33 @@ class NotedBundles:
 _CONTENT_MEMBER = b',"content_sha256":'
 
 
-def _noted_line(
-    line: bytes, noted: NotedBundles, secret: bytes, tree_size: int
-) -> tuple[dict[str, Any], bytes, int, bytes] | None:
-    """(record without its bundle, JCS of it, seq, bundle bytes) of a canonical delta line
-    whose bundle is the one noted for its seq; None sends the line down the other paths.
+def _repeated_line(line: bytes, number: int, noted: NotedBundles, secret: bytes) -> int | None:
+    """The seq of a delta line that repeats, byte for byte, a checked leaf and the snapshot
+    line that was found listed by it; None sends the line down the other paths.
 
     Such a line is `{"bundle":` B `,` and the rest of a canonical record whose first member
-    is its content hash, which sorts after "bundle": with B byte for byte a canonical
-    snapshot line, the line is JCS of the whole record exactly when the rest is JCS of the
-    record without its bundle, so only the rest is parsed.
+    is its content hash, which sorts after "bundle". When the rest is, byte for byte, the
+    leaf the line's place names (a canonical event, its seq that place, checked with its
+    tile) and B is the snapshot line whose signature verified and whose entry, revision and
+    content that leaf records (noted for that seq), every check of the line holds already:
+    the line is JCS of the whole record, its bundle's signature verifies, and the bundle
+    holds the entry and content the event names.
     """
+    position = noted.keep_from + number - 1 - noted.base
+    if not 0 <= position < len(noted.prints) or not noted.prints[position]:
+        return None
     cut = line.rfind(_CONTENT_MEMBER)
     if cut <= len(_BUNDLE_PREFIX) or not line.startswith(_BUNDLE_PREFIX):
         return None
-    rest = b"{" + line[cut + 1 :]
-    record = loads_canonical(rest)
-    if not isinstance(record, dict):
+    if fingerprint(secret, b"{" + line[cut + 1 :]) != noted.leaves[position]:
         return None
-    seq = record.get("seq")
-    if type(seq) is not int or not 0 <= seq < tree_size:
+    if bundle_print(secret, line[len(_BUNDLE_PREFIX) : cut]) != noted.prints[position]:
         return None
-    known = noted.noted(seq)
-    bundle = line[len(_BUNDLE_PREFIX) : cut]
-    if not known or bundle_print(secret, bundle) != known:
-        return None
-    return record, rest, seq, bundle
+    return noted.base + position
 
 
 def check_delta_lines(
-    data: bytes,
+    data: bytes | LocalFile,
     first_line: int,
     keys: tuple[VerificationKey, ...],
     tree_size: int,
@@ -515,11 +552,17 @@ def check_delta_lines(
 
     Lines are numbered from `first_line`. The seq order and each event against its log leaf
     (by fingerprint under `secret`) are checked by the caller, which has the whole delta
-    and the log. A line whose bundle is the one `noted` for its seq, a bundle whose
-    signature verified in the snapshot, is neither parsed nor verified again: its entry and
-    revision are the noted ones and its content hash is taken from its bytes.
+    and the log. A line repeating its leaf and the snapshot line `noted` for it
+    (`_repeated_line`) is neither parsed nor verified again; a line whose bundle alone is
+    the one noted has its signature's answer taken from the snapshot's check.
     """
     outcome = DeltaOutcome()
+    if isinstance(data, LocalFile):
+        read = data.read()
+        if isinstance(read, str):
+            outcome.problems.append((first_line, RANK_READ, f"lines from {first_line} on: {read}"))
+            return outcome
+        data = read
     entry_keys = EntryKeys(keys)
 
     def problem(number: int, message: str, rank: int = RANK_READ) -> None:
@@ -539,15 +582,11 @@ def check_delta_lines(
             outcome.signed += 1
 
     for number, line in split_lines(data, problem, first_line):
-        found = None if noted is None else _noted_line(line, noted, secret, tree_size)
-        if found is not None and noted is not None:
-            event_record, event_bytes, leaf, noted_bundle = found
+        seq = None if noted is None else _repeated_line(line, number, noted, secret)
+        if seq is not None and noted is not None:
             outcome.lines += 1
-            outcome.events.append((number, leaf, True, fingerprint(secret, event_bytes)))
-            signed = noted_bundle[len(_SIGNED_PREFIX) : noted_bundle.rfind(_SIGNATURE_MEMBER)]
-            named = noted.entries[leaf - noted.base]
-            assert named is not None  # noted with its print
-            compare(number, leaf, named, hashlib.sha256(signed).hexdigest(), event_record)
+            outcome.signed += 1
+            outcome.events.append((number, seq, True, noted.leaves[seq - noted.base]))
             continue
         record = loads_canonical(line)
         fast = isinstance(record, dict) and "bundle" in record

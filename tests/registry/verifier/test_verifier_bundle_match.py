@@ -29,22 +29,22 @@ SNAPSHOT = "snapshot/1.jsonl"
 def _checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record how each line's bundle is checked, in order (snapshot lines, then delta lines):
     "verified" (its signature), "known" (the fast check without the signature), "noted" (a
-    delta line taken as the noted bundle, unparsed)."""
+    delta line repeating its leaf and the noted bundle, unparsed)."""
     calls: list[str] = []
-    check, noted_line = work.canonical_bundle_check, work._noted_line
+    check, repeated_line = work.canonical_bundle_check, work._repeated_line
 
     def counted(bundle: Any, data: bytes, keys: work.EntryKeys, verified: bool = False) -> Any:
         calls.append("known" if verified else "verified")
         return check(bundle, data, keys, verified)
 
     def noted(*arguments: Any) -> Any:
-        found = noted_line(*arguments)
+        found = repeated_line(*arguments)
         if found is not None:
             calls.append("noted")
         return found
 
     monkeypatch.setattr(work, "canonical_bundle_check", counted)
-    monkeypatch.setattr(work, "_noted_line", noted)
+    monkeypatch.setattr(work, "_repeated_line", noted)
     return calls
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,12 +17,19 @@ from registry.verifier.report import VerificationReport
 from registry.verifier.source import CHANGED, MISSING, DirectorySource, LocalFile, local_file
 
 
-def test_a_part_of_an_open_file_is_read_as_it_was_opened(tmp_path: Path) -> None:
-    path = tmp_path / "delta.jsonl"
-    path.write_bytes(b"one\ntwo\nthree\n")
+@contextmanager
+def _held_open(folder: Path, data: bytes) -> Iterator[tuple[Path, LocalFile]]:
+    """A delta file written with `data`, held open as the verifying process holds it."""
+    path = folder / "delta.jsonl"
+    path.write_bytes(data)
     with path.open("rb") as opened:
-        local = local_file(DirectorySource(tmp_path), "delta.jsonl", opened)
+        local = local_file(DirectorySource(folder), "delta.jsonl", opened)
         assert local is not None
+        yield path, local
+
+
+def test_a_part_of_an_open_file_is_read_as_it_was_opened(tmp_path: Path) -> None:
+    with _held_open(tmp_path, b"one\ntwo\nthree\n") as (path, local):
         assert local.part(4, 4).read() == b"two\n"
         # Replaced (a new file renamed over it): the worker refuses it rather than read it.
         replacement = tmp_path / "new.jsonl"
@@ -30,11 +39,7 @@ def test_a_part_of_an_open_file_is_read_as_it_was_opened(tmp_path: Path) -> None
 
 
 def test_a_file_changed_in_length_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "delta.jsonl"
-    path.write_bytes(b"one\ntwo\n")
-    with path.open("rb") as opened:
-        local = local_file(DirectorySource(tmp_path), "delta.jsonl", opened)
-        assert local is not None
+    with _held_open(tmp_path, b"one\ntwo\n") as (path, local):
         with path.open("ab") as appended:
             appended.write(b"three\n")
         assert local.part(0, 4).read() == CHANGED

@@ -7,14 +7,18 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from registry.verifier import feed_check
+from registry.verifier import verify as verify_module
 from registry.verifier.feed_check import MAX_LINE_BYTES, _line_runs
 from registry.verifier.leaf_codes import KEYED_SECRETS, fingerprint
 from registry.verifier.report import VerificationReport
 from registry.verifier.source import CHANGED, MISSING, DirectorySource, LocalFile, local_file
+from registry.verifier.verify import verify_feed
+from tests.registry.verifier.verifier_feeds import NOW, build_feed
 
 
 @contextmanager
@@ -99,3 +103,22 @@ def test_fingerprints_are_the_keyed_blake2b_for_every_secret() -> None:
         for secret in secrets:
             expected = hashlib.blake2b(b"leaf", digest_size=8, key=secret).digest()
             assert fingerprint(secret, b"leaf") == int.from_bytes(expected, "little")
+
+
+def test_a_delta_replaced_after_it_was_hashed_is_reported_not_read_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = build_feed(tmp_path / "feed")
+    delta = feed.root / "delta/0-1.jsonl"
+    checked = verify_module.check_delta
+
+    def replaced_first(*arguments: Any) -> int:
+        # Another file with the same bytes renamed over the hashed one: a new inode.
+        copy = delta.with_suffix(".copy")
+        copy.write_bytes(delta.read_bytes())
+        copy.replace(delta)
+        return checked(*arguments)
+
+    monkeypatch.setattr(verify_module, "check_delta", replaced_first)
+    report = verify_feed(DirectorySource(feed.root), pinned_keys=feed.pinned(), now=NOW)
+    assert f"delta/0-1.jsonl: lines from 1 on: {CHANGED}" in report.problems()

@@ -37,6 +37,13 @@ from bench.registry_data import (
 )
 
 NEW_LISTINGS = 10
+# A run's parts, each from the progress message that starts it: the feed (transitions,
+# checkpoint, tiles, chunks, delta, index), the national export, the screening index.
+PARTS = (
+    ("feed", "applying due transitions"),
+    ("national", "writing the national platform export"),
+    ("screening_index", "writing the screening index"),
+)
 STEP_ORDER = (
     "transitions",
     "checkpoint",
@@ -73,6 +80,24 @@ def _progress(message: str) -> None:
     print(f"    {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 
 
+def part_seconds(marks: list[tuple[str, float, float]], end: tuple[float, float]) -> dict[str, Any]:
+    """Wall and CPU seconds of each part of a run, from (message, wall, CPU) read at each message.
+
+    A part runs from its starting message to the next part's (or to `end`); a part whose
+    message never came (not configured) is left out.
+    """
+    starts = []
+    for part, opening in PARTS:
+        found = next(((wall, cpu) for message, wall, cpu in marks if message == opening), None)
+        if found is not None:
+            starts.append((part, *found))
+    parts: dict[str, Any] = {}
+    for number, (part, wall, cpu) in enumerate(starts):
+        next_wall, next_cpu = starts[number + 1][1:] if number + 1 < len(starts) else end
+        parts[part] = {"s": next_wall - wall, "cpu_s": next_cpu - cpu}
+    return parts
+
+
 def _megabytes(directory: Path) -> float:
     """Bytes of the files under `directory`, in MB."""
     return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file()) / 2**20
@@ -88,9 +113,11 @@ def measure(workdir: Path, entries: int, whole_files: bool = False) -> dict[str,
     from publisher.settings import PublishSettings
     from registry.listings.policy import Policy
     from runtime.extensions import db
+    from runtime.gc_pauses import freeze_loaded
     from runtime.signing_keys import key_store
 
     app = app_for(workdir)
+    freeze_loaded()  # as the publisher process does once its app is loaded
     result: dict[str, Any] = {"entries": entries}
     app.config["REGISTRY"]["FEED_WHOLE_FILES"] = whole_files
     with app.app_context():
@@ -98,17 +125,25 @@ def measure(workdir: Path, entries: int, whole_files: bool = False) -> dict[str,
         result["baseline_rss_mb"] = peak_rss_mb()
 
         def publish(run: str) -> int:
+            marks: list[tuple[str, float, float]] = []
+
+            def progress(message: str) -> None:
+                marks.append((message, time.perf_counter(), tree_cpu_seconds()))
+                _progress(f"{run}: {message}")
+
             cpu, started = tree_cpu_seconds(), time.perf_counter()
             report = publish_once(
                 db.session(),
                 key_store(app),
                 Policy.from_settings(settings),
                 PublishSettings.from_config(app.config),
-                progress=lambda message: _progress(f"{run}: {message}"),
+                progress=progress,
             )
-            result[f"{run}_s"] = time.perf_counter() - started
-            result[f"{run}_cpu_s"] = tree_cpu_seconds() - cpu
+            end = (time.perf_counter(), tree_cpu_seconds())
+            result[f"{run}_s"] = end[0] - started
+            result[f"{run}_cpu_s"] = end[1] - cpu
             result[f"{run}_steps"] = report.steps
+            result[f"{run}_parts"] = part_seconds(marks, end)
             _progress(f"{run}: {json.dumps(report.steps)}")
             return len(report.published)
 
@@ -237,6 +272,16 @@ def main(argv: list[str] | None = None) -> None:
             f"{r['incremental_cpu_s']:.1f}s, raw signing {r['sign_cpu_s']:.1f}s, "
             f"full/sign {r['full_cpu_s'] / r['sign_cpu_s']:.1f}x"
         )
+    print(
+        "  full publish by part, against raw signing (wall with every core; CPU of every process):"
+    )
+    for r in rows:
+        cells = "  ".join(
+            f"{part} {p['s']:.1f}s = {p['s'] / r['sign_s']:.2f}x, "
+            f"CPU {p['cpu_s']:.1f}s = {p['cpu_s'] / r['sign_cpu_s']:.2f}x"
+            for part, p in r["full_parts"].items()
+        )
+        print(f"    {r['entries']:>8,}: {cells}")
     for r in rows:  # the feed folder's files (tiles, chunks, delta, index)
         print(
             f"  feed on disk after the full run, {r['entries']:,} entries: {r['feed_mb']:,.1f} MB"

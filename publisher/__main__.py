@@ -10,6 +10,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from publisher.jobs import schedule
 from runtime.app import create_base_app
+from runtime.gc_pauses import freeze_loaded
 
 
 def main() -> None:
@@ -17,6 +18,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     os.environ["REGISTRY_SCHEDULER"] = "false"  # this process is the scheduler
     app = create_base_app("publisher")
+    freeze_loaded()  # the app lives as long as the process (runtime.gc_pauses)
     scheduler = BlockingScheduler(timezone=dt.UTC)
     schedule(app, scheduler)
     try:

@@ -10,6 +10,7 @@ from publisher.jobs import run_publication
 from registry.demo.loader import DEMO_STEPS, load_demo
 from registry.errors import DomainError
 from runtime.extensions import session
+from runtime.gc_pauses import frozen_while
 from runtime.signing_keys import key_store
 from server.cli.group import commands, fail, policy
 
@@ -39,7 +40,8 @@ def demo() -> None:
 def publish() -> None:
     """Run one publication now: due transitions, checkpoint, tiles, feed files, index."""
     try:
-        report = run_publication(current_app._get_current_object(), progress=click.echo)  # type: ignore[attr-defined]
+        with frozen_while():  # the loaded app outlives the run (runtime.gc_pauses)
+            report = run_publication(current_app._get_current_object(), progress=click.echo)  # type: ignore[attr-defined]
     except DomainError as error:
         fail(error)  # e.g. a signing key missing: say which file and why, without a traceback
     if report is None:

@@ -59,3 +59,47 @@ def test_objects_made_after_the_freeze_are_collected_as_usual(unfrozen: None) ->
     del later
     gc.collect()
     assert gone() is None
+
+
+def test_registry_publish_runs_with_the_loaded_app_frozen_and_gives_it_back(
+    app: Any, monkeypatch: pytest.MonkeyPatch, unfrozen: None
+) -> None:
+    from server.cli import operations
+
+    loaded = _Node()  # alive before the run, like the app: out of the collector's walks
+    seen: list[tuple[int, bool]] = []
+
+    def run(_app: Any, progress: Any = None) -> None:
+        walked = any(tracked is loaded for tracked in gc.get_objects())
+        seen.append((gc.get_freeze_count(), walked))
+
+    monkeypatch.setattr(operations, "run_publication", run)
+    result = app.test_cli_runner().invoke(args=["publish"])
+
+    assert "another publisher is running" in result.output  # the stand-in run returns None
+    [(frozen, walked)] = seen
+    assert frozen > 0 and not walked
+    assert gc.get_freeze_count() == 0  # a test process, or a shell, gets its objects back
+    assert any(tracked is loaded for tracked in gc.get_objects())
+
+
+def test_the_publisher_process_freezes_its_app_once_loaded(
+    monkeypatch: pytest.MonkeyPatch, unfrozen: None
+) -> None:
+    import publisher.__main__ as publisher_main
+
+    frozen: list[int] = []
+
+    class Scheduler:
+        def __init__(self, **_options: Any) -> None:
+            pass
+
+        def start(self) -> None:
+            frozen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(publisher_main, "create_base_app", lambda _name: object())
+    monkeypatch.setattr(publisher_main, "schedule", lambda _app, _scheduler: None)
+    monkeypatch.setattr(publisher_main, "BlockingScheduler", Scheduler)
+    publisher_main.main()
+
+    assert frozen and frozen[0] > 0

@@ -26,7 +26,7 @@ from publisher.national_export import export_national
 from publisher.redaction import redact_feed_files
 from publisher.settings import PublishSettings
 from publisher.witnessing import QuorumNotMet, record_outcome, witness_checkpoint
-from publisher.writers import write_immutable
+from publisher.writers.atomic import write_new_files
 from registry import clock
 from registry.actors import SYSTEM
 from registry.audit import trail as audit
@@ -146,24 +146,22 @@ def write_tiles(session: Session, feed_dir: Path, tree_size: int) -> int:
     """
     on_disk = _checkpoint_size_on_disk(feed_dir)
     if on_disk is None or not 0 <= tree_size - on_disk <= TILE_CATCH_UP:
-        rows = session.execute(select(LogTile.path, LogTile.data))
-        return sum(_write_tile(feed_dir, path, data) for path, data in rows)
+        rows = session.execute(
+            select(LogTile.path, LogTile.data).execution_options(yield_per=TILE_BATCH)
+        )
+        # Written TILE_BATCH at a time, their syncs shared (write_new_files).
+        return sum(
+            write_new_files([(feed_dir / "log" / path, data) for path, data in batch])
+            for batch in rows.partitions()
+        )
     candidates = [ref.path for ref in tiles_written_since(on_disk, tree_size)]
     missing = [path for path in candidates if not (feed_dir / "log" / path).exists()]
     written = 0
     for first in range(0, len(missing), TILE_BATCH):
         batch = missing[first : first + TILE_BATCH]
         rows = session.execute(select(LogTile.path, LogTile.data).where(LogTile.path.in_(batch)))
-        written += sum(_write_tile(feed_dir, path, data) for path, data in rows)
+        written += write_new_files([(feed_dir / "log" / path, data) for path, data in rows])
     return written
-
-
-def _write_tile(feed_dir: Path, path: str, data: bytes) -> int:
-    target = feed_dir / "log" / path
-    if target.exists():
-        return 0
-    write_immutable(target, data)
-    return 1
 
 
 def _checkpoint_size_on_disk(feed_dir: Path) -> int | None:

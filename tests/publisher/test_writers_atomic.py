@@ -16,6 +16,7 @@ from publisher.writers.atomic import (
     ImmutableFileChanged,
     write_atomic,
     write_immutable,
+    write_new_files,
 )
 from registry.errors import InvalidValue
 
@@ -117,3 +118,61 @@ def test_write_immutable_refuses_different_content(tmp_path: Path) -> None:
     assert "publish under a new version" in raised.value.message
     assert target.read_bytes() == b"published\n"
     assert leftovers(tmp_path) == []
+
+
+def test_write_new_files_creates_the_missing_files_and_leaves_the_others(tmp_path: Path) -> None:
+    tiles = tmp_path / "tile" / "0"
+    tiles.mkdir(parents=True)
+    (tiles / "000").write_bytes(b"on disk before")
+    files = [(tiles / "000", b"other bytes"), (tiles / "001", b"a"), (tmp_path / "x" / "002", b"b")]
+
+    assert write_new_files(files) == 2
+
+    assert (tiles / "000").read_bytes() == b"on disk before"  # tiles are immutable
+    assert (tiles / "001").read_bytes() == b"a"
+    assert (tmp_path / "x" / "002").read_bytes() == b"b"
+    assert stat.S_IMODE((tiles / "001").stat().st_mode) == 0o644
+    assert leftovers(tiles) == leftovers(tmp_path / "x") == []
+
+
+def test_write_new_files_syncs_every_file_before_any_rename_and_each_directory_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    fsync, replace = os.fsync, os.replace
+
+    def recorded_fsync(descriptor: int) -> None:
+        kind = "directory" if stat.S_ISDIR(os.fstat(descriptor).st_mode) else "file"
+        calls.append(f"fsync {kind}")
+        fsync(descriptor)
+
+    def recorded_replace(source: Path, target: Path) -> None:
+        calls.append("rename")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", recorded_fsync)
+    monkeypatch.setattr(os, "replace", recorded_replace)
+    write_new_files([(tmp_path / f"{n:03d}", b"tile") for n in range(3)])
+
+    assert calls == ["fsync file"] * 3 + ["rename"] * 3 + ["fsync directory"]
+
+
+def test_write_new_files_failing_midway_removes_what_it_had_not_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replace = os.replace
+    renamed: list[Path] = []
+
+    def full_after_one(source: Path, target: Path) -> None:
+        if renamed:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        renamed.append(Path(target))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", full_after_one)
+    with pytest.raises(FeedWriteError, match="no space left") as raised:
+        write_new_files([(tmp_path / f"{n:03d}", b"tile") for n in range(3)])
+
+    assert str(tmp_path / "001") in str(raised.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["000"]  # complete, no temporaries
+    assert (tmp_path / "000").read_bytes() == b"tile"

@@ -6,7 +6,6 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from server.app import create_app
 from server.cli.monitor import monitor
 from server.cli.verify import verify
 from server.cli.verify_proof import verify_proof
@@ -14,6 +13,10 @@ from server.witness import witness
 
 
 def _create_app() -> Flask:
+    # Imported here, not above: a worker process of `registry verify` runs this module again
+    # (multiprocessing's spawn), and needs the verifier only, not the app (about 3 s a worker).
+    from server.app import create_app
+
     # Command-line runs never start the in-process publisher; `registry publish` runs it once.
     return create_app({"CLI": True})
 

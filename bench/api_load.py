@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fixed_rate import Request, fixed_rate_latency
-from bench.served import Served, pg_database, serve
+from bench.served import WORKERS, Served, pg_database, serve
 
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -263,17 +263,23 @@ def postgres_url() -> str:
     return LOCAL_POSTGRES
 
 
-def run(quick: bool, only: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+def run(
+    quick: bool, only: frozenset[str] = frozenset(), workers: int = WORKERS
+) -> list[dict[str, Any]]:
     """Benchmark SQLite (and PostgreSQL unless quick or unconfigured); return the rows."""
     wrk = ensure_wrk()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         workdir = Path(tmp) / "sqlite"
-        with serve("sqlite", workdir, f"sqlite:///{workdir / 'registry.sqlite3'}") as served:
+        database = f"sqlite:///{workdir / 'registry.sqlite3'}"
+        with serve("sqlite", workdir, database, workers) as served:
             rows += measure(wrk, served, quick, only)
         pg_url = postgres_url()
         if pg_url and not quick:
-            with pg_database(pg_url) as url, serve("postgresql", Path(tmp) / "pg", url) as served:
+            with (
+                pg_database(pg_url) as url,
+                serve("postgresql", Path(tmp) / "pg", url, workers) as served,
+            ):
                 rows += measure(wrk, served, quick, only)
         elif not quick:
             print(f"no PostgreSQL at REGISTRY_TEST_PG_URL or {LOCAL_POSTGRES}: skipped")
@@ -289,10 +295,18 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         default="",
         help="comma-separated targets to measure besides /healthz, e.g. lookup (default: all)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help=f"gunicorn sync workers of the server (default {WORKERS}, one per core here)",
+    )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     only = frozenset(name.strip() for name in args.targets.split(",") if name.strip())
     started = time.monotonic()
-    rows = run(args.quick, only)
+    rows = run(args.quick, only, args.workers)
     print_table(rows)
     print(
         f"({'quick mode, ' if args.quick else ''}{time.monotonic() - started:.0f} s; "

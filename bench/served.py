@@ -113,13 +113,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """Start gunicorn (2 workers, loopback only) and wait until /healthz answers."""
+def start_gunicorn(
+    env: dict[str, str], port: int, workers: int = WORKERS
+) -> subprocess.Popen[bytes]:
+    """Start gunicorn (`workers` sync workers, loopback only); wait until /healthz answers."""
     process = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
             "--workers",
-            str(WORKERS),
+            str(workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--graceful-timeout",
@@ -166,14 +168,16 @@ def first_listed(feed_dir: Path) -> tuple[str, dict[str, str], list[str]]:
 
 
 @contextmanager
-def serve(backend: str, workdir: Path, database_url: str, **extra_env: str) -> Iterator[Served]:
-    """Prepare a database, serve it with gunicorn, stop gunicorn afterwards."""
+def serve(
+    backend: str, workdir: Path, database_url: str, workers: int = WORKERS, **extra_env: str
+) -> Iterator[Served]:
+    """Prepare a database, serve it with gunicorn (`workers` workers), stop it afterwards."""
     env = server_env(workdir, database_url, **extra_env)
     print(f"[{backend}] migrating, loading the demo, publishing once ...", flush=True)
     api_key = prepare_database(env)
     entry_id, identifier, names = first_listed(workdir / "feed")
     port = free_port()
-    process = start_gunicorn(env, port)
+    process = start_gunicorn(env, port, workers)
     try:
         yield Served(
             backend, f"http://127.0.0.1:{port}", process, env, api_key, entry_id, identifier, names

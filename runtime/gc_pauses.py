@@ -12,7 +12,7 @@ written are flat tuples the collector does not track (registry.screening.receipt
 The publisher process (`python -m publisher`) freezes its loaded app the same way, and
 `registry publish` does for its run (`frozen_while`). A publication run decodes a million
 bundles in batches; each batch's allocations set off collections, and every full one walked
-the app again: a fifth of the CPU of the national export step at 100k entries
+the app again: a sixth of the CPU of the national export step at 100k entries
 (bench/RESULTS.md, "Publisher process: the loaded app frozen").
 """
 

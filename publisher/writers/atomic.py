@@ -8,6 +8,7 @@ temporary file and leaves the previous file untouched.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -180,7 +181,10 @@ def write_new_files(files: Iterable[tuple[Path, bytes]]) -> int:
         return installed
     finally:
         for _path, temporary, stream in pending[installed:]:
-            stream.close()
+            # Closing flushes what a failed write left buffered, and fails the same way: the
+            # error already raised is the one to report.
+            with contextlib.suppress(OSError):
+                stream.close()
             temporary.unlink(missing_ok=True)
 
 

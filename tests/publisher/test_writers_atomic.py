@@ -176,3 +176,38 @@ def test_write_new_files_failing_midway_removes_what_it_had_not_renamed(
     assert str(tmp_path / "001") in str(raised.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["000"]  # complete, no temporaries
     assert (tmp_path / "000").read_bytes() == b"tile"
+
+
+_FDOPEN = os.fdopen
+
+
+class _FullDisk:
+    """A file object on a full disk: what it buffered cannot be flushed, not even on close."""
+
+    def __init__(self, descriptor: int) -> None:
+        self._file = _FDOPEN(descriptor, "wb")
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def close(self) -> None:
+        self._file.close()
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_write_new_files_on_a_full_disk_names_the_file_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "fdopen", lambda descriptor, _mode: _FullDisk(descriptor))
+    with pytest.raises(FeedWriteError) as raised:
+        write_new_files([(tmp_path / "000", b"tile"), (tmp_path / "001", b"tile")])
+
+    assert raised.value.errno == errno.ENOSPC
+    assert raised.value.filename == str(tmp_path / "000")
+    assert list(tmp_path.iterdir()) == []

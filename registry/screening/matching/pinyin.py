@@ -8,6 +8,8 @@ from functools import cache, lru_cache
 
 from pypinyin import lazy_pinyin
 from pypinyin.contrib.tone_convert import to_normal
+from pypinyin.converter import UltimateConverter
+from pypinyin.core import Pinyin as Converter
 from pypinyin.phrases_dict import phrases_dict
 
 from registry.screening.matching.text import HAN_RUN_RE, clean_text, contains_han, tokenize
@@ -57,10 +59,23 @@ def _han_run_pinyin(run: str) -> list[str]:
         if run[start : start + 2] in _PHRASE_STARTS
         for size in range(2, min(_LONGEST_PHRASE, len(run) - start) + 1)
     ):
-        readings = lazy_pinyin(run, errors="ignore")
+        # What `lazy_pinyin(run)` does, in its two steps: the run cut into words (its phrases
+        # and single characters), then each word read on its own; the words (有限公司, 科技)
+        # recur from name to name, so their readings are kept.
+        readings = [reading for word in _CONVERTER.seg(run) for reading in _word_pinyin(word)]
     else:
         readings = [_char_pinyin(char) for char in run]
     return [reading.replace("v", "u") for reading in readings if reading.isalpha()]
+
+
+# `lazy_pinyin` builds this converter, with these defaults, at every call.
+_CONVERTER = Converter(UltimateConverter())
+
+
+@lru_cache(maxsize=65536)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    # A word given in a list is read as it is, without being cut again.
+    return tuple(_CONVERTER.lazy_pinyin([word], errors="ignore"))
 
 
 @cache

@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pypinyin import lazy_pinyin
 
 from registry.screening.matching import name_keys, normalize_name, parse_name, to_pinyin
 
@@ -192,3 +193,21 @@ def test_steel_structures_and_crafts_are_industry_words() -> None:
     crafts = parse_name("义乌市华兴工艺品有限公司")
     assert (crafts.trade, crafts.industry) == ("华兴", "工艺品")
     assert parse_name("Yiwu Huaxing Crafts Co., Ltd.").sector == crafts.sector
+
+
+# Characters of names, of phrases that straddle them (银行 / 行长, 重庆, 长城, 有限公司, 科技) and
+# of readings that differ by phrase, for runs that pypinyin cuts in many ways.
+_RUN_CHARACTERS = "银行长重庆城有限公司科技股份集团华兴达南京市上海中国人民解放军乐都会朝阳"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_RUN_CHARACTERS, min_size=1, max_size=24))
+def test_a_chinese_run_reads_as_pypinyin_reads_it_whole(run: str) -> None:
+    """The run is cut into words and each word read from a cache: pypinyin's own two steps."""
+    whole = [r.replace("v", "u") for r in lazy_pinyin(run, errors="ignore") if r.isalpha()]
+    assert list(to_pinyin(run).syllables) == whole
+
+
+def test_common_words_read_in_their_phrase() -> None:
+    assert to_pinyin("重庆银行股份有限公司").spaced == "chong qing yin hang gu fen you xian gong si"
+    assert to_pinyin("长城行长").spaced == "chang cheng hang zhang"

@@ -98,9 +98,8 @@ class DirectorySource:
             ) from None
 
 
+# Why a worker could not read a local feed file (LocalFile.read), as a problem's text.
 MISSING = "is missing"
-
-
 CHANGED = "was replaced or changed while the feed was verified"
 
 

@@ -44,6 +44,7 @@ from registry.publication.checkpoints import sign_new_checkpoint
 from registry.screening.shared_index import update_shared_index
 from registry.signing.keystore import KeyStore
 from registry.transaction import atomic
+from runtime.index_store import IndexBucket
 
 Progress = Callable[[str], None]
 # Past this many new leaves a run reads every stored tile instead of naming the new ones (the
@@ -244,4 +245,11 @@ def publish_once(
             )
         report.screening_index = str(written)
         progress(f"screening index: {written}")
+        if settings.index_store is not None:
+            # For the web nodes of other machines (`registry screening-index pull`).
+            progress("uploading the screening index to its private bucket")
+            with report.step("screening_index_upload"):
+                uploaded = IndexBucket(settings.index_store).put(settings.screening_index, progress)
+            report.screening_index += f"; {uploaded}"
+            progress(f"screening index: {uploaded}")
     return report

@@ -18,6 +18,7 @@ from registry.ledger.policy import InvalidPolicy, parse_policy
 from registry.ledger.policy import Policy as WitnessPolicy
 from registry.models import utcnow
 from registry.screening.shared_index import DriftBound
+from runtime.index_store import index_store_settings
 
 
 def cron_interval(cron: str) -> dt.timedelta:
@@ -52,6 +53,9 @@ class PublishSettings:
     screening_index: Path | None = None
     # The file is kept while it lags the list by at most this many changed entries.
     screening_index_max_drift: DriftBound = field(default_factory=DriftBound)
+    # When set, the file is also uploaded to this private bucket for the web nodes to pull
+    # (runtime/index_store.py).
+    index_store: ObjectStoreSettings | None = None
     # Also publish the whole snapshot, CSV and FTM files beside their chunks (this release).
     whole_files: bool = True
     # Processes that write chunks in a full build (publisher/chunked_files.py) and parse the
@@ -76,6 +80,7 @@ class PublishSettings:
             national_dir=_optional_path(config.get("NATIONAL_EXPORT_DIR")),
             screening_index=Path(config["SCREENING_INDEX"]),
             screening_index_max_drift=settings["SCREENING_INDEX_MAX_DRIFT"],
+            index_store=index_store_settings(settings),
             whole_files=settings["FEED_WHOLE_FILES"],
             workers=settings["PUBLISH_WORKERS"] or os.cpu_count() or 1,
         )

@@ -216,6 +216,17 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "FEED_S3_REGION": ("us-east-1", str, "region of the bucket"),
     "FEED_S3_ACCESS_KEY": (None, str, "access key id (empty: boto3's default credentials)"),
     "FEED_S3_SECRET_KEY": (None, str, "secret access key, set together with the access key"),
+    "SCREENING_INDEX_S3_BUCKET": (
+        None,
+        str,
+        "private S3 bucket the publisher uploads the screening index file to and web nodes "
+        "pull it from (same endpoint and credentials as the feed's; never the feed's bucket)",
+    ),
+    "SCREENING_INDEX_S3_PREFIX": (
+        "screening-index/",
+        str,
+        "key prefix of the screening index file in its bucket",
+    ),
 }
 
 

@@ -48,7 +48,11 @@ class ObjectStoreError(RuntimeError):
 
 @dataclass(frozen=True)
 class ObjectStoreSettings:
-    """Where the feed goes in object storage: bucket, key prefix, endpoint, credentials."""
+    """Where the feed goes in object storage: bucket, key prefix, endpoint, credentials.
+
+    `variables` starts the names of the bucket's and prefix's settings, which messages name:
+    the feed's by default, the screening index's for its private bucket (runtime/index_store.py).
+    """
 
     bucket: str
     prefix: str = ""
@@ -56,15 +60,16 @@ class ObjectStoreSettings:
     region: str = "us-east-1"
     access_key: str | None = None
     secret_key: str | None = field(default=None, repr=False)
+    variables: str = "REGISTRY_FEED_S3"
 
     def __post_init__(self) -> None:
         if not _BUCKET.match(self.bucket) or ".." in self.bucket:
             reason = f"must be an S3 bucket name (3-63 of a-z 0-9 . -), got {self.bucket!r}"
-            raise InvalidValue("REGISTRY_FEED_S3_BUCKET", reason)
+            raise InvalidValue(f"{self.variables}_BUCKET", reason)
         parts = self.prefix.strip("/").split("/") if self.prefix.strip("/") else []
         if self.prefix.startswith("/") or any(part in ("", ".", "..") for part in parts):
             reason = f"must be a relative key prefix like 'feed/', got {self.prefix!r}"
-            raise InvalidValue("REGISTRY_FEED_S3_PREFIX", reason)
+            raise InvalidValue(f"{self.variables}_PREFIX", reason)
         if self.endpoint is not None:
             url = urlsplit(self.endpoint)
             if url.scheme not in ("http", "https") or not url.hostname:
@@ -102,14 +107,22 @@ class ObjectStoreSettings:
         )
 
 
-def _explain(settings: ObjectStoreSettings, action: str, error: Exception) -> str:
+# What stays as it was when the feed's bucket fails.
+FEED_KEPT = (
+    "the bucket still serves its previous complete feed, and the next run uploads what is missing"
+)
+
+
+def _explain(
+    settings: ObjectStoreSettings, action: str, error: Exception, kept: str = FEED_KEPT
+) -> str:
     where = settings.where
     if isinstance(error, NoCredentialsError):
         cause = "no credentials: set REGISTRY_FEED_S3_ACCESS_KEY and REGISTRY_FEED_S3_SECRET_KEY"
     elif isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in _MISSING_BUCKET_CODES:
-            cause = f"{where} does not exist (create it, or fix REGISTRY_FEED_S3_BUCKET)"
+            cause = f"{where} does not exist (create it, or fix {settings.variables}_BUCKET)"
         elif code in _AUTH_CODES:
             cause = (
                 f"{where} refused the credentials ({code}): check REGISTRY_FEED_S3_ACCESS_KEY "
@@ -119,10 +132,7 @@ def _explain(settings: ObjectStoreSettings, action: str, error: Exception) -> st
             cause = f"{where} answered {code}: {error}"
     else:
         cause = f"{where} is unreachable: {error}"
-    return (
-        f"object storage failed while {action}: {cause}; the bucket still serves its previous "
-        "complete feed, and the next run uploads what is missing"
-    )
+    return f"object storage failed while {action}: {cause}; {kept}"
 
 
 @dataclass(frozen=True)
@@ -194,11 +204,12 @@ class FeedBucket:
         )
 
     @contextmanager
-    def _errors(self, action: str) -> Iterator[None]:
+    def errors(self, action: str, kept: str = FEED_KEPT) -> Iterator[None]:
+        """Errors of the store while doing `action` as `ObjectStoreError`, saying what is `kept`."""
         try:
             yield
         except (BotoCoreError, ClientError) as error:
-            raise ObjectStoreError(_explain(self.settings, action, error)) from error
+            raise ObjectStoreError(_explain(self.settings, action, error, kept)) from error
 
     def key(self, name: str) -> str:
         """The object key of feed path `name`."""
@@ -208,7 +219,7 @@ class FeedBucket:
         """Every feed path in the bucket, with its size."""
         prefix = self.settings.key_prefix
         found: dict[str, int] = {}
-        with self._errors("listing the bucket"):
+        with self.errors("listing the bucket"):
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.settings.bucket, Prefix=prefix
             )
@@ -219,7 +230,7 @@ class FeedBucket:
 
     def put(self, name: str, path: Path, expires_in: int | None = None) -> None:
         """Upload the local file `path` as feed path `name`, with its cache headers."""
-        with self._errors(f"uploading {name}"), path.open("rb") as body:
+        with self.errors(f"uploading {name}"), path.open("rb") as body:
             self.client.put_object(
                 Bucket=self.settings.bucket,
                 Key=self.key(name),
@@ -230,7 +241,7 @@ class FeedBucket:
 
     def get(self, name: str) -> bytes | None:
         """The content of feed path `name`, or None when the bucket has no such object."""
-        with self._errors(f"reading {name}"):
+        with self.errors(f"reading {name}"):
             try:
                 response = self.client.get_object(Bucket=self.settings.bucket, Key=self.key(name))
             except ClientError as error:
@@ -243,7 +254,7 @@ class FeedBucket:
     def delete(self, names: Iterable[str]) -> None:
         """Delete feed paths from the bucket (absent ones are no error)."""
         keys: list[ObjectIdentifierTypeDef] = [{"Key": self.key(name)} for name in names]
-        with self._errors("deleting pruned files"):
+        with self.errors("deleting pruned files"):
             for first in range(0, len(keys), 1000):
                 self.client.delete_objects(
                     Bucket=self.settings.bucket, Delete={"Objects": keys[first : first + 1000]}
@@ -255,7 +266,7 @@ class FeedBucket:
         Conditional requests are answered by the caller from the ETag and date it returns
         (botocore cannot parse a store's body-less 304 to a conditional GET).
         """
-        with self._errors(f"reading {name}"):
+        with self.errors(f"reading {name}"):
             try:
                 response = self.client.get_object(Bucket=self.settings.bucket, Key=self.key(name))
             except ClientError as error:

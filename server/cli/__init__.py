@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         national_platform,
         operations,
         screening,
+        screening_index,
     )
     from server.cli.group import commands
 

@@ -521,20 +521,38 @@ def _find(table: np.ndarray, hashes: np.ndarray) -> tuple[list[int], np.ndarray]
     return hits.tolist(), found[hits]
 
 
+def _header(data: mmap.mmap, path: Path) -> tuple[dict[str, Any], int]:
+    """The JSON header of the index file mapped as `data`, and its length in bytes."""
+    if data[: len(MAGIC)] != MAGIC or len(data) < 16:
+        raise InvalidValue("screening_index", "%(path)s is not a screening index file", path=path)
+    size = int.from_bytes(data[8:16], "little")
+    try:
+        header = json.loads(data[16 : 16 + size])
+    except ValueError:
+        header = None
+    if not isinstance(header, dict):
+        raise InvalidValue("screening_index", "%(path)s is not a screening index file", path=path)
+    return header, size
+
+
+def read_header(path: Path) -> dict[str, Any]:
+    """The header of the index file at `path`, whatever its format version (`version`)."""
+    with path.open("rb") as handle:
+        if os.fstat(handle.fileno()).st_size < 16:
+            raise InvalidValue(
+                "screening_index", "%(path)s is not a screening index file", path=path
+            )
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _header(data, path)[0]
+
+
 class IndexFile:
     """An index file mapped read-only: key lookups and records, decoded on demand."""
 
     def __init__(self, path: Path) -> None:
         with path.open("rb") as handle:
             self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        if self._map[: len(MAGIC)] != MAGIC:
-            raise InvalidValue(
-                "screening_index",
-                "%(path)s is not a screening index file",
-                path=path,
-            )
-        size = int.from_bytes(self._map[8:16], "little")
-        header = json.loads(self._map[16 : 16 + size])
+        header, size = _header(self._map, path)
         if header.get("version") != FORMAT_VERSION:
             raise InvalidValue(
                 "screening_index",

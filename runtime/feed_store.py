@@ -239,13 +239,13 @@ class FeedBucket:
                 ContentType=content_type(name),
             )
 
-    def get(self, name: str) -> bytes | None:
+    def get(self, name: str, kept: str = FEED_KEPT) -> bytes | None:
         """The content of feed path `name`, or None when the bucket has no such object."""
-        with self.errors(f"reading {name}"):
+        with self.errors(f"reading {name}", kept):
             try:
                 response = self.client.get_object(Bucket=self.settings.bucket, Key=self.key(name))
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                if error.response.get("Error", {}).get("Code") in _MISSING_OBJECT_CODES:
                     return None
                 raise
             data: bytes = response["Body"].read()
@@ -260,13 +260,24 @@ class FeedBucket:
                     Bucket=self.settings.bucket, Delete={"Objects": keys[first : first + 1000]}
                 )
 
-    def open(self, name: str) -> FeedObject | None:
+    def size(self, name: str, kept: str = FEED_KEPT) -> int | None:
+        """The size of the object of path `name`, or None when the bucket has no such object."""
+        with self.errors(f"looking for {name}", kept):
+            try:
+                head = self.client.head_object(Bucket=self.settings.bucket, Key=self.key(name))
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in _MISSING_OBJECT_CODES:
+                    return None
+                raise
+            return int(head["ContentLength"])
+
+    def open(self, name: str, kept: str = FEED_KEPT) -> FeedObject | None:
         """Open feed path `name` for streaming; None when the bucket has no such object.
 
         Conditional requests are answered by the caller from the ETag and date it returns
         (botocore cannot parse a store's body-less 304 to a conditional GET).
         """
-        with self.errors(f"reading {name}"):
+        with self.errors(f"reading {name}", kept):
             try:
                 response = self.client.get_object(Bucket=self.settings.bucket, Key=self.key(name))
             except ClientError as error:

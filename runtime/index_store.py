@@ -36,8 +36,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from registry.errors import InvalidValue
 from registry.screening.matching.index_file import FORMAT_VERSION, read_header
 from runtime.feed_store import FeedBucket, ObjectStoreError, ObjectStoreSettings
@@ -183,33 +181,12 @@ class IndexBucket:
         self.client = self._bucket.client
 
     def _key(self, name: str) -> str:
-        return self.settings.key_prefix + name
+        return self._bucket.key(name)
 
     def pointer(self, kept: str) -> IndexPointer | None:
         """The current pointer, or None when the bucket holds none."""
-        data = self._get(POINTER, kept)
+        data = self._bucket.get(POINTER, kept)
         return None if data is None else IndexPointer.from_json(data)
-
-    def _get(self, name: str, kept: str) -> bytes | None:
-        with self._bucket.errors(f"reading {name}", kept):
-            try:
-                response = self.client.get_object(Bucket=self.settings.bucket, Key=self._key(name))
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                    return None
-                raise
-            data: bytes = response["Body"].read()
-            return data
-
-    def _size(self, name: str) -> int | None:
-        with self._bucket.errors(f"looking for {name}", PUBLISHER_KEPT):
-            try:
-                head = self.client.head_object(Bucket=self.settings.bucket, Key=self._key(name))
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                    return None
-                raise
-            return int(head["ContentLength"])
 
     def put(self, path: Path, progress: Progress = lambda _message: None) -> str:
         """Upload the local index file at `path` unless the bucket's pointer names it already.
@@ -237,7 +214,7 @@ class IndexBucket:
         if current == pointer:
             sidecar.record(sha256)
             return "the bucket's screening index is this file"
-        existing = self._size(pointer.object)
+        existing = self._bucket.size(pointer.object, PUBLISHER_KEPT)
         if existing is None:
             self._upload(path, pointer, progress)
         elif existing != pointer.size:
@@ -320,25 +297,25 @@ class IndexBucket:
         reporter = _Reporter(progress, "downloaded", pointer.size)
         digest = hashlib.sha256()
         try:
-            with self._bucket.errors(f"downloading {pointer.object}", NODE_KEPT):
+            stored = self._bucket.open(pointer.object, NODE_KEPT)
+            if stored is None:
+                raise ObjectStoreError(
+                    f"{self.settings.where} has no {pointer.object}, which {POINTER} names; "
+                    f"{NODE_KEPT}"
+                )
+            with (
+                self._bucket.errors(f"downloading {pointer.object}", NODE_KEPT),
+                temporary.open("wb") as out,
+            ):
                 try:
-                    response = self.client.get_object(
-                        Bucket=self.settings.bucket, Key=self._key(pointer.object)
-                    )
-                except ClientError as error:
-                    if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                        raise ObjectStoreError(
-                            f"{self.settings.where} has no {pointer.object}, which {POINTER} "
-                            f"names; {NODE_KEPT}"
-                        ) from None
-                    raise
-                with temporary.open("wb") as out:
-                    for piece in response["Body"].iter_chunks(_PIECE):
+                    for piece in stored.chunks():
                         digest.update(piece)
                         out.write(piece)
                         reporter.add(len(piece))
-                    out.flush()
-                    os.fsync(out.fileno())
+                finally:
+                    stored.close()
+                out.flush()
+                os.fsync(out.fileno())
             size = temporary.stat().st_size
             if size != pointer.size or digest.hexdigest() != pointer.sha256:
                 raise ObjectStoreError(

@@ -14,9 +14,10 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -113,3 +114,27 @@ class S3Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+# The secret key a test breaks the credentials with (never to appear in a message).
+WRONG_SECRET = "not-the-secret-key"
+
+
+def break_store(settings: dict[str, Any], fault: str, bucket_setting: str) -> dict[str, Any]:
+    """Make the store in `settings` fail as `fault` says; return the settings as they were.
+
+    `fault` is "unreachable" (no server at the endpoint), "bucket_missing" or "credentials".
+
+    `bucket_setting` is the setting naming the bucket (the feed's or the screening index's);
+    the endpoint and the credentials are the feed's, which both buckets use.
+    """
+    good = dict(settings)
+    if fault == "unreachable":
+        settings["FEED_S3_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"
+    elif fault == "bucket_missing":
+        settings[bucket_setting] = f"missing-{uuid.uuid4().hex[:8]}"
+    elif fault == "credentials":
+        settings["FEED_S3_SECRET_KEY"] = WRONG_SECRET
+    else:
+        raise ValueError(f"no such fault: {fault}")
+    return good

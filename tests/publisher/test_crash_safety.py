@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,12 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from publisher.jobs import run_publication
-from registry.demo.loader import DemoBuilder, load_demo
+from registry.demo.loader import DemoBuilder
 from registry.listings.policy import Policy
-from registry.models import Base, EnforcementCase, FeedVersion, Listing, Subject
+from registry.models import EnforcementCase, FeedVersion, Listing, Subject
 from registry.publication.status import RESERVED
 from runtime.extensions import db
 from runtime.signing_keys import key_store
-from tests.conftest import make_app
 from tests.publisher.feed_checks import (
     assert_feed_complete,
     assert_log_and_trail_intact,
@@ -46,18 +44,6 @@ pytestmark = pytest.mark.slow
 FORKED_KILLS = 52
 CLI_KILLS = 2
 GROUNDS = ("deliberate_infringement", "repeat_infringement", "refusal_to_perform")
-
-
-@pytest.fixture
-def demo_app(tmp_path: Path) -> Iterator[Flask]:
-    """An app on a SQLite file holding the demo data (three listings approved, unpublished)."""
-    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'registry.sqlite3'}")
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-        load_demo(db.session(), Policy.from_settings(app.config["REGISTRY"]), key_store(app))
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 class Approvals:

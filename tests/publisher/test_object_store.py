@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,45 +23,28 @@ from publisher.object_store import (
     ObjectStoreError,
     ObjectStoreSettings,
 )
-from registry.demo.loader import load_demo
-from registry.listings.policy import Policy
-from registry.models import Base, FeedVersion
+from registry.models import FeedVersion
 from runtime.extensions import db
 from runtime.signing_keys import key_store
-from tests.conftest import make_app
 from tests.publisher.feed_checks import assert_feed_complete
 from tests.publisher.test_crash_safety import Approvals, _fork_and_kill
-from tests.s3_server import ACCESS_KEY, SECRET_KEY, S3Server, free_port
+from tests.s3_server import ACCESS_KEY, SECRET_KEY, WRONG_SECRET, S3Server, break_store
 
 pytestmark = pytest.mark.s3
 PREFIX = "national/feed"
 
 
 @pytest.fixture
-def bucket(s3_server: S3Server) -> str:
-    """A fresh, empty bucket on the shared server."""
-    name = f"feed-{uuid.uuid4().hex[:12]}"
-    s3_server.create_bucket(name)
-    return name
-
-
-@pytest.fixture
-def store_app(tmp_path: Path, s3_server: S3Server, bucket: str) -> Iterator[Flask]:
+def store_app(demo_app: Flask, s3_server: S3Server, bucket: str) -> Flask:
     """The demo registry (three listings approved, unpublished), publishing to `bucket`."""
-    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'registry.sqlite3'}")
-    app.config["REGISTRY"].update(
+    demo_app.config["REGISTRY"].update(
         FEED_S3_BUCKET=bucket,
         FEED_S3_PREFIX=PREFIX,
         FEED_S3_ENDPOINT=s3_server.endpoint,
         FEED_S3_ACCESS_KEY=ACCESS_KEY,
         FEED_S3_SECRET_KEY=SECRET_KEY,
     )
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-        load_demo(db.session(), Policy.from_settings(app.config["REGISTRY"]), key_store(app))
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    return demo_app
 
 
 def served_feed(s3_server: S3Server, bucket: str) -> Path:
@@ -170,8 +151,8 @@ def test_a_run_failing_mid_upload_leaves_the_previous_feed_and_the_next_catches_
     ("fault", "message"),
     [
         ("unreachable", r"at http://127\.0\.0\.1:\d+ is unreachable"),
-        ("bucket_missing", r"bucket 'feed-missing-[0-9a-f]+' at .* does not exist"),
-        ("credentials_wrong", r"refused the credentials .*REGISTRY_FEED_S3_SECRET_KEY"),
+        ("bucket_missing", r"bucket 'missing-[0-9a-f]+' at .* does not exist"),
+        ("credentials", r"refused the credentials .*REGISTRY_FEED_S3_SECRET_KEY"),
     ],
 )
 def test_object_store_faults_fail_the_run_clearly_and_the_next_run_catches_up(
@@ -186,13 +167,7 @@ def test_object_store_faults_fail_the_run_clearly_and_the_next_run_catches_up(
     served = served_feed(s3_server, bucket)
     assert run_publication(store_app) is not None
     settings = store_app.config["REGISTRY"]
-    good = dict(settings)
-    if fault == "unreachable":
-        settings["FEED_S3_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"
-    elif fault == "bucket_missing":
-        settings["FEED_S3_BUCKET"] = f"feed-missing-{uuid.uuid4().hex[:8]}"
-    else:
-        settings["FEED_S3_SECRET_KEY"] = "not-the-secret-key"
+    good = break_store(settings, fault, "FEED_S3_BUCKET")
 
     with (
         caplog.at_level(logging.ERROR, logger="publisher"),
@@ -200,12 +175,12 @@ def test_object_store_faults_fail_the_run_clearly_and_the_next_run_catches_up(
     ):
         run_publication(store_app)
     assert "previous complete feed" in caplog.text
-    assert "not-the-secret-key" not in caplog.text
+    assert WRONG_SECRET not in caplog.text
     response = store_app.test_client().get("/readyz")
     assert response.status_code == 503
     detail = response.get_json()["checks"]["feed"]["detail"]
     assert "last 1 run(s) failed (ObjectStoreError: object storage failed" in detail
-    assert "not-the-secret-key" not in detail
+    assert WRONG_SECRET not in detail
     assert assert_feed_complete(served, keys)["version"] == 1
 
     settings.update(good)

@@ -9,38 +9,24 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from publisher.jobs import run_publication
-from registry.demo.loader import load_demo
 from registry.errors import InvalidValue
-from registry.listings.policy import Policy
-from registry.models import Base
 from registry.screening.matching.index_file import FORMAT_VERSION, IndexFile
 from registry.screening.shared_index import DriftBound, SharedIndex
 from runtime.extensions import db
 from runtime.feed_store import ObjectStoreError
 from runtime.index_store import POINTER, IndexPointer, index_store_settings
-from runtime.signing_keys import key_store
 from tests.conftest import make_app
 from tests.publisher.test_crash_safety import Approvals
-from tests.s3_server import ACCESS_KEY, SECRET_KEY, S3Server, free_port
+from tests.s3_server import ACCESS_KEY, SECRET_KEY, WRONG_SECRET, S3Server, break_store
 
 pytestmark = pytest.mark.s3
 PREFIX = "private/screening-index/"
-
-
-@pytest.fixture
-def bucket(s3_server: S3Server) -> str:
-    """A fresh, empty private bucket on the shared server."""
-    name = f"index-{uuid.uuid4().hex[:12]}"
-    s3_server.create_bucket(name)
-    return name
 
 
 def _store_settings(s3_server: S3Server, bucket: str) -> dict[str, object]:
@@ -54,17 +40,11 @@ def _store_settings(s3_server: S3Server, bucket: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def publisher_app(tmp_path: Path, s3_server: S3Server, bucket: str) -> Iterator[Flask]:
+def publisher_app(demo_app: Flask, s3_server: S3Server, bucket: str) -> Flask:
     """The demo registry (three listings approved, unpublished), its index going to `bucket`."""
-    app = make_app(tmp_path / "publisher", f"sqlite:///{tmp_path / 'registry.sqlite3'}")
-    app.config["REGISTRY"].update(_store_settings(s3_server, bucket))
-    app.config["REGISTRY"]["SCREENING_INDEX_MAX_DRIFT"] = DriftBound(0)  # written at each change
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-        load_demo(db.session(), Policy.from_settings(app.config["REGISTRY"]), key_store(app))
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    demo_app.config["REGISTRY"].update(_store_settings(s3_server, bucket))
+    demo_app.config["REGISTRY"]["SCREENING_INDEX_MAX_DRIFT"] = DriftBound(0)  # written each change
+    return demo_app
 
 
 @pytest.fixture
@@ -256,13 +236,7 @@ def test_store_faults_fail_the_run_clearly_and_the_next_run_catches_up(
     run_publication(publisher_app)
     before = _pointer(s3_server, bucket)
     settings = publisher_app.config["REGISTRY"]
-    good = dict(settings)
-    if fault == "unreachable":
-        settings["FEED_S3_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"
-    elif fault == "bucket_missing":
-        settings["SCREENING_INDEX_S3_BUCKET"] = f"index-missing-{uuid.uuid4().hex[:8]}"
-    else:
-        settings["FEED_S3_SECRET_KEY"] = "not-the-secret-key"
+    good = break_store(settings, fault, "SCREENING_INDEX_S3_BUCKET")
     Approvals(publisher_app).add(1)
     db.session.commit()
 
@@ -272,12 +246,12 @@ def test_store_faults_fail_the_run_clearly_and_the_next_run_catches_up(
     ):
         run_publication(publisher_app)
     assert "the web nodes keep the screening index file they have" in caplog.text
-    assert "not-the-secret-key" not in caplog.text
+    assert WRONG_SECRET not in caplog.text
     # The feed itself is still served: ready, with the failed run named.
     detail = publisher_app.test_client().get("/readyz").get_json()["checks"]["feed"]["detail"]
     assert "last 1 run(s) failed (ObjectStoreError: object storage failed" in detail
     assert "the web nodes keep the screening index file they have" in detail
-    assert "not-the-secret-key" not in detail
+    assert WRONG_SECRET not in detail
     assert _pointer(s3_server, bucket) == before  # the nodes still pull the previous file
 
     settings.update(good)
@@ -299,11 +273,11 @@ def test_a_node_reports_a_store_fault_and_keeps_its_file(
     assert _pull(node_app)[0] == 0
     path = Path(node_app.config["SCREENING_INDEX"])
     kept = path.read_bytes()
-    node_app.config["REGISTRY"]["FEED_S3_SECRET_KEY"] = "not-the-secret-key"
+    node_app.config["REGISTRY"]["FEED_S3_SECRET_KEY"] = WRONG_SECRET
     code, _out, err = _pull(node_app)
     assert code == 1
     assert "refused the credentials" in err and "this node keeps its screening index file" in err
-    assert "not-the-secret-key" not in err
+    assert WRONG_SECRET not in err
     assert path.read_bytes() == kept
     assert IndexFile(path).count > 0
 

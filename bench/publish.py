@@ -37,12 +37,12 @@ from bench.registry_data import (
 )
 
 NEW_LISTINGS = 10
-# A run's parts, each from the progress message that starts it: the feed (transitions,
-# checkpoint, tiles, chunks, delta, index), the national export, the screening index.
+# A run's parts, each from the first of the progress messages that start it: the feed
+# (transitions, checkpoint, tiles, chunks, delta, index), then the exports: the national export
+# and the screening index, which run side by side (publisher/run.py).
 PARTS = (
-    ("feed", "applying due transitions"),
-    ("national", "writing the national platform export"),
-    ("screening_index", "writing the screening index"),
+    ("feed", ("applying due transitions",)),
+    ("exports", ("writing the national platform export", "writing the screening index")),
 )
 STEP_ORDER = (
     "transitions",
@@ -83,12 +83,12 @@ def _progress(message: str) -> None:
 def part_seconds(marks: list[tuple[str, float, float]], end: tuple[float, float]) -> dict[str, Any]:
     """Wall and CPU seconds of each part of a run, from (message, wall, CPU) read at each message.
 
-    A part runs from its starting message to the next part's (or to `end`); a part whose
-    message never came (not configured) is left out.
+    A part runs from the first of its starting messages to the next part's (or to `end`); a
+    part none of whose messages came (not configured) is left out.
     """
     starts = []
-    for part, opening in PARTS:
-        found = next(((wall, cpu) for message, wall, cpu in marks if message == opening), None)
+    for part, openings in PARTS:
+        found = next(((wall, cpu) for message, wall, cpu in marks if message in openings), None)
         if found is not None:
             starts.append((part, *found))
     parts: dict[str, Any] = {}

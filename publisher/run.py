@@ -3,22 +3,24 @@
 Order matters for crash safety: database transitions commit first (each in its own
 transaction, so a kill loses none and doubles none); the checkpoint is signed and the tiles
 written under their final names only once complete; then the feed files of a new version
-(publisher/feed_files.py), `index.json` last; then the screening index file the web workers
-map (registry/screening/shared_index.py), replaced atomically. A run killed anywhere leaves the
-previous index pointing at complete files, and the next run finishes the work under a fresh
-version number.
+(publisher/feed_files.py), `index.json` last; then, side by side, the national platform export
+and the screening index file the web workers map (registry/screening/shared_index.py), replaced
+atomically. A run killed anywhere leaves the previous index pointing at complete files, and the
+next run finishes the work under a fresh version number.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from publisher.feed_files import timed, write_feed
@@ -220,36 +222,73 @@ def publish_once(
         report.version = write_feed(
             session, keys, settings, checkpoint, now, progress, steps=report.steps
         )
-    if settings.national_dir is not None:
-        progress("writing the national platform export")
-        with report.step("national"):
-            export_national(
-                session,
-                settings.national_dir,
+    # The national export (this process) and the screening index (its names parsed in one
+    # process per core) read the list at the checkpoint and write apart, so they run side by
+    # side: the index in a thread with a session of its own, the export in this one. The
+    # thread runs in a copy of this one's context, so that `progress` works there as here (it
+    # may record steps through the app, as "publish now" does).
+    with ThreadPoolExecutor(1, thread_name_prefix="screening-index") as alongside:
+        indexed = (
+            alongside.submit(
+                contextvars.copy_context().run,
+                _screening_index_step,
+                session.get_bind(),
+                settings,
                 checkpoint.tree_size,
                 now,
-                policy.rules.list_types,
-            )
-    if settings.screening_index is not None:
-        # Every web worker maps this one file instead of indexing the list itself.
-        progress("writing the screening index")
-        with report.step("screening_index"):
-            written = update_shared_index(
-                session,
-                settings.screening_index,
-                checkpoint.tree_size,
-                legal_date(now),
-                settings.screening_index_max_drift,
+                report,
                 progress,
-                workers=settings.workers,
             )
-        report.screening_index = str(written)
-        progress(f"screening index: {written}")
-        if settings.index_store is not None:
-            # For the web nodes of other machines (`registry screening-index pull`).
-            progress("uploading the screening index to its private bucket")
-            with report.step("screening_index_upload"):
-                uploaded = IndexBucket(settings.index_store).put(settings.screening_index, progress)
-            report.screening_index += f"; {uploaded}"
-            progress(f"screening index: {uploaded}")
+            if settings.screening_index is not None
+            else None
+        )
+        if settings.national_dir is not None:
+            progress("writing the national platform export")
+            with report.step("national"):
+                export_national(
+                    session,
+                    settings.national_dir,
+                    checkpoint.tree_size,
+                    now,
+                    policy.rules.list_types,
+                )
+    if indexed is not None:
+        indexed.result()  # the index step's failure is the run's
     return report
+
+
+def _screening_index_step(
+    bind: Engine | Connection,
+    settings: PublishSettings,
+    tree_size: int,
+    now: dt.datetime,
+    report: RunReport,
+    progress: Progress,
+) -> None:
+    """Bring the screening index file up to log size `tree_size`, in a session of its own.
+
+    It runs in a thread beside the national export: it is given plain values, never the run's
+    session or its objects, which that export's commit expires.
+    """
+    assert settings.screening_index is not None
+    # Every web worker maps this one file instead of indexing the list itself.
+    progress("writing the screening index")
+    with Session(bind) as session, report.step("screening_index"):
+        written = update_shared_index(
+            session,
+            settings.screening_index,
+            tree_size,
+            legal_date(now),
+            settings.screening_index_max_drift,
+            progress,
+            workers=settings.workers,
+        )
+    report.screening_index = str(written)
+    progress(f"screening index: {written}")
+    if settings.index_store is not None:
+        # For the web nodes of other machines (`registry screening-index pull`).
+        progress("uploading the screening index to its private bucket")
+        with report.step("screening_index_upload"):
+            uploaded = IndexBucket(settings.index_store).put(settings.screening_index, progress)
+        report.screening_index += f"; {uploaded}"
+        progress(f"screening index: {uploaded}")

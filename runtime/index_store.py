@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -156,28 +157,31 @@ def _size(count: int) -> str:
 
 
 class _Reporter:
-    """Progress of a transfer, said every tenth of it."""
+    """Progress of a transfer, said every tenth of it (boto3 reports from several threads)."""
 
     def __init__(self, progress: Progress, verb: str, total: int) -> None:
         self._progress, self._verb, self._total = progress, verb, total
         self._done = 0
-        self._next = 0.1
+        self._tenths = 0
+        self._lock = threading.Lock()
 
     def add(self, count: int) -> None:
-        self._done += count
-        while self._total and self._done >= self._next * self._total and self._next <= 1.0:
-            self._progress(
-                f"screening index: {self._verb} {_size(self._done)} of {_size(self._total)}"
-            )
-            self._next += 0.1
+        with self._lock:
+            self._done += count
+            tenths = min(10, self._done * 10 // self._total) if self._total else 0
+            if tenths <= self._tenths:
+                return
+            self._tenths = tenths
+            said = f"screening index: {self._verb} {_size(self._done)} of {_size(self._total)}"
+        self._progress(said)
 
 
 class IndexBucket:
     """The screening index's objects in its private bucket, under its prefix."""
 
-    def __init__(self, settings: ObjectStoreSettings, bucket: FeedBucket | None = None) -> None:
+    def __init__(self, settings: ObjectStoreSettings) -> None:
         self.settings = settings
-        self._bucket = bucket or FeedBucket(settings)
+        self._bucket = FeedBucket(settings)
         self.client = self._bucket.client
 
     def _key(self, name: str) -> str:
@@ -198,7 +202,10 @@ class IndexBucket:
         except FileNotFoundError:
             return "no screening index file to upload"
         sidecar = _Sidecar(path, "put")
-        current = self.pointer(PUBLISHER_KEPT)
+        try:
+            current = self.pointer(PUBLISHER_KEPT)
+        except InvalidValue:
+            current = None  # not a pointer (damaged): the one written below replaces it
         sha256 = sidecar.sha256()
         if sha256 is None:
             digest = hashlib.sha256()

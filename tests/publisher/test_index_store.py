@@ -90,6 +90,8 @@ def test_a_run_uploads_the_index_file_then_its_pointer(
     assert head["CacheControl"] == "private, no-store"
     assert f"uploaded {name}" in report.screening_index
     assert "uploading the screening index to its private bucket" in messages
+    uploaded = [message for message in messages if message.startswith("screening index: uploaded")]
+    assert 1 <= len(uploaded) - 1 <= 10  # a tenth at a time, then what was done
     assert "screening_index_upload" in report.steps
 
 
@@ -312,3 +314,19 @@ def test_a_pointer_that_is_not_one_is_refused() -> None:
 def test_index_bucket_names_objects_by_format_and_hash() -> None:
     pointer = IndexPointer(format=7, stamp="12", size=4096, sha256="ab" * 32)
     assert pointer.object == f"screening-7-{'ab' * 32}.index"
+
+
+def test_a_damaged_pointer_is_replaced_by_the_next_run(
+    publisher_app: Flask, node_app: Flask, s3_server: S3Server, bucket: str
+) -> None:
+    run_publication(publisher_app)
+    named = _pointer(s3_server, bucket)
+    s3_server.client().put_object(Bucket=bucket, Key=PREFIX + POINTER, Body=b"not json")
+    code, _out, err = _pull(node_app)
+    assert code == 1 and f"{POINTER}: is not a screening index pointer" in err
+
+    report = run_publication(publisher_app)
+    assert report is not None and report.screening_index.startswith("kept")
+    assert _pointer(s3_server, bucket) == named
+    assert _objects(s3_server, bucket) == sorted([POINTER, str(named["object"])])
+    assert _pull(node_app)[0] == 0

@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from runtime import health, read_replica, session_stores, signing_keys
+from runtime import health, index_store, read_replica, session_stores, signing_keys
 from runtime.config import load_config
 from runtime.extensions import db, limiter, migrate
 from runtime.file_permissions import check_private_files, create_private_database
@@ -59,6 +59,11 @@ def create_base_app(import_name: str, test_config: dict[str, Any] | None = None)
     session_stores.init_app(app)
     health.init_app(app)
     health.register_check(app, "read_replica", lambda: read_replica.readiness(app))
+    health.register_check(
+        app,
+        "screening_index",
+        lambda: index_store.readiness(app.config["REGISTRY"], Path(app.config["SCREENING_INDEX"])),
+    )
     signing_keys.init_app(app)
     return app
 

@@ -360,3 +360,32 @@ def _only_pull(path: Path) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def readiness(settings: Mapping[str, Any], path: Path) -> tuple[bool, str]:
+    """The `/readyz` detail of this node's screening index file.
+
+    With the index bucket configured, a node is ready once `registry screening-index pull` has
+    brought it a file this release reads: without one, each of its workers would index the
+    whole list in memory, minutes and gigabytes at a national list. Without the bucket, the
+    publisher writes the file on this machine, and the workers screen from memory until then.
+    """
+    pulled = bool(settings.get("SCREENING_INDEX_S3_BUCKET"))
+    try:
+        header = read_header(path)
+    except FileNotFoundError:
+        if pulled:
+            return False, (
+                "no screening index file yet: `registry screening-index pull --watch 30` "
+                "brings it from REGISTRY_SCREENING_INDEX_S3_BUCKET"
+            )
+        return True, "no screening index file yet: the workers screen from memory"
+    except (OSError, InvalidValue) as error:
+        return not pulled, f"the screening index file is unreadable: {error}"
+    version = header.get("version")
+    if version != FORMAT_VERSION:
+        return not pulled, (
+            f"the screening index file is format {version} and this release reads format "
+            f"{FORMAT_VERSION}: the workers screen from memory"
+        )
+    return True, f"screening index file of log size {header.get('stamp')} (format {version})"

@@ -330,3 +330,43 @@ def test_a_damaged_pointer_is_replaced_by_the_next_run(
     assert _pointer(s3_server, bucket) == named
     assert _objects(s3_server, bucket) == sorted([POINTER, str(named["object"])])
     assert _pull(node_app)[0] == 0
+
+
+def _readiness(app: Flask) -> tuple[int, dict[str, object]]:
+    with app.app_context():
+        response = app.test_client().get("/readyz")
+    check: dict[str, object] = response.get_json()["checks"]["screening_index"]
+    return response.status_code, check
+
+
+def test_a_node_of_the_bucket_is_ready_once_it_has_pulled_the_file(
+    publisher_app: Flask, node_app: Flask
+) -> None:
+    report = run_publication(publisher_app)
+    assert report is not None
+    status, check = _readiness(node_app)
+    assert status == 503 and check["ok"] is False
+    assert "`registry screening-index pull --watch 30`" in str(check["detail"])
+
+    assert _pull(node_app)[0] == 0
+    _status, check = _readiness(node_app)
+    assert check == {
+        "ok": True,
+        "detail": f"screening index file of log size {report.tree_size} (format {FORMAT_VERSION})",
+    }
+
+    path = Path(node_app.config["SCREENING_INDEX"])
+    path.write_bytes(
+        path.read_bytes().replace(b'"version": %d' % FORMAT_VERSION, b'"version": 1', 1)
+    )
+    _status, check = _readiness(node_app)
+    assert check["ok"] is False and "is format 1 and this release reads" in str(check["detail"])
+
+
+def test_without_the_bucket_a_node_without_the_file_screens_from_memory(tmp_path: Path) -> None:
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'node.sqlite3'}")
+    _status, check = _readiness(app)
+    assert check == {
+        "ok": True,
+        "detail": "no screening index file yet: the workers screen from memory",
+    }

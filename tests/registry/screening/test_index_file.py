@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from registry.errors import InvalidValue
 from registry.screening.matching import ListedName, MatchIndex, ScreeningQuery, index_file
@@ -239,3 +242,17 @@ def test_offsets_are_32_bit_until_they_pass_4_gib() -> None:
     assert _offsets(np.array([3, 4])).dtype == np.dtype("<u4")
     assert _offsets(np.array([2**31, 2**31])).dtype == np.dtype("<u8")
     assert _offsets(np.array([2**31, 2**31]))[-1] == 2**32
+
+
+@given(
+    name=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1),
+    latin=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",))),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_record_is_encoded_as_the_standard_library_would(name: str, latin: str) -> None:
+    # A file written over an old one keeps the old records' bytes and is the file written from
+    # scratch: records are encoded as they were before orjson encoded them.
+    listed = ListedName("E1", "legal_person", name, latin=latin or None, aliases=(name,))
+    raw = record_json(IndexedRecord.from_listed(listed))
+    decoded = json.loads(raw)
+    assert raw == json.dumps(decoded, ensure_ascii=False, separators=(",", ":")).encode()

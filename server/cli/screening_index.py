@@ -1,6 +1,6 @@
 """`registry screening-index pull`: a web node's copy of the screening index file.
 
-On a web node of its own machine, the screening index file the publisher writes comes from the
+On a web node on a machine of its own, the screening index file the publisher writes comes from the
 private bucket it uploads the file to (runtime/index_store.py). `pull` downloads it when the
 bucket's file differs from the node's; with `--watch` it keeps doing so, as a service beside
 the node's workers (docs/operations.md).

@@ -61,16 +61,22 @@ def _national_reports() -> int:
     return int(db.session.scalar(select(func.count()).select_from(NationalReport)) or 0)
 
 
+def _run_with_a_full_disk_in(app: Flask, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    """A run in which publisher/run.py's `step` fails as a full disk would; the run fails."""
+
+    def failing(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device", step)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(publisher_run, step, failing)
+        with pytest.raises(OSError, match="No space left on device"):
+            run_publication(app)
+
+
 def test_a_failed_index_fails_the_run_and_keeps_the_export(
     demo_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing(*_args: Any, **_kwargs: Any) -> Any:
-        raise OSError(28, "No space left on device", "screening.index")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(publisher_run, "update_shared_index", failing)
-        with pytest.raises(OSError, match="No space left on device"):
-            run_publication(demo_app)
+    _run_with_a_full_disk_in(demo_app, monkeypatch, "update_shared_index")
     status = demo_app.extensions["publisher_status"]
     assert status["failures"] == 1 and "No space left on device" in status["last_error"]
     assert _national_reports() > 0  # the export committed beside the failed index
@@ -84,13 +90,7 @@ def test_a_failed_index_fails_the_run_and_keeps_the_export(
 def test_a_failed_export_fails_the_run_and_keeps_the_index(
     demo_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing(*_args: Any, **_kwargs: Any) -> Any:
-        raise OSError(28, "No space left on device", "national-platform")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(publisher_run, "export_national", failing)
-        with pytest.raises(OSError, match="No space left on device"):
-            run_publication(demo_app)
+    _run_with_a_full_disk_in(demo_app, monkeypatch, "export_national")
     assert _national_reports() == 0
     # The index thread finished its file before the run reported the failure.
     assert IndexFile(Path(demo_app.config["SCREENING_INDEX"])).count > 0

@@ -17,10 +17,11 @@ under its prefix:
 The publisher uploads the file first and `current.json` last, so a run that fails between the
 two leaves the previous pointer naming a complete object, and the next run uploads again. It
 keeps the file `current.json` named before, which a node may still be downloading, and deletes
-older ones. A node downloads beside its own file under a temporary name, checks the size, the
-SHA-256 and the header, and renames it over its file: its workers map the new file on their
-next request (registry/screening/shared_index.py: SharedIndex), and keep the old one if the
-download fails. Endpoint, region and credentials are the feed's (`REGISTRY_FEED_S3_*`).
+older ones; a file the pointer names but the bucket lost is uploaded again. A node downloads
+beside its own file under a temporary name, checks the size, the SHA-256 and the header, and
+renames it over its file: its workers map the new file on their next request
+(registry/screening/shared_index.py: SharedIndex), and keep the old one if the download fails.
+Endpoint, region and credentials are the feed's (`REGISTRY_FEED_S3_*`).
 """
 
 from __future__ import annotations
@@ -195,7 +196,8 @@ class IndexBucket:
     def put(self, path: Path, progress: Progress = lambda _message: None) -> str:
         """Upload the local index file at `path` unless the bucket's pointer names it already.
 
-        Returns what was done, for the run's report.
+        A file the pointer names but the bucket lost is uploaded again. Returns what was done,
+        for the run's report.
         """
         try:
             header = read_header(path)
@@ -218,11 +220,11 @@ class IndexBucket:
             size=path.stat().st_size,
             sha256=sha256,
         )
-        if current == pointer:
+        existing = self._bucket.size(pointer.object, PUBLISHER_KEPT)
+        if current == pointer and existing == pointer.size:
             sidecar.record(sha256)
             return "the bucket's screening index is this file"
-        existing = self._bucket.size(pointer.object, PUBLISHER_KEPT)
-        if existing is None:
+        if existing is None:  # new, or gone from the bucket: uploaded (again)
             self._upload(path, pointer, progress)
         elif existing != pointer.size:
             raise ObjectStoreError(

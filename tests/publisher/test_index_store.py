@@ -370,3 +370,46 @@ def test_without_the_bucket_a_node_without_the_file_screens_from_memory(tmp_path
         "ok": True,
         "detail": "no screening index file yet: the workers screen from memory",
     }
+
+
+class _Stop(Exception):
+    """Ends a `--watch` loop in a test."""
+
+
+def test_watch_reports_a_failure_and_pulls_at_the_next_turn(
+    publisher_app: Flask,
+    node_app: Flask,
+    s3_server: S3Server,
+    bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from server.cli import screening_index as command
+
+    run_publication(publisher_app)
+    name = str(_pointer(s3_server, bucket)["object"])
+    s3_server.client().delete_object(Bucket=bucket, Key=PREFIX + name)  # lost from the bucket
+    turns: list[float] = []
+
+    def sleeping(seconds: float) -> None:  # between turns: the next run uploads it again
+        turns.append(seconds)
+        if len(turns) == 1:
+            report = run_publication(publisher_app)
+            assert report is not None and f"uploaded {name}" in report.screening_index
+        else:
+            raise _Stop
+
+    monkeypatch.setattr(command.time, "sleep", sleeping)
+    with node_app.app_context():
+        runner = node_app.test_cli_runner()
+        result = runner.invoke(args=["screening-index", "pull", "--watch", "30"])
+        refused = runner.invoke(args=["screening-index", "pull", "--watch", "1"])
+    assert isinstance(result.exception, _Stop)
+    assert turns == [30, 30]
+    # The first turn's failure, reported without stopping the watch.
+    assert (
+        f"screening index: bucket '{bucket}' at {s3_server.endpoint} has no {name}, "
+        f"which {POINTER} names; this node keeps its screening index file"
+    ) in result.stderr
+    assert f"pulled {name}" in result.stdout  # the second turn
+    assert Path(node_app.config["SCREENING_INDEX"]).exists()
+    assert refused.exit_code == 2 and "--watch" in refused.stderr

@@ -298,7 +298,7 @@ class IndexBucket:
             if not alone:
                 return "another pull of this file is under way; left to it"
             self._download(path, pointer, progress)
-        sidecar.record(pointer.sha256)
+            sidecar.record(pointer.sha256)
         return f"pulled {pointer.object} ({_size(pointer.size)}, log size {pointer.stamp})"
 
     def _download(self, path: Path, pointer: IndexPointer, progress: Progress) -> None:

@@ -185,9 +185,6 @@ class IndexBucket:
         self._bucket = FeedBucket(settings)
         self.client = self._bucket.client
 
-    def _key(self, name: str) -> str:
-        return self._bucket.key(name)
-
     def pointer(self, kept: str) -> IndexPointer | None:
         """The current pointer, or None when the bucket holds none."""
         data = self._bucket.get(POINTER, kept)
@@ -235,7 +232,7 @@ class IndexBucket:
         with self._bucket.errors(f"writing {POINTER}", PUBLISHER_KEPT):
             self.client.put_object(
                 Bucket=self.settings.bucket,
-                Key=self._key(POINTER),
+                Key=self._bucket.key(POINTER),
                 Body=pointer.to_json(),
                 ContentType="application/json",
                 CacheControl="no-store",
@@ -250,7 +247,7 @@ class IndexBucket:
             self.client.upload_file(
                 str(path),
                 self.settings.bucket,
-                self._key(pointer.object),
+                self._bucket.key(pointer.object),
                 ExtraArgs={
                     "ContentType": "application/octet-stream",
                     "CacheControl": "private, no-store",

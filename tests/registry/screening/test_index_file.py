@@ -18,6 +18,7 @@ from registry.screening.matching.index_file import (
     FORMAT_VERSION,
     IndexFile,
     _offsets,
+    key_hash,
     write_index_file,
     write_index_file_over,
 )
@@ -211,6 +212,18 @@ def test_every_key_finds_the_positions_of_the_index_built_in_memory(
     # Most keys name one record (kept beside their hash), the others a list.
     assert any(len(positions) == 1 for positions in expected.values())
     assert any(len(positions) > 1 for positions in expected.values())
+
+
+def test_keys_are_filed_under_their_xxh3_64_hash(tmp_path: Path) -> None:
+    # XXH3-64 of the empty input (seed 0), a test vector of the xxHash specification: another
+    # implementation of XXH3 finds the file's keys.
+    assert key_hash("") == 0x2D06800538D394C2
+    path = tmp_path / "screening.index"
+    _write(path, LISTED)
+    keys = set().union(*(every_key(IndexedRecord.from_listed(item)) for item in LISTED))
+    hashes, _positions = IndexFile(path).postings()
+    assert set(hashes.tolist()) == {key_hash(key) for key in keys}
+    assert len(hashes) >= len(keys)
 
 
 def test_records_are_stored_deflated_and_decode_to_the_records_written(tmp_path: Path) -> None:

@@ -12,15 +12,20 @@ in one transaction, from a background thread of the process:
   that reader's request),
 - when the process ends (`close()`, called at exit and from gunicorn's worker_exit hook).
 
-A waiting receipt is kept as one flat tuple of strings, numbers and timestamps, its JSON
-already encoded (by orjson, a tenth of the cost of the standard library's for a 100-query
-receipt) in the request that signed it. The garbage collector stops tracking such tuples, so
-receipts waiting through a collection (the signed dictionaries: dozens of containers each)
+A waiting receipt is kept as one flat tuple of strings and numbers, made in the request that
+signed it in the form the database's driver takes: its JSON encoded (by orjson, a tenth of the
+cost of the standard library's for a 100-query receipt) and its timestamps as stored text; on
+PostgreSQL, the lines of COPY's text format. The garbage collector stops tracking such tuples,
+so receipts waiting through a collection (the signed dictionaries: dozens of containers each)
 are not moved into the oldest generation, where they would count towards the next full
 collection, a pause of every request of the worker (runtime.gc_pauses).
 
-On PostgreSQL the batch is copied in (COPY ... FROM STDIN), the cheapest write for the server;
-elsewhere each table gets one executemany insert.
+The writer's thread then only hands the rows over: on PostgreSQL both tables' lines are copied
+in (COPY ... FROM STDIN), the cheapest write for the server; on SQLite each table gets one
+executemany insert of the ready rows, the binding done by the driver. The thread holds the
+interpreter only for that hand-over, not for turning each row into what the driver takes (a
+request arriving meanwhile waited for it: bench/RESULTS.md, "Receipt rows made in the request
+that signs them").
 
 With `interval` 0 every receipt is written at once, in the request that signed it. A receipt
 issued by one process is therefore readable from another within `interval` seconds (plus the
@@ -33,12 +38,11 @@ import datetime as dt
 import logging
 import os
 import threading
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Text, column, insert, table
+from sqlalchemy import Connection, Engine
 
-from registry.models import Receipt, ScreeningCall
 from registry.screening.receipts import IssuedReceipt
 
 log = logging.getLogger(__name__)
@@ -48,55 +52,65 @@ log = logging.getLogger(__name__)
 MAX_WAITING = 10_000
 
 
-_RECEIPT_COLUMNS = ("receipt_id", "api_key_id", "issued_at", "envelope")
-_CALL_COLUMNS = ("api_key_id", "called_at", "endpoint", "query_count", "tree_size", "receipt_id")
-
-
-# The receipts table with its JSON column as the text it is stored as (SQLite), so that the
-# envelope is encoded once, by orjson, instead of by the column type's json.dumps.
-_RECEIPTS_AS_TEXT = table(
-    Receipt.__tablename__,
-    column("receipt_id"),
-    column("api_key_id"),
-    column("issued_at", Receipt.__table__.c.issued_at.type),
-    column("envelope", Text()),
+# The tables of registry.models.Receipt and ScreeningCall; the columns in the order of the rows.
+_RECEIPTS_COPY = "COPY receipts (receipt_id, api_key_id, issued_at, envelope) FROM STDIN"
+_CALLS_COPY = (
+    "COPY screening_calls (api_key_id, called_at, endpoint, query_count, tree_size, receipt_id) "
+    "FROM STDIN"
+)
+_RECEIPTS_INSERT = (
+    "INSERT INTO receipts (receipt_id, api_key_id, issued_at, envelope) VALUES (?, ?, ?, ?)"
+)
+_CALLS_INSERT = (
+    "INSERT INTO screening_calls "
+    "(api_key_id, called_at, endpoint, query_count, tree_size, receipt_id) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
 )
 
+# A waiting receipt and its call, made in the request that signed them in the form the
+# database's driver takes, so that a flush only hands them over:
+# - PostgreSQL: the two rows' lines of COPY's text format (receipts, then calls);
+# - SQLite: receipt_id, api_key_id, issued_at, envelope, called_at, endpoint, query_count,
+#   tree_size, the timestamps as the text SQLAlchemy stores them (naive UTC, microseconds).
+# A plain tuple of strings and numbers (not a named tuple or a dataclass), which the garbage
+# collector untracks.
+Waiting = tuple[str | int, ...]
 
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    # As registry.models.UTCDateTime stores a timestamp: naive, in UTC.
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-# A waiting receipt and its call: receipt_id, api_key_id, issued_at, envelope (JSON text),
-# called_at, endpoint, query_count, tree_size. A plain tuple of atoms (not a named tuple or a
-# dataclass), which the garbage collector untracks.
-Waiting = tuple[str, int, dt.datetime, str, dt.datetime, str, int, int]
-
-
-class _Fields(NamedTuple):
-    receipt_id: str
-    api_key_id: int
-    issued_at: dt.datetime
-    envelope: str
-    called_at: dt.datetime
-    endpoint: str
-    query_count: int
-    tree_size: int
+# COPY's text format: a backslash, and the characters it would read as the ends of a field or
+# a row, escaped (PostgreSQL, "COPY", File Formats).
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def waiting_row(issued: IssuedReceipt) -> Waiting:
-    """The flat row a signed receipt waits as: its JSON encoded now, nothing else kept."""
+def _stored_time(moment: dt.datetime) -> str:
+    """As registry.models.UTCDateTime stores a timestamp: naive UTC, here as its text."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _copy_line(values: tuple[str | int, ...]) -> str:
+    return "\t".join(str(value).translate(_COPY_ESCAPES) for value in values) + "\n"
+
+
+def waiting_row(issued: IssuedReceipt, copy: bool) -> Waiting:
+    """The flat row a signed receipt waits as (for COPY if `copy`): nothing else is kept."""
     receipt, call = issued.receipt_row, issued.call_row
-    return (
+    receipt_values = (
         receipt["receipt_id"],
         receipt["api_key_id"],
-        receipt["issued_at"],
+        _stored_time(receipt["issued_at"]),
         orjson.dumps(receipt["envelope"]).decode("utf-8"),
+    )
+    call_values = (
         call["called_at"],
         call["endpoint"],
         call["query_count"],
         call["tree_size"],
+    )
+    if not copy:
+        return (*receipt_values, _stored_time(call_values[0]), *call_values[1:])
+    receipt_id, api_key_id = receipt_values[:2]
+    return (
+        _copy_line(receipt_values),
+        _copy_line((api_key_id, _stored_time(call_values[0]), *call_values[1:], receipt_id)),
     )
 
 
@@ -104,55 +118,16 @@ def _copy(connection: Connection, rows: list[Waiting]) -> None:
     """PostgreSQL: both tables filled with COPY, in the connection's transaction."""
     driver: Any = connection.connection.dbapi_connection
     with driver.cursor() as cursor:
-        receipts = f"COPY {Receipt.__tablename__} ({', '.join(_RECEIPT_COLUMNS)}) FROM STDIN"
-        with cursor.copy(receipts) as copy:
-            for row in map(_Fields._make, rows):
-                copy.write_row(
-                    (row.receipt_id, row.api_key_id, _naive_utc(row.issued_at), row.envelope)
-                )
-        calls = f"COPY {ScreeningCall.__tablename__} ({', '.join(_CALL_COLUMNS)}) FROM STDIN"
-        with cursor.copy(calls) as copy:
-            for row in map(_Fields._make, rows):
-                copy.write_row(
-                    (
-                        row.api_key_id,
-                        _naive_utc(row.called_at),
-                        row.endpoint,
-                        row.query_count,
-                        row.tree_size,
-                        row.receipt_id,
-                    )
-                )
+        for statement, part in ((_RECEIPTS_COPY, 0), (_CALLS_COPY, 1)):
+            with cursor.copy(statement) as copy:
+                copy.write("".join([str(row[part]) for row in rows]))
 
 
 def _insert(connection: Connection, rows: list[Waiting]) -> None:
-    """Elsewhere: one executemany insert per table, in the connection's transaction."""
-    fields = [_Fields._make(row) for row in rows]
-    connection.execute(
-        insert(_RECEIPTS_AS_TEXT),
-        [
-            {
-                "receipt_id": row.receipt_id,
-                "api_key_id": row.api_key_id,
-                "issued_at": row.issued_at,
-                "envelope": row.envelope,
-            }
-            for row in fields
-        ],
-    )
-    connection.execute(
-        insert(ScreeningCall),
-        [
-            {
-                "api_key_id": row.api_key_id,
-                "called_at": row.called_at,
-                "endpoint": row.endpoint,
-                "query_count": row.query_count,
-                "tree_size": row.tree_size,
-                "receipt_id": row.receipt_id,
-            }
-            for row in fields
-        ],
+    """SQLite: one executemany insert per table, in the connection's transaction."""
+    connection.exec_driver_sql(_RECEIPTS_INSERT, [row[:4] for row in rows])
+    connection.exec_driver_sql(
+        _CALLS_INSERT, [(row[1], row[4], row[5], row[6], row[7], row[0]) for row in rows]
     )
 
 
@@ -165,6 +140,7 @@ class ReceiptWriter:
         if batch < 1:
             raise ValueError("a batch holds at least one receipt")
         self.engine = engine
+        self._copies = engine.dialect.name == "postgresql"
         self.interval = interval
         self.batch = batch
         self._waiting: list[Waiting] = []
@@ -179,7 +155,7 @@ class ReceiptWriter:
     def add(self, issued: IssuedReceipt) -> None:
         """Keep a signed receipt's rows; they are written within `interval` seconds."""
         self._after_fork()
-        row = waiting_row(issued)
+        row = waiting_row(issued, self._copies)
         with self._lock:
             self._waiting.append(row)
             waiting = len(self._waiting)
@@ -211,7 +187,7 @@ class ReceiptWriter:
                 return 0
             try:
                 with self.engine.begin() as connection:
-                    if connection.dialect.name == "postgresql":
+                    if self._copies:
                         _copy(connection, rows)
                     else:
                         _insert(connection, rows)

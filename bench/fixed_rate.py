@@ -57,23 +57,26 @@ def _message(request: Request, host: str, port: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + request.body
 
 
-def _exchange(host: str, port: int, message: bytes) -> int | None:
-    """Send `message` on a new connection and read the response to its end: its status.
+def exchange(host: str, port: int, message: bytes) -> tuple[float, int | None]:
+    """Send `message` on a new connection and read the response to its end.
 
-    None when the connection fails or the answer is not an HTTP status line.
+    Returns when the connection was made (`time.perf_counter`; 0.0 if it was not) and the
+    status: None when the connection fails or the answer is not an HTTP status line.
     """
+    connected = 0.0
     try:
         with socket.create_connection((host, port), timeout=30) as connection:
+            connected = time.perf_counter()
             connection.sendall(message)
             head = b""
             while chunk := connection.recv(65536):
                 if len(head) < 12:
                     head += chunk
     except OSError:
-        return None
+        return connected, None
     if not head.startswith(b"HTTP/1.") or len(head) < 12 or not head[9:12].isdigit():
-        return None
-    return int(head[9:12])
+        return connected, None
+    return connected, int(head[9:12])
 
 
 def fixed_rate_latency(
@@ -100,7 +103,7 @@ def fixed_rate_latency(
             wait = due - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
-            status = _exchange(host, port, messages[request])
+            _connected, status = exchange(host, port, messages[request])
             failed = status is None or status >= 400
             elapsed = time.perf_counter() - due
             with lock:

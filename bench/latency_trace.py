@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import queue
-import socket
 import statistics
 import tempfile
 import threading
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.api_load import LOCAL_POSTGRES, ensure_wrk, postgres_url, saturating_rate, targets
-from bench.fixed_rate import THREADS, percentile
+from bench.fixed_rate import THREADS, exchange, percentile
 from bench.served import WORKERS, Served, pg_database, serve
 from bench.trace_hooks import SEQ_HEADER
 
@@ -46,24 +45,6 @@ SLOWEST = 0.01
 Sent = tuple[float, float, float, float, int | None]
 # Worker side, per request: started, finished, when that worker had finished the one before.
 Noted = tuple[float, float, float]
-
-
-def _exchange(host: str, port: int, message: bytes) -> tuple[float, int | None]:
-    """Send `message` on a new connection, read the answer: (when connected, status)."""
-    connected = 0.0
-    try:
-        with socket.create_connection((host, port), timeout=30) as connection:
-            connected = time.perf_counter()
-            connection.sendall(message)
-            head = b""
-            while chunk := connection.recv(65536):
-                if len(head) < 12:
-                    head += chunk
-    except OSError:
-        return connected, None
-    if not head.startswith(b"HTTP/1.") or len(head) < 12 or not head[9:12].isdigit():
-        return connected, None
-    return connected, int(head[9:12])
 
 
 def traced_requests(
@@ -87,7 +68,7 @@ def traced_requests(
             if (wait := due - time.perf_counter()) > 0:
                 time.sleep(wait)
             sent = time.perf_counter()
-            connected, status = _exchange(host, int(port), head + b"%d\r\n\r\n" % number)
+            connected, status = exchange(host, int(port), head + b"%d\r\n\r\n" % number)
             seen[number] = (due, sent, connected, time.perf_counter(), status)
 
     threads = [threading.Thread(target=send, daemon=True) for _ in range(THREADS)]

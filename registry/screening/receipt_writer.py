@@ -83,6 +83,8 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def _stored_time(moment: dt.datetime) -> str:
     """As registry.models.UTCDateTime stores a timestamp: naive UTC, here as its text."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 

@@ -20,6 +20,7 @@ import socket
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -79,6 +80,17 @@ def exchange(host: str, port: int, message: bytes) -> tuple[float, int | None]:
     return connected, int(head[9:12])
 
 
+def run_senders(send: Callable[[], None], jobs: queue.Queue[Any]) -> None:
+    """Run `send` on `THREADS` threads until each has taken a None from `jobs` (put here last)."""
+    threads = [threading.Thread(target=send, daemon=True) for _ in range(THREADS)]
+    for _ in threads:
+        jobs.put(None)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def fixed_rate_latency(
     base_url: str, requests: list[Request], rate: float, seconds: float
 ) -> dict[str, Any]:
@@ -112,13 +124,7 @@ def fixed_rate_latency(
                 if failed:
                     failures.append(f"{request.method} {request.path} -> {status or 'no answer'}")
 
-    threads = [threading.Thread(target=send, daemon=True) for _ in range(THREADS)]
-    for _ in threads:
-        due_times.put(None)
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_senders(send, due_times)
     finished = time.perf_counter()
     ordered = sorted(latencies)
     return {

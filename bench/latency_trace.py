@@ -25,7 +25,6 @@ import json
 import queue
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.api_load import LOCAL_POSTGRES, ensure_wrk, postgres_url, saturating_rate, targets
-from bench.fixed_rate import THREADS, exchange, percentile
+from bench.fixed_rate import exchange, percentile, run_senders
 from bench.served import WORKERS, Served, pg_database, serve
 from bench.trace_hooks import SEQ_HEADER
 
@@ -71,13 +70,7 @@ def traced_requests(
             connected, status = exchange(host, int(port), head + b"%d\r\n\r\n" % number)
             seen[number] = (due, sent, connected, time.perf_counter(), status)
 
-    threads = [threading.Thread(target=send, daemon=True) for _ in range(THREADS)]
-    for _ in threads:
-        numbers.put(None)
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_senders(send, numbers)
     return seen
 
 

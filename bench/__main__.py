@@ -19,6 +19,7 @@ from pathlib import Path
 from bench import (
     api_load,
     feed_bucket,
+    latency_trace,
     ledger,
     publish,
     screening,
@@ -35,6 +36,7 @@ BENCHMARKS: list[tuple[str, str, Callable[[list[str]], object]]] = [
     ("verify", "python -m bench.verify", verify.main),
     ("witness", "python -m bench.witness", witness.main),
     ("api_load", "python -m bench.api_load", api_load.main),
+    ("latency_trace", "python -m bench.latency_trace", latency_trace.main),
     ("feed_bucket", "python -m bench.feed_bucket", feed_bucket.main),
 ]
 RESULTS = Path(__file__).resolve().parent / "results.json"

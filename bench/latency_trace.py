@@ -14,8 +14,8 @@ all on the machine's one monotonic clock. Each request's time splits into:
     back        from the answer written to the client having read it
 
 Run `python -m bench.latency_trace` (SQLite, lookup, half the saturating rate found by wrk,
-8 s); `--rate N` skips the saturating run, `--target healthz` traces `/healthz`,
-`--backend postgresql` uses REGISTRY_TEST_PG_URL or the local server.
+8 s; `--quick`: 3 s windows); `--rate N` skips the saturating run, `--target healthz`
+traces `/healthz`, `--backend postgresql` uses REGISTRY_TEST_PG_URL or the local server.
 """
 
 from __future__ import annotations
@@ -173,17 +173,23 @@ def _database(backend: str, workdir: Path) -> Iterator[str]:
         yield url
 
 
-def _half_rate(served: Served, name: str) -> float:
+def _half_rate(served: Served, name: str, quick: bool) -> float:
     """Half the saturating rate of target `name`, found with wrk as bench.api_load does."""
     target = next(t for t in targets(served) if t.name == name)
+    seconds, levels = (3, (4, 16)) if quick else (8, (4, 16, 64))
     with tempfile.TemporaryDirectory() as scripts:
-        best = saturating_rate(ensure_wrk(), served, target, Path(scripts), 8, (4, 16, 64))
+        best = saturating_rate(ensure_wrk(), served, target, Path(scripts), seconds, levels)
     print(f"[{served.backend}] {name}: {best['rps']:.0f} req/s (c={best['connections']})")
     return float(best["rps"]) / 2
 
 
 def trace(
-    backend: str, target: str, rate: float | None, seconds: float, workers: int
+    backend: str,
+    target: str,
+    rate: float | None,
+    seconds: float,
+    workers: int,
+    quick: bool = False,
 ) -> dict[str, Any]:
     """Serve the demo, send the numbered requests, stop the server, join both sides' notes."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -200,7 +206,7 @@ def trace(
                 GUNICORN_CMD_ARGS="--config python:bench.trace_hooks",
             ) as served,
         ):
-            rate = rate or _half_rate(served, target)
+            rate = rate or _half_rate(served, target, quick)
             path, headers = "/healthz", {}
             if target == "lookup":
                 value = served.identifier["value"]
@@ -263,12 +269,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, help="requests/s (default: half the saturating)")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument(
+        "--quick", action="store_true", help="3-second windows (as make bench --quick runs it)"
+    )
     args = parser.parse_args(argv)
     if args.rate is not None and args.rate <= 0:
         parser.error("--rate must be above 0")
     if args.seconds <= 0 or args.workers < 1:
         parser.error("--seconds must be above 0 and --workers at least 1")
-    found = trace(args.backend, args.target, args.rate, args.seconds, args.workers)
+    seconds = min(args.seconds, 3.0) if args.quick else args.seconds
+    found = trace(args.backend, args.target, args.rate, seconds, args.workers, args.quick)
     report(args.backend, args.target, found)
 
 

@@ -272,16 +272,24 @@ def _trade_names(query: NameForm, listed: NameForm) -> tuple[tuple[str, str], in
 def han_upper_bound(query: NameForm, listed: NameForm) -> float:
     """A similarity that the comparison of two Chinese names does not exceed, found cheaply.
 
-    The name's score is a trade-name score times factors of at most 1, and a trade-name score
-    is at most DIFFERENT_CEILING unless the two trade names are at most one slip apart with
-    enough characters agreeing (sound.slip_bounds).
+    The name's score is a trade-name score times the factors of the industry word, the legal
+    form and the region prefix (`_compare_han`), each at most 1. A trade-name score is at most
+    DIFFERENT_CEILING unless the two trade names are at most one slip apart with enough
+    characters agreeing (sound.slip_bounds). The legal form's and the region's factors do not
+    depend on how the names are lined up, and cost a comparison of sets: they are taken in
+    whole, in the order `_compare_han` multiplies them, so that the bound is not exceeded by
+    rounding either. A region prefix naming another place alone keeps a name below the default
+    threshold, whatever its trade name.
     """
     trades, _ = _trade_names(query, listed)
     pairs = [trades]
     if query.industry != listed.industry:
         size = min(map(len, trades))
         pairs.append((query.core[:size], listed.core[:size]))
-    return max(_trade_upper_bound(*pair) for pair in pairs)
+    trade = max(_trade_upper_bound(*pair) for pair in pairs)
+    return (
+        trade * _factor(_legal_form_part(query, listed)) * _factor(_region_part(query, listed))
+    )
 
 
 def _trade_upper_bound(query: str, listed: str) -> float:

@@ -129,7 +129,7 @@ def _form_from(fields: list[Any]) -> NameForm:
 
 def record_from_json(raw: bytes) -> IndexedRecord:
     """The record a JSON object holds (fields it does not know are ignored)."""
-    data = json.loads(raw)
+    data = orjson.loads(raw)
     listed = ListedName.restore(
         entry_id=data["entry_id"],
         kind=data["kind"],

@@ -16,8 +16,15 @@ from registry.screening.matching import (
     ListedName,
     MatchIndex,
     ScreeningQuery,
+    score,
 )
-from registry.screening.matching.score import NAME_PARTS, PreparedQuery, name_bounds, score_record
+from registry.screening.matching.score import (
+    NAME_PARTS,
+    IndexedRecord,
+    PreparedQuery,
+    name_bounds,
+    score_record,
+)
 from registry.screening.matching.similarity import compare_forms
 
 HUAXING_USCC = "91440300MA5F8AXK4B"
@@ -391,6 +398,26 @@ def test_the_cheap_name_bound_is_never_below_the_full_comparison() -> None:
                     assert bound >= full, (labeled.query.name, listed_form.core, bound, full)
                     checked += 1
     assert checked > 1000
+
+
+def test_a_chinese_name_of_another_place_is_not_compared_in_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The same trade name with another city's prefix: the region's factor alone keeps the name
+    # below the threshold, so the cheap bound says so and the full comparison is skipped.
+    query = PreparedQuery.prepare(ScreeningQuery("广州市华兴科技有限公司"))
+    record = IndexedRecord.from_listed(HUAXING)
+    full = score_record(query, record, 0.0)
+    assert full is not None and 0.0 < full.score < DEFAULT_THRESHOLD
+    assert all(
+        bound is None or bound < DEFAULT_THRESHOLD for bound in name_bounds(query.form, record)
+    )
+
+    def compared(*_args: object) -> None:
+        raise AssertionError("compared in full")
+
+    monkeypatch.setattr(score, "compare_forms", compared)
+    assert score_record(query, record, DEFAULT_THRESHOLD) is None
 
 
 def test_pruned_and_full_scoring_find_the_same_matches() -> None:

@@ -10,8 +10,14 @@ a worker answers them from the parts it keeps, registry/screening/batch.py), and
 generated names (bench/screening_subjects.py) never screened before, which every time go
 through the matcher: the cost of a batch of new customers.
 
-Run `python -m bench.api_inprocess` (about a minute); `--workdir` keeps the prepared database
-for another run.
+The demo lists 35 subjects, and a new name costs more as the list grows (it shares keys with
+more listed names, each a candidate to read and bound). `--listed N` also screens the same
+fresh batches against an index file of N generated subjects, with the matcher alone (over 95 %
+of a fresh batch's request), beside the same round's `/healthz`: the figure web nodes are
+sized by (docs/operations.md).
+
+Run `python -m bench.api_inprocess` (about a minute; `--listed 20000` adds about a minute);
+`--workdir` keeps the prepared database and index file for another run.
 """
 
 from __future__ import annotations
@@ -25,13 +31,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.screening_index import fingerprint
 from bench.screening_subjects import generate_subjects
 from bench.served import first_listed, prepare_database, served_app, server_env
+from registry.screening.matching import MatchIndex, ScreeningQuery
+from registry.screening.matching.index_file import IndexFile, write_index_names
 
 ROUNDS = 3
 SCREENS = 30
 HEALTHZ = 1000
 BATCH = 100
+# Seeds of the generated list (`--listed`), far from those of the fresh batches.
+LISTED_SEED = 1_000_000
 
 
 def prepared(workdir: Path) -> tuple[dict[str, str], str]:
@@ -62,8 +73,30 @@ def fresh_bodies(count: int, first_seed: int) -> list[str]:
     return bodies
 
 
-def measure(workdir: Path) -> list[tuple[float, float, float]]:
-    """Per round, CPU seconds of a `screen x100` of listed names, of fresh names, of `/healthz`."""
+def listed_index(workdir: Path, count: int) -> MatchIndex:
+    """The matcher over an index file of `count` generated subjects, written once in `workdir`.
+
+    The file is named by what made it (bench.screening_index.fingerprint: the matcher's code),
+    so a kept one is used only by the code that wrote it.
+    """
+    path = workdir / f"listed-{count}-{fingerprint(count, 0)[:16]}.index"
+    if not path.exists():
+        _world, _enterprises, listed = generate_subjects(count, random.Random(LISTED_SEED))
+        scratch = path.with_suffix(".writing")
+        write_index_names(scratch, listed, range(count), f"bench-{count}")
+        scratch.replace(path)
+    return MatchIndex.from_file(IndexFile(path))
+
+
+def fresh_queries(body: str) -> list[ScreeningQuery]:
+    """The queries of a screening body, as the matcher takes them."""
+    return [ScreeningQuery(name=query["name"]) for query in json.loads(body)["queries"]]
+
+
+def measure(workdir: Path, listed: int = 0) -> list[tuple[float, ...]]:
+    """Per round, CPU seconds of a `screen x100` of listed names, of fresh names, of `/healthz`,
+    and with `listed` of the fresh names against that many listed subjects (matcher alone)."""
+    national = listed_index(workdir, listed) if listed else None
     env, key = prepared(workdir)
     os.environ.update(env)
     client = served_app().test_client()
@@ -79,16 +112,28 @@ def measure(workdir: Path) -> list[tuple[float, float, float]]:
 
     screen()  # the first request maps the index and fills the caches a running server has
     cpu_per_call(lambda: client.get("/healthz"), 50)
+    if national is not None:
+        # Batches apart from the measured ones fill the matcher's caches, as a running worker's are.
+        for body in fresh_bodies(5, ROUNDS * SCREENS):
+            national.screen_many(fresh_queries(body))
     rounds = []
     for number in range(ROUNDS):
-        fresh = iter(fresh_bodies(SCREENS, number * SCREENS))
-        rounds.append(
-            (
-                cpu_per_call(screen, SCREENS),
-                cpu_per_call(lambda bodies=fresh: screen(next(bodies)), SCREENS),
-                cpu_per_call(lambda: client.get("/healthz"), HEALTHZ),
+        round_bodies = fresh_bodies(SCREENS, number * SCREENS)
+        fresh = iter(round_bodies)
+        measured = [
+            cpu_per_call(screen, SCREENS),
+            cpu_per_call(lambda bodies=fresh: screen(next(bodies)), SCREENS),
+            cpu_per_call(lambda: client.get("/healthz"), HEALTHZ),
+        ]
+        if national is not None:
+            batches = iter([fresh_queries(body) for body in round_bodies])
+            measured.append(
+                cpu_per_call(
+                    lambda matcher=national, queued=batches: matcher.screen_many(next(queued)),
+                    SCREENS,
+                )
             )
-        )
+        rounds.append(tuple(measured))
     return rounds
 
 
@@ -96,17 +141,27 @@ def main(argv: list[str] | None = None) -> None:
     """Prepare (or reuse) a database, measure, print one line a round."""
     parser = argparse.ArgumentParser(prog="python -m bench.api_inprocess", description=__doc__)
     parser.add_argument("--workdir", type=Path, help="keep the prepared database here")
+    parser.add_argument(
+        "--listed",
+        type=int,
+        default=0,
+        help="also screen the fresh names against this many generated listed subjects",
+    )
     args = parser.parse_args(argv)
+    if args.listed < 0:
+        parser.error("--listed: give a number of subjects, 0 or more")
     with tempfile.TemporaryDirectory() as scratch:
         workdir = args.workdir or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
         print(f"screen x{BATCH} against /healthz, in process, CPU time ({workdir})")
-        print("  listed names, repeated           fresh names                      /healthz")
-        for listed, fresh, healthz in measure(workdir):
+        heading = "  listed names, repeated           fresh names                      /healthz"
+        print(heading + (f"    fresh names, {args.listed:,} listed" if args.listed else ""))
+        for listed, fresh, healthz, *national in measure(workdir, args.listed):
             print(
                 f"  {listed * 1e3:6.1f} ms  x healthz {healthz / listed:.4f}"
                 f"   {fresh * 1e3:6.1f} ms  x healthz {healthz / fresh:.4f}"
                 f"   {healthz * 1e3:6.3f} ms"
+                + "".join(f"   {n * 1e3:6.1f} ms  x healthz {healthz / n:.4f}" for n in national)
             )
 
 

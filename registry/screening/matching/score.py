@@ -140,7 +140,7 @@ def score_record(
     """Score one record against a query and explain each feature; None below `threshold`."""
     identifier = _identifier_feature(query.identifiers, record.identifiers)
     decisive = identifier is not None and identifier.score == 1.0
-    bounds = name_bounds(query.form, record)
+    bounds = name_bounds(query.form, record, 0.0 if decisive else threshold)
     if not decisive and threshold and max(filter(None, bounds), default=0.0) < threshold:
         # Kind, region and identifier only lower a name's score: nothing here can pass.
         return None
@@ -194,11 +194,14 @@ def _identifier_feature(
     return None
 
 
-def name_bounds(form: NameForm | None, record: IndexedRecord) -> list[float | None]:
+def name_bounds(
+    form: NameForm | None, record: IndexedRecord, floor: float = 0.0
+) -> list[float | None]:
     """Per name of the record, a score its comparison with the query name cannot exceed.
 
     Found cheaply (latin_upper_bound, han_upper_bound); None for a name that is not compared
-    (a Latin name of a Chinese subject against a Chinese query).
+    (a Latin name of a Chinese subject against a Chinese query). A bound below `floor` may be
+    looser than it could be: below is all that is asked of it then.
     """
     if form is None:
         return []
@@ -207,7 +210,7 @@ def name_bounds(form: NameForm | None, record: IndexedRecord) -> list[float | No
         if form.han and record.has_han and not listed_form.han:
             bounds.append(None)  # Chinese against Chinese only: pinyin would equate homophones
         elif form.han and listed_form.han:
-            bounds.append(han_upper_bound(form, listed_form))
+            bounds.append(han_upper_bound(form, listed_form, floor))
         else:
             bounds.append(latin_upper_bound(form, listed_form))
     return bounds

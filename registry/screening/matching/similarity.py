@@ -269,7 +269,7 @@ def _trade_names(query: NameForm, listed: NameForm) -> tuple[tuple[str, str], in
     return trades, 0
 
 
-def han_upper_bound(query: NameForm, listed: NameForm) -> float:
+def han_upper_bound(query: NameForm, listed: NameForm, floor: float = 0.0) -> float:
     """A similarity that the comparison of two Chinese names does not exceed, found cheaply.
 
     The name's score is a trade-name score times the factors of the industry word, the legal
@@ -279,17 +279,19 @@ def han_upper_bound(query: NameForm, listed: NameForm) -> float:
     depend on how the names are lined up, and cost a comparison of sets: they are taken in
     whole, in the order `_compare_han` multiplies them, so that the bound is not exceeded by
     rounding either. A region prefix naming another place alone keeps a name below the default
-    threshold, whatever its trade name.
+    threshold, whatever its trade name: when those two factors alone keep the name below
+    `floor`, their product is the bound, and the trade names are not looked at.
     """
+    legal_form = _factor(_legal_form_part(query, listed))
+    region = _factor(_region_part(query, listed))
+    if legal_form * region < floor:
+        return legal_form * region
     trades, _ = _trade_names(query, listed)
     pairs = [trades]
     if query.industry != listed.industry:
         size = min(map(len, trades))
         pairs.append((query.core[:size], listed.core[:size]))
-    trade = max(_trade_upper_bound(*pair) for pair in pairs)
-    return (
-        trade * _factor(_legal_form_part(query, listed)) * _factor(_region_part(query, listed))
-    )
+    return max(_trade_upper_bound(*pair) for pair in pairs) * legal_form * region
 
 
 def _trade_upper_bound(query: str, listed: str) -> float:

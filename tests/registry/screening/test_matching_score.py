@@ -392,10 +392,16 @@ def test_the_cheap_name_bound_is_never_below_the_full_comparison() -> None:
         for position in index._blocker.candidates(query.form):
             record = records[position]
             bounds = name_bounds(query.form, record)
-            for (_, _, listed_form), bound in zip(record.forms, bounds, strict=True):
+            # With a floor, a bound may be looser, but only where both are below the floor.
+            floored = name_bounds(query.form, record, DEFAULT_THRESHOLD)
+            for (_, _, listed_form), bound, loose in zip(
+                record.forms, bounds, floored, strict=True
+            ):
                 if bound is not None:
                     full = compare_forms(query.form, listed_form).score
                     assert bound >= full, (labeled.query.name, listed_form.core, bound, full)
+                    assert loose is not None and loose >= bound
+                    assert (loose < DEFAULT_THRESHOLD) == (bound < DEFAULT_THRESHOLD)
                     checked += 1
     assert checked > 1000
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import (
+    api_inprocess,
     api_load,
     feed_bucket,
     latency_trace,
@@ -36,6 +37,7 @@ BENCHMARKS: list[tuple[str, str, Callable[[list[str]], object]]] = [
     ("verify", "python -m bench.verify", verify.main),
     ("witness", "python -m bench.witness", witness.main),
     ("api_load", "python -m bench.api_load", api_load.main),
+    ("api_inprocess", "python -m bench.api_inprocess", api_inprocess.main),
     ("latency_trace", "python -m bench.latency_trace", latency_trace.main),
     ("feed_bucket", "python -m bench.feed_bucket", feed_bucket.main),
 ]

@@ -11,13 +11,13 @@ generated names (bench/screening_subjects.py) never screened before, which every
 through the matcher: the cost of a batch of new customers.
 
 The demo lists 35 subjects, and a new name costs more as the list grows (it shares keys with
-more listed names, each a candidate to read and bound). `--listed N` also screens the same
-fresh batches against an index file of N generated subjects, with the matcher alone (over 95 %
-of a fresh batch's request), beside the same round's `/healthz`: the figure web nodes are
-sized by (docs/operations.md).
+more listed names, each a candidate to read and bound). The same fresh batches are therefore
+also screened against an index file of `--listed` generated subjects (20,000 unless given; 0
+leaves it out), with the matcher alone (over 95 % of a fresh batch's request), beside the same
+round's `/healthz`: the figure web nodes are sized by (docs/operations.md).
 
-Run `python -m bench.api_inprocess` (about a minute; `--listed 20000` adds about a minute);
-`--workdir` keeps the prepared database and index file for another run.
+Run `python -m bench.api_inprocess` (about two minutes; `--quick`: one round); `--workdir`
+keeps the prepared database and index file for another run. `make bench` runs it.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from registry.screening.matching.index_file import IndexFile, write_index_names
 
 ROUNDS = 3
 SCREENS = 30
+LISTED = 20_000
 HEALTHZ = 1000
 BATCH = 100
 # Seeds of the generated list (`--listed`), far from those of the fresh batches.
@@ -93,7 +94,7 @@ def fresh_queries(body: str) -> list[ScreeningQuery]:
     return [ScreeningQuery(name=query["name"]) for query in json.loads(body)["queries"]]
 
 
-def measure(workdir: Path, listed: int = 0) -> list[tuple[float, ...]]:
+def measure(workdir: Path, listed: int = 0, rounds: int = ROUNDS) -> list[tuple[float, ...]]:
     """Per round, CPU seconds of a `screen x100` of listed names, of fresh names, of `/healthz`,
     and with `listed` of the fresh names against that many listed subjects (matcher alone)."""
     national = listed_index(workdir, listed) if listed else None
@@ -114,10 +115,10 @@ def measure(workdir: Path, listed: int = 0) -> list[tuple[float, ...]]:
     cpu_per_call(lambda: client.get("/healthz"), 50)
     if national is not None:
         # Batches apart from the measured ones fill the matcher's caches, as a running worker's are.
-        for body in fresh_bodies(5, ROUNDS * SCREENS):
-            national.screen_many(fresh_queries(body))
-    rounds = []
-    for number in range(ROUNDS):
+        for warming in fresh_bodies(5, rounds * SCREENS):
+            national.screen_many(fresh_queries(warming))
+    results = []
+    for number in range(rounds):
         round_bodies = fresh_bodies(SCREENS, number * SCREENS)
         fresh = iter(round_bodies)
         measured = [
@@ -133,8 +134,8 @@ def measure(workdir: Path, listed: int = 0) -> list[tuple[float, ...]]:
                     SCREENS,
                 )
             )
-        rounds.append(tuple(measured))
-    return rounds
+        results.append(tuple(measured))
+    return results
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -144,9 +145,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--listed",
         type=int,
-        default=0,
-        help="also screen the fresh names against this many generated listed subjects",
+        default=LISTED,
+        help=f"screen the fresh names against this many generated subjects too ({LISTED:,};"
+        " 0: not)",
     )
+    parser.add_argument("--quick", action="store_true", help="one round instead of three")
     args = parser.parse_args(argv)
     if args.listed < 0:
         parser.error("--listed: give a number of subjects, 0 or more")
@@ -156,7 +159,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"screen x{BATCH} against /healthz, in process, CPU time ({workdir})")
         heading = "  listed names, repeated           fresh names                      /healthz"
         print(heading + (f"    fresh names, {args.listed:,} listed" if args.listed else ""))
-        for listed, fresh, healthz, *national in measure(workdir, args.listed):
+        for listed, fresh, healthz, *national in measure(
+            workdir, args.listed, 1 if args.quick else ROUNDS
+        ):
             print(
                 f"  {listed * 1e3:6.1f} ms  x healthz {healthz / listed:.4f}"
                 f"   {fresh * 1e3:6.1f} ms  x healthz {healthz / fresh:.4f}"

@@ -77,7 +77,7 @@ BABEL_KEYWORDS := -k _l -k translatable -k DomainError -k NotFound -k Conflict -
 	-k InconsistentCheckpoint -k SourceUnavailable -k InvalidProof -k InvalidNote \
 	-k TileUnavailable -k InvalidValue:2 -k EgressRefused:2 -k ListTypeError:2 \
 	-k InvalidCheckpoint -k InvalidCosignature -k InvalidPolicy:2 -k InvalidTransition:3 \
-	-k row_error:3
+	-k ScreeningIndexPending -k row_error:3
 
 # Extract every message (site, console, domain reasons) into the template; new messages are
 # then added to both catalogues by hand, in one block at the end (see babel.cfg). The OpenAPI

@@ -16,6 +16,7 @@ from registry.errors import (
     Forbidden,
     InvalidValue,
     NotFound,
+    ScreeningIndexPending,
     SigningUnavailable,
 )
 from runtime.extensions import db
@@ -28,6 +29,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (Forbidden, 403),
     (Conflict, 409),
     (SigningUnavailable, 503),
+    (ScreeningIndexPending, 503),
 ]
 
 

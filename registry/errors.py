@@ -102,6 +102,12 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class ScreeningIndexPending(DomainError):
+    """Names cannot be screened yet: the list's screening index is still being written."""
+
+    code = "screening_index_pending"
+
+
 class SigningUnavailable(DomainError):
     """A signing key is missing or unreadable, so nothing can be signed."""
 

@@ -19,6 +19,18 @@ from registry.screening.shared_index import DriftBound
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
+
+def _entry_count(raw: str) -> int:
+    """A count of entries: a whole number, 0 or more."""
+    try:
+        count = int(raw)
+    except ValueError:
+        raise ValueError("must be a whole number of entries, such as 2000") from None
+    if count < 0:
+        raise ValueError("must be 0 or more entries")
+    return count
+
+
 # name -> (default, parser, description); the README's configuration table mirrors this.
 SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "ENV": ("development", str, "development, testing or production"),
@@ -51,6 +63,13 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         DriftBound.parse,
         "changed entries the screening index file may lag the list before the publisher "
         "rewrites it: a count, or a percentage of the entries (at least 500)",
+    ),
+    "SCREENING_INDEX_MAX_LAG": (
+        2_000,
+        _entry_count,
+        "entries with log events since the screening index file's log size that a web worker "
+        "screens from memory; beyond, name screens answer at the file's checkpoint until it is "
+        "rewritten",
     ),
     "PUBLIC_URL": (
         "http://127.0.0.1:5000",
@@ -409,6 +428,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "FEED_DIR": values["FEED_DIR"] or str(instance / "feed"),
         "NATIONAL_EXPORT_DIR": values["NATIONAL_EXPORT_DIR"] or str(instance / "national-platform"),
         "SCREENING_INDEX": values["SCREENING_INDEX"] or str(instance / "screening.index"),
+        "SCREENING_INDEX_MAX_LAG": values["SCREENING_INDEX_MAX_LAG"],
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE"],
         "RECEIPT_FLUSH_MS": values["RECEIPT_FLUSH_MS"],
         "RECEIPT_BATCH": values["RECEIPT_BATCH"],

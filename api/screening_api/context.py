@@ -13,9 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.public_view import list_states, today
+from api.public_view import list_states, screening_index, today
+from registry.models import SignedCheckpoint
 from registry.publication.as_of import ListState
 from registry.publication.checkpoints import checkpoint_covering_log
 from registry.screening.persons import PersonIndex, person_index
@@ -38,6 +40,26 @@ def answering_checkpoint() -> CheckpointRef:
     """A signed checkpoint over the whole committed log, signed now when the log has grown."""
     origin = current_app.config["REGISTRY"]["LOG_ORIGIN"]
     signed = checkpoint_covering_log(db.session(), key_store(), origin)
+    return CheckpointRef(signed.note.split("\n", 1)[0], signed.tree_size, signed.root)
+
+
+def screening_checkpoint(checkpoint: CheckpointRef) -> CheckpointRef:
+    """The checkpoint to screen names at: `checkpoint`, or the screening index file's.
+
+    While the file lags the log by more entries than `REGISTRY_SCREENING_INDEX_MAX_LAG`
+    (registry.screening.shared_index: `SharedIndex.screening_size`), names are screened at the
+    checkpoint the publisher signed before writing the file, so that no worker indexes a whole
+    run's entries in memory; the receipt names that checkpoint. Without a checkpoint of that
+    size, `checkpoint` (the entries the file lacks are then screened from memory, as below the
+    bound).
+    """
+    most = current_app.config["SCREENING_INDEX_MAX_LAG"]
+    size = screening_index().screening_size(session(), checkpoint.tree_size, most)
+    if size == checkpoint.tree_size:
+        return checkpoint
+    signed = session().scalar(select(SignedCheckpoint).where(SignedCheckpoint.tree_size == size))
+    if signed is None:
+        return checkpoint
     return CheckpointRef(signed.note.split("\n", 1)[0], signed.tree_size, signed.root)
 
 
@@ -83,11 +105,16 @@ class Answering:
         return self.cache.bundles(session, seq_by_entry, self.checkpoint.tree_size)
 
 
-def answering(as_of: dt.date | None) -> Answering:
-    """The checkpoint covering the log, and the list state as of a day, at one version."""
+def answering(as_of: dt.date | None, names: bool = False) -> Answering:
+    """The checkpoint covering the log, and the list state as of a day, at one version.
+
+    For screening `names`, the checkpoint may be an earlier one (`screening_checkpoint`).
+    """
     cache = serving_cache()
     version = read_versioned(serving_version_raw, lambda: serving_version(session()))
     checkpoint = cache.checkpoint(version, answering_checkpoint)
+    if names:
+        checkpoint = screening_checkpoint(checkpoint)
     day = resolve_day(as_of, today())
     with contextlib.ExitStack() as stack:
 

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from api.api_key_auth import BEARER_SECURITY, api_key_required
 from api.auth import csrf_exempt_blueprint
 from api.public_view import screening_index
-from api.screening_api.context import answering_checkpoint, state_at
+from api.screening_api.context import answering_checkpoint, screening_checkpoint, state_at
 from api.screening_api.screening import sign_receipt
 from registry.errors import InvalidValue, NotFound
 from registry.screening import yente
@@ -79,7 +79,7 @@ class Match(MethodView):
         )
         cutoff, _ = yente.check_options(_number("cutoff", 0.5), limit)
         queries = yente.parse_match_request(body)
-        checkpoint = answering_checkpoint()
+        checkpoint = screening_checkpoint(answering_checkpoint())
         state = state_at(checkpoint, None)
         answer = yente.match(
             state,

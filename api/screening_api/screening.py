@@ -319,7 +319,7 @@ def _answer_screen(data: dict[str, Any]) -> dict[str, Any]:
     request = screening.screen_request(
         data["queries"], data["threshold"], data["limit"], data["exclude_entry_ids"]
     )
-    at = answering(data.get("as_of"))
+    at = answering(data.get("as_of"), names=True)
     state, checkpoint = at.state, at.checkpoint
     answers = answer_batch(
         state,

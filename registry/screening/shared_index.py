@@ -28,7 +28,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.errors import InvalidValue
+from registry.errors import InvalidValue, ScreeningIndexPending
 from registry.ledger.anchors import ANCHOR_EVENT
 from registry.models import EntryRevision, LogEvent
 from registry.publication.as_of import EntryState, ListState, list_state
@@ -213,17 +213,10 @@ def entries_changed_since(
     the file was written; None when the file does not say its tree size or names a longer
     log than this one (a file of another database).
     """
-    try:
-        written_at = int(file.stamp)
-    except ValueError:
+    written_at = file_tree_size(file)
+    if written_at is None or written_at > tree_size:
         return None
-    if written_at > tree_size:
-        return None
-    changed = session.scalar(
-        select(func.count(func.distinct(LogEvent.entry_id))).where(
-            LogEvent.seq >= written_at, LogEvent.seq < tree_size, LogEvent.event != ANCHOR_EVENT
-        )
-    )
+    changed = entries_logged_between(session, written_at, tree_size)
     # Purge times are kept to the second: count from the second before the file's.
     since = dt.datetime.fromtimestamp(int(os.stat(path).st_mtime) - 1, dt.UTC)
     purged = session.scalar(
@@ -231,7 +224,25 @@ def entries_changed_since(
             EntryRevision.purged_at >= since
         )
     )
-    return int(changed or 0) + int(purged or 0)
+    return changed + int(purged or 0)
+
+
+def file_tree_size(file: IndexFile) -> int | None:
+    """The log size the publisher wrote `file` at (its stamp), None if it does not say one."""
+    try:
+        return int(file.stamp)
+    except ValueError:
+        return None
+
+
+def entries_logged_between(session: Session, first: int, end: int) -> int:
+    """How many entries have a log event from log size `first` to `end` (anchors aside)."""
+    found = session.scalar(
+        select(func.count(func.distinct(LogEvent.entry_id))).where(
+            LogEvent.seq >= first, LogEvent.seq < end, LogEvent.event != ANCHOR_EVENT
+        )
+    )
+    return int(found or 0)
 
 
 def update_shared_index(
@@ -326,6 +337,45 @@ class SharedIndex:
         self._identity: tuple[int, int, int] | None = None
         self._file: IndexFile | None = None
         self._lock = threading.Lock()
+        # How many entries have a log event since the file's log size, for one file and size.
+        self._lag: tuple[tuple[IndexFile | None, int], int] | None = None
+
+    def screening_size(self, session: Session, tree_size: int, most_in_memory: int) -> int:
+        """The log size to screen names at: `tree_size`, or the file's while it lags far behind.
+
+        Each worker screens the entries the file lacks from an index of its own, in memory
+        (`StateIndex.over_file`). A run that brings more new or changed entries than the
+        publisher's drift bound rewrites the file, but only after its checkpoint is committed,
+        and a list taken over in one run brings them all at once: until the file is rewritten,
+        every worker would parse and index them all (about 1.7 ms and 27 KiB a name). When more
+        than `most_in_memory` entries have a log event since the file's log size, names are
+        screened at that size instead, which the publisher signed a checkpoint for before it
+        wrote the file; the answer's receipt names that checkpoint. Without a file (before the
+        first run that writes one, or one of an earlier format) a list of more entries than that
+        cannot be screened yet: ScreeningIndexPending. The count is read once per file and log
+        size.
+        """
+        file = self.current()
+        written_at = file_tree_size(file) if file is not None else 0
+        if written_at is None or written_at >= tree_size:
+            return tree_size
+        if tree_size - written_at <= most_in_memory:
+            return tree_size  # there are fewer entries than log events
+        asked = (file, tree_size)
+        lag = self._lag
+        if lag is None or lag[0] != asked:
+            lag = (asked, entries_logged_between(session, written_at, tree_size))
+            self._lag = lag
+        entries = lag[1]
+        if entries <= most_in_memory:
+            return tree_size
+        if file is None:
+            raise ScreeningIndexPending(
+                "the screening index of the list's %(entries)s entries is being written: names"
+                " can be screened again in a few minutes (identifier lookups answer meanwhile)",
+                entries=entries,
+            )
+        return written_at
 
     def current(self) -> IndexFile | None:
         """The newest index file, mapped (None while there is none, or none this code reads).

@@ -174,6 +174,15 @@ def test_the_screening_index_drift_bound_is_read_and_checked(
         load_config(str(tmp_path))
 
 
+def test_the_screening_index_lag_is_a_count_of_entries(tmp_path: Path) -> None:
+    assert load_config(str(tmp_path))["SCREENING_INDEX_MAX_LAG"] == 2_000
+    environ = {"REGISTRY_SCREENING_INDEX_MAX_LAG": "250"}
+    assert load_config(str(tmp_path), environ)["SCREENING_INDEX_MAX_LAG"] == 250
+    for value, message in (("-1", "0 or more entries"), ("1e4", "whole number of entries")):
+        with pytest.raises(ConfigError, match=f"REGISTRY_SCREENING_INDEX_MAX_LAG .*{message}"):
+            load_config(str(tmp_path), {"REGISTRY_SCREENING_INDEX_MAX_LAG": value})
+
+
 def test_the_readme_documents_every_setting() -> None:
     from runtime.config import SETTINGS
     from tests.conftest import ROOT

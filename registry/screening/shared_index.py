@@ -347,7 +347,7 @@ class SharedIndex:
         (`StateIndex.over_file`). A run that brings more new or changed entries than the
         publisher's drift bound rewrites the file, but only after its checkpoint is committed,
         and a list taken over in one run brings them all at once: until the file is rewritten,
-        every worker would parse and index them all (about 1.7 ms and 27 KiB a name). When more
+        every worker would parse and index them all (about 0.2 ms and 10 KB a name). When more
         than `most_in_memory` entries have a log event since the file's log size, names are
         screened at that size instead, which the publisher signed a checkpoint for before it
         wrote the file; the answer's receipt names that checkpoint. Without a file (before the

@@ -82,6 +82,14 @@ def _write_index_at_the_signed_checkpoint(app: Flask, client: FlaskClient, key: 
     return signed.tree_size
 
 
+def _publish_new(app: Flask) -> None:
+    """A run's worth of new entries: more than a worker screens from memory."""
+    publisher: Publisher = app.extensions["test.publisher"]
+    for entry_id, name, region in NEW:
+        publisher.publish(entry_id, name, region=region)
+    db.session.commit()
+
+
 def _in_memory(app: Flask) -> int:
     """How many entries the newest list state's index holds beside the file."""
     index = public_now().derived.get("match_index")
@@ -94,10 +102,7 @@ def test_a_run_of_more_new_entries_than_the_lag_is_screened_at_the_files_checkpo
 ) -> None:
     client, key = app.test_client(), app.extensions["test.key"]
     written_at = _write_index_at_the_signed_checkpoint(app, client, key)
-    publisher: Publisher = app.extensions["test.publisher"]
-    for entry_id, name, region in NEW:
-        publisher.publish(entry_id, name, region=region)
-    db.session.commit()
+    _publish_new(app)
 
     body = _screen(client, key, "宁波鼎泰机械")
     assert _matched(body) == []  # not in the list the file holds
@@ -145,10 +150,7 @@ def test_without_a_checkpoint_of_the_files_size_the_entries_are_screened_from_me
     client, key = app.test_client(), app.extensions["test.key"]
     # Written at a log size no checkpoint was signed at (not by the publisher's run).
     write_shared_index(Path(app.config["SCREENING_INDEX"]), public_now())
-    publisher: Publisher = app.extensions["test.publisher"]
-    for entry_id, name, region in NEW:
-        publisher.publish(entry_id, name, region=region)
-    db.session.commit()
+    _publish_new(app)
     assert _matched(_screen(client, key, "宁波鼎泰机械")) == ["IPL-2026-000004"]
     assert screening_index().current() is not None
 
@@ -158,10 +160,7 @@ def test_the_lag_is_counted_once_per_file_and_log_size(
 ) -> None:
     client, key = app.test_client(), app.extensions["test.key"]
     written_at = _write_index_at_the_signed_checkpoint(app, client, key)
-    publisher: Publisher = app.extensions["test.publisher"]
-    for entry_id, name, region in NEW:
-        publisher.publish(entry_id, name, region=region)
-    db.session.commit()
+    _publish_new(app)
     counted: list[tuple[int, int]] = []
     counting = shared_index.entries_logged_between
 
@@ -184,10 +183,7 @@ def test_the_lag_is_counted_once_per_file_and_log_size(
 
 def test_without_a_file_a_list_beyond_the_lag_waits_for_its_index(app: Flask) -> None:
     client, key = app.test_client(), app.extensions["test.key"]
-    publisher: Publisher = app.extensions["test.publisher"]
-    for entry_id, name, region in NEW:
-        publisher.publish(entry_id, name, region=region)
-    db.session.commit()
+    _publish_new(app)
     assert screening_index().current() is None
 
     refused = client.post(

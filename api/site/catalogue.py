@@ -10,10 +10,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from api.public_view import public_now, screening_index
+from flask import current_app
+
+from api.public_view import list_states, public_now, screening_index
 from api.site.name_index import NameIndex
+from registry.errors import ScreeningIndexPending
 from registry.publication.as_of import ListState
 from registry.publication.public_view import PublicEntry, shown_entries
+from registry.screening.matching.index_file import IndexFile
+from runtime.extensions import db
 
 CATALOGUE = "site.catalogue"
 _rebuilding = threading.Lock()
@@ -36,7 +41,13 @@ class Catalogue:
 
     state: ListState
     all_entries: tuple[PublicEntry, ...]
-    names: NameIndex
+    # The names of the list, searched as screening searches them; None while the screening
+    # index of a list larger than a worker indexes in memory is first being written, and
+    # `names_behind` while the names are those of the index file's earlier list state
+    # (SharedIndex.screening_size): a run's new entries are not found by name until then.
+    names: NameIndex | None
+    names_behind: bool = False
+    index_file: IndexFile | None = None
 
     @property
     def searchable(self) -> tuple[PublicEntry, ...]:
@@ -57,20 +68,45 @@ def current_catalogue() -> Catalogue:
     """The catalogue of what is public now, built once per list state."""
     state = public_now()
     cached = state.derived.get(CATALOGUE)
-    if isinstance(cached, Catalogue):
+    if isinstance(cached, Catalogue) and _current(cached):
         return cached
     with _rebuilding:
         cached = state.derived.get(CATALOGUE)
-        if isinstance(cached, Catalogue):
+        if isinstance(cached, Catalogue) and _current(cached):
             return cached  # another thread built it while this one waited
         entries = tuple(sorted(shown_entries(state), key=_listing_order, reverse=True))
+        names, behind = _names(state)
         catalogue = Catalogue(
             state=state,
             all_entries=entries,
-            names=NameIndex(state, screening_index()),
+            names=names,
+            names_behind=behind,
+            index_file=screening_index().current(),
         )
         state.derived[CATALOGUE] = catalogue
     return catalogue
+
+
+def _current(catalogue: Catalogue) -> bool:
+    # Names taken from an earlier list state, or none yet, wait for the next index file.
+    return not catalogue.names_behind or catalogue.index_file is screening_index().current()
+
+
+def _names(state: ListState) -> tuple[NameIndex | None, bool]:
+    """The name index of `state`, or of the index file's list state while the file lags far.
+
+    As for name screening (api/screening_api/context.py: `screening_checkpoint`), no worker
+    indexes more than `REGISTRY_SCREENING_INDEX_MAX_LAG` entries in memory.
+    """
+    shared = screening_index()
+    most = current_app.config["SCREENING_INDEX_MAX_LAG"]
+    try:
+        size = shared.screening_size(db.session(), state.tree_size, most)
+    except ScreeningIndexPending:
+        return None, True
+    if size == state.tree_size:
+        return NameIndex(state, shared), False
+    return NameIndex(list_states().get(db.session(), size, state.day), shared), True
 
 
 def _listing_order(entry: PublicEntry) -> tuple[str, str]:

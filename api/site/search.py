@@ -106,6 +106,8 @@ def _match(catalogue: Catalogue, term: SearchTerm, candidates: list[PublicEntry]
     exact = [Hit(entry) for entry in candidates if term.key in _codes(entry)]
     if exact:
         return exact
+    if catalogue.names is None:
+        return []  # the page says name search is being prepared
     allowed = {entry.entry_id: entry for entry in candidates}
     return [
         Hit(allowed[match.entry_id], match.matched_on, match.features)

@@ -205,6 +205,8 @@ def search() -> Response | tuple[str, int] | str:
         person_role_label=person_role_label,
         facets=facets(catalogue),
         sectors=SECTORS,
+        names_pending=catalogue.names is None,
+        names_behind=catalogue.names is not None and catalogue.names_behind,
     )
     return page if status == 200 else (page, status)
 

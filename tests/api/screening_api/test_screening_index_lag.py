@@ -203,3 +203,32 @@ def test_without_a_file_a_list_beyond_the_lag_waits_for_its_index(app: Flask) ->
 
     write_shared_index(Path(app.config["SCREENING_INDEX"]), public_now())
     assert _matched(_screen(client, key, "宁波鼎泰机械")) == ["IPL-2026-000004"]
+
+
+def test_the_sites_name_search_waits_for_the_index_and_says_so(app: Flask) -> None:
+    client = app.test_client()
+    _publish_new(app)
+    page = client.get("/search?q=宁波鼎泰机械", headers={"Accept-Language": "zh-CN"}).text
+    assert "名称检索正在为整份名单做准备" in page
+    assert "IPL-2026-000004" not in page
+    # An entry number is found without the name index.
+    assert client.get("/search?q=IPL-2026-000004").status_code == 303
+
+    write_shared_index(Path(app.config["SCREENING_INDEX"]), public_now())
+    page = client.get("/search?q=宁波鼎泰机械").text
+    assert "IPL-2026-000004" in page
+    assert "names-pending" not in page and "names-behind" not in page
+
+
+def test_the_sites_name_search_uses_the_files_list_while_it_lags(app: Flask) -> None:
+    client, key = app.test_client(), app.extensions["test.key"]
+    _write_index_at_the_signed_checkpoint(app, client, key)
+    _publish_new(app)
+    page = client.get("/search?q=宁波鼎泰机械").text
+    assert 'id="names-behind"' in page
+    assert "IPL-2026-000004" not in page
+    assert "IPL-2026-000001" in client.get("/search?q=深圳华星科技").text
+
+    write_shared_index(Path(app.config["SCREENING_INDEX"]), public_now())
+    page = client.get("/search?q=宁波鼎泰机械").text
+    assert "IPL-2026-000004" in page and 'id="names-behind"' not in page

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Select, Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from registry import clock
@@ -36,6 +36,9 @@ Identifier = tuple[str, str, str]
 
 IdentifierKey = tuple[str, str, str]
 """(scheme, foreign scheme name casefolded, compacted value): how lookups find an entry."""
+
+Scope = Select[str] | list[str] | None
+"""Which entries a replay reads: every entry (None), these ids, or the ids a query selects."""
 
 
 def lookup_key(scheme: str, value: str, name: str | None = None) -> IdentifierKey:
@@ -146,7 +149,7 @@ class _Replayed:
 
 
 def _replay(
-    session: Session, tree_size: int, until: dt.datetime, entry_ids: Iterable[str] | None
+    session: Session, tree_size: int, until: dt.datetime, scope: Scope
 ) -> dict[str, _Replayed]:
     """entry id -> where the entry stands after the events replayed."""
     # Plain rows, not LogEvent objects: a replay reads every event of the list.
@@ -166,8 +169,8 @@ def _replay(
         )
         .order_by(LogEvent.seq)
     )
-    if entry_ids is not None:
-        query = query.where(LogEvent.entry_id.in_(list(entry_ids)))
+    if scope is not None:
+        query = query.where(LogEvent.entry_id.in_(scope))
     replayed: dict[str, _Replayed] = {}
     rows = session.execute(query.execution_options(yield_per=2000))
     for entry_id, event, revision, seq, recorded_at, reason in rows:
@@ -201,12 +204,12 @@ def published_by(content: Mapping[str, Any], stored: Iterable[Identifier]) -> li
 
 
 def _published_identifiers(
-    session: Session, contents: Mapping[str, Mapping[str, Any]], every_entry: bool
+    session: Session, contents: Mapping[str, Mapping[str, Any]], scope: Scope
 ) -> dict[str, list[Identifier]]:
     """Each entry's stored identifiers whose public form its content actually published.
 
-    With `every_entry` false only the listings of the entries in `contents` are read (for a
-    handful of entries out of many).
+    `scope` names the entries whose listings are read (None: every listing); an entry's
+    identifiers come in the order they were stored, whichever entries are read.
     """
     query = (
         select(
@@ -217,9 +220,10 @@ def _published_identifiers(
         )
         .join(SubjectIdentifier, SubjectIdentifier.subject_id == Listing.subject_id)
         .where(Listing.entry_id.is_not(None))
+        .order_by(SubjectIdentifier.id)
     )
-    if not every_entry:
-        query = query.where(Listing.entry_id.in_(list(contents)))
+    if scope is not None:
+        query = query.where(Listing.entry_id.in_(scope))
     stored: dict[str, list[Identifier]] = {}
     for entry_id, scheme, scheme_name, value in session.execute(query):
         if entry_id is not None and entry_id in contents:
@@ -243,7 +247,54 @@ def list_state(
     With `identifiers` false the state's `identifiers` stay empty (not read), for a reader
     that only needs the entries.
     """
-    replayed = _replay(session, tree_size, end_of_day(day), entry_ids)
+    scope = None if entry_ids is None else list(entry_ids)
+    return _list_state(session, tree_size, day, scope, identifiers)
+
+
+def advanced(
+    session: Session, base: ListState, tree_size: int, day: dt.date | None = None
+) -> ListState:
+    """`list_state(session, tree_size, day)`, replaying only what changed since `base`.
+
+    The log only grows, so an entry whose events are the same among the first `tree_size`
+    leaves recorded by the end of `day` (default: `base.day`, a later day or the same) as
+    among those `base` replayed stands as it stood: its EntryState is reused. Only the
+    entries with an event among the leaves [base.tree_size, tree_size), or, for a later day,
+    recorded after `base.day` ended, are replayed (all their events) and read again. `base`
+    must be a state of the same database with its identifiers read, and no content purged
+    since (purges do not grow the log: `public_view.ListStateCache` keys states by a purge
+    marker). Entries keep the order a whole replay gives them, that of their first event.
+    """
+    day = base.day if day is None else day
+    if tree_size < base.tree_size or day < base.day:
+        raise ValueError(
+            f"cannot advance a state of {base.tree_size} leaves on {base.day} "
+            f"to {tree_size} leaves on {day}"
+        )
+    since = LogEvent.seq >= base.tree_size
+    if day > base.day:
+        since = or_(since, LogEvent.recorded_at >= end_of_day(base.day))
+    touched = (
+        select(LogEvent.entry_id)
+        .where(since, LogEvent.seq < tree_size, LogEvent.event != ANCHOR_EVENT)
+        .distinct()
+    )
+    changed = _list_state(session, tree_size, day, touched, identifiers=True)
+    entries = dict(base.entries)
+    entries.update(changed.entries)
+    found = {
+        entry_id: values
+        for entry_id, values in base.identifiers.items()
+        if entry_id not in changed.entries
+    }
+    found.update(changed.identifiers)
+    return ListState(day, tree_size, entries, found)
+
+
+def _list_state(
+    session: Session, tree_size: int, day: dt.date, scope: Scope, identifiers: bool
+) -> ListState:
+    replayed = _replay(session, tree_size, end_of_day(day), scope)
     wanted = {(entry_id, found.revision) for entry_id, found in replayed.items()}
     revisions: dict[tuple[str, int], tuple[dict[str, Any] | None, str]] = {}
     # The bundle's JSON text, decoded here (stored_json.py): faster than the column type.
@@ -253,8 +304,10 @@ def list_state(
         cast(EntryRevision.bundle, Text),
         EntryRevision.content_sha256,
     )
-    if entry_ids is not None:
+    if isinstance(scope, list):
         query = query.where(EntryRevision.entry_id.in_(list(replayed)))
+    elif scope is not None:
+        query = query.where(EntryRevision.entry_id.in_(scope))
     for entry_id, revision, text, digest in session.execute(
         query.execution_options(yield_per=2000)
     ):
@@ -277,5 +330,6 @@ def list_state(
     if not identifiers:
         return ListState(day, tree_size, entries)
     contents = {e.entry_id: e.content for e in entries.values() if e.content is not None}
-    found_identifiers = _published_identifiers(session, contents, every_entry=entry_ids is None)
-    return ListState(day, tree_size, entries, found_identifiers)
+    if isinstance(scope, list):
+        scope = list(contents)
+    return ListState(day, tree_size, entries, _published_identifiers(session, contents, scope))

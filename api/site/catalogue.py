@@ -8,19 +8,22 @@ rebuilt exactly when what is public changes, and says what the API and screening
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask import current_app
 
 from api.public_view import list_states, public_now, screening_index
 from api.site.name_index import NameIndex
+from api.site.search_table import Row, SearchTable, row_order
 from registry.errors import ScreeningIndexPending
 from registry.publication.as_of import ListState
-from registry.publication.public_view import PublicEntry, shown_entries
+from registry.publication.public_view import PublicEntry
 from registry.screening.matching.index_file import IndexFile
 from runtime.extensions import db
 
 CATALOGUE = "site.catalogue"
+LAST_CATALOGUE = "site.last_catalogue"
 _rebuilding = threading.Lock()
 
 
@@ -40,7 +43,12 @@ class Catalogue:
     """
 
     state: ListState
-    all_entries: tuple[PublicEntry, ...]
+    # Every entry of the state as a row (search_table.Row), by entry id, and the shown ones
+    # in catalogue order: the next list state's catalogue takes over the unchanged ones.
+    rows: dict[str, Row] = field(repr=False)
+    ordered: tuple[Row, ...] = field(repr=False)
+    # What searches and filters read of each searchable entry (search_table.py).
+    table: SearchTable = field(repr=False)
     # The names of the list, searched as screening searches them; None while the screening
     # index of a list larger than a worker indexes in memory is first being written, and
     # `names_behind` while the names are those of the index file's earlier list state
@@ -49,23 +57,42 @@ class Catalogue:
     names_behind: bool = False
     index_file: IndexFile | None = None
 
+    @cached_property
+    def all_entries(self) -> tuple[PublicEntry, ...]:
+        """Every shown entry, newest listing first."""
+        return tuple(row.entry for row in self.ordered)
+
+    @cached_property
+    def by_id(self) -> dict[str, PublicEntry]:
+        """Every shown entry by id."""
+        return {row.entry.entry_id: row.entry for row in self.ordered}
+
+    @cached_property
+    def counts(self) -> Totals:
+        """Counts of listed and removed entries, worked out once."""
+        listed = sum(1 for row in self.ordered if row.listed)
+        return Totals(listed=listed, removed=len(self.ordered) - listed)
+
     @property
     def searchable(self) -> tuple[PublicEntry, ...]:
         """Entries whose content is still public (not purged)."""
-        return tuple(entry for entry in self.all_entries if not entry.purged)
+        return self.table.entries
 
     def find(self, entry_id: str) -> PublicEntry | None:
         """The entry with this id, or None."""
-        return next((e for e in self.all_entries if e.entry_id == entry_id), None)
+        return self.by_id.get(entry_id)
 
     def totals(self) -> Totals:
         """Counts of listed and removed entries."""
-        listed = sum(1 for entry in self.all_entries if entry.listed)
-        return Totals(listed=listed, removed=len(self.all_entries) - listed)
+        return self.counts
 
 
 def current_catalogue() -> Catalogue:
-    """The catalogue of what is public now, built once per list state."""
+    """The catalogue of what is public now, built once per list state.
+
+    Built from the last catalogue this app built when it is of the same day: the rows of
+    entries whose state did not change are taken over, and only the others worked out.
+    """
     state = public_now()
     cached = state.derived.get(CATALOGUE)
     if isinstance(cached, Catalogue) and _current(cached):
@@ -74,17 +101,68 @@ def current_catalogue() -> Catalogue:
         cached = state.derived.get(CATALOGUE)
         if isinstance(cached, Catalogue) and _current(cached):
             return cached  # another thread built it while this one waited
-        entries = tuple(sorted(shown_entries(state), key=_listing_order, reverse=True))
+        previous = current_app.extensions.get(LAST_CATALOGUE)
+        built = catalogue_rows(state, previous)
         names, behind = _names(state)
         catalogue = Catalogue(
-            state=state,
-            all_entries=entries,
-            names=names,
+            state,
+            built.rows,
+            built.ordered,
+            built.table(previous),
+            names,
             names_behind=behind,
             index_file=screening_index().current(),
         )
         state.derived[CATALOGUE] = catalogue
+        current_app.extensions[LAST_CATALOGUE] = catalogue
     return catalogue
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows of a list state, and how they differ from those of the previous catalogue."""
+
+    rows: dict[str, Row]
+    ordered: tuple[Row, ...]
+    gone: list[Row]  # rows of the previous catalogue whose entry changed
+    new: list[Row]  # rows worked out for this state
+    advanced: bool  # taken over from the previous catalogue
+
+    def table(self, previous: Catalogue | None) -> SearchTable:
+        """The search table of the searchable rows, advanced from `previous`'s when it can be."""
+        searchable = [row for row in self.ordered if row.searchable]
+        if previous is None or not self.advanced:
+            return SearchTable(searchable)
+        return SearchTable.advanced(previous.table, searchable, self.gone, self.new)
+
+
+def catalogue_rows(state: ListState, previous: Catalogue | None = None) -> Rows:
+    """Every entry of `state` as a row, and the shown ones in catalogue order.
+
+    Rows of `previous` (a catalogue of the same day) are taken over for the entries whose
+    state is the same object (`as_of.advanced` shares them), and kept in their order; the
+    others are worked out and merged in.
+    """
+    same_day = previous is not None and previous.state.day == state.day
+    kept = previous.rows if previous is not None and same_day else {}
+    rows: dict[str, Row] = {}
+    fresh: list[Row] = []
+    gone: list[Row] = []
+    for entry_id, entry_state in state.entries.items():
+        row = kept.get(entry_id)
+        if row is None or row.entry.state is not entry_state:
+            if row is not None:
+                gone.append(row)
+            row = Row.of(PublicEntry(entry_state, state.day))
+            fresh.append(row)
+        rows[entry_id] = row
+    fresh_shown = sorted((row for row in fresh if row.shown), key=row_order, reverse=True)
+    if previous is None or not same_day:
+        return Rows(rows, tuple(fresh_shown), gone, fresh, advanced=False)
+    unchanged = [row for row in previous.ordered if rows.get(row.order[1]) is row]
+    # Two runs in order: the sort merges them in linear time.
+    ordered = tuple(sorted(unchanged + fresh_shown, key=row_order, reverse=True))
+    return Rows(rows, ordered, gone, fresh, advanced=True)
 
 
 def _current(catalogue: Catalogue) -> bool:
@@ -107,8 +185,3 @@ def _names(state: ListState) -> tuple[NameIndex | None, bool]:
     if size == state.tree_size:
         return NameIndex(state, shared), False
     return NameIndex(list_states().get(db.session(), size, state.day), shared), True
-
-
-def _listing_order(entry: PublicEntry) -> tuple[str, str]:
-    content = entry.content or {}
-    return (str(content.get("listed_on") or ""), entry.entry_id)

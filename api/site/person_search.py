@@ -57,7 +57,6 @@ def person_hits(catalogue: Catalogue, request: SearchRequest) -> list[PersonHit]
     term = request.term
     if term.kind not in ("text", "id_number"):
         return []
-    shown = {entry.entry_id: entry for entry in catalogue.searchable}
     index = person_index(db.session(), catalogue.state)
     if term.kind == "id_number":
         found = [r for r in index.relations.values() if _masked_match(r, term.key)]
@@ -68,7 +67,7 @@ def person_hits(catalogue: Catalogue, request: SearchRequest) -> list[PersonHit]
         found = [index.relations[match.entry_id] for match in matches]
     hits = []
     for relation in found:
-        entry = shown.get(relation.entry_id)
+        entry = catalogue.table.shown(relation.entry_id)
         if entry is None:
             continue
         side = "listed" if entry.listed else "removed"

@@ -6,10 +6,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from api.site.catalogue import Catalogue
 from api.site.charts import month_series
 from api.site.regions import province_code
 from registry.models import SECTORS
-from registry.publication.public_view import PublicEntry
+from registry.publication.public_view import PublicEntry, listings_by_month
+from runtime.extensions import db
+
+STATISTICS = "site.statistics"
 
 # The month chart stays readable on a phone; older months remain in the data table.
 MAX_CHART_MONTHS = 36
@@ -62,3 +66,14 @@ def compute_statistics(
         by_sector=by_sector,
         by_province=by_province,
     )
+
+
+def site_statistics(catalogue: Catalogue) -> Statistics:
+    """The statistics page's figures for the catalogue's list state, worked out once per state."""
+    cached = catalogue.state.derived.get(STATISTICS)
+    if isinstance(cached, Statistics):
+        return cached
+    entries = catalogue.all_entries
+    stats = compute_statistics(entries, listings_by_month(db.session(), catalogue.state, entries))
+    catalogue.state.derived[STATISTICS] = stats
+    return stats

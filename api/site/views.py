@@ -43,7 +43,7 @@ from api.site.regions import province_name, region_label
 from api.site.search import facets, run_search
 from api.site.search_query import parse_search
 from api.site.spreadsheet import attachment_header, listing_csv
-from api.site.statistics import compute_statistics
+from api.site.statistics import site_statistics
 from registry.errors import DomainError
 from registry.listings.periods import PeriodsConfig, restoration_allowed_from
 from registry.listings.policy import Policy
@@ -52,7 +52,6 @@ from registry.publication.public_view import (
     PendingRemoval,
     PublicEntry,
     entry_with_history,
-    listings_by_month,
     pending_removals,
     recent_events,
 )
@@ -282,10 +281,7 @@ def listings_csv() -> FlaskResponse:
 @bp.get("/statistics")
 def statistics() -> str:
     """Listings over time and by sector and province, as inline SVG charts with tables."""
-    catalogue = current_catalogue()
-    stats = compute_statistics(
-        catalogue.all_entries, listings_by_month(db.session(), catalogue.state)
-    )
+    stats = site_statistics(current_catalogue())
     language = current_language()
     sector_rows = [(labels.label(labels.SECTORS, code), n) for code, n in stats.by_sector]
     region_rows = [

@@ -81,12 +81,13 @@ class EntryState:
         value = self.content.get(name) if self.content else None
         return dt.date.fromisoformat(value) if isinstance(value, str) else None
 
-    @property
+    # Read once per state: list states advanced from one another share their EntryStates.
+    @cached_property
     def listed_on(self) -> dt.date | None:
         """The day the entry was listed (None once purged)."""
         return self._content_date("listed_on")
 
-    @property
+    @cached_property
     def period_end(self) -> dt.date | None:
         """The day the listing period ends, when it is no longer listed."""
         return self._content_date("period_end")

@@ -168,9 +168,15 @@ class HistoryEvent:
 
 
 def purge_marker(session: Session) -> tuple[int, Any]:
-    """Changes whenever content is purged (purges do not grow the log)."""
+    """Changes whenever content is purged (purges do not grow the log).
+
+    Read from the partial index of purged revisions (migration 0009_lkp), as the serving
+    version reads it (registry/screening/serving.py): a few rows, however long the list.
+    """
     count, latest = session.execute(
-        select(func.count(EntryRevision.purged_at), func.max(EntryRevision.purged_at))
+        select(func.count(), func.max(EntryRevision.purged_at)).where(
+            EntryRevision.purged_at.is_not(None)
+        )
     ).one()
     return int(count), latest
 
@@ -395,15 +401,18 @@ def recent_events(
     return found
 
 
-def listings_by_month(session: Session, state: ListState) -> list[tuple[str, int]]:
+def listings_by_month(
+    session: Session, state: ListState, shown: Iterable[PublicEntry] | None = None
+) -> list[tuple[str, int]]:
     """How many shown entries were listed in each month ("YYYY-MM") by listing date, oldest first.
 
     The listing date is the entry's `listed_on`; a purged entry, whose content is gone, counts
-    in the Beijing month its `listed` event was logged. Gaps are omitted.
+    in the Beijing month its `listed` event was logged. Gaps are omitted. `shown` gives the
+    state's shown entries when the caller holds them already (`shown_entries`).
     """
     months: dict[str, int] = {}
     purged: list[str] = []
-    for entry in shown_entries(state):
+    for entry in shown_entries(state) if shown is None else shown:
         listed_on = entry.state.listed_on
         if listed_on is None:
             purged.append(entry.entry_id)

@@ -1,0 +1,209 @@
+"""The public site's pages against a registry of N entries, by CPU time, beside `/healthz`.
+
+A worker serving the site keeps the list state and the site's catalogue of every shown entry
+(api/site/catalogue.py). This measures, in one process through the Flask test client, on a
+registry of N published entries generated in bulk (bench/registry_data.py, SQLite):
+
+- the first home page: the whole list replayed and the catalogue built;
+- each page a visitor asks for (home, search with no term, a code, two filters, page 50,
+  statistics), once the catalogue is built: the CPU of a request, against `/healthz`'s;
+- a new list state (10 entries removed, as a run or a reviewer does): the first home page
+  after it, the state advanced from the last and the catalogue from its rows
+  (`as_of.advanced`, `catalogue_rows`), side by side with replaying the same state whole and
+  building its catalogue from nothing, and whether the two catalogues are the same.
+
+Run `python -m bench.site_pages` (10k and 100k entries; `--quick`: 2,000; `--sizes` any list;
+`--data-dir DIR` keeps each generated registry for later runs). `make bench` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from api.site.search import PAGE_SIZE
+from bench.registry_data import app_for, data_dir_from, describe, prepare
+
+SIZES = (10_000, 100_000)
+QUICK_SIZES = (2_000,)
+REMOVED = 10
+HEALTHZ = 300
+REPEATS = 5
+DEEP_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Measured:
+    """CPU seconds of one size's steps, and whether the advanced catalogue is the whole one."""
+
+    entries: int
+    healthz: float
+    first_home: float
+    pages: dict[str, float]
+    advanced_home: float
+    whole_state: float
+    whole_catalogue: float
+    same: bool
+
+
+def cpu(call: Callable[[], Any]) -> tuple[float, Any]:
+    """CPU seconds `call` took, and what it returned."""
+    started = time.process_time()
+    result = call()
+    return time.process_time() - started, result
+
+
+def _page(client: Any, url: str) -> float:
+    def get() -> None:
+        response = client.get(url, headers={"Accept-Language": "zh"})
+        assert response.status_code == 200, f"{url}: {response.status_code}"
+
+    get()  # once to warm what the page builds for the state
+    return statistics.median(cpu(get)[0] for _ in range(REPEATS))
+
+
+def _remove_some(app: Any) -> None:
+    """Log the removal of the last `REMOVED` listed entries, as reviewers confirming them do."""
+    from sqlalchemy import select
+
+    from registry.models import EntryRevision, LogEvent
+    from registry.publication.events import append_event
+    from runtime.extensions import db
+
+    with app.app_context():
+        session = db.session()
+        removed = select(LogEvent.entry_id).where(LogEvent.event == "removed")
+        rows = session.execute(
+            select(EntryRevision.entry_id, EntryRevision.revision, EntryRevision.content_sha256)
+            .where(EntryRevision.entry_id.not_in(removed))
+            .order_by(EntryRevision.entry_id.desc())
+            .limit(REMOVED)
+        ).all()
+        when = dt.datetime.now(dt.UTC)
+        for entry_id, revision, digest in rows:
+            append_event(session, "removed", entry_id, revision, digest, when, "credit_restored")
+        session.commit()
+
+
+def _whole(app: Any) -> tuple[float, float, bool]:
+    """The current state replayed whole and its catalogue built from nothing, beside the
+    catalogue the site holds; (CPU of each, whether the two catalogues are the same)."""
+    from api.public_view import today
+    from api.site.catalogue import Catalogue, catalogue_rows, current_catalogue
+    from registry.publication.as_of import list_state
+    from registry.publication.events import log_size
+    from runtime.extensions import db
+
+    with app.test_request_context():
+        held = current_catalogue()
+        session = db.session()
+        state_cpu, state = cpu(lambda: list_state(session, log_size(session), today()))
+
+        def build() -> Catalogue:
+            built = catalogue_rows(state)
+            return Catalogue(state, built.rows, built.ordered, built.table(None), None)
+
+        catalogue_cpu, whole = cpu(build)
+        same = (
+            [row.entry for row in whole.ordered] == [row.entry for row in held.ordered]
+            and whole.counts == held.counts
+            and whole.table.facets == held.table.facets
+            and {code: sorted(ids) for code, ids in whole.table.codes.items()}
+            == {code: sorted(ids) for code, ids in held.table.codes.items()}
+        )
+    return state_cpu, catalogue_cpu, same
+
+
+def measure(workdir: Path, entries: int) -> Measured:
+    """Every step on the registry prepared in `workdir`."""
+    from sqlalchemy import select
+
+    from registry.models import SubjectIdentifier
+    from runtime.extensions import db
+
+    app = app_for(workdir)
+    app.config["RATELIMIT_ENABLED"] = False
+    client = app.test_client()
+    with app.app_context():
+        code = db.session.scalar(select(SubjectIdentifier.value).limit(1))
+    deep = max(1, min(DEEP_PAGE, entries // PAGE_SIZE))
+    healthz = sum(cpu(lambda: client.get("/healthz"))[0] for _ in range(HEALTHZ)) / HEALTHZ
+    first_home, _ = cpu(lambda: client.get("/"))
+    pages = {
+        "home": _page(client, "/"),
+        "search, no term": _page(client, "/search?q="),
+        "search, a credit code": _page(client, f"/search?q={code}"),
+        "search, two filters": _page(client, "/search?q=&status=listed&year=2026"),
+        f"search, page {deep}": _page(client, f"/search?q=&page={deep}"),
+        "statistics": _page(client, "/statistics"),
+    }
+    _remove_some(app)
+    advanced_home, _ = cpu(lambda: client.get("/"))
+    whole_state, whole_catalogue, same = _whole(app)
+    return Measured(
+        entries,
+        healthz,
+        first_home,
+        pages,
+        advanced_home,
+        whole_state,
+        whole_catalogue,
+        same,
+    )
+
+
+def report(result: Measured) -> None:
+    """Print one size's table."""
+    print(f"  {result.entries:,} entries; /healthz {result.healthz * 1e3:.2f} ms of CPU")
+    print(f"    first home page (whole replay + catalogue)  {result.first_home:8.2f} s")
+    for name, seconds in result.pages.items():
+        ratio = result.healthz / seconds
+        print(f"    {name:<42} {seconds * 1e3:8.1f} ms   x healthz {ratio:.3f}")
+    whole = result.whole_state + result.whole_catalogue
+    print(
+        f"    {REMOVED} removals, first home page after:    {result.advanced_home * 1e3:8.1f} ms"
+        f"   whole replay {result.whole_state:.2f} s + catalogue {result.whole_catalogue:.2f} s"
+        f" = {whole:.2f} s   ratio {result.advanced_home / whole:.4f}"
+        f"   same catalogue: {'yes' if result.same else 'NO'}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Prepare each size's registry, measure, print."""
+    parser = argparse.ArgumentParser(prog="python -m bench.site_pages", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="2,000 entries")
+    parser.add_argument("--sizes", help="comma-separated entry counts, e.g. 10000,100000")
+    parser.add_argument("--data-dir", help="keep each size's generated registry here")
+    args = parser.parse_args(argv)
+    try:
+        sizes = (
+            [int(size) for size in args.sizes.split(",")]
+            if args.sizes
+            else list(QUICK_SIZES if args.quick else SIZES)
+        )
+    except ValueError:
+        parser.error("--sizes: give entry counts separated by commas, e.g. 10000,100000")
+    if any(size < REMOVED * 2 for size in sizes):
+        parser.error(f"--sizes: each size needs at least {REMOVED * 2} entries")
+    data_dir = data_dir_from(args.data_dir)
+    print("public site pages, in process, CPU time")
+    for size in sizes:
+        workdir = Path(tempfile.mkdtemp(prefix=f"bench-site-{size}-"))
+        try:
+            seconds, reused = prepare(workdir, size, data_dir)
+            print(describe(size, seconds, reused), flush=True)
+            report(measure(workdir, size))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The site's catalogue and search table: worked out once per list state, advanced, never stale.
+
+A search used to read every entry for every request, and the catalogue was rebuilt whole for
+each new list state. These tests check that the table's filters and codes give what reading
+every entry gives, and that a catalogue advanced from the previous one is the catalogue a
+whole build gives, with the unchanged entries' rows shared rather than worked out again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from api.site.catalogue import Catalogue, catalogue_rows, current_catalogue
+from api.site.redaction import compact
+from api.site.search_table import entry_codes, entry_identifiers
+from registry.publication.public_view import PublicEntry
+from runtime.extensions import db
+from tests.api.site.site_fixtures import Publisher, standalone_site
+from tests.builders import id_number
+
+SECTORS = ["internet", "environment", "food_drug"]
+AUTHORITIES = ["福州市市场监督管理局", "泉州市市场监督管理局"]
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Flask]:
+    with standalone_site(tmp_path) as app, app.test_request_context():
+        yield app
+
+
+def _publish_some(publisher: Publisher, first: int, count: int) -> None:
+    for number in range(first, first + count):
+        entry_id = f"IPL-2026-{number:06d}"
+        when = dt.datetime(2025 + number % 2, 1 + number % 12, 3, tzinfo=dt.UTC)
+        extra = {
+            "when": when,
+            "sectors": [SECTORS[number % 3], SECTORS[(number + 1) % 3]][: 1 + number % 2],
+            "authority": AUTHORITIES[number % 2],
+            "patents": [f"ZL2015101234{number:02d}.7"],
+        }
+        if number % 4 == 0:
+            publisher.publish(entry_id, f"李{number}", full_ric=id_number(number), **extra)
+        else:
+            publisher.publish(entry_id, f"福州第{number}电子有限公司", **extra)
+
+
+def _whole(catalogue: Catalogue) -> Catalogue:
+    """The catalogue of the same state built from nothing."""
+    built = catalogue_rows(catalogue.state)
+    return Catalogue(catalogue.state, built.rows, built.ordered, built.table(None), None)
+
+
+def _passes(entry: PublicEntry, status: str, sector: str, authority: str, year: str) -> bool:
+    """The filters as the site applied them entry by entry."""
+    content = entry.content or {}
+    side = "listed" if entry.listed else "removed"
+    return (
+        (status == "all" or side == status)
+        and (not sector or sector in (content.get("sectors") or []))
+        and (not authority or (content.get("decision") or {}).get("authority") == authority)
+        and (not year or str(content.get("listed_on") or "")[:4] == year)
+    )
+
+
+def _check(catalogue: Catalogue) -> None:
+    whole = _whole(catalogue)
+    assert [row.entry for row in catalogue.ordered] == [row.entry for row in whole.ordered]
+    assert catalogue.counts == whole.counts
+    table = catalogue.table
+    assert table.facets == whole.table.facets
+    entries = table.entries
+    assert entries == whole.table.entries
+    for status, sector, authority, year in itertools.product(
+        ["all", "listed", "removed"], ["", *SECTORS], ["", *AUTHORITIES], ["", "2025", "2026"]
+    ):
+        allowed = table.allowed(status, sector, authority, year)
+        found = list(range(len(entries))) if allowed is None else sorted(allowed)
+        expected = [i for i, e in enumerate(entries) if _passes(e, status, sector, authority, year)]
+        assert found == expected, (status, sector, authority, year)
+    for position, entry in enumerate(entries):
+        for code in entry_codes(entry):
+            assert table.found_by(code) == [
+                i for i, other in enumerate(entries) if code in entry_codes(other)
+            ]
+        for identifier in entry_identifiers(entry):
+            if identifier.get("scheme") == "cn_ric":
+                value = compact(identifier["value"])
+                assert position in table.found_by((value[:4], value[-4:]))
+
+
+def test_an_advanced_catalogue_is_the_whole_one_and_shares_unchanged_rows(site: Flask) -> None:
+    publisher = Publisher(db.session())
+    _publish_some(publisher, 1, 12)
+    first = current_catalogue()
+    _check(first)
+
+    publisher.amend("IPL-2026-000002", name="福州更正电子有限公司", sectors=["environment"])
+    publisher.remove("IPL-2026-000003", "credit_restored")
+    publisher.remove("IPL-2026-000005", "error")
+    _publish_some(publisher, 13, 3)
+    second = current_catalogue()
+    assert second is not first
+    _check(second)
+    assert second.rows["IPL-2026-000001"] is first.rows["IPL-2026-000001"]
+    assert second.rows["IPL-2026-000002"] is not first.rows["IPL-2026-000002"]
+    # Listed in error: out of the catalogue, its codes no longer find it.
+    assert "IPL-2026-000005" not in second.table.position
+    assert second.table.found_by("IPL-2026-000005-决定") == []
+    assert second.find("IPL-2026-000005") is None
+    assert second.counts.removed == first.counts.removed + 1
+
+    publisher.purge("IPL-2026-000004")
+    third = current_catalogue()
+    _check(third)
+    assert "IPL-2026-000004" not in third.table.position
+    assert third.find("IPL-2026-000004") is not None
+
+
+def test_a_search_reads_the_entries_it_shows_not_every_entry(
+    site: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publisher = Publisher(db.session())
+    _publish_some(publisher, 1, 30)
+    client = site.test_client()
+    assert client.get("/search?q=").status_code == 200  # the catalogue is built once
+    read: list[str] = []
+    content = PublicEntry.content
+
+    def counted(entry: PublicEntry) -> object:
+        read.append(entry.entry_id)
+        return content.fget(entry)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(PublicEntry, "content", property(counted))
+    found = client.get("/search?q=ZL201510123401.7")
+    assert "IPL-2026-000001" in found.text
+    assert set(read) == {"IPL-2026-000001"}
+    read.clear()
+    first_page = client.get("/search?q=&status=listed")
+    assert first_page.status_code == 200
+    assert "IPL-2026-" in first_page.text
+    shown = set(re.findall(r'id="card-(IPL-\d{4}-\d{6})"', first_page.text))
+    assert len(shown) == 20
+    assert set(read) == shown

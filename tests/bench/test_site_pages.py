@@ -1,0 +1,34 @@
+"""The site pages benchmark: every page measured, and the advanced catalogue the whole one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import site_pages
+from bench.registry_data import prepare
+
+
+def test_every_page_is_measured_and_the_advanced_catalogue_is_the_whole_one(
+    tmp_path: Path,
+) -> None:
+    prepare(tmp_path, 60, None, workers=1)
+    result = site_pages.measure(tmp_path, 60)
+    assert result.same
+    assert set(result.pages) == {
+        "home",
+        "search, no term",
+        "search, a credit code",
+        "search, two filters",
+        "search, page 3",
+        "statistics",
+    }
+    assert all(seconds > 0 for seconds in result.pages.values())
+    assert result.whole_state > 0 and result.whole_catalogue > 0 and result.healthz > 0
+
+
+def test_a_size_too_small_to_remove_from_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        site_pages.main(["--sizes", "5"])
+    assert "at least 20 entries" in capsys.readouterr().err

@@ -25,6 +25,7 @@ from bench import (
     publish,
     screening,
     screening_index,
+    site_pages,
     verify,
     witness,
 )
@@ -38,6 +39,7 @@ BENCHMARKS: list[tuple[str, str, Callable[[list[str]], object]]] = [
     ("witness", "python -m bench.witness", witness.main),
     ("api_load", "python -m bench.api_load", api_load.main),
     ("api_inprocess", "python -m bench.api_inprocess", api_inprocess.main),
+    ("site_pages", "python -m bench.site_pages", site_pages.main),
     ("latency_trace", "python -m bench.latency_trace", latency_trace.main),
     ("feed_bucket", "python -m bench.feed_bucket", feed_bucket.main),
 ]

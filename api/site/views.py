@@ -27,7 +27,7 @@ from api.feed import read_feed_file
 from api.ledger_api.proofs import inclusion_by_index
 from api.public_view import today
 from api.site import charts, labels
-from api.site.catalogue import current_catalogue
+from api.site.catalogue import Catalogue, current_catalogue
 from api.site.downloads import FEED_URL, human_size, read_feed_head
 from api.site.i18n import (
     HTML_LANG,
@@ -49,6 +49,7 @@ from registry.listings.periods import PeriodsConfig, restoration_allowed_from
 from registry.listings.policy import Policy
 from registry.models import SECTORS
 from registry.publication.public_view import (
+    HistoryEvent,
     PendingRemoval,
     PublicEntry,
     entry_with_history,
@@ -169,10 +170,24 @@ def index() -> str:
     catalogue = current_catalogue()
     return render_template(
         "site/index.html",
-        listings=recent_events(db.session(), catalogue.state, "listed", RECENT_COUNT),
-        removals=recent_events(db.session(), catalogue.state, "removed", RECENT_COUNT),
+        listings=_recent(catalogue, "listed"),
+        removals=_recent(catalogue, "removed"),
         totals=catalogue.totals(),
     )
+
+
+def _recent(catalogue: Catalogue, event: str) -> list[tuple[HistoryEvent, PublicEntry]]:
+    """The home page's latest events of one kind, read once per list state.
+
+    Finding the latest removals walks the log back from its end until it meets enough of
+    them, which on a long list with few removals is most of the log: not once per visit.
+    """
+    key = f"site.recent.{event}"
+    found = catalogue.state.derived.get(key)
+    if found is None:
+        found = recent_events(db.session(), catalogue.state, event, RECENT_COUNT)
+        catalogue.state.derived[key] = found
+    return list(found)
 
 
 @bp.get("/search")

@@ -131,7 +131,8 @@ class Rows:
     def table(self, previous: Catalogue | None) -> SearchTable:
         """The search table of the searchable rows, advanced from `previous`'s when it can be."""
         searchable = [row for row in self.ordered if row.searchable]
-        if previous is None or not self.advanced:
+        # After a purge the state is replayed whole and every row is new: built in one pass.
+        if previous is None or not self.advanced or 2 * len(self.gone) > len(self.rows):
             return SearchTable(searchable)
         return SearchTable.advanced(previous.table, searchable, self.gone, self.new)
 

@@ -273,14 +273,15 @@ def generate(workdir: Path, entries: int, workers: int | None = None, batch: int
 
 
 def fingerprint() -> str:
-    """What a kept registry must have been made with: the tables' DDL and the code making rows.
+    """What a kept registry must have been made with: the tables' and indexes' DDL and the code
+    making rows.
 
     That code is the registry's canonical form, signatures and log leaves, and this module's
     functions that build and insert the rows (not the rest of it, so that a change to how a
     kept registry is found or copied does not make it again).
     """
     from sqlalchemy.dialects import sqlite
-    from sqlalchemy.schema import CreateTable
+    from sqlalchemy.schema import CreateIndex, CreateTable
 
     import registry.canonical
     import registry.ledger.events
@@ -290,6 +291,8 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     for table in Base.metadata.sorted_tables:
         digest.update(str(CreateTable(table).compile(dialect=sqlite.dialect())).encode())
+        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+            digest.update(str(CreateIndex(index).compile(dialect=sqlite.dialect())).encode())
     code: tuple[Any, ...] = (
         registry.canonical,
         registry.ledger.events,

@@ -61,7 +61,8 @@ class LogEvent(Base):
     entry_id: Mapped[str] = mapped_column(String(20), index=True)
     revision: Mapped[int] = mapped_column(Integer)
     content_sha256: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Indexed for the events since a day (publication.as_of.changed_since), migration 0011_rec.
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     reason: Mapped[str | None] = mapped_column(String(20))
     leaf: Mapped[bytes] = mapped_column(LargeBinary)
 

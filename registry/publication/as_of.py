@@ -13,7 +13,8 @@ confirmed, by name or by identifier, not even for a day when they were listed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -118,6 +119,19 @@ class EntryState:
         return EXPIRED if ended[1] == EXPIRED else "removed"
 
 
+@dataclass(frozen=True)
+class Origin:
+    """The state a state was moved from, and the entries read again (`moved`).
+
+    The state is held weakly: a state does not keep those it was moved from alive. A reader's
+    index of the earlier state, while it lives, can be carried over to the later one by
+    redoing the changed entries alone.
+    """
+
+    base: weakref.ReferenceType[ListState]
+    changed: frozenset[str]
+
+
 @dataclass
 class ListState:
     """Every entry the log held at the end of `day` (first `tree_size` leaves), indexed."""
@@ -129,15 +143,23 @@ class ListState:
     identifiers: dict[str, list[Identifier]] = field(default_factory=dict)
     # Indexes readers derive from this state (built once per state, by the reader that needs it).
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    origin: Origin | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def by_identifier(self) -> dict[IdentifierKey, list[str]]:
-        """Entry ids by exact identifier key."""
+        """Entry ids by exact identifier key, each key's ids sorted."""
         found: dict[IdentifierKey, list[str]] = {}
         for entry_id, identifiers in self.identifiers.items():
-            for scheme, name, value in identifiers:
-                found.setdefault(lookup_key(scheme, value, name), []).append(entry_id)
+            for key in _keys(identifiers):
+                found.setdefault(key, []).append(entry_id)
+        for ids in found.values():
+            ids.sort()
         return found
+
+
+def _keys(identifiers: Iterable[Identifier]) -> set[IdentifierKey]:
+    """The lookup keys of an entry's identifiers."""
+    return {lookup_key(scheme, value, name) for scheme, name, value in identifiers}
 
 
 @dataclass(frozen=True)
@@ -252,44 +274,75 @@ def list_state(
     return _list_state(session, tree_size, day, scope, identifiers)
 
 
-def advanced(
-    session: Session, base: ListState, tree_size: int, day: dt.date | None = None
-) -> ListState:
-    """`list_state(session, tree_size, day)`, replaying only what changed since `base`.
+def changed_since(base: ListState, tree_size: int, day: dt.date) -> Select[str]:
+    """The entries whose events differ between `base` and the first `tree_size` leaves
+    recorded by the end of `day`: those with an event among the leaves between the two sizes
+    or, between two days, one recorded after the earlier day ended.
 
-    The log only grows, so an entry whose events are the same among the first `tree_size`
-    leaves recorded by the end of `day` (default: `base.day`, a later day or the same) as
-    among those `base` replayed stands as it stood: its EntryState is reused. Only the
-    entries with an event among the leaves [base.tree_size, tree_size), or, for a later day,
-    recorded after `base.day` ended, are replayed (all their events) and read again. `base`
-    must be a state of the same database with its identifiers read, and no content purged
-    since (purges do not grow the log: `public_view.ListStateCache` keys states by a purge
-    marker). Entries keep the order a whole replay gives them, that of their first event.
+    The log only grows and records in time order, so every other entry stands as `base` has it.
     """
-    day = base.day if day is None else day
-    if tree_size < base.tree_size or day < base.day:
-        raise ValueError(
-            f"cannot advance a state of {base.tree_size} leaves on {base.day} "
-            f"to {tree_size} leaves on {day}"
-        )
-    since = LogEvent.seq >= base.tree_size
-    if day > base.day:
-        since = or_(since, LogEvent.recorded_at >= end_of_day(base.day))
-    touched = (
+    low, high = sorted((base.tree_size, tree_size))
+    since = LogEvent.seq >= low
+    if day != base.day:
+        since = or_(since, LogEvent.recorded_at >= end_of_day(min(day, base.day)))
+    return (
         select(LogEvent.entry_id)
-        .where(since, LogEvent.seq < tree_size, LogEvent.event != ANCHOR_EVENT)
+        .where(since, LogEvent.seq < high, LogEvent.event != ANCHOR_EVENT)
         .distinct()
     )
-    changed = _list_state(session, tree_size, day, touched, identifiers=True)
+
+
+# Up to this many changed entries are named in the queries; more are selected by a subquery.
+NAMED_SCOPE = 500
+
+
+def moved(
+    session: Session,
+    base: ListState,
+    tree_size: int,
+    day: dt.date | None = None,
+    changed: Collection[str] | None = None,
+) -> ListState:
+    """`list_state(session, tree_size, day)`, replaying only the entries that differ from `base`.
+
+    `base` may be of any size and day (default: `base.day`), larger or smaller, later or
+    earlier: a state for another checkpoint, a state for the next day, or a list as it stood
+    on an earlier `as_of` day. The entries `changed_since` names (`changed` when the caller
+    has read them) are replayed, all their events, and read again: an entry with no event
+    left drops out (listed after that day), the others take their new state in place. Every
+    other entry's EntryState is `base`'s own, shared. `base` must be a state of the same
+    database with its identifiers read, and no content purged since (purges do not grow the
+    log: `public_view.ListStateCache` keys states by a purge marker). Entries keep the order
+    a whole replay gives them, that of their first event; the identifier index is carried
+    over when `base` has built it.
+    """
+    day = base.day if day is None else day
+    query = changed_since(base, tree_size, day)
+    ids = set(session.scalars(query)) if changed is None else set(changed)
+    scope: Scope = sorted(ids) if len(ids) <= NAMED_SCOPE else query
+    replayed = _list_state(session, tree_size, day, scope, identifiers=True)
     entries = dict(base.entries)
-    entries.update(changed.entries)
-    found = {
-        entry_id: values
-        for entry_id, values in base.identifiers.items()
-        if entry_id not in changed.entries
-    }
-    found.update(changed.identifiers)
-    return ListState(day, tree_size, entries, found)
+    for entry_id in ids - replayed.entries.keys():
+        entries.pop(entry_id, None)
+    entries.update(replayed.entries)  # in place for those kept, after the others for new ones
+    found = dict(base.identifiers)
+    for entry_id in ids:
+        found.pop(entry_id, None)
+    found.update(replayed.identifiers)
+    state = ListState(
+        day, tree_size, entries, found, origin=Origin(weakref.ref(base), frozenset(ids))
+    )
+    if "by_identifier" in base.__dict__:  # built by a lookup: carried over, not built again
+        index = dict(base.by_identifier)
+        for entry_id in ids:
+            for key in _keys(base.identifiers.get(entry_id, ())):
+                index[key] = [other for other in index[key] if other != entry_id]
+                if not index[key]:
+                    del index[key]
+            for key in _keys(found.get(entry_id, ())):
+                index[key] = sorted([*index.get(key, ()), entry_id])
+        state.__dict__["by_identifier"] = index
+    return state
 
 
 def _list_state(

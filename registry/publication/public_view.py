@@ -28,9 +28,10 @@ from registry.publication.as_of import (
     EXPIRED,
     EntryState,
     ListState,
-    advanced,
+    changed_since,
     end_of_day,
     list_state,
+    moved,
 )
 from registry.publication.events import log_size
 from registry.timestamps import beijing_date
@@ -184,11 +185,12 @@ def purge_marker(session: Session) -> tuple[int, Any]:
 class ListStateCache:
     """The last few list states, keyed by log size, day and purges.
 
-    A new state is advanced from the largest kept state of the same day and purges
-    (`as_of.advanced`: only the entries with an event since are read again), so a run, a
-    removal or a correction costs a worker what changed, not a replay of the whole list.
-    The first state of a day is advanced from the day before's. After a purge, for another
-    day, or for a state far larger than any kept one, the list is replayed whole.
+    A new state is moved from the nearest kept state with the same purges (`as_of.moved`:
+    only the entries with an event between the two are read again, the others are shared),
+    so a run, a removal, a correction, a Beijing midnight or an `as_of` day costs a worker
+    what changed, not a replay and a copy of the whole list. The list is replayed whole when
+    nothing is kept, after a purge, or when more than half the kept entries would be read
+    again (a first publication, a day before most of the list was recorded).
     """
 
     def __init__(self, capacity: int = 8) -> None:
@@ -204,23 +206,27 @@ class ListStateCache:
             return state
 
     def _base(self, key: tuple[Any, ...]) -> ListState | None:
-        """The kept state to advance to `key` from: same purges, at most as large, of the same
-        day or the day before (a Beijing midnight), the latest such.
-
-        None when there is none, or when the new leaves outnumber the base's (a first
-        publication): a whole replay reads the list in log order, faster than by entry.
-        """
+        """The kept state with the same purges nearest `key`: by day, then by log size."""
         tree_size, day, purges = key
         with self._lock:
-            bases = [
-                state
-                for (size, on, purged), state in self._states.items()
-                if purged == purges and size <= tree_size and on in (day, day - ONE_DAY)
-            ]
-        base = max(bases, key=lambda state: (state.day, state.tree_size), default=None)
-        if base is None or tree_size - base.tree_size > base.tree_size:
+            bases = [state for (_, _, purged), state in self._states.items() if purged == purges]
+        return min(
+            bases,
+            key=lambda state: (abs((state.day - day).days), abs(state.tree_size - tree_size)),
+            default=None,
+        )
+
+    def _moved(
+        self, session: Session, base: ListState | None, tree_size: int, day: dt.date
+    ) -> ListState | None:
+        """The state moved from `base`, or None when a whole replay reads less."""
+        if base is None:
             return None
-        return base
+        most = len(base.entries) // 2
+        changed = session.scalars(changed_since(base, tree_size, day).limit(most + 1)).all()
+        if len(changed) > most:
+            return None
+        return moved(session, base, tree_size, day, changed)
 
     def get(
         self,
@@ -248,12 +254,9 @@ class ListStateCache:
             if state is not None:
                 self._states.move_to_end(key)
                 return state
-        base = self._base(key)
-        state = (
-            list_state(session, tree_size, day)
-            if base is None
-            else advanced(session, base, tree_size, day)
-        )
+        state = self._moved(session, self._base(key), tree_size, day)
+        if state is None:
+            state = list_state(session, tree_size, day)
         with self._lock:
             self._states[key] = state
             while len(self._states) > self.capacity:

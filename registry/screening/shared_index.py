@@ -408,10 +408,14 @@ class StateIndex:
         hidden: frozenset[str] = frozenset(),
         extra: MatchIndex | None = None,
         file: IndexFile | None = None,
+        extra_ids: frozenset[str] = frozenset(),
     ) -> None:
         self._base = base
+        # Entries whose record in the file the state no longer has as filed.
         self._hidden = hidden
+        # The state's entries with content that the file lacks as they stand, indexed here.
         self._extra = extra
+        self._extra_ids = extra_ids
         self.file = file
 
     @classmethod
@@ -434,7 +438,38 @@ class StateIndex:
         )
         new = [entries[i] for i in np.flatnonzero(~np.isin(stamps, file.stamps)).tolist()]
         extra = MatchIndex.build(_listed_names(state, new)) if new else None
-        return cls(MatchIndex.from_file(file), hidden, extra, file)
+        extra_ids = frozenset(entry.entry_id for entry in new)
+        return cls(MatchIndex.from_file(file), hidden, extra, file, extra_ids)
+
+    def moved(self, state: ListState, changed: Iterable[str]) -> StateIndex:
+        """This index, over the same file, for `state`: a state moved from this index's own
+        (`as_of.moved`) in which only the `changed` entries differ.
+
+        Only those entries are stamped and looked for in the file, so a worker's index for a
+        new list state costs what changed, not a stamp of every entry (`over_file`); it is
+        the index `over_file` gives.
+        """
+        assert self.file is not None
+        file = self.file
+        hidden, extra_ids = set(self._hidden), set(self._extra_ids)
+        for entry_id in changed:
+            hidden.discard(entry_id)
+            extra_ids.discard(entry_id)
+            entry = state.entries.get(entry_id)
+            position = _file_position(file, entry_id)
+            filed = False
+            if entry is not None and entry.content is not None:
+                stamp = entry_stamp(entry, state.identifiers.get(entry_id, []))
+                filed = position is not None and int(file.stamps[position]) == stamp
+                if not filed:
+                    extra_ids.add(entry_id)
+            if position is not None and not filed:
+                hidden.add(entry_id)
+        extra = self._extra
+        if extra_ids != self._extra_ids:
+            new = [state.entries[entry_id] for entry_id in sorted(extra_ids)]
+            extra = MatchIndex.build(_listed_names(state, new)) if new else None
+        return StateIndex(self._base, frozenset(hidden), extra, file, frozenset(extra_ids))
 
     def __len__(self) -> int:
         return len(self._base) - len(self._hidden) + (len(self._extra) if self._extra else 0)
@@ -477,6 +512,20 @@ class StateIndex:
         return found
 
 
+def _file_position(file: IndexFile, entry_id: str) -> int | None:
+    """The position of the entry's record in the file (filed in entry id order), if any."""
+    low, high = 0, file.count
+    while low < high:
+        middle = (low + high) // 2
+        if file.record(middle).listed.entry_id < entry_id:
+            low = middle + 1
+        else:
+            high = middle
+    if low < file.count and file.record(low).listed.entry_id == entry_id:
+        return low
+    return None
+
+
 def _listed_names(state: ListState, entries: Iterable[EntryState]) -> list[ListedName]:
     return [_listed_name(e, state.identifiers.get(e.entry_id, [])) for e in entries]
 
@@ -486,6 +535,18 @@ def match_index(state: ListState, shared: SharedIndex | None = None) -> StateInd
     file = shared.current() if shared is not None else None
     index = state.derived.get(DERIVED_KEY)
     if not isinstance(index, StateIndex) or index.file is not file:
-        index = StateIndex.over_file(state, file) if file else StateIndex.in_memory(state)
+        index = _carried(state, file)
+        if index is None:
+            index = StateIndex.over_file(state, file) if file else StateIndex.in_memory(state)
         state.derived[DERIVED_KEY] = index
     return index
+
+
+def _carried(state: ListState, file: IndexFile | None) -> StateIndex | None:
+    """The index of the state `state` was moved from, over the same file, carried over."""
+    origin = state.origin
+    base = origin.base() if origin is not None and file is not None else None
+    kept = base.derived.get(DERIVED_KEY) if base is not None else None
+    if origin is None or not isinstance(kept, StateIndex) or kept.file is not file:
+        return None
+    return kept.moved(state, origin.changed)

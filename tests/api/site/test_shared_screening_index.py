@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from api.public_view import public_now, screening_index
+from api.public_view import list_states, public_now, screening_index
 from registry.clock import utcnow
 from registry.models import EntryRevision
+from registry.publication.as_of import ListState
 from registry.screening import shared_index
 from registry.screening.matching import ScreeningQuery, index_file
 from registry.screening.shared_index import (
     DriftBound,
     IndexWrite,
+    StateIndex,
     match_index,
     update_shared_index,
     write_shared_index,
@@ -63,6 +66,52 @@ def test_changes_after_the_file_was_written_are_seen(app: Flask) -> None:
     assert _found("星海电子") == []
     assert _found("宁波鼎泰机械") == ["IPL-2026-000004"]
     assert index.entries_in(frozenset({"350000"}), ["dianzi"]) == {"IPL-2026-000002"}
+
+
+NAMES = ("深圳华星科技", "瑞丰电子", "瑞达电子", "星海电子", "宁波鼎泰机械", "杭州新源")
+
+
+def test_a_new_list_state_carries_the_index_over_and_stamps_only_what_changed(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publisher: Publisher = app.extensions["test.publisher"]
+    for number in range(6, 14):
+        publisher.publish(f"IPL-2026-{number:06d}", f"泉州第{number}纺织有限公司", region="350500")
+    write_shared_index(Path(app.config["SCREENING_INDEX"]), public_now())
+    match_index(public_now(), screening_index())  # the file's index, every entry stamped
+    publisher.amend("IPL-2026-000002", name="福州瑞丰电子有限公司")
+    publisher.remove("IPL-2026-000001")
+    publisher.publish("IPL-2026-000004", "宁波鼎泰机械有限公司", region="330200")
+    publisher.publish("IPL-2026-000005", "杭州新源材料有限公司", region="330100")
+    publisher.amend("IPL-2026-000005", name="杭州新源材料科技有限公司")
+    whole = StateIndex.over_file
+    stamped: list[int] = []
+
+    def counted(state: ListState, file: index_file.IndexFile) -> StateIndex:
+        stamped.append(len(state.entries))
+        return whole(state, file)
+
+    monkeypatch.setattr(StateIndex, "over_file", counted)
+    state = public_now()
+    assert state.origin is not None and len(state.origin.changed) == 4
+    carried = match_index(state, screening_index())
+    assert stamped == []
+    assert carried.file is not None
+    expected = whole(state, carried.file)
+    assert len(carried) == len(expected) == 13
+    for name in NAMES:
+        query = ScreeningQuery(name=name)
+        assert carried.screen(query) == expected.screen(query)
+    for regions, words in ((frozenset({"350000"}), ["dianzi"]), (frozenset(), ["cailiao"])):
+        assert carried.entries_in(regions, words) == expected.entries_in(regions, words)
+    # Back to the day the file was written: the later entries leave, the correction is undone.
+    day = publisher.clock.date() - dt.timedelta(days=5)
+    earlier = list_states().get(db.session(), state.tree_size, day)
+    back = match_index(earlier, screening_index())
+    assert stamped == [] and len(back) == 11
+    for name in NAMES:
+        query = ScreeningQuery(name=name)
+        assert back.screen(query) == whole(earlier, carried.file).screen(query)
 
 
 def test_the_site_search_reads_the_file(app: Flask) -> None:

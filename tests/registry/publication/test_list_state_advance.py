@@ -1,10 +1,12 @@
-"""A list state advanced from an earlier one is the state a whole replay gives, entry for entry.
+"""A list state moved from another is the state a whole replay gives, entry for entry.
 
-Readers keep the list state of each log size (`ListStateCache`); a new one is advanced from
-the last (`as_of.advanced`) rather than replayed whole. These tests build a log of listings,
-corrections, removals and identifiers over many days, then compare every advanced state with
+Readers keep the list state of each log size and day (`ListStateCache`); a new one is moved
+from the nearest kept one (`as_of.moved`) rather than replayed whole: to a larger or smaller
+log, to a later day or to an earlier `as_of` day. These tests build a log of listings,
+corrections, removals and identifiers over many days, then compare every moved state with
 the whole replay of the same size and day: the same entries in the same order, the same
-identifiers, and the untouched entries' states reused rather than read again.
+identifiers and identifier index, and the untouched entries' states shared rather than read
+again.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from registry.publication.as_of import ListState, advanced, list_state
+from registry.publication.as_of import ListState, list_state, moved
 from registry.publication.events import log_size
 from registry.publication.public_view import ListStateCache, purge_marker
 from runtime.extensions import db
@@ -57,25 +59,27 @@ def _random_log(publisher: Publisher, rng: random.Random, operations: int) -> li
     return sizes
 
 
-def test_an_advanced_state_is_the_whole_replay_of_its_size_and_day(
+def test_a_moved_state_is_the_whole_replay_of_its_size_and_day(
     app: Flask, session: Session
 ) -> None:
     publisher = Publisher(session)
     sizes = _random_log(publisher, random.Random(7), 40)
     first_day = publisher.clock.date() - dt.timedelta(days=40)
     days = [first_day + dt.timedelta(days=n) for n in (0, 9, 20, 33, 41)]
-    # Every step of one leaf or one operation, and every pair of sizes and days among a few.
-    pairs = set(itertools.pairwise(sizes))
-    pairs |= {(a, b) for a in sizes[::5] for b in sizes[::5] + sizes[-1:] if a <= b}
+    # Every step of one leaf or one operation, both ways, and every pair among a few sizes.
+    pairs = set(itertools.pairwise(sizes)) | set(itertools.pairwise(sizes[::-1]))
+    pairs |= set(itertools.product(sizes[::5] + sizes[-1:], repeat=2))
     states = {(size, day): list_state(session, size, day) for size in sizes for day in days}
-    for day_index, day in enumerate(days):
+    for state in states.values():
+        assert state.by_identifier is not None  # built, so that moves carry it over
+    for base_day, day in itertools.product(days, repeat=2):
         for base, size in sorted(pairs):
-            for later in days[day_index:]:
-                grown = advanced(session, states[(base, day)], size, later)
-                _same(grown, states[(size, later)])
+            found = moved(session, states[(base, base_day)], size, day)
+            assert "by_identifier" in found.__dict__
+            _same(found, states[(size, day)])
 
 
-def test_an_advanced_state_reuses_what_did_not_change(app: Flask, session: Session) -> None:
+def test_a_moved_state_shares_what_did_not_change(app: Flask, session: Session) -> None:
     publisher = Publisher(session)
     for number in range(3):
         publisher.publish(f"IPL-2026-{number + 1:06d}", f"福州第{number}电子有限公司")
@@ -83,20 +87,39 @@ def test_an_advanced_state_reuses_what_did_not_change(app: Flask, session: Sessi
     base = list_state(session, log_size(session), day)
     publisher.amend("IPL-2026-000002", name="福州更正电子有限公司")
     publisher.publish("IPL-2026-000004", "张四", full_ric=id_number(4))
-    grown = advanced(session, base, log_size(session))
+    grown = moved(session, base, log_size(session))
     _same(grown, list_state(session, log_size(session), day))
     assert grown.entries["IPL-2026-000001"] is base.entries["IPL-2026-000001"]
     assert grown.entries["IPL-2026-000003"] is base.entries["IPL-2026-000003"]
     assert grown.entries["IPL-2026-000002"].revision == 2
     assert list(grown.entries)[-1] == "IPL-2026-000004"
     assert grown.identifiers["IPL-2026-000004"] == [("cn_ric", "", id_number(4))]
-    with pytest.raises(ValueError, match="cannot advance a state of"):
-        advanced(session, grown, base.tree_size)
-    with pytest.raises(ValueError, match="cannot advance a state of"):
-        advanced(session, grown, grown.tree_size, day - dt.timedelta(days=1))
+    # Back to the smaller log: the new entry drops out, the correction is undone.
+    shrunk = moved(session, grown, base.tree_size)
+    _same(shrunk, base)
+    assert shrunk.entries["IPL-2026-000003"] is base.entries["IPL-2026-000003"]
 
 
-def test_the_cache_advances_within_a_day_and_past_midnight_and_replays_after_a_purge(
+def test_an_earlier_day_drops_later_listings_and_shares_the_rest(
+    app: Flask, session: Session
+) -> None:
+    publisher = Publisher(session)
+    for number in range(4):
+        publisher.publish(f"IPL-2026-{number + 1:06d}", f"福州第{number}电子有限公司")
+    on_the_day = publisher.clock.date()
+    publisher.publish("IPL-2026-000005", "张五", full_ric=id_number(5))
+    publisher.remove("IPL-2026-000002")
+    now = list_state(session, log_size(session), publisher.clock.date() + dt.timedelta(days=3))
+    assert now.by_identifier
+    then = moved(session, now, now.tree_size, on_the_day)
+    _same(then, list_state(session, now.tree_size, on_the_day))
+    assert list(then.entries) == [f"IPL-2026-{number:06d}" for number in range(1, 5)]
+    assert then.entries["IPL-2026-000002"].removed_at is None
+    assert then.entries["IPL-2026-000001"] is now.entries["IPL-2026-000001"]
+    assert then.by_identifier == {}
+
+
+def test_the_cache_moves_within_a_day_past_midnight_and_to_any_day_and_replays_after_a_purge(
     app: Flask, session: Session
 ) -> None:
     publisher = Publisher(session)
@@ -120,16 +143,46 @@ def test_the_cache_advances_within_a_day_and_past_midnight_and_replays_after_a_p
     assert purged.entries["IPL-2026-000004"] is not second.entries["IPL-2026-000004"]
 
     marker = purge_marker(session)
-    midnight = cache.get(session, log_size(session), day + dt.timedelta(days=1), marker)
-    _same(midnight, list_state(session, log_size(session), day + dt.timedelta(days=1)))
-    # The day after is advanced from the day before: nothing was recorded in between.
-    assert midnight.entries["IPL-2026-000004"] is purged.entries["IPL-2026-000004"]
-    far = cache.get(session, log_size(session), day + dt.timedelta(days=3), marker)
-    _same(far, list_state(session, log_size(session), day + dt.timedelta(days=3)))
-    assert far.entries["IPL-2026-000004"] is not purged.entries["IPL-2026-000004"]
+    for later in (1, 3, 400):
+        other_day = day + dt.timedelta(days=later)
+        moved_on = cache.get(session, log_size(session), other_day, marker)
+        _same(moved_on, list_state(session, log_size(session), other_day))
+        # Nothing was recorded after `day`: the entries are those of the state before.
+        assert moved_on.entries["IPL-2026-000004"] is purged.entries["IPL-2026-000004"]
 
 
-def test_a_first_publication_is_replayed_whole_not_advanced(
+def test_as_of_days_are_moved_from_the_state_kept_not_replayed_whole(
+    app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publisher = Publisher(session)
+    for number in range(12):
+        publisher.publish(f"IPL-2026-{number + 1:06d}", f"福州第{number}电子有限公司")
+    today = publisher.clock.date()
+    cache = ListStateCache()
+    now = cache.get(session, log_size(session), today)
+    replays: list[dt.date] = []
+
+    def counted(session: Session, tree_size: int, day: dt.date) -> ListState:
+        replays.append(day)
+        return list_state(session, tree_size, day)
+
+    monkeypatch.setattr("registry.publication.public_view.list_state", counted)
+    # A client asking for the list as it stood on each of the last days: each is the kept
+    # state less the few entries listed since, sharing the rest.
+    for back in range(1, 5):
+        day = today - dt.timedelta(days=back)
+        state = cache.get(session, log_size(session), day)
+        assert len(state.entries) == 12 - back
+        assert state.entries["IPL-2026-000001"] is now.entries["IPL-2026-000001"]
+        _same(state, list_state(session, log_size(session), day))
+    assert replays == []
+    # Before most of the list was recorded a whole replay reads less, and is what runs.
+    early = today - dt.timedelta(days=10)
+    assert len(cache.get(session, log_size(session), early).entries) == 2
+    assert replays == [early]
+
+
+def test_a_first_publication_is_replayed_whole_not_moved(
     app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     publisher = Publisher(session)
@@ -141,11 +194,13 @@ def test_a_first_publication_is_replayed_whole_not_advanced(
         publisher.publish(f"IPL-2026-{number + 1:06d}", f"福州第{number}电子有限公司")
     advances: list[int] = []
 
-    def counted(session: Session, base: ListState, tree_size: int, day: dt.date) -> ListState:
+    def counted(
+        session: Session, base: ListState, tree_size: int, day: dt.date, changed: list[str]
+    ) -> ListState:
         advances.append(tree_size)
-        return advanced(session, base, tree_size, day)
+        return moved(session, base, tree_size, day, changed)
 
-    monkeypatch.setattr("registry.publication.public_view.advanced", counted)
+    monkeypatch.setattr("registry.publication.public_view.moved", counted)
     state = cache.get(session, log_size(session), day)
     # Three new leaves on a base of one: a whole replay, in log order.
     assert advances == [] and len(state.entries) == 4

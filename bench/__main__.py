@@ -22,6 +22,7 @@ from bench import (
     feed_bucket,
     latency_trace,
     ledger,
+    list_states,
     publish,
     screening,
     screening_index,
@@ -40,6 +41,7 @@ BENCHMARKS: list[tuple[str, str, Callable[[list[str]], object]]] = [
     ("api_load", "python -m bench.api_load", api_load.main),
     ("api_inprocess", "python -m bench.api_inprocess", api_inprocess.main),
     ("site_pages", "python -m bench.site_pages", site_pages.main),
+    ("list_states", "python -m bench.list_states", list_states.main),
     ("latency_trace", "python -m bench.latency_trace", latency_trace.main),
     ("feed_bucket", "python -m bench.feed_bucket", feed_bucket.main),
 ]

@@ -20,11 +20,13 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.public_view import CACHE
 from registry import clock
 from registry.actors import SYSTEM
 from registry.listings import workflow
 from registry.listings.policy import Policy
 from registry.models import Listing, Receipt, ScreeningCall
+from registry.publication.as_of import ListState, list_state
 from registry.publication.checkpoints import sign_new_checkpoint
 from registry.screening.receipts import verify_receipt
 from registry.signing.signatures import SignatureInvalid
@@ -236,6 +238,32 @@ def test_as_of_answers_before_and_after_a_removal(
     assert match["results"][0]["matches"][0]["status"] == "listed"
     match = _batch(client, key, queries=[{"name": listing.subject.name}])
     assert match["results"][0]["matches"][0]["status"] == "previously_listed"
+
+
+def test_lookups_as_of_many_days_move_the_kept_state_rather_than_replay_it(
+    app: Flask, client: FlaskClient, key: str, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each `as_of` day used to replay the whole list and keep a whole copy of it per worker.
+    uscc = published(session, "legal_person")[0].subject.identifiers[0].value
+    replayed: list[dt.date] = []
+
+    def counted(session: Session, tree_size: int, day: dt.date) -> ListState:
+        replayed.append(day)
+        return list_state(session, tree_size, day)
+
+    monkeypatch.setattr("registry.publication.public_view.list_state", counted)
+    today = clock.beijing_today()
+    answers = {
+        back: _lookup(
+            client, key, scheme="cn_uscc", value=uscc, as_of=str(today - dt.timedelta(days=back))
+        )["answer"]
+        for back in range(12)
+    }
+    assert answers[0] == _lookup(client, key, scheme="cn_uscc", value=uscc)["answer"]
+    assert replayed == [today]  # the first state only; every other day moved from it
+    states = app.extensions[CACHE]._states.values()
+    shared = {id(entry) for state in states for entry in state.entries.values()}
+    assert len(shared) < 2 * max(len(state.entries) for state in states)
 
 
 def test_an_expired_entry_is_never_reported_as_listed(

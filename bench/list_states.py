@@ -1,0 +1,228 @@
+"""List states for other days and sizes moved from the kept one, beside whole replays, by CPU.
+
+Every reader of a web worker (lookups, screening, the site, the entries API) answers from a
+list state the worker keeps (registry.publication.public_view.ListStateCache). This measures,
+in one process, on a registry of N published entries generated in bulk
+(bench/registry_data.py, SQLite), with removals recorded on each of the last `DAYS` days:
+
+- the first state, replayed whole, and the memory it holds;
+- a lookup's state for each of those earlier `as_of` days: moved from the kept state
+  (`as_of.moved`, the entries with an event since that day read again), against replaying
+  one such day whole, and the memory the moved states add against that of one whole copy;
+- 10 more removals: the new state moved, and the screening index of the shared file carried
+  over (`StateIndex.moved`), each against the whole replay and `StateIndex.over_file`;
+- whether every moved state is the whole replay of its size and day.
+
+Run `python -m bench.list_states` (10k and 100k entries; `--quick`: 2,000; `--sizes` any
+list; `--data-dir DIR` keeps each generated registry for later runs). `make bench` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.registry_data import app_for, data_dir_from, describe, prepare
+
+SIZES = (10_000, 100_000)
+QUICK_SIZES = (2_000,)
+DAYS = 7
+REMOVED = 10
+
+
+@dataclass(frozen=True)
+class Measured:
+    """CPU seconds and megabytes of one size's steps, and whether moved states are whole ones."""
+
+    entries: int
+    first_state: float
+    first_mb: float
+    as_of_moved: list[float]
+    as_of_mb: float
+    as_of_whole: float
+    whole_mb: float
+    removal_moved: float
+    removal_whole: float
+    index_carried: float
+    index_whole: float
+    same: bool
+
+
+def cpu(call: Callable[[], Any]) -> tuple[float, Any]:
+    """CPU seconds `call` took, and what it returned."""
+    started = time.process_time()
+    result = call()
+    return time.process_time() - started, result
+
+
+def resident_mb() -> float:
+    """This process's resident memory in megabytes."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 1e6
+
+
+def _remove(session: Any, count: int, when: dt.datetime) -> None:
+    """Log the removal of the last `count` listed entries at `when`, as reviewers do."""
+    from sqlalchemy import select
+
+    from registry.models import EntryRevision, LogEvent
+    from registry.publication.events import append_event
+
+    removed = select(LogEvent.entry_id).where(LogEvent.event == "removed")
+    rows = session.execute(
+        select(EntryRevision.entry_id, EntryRevision.revision, EntryRevision.content_sha256)
+        .where(EntryRevision.entry_id.not_in(removed))
+        .order_by(EntryRevision.entry_id.desc())
+        .limit(count)
+    ).all()
+    for entry_id, revision, digest in rows:
+        append_event(session, "removed", entry_id, revision, digest, when, "credit_restored")
+    session.commit()
+
+
+def _same(moved: Any, whole: Any) -> bool:
+    return bool(
+        list(moved.entries.items()) == list(whole.entries.items())
+        and moved.identifiers == whole.identifiers
+        and moved.by_identifier == whole.by_identifier
+    )
+
+
+def measure(workdir: Path, entries: int) -> Measured:
+    """Every step on the registry prepared in `workdir`."""
+    import gc
+
+    from api.public_view import list_states, today
+    from registry.publication.as_of import list_state
+    from registry.publication.events import log_size
+    from registry.screening.shared_index import (
+        SharedIndex,
+        StateIndex,
+        match_index,
+        write_shared_index,
+    )
+    from runtime.extensions import db
+
+    app = app_for(workdir)
+    now = dt.datetime.now(dt.UTC)
+    days = [today() - dt.timedelta(days=back) for back in range(DAYS, 0, -1)]
+    with app.app_context():
+        session = db.session()
+        for day in days:  # removals recorded at noon, Beijing time, on each of the last days
+            _remove(session, REMOVED, dt.datetime.combine(day, dt.time(4), tzinfo=dt.UTC))
+        path = workdir / "screening.index"
+        write_shared_index(path, list_state(session, log_size(session), today()))
+        gc.collect()
+        shared, cache, size = SharedIndex(path), list_states(), log_size(session)
+        before = resident_mb()
+        first_state, kept = cpu(lambda: cache.get(session, size, today()))
+        first_mb = resident_mb() - before
+        assert kept.by_identifier is not None  # built by the first lookup
+        match_index(kept, shared)  # the shared file's index, every entry stamped
+        before = resident_mb()
+        as_of_moved = [cpu(lambda day=day: cache.get(session, size, day))[0] for day in days]
+        as_of_mb = resident_mb() - before
+        same = all(
+            _same(cache.get(session, size, day), list_state(session, size, day))
+            for day in days[::3]
+        )
+        gc.collect()
+        before = resident_mb()
+        as_of_whole, held = cpu(lambda: list_state(session, size, days[0]))
+        whole_mb = resident_mb() - before
+        del held
+        _remove(session, REMOVED, now)
+        size = log_size(session)
+        removal_moved, state = cpu(lambda: cache.get(session, size, today()))
+        index_carried, index = cpu(lambda: match_index(state, shared))
+        removal_whole, whole = cpu(lambda: list_state(session, size, today()))
+        index_whole, _ = cpu(lambda: StateIndex.over_file(state, index.file))
+        same = same and _same(state, whole) and len(index) == len(whole.entries)
+        db.session.remove()
+        db.engine.dispose()
+    return Measured(
+        entries,
+        first_state,
+        first_mb,
+        as_of_moved,
+        as_of_mb,
+        as_of_whole,
+        whole_mb,
+        removal_moved,
+        removal_whole,
+        index_carried,
+        index_whole,
+        same,
+    )
+
+
+def report(result: Measured) -> None:
+    """Print one size's table."""
+    moved = statistics.median(result.as_of_moved)
+    whole = result.as_of_whole
+    print(f"  {result.entries:,} entries")
+    print(
+        f"    first state, replayed whole              {result.first_state:8.2f} s"
+        f"   +{result.first_mb:.0f} MB"
+    )
+    print(
+        f"    as_of, {DAYS} earlier days, each moved       {moved * 1e3:8.1f} ms (median)"
+        f"   whole replay of one {whole:.2f} s   ratio {moved / whole:.4f}"
+    )
+    print(
+        f"      memory: the {DAYS} moved states +{result.as_of_mb:.0f} MB,"
+        f" one whole copy +{result.whole_mb:.0f} MB"
+    )
+    print(
+        f"    {REMOVED} removals: state moved             {result.removal_moved * 1e3:8.1f} ms"
+        f"   whole replay {result.removal_whole:.2f} s"
+        f"   ratio {result.removal_moved / result.removal_whole:.4f}"
+    )
+    print(
+        f"    {REMOVED} removals: screening index carried {result.index_carried * 1e3:8.1f} ms"
+        f"   every entry stamped {result.index_whole * 1e3:.0f} ms"
+        f"   ratio {result.index_carried / result.index_whole:.4f}"
+    )
+    print(f"    moved states are the whole replays: {'yes' if result.same else 'NO'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Prepare each size's registry, measure, print."""
+    parser = argparse.ArgumentParser(prog="python -m bench.list_states", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="2,000 entries")
+    parser.add_argument("--sizes", help="comma-separated entry counts, e.g. 10000,100000")
+    parser.add_argument("--data-dir", help="keep each size's generated registry here")
+    args = parser.parse_args(argv)
+    try:
+        sizes = (
+            [int(size) for size in args.sizes.split(",")]
+            if args.sizes
+            else list(QUICK_SIZES if args.quick else SIZES)
+        )
+    except ValueError:
+        parser.error("--sizes: give entry counts separated by commas, e.g. 10000,100000")
+    least = REMOVED * (DAYS + 1) * 2
+    if any(size < least for size in sizes):
+        parser.error(f"--sizes: each size needs at least {least} entries")
+    data_dir = data_dir_from(args.data_dir)
+    print("list states moved against replayed whole, in process, CPU time")
+    for size in sizes:
+        workdir = Path(tempfile.mkdtemp(prefix=f"bench-states-{size}-"))
+        try:
+            seconds, reused = prepare(workdir, size, data_dir)
+            print(describe(size, seconds, reused), flush=True)
+            report(measure(workdir, size))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -61,7 +61,7 @@ def person_hits(catalogue: Catalogue, request: SearchRequest) -> list[PersonHit]
     if term.kind == "id_number":
         found = [r for r in index.relations.values() if _masked_match(r, term.key)]
     else:
-        matches = index.names.screen(
+        matches = index.screen_names(
             ScreeningQuery(name=term.text), SEARCH_THRESHOLD, MAX_PERSON_HITS
         )
         found = [index.relations[match.entry_id] for match in matches]

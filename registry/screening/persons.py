@@ -14,16 +14,22 @@ exactly. A person's identifier is personal data: it is only ever shown masked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.models import Listing, ResponsiblePerson
 from registry.publication.as_of import IdentifierKey, ListState, lookup_key
-from registry.screening.matching import FeatureExplanation, ListedName, MatchIndex, ScreeningMatch
+from registry.screening.matching import (
+    FeatureExplanation,
+    ListedName,
+    MatchIndex,
+    ScreeningMatch,
+    ScreeningQuery,
+)
 from registry.screening.screen import ScreenRequest, entry_summary
 from registry.subjects.identifiers import Identifier, validate_identifier
 from registry.subjects.persons import ROLE_NAMES
@@ -85,24 +91,41 @@ def load_relations(session: Session, state: ListState) -> tuple[PersonRelation, 
         .where(Listing.entry_id.is_not(None), ResponsiblePerson.removed_at.is_(None))
         .order_by(Listing.entry_id, ResponsiblePerson.id)
     )
-    relations = []
-    for entry_id, person in rows:
-        entry = state.entries.get(entry_id) if entry_id else None
-        if entry is None or entry.content is None:
-            continue
-        relations.append(
-            PersonRelation(
-                entry_id=entry.entry_id,
-                person_id=person.id,
-                role=person.role,
-                name=person.name,
-                scheme=person.scheme,
-                scheme_name=person.scheme_name,
-                value=person.value,
-                subject_name=str(entry.content["subject"]["name"]),
-            )
+    return tuple(
+        relation
+        for entry_id, person in rows
+        if (relation := _relation(state, entry_id, person)) is not None
+    )
+
+
+def _relation(
+    state: ListState, entry_id: str | None, person: ResponsiblePerson
+) -> PersonRelation | None:
+    """The relation of a recorded person to an entry of `state`; None when there is none (the
+    person removed, the entry not in the state or without content)."""
+    entry = state.entries.get(entry_id) if entry_id else None
+    if entry is None or entry.content is None or person.removed_at is not None:
+        return None
+    return PersonRelation(
+        entry_id=entry.entry_id,
+        person_id=person.id,
+        role=person.role,
+        name=person.name,
+        scheme=person.scheme,
+        scheme_name=person.scheme_name,
+        value=person.value,
+        subject_name=str(entry.content["subject"]["name"]),
+    )
+
+
+def _person_names(relations: Iterable[PersonRelation]) -> Iterator[ListedName]:
+    for relation in relations:
+        yield ListedName(
+            entry_id=relation.key,
+            kind="natural_person",
+            name=relation.name,
+            identifiers=((relation.scheme, relation.value),),
         )
-    return tuple(relations)
 
 
 @dataclass(frozen=True)
@@ -138,24 +161,119 @@ def _relation_feature(relation: PersonRelation) -> FeatureExplanation:
     return FeatureExplanation("relation", 1.0, 0.0, note)
 
 
-class PersonIndex:
-    """The relations of one list state: names in a match index, identifiers by exact key."""
+# Changed entries named at a time in the query of a moved person index.
+NAMED_ENTRIES = 500
 
-    def __init__(self, relations: Sequence[PersonRelation]) -> None:
+
+class PersonIndex:
+    """The relations of one list state: names in match indexes, identifiers by exact key.
+
+    Built whole from every relation, then moved (`moved`) to the next list state or set of
+    recorded persons by re-reading only the relations of the entries that changed and of the
+    persons recorded or removed since. A relation that leaves is hidden from the index that
+    holds its name, one that comes back is shown again, and new relations' names go into a
+    small index of their own. The small indexes are merged as they grow, like the levels of
+    a log-structured index, so a name is parsed a few times over the index's life, not once
+    per list state; the first, whole index is never parsed again.
+    """
+
+    def __init__(
+        self, relations: Sequence[PersonRelation], version: tuple[int, int] = (0, 0)
+    ) -> None:
+        self.version = version
         self.relations = {relation.key: relation for relation in relations}
-        self.names = MatchIndex.build(
-            ListedName(
-                entry_id=relation.key,
-                kind="natural_person",
-                name=relation.name,
-                identifiers=((relation.scheme, relation.value),),
-            )
-            for relation in relations
-        )
         self.by_identifier: dict[IdentifierKey, list[PersonRelation]] = {}
         for relation in relations:
-            key = lookup_key(relation.scheme, relation.value, relation.scheme_name)
-            self.by_identifier.setdefault(key, []).append(relation)
+            self.by_identifier.setdefault(_identifier_key(relation), []).append(relation)
+        # (index, the keys whose names it holds), the whole one first.
+        self._names: tuple[tuple[MatchIndex, frozenset[str]], ...] = (
+            (MatchIndex.build(_person_names(relations)), frozenset(self.relations)),
+        )
+        self._held: frozenset[str] = frozenset(self.relations)
+        self._hidden: frozenset[str] = frozenset()
+
+    def moved(
+        self,
+        session: Session,
+        state: ListState,
+        entries: Collection[str],
+        version: tuple[int, int],
+    ) -> PersonIndex:
+        """This index for `state` and the persons recorded at `version`, where only `entries`
+        differ from the state this index is of (`ListState.origin`), and persons were recorded
+        or removed since this index's version."""
+        highest, removed = self.version
+        chosen = sorted(entries)
+        scopes: list[ColumnElement[bool]] = [
+            Listing.entry_id.in_(chosen[first : first + NAMED_ENTRIES])
+            for first in range(0, len(chosen), NAMED_ENTRIES)
+        ]
+        if version[0] > highest:
+            scopes.append(ResponsiblePerson.id > highest)
+        if version[1] != removed:
+            scopes.append(ResponsiblePerson.removed_at.is_not(None))
+        rows = (
+            session.execute(
+                select(Listing.entry_id, ResponsiblePerson)
+                .join(ResponsiblePerson, ResponsiblePerson.subject_id == Listing.subject_id)
+                .where(Listing.entry_id.is_not(None), or_(*scopes))
+                .order_by(Listing.entry_id, ResponsiblePerson.id)
+            ).all()
+            if scopes
+            else []
+        )
+        moved = object.__new__(PersonIndex)
+        moved.version = version
+        moved.relations = dict(self.relations)
+        moved.by_identifier = dict(self.by_identifier)
+        hidden, fresh = set(self._hidden), []
+        for entry_id, person in rows:
+            key = f"{entry_id}/{person.id}"
+            relation = _relation(state, entry_id, person)
+            before = moved.relations.pop(key, None)
+            if before is not None:
+                moved._unfile(before)
+                if relation is None and key in self._held:
+                    hidden.add(key)
+            if relation is None:
+                continue
+            moved.relations[key] = relation
+            moved._file(relation)
+            if key in self._held:
+                hidden.discard(key)  # its name is still in the index that held it
+            elif before is None:
+                fresh.append(relation)
+        moved._hidden = frozenset(hidden)
+        moved._names, moved._held = self._names, self._held
+        if fresh:
+            moved._add_names(fresh)
+        return moved
+
+    def _unfile(self, relation: PersonRelation) -> None:
+        key = _identifier_key(relation)
+        rest = [other for other in self.by_identifier[key] if other.key != relation.key]
+        if rest:
+            self.by_identifier[key] = rest
+        else:
+            del self.by_identifier[key]
+
+    def _file(self, relation: PersonRelation) -> None:
+        key = _identifier_key(relation)
+        filed = [*self.by_identifier.get(key, ()), relation]
+        self.by_identifier[key] = sorted(filed, key=lambda other: (other.entry_id, other.person_id))
+
+    def _add_names(self, fresh: list[PersonRelation]) -> None:
+        """File the names of new relations, merging the small indexes that grew alike."""
+        names = list(self._names)
+        keys = frozenset(relation.key for relation in fresh)
+        while len(names) > 1 and len(names[-1][1]) <= 2 * len(keys):
+            _, merged = names.pop()
+            keys |= {key for key in merged if key in self.relations}
+        relations = [self.relations[key] for key in sorted(keys)]
+        names.append((MatchIndex.build(_person_names(relations)), keys))
+        self._names = tuple(names)
+        self._held = frozenset().union(*(held for _, held in names))
+        self._hidden = self._hidden & self._held
 
     def lookup(self, identifier: Identifier) -> list[PersonRelation]:
         """The relations of the person holding exactly this identifier."""
@@ -165,15 +283,28 @@ class PersonIndex:
             )
         )
 
+    def screen_names(
+        self, query: ScreeningQuery, threshold: float, limit: int
+    ) -> list[ScreeningMatch]:
+        """Relations whose person's name scores at least `threshold`, best first (keys as ids)."""
+        found = [
+            match
+            for names, _ in self._names
+            for match in names.screen(query, threshold, limit, self._hidden)
+        ]
+        if len(self._names) > 1:
+            found.sort(key=lambda match: (-match.score, match.entry_id))
+        return found[:limit]
+
     def screen(self, request: ScreenRequest) -> list[list[PersonMatch]]:
         """Per query, the relations of persons it matches; queries for organisations match none."""
         excluded = set(request.exclude_entry_ids)
         found: list[list[PersonMatch]] = []
         for query in request.queries:
-            if query.kind not in (None, "natural_person") or not len(self.names):
+            if query.kind not in (None, "natural_person") or not self.relations:
                 found.append([])
                 continue
-            matches = self.names.screen(query, request.threshold, request.limit)
+            matches = self.screen_names(query, request.threshold, request.limit)
             found.append(
                 [
                     PersonMatch(self.relations[match.entry_id], match)
@@ -182,6 +313,10 @@ class PersonIndex:
                 ]
             )
         return found
+
+
+def _identifier_key(relation: PersonRelation) -> IdentifierKey:
+    return lookup_key(relation.scheme, relation.value, relation.scheme_name)
 
 
 def persons_version(session: Session) -> tuple[int, int]:
@@ -204,20 +339,29 @@ def person_index(
     """The person index of `state`, built once per state and set of recorded persons.
 
     `version` is the `persons_version` when the caller has just read it; `session` may be a
-    function giving the session, asked for only when the database must be read.
+    function giving the session, asked for only when the database must be read. An index is
+    moved from the one this state already holds (persons recorded since), else from that of
+    the state it was moved from while that lives, and built whole only without either.
     """
     cached = state.derived.get(PERSON_INDEX)
-    if version is not None and isinstance(cached, tuple) and cached[0] == version:
-        kept: PersonIndex = cached[1]
-        return kept
+    if version is not None and isinstance(cached, PersonIndex) and cached.version == version:
+        return cached
     if not isinstance(session, Session):
         session = session()
     version = persons_version(session) if version is None else version
-    if isinstance(cached, tuple) and cached[0] == version:
-        index: PersonIndex = cached[1]
-        return index
-    index = PersonIndex(load_relations(session, state))
-    state.derived[PERSON_INDEX] = (version, index)
+    if isinstance(cached, PersonIndex):
+        if cached.version == version:
+            return cached
+        index = cached.moved(session, state, (), version)
+    else:
+        origin = state.origin
+        base = origin.base() if origin is not None else None
+        kept = base.derived.get(PERSON_INDEX) if base is not None else None
+        if origin is not None and isinstance(kept, PersonIndex):
+            index = kept.moved(session, state, origin.changed, version)
+        else:
+            index = PersonIndex(load_relations(session, state), version)
+    state.derived[PERSON_INDEX] = index
     return index
 
 

@@ -9,8 +9,11 @@ in one process, on a registry of N published entries generated in bulk
 - a lookup's state for each of those earlier `as_of` days: moved from the kept state
   (`as_of.moved`, the entries with an event since that day read again), against replaying
   one such day whole, and the memory the moved states add against that of one whole copy;
-- 10 more removals: the new state moved, and the screening index of the shared file carried
-  over (`StateIndex.moved`), each against the whole replay and `StateIndex.over_file`;
+- 10 more removals: the new state moved, the screening index of the shared file carried
+  over (`StateIndex.moved`) and the person index moved (`PersonIndex.moved`; a legal
+  representative recorded for every subject), each against the whole replay,
+  `StateIndex.over_file` and the person index built whole;
+- one more person recorded: the person index moved, against building it whole;
 - whether every moved state is the whole replay of its size and day.
 
 Run `python -m bench.list_states` (10k and 100k entries; `--quick`: 2,000; `--sizes` any
@@ -53,6 +56,10 @@ class Measured:
     removal_whole: float
     index_carried: float
     index_whole: float
+    persons_moved: float
+    persons_whole: float
+    person_moved: float
+    person_whole: float
     same: bool
 
 
@@ -88,6 +95,34 @@ def _remove(session: Any, count: int, when: dt.datetime) -> None:
     session.commit()
 
 
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国玉红文辉鹏飞宇浩"
+
+
+def person_row(number: int) -> tuple[Any, ...]:
+    """A legal representative of subject `number`: a name and a valid resident ID number."""
+    from stdnum.cn import ric
+
+    name = SURNAMES[number % len(SURNAMES)] + GIVEN[number // len(SURNAMES) % len(GIVEN)]
+    if number % 3:
+        name += GIVEN[number * 7 % len(GIVEN)]
+    born = dt.date(1960, 1, 1) + dt.timedelta(days=number // 900)
+    body = f"350100{born:%Y%m%d}{number % 900 + 100:03d}"
+    value = body + ric.calc_check_digit(body + "0")
+    return number, "legal_representative", name, "cn_ric", "", value
+
+
+def _record_persons(session: Any, entries: int) -> None:
+    """A legal representative for every subject, inserted in bulk."""
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    session.connection().exec_driver_sql(
+        "INSERT INTO responsible_persons (subject_id, role, name, scheme, scheme_name, value,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(*person_row(number), now) for number in range(1, entries + 1)],
+    )
+    session.commit()
+
+
 def _same(moved: Any, whole: Any) -> bool:
     return bool(
         list(moved.entries.items()) == list(whole.entries.items())
@@ -101,14 +136,22 @@ def measure(workdir: Path, entries: int) -> Measured:
     import gc
 
     from api.public_view import list_states, today
+    from registry.actors import SYSTEM
     from registry.publication.as_of import list_state
     from registry.publication.events import log_size
+    from registry.screening.persons import (
+        PersonIndex,
+        load_relations,
+        person_index,
+        persons_version,
+    )
     from registry.screening.shared_index import (
         SharedIndex,
         StateIndex,
         match_index,
         write_shared_index,
     )
+    from registry.subjects.persons import PersonInput, record_person
     from runtime.extensions import db
 
     app = app_for(workdir)
@@ -118,6 +161,7 @@ def measure(workdir: Path, entries: int) -> Measured:
         session = db.session()
         for day in days:  # removals recorded at noon, Beijing time, on each of the last days
             _remove(session, REMOVED, dt.datetime.combine(day, dt.time(4), tzinfo=dt.UTC))
+        _record_persons(session, entries)
         path = workdir / "screening.index"
         write_shared_index(path, list_state(session, log_size(session), today()))
         gc.collect()
@@ -127,6 +171,7 @@ def measure(workdir: Path, entries: int) -> Measured:
         first_mb = resident_mb() - before
         assert kept.by_identifier is not None  # built by the first lookup
         match_index(kept, shared)  # the shared file's index, every entry stamped
+        person_index(session, kept)  # every person's name parsed
         before = resident_mb()
         as_of_moved = [cpu(lambda day=day: cache.get(session, size, day))[0] for day in days]
         as_of_mb = resident_mb() - before
@@ -145,6 +190,20 @@ def measure(workdir: Path, entries: int) -> Measured:
         index_carried, index = cpu(lambda: match_index(state, shared))
         removal_whole, whole = cpu(lambda: list_state(session, size, today()))
         index_whole, _ = cpu(lambda: StateIndex.over_file(state, index.file))
+        persons_moved, moved = cpu(lambda: person_index(session, state))
+        persons_whole, built = cpu(
+            lambda: PersonIndex(load_relations(session, state), persons_version(session))
+        )
+        same = same and moved.relations == built.relations
+        ric = person_row(entries + 1)[5]
+        record_person(
+            session, SYSTEM, 1, PersonInput("main_responsible", "欧阳娜娜", "cn_ric", ric)
+        )
+        person_moved, moved = cpu(lambda: person_index(session, state))
+        person_whole, built = cpu(
+            lambda: PersonIndex(load_relations(session, state), persons_version(session))
+        )
+        same = same and moved.relations == built.relations
         same = same and _same(state, whole) and len(index) == len(whole.entries)
         db.session.remove()
         db.engine.dispose()
@@ -160,6 +219,10 @@ def measure(workdir: Path, entries: int) -> Measured:
         removal_whole,
         index_carried,
         index_whole,
+        persons_moved,
+        persons_whole,
+        person_moved,
+        person_whole,
         same,
     )
 
@@ -191,7 +254,17 @@ def report(result: Measured) -> None:
         f"   every entry stamped {result.index_whole * 1e3:.0f} ms"
         f"   ratio {result.index_carried / result.index_whole:.4f}"
     )
-    print(f"    moved states are the whole replays: {'yes' if result.same else 'NO'}")
+    print(
+        f"    {REMOVED} removals: person index moved      {result.persons_moved * 1e3:8.1f} ms"
+        f"   built whole {result.persons_whole:.2f} s"
+        f"   ratio {result.persons_moved / result.persons_whole:.4f}"
+    )
+    print(
+        f"    a person recorded: person index moved {result.person_moved * 1e3:8.1f} ms"
+        f"   built whole {result.person_whole:.2f} s"
+        f"   ratio {result.person_moved / result.person_whole:.4f}"
+    )
+    print(f"    moved states and indexes are the whole ones: {'yes' if result.same else 'NO'}")
 
 
 def main(argv: list[str] | None = None) -> None:

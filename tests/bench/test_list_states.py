@@ -18,6 +18,8 @@ def test_every_step_is_measured_and_the_moved_states_are_whole_ones(tmp_path: Pa
     assert all(seconds > 0 for seconds in result.as_of_moved)
     assert result.first_state > 0 and result.as_of_whole > 0 and result.removal_whole > 0
     assert result.removal_moved > 0 and result.index_carried > 0 and result.index_whole > 0
+    assert result.persons_moved > 0 and result.persons_whole > 0
+    assert result.person_moved > 0 and result.person_whole > 0
 
 
 def test_a_size_too_small_to_remove_from_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

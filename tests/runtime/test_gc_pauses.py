@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import logging
 import weakref
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -32,8 +34,13 @@ def _hooks() -> dict[str, Any]:
     return hooks
 
 
+def _worker(app: Any) -> SimpleNamespace:
+    """What gunicorn hands the hook: the loaded app, its heartbeat and its log."""
+    return SimpleNamespace(wsgi=app, notify=lambda: None, log=logging.getLogger("gunicorn"))
+
+
 def test_post_worker_init_freezes_what_is_loaded_and_collects_the_garbage_first(
-    unfrozen: None,
+    app: Any, unfrozen: None
 ) -> None:
     loaded = _Node()  # alive when the worker has loaded the app: frozen
     garbage = _Node()  # a cycle nothing refers to: collected, never frozen
@@ -41,7 +48,7 @@ def test_post_worker_init_freezes_what_is_loaded_and_collects_the_garbage_first(
     gone = weakref.ref(garbage)
     del garbage
 
-    _hooks()["post_worker_init"](None)
+    _hooks()["post_worker_init"](_worker(app))
 
     assert gone() is None
     assert gc.get_freeze_count() > 0
@@ -51,8 +58,8 @@ def test_post_worker_init_freezes_what_is_loaded_and_collects_the_garbage_first(
     assert loaded.next is None
 
 
-def test_objects_made_after_the_freeze_are_collected_as_usual(unfrozen: None) -> None:
-    _hooks()["post_worker_init"](None)
+def test_objects_made_after_the_freeze_are_collected_as_usual(app: Any, unfrozen: None) -> None:
+    _hooks()["post_worker_init"](_worker(app))
     later = _Node()
     later.next = later
     gone = weakref.ref(later)

@@ -8,8 +8,8 @@ registry of N published entries generated in bulk (bench/registry_data.py, SQLit
 - each page a visitor asks for (home, search with no term, a code, two filters, page 50,
   statistics), once the catalogue is built: the CPU of a request, against `/healthz`'s;
 - a new list state (10 entries removed, as a run or a reviewer does): the first home page
-  after it, the state advanced from the last and the catalogue from its rows
-  (`as_of.advanced`, `catalogue_rows`), side by side with replaying the same state whole and
+  after it, the state moved from the last and the catalogue from its rows
+  (`as_of.moved`, `catalogue_rows`), side by side with replaying the same state whole and
   building its catalogue from nothing, and whether the two catalogues are the same.
 
 Run `python -m bench.site_pages` (10k and 100k entries; `--quick`: 2,000; `--sizes` any list;

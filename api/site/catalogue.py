@@ -141,7 +141,7 @@ def catalogue_rows(state: ListState, previous: Catalogue | None = None) -> Rows:
     """Every entry of `state` as a row, and the shown ones in catalogue order.
 
     Rows of `previous` (a catalogue of the same day) are taken over for the entries whose
-    state is the same object (`as_of.advanced` shares them), and kept in their order; the
+    state is the same object (`as_of.moved` shares them), and kept in their order; the
     others are worked out and merged in.
     """
     same_day = previous is not None and previous.state.day == state.day

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from registry.models import Listing, ResponsiblePerson
@@ -212,16 +212,17 @@ class PersonIndex:
             scopes.append(ResponsiblePerson.id > highest)
         if version[1] != removed:
             scopes.append(ResponsiblePerson.removed_at.is_not(None))
-        rows = (
-            session.execute(
+        # One query per scope, each led by its own index; a person in two scopes counts once.
+        found: dict[tuple[str, int], ResponsiblePerson] = {}
+        for scope in scopes:
+            for entry_id, person in session.execute(
                 select(Listing.entry_id, ResponsiblePerson)
                 .join(ResponsiblePerson, ResponsiblePerson.subject_id == Listing.subject_id)
-                .where(Listing.entry_id.is_not(None), or_(*scopes))
-                .order_by(Listing.entry_id, ResponsiblePerson.id)
-            ).all()
-            if scopes
-            else []
-        )
+                .where(Listing.entry_id.is_not(None), scope)
+            ):
+                if entry_id is not None:
+                    found[(entry_id, person.id)] = person
+        rows = [(entry_id, found[(entry_id, person_id)]) for entry_id, person_id in sorted(found)]
         moved = object.__new__(PersonIndex)
         moved.version = version
         moved.relations = dict(self.relations)

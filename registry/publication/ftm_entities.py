@@ -23,6 +23,8 @@ from registry.subjects.personal_ids import PERSONAL_SCHEMES
 
 DEFAULT_PROGRAM = "Patent dishonesty disclosure list (专利领域严重失信主体名单)"
 COUNTRY = "cn"
+# A subject entity's id: `make_entity_id(SUBJECT_ID_PREFIX, entry id)`, its entry id alone.
+SUBJECT_ID_PREFIX = "ipl-subject"
 # FollowTheMoney's topic for entities subject to a regulator's enforcement action.
 TOPIC = "reg.action"
 
@@ -75,7 +77,7 @@ def subject_values(entry: Mapping[str, Any], field: str, source_url: str | None)
             values.append(("idNumber", value))
         else:
             values.append(("registrationNumber", value))
-    entity_id = make_entity_id("ipl-subject", entry["entry_id"])
+    entity_id = make_entity_id(SUBJECT_ID_PREFIX, entry["entry_id"])
     return EntityValues(SCHEMA_BY_KIND[kind], entity_id, values)
 
 

@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from followthemoney.util import make_entity_id
+
 from registry.errors import InvalidValue
 from registry.publication.as_of import ListState
-from registry.publication.ftm_entities import subject_entity
+from registry.publication.ftm_entities import SUBJECT_ID_PREFIX, subject_entity
 from registry.publication.public_view import PublicEntry
 from registry.screening.matching import DEFAULT_THRESHOLD, ScreeningMatch, ScreeningQuery
 from registry.screening.persons import PersonIndex
@@ -236,19 +238,40 @@ def _result(
     }
 
 
+# A subject entity's id is a function of its entry id alone (ftm_entities.subject_values), so
+# a worker works each out once, whatever the list state: entity id -> entry id.
+_ENTRY_BY_SUBJECT_ID: dict[str, str] = {}
+_WITH_SUBJECT_ID: set[str] = set()
+SUBJECT_IDS = "yente.subject_ids"
+
+
+def _subject_ids(state: ListState) -> dict[str, str]:
+    """Entry ids by subject entity id, for every entry of `state` (and of states before it).
+
+    A state moved from one already mapped (`ListState.origin`) maps only the entries read
+    again; another state maps the entries no state mapped before.
+    """
+    if not state.derived.get(SUBJECT_IDS):
+        origin = state.origin
+        base = origin.base() if origin is not None else None
+        if origin is not None and base is not None and base.derived.get(SUBJECT_IDS):
+            new = set(origin.changed - _WITH_SUBJECT_ID)
+        else:
+            new = state.entries.keys() - _WITH_SUBJECT_ID
+        for entry_id in new:
+            subject_id = make_entity_id(SUBJECT_ID_PREFIX, entry_id)
+            if subject_id is not None:  # None only for an empty entry id
+                _ENTRY_BY_SUBJECT_ID[subject_id] = entry_id
+            _WITH_SUBJECT_ID.add(entry_id)
+        state.derived[SUBJECT_IDS] = True
+    return _ENTRY_BY_SUBJECT_ID
+
+
 def entity_by_id(state: ListState, entity_id: str, dataset: str) -> dict[str, Any] | None:
     """The FtM subject entity with this id (as in the feed's FtM export), or None."""
-    ids = state.derived.get("ftm_subject_ids")
-    if not isinstance(ids, dict):
-        ids = state.derived["ftm_subject_ids"] = {
-            subject_entity(entry.content, "entry", None).id: entry.entry_id
-            for entry in state.entries.values()
-            if entry.content is not None
-        }
-    entry_id = ids.get(entity_id)
-    if entry_id is None:
+    entry_id = _subject_ids(state).get(entity_id)
+    entry = None if entry_id is None else state.entries.get(entry_id)
+    if entry is None or entry.content is None:
         return None
-    content = state.entries[entry_id].content
-    assert content is not None
-    proxy = subject_entity(content, "entry", None)
+    proxy = subject_entity(entry.content, "entry", None)
     return {**proxy.to_dict(), "caption": proxy.caption, "datasets": [dataset], "referents": []}

@@ -13,6 +13,8 @@ from followthemoney import model
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from registry.publication.ftm_entities import subject_entity
+from registry.screening import yente
 from tests.api.screening_api.screening_fixtures import bearer, demo_app, new_key, published
 
 
@@ -216,3 +218,28 @@ def test_a_responsible_person_matches_as_a_person_naming_the_listed_organisation
         ]
     )
     assert "relations" not in by_query["c"]  # no person found: the old shape
+
+
+def test_an_entity_is_fetched_without_making_every_entry_an_entity(
+    client: FlaskClient, key: str, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each new list state used to make an FtM entity of every entry to find one id: about 18 s
+    # of CPU per worker at 1M entries.
+    listing = published(session, "legal_person")[0]
+    wanted = subject_entity(
+        {"entry_id": listing.entry_id, "subject": {"kind": "legal_person", "name": "x"}},
+        "entry",
+        None,
+    ).id
+    made: list[str] = []
+    real = yente.subject_entity
+
+    def counted(entry: dict, field: str, url: str | None) -> object:
+        made.append(entry["entry_id"])
+        return real(entry, field, url)
+
+    monkeypatch.setattr(yente, "subject_entity", counted)
+    fetched = client.get(f"/api/v1/ftm/entities/{wanted}", headers=bearer(key))
+    assert fetched.status_code == 200
+    assert fetched.get_json()["id"] == wanted
+    assert made == [listing.entry_id]

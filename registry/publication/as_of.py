@@ -171,6 +171,13 @@ class _Replayed:
     removal: tuple[dt.datetime, str | None] | None = None
 
 
+def _events(tree_size: int, until: dt.datetime) -> Select[str]:
+    """The entries with an event among the first `tree_size` leaves recorded before `until`."""
+    return select(LogEvent.entry_id).where(
+        LogEvent.seq < tree_size, LogEvent.recorded_at < until, LogEvent.event != ANCHOR_EVENT
+    )
+
+
 def _replay(
     session: Session, tree_size: int, until: dt.datetime, scope: Scope
 ) -> dict[str, _Replayed]:
@@ -362,6 +369,9 @@ def _list_state(
         query = query.where(EntryRevision.entry_id.in_(list(replayed)))
     elif scope is not None:
         query = query.where(EntryRevision.entry_id.in_(scope))
+    elif day < clock.beijing_today() - dt.timedelta(days=1):
+        # An earlier `as_of` day: only the entries then listed are read, not the whole list.
+        query = query.where(EntryRevision.entry_id.in_(_events(tree_size, end_of_day(day))))
     for entry_id, revision, text, digest in session.execute(
         query.execution_options(yield_per=2000)
     ):

@@ -2,9 +2,9 @@
 
 Every reader answers from what a worker keeps per list state: the list state itself, its
 identifier index, the screening index over the shared file, the person index and the site's
-catalogue. Later states are moved from these at the cost of what changed
-(registry.publication.as_of.moved), but the first are built whole, from every entry and
-every recorded person: at 100k entries about 15 s of CPU (bench/RESULTS.md, "List states
+catalogue and statistics. Later states and indexes are moved from these at the cost of what
+changed (registry.publication.as_of.moved), but the first are built whole, from every entry
+and every recorded person: at 100k entries about 15 s of CPU (bench/RESULTS.md, "List states
 moved"), and near 1M more than gunicorn's 30 s worker timeout, so that the first request
 would time out and the worker be killed, again and again. Gunicorn calls `warm_worker` from
 `post_worker_init` (gunicorn.conf.py): the worker builds them before it accepts a connection
@@ -27,6 +27,7 @@ def warm(app: Flask, say: Callable[[str], None]) -> None:
     """Build this app's read model of what is public now, saying what took how long."""
     from api.public_view import public_now, screening_index
     from api.site.catalogue import current_catalogue
+    from api.site.statistics import site_statistics
     from registry.screening.persons import person_index
     from registry.screening.shared_index import match_index
     from runtime.extensions import db
@@ -48,8 +49,10 @@ def warm(app: Flask, say: Callable[[str], None]) -> None:
         step("screening index")
         relations = len(person_index(db.session(), state).relations)
         step(f"person index of {relations:,} relations")
-        current_catalogue()
+        catalogue = current_catalogue()
         step("site catalogue")
+        site_statistics(catalogue)
+        step("site statistics")
         db.session.remove()
 
 

@@ -67,6 +67,7 @@ def test_after_the_warm_up_no_request_builds_anything_whole(
         "warm-up: screening index",
         "warm-up: person index of 1 relations",
         "warm-up: site catalogue",
+        "warm-up: site statistics",
     ]
     built: list[str] = []
 
@@ -81,9 +82,11 @@ def test_after_the_warm_up_no_request_builds_anything_whole(
     monkeypatch.setattr(persons, "load_relations", refuse("person index"))
     monkeypatch.setattr(shared_index.StateIndex, "over_file", refuse("screening index"))
     monkeypatch.setattr("api.site.catalogue.catalogue_rows", refuse("catalogue"))
+    monkeypatch.setattr("api.site.statistics.compute_statistics", refuse("statistics"))
     client = app.test_client()
     assert "IPL-2026-000001" in client.get("/search?q=深圳华星科技").text
     assert "欧阳娜娜" in client.get("/search?q=欧阳娜娜").text
+    assert client.get("/statistics").status_code == 200
     with app.test_request_context("/"):
         state: ListState = public_now()
         index = persons.person_index(db.session(), state)

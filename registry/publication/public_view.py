@@ -41,7 +41,6 @@ REMOVED = "removed"
 # An entry removed for this reason should never have been listed: it leaves every listing and
 # search, and its address keeps only a short notice.
 LISTED_IN_ERROR = "error"
-ONE_DAY = dt.timedelta(days=1)
 PUBLIC_STATUSES = (PUBLISHED, REMOVED, EXPIRED)
 
 

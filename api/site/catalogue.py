@@ -8,6 +8,7 @@ rebuilt exactly when what is public changes, and says what the API and screening
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -56,6 +57,11 @@ class Catalogue:
     names: NameIndex | None
     names_behind: bool = False
     index_file: IndexFile | None = None
+    # When advanced from the previous catalogue: its state (held weakly) and the rows that
+    # left and came in, from which the statistics move (api/site/statistics.py).
+    moved_from: weakref.ReferenceType[ListState] | None = field(default=None, repr=False)
+    gone: tuple[Row, ...] = field(default=(), repr=False)
+    new: tuple[Row, ...] = field(default=(), repr=False)
 
     @cached_property
     def all_entries(self) -> tuple[PublicEntry, ...]:
@@ -112,6 +118,9 @@ def current_catalogue() -> Catalogue:
             names,
             names_behind=behind,
             index_file=screening_index().current(),
+            moved_from=weakref.ref(previous.state) if previous and built.advanced else None,
+            gone=tuple(built.gone) if built.advanced else (),
+            new=tuple(built.new) if built.advanced else (),
         )
         state.derived[CATALOGUE] = catalogue
         current_app.extensions[LAST_CATALOGUE] = catalogue

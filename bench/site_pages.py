@@ -8,7 +8,8 @@ registry of N published entries generated in bulk (bench/registry_data.py, SQLit
 - each page a visitor asks for (home, search with no term, a code, two filters, page 50,
   statistics), once the catalogue is built: the CPU of a request, against `/healthz`'s;
 - a new list state (10 entries removed, as a run or a reviewer does): the first home page
-  after it, the state moved from the last and the catalogue from its rows
+  and statistics page after it (the statistics moved by the rows that changed, against
+  counting them whole), the state moved from the last and the catalogue from its rows
   (`as_of.moved`, `catalogue_rows`), side by side with replaying the same state whole and
   building its catalogue from nothing, and whether the two catalogues are the same.
 
@@ -49,6 +50,8 @@ class Measured:
     first_home: float
     pages: dict[str, float]
     advanced_home: float
+    advanced_statistics: float
+    whole_statistics: float
     whole_state: float
     whole_catalogue: float
     same: bool
@@ -122,6 +125,23 @@ def _whole(app: Any) -> tuple[float, float, bool]:
     return state_cpu, catalogue_cpu, same
 
 
+def _whole_statistics(app: Any) -> float:
+    """CPU of counting the statistics of the site's current catalogue whole."""
+    from api.site.catalogue import current_catalogue
+    from api.site.statistics import compute_statistics
+    from registry.publication.public_view import listings_by_month
+    from runtime.extensions import db
+
+    with app.test_request_context():
+        catalogue = current_catalogue()
+
+        def count() -> object:
+            months = listings_by_month(db.session(), catalogue.state, catalogue.all_entries)
+            return compute_statistics(catalogue.all_entries, months)
+
+        return cpu(count)[0]
+
+
 def measure(workdir: Path, entries: int) -> Measured:
     """Every step on the registry prepared in `workdir`."""
     from sqlalchemy import select
@@ -147,6 +167,8 @@ def measure(workdir: Path, entries: int) -> Measured:
     }
     _remove_some(app)
     advanced_home, _ = cpu(lambda: client.get("/"))
+    advanced_statistics, _ = cpu(lambda: client.get("/statistics"))
+    whole_statistics = _whole_statistics(app)
     whole_state, whole_catalogue, same = _whole(app)
     return Measured(
         entries,
@@ -154,6 +176,8 @@ def measure(workdir: Path, entries: int) -> Measured:
         first_home,
         pages,
         advanced_home,
+        advanced_statistics,
+        whole_statistics,
         whole_state,
         whole_catalogue,
         same,
@@ -173,6 +197,12 @@ def report(result: Measured) -> None:
         f"   whole replay {result.whole_state:.2f} s + catalogue {result.whole_catalogue:.2f} s"
         f" = {whole:.2f} s   ratio {result.advanced_home / whole:.4f}"
         f"   same catalogue: {'yes' if result.same else 'NO'}"
+    )
+    print(
+        f"    {REMOVED} removals, first statistics page after: "
+        f"{result.advanced_statistics * 1e3:8.1f} ms"
+        f"   counted whole {result.whole_statistics * 1e3:.0f} ms"
+        f"   ratio {result.advanced_statistics / result.whole_statistics:.4f}"
     )
 
 

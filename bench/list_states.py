@@ -22,18 +22,15 @@ list; `--data-dir DIR` keeps each generated registry for later runs). `make benc
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.registry_data import app_for, data_dir_from, describe, prepare
+from bench.registry_data import app_for, run_sizes
 
 SIZES = (10_000, 100_000)
 QUICK_SIZES = (2_000,)
@@ -269,32 +266,16 @@ def report(result: Measured) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Prepare each size's registry, measure, print."""
-    parser = argparse.ArgumentParser(prog="python -m bench.list_states", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="2,000 entries")
-    parser.add_argument("--sizes", help="comma-separated entry counts, e.g. 10000,100000")
-    parser.add_argument("--data-dir", help="keep each size's generated registry here")
-    args = parser.parse_args(argv)
-    try:
-        sizes = (
-            [int(size) for size in args.sizes.split(",")]
-            if args.sizes
-            else list(QUICK_SIZES if args.quick else SIZES)
-        )
-    except ValueError:
-        parser.error("--sizes: give entry counts separated by commas, e.g. 10000,100000")
-    least = REMOVED * (DAYS + 1) * 2
-    if any(size < least for size in sizes):
-        parser.error(f"--sizes: each size needs at least {least} entries")
-    data_dir = data_dir_from(args.data_dir)
-    print("list states moved against replayed whole, in process, CPU time")
-    for size in sizes:
-        workdir = Path(tempfile.mkdtemp(prefix=f"bench-states-{size}-"))
-        try:
-            seconds, reused = prepare(workdir, size, data_dir)
-            print(describe(size, seconds, reused), flush=True)
-            report(measure(workdir, size))
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+    run_sizes(
+        argv,
+        prog="python -m bench.list_states",
+        description=__doc__,
+        title="list states moved against replayed whole, in process, CPU time",
+        sizes=SIZES,
+        quick_sizes=QUICK_SIZES,
+        least=REMOVED * (DAYS + 1) * 2,
+        run=lambda workdir, size: report(measure(workdir, size)),
+    )
 
 
 if __name__ == "__main__":

@@ -371,3 +371,47 @@ def describe(entries: int, seconds: float, reused: bool) -> str:
     if reused:
         return f"  copied the kept registry of {entries:,} signed entries in {seconds:.1f}s"
     return f"  generated {entries:,} signed entries and leaves in {seconds:.1f}s"
+
+
+def run_sizes(
+    argv: list[str] | None,
+    *,
+    prog: str,
+    description: str | None,
+    title: str,
+    sizes: tuple[int, ...],
+    quick_sizes: tuple[int, ...],
+    least: int,
+    run: Callable[[Path, int], None],
+) -> None:
+    """The command line of a benchmark over generated registries of some sizes: parse the
+    sizes (`--quick`, `--sizes`, `--data-dir`), then for each prepare a registry in a scratch
+    folder, say where it came from, and `run(folder, size)`."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--quick", action="store_true", help=f"{quick_sizes[0]:,} entries")
+    parser.add_argument("--sizes", help="comma-separated entry counts, e.g. 10000,100000")
+    parser.add_argument("--data-dir", help="keep each size's generated registry here")
+    args = parser.parse_args(argv)
+    try:
+        chosen = (
+            [int(size) for size in args.sizes.split(",")]
+            if args.sizes
+            else list(quick_sizes if args.quick else sizes)
+        )
+    except ValueError:
+        parser.error("--sizes: give entry counts separated by commas, e.g. 10000,100000")
+    if any(size < least for size in chosen):
+        parser.error(f"--sizes: each size needs at least {least} entries")
+    data_dir = data_dir_from(args.data_dir)
+    print(title)
+    for size in chosen:
+        workdir = Path(tempfile.mkdtemp(prefix=f"bench-{size}-"))
+        try:
+            seconds, reused = prepare(workdir, size, data_dir)
+            print(describe(size, seconds, reused), flush=True)
+            run(workdir, size)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)

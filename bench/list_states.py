@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.registry_data import app_for, run_sizes
+from bench.site_pages import cpu
 
 SIZES = (10_000, 100_000)
 QUICK_SIZES = (2_000,)
@@ -58,13 +57,6 @@ class Measured:
     person_moved: float
     person_whole: float
     same: bool
-
-
-def cpu(call: Callable[[], Any]) -> tuple[float, Any]:
-    """CPU seconds `call` took, and what it returned."""
-    started = time.process_time()
-    result = call()
-    return time.process_time() - started, result
 
 
 def resident_mb() -> float:

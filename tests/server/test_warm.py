@@ -26,7 +26,7 @@ from registry.screening.shared_index import write_shared_index
 from registry.subjects.persons import PersonInput, record_person
 from runtime.extensions import db
 from server import warm
-from tests.api.site.site_fixtures import Publisher, standalone_site
+from tests.api.site.site_fixtures import Publisher, publish_three_companies, standalone_site
 from tests.builders import id_number
 
 
@@ -35,9 +35,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     """A register of three companies, a recorded legal representative and the index file."""
     with standalone_site(tmp_path) as application:
         publisher = Publisher(db.session())
-        publisher.publish("IPL-2026-000001", "深圳市华兴科技有限公司", region="440300")
-        publisher.publish("IPL-2026-000002", "福州瑞达电子有限公司", region="350100")
-        publisher.publish("IPL-2026-000003", "厦门星海电子有限公司", region="350200")
+        publish_three_companies(publisher)
         subject_id = db.session.scalar(
             select(Listing.subject_id).where(Listing.entry_id == "IPL-2026-000002")
         )

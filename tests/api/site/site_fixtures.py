@@ -237,3 +237,10 @@ def entry_content(
         "remedy": remedy,
         "nonce": new_nonce(),
     }
+
+
+def publish_three_companies(publisher: Publisher) -> None:
+    """Three companies in three regions, the register several index tests start from."""
+    publisher.publish("IPL-2026-000001", "深圳市华兴科技有限公司", region="440300")
+    publisher.publish("IPL-2026-000002", "福州瑞达电子有限公司", region="350100")
+    publisher.publish("IPL-2026-000003", "厦门星海电子有限公司", region="350200")

@@ -24,7 +24,7 @@ from registry.screening.shared_index import (
     write_shared_index,
 )
 from runtime.extensions import db
-from tests.api.site.site_fixtures import Publisher, standalone_site
+from tests.api.site.site_fixtures import Publisher, publish_three_companies, standalone_site
 
 
 @pytest.fixture
@@ -32,9 +32,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     """A register of three entries whose index file has been written."""
     with standalone_site(tmp_path) as application:
         publisher = Publisher(db.session())
-        publisher.publish("IPL-2026-000001", "深圳市华兴科技有限公司", region="440300")
-        publisher.publish("IPL-2026-000002", "福州瑞达电子有限公司", region="350100")
-        publisher.publish("IPL-2026-000003", "厦门星海电子有限公司", region="350200")
+        publish_three_companies(publisher)
         application.extensions["test.publisher"] = publisher
         written = write_shared_index(Path(application.config["SCREENING_INDEX"]), public_now())
         assert written.records == 3 and not written.kept

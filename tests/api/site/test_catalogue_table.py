@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from api.site import statistics
+from api.site import catalogue, statistics
 from api.site.catalogue import Catalogue, catalogue_rows, current_catalogue
 from api.site.redaction import compact
 from api.site.search_table import entry_codes, entry_identifiers
 from api.site.statistics import site_statistics
+from registry.publication.as_of import ListState
 from registry.publication.public_view import PublicEntry, listings_by_month
 from runtime.extensions import db
 from tests.api.site.site_fixtures import Publisher, standalone_site
@@ -97,7 +98,9 @@ def _check(catalogue: Catalogue) -> None:
                 assert position in table.found_by((value[:4], value[-4:]))
 
 
-def test_an_advanced_catalogue_is_the_whole_one_and_shares_unchanged_rows(site: Flask) -> None:
+def test_an_advanced_catalogue_is_the_whole_one_and_shares_unchanged_rows(
+    site: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     publisher = Publisher(db.session())
     _publish_some(publisher, 1, 12)
     first = current_catalogue()
@@ -107,8 +110,19 @@ def test_an_advanced_catalogue_is_the_whole_one_and_shares_unchanged_rows(site: 
     publisher.remove("IPL-2026-000003", "credit_restored")
     publisher.remove("IPL-2026-000005", "error")
     _publish_some(publisher, 13, 3)
+    looked_at: list[int] = []
+    moved_rows = catalogue._moved_rows
+
+    def spied(state: ListState, previous: Catalogue, changed: frozenset[str]) -> object:
+        looked_at.append(len(changed))
+        return moved_rows(state, previous, changed)
+
+    monkeypatch.setattr(catalogue, "_moved_rows", spied)
     second = current_catalogue()
     assert second is not first
+    # The state was moved from the first catalogue's: only the six changed entries are read.
+    assert looked_at == [6]
+    assert second.counts == _whole(second).counts
     _check(second)
     assert second.rows["IPL-2026-000001"] is first.rows["IPL-2026-000001"]
     assert second.rows["IPL-2026-000002"] is not first.rows["IPL-2026-000002"]

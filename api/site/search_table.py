@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -71,6 +71,9 @@ class Row:
     year: str
     codes: frozenset[str]
     masked_ids: frozenset[tuple[str, str]]
+    # The entry's line of the spreadsheet download, by language (api/site/spreadsheet.py),
+    # written on the first download: rows are shared by the next state's catalogue.
+    csv_lines: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, entry: PublicEntry) -> Row:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 from flask_babel import lazy_gettext as _l
 
 from api.site import labels
-from registry.publication.public_view import PublicEntry
+from api.site.search_table import Row
 
 UTF8_BOM = "\ufeff"
 # Spreadsheets run a cell starting with these as a formula (OWASP "CSV injection").
@@ -30,40 +30,50 @@ def _joined(values: Iterable[Any]) -> str:
     return "; ".join(str(value) for value in values if value)
 
 
-def _identifiers(subject: dict[str, Any]) -> str:
+Label = Callable[[Mapping[str, Any], str | None], str]
+
+
+def _identifiers(subject: dict[str, Any], label: Label) -> str:
     return _joined(
-        f"{labels.label(labels.ID_SCHEMES, item.get('scheme'))} {item.get('value')}"
+        f"{label(labels.ID_SCHEMES, item.get('scheme'))} {item.get('value')}"
         for item in subject.get("identifiers") or []
     )
 
 
-# (header, value of the entry content); the header is translated when the file is written.
-COLUMNS: tuple[tuple[Any, Callable[[dict[str, Any]], str]], ...] = (
-    (_l("Entry ID"), lambda c: str(c["entry_id"])),
-    (_l("Subject name"), lambda c: str(c["subject"].get("name") or "")),
-    (_l("Subject kind"), lambda c: labels.label(labels.SUBJECT_KINDS, c["subject"].get("kind"))),
-    (_l("Name in Latin letters"), lambda c: str(c["subject"].get("name_latin") or "")),
-    (_l("Other names"), lambda c: _joined(c["subject"].get("aliases") or [])),
-    (_l("Identifiers"), lambda c: _identifiers(c["subject"])),
-    (_l("Legal representative"), lambda c: str(c["subject"].get("legal_representative") or "")),
-    (_l("Region"), lambda c: str(c["subject"].get("region") or "")),
+# (header, value of the entry content given a label function); the header is translated when
+# the file is written.
+COLUMNS: tuple[tuple[Any, Callable[[dict[str, Any], Label], str]], ...] = (
+    (_l("Entry ID"), lambda c, label: str(c["entry_id"])),
+    (_l("Subject name"), lambda c, label: str(c["subject"].get("name") or "")),
+    (_l("Subject kind"), lambda c, label: label(labels.SUBJECT_KINDS, c["subject"].get("kind"))),
+    (_l("Name in Latin letters"), lambda c, label: str(c["subject"].get("name_latin") or "")),
+    (_l("Other names"), lambda c, label: _joined(c["subject"].get("aliases") or [])),
+    (_l("Identifiers"), lambda c, label: _identifiers(c["subject"], label)),
+    (
+        _l("Legal representative"),
+        lambda c, label: str(c["subject"].get("legal_representative") or ""),
+    ),
+    (_l("Region"), lambda c, label: str(c["subject"].get("region") or "")),
     (
         _l("Grounds"),
-        lambda c: _joined(
-            labels.label(labels.GROUND_TITLES, g.get("code")) for g in c.get("grounds") or []
+        lambda c, label: _joined(
+            label(labels.GROUND_TITLES, g.get("code")) for g in c.get("grounds") or []
         ),
     ),
-    (_l("Decided by"), lambda c: str((c.get("decision") or {}).get("authority") or "")),
+    (_l("Decided by"), lambda c, label: str((c.get("decision") or {}).get("authority") or "")),
     (
         _l("Decision document number"),
-        lambda c: str((c.get("decision") or {}).get("document_number") or ""),
+        lambda c, label: str((c.get("decision") or {}).get("document_number") or ""),
     ),
-    (_l("Decided on"), lambda c: str((c.get("decision") or {}).get("decided_on") or "")),
-    (_l("Listed on"), lambda c: str(c.get("listed_on") or "")),
-    (_l("Listing period ends"), lambda c: str(c.get("period_end") or "")),
+    (
+        _l("Decided on"),
+        lambda c, label: str((c.get("decision") or {}).get("decided_on") or ""),
+    ),
+    (_l("Listed on"), lambda c, label: str(c.get("listed_on") or "")),
+    (_l("Listing period ends"), lambda c, label: str(c.get("period_end") or "")),
     (
         _l("Sectors"),
-        lambda c: _joined(labels.label(labels.SECTORS, code) for code in c.get("sectors") or []),
+        lambda c, label: _joined(label(labels.SECTORS, code) for code in c.get("sectors") or []),
     ),
 )
 
@@ -72,17 +82,45 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def listing_csv(entries: Iterable[PublicEntry], entry_url: Callable[[str], str]) -> str:
-    """The listed entries as CSV text (BOM first), headers in the current language."""
+def _labels() -> Label:
+    """`labels.label` for this request's language, each label translated once."""
+    known: dict[tuple[int, str | None], str] = {}
+
+    def label(table: Mapping[str, Any], code: str | None) -> str:
+        key = (id(table), code)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = labels.label(table, code)
+        return found
+
+    return label
+
+
+def listing_csv(rows: Iterable[Row], language: str, entry_url: Callable[[str], str]) -> str:
+    """The listed entries among `rows` as CSV text (BOM first), headers in `language`, the
+    current language.
+
+    Each entry's line is written once per language and kept with its row, which the next list
+    state's catalogue shares: a download after a new state writes the changed entries' lines.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([str(header) for header, _ in COLUMNS] + [str(_l("Web address"))])
-    for entry in entries:
-        if not entry.listed or entry.content is None:
+    lines = [buffer.getvalue()]
+    label = _labels()
+    for row in rows:
+        content = row.entry.content
+        if not row.listed or content is None:
             continue
-        row = [_cell(value(entry.content)) for _, value in COLUMNS]
-        writer.writerow([*row, entry_url(entry.entry_id)])
-    return UTF8_BOM + buffer.getvalue()
+        line = row.csv_lines.get(language)
+        if line is None:
+            buffer.seek(0)
+            buffer.truncate()
+            cells = [_cell(value(content, label)) for _, value in COLUMNS]
+            writer.writerow([*cells, entry_url(row.entry.entry_id)])
+            line = row.csv_lines[language] = buffer.getvalue()
+        lines.append(line)
+    return UTF8_BOM + "".join(lines)
 
 
 def attachment_header(language: str, day: dt.date) -> str:

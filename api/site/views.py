@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -69,6 +70,8 @@ bp = Blueprint(
 )
 
 RECENT_COUNT = 10
+# The spreadsheet download of a list state, gzip-compressed, by language (state.derived).
+SPREADSHEET = "site.spreadsheet"
 API_ROOT = "/api/v1"
 KEYS_URL = f"{API_ROOT}/keys"
 INCLUSION_PROOF_URL = f"{API_ROOT}/log/proof/inclusion"
@@ -282,14 +285,30 @@ def proof(entry_id: str, seq: int) -> str:
 
 @bp.get("/downloads/listings.csv")
 def listings_csv() -> FlaskResponse:
-    """The entries listed now as a spreadsheet file, in the visitor's language."""
-    root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
-    text = listing_csv(
-        current_catalogue().all_entries,
-        lambda entry_id: root + url_for("site.entry", entry_id=entry_id),
+    """The entries listed now as a spreadsheet file, in the visitor's language.
+
+    Written once per list state and language and kept gzip-compressed (a tenth of the text):
+    sent as it is to a client that accepts gzip, expanded for one that does not.
+    """
+    catalogue = current_catalogue()
+    language = current_language()
+    key = f"{SPREADSHEET}.{language}"
+    body = catalogue.state.derived.get(key)
+    if not isinstance(body, bytes):
+        root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
+        entries = root + url_for("site.entry", entry_id="ENTRY").removesuffix("ENTRY")
+        text = listing_csv(catalogue.ordered, language, lambda entry_id: entries + entry_id)
+        body = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+        catalogue.state.derived[key] = body
+    compressed = request.accept_encodings.quality("gzip") > 0
+    response = FlaskResponse(
+        body if compressed else gzip.decompress(body),
+        content_type="text/csv; charset=utf-8",
     )
-    response = FlaskResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = attachment_header(current_language(), today())
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.headers["Content-Disposition"] = attachment_header(language, today())
     return response
 
 

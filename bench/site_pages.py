@@ -5,11 +5,14 @@ A worker serving the site keeps the list state and the site's catalogue of every
 registry of N published entries generated in bulk (bench/registry_data.py, SQLite):
 
 - the first home page: the whole list replayed and the catalogue built;
+- the first spreadsheet download, every listed entry's line written;
 - each page a visitor asks for (home, search with no term, a code, two filters, page 50,
-  statistics), once the catalogue is built: the CPU of a request, against `/healthz`'s;
-- a new list state (10 entries removed, as a run or a reviewer does): the first home page
-  and statistics page after it (the statistics moved by the rows that changed, against
-  counting them whole), the state moved from the last and the catalogue from its rows
+  statistics, the spreadsheet download once written), once the catalogue is built: the CPU
+  of a request, against `/healthz`'s;
+- a new list state (10 entries removed, as a run or a reviewer does): the first home page,
+  statistics page and spreadsheet download after it (the statistics moved by the rows that
+  changed, against counting them whole; the download writing the changed entries' lines,
+  against writing every line), the state moved from the last and the catalogue from its rows
   (`as_of.moved`, `catalogue_rows`), side by side with replaying the same state whole and
   building its catalogue from nothing, and whether the two catalogues are the same.
 
@@ -36,6 +39,7 @@ REMOVED = 10
 HEALTHZ = 300
 REPEATS = 5
 DEEP_PAGE = 50
+DOWNLOAD = "/downloads/listings.csv"
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,11 @@ class Measured:
     entries: int
     healthz: float
     first_home: float
+    first_download: float
     pages: dict[str, float]
     advanced_home: float
     advanced_statistics: float
+    advanced_download: float
     whole_statistics: float
     whole_state: float
     whole_catalogue: float
@@ -154,6 +160,7 @@ def measure(workdir: Path, entries: int) -> Measured:
     deep = max(1, min(DEEP_PAGE, entries // PAGE_SIZE))
     healthz = sum(cpu(lambda: client.get("/healthz"))[0] for _ in range(HEALTHZ)) / HEALTHZ
     first_home, _ = cpu(lambda: client.get("/"))
+    first_download, _ = cpu(lambda: client.get(DOWNLOAD))
     pages = {
         "home": _page(client, "/"),
         "search, no term": _page(client, "/search?q="),
@@ -161,19 +168,23 @@ def measure(workdir: Path, entries: int) -> Measured:
         "search, two filters": _page(client, "/search?q=&status=listed&year=2026"),
         f"search, page {deep}": _page(client, f"/search?q=&page={deep}"),
         "statistics": _page(client, "/statistics"),
+        "spreadsheet download, written": _page(client, DOWNLOAD),
     }
     _remove_some(app)
     advanced_home, _ = cpu(lambda: client.get("/"))
     advanced_statistics, _ = cpu(lambda: client.get("/statistics"))
+    advanced_download, _ = cpu(lambda: client.get(DOWNLOAD))
     whole_statistics = _whole_statistics(app)
     whole_state, whole_catalogue, same = _whole(app)
     return Measured(
         entries,
         healthz,
         first_home,
+        first_download,
         pages,
         advanced_home,
         advanced_statistics,
+        advanced_download,
         whole_statistics,
         whole_state,
         whole_catalogue,
@@ -185,6 +196,7 @@ def report(result: Measured) -> None:
     """Print one size's table."""
     print(f"  {result.entries:,} entries; /healthz {result.healthz * 1e3:.2f} ms of CPU")
     print(f"    first home page (whole replay + catalogue)  {result.first_home:8.2f} s")
+    print(f"    first spreadsheet download (every line)     {result.first_download:8.2f} s")
     for name, seconds in result.pages.items():
         ratio = result.healthz / seconds
         print(f"    {name:<42} {seconds * 1e3:8.1f} ms   x healthz {ratio:.3f}")
@@ -200,6 +212,12 @@ def report(result: Measured) -> None:
         f"{result.advanced_statistics * 1e3:8.1f} ms"
         f"   counted whole {result.whole_statistics * 1e3:.0f} ms"
         f"   ratio {result.advanced_statistics / result.whole_statistics:.4f}"
+    )
+    print(
+        f"    {REMOVED} removals, first spreadsheet download after: "
+        f"{result.advanced_download * 1e3:8.1f} ms"
+        f"   every line written {result.first_download * 1e3:.0f} ms"
+        f"   ratio {result.advanced_download / result.first_download:.4f}"
     )
 
 

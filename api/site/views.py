@@ -298,7 +298,7 @@ def listings_csv() -> FlaskResponse:
         root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
         entries = root + url_for("site.entry", entry_id="ENTRY").removesuffix("ENTRY")
         text = listing_csv(catalogue.ordered, language, lambda entry_id: entries + entry_id)
-        body = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+        body = gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)
         catalogue.state.derived[key] = body
     compressed = request.accept_encodings.quality("gzip") > 0
     response = FlaskResponse(

@@ -50,7 +50,9 @@ def warm(app: Flask, say: Callable[[str], None]) -> None:
         relations = len(person_index(db.session(), state).relations)
         step(f"person index of {relations:,} relations")
         catalogue = current_catalogue()
-        step("site catalogue")
+        table = catalogue.table
+        table.facets  # noqa: B018 - worked out now, not by the first search
+        step(f"site catalogue of {len(table.position):,} searchable entries")
         site_statistics(catalogue)
         step("site statistics")
         db.session.remove()

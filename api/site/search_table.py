@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -122,15 +123,12 @@ class SearchTable:
     Positions follow the catalogue's order, which a new entry shifts, so the position of
     each entry is worked out per table; the codes index entry ids instead, and a table
     advanced from the previous one (`advanced`) changes only the codes of the rows that
-    changed. A filter's positions are worked out on its first use, once per value.
+    changed. Positions, entries and facets are worked out on the table's first search, and
+    a filter's positions on its first use, once per value.
     """
 
     def __init__(self, rows: Sequence[Row], codes: dict[Code, tuple[str, ...]] | None = None):
         self.rows = tuple(rows)
-        # Whole passes over a million rows: C-level getters rather than Python loops.
-        self.entries = tuple(map(attrgetter("entry"), self.rows))
-        ids = map(itemgetter(1), map(attrgetter("order"), self.rows))
-        self.position = dict(zip(ids, range(len(self.rows)), strict=True))
         if codes is None:
             codes = {}
             for row in self.rows:
@@ -138,12 +136,30 @@ class SearchTable:
                     codes[code] = (*codes.get(code, ()), row.order[1])
         # Entry ids by code (compacted) and by masked ID number (first and last four).
         self.codes = codes
-        self.facets = Facets(
+        self._filters: dict[tuple[str, str], frozenset[int]] = {}
+        self._lock = threading.Lock()
+
+    # Worked out on the first search of the state, not with the catalogue: the home page and
+    # the statistics of a new state read none of them. Whole passes over a million rows, so
+    # through C-level getters rather than Python loops.
+    @cached_property
+    def entries(self) -> tuple[PublicEntry, ...]:
+        """The searchable entries in catalogue order."""
+        return tuple(map(attrgetter("entry"), self.rows))
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Each searchable entry's position, by entry id."""
+        ids = map(itemgetter(1), map(attrgetter("order"), self.rows))
+        return dict(zip(ids, range(len(self.rows)), strict=True))
+
+    @cached_property
+    def facets(self) -> Facets:
+        """The values the filters offer."""
+        return Facets(
             sorted(set(map(attrgetter("authority"), self.rows)) - {""}),
             sorted(set(map(attrgetter("year"), self.rows)) - {""}, reverse=True),
         )
-        self._filters: dict[tuple[str, str], frozenset[int]] = {}
-        self._lock = threading.Lock()
 
     @classmethod
     def advanced(

@@ -64,7 +64,7 @@ def test_after_the_warm_up_no_request_builds_anything_whole(
         "warm-up: identifier index of 0 keys",
         "warm-up: screening index",
         "warm-up: person index of 1 relations",
-        "warm-up: site catalogue",
+        "warm-up: site catalogue of 3 searchable entries",
         "warm-up: site statistics",
     ]
     built: list[str] = []

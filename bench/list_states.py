@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.registry_data import app_for, run_sizes
+from bench.registry_data import app_for, remove_latest, run_sizes
 from bench.site_pages import cpu
 
 SIZES = (10_000, 100_000)
@@ -63,25 +63,6 @@ def resident_mb() -> float:
     """This process's resident memory in megabytes."""
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * 4096 / 1e6
-
-
-def _remove(session: Any, count: int, when: dt.datetime) -> None:
-    """Log the removal of the last `count` listed entries at `when`, as reviewers do."""
-    from sqlalchemy import select
-
-    from registry.models import EntryRevision, LogEvent
-    from registry.publication.events import append_event
-
-    removed = select(LogEvent.entry_id).where(LogEvent.event == "removed")
-    rows = session.execute(
-        select(EntryRevision.entry_id, EntryRevision.revision, EntryRevision.content_sha256)
-        .where(EntryRevision.entry_id.not_in(removed))
-        .order_by(EntryRevision.entry_id.desc())
-        .limit(count)
-    ).all()
-    for entry_id, revision, digest in rows:
-        append_event(session, "removed", entry_id, revision, digest, when, "credit_restored")
-    session.commit()
 
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
@@ -149,7 +130,7 @@ def measure(workdir: Path, entries: int) -> Measured:
     with app.app_context():
         session = db.session()
         for day in days:  # removals recorded at noon, Beijing time, on each of the last days
-            _remove(session, REMOVED, dt.datetime.combine(day, dt.time(4), tzinfo=dt.UTC))
+            remove_latest(session, REMOVED, dt.datetime.combine(day, dt.time(4), tzinfo=dt.UTC))
         _record_persons(session, entries)
         path = workdir / "screening.index"
         write_shared_index(path, list_state(session, log_size(session), today()))
@@ -173,7 +154,7 @@ def measure(workdir: Path, entries: int) -> Measured:
         as_of_whole, held = cpu(lambda: list_state(session, size, days[0]))
         whole_mb = resident_mb() - before
         del held
-        _remove(session, REMOVED, now)
+        remove_latest(session, REMOVED, now)
         size = log_size(session)
         removal_moved, state = cpu(lambda: cache.get(session, size, today()))
         index_carried, index = cpu(lambda: match_index(state, shared))

@@ -415,3 +415,23 @@ def run_sizes(
             run(workdir, size)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def remove_latest(session: Any, count: int, when: dt.datetime) -> None:
+    """Log the removal of the last `count` listed entries at `when`, as reviewers confirming
+    them do."""
+    from sqlalchemy import select
+
+    from registry.models import EntryRevision, LogEvent
+    from registry.publication.events import append_event
+
+    removed = select(LogEvent.entry_id).where(LogEvent.event == "removed")
+    rows = session.execute(
+        select(EntryRevision.entry_id, EntryRevision.revision, EntryRevision.content_sha256)
+        .where(EntryRevision.entry_id.not_in(removed))
+        .order_by(EntryRevision.entry_id.desc())
+        .limit(count)
+    ).all()
+    for entry_id, revision, digest in rows:
+        append_event(session, "removed", entry_id, revision, digest, when, "credit_restored")
+    session.commit()

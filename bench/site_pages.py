@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from api.site.search import PAGE_SIZE
-from bench.registry_data import app_for, run_sizes
+from bench.registry_data import app_for, remove_latest, run_sizes
 
 SIZES = (10_000, 100_000)
 QUICK_SIZES = (2_000,)
@@ -77,26 +77,11 @@ def _page(client: Any, url: str) -> float:
 
 
 def _remove_some(app: Any) -> None:
-    """Log the removal of the last `REMOVED` listed entries, as reviewers confirming them do."""
-    from sqlalchemy import select
-
-    from registry.models import EntryRevision, LogEvent
-    from registry.publication.events import append_event
+    """Log the removal of the last `REMOVED` listed entries now, as reviewers confirming them do."""
     from runtime.extensions import db
 
     with app.app_context():
-        session = db.session()
-        removed = select(LogEvent.entry_id).where(LogEvent.event == "removed")
-        rows = session.execute(
-            select(EntryRevision.entry_id, EntryRevision.revision, EntryRevision.content_sha256)
-            .where(EntryRevision.entry_id.not_in(removed))
-            .order_by(EntryRevision.entry_id.desc())
-            .limit(REMOVED)
-        ).all()
-        when = dt.datetime.now(dt.UTC)
-        for entry_id, revision, digest in rows:
-            append_event(session, "removed", entry_id, revision, digest, when, "credit_restored")
-        session.commit()
+        remove_latest(db.session(), REMOVED, dt.datetime.now(dt.UTC))
 
 
 def _whole(app: Any) -> tuple[float, float, bool]:

@@ -1,7 +1,9 @@
 """The public read model bound to the app: one list-state cache per app, shared by every reader.
 
 The site, the entries API, lookups and screening all take their list states from here, so a
-state replayed for one reader answers the others too (registry.publication.public_view).
+state replayed for one reader answers the others too (registry.publication.public_view); and
+the serving version and what is reused with it (registry.screening.serving), so that the
+lookups and the site's entry pages read the same facts once.
 """
 
 from __future__ import annotations
@@ -14,11 +16,19 @@ from flask import current_app
 from registry import clock
 from registry.publication.as_of import ListState
 from registry.publication.public_view import ListStateCache, state_now
+from registry.screening.serving import (
+    ServingCache,
+    ServingVersion,
+    serving_version,
+    serving_version_raw,
+)
 from registry.screening.shared_index import SharedIndex
-from runtime.extensions import db
+from runtime.extensions import db, session
+from runtime.version_reads import read_versioned
 
 CACHE = "public_view.list_states"
 SHARED_INDEX = "public_view.screening_index"
+SERVING_CACHE = "registry.serving_cache"
 
 
 def list_states() -> ListStateCache:
@@ -35,6 +45,20 @@ def screening_index() -> SharedIndex:
         current_app.extensions[SHARED_INDEX] = shared
     assert isinstance(shared, SharedIndex)
     return shared
+
+
+def serving_cache() -> ServingCache:
+    """This app's reusable parts of answers (created on first use)."""
+    cache = current_app.extensions.get(SERVING_CACHE)
+    if cache is None:
+        cache = current_app.extensions.setdefault(SERVING_CACHE, ServingCache())
+    assert isinstance(cache, ServingCache)
+    return cache
+
+
+def current_version() -> ServingVersion:
+    """The serving version now: read once, or kept while no commit can have changed it."""
+    return read_versioned(serving_version_raw, lambda: serving_version(session()))
 
 
 def today() -> dt.date:

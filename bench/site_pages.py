@@ -9,6 +9,9 @@ registry of N published entries generated in bulk (bench/registry_data.py, SQLit
 - each page a visitor asks for (home, search with no term, a code, two filters, page 50,
   statistics, the spreadsheet download once written), once the catalogue is built: the CPU
   of a request, against `/healthz`'s;
+- entry pages: the first view of each of a few entries (rendered), the next (the page the
+  worker kept, api/site/entry_pages.py), and the first after the new state below (kept
+  through other entries' removals: one indexed look-up each);
 - a new list state (10 entries removed, as a run or a reviewer does): the first home page,
   statistics page and spreadsheet download after it (the statistics moved by the rows that
   changed, against counting them whole; the download writing the changed entries' lines,
@@ -58,6 +61,9 @@ class Measured:
     whole_state: float
     whole_catalogue: float
     same: bool
+    entry_rendered: float
+    entry_kept: float
+    entry_carried: float
 
 
 def cpu(call: Callable[[], Any]) -> tuple[float, Any]:
@@ -74,6 +80,19 @@ def _page(client: Any, url: str) -> float:
 
     get()  # once to warm what the page builds for the state
     return statistics.median(cpu(get)[0] for _ in range(REPEATS))
+
+
+def _entry_views(client: Any, entry_ids: list[str]) -> float:
+    """Median CPU of one view of each of these entries' pages."""
+
+    def view(entry_id: str) -> float:
+        def get() -> None:
+            response = client.get(f"/entries/{entry_id}", headers={"Accept-Language": "zh"})
+            assert response.status_code == 200, f"{entry_id}: {response.status_code}"
+
+        return cpu(get)[0]
+
+    return statistics.median(view(entry_id) for entry_id in entry_ids)
 
 
 def _remove_some(app: Any) -> None:
@@ -134,7 +153,7 @@ def measure(workdir: Path, entries: int) -> Measured:
     """Every step on the registry prepared in `workdir`."""
     from sqlalchemy import select
 
-    from registry.models import SubjectIdentifier
+    from registry.models import LogEvent, SubjectIdentifier
     from runtime.extensions import db
 
     app = app_for(workdir)
@@ -142,6 +161,12 @@ def measure(workdir: Path, entries: int) -> Measured:
     client = app.test_client()
     with app.app_context():
         code = db.session.scalar(select(SubjectIdentifier.value).limit(1))
+        # The first entries listed: the removals below take the latest.
+        viewed = list(
+            db.session.scalars(
+                select(LogEvent.entry_id).where(LogEvent.event == "listed").limit(REPEATS * 2)
+            )
+        )
     deep = max(1, min(DEEP_PAGE, entries // PAGE_SIZE))
     healthz = sum(cpu(lambda: client.get("/healthz"))[0] for _ in range(HEALTHZ)) / HEALTHZ
     first_home, _ = cpu(lambda: client.get("/"))
@@ -155,7 +180,10 @@ def measure(workdir: Path, entries: int) -> Measured:
         "statistics": _page(client, "/statistics"),
         "spreadsheet download, written": _page(client, DOWNLOAD),
     }
+    entry_rendered = _entry_views(client, viewed)
+    entry_kept = _entry_views(client, viewed)
     _remove_some(app)
+    entry_carried = _entry_views(client, viewed)
     advanced_home, _ = cpu(lambda: client.get("/"))
     advanced_statistics, _ = cpu(lambda: client.get("/statistics"))
     advanced_download, _ = cpu(lambda: client.get(DOWNLOAD))
@@ -174,6 +202,9 @@ def measure(workdir: Path, entries: int) -> Measured:
         whole_state,
         whole_catalogue,
         same,
+        entry_rendered,
+        entry_kept,
+        entry_carried,
     )
 
 
@@ -185,6 +216,13 @@ def report(result: Measured) -> None:
     for name, seconds in result.pages.items():
         ratio = result.healthz / seconds
         print(f"    {name:<42} {seconds * 1e3:8.1f} ms   x healthz {ratio:.3f}")
+    for name, seconds in (
+        ("entry page, first view (rendered)", result.entry_rendered),
+        ("entry page, kept", result.entry_kept),
+        (f"entry page, first after {REMOVED} other removals", result.entry_carried),
+    ):
+        ratio = result.healthz / seconds
+        print(f"    {name:<42} {seconds * 1e3:8.2f} ms   x healthz {ratio:.3f}")
     whole = result.whole_state + result.whole_catalogue
     print(
         f"    {REMOVED} removals, first home page after:    {result.advanced_home * 1e3:8.1f} ms"

@@ -16,24 +16,22 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.public_view import list_states, screening_index, today
+from api.public_view import (
+    current_version,
+    list_states,
+    screening_index,
+    serving_cache,
+    today,
+)
 from registry.models import SignedCheckpoint
 from registry.publication.as_of import ListState
 from registry.publication.checkpoints import checkpoint_covering_log
 from registry.screening.persons import PersonIndex, person_index
 from registry.screening.screen import CheckpointRef, resolve_day
-from registry.screening.serving import (
-    ServingCache,
-    ServingVersion,
-    serving_version,
-    serving_version_raw,
-)
+from registry.screening.serving import ServingCache, ServingVersion
 from runtime.extensions import db, session
 from runtime.read_replica import replica_session_covering
 from runtime.signing_keys import key_store
-from runtime.version_reads import read_versioned
-
-SERVING_CACHE = "registry.serving_cache"
 
 
 def answering_checkpoint() -> CheckpointRef:
@@ -74,15 +72,6 @@ def state_at(checkpoint: CheckpointRef, as_of: dt.date | None) -> ListState:
         return list_states().get(replica or db.session(), checkpoint.tree_size, day)
 
 
-def serving_cache() -> ServingCache:
-    """This app's reusable parts of answers (created on first use)."""
-    cache = current_app.extensions.get(SERVING_CACHE)
-    if cache is None:
-        cache = current_app.extensions.setdefault(SERVING_CACHE, ServingCache())
-    assert isinstance(cache, ServingCache)
-    return cache
-
-
 @dataclass(frozen=True)
 class Answering:
     """Everything an answer is computed from, read at one serving version."""
@@ -111,7 +100,7 @@ def answering(as_of: dt.date | None, names: bool = False) -> Answering:
     For screening `names`, the checkpoint may be an earlier one (`screening_checkpoint`).
     """
     cache = serving_cache()
-    version = read_versioned(serving_version_raw, lambda: serving_version(session()))
+    version = current_version()
     checkpoint = cache.checkpoint(version, answering_checkpoint)
     if names:
         checkpoint = screening_checkpoint(checkpoint)

@@ -30,6 +30,7 @@ from api.public_view import today
 from api.site import charts, labels
 from api.site.catalogue import Catalogue, current_catalogue
 from api.site.downloads import FEED_URL, human_size, read_feed_head
+from api.site.entry_pages import served_entry_page
 from api.site.i18n import (
     HTML_LANG,
     LANGUAGE_NAMES,
@@ -229,9 +230,17 @@ def search() -> Response | tuple[str, int] | str:
 
 
 @bp.get("/entries/<entry_id>")
-def entry(entry_id: str) -> str:
-    """One entry: subject, grounds, basis, decision, remedy, history and signature."""
-    shown = entry_with_history(db.session(), compact(entry_id), today())
+def entry(entry_id: str) -> Response | str | tuple[str, int]:
+    """One entry: subject, grounds, basis, decision, remedy, history and signature.
+
+    Kept by the worker while what it shows holds (api/site/entry_pages.py).
+    """
+    wanted = compact(entry_id)
+    return served_entry_page(wanted, lambda: _entry_page(wanted))
+
+
+def _entry_page(entry_id: str) -> str:
+    shown = entry_with_history(db.session(), entry_id, today())
     if shown is None:
         abort(404)
     found, history = shown

@@ -363,6 +363,16 @@ def removal_pending(
     }
 
 
+def entry_logged_between(session: Session, entry_id: str, first: int, end: int) -> bool:
+    """Whether the entry has a log event from log size `first` to `end` (one index look-up)."""
+    found = session.scalar(
+        select(LogEvent.seq)
+        .where(LogEvent.entry_id == entry_id, LogEvent.seq >= first, LogEvent.seq < end)
+        .limit(1)
+    )
+    return found is not None
+
+
 def entry_history(session: Session, entry_id: str, tree_size: int) -> list[HistoryEvent]:
     """Every log event of an entry among the first `tree_size`, oldest first."""
     events = session.scalars(

@@ -172,16 +172,25 @@ class ServingCache:
         """
         if not entry_ids:
             return {}
-        kept = self._pending
-        if kept is None or kept[0] != version.pending:
-            kept = (version.pending, pending_removals(session(), None))
-            self._pending = kept
-        pending = kept[1]
+        pending = self.pending(session, version)
         return {
             entry_id: pending[entry_id].as_dict()
             for entry_id in entry_ids
             if entry_id in pending and pending[entry_id].proposed_on <= day
         }
+
+    def pending(
+        self, session: Callable[[], Session], version: ServingVersion
+    ) -> dict[str, PendingRemoval]:
+        """Every removal awaiting confirmation, by entry id: read again when the set changed.
+
+        `session` gives the database session, asked for only when the pending set changed.
+        """
+        kept = self._pending
+        if kept is None or kept[0] != version.pending:
+            kept = (version.pending, pending_removals(session(), None))
+            self._pending = kept
+        return kept[1]
 
     def bundles(
         self, session: Callable[[], Session], seq_by_entry: Mapping[str, int], size: int

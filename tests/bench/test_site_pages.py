@@ -29,6 +29,7 @@ def test_every_page_is_measured_and_the_advanced_catalogue_is_the_whole_one(
     assert result.whole_state > 0 and result.whole_catalogue > 0 and result.healthz > 0
     assert result.advanced_statistics > 0 and result.whole_statistics > 0
     assert result.first_download > 0 and result.advanced_download > 0
+    assert min(result.entry_rendered, result.entry_kept, result.entry_carried) > 0
 
 
 def test_a_size_too_small_to_remove_from_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,9 +26,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.orm import Session
 
+from api.public_view import SERVING_CACHE
 from api.screening_api import schemas
 from api.screening_api import screening as screening_views
-from api.screening_api.context import SERVING_CACHE
 from registry.actors import SYSTEM
 from registry.clients.api_keys import revoke_key
 from registry.listings import published as published_listings

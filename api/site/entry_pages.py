@@ -4,7 +4,8 @@ An entry page shows one entry as the log's first N events leave it, its history 
 any removal awaiting confirmation and what today's date makes of its period; nothing on it
 depends on the visitor beyond the language and the address. A worker keeps the pages it
 rendered (`KEPT_PAGES`, least recently used out) and serves a kept page while its facts hold,
-read from the serving version every lookup already reads (api.public_view.current_version):
+read from the serving version every lookup already reads (api.public_view.current_version;
+from the read replica when the page is read there):
 
 - events of other entries leave it standing: one indexed look-up tells whether the log grew
   by an event of this entry (`entry_logged_between`), and a page that did not is carried to
@@ -36,7 +37,9 @@ from werkzeug.wrappers import Response
 from api.public_view import current_version, serving_cache, today
 from api.site.i18n import current_language
 from registry.publication.public_view import PendingRemoval, entry_logged_between
+from registry.screening.serving import ServingVersion, serving_version
 from runtime.extensions import session
+from runtime.read_replica import request_engine
 
 EXTENSION = "site.entry_pages"
 # About 21 KB a page: some 20 MB a worker.
@@ -105,7 +108,7 @@ def served_entry_page(
     `render` reads the entry itself and may abort (404); what it returns is what the view
     would return without this module.
     """
-    version = current_version()
+    version = _version()
     day = today()
     pending = serving_cache().pending(session, version).get(entry_id)
     settings = current_app.config["REGISTRY"]
@@ -132,6 +135,20 @@ def served_entry_page(
         )
         pages.keep(key, page)
     return _response(body, status, etag)
+
+
+def _version() -> ServingVersion:
+    """The facts as the page's own reads see them.
+
+    A public page may be read from the read replica (runtime/read_replica.py), whose log can
+    lag the primary's: the page is then kept under the replica's facts, read in the request's
+    session, never under the primary's, which could name events the page does not show. On
+    the primary the version read by every lookup serves: what the page reads is at least as
+    recent, so a kept page can only be rendered again too soon, never served stale.
+    """
+    if request_engine() is None:
+        return current_version()
+    return serving_version(session())
 
 
 def _key(entry_id: str) -> Hashable | None:

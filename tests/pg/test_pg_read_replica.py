@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from api.public_view import CACHE
 from publisher.jobs import run_publication
+from registry import clock
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
-from registry.models import Base, Listing, LogEvent
+from registry.models import Base, Listing, ListingRequest, LogEvent
 from runtime import read_replica
 from runtime.extensions import db
 from runtime.read_replica import ReadReplica, replica
@@ -288,6 +289,54 @@ def test_a_lagging_standby_never_changes_an_answer_and_its_pages_fall_back_to_th
     assert client.get(f"/entries/{entry_id}").status_code == 200
     assert statements.primary == []
     assert statements.standby
+
+
+def test_an_entry_page_read_from_a_lagging_standby_is_kept_under_the_standbys_facts(
+    node: Flask, cluster: ReplicaCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page the standby rendered is kept for what the standby had, not for the primary's
+    newer facts: once the standby has them, the page is rendered again."""
+    standby = standby_state(node)
+    monkeypatch.setattr(read_replica, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(standby, "max_lag", 600.0)
+    listing = db.session.scalars(
+        select(Listing).where(Listing.state == "published").order_by(Listing.entry_id)
+    ).first()
+    assert listing is not None and listing.entry_id is not None
+    page = f"/entries/{listing.entry_id}?lang=en"
+    cluster.wait_for_replay()
+    assert standby.fresh()
+    client = node.test_client()
+
+    cluster.pause_replay()
+    try:
+        db.session.add(
+            ListingRequest(
+                listing_id=listing.id,
+                kind="removal",
+                lodged_on=clock.beijing_today(),
+                text="error: listed in error",
+            )
+        )
+        db.session.commit()
+        assert standby.fresh()
+        # The standby lacks the proposal (the documented lag): its page does not show it.
+        assert "Removal pending" not in page_text(client, page)
+        assert "Removal pending" not in page_text(client, page)
+    finally:
+        cluster.pause_replay(pause=False)
+
+    cluster.wait_for_replay()
+    wait_until(standby.fresh, "the standby is used again once it caught up")
+    assert "Removal pending" in page_text(client, page)
+
+
+def page_text(client: FlaskClient, path: str) -> str:
+    """GET `path` as `get` does; the page's text."""
+    response = client.get(path)
+    db.session.remove()
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
 
 
 def get(client: FlaskClient, path: str) -> int:

@@ -327,14 +327,20 @@ def entry_with_history(
 def pending_removals(
     session: Session, entry_ids: Iterable[str] | None
 ) -> dict[str, PendingRemoval]:
-    """The removals proposed for these entries' listings (None: all) and not yet confirmed."""
+    """The removals proposed for these entries' listings (None: all) and not yet confirmed.
+
+    Read from the few requests awaiting a decision (their partial index, migration
+    `0009_lkp`), never by going through every published listing: every site page and every
+    change of the lookups' serving version reads them.
+    """
+    awaiting = (ListingRequest.kind == "removal", ListingRequest.decision.is_(None))
     query = (
         select(Listing.entry_id, ListingRequest.lodged_on, ListingRequest.text)
         .join(ListingRequest, ListingRequest.listing_id == Listing.id)
         .where(
+            Listing.id.in_(select(ListingRequest.listing_id).where(*awaiting)),
             Listing.state == "published",
-            ListingRequest.kind == "removal",
-            ListingRequest.decision.is_(None),
+            *awaiting,
         )
     )
     if entry_ids is not None:

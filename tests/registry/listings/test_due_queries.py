@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from registry.listings import published as published_listings
 from registry.listings.policy import Policy
 from registry.models import EntryRevision
 from tests import builders
+from tests.query_plans import plans
 
 
 @pytest.fixture
@@ -39,36 +37,13 @@ def test_only_ended_listings_past_retention_still_holding_content_are_due_for_pu
     assert published_listings.due_for_purge(session, policy, day) == [ended[0].entry_id]
 
 
-def _plans(session: Session, call: Callable[[], object]) -> list[str]:
-    """SQLite's query plan of every statement `call` runs."""
-    statements: list[tuple[str, Sequence[Any]]] = []
-
-    def record(*args: Any) -> None:
-        statements.append((args[2], args[3]))
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    connection = session.connection()
-    return [
-        " / ".join(
-            str(row[-1])
-            for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(params))
-        )
-        for sql, params in statements
-    ]
-
-
 def test_the_due_queries_read_listings_by_state_and_date(session: Session, policy: Policy) -> None:
     builders.listing(session, state="published", policy=policy)
     session.commit()
     today = dt.date(2030, 1, 1)
 
-    expiry = _plans(session, lambda: published_listings.due_for_expiry(session, today))
-    purge = _plans(session, lambda: published_listings.due_for_purge(session, policy, today))
+    expiry = plans(session, lambda: published_listings.due_for_expiry(session, today))
+    purge = plans(session, lambda: published_listings.due_for_purge(session, policy, today))
 
     assert expiry == [
         "SEARCH listings USING COVERING INDEX ix_listings_state_period_end "

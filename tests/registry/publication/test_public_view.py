@@ -23,6 +23,7 @@ from registry.publication.public_view import (
     PendingRemoval,
     Removal,
     entry_with_history,
+    pending_removals,
     public_entries,
     public_entry,
     recent_events,
@@ -31,6 +32,7 @@ from registry.publication.public_view import (
 from registry.signing.keystore import KeyStore
 from runtime.signing_keys import key_store
 from tests.api.screening_api.screening_fixtures import demo_app, demo_reviewers, published
+from tests.query_plans import plans
 
 
 @pytest.fixture
@@ -211,3 +213,15 @@ def test_a_replay_without_identifiers_reads_the_same_entries(session: Session) -
     some = sorted(full.entries)[:3]
     chosen = list_state(session, size, today, some, identifiers=False)
     assert chosen.entries == {entry_id: full.entries[entry_id] for entry_id in some}
+
+
+def test_the_removals_awaiting_confirmation_are_read_from_their_own_index(
+    session: Session,
+) -> None:
+    """Every site page and lookup reads them: from the few pending requests, never by going
+    through every published listing (8 ms a page at 100k listings, before)."""
+    read = plans(session, lambda: pending_removals(session, None))
+    assert len(read) == 1
+    assert "USING INDEX ix_listing_requests_pending_removal" in read[0]
+    # Listings are then read by id, not every one in the published state.
+    assert "(state=?)" not in read[0] and "rowid=?" in read[0]

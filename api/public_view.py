@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TypeVar
 
 from flask import current_app
 
@@ -29,6 +30,7 @@ from runtime.version_reads import read_versioned
 CACHE = "public_view.list_states"
 SHARED_INDEX = "public_view.screening_index"
 SERVING_CACHE = "registry.serving_cache"
+Kept = TypeVar("Kept")
 
 
 def list_states() -> ListStateCache:
@@ -47,13 +49,18 @@ def screening_index() -> SharedIndex:
     return shared
 
 
+def app_kept(name: str, kind: type[Kept]) -> Kept:
+    """The `kind` this app keeps under `name`, created on first use (one per app)."""
+    kept = current_app.extensions.get(name)
+    if kept is None:
+        kept = current_app.extensions.setdefault(name, kind())
+    assert isinstance(kept, kind)
+    return kept
+
+
 def serving_cache() -> ServingCache:
     """This app's reusable parts of answers (created on first use)."""
-    cache = current_app.extensions.get(SERVING_CACHE)
-    if cache is None:
-        cache = current_app.extensions.setdefault(SERVING_CACHE, ServingCache())
-    assert isinstance(cache, ServingCache)
-    return cache
+    return app_kept(SERVING_CACHE, ServingCache)
 
 
 def current_version() -> ServingVersion:

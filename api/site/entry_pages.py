@@ -34,7 +34,7 @@ from typing import Any
 from flask import current_app, request
 from werkzeug.wrappers import Response
 
-from api.public_view import current_version, serving_cache, today
+from api.public_view import app_kept, current_version, serving_cache, today
 from api.site.i18n import current_language
 from registry.publication.public_view import PendingRemoval, entry_logged_between
 from registry.screening.serving import ServingVersion, serving_version
@@ -69,7 +69,6 @@ class EntryPages:
         self._lock = threading.Lock()
         self._pages: OrderedDict[Hashable, KeptPage] = OrderedDict()
         self._capacity = capacity
-        self.rendered = 0
 
     def get(self, key: Hashable) -> KeptPage | None:
         """The page kept under `key`, marked as the most recently used."""
@@ -93,11 +92,7 @@ class EntryPages:
 
 def entry_pages() -> EntryPages:
     """This app's kept entry pages (created on first use)."""
-    pages = current_app.extensions.get(EXTENSION)
-    if pages is None:
-        pages = current_app.extensions.setdefault(EXTENSION, EntryPages())
-    assert isinstance(pages, EntryPages)
-    return pages
+    return app_kept(EXTENSION, EntryPages)
 
 
 def served_entry_page(
@@ -125,7 +120,6 @@ def served_entry_page(
     ):
         return _response(kept.body, kept.status, kept.etag)
     rendered = render()
-    pages.rendered += 1
     text, status = rendered if isinstance(rendered, tuple) else (rendered, 200)
     body = text.encode()
     etag = hashlib.sha256(body).hexdigest()[:32]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -76,6 +77,15 @@ class EntryFilter:
         return not (
             self.listed_to is not None and (listed_on is None or listed_on > self.listed_to)
         )
+
+
+EVERY_ENTRY = EntryFilter()
+# Kept with each list state (`ListState.derived`): its shown entries in entry id order, and
+# those matching the state's recent filters.
+SHOWN = "public_entries.shown"
+MATCHING = "public_entries.matching"
+KEPT_FILTERS = 32
+ENTRY_ID = attrgetter("entry_id")
 
 
 def entry_view(entry: PublicEntry) -> dict[str, Any]:
@@ -143,7 +153,7 @@ def page_of_entries(
         raise InvalidValue("page", "must be 1 or more")
     if not 1 <= page_size <= 100:
         raise InvalidValue("page_size", "must be from 1 to 100")
-    matching = [entry for entry in shown_entries(state) if entry_filter.accepts(entry)]
+    matching = matching_entries(state, entry_filter)
     start = (page - 1) * page_size
     shown = [entry_view(entry) for entry in matching[start : start + page_size]]
     pending = removal_pending(
@@ -152,6 +162,62 @@ def page_of_entries(
     for item in shown:
         item["removal_pending"] = pending.get(item["entry_id"])
     return shown, len(matching)
+
+
+def listed_in_order(state: ListState) -> list[PublicEntry]:
+    """The state's shown entries in entry id order, worked out once per list state.
+
+    A state moved from one of the same day that still holds its list (`ListState.origin`)
+    takes that list over and works out only the entries read again: a new state costs the
+    change, not the list.
+    """
+    kept = state.derived.get(SHOWN)
+    if kept is None:
+        kept = _moved_list(state)
+        if kept is None:
+            kept = shown_entries(state)
+        state.derived[SHOWN] = kept
+    assert isinstance(kept, list)
+    return kept
+
+
+def _moved_list(state: ListState) -> list[PublicEntry] | None:
+    origin = state.origin
+    base = origin.base() if origin is not None else None
+    previous = base.derived.get(SHOWN) if base is not None else None
+    if base is None or previous is None or base.day != state.day:
+        return None
+    assert origin is not None
+    changed = origin.changed
+    fresh = (
+        PublicEntry(state.entries[entry_id], state.day)
+        for entry_id in changed
+        if entry_id in state.entries
+    )
+    shown = [entry for entry in previous if entry.entry_id not in changed]
+    shown += [entry for entry in fresh if not entry.removed_in_error]
+    # Two sorted runs (the kept entries, then the changed ones): a merge for the sort.
+    shown.sort(key=ENTRY_ID)
+    return shown
+
+
+def matching_entries(state: ListState, entry_filter: EntryFilter) -> list[PublicEntry]:
+    """The state's shown entries that pass `entry_filter`, in entry id order.
+
+    Worked out once per state and filter, for the last `KEPT_FILTERS` filters of the state
+    (the lot forgotten when full): a page of the public list costs the page.
+    """
+    shown = listed_in_order(state)
+    if entry_filter == EVERY_ENTRY:
+        return shown
+    kept: dict[EntryFilter, list[PublicEntry]] = state.derived.setdefault(MATCHING, {})
+    found = kept.get(entry_filter)
+    if found is None:
+        found = [entry for entry in shown if entry_filter.accepts(entry)]
+        if len(kept) >= KEPT_FILTERS:
+            kept.clear()
+        kept[entry_filter] = found
+    return found
 
 
 def entry_detail(session: Session, entry_id: str, today: dt.date) -> dict[str, Any]:

@@ -12,6 +12,10 @@ registry of N published entries generated in bulk (bench/registry_data.py, SQLit
 - entry pages: the first view of each of a few entries (rendered), the next (the page the
   worker kept, api/site/entry_pages.py), and the first after the new state below (kept
   through other entries' removals: one indexed look-up each);
+- the read API's public list (`GET /api/v1/entries`, keyless): the first page, page 500 and
+  a filtered page once the state's list is worked out, a filter's first page, and the first
+  page after the new state below (the list moved by the changed entries), against the list
+  worked out and filtered whole as every request did before;
 - a new list state (10 entries removed, as a run or a reviewer does): the first home page,
   statistics page and spreadsheet download after it (the statistics moved by the rows that
   changed, against counting them whole; the download writing the changed entries' lines,
@@ -64,6 +68,7 @@ class Measured:
     entry_rendered: float
     entry_kept: float
     entry_carried: float
+    api_list: dict[str, float]
 
 
 def cpu(call: Callable[[], Any]) -> tuple[float, Any]:
@@ -93,6 +98,22 @@ def _entry_views(client: Any, entry_ids: list[str]) -> float:
         return cpu(get)[0]
 
     return statistics.median(view(entry_id) for entry_id in entry_ids)
+
+
+API_LIST = "/api/v1/entries"
+API_FILTER = "?status=published&sector=internet"
+
+
+def _api_list_whole(app: Any) -> float:
+    """CPU of the public list of the current state worked out and filtered whole."""
+    from api.public_view import public_now
+    from registry.publication.public_entries import EntryFilter
+    from registry.publication.public_view import shown_entries
+
+    with app.test_request_context():
+        state = public_now()
+        chosen = EntryFilter(status="published", sector="internet")
+        return cpu(lambda: [entry for entry in shown_entries(state) if chosen.accepts(entry)])[0]
 
 
 def _remove_some(app: Any) -> None:
@@ -182,8 +203,17 @@ def measure(workdir: Path, entries: int) -> Measured:
     }
     entry_rendered = _entry_views(client, viewed)
     entry_kept = _entry_views(client, viewed)
+    last_page = max(1, min(500, entries // 20))
+    api_list = {
+        "first page": _page(client, API_LIST),
+        f"page {last_page}": _page(client, f"{API_LIST}?page={last_page}"),
+        "a filter's first page, new filter": cpu(lambda: client.get(API_LIST + API_FILTER))[0],
+        "a filter's first page, kept": _page(client, API_LIST + API_FILTER),
+        "worked out and filtered whole (before)": _api_list_whole(app),
+    }
     _remove_some(app)
     entry_carried = _entry_views(client, viewed)
+    api_list[f"first page after {REMOVED} removals"] = cpu(lambda: client.get(API_LIST))[0]
     advanced_home, _ = cpu(lambda: client.get("/"))
     advanced_statistics, _ = cpu(lambda: client.get("/statistics"))
     advanced_download, _ = cpu(lambda: client.get(DOWNLOAD))
@@ -205,6 +235,7 @@ def measure(workdir: Path, entries: int) -> Measured:
         entry_rendered,
         entry_kept,
         entry_carried,
+        api_list,
     )
 
 
@@ -223,6 +254,10 @@ def report(result: Measured) -> None:
     ):
         ratio = result.healthz / seconds
         print(f"    {name:<42} {seconds * 1e3:8.2f} ms   x healthz {ratio:.3f}")
+    for name, seconds in result.api_list.items():
+        ratio = result.healthz / seconds
+        label = f"entries API, {name}"
+        print(f"    {label:<52} {seconds * 1e3:8.2f} ms   x healthz {ratio:.3f}")
     whole = result.whole_state + result.whole_catalogue
     print(
         f"    {REMOVED} removals, first home page after:    {result.advanced_home * 1e3:8.1f} ms"

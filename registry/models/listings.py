@@ -44,9 +44,16 @@ class Listing(Base):
     __tablename__ = "listings"
     # Every publication run asks which published listings ended and which ended ones are past
     # their retention period: by state and date, so the answer reads only those listings.
+    # A reviewer's queue reads the few flagged listings alone (migration 0012_que).
     __table_args__ = (
         Index("ix_listings_state_period_end", "state", "period_end"),
         Index("ix_listings_state_ended_on", "state", "ended_on"),
+        Index(
+            "ix_listings_review_flag",
+            "id",
+            sqlite_where=text("review_flag IS NOT NULL"),
+            postgresql_where=text("review_flag IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,13 +104,21 @@ class ListingRequest(Base):
     """An objection, defence statement, correction or credit-restoration request."""
 
     __tablename__ = "listing_requests"
-    # Only the removals awaiting a decision: every lookup reads them (registry/screening/serving).
+    # Only the removals awaiting a decision: every lookup reads them (registry/screening/serving);
+    # and only the requests awaiting one, by due date: a reviewer's queue (migration 0012_que).
     __table_args__ = (
         Index(
             "ix_listing_requests_pending_removal",
             "id",
             sqlite_where=text("kind = 'removal' AND decision IS NULL"),
             postgresql_where=text("kind = 'removal' AND decision IS NULL"),
+        ),
+        Index(
+            "ix_listing_requests_undecided",
+            "decision_due",
+            "id",
+            sqlite_where=text("decision IS NULL"),
+            postgresql_where=text("decision IS NULL"),
         ),
     )
 

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, make_url, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from api.screening_api import context
+from api import public_view
 from registry.demo.loader import load_demo
 from registry.listings.policy import Policy
 from registry.models import Base, EntryRevision, Listing
@@ -118,7 +118,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[ServingVersion]:
         seen.append(version)
         return version
 
-    monkeypatch.setattr(context, "serving_version_raw", counted)
+    monkeypatch.setattr(public_view, "serving_version_raw", counted)
     return seen
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from registry.listings import published as published_listings
 from registry.listings.policy import Policy
+from registry.listings.queries import list_listings, listing_view, review_queue
 from registry.models import EntryRevision
 from tests import builders
 from tests.query_plans import plans
@@ -52,3 +53,36 @@ def test_the_due_queries_read_listings_by_state_and_date(session: Session, polic
     assert purge[0].startswith(
         "SEARCH listings USING INDEX ix_listings_state_ended_on (state=? AND ended_on<?)"
     )
+
+
+def test_the_review_queue_reads_only_flagged_listings_and_undecided_requests(
+    session: Session, policy: Policy
+) -> None:
+    """A reviewer's queue reads the few flagged listings and open requests by their own
+    indexes, never every listing or request (70 ms a page at 100k listings, before)."""
+    builders.listing(session, state="published", policy=policy)
+    session.commit()
+    read = plans(session, lambda: review_queue(session, policy, dt.date(2030, 1, 1)))
+    # A scan, if any, is of a partial index holding only the rows asked for.
+    whole = [step for plan in read for step in plan.split(" / ") if step.startswith("SCAN")]
+    assert all("USING INDEX ix_" in step or "COVERING INDEX ix_" in step for step in whole)
+    assert any("ix_listings_review_flag" in plan for plan in read)
+    assert any("ix_listing_requests_undecided" in plan for plan in read)
+
+
+def test_a_page_of_listings_reads_their_subjects_cases_and_requests_together(
+    session: Session, policy: Policy
+) -> None:
+    """Not three statements per listing: a console page of 50 listings ran 154."""
+    for _ in range(6):
+        builders.listing(session, state="published", policy=policy)
+    session.commit()
+    session.expunge_all()
+    found = plans(
+        session,
+        lambda: [
+            listing_view(listing, policy, dt.date(2030, 1, 1))
+            for listing in list_listings(session, None, None, 50, 0)
+        ],
+    )
+    assert len(found) <= 6

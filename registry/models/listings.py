@@ -35,7 +35,11 @@ class ListingCase(Base):
     listing_id: Mapped[int] = mapped_column(
         ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True
     )
-    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), primary_key=True)
+    # Indexed on its own too (migration 0012_idx): a case's listings, when it is corrected or
+    # revoked.
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("enforcement_cases.id"), primary_key=True, index=True
+    )
 
 
 class Listing(Base):
@@ -44,7 +48,7 @@ class Listing(Base):
     __tablename__ = "listings"
     # Every publication run asks which published listings ended and which ended ones are past
     # their retention period: by state and date, so the answer reads only those listings.
-    # A reviewer's queue reads the few flagged listings alone (migration 0012_que).
+    # A reviewer's queue reads the few flagged listings alone (migration 0012_idx).
     __table_args__ = (
         Index("ix_listings_state_period_end", "state", "period_end"),
         Index("ix_listings_state_ended_on", "state", "ended_on"),
@@ -105,7 +109,7 @@ class ListingRequest(Base):
 
     __tablename__ = "listing_requests"
     # Only the removals awaiting a decision: every lookup reads them (registry/screening/serving);
-    # and only the requests awaiting one, by due date: a reviewer's queue (migration 0012_que).
+    # and only the requests awaiting one, by due date: a reviewer's queue (migration 0012_idx).
     __table_args__ = (
         Index(
             "ix_listing_requests_pending_removal",

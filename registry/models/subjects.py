@@ -64,7 +64,11 @@ class SubjectIdentifier(Base):
     __table_args__ = (UniqueConstraint("scheme", "scheme_name", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"))
+    # Indexed (migration 0012_idx): a subject's identifiers are read by subject, for every
+    # entry replayed on its own (an entry page, a moved list state) and every approval.
+    subject_id: Mapped[int] = mapped_column(
+        ForeignKey("subjects.id", ondelete="CASCADE"), index=True
+    )
     scheme: Mapped[str] = mapped_column(String(20))
     scheme_name: Mapped[str] = mapped_column(String(40), default="")
     value: Mapped[str] = mapped_column(String(100), index=True)

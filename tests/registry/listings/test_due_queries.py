@@ -12,6 +12,7 @@ from registry.listings import published as published_listings
 from registry.listings.policy import Policy
 from registry.listings.queries import list_listings, listing_view, review_queue
 from registry.models import EntryRevision
+from registry.subjects.queries import list_subjects
 from tests import builders
 from tests.query_plans import plans
 
@@ -86,3 +87,22 @@ def test_a_page_of_listings_reads_their_subjects_cases_and_requests_together(
         ],
     )
     assert len(found) <= 6
+
+
+def test_a_page_of_subjects_reads_their_identifiers_and_cases_together(
+    session: Session, policy: Policy
+) -> None:
+    """Not two statements per subject: the admin API's page of 100 subjects ran 204."""
+    for _ in range(6):
+        builders.listing(session, state="published", policy=policy)
+    session.commit()
+    session.expunge_all()
+
+    def page() -> list[tuple[int, list[str], list[int]]]:
+        return [
+            (subject.id, [i.value for i in subject.identifiers], [c.id for c in subject.cases])
+            for subject in list_subjects(session, None, 50, 0)
+        ]
+
+    assert len(plans(session, page)) <= 3
+    assert len(page()) == 6 and all(cases for _id, _values, cases in page())

@@ -225,3 +225,16 @@ def test_the_removals_awaiting_confirmation_are_read_from_their_own_index(
     assert "USING INDEX ix_listing_requests_pending_removal" in read[0]
     # Listings are then read by id, not every one in the published state.
     assert "(state=?)" not in read[0] and "rowid=?" in read[0]
+
+
+def test_an_entry_replayed_on_its_own_reads_its_identifiers_by_subject(session: Session) -> None:
+    """An entry page, a moved list state: not a pass over every stored identifier (4.3 ms a
+    replay at 100k identifiers, before)."""
+    entry_id = published(session)[0].entry_id
+    assert entry_id is not None
+    read = plans(session, lambda: list_state(session, log_size(session), _today(), [entry_id]))
+    steps = [step for plan in read for step in plan.split(" / ")]
+    assert "SEARCH subject_identifiers USING INDEX ix_subject_identifiers_subject_id" in " ".join(
+        steps
+    )
+    assert not [step for step in steps if step.startswith("SCAN subject_identifiers")]

@@ -11,6 +11,7 @@ was signed and logged, with the same status every other reader gives. Filters on
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -85,6 +86,8 @@ EVERY_ENTRY = EntryFilter()
 SHOWN = "public_entries.shown"
 MATCHING = "public_entries.matching"
 KEPT_FILTERS = 32
+# Up to this many changed entries a moved state's list is edited in place; beyond, merged.
+PLACED_ONE_BY_ONE = 1_000
 ENTRY_ID = attrgetter("entry_id")
 
 
@@ -189,16 +192,31 @@ def _moved_list(state: ListState) -> list[PublicEntry] | None:
         return None
     assert origin is not None
     changed = origin.changed
-    fresh = (
-        PublicEntry(state.entries[entry_id], state.day)
+    fresh = {
+        entry_id: PublicEntry(state.entries[entry_id], state.day)
         for entry_id in changed
         if entry_id in state.entries
-    )
-    shown = [entry for entry in previous if entry.entry_id not in changed]
-    shown += [entry for entry in fresh if not entry.removed_in_error]
-    # Two sorted runs (the kept entries, then the changed ones): a merge for the sort.
-    shown.sort(key=ENTRY_ID)
-    return shown
+    }
+    if len(changed) > PLACED_ONE_BY_ONE:
+        shown = [entry for entry in previous if entry.entry_id not in changed]
+        shown += [entry for entry in fresh.values() if not entry.removed_in_error]
+        shown.sort(key=ENTRY_ID)  # two sorted runs: a merge
+        return shown
+    # A few changes: each found by bisection and replaced, dropped or inserted in a copy.
+    moved = list(previous)
+    for entry_id in sorted(changed):
+        position = bisect_left(moved, entry_id, key=ENTRY_ID)
+        present = position < len(moved) and moved[position].entry_id == entry_id
+        now = fresh.get(entry_id)
+        if now is not None and now.removed_in_error:
+            now = None
+        if present and now is not None:
+            moved[position] = now
+        elif present:
+            del moved[position]
+        elif now is not None:
+            moved.insert(position, now)
+    return moved
 
 
 def matching_entries(state: ListState, entry_filter: EntryFilter) -> list[PublicEntry]:

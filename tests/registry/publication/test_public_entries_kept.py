@@ -91,9 +91,11 @@ def test_the_kept_filters_are_bounded(site: Flask, monkeypatch: pytest.MonkeyPat
     assert len(state.derived[public_entries.MATCHING]) <= 2
 
 
+@pytest.mark.parametrize("one_by_one", [1_000, 0], ids=["placed-one-by-one", "merged"])
 def test_a_moved_state_takes_over_the_list_and_works_out_only_the_changed_entries(
-    site: Flask,
+    site: Flask, monkeypatch: pytest.MonkeyPatch, one_by_one: int
 ) -> None:
+    monkeypatch.setattr(public_entries, "PLACED_ONE_BY_ONE", one_by_one)
     session = db.session()
     before = list_state(session, log_size(session), DAY)
     kept = {entry.entry_id: entry for entry in listed_in_order(before)}

@@ -71,14 +71,20 @@ def test_the_review_queue_reads_only_flagged_listings_and_undecided_requests(
     assert any("ix_listing_requests_undecided" in plan for plan in read)
 
 
-def test_a_page_of_listings_reads_their_subjects_cases_and_requests_together(
-    session: Session, policy: Policy
-) -> None:
-    """Not three statements per listing: a console page of 50 listings ran 154."""
+@pytest.fixture
+def six_published(session: Session, policy: Policy) -> None:
+    """Six published listings, each with its subject and case, none of them loaded."""
     for _ in range(6):
         builders.listing(session, state="published", policy=policy)
     session.commit()
     session.expunge_all()
+
+
+@pytest.mark.usefixtures("six_published")
+def test_a_page_of_listings_reads_their_subjects_cases_and_requests_together(
+    session: Session, policy: Policy
+) -> None:
+    """Not three statements per listing: a console page of 50 listings ran 154."""
     found = plans(
         session,
         lambda: [
@@ -89,14 +95,9 @@ def test_a_page_of_listings_reads_their_subjects_cases_and_requests_together(
     assert len(found) <= 6
 
 
-def test_a_page_of_subjects_reads_their_identifiers_and_cases_together(
-    session: Session, policy: Policy
-) -> None:
+@pytest.mark.usefixtures("six_published")
+def test_a_page_of_subjects_reads_their_identifiers_and_cases_together(session: Session) -> None:
     """Not two statements per subject: the admin API's page of 100 subjects ran 204."""
-    for _ in range(6):
-        builders.listing(session, state="published", policy=policy)
-    session.commit()
-    session.expunge_all()
 
     def page() -> list[tuple[int, list[str], list[int]]]:
         return [

@@ -31,6 +31,7 @@ from bench.registry_data import (
     data_dir_from,
     describe,
     entry_content,
+    identifier_row,
     listing_row,
     prepare,
     subject_row,
@@ -64,13 +65,14 @@ def _approve_new(entries: int) -> None:
     """Add listings approved and waiting: the next run publishes them (signs, logs them)."""
     from sqlalchemy import insert
 
-    from registry.models import Listing, Subject
+    from registry.models import Listing, Subject, SubjectIdentifier
     from runtime.extensions import db
 
     now = RECORDED_AT
     numbers = range(entries + 1, entries + NEW_LISTINGS + 1)
     session = db.session()
     session.execute(insert(Subject), [subject_row(n, now) for n in numbers])
+    session.execute(insert(SubjectIdentifier), [identifier_row(n) for n in numbers])
     session.execute(insert(Listing), [listing_row(n, "approved", now) for n in numbers])
     session.commit()
 

@@ -1,8 +1,8 @@
 """Registries of N published entries for the benchmarks: generated in bulk, kept between runs.
 
 `generate(workdir, entries)` fills a fresh SQLite database with N published listings as the
-publisher stores them: subject, listing, signed entry revision, `listed` log event and the log's
-tiles. The work per entry (canonical JSON, content hash, Ed25519 signature, log leaf, and each
+publisher stores them: subject and its credit code (published in the entry), listing, signed
+entry revision, `listed` log event and the log's tiles. The work per entry (canonical JSON, content hash, Ed25519 signature, log leaf, and each
 column's value as SQLAlchemy binds it) runs in worker processes, one per core; the main process
 appends the leaves to the log in order and inserts the rows with `executemany`, all in one
 transaction.
@@ -78,6 +78,28 @@ def subject_row(number: int, now: dt.datetime) -> Row:
     }
 
 
+def credit_code(number: int) -> str:
+    """A valid unified social credit code of subject `number` (one per number below 10^8)."""
+    from stdnum.cn import uscc
+
+    from registry.subjects.credit_codes import organisation_check_character
+
+    organisation = f"{number:08d}"
+    body = f"91350100{organisation}{organisation_check_character(organisation)}"
+    return body + uscc.calc_check_digit(body)
+
+
+def identifier_row(number: int) -> Row:
+    """The credit code of subject `number`, as the clerk records it."""
+    return {
+        "id": number,
+        "subject_id": number,
+        "scheme": "cn_uscc",
+        "scheme_name": "",
+        "value": credit_code(number),
+    }
+
+
 def listing_row(number: int, state: str, now: dt.datetime) -> Row:
     """The listing of entry `number`, published or (for the incremental run) approved."""
     published = state == "published"
@@ -121,7 +143,7 @@ def entry_content(listing: Row, subject: Row) -> Row:
             "name": subject["name"],
             "name_latin": subject["name_latin"],
             "aliases": [],
-            "identifiers": [],
+            "identifiers": [{"scheme": "cn_uscc", "value": credit_code(subject["id"])}],
             "region": subject["region"],
             "legal_representative": subject["legal_representative"],
         },
@@ -141,8 +163,8 @@ def entry_content(listing: Row, subject: Row) -> Row:
     }
 
 
-def published_rows(number: int, key: Any) -> tuple[Row, Row, Row, Row]:
-    """Subject, listing, entry revision and log event rows of published entry `number`."""
+def published_rows(number: int, key: Any) -> tuple[Row, Row, Row, Row, Row]:
+    """Subject, listing, entry revision, log event and credit code rows of entry `number`."""
     from registry.canonical import sha256_hex
     from registry.ledger.events import event_leaf
     from registry.signing.signatures import sign_entry
@@ -171,7 +193,7 @@ def published_rows(number: int, key: Any) -> tuple[Row, Row, Row, Row]:
         "reason": None,
         "leaf": leaf,
     }
-    return subject, listing, revision, event
+    return subject, listing, revision, event, identifier_row(number)
 
 
 class BoundTable:
@@ -237,7 +259,14 @@ def batches(first: int, last: int, size: int = BATCH) -> Iterator[range]:
 
 def generate(workdir: Path, entries: int, workers: int | None = None, batch: int = BATCH) -> float:
     """Fill a fresh database in `workdir` with `entries` published entries; seconds taken."""
-    from registry.models import Base, EntryRevision, Listing, LogEvent, Subject
+    from registry.models import (
+        Base,
+        EntryRevision,
+        Listing,
+        LogEvent,
+        Subject,
+        SubjectIdentifier,
+    )
     from registry.publication.events import open_log
     from runtime.extensions import db
     from runtime.signing_keys import key_store
@@ -248,7 +277,7 @@ def generate(workdir: Path, entries: int, workers: int | None = None, batch: int
         Base.metadata.create_all(db.engine)
         dialect = db.engine.dialect
         sample = published_rows(1, key_store(app).current("entry"))
-        models = (Subject, Listing, EntryRevision, LogEvent)
+        models = (Subject, Listing, EntryRevision, LogEvent, SubjectIdentifier)
         _WORKER["key"] = key_store(app).current("entry")
         _WORKER["tables"] = [
             BoundTable(model.__table__, row, dialect)
@@ -298,6 +327,8 @@ def fingerprint() -> str:
         registry.ledger.events,
         registry.signing.signatures,
         subject_row,
+        credit_code,
+        identifier_row,
         listing_row,
         entry_content,
         published_rows,

@@ -2,10 +2,10 @@
 
 `generate(workdir, entries)` fills a fresh SQLite database with N published listings as the
 publisher stores them: subject and its credit code (published in the entry), listing, signed
-entry revision, `listed` log event and the log's tiles. The work per entry (canonical JSON, content hash, Ed25519 signature, log leaf, and each
-column's value as SQLAlchemy binds it) runs in worker processes, one per core; the main process
-appends the leaves to the log in order and inserts the rows with `executemany`, all in one
-transaction.
+entry revision, `listed` log event and the log's tiles. The work per entry (canonical JSON,
+content hash, Ed25519 signature, log leaf, and each column's value as SQLAlchemy binds it)
+runs in worker processes, one per core; the main process appends the leaves to the log in
+order and inserts the rows with `executemany`, all in one transaction.
 
 `prepare(workdir, entries, data_dir)` gives a benchmark a registry to publish. With a data
 directory (`--data-dir`, or `BENCH_DATA_DIR`), the database and its signing keys are generated

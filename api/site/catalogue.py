@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter, itemgetter
@@ -21,6 +21,7 @@ from api.public_view import list_states, public_now, screening_index
 from api.site.name_index import NameIndex
 from api.site.search_table import Row, SearchTable, row_order
 from registry.errors import ScreeningIndexPending
+from registry.layered import moved_from
 from registry.publication.as_of import ListState
 from registry.publication.public_view import PublicEntry
 from registry.screening.matching.index_file import IndexFile
@@ -55,7 +56,7 @@ class Catalogue:
     state: ListState
     # Every entry of the state as a row (search_table.Row), by entry id, and the shown ones
     # in catalogue order: the next list state's catalogue takes over the unchanged ones.
-    rows: dict[str, Row] = field(repr=False)
+    rows: Mapping[str, Row] = field(repr=False)
     ordered: tuple[Row, ...] = field(repr=False)
     # What searches and filters read of each searchable entry (search_table.py).
     table: SearchTable = field(repr=False)
@@ -154,7 +155,7 @@ def _moved_counts(counts: Totals, gone: Iterable[Row], new: Iterable[Row]) -> To
 class Rows:
     """The rows of a list state, and how they differ from those of the previous catalogue."""
 
-    rows: dict[str, Row]
+    rows: Mapping[str, Row]
     ordered: tuple[Row, ...]
     gone: list[Row]  # rows of the previous catalogue whose entry changed
     new: list[Row]  # rows worked out for this state
@@ -205,7 +206,7 @@ def catalogue_rows(state: ListState, previous: Catalogue | None = None) -> Rows:
 def _moved_rows(state: ListState, previous: Catalogue, changed: Iterable[str]) -> Rows:
     """`catalogue_rows` for a state moved from `previous`'s, in which only `changed` entries
     differ: their rows are worked out and placed by bisection; the rest is copied whole."""
-    rows = dict(previous.rows)
+    rows = moved_from(previous.rows)  # read through the previous rows, holding the changed
     gone: list[Row] = []
     fresh: list[Row] = []
     for entry_id in changed:

@@ -10,13 +10,14 @@ masked number a dictionary look-up, and only the page shown becomes result rows.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from api.site.redaction import compact
+from registry.layered import moved_from
 from registry.publication.public_view import PublicEntry
 
 LISTED = "listed"
@@ -127,13 +128,16 @@ class SearchTable:
     a filter's positions on its first use, once per value.
     """
 
-    def __init__(self, rows: Sequence[Row], codes: dict[Code, tuple[str, ...]] | None = None):
+    def __init__(
+        self, rows: Sequence[Row], codes: Mapping[Code, tuple[str, ...]] | None = None
+    ) -> None:
         self.rows = tuple(rows)
         if codes is None:
-            codes = {}
+            found: dict[Code, tuple[str, ...]] = {}
             for row in self.rows:
                 for code in _codes_of(row):
-                    codes[code] = (*codes.get(code, ()), row.order[1])
+                    found[code] = (*found.get(code, ()), row.order[1])
+            codes = found
         # Entry ids by code (compacted) and by masked ID number (first and last four).
         self.codes = codes
         self._filters: dict[tuple[str, str], frozenset[int]] = {}
@@ -170,7 +174,8 @@ class SearchTable:
         new: Iterable[Row],
     ) -> SearchTable:
         """The table of `rows`, whose codes differ from `previous` by the rows `gone` and `new`."""
-        codes = dict(previous.codes)
+        # Read through the previous table's codes, holding only those that change.
+        codes = moved_from(previous.codes)
         for row in gone:
             if _indexed(row):
                 for code in _codes_of(row):

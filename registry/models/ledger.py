@@ -54,7 +54,12 @@ class LogEvent(Base):
     """
 
     __tablename__ = "log_events"
-    __table_args__ = (UniqueConstraint("entry_id", "revision", "event"),)
+    __table_args__ = (
+        UniqueConstraint("entry_id", "revision", "event"),
+        # The latest events of one kind (public_view.recent_events: the home page's latest
+        # listings and removals), read back from the log's end: migration 0013_evt.
+        Index("ix_log_events_event_seq", "event", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     event: Mapped[str] = mapped_column(String(10))

@@ -23,6 +23,7 @@ from sqlalchemy import Select, Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from registry import clock
+from registry.layered import moved_from
 from registry.ledger.anchors import ANCHOR_EVENT
 from registry.models import EntryRevision, Listing, LogEvent, SubjectIdentifier
 from registry.publication.stored_json import loads_stored
@@ -138,15 +139,16 @@ class ListState:
 
     day: dt.date
     tree_size: int
-    entries: dict[str, EntryState]
+    # Plain dicts when replayed whole, `Layered` ones when moved from another state.
+    entries: Mapping[str, EntryState]
     # Full identifiers (cn_ric unmasked) of entries with content, as published in masked form.
-    identifiers: dict[str, list[Identifier]] = field(default_factory=dict)
+    identifiers: Mapping[str, list[Identifier]] = field(default_factory=dict)
     # Indexes readers derive from this state (built once per state, by the reader that needs it).
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     origin: Origin | None = field(default=None, repr=False, compare=False)
 
     @cached_property
-    def by_identifier(self) -> dict[IdentifierKey, list[str]]:
+    def by_identifier(self) -> Mapping[IdentifierKey, list[str]]:
         """Entry ids by exact identifier key, each key's ids sorted."""
         found: dict[IdentifierKey, list[str]] = {}
         for entry_id, identifiers in self.identifiers.items():
@@ -328,11 +330,12 @@ def moved(
     ids = set(session.scalars(query)) if changed is None else set(changed)
     scope: Scope = sorted(ids) if len(ids) <= NAMED_SCOPE else query
     replayed = _list_state(session, tree_size, day, scope, identifiers=True)
-    entries = dict(base.entries)
+    # Each mapping reads through base's and holds only what changed (registry/layered.py).
+    entries = moved_from(base.entries)
     for entry_id in ids - replayed.entries.keys():
         entries.pop(entry_id, None)
     entries.update(replayed.entries)  # in place for those kept, after the others for new ones
-    found = dict(base.identifiers)
+    found = moved_from(base.identifiers)
     for entry_id in ids:
         found.pop(entry_id, None)
     found.update(replayed.identifiers)
@@ -340,11 +343,13 @@ def moved(
         day, tree_size, entries, found, origin=Origin(weakref.ref(base), frozenset(ids))
     )
     if "by_identifier" in base.__dict__:  # built by a lookup: carried over, not built again
-        index = dict(base.by_identifier)
+        index = moved_from(base.by_identifier)
         for entry_id in ids:
             for key in _keys(base.identifiers.get(entry_id, ())):
-                index[key] = [other for other in index[key] if other != entry_id]
-                if not index[key]:
+                rest = [other for other in index[key] if other != entry_id]
+                if rest:
+                    index[key] = rest
+                else:
                     del index[key]
             for key in _keys(found.get(entry_id, ())):
                 index[key] = sorted([*index.get(key, ()), entry_id])

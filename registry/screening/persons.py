@@ -14,13 +14,14 @@ exactly. A person's identifier is personal data: it is only ever shown masked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from registry.layered import moved_from
 from registry.models import Listing, ResponsiblePerson
 from registry.publication.as_of import IdentifierKey, ListState, lookup_key
 from registry.screening.matching import (
@@ -181,15 +182,17 @@ class PersonIndex:
         self, relations: Sequence[PersonRelation], version: tuple[int, int] = (0, 0)
     ) -> None:
         self.version = version
-        self.relations = {relation.key: relation for relation in relations}
-        self.by_identifier: dict[IdentifierKey, list[PersonRelation]] = {}
+        self.relations: MutableMapping[str, PersonRelation] = {
+            relation.key: relation for relation in relations
+        }
+        by_identifier: dict[IdentifierKey, list[PersonRelation]] = {}
         for relation in relations:
-            self.by_identifier.setdefault(_identifier_key(relation), []).append(relation)
+            by_identifier.setdefault(_identifier_key(relation), []).append(relation)
+        self.by_identifier: MutableMapping[IdentifierKey, list[PersonRelation]] = by_identifier
         # (index, the keys whose names it holds), the whole one first.
         self._names: tuple[tuple[MatchIndex, frozenset[str]], ...] = (
             (MatchIndex.build(_person_names(relations)), frozenset(self.relations)),
         )
-        self._held: frozenset[str] = frozenset(self.relations)
         self._hidden: frozenset[str] = frozenset()
 
     def moved(
@@ -225,8 +228,9 @@ class PersonIndex:
         rows = [(entry_id, found[(entry_id, person_id)]) for entry_id, person_id in sorted(found)]
         moved = object.__new__(PersonIndex)
         moved.version = version
-        moved.relations = dict(self.relations)
-        moved.by_identifier = dict(self.by_identifier)
+        # Read through this index's dicts, holding only what changes (registry/layered.py).
+        moved.relations = moved_from(self.relations)
+        moved.by_identifier = moved_from(self.by_identifier)
         hidden, fresh = set(self._hidden), []
         for entry_id, person in rows:
             key = f"{entry_id}/{person.id}"
@@ -234,18 +238,18 @@ class PersonIndex:
             before = moved.relations.pop(key, None)
             if before is not None:
                 moved._unfile(before)
-                if relation is None and key in self._held:
+                if relation is None and self._holds(key):
                     hidden.add(key)
             if relation is None:
                 continue
             moved.relations[key] = relation
             moved._file(relation)
-            if key in self._held:
+            if self._holds(key):
                 hidden.discard(key)  # its name is still in the index that held it
             elif before is None:
                 fresh.append(relation)
         moved._hidden = frozenset(hidden)
-        moved._names, moved._held = self._names, self._held
+        moved._names = self._names
         if fresh:
             moved._add_names(fresh)
         return moved
@@ -273,8 +277,11 @@ class PersonIndex:
         relations = [self.relations[key] for key in sorted(keys)]
         names.append((MatchIndex.build(_person_names(relations)), keys))
         self._names = tuple(names)
-        self._held = frozenset().union(*(held for _, held in names))
-        self._hidden = self._hidden & self._held
+        self._hidden = frozenset(key for key in self._hidden if self._holds(key))
+
+    def _holds(self, key: str) -> bool:
+        """Whether one of the name indexes holds the name of relation `key`."""
+        return any(key in held for _, held in self._names)
 
     def lookup(self, identifier: Identifier) -> list[PersonRelation]:
         """The relations of the person holding exactly this identifier."""

@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from registry import layered
 from registry.publication.as_of import ListState, list_state, moved
 from registry.publication.events import log_size
 from registry.publication.public_view import ListStateCache, purge_marker
@@ -77,6 +78,27 @@ def test_a_moved_state_is_the_whole_replay_of_its_size_and_day(
             found = moved(session, states[(base, base_day)], size, day)
             assert "by_identifier" in found.__dict__
             _same(found, states[(size, day)])
+
+
+@pytest.mark.parametrize("fold_past", [1, 4096])
+def test_a_state_moved_from_moved_states_is_still_the_whole_replay(
+    app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch, fold_past: int
+) -> None:
+    """A worker moves each state from the last: a long chain of moves, each reading through
+    the dicts of the state it came from (registry/layered.py), folded when the changes grow
+    past their share (after every change, or never in this test)."""
+    monkeypatch.setattr(layered, "FLATTEN_LEAST", fold_past)
+    publisher = Publisher(session)
+    sizes = _random_log(publisher, random.Random(11), 40)
+    first_day = publisher.clock.date() - dt.timedelta(days=40)
+    rng = random.Random(fold_past)
+    state = list_state(session, sizes[0], first_day)
+    assert state.by_identifier is not None
+    for _ in range(60):
+        size, day = rng.choice(sizes), first_day + dt.timedelta(days=rng.randrange(45))
+        state = moved(session, state, size, day)
+        _same(state, list_state(session, size, day))
+    assert isinstance(state.entries, layered.Layered)
 
 
 def test_a_moved_state_shares_what_did_not_change(app: Flask, session: Session) -> None:

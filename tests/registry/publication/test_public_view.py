@@ -238,3 +238,16 @@ def test_an_entry_replayed_on_its_own_reads_its_identifiers_by_subject(session: 
         steps
     )
     assert not [step for step in steps if step.startswith("SCAN subject_identifiers")]
+
+
+@pytest.mark.parametrize("event", ["listed", "removed"])
+def test_the_latest_events_of_a_kind_are_read_from_their_own_index(
+    session: Session, event: str
+) -> None:
+    """The home page's latest listings and removals, once per list state: read back through
+    the events of that kind, not along the whole log until enough are met (most of the log
+    for removals on a long list with few of them)."""
+    state = list_state(session, log_size(session), _today())
+    read = plans(session, lambda: recent_events(session, state, event, 5))
+    assert len(read) == 1
+    assert "USING INDEX ix_log_events_event_seq (event=? AND seq<?)" in read[0], read[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter, itemgetter
@@ -163,7 +163,20 @@ class Rows:
 
     def table(self, previous: Catalogue | None) -> SearchTable:
         """The search table of the searchable rows, advanced from `previous`'s when it can be."""
-        searchable = list(filter(ROW_SEARCHABLE, self.ordered))
+        searchable: Sequence[Row]
+        if (
+            previous is not None
+            and self.advanced
+            and previous.table.rows is previous.ordered
+            and all(row.searchable for row in self.new if row.shown)
+        ):
+            searchable = self.ordered  # every row was searchable, and every new one is
+        else:
+            searchable = list(filter(ROW_SEARCHABLE, self.ordered))
+            if len(searchable) == len(self.ordered):
+                # The table then holds the catalogue's own tuple, which the next state's
+                # table can take as it is instead of going through a million rows again.
+                searchable = self.ordered
         # After a purge the state is replayed whole and every row is new: built in one pass.
         if previous is None or not self.advanced or 2 * len(self.gone) > len(self.rows):
             return SearchTable(searchable)

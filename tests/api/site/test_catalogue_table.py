@@ -140,6 +140,16 @@ def test_an_advanced_catalogue_is_the_whole_one_and_shares_unchanged_rows(
     _check(third)
     assert "IPL-2026-000004" not in third.table.position
     assert third.find("IPL-2026-000004") is not None
+    # While every shown row is searchable the table holds the catalogue's own tuple, so the
+    # next table takes it over instead of going through every row; a purged row ends that.
+    assert first.table.rows is first.ordered and second.table.rows is second.ordered
+    assert third.table.rows is not third.ordered
+
+    publisher.remove("IPL-2026-000006", "credit_restored")
+    fourth = current_catalogue()
+    _check(fourth)
+    assert "IPL-2026-000004" not in fourth.table.position
+    assert fourth.table.rows is not fourth.ordered
 
 
 def test_statistics_move_with_the_catalogue_and_are_the_whole_count(

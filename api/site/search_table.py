@@ -10,6 +10,7 @@ masked number a dictionary look-up, and only the page shown becomes result rows.
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,6 +22,8 @@ from registry.layered import moved_from
 from registry.publication.public_view import PublicEntry
 
 LISTED = "listed"
+# About how many rows of the spreadsheet download are compressed together (spreadsheet.py).
+SEGMENT_ROWS = 1024
 REMOVED = "removed"
 
 
@@ -73,8 +76,10 @@ class Row:
     year: str
     codes: frozenset[str]
     masked_ids: frozenset[tuple[str, str]]
-    # The entry's line of the spreadsheet download, by language (api/site/spreadsheet.py),
-    # written on the first download: rows are shared by the next state's catalogue.
+    # Whether the spreadsheet download's compressed segment ends after this entry (its id's
+    # hash; api/site/spreadsheet.py), and its line there by language, written on the first
+    # download: rows are shared by the next state's catalogue.
+    segment_end: bool = field(default=False, compare=False, repr=False)
     csv_lines: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -97,6 +102,7 @@ class Row:
                 for identifier in entry_identifiers(entry)
                 if identifier.get("scheme") == "cn_ric"
             ),
+            segment_end=zlib.crc32(entry.entry_id.encode()) % SEGMENT_ROWS == 0,
         )
 
 

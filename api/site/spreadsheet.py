@@ -11,12 +11,14 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Mapping
+from operator import is_
 from typing import Any
 from urllib.parse import quote
 
 from flask_babel import lazy_gettext as _l
 
 from api.site import labels
+from api.site.gzip_segments import Segment, joined
 from api.site.search_table import Row
 
 UTF8_BOM = "\ufeff"
@@ -96,31 +98,90 @@ def _labels() -> Label:
     return label
 
 
+# A segment of the compressed file ends after a row whose entry id hashes to 0 modulo
+# search_table.SEGMENT_ROWS (`Row.segment_end`): about that many rows a segment, and the same
+# segments whatever was listed or removed elsewhere in the list, so a new list state
+# compresses only the segments it changed.
+# The segments of the last file written, by language: (rows, segment) by the segment's first
+# entry id. A segment is taken over when it holds the very same row objects (rows are
+# shared by the next list state's catalogue unless their entry changed).
+Kept = dict[str, tuple[tuple[Row, ...], Segment]]
+
+
+class _Lines:
+    """Each entry's CSV line in one language, written once and kept with its row."""
+
+    def __init__(self, language: str, entry_url: Callable[[str], str]) -> None:
+        self.language, self.entry_url = language, entry_url
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer)
+        self.label = _labels()
+
+    def header(self) -> str:
+        return self._written([str(header) for header, _ in COLUMNS] + [str(_l("Web address"))])
+
+    def of(self, row: Row) -> str:
+        line = row.csv_lines.get(self.language)
+        if line is None:
+            content = row.entry.content or {}
+            cells = [_cell(value(content, self.label)) for _, value in COLUMNS]
+            line = self._written([*cells, self.entry_url(row.entry.entry_id)])
+            row.csv_lines[self.language] = line
+        return line
+
+    def _written(self, cells: list[str]) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerow(cells)
+        return self.buffer.getvalue()
+
+
+def _in_file(row: Row) -> bool:
+    return row.listed and row.entry.content is not None
+
+
 def listing_csv(rows: Iterable[Row], language: str, entry_url: Callable[[str], str]) -> str:
     """The listed entries among `rows` as CSV text (BOM first), headers in `language`, the
     current language.
 
     Each entry's line is written once per language and kept with its row, which the next list
-    state's catalogue shares: a download after a new state writes the changed entries' lines.
+    state's catalogue shares: a file after a new state writes the changed entries' lines.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([str(header) for header, _ in COLUMNS] + [str(_l("Web address"))])
-    lines = [buffer.getvalue()]
-    label = _labels()
-    for row in rows:
-        content = row.entry.content
-        if not row.listed or content is None:
-            continue
-        line = row.csv_lines.get(language)
-        if line is None:
-            buffer.seek(0)
-            buffer.truncate()
-            cells = [_cell(value(content, label)) for _, value in COLUMNS]
-            writer.writerow([*cells, entry_url(row.entry.entry_id)])
-            line = row.csv_lines[language] = buffer.getvalue()
-        lines.append(line)
-    return UTF8_BOM + "".join(lines)
+    lines = _Lines(language, entry_url)
+    return UTF8_BOM + lines.header() + "".join(map(lines.of, filter(_in_file, rows)))
+
+
+def listing_gzip(
+    rows: Iterable[Row], language: str, entry_url: Callable[[str], str], kept: Kept
+) -> tuple[bytes, Kept]:
+    """`listing_csv` in UTF-8, gzip-compressed (api/site/gzip_segments.py), and its segments.
+
+    The segments in `kept` (those of the previous file in this language) holding the same
+    rows are taken over; only the others are written and compressed.
+    """
+    lines = _Lines(language, entry_url)
+    segments = [Segment.of((UTF8_BOM + lines.header()).encode())]
+    now: Kept = {}
+    run: list[Row] = []
+
+    def close() -> None:
+        first = run[0].entry.entry_id
+        before = kept.get(first)
+        if before is not None and len(before[0]) == len(run) and all(map(is_, before[0], run)):
+            segment = before[1]
+        else:
+            segment = Segment.of("".join(map(lines.of, run)).encode())
+        now[first] = (tuple(run), segment)
+        segments.append(segment)
+        run.clear()
+
+    for row in filter(_in_file, rows):
+        run.append(row)
+        if row.segment_end:
+            close()
+    if run:
+        close()
+    return joined(segments), now
 
 
 def attachment_header(language: str, day: dt.date) -> str:

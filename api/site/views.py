@@ -44,7 +44,7 @@ from api.site.redaction import compact, redact_id_numbers
 from api.site.regions import province_name, region_label
 from api.site.search import facets, run_search
 from api.site.search_query import parse_search
-from api.site.spreadsheet import attachment_header, listing_csv
+from api.site.spreadsheet import attachment_header, listing_gzip
 from api.site.statistics import site_statistics
 from registry.errors import DomainError
 from registry.listings.periods import PeriodsConfig, restoration_allowed_from
@@ -297,7 +297,8 @@ def listings_csv() -> FlaskResponse:
     """The entries listed now as a spreadsheet file, in the visitor's language.
 
     Written once per list state and language and kept gzip-compressed (a tenth of the text):
-    sent as it is to a client that accepts gzip, expanded for one that does not.
+    sent as it is to a client that accepts gzip, expanded for one that does not. A new state
+    writes and compresses only the segments of the file its changed entries are in.
     """
     catalogue = current_catalogue()
     language = current_language()
@@ -306,8 +307,14 @@ def listings_csv() -> FlaskResponse:
     if not isinstance(body, bytes):
         root = current_app.config["REGISTRY"]["PUBLIC_URL"].rstrip("/")
         entries = root + url_for("site.entry", entry_id="ENTRY").removesuffix("ENTRY")
-        text = listing_csv(catalogue.ordered, language, lambda entry_id: entries + entry_id)
-        body = gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)
+        # The last file's compressed segments, of which the unchanged ones are taken over.
+        segments = current_app.extensions.setdefault(SPREADSHEET, {})
+        body, segments[language] = listing_gzip(
+            catalogue.ordered,
+            language,
+            lambda entry_id: entries + entry_id,
+            segments.get(language, {}),
+        )
         catalogue.state.derived[key] = body
     compressed = request.accept_encodings.quality("gzip") > 0
     response = FlaskResponse(

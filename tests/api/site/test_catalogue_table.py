@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from api.site import catalogue, spreadsheet, statistics
+from api.site import catalogue, gzip_segments, search_table, spreadsheet, statistics
 from api.site.catalogue import Catalogue, catalogue_rows, current_catalogue
 from api.site.redaction import compact
 from api.site.search_table import entry_codes, entry_identifiers
@@ -252,3 +252,48 @@ def test_the_spreadsheet_is_written_once_per_state_then_only_for_the_changed_ent
     assert len(lines) == 13
     english = client.get("/downloads/listings.csv?lang=en").data.decode("utf-8-sig")
     assert english.startswith("Entry ID,") and len(written) == 25 * columns
+
+
+def test_a_new_state_compresses_only_the_spreadsheet_segments_it_changed(
+    site: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a million entries the file is some 300 MB of text: compressing it whole for every
+    new list state cost each worker seconds. Segments end after entries whose id hashes to 0
+    modulo SEGMENT_ROWS (4 here, for 30 entries), and only the changed ones are compressed."""
+    monkeypatch.setattr(search_table, "SEGMENT_ROWS", 4)
+    publisher = Publisher(db.session())
+    _publish_some(publisher, 1, 30)
+    client = site.test_client()
+    compressed: list[bytes] = []
+    segment_of = gzip_segments.Segment.of.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[gzip_segments.Segment], data: bytes, level: int = 1) -> object:
+        compressed.append(data)
+        return segment_of(cls, data, level)
+
+    monkeypatch.setattr(gzip_segments.Segment, "of", classmethod(counted))
+
+    def download() -> bytes:
+        zipped = client.get("/downloads/listings.csv", headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["Content-Encoding"] == "gzip"
+        text = gzip.decompress(zipped.data)
+        state = current_catalogue()
+        assert text == spreadsheet.listing_csv(state.ordered, "zh", _entry_url).encode()
+        return text
+
+    first = download()
+    segments = len(compressed) - 1  # the header is compressed for every file
+    assert 3 <= segments <= 20
+    compressed.clear()
+    publisher.amend("IPL-2026-000007", name="福州更正电子有限公司")
+    publisher.remove("IPL-2026-000020", "credit_restored")
+    second = download()
+    assert second != first and "福州更正电子有限公司".encode() in second
+    assert b"IPL-2026-000020" not in second
+    # The header, and the segments of the two changed entries (one each, or one for both).
+    assert 2 <= len(compressed) <= 3
+    assert sum(data.count(b"\r\n") for data in compressed[1:]) < 30
+
+
+def _entry_url(entry_id: str) -> str:
+    return "http://localhost/entries/" + entry_id

@@ -76,9 +76,11 @@ class Row:
     year: str
     codes: frozenset[str]
     masked_ids: frozenset[tuple[str, str]]
-    # Whether the spreadsheet download's compressed segment ends after this entry (its id's
-    # hash; api/site/spreadsheet.py), and its line there by language, written on the first
-    # download: rows are shared by the next state's catalogue.
+    # Whether the spreadsheet download holds the entry (listed, content not purged), whether
+    # its compressed segment ends after this entry (its id's hash; api/site/spreadsheet.py),
+    # and its line there by language, written on the first download: rows are shared by the
+    # next state's catalogue.
+    in_spreadsheet: bool = field(default=False, compare=False, repr=False)
     segment_end: bool = field(default=False, compare=False, repr=False)
     csv_lines: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -102,6 +104,7 @@ class Row:
                 for identifier in entry_identifiers(entry)
                 if identifier.get("scheme") == "cn_ric"
             ),
+            in_spreadsheet=entry.listed and entry.content is not None,
             segment_end=zlib.crc32(entry.entry_id.encode()) % SEGMENT_ROWS == 0,
         )
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Mapping
-from operator import is_
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import compress
+from operator import attrgetter, is_
 from typing import Any
 from urllib.parse import quote
 
@@ -98,13 +99,12 @@ def _labels() -> Label:
     return label
 
 
-# A segment of the compressed file ends after a row whose entry id hashes to 0 modulo
-# search_table.SEGMENT_ROWS (`Row.segment_end`): about that many rows a segment, and the same
-# segments whatever was listed or removed elsewhere in the list, so a new list state
-# compresses only the segments it changed.
-# The segments of the last file written, by language: (rows, segment) by the segment's first
-# entry id. A segment is taken over when it holds the very same row objects (rows are
-# shared by the next list state's catalogue unless their entry changed).
+# The compressed file's segments: (rows, segment) by the segment's first entry id. A segment
+# ends after a row whose entry id hashes to 0 modulo search_table.SEGMENT_ROWS
+# (`Row.segment_end`): about that many rows a segment, and the same segments whatever was
+# listed or removed elsewhere in the list. The next file takes a segment over when it holds
+# the very same row objects (the next list state's catalogue shares the rows of the entries
+# that did not change), so a new list state compresses only the segments it changed.
 Kept = dict[str, tuple[tuple[Row, ...], Segment]]
 
 
@@ -136,8 +136,8 @@ class _Lines:
         return self.buffer.getvalue()
 
 
-def _in_file(row: Row) -> bool:
-    return row.listed and row.entry.content is not None
+IN_SPREADSHEET = attrgetter("in_spreadsheet")
+SEGMENT_END = attrgetter("segment_end")
 
 
 def listing_csv(rows: Iterable[Row], language: str, entry_url: Callable[[str], str]) -> str:
@@ -148,39 +148,35 @@ def listing_csv(rows: Iterable[Row], language: str, entry_url: Callable[[str], s
     state's catalogue shares: a file after a new state writes the changed entries' lines.
     """
     lines = _Lines(language, entry_url)
-    return UTF8_BOM + lines.header() + "".join(map(lines.of, filter(_in_file, rows)))
+    return UTF8_BOM + lines.header() + "".join(map(lines.of, filter(IN_SPREADSHEET, rows)))
 
 
 def listing_gzip(
-    rows: Iterable[Row], language: str, entry_url: Callable[[str], str], kept: Kept
+    rows: Sequence[Row], language: str, entry_url: Callable[[str], str], kept: Kept
 ) -> tuple[bytes, Kept]:
     """`listing_csv` in UTF-8, gzip-compressed (api/site/gzip_segments.py), and its segments.
 
     The segments in `kept` (those of the previous file in this language) holding the same
-    rows are taken over; only the others are written and compressed.
+    rows are taken over; only the others are written and compressed. The rows are gone
+    through by C-level iterators (a million of them after every new list state).
     """
     lines = _Lines(language, entry_url)
     segments = [Segment.of((UTF8_BOM + lines.header()).encode())]
     now: Kept = {}
-    run: list[Row] = []
-
-    def close() -> None:
-        first = run[0].entry.entry_id
-        before = kept.get(first)
+    listed = tuple(compress(rows, map(IN_SPREADSHEET, rows)))
+    ends = [*compress(range(1, len(listed) + 1), map(SEGMENT_END, listed)), len(listed)]
+    start = 0
+    for end in ends:
+        if end == start:
+            continue
+        run, start = listed[start:end], end
+        before = kept.get(run[0].entry.entry_id)
         if before is not None and len(before[0]) == len(run) and all(map(is_, before[0], run)):
             segment = before[1]
         else:
             segment = Segment.of("".join(map(lines.of, run)).encode())
-        now[first] = (tuple(run), segment)
+        now[run[0].entry.entry_id] = (run, segment)
         segments.append(segment)
-        run.clear()
-
-    for row in filter(_in_file, rows):
-        run.append(row)
-        if row.segment_end:
-            close()
-    if run:
-        close()
     return joined(segments), now
 
 

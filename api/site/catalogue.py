@@ -7,7 +7,6 @@ rebuilt exactly when what is public changes, and says what the API and screening
 
 from __future__ import annotations
 
-import bisect
 import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
@@ -233,16 +232,30 @@ def _moved_rows(state: ListState, previous: Catalogue, changed: Iterable[str]) -
         if entry_state is not None:
             rows[entry_id] = row = Row.of(PublicEntry(entry_state, state.day))
             fresh.append(row)
-    ascending = list(reversed(previous.ordered))
+    # Copied as it is (a reversed copy each way cost 67 ms at 1M), searched newest first.
+    ordered = list(previous.ordered)
     for row in gone:
         if row.shown:
-            position = bisect.bisect_left(ascending, row.order, key=row_order)
-            assert ascending[position] is row, row.order
-            del ascending[position]
+            position = _newest_first_position(ordered, row.order)
+            assert ordered[position] is row, row.order
+            del ordered[position]
     for row in fresh:
         if row.shown:
-            bisect.insort(ascending, row, key=row_order)
-    return Rows(rows, tuple(reversed(ascending)), gone, fresh, advanced=True)
+            ordered.insert(_newest_first_position(ordered, row.order), row)
+    return Rows(rows, tuple(ordered), gone, fresh, advanced=True)
+
+
+def _newest_first_position(ordered: list[Row], order: tuple[str, str]) -> int:
+    """The first position in `ordered` (largest order first) whose row's order is at most
+    `order`: where a row of that order is, or goes."""
+    low, high = 0, len(ordered)
+    while low < high:
+        middle = (low + high) // 2
+        if ordered[middle].order > order:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def _current(catalogue: Catalogue) -> bool:

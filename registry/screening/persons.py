@@ -333,10 +333,17 @@ def persons_version(session: Session) -> tuple[int, int]:
     Rows are only ever added or marked removed, never edited or deleted, so this pair names
     one set of recorded persons.
     """
-    highest, removed = session.execute(
-        select(func.max(ResponsiblePerson.id), func.count(ResponsiblePerson.removed_at))
-    ).one()
-    return int(highest or 0), int(removed or 0)
+    # Two subqueries, each read from its own index (the primary key's end, the partial index
+    # of removed persons): one aggregate of both went through every row (0.1 s at 1M).
+    highest = select(func.max(ResponsiblePerson.id)).scalar_subquery()
+    removed = (
+        select(func.count())
+        .select_from(ResponsiblePerson)
+        .where(ResponsiblePerson.removed_at.is_not(None))
+        .scalar_subquery()
+    )
+    found, gone = session.execute(select(highest, removed)).one()
+    return int(found or 0), int(gone or 0)
 
 
 def person_index(

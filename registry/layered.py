@@ -59,7 +59,7 @@ class Layered(MutableMapping[K, V]):
         """A copy to write for the next state: this layer copied, or everything folded."""
         layer = len(self._over) + len(self._tail) + len(self._gone)
         if layer > max(FLATTEN_LEAST, len(self._base) * FLATTEN_SHARE):
-            return Layered(dict(self.items()))
+            return moved_from(dict(self._items()))
         return Layered(self)
 
     def __getitem__(self, key: K) -> V:

@@ -46,7 +46,8 @@ def anchor_audit_trail(session: Session, now: dt.datetime) -> LogEvent | None:
     if head is None:
         return None
     length, record_hash = int(head[0]), bytes(head[1])
-    # Anchor rows have the entry id "": its index finds the newest without reading the log.
+    # Anchor rows have the entry id "" and the event "anchor": either index (by entry id, or
+    # by kind and sequence) finds the newest without reading the log.
     last = session.scalar(
         select(LogEvent)
         .where(LogEvent.entry_id == "", LogEvent.event == ANCHOR_EVENT)

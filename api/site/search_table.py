@@ -22,9 +22,9 @@ from registry.layered import moved_from
 from registry.publication.public_view import PublicEntry
 
 LISTED = "listed"
+REMOVED = "removed"
 # About how many rows of the spreadsheet download are compressed together (spreadsheet.py).
 SEGMENT_ROWS = 1024
-REMOVED = "removed"
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def warm(app: Flask, say: Callable[[str], None]) -> None:
         catalogue = current_catalogue()
         table = catalogue.table
         table.facets  # noqa: B018 - worked out now, not by the first search
-        step(f"site catalogue of {len(table.position):,} searchable entries")
+        step(f"site catalogue of {len(table):,} searchable entries")
         site_statistics(catalogue)
         step("site statistics")
         db.session.remove()

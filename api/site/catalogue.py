@@ -18,7 +18,7 @@ from flask import current_app
 
 from api.public_view import list_states, public_now, screening_index
 from api.site.name_index import NameIndex
-from api.site.search_table import Row, SearchTable, row_order
+from api.site.search_table import Row, SearchTable, newest_first_position, row_order
 from registry.errors import ScreeningIndexPending
 from registry.layered import moved_from
 from registry.publication.as_of import ListState
@@ -88,11 +88,6 @@ class Catalogue:
         """Counts of listed and removed entries, worked out once (or moved, `current_catalogue`)."""
         listed = sum(map(ROW_LISTED, self.ordered))
         return Totals(listed=listed, removed=len(self.ordered) - listed)
-
-    @property
-    def searchable(self) -> tuple[PublicEntry, ...]:
-        """Entries whose content is still public (not purged)."""
-        return self.table.entries
 
     def find(self, entry_id: str) -> PublicEntry | None:
         """The entry with this id, or None."""
@@ -178,8 +173,8 @@ class Rows:
                 searchable = self.ordered
         # After a purge the state is replayed whole and every row is new: built in one pass.
         if previous is None or not self.advanced or 2 * len(self.gone) > len(self.rows):
-            return SearchTable(searchable)
-        return SearchTable.advanced(previous.table, searchable, self.gone, self.new)
+            return SearchTable(searchable, self.rows)
+        return SearchTable.advanced(previous.table, searchable, self.rows, self.gone, self.new)
 
 
 def catalogue_rows(state: ListState, previous: Catalogue | None = None) -> Rows:
@@ -236,26 +231,13 @@ def _moved_rows(state: ListState, previous: Catalogue, changed: Iterable[str]) -
     ordered = list(previous.ordered)
     for row in gone:
         if row.shown:
-            position = _newest_first_position(ordered, row.order)
+            position = newest_first_position(ordered, row.order)
             assert ordered[position] is row, row.order
             del ordered[position]
     for row in fresh:
         if row.shown:
-            ordered.insert(_newest_first_position(ordered, row.order), row)
+            ordered.insert(newest_first_position(ordered, row.order), row)
     return Rows(rows, tuple(ordered), gone, fresh, advanced=True)
-
-
-def _newest_first_position(ordered: list[Row], order: tuple[str, str]) -> int:
-    """The first position in `ordered` (largest order first) whose row's order is at most
-    `order`: where a row of that order is, or goes."""
-    low, high = 0, len(ordered)
-    while low < high:
-        middle = (low + high) // 2
-        if ordered[middle].order > order:
-            low = middle + 1
-        else:
-            high = middle
-    return low
 
 
 def _current(catalogue: Catalogue) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from api.site.catalogue import Catalogue
 from api.site.search_query import SearchRequest, SearchTerm
-from api.site.search_table import Facets, SearchTable, masked_id_key
+from api.site.search_table import Allowed, Column, Facets, SearchTable, masked_id_key
 from registry.publication.public_view import PublicEntry
 from registry.screening.matching import FeatureExplanation
 
@@ -62,18 +62,20 @@ def run_search(catalogue: Catalogue, request: SearchRequest) -> ResultPage:
     positions = _exact(table, request.term, allowed)
     if positions is not None:
         shown = positions[start : start + PAGE_SIZE]
-        items = [Hit(table.entries[position]) for position in shown]
+        items = [Hit(table.entry_at(int(position))) for position in shown]
         return ResultPage(items=items, number=request.page, total=len(positions))
     hits = _by_name(catalogue, request.term, allowed)
     return ResultPage(items=hits[start : start + PAGE_SIZE], number=request.page, total=len(hits))
 
 
-def _exact(table: SearchTable, term: SearchTerm, allowed: set[int] | None) -> Sequence[int] | None:
+def _exact(
+    table: SearchTable, term: SearchTerm, allowed: Allowed | None
+) -> Sequence[int] | Column | None:
     """Positions of the entries the term finds exactly; None when it is a name to search for."""
     if term.kind == "empty":
-        return range(len(table)) if allowed is None else sorted(allowed)
+        return range(len(table)) if allowed is None else allowed.positions
     if term.kind == "entry_id":
-        position = table.position.get(term.key)
+        position = table.position_of(term.key)
         return table.within([] if position is None else [position], allowed)
     if term.kind == "invalid_code":
         return []  # parse_search has told the visitor the code is not valid
@@ -84,13 +86,13 @@ def _exact(table: SearchTable, term: SearchTerm, allowed: set[int] | None) -> Se
     return exact or None
 
 
-def _by_name(catalogue: Catalogue, term: SearchTerm, allowed: set[int] | None) -> list[Hit]:
+def _by_name(catalogue: Catalogue, term: SearchTerm, allowed: Allowed | None) -> list[Hit]:
     if catalogue.names is None:
         return []  # the page says name search is being prepared
     table = catalogue.table
     hits = []
     for match in catalogue.names.search(term.text):
-        position = table.position.get(match.entry_id)
+        position = table.position_of(match.entry_id)
         if position is not None and (allowed is None or position in allowed):
-            hits.append(Hit(table.entries[position], match.matched_on, match.features))
+            hits.append(Hit(table.entry_at(position), match.matched_on, match.features))
     return hits

@@ -2,29 +2,46 @@
 
 A search used to read every entry's content for every request: its status, sectors, deciding
 authority, listing year, codes and masked ID numbers. The table below holds those facts once
-per catalogue, as positions in the catalogue's order (newest listing first), so a request
-costs what it finds, not the size of the list: a filter is a set of positions, a code or a
-masked number a dictionary look-up, and only the page shown becomes result rows.
+per catalogue, by position in the catalogue's order (newest listing first), so a request costs
+what it finds: a code or a masked number is a dictionary look-up, a filter one comparison of a
+column of small integers in C (`Columns`), and only the page shown becomes result rows.
+
+A new list state changes a few rows, so the next table is moved from the last one: its codes
+read through the last table's, its columns are the last ones with the changed rows' positions
+taken out and put in, and an entry's position is found by bisection in the catalogue's order
+rather than held in a dictionary of every entry.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from api.site.redaction import compact
 from registry.layered import moved_from
+from registry.models import SECTORS
 from registry.publication.public_view import PublicEntry
 
 LISTED = "listed"
 REMOVED = "removed"
 # About how many rows of the spreadsheet download are compressed together (spreadsheet.py).
 SEGMENT_ROWS = 1024
+# A row's sectors as bits of one small integer, by their place in SECTORS.
+SECTOR_BITS = {sector: 1 << place for place, sector in enumerate(SECTORS)}
+assert len(SECTOR_BITS) <= 16, "sectors are held in 16 bits (Columns.sectors)"
+NO_YEAR = -1  # the year column of a row listed on no day
+# How many filter combinations a table keeps the answer of (a boolean per row each).
+KEPT_FILTERS = 8
+_YEAR = re.compile(r"[0-9]{4}")
 
 
 @dataclass(frozen=True)
@@ -83,19 +100,23 @@ class Row:
     in_spreadsheet: bool = field(default=False, compare=False, repr=False)
     segment_end: bool = field(default=False, compare=False, repr=False)
     csv_lines: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # The year and sectors as the filters' columns hold them (Columns).
+    year_number: int = field(default=NO_YEAR, compare=False, repr=False)
+    sector_bits: int = field(default=0, compare=False, repr=False)
 
     @classmethod
     def of(cls, entry: PublicEntry) -> Row:
         """The row of `entry`."""
         content = entry.content or {}
         listed_on = str(content.get("listed_on") or "")
+        sectors = frozenset(content.get("sectors") or [])
         return cls(
             entry=entry,
             order=(listed_on, entry.entry_id),
             listed=entry.listed,
             shown=not entry.removed_in_error,
             searchable=not entry.purged,
-            sectors=frozenset(content.get("sectors") or []),
+            sectors=sectors,
             authority=(content.get("decision") or {}).get("authority") or "",
             year=listed_on[:4],
             codes=frozenset(entry_codes(entry)),
@@ -106,12 +127,27 @@ class Row:
             ),
             in_spreadsheet=entry.listed and entry.content is not None,
             segment_end=zlib.crc32(entry.entry_id.encode()) % SEGMENT_ROWS == 0,
+            year_number=int(listed_on[:4]) if _YEAR.fullmatch(listed_on[:4]) else NO_YEAR,
+            sector_bits=sum(SECTOR_BITS.get(sector, 0) for sector in sectors),
         )
 
 
 def row_order(row: Row) -> tuple[str, str]:
     """The key the catalogue sorts its rows by, largest first."""
     return row.order
+
+
+def newest_first_position(rows: Sequence[Row], order: tuple[str, str]) -> int:
+    """The first position in `rows` (largest order first) whose row's order is at most
+    `order`: where a row of that order is, or goes."""
+    low, high = 0, len(rows)
+    while low < high:
+        middle = (low + high) // 2
+        if rows[middle].order > order:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 Code = str | tuple[str, str]
@@ -127,121 +163,238 @@ def _indexed(row: Row) -> bool:
     return row.shown and row.searchable
 
 
+# What whole passes over the rows read, as C-level getters (a million rows each pass).
+_ROW_LISTED = attrgetter("listed")
+_ROW_YEAR = attrgetter("year_number")
+_ROW_SECTORS = attrgetter("sector_bits")
+_ROW_AUTHORITY = attrgetter("authority")
+
+Column = npt.NDArray[Any]
+
+
+def _frozen(column: Column) -> Column:
+    column.flags.writeable = False  # shared by the tables moved from this one
+    return column
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The facts the filters compare, one array per fact, in the table's order.
+
+    A filter is one comparison of a whole column in C (about a millisecond at a million
+    rows) instead of a Python test of every row. Authorities are numbered in `authorities`,
+    which holds every name a row of this table or of one it was moved from had.
+    """
+
+    listed: Column  # bool
+    year: Column  # int16; NO_YEAR where the row has no listing day
+    sectors: Column  # uint16; bits of SECTOR_BITS
+    authority: Column  # int32; the place of the row's authority in `authorities`
+    authorities: tuple[str, ...]
+    authority_number: Mapping[str, int]
+
+    @classmethod
+    def of(cls, rows: Sequence[Row]) -> Columns:
+        """The columns of `rows`, read in one pass each."""
+        count = len(rows)
+        authorities = tuple(sorted(set(map(_ROW_AUTHORITY, rows))))
+        number = {name: place for place, name in enumerate(authorities)}
+        numbered = map(number.__getitem__, map(_ROW_AUTHORITY, rows))
+        return cls(
+            _frozen(np.fromiter(map(_ROW_LISTED, rows), np.bool_, count)),
+            _frozen(np.fromiter(map(_ROW_YEAR, rows), np.int16, count)),
+            _frozen(np.fromiter(map(_ROW_SECTORS, rows), np.uint16, count)),
+            _frozen(np.fromiter(numbered, np.int32, count)),
+            authorities,
+            number,
+        )
+
+    def moved(self, removed: Sequence[int], added: Sequence[tuple[int, Row]]) -> Columns:
+        """These columns without the rows at the positions `removed`, and with the rows
+        `added` at theirs; `added` is in order of its positions, which are those of the
+        moved columns."""
+        if not removed and not added:
+            return self
+        authorities = list(self.authorities)
+        number = dict(self.authority_number)
+        for _, row in added:
+            if row.authority not in number:
+                number[row.authority] = len(authorities)
+                authorities.append(row.authority)
+        # Each added row goes before the row now at its position, less the added before it.
+        at = [position - earlier for earlier, (position, _) in enumerate(added)]
+        rows = [row for _, row in added]
+
+        def move(column: Column, values: Iterable[int]) -> Column:
+            kept = np.delete(column, removed)
+            return _frozen(np.insert(kept, at, np.fromiter(values, column.dtype, len(rows))))
+
+        return Columns(
+            move(self.listed, map(_ROW_LISTED, rows)),
+            move(self.year, map(_ROW_YEAR, rows)),
+            move(self.sectors, map(_ROW_SECTORS, rows)),
+            move(self.authority, (number[row.authority] for row in rows)),
+            tuple(authorities),
+            number,
+        )
+
+
+class Allowed:
+    """The positions a combination of filters lets through."""
+
+    def __init__(self, mask: Column) -> None:
+        self.mask = mask
+
+    def __contains__(self, position: int) -> bool:
+        return bool(self.mask[position])
+
+    @cached_property
+    def positions(self) -> Column:
+        """The positions let through, in catalogue order."""
+        return np.flatnonzero(self.mask)
+
+
 class SearchTable:
     """The searchable entries in catalogue order, with the indexes a search request reads.
 
-    Positions follow the catalogue's order, which a new entry shifts, so the position of
-    each entry is worked out per table; the codes index entry ids instead, and a table
-    advanced from the previous one (`advanced`) changes only the codes of the rows that
-    changed. Positions, entries and facets are worked out on the table's first search, and
-    a filter's positions on its first use, once per value.
+    Positions follow the catalogue's order, which a new entry shifts: an entry's position is
+    found by bisection in `rows` from its row (`by_id`), the codes index entry ids, and the
+    columns are moved by the rows that changed. A table advanced from the previous one
+    (`advanced`) changes only the codes and columns of those rows. The columns are read on
+    the table's first filter or facets when not moved, and a filter's answer on its first use.
     """
 
     def __init__(
-        self, rows: Sequence[Row], codes: Mapping[Code, tuple[str, ...]] | None = None
+        self,
+        rows: Sequence[Row],
+        by_id: Mapping[str, Row],
+        codes: Mapping[Code, tuple[str, ...]] | None = None,
+        columns: Columns | None = None,
     ) -> None:
         self.rows = tuple(rows)
+        # Every row of the catalogue's state by entry id (searchable or not).
+        self.by_id = by_id
         if codes is None:
             found: dict[Code, tuple[str, ...]] = {}
             for row in self.rows:
-                for code in _codes_of(row):
-                    found[code] = (*found.get(code, ()), row.order[1])
+                if _indexed(row):
+                    for code in _codes_of(row):
+                        found[code] = (*found.get(code, ()), row.order[1])
             codes = found
         # Entry ids by code (compacted) and by masked ID number (first and last four).
         self.codes = codes
-        self._filters: dict[tuple[str, str], frozenset[int]] = {}
+        self._columns = columns
+        self._allowed: dict[tuple[str, str, str, str], Allowed] = {}
         self._lock = threading.Lock()
 
-    # Worked out on the first search of the state, not with the catalogue: the home page and
-    # the statistics of a new state read none of them. Whole passes over a million rows, so
-    # through C-level getters rather than Python loops.
-    @cached_property
-    def entries(self) -> tuple[PublicEntry, ...]:
-        """The searchable entries in catalogue order."""
-        return tuple(map(attrgetter("entry"), self.rows))
-
-    @cached_property
-    def position(self) -> dict[str, int]:
-        """Each searchable entry's position, by entry id."""
-        ids = map(itemgetter(1), map(attrgetter("order"), self.rows))
-        return dict(zip(ids, range(len(self.rows)), strict=True))
+    @property
+    def columns(self) -> Columns:
+        """The filters' columns, read from every row the first time when not moved."""
+        if self._columns is None:
+            with self._lock:
+                if self._columns is None:
+                    self._columns = Columns.of(self.rows)
+        return self._columns
 
     @cached_property
     def facets(self) -> Facets:
         """The values the filters offer."""
-        return Facets(
-            sorted(set(map(attrgetter("authority"), self.rows)) - {""}),
-            sorted(set(map(attrgetter("year"), self.rows)) - {""}, reverse=True),
-        )
+        columns = self.columns
+        used = np.bincount(columns.authority, minlength=len(columns.authorities)).tolist()
+        names = zip(columns.authorities, used, strict=True)
+        authorities = sorted(name for name, rows in names if rows and name)
+        years = np.flatnonzero(np.bincount(columns.year.astype(np.int32) - NO_YEAR)) + NO_YEAR
+        return Facets(authorities, [f"{year:04d}" for year in years.tolist()[::-1] if year >= 0])
 
     @classmethod
     def advanced(
         cls,
         previous: SearchTable,
         rows: Sequence[Row],
+        by_id: Mapping[str, Row],
         gone: Iterable[Row],
         new: Iterable[Row],
     ) -> SearchTable:
-        """The table of `rows`, whose codes differ from `previous` by the rows `gone` and `new`."""
+        """The table of `rows`, which differ from `previous`'s by the rows `gone` and `new`."""
+        gone = [row for row in gone if _indexed(row)]
+        new = [row for row in new if _indexed(row)]
         # Read through the previous table's codes, holding only those that change.
         codes = moved_from(previous.codes)
         for row in gone:
-            if _indexed(row):
-                for code in _codes_of(row):
-                    left = tuple(e for e in codes.get(code, ()) if e != row.order[1])
-                    if left:
-                        codes[code] = left
-                    else:
-                        codes.pop(code, None)
+            for code in _codes_of(row):
+                left = tuple(e for e in codes.get(code, ()) if e != row.order[1])
+                if left:
+                    codes[code] = left
+                else:
+                    codes.pop(code, None)
         for row in new:
-            if _indexed(row):
-                for code in _codes_of(row):
-                    codes[code] = (*codes.get(code, ()), row.order[1])
-        return cls(rows, codes)
+            for code in _codes_of(row):
+                codes[code] = (*codes.get(code, ()), row.order[1])
+        table = cls(rows, by_id, codes)
+        if previous._columns is not None:
+            removed = sorted(previous._place(row) for row in gone)
+            added = sorted(((table._place(row), row) for row in new), key=_first)
+            table._columns = previous._columns.moved(removed, added)
+        return table
+
+    def _place(self, row: Row) -> int:
+        """The position of a row the table holds."""
+        position = newest_first_position(self.rows, row.order)
+        assert self.rows[position] is row, row.order
+        return position
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.rows)
+
+    def entry_at(self, position: int) -> PublicEntry:
+        """The searchable entry at `position`."""
+        return self.rows[position].entry
+
+    def position_of(self, entry_id: str) -> int | None:
+        """The position of the searchable entry with this id, or None."""
+        row = self.by_id.get(entry_id)
+        if row is None or not _indexed(row):
+            return None
+        position = newest_first_position(self.rows, row.order)
+        if position < len(self.rows) and self.rows[position] is row:
+            return position
+        return None
 
     def found_by(self, code: Code) -> list[int]:
         """Positions of the entries found by a code, in catalogue order."""
-        return sorted(self.position[e] for e in self.codes.get(code, ()) if e in self.position)
-
-    def _filter(self, name: str, value: str) -> frozenset[int]:
-        key = (name, value)
-        found = self._filters.get(key)
-        if found is None:
-            rows = enumerate(self.rows)
-            if name == "status":
-                found = frozenset(i for i, row in rows if row.listed == (value == LISTED))
-            elif name == "sector":
-                found = frozenset(i for i, row in rows if value in row.sectors)
-            elif name == "authority":
-                found = frozenset(i for i, row in rows if row.authority == value)
-            else:
-                found = frozenset(i for i, row in rows if row.year == value)
-            with self._lock:
-                self._filters[key] = found
-        return found
+        found = map(self.position_of, self.codes.get(code, ()))
+        return sorted(position for position in found if position is not None)
 
     def allowed(
         self, status: str = "all", sector: str = "", authority: str = "", year: str = ""
-    ) -> set[int] | None:
+    ) -> Allowed | None:
         """Positions passing every filter given; None when no filter is given (every one)."""
-        if status not in ("all", LISTED, REMOVED):
-            return set()
-        given = {
-            "status": "" if status == "all" else status,
-            "sector": sector,
-            "authority": authority,
-            "year": year,
-        }
-        chosen = [self._filter(name, value) for name, value in given.items() if value]
-        if not chosen:
+        key = (status, sector, authority, year)
+        if key == ("all", "", "", ""):
             return None
-        smallest, *others = sorted(chosen, key=len)
-        return set(smallest.intersection(*others))
+        kept = self._allowed.get(key)
+        if kept is not None:
+            return kept
+        columns = self.columns
+        mask = np.full(len(self.rows), status in ("all", LISTED, REMOVED))
+        if status == LISTED:
+            mask &= columns.listed
+        elif status == REMOVED:
+            mask &= ~columns.listed
+        if sector:
+            mask &= (columns.sectors & SECTOR_BITS.get(sector, 0)) != 0
+        if authority:
+            mask &= columns.authority == columns.authority_number.get(authority, -1)
+        if year:
+            mask &= columns.year == (int(year) if _YEAR.fullmatch(year) else NO_YEAR - 1)
+        found = Allowed(_frozen(mask))
+        with self._lock:
+            while len(self._allowed) >= KEPT_FILTERS:
+                del self._allowed[next(iter(self._allowed))]
+            self._allowed[key] = found
+        return found
 
-    def within(self, positions: Iterable[int], allowed: set[int] | None) -> list[int]:
+    def within(self, positions: Iterable[int], allowed: Allowed | None) -> list[int]:
         """`positions` (in catalogue order) that pass the filters."""
         if allowed is None:
             return list(positions)
@@ -249,5 +402,9 @@ class SearchTable:
 
     def shown(self, entry_id: str) -> PublicEntry | None:
         """The searchable entry with this id, or None."""
-        position = self.position.get(entry_id)
-        return None if position is None else self.entries[position]
+        position = self.position_of(entry_id)
+        return None if position is None else self.entry_at(position)
+
+
+def _first(pair: tuple[int, Row]) -> int:
+    return pair[0]

@@ -14,12 +14,18 @@ registry of N published entries generated in bulk (bench/registry_data.py, SQLit
   worker kept, api/site/entry_pages.py), and the first after the new state below (kept
   through other entries' removals: one indexed look-up each);
 - the read API's public list (`GET /api/v1/entries`, keyless): the first page, page 500 and
-  a filtered page once the state's list is worked out, a filter's first page, and the first
-  page after the new state below (the list moved by the changed entries), against the list
-  worked out and filtered whole as every request did before;
+  a filtered page once the state's list is worked out; the state's first filter (its filter
+  columns read from every entry), another new filter (compared on the columns), a kept one;
+  and the first page and a new filter after the new state below (the list and columns moved
+  by the changed entries), against the list worked out and filtered whole as every request
+  did before;
+- the first filtered search, which reads every searchable entry's codes and filter columns
+  (api/site/search_table.py);
 - a new list state (10 entries removed, as a run or a reviewer does): the first home page,
-  statistics page and spreadsheet download after it (the statistics moved by the rows that
-  changed, against counting them whole; the download writing the changed entries' lines
+  filtered search (the table moved by the rows that changed, against the first search's
+  whole read), statistics page and spreadsheet download after it (the statistics moved by
+  the rows that changed, against counting them whole; the download writing the changed
+  entries' lines
   and compressing the segments they are in, against writing and compressing every line),
   the state moved from the last and the catalogue from its rows
   (`as_of.moved`, `catalogue_rows`), side by side with replaying the same state whole and
@@ -49,6 +55,7 @@ HEALTHZ = 300
 REPEATS = 5
 DEEP_PAGE = 50
 DOWNLOAD = "/downloads/listings.csv"
+FILTERED = "/search?q=&status=listed&year=2025"
 HEADERS = {"Accept-Language": "zh", "Accept-Encoding": "gzip"}
 
 
@@ -60,8 +67,10 @@ class Measured:
     healthz: float
     first_home: float
     first_download: float
+    first_search: float
     pages: dict[str, float]
     advanced_home: float
+    advanced_search: float
     advanced_statistics: float
     advanced_download: float
     whole_statistics: float
@@ -105,6 +114,18 @@ def _entry_views(client: Any, entry_ids: list[str]) -> float:
 
 API_LIST = "/api/v1/entries"
 API_FILTER = "?status=published&sector=internet"
+# Another filter each time: an authority and a listing day no request asked for before.
+API_NEW_FILTERS = iter(f"?authority=局&listed_from=2025-{month:02d}-01" for month in range(1, 13))
+
+
+def _first_page(client: Any, url: str) -> float:
+    """CPU of one request for `url`."""
+    return cpu(lambda: client.get(url))[0]
+
+
+def _new_filter(client: Any) -> float:
+    """CPU of the first page of a filter the state has not been asked for."""
+    return _first_page(client, API_LIST + next(API_NEW_FILTERS))
 
 
 def _api_list_whole(app: Any) -> float:
@@ -195,6 +216,7 @@ def measure(workdir: Path, entries: int) -> Measured:
     healthz = sum(cpu(lambda: client.get("/healthz"))[0] for _ in range(HEALTHZ)) / HEALTHZ
     first_home, _ = cpu(lambda: client.get("/"))
     first_download, _ = cpu(lambda: client.get(DOWNLOAD, headers=HEADERS))
+    first_search, _ = cpu(lambda: client.get(FILTERED, headers=HEADERS))
     pages = {
         "home": _page(client, "/"),
         "search, no term": _page(client, "/search?q="),
@@ -210,14 +232,17 @@ def measure(workdir: Path, entries: int) -> Measured:
     api_list = {
         "first page": _page(client, API_LIST),
         f"page {last_page}": _page(client, f"{API_LIST}?page={last_page}"),
-        "a filter's first page, new filter": cpu(lambda: client.get(API_LIST + API_FILTER))[0],
+        "the state's first filter (columns read)": _first_page(client, API_LIST + API_FILTER),
+        "a filter's first page, new filter": _new_filter(client),
         "a filter's first page, kept": _page(client, API_LIST + API_FILTER),
         "worked out and filtered whole (before)": _api_list_whole(app),
     }
     _remove_some(app)
     entry_carried = _entry_views(client, viewed)
     api_list[f"first page after {REMOVED} removals"] = cpu(lambda: client.get(API_LIST))[0]
+    api_list[f"a new filter after {REMOVED} removals"] = _new_filter(client)
     advanced_home, _ = cpu(lambda: client.get("/"))
+    advanced_search, _ = cpu(lambda: client.get(FILTERED, headers=HEADERS))
     advanced_statistics, _ = cpu(lambda: client.get("/statistics"))
     advanced_download, _ = cpu(lambda: client.get(DOWNLOAD, headers=HEADERS))
     whole_statistics = _whole_statistics(app)
@@ -227,8 +252,10 @@ def measure(workdir: Path, entries: int) -> Measured:
         healthz,
         first_home,
         first_download,
+        first_search,
         pages,
         advanced_home,
+        advanced_search,
         advanced_statistics,
         advanced_download,
         whole_statistics,
@@ -267,6 +294,12 @@ def report(result: Measured) -> None:
         f"   whole replay {result.whole_state:.2f} s + catalogue {result.whole_catalogue:.2f} s"
         f" = {whole:.2f} s   ratio {result.advanced_home / whole:.4f}"
         f"   same catalogue: {'yes' if result.same else 'NO'}"
+    )
+    print(
+        f"    {REMOVED} removals, first filtered search after: "
+        f"{result.advanced_search * 1e3:8.1f} ms"
+        f"   first filtered search {result.first_search * 1e3:.0f} ms"
+        f"   ratio {result.advanced_search / result.first_search:.4f}"
     )
     print(
         f"    {REMOVED} removals, first statistics page after: "

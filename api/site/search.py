@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from api.site.catalogue import Catalogue
 from api.site.search_query import SearchRequest, SearchTerm
-from api.site.search_table import Allowed, Column, Facets, SearchTable, masked_id_key
+from api.site.search_table import Allowed, Facets, SearchTable, masked_id_key
+from registry.columns import Column
 from registry.publication.public_view import PublicEntry
 from registry.screening.matching import FeatureExplanation
 

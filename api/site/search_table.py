@@ -24,19 +24,17 @@ from operator import attrgetter
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from api.site.redaction import compact
+from registry.columns import Column, Names, frozen, moved
 from registry.layered import moved_from
-from registry.models import SECTORS
+from registry.models import SECTOR_BITS
 from registry.publication.public_view import PublicEntry
 
 LISTED = "listed"
 REMOVED = "removed"
 # About how many rows of the spreadsheet download are compressed together (spreadsheet.py).
 SEGMENT_ROWS = 1024
-# A row's sectors as bits of one small integer, by their place in SECTORS.
-SECTOR_BITS = {sector: 1 << place for place, sector in enumerate(SECTORS)}
 assert len(SECTOR_BITS) <= 16, "sectors are held in 16 bits (Columns.sectors)"
 NO_YEAR = -1  # the year column of a row listed on no day
 # How many filter combinations a table keeps the answer of (a boolean per row each).
@@ -169,44 +167,32 @@ _ROW_YEAR = attrgetter("year_number")
 _ROW_SECTORS = attrgetter("sector_bits")
 _ROW_AUTHORITY = attrgetter("authority")
 
-Column = npt.NDArray[Any]
-
-
-def _frozen(column: Column) -> Column:
-    column.flags.writeable = False  # shared by the tables moved from this one
-    return column
-
 
 @dataclass(frozen=True)
 class Columns:
     """The facts the filters compare, one array per fact, in the table's order.
 
     A filter is one comparison of a whole column in C (about a millisecond at a million
-    rows) instead of a Python test of every row. Authorities are numbered in `authorities`,
-    which holds every name a row of this table or of one it was moved from had.
+    rows) instead of a Python test of every row (registry/columns.py).
     """
 
     listed: Column  # bool
     year: Column  # int16; NO_YEAR where the row has no listing day
     sectors: Column  # uint16; bits of SECTOR_BITS
-    authority: Column  # int32; the place of the row's authority in `authorities`
-    authorities: tuple[str, ...]
-    authority_number: Mapping[str, int]
+    authority: Column  # int32; the number of the row's authority in `authorities`
+    authorities: Names
 
     @classmethod
     def of(cls, rows: Sequence[Row]) -> Columns:
         """The columns of `rows`, read in one pass each."""
         count = len(rows)
-        authorities = tuple(sorted(set(map(_ROW_AUTHORITY, rows))))
-        number = {name: place for place, name in enumerate(authorities)}
-        numbered = map(number.__getitem__, map(_ROW_AUTHORITY, rows))
+        authorities = Names.of(map(_ROW_AUTHORITY, rows))
         return cls(
-            _frozen(np.fromiter(map(_ROW_LISTED, rows), np.bool_, count)),
-            _frozen(np.fromiter(map(_ROW_YEAR, rows), np.int16, count)),
-            _frozen(np.fromiter(map(_ROW_SECTORS, rows), np.uint16, count)),
-            _frozen(np.fromiter(numbered, np.int32, count)),
+            frozen(np.fromiter(map(_ROW_LISTED, rows), np.bool_, count)),
+            frozen(np.fromiter(map(_ROW_YEAR, rows), np.int16, count)),
+            frozen(np.fromiter(map(_ROW_SECTORS, rows), np.uint16, count)),
+            authorities.column(map(_ROW_AUTHORITY, rows), count),
             authorities,
-            number,
         )
 
     def moved(self, removed: Sequence[int], added: Sequence[tuple[int, Row]]) -> Columns:
@@ -215,27 +201,16 @@ class Columns:
         moved columns."""
         if not removed and not added:
             return self
-        authorities = list(self.authorities)
-        number = dict(self.authority_number)
-        for _, row in added:
-            if row.authority not in number:
-                number[row.authority] = len(authorities)
-                authorities.append(row.authority)
-        # Each added row goes before the row now at its position, less the added before it.
-        at = [position - earlier for earlier, (position, _) in enumerate(added)]
+        at = [position for position, _ in added]
         rows = [row for _, row in added]
-
-        def move(column: Column, values: Iterable[int]) -> Column:
-            kept = np.delete(column, removed)
-            return _frozen(np.insert(kept, at, np.fromiter(values, column.dtype, len(rows))))
-
+        authorities = self.authorities.extended(map(_ROW_AUTHORITY, rows))
+        numbers = map(authorities.number.__getitem__, map(_ROW_AUTHORITY, rows))
         return Columns(
-            move(self.listed, map(_ROW_LISTED, rows)),
-            move(self.year, map(_ROW_YEAR, rows)),
-            move(self.sectors, map(_ROW_SECTORS, rows)),
-            move(self.authority, (number[row.authority] for row in rows)),
-            tuple(authorities),
-            number,
+            moved(self.listed, removed, at, map(_ROW_LISTED, rows)),
+            moved(self.year, removed, at, map(_ROW_YEAR, rows)),
+            moved(self.sectors, removed, at, map(_ROW_SECTORS, rows)),
+            moved(self.authority, removed, at, numbers),
+            authorities,
         )
 
 
@@ -300,9 +275,9 @@ class SearchTable:
     def facets(self) -> Facets:
         """The values the filters offer."""
         columns = self.columns
-        used = np.bincount(columns.authority, minlength=len(columns.authorities)).tolist()
-        names = zip(columns.authorities, used, strict=True)
-        authorities = sorted(name for name, rows in names if rows and name)
+        names = columns.authorities.names
+        used = np.bincount(columns.authority, minlength=len(names)).tolist()
+        authorities = sorted(name for name, rows in zip(names, used, strict=True) if rows and name)
         years = np.flatnonzero(np.bincount(columns.year.astype(np.int32) - NO_YEAR)) + NO_YEAR
         return Facets(authorities, [f"{year:04d}" for year in years.tolist()[::-1] if year >= 0])
 
@@ -384,10 +359,10 @@ class SearchTable:
         if sector:
             mask &= (columns.sectors & SECTOR_BITS.get(sector, 0)) != 0
         if authority:
-            mask &= columns.authority == columns.authority_number.get(authority, -1)
+            mask &= columns.authority == columns.authorities.number.get(authority, -1)
         if year:
             mask &= columns.year == (int(year) if _YEAR.fullmatch(year) else NO_YEAR - 1)
-        found = Allowed(_frozen(mask))
+        found = Allowed(frozen(mask))
         with self._lock:
             while len(self._allowed) >= KEPT_FILTERS:
                 del self._allowed[next(iter(self._allowed))]

@@ -33,6 +33,7 @@ from registry.models.publish_runs import PUBLISH_RUN_STATES, RUNNING_SLOT, Publi
 from registry.models.subjects import (
     CASE_KINDS,
     PERFORMANCE_STATUSES,
+    SECTOR_BITS,
     SECTORS,
     SUBJECT_KINDS,
     CasePatent,
@@ -54,6 +55,7 @@ __all__ = [
     "ROLES",
     "RUNNING_SLOT",
     "SECTORS",
+    "SECTOR_BITS",
     "SUBJECT_KINDS",
     "AccountRequest",
     "AdminSession",

@@ -29,6 +29,9 @@ SECTORS = (
     "import_export",
     "other",
 )
+# Each sector as one bit, by its place above: the filter columns of the site's search and the
+# read API's list hold an entry's sectors as one small integer (registry/columns.py).
+SECTOR_BITS = {sector: 1 << place for place, sector in enumerate(SECTORS)}
 
 
 class Subject(Base):

@@ -309,7 +309,7 @@ def test_moved_columns_are_the_columns_read_from_every_row(
     whole = search_table.Columns.of(rows)
     for name in ("listed", "year", "sectors"):
         assert getattr(moved, name).tolist() == getattr(whole, name).tolist(), name
-    names = [moved.authorities[number] for number in moved.authority.tolist()]
+    names = [moved.authorities.names[number] for number in moved.authority.tolist()]
     assert names == [row.authority for row in rows]
     assert not moved.listed.flags.writeable
 

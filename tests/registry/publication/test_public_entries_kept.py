@@ -7,7 +7,7 @@ and filtered them all: about a second of CPU per request at 100k entries.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -63,7 +63,7 @@ def _whole(state: ListState, entry_filter: EntryFilter) -> list[tuple[str, str]]
     ]
 
 
-def _seen(entries: list[PublicEntry]) -> list[tuple[str, str]]:
+def _seen(entries: Sequence[PublicEntry]) -> list[tuple[str, str]]:
     return [(entry.entry_id, entry.status) for entry in entries]
 
 
@@ -99,6 +99,7 @@ def test_a_moved_state_takes_over_the_list_and_works_out_only_the_changed_entrie
     session = db.session()
     before = list_state(session, log_size(session), DAY)
     kept = {entry.entry_id: entry for entry in listed_in_order(before)}
+    columns = public_entries.filter_columns(before)
     publisher = site.extensions["test.publisher"]
     publisher.amend("IPL-2026-000002", name="示例2号信息科技有限公司")
     publisher.remove("IPL-2026-000003", "credit_restored")
@@ -107,6 +108,8 @@ def test_a_moved_state_takes_over_the_list_and_works_out_only_the_changed_entrie
     after = moved(session, before, log_size(session), DAY)
     assert after.origin is not None
     listed = listed_in_order(after)
+    # The columns were moved with the list (`_whole` compares them with every entry read).
+    assert public_entries.filter_columns(after) is not columns
     for entry_filter in FILTERS:
         assert _seen(matching_entries(after, entry_filter)) == _whole(after, entry_filter)
     changed = {"IPL-2026-000002", "IPL-2026-000003", "IPL-2026-000006", "IPL-2026-000013"}
@@ -143,3 +146,66 @@ def test_the_api_works_the_list_out_once_per_state(site: Flask) -> None:
     ][:10]
     with site.test_request_context():
         assert public_now().derived[SHOWN] is shown
+
+
+def test_a_new_filter_reads_no_entry_once_the_columns_are_read(
+    site: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each new filter of the keyless list tested every entry in Python: about a second of
+    # CPU at a million entries, and an address may send 300 requests a minute, each with an
+    # authority or dates of its own.
+    session = db.session()
+    before = list_state(session, log_size(session), DAY)
+    matching_entries(before, EntryFilter(status="published"))  # reads the columns once
+    read: list[str] = []
+    accepts = EntryFilter.accepts
+    content = PublicEntry.content
+
+    def counted_accepts(entry_filter: EntryFilter, entry: PublicEntry) -> bool:
+        read.append(entry.entry_id)
+        return accepts(entry_filter, entry)
+
+    def counted_content(entry: PublicEntry) -> object:
+        read.append(entry.entry_id)
+        return content.fget(entry)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(EntryFilter, "accepts", counted_accepts)
+    monkeypatch.setattr(PublicEntry, "content", property(counted_content))
+    for number in range(1, 4):
+        chosen = EntryFilter(authority=f"知识产权{number}", listed_from=DAY)
+        assert list(matching_entries(before, chosen)) == []
+    new_filters = [*FILTERS, EntryFilter(status="published", sector="internet", authority="局")]
+    for entry_filter in new_filters:
+        matching_entries(before, entry_filter)
+    assert read == []
+    # A moved state's columns are moved by the entries that changed: only they are read.
+    publisher = site.extensions["test.publisher"]
+    publisher.amend("IPL-2026-000002", name="示例2号信息科技有限公司", sectors=["internet"])
+    publisher.remove("IPL-2026-000003", "credit_restored")
+    publisher.remove("IPL-2026-000006", "error")
+    publisher.publish("IPL-2026-000013", "示例13号科技有限公司", sectors=["internet"])
+    after = moved(session, before, log_size(session), DAY)
+    read.clear()
+    listed_in_order(after)
+    assert public_entries.COLUMNS in after.derived
+    assert set(read) <= {"IPL-2026-000002", "IPL-2026-000003", "IPL-2026-000013"}
+    read.clear()
+    for entry_filter in new_filters:
+        assert _seen(list(matching_entries(after, entry_filter))) == _whole_unread(
+            after, entry_filter, monkeypatch, accepts, content
+        )
+    assert read == []
+
+
+def _whole_unread(
+    state: ListState,
+    entry_filter: EntryFilter,
+    monkeypatch: pytest.MonkeyPatch,
+    accepts: object,
+    content: property,
+) -> list[tuple[str, str]]:
+    """`_whole` with the counted reads set aside while it reads every entry."""
+    with monkeypatch.context() as patched:
+        patched.setattr(EntryFilter, "accepts", accepts)
+        patched.setattr(PublicEntry, "content", content)
+        return _whole(state, entry_filter)

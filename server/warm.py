@@ -1,9 +1,10 @@
 """A web worker's read model, built before the worker takes its first request.
 
 Every reader answers from what a worker keeps per list state: the list state itself, its
-identifier index, the screening index over the shared file, the person index and the site's
-catalogue and statistics. Later states and indexes are moved from these at the cost of what
-changed (registry.publication.as_of.moved), but the first are built whole, from every entry
+identifier index, the screening index over the shared file, the person index, the read API's
+public list with its filter columns, and the site's catalogue and statistics. Later states
+and indexes are moved from these at the cost of what changed
+(registry.publication.as_of.moved), but the first are built whole, from every entry
 and every recorded person: at 100k entries about 15 s of CPU (bench/RESULTS.md, "List states
 moved"), and near 1M more than gunicorn's 30 s worker timeout, so that the first request
 would time out and the worker be killed, again and again. Gunicorn calls `warm_worker` from
@@ -28,6 +29,7 @@ def warm(app: Flask, say: Callable[[str], None]) -> None:
     from api.public_view import public_now, screening_index
     from api.site.catalogue import current_catalogue
     from api.site.statistics import site_statistics
+    from registry.publication.public_entries import filter_columns, listed_in_order
     from registry.screening.persons import person_index
     from registry.screening.shared_index import match_index
     from runtime.extensions import db
@@ -49,6 +51,9 @@ def warm(app: Flask, say: Callable[[str], None]) -> None:
         step("screening index")
         relations = len(person_index(db.session(), state).relations)
         step(f"person index of {relations:,} relations")
+        shown = len(listed_in_order(state))
+        filter_columns(state)
+        step(f"public list and filter columns of {shown:,} entries")
         catalogue = current_catalogue()
         table = catalogue.table
         table.facets  # noqa: B018 - worked out now, not by the first search

@@ -97,6 +97,8 @@ MATCHING = "public_entries.matching"
 KEPT_FILTERS = 32
 # Up to this many changed entries a moved state's list is edited in place; beyond, merged.
 PLACED_ONE_BY_ONE = 1_000
+# Beyond this many changed entries since the nearest list, the list is worked out whole.
+MOVED_AT_MOST = 100_000
 ENTRY_ID = attrgetter("entry_id")
 
 
@@ -185,24 +187,41 @@ def listed_in_order(state: ListState) -> list[PublicEntry]:
     """
     kept = state.derived.get(SHOWN)
     if kept is None:
-        kept = _moved_list(state)
-        if kept is None:
+        nearest = _nearest_with_list(state)
+        if nearest is None:
             kept = shown_entries(state)
         else:
-            _move_columns(state, kept)
+            kept = _moved_list(state, *nearest)
+            _move_columns(state, kept, *nearest)
         state.derived[SHOWN] = kept
     assert isinstance(kept, list)
     return kept
 
 
-def _moved_list(state: ListState) -> list[PublicEntry] | None:
-    origin = state.origin
-    base = origin.base() if origin is not None else None
-    previous = base.derived.get(SHOWN) if base is not None else None
-    if base is None or previous is None or base.day != state.day:
-        return None
-    assert origin is not None
-    changed = origin.changed
+def _nearest_with_list(state: ListState) -> tuple[ListState, frozenset[str]] | None:
+    """The nearest state `state` was moved from, through the states between, that holds its
+    list, with every entry read again on the way; None when there is none of the same day
+    (a state on the way is gone, or more entries changed than a move is worth).
+
+    A state no request asked for the list of is passed through: the changes of each move on
+    the way are gathered, so the next list is moved from the last one worked out.
+    """
+    changed: set[str] = set()
+    now = state
+    while now.origin is not None:
+        changed |= now.origin.changed
+        base = now.origin.base()
+        if base is None or base.day != state.day or len(changed) > MOVED_AT_MOST:
+            return None
+        if SHOWN in base.derived:
+            return base, frozenset(changed)
+        now = base
+    return None
+
+
+def _moved_list(state: ListState, base: ListState, changed: frozenset[str]) -> list[PublicEntry]:
+    """The list of `base` with the entries `changed` since worked out again for `state`."""
+    previous = base.derived[SHOWN]
     fresh = {
         entry_id: PublicEntry(state.entries[entry_id], state.day)
         for entry_id in changed
@@ -325,18 +344,16 @@ def filter_columns(state: ListState) -> FilterColumns:
     return kept
 
 
-def _move_columns(state: ListState, shown: list[PublicEntry]) -> None:
-    """Keep with `state` the columns of the state it was moved from, moved by the entries
-    that changed, when that state holds them: `shown` is the list `_moved_list` made."""
-    origin = state.origin
-    base = origin.base() if origin is not None else None
-    if origin is None or base is None:
-        return
-    columns, previous = base.derived.get(COLUMNS), base.derived.get(SHOWN)
-    if not isinstance(columns, FilterColumns) or not isinstance(previous, list):
+def _move_columns(
+    state: ListState, shown: list[PublicEntry], base: ListState, changed: frozenset[str]
+) -> None:
+    """Keep with `state` the columns of `base`, moved by the entries `changed` since, when
+    `base` holds them: `shown` is the list `_moved_list` made."""
+    columns, previous = base.derived.get(COLUMNS), base.derived[SHOWN]
+    if not isinstance(columns, FilterColumns):
         return
     removed, added = [], []
-    for entry_id in sorted(origin.changed):
+    for entry_id in sorted(changed):
         before = bisect_left(previous, entry_id, key=ENTRY_ID)
         if before < len(previous) and previous[before].entry_id == entry_id:
             removed.append(before)

@@ -19,6 +19,7 @@ from api.public_view import CACHE, public_now
 from api.site.catalogue import LAST_CATALOGUE
 from registry.actors import SYSTEM
 from registry.models import Listing
+from registry.publication import public_entries
 from registry.publication.as_of import ListState
 from registry.screening import persons, shared_index
 from registry.screening.matching import ScreeningQuery
@@ -64,6 +65,7 @@ def test_after_the_warm_up_no_request_builds_anything_whole(
         "warm-up: identifier index of 0 keys",
         "warm-up: screening index",
         "warm-up: person index of 1 relations",
+        "warm-up: public list and filter columns of 3 entries",
         "warm-up: site catalogue of 3 searchable entries",
         "warm-up: site statistics",
     ]
@@ -81,10 +83,14 @@ def test_after_the_warm_up_no_request_builds_anything_whole(
     monkeypatch.setattr(shared_index.StateIndex, "over_file", refuse("screening index"))
     monkeypatch.setattr("api.site.catalogue.catalogue_rows", refuse("catalogue"))
     monkeypatch.setattr("api.site.statistics.compute_statistics", refuse("statistics"))
+    monkeypatch.setattr("registry.publication.public_entries.shown_entries", refuse("list"))
+    monkeypatch.setattr(public_entries.FilterColumns, "of", refuse("filter columns"))
     client = app.test_client()
     assert "IPL-2026-000001" in client.get("/search?q=深圳华星科技").text
     assert "欧阳娜娜" in client.get("/search?q=欧阳娜娜").text
     assert client.get("/statistics").status_code == 200
+    listed = client.get("/api/v1/entries?status=published&authority=局")
+    assert listed.status_code == 200
     with app.test_request_context("/"):
         state: ListState = public_now()
         index = persons.person_index(db.session(), state)

@@ -49,6 +49,7 @@ def standalone_site(directory: Path, **config: object) -> Iterator[Flask]:
     """An app with the site on its own database, for tests that share one dataset per module."""
     # Module-wide tests search far more than one visitor may; the limit has its own test.
     config.setdefault("SITE_SEARCH_RATE_LIMIT", "100000/minute")
+    config.setdefault("SITE_EXPANDED_DOWNLOAD_RATE_LIMIT", "100000/minute")
     application = make_app(directory, f"sqlite:///{directory / 'site.sqlite3'}", **config)
     with application.app_context():
         Base.metadata.create_all(db.engine)

@@ -23,7 +23,7 @@ from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.site import catalogue, gzip_segments, search_table, spreadsheet, statistics
+from api.site import catalogue, gzip_segments, search_table, spreadsheet, statistics, views
 from api.site.catalogue import Catalogue, catalogue_rows, current_catalogue
 from api.site.redaction import compact
 from api.site.search_table import entry_codes, entry_identifiers
@@ -389,6 +389,37 @@ def test_a_new_state_compresses_only_the_spreadsheet_segments_it_changed(
     # The header, and the segments of the two changed entries (one each, or one for both).
     assert 2 <= len(compressed) <= 3
     assert sum(data.count(b"\r\n") for data in compressed[1:]) < 30
+
+
+def test_a_download_without_gzip_is_expanded_as_it_is_sent_and_its_rate_is_limited(
+    site: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is kept compressed; a client that does not accept gzip used to get it expanded
+    whole in memory first: some 300 MB and a second of CPU per request at a million entries,
+    from any address, as often as it liked."""
+    monkeypatch.setattr(search_table, "SEGMENT_ROWS", 4)
+    monkeypatch.setattr(views, "EXPANDED_CHUNK", 64)
+    site.config["SITE_EXPANDED_DOWNLOAD_RATE_LIMIT"] = "3/minute"
+    publisher = Publisher(db.session())
+    _publish_some(publisher, 1, 30)
+    client = site.test_client()
+    zipped = client.get("/downloads/listings.csv", headers={"Accept-Encoding": "gzip"})
+    plain = client.get("/downloads/listings.csv", buffered=False)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    assert plain.is_streamed
+    pieces = list(plain.response)
+    plain.close()
+    assert b"".join(pieces) == gzip.decompress(zipped.data)
+    # Expanded a piece at a time: no piece holds more than a small part of the file.
+    assert len(pieces) > 10 and max(map(len, pieces)) < len(b"".join(pieces)) / 4
+    for _ in range(2):
+        assert client.get("/downloads/listings.csv").status_code == 200
+    refused = client.get("/downloads/listings.csv")
+    assert refused.status_code == 429
+    # The compressed file, sent as it is kept, is not limited.
+    for _ in range(5):
+        zipped = client.get("/downloads/listings.csv", headers={"Accept-Encoding": "gzip"})
+        assert zipped.status_code == 200
 
 
 def _entry_url(entry_id: str) -> str:

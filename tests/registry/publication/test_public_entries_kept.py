@@ -209,3 +209,31 @@ def _whole_unread(
         patched.setattr(EntryFilter, "accepts", accepts)
         patched.setattr(PublicEntry, "content", content)
         return _whole(state, entry_filter)
+
+
+def test_a_state_nobody_asked_for_is_passed_through_to_the_last_list(
+    site: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A removal between two requests made a state whose list no request asked for; the next
+    # state then found no list to move from and worked out the whole list and its columns
+    # again (about 3 s of CPU at a million entries).
+    session = db.session()
+    before = list_state(session, log_size(session), DAY)
+    public_entries.filter_columns(before)
+    publisher = site.extensions["test.publisher"]
+    publisher.remove("IPL-2026-000003", "credit_restored")
+    middle = moved(session, before, log_size(session), DAY)
+    publisher.amend("IPL-2026-000002", name="示例2号信息科技有限公司", sectors=["internet"])
+    publisher.publish("IPL-2026-000013", "示例13号科技有限公司", sectors=["internet"])
+    after = moved(session, middle, log_size(session), DAY)
+
+    def refused(*args: object) -> None:
+        raise AssertionError("worked out whole")
+
+    monkeypatch.setattr(public_entries, "shown_entries", refused)
+    monkeypatch.setattr(public_entries.FilterColumns, "of", refused)
+    assert SHOWN not in middle.derived
+    for entry_filter in FILTERS:
+        # `_whole` reads the list through public_view's `shown_entries`, not the refused one.
+        assert _seen(list(matching_entries(after, entry_filter))) == _whole(after, entry_filter)
+    assert SHOWN not in middle.derived

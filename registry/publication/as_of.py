@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -146,6 +146,29 @@ class ListState:
     # Indexes readers derive from this state (built once per state, by the reader that needs it).
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     origin: Origin | None = field(default=None, repr=False, compare=False)
+
+    def moved_since(
+        self, holds: Callable[[ListState], bool], at_most: int
+    ) -> tuple[ListState, frozenset[str]] | None:
+        """The nearest state of this day this one was moved from, through the states between,
+        for which `holds` is true, with every entry read again on the way.
+
+        None when there is none: a state on the way is gone (origins are held weakly), is of
+        another day, or more than `at_most` entries changed on the way. A reader that keeps
+        something per state moves it from the last state it was kept for, passing through
+        states no request asked it for.
+        """
+        changed: set[str] = set()
+        now = self
+        while now.origin is not None:
+            changed |= now.origin.changed
+            base = now.origin.base()
+            if base is None or base.day != self.day or len(changed) > at_most:
+                return None
+            if holds(base):
+                return base, frozenset(changed)
+            now = base
+        return None
 
     @cached_property
     def by_identifier(self) -> Mapping[IdentifierKey, list[str]]:

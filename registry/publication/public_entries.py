@@ -187,7 +187,8 @@ def listed_in_order(state: ListState) -> list[PublicEntry]:
     """
     kept = state.derived.get(SHOWN)
     if kept is None:
-        nearest = _nearest_with_list(state)
+        # Moved from the nearest state holding its list, through any no request asked for.
+        nearest = state.moved_since(_holds_list, MOVED_AT_MOST)
         if nearest is None:
             kept = shown_entries(state)
         else:
@@ -198,25 +199,8 @@ def listed_in_order(state: ListState) -> list[PublicEntry]:
     return kept
 
 
-def _nearest_with_list(state: ListState) -> tuple[ListState, frozenset[str]] | None:
-    """The nearest state `state` was moved from, through the states between, that holds its
-    list, with every entry read again on the way; None when there is none of the same day
-    (a state on the way is gone, or more entries changed than a move is worth).
-
-    A state no request asked for the list of is passed through: the changes of each move on
-    the way are gathered, so the next list is moved from the last one worked out.
-    """
-    changed: set[str] = set()
-    now = state
-    while now.origin is not None:
-        changed |= now.origin.changed
-        base = now.origin.base()
-        if base is None or base.day != state.day or len(changed) > MOVED_AT_MOST:
-            return None
-        if SHOWN in base.derived:
-            return base, frozenset(changed)
-        now = base
-    return None
+def _holds_list(state: ListState) -> bool:
+    return SHOWN in state.derived
 
 
 def _moved_list(state: ListState, base: ListState, changed: frozenset[str]) -> list[PublicEntry]:

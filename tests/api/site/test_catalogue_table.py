@@ -28,7 +28,8 @@ from api.site.catalogue import Catalogue, catalogue_rows, current_catalogue
 from api.site.redaction import compact
 from api.site.search_table import entry_codes, entry_identifiers
 from api.site.statistics import site_statistics
-from registry.publication.as_of import ListState
+from registry.publication.as_of import ListState, moved
+from registry.publication.events import log_size
 from registry.publication.public_view import PublicEntry, listings_by_month
 from runtime.extensions import db
 from tests.api.site.site_fixtures import Publisher, standalone_site
@@ -158,6 +159,42 @@ def test_an_advanced_catalogue_is_the_whole_one_and_shares_unchanged_rows(
     _check(fourth)
     assert fourth.table.position_of("IPL-2026-000004") is None
     assert fourth.table.rows is not fourth.ordered
+
+
+@pytest.mark.parametrize("one_by_one", [1_000, 0], ids=["placed-one-by-one", "merged"])
+def test_a_catalogue_is_moved_through_states_no_page_was_asked_for(
+    site: Flask, monkeypatch: pytest.MonkeyPatch, one_by_one: int
+) -> None:
+    # A state no page was asked for (a removal between two visits) left the next catalogue
+    # comparing every entry of the list with the last catalogue's rows (about 1 s at 1M).
+    monkeypatch.setattr(catalogue, "PLACED_ONE_BY_ONE", one_by_one)
+    publisher = Publisher(db.session())
+    _publish_some(publisher, 1, 12)
+    first = current_catalogue()
+    first.table.allowed("listed")  # its columns are read, and moved with the table
+    session = db.session()
+    day = first.state.day
+    publisher.remove("IPL-2026-000003", "credit_restored")
+    middle = moved(session, first.state, log_size(session), day)
+    publisher.amend("IPL-2026-000002", name="福州更正电子有限公司", sectors=["environment"])
+    publisher.remove("IPL-2026-000005", "error")
+    _publish_some(publisher, 13, 2)
+    last = moved(session, middle, log_size(session), day)
+    looked_at: list[int] = []
+    moved_rows = catalogue._moved_rows
+
+    def spied(state: ListState, previous: Catalogue, changed: frozenset[str]) -> object:
+        looked_at.append(len(changed))
+        return moved_rows(state, previous, changed)
+
+    monkeypatch.setattr(catalogue, "_moved_rows", spied)
+    built = catalogue_rows(last, first)
+    assert looked_at == [5] and built.advanced
+    made = Catalogue(last, built.rows, built.ordered, built.table(first), None)
+    assert made.table.columns is not first.table.columns
+    _check(made)
+    assert made.rows["IPL-2026-000001"] is first.rows["IPL-2026-000001"]
+    assert made.table.position_of("IPL-2026-000005") is None
 
 
 def test_statistics_move_with_the_catalogue_and_are_the_whole_count(

@@ -10,17 +10,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import compress
 from operator import attrgetter, is_
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from flask_babel import lazy_gettext as _l
 
 from api.site import labels
 from api.site.gzip_segments import Segment, joined
-from api.site.search_table import Row
+from api.site.search_table import Row, newest_first_position
+from registry.publication.as_of import ListState
 
 UTF8_BOM = "\ufeff"
 # Spreadsheets run a cell starting with these as a formula (OWASP "CSV injection").
@@ -99,13 +102,24 @@ def _labels() -> Label:
     return label
 
 
-# The compressed file's segments: (rows, segment) by the segment's first entry id. A segment
-# ends after a row whose entry id hashes to 0 modulo search_table.SEGMENT_ROWS
-# (`Row.segment_end`): about that many rows a segment, and the same segments whatever was
-# listed or removed elsewhere in the list. The next file takes a segment over when it holds
-# the very same row objects (the next list state's catalogue shares the rows of the entries
-# that did not change), so a new list state compresses only the segments it changed.
-Kept = dict[str, tuple[tuple[Row, ...], Segment]]
+# The compressed file's segments. A segment ends after a row whose entry id hashes to 0
+# modulo search_table.SEGMENT_ROWS (`Row.segment_end`): about that many rows a segment, and
+# the same segments whatever was listed or removed elsewhere in the list. The next file takes
+# over every segment no changed entry falls in (the next list state's catalogue shares the
+# rows of the entries that did not change), so a new list state compresses only the segments
+# it changed.
+@dataclass(frozen=True)
+class Kept:
+    """One language's last file: its segments, and the catalogue it was written from."""
+
+    state: weakref.ReferenceType[ListState]
+    rows: Mapping[str, Row]  # the catalogue's rows by entry id
+    runs: tuple[tuple[Row, ...], ...]  # each segment's rows, in catalogue order
+    segments: tuple[Segment, ...]  # each segment compressed (the header is not kept)
+
+
+# Beyond this many changed entries since the last file, the list is gone through again.
+MOVED_AT_MOST = 100_000
 
 
 class _Lines:
@@ -152,32 +166,136 @@ def listing_csv(rows: Iterable[Row], language: str, entry_url: Callable[[str], s
 
 
 def listing_gzip(
-    rows: Sequence[Row], language: str, entry_url: Callable[[str], str], kept: Kept
+    catalogue: SpreadsheetSource,
+    language: str,
+    entry_url: Callable[[str], str],
+    kept: Kept | None,
 ) -> tuple[bytes, Kept]:
-    """`listing_csv` in UTF-8, gzip-compressed (api/site/gzip_segments.py), and its segments.
+    """`listing_csv` of the catalogue's rows in UTF-8, gzip-compressed
+    (api/site/gzip_segments.py), and its segments for the next file.
 
-    The segments in `kept` (those of the previous file in this language) holding the same
-    rows are taken over; only the others are written and compressed. The rows are gone
-    through by C-level iterators (a million of them after every new list state).
+    When `kept` (the last file in this language) was written from a state this one was moved
+    from, only the segments the entries changed since fall in are written again, found by
+    bisection; otherwise the rows are gone through by C-level iterators (a million of them),
+    taking over each segment that holds the same rows.
     """
     lines = _Lines(language, entry_url)
-    segments = [Segment.of((UTF8_BOM + lines.header()).encode())]
-    now: Kept = {}
-    listed = tuple(compress(rows, map(IN_SPREADSHEET, rows)))
+    state = catalogue.state
+    moved = None
+    if kept is not None and (earlier := kept.state()) is not None and kept.runs:
+        moved = state.moved_since(lambda base: base is earlier, MOVED_AT_MOST)
+    if kept is not None and moved is not None:
+        runs, segments = _moved_segments(catalogue, kept, moved[1], lines)
+    else:
+        runs, segments = _segments(catalogue.ordered, kept, lines)
+    header = Segment.of((UTF8_BOM + lines.header()).encode())
+    now = Kept(weakref.ref(state), catalogue.rows, tuple(runs), tuple(segments))
+    return joined([header, *segments]), now
+
+
+class SpreadsheetSource(Protocol):
+    """What the file is written from: a catalogue (api/site/catalogue.py)."""
+
+    @property
+    def state(self) -> ListState: ...
+    @property
+    def rows(self) -> Mapping[str, Row]: ...
+    @property
+    def ordered(self) -> tuple[Row, ...]: ...
+
+
+def _split(listed: Sequence[Row]) -> list[tuple[Row, ...]]:
+    """`listed` in runs, each ending after a row that ends a segment (or at the end)."""
     ends = [*compress(range(1, len(listed) + 1), map(SEGMENT_END, listed)), len(listed)]
-    start = 0
+    runs, start = [], 0
     for end in ends:
-        if end == start:
-            continue
-        run, start = listed[start:end], end
-        before = kept.get(run[0].entry.entry_id)
-        if before is not None and len(before[0]) == len(run) and all(map(is_, before[0], run)):
-            segment = before[1]
+        if end > start:
+            runs.append(tuple(listed[start:end]))
+            start = end
+    return runs
+
+
+def _segments(
+    rows: Sequence[Row], kept: Kept | None, lines: _Lines
+) -> tuple[list[tuple[Row, ...]], list[Segment]]:
+    """Every run of the listed `rows`, each segment of `kept` holding the very same rows
+    taken over and the others compressed."""
+    before = (
+        {}
+        if kept is None
+        else {run[0].order: (run, seg) for run, seg in zip(kept.runs, kept.segments, strict=True)}
+    )
+    runs = _split(tuple(compress(rows, map(IN_SPREADSHEET, rows))))
+    segments = []
+    for run in runs:
+        found = before.get(run[0].order)
+        if found is not None and len(found[0]) == len(run) and all(map(is_, found[0], run)):
+            segments.append(found[1])
         else:
-            segment = Segment.of("".join(map(lines.of, run)).encode())
-        now[run[0].entry.entry_id] = (run, segment)
-        segments.append(segment)
-    return joined(segments), now
+            segments.append(_compressed(run, lines))
+    return runs, segments
+
+
+def _compressed(run: Sequence[Row], lines: _Lines) -> Segment:
+    return Segment.of("".join(map(lines.of, run)).encode())
+
+
+def _moved_segments(
+    catalogue: SpreadsheetSource, kept: Kept, changed: Iterable[str], lines: _Lines
+) -> tuple[list[tuple[Row, ...]], list[Segment]]:
+    """The runs and segments of the catalogue's file, from `kept`'s: only the segments a
+    `changed` entry was or is in are written again, from the catalogue's rows between the
+    segments' first rows (each found by bisection), and those that run on into the next."""
+    firsts = [run[0].order for run in kept.runs]
+    touched: set[int] = set()
+    for entry_id in changed:
+        for row in (kept.rows.get(entry_id), catalogue.rows.get(entry_id)):
+            if row is not None and row.shown and row.in_spreadsheet:
+                touched.add(_segment_of(firsts, row.order))
+    ordered = catalogue.ordered
+    runs: list[tuple[Row, ...]] = []
+    segments: list[Segment] = []
+    place = 0
+    while place < len(firsts):
+        if place not in touched:
+            runs.append(kept.runs[place])
+            segments.append(kept.segments[place])
+            place += 1
+            continue
+        # The rows from this segment's first on (from the top for the first segment), up
+        # to the next untouched segment that starts after a row ending a segment.
+        start = 0 if place == 0 else newest_first_position(ordered, firsts[place])
+        listed: list[Row] = []
+        while True:
+            place += 1
+            end = (
+                len(ordered)
+                if place == len(firsts)
+                else newest_first_position(ordered, firsts[place])
+            )
+            listed.extend(compress(ordered[start:end], map(IN_SPREADSHEET, ordered[start:end])))
+            start = end
+            if place == len(firsts):
+                break
+            if place not in touched and (not listed or listed[-1].segment_end):
+                break
+        for run in _split(listed):
+            runs.append(run)
+            segments.append(_compressed(run, lines))
+    return runs, segments
+
+
+def _segment_of(firsts: Sequence[tuple[str, str]], order: tuple[str, str]) -> int:
+    """The segment a row of `order` is or goes in: the last whose first row's order is at
+    least `order` (`firsts` largest first), or the first segment for a row above them all."""
+    low, high = 0, len(firsts)
+    while low < high:
+        middle = (low + high) // 2
+        if firsts[middle] >= order:
+            low = middle + 1
+        else:
+            high = middle
+    return max(low - 1, 0)
 
 
 def attachment_header(language: str, day: dt.date) -> str:

@@ -340,10 +340,10 @@ def listings_csv() -> FlaskResponse:
         # The last file's compressed segments, of which the unchanged ones are taken over.
         segments = current_app.extensions.setdefault(SPREADSHEET, {})
         body, segments[language] = listing_gzip(
-            catalogue.ordered,
+            catalogue,
             language,
             lambda entry_id: entries + entry_id,
-            segments.get(language, {}),
+            segments.get(language),
         )
         catalogue.state.derived[key] = body
     compressed = _takes_gzip()

@@ -226,7 +226,7 @@ class Allowed:
     @cached_property
     def positions(self) -> Column:
         """The positions let through, in catalogue order."""
-        return np.flatnonzero(self.mask)
+        return np.flatnonzero(self.mask).astype(np.int32)
 
 
 class SearchTable:
@@ -310,6 +310,10 @@ class SearchTable:
             removed = sorted(previous._place(row) for row in gone)
             added = sorted(((table._place(row), row) for row in new), key=_first)
             table._columns = previous._columns.moved(removed, added)
+        # The site searches the newest state: the last one's answers (a boolean per row each,
+        # and their positions) are let go rather than kept as long as its state is.
+        with previous._lock:
+            previous._allowed.clear()
         return table
 
     def _place(self, row: Row) -> int:

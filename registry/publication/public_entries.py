@@ -194,6 +194,9 @@ def listed_in_order(state: ListState) -> list[PublicEntry]:
         else:
             kept = _moved_list(state, *nearest)
             _move_columns(state, kept, *nearest)
+            # The list is read at the newest state: the earlier one's filters are let go
+            # rather than kept as long as its state is (up to 32 of 4 bytes an entry each).
+            nearest[0].derived.pop(MATCHING, None)
         state.derived[SHOWN] = kept
     assert isinstance(kept, list)
     return kept

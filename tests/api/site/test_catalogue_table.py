@@ -294,6 +294,7 @@ def test_a_new_states_filters_are_moved_by_the_changed_rows_not_read_from_every_
     second = current_catalogue()
     assert second.table.columns is not first.table.columns
     assert read_whole == []  # moved by the five changed rows
+    assert not first.table._allowed  # the last state's answers are let go
     _check(second)  # which builds whole tables of its own to compare with
     read_whole.clear()
 

@@ -188,6 +188,7 @@ def test_a_new_filter_reads_no_entry_once_the_columns_are_read(
     read.clear()
     listed_in_order(after)
     assert public_entries.COLUMNS in after.derived
+    assert public_entries.MATCHING not in before.derived  # its filters are let go
     assert set(read) <= {"IPL-2026-000002", "IPL-2026-000003", "IPL-2026-000013"}
     read.clear()
     for entry_filter in new_filters:

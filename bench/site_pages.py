@@ -38,6 +38,7 @@ Run `python -m bench.site_pages` (10k and 100k entries; `--quick`: 2,000; `--siz
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 import time
 from collections.abc import Callable
@@ -115,7 +116,10 @@ def _entry_views(client: Any, entry_ids: list[str]) -> float:
 API_LIST = "/api/v1/entries"
 API_FILTER = "?status=published&sector=internet"
 # Another filter each time: an authority and a listing day no request asked for before.
-API_NEW_FILTERS = iter(f"?authority=局&listed_from=2025-{month:02d}-01" for month in range(1, 13))
+API_NEW_FILTERS = (
+    f"?authority=局&listed_from={dt.date(2020, 1, 1) + dt.timedelta(days=days)}"
+    for days in itertools.count()
+)
 
 
 def _first_page(client: Any, url: str) -> float:

@@ -29,14 +29,17 @@ def test_every_page_is_measured_and_the_advanced_catalogue_is_the_whole_one(
     assert result.whole_state > 0 and result.whole_catalogue > 0 and result.healthz > 0
     assert result.advanced_statistics > 0 and result.whole_statistics > 0
     assert result.first_download > 0 and result.advanced_download > 0
+    assert result.first_search > 0 and result.advanced_search > 0
     assert min(result.entry_rendered, result.entry_kept, result.entry_carried) > 0
     assert set(result.api_list) == {
         "first page",
         "page 3",
+        "the state's first filter (columns read)",
         "a filter's first page, new filter",
         "a filter's first page, kept",
         "worked out and filtered whole (before)",
         "first page after 10 removals",
+        "a new filter after 10 removals",
     }
     assert all(seconds > 0 for seconds in result.api_list.values())
 

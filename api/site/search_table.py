@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -308,7 +308,7 @@ class SearchTable:
         table = cls(rows, by_id, codes)
         if previous._columns is not None:
             removed = sorted(previous._place(row) for row in gone)
-            added = sorted(((table._place(row), row) for row in new), key=_first)
+            added = sorted(((table._place(row), row) for row in new), key=itemgetter(0))
             table._columns = previous._columns.moved(removed, added)
         # The site searches the newest state: the last one's answers (a boolean per row each,
         # and their positions) are let go rather than kept as long as its state is.
@@ -316,10 +316,16 @@ class SearchTable:
             previous._allowed.clear()
         return table
 
+    def _position_of_row(self, row: Row) -> int | None:
+        position = newest_first_position(self.rows, row.order)
+        if position < len(self.rows) and self.rows[position] is row:
+            return position
+        return None
+
     def _place(self, row: Row) -> int:
         """The position of a row the table holds."""
-        position = newest_first_position(self.rows, row.order)
-        assert self.rows[position] is row, row.order
+        position = self._position_of_row(row)
+        assert position is not None, row.order
         return position
 
     def __len__(self) -> int:
@@ -332,12 +338,7 @@ class SearchTable:
     def position_of(self, entry_id: str) -> int | None:
         """The position of the searchable entry with this id, or None."""
         row = self.by_id.get(entry_id)
-        if row is None or not _indexed(row):
-            return None
-        position = newest_first_position(self.rows, row.order)
-        if position < len(self.rows) and self.rows[position] is row:
-            return position
-        return None
+        return None if row is None or not _indexed(row) else self._position_of_row(row)
 
     def found_by(self, code: Code) -> list[int]:
         """Positions of the entries found by a code, in catalogue order."""
@@ -383,7 +384,3 @@ class SearchTable:
         """The searchable entry with this id, or None."""
         position = self.position_of(entry_id)
         return None if position is None else self.entry_at(position)
-
-
-def _first(pair: tuple[int, Row]) -> int:
-    return pair[0]

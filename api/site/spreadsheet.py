@@ -165,6 +165,17 @@ def listing_csv(rows: Iterable[Row], language: str, entry_url: Callable[[str], s
     return UTF8_BOM + lines.header() + "".join(map(lines.of, filter(IN_SPREADSHEET, rows)))
 
 
+class SpreadsheetSource(Protocol):
+    """What the file is written from: a catalogue (api/site/catalogue.py)."""
+
+    @property
+    def state(self) -> ListState: ...
+    @property
+    def rows(self) -> Mapping[str, Row]: ...
+    @property
+    def ordered(self) -> tuple[Row, ...]: ...
+
+
 def listing_gzip(
     catalogue: SpreadsheetSource,
     language: str,
@@ -191,17 +202,6 @@ def listing_gzip(
     header = Segment.of((UTF8_BOM + lines.header()).encode())
     now = Kept(weakref.ref(state), catalogue.rows, tuple(runs), tuple(segments))
     return joined([header, *segments]), now
-
-
-class SpreadsheetSource(Protocol):
-    """What the file is written from: a catalogue (api/site/catalogue.py)."""
-
-    @property
-    def state(self) -> ListState: ...
-    @property
-    def rows(self) -> Mapping[str, Row]: ...
-    @property
-    def ordered(self) -> tuple[Row, ...]: ...
 
 
 def _split(listed: Sequence[Row]) -> list[tuple[Row, ...]]:

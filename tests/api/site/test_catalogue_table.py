@@ -64,6 +64,34 @@ def _publish_some(publisher: Publisher, first: int, count: int) -> None:
             publisher.publish(entry_id, f"福州第{number}电子有限公司", **extra)
 
 
+def _published(count: int) -> Publisher:
+    """A publisher that has published entries 1 to `count`."""
+    publisher = Publisher(db.session())
+    _publish_some(publisher, 1, count)
+    return publisher
+
+
+def _change_some(publisher: Publisher, first: int, count: int) -> None:
+    """What moves a list state: a correction, a removal, a removal in error, new listings."""
+    publisher.amend("IPL-2026-000002", name="福州更正电子有限公司", sectors=["environment"])
+    publisher.remove("IPL-2026-000003", "credit_restored")
+    publisher.remove("IPL-2026-000005", "error")
+    _publish_some(publisher, first, count)
+
+
+def _count_moved_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many changed entries each moved catalogue looks at, as it is moved."""
+    looked_at: list[int] = []
+    moved_rows = catalogue._moved_rows
+
+    def spied(state: ListState, previous: Catalogue, changed: frozenset[str]) -> object:
+        looked_at.append(len(changed))
+        return moved_rows(state, previous, changed)
+
+    monkeypatch.setattr(catalogue, "_moved_rows", spied)
+    return looked_at
+
+
 def _whole(catalogue: Catalogue) -> Catalogue:
     """The catalogue of the same state built from nothing."""
     built = catalogue_rows(catalogue.state)
@@ -116,23 +144,12 @@ def _check(catalogue: Catalogue) -> None:
 def test_an_advanced_catalogue_is_the_whole_one_and_shares_unchanged_rows(
     site: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    publisher = Publisher(db.session())
-    _publish_some(publisher, 1, 12)
+    publisher = _published(12)
     first = current_catalogue()
     _check(first)
 
-    publisher.amend("IPL-2026-000002", name="福州更正电子有限公司", sectors=["environment"])
-    publisher.remove("IPL-2026-000003", "credit_restored")
-    publisher.remove("IPL-2026-000005", "error")
-    _publish_some(publisher, 13, 3)
-    looked_at: list[int] = []
-    moved_rows = catalogue._moved_rows
-
-    def spied(state: ListState, previous: Catalogue, changed: frozenset[str]) -> object:
-        looked_at.append(len(changed))
-        return moved_rows(state, previous, changed)
-
-    monkeypatch.setattr(catalogue, "_moved_rows", spied)
+    _change_some(publisher, 13, 3)
+    looked_at = _count_moved_rows(monkeypatch)
     second = current_catalogue()
     assert second is not first
     # The state was moved from the first catalogue's: only the six changed entries are read.
@@ -169,8 +186,7 @@ def test_a_catalogue_is_moved_through_states_no_page_was_asked_for(
 ) -> None:
     # A state no page was asked for (a removal between two visits) left the next catalogue
     # comparing every entry of the list with the last catalogue's rows (about 1 s at 1M).
-    publisher = Publisher(db.session())
-    _publish_some(publisher, 1, 12)
+    publisher = _published(12)
     first = current_catalogue()
     first.table.allowed("listed")  # its columns are read, and moved with the table
     session = db.session()
@@ -181,14 +197,7 @@ def test_a_catalogue_is_moved_through_states_no_page_was_asked_for(
     publisher.remove("IPL-2026-000005", "error")
     _publish_some(publisher, 13, 2)
     last = moved(session, middle, log_size(session), day)
-    looked_at: list[int] = []
-    moved_rows = catalogue._moved_rows
-
-    def spied(state: ListState, previous: Catalogue, changed: frozenset[str]) -> object:
-        looked_at.append(len(changed))
-        return moved_rows(state, previous, changed)
-
-    monkeypatch.setattr(catalogue, "_moved_rows", spied)
+    looked_at = _count_moved_rows(monkeypatch)
     built = catalogue_rows(last, first)
     assert looked_at == [5] and built.advanced
     made = Catalogue(last, built.rows, built.ordered, built.table(first), None)
@@ -202,8 +211,7 @@ def test_statistics_move_with_the_catalogue_and_are_the_whole_count(
     site: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each new list state used to count every shown entry again (0.56 s of CPU at 100k).
-    publisher = Publisher(db.session())
-    _publish_some(publisher, 1, 16)
+    publisher = _published(16)
     first = current_catalogue()
     before = site_statistics(first)
     publisher.amend("IPL-2026-000002", sectors=["food_drug"])
@@ -240,8 +248,7 @@ def test_statistics_move_with_the_catalogue_and_are_the_whole_count(
 def test_a_search_reads_the_entries_it_shows_not_every_entry(
     site: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    publisher = Publisher(db.session())
-    _publish_some(publisher, 1, 30)
+    _published(30)
     client = site.test_client()
     assert client.get("/search?q=").status_code == 200  # the catalogue is built once
     read: list[str] = []
@@ -270,8 +277,7 @@ def test_a_new_states_filters_are_moved_by_the_changed_rows_not_read_from_every_
     # The first filtered search of each new list state tested every row in Python (0.7 s of
     # CPU at a million entries, per worker), and every request then sorted every position
     # its filters let through (about 0.1 s at a million listed).
-    publisher = Publisher(db.session())
-    _publish_some(publisher, 1, 30)
+    publisher = _published(30)
     client = site.test_client()
     assert client.get("/search?q=&status=listed").status_code == 200
     first = current_catalogue()
@@ -284,10 +290,7 @@ def test_a_new_states_filters_are_moved_by_the_changed_rows_not_read_from_every_
         return whole_columns(rows)
 
     monkeypatch.setattr(search_table.Columns, "of", classmethod(counted))
-    publisher.amend("IPL-2026-000002", name="福州更正电子有限公司", sectors=["environment"])
-    publisher.remove("IPL-2026-000003", "credit_restored")
-    publisher.remove("IPL-2026-000005", "error")
-    _publish_some(publisher, 31, 2)
+    _change_some(publisher, 31, 2)
     page = client.get("/search?q=&status=removed&sector=internet")
     assert page.status_code == 200
     assert "IPL-2026-000003" in page.text
@@ -358,8 +361,7 @@ def test_the_spreadsheet_is_written_once_per_state_then_only_for_the_changed_ent
 ) -> None:
     # Each download used to write every listed entry again: 4.5 s of CPU at 100k entries for
     # one unauthenticated request, past the worker timeout near 1M.
-    publisher = Publisher(db.session())
-    _publish_some(publisher, 1, 12)
+    publisher = _published(12)
     client = site.test_client()
     written: list[str] = []
     cell = spreadsheet._cell
@@ -396,8 +398,7 @@ def test_a_new_state_compresses_only_the_spreadsheet_segments_it_changed(
     new list state cost each worker seconds. Segments end after entries whose id hashes to 0
     modulo SEGMENT_ROWS (4 here, for 30 entries), and only the changed ones are compressed."""
     monkeypatch.setattr(search_table, "SEGMENT_ROWS", 4)
-    publisher = Publisher(db.session())
-    _publish_some(publisher, 1, 30)
+    publisher = _published(30)
     client = site.test_client()
     compressed: list[bytes] = []
     segment_of = gzip_segments.Segment.of.__func__  # type: ignore[attr-defined]
@@ -437,8 +438,7 @@ def test_the_spreadsheet_moves_through_states_and_is_the_whole_file_each_time(
     now the segments the changed entries fall in are found by bisection, across states no
     download was asked for, and the file is the one written whole."""
     monkeypatch.setattr(search_table, "SEGMENT_ROWS", 3)
-    publisher = Publisher(db.session())
-    _publish_some(publisher, 1, 40)
+    publisher = _published(40)
     client = site.test_client()
     moved_through: list[int] = []
     moved_segments = spreadsheet._moved_segments
@@ -488,8 +488,7 @@ def test_a_download_without_gzip_is_expanded_as_it_is_sent_and_its_rate_is_limit
     monkeypatch.setattr(search_table, "SEGMENT_ROWS", 4)
     monkeypatch.setattr(views, "EXPANDED_CHUNK", 64)
     site.config["SITE_EXPANDED_DOWNLOAD_RATE_LIMIT"] = "3/minute"
-    publisher = Publisher(db.session())
-    _publish_some(publisher, 1, 30)
+    _published(30)
     client = site.test_client()
     zipped = client.get("/downloads/listings.csv", headers={"Accept-Encoding": "gzip"})
     plain = client.get("/downloads/listings.csv", buffered=False)

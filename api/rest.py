@@ -55,9 +55,20 @@ class RegistryApi(Api):
 
     ERROR_SCHEMA = ErrorSchema
 
-    def document(self) -> dict[str, Any]:
-        """The OpenAPI document: public, then client, then admin endpoints, access stated."""
-        return arranged(self.spec.to_dict(), current_app)
+    def document(self, language: str = CANONICAL) -> dict[str, Any]:
+        """The OpenAPI document in `language`: public, then client, then admin endpoints,
+        access stated.
+
+        Arranged once per language (about 9 ms of CPU, for a page and a file anyone may ask
+        for as often as they like): it is asked for in requests, and Flask takes no blueprint
+        once the app has served one.
+        """
+        documents: dict[str, dict[str, Any]] = self.__dict__.setdefault("_documents", {})
+        found = documents.get(language)
+        if found is None:
+            found = localised(arranged(self.spec.to_dict(), current_app), language)
+            documents[language] = found
+        return found
 
     def _openapi_json(self) -> Response:
         """Serve `document()` at /api/v1/openapi.json, in place of the raw spec.
@@ -73,7 +84,11 @@ class RegistryApi(Api):
             )
             refusal.status_code = status
             return refusal
-        body = json.dumps(localised(self.document(), language), indent=2, ensure_ascii=False)
+        served: dict[str, bytes] = self.__dict__.setdefault("_served", {})
+        body = served.get(language)
+        if body is None:
+            text = json.dumps(self.document(language), indent=2, ensure_ascii=False)
+            body = served[language] = text.encode()
         return current_app.response_class(body, mimetype="application/json")
 
     def handle_http_exception(self, error: HTTPException) -> tuple[Response, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import render_template
 
 from api.openapi_document import API_PREFIX, endpoint_sections
-from api.openapi_language import CANONICAL, localised
+from api.openapi_language import CANONICAL
 from api.rest import rest_api
 from api.site.i18n import current_language
 from api.site.views import bp
@@ -22,7 +22,7 @@ QUICKSTART = {"zh": "docs/api-quickstart.zh.md", "en": "docs/api-quickstart.md"}
 def api_docs() -> str:
     """The endpoints of the OpenAPI document by audience (script-free, rendered on the server)."""
     language = current_language()
-    document = localised(rest_api().document(), language)
+    document = rest_api().document(language)
     spec_url = f"{API_PREFIX}/openapi.json"
     return render_template(
         "site/api_docs.html",

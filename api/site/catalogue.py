@@ -187,7 +187,8 @@ def catalogue_rows(state: ListState, previous: Catalogue | None = None) -> Rows:
     Rows of `previous` (a catalogue of the same day) are taken over for the entries whose
     state is the same object (`as_of.moved` shares them), and kept in their order; the
     others are worked out and merged in. When `state` was moved from `previous`'s own state,
-    only the entries it read again are looked at.
+    directly or through states no page was asked for, only the entries read again on the way
+    are looked at (`ListState.moved_since`).
     """
     same_day = previous is not None and previous.state.day == state.day
     if previous is not None and same_day:

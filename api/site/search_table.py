@@ -88,7 +88,6 @@ class Row:
     searchable: bool  # content not purged
     sectors: frozenset[str]
     authority: str
-    year: str
     codes: frozenset[str]
     masked_ids: frozenset[tuple[str, str]]
     # Whether the spreadsheet download holds the entry (listed, content not purged), whether
@@ -98,7 +97,7 @@ class Row:
     in_spreadsheet: bool = field(default=False, compare=False, repr=False)
     segment_end: bool = field(default=False, compare=False, repr=False)
     csv_lines: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
-    # The year and sectors as the filters' columns hold them (Columns).
+    # The listing year (NO_YEAR when none) and the sectors as the filters' columns hold them.
     year_number: int = field(default=NO_YEAR, compare=False, repr=False)
     sector_bits: int = field(default=0, compare=False, repr=False)
 
@@ -116,7 +115,6 @@ class Row:
             searchable=not entry.purged,
             sectors=sectors,
             authority=(content.get("decision") or {}).get("authority") or "",
-            year=listed_on[:4],
             codes=frozenset(entry_codes(entry)),
             masked_ids=frozenset(
                 masked_id_key(compact(str(identifier.get("value") or "")))

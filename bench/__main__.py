@@ -23,6 +23,7 @@ from bench import (
     latency_trace,
     ledger,
     list_states,
+    node_start,
     publish,
     screening,
     screening_index,
@@ -42,6 +43,7 @@ BENCHMARKS: list[tuple[str, str, Callable[[list[str]], object]]] = [
     ("api_inprocess", "python -m bench.api_inprocess", api_inprocess.main),
     ("site_pages", "python -m bench.site_pages", site_pages.main),
     ("list_states", "python -m bench.list_states", list_states.main),
+    ("node_start", "python -m bench.node_start", node_start.main),
     ("latency_trace", "python -m bench.latency_trace", latency_trace.main),
     ("feed_bucket", "python -m bench.feed_bucket", feed_bucket.main),
 ]

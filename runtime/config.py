@@ -85,6 +85,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "WITNESS_TIMEOUT": (5.0, float, "seconds to wait for each witness's cosignature"),
     "PUBLISH_CRON": ("0 * * * *", str, "publication schedule (cron: min hour day month weekday)"),
     "SCHEDULER": (None, "bool", "run the publisher inside the web process (default: development)"),
+    "SHARED_READ_MODEL": (
+        None,
+        "bool",
+        "build the read model once in gunicorn's master and fork the workers from it "
+        "(default: on unless the scheduler runs in the web process)",
+    ),
     "TRUSTED_PROXIES": (
         0,
         int,
@@ -267,6 +273,41 @@ def _parse(name: str, raw: str, parser: Any) -> Any:
         raise ConfigError(f"REGISTRY_{name} has an invalid value {raw!r}: {error}") from error
 
 
+def _serving_processes(values: Mapping[str, Any]) -> tuple[bool, bool]:
+    """(scheduler in the web process, read model shared from gunicorn's master), resolved.
+
+    The master forks a worker whenever one stops, so it must run no threads of its own: with
+    the publisher's scheduler in the web process the workers build their own read models.
+    """
+    scheduler = values["SCHEDULER"]
+    if scheduler is None:
+        scheduler = values["ENV"] == "development"
+    shared = values["SHARED_READ_MODEL"]
+    if shared is None:
+        shared = not scheduler
+    if shared and scheduler:
+        raise ConfigError(
+            "REGISTRY_SHARED_READ_MODEL cannot be true while REGISTRY_SCHEDULER runs the "
+            "publisher in the web process: gunicorn's master would run the scheduler's thread "
+            "and fork workers from it; set one of them to false"
+        )
+    return scheduler, shared
+
+
+def shares_read_model(environ: Mapping[str, str]) -> bool:
+    """Whether gunicorn preloads the app and builds the read model in its master
+    (gunicorn.conf.py reads this before any app exists)."""
+    values = {
+        name: (
+            SETTINGS[name][0]
+            if environ.get(f"REGISTRY_{name}") in (None, "")
+            else _parse(name, environ[f"REGISTRY_{name}"], SETTINGS[name][1])
+        )
+        for name in ("ENV", "SCHEDULER", "SHARED_READ_MODEL")
+    }
+    return _serving_processes(values)[1]
+
+
 def _check_public_url(url: str) -> None:
     # The Atom feed, the CSV download and exports link to this address; in production it must
     # be where the public reaches the site, not the development server.
@@ -414,8 +455,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
     database_url = values["DATABASE_URL"] or f"sqlite:///{instance / 'registry.sqlite3'}"
     database_url = _psycopg(database_url)
     read_url = _read_url(values, database_url)
-    if values["SCHEDULER"] is None:
-        values["SCHEDULER"] = env == "development"
+    values["SCHEDULER"], values["SHARED_READ_MODEL"] = _serving_processes(values)
 
     return {
         "REGISTRY": values,

@@ -25,7 +25,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import Dialect, Engine, create_engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -102,6 +102,21 @@ def change_listener() -> ChangeListener | None:
                 app.extensions[LISTENER] = listener
     assert isinstance(listener, ChangeListener)
     return listener
+
+
+def release(app: Flask) -> None:
+    """Stop this process's change listener and close the read engine's connections.
+
+    Gunicorn's master calls this (through runtime.fork_safety) before it forks its workers:
+    each worker starts its own listener, on its own connection, when it first reads.
+    """
+    with _lock:
+        listener = app.extensions.pop(LISTENER, None)
+        engine = app.extensions.get(EXTENSION)
+    if isinstance(listener, ChangeListener) and listener.pid == os.getpid():
+        listener.stop()
+    if isinstance(engine, Engine):
+        engine.dispose()
 
 
 def _read_retrying(engine: Engine, read: Callable[[Any, Dialect], T]) -> T:

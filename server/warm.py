@@ -10,6 +10,14 @@ moved"), and near 1M more than gunicorn's 30 s worker timeout, so that the first
 would time out and the worker be killed, again and again. Gunicorn calls `warm_worker` from
 `post_worker_init` (gunicorn.conf.py): the worker builds them before it accepts a connection
 (its siblings take the traffic meanwhile) and tells the arbiter it is alive while it does.
+
+With `REGISTRY_SHARED_READ_MODEL` (the default where the publisher's scheduler is not in the
+web process), gunicorn preloads the app and its master builds the read model once,
+`warm_master`, before it forks any worker: the node's workers start with it instead of each
+building its own (at 1M entries two and a half minutes of CPU and about 5 GB each), share its
+memory until they write to it, and a worker that stops is replaced by one that serves at once.
+Each worker then moves from the master's list state to the current one, as it moves between
+any two states, at the cost of what changed since.
 """
 
 from __future__ import annotations
@@ -20,8 +28,14 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from runtime.fork_safety import release_connections
+from runtime.gc_pauses import freeze_loaded
+
 # Seconds between the heartbeats a warming worker sends the arbiter (its timeout is 30 s).
 HEARTBEAT = 5.0
+# Set in the app's extensions once gunicorn's master has built the read model: its workers,
+# forked from it, have the model already.
+SHARED = "registry.read_model_shared"
 
 
 def warm(app: Flask, say: Callable[[str], None]) -> None:
@@ -85,3 +99,43 @@ def warm_worker(app: Flask, alive: Callable[[], None], say: Callable[[str], None
     finally:
         done.set()
         heartbeat.join()
+
+
+def warm_master(app: Flask, say: Callable[[str], None]) -> bool:
+    """Build the read model in gunicorn's master, before it forks a worker; True if built.
+
+    The master then holds no connection and runs no thread of the app's (runtime.fork_safety),
+    and what it built is frozen out of the garbage collector's reach (runtime.gc_pauses), so
+    that no collection in a worker writes to the pages the workers share. When the model
+    cannot be built (the database not migrated yet, say) each worker builds its own, as
+    without sharing.
+    """
+    started = time.process_time()
+    try:
+        warm(app, lambda message: say(f"{message} (gunicorn's master, for every worker)"))
+    except Exception:  # logged whole; the workers warm up themselves
+        app.logger.exception("warm-up in the master failed; each worker builds its read model")
+        return False
+    finally:
+        release_connections(app)
+    app.extensions[SHARED] = time.process_time() - started
+    freeze_loaded()
+    return True
+
+
+def shared(app: Flask) -> bool:
+    """Whether this process has the read model gunicorn's master built (`warm_master`)."""
+    return SHARED in app.extensions
+
+
+def start_worker(app: Flask, alive: Callable[[], None], say: Callable[[str], None]) -> None:
+    """A worker's start: the master's read model if it has one, else `warm_worker`; then
+    what loading and building allocated is frozen (runtime.gc_pauses)."""
+    if shared(app):
+        say(
+            "warm-up: read model from gunicorn's master, built there in "
+            f"{app.extensions[SHARED]:.2f} s of CPU"
+        )
+    else:
+        warm_worker(app, alive, say)
+    freeze_loaded()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,8 @@ from tests.api.site.site_fixtures import Publisher, publish_three_companies, sta
 from tests.builders import id_number
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
+@contextmanager
+def three_companies(tmp_path: Path) -> Iterator[Flask]:
     """A register of three companies, a recorded legal representative and the index file."""
     with standalone_site(tmp_path) as application:
         publisher = Publisher(db.session())
@@ -51,6 +52,13 @@ def app(tmp_path: Path) -> Iterator[Flask]:
         # The fixture's own states are not the worker's: start from empty caches.
         application.extensions.pop(CACHE)
         application.extensions.pop(LAST_CATALOGUE, None)
+        yield application
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """`three_companies`, with a worker's empty caches."""
+    with three_companies(tmp_path) as application:
         yield application
 
 

@@ -25,6 +25,18 @@ def when_ready(server: Any) -> None:  # gunicorn calls it in the master, before 
         warm_master(server.app.wsgi(), server.log.info)
 
 
+def on_reload(server: Any) -> None:  # gunicorn calls it in the master on SIGHUP
+    """Bring the master's read model up to date before the new workers are forked from it.
+
+    A preloaded app is not loaded again; its model is moved to the current list state, at
+    the cost of what changed since it was built (server.warm.warm_master).
+    """
+    if server.cfg.preload_app:
+        from server.warm import warm_master
+
+        warm_master(server.app.wsgi(), server.log.info)
+
+
 def post_worker_init(worker: Any) -> None:  # gunicorn calls it once the app is loaded
     """Take the master's read model, or build the worker's own (server.warm), then freeze
     what loading and building allocated (runtime.gc_pauses)."""

@@ -14,10 +14,11 @@ would time out and the worker be killed, again and again. Gunicorn calls `warm_w
 With `REGISTRY_SHARED_READ_MODEL` (the default where the publisher's scheduler is not in the
 web process), gunicorn preloads the app and its master builds the read model once,
 `warm_master`, before it forks any worker: the node's workers start with it instead of each
-building its own (at 1M entries two and a half minutes of CPU and about 5 GB each), share its
+building its own (at 1M entries two and a half minutes of CPU and 7.5 GB each), share its
 memory until they write to it, and a worker that stops is replaced by one that serves at once.
 Each worker then moves from the master's list state to the current one, as it moves between
-any two states, at the cost of what changed since.
+any two states, at the cost of what changed since; a SIGHUP moves the master's model to the
+current state before the new workers are forked from it.
 """
 
 from __future__ import annotations
@@ -106,15 +107,19 @@ def warm_master(app: Flask, say: Callable[[str], None]) -> bool:
 
     The master then holds no connection and runs no thread of the app's (runtime.fork_safety),
     and what it built is frozen out of the garbage collector's reach (runtime.gc_pauses), so
-    that no collection in a worker writes to the pages the workers share. When the model
-    cannot be built (the database not migrated yet, say) each worker builds its own, as
-    without sharing.
+    that no collection in a worker writes to the pages the workers share. Called again (on
+    SIGHUP, before gunicorn forks the new workers) it moves the model it has to the current
+    list state. When the model cannot be built (the database not migrated yet, say) the
+    workers start from the one built before, or else each builds its own, as without sharing.
     """
     started = time.process_time()
     try:
         warm(app, lambda message: say(f"{message} (gunicorn's master, for every worker)"))
-    except Exception:  # logged whole; the workers warm up themselves
-        app.logger.exception("warm-up in the master failed; each worker builds its read model")
+    except Exception:  # logged whole; the workers start without this model
+        app.logger.exception(
+            "warm-up in the master failed; the workers start from %s",
+            "the model it built before" if shared(app) else "a read model each builds",
+        )
         return False
     finally:
         release_connections(app)

@@ -3,7 +3,8 @@
 Two workers over a migrated, published demo registry (production settings, no scheduler, as
 docs/operations.md deploys a web node). The warm-up's steps are logged once, by the master;
 each worker, and the worker that replaces one killed, logs that it took the master's model,
-and they all answer the same lookup.
+and they all answer the same lookup; so do the new workers a HUP starts, once the master
+has moved its model to the current state.
 """
 
 from __future__ import annotations
@@ -123,3 +124,13 @@ def test_the_master_warms_once_and_every_worker_serves_from_its_model(
     assert {_lookup(base, query) for _ in range(20)} == {f"listed {query['entry_id']}"}
     text = log.read_text(encoding="utf-8")
     assert len([line for line in text.splitlines() if line.endswith(MASTER)]) == 7
+
+    # A HUP: the master moves its model to the current state, then forks two new workers.
+    before = _children(process.pid)
+    process.send_signal(signal.SIGHUP)
+    _wait_for(lambda: taken() == 5, "two new workers after the HUP")
+    _wait_for(lambda: not (_children(process.pid) & before), "the old workers stopped")
+    text = log.read_text(encoding="utf-8")
+    assert len([line for line in text.splitlines() if line.endswith(MASTER)]) == 14
+    assert "warm-up failed" not in text and "Traceback" not in text
+    assert {_lookup(base, query) for _ in range(20)} == {f"listed {query['entry_id']}"}

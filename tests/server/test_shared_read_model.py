@@ -26,6 +26,7 @@ from registry.publication.as_of import ListState
 from runtime.config import ConfigError, load_config, shares_read_model
 from runtime.extensions import db
 from server import warm
+from tests.api.site.site_fixtures import Publisher
 from tests.conftest import ROOT
 from tests.runtime.test_config import PRODUCTION_SECRETS
 from tests.server.test_warm import three_companies
@@ -135,6 +136,28 @@ def test_the_master_builds_the_model_and_its_workers_take_it_as_it_is(
         assert worker_said[0].startswith("warm-up: read model from gunicorn's master")
         assert _state(app) is built
     assert "IPL-2026-000001" in app.test_client().get("/search?q=深圳华星科技").text
+
+
+def test_a_hup_moves_the_masters_model_before_the_new_workers_are_forked(app: Flask) -> None:
+    hooks = _hooks()
+    said: list[str] = []
+    hooks["when_ready"](_arbiter(app, True, said))
+    before = _state(app)
+    with app.app_context():
+        Publisher(db.session()).remove("IPL-2026-000003")
+        db.session.remove()
+    said.clear()
+    hooks["on_reload"](_arbiter(app, True, said))
+    assert said[0].startswith("warm-up: list state of 3 entries (4 leaves)")
+    moved = _state(app)
+    assert moved.tree_size == before.tree_size + 1
+    assert moved.entries["IPL-2026-000003"].status != before.entries["IPL-2026-000003"].status
+    worker_said: list[str] = []
+    hooks["post_worker_init"](_worker(app, worker_said))
+    assert worker_said[0].startswith("warm-up: read model from gunicorn's master")
+    assert _state(app) is moved
+    with app.app_context():
+        assert all(engine.pool.checkedin() == 0 for engine in db.engines.values())
 
 
 def test_without_preloading_each_worker_builds_its_own(app: Flask) -> None:

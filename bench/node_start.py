@@ -14,7 +14,8 @@ workers from it (`warm_master`). For each it measures:
 - the start of a worker that replaces one killed.
 
 Run `python -m bench.node_start` (100k entries, 2 workers; `--quick`: 2,000; `--sizes` any
-list; `--data-dir DIR` keeps each generated registry). `make bench` runs it.
+list; `--workers W` any number of workers; `--data-dir DIR` keeps each generated registry).
+`make bench` runs it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.registry_data import DATABASE, KEYS, app_for, run_sizes
-from bench.served import BIN, ROOT, free_port
+from bench.served import ROOT, free_port, gunicorn, stop
 
 SIZES = (100_000,)
 QUICK_SIZES = (2_000,)
@@ -93,7 +94,8 @@ def _env(workdir: Path, shared: bool) -> dict[str, str]:
     return env
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (gunicorn's workers, for its master)."""
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         found += [int(child) for child in (task / "children").read_text().split()]
@@ -154,40 +156,23 @@ def start(workdir: Path, shared: bool, workers: int, entry_ids: list[str]) -> St
     marker = TAKEN if shared else OWN
     began = time.perf_counter()
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                f"--workers={workers}",
-                f"--bind=127.0.0.1:{port}",
-                "--log-level=info",
-                "bench.served:served_app()",
-            ],
-            env=_env(workdir, shared),
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+        process = gunicorn(_env(workdir, shared), port, workers, output=output, log_level="info")
     try:
         _wait(process, log, marker, workers)
         ready = time.perf_counter() - began
-        pids = [process.pid, *_children(process.pid)]
+        pids = [process.pid, *children(process.pid)]
         cpu = sum(_cpu_s(pid) for pid in pids)
         rss, pss = _memory_mb(pids)
         _traffic(f"http://127.0.0.1:{port}", entry_ids)
-        _rss_after, pss_after = _memory_mb([process.pid, *_children(process.pid)])
+        _rss_after, pss_after = _memory_mb([process.pid, *children(process.pid)])
         before = _started(log, marker)
-        killed = _children(process.pid)[0]
+        killed = children(process.pid)[0]
         replacing = time.perf_counter()
         os.kill(killed, signal.SIGKILL)
         _wait(process, log, marker, len(before) + 1)
         replaced = time.perf_counter() - replacing
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=30)
     return Start(shared, ready, cpu, rss, pss, pss_after, replaced)
 
 
@@ -235,17 +220,24 @@ def report(size: int, workers: int, starts: list[Start]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Prepare each size's registry, start the node both ways, print."""
+    import argparse
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    known, rest = parser.parse_known_args(argv)
+    if known.workers < 1:
+        raise SystemExit("--workers: give at least 1 worker")
 
     def run(workdir: Path, size: int) -> None:
-        report(size, WORKERS, measure(workdir, size))
+        report(size, known.workers, measure(workdir, size, known.workers))
 
     run_sizes(
-        argv,
+        rest,
         prog="python -m bench.node_start",
         description=__doc__,
         title=(
-            f"web node start, {WORKERS} gunicorn workers: the read model built by each worker "
-            "against once by the master (SQLite)"
+            f"web node start, {known.workers} gunicorn workers: the read model built by each "
+            "worker against once by the master (SQLite)"
         ),
         sizes=SIZES,
         quick_sizes=QUICK_SIZES,

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -113,26 +113,47 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def gunicorn(
+    env: dict[str, str],
+    port: int,
+    workers: int = WORKERS,
+    app: str = "bench.served:served_app()",
+    output: IO[bytes] | None = None,
+    log_level: str = "warning",
+) -> subprocess.Popen[bytes]:
+    """Start gunicorn serving `app` (`workers` sync workers, loopback only), its log to `output`
+    (default: this process's)."""
+    return subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            f"--workers={workers}",
+            f"--bind=127.0.0.1:{port}",
+            "--graceful-timeout=5",
+            f"--log-level={log_level}",
+            app,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=output,
+        stderr=None if output is None else subprocess.STDOUT,
+    )
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """Stop gunicorn: SIGTERM, and SIGKILL if it has not ended within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def start_gunicorn(
     env: dict[str, str], port: int, workers: int = WORKERS
 ) -> subprocess.Popen[bytes]:
     """Start gunicorn (`workers` sync workers, loopback only); wait until /healthz answers."""
-    process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
-            "bench.served:served_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    process = gunicorn(env, port, workers)
     # Generous: on a machine shared with other jobs two workers may take a minute to start.
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -183,12 +204,7 @@ def serve(
             backend, f"http://127.0.0.1:{port}", process, env, api_key, entry_id, identifier, names
         )
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextmanager

@@ -32,3 +32,8 @@ def test_a_size_too_small_for_the_traffic_is_refused(capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit):
         node_start.main(["--sizes", "50"])
     assert "at least 100 entries" in capsys.readouterr().err
+
+
+def test_a_node_without_workers_is_refused() -> None:
+    with pytest.raises(SystemExit, match="at least 1 worker"):
+        node_start.main(["--workers", "0", "--quick"])

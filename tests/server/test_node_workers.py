@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.served import BIN, first_listed, free_port, prepare_database, server_env
-from tests.conftest import ROOT
+from bench.node_start import children
+from bench.served import first_listed, free_port, gunicorn, prepare_database, server_env, stop
 
 STARTUP_SECONDS = 120
 MASTER = "(gunicorn's master, for every worker)"
@@ -29,16 +29,7 @@ TAKEN = "warm-up: read model from gunicorn's master"
 
 
 def _children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.add(int(entry.name))
-    return found
+    return set(children(pid))
 
 
 def _wait_for(condition: object, what: str) -> None:
@@ -58,35 +49,13 @@ def node(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path, str, d
     port = free_port()
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--graceful-timeout",
-                "5",
-                "--log-level",
-                "info",
-                "wsgi:app",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+        process = gunicorn(env, port, 2, app="wsgi:app", output=output, log_level="info")
     base = f"http://127.0.0.1:{port}"
     query = {"api_key": api_key, "entry_id": entry_id, **identifier}
     try:
         yield process, log, base, query
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _lookup(base: str, query: dict[str, str]) -> str:

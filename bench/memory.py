@@ -27,7 +27,7 @@ def peak_rss_mb() -> float:
     return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     """`pid` and every process below it (Linux: /proc/<pid>/task/<tid>/children)."""
     found, pending = [], [pid]
     while pending:
@@ -58,7 +58,7 @@ def tree_peak_rss_mb(process: subprocess.Popen[str], interval: float = 0.02) -> 
     peak = 0
     while process.poll() is None:
         if Path("/proc").is_dir():
-            peak = max(peak, sum(_rss_kb(pid) for pid in _descendants(process.pid)))
+            peak = max(peak, sum(_rss_kb(pid) for pid in descendants(process.pid)))
         time.sleep(interval)
     return peak / 1024
 
@@ -83,7 +83,7 @@ def tree_cpu_seconds() -> float:
     if not Path("/proc").is_dir():
         return total
     tick = os.sysconf("SC_CLK_TCK")
-    for pid in _descendants(os.getpid())[1:]:
+    for pid in descendants(os.getpid())[1:]:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:

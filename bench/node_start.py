@@ -32,6 +32,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.memory import descendants
 from bench.registry_data import DATABASE, KEYS, app_for, run_sizes
 from bench.served import ROOT, free_port, gunicorn, stop
 
@@ -95,11 +96,8 @@ def _env(workdir: Path, shared: bool) -> dict[str, str]:
 
 
 def children(pid: int) -> list[int]:
-    """The processes `pid` started (gunicorn's workers, for its master)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
-    return found
+    """The processes below `pid` (gunicorn's workers, for its master)."""
+    return descendants(pid)[1:]
 
 
 def _cpu_s(pid: int) -> float:
@@ -160,11 +158,11 @@ def start(workdir: Path, shared: bool, workers: int, entry_ids: list[str]) -> St
     try:
         _wait(process, log, marker, workers)
         ready = time.perf_counter() - began
-        pids = [process.pid, *children(process.pid)]
+        pids = descendants(process.pid)
         cpu = sum(_cpu_s(pid) for pid in pids)
         rss, pss = _memory_mb(pids)
         _traffic(f"http://127.0.0.1:{port}", entry_ids)
-        _rss_after, pss_after = _memory_mb([process.pid, *children(process.pid)])
+        pss_after = _memory_mb(descendants(process.pid))[1]
         before = _started(log, marker)
         killed = children(process.pid)[0]
         replacing = time.perf_counter()

@@ -18,6 +18,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Protocol
 
 import numpy as np
@@ -223,7 +224,10 @@ def identifier_posting_key(scheme: str, value: str) -> str:
 
 
 def place_keys(record: IndexedRecord) -> set[str]:
-    """Keys for `entries_in`: each place, its enclosing divisions, and its industry tokens."""
+    """Keys for `entries_in`: each place, its enclosing divisions, and its industry tokens.
+
+    A record none of whose names holds a place is filed under NO_PLACE_KEY.
+    """
     keys: set[str] = set()
     for _, _, form in record.forms:
         for code in form.regions:
@@ -231,7 +235,15 @@ def place_keys(record: IndexedRecord) -> set[str]:
             keys.add("q" + significant)  # the place itself: found from places within it
             keys.update("p" + significant[:end] for end in range(2, len(significant) + 1, 2))
         keys.update("t" + token for token in form.sector)
+    if not any(form.regions for _, _, form in record.forms):
+        keys.add(NO_PLACE_KEY)
     return keys
+
+
+# The key of the records whose names hold no place ("q" and a division's significant code is
+# the place itself, and no such code is empty): with `query_place_keys`, it gives every record
+# that a query naming a place may match (MatchIndex._screen).
+NO_PLACE_KEY = "q"
 
 
 def every_key(record: IndexedRecord) -> set[str]:
@@ -239,6 +251,16 @@ def every_key(record: IndexedRecord) -> set[str]:
     keys = record_keys(record) | place_keys(record)
     keys.update(identifier_posting_key(*pair) for pair in record.identifiers)
     return keys
+
+
+def places_keyed(regions: Iterable[str]) -> bool:
+    """True when `query_place_keys(regions)` finds every record of a place compatible with them.
+
+    So it is for division codes, whose significant parts have two, four or six digits. A place
+    the table does not know ("?cixi") is compatible with the unknown places its own code starts
+    with or that start with it, which the keys of even lengths do not all reach.
+    """
+    return all(code.isascii() and code.isdigit() for code in regions)
 
 
 def query_place_keys(regions: Iterable[str]) -> set[str]:
@@ -366,14 +388,18 @@ class Blocker:
         if not near:
             return best
         near_only = shared.counts_of(sorted(near.difference(best)))
-        return (
-            best
-            + [position for position, _ in sorted(near_only, key=_most_shared)][:MAX_CANDIDATES]
-        )
+        return best + [position for position, _ in _most_shared_first(near_only)][:MAX_CANDIDATES]
 
 
-def _most_shared(item: tuple[int, int]) -> tuple[int, int]:
-    return -item[1], item[0]
+def _most_shared_first(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(position, count) pairs by count, highest first, then by position; sorted in place.
+
+    Two sorts in C (by position, then stably by count) instead of a key made in Python for
+    each pair: a name sharing keys with thousands of records sorts as many pairs.
+    """
+    items.sort()
+    items.sort(key=itemgetter(1), reverse=True)
+    return items
 
 
 class SharedKeys:
@@ -433,8 +459,7 @@ class CountedKeys:
             items = [item for item in hits.items() if item[1] >= least]
         else:
             items = list(hits.items())
-        items.sort(key=_most_shared)
-        return items[:size]
+        return _most_shared_first(items)[:size]
 
     def counts_of(self, positions: list[int]) -> list[tuple[int, int]]:
         """Each of `positions` with its count, 0 if no list holds it."""

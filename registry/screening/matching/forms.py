@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -87,6 +88,18 @@ class NameForm:
     sector: tuple[str, ...]  # the industry words as shared tokens (Technology, 科技 -> keji)
     legal_form: str = ""  # Chinese only: the legal form (有限公司), "" if none was written
     person: bool = False  # the name of a listed natural person (set by the index, not the parse)
+
+    @classmethod
+    def restore(cls, **fields: Any) -> NameForm:
+        """A form as an index file keeps it, every field given as the class holds it.
+
+        The fields go into the instance's dictionary at once: a frozen dataclass's own
+        `__init__` sets them one by one through `object.__setattr__`, which is most of the
+        cost of reading a candidate's record (a fresh name reads a score of them).
+        """
+        form = object.__new__(cls)
+        form.__dict__.update(fields)
+        return form
 
     @property
     def is_empty(self) -> bool:

@@ -12,13 +12,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import partial
 
+import numpy as np
+
 from registry.errors import InvalidValue
 from registry.screening.matching.blocking import (
+    NO_PLACE_KEY,
     Blocker,
     DictPostings,
     Postings,
     every_key,
     identifier_posting_key,
+    places_keyed,
     query_place_keys,
 )
 from registry.screening.matching.index_file import IndexFile, MappedPostings, MappedRecords
@@ -29,6 +33,7 @@ from registry.screening.matching.score import (
     ScreeningMatch,
     score_record,
 )
+from registry.screening.matching.similarity import OTHER_PLACE_CEILING
 
 # Chosen on the benchmark set (python -m bench.screening): recall >= 0.97 and a false-positive
 # rate <= 0.01 there, with room on both sides (0.75 to 0.82 would also pass).
@@ -149,6 +154,16 @@ class MatchIndex:
         self, query: PreparedQuery, threshold: float, limit: int, excluded: set[str]
     ) -> list[ScreeningMatch]:
         positions = set(self._blocker.candidates(query.form)) if query.form else set()
+        if (
+            query.form is not None
+            and query.form.regions
+            and places_keyed(query.form.regions)
+            and not query.identifiers
+            and threshold > OTHER_PLACE_CEILING
+        ):
+            # Without an identifier to decide, a record whose every name holds another place
+            # than the query name's scores below the threshold: it is not read or scored.
+            positions = self._in_or_around(positions, query.form.regions)
         wanted = [identifier_posting_key(*identifier) for identifier in query.identifiers]
         for found in self._postings.get_many(wanted).values():
             positions.update(found)
@@ -162,3 +177,19 @@ class MatchIndex:
                 matches.append(match)
         matches.sort(key=lambda match: (-match.score, match.entry_id))
         return matches[:limit]
+
+    def _in_or_around(self, positions: set[int], regions: frozenset[str]) -> set[int]:
+        """Those of `positions` whose records hold a place in or around `regions`, or none.
+
+        Found from the place keys' positions (each list sorted), without reading a record.
+        """
+        if not positions:
+            return positions
+        candidates = np.array(sorted(positions), dtype=np.int32)
+        kept = np.zeros(len(candidates), dtype=bool)
+        keys = [*query_place_keys(regions), NO_PLACE_KEY]
+        for found in self._postings.get_many(keys).values():
+            listed = np.frombuffer(found, dtype=np.int32)  # type: ignore[call-overload]
+            where = np.searchsorted(listed, candidates).clip(max=len(listed) - 1)
+            kept |= listed[where] == candidates
+        return set(candidates[kept].tolist())

@@ -70,11 +70,13 @@ MAGIC = b"RSCIDX1\n"
 # rare reading of a character (鑫 xun) gives no sound key, and names with no Chinese form are
 # also filed under their distinctive word with two letters left out; 6: so are the names of any
 # subject written in Latin letters, a Chinese subject's English name too; 7: keys hashed with
-# XXH3-64 instead of 8-byte BLAKE2b, a sixth of the cost of hashing the hundred keys of a name).
+# XXH3-64 instead of 8-byte BLAKE2b, a sixth of the cost of hashing the hundred keys of a name;
+# 8: a record whose names hold no place is filed under blocking.NO_PLACE_KEY, so that a query
+# naming a place reads only the records in or around it, or of no place).
 # It also changes whenever a name parses differently: the publisher takes the records of entries
 # that did not change from the file it replaces (`write_index_file_over`), never parsing them
 # again while the version is the same.
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 _ALIGN = 8
 # Hashes of recent keys kept per worker (query keys repeat: common words, places, sounds).
 KEY_HASH_CACHE = 4096

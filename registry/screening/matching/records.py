@@ -40,9 +40,10 @@ def _check_identifiers(identifiers: object, field: str) -> tuple[tuple[str, str]
         scheme, value = pair
         if not isinstance(scheme, str) or not scheme.strip():
             raise InvalidValue(f"{where}.scheme", "must be a non-empty string such as cn_uscc")
-        if not isinstance(value, str) or not identifier_key(scheme, value)[1]:
+        key = identifier_key(scheme, value) if isinstance(value, str) else None
+        if key is None or not key[1]:
             raise InvalidValue(f"{where}.value", "must be a non-empty string")
-        checked.append(identifier_key(scheme, value))
+        checked.append(key)
     return tuple(checked)
 
 
@@ -105,10 +106,13 @@ class ListedName:
 
     @classmethod
     def restore(cls, **fields: Any) -> ListedName:
-        """A listed name as the index file keeps it: checked when it was made, not again."""
+        """A listed name as the index file keeps it: checked when it was made, not again.
+
+        Every field is given, as the class holds it (tuples), and goes into the instance's
+        dictionary at once (see NameForm.restore).
+        """
         listed = object.__new__(cls)
-        for name in ("entry_id", "kind", "name", "latin", "aliases", "identifiers", "region"):
-            object.__setattr__(listed, name, fields[name])
+        listed.__dict__.update(fields)
         return listed
 
 

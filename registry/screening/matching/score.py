@@ -17,7 +17,7 @@ name score by `1 - weight * (1 - part score)`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from registry.screening.matching.forms import NameForm, parse_name
@@ -107,6 +107,13 @@ class IndexedRecord:
     identifiers: frozenset[tuple[str, str]]
 
     @classmethod
+    def restore(cls, **fields: Any) -> IndexedRecord:
+        """A record as an index file keeps it, every field given (see NameForm.restore)."""
+        record = object.__new__(cls)
+        record.__dict__.update(fields)
+        return record
+
+    @classmethod
     def from_listed(cls, listed: ListedName) -> IndexedRecord:
         """Parse every name of a listed subject."""
         named = [("name", listed.name)]
@@ -121,11 +128,15 @@ class IndexedRecord:
             *(form.regions for _, _, form in parsed)
         )
         person = listed.kind == "natural_person"
+        # Each form's fields with these two replaced, set at once (NameForm.restore):
+        # dataclasses.replace sets every field again, one by one.
         forms = tuple(
             (
                 feature,
                 text,
-                replace(form, regions=form.regions or regions, person=person),
+                NameForm.restore(
+                    **{**vars(form), "regions": form.regions or regions, "person": person}
+                ),
             )
             for feature, text, form in parsed
         )

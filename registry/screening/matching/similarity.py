@@ -282,8 +282,8 @@ def han_upper_bound(query: NameForm, listed: NameForm, floor: float = 0.0) -> fl
     threshold, whatever its trade name: when those two factors alone keep the name below
     `floor`, their product is the bound, and the trade names are not looked at.
     """
-    legal_form = _factor(_legal_form_part(query, listed))
-    region = _factor(_region_part(query, listed))
+    legal_form = _legal_form_factor(query, listed)
+    region = _region_factor(query, listed)
     if legal_form * region < floor:
         return legal_form * region
     trades, _ = _trade_names(query, listed)
@@ -340,6 +340,32 @@ def _rest_agreement(query_rest: str, listed_rest: str) -> float:
 
 def _trade_part(form: NameForm) -> str:
     return form.trade if form.industry else form.core
+
+
+# What `_factor` makes of the legal form's and the region's parts, found without writing their
+# notes (the bound of every candidate takes them; the explanation only those compared in full).
+_LEGAL_FORM_DIFFERENT = 1.0 - LEGAL_FORM_WEIGHT * (1.0 - 0.0)
+_REGION_DIFFERENT = 1.0 - REGION_CONFLICT_WEIGHT * (1.0 - 0.0)
+
+
+# A name whose region prefix names a place apart from the query's scores at most this, Chinese
+# or Latin: the factor multiplies a similarity of at most 1, and whatever else is weighed only
+# lowers it. A record whose every name does so cannot reach a higher threshold (index.py).
+OTHER_PLACE_CEILING = max(REGION_CONFLICT_FACTOR, _REGION_DIFFERENT)
+
+
+def _legal_form_factor(query: NameForm, listed: NameForm) -> float:
+    """`_factor(_legal_form_part(query, listed))`."""
+    if query.legal_form and listed.legal_form and query.legal_form != listed.legal_form:
+        return _LEGAL_FORM_DIFFERENT
+    return 1.0
+
+
+def _region_factor(query: NameForm, listed: NameForm) -> float:
+    """`_factor(_region_part(query, listed))`."""
+    if query.regions and listed.regions and not codes_compatible(query.regions, listed.regions):
+        return _REGION_DIFFERENT
+    return 1.0
 
 
 def _legal_form_part(query: NameForm, listed: NameForm) -> Part:

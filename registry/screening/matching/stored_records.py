@@ -113,17 +113,17 @@ def _form_fields(form: NameForm) -> list[Any]:
 
 def _form_from(fields: list[Any]) -> NameForm:
     han, regions, core, trade, industry, words, distinct, sector, legal_form, person = fields
-    return NameForm(
-        han,
-        frozenset(regions),
-        core,
-        trade,
-        industry,
-        tuple(words),
-        tuple(distinct),
-        tuple(sector),
-        legal_form,
-        person,
+    return NameForm.restore(
+        han=han,
+        regions=frozenset(regions),
+        core=core,
+        trade=trade,
+        industry=industry,
+        words=tuple(words),
+        distinct=tuple(distinct),
+        sector=tuple(sector),
+        legal_form=legal_form,
+        person=person,
     )
 
 
@@ -136,10 +136,13 @@ def record_from_json(raw: bytes) -> IndexedRecord:
         name=data["name"],
         latin=data["latin"],
         aliases=tuple(data["aliases"]),
-        identifiers=tuple((scheme, value) for scheme, value in data["identifiers"]),
+        identifiers=tuple(map(tuple, data["identifiers"])),
         region=data["region"],
     )
     forms = tuple((feature, text, _form_from(fields)) for feature, text, fields in data["forms"])
-    return IndexedRecord(
-        listed, forms, any(form.han for _, _, form in forms), frozenset(listed.identifiers)
+    return IndexedRecord.restore(
+        listed=listed,
+        forms=forms,
+        has_han=any(form.han for _, _, form in forms),
+        identifiers=frozenset(listed.identifiers),
     )

@@ -17,7 +17,9 @@ from registry.screening.matching import (
     MatchIndex,
     ScreeningQuery,
     score,
+    similarity,
 )
+from registry.screening.matching.forms import parse_name
 from registry.screening.matching.score import (
     NAME_PARTS,
     IndexedRecord,
@@ -404,6 +406,34 @@ def test_the_cheap_name_bound_is_never_below_the_full_comparison() -> None:
                     assert (loose < DEFAULT_THRESHOLD) == (bound < DEFAULT_THRESHOLD)
                     checked += 1
     assert checked > 1000
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "深圳市华兴科技有限公司",
+        "广州市华兴科技股份有限公司",
+        "华兴科技",
+        "深圳华兴科技有限责任公司",
+    ],
+)
+@pytest.mark.parametrize(
+    "listed",
+    ["深圳市华兴科技有限公司", "广州华星电子股份有限公司", "华兴", "南山区华兴科技合伙企业"],
+)
+def test_the_bound_takes_the_legal_form_and_region_factors_of_the_full_comparison(
+    query: str, listed: str
+) -> None:
+    # The bound finds the two factors without writing the parts' notes; they are the very
+    # numbers the full comparison multiplies by.
+    query_form, listed_form = parse_name(query), parse_name(listed)
+    full = dict((part.feature, part) for part in compare_forms(query_form, listed_form).parts)
+    assert similarity._legal_form_factor(query_form, listed_form) == similarity._factor(
+        full["legal_form"]
+    )
+    assert similarity._region_factor(query_form, listed_form) == similarity._factor(
+        full["name_region"]
+    )
 
 
 def test_a_chinese_name_of_another_place_is_not_compared_in_full(

@@ -17,6 +17,7 @@ word), the distinctive part of one name is also looked for inside the other.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -71,6 +72,9 @@ _SHORTEST_TRADE = 2
 _SLIPS_APART = 2
 # A different legal form (有限公司 / 股份有限公司) is weak evidence: people write it loosely.
 LEGAL_FORM_WEIGHT = 0.02
+# Industry words and what follows trade names, compared per worker: a few thousand pairs
+# recur among all the candidates (科技 / 电子, 贸易 / 商贸).
+AGREEMENT_CACHE = 16384
 
 
 class Part(NamedTuple):
@@ -204,6 +208,14 @@ def _factor(part: Part) -> float:
 def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameScore, Part]]:
     """Ways to line two Chinese names up: (trade-name score, industry part) for each."""
     person = listed.person
+    return [
+        (trade_name_score(*trades, person=person), industry)
+        for trades, industry in _alignments(query, listed)
+    ]
+
+
+def _alignments(query: NameForm, listed: NameForm) -> list[tuple[tuple[str, str], Part]]:
+    """Ways to line two Chinese names up: (the two trade names, industry part) for each."""
     if query.industry and listed.industry:
         agreement = _agreement(query.industry, listed.industry)
         note = (
@@ -238,7 +250,7 @@ def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameSc
         industry = industry._replace(
             note=f"same unlisted industry word {query.core[-shared:]}", code="same"
         )
-    options = [(trade_name_score(*trades, person=person), industry)]
+    options = [(trades, industry)]
     if query.industry != listed.industry:
         # The parse may have read a slip in an industry word (医疗 typed 依疗) as part of the
         # trade name: line the shorter trade name up with the start of the other core.
@@ -250,7 +262,7 @@ def _han_alignments(query: NameForm, listed: NameForm) -> list[tuple[TradeNameSc
         )
         options.append(
             (
-                trade_name_score(query.core[:size], listed.core[:size], person=person),
+                (query.core[:size], listed.core[:size]),
                 Part("industry", rest, INDUSTRY_SHARE, note, "same" if rest == 1.0 else "rest"),
             )
         )
@@ -286,12 +298,16 @@ def han_upper_bound(query: NameForm, listed: NameForm, floor: float = 0.0) -> fl
     region = _region_factor(query, listed)
     if legal_form * region < floor:
         return legal_form * region
-    trades, _ = _trade_names(query, listed)
-    pairs = [trades]
-    if query.industry != listed.industry:
-        size = min(map(len, trades))
-        pairs.append((query.core[:size], listed.core[:size]))
-    return max(_trade_upper_bound(*pair) for pair in pairs) * legal_form * region
+    # Each way of lining the names up, as `_compare_han` scores it, with the trade names'
+    # score bounded: the industry part is the one the comparison multiplies by.
+    return (
+        max(
+            _trade_upper_bound(*trades) * _factor(industry)
+            for trades, industry in _alignments(query, listed)
+        )
+        * legal_form
+        * region
+    )
 
 
 def _trade_upper_bound(query: str, listed: str) -> float:
@@ -314,6 +330,7 @@ def _shared_ending(left: str, right: str) -> int:
     return size if size >= _SHORTEST_TRADE else 0
 
 
+@lru_cache(maxsize=AGREEMENT_CACHE)
 def _agreement(query: str, listed: str) -> float:
     """How alike two runs of characters are, by character and sound, in [0, 1]."""
     if query == listed:

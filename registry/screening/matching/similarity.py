@@ -72,8 +72,8 @@ _SHORTEST_TRADE = 2
 _SLIPS_APART = 2
 # A different legal form (有限公司 / 股份有限公司) is weak evidence: people write it loosely.
 LEGAL_FORM_WEIGHT = 0.02
-# Industry words and what follows trade names, compared per worker: a few thousand pairs
-# recur among all the candidates (科技 / 电子, 贸易 / 商贸).
+# Industry words (and what follows trade names) compared, kept per worker: the bound of every
+# Chinese candidate compares them, and pairs of industry words recur (科技 / 电子).
 AGREEMENT_CACHE = 16384
 
 
@@ -287,12 +287,14 @@ def han_upper_bound(query: NameForm, listed: NameForm, floor: float = 0.0) -> fl
     The name's score is a trade-name score times the factors of the industry word, the legal
     form and the region prefix (`_compare_han`), each at most 1. A trade-name score is at most
     DIFFERENT_CEILING unless the two trade names are at most one slip apart with enough
-    characters agreeing (sound.slip_bounds). The legal form's and the region's factors do not
-    depend on how the names are lined up, and cost a comparison of sets: they are taken in
-    whole, in the order `_compare_han` multiplies them, so that the bound is not exceeded by
-    rounding either. A region prefix naming another place alone keeps a name below the default
-    threshold, whatever its trade name: when those two factors alone keep the name below
-    `floor`, their product is the bound, and the trade names are not looked at.
+    characters agreeing (sound.slip_bounds); each way of lining the names up is taken with
+    the very industry part the comparison gives it (`_alignments`). The legal form's and the
+    region's factors do not depend on how the names are lined up, and cost a comparison of
+    sets: they are taken in whole, in the order `_compare_han` multiplies them, so that the
+    bound is not exceeded by rounding either. A region prefix naming another place alone keeps
+    a name below the default threshold, whatever its trade name: when those two factors alone
+    keep the name below `floor`, their product is the bound, and the trade names are not
+    looked at.
     """
     legal_form = _legal_form_factor(query, listed)
     region = _region_factor(query, listed)

@@ -18,7 +18,8 @@ from registry.screening.matching import (
     ScreeningQuery,
     index,
 )
-from registry.screening.matching.blocking import NO_PLACE_KEY, every_key
+from registry.screening.matching.blocking import NO_PLACE_KEY, every_key, places_keyed
+from registry.screening.matching.forms import parse_name
 from registry.screening.matching.index_file import IndexFile, write_index_names
 from registry.screening.matching.score import IndexedRecord
 from registry.screening.matching.similarity import OTHER_PLACE_CEILING
@@ -93,6 +94,25 @@ def test_a_lower_threshold_or_an_identifier_reads_every_candidate() -> None:
     uscc = ("cn_uscc", "91440300MA5F8AXK4B")
     built.screen(ScreeningQuery("深圳市华兴科技有限公司", identifiers=(uscc,)))
     assert len(counted.read) == len(listed)
+
+
+def test_a_place_the_table_does_not_know_reads_every_candidate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 慈溪市 is not in the division table: its code ("?cixi") is compatible by prefix with
+    # other unknown places, which the place keys do not all reach.
+    unknown = parse_name("慈溪市华兴科技有限公司").regions
+    assert unknown and not places_keyed(unknown)
+    assert places_keyed(parse_name("深圳市华兴科技有限公司").regions)
+    built = MatchIndex.build(_huaxing_everywhere())
+    counted = _Counted(built._records)
+    built._records = counted
+    built.screen(ScreeningQuery("慈溪市华兴科技有限公司"))
+    read = set(counted.read)
+    counted.read.clear()
+    monkeypatch.setattr(index, "OTHER_PLACE_CEILING", 1.0)  # every candidate read
+    built.screen(ScreeningQuery("慈溪市华兴科技有限公司"))
+    assert read == counted.read and len(read) > 3
 
 
 def test_a_record_of_no_place_is_filed_under_its_key() -> None:
